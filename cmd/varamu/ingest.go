@@ -1,0 +1,12 @@
+package main
+
+import "github.com/spf13/cobra"
+
+func newIngestCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "ingest",
+		Short: "Load genotypes (VCF) or clinical records (FHIR) into a store",
+	}
+	cmd.AddCommand(newIngestVCFCmd(), newIngestFHIRCmd())
+	return cmd
+}

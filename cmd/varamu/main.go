@@ -1,0 +1,58 @@
+// Command varamu is the one command-line entry point to varamu: genome store
+// ingest and queries, pharmacogenomic calling and recommendations, clinical
+// record ingest under consent, and the synthetic biobank used by the demo.
+//
+// Each subcommand lives in its own file and only parses flags and calls a
+// library package; the work itself is done in the packages.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := newRootCmd().ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(os.Stderr, "varamu:", err)
+		os.Exit(1)
+	}
+}
+
+// newRootCmd builds the command tree. It is a function, not a package
+// variable, so that tests can run commands in isolation.
+func newRootCmd() *cobra.Command {
+	var verbose bool
+	root := &cobra.Command{
+		Use:           "varamu",
+		Short:         "Genome-aware precision-medicine analytics: genome store, PGx, clinical records under consent",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRun: func(cmd *cobra.Command, args []string) {
+			level := slog.LevelWarn
+			if verbose {
+				level = slog.LevelDebug
+			}
+			slog.SetDefault(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level})))
+		},
+	}
+	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log progress details to stderr")
+	root.AddCommand(
+		newDemoCmd(),
+		newIngestCmd(),
+		newQueryCmd(),
+		newViewCmd(),
+		newDatasetsCmd(),
+		newPgxCmd(),
+		newAnnotateCmd(),
+		newAlertsCmd(),
+	)
+	return root
+}
