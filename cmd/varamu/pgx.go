@@ -1,16 +1,12 @@
 package main
 
-import (
-	"errors"
+import "github.com/spf13/cobra"
 
-	"github.com/spf13/cobra"
-)
-
-// TODO(skeleton): replaced by the issue that owns this command.
 func newPgxCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    "pgx",
-		Hidden: true,
-		RunE:   func(*cobra.Command, []string) error { return errors.New("pgx: not built yet") },
+	cmd := &cobra.Command{
+		Use:   "pgx",
+		Short: "Pharmacogenomics: genes, star-allele calls, guideline recommendations",
 	}
+	cmd.AddCommand(newPgxGenesCmd(), newPgxCallCmd(), newPgxRecommendCmd())
+	return cmd
 }

@@ -1,0 +1,49 @@
+// Package pharmacogenomics holds the result types shared by varamu's
+// pharmacogenomic packages: star-allele definitions (alleles), diplotype
+// calling (calling), phenotype translation (phenotype), guideline rules
+// (rules) and reports (report).
+//
+// The JSON encoding of these types is a contract read by other tools and by
+// tests; field names follow the issue's published shape.
+package pharmacogenomics
+
+// CallSet is the result of calling every gene for a set of samples against one
+// version of the embedded data.
+type CallSet struct {
+	DataVersion string        `json:"dataVersion"`
+	Samples     []SampleCalls `json:"samples"`
+}
+
+// SampleCalls is every gene's call for one sample.
+type SampleCalls struct {
+	Sample string     `json:"sample"`
+	Sex    string     `json:"sex,omitempty"` // "male", "female" or "" when unknown
+	Genes  []GeneCall `json:"genes"`
+	Notes  []string   `json:"notes,omitempty"`
+}
+
+// GeneCall is the call of one gene for one sample. Every uncertainty that a
+// clinician must know about is carried in MissingPositions, Notes and
+// Uncertain; a recommendation made from this call MUST repeat them.
+type GeneCall struct {
+	Gene   string `json:"gene"`
+	Called bool   `json:"called"`
+	// Diplotypes holds every diplotype that fits the data equally well; more
+	// than one means the call is ambiguous.
+	Diplotypes    []string `json:"diplotypes"`
+	Phenotype     string   `json:"phenotype"`
+	ActivityScore *float64 `json:"activityScore"`
+	Phased        bool     `json:"phased"`
+	// Source is "vcf", "store" or "outside" (an outside call, e.g. CYP2D6 or HLA).
+	Source string `json:"source,omitempty"`
+	// Confidence is the probability of the reported diplotype given genotype
+	// probabilities (GP/DS); nil when the input had hard calls only.
+	Confidence *float64 `json:"confidence,omitempty"`
+	// Uncertain is true when the call is ambiguous, below the confidence
+	// threshold, or made with missing positions that could change it.
+	Uncertain        bool     `json:"uncertain"`
+	MissingPositions []string `json:"missingPositions"`
+	// Novel lists positions with a variant allele no definition explains.
+	Novel []string `json:"novel,omitempty"`
+	Notes []string `json:"notes"`
+}
