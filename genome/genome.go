@@ -252,3 +252,51 @@ func ParseRegion(s string) (chrom string, start, end int64, err error) {
 	}
 	return chrom, start, end, nil
 }
+
+// Genotype codes pack one diploid or haploid genotype into an int32 for the
+// columnar store: bits 0-11 hold the first allele index + 1 (0 = missing),
+// bits 12-23 the second allele index + 1 (0 = missing, 0xFFF = no second
+// allele: haploid), bit 24 the phase. Allele indices up to 4093 fit.
+const (
+	gtHaploid = 0xFFF
+	gtPhased  = 1 << 24
+	// NoGT is the code of a sample column without GT (FORMAT lacks GT).
+	NoGT int32 = 1 << 25
+)
+
+// EncodeDiploid returns the code of a diploid genotype a/b (a|b when phased).
+func EncodeDiploid(a, b int, phased bool) int32 {
+	c := int32(a+1) | int32(b+1)<<12
+	if phased {
+		c |= gtPhased
+	}
+	return c
+}
+
+// EncodeHaploid returns the code of a haploid genotype.
+func EncodeHaploid(a int) int32 { return int32(a+1) | gtHaploid<<12 }
+
+// EncodeGT encodes allele indices (length 1 or 2, Missing allowed). Any
+// other ploidy encodes as NoGT.
+func EncodeGT(alleles []int, phased bool) int32 {
+	switch len(alleles) {
+	case 1:
+		return EncodeHaploid(alleles[0])
+	case 2:
+		return EncodeDiploid(alleles[0], alleles[1], phased)
+	}
+	return NoGT
+}
+
+// DecodeGT appends the allele indices of code to dst and reports phase.
+// NoGT decodes to no alleles.
+func DecodeGT(code int32, dst []int) ([]int, bool) {
+	if code&NoGT != 0 {
+		return dst, false
+	}
+	dst = append(dst, int(code&0xFFF)-1)
+	if b := (code >> 12) & 0xFFF; b != gtHaploid {
+		dst = append(dst, int(b)-1)
+	}
+	return dst, code&gtPhased != 0
+}
