@@ -1,0 +1,705 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"iter"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/varamu/varamu/genome"
+	vstore "github.com/varamu/varamu/store"
+)
+
+// ErrUnknownSample is returned for a sample the store does not hold.
+var ErrUnknownSample = errors.New("sample not in the genome store")
+
+// Store reads the genotype store of a varamu store directory. It reads the
+// manifest snapshot taken at Open; it is safe for concurrent use.
+type Store struct {
+	st      *vstore.Store
+	sec     Section
+	batches []*batchReader
+
+	once    sync.Once
+	err     error
+	samples map[string]sampleRef
+	order   []string
+}
+
+type sampleRef struct {
+	batch int
+	idx   int32
+}
+
+type batchReader struct {
+	b                                  Batch
+	variants, calls, format, samplesPF string
+	mem                                memory.Allocator
+
+	idxOnce sync.Once
+	idx     *siteIndex
+	idxErr  error
+
+	fmtOnce  sync.Once
+	fmtSites []int32 // site of each format.parquet row
+	fmtRG    []int64 // first row of each format row group
+	fmtErr   error
+
+	mu      sync.Mutex
+	rgCache map[int]*variantGroup
+}
+
+// Open opens the genome store in dir.
+func Open(dir string) (*Store, error) {
+	st, err := vstore.Open(dir, vstore.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return FromStore(st)
+}
+
+// FromStore reads the genome section of an open store.
+func FromStore(st *vstore.Store) (*Store, error) {
+	s := &Store{st: st}
+	m := st.Manifest()
+	if _, err := m.Section(SectionKey, &s.sec); err != nil {
+		return nil, err
+	}
+	find := func(table, part string) string {
+		for _, f := range m.Tables[table] {
+			if f.Part == part {
+				return st.Path(f)
+			}
+		}
+		return ""
+	}
+	for _, b := range s.sec.Batches {
+		br := &batchReader{b: b, mem: memory.DefaultAllocator, rgCache: map[int]*variantGroup{},
+			variants: find(TableVariants, b.ID), calls: find(TableCalls, b.ID),
+			format: find(TableFormat, b.ID), samplesPF: find(TableSamples, b.ID)}
+		if br.variants == "" || br.calls == "" || br.samplesPF == "" {
+			return nil, fmt.Errorf("genome store: batch %s is missing files in the manifest", b.ID)
+		}
+		s.batches = append(s.batches, br)
+	}
+	return s, nil
+}
+
+// Build returns the store's genome build ("" when empty).
+func (s *Store) Build() genome.Build { return genome.Build(s.sec.Build) }
+
+// Batches returns the batch descriptions.
+func (s *Store) Batches() []Batch { return s.sec.Batches }
+
+func (s *Store) loadSamples() error {
+	s.once.Do(func() {
+		s.samples = map[string]sampleRef{}
+		for bi, b := range s.batches {
+			names, err := readSampleNames(b.samplesPF)
+			if err != nil {
+				s.err = err
+				return
+			}
+			for i, n := range names {
+				if slices.Contains(b.b.Superseded, n) {
+					continue
+				}
+				s.samples[n] = sampleRef{bi, int32(i)}
+				s.order = append(s.order, n)
+			}
+		}
+	})
+	return s.err
+}
+
+// Samples returns every live sample, in batch then file order.
+func (s *Store) Samples() ([]string, error) {
+	if err := s.loadSamples(); err != nil {
+		return nil, err
+	}
+	return s.order, nil
+}
+
+// HasSample reports whether the store holds a live copy of the sample.
+func (s *Store) HasSample(name string) (bool, error) {
+	if err := s.loadSamples(); err != nil {
+		return false, err
+	}
+	_, ok := s.samples[name]
+	return ok, nil
+}
+
+func openParquet(path string, mem memory.Allocator) (*pqarrow.FileReader, *file.Reader, error) {
+	pf, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		return nil, nil, fmt.Errorf("genome store: %s: %w", path, err)
+	}
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, mem)
+	if err != nil {
+		pf.Close()
+		return nil, nil, fmt.Errorf("genome store: %s: %w", path, err)
+	}
+	return fr, pf, nil
+}
+
+func readTable(ctx context.Context, path string, cols, rgs []int, mem memory.Allocator) (arrow.Table, error) {
+	fr, pf, err := openParquet(path, mem)
+	if err != nil {
+		return nil, err
+	}
+	defer pf.Close()
+	if rgs == nil {
+		tbl, err := fr.ReadTable(ctx)
+		if err == nil && cols != nil {
+			tbl.Release()
+			tbl, err = fr.ReadRowGroups(ctx, cols, allGroups(pf.NumRowGroups()))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("genome store: %s: %w", path, err)
+		}
+		return tbl, nil
+	}
+	tbl, err := fr.ReadRowGroups(ctx, cols, rgs)
+	if err != nil {
+		return nil, fmt.Errorf("genome store: %s: %w", path, err)
+	}
+	return tbl, nil
+}
+
+func allGroups(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+func readSampleNames(path string) ([]string, error) {
+	tbl, err := readTable(context.Background(), path, []int{1}, nil, memory.DefaultAllocator)
+	if err != nil {
+		return nil, err
+	}
+	defer tbl.Release()
+	var names []string
+	for _, c := range tbl.Column(0).Data().Chunks() {
+		a := c.(*array.String)
+		for i := range a.Len() {
+			names = append(names, a.Value(i))
+		}
+	}
+	return names, nil
+}
+
+// siteIndex holds the positions of every site of a batch, for binary search.
+type siteIndex struct {
+	chroms   []string // contig order of the file
+	chromAt  []int    // first site of each chrom, plus len(sites) at the end
+	maxSpan  []int64  // per chrom, the largest end-pos
+	pos, end []int64
+	block    []bool
+	def      []int32
+	firstRow []int32 // first variants.parquet row of each site
+	rows     int32   // variants.parquet rows
+}
+
+func (b *batchReader) index(ctx context.Context) (*siteIndex, error) {
+	b.idxOnce.Do(func() {
+		// site, alt_index, chrom, pos, end, block, default_gt
+		tbl, err := readTable(ctx, b.variants, []int{0, 1, 3, 4, 5, 12, 13}, nil, b.mem)
+		if err != nil {
+			b.idxErr = err
+			return
+		}
+		defer tbl.Release()
+		x := &siteIndex{}
+		n := int(b.b.Sites)
+		x.pos, x.end, x.block, x.def, x.firstRow = make([]int64, 0, n), make([]int64, 0, n), make([]bool, 0, n), make([]int32, 0, n), make([]int32, 0, n)
+		rr := array.NewTableReader(tbl, 1<<16)
+		defer rr.Release()
+		row := int32(0)
+		last := int32(-1)
+		for rr.Next() {
+			rec := rr.RecordBatch()
+			site := rec.Column(0).(*array.Int32)
+			chrom := rec.Column(2).(*array.String)
+			pos := rec.Column(3).(*array.Int64)
+			end := rec.Column(4).(*array.Int64)
+			blk := rec.Column(5).(*array.Boolean)
+			def := rec.Column(6).(*array.Int32)
+			for i := range int(rec.NumRows()) {
+				if st := site.Value(i); st != last {
+					last = st
+					c := chrom.Value(i)
+					if len(x.chroms) == 0 || x.chroms[len(x.chroms)-1] != c {
+						x.chroms = append(x.chroms, c)
+						x.chromAt = append(x.chromAt, len(x.pos))
+						x.maxSpan = append(x.maxSpan, 0)
+					}
+					p, e := pos.Value(i), end.Value(i)
+					x.pos = append(x.pos, p)
+					x.end = append(x.end, e)
+					x.block = append(x.block, blk.Value(i))
+					x.def = append(x.def, def.Value(i))
+					x.firstRow = append(x.firstRow, row)
+					if span := e - p; span > x.maxSpan[len(x.maxSpan)-1] {
+						x.maxSpan[len(x.maxSpan)-1] = span
+					}
+				}
+				row++
+			}
+		}
+		x.chromAt = append(x.chromAt, len(x.pos))
+		x.rows = row
+		b.idx = x
+	})
+	return b.idx, b.idxErr
+}
+
+// overlapping returns the sites whose [pos, end] overlaps [start, end].
+func (x *siteIndex) overlapping(chrom string, start, end int64, dst []int32) []int32 {
+	ci := slices.Index(x.chroms, chrom)
+	if ci < 0 {
+		return dst
+	}
+	lo, hi := x.chromAt[ci], x.chromAt[ci+1]
+	from := lo + sort.Search(hi-lo, func(i int) bool { return x.pos[lo+i] >= start-x.maxSpan[ci] })
+	to := lo + sort.Search(hi-lo, func(i int) bool { return x.pos[lo+i] > end })
+	for i := from; i < to; i++ {
+		if x.end[i] >= start {
+			dst = append(dst, int32(i))
+		}
+	}
+	return dst
+}
+
+// variantGroup is one decoded row group of variants.parquet.
+type variantGroup struct {
+	id, ref, alt, qual, filter, info []string
+	altNull                          []bool
+}
+
+func (b *batchReader) group(ctx context.Context, rg int) (*variantGroup, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if g, ok := b.rgCache[rg]; ok {
+		return g, nil
+	}
+	tbl, err := readTable(ctx, b.variants, []int{6, 7, 8, 9, 10, 11}, []int{rg}, b.mem)
+	if err != nil {
+		return nil, err
+	}
+	defer tbl.Release()
+	g := &variantGroup{}
+	cols := []*[]string{&g.id, &g.ref, &g.alt, &g.qual, &g.filter, &g.info}
+	for ci, dst := range cols {
+		for _, c := range tbl.Column(ci).Data().Chunks() {
+			a := c.(*array.String)
+			for i := range a.Len() {
+				if a.IsNull(i) {
+					*dst = append(*dst, ".")
+					if ci == 2 {
+						g.altNull = append(g.altNull, true)
+					}
+					continue
+				}
+				*dst = append(*dst, a.Value(i))
+				if ci == 2 {
+					g.altNull = append(g.altNull, false)
+				}
+			}
+		}
+	}
+	if len(b.rgCache) > 64 {
+		clear(b.rgCache)
+	}
+	b.rgCache[rg] = g
+	return g, nil
+}
+
+// SiteInfo is the fixed columns of one stored VCF record.
+type SiteInfo struct {
+	Chrom        string
+	Pos, End     int64
+	ID, Ref      string
+	Alts         []string
+	Qual, Filter string
+	Info         string
+	Block        bool
+	DefaultGT    int32
+	site         int32
+	batch        int
+}
+
+func (b *batchReader) siteInfo(ctx context.Context, x *siteIndex, site int32, dst *SiteInfo) error {
+	first := int(x.firstRow[site])
+	last := b.variantRowsEnd(x, site)
+	dst.Alts = dst.Alts[:0]
+	for r := first; r < last; r++ {
+		g, err := b.group(ctx, r/variantsPerRowGroup)
+		if err != nil {
+			return err
+		}
+		i := r % variantsPerRowGroup
+		if r == first {
+			dst.ID, dst.Ref, dst.Qual, dst.Filter, dst.Info = g.id[i], g.ref[i], g.qual[i], g.filter[i], g.info[i]
+		}
+		if !g.altNull[i] {
+			dst.Alts = append(dst.Alts, g.alt[i])
+		}
+	}
+	ci := sort.Search(len(x.chromAt)-1, func(c int) bool { return x.chromAt[c+1] > int(site) })
+	dst.Chrom = x.chroms[ci]
+	dst.Pos, dst.End, dst.Block, dst.DefaultGT, dst.site = x.pos[site], x.end[site], x.block[site], x.def[site], site
+	return nil
+}
+
+func (b *batchReader) variantRowsEnd(x *siteIndex, site int32) int {
+	if int(site)+1 < len(x.firstRow) {
+		return int(x.firstRow[site+1])
+	}
+	return int(x.rows)
+}
+
+// sampleCalls holds one sample's exceptions: sorted sites and their codes.
+type sampleCalls struct {
+	sites, codes []int32
+}
+
+func (c *sampleCalls) code(site int32, def int32) int32 {
+	i, ok := slices.BinarySearch(c.sites, site)
+	if ok {
+		return c.codes[i]
+	}
+	return def
+}
+
+func (b *batchReader) readCalls(ctx context.Context, idxs []int32) (map[int32]*sampleCalls, error) {
+	groups := map[int][]int32{}
+	for _, i := range idxs {
+		groups[int(i)/samplesPerRowGroup] = append(groups[int(i)/samplesPerRowGroup], i)
+	}
+	out := map[int32]*sampleCalls{}
+	rgs := make([]int, 0, len(groups))
+	for rg := range groups {
+		rgs = append(rgs, rg)
+	}
+	slices.Sort(rgs)
+	fr, pf, err := openParquet(b.calls, b.mem)
+	if err != nil {
+		return nil, err
+	}
+	defer pf.Close()
+	want := map[int32]bool{}
+	for _, i := range idxs {
+		want[i] = true
+	}
+	for _, rg := range rgs {
+		tbl, err := fr.ReadRowGroups(ctx, []int{0, 1, 2}, []int{rg})
+		if err != nil {
+			return nil, fmt.Errorf("genome store: %s: %w", b.calls, err)
+		}
+		rr := array.NewTableReader(tbl, 1<<20)
+		for rr.Next() {
+			rec := rr.RecordBatch()
+			sidx := rec.Column(0).(*array.Int32)
+			sl := rec.Column(1).(*array.List)
+			cl := rec.Column(2).(*array.List)
+			sv := sl.ListValues().(*array.Int32).Int32Values()
+			cv := cl.ListValues().(*array.Int32).Int32Values()
+			for i := range int(rec.NumRows()) {
+				si := sidx.Value(i)
+				if !want[si] {
+					continue
+				}
+				a, e := sl.ValueOffsets(i)
+				ca, _ := cl.ValueOffsets(i)
+				out[si] = &sampleCalls{sites: slices.Clone(sv[a:e]), codes: slices.Clone(cv[ca : ca+(e-a)])}
+			}
+		}
+		rr.Release()
+		tbl.Release()
+	}
+	for _, i := range idxs {
+		if out[i] == nil {
+			return nil, fmt.Errorf("genome store: %s: no row for sample index %d", b.calls, i)
+		}
+	}
+	return out, nil
+}
+
+// Lookup returns, for each locus, the sample's genotype at every stored
+// record that covers it: a record at that position, or a gVCF reference
+// block spanning it. A locus no record covers gives one Genotype with State
+// genome.NotCovered — never reference.
+func (s *Store) Lookup(ctx context.Context, sample string, loci []genome.Locus) ([][]genome.Genotype, error) {
+	if err := s.loadSamples(); err != nil {
+		return nil, err
+	}
+	ref, ok := s.samples[sample]
+	if !ok {
+		return nil, fmt.Errorf("%q: %w", sample, ErrUnknownSample)
+	}
+	b := s.batches[ref.batch]
+	x, err := b.index(ctx)
+	if err != nil {
+		return nil, err
+	}
+	calls, err := b.readCalls(ctx, []int32{ref.idx})
+	if err != nil {
+		return nil, err
+	}
+	sc := calls[ref.idx]
+	out := make([][]genome.Genotype, len(loci))
+	var hits []int32
+	var info SiteInfo
+	for li, l := range loci {
+		chrom := genome.NormalizeChrom(l.Chrom)
+		hits = x.overlapping(chrom, l.Pos, l.Pos, hits[:0])
+		if len(hits) == 0 {
+			out[li] = []genome.Genotype{{Chrom: chrom, Pos: l.Pos, End: l.Pos, State: genome.NotCovered, GQ: -1, DP: -1}}
+			continue
+		}
+		for _, site := range hits {
+			if err := b.siteInfo(ctx, x, site, &info); err != nil {
+				return nil, err
+			}
+			g := genome.Genotype{Chrom: info.Chrom, Pos: info.Pos, End: info.End, ID: info.ID, Ref: info.Ref,
+				Alts: slices.Clone(info.Alts), GQ: -1, DP: -1}
+			g.Alleles, g.Phased = genome.DecodeGT(sc.code(site, info.DefaultGT), nil)
+			g.State = genome.StateOf(g.Alleles)
+			if err := b.extras(ctx, site, int(ref.idx), len(info.Alts), &g); err != nil {
+				return nil, err
+			}
+			out[li] = append(out[li], g)
+		}
+	}
+	return out, nil
+}
+
+// extras fills the FORMAT fields other than GT for one sample at one site.
+func (b *batchReader) extras(ctx context.Context, site int32, sidx, nAlts int, g *genome.Genotype) error {
+	if b.format == "" {
+		return nil
+	}
+	b.fmtOnce.Do(func() {
+		fr, pf, err := openParquet(b.format, b.mem)
+		if err != nil {
+			b.fmtErr = err
+			return
+		}
+		defer pf.Close()
+		var start int64
+		for rg := range pf.NumRowGroups() {
+			b.fmtRG = append(b.fmtRG, start)
+			start += pf.MetaData().RowGroup(rg).NumRows()
+		}
+		tbl, err := fr.ReadRowGroups(ctx, []int{0}, allGroups(pf.NumRowGroups()))
+		if err != nil {
+			b.fmtErr = err
+			return
+		}
+		defer tbl.Release()
+		for _, c := range tbl.Column(0).Data().Chunks() {
+			b.fmtSites = append(b.fmtSites, c.(*array.Int32).Int32Values()...)
+		}
+	})
+	if b.fmtErr != nil {
+		return b.fmtErr
+	}
+	row, ok := slices.BinarySearch(b.fmtSites, site)
+	if !ok {
+		return nil
+	}
+	rg := sort.Search(len(b.fmtRG), func(i int) bool { return b.fmtRG[i] > int64(row) }) - 1
+	tbl, err := readTable(ctx, b.format, []int{1, 2, 3, 4, 5, 6}, []int{rg}, b.mem)
+	if err != nil {
+		return err
+	}
+	defer tbl.Release()
+	r := int64(row) - b.fmtRG[rg]
+	slice := func(col int) (arrow.Array, int, int, bool) {
+		ch := tbl.Column(col).Data()
+		off := r
+		for _, c := range ch.Chunks() {
+			if off < int64(c.Len()) {
+				l := c.(*array.List)
+				if l.IsNull(int(off)) {
+					return nil, 0, 0, false
+				}
+				a, e := l.ValueOffsets(int(off))
+				return l.ListValues(), int(a), int(e), true
+			}
+			off -= int64(c.Len())
+		}
+		return nil, 0, 0, false
+	}
+	if v, a, _, ok := slice(0); ok {
+		g.GQ = v.(*array.Int32).Value(a + sidx)
+	}
+	if v, a, _, ok := slice(1); ok {
+		g.DP = v.(*array.Int32).Value(a + sidx)
+	}
+	if v, a, _, ok := slice(2); ok {
+		g.PS = v.(*array.Int64).Value(a + sidx)
+	}
+	nA := nAlts + 1
+	if v, a, _, ok := slice(3); ok {
+		vals := v.(*array.Int32).Int32Values()
+		g.AD = slices.Clone(vals[a+sidx*nA : a+(sidx+1)*nA])
+		if allEq(g.AD, -1) {
+			g.AD = nil
+		}
+	}
+	if v, a, _, ok := slice(4); ok {
+		vals := v.(*array.Float32).Float32Values()
+		g.DS = slices.Clone(vals[a+sidx*nAlts : a+(sidx+1)*nAlts])
+		if allNaN(g.DS) {
+			g.DS = nil
+		}
+	}
+	if v, a, _, ok := slice(5); ok {
+		nG := nA * (nA + 1) / 2
+		vals := v.(*array.Float32).Float32Values()
+		g.GP = slices.Clone(vals[a+sidx*nG : a+(sidx+1)*nG])
+		if len(g.Alleles) == 1 {
+			g.GP = g.GP[:nA]
+		}
+		if allNaN(g.GP) {
+			g.GP = nil
+		}
+	}
+	return nil
+}
+
+func allEq(v []int32, x int32) bool {
+	for _, a := range v {
+		if a != x {
+			return false
+		}
+	}
+	return true
+}
+
+func allNaN(v []float32) bool {
+	for _, a := range v {
+		if !math.IsNaN(float64(a)) {
+			return false
+		}
+	}
+	return true
+}
+
+// Record is one site of a region query with the genotype codes of the
+// requested samples (genome.EncodeGT codes; MissingCode where the sample's
+// batch has no such record).
+type Record struct {
+	SiteInfo
+	Codes []int32
+}
+
+// MissingCode marks a sample whose batch has no record at a merged site; it
+// prints as "./." (diploid missing).
+var MissingCode = genome.EncodeDiploid(genome.Missing, genome.Missing, false)
+
+// Region returns the records overlapping chrom:start-end with the codes of
+// the named samples (all live samples when samples is empty), in position
+// order. Records of different batches with the same position, REF and ALT
+// are merged into one; a sample whose batch lacks a record gets MissingCode.
+func (s *Store) Region(ctx context.Context, chrom string, start, end int64, samples []string) iter.Seq2[*Record, error] {
+	return func(yield func(*Record, error) bool) {
+		if err := s.loadSamples(); err != nil {
+			yield(nil, err)
+			return
+		}
+		if len(samples) == 0 {
+			samples = s.order
+		}
+		chrom = genome.NormalizeChrom(chrom)
+		perBatch := map[int][]int{} // batch → positions in samples
+		for i, n := range samples {
+			ref, ok := s.samples[n]
+			if !ok {
+				yield(nil, fmt.Errorf("%q: %w", n, ErrUnknownSample))
+				return
+			}
+			perBatch[ref.batch] = append(perBatch[ref.batch], i)
+		}
+		type key struct {
+			pos       int64
+			ref, alts string
+		}
+		merged := map[key]*Record{}
+		var keys []key
+		bis := make([]int, 0, len(perBatch))
+		for bi := range perBatch {
+			bis = append(bis, bi)
+		}
+		slices.Sort(bis)
+		for _, bi := range bis {
+			b := s.batches[bi]
+			x, err := b.index(ctx)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			var idxs []int32
+			for _, i := range perBatch[bi] {
+				idxs = append(idxs, s.samples[samples[i]].idx)
+			}
+			calls, err := b.readCalls(ctx, idxs)
+			if err != nil {
+				yield(nil, err)
+				return
+			}
+			for _, site := range x.overlapping(chrom, start, end, nil) {
+				if x.pos[site] < start {
+					continue // bcftools view -r reports records starting in the region
+				}
+				var info SiteInfo
+				if err := b.siteInfo(ctx, x, site, &info); err != nil {
+					yield(nil, err)
+					return
+				}
+				k := key{info.Pos, info.Ref, strings.Join(info.Alts, ",")}
+				rec, ok := merged[k]
+				if !ok {
+					rec = &Record{SiteInfo: info, Codes: make([]int32, len(samples))}
+					for i := range rec.Codes {
+						rec.Codes[i] = MissingCode
+					}
+					merged[k] = rec
+					keys = append(keys, k)
+				}
+				for j, i := range perBatch[bi] {
+					rec.Codes[i] = calls[idxs[j]].code(site, info.DefaultGT)
+				}
+			}
+		}
+		slices.SortStableFunc(keys, func(a, b key) int {
+			if a.pos != b.pos {
+				return int(a.pos - b.pos)
+			}
+			return 0
+		})
+		for _, k := range keys {
+			if err := ctx.Err(); err != nil {
+				yield(nil, err)
+				return
+			}
+			if !yield(merged[k], nil) {
+				return
+			}
+		}
+	}
+}

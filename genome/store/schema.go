@@ -1,0 +1,129 @@
+// Package store is varamu's columnar genotype store: multi-sample VCFs are
+// ingested once into Parquet files (written with arrow-go pqarrow) inside a
+// varamu store directory (package varamu/store: manifest, atomic commits),
+// and read back by region, by sample, or by DuckDB (package query).
+//
+// # Design
+//
+// Each ingest adds one batch; a batch has four files, never rewritten:
+//
+//	variants.parquet  one row per ALT allele of each VCF record (a record
+//	                  with k ALTs gives k rows sharing its site index, as
+//	                  bcftools norm -m- splits them; ALT "." gives one row
+//	                  with a null alt). Columns: site, alt_index, n_alts,
+//	                  chrom, pos, end, id, ref, alt, qual, filter, info,
+//	                  block (gVCF reference block), default_gt. Sorted by site
+//	                  (chromosome, position order of the file).
+//	samples.parquet   sample_idx, sample.
+//	calls.parquet     sample-major sparse genotypes: one row per sample with
+//	                  two parallel lists, sites and codes, holding every
+//	                  genotype that differs from its site's default_gt.
+//	format.parquet    the other FORMAT fields (GQ, DP, PS, AD, DS, GP),
+//	                  site-major: one row per site that has any, each a list
+//	                  with one value per sample (AD, DS and GP flattened with
+//	                  a per-site stride); -1 / NaN where missing.
+//
+// A genotype code (genome.EncodeGT) packs both allele indices of the
+// original, unsplit record and the phase into an int32, so a record is
+// reproduced exactly (1/2 stays 1/2). default_gt is the majority code of the
+// record's samples (found by a Boyer–Moore vote), so a site where everybody
+// is 0/0 or 0|0 costs nothing in calls.parquet; with biobank allele
+// frequencies (mostly rare variants) calls.parquet holds a few percent of
+// the genotypes. Its site lists use Parquet DELTA_BINARY_PACKED encoding and
+// zstd compression.
+//
+// The sample-major layout answers the clinical question "this patient, at
+// these positions" by reading one row of one row group (row groups hold a
+// fixed number of samples), and region × sample slices by reading the rows
+// of the chosen samples and the variant rows of the region. Ingest
+// transposes site-major VCF to sample-major with a memory budget, spilling
+// sorted runs to temporary files and merging them, so memory is bounded by
+// the budget and not by file size.
+//
+// gVCF reference blocks (ALT <NON_REF> or <*> only, with INFO/END) are kept
+// as sites with block=true and end=INFO/END, so a lookup can tell a called
+// homozygous reference ("0/0" block) from a no-call ("./." block) from a
+// position no record or block covers (genome.NotCovered).
+package store
+
+import (
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// Table names in the store manifest.
+const (
+	TableVariants = "variants"
+	TableSamples  = "samples"
+	TableCalls    = "calls"
+	TableFormat   = "format"
+)
+
+// SectionKey is the manifest section holding genome store metadata.
+const SectionKey = "genome"
+
+// samplesPerRowGroup fixes the calls.parquet row-group size so that a
+// sample's row group is sample_idx / samplesPerRowGroup.
+const samplesPerRowGroup = 64
+
+// variantsPerRowGroup is the variants.parquet row-group size.
+const variantsPerRowGroup = 16384
+
+var variantsSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "site", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "alt_index", Type: arrow.PrimitiveTypes.Int16},
+	{Name: "n_alts", Type: arrow.PrimitiveTypes.Int16},
+	{Name: "chrom", Type: arrow.BinaryTypes.String},
+	{Name: "pos", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "end", Type: arrow.PrimitiveTypes.Int64},
+	{Name: "id", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "ref", Type: arrow.BinaryTypes.String},
+	{Name: "alt", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "qual", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "filter", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "info", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "block", Type: arrow.FixedWidthTypes.Boolean},
+	{Name: "default_gt", Type: arrow.PrimitiveTypes.Int32},
+}, nil)
+
+var samplesSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "sample_idx", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "sample", Type: arrow.BinaryTypes.String},
+}, nil)
+
+var callsSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "sample_idx", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "sites", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)},
+	{Name: "codes", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)},
+}, nil)
+
+var formatSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "site", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "gq", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32), Nullable: true},
+	{Name: "dp", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32), Nullable: true},
+	{Name: "ps", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64), Nullable: true},
+	{Name: "ad", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32), Nullable: true},
+	{Name: "ds", Type: arrow.ListOf(arrow.PrimitiveTypes.Float32), Nullable: true},
+	{Name: "gp", Type: arrow.ListOf(arrow.PrimitiveTypes.Float32), Nullable: true},
+}, nil)
+
+// Section is the genome store's manifest section.
+type Section struct {
+	Build   string  `json:"build"`
+	Batches []Batch `json:"batches"`
+}
+
+// Batch describes one ingested batch.
+type Batch struct {
+	ID      string   `json:"id"`
+	Sources []string `json:"sources"`
+	Samples int      `json:"samples"`
+	Sites   int64    `json:"sites"`
+	GVCF    bool     `json:"gvcf"`
+	Contigs []string `json:"contigs"`
+	// Header holds the source's ## meta lines (without "##"), so that
+	// view can write a faithful header.
+	Header []string `json:"header"`
+	// Superseded lists sample names of this batch replaced by a later batch
+	// (ingest --replace); readers skip them here.
+	Superseded []string `json:"superseded,omitempty"`
+}

@@ -1,0 +1,238 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/varamu/varamu/genome"
+	vstore "github.com/varamu/varamu/store"
+)
+
+const testVCF = `##fileformat=VCFv4.3
+##reference=GRCh38
+##contig=<ID=10,length=133797422>
+##contig=<ID=X,length=156040895>
+##INFO=<ID=END,Number=1,Type=Integer,Description="End">
+##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">
+##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="GQ">
+##FORMAT=<ID=GP,Number=G,Type=Float,Description="Probabilities">
+#CHROM	POS	ID	REF	ALT	QUAL	FILTER	INFO	FORMAT	A	B	C
+10	100	rs1	A	G	50	PASS	.	GT:GQ	0|1:30	1/1:.	./.:5
+10	200	.	C	T,G	.	.	.	GT	1|2	./1	0/0
+10	300	.	A	<NON_REF>	.	.	END=400	GT	0/0	./.	0/0
+10	350	.	T	C	.	.	.	GT	0/0	0/0	0/0
+X	300	.	G	A	.	.	.	GT:GP	1:0.1,0.9	0/1:0,1,0	.:.
+`
+
+func writeVCF(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestIngestLookupRegion(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "store")
+	res, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "a.vcf", testVCF)}, IngestOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := res.Batches[0]; b.Sites != 5 || b.Variants != 6 || b.Samples != 3 {
+		t.Fatalf("result %+v", b)
+	}
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Build() != genome.GRCh38 {
+		t.Errorf("build %q", s.Build())
+	}
+	loci := []genome.Locus{{"chr10", 100}, {"10", 200}, {"chr10", 350}, {"chr10", 399}, {"chr10", 500}, {"chrX", 300}}
+	type row struct {
+		State []genome.State
+		GT    []string
+	}
+	check := func(sample string, want []row) {
+		t.Helper()
+		got, err := s.Lookup(ctx, sample, loci)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []row
+		for _, gs := range got {
+			var r row
+			for _, g := range gs {
+				r.State = append(r.State, g.State)
+				r.GT = append(r.GT, g.GT())
+			}
+			rows = append(rows, r)
+		}
+		if diff := cmp.Diff(want, rows); diff != "" {
+			t.Errorf("Lookup(%s) (-want +got):\n%s", sample, diff)
+		}
+	}
+	hr, nc, cl, ncov := genome.HomRef, genome.NoCall, genome.Called, genome.NotCovered
+	check("A", []row{
+		{[]genome.State{cl}, []string{"0|1"}},
+		{[]genome.State{cl}, []string{"1|2"}},
+		{[]genome.State{hr, hr}, []string{"0/0", "0/0"}}, // block and record both cover 350
+		{[]genome.State{hr}, []string{"0/0"}},
+		{[]genome.State{ncov}, []string{"."}},
+		{[]genome.State{cl}, []string{"1"}},
+	})
+	check("B", []row{
+		{[]genome.State{cl}, []string{"1/1"}},
+		{[]genome.State{cl}, []string{"./1"}},
+		{[]genome.State{nc, hr}, []string{"./.", "0/0"}},
+		{[]genome.State{nc}, []string{"./."}},
+		{[]genome.State{ncov}, []string{"."}},
+		{[]genome.State{cl}, []string{"0/1"}},
+	})
+	got, _ := s.Lookup(ctx, "A", []genome.Locus{{"chr10", 100}, {"chrX", 300}})
+	if got[0][0].GQ != 30 || !cmp.Equal(got[1][0].GP, []float32{0.1, 0.9}) {
+		t.Errorf("extras: GQ %d GP %v", got[0][0].GQ, got[1][0].GP)
+	}
+	if _, err := s.Lookup(ctx, "nobody", loci); !errors.Is(err, ErrUnknownSample) {
+		t.Errorf("unknown sample: %v", err)
+	}
+
+	var buf bytes.Buffer
+	if err := s.WriteVCF(ctx, &buf, "chr10", 150, 350, []string{"C", "A"}); err != nil {
+		t.Fatal(err)
+	}
+	var body []string
+	for _, l := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		if !strings.HasPrefix(l, "##") {
+			body = append(body, l)
+		}
+	}
+	want := []string{
+		"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tC\tA",
+		"chr10\t200\t.\tC\tT,G\t.\t.\t.\tGT\t0/0\t1|2",
+		"chr10\t300\t.\tA\t<NON_REF>\t.\t.\tEND=400\tGT\t0/0\t0/0",
+		"chr10\t350\t.\tT\tC\t.\t.\t.\tGT\t0/0\t0/0",
+	}
+	if diff := cmp.Diff(want, body); diff != "" {
+		t.Errorf("WriteVCF (-want +got):\n%s", diff)
+	}
+}
+
+func TestIngestRefusals(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "store")
+	if _, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "a.vcf", testVCF)}, IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	manifest := func() string {
+		b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	before := manifest()
+	hdr37 := strings.Replace(testVCF, "##reference=GRCh38", "##reference=GRCh37", 1)
+	hdr37 = strings.Replace(hdr37, "length=133797422", "length=135534747", 1)
+	hdr37 = strings.Replace(hdr37, "length=156040895", "length=155270560", 1)
+	renamed := strings.Replace(testVCF, "\tA\tB\tC\n", "\tD\tE\tF\n", 1)
+	tests := []struct {
+		name, body, want string
+		target           error
+	}{
+		{"duplicate sample", testVCF, "sample A is in batch b0001", ErrDuplicateSample},
+		{"build", strings.Replace(hdr37, "\tA\tB\tC\n", "\tD\tE\tF\n", 1), "file is GRCh37, the store is GRCh38", ErrBuildMismatch},
+		{"unsorted", renamed + "10\t50\t.\tA\tG\t.\t.\t.\tGT\t0/1\t0/0\t0/0\n", "x.vcf:15: CHROM: chr10 appears again after chrX", ErrUnsorted},
+		{"bad gt late", renamed + "X\t400\t.\tA\tG\t.\t.\t.\tGT\t0/1\t0/0\t0/q\n", "x.vcf:15: sample F: GT: \"0/q\"", nil},
+		{"pos order", strings.Replace(renamed, "10\t350", "10\t150", 1), "x.vcf:13: POS: chr10:150 comes after chr10:300", ErrUnsorted},
+		{"empty body", strings.Split(renamed, "10\t100")[0], "no records after the header", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "x.vcf", tt.body)}, IngestOptions{})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v, want %q", err, tt.want)
+			}
+			if tt.target != nil && !errors.Is(err, tt.target) {
+				t.Errorf("error does not wrap %v", tt.target)
+			}
+			if manifest() != before {
+				t.Error("a failed ingest changed the manifest")
+			}
+			entries, _ := os.ReadDir(filepath.Join(dir, "data"))
+			if len(entries) != 1 {
+				t.Errorf("a failed ingest left %d data directories, want 1", len(entries))
+			}
+		})
+	}
+	// Replace supersedes the old copy.
+	if _, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "r.vcf", strings.Replace(testVCF, "0|1:30", "1|1:30", 1))}, IngestOptions{Replace: true}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, _ := s.Samples()
+	if !cmp.Equal(names, []string{"A", "B", "C"}) {
+		t.Errorf("samples after replace: %v", names)
+	}
+	g, err := s.Lookup(ctx, "A", []genome.Locus{{"chr10", 100}})
+	if err != nil || g[0][0].GT() != "1|1" {
+		t.Errorf("replaced sample reads %v %v, want 1|1", g, err)
+	}
+	st, _ := vstore.Open(dir, vstore.Options{})
+	if err := st.Verify(); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestSpillMatchesInMemory(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	var b strings.Builder
+	b.WriteString("##fileformat=VCFv4.3\n##reference=GRCh38\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT")
+	const n = 50
+	for i := range n {
+		b.WriteString("\tS" + string(rune('A'+i%26)) + string(rune('a'+i/26)))
+	}
+	b.WriteString("\n")
+	gts := []string{"0/0", "0/1", "1/1", "./.", "0|1"}
+	for p := 1; p <= 400; p++ {
+		b.WriteString("chr1\t" + itoa(p*10) + "\t.\tA\tC\t.\t.\t.\tGT")
+		for i := range n {
+			b.WriteString("\t" + gts[(p*7+i*i)%len(gts)*((p+i)%3/2)])
+		}
+		b.WriteString("\n")
+	}
+	path := writeVCF(t, tmp, "s.vcf", b.String())
+	a, c := filepath.Join(tmp, "a"), filepath.Join(tmp, "c")
+	if _, err := Ingest(ctx, a, []string{path}, IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Ingest(ctx, c, []string{path}, IngestOptions{MemoryBudget: 512, Workers: 3}); err != nil {
+		t.Fatal(err)
+	}
+	var va, vc bytes.Buffer
+	sa, _ := Open(a)
+	sc, _ := Open(c)
+	sa.WriteVCF(ctx, &va, "chr1", 1, 1<<40, nil)
+	sc.WriteVCF(ctx, &vc, "chr1", 1, 1<<40, nil)
+	if va.String() != vc.String() || strings.Count(va.String(), "\n") < 400 {
+		t.Errorf("spilled store differs from in-memory store")
+	}
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
