@@ -59,8 +59,10 @@ var ErrCorrupt = errors.New("audit: corrupt log file")
 // log does not depend on the packages that make decisions.
 type Entry struct {
 	// Index is the entry's position in the log (0-based), set by Append.
-	Index uint64    `json:"index"`
-	Time  time.Time `json:"time"` // when the access was asked for
+	Index uint64 `json:"index"`
+	// Logged is when the entry was written, set by Append.
+	Logged time.Time `json:"logged"`
+	Time   time.Time `json:"time"` // the moment the access is about
 	// Actor identifies who asked: a professional's id, a person's id, a
 	// researcher's id or a batch job's name.
 	Actor   string `json:"actor"`
@@ -227,11 +229,13 @@ func (l *Log) Append(ctx context.Context, entries ...*Entry) (Checkpoint, error)
 	if err := l.catchUp(false); err != nil {
 		return Checkpoint{}, err
 	}
+	now := l.now().UTC()
 	var buf bytes.Buffer
 	leaves := make([][]byte, 0, len(entries))
 	for i, e := range entries {
 		e.Index = l.rng.End() + uint64(i)
 		e.Time = e.Time.UTC()
+		e.Logged = now
 		b, err := json.Marshal(e)
 		if err != nil {
 			return Checkpoint{}, fmt.Errorf("audit: %w", err)
@@ -543,3 +547,12 @@ func VerifyInclusion(e Entry, cp Checkpoint, p [][]byte) error {
 	}
 	return nil
 }
+
+// ByPerson returns every logged access to person's data in this log; see
+// the package function ByPerson.
+func (l *Log) ByPerson(ctx context.Context, person string) ([]Entry, error) {
+	return ByPerson(ctx, l.dir, person)
+}
+
+// Dir returns the store directory the log belongs to.
+func (l *Log) Dir() string { return l.dir }

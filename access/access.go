@@ -1,0 +1,362 @@
+// Package access is the one choke point that decides every access to
+// person-level data in varamu: clinical records, genotypes, PGx results,
+// research extracts.
+//
+// Decide answers one Request (who asks, about whom, for what purpose, at
+// what moment) from the person's consent (package clinical/consent), their
+// family and authorisation links and the register of health professionals,
+// and writes the decision, allowed or denied, to the audit log (package
+// audit) before it returns. Callers MUST call Decide before any person-level
+// data leaves them and MUST NOT release data when Decide returns an error or
+// a denial; data listed in Decision.Hidden MUST be withheld even when access
+// is allowed.
+//
+// Rules (issue 5; Estonian HIS practice in facts.md):
+//   - Professionals need a licence valid at the request time. Treatment reads
+//     an open record, minus closed documents; a closed record is refused.
+//     Emergency access needs a stated reason, sees closed data, and is
+//     flagged to the person.
+//   - A person sees all of their own data (self). As a representative they
+//     see a child's data while the child is under 18 (computed from the birth
+//     date at the request time) and the data of anyone who authorised them,
+//     for the authorised period.
+//   - Researchers (and batch jobs doing research) get a person only with
+//     research consent in force whose DUO data use permits the stated use;
+//     after withdrawal, never.
+//   - Return of results (PGx) and of secondary findings need their own
+//     consent and an open record.
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/varamu/varamu/audit"
+	"github.com/varamu/varamu/clinical/consent"
+)
+
+// ErrUnknownPerson is returned by a Directory for a person it does not hold.
+var ErrUnknownPerson = errors.New("access: unknown person")
+
+// ErrUnknownProfessional is returned by a Directory for a professional who
+// is not in the register.
+var ErrUnknownProfessional = errors.New("access: professional not in the register")
+
+// Role is what kind of actor asks.
+type Role string
+
+// Roles.
+const (
+	Professional Role = "professional" // a health professional, with a licence
+	Patient      Role = "patient"      // a person acting for themselves or as a representative
+	Researcher   Role = "researcher"
+	Batch        Role = "batch" // a system job (alerts, research extracts)
+)
+
+// Purpose is why the data is wanted.
+type Purpose string
+
+// Purposes.
+const (
+	Treatment         Purpose = "treatment"
+	Emergency         Purpose = "emergency" // needs Request.Reason
+	Self              Purpose = "self"
+	Representative    Purpose = "representative"
+	Research          Purpose = "research" // needs Request.Use
+	ReturnOfResults   Purpose = "return-of-results"
+	SecondaryFindings Purpose = "secondary-findings"
+)
+
+// Actor is who asks.
+type Actor struct {
+	ID      string // professional id, person id (isikukood), researcher id or job name
+	Role    Role
+	Licence string // professional licence number (Professional only)
+}
+
+// Request is one access to one person's data.
+type Request struct {
+	Actor   Actor
+	Person  string // whose data
+	Purpose Purpose
+	Reason  string              // stated reason (Emergency)
+	Use     consent.ResearchUse // intended research use (Research)
+	Time    time.Time           // the moment of access
+}
+
+// Decision is the answer to a Request.
+type Decision struct {
+	Allowed bool
+	// Rule explains the decision in words the person can read.
+	Rule string
+	// Hidden lists document ids the actor MUST NOT see although access is
+	// allowed (documents the person closed).
+	Hidden []string
+	// Flagged means the person must be told of this access (emergency
+	// access).
+	Flagged bool
+	// AuditIndex is the index of the decision's audit log entry.
+	AuditIndex uint64
+}
+
+// PersonInfo is what access needs to know about a person.
+type PersonInfo struct {
+	BirthDate time.Time // calendar date of birth
+	// Guardians are the ids of the parents and legal guardians, who
+	// represent the person while they are under 18.
+	Guardians []string
+}
+
+// Licence is a professional's entry in the register of health
+// professionals.
+type Licence struct {
+	Number     string
+	ValidFrom  time.Time
+	ValidUntil time.Time // zero: no end
+}
+
+// Directory answers what Decide needs to know. Implementations MUST be safe
+// for concurrent use.
+type Directory interface {
+	// Person returns a person's birth date and guardians, or an error
+	// wrapping ErrUnknownPerson.
+	Person(ctx context.Context, id string) (PersonInfo, error)
+	// Consent returns the person's consent history; nil means no decision
+	// was ever recorded (everything at its default).
+	Consent(ctx context.Context, person string) (*consent.History, error)
+	// Licence returns a professional's register entry, or an error wrapping
+	// ErrUnknownProfessional.
+	Licence(ctx context.Context, professional string) (Licence, error)
+}
+
+// Decider decides and logs accesses. It is safe for concurrent use.
+type Decider struct {
+	dir Directory
+	log *audit.Log
+}
+
+// New returns a Decider answering from dir and logging to log; both are
+// required.
+func New(dir Directory, log *audit.Log) (*Decider, error) {
+	if dir == nil || log == nil {
+		return nil, errors.New("access: New needs a directory and an audit log")
+	}
+	return &Decider{dir: dir, log: log}, nil
+}
+
+// Decide decides one request and logs it before returning. On error the
+// access MUST be treated as denied.
+func (d *Decider) Decide(ctx context.Context, req Request) (Decision, error) {
+	ds, err := d.DecideAll(ctx, []Request{req})
+	if err != nil {
+		return Decision{Rule: "error: " + err.Error()}, err
+	}
+	return ds[0], nil
+}
+
+// DecideAll decides several requests and logs them with one durable append
+// (a batch job's way to avoid one fsync per person). Decisions are in
+// request order. On error none of them may be acted on.
+func (d *Decider) DecideAll(ctx context.Context, reqs []Request) ([]Decision, error) {
+	out := make([]Decision, len(reqs))
+	entries := make([]*audit.Entry, len(reqs))
+	var firstErr error
+	for i, r := range reqs {
+		dec, err := d.decide(ctx, r)
+		if err != nil {
+			dec = Decision{Rule: "error: " + err.Error()}
+			if firstErr == nil {
+				firstErr = err
+			}
+		}
+		out[i] = dec
+		e := &audit.Entry{
+			Time: r.Time, Actor: r.Actor.ID, Role: string(r.Actor.Role), Licence: r.Actor.Licence,
+			Person: r.Person, Purpose: string(r.Purpose), Reason: r.Reason,
+			Allowed: dec.Allowed, Rule: dec.Rule, Flagged: dec.Flagged,
+		}
+		if r.Purpose == Research {
+			e.Use = r.Use.String()
+		}
+		entries[i] = e
+	}
+	// Denials caused by errors are logged too; ctx is not consulted here so
+	// that a cancelled job still records what it decided.
+	if _, err := d.log.Append(context.WithoutCancel(ctx), entries...); err != nil {
+		return nil, fmt.Errorf("access: decision not logged, access denied: %w", err)
+	}
+	for i := range out {
+		out[i].AuditIndex = entries[i].Index
+	}
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	return out, nil
+}
+
+func deny(format string, args ...any) Decision {
+	return Decision{Rule: fmt.Sprintf(format, args...)}
+}
+
+func allow(format string, args ...any) Decision {
+	return Decision{Allowed: true, Rule: fmt.Sprintf(format, args...)}
+}
+
+// decide applies the rules; an error is a failure to find out, not a denial.
+func (d *Decider) decide(ctx context.Context, r Request) (Decision, error) {
+	if err := ctx.Err(); err != nil {
+		return Decision{}, err
+	}
+	if r.Time.IsZero() {
+		return deny("request without a time"), nil
+	}
+	if r.Person == "" {
+		return deny("request names no person"), nil
+	}
+	if r.Actor.ID == "" {
+		return deny("request names no actor"), nil
+	}
+	info, err := d.dir.Person(ctx, r.Person)
+	if errors.Is(err, ErrUnknownPerson) {
+		return deny("unknown person"), nil
+	}
+	if err != nil {
+		return Decision{}, err
+	}
+	h, err := d.dir.Consent(ctx, r.Person)
+	if err != nil {
+		return Decision{}, err
+	}
+	if h == nil {
+		h = consent.NewHistory(r.Person)
+	}
+	st := h.StateAt(r.Time)
+
+	switch r.Actor.Role {
+	case Professional:
+		lic, err := d.dir.Licence(ctx, r.Actor.ID)
+		if errors.Is(err, ErrUnknownProfessional) {
+			return deny("%s is not in the register of health professionals", r.Actor.ID), nil
+		}
+		if err != nil {
+			return Decision{}, err
+		}
+		if lic.Number != r.Actor.Licence {
+			return deny("licence %q does not match the register", r.Actor.Licence), nil
+		}
+		if r.Time.Before(lic.ValidFrom) || (!lic.ValidUntil.IsZero() && !r.Time.Before(lic.ValidUntil)) {
+			return deny("licence %s is not valid at %s", lic.Number, r.Time.Format(time.DateOnly)), nil
+		}
+		switch r.Purpose {
+		case Treatment:
+			if st.RecordClosed {
+				return deny("the person has closed their record; only emergency access with a stated reason may open it"), nil
+			}
+			dec := allow("treatment by licensed professional %s", lic.Number)
+			dec.Hidden = st.ClosedDocuments
+			return dec, nil
+		case Emergency:
+			if r.Reason == "" {
+				return deny("emergency access needs a stated reason"), nil
+			}
+			dec := allow("emergency access by licensed professional %s: %s", lic.Number, r.Reason)
+			dec.Flagged = true
+			return dec, nil
+		case ReturnOfResults, SecondaryFindings:
+			return returnDecision(r.Purpose, &st)
+		}
+	case Patient:
+		switch r.Purpose {
+		case Self:
+			if r.Actor.ID != r.Person {
+				return deny("a person may read only their own data as self; use representative"), nil
+			}
+			return allow("the person's own data"), nil
+		case Representative:
+			if r.Actor.ID == r.Person {
+				return allow("the person's own data"), nil
+			}
+			for _, g := range info.Guardians {
+				if g == r.Actor.ID && !info.BirthDate.IsZero() && consent.IsMinor(info.BirthDate, r.Time) {
+					return allow("parent or guardian of a child under 18 (until %s)", consent.AdultAt(info.BirthDate).Format(time.DateOnly)), nil
+				}
+			}
+			if a, ok := st.Authorises(r.Actor.ID); ok {
+				until := "revoked"
+				if !a.Until.IsZero() {
+					until = a.Until.Format(time.DateOnly)
+				}
+				return allow("authorised by the person from %s until %s", a.From.Format(time.DateOnly), until), nil
+			}
+			for _, g := range info.Guardians {
+				if g == r.Actor.ID {
+					return deny("representation by a parent or guardian ended on the person's 18th birthday (%s)", consent.AdultAt(info.BirthDate).Format(time.DateOnly)), nil
+				}
+			}
+			return deny("neither guardian of a minor nor authorised by the person at %s", r.Time.Format(time.DateOnly)), nil
+		}
+	case Researcher, Batch:
+		switch r.Purpose {
+		case Research:
+			if err := r.Use.Validate(); err != nil {
+				return deny("research request: %v", err), nil
+			}
+			if st.Withdrawn {
+				return deny("the person withdrew from the biobank on %s", st.WithdrawnAt.Format(time.DateOnly)), nil
+			}
+			if st.Research == nil {
+				return deny("no research consent"), nil
+			}
+			if ok, why := st.Research.Permits(r.Use); !ok {
+				return deny("%s", why), nil
+			} else {
+				return allow("%s", why), nil
+			}
+		case ReturnOfResults, SecondaryFindings:
+			if r.Actor.Role == Batch {
+				return returnDecision(r.Purpose, &st)
+			}
+		}
+	default:
+		return deny("unknown role %q", r.Actor.Role), nil
+	}
+	return deny("purpose %q is not open to role %s", r.Purpose, r.Actor.Role), nil
+}
+
+// returnDecision decides return of results or of secondary findings.
+func returnDecision(p Purpose, st *consent.State) (Decision, error) {
+	given, what := st.ReturnOfResults, "return of results"
+	if p == SecondaryFindings {
+		given, what = st.SecondaryFindings, "return of secondary findings"
+	}
+	switch {
+	case st.Withdrawn:
+		return deny("the person withdrew from the biobank on %s", st.WithdrawnAt.Format(time.DateOnly)), nil
+	case !given:
+		return deny("no consent to %s", what), nil
+	case st.RecordClosed:
+		return deny("consent to %s, but the person has closed their record", what), nil
+	}
+	dec := allow("consent to %s, record open", what)
+	dec.Hidden = st.ClosedDocuments
+	return dec, nil
+}
+
+// AccessLog lets a person (or their representative) list who looked at the
+// person's data: reading the log is itself an access, decided and logged.
+func (d *Decider) AccessLog(ctx context.Context, actor Actor, person string, t time.Time) ([]audit.Entry, error) {
+	p := Self
+	if actor.ID != person {
+		p = Representative
+	}
+	dec, err := d.Decide(ctx, Request{Actor: actor, Person: person, Purpose: p, Time: t})
+	if err != nil {
+		return nil, err
+	}
+	if !dec.Allowed {
+		return nil, fmt.Errorf("access: %s may not read the access log of %s: %s", actor.ID, person, dec.Rule)
+	}
+	return d.log.ByPerson(ctx, person)
+}
