@@ -1,0 +1,188 @@
+// Package query runs SQL over a varamu store with DuckDB (duckdb-go,
+// embedded; no extension is downloaded at run time).
+//
+// Open installs one view per store table over its Parquet files, and the
+// genome views:
+//
+//	samples    (batch, sample_idx, sample)        live samples only
+//	variants   (batch, site, alt_index, n_alts, chrom, pos, end, id, ref,
+//	            alt, qual, filter, info, block, default_gt)
+//	genotypes  (sample, batch, chrom, pos, end, id, ref, alt, alt_index,
+//	            gt, phased, dosage, gq, dp, ps, ds) — long form, one row per
+//	            sample and ALT allele (as bcftools norm -m- splits), hom-ref
+//	            genotypes included; gt is the original, unsplit VCF genotype
+//	            ("1/2") and dosage the count of this ALT (NULL if missing).
+//
+// Macros gt_text(code) and gt_dosage(code, alt_index) decode the store's
+// genotype codes (genome.EncodeGT). DuckDB is used only in this package.
+package query
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"strings"
+
+	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
+
+	gstore "github.com/varamu/varamu/genome/store"
+	vstore "github.com/varamu/varamu/store"
+)
+
+// Engine is a DuckDB connection with the store's views installed.
+type Engine struct {
+	db *sql.DB
+}
+
+// Open opens an in-memory DuckDB database over the store in dir.
+func Open(ctx context.Context, dir string) (*Engine, error) {
+	st, err := vstore.Open(dir, vstore.Options{})
+	if err != nil {
+		return nil, err
+	}
+	db, err := sql.Open("duckdb", "")
+	if err != nil {
+		return nil, fmt.Errorf("query: %w", err)
+	}
+	db.SetMaxOpenConns(1) // views and macros live in one connection's catalog
+	e := &Engine{db: db}
+	for _, stmt := range viewSQL(st) {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("query: installing views: %w\n%s", err, stmt)
+		}
+	}
+	return e, nil
+}
+
+// Close closes the database.
+func (e *Engine) Close() error { return e.db.Close() }
+
+// DB returns the database for callers that run their own statements.
+func (e *Engine) DB() *sql.DB { return e.db }
+
+func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func fileList(st *vstore.Store, files []vstore.File) string {
+	var q []string
+	for _, f := range files {
+		q = append(q, quote(st.Path(f)))
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}
+
+// macros decode genotype codes; see genome.EncodeGT.
+var macros = []string{
+	`CREATE MACRO gt_a1(code) AS (code & 4095) - 1`,
+	`CREATE MACRO gt_a2(code) AS CASE WHEN ((code >> 12) & 4095) = 4095 THEN NULL ELSE ((code >> 12) & 4095) - 1 END`,
+	`CREATE MACRO gt_text(code) AS CASE WHEN (code & 33554432) <> 0 THEN NULL ELSE
+		(CASE WHEN gt_a1(code) < 0 THEN '.' ELSE gt_a1(code)::VARCHAR END) ||
+		(CASE WHEN ((code >> 12) & 4095) = 4095 THEN '' ELSE
+			(CASE WHEN ((code >> 24) & 1) = 1 THEN '|' ELSE '/' END) ||
+			(CASE WHEN gt_a2(code) < 0 THEN '.' ELSE gt_a2(code)::VARCHAR END) END) END`,
+	`CREATE MACRO gt_dosage(code, k) AS CASE WHEN (code & 33554432) <> 0 OR gt_a1(code) < 0 OR coalesce(gt_a2(code), 0) < 0 THEN NULL
+		ELSE (gt_a1(code) = k)::INTEGER + coalesce((gt_a2(code) = k)::INTEGER, 0) END`,
+}
+
+// viewSQL returns the statements that install the store's views.
+func viewSQL(st *vstore.Store) []string {
+	m := st.Manifest()
+	out := slices.Clone(macros)
+	var sec gstore.Section
+	m.Section(gstore.SectionKey, &sec)
+	genomeTables := map[string]bool{gstore.TableVariants: true, gstore.TableSamples: true, gstore.TableCalls: true, gstore.TableFormat: true}
+	perBatch := func(table, cols string, extra func(b gstore.Batch) string) string {
+		var parts []string
+		for _, b := range sec.Batches {
+			for _, f := range m.Tables[table] {
+				if f.Part == b.ID {
+					parts = append(parts, fmt.Sprintf("SELECT %s AS batch, %s FROM read_parquet(%s)%s", quote(b.ID), cols, quote(st.Path(f)), extra(b)))
+				}
+			}
+		}
+		return strings.Join(parts, "\nUNION ALL ")
+	}
+	none := func(gstore.Batch) string { return "" }
+	if len(sec.Batches) > 0 {
+		out = append(out,
+			"CREATE VIEW samples AS "+perBatch(gstore.TableSamples, "sample_idx, sample", func(b gstore.Batch) string {
+				if len(b.Superseded) == 0 {
+					return ""
+				}
+				var q []string
+				for _, s := range b.Superseded {
+					q = append(q, quote(s))
+				}
+				return " WHERE sample NOT IN (" + strings.Join(q, ", ") + ")"
+			}),
+			"CREATE VIEW variants AS "+perBatch(gstore.TableVariants, "*", none),
+			"CREATE VIEW _calls AS "+perBatch(gstore.TableCalls, "sample_idx, unnest(sites) AS site, unnest(codes) AS code", none),
+		)
+		fmtView := "CREATE VIEW _format AS SELECT NULL::VARCHAR AS batch, NULL::INTEGER AS site, NULL::INTEGER[] AS gq, NULL::INTEGER[] AS dp, NULL::BIGINT[] AS ps, NULL::FLOAT[] AS ds WHERE false"
+		if len(m.Tables[gstore.TableFormat]) > 0 {
+			fmtView = "CREATE VIEW _format AS " + perBatch(gstore.TableFormat, "site, gq, dp, ps, ds", none)
+		}
+		out = append(out, fmtView, `CREATE VIEW genotypes AS
+SELECT s.sample, v.batch, v.chrom, v.pos, v."end", v.id, v.ref, v.alt, v.alt_index,
+	gt_text(coalesce(c.code, v.default_gt)) AS gt,
+	((coalesce(c.code, v.default_gt) >> 24) & 1) = 1 AS phased,
+	gt_dosage(coalesce(c.code, v.default_gt), v.alt_index) AS dosage,
+	nullif(f.gq[s.sample_idx + 1], -1) AS gq,
+	nullif(f.dp[s.sample_idx + 1], -1) AS dp,
+	nullif(f.ps[s.sample_idx + 1], 0) AS ps,
+	CASE WHEN isnan(f.ds[s.sample_idx * v.n_alts + v.alt_index]) THEN NULL ELSE f.ds[s.sample_idx * v.n_alts + v.alt_index] END AS ds
+FROM variants v
+JOIN samples s ON s.batch = v.batch
+LEFT JOIN _calls c ON c.batch = v.batch AND c.site = v.site AND c.sample_idx = s.sample_idx
+LEFT JOIN _format f ON f.batch = v.batch AND f.site = v.site`)
+	}
+	for _, name := range m.TableNames() {
+		if genomeTables[name] {
+			continue
+		}
+		out = append(out, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet(%s, union_by_name = true)", quoteIdent(name), fileList(st, m.Tables[name])))
+	}
+	return out
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// Result is a fully read query result.
+type Result struct {
+	Columns []string
+	Rows    [][]any
+}
+
+// Run runs one SQL statement and reads all its rows.
+func (e *Engine) Run(ctx context.Context, q string) (*Result, error) {
+	rows, err := e.db.QueryContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Columns: cols}
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		res.Rows = append(res.Rows, vals)
+	}
+	return res, rows.Err()
+}
+
+// CopyParquet writes the result of q to a Parquet file with DuckDB's COPY.
+func (e *Engine) CopyParquet(ctx context.Context, q, path string) error {
+	q = strings.TrimRight(strings.TrimSpace(q), ";")
+	_, err := e.db.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", q, quote(path)))
+	return err
+}

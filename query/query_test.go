@@ -1,0 +1,80 @@
+package query
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	gstore "github.com/varamu/varamu/genome/store"
+)
+
+const testVCF = `##fileformat=VCFv4.3
+##reference=GRCh38
+##FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">
+##FORMAT=<ID=GQ,Number=1,Type=Integer,Description="GQ">
+##FORMAT=<ID=DS,Number=A,Type=Float,Description="Dosage">
+#CHROM	POS	ID	REF	ALT	QUAL	FILTER	INFO	FORMAT	A	B	C
+10	100	rs1	A	G	50	PASS	.	GT:GQ	0|1:30	1/1:.	./.:5
+10	200	.	C	T,G	.	.	.	GT:DS	1|2:0.9,1.1	./1:.,1	0/0:0,0
+X	300	.	G	A	.	.	.	GT	1	0/1	.
+`
+
+func TestGenotypesView(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	vcfPath := filepath.Join(tmp, "a.vcf")
+	os.WriteFile(vcfPath, []byte(testVCF), 0o644)
+	dir := filepath.Join(tmp, "store")
+	if _, err := gstore.Ingest(ctx, dir, []string{vcfPath}, gstore.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	res, err := e.Run(ctx, `SELECT sample, chrom, pos, alt, gt, phased, dosage, gq, ds FROM genotypes ORDER BY pos, alt_index, sample`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	res.WriteCSV(&buf)
+	want := `sample,chrom,pos,alt,gt,phased,dosage,gq,ds
+A,chr10,100,G,0|1,true,1,30,
+B,chr10,100,G,1/1,false,2,,
+C,chr10,100,G,./.,false,,5,
+A,chr10,200,T,1|2,true,1,,0.9
+B,chr10,200,T,./1,false,,,
+C,chr10,200,T,0/0,false,0,,0
+A,chr10,200,G,1|2,true,1,,1.1
+B,chr10,200,G,./1,false,,,1
+C,chr10,200,G,0/0,false,0,,0
+A,chrX,300,A,1,false,1,,
+B,chrX,300,A,0/1,false,1,,
+C,chrX,300,A,.,false,,,
+`
+	if diff := cmp.Diff(want, buf.String()); diff != "" {
+		t.Errorf("genotypes view (-want +got):\n%s", diff)
+	}
+	res, err = e.Run(ctx, `SELECT count(*) AS n FROM samples`)
+	if err != nil || Text(res.Rows[0][0]) != "3" {
+		t.Errorf("samples: %v %v", res, err)
+	}
+	var tb bytes.Buffer
+	res.WriteTable(&tb)
+	if !strings.Contains(tb.String(), "(1 rows)") {
+		t.Errorf("table output: %q", tb.String())
+	}
+	out := filepath.Join(tmp, "o.parquet")
+	if err := e.CopyParquet(ctx, "SELECT * FROM variants", out); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(out); err != nil || fi.Size() == 0 {
+		t.Errorf("parquet output: %v", err)
+	}
+}
