@@ -62,7 +62,17 @@ var duoIDs = map[Code]string{
 }
 
 // DUOSystem is the code system URI written in FHIR codings of DUO terms.
-const DUOSystem = "http://purl.obolibrary.org/obo/duo"
+const DUOSystem = "http://purl.obolibrary.org/obo/duo.owl"
+
+// isDUOSystem reports whether a Coding.system names DUO: the OBO IRI with
+// or without ".owl" and in either case, or the DUO repository.
+func isDUOSystem(s string) bool {
+	switch s {
+	case DUOSystem, "http://purl.obolibrary.org/obo/duo", "http://purl.obolibrary.org/obo/DUO", "https://github.com/EBISPOT/DUO":
+		return true
+	}
+	return false
+}
 
 // ID returns the DUO identifier of c ("DUO:0000042"), or "" when unknown.
 func (c Code) ID() string { return duoIDs[c] }

@@ -168,8 +168,8 @@ func FromFHIR(r Resource) (e Event, ok bool, err error) {
 			var code Code
 			var disease string
 			for _, c := range cc {
-				switch c.System {
-				case DUOSystem:
+				switch {
+				case isDUOSystem(c.System):
 					var d string
 					if code, d, perr = ParseCode(c.Code); perr != nil {
 						return Event{}, false, fmt.Errorf("Consent/%s: provision.code[%d]: %w", r.ID, i, perr)
@@ -177,7 +177,7 @@ func FromFHIR(r Resource) (e Event, ok bool, err error) {
 					if d != "" {
 						disease = d
 					}
-				case ICD10System:
+				case c.System == ICD10System:
 					disease = c.Code
 				}
 			}
