@@ -1,16 +1,51 @@
 package main
 
 import (
-	"errors"
+	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/varamu/varamu/genome"
+	gstore "github.com/varamu/varamu/genome/store"
 )
 
-// TODO(skeleton): replaced by the issue that owns this command.
 func newIngestVCFCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    "vcf",
-		Hidden: true,
-		RunE:   func(*cobra.Command, []string) error { return errors.New("vcf: not built yet") },
+	var (
+		dir     string
+		replace bool
+		build   string
+	)
+	cmd := &cobra.Command{
+		Use:   "vcf --store DIR FILE...",
+		Short: "Ingest multi-sample VCF / VCF.gz / gVCF files (one batch each; - for stdin)",
+		Long: `Ingest loads each VCF file as a new batch of the genome store: new files are
+written and the manifest switched only when every file loaded, so a failed or
+killed ingest leaves the store as it was. A sample already in the store is
+refused unless --replace is given.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			start := time.Now()
+			res, err := gstore.Ingest(cmd.Context(), dir, args, gstore.IngestOptions{
+				Replace:  replace,
+				Build:    genome.Build(build),
+				Progress: newProgress(cmd.ErrOrStderr(), "ingest"),
+			})
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			for _, b := range res.Batches {
+				fmt.Fprintf(out, "%s: batch %s, %s, %d samples, %d records (%d variant rows), %d genotypes, %.2f%% stored as exceptions\n",
+					b.Source, b.Batch, b.Build, b.Samples, b.Sites, b.Variants, b.Genotypes, 100*float64(b.Exceptions)/float64(max(b.Genotypes, 1)))
+			}
+			fmt.Fprintf(out, "store %s at generation %d (%.1fs)\n", dir, res.Generation, time.Since(start).Seconds())
+			return nil
+		},
 	}
+	cmd.Flags().StringVar(&dir, "store", "", "store directory (created if missing)")
+	cmd.Flags().BoolVar(&replace, "replace", false, "supersede samples already in the store")
+	cmd.Flags().StringVar(&build, "build", "", "genome build when the header does not say (GRCh38 or GRCh37)")
+	cmd.MarkFlagRequired("store")
+	return cmd
 }
