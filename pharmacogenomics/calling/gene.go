@@ -1,0 +1,462 @@
+package calling
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/varamu/varamu/pharmacogenomics"
+	"github.com/varamu/varamu/pharmacogenomics/alleles"
+	"github.com/varamu/varamu/pharmacogenomics/phenotype"
+)
+
+// maxListed caps allele lists in notes.
+const maxListed = 12
+
+// site is an available position prepared for matching.
+type site struct {
+	pi    int       // position index in the gene
+	s     [2]bitset // alleles compatible with each observed allele
+	het   bool
+	block int // phase block of a heterozygous site
+}
+
+// callGene calls one gene from its observations.
+func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.GeneCall {
+	g := m.gene
+	call := pharmacogenomics.GeneCall{Gene: g.Name, Source: "vcf", Diplotypes: []string{}, MissingPositions: []string{}, Notes: []string{}}
+	nA := len(g.Alleles)
+
+	// Ploidy: G6PD on chrX is haploid in males.
+	haploid := false
+	if g.Chrom == "chrX" {
+		switch sex {
+		case Male:
+			haploid = true
+		case Female:
+		default:
+			all1 := true
+			any := false
+			for _, o := range ob {
+				if o.ok {
+					any = true
+					all1 = all1 && o.ploidy == 1
+				}
+			}
+			haploid = any && all1
+			if !haploid {
+				call.Notes = append(call.Notes, "sex unknown: chrX genotypes read as two copies")
+			}
+		}
+	}
+
+	// Missing positions and novel alleles.
+	reasons := map[string]int{}
+	missing := newBitset(len(m.positions))
+	for i := range ob {
+		o := &ob[i]
+		p := &m.positions[i]
+		if o.ok {
+			switch {
+			case haploid && o.ploidy == 2 && o.hap[0] != o.hap[1]:
+				*o = obs{missing: "heterozygous in a male", note: fmt.Sprintf("%s: heterozygous genotype on chrX in a male", p.locus)}
+			case haploid && o.ploidy == 2:
+				o.ploidy = 1
+			case !haploid && o.ploidy == 1:
+				o.hap[1] = o.hap[0]
+				o.ploidy = 2
+				if g.Chrom != "chrX" {
+					call.Notes = appendOnce(call.Notes, "haploid genotypes on an autosome read as homozygous")
+				}
+			}
+		}
+		if o.note != "" {
+			call.Notes = append(call.Notes, o.note)
+		}
+		if o.novel != "" {
+			call.Novel = append(call.Novel, o.novel)
+		}
+		if !o.ok {
+			missing.set(i)
+			reasons[o.missing]++
+			call.MissingPositions = append(call.MissingPositions, p.locus.String())
+		}
+	}
+	available := len(m.positions) - missing.count()
+	if len(reasons) > 0 {
+		var parts []string
+		for _, r := range sortedKeys(reasons) {
+			parts = append(parts, fmt.Sprintf("%d %s", reasons[r], r))
+		}
+		call.Notes = append(call.Notes, fmt.Sprintf("%d of %d positions missing (%s); missing positions are not assumed reference", len(m.positions)-available, len(m.positions), strings.Join(parts, ", ")))
+	}
+	if available == 0 {
+		call.Notes = append(call.Notes, "not called: no data at any of the gene's positions")
+		return call
+	}
+	for i, p := range m.positions {
+		if missing.has(i) && m.required[p.pos.Pos] {
+			call.Notes = append(call.Notes, fmt.Sprintf("not called: required position %s (%s) is missing", p.locus, p.pos.RSID))
+			return call
+		}
+	}
+
+	// Scores over available positions; alleles left with none are dropped.
+	score := make([]int, nA)
+	cand := newBitset(nA)
+	var untestable, partial []string
+	for ai, a := range g.Alleles {
+		varAvail, varMissing := 0, 0
+		for pi := range m.positions {
+			if missing.has(pi) {
+				if m.positions[pi].variant.has(ai) {
+					varMissing++
+				}
+				continue
+			}
+			if m.positions[pi].specified.has(ai) {
+				score[ai]++
+			}
+			if m.positions[pi].variant.has(ai) {
+				varAvail++
+			}
+		}
+		if score[ai] > 0 {
+			cand.set(ai)
+		}
+		if ai == m.ref || varMissing == 0 {
+			continue
+		}
+		if varAvail == 0 {
+			untestable = append(untestable, a.Name)
+		} else {
+			partial = append(partial, a.Name)
+		}
+	}
+	if len(untestable) > 0 {
+		call.Notes = append(call.Notes, fmt.Sprintf("cannot be detected, all their defining positions are missing: %s", listNames(untestable)))
+	}
+	if len(partial) > 0 {
+		call.Notes = append(call.Notes, fmt.Sprintf("called without some of their defining positions: %s", listNames(partial)))
+	}
+	if len(untestable) == nA-1 {
+		call.Notes = append(call.Notes, "not called: too little data, no allele other than the reference can be detected")
+		return call
+	}
+
+	// Sites: compatible alleles per observed allele; phase blocks.
+	sites := make([]site, 0, available)
+	blocks := map[int64]int{}
+	nextBlock := 0
+	conf, hasConf := 1.0, false
+	var variantsSeen []string
+	novelSite := false
+	for pi := range m.positions {
+		if missing.has(pi) {
+			continue
+		}
+		o := &ob[pi]
+		p := &m.positions[pi]
+		st := site{pi: pi}
+		for h := 0; h < o.ploidy; h++ {
+			st.s[h] = p.compatible(o.hap[h], nA)
+			if st.s[h].count() == 0 || !p.known(o.hap[h]) {
+				novelSite = true
+				call.Novel = appendOnce(call.Novel, fmt.Sprintf("%s %s>%s", p.locus, p.pos.Ref, o.hap[h]))
+			}
+			if o.hap[h] != p.pos.Ref {
+				variantsSeen = appendOnce(variantsSeen, fmt.Sprintf("%s %s>%s%s", p.locus, p.pos.Ref, o.hap[h], rsid(p)))
+			}
+		}
+		cand.and(orBits(st.s[0], st.s[1], o.ploidy))
+		if o.ploidy == 2 && o.hap[0] != o.hap[1] {
+			st.het = true
+			if o.phased {
+				key := o.ps
+				if key == 0 {
+					key = -1 // "|" without PS: one phase set
+				}
+				b, ok := blocks[key]
+				if !ok {
+					b = nextBlock
+					nextBlock++
+					blocks[key] = b
+				}
+				st.block = b
+			} else {
+				st.block = nextBlock
+				nextBlock++
+			}
+		}
+		if o.hasProb {
+			hasConf = true
+			conf *= o.prob
+		}
+		sites = append(sites, st)
+	}
+	if hasConf {
+		call.Confidence = &conf
+	}
+	hets := 0
+	for _, s := range sites {
+		if s.het {
+			hets++
+		}
+	}
+	call.Phased = haploid || hets <= 1 || nextBlock == 1
+
+	if novelSite {
+		call.Notes = append(call.Notes, "not called: an observed allele is in no definition (see novel); a call would hide it")
+		call.Uncertain = true
+		return call
+	}
+
+	var dips []phenotype.Diplotype
+	var uncertain bool
+	if g.Name == "DPYD" {
+		dips, uncertain = c.dpyd(m, ob, sites, haploid, call.Phased, &call)
+	} else {
+		dips = matchDiplotypes(m, ob, sites, cand, score, haploid, nextBlock)
+		if len(dips) > 1 && !call.Phased {
+			dips = applyPriorities(g, dips, &call)
+		}
+		if len(dips) == 0 && m.singleVariant {
+			found := variantAlleles(m, ob, sites)
+			call.Called = true
+			call.Uncertain = true
+			call.Notes = append(call.Notes, fmt.Sprintf("no pair of %s alleles explains all variants found (%s); phenotype from the variants", g.Name, listNames(found)))
+			res := phenotype.Translate(g, []phenotype.Diplotype{{found}})
+			setPhenotype(&call, res, c.cfg.MinConfidence)
+			return call
+		}
+	}
+	if len(dips) == 0 {
+		call.Notes = append(call.Notes, "not called: no pair of defined alleles explains the genotypes; variants seen: "+listNames(variantsSeen))
+		call.Uncertain = true
+		return call
+	}
+	call.Called = true
+	for _, d := range dips {
+		call.Diplotypes = append(call.Diplotypes, d.Name(g))
+	}
+	if len(dips) > 1 {
+		uncertain = true
+		call.Notes = append(call.Notes, fmt.Sprintf("ambiguous: %d diplotypes fit the data equally well", len(dips)))
+	}
+	if len(untestable)+len(partial) > 0 {
+		uncertain = true
+	}
+	res := phenotype.Translate(g, dips)
+	call.Uncertain = uncertain
+	setPhenotype(&call, res, c.cfg.MinConfidence)
+	return call
+}
+
+func setPhenotype(call *pharmacogenomics.GeneCall, res phenotype.Result, minConf float64) {
+	call.Phenotype = res.Phenotype
+	call.ActivityScore = res.Activity
+	if res.Activity == nil && res.ActivityText != "" {
+		call.Notes = append(call.Notes, "activity score "+res.ActivityText)
+	}
+	call.Notes = append(call.Notes, res.Notes...)
+	if call.Confidence != nil && *call.Confidence < minConf {
+		call.Uncertain = true
+		call.Notes = append(call.Notes, fmt.Sprintf("confidence %s is below %s: the genotypes used may be wrong (genotype probabilities)",
+			strconv.FormatFloat(*call.Confidence, 'f', 3, 64), strconv.FormatFloat(minConf, 'f', -1, 64)))
+	}
+}
+
+func orBits(a, b bitset, ploidy int) bitset {
+	out := slices.Clone(a)
+	if ploidy == 2 {
+		out.or(b)
+	}
+	return out
+}
+
+// matchDiplotypes returns the top-scoring diplotypes (all ties), ordered.
+func matchDiplotypes(m *geneModel, ob []obs, sites []site, cand bitset, score []int, haploid bool, nBlocks int) []phenotype.Diplotype {
+	g := m.gene
+	var idx []int
+	cand.each(func(i int) { idx = append(idx, i) })
+	best := -1
+	var pairs [][2]int
+	if haploid {
+		for _, a := range idx {
+			ok := true
+			for _, s := range sites {
+				if !s.s[0].has(a) {
+					ok = false
+					break
+				}
+			}
+			if !ok {
+				continue
+			}
+			switch {
+			case score[a] > best:
+				best, pairs = score[a], [][2]int{{a, -1}}
+			case score[a] == best:
+				pairs = append(pairs, [2]int{a, -1})
+			}
+		}
+	} else {
+		fwd := make([]bool, nBlocks)
+		rev := make([]bool, nBlocks)
+		for i, a := range idx {
+			for _, b := range idx[i:] {
+				sc := score[a] + score[b]
+				if sc < best {
+					continue
+				}
+				for k := range fwd {
+					fwd[k], rev[k] = true, true
+				}
+				ok := true
+				for _, s := range sites {
+					if !s.het {
+						if !s.s[0].has(a) || !s.s[0].has(b) {
+							ok = false
+							break
+						}
+						continue
+					}
+					f := s.s[0].has(a) && s.s[1].has(b)
+					r := s.s[1].has(a) && s.s[0].has(b)
+					fwd[s.block] = fwd[s.block] && f
+					rev[s.block] = rev[s.block] && r
+					if !fwd[s.block] && !rev[s.block] {
+						ok = false
+						break
+					}
+				}
+				if !ok {
+					continue
+				}
+				if sc > best {
+					best, pairs = sc, pairs[:0]
+				}
+				pairs = append(pairs, [2]int{a, b})
+			}
+		}
+	}
+	seen := map[string]bool{}
+	var out []phenotype.Diplotype
+	for _, p := range pairs {
+		var d phenotype.Diplotype
+		for _, a := range p {
+			if a >= 0 {
+				d = append(d, []string{reportName(g, g.Alleles[a].Name)})
+			}
+		}
+		name := d.Name(g)
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		out = append(out, d)
+	}
+	slices.SortFunc(out, func(a, b phenotype.Diplotype) int { return alleles.NaturalCompare(a.Name(g), b.Name(g)) })
+	return out
+}
+
+// reportName maps a sub-allele to the allele reported (SLCO1B1 *45.001 → *45).
+func reportName(g *alleles.Gene, name string) string {
+	if r, ok := g.SubAlleles[name]; ok {
+		return r
+	}
+	return name
+}
+
+// applyPriorities resolves unphased ties the definitions resolve (NAT2).
+func applyPriorities(g *alleles.Gene, dips []phenotype.Diplotype, call *pharmacogenomics.GeneCall) []phenotype.Diplotype {
+	names := make([]string, len(dips))
+	for i, d := range dips {
+		names[i] = d.Name(g)
+	}
+	for _, p := range g.Priorities {
+		if len(p.Among) != len(names) {
+			continue
+		}
+		match := true
+		for _, n := range p.Among {
+			match = match && slices.Contains(names, n)
+		}
+		if !match {
+			continue
+		}
+		for i, n := range names {
+			if n == p.Pick {
+				call.Notes = append(call.Notes, fmt.Sprintf("unphased data fit %s equally; %s reported as the definitions prioritise it", strings.Join(p.Among, ", "), p.Pick))
+				return dips[i : i+1]
+			}
+		}
+	}
+	return dips
+}
+
+// variantAlleles lists the non-reference alleles found, variant by variant,
+// once per copy; for genes whose alleles are single variants.
+func variantAlleles(m *geneModel, ob []obs, sites []site) []string {
+	g := m.gene
+	var found []string
+	for ai, a := range g.Alleles {
+		if ai == m.ref {
+			continue
+		}
+		copies := 2
+		seen := false
+		for _, s := range sites {
+			p := &m.positions[s.pi]
+			if !p.variant.has(ai) {
+				continue
+			}
+			seen = true
+			k := 0
+			for h := 0; h < ob[s.pi].ploidy; h++ {
+				if alleles.Matches(p.eff[ai], ob[s.pi].hap[h]) {
+					k++
+				}
+			}
+			copies = min(copies, k)
+		}
+		if !seen {
+			continue
+		}
+		for range copies {
+			found = append(found, reportName(g, a.Name))
+		}
+	}
+	return found
+}
+
+func rsid(p *posModel) string {
+	if p.pos.RSID == "" {
+		return ""
+	}
+	return " (" + p.pos.RSID + ")"
+}
+
+func listNames(names []string) string {
+	if len(names) <= maxListed {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:maxListed], ", ") + fmt.Sprintf(" and %d more", len(names)-maxListed)
+}
+
+func appendOnce(s []string, v string) []string {
+	if slices.Contains(s, v) {
+		return s
+	}
+	return append(s, v)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
+}
