@@ -27,26 +27,19 @@ type Config struct {
 	// Now is the moment against which birth dates are checked for being
 	// in the future. Zero means time.Now() when NewDecoder is called.
 	Now time.Time
-	// DUO normalises a GA4GH DUO code and reports whether it is known.
-	// Nil means NormalizeDUO (the DUO release v2021-02-23 terms).
-	DUO func(code string) (string, bool)
 }
 
 // Decoder decodes and validates single resources. It holds no mutable
 // state and is safe for concurrent use.
 type Decoder struct {
 	now time.Time
-	duo func(string) (string, bool)
 }
 
 // NewDecoder returns a Decoder for cfg.
 func NewDecoder(cfg Config) *Decoder {
-	d := &Decoder{now: cfg.Now, duo: cfg.DUO}
+	d := &Decoder{now: cfg.Now}
 	if d.now.IsZero() {
 		d.now = time.Now()
-	}
-	if d.duo == nil {
-		d.duo = NormalizeDUO
 	}
 	return d
 }
@@ -344,7 +337,7 @@ func (c *v) value(path string, val *ObservationValue) {
 func (c *v) duoCodes(path string, cs []Coding) {
 	for i, cd := range cs {
 		if isDUOSystem(cd.System) {
-			if _, ok := c.d.duo(cd.Code); !ok {
+			if !knownDUO(cd.Code) {
 				c.fail(fmt.Sprintf("%s[%d].code", path, i), ErrUnknownDUO, "%q is not a GA4GH DUO code", cd.Code)
 			}
 		}

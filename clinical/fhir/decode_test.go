@@ -238,16 +238,3 @@ func TestSplitReference(t *testing.T) {
 		}
 	}
 }
-
-func TestNormalizeDUO(t *testing.T) {
-	for in, want := range map[string]string{"GRU": "GRU", "DUO:0000042": "GRU", "DUO_0000006": "HMB", "hmb": "HMB", "DS-MONDO:0005148": "DS-MONDO:0005148", "NPUNCU": "NPUNCU", "NCU": "NCU"} {
-		if got, ok := NormalizeDUO(in); !ok || got != want {
-			t.Errorf("%s: %q %v", in, got, ok)
-		}
-	}
-	for _, in := range []string{"", "DS-", "DUO:0000001", "FOO"} {
-		if _, ok := NormalizeDUO(in); ok {
-			t.Errorf("%q accepted", in)
-		}
-	}
-}
