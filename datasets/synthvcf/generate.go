@@ -765,10 +765,11 @@ func (g *Generator) makePolymorphic(nAlt int) {
 		}
 		for try := 0; try < 64; try++ {
 			i := g.rng.IntN(n)
-			if al[2*i] != 0 {
-				continue
+			x, y := al[2*i], al[2*i+1]
+			if x != 0 || (y != 0 && y != Haploid) {
+				continue // only a called reference sample becomes a carrier
 			}
-			if al[2*i+1] == 0 {
+			if y == 0 {
 				al[2*i+1] = j // "0/1" rather than "1/0"
 			} else {
 				al[2*i] = j

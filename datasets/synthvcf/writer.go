@@ -727,3 +727,44 @@ func (c Compression) resolve() (level, workers int, err error) {
 	}
 	return level, workers, nil
 }
+
+// Genotype fills dst with sample i's call in r, as genome/vcf decodes it:
+// State from the alleles, GQ and DP -1 when absent, DS nil when absent.
+// dst.Alleles and dst.DS are reused; dst.Alts aliases r.Alts.
+func (r *Record) Genotype(i int, dst *genome.Genotype) {
+	dst.Chrom, dst.Pos, dst.End = r.Chrom, r.Pos, r.Pos+int64(len(r.Ref))-1
+	dst.ID = r.ID
+	if dst.ID == "" {
+		dst.ID = "."
+	}
+	dst.Ref, dst.Alts = r.Ref, r.Alts
+	x, y := r.Alleles[2*i], r.Alleles[2*i+1]
+	dst.Alleles = append(dst.Alleles[:0], x)
+	if y != Haploid {
+		dst.Alleles = append(dst.Alleles, y)
+	}
+	dst.Phased = r.Phased && y != Haploid
+	dst.PS = 0
+	dst.GQ, dst.DP = -1, -1
+	if r.GQ != nil {
+		dst.GQ = max(r.GQ[i], -1)
+	}
+	if r.DP != nil {
+		dst.DP = max(r.DP[i], -1)
+	}
+	dst.AD, dst.GP = nil, nil
+	dst.DS = dst.DS[:0]
+	if r.DS != nil {
+		n := len(r.Alts)
+		for _, v := range r.DS[i*n : (i+1)*n] {
+			if !math.IsNaN(float64(v)) {
+				dst.DS = append(dst.DS, r.DS[i*n:(i+1)*n]...)
+				break
+			}
+		}
+	}
+	if len(dst.DS) == 0 {
+		dst.DS = nil
+	}
+	dst.State = genome.StateOf(dst.Alleles)
+}
