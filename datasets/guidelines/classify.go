@@ -78,7 +78,7 @@ func template(action, drug string) string {
 	case rules.ActionTest:
 		return "The genotype alone does not settle the dose of " + drug + ": measure enzyme activity or the phenotype, or use other clinical information, before dosing."
 	case rules.ActionNoRecommendation:
-		return "The guideline makes no genotype-based recommendation for " + drug + " in this case; prescribe as usual."
+		return "This guideline makes no genotype-based recommendation for " + drug + " for this result."
 	case rules.ActionUseAlgorithm:
 		return "Dose " + drug + " with a validated pharmacogenetic dosing algorithm."
 	}

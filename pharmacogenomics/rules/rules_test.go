@@ -1,0 +1,340 @@
+package rules
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/varamu/varamu/pharmacogenomics"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var (
+	engineOnce sync.Once
+	engine     *Engine
+	engineErr  error
+)
+
+func testEngine(t testing.TB) *Engine {
+	t.Helper()
+	engineOnce.Do(func() { engine, engineErr = LoadEmbedded() })
+	if engineErr != nil {
+		t.Fatal(engineErr)
+	}
+	return engine
+}
+
+type patientCase struct {
+	Drugs   []string                      `json:"drugs"`
+	Patient Patient                       `json:"patient"`
+	Calls   pharmacogenomics.SampleCalls `json:"calls"`
+}
+
+func readCase(t *testing.T, path string) patientCase {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c patientCase
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return c
+}
+
+func recommendCase(t *testing.T, name string) []Recommendation {
+	t.Helper()
+	c := readCase(t, filepath.Join("testdata", "patients", name+".json"))
+	recs, err := testEngine(t).Recommend(context.Background(), c.Calls, c.Patient, c.Drugs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
+// TestGolden pins the full recommendations for realistic patients.
+func TestGolden(t *testing.T) {
+	paths, _ := filepath.Glob("testdata/patients/*.json")
+	if len(paths) == 0 {
+		t.Fatal("no patient cases")
+	}
+	for _, p := range paths {
+		name := strings.TrimSuffix(filepath.Base(p), ".json")
+		t.Run(name, func(t *testing.T) {
+			recs := recommendCase(t, name)
+			got, err := json.MarshalIndent(recs, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", "golden", name+".json")
+			if *update {
+				os.MkdirAll(filepath.Dir(golden), 0o755)
+				if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run with -update)", err)
+			}
+			if d := cmp.Diff(string(want), string(got)+"\n"); d != "" {
+				t.Errorf("recommendations differ from %s (-want +got):\n%s", golden, d)
+			}
+		})
+	}
+}
+
+// summary is the part of a recommendation the property tests compare.
+type summary struct {
+	Drug, Action, Body string
+}
+
+func summarize(recs []Recommendation) []summary {
+	var out []summary
+	for _, r := range recs {
+		s := summary{Drug: r.Drug, Action: r.Action}
+		if r.Guideline != nil {
+			s.Body = r.Guideline.Body
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func hasCaveat(recs []Recommendation, sub string) bool {
+	for _, r := range recs {
+		for _, c := range r.Caveats {
+			if strings.Contains(c, sub) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func TestRecommendProperties(t *testing.T) {
+	t.Run("thiopurine TPMT IM + NUDT15 NM", func(t *testing.T) {
+		recs := recommendCase(t, "thiopurine_tpmt_im")
+		var cpic *Recommendation
+		for i := range recs {
+			if recs[i].Drug == "azathioprine" && recs[i].Guideline.Body == "CPIC" {
+				cpic = &recs[i]
+			}
+		}
+		if cpic == nil {
+			t.Fatalf("no CPIC azathioprine recommendation: %+v", summarize(recs))
+		}
+		if cpic.Action != ActionReduceDose || !strings.Contains(cpic.Text, "30-80%") {
+			t.Errorf("CPIC azathioprine = %s %q, want reduce-dose 30-80%%", cpic.Action, cpic.Text)
+		}
+		var genes []string
+		for _, g := range cpic.Genes {
+			genes = append(genes, g.Gene+"="+g.Phenotype)
+		}
+		if d := cmp.Diff([]string{"NUDT15=Normal Metabolizer", "TPMT=Intermediate Metabolizer"}, genes); d != "" {
+			t.Errorf("genes used (-want +got):\n%s", d)
+		}
+	})
+	t.Run("paroxetine phenoconverts CYP2D6 for codeine but not for itself", func(t *testing.T) {
+		recs := recommendCase(t, "codeine_paroxetine")
+		for _, r := range recs {
+			switch r.Drug {
+			case "codeine":
+				if r.Genes[0].Phenotype != "Poor Metabolizer" || r.Genes[0].GenotypicPhenotype != "Normal Metabolizer" {
+					t.Errorf("codeine: CYP2D6 %q (genotypic %q), want converted NM→PM", r.Genes[0].Phenotype, r.Genes[0].GenotypicPhenotype)
+				}
+				if r.Guideline.Body == "CPIC" && r.Action != ActionAvoid {
+					t.Errorf("codeine CPIC action %s, want avoid", r.Action)
+				}
+			case "paroxetine":
+				if r.Genes[0].Conversion != "" {
+					t.Errorf("paroxetine recommendation converted by paroxetine itself: %s", r.Genes[0].Conversion)
+				}
+			}
+		}
+		if !hasCaveat(recs, "because the patient takes paroxetine (strong CYP2D6 inhibitor)") {
+			t.Error("no caveat saying why the phenotype was converted")
+		}
+	})
+	t.Run("CYP2D6 missing gives no genotype-based recommendation", func(t *testing.T) {
+		recs := recommendCase(t, "no_cyp2d6")
+		want := []summary{{Drug: "codeine", Action: ActionNoGenotype}, {Drug: "tramadol", Action: ActionNoGenotype}}
+		if d := cmp.Diff(want, summarize(recs)); d != "" {
+			t.Fatalf("(-want +got):\n%s", d)
+		}
+		if !strings.HasPrefix(recs[0].Text, "no genotype-based recommendation: CYP2D6 not called (no outside call was given") {
+			t.Errorf("text %q", recs[0].Text)
+		}
+	})
+	t.Run("uncertain call carries every uncertainty", func(t *testing.T) {
+		recs := recommendCase(t, "uncertain_cyp2c19")
+		if len(recs) == 0 {
+			t.Fatal("no recommendations")
+		}
+		for _, r := range recs {
+			for _, want := range []string{"ambiguous: *1/*17 or *4/*17", "uncertain (probability of the reported diplotype 0.71)",
+				"chr10:94761900", "imputed genotypes (GP) used at 3 positions", "fluconazole (strong CYP2C19 inhibitor)"} {
+				if !hasCaveat([]Recommendation{r}, want) {
+					t.Errorf("%s %s: no caveat containing %q in %q", r.Drug, r.RuleID, want, r.Caveats)
+				}
+			}
+		}
+	})
+	t.Run("warfarin with all facts gets an IWPC dose", func(t *testing.T) {
+		recs := recommendCase(t, "warfarin_full")
+		var dose *WarfarinDose
+		for _, r := range recs {
+			if r.Dose != nil {
+				dose = r.Dose
+			}
+		}
+		if dose == nil {
+			t.Fatalf("no dose: %+v", summarize(recs))
+		}
+		// Klein et al. 2009, by hand: age 65 → 6 decades, 170 cm, 70 kg,
+		// VKORC1 AG, CYP2C9 *1/*3, White, amiodarone.
+		want := math.Pow(5.6044-0.2614*6+0.0087*170+0.0128*70-0.8677-0.9357-0.5503, 2)
+		if math.Abs(dose.WeeklyMg-want) > 1e-9 || math.Abs(want-16.4617) > 1e-3 {
+			t.Errorf("weekly dose %.4f mg, want %.4f", dose.WeeklyMg, want)
+		}
+		if dose.CYP4F2WeeklyMg == nil {
+			t.Error("CYP4F2*3 carrier: no adjusted range")
+		}
+		if !hasCaveat(recs, "IWPC 'White' category was assumed") {
+			t.Error("ancestry assumption not stated")
+		}
+	})
+	t.Run("warfarin without height and weight says what is missing", func(t *testing.T) {
+		recs := recommendCase(t, "warfarin_no_facts")
+		found := false
+		for _, r := range recs {
+			if r.RuleID != "" && strings.Contains(r.Text, "IWPC warfarin dose not computed: height, weight unknown") {
+				found = true
+				if r.Dose != nil {
+					t.Error("dose given without facts")
+				}
+			}
+		}
+		if !found {
+			t.Errorf("no missing-facts text in %+v", recs)
+		}
+		if !hasCaveat(recs, "rs9923231 not genotyped") {
+			t.Error("VKORC1 not-called reason not carried")
+		}
+	})
+}
+
+func TestWarfarinDose(t *testing.T) {
+	m := testEngine(t).File().Warfarin
+	tests := []struct {
+		name string
+		in   WarfarinInput
+		want float64 // hand-computed from Klein et al. 2009
+	}{
+		{"AG *1/*3 amiodarone", WarfarinInput{AgeYears: 65, HeightCm: 170, WeightKg: 70, VKORC1: "AG", CYP2C9: "*1/*3", Race: "white", Amiodarone: true},
+			math.Pow(5.6044-0.2614*6+0.0087*170+0.0128*70-0.8677-0.9357-0.5503, 2)},
+		{"GG *1/*1 asian inducer", WarfarinInput{AgeYears: 52, HeightCm: 180, WeightKg: 95, VKORC1: "GG", CYP2C9: "*1/*1", Race: "asian", EnzymeInducer: true},
+			math.Pow(5.6044-0.2614*5+0.0087*180+0.0128*95-0.1092+1.1816, 2)},
+		{"unknown genotypes, mixed", WarfarinInput{AgeYears: 39.9, HeightCm: 160, WeightKg: 55, Race: "missing_or_mixed"},
+			math.Pow(5.6044-0.2614*3+0.0087*160+0.0128*55-0.4854-0.2188-0.1032, 2)},
+		{"AA *3/*3 black", WarfarinInput{AgeYears: 80, HeightCm: 150, WeightKg: 50, VKORC1: "AA", CYP2C9: "*3/*3", Race: "black"},
+			math.Pow(5.6044-0.2614*8+0.0087*150+0.0128*50-1.6974-2.3312-0.2760, 2)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := m.Dose(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(d.WeeklyMg-tt.want) > 1e-9 {
+				t.Errorf("weekly %.6f, want %.6f", d.WeeklyMg, tt.want)
+			}
+			if math.Abs(d.DailyMg*7-d.WeeklyMg) > 1e-9 {
+				t.Errorf("daily %.4f inconsistent", d.DailyMg)
+			}
+		})
+	}
+	if _, err := m.Dose(WarfarinInput{AgeYears: 50, HeightCm: 170, WeightKg: 70, CYP2C9: "*1/*5", Race: "white"}); err == nil {
+		t.Error("CYP2C9 *1/*5 accepted; the IWPC algorithm does not model it")
+	}
+}
+
+func TestUnknownDrug(t *testing.T) {
+	_, err := testEngine(t).Recommend(context.Background(), pharmacogenomics.SampleCalls{Sample: "x"}, Patient{}, "notadrug")
+	if !errors.Is(err, ErrUnknownDrug) {
+		t.Errorf("err = %v, want ErrUnknownDrug", err)
+	}
+}
+
+func TestPatientValidate(t *testing.T) {
+	neg := -3.0
+	for _, p := range []Patient{{AgeYears: &neg}, {Sex: "x"}, {Ancestry: "estonian"}} {
+		if p.Validate() == nil {
+			t.Errorf("%+v accepted", p)
+		}
+	}
+}
+
+// TestLoadErrorsGolden checks that every bad rule is reported, with the rule
+// and the position of CEL errors.
+func TestLoadErrorsGolden(t *testing.T) {
+	data, err := os.ReadFile("testdata/bad_rules.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(bytes.NewReader(data), "bad_rules.json")
+	var le *LoadError
+	if !errors.As(err, &le) {
+		t.Fatalf("err = %v, want *LoadError", err)
+	}
+	got := err.Error() + "\n"
+	golden := "testdata/bad_rules.golden"
+	if *update {
+		os.WriteFile(golden, []byte(got), 0o644)
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(string(want), got); d != "" {
+		t.Errorf("load errors (-want +got):\n%s", d)
+	}
+}
+
+func TestLoadParseError(t *testing.T) {
+	_, err := Load(strings.NewReader("{\n  \"format\": \"varamu-pgx-rules/1\",\n  \"rules\": [}\n"), "x.json")
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Line != 3 {
+		t.Fatalf("err = %#v, want ParseError on line 3", err)
+	}
+	_, err = Load(strings.NewReader(`{"format":"other/2"}`), "y.json")
+	if !errors.Is(err, ErrFormat) {
+		t.Errorf("err = %v, want ErrFormat", err)
+	}
+}
+
+func TestEmbeddedCoversIssueDrugs(t *testing.T) {
+	e := testEngine(t)
+	for _, d := range []string{"clopidogrel", "warfarin", "codeine", "azathioprine", "mercaptopurine", "amitriptyline", "simvastatin", "fluorouracil", "capecitabine", "tacrolimus"} {
+		if _, ok := e.byDrug[d]; !ok {
+			t.Errorf("no rule for %s", d)
+		}
+	}
+	if !strings.HasPrefix(e.DataVersion(), "pgx-rules-") {
+		t.Errorf("data version %q", e.DataVersion())
+	}
+}
