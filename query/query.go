@@ -81,6 +81,7 @@ var macros = []string{
 		(CASE WHEN ((code >> 12) & 4095) = 4095 THEN '' ELSE
 			(CASE WHEN ((code >> 24) & 1) = 1 THEN '|' ELSE '/' END) ||
 			(CASE WHEN gt_a2(code) < 0 THEN '.' ELSE gt_a2(code)::VARCHAR END) END) END`,
+	`CREATE MACRO gt_haploid(code) AS CASE WHEN (code & 33554432) <> 0 THEN code ELSE (code & 4095) | (4095 << 12) END`,
 	`CREATE MACRO gt_dosage(code, k) AS CASE WHEN (code & 33554432) <> 0 OR gt_a1(code) < 0 OR coalesce(gt_a2(code), 0) < 0 THEN NULL
 		ELSE (gt_a1(code) = k)::INTEGER + coalesce((gt_a2(code) = k)::INTEGER, 0) END`,
 }
@@ -91,7 +92,7 @@ func viewSQL(st *vstore.Store) []string {
 	out := slices.Clone(macros)
 	var sec gstore.Section
 	m.Section(gstore.SectionKey, &sec)
-	genomeTables := map[string]bool{gstore.TableVariants: true, gstore.TableSamples: true, gstore.TableCalls: true, gstore.TableFormat: true}
+	genomeTables := map[string]bool{gstore.TableVariants: true, gstore.TableSamples: true, gstore.TableCalls: true, gstore.TableFormat: true, gstore.TablePloidy: true}
 	perBatch := func(table, cols string, extra func(b gstore.Batch) string) string {
 		var parts []string
 		for _, b := range sec.Batches {
@@ -123,11 +124,17 @@ func viewSQL(st *vstore.Store) []string {
 		if len(m.Tables[gstore.TableFormat]) > 0 {
 			fmtView = "CREATE VIEW _format AS " + perBatch(gstore.TableFormat, "site, gq, dp, ps, ds", none)
 		}
-		out = append(out, fmtView, `CREATE VIEW genotypes AS
+		ploidyView := "CREATE VIEW _ploidy AS SELECT NULL::VARCHAR AS batch, NULL::VARCHAR AS chrom, NULL::INTEGER AS from_site, NULL::INTEGER AS sample_idx WHERE false"
+		if len(m.Tables[gstore.TablePloidy]) > 0 {
+			ploidyView = "CREATE VIEW _ploidy AS " + perBatch(gstore.TablePloidy, "chrom, from_site, sample_idx", none)
+		}
+		out = append(out, fmtView, ploidyView, `CREATE VIEW genotypes AS
+SELECT sample, batch, chrom, pos, "end", id, ref, alt, alt_index,
+	gt_text(code) AS gt, ((code >> 24) & 1) = 1 AS phased, gt_dosage(code, alt_index) AS dosage,
+	gq, dp, ps, ds
+FROM (
 SELECT s.sample, v.batch, v.chrom, v.pos, v."end", v.id, v.ref, v.alt, v.alt_index,
-	gt_text(coalesce(c.code, v.default_gt)) AS gt,
-	((coalesce(c.code, v.default_gt) >> 24) & 1) = 1 AS phased,
-	gt_dosage(coalesce(c.code, v.default_gt), v.alt_index) AS dosage,
+	coalesce(c.code, CASE WHEN v.site >= p.from_site THEN gt_haploid(v.default_gt) ELSE v.default_gt END) AS code,
 	nullif(f.gq[s.sample_idx + 1], -1) AS gq,
 	nullif(f.dp[s.sample_idx + 1], -1) AS dp,
 	nullif(f.ps[s.sample_idx + 1], 0) AS ps,
@@ -135,7 +142,8 @@ SELECT s.sample, v.batch, v.chrom, v.pos, v."end", v.id, v.ref, v.alt, v.alt_ind
 FROM variants v
 JOIN samples s ON s.batch = v.batch
 LEFT JOIN _calls c ON c.batch = v.batch AND c.site = v.site AND c.sample_idx = s.sample_idx
-LEFT JOIN _format f ON f.batch = v.batch AND f.site = v.site`)
+LEFT JOIN _format f ON f.batch = v.batch AND f.site = v.site
+LEFT JOIN _ploidy p ON p.batch = v.batch AND p.chrom = v.chrom AND p.sample_idx = s.sample_idx)`)
 	}
 	for _, name := range m.TableNames() {
 		if genomeTables[name] {

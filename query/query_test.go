@@ -3,13 +3,17 @@ package query
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/varamu/varamu/datasets/synthvcf"
+	"github.com/varamu/varamu/genome"
 	gstore "github.com/varamu/varamu/genome/store"
 )
 
@@ -21,7 +25,8 @@ const testVCF = `##fileformat=VCFv4.3
 #CHROM	POS	ID	REF	ALT	QUAL	FILTER	INFO	FORMAT	A	B	C
 10	100	rs1	A	G	50	PASS	.	GT:GQ	0|1:30	1/1:.	./.:5
 10	200	.	C	T,G	.	.	.	GT:DS	1|2:0.9,1.1	./1:.,1	0/0:0,0
-X	300	.	G	A	.	.	.	GT	1	0/1	.
+X	300	.	G	A	.	.	.	GT	0	0/0	.
+X	400	.	G	A	.	.	.	GT	1	0/1	0
 `
 
 func TestGenotypesView(t *testing.T) {
@@ -54,9 +59,12 @@ C,chr10,200,T,0/0,false,0,,0
 A,chr10,200,G,1|2,true,1,,1.1
 B,chr10,200,G,./1,false,,,1
 C,chr10,200,G,0/0,false,0,,0
-A,chrX,300,A,1,false,1,,
-B,chrX,300,A,0/1,false,1,,
+A,chrX,300,A,0,false,0,,
+B,chrX,300,A,0/0,false,0,,
 C,chrX,300,A,.,false,,,
+A,chrX,400,A,1,false,1,,
+B,chrX,400,A,0/1,false,1,,
+C,chrX,400,A,0,false,0,,
 `
 	if diff := cmp.Diff(want, buf.String()); diff != "" {
 		t.Errorf("genotypes view (-want +got):\n%s", diff)
@@ -76,5 +84,68 @@ C,chrX,300,A,.,false,,,
 	}
 	if fi, err := os.Stat(out); err != nil || fi.Size() == 0 {
 		t.Errorf("parquet output: %v", err)
+	}
+}
+
+// TestGenotypesViewMatchesGoReader checks the SQL decoding of the store
+// (defaults, ploidy, exceptions) against the Go reader on synthetic data
+// with males on chrX.
+func TestGenotypesViewMatchesGoReader(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "s.vcf.gz")
+	if err := synthvcf.GenerateFile(ctx, src, synthvcf.Config{Samples: 40, Variants: 1500, Seed: 3, Chromosomes: []string{"chr22", "chrX"}}); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(tmp, "store")
+	if _, err := gstore.Ingest(ctx, dir, []string{src}, gstore.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := gstore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, _ := s.Samples()
+	var want []string
+	for _, chrom := range []string{"chr22", "chrX"} {
+		for rec, err := range s.Region(ctx, chrom, 1, 1<<40, nil) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range rec.Codes {
+				a, ph := genome.DecodeGT(c, nil)
+				want = append(want, fmt.Sprintf("%s %s %d %s", chrom, names[i], rec.Pos, genome.FormatGT(a, ph)))
+			}
+		}
+	}
+	slices.Sort(want)
+	e, err := Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	res, err := e.Run(ctx, `SELECT chrom, sample, pos, gt FROM genotypes WHERE alt_index <= 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range res.Rows {
+		got = append(got, fmt.Sprintf("%s %s %d %s", Text(r[0]), Text(r[1]), r[2], Text(r[3])))
+	}
+	slices.Sort(got)
+	if len(want) < 40*1000 {
+		t.Fatalf("only %d genotypes", len(want))
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("SQL view and Go reader differ:\n%.2000s", diff)
+	}
+	haploid := 0
+	for _, g := range want {
+		if strings.HasPrefix(g, "chrX") && !strings.ContainsAny(g[len(g)-3:], "/|") {
+			haploid++
+		}
+	}
+	if haploid == 0 {
+		t.Error("no haploid chrX genotypes: the test does not exercise ploidy")
 	}
 }

@@ -186,7 +186,11 @@ type site struct {
 	pss          []int64
 	ads          []int32
 	dss, gps     []float32
+	codes        []int32 // every sample's code, kept on sex chromosomes
 }
+
+// sexChrom reports whether ploidy varies by sample on chrom.
+func sexChrom(chrom string) bool { return chrom == "chrX" || chrom == "chrY" }
 
 type exc struct {
 	sample int32
@@ -394,6 +398,9 @@ func parseChunk(h *vcf.Header, name string, c *chunk, rec *vcf.Record, codes []i
 			}
 		}
 		s.excTo = len(c.exc)
+		if sexChrom(rec.Chrom) {
+			s.codes = slices.Clone(codes)
+		}
 		if hasExtras(rec) {
 			if err := parseExtras(rec, &s, &g); err != nil {
 				c.err = err
@@ -535,6 +542,7 @@ type batchWriter struct {
 	fb    *array.RecordBuilder
 	fRows int64
 
+	haploid   map[string]*haploidSet
 	perSample [][]uint64 // site<<32 | uint32(code), per sample, since the last spill
 	held      int64
 	budget    int64
@@ -627,10 +635,32 @@ func (w *batchWriter) addChunk(c *chunk) error {
 		if err := w.appendVariant(siteIdx, s); err != nil {
 			return err
 		}
-		for _, e := range c.exc[s.excFrom:s.excTo] {
-			w.perSample[e.sample] = append(w.perSample[e.sample], uint64(siteIdx)<<32|uint64(uint32(e.code)))
+		n := int64(0)
+		add := func(sample int32, code int32) {
+			w.perSample[sample] = append(w.perSample[sample], uint64(siteIdx)<<32|uint64(uint32(code)))
+			n++
 		}
-		n := int64(s.excTo - s.excFrom)
+		if s.codes == nil {
+			for _, e := range c.exc[s.excFrom:s.excTo] {
+				add(e.sample, e.code)
+			}
+		} else {
+			// Sex chromosome: compare with the ploidy-adjusted default.
+			hs := w.haploid[s.chrom]
+			if hs == nil {
+				hs = w.findHaploid(s.chrom, siteIdx, s.def, s.codes)
+			}
+			hapDef := HaploidForm(s.def)
+			for i, code := range s.codes {
+				want := s.def
+				if hs != nil && hs.samples[i] {
+					want = hapDef
+				}
+				if code != want {
+					add(int32(i), code)
+				}
+			}
+		}
 		w.exc += n
 		w.held += n * 8
 		if s.hasFmt {
@@ -760,6 +790,88 @@ func (w *batchWriter) flushFormat() error {
 	return w.fw.Write(rec)
 }
 
+// haploidSet is the set of samples haploid on a chromosome from a site on.
+type haploidSet struct {
+	from    int32
+	samples []bool
+}
+
+// HaploidForm returns the haploid genotype with the first allele of code:
+// what a hemizygous sample shows where diploid samples show code.
+func HaploidForm(code int32) int32 {
+	if code&genome.NoGT != 0 {
+		return code
+	}
+	a, _ := genome.DecodeGT(code, nil)
+	return genome.EncodeHaploid(a[0])
+}
+
+// findHaploid fixes the haploid samples of chrom at the first site where
+// the majority genotype is diploid and some samples are haploid.
+func (w *batchWriter) findHaploid(chrom string, site, def int32, codes []int32) *haploidSet {
+	if a, _ := genome.DecodeGT(def, nil); len(a) != 2 {
+		return nil
+	}
+	var hs *haploidSet
+	for i, code := range codes {
+		if a, _ := genome.DecodeGT(code, nil); len(a) == 1 {
+			if hs == nil {
+				hs = &haploidSet{from: site, samples: make([]bool, w.nSample)}
+			}
+			hs.samples[i] = true
+		}
+	}
+	if hs != nil {
+		if w.haploid == nil {
+			w.haploid = map[string]*haploidSet{}
+		}
+		w.haploid[chrom] = hs
+	}
+	return hs
+}
+
+func (w *batchWriter) writePloidy() error {
+	if len(w.haploid) == 0 {
+		return nil
+	}
+	f, rel, err := w.tx.Create("genome/" + w.batchID + "/ploidy.parquet")
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	b := array.NewRecordBuilder(w.mem, ploidySchema)
+	defer b.Release()
+	rows := int64(0)
+	for _, chrom := range w.contigs {
+		hs := w.haploid[chrom]
+		if hs == nil {
+			continue
+		}
+		for i, h := range hs.samples {
+			if h {
+				b.Field(0).(*array.StringBuilder).Append(chrom)
+				b.Field(1).(*array.Int32Builder).Append(hs.from)
+				b.Field(2).(*array.Int32Builder).Append(int32(i))
+				rows++
+			}
+		}
+	}
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	pw, err := pqarrow.NewFileWriter(ploidySchema, f, parquetProps(), pqarrow.DefaultWriterProps())
+	if err != nil {
+		return err
+	}
+	if err := pw.Write(rec); err != nil {
+		return err
+	}
+	if err := pw.Close(); err != nil {
+		return err
+	}
+	w.tx.Add(TablePloidy, rel, w.batchID, rows)
+	return nil
+}
+
 // spill writes the held genotypes as a sorted run: per sample in order, a
 // count and delta-coded (site, code) pairs.
 func (w *batchWriter) spill() error {
@@ -810,6 +922,9 @@ func (w *batchWriter) finish(ctx context.Context) (*BatchResult, error) {
 		}
 		w.ff = nil
 		w.tx.Add(TableFormat, w.frel, w.batchID, w.fRows)
+	}
+	if err := w.writePloidy(); err != nil {
+		return nil, err
 	}
 	if err := w.writeSamples(); err != nil {
 		return nil, err

@@ -45,6 +45,8 @@ type sampleRef struct {
 type batchReader struct {
 	b                                  Batch
 	variants, calls, format, samplesPF string
+	ploidyPF                           string
+	haploid                            map[string]haploidRead
 	mem                                memory.Allocator
 
 	idxOnce sync.Once
@@ -87,7 +89,7 @@ func FromStore(st *vstore.Store) (*Store, error) {
 	for _, b := range s.sec.Batches {
 		br := &batchReader{b: b, mem: memory.DefaultAllocator, rgCache: map[int]*variantGroup{},
 			variants: find(TableVariants, b.ID), calls: find(TableCalls, b.ID),
-			format: find(TableFormat, b.ID), samplesPF: find(TableSamples, b.ID)}
+			format: find(TableFormat, b.ID), samplesPF: find(TableSamples, b.ID), ploidyPF: find(TablePloidy, b.ID)}
 		if br.variants == "" || br.calls == "" || br.samplesPF == "" {
 			return nil, fmt.Errorf("genome store: batch %s is missing files in the manifest", b.ID)
 		}
@@ -262,8 +264,54 @@ func (b *batchReader) index(ctx context.Context) (*siteIndex, error) {
 		x.chromAt = append(x.chromAt, len(x.pos))
 		x.rows = row
 		b.idx = x
+		b.idxErr = b.loadPloidy(ctx)
 	})
 	return b.idx, b.idxErr
+}
+
+// haploidRead is a chromosome's haploid samples from a site on.
+type haploidRead struct {
+	from    int32
+	samples map[int32]bool
+}
+
+func (b *batchReader) loadPloidy(ctx context.Context) error {
+	b.haploid = map[string]haploidRead{}
+	if b.ploidyPF == "" {
+		return nil
+	}
+	tbl, err := readTable(ctx, b.ploidyPF, nil, nil, b.mem)
+	if err != nil {
+		return err
+	}
+	defer tbl.Release()
+	rr := array.NewTableReader(tbl, 1<<16)
+	defer rr.Release()
+	for rr.Next() {
+		rec := rr.RecordBatch()
+		chrom := rec.Column(0).(*array.String)
+		from := rec.Column(1).(*array.Int32)
+		idx := rec.Column(2).(*array.Int32)
+		for i := range int(rec.NumRows()) {
+			h, ok := b.haploid[chrom.Value(i)]
+			if !ok {
+				h = haploidRead{from: from.Value(i), samples: map[int32]bool{}}
+				b.haploid[chrom.Value(i)] = h
+			}
+			h.samples[idx.Value(i)] = true
+		}
+	}
+	return nil
+}
+
+// expected returns the genotype code a sample has at a site unless
+// calls.parquet says otherwise: the site default, in haploid form for a
+// sample haploid on the chromosome.
+func (b *batchReader) expected(chrom string, site, sidx, def int32) int32 {
+	if h, ok := b.haploid[chrom]; ok && site >= h.from && h.samples[sidx] {
+		return HaploidForm(def)
+	}
+	return def
 }
 
 // overlapping returns the sites whose [pos, end] overlaps [start, end].
@@ -476,7 +524,7 @@ func (s *Store) Lookup(ctx context.Context, sample string, loci []genome.Locus) 
 			}
 			g := genome.Genotype{Chrom: info.Chrom, Pos: info.Pos, End: info.End, ID: info.ID, Ref: info.Ref,
 				Alts: slices.Clone(info.Alts), GQ: -1, DP: -1}
-			g.Alleles, g.Phased = genome.DecodeGT(sc.code(site, info.DefaultGT), nil)
+			g.Alleles, g.Phased = genome.DecodeGT(sc.code(site, b.expected(info.Chrom, site, ref.idx, info.DefaultGT)), nil)
 			g.State = genome.StateOf(g.Alleles)
 			if err := b.extras(ctx, site, int(ref.idx), len(info.Alts), &g); err != nil {
 				return nil, err
@@ -682,7 +730,7 @@ func (s *Store) Region(ctx context.Context, chrom string, start, end int64, samp
 					keys = append(keys, k)
 				}
 				for j, i := range perBatch[bi] {
-					rec.Codes[i] = calls[idxs[j]].code(site, info.DefaultGT)
+					rec.Codes[i] = calls[idxs[j]].code(site, b.expected(info.Chrom, site, idxs[j], info.DefaultGT))
 				}
 			}
 		}

@@ -23,6 +23,12 @@
 //	                  with one value per sample (AD, DS and GP flattened with
 //	                  a per-site stride); -1 / NaN where missing.
 //
+//	ploidy.parquet    haploid samples per chromosome (chrom, from_site,
+//	                  sample_idx): from from_site on, such a sample's
+//	                  expected genotype is the haploid form of default_gt
+//	                  (males on chrX and chrY), so hemizygous calls cost
+//	                  nothing either.
+//
 // A genotype code (genome.EncodeGT) packs both allele indices of the
 // original, unsplit record and the phase into an int32, so a record is
 // reproduced exactly (1/2 stays 1/2). default_gt is the majority code of the
@@ -56,6 +62,7 @@ const (
 	TableSamples  = "samples"
 	TableCalls    = "calls"
 	TableFormat   = "format"
+	TablePloidy   = "ploidy"
 )
 
 // SectionKey is the manifest section holding genome store metadata.
@@ -94,6 +101,12 @@ var callsSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "sample_idx", Type: arrow.PrimitiveTypes.Int32},
 	{Name: "sites", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)},
 	{Name: "codes", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)},
+}, nil)
+
+var ploidySchema = arrow.NewSchema([]arrow.Field{
+	{Name: "chrom", Type: arrow.BinaryTypes.String},
+	{Name: "from_site", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "sample_idx", Type: arrow.PrimitiveTypes.Int32},
 }, nil)
 
 var formatSchema = arrow.NewSchema([]arrow.Field{
