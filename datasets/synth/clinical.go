@@ -648,4 +648,3 @@ func (w *clinicalWriter) consents(r *rand.Rand, p *person, docs []doc, household
 		w.out["Consent"].write(fhir.ConsentFromModel(res))
 	}
 }
-

@@ -76,13 +76,13 @@ func haps(seed uint64, people []member, i int, chrom string, haploidX bool) (a, 
 
 // geneModel draws a gene's allele for a haplotype.
 type geneModel struct {
-	idx    uint64
-	gene   *alleles.Gene
-	names  []string  // allele names, index 0 = the rest allele
-	cum    []float64 // cumulative frequencies of names[1:]
-	defs   [][]string
-	freqs  geneFreqs
-	ref    int // index in names of the gene's reference allele, -1 if not drawn
+	idx   uint64
+	gene  *alleles.Gene
+	names []string  // allele names, index 0 = the rest allele
+	cum   []float64 // cumulative frequencies of names[1:]
+	defs  [][]string
+	freqs geneFreqs
+	ref   int // index in names of the gene's reference allele, -1 if not drawn
 }
 
 func newGeneModel(db *alleles.DB, idx int, f geneFreqs) (*geneModel, error) {

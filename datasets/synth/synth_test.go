@@ -228,4 +228,3 @@ func checkRef(t *testing.T, ids map[string]bool, ref string) {
 		t.Fatalf("reference %s to a resource not written", ref)
 	}
 }
-

@@ -251,4 +251,3 @@ func writeOutsideCalls(dir string, cfg *Config, db *alleles.DB, people []member)
 	}
 	return nil
 }
-
