@@ -54,19 +54,19 @@ type translation struct {
 	Chromosome    string `json:"chromosome"`
 	GenomeBuild   string `json:"genomeBuild"`
 	Variants      []struct {
-		Chromosome        string   `json:"chromosome"`
-		Position          int64    `json:"position"`
-		RSID              *string  `json:"rsid"`
-		ChromosomeHgvsName string  `json:"chromosomeHgvsName"`
-		Ref               string   `json:"ref"`
-		Alts              []string `json:"alts"`
+		Chromosome         string   `json:"chromosome"`
+		Position           int64    `json:"position"`
+		RSID               *string  `json:"rsid"`
+		ChromosomeHgvsName string   `json:"chromosomeHgvsName"`
+		Ref                string   `json:"ref"`
+		Alts               []string `json:"alts"`
 	} `json:"variants"`
 	NamedAlleles []struct {
-		Name      string    `json:"name"`
-		ID        string    `json:"id"`
-		Alleles   []*string `json:"alleles"`
-		Reference bool      `json:"reference"`
-		Structural bool     `json:"structuralVariant"`
+		Name       string    `json:"name"`
+		ID         string    `json:"id"`
+		Alleles    []*string `json:"alleles"`
+		Reference  bool      `json:"reference"`
+		Structural bool      `json:"structuralVariant"`
 	} `json:"namedAlleles"`
 	SubAllelesMap map[string]string `json:"suballelesMap"`
 }
@@ -75,7 +75,9 @@ type exemption struct {
 	Gene              string  `json:"gene"`
 	RequiredPositions []int64 `json:"requiredPositions"`
 	IgnoredPositions  []struct {
-		Position int64 `json:"position"`
+		Position int64   `json:"position"`
+		RSID     *string `json:"rsid"`
+		HGVS     string  `json:"chromosomeHgvsName"`
 	} `json:"ignoredPositions"`
 	IgnoredAlleles []string `json:"ignoredAlleles"`
 	Priorities     []struct {
@@ -231,16 +233,29 @@ func sortedKeys[V any](m map[string]V) []string {
 func convertDefinitions(path string, g *alleles.Gene, t *translation, ex exemption) error {
 	g.Chrom = t.Chromosome
 	g.Build = strings.SplitN(t.GenomeBuild, ".", 2)[0]
-	ignored := map[int64]bool{}
-	for _, p := range ex.IgnoredPositions {
-		ignored[p.Position] = true
+	// An ignored position is matched by rsid, else by HGVS name, as PharmCAT
+	// does: a SNV can share its POS with an ignored indel (G6PD rs5030869
+	// and g.154532991_154532993delGGT).
+	isIgnored := func(rsid *string, hgvs string) bool {
+		for _, p := range ex.IgnoredPositions {
+			if p.RSID != nil {
+				if rsid != nil && *rsid == *p.RSID {
+					return true
+				}
+				continue
+			}
+			if p.HGVS == hgvs {
+				return true
+			}
+		}
+		return false
 	}
 	var keep []int
 	for i, v := range t.Variants {
 		if v.Chromosome != t.Chromosome {
 			return fmt.Errorf("pgxdata: %s: variant %d on %s, gene on %s", path, v.Position, v.Chromosome, t.Chromosome)
 		}
-		if ignored[v.Position] {
+		if isIgnored(v.RSID, v.ChromosomeHgvsName) {
 			continue
 		}
 		keep = append(keep, i)

@@ -8,11 +8,15 @@ import (
 	"github.com/varamu/varamu/pharmacogenomics/phenotype"
 )
 
-// HapB3 positions: the intronic c.1129-5923C>G decides, the exonic
-// c.1236G>A (synonymous) only stands in when the intronic one is missing.
+// HapB3 (PharmCAT DpydHapB3Matcher, Gene-Definition-Exceptions): the
+// intronic c.1129-5923C>G decides; with the exonic c.1236G>A (synonymous) on
+// the same chromosome it is HapB3, alone it is the intronic allele; the
+// exonic variant alone is not HapB3, except when the intronic position is
+// missing, where it stands in (with a warning).
 const (
-	hapB3Intron = "rs75017182"
-	hapB3Exon   = "rs56038477"
+	hapB3Intron       = "rs75017182"
+	hapB3Exon         = "rs56038477"
+	hapB3IntronicName = "c.1129-5923C>G"
 )
 
 // dpyd calls DPYD variant by variant, as CPIC scores it: with phased (or
@@ -35,55 +39,110 @@ func (c *Caller) dpyd(m *geneModel, ob []obs, sites []site, haploid, phased bool
 			exon = pi
 		}
 	}
-	// present reports whether allele ai is on haplotype h.
-	present := func(ai, h int) (bool, bool) {
-		if isHapB3(g.Name, g.Alleles[ai].Name) && intron >= 0 && exon >= 0 {
-			switch {
-			case avail[intron]:
-				return alleles.Matches(m.positions[intron].eff[ai], ob[intron].hap[h]), true
-			case avail[exon]:
-				return alleles.Matches(m.positions[exon].eff[ai], ob[exon].hap[h]), true
-			}
-			return false, false
-		}
-		seen := false
-		for _, s := range sites {
-			p := &m.positions[s.pi]
-			if !p.variant.has(ai) {
-				continue
-			}
-			seen = true
-			if !alleles.Matches(p.eff[ai], ob[s.pi].hap[h]) {
-				return false, true
-			}
-		}
-		return seen, seen
-	}
-	if intron >= 0 && exon >= 0 {
-		switch {
-		case avail[intron] && avail[exon] && (ob[intron].hap[0] != m.positions[intron].pos.Ref || ob[intron].hap[1] != m.positions[intron].pos.Ref ||
-			ob[exon].hap[0] != m.positions[exon].pos.Ref || ob[exon].hap[1] != m.positions[exon].pos.Ref) &&
-			altCount(ob[intron], m.positions[intron].pos.Ref) != altCount(ob[exon], m.positions[exon].pos.Ref):
-			call.Notes = append(call.Notes, fmt.Sprintf("HapB3: intronic %s and exonic %s disagree; the intronic variant decides", hapB3Intron, hapB3Exon))
-		case !avail[intron] && avail[exon]:
-			uncertain = true
-			call.Notes = append(call.Notes, fmt.Sprintf("HapB3 judged from exonic %s alone: genotype intronic %s to confirm or exclude HapB3 (decreased function)", hapB3Exon, hapB3Intron))
+	iB3, iIntronic := -1, -1
+	for ai, a := range g.Alleles {
+		switch a.Name {
+		case hapB3:
+			iB3 = ai
+		case hapB3IntronicName:
+			iIntronic = ai
 		}
 	}
+	special := func(ai int) bool { return ai == iB3 || ai == iIntronic }
 	ploidy := 2
 	if haploid {
 		ploidy = 1
+	}
+	// alt reports whether haplotype h carries allele ai's variant at pi.
+	alt := func(ai, pi, h int) bool { return alleles.Matches(m.positions[pi].eff[ai], ob[pi].hap[h]) }
+	// HapB3 calls per haplotype: 0 none, 1 intronic allele, 2 HapB3.
+	b3 := make([]int, ploidy)
+	if iB3 >= 0 && iIntronic >= 0 && intron >= 0 && exon >= 0 {
+		haveI, haveE := avail[intron], avail[exon]
+		nI, nE := 0, 0
+		for h := 0; h < ploidy; h++ {
+			if haveI && alt(iB3, intron, h) {
+				nI++
+			}
+			if haveE && alt(iB3, exon, h) {
+				nE++
+			}
+		}
+		switch {
+		case haveI && haveE && phased:
+			for h := 0; h < ploidy; h++ {
+				i, e := alt(iB3, intron, h), alt(iB3, exon, h)
+				switch {
+				case i && e:
+					b3[h] = 2
+				case i:
+					b3[h] = 1
+				case e:
+					call.Notes = appendOnce(call.Notes, fmt.Sprintf("HapB3: exonic %s without intronic %s on the same chromosome; the intronic variant decides (not HapB3)", hapB3Exon, hapB3Intron))
+				}
+			}
+		case haveI && haveE:
+			both := min(nI, nE)
+			for h := 0; h < both; h++ {
+				b3[h] = 2
+			}
+			for h := both; h < nI; h++ {
+				b3[h] = 1
+			}
+			if nE > nI {
+				call.Notes = append(call.Notes, fmt.Sprintf("HapB3: %d exonic %s but %d intronic %s; the intronic variant decides", nE, hapB3Exon, nI, hapB3Intron))
+			}
+		case haveI:
+			for h := 0; h < ploidy; h++ {
+				if alt(iB3, intron, h) {
+					b3[h] = 1
+				}
+			}
+		case haveE:
+			for h := 0; h < ploidy; h++ {
+				if alt(iB3, exon, h) {
+					b3[h] = 2
+				}
+			}
+			if nE > 0 {
+				uncertain = true
+				call.Notes = append(call.Notes, fmt.Sprintf("HapB3 judged from exonic %s alone: genotype intronic %s to confirm HapB3 (decreased function)", hapB3Exon, hapB3Intron))
+			}
+		}
+	}
+	b3name := func(v int) string {
+		if v == 2 {
+			return g.Alleles[iB3].Name
+		}
+		return g.Alleles[iIntronic].Name
+	}
+	// present reports whether a non-HapB3 allele is on haplotype h.
+	present := func(ai, h int) bool {
+		seen := false
+		for _, s := range sites {
+			if !m.positions[s.pi].variant.has(ai) {
+				continue
+			}
+			seen = true
+			if !alt(ai, s.pi, h) {
+				return false
+			}
+		}
+		return seen
 	}
 	if phased {
 		d := make(phenotype.Diplotype, ploidy)
 		for h := 0; h < ploidy; h++ {
 			for ai, a := range g.Alleles {
-				if ai == m.ref {
+				if ai == m.ref || special(ai) {
 					continue
 				}
-				if ok, _ := present(ai, h); ok {
+				if present(ai, h) {
 					d[h] = append(d[h], a.Name)
 				}
+			}
+			if b3[h] > 0 {
+				d[h] = append(d[h], b3name(b3[h]))
 			}
 			if len(d[h]) == 0 {
 				d[h] = []string{g.Alleles[m.ref].Name}
@@ -93,13 +152,18 @@ func (c *Caller) dpyd(m *geneModel, ob []obs, sites []site, haploid, phased bool
 	}
 	var found []string
 	for ai, a := range g.Alleles {
-		if ai == m.ref {
+		if ai == m.ref || special(ai) {
 			continue
 		}
 		for h := 0; h < ploidy; h++ {
-			if ok, _ := present(ai, h); ok {
+			if present(ai, h) {
 				found = append(found, a.Name)
 			}
+		}
+	}
+	for _, v := range b3 {
+		if v > 0 {
+			found = append(found, b3name(v))
 		}
 	}
 	a, b := phenotype.LowestTwo(g, found)
@@ -111,14 +175,4 @@ func (c *Caller) dpyd(m *geneModel, ob []obs, sites []site, haploid, phased bool
 	}
 	call.Notes = append(call.Notes, fmt.Sprintf("unphased DPYD data; variants found: %s; the activity score uses the two lowest-function variants, presumed to be on different chromosomes (CPIC)", listNames(found)))
 	return []phenotype.Diplotype{{{a}, {b}}}, uncertain
-}
-
-func altCount(o obs, ref string) int {
-	n := 0
-	for h := 0; h < o.ploidy; h++ {
-		if o.hap[h] != ref {
-			n++
-		}
-	}
-	return n
 }

@@ -19,7 +19,9 @@ type site struct {
 	pi    int       // position index in the gene
 	s     [2]bitset // alleles compatible with each observed allele
 	het   bool
-	block int // phase block of a heterozygous site
+	block int     // phase block of a heterozygous site
+	isRef [2]bool // observed allele is the reference
+	wob   bitset  // alleles whose definition here is an IUPAC code
 }
 
 // callGene calls one gene from its observations.
@@ -158,8 +160,9 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 		}
 		o := &ob[pi]
 		p := &m.positions[pi]
-		st := site{pi: pi}
+		st := site{pi: pi, wob: p.wobbleRaw}
 		for h := 0; h < o.ploidy; h++ {
+			st.isRef[h] = o.hap[h] == p.pos.Ref
 			st.s[h] = p.compatible(o.hap[h], nA)
 			if st.s[h].count() == 0 || !p.known(o.hap[h]) {
 				novelSite = true
@@ -217,10 +220,15 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 	if g.Name == "DPYD" {
 		dips, uncertain = c.dpyd(m, ob, sites, haploid, call.Phased, &call)
 	} else {
-		dips = matchDiplotypes(m, ob, sites, cand, score, haploid, nextBlock)
-		if len(dips) > 1 && !call.Phased {
-			dips = applyPriorities(g, dips, &call)
+		priorityMode := len(g.Priorities) > 0 && !call.Phased
+		all := matchDiplotypes(m, sites, cand, score, haploid, nextBlock, priorityMode)
+		if priorityMode {
+			if d, ok := applyPriorities(g, all, &call); ok {
+				all = []scored{d}
+				uncertain = true
+			}
 		}
+		dips = top(all)
 		if len(dips) == 0 && m.singleVariant {
 			found := variantAlleles(m, ob, sites)
 			call.Called = true
@@ -275,51 +283,92 @@ func orBits(a, b bitset, ploidy int) bitset {
 	return out
 }
 
-// matchDiplotypes returns the top-scoring diplotypes (all ties), ordered.
-func matchDiplotypes(m *geneModel, ob []obs, sites []site, cand bitset, score []int, haploid bool, nBlocks int) []phenotype.Diplotype {
+// scored is a candidate diplotype with its score.
+type scored struct {
+	d     phenotype.Diplotype
+	name  string
+	score int
+}
+
+// top keeps the top-scoring diplotypes, ordered by name.
+func top(all []scored) []phenotype.Diplotype {
+	best := -1 << 31
+	for _, s := range all {
+		best = max(best, s.score)
+	}
+	var out []phenotype.Diplotype
+	for _, s := range all {
+		if s.score == best {
+			out = append(out, s.d)
+		}
+	}
+	return out
+}
+
+// matchDiplotypes returns the diplotypes that fit the sites: only the
+// top-scoring ones, or every one when all is set (PharmCAT's unphased
+// priority mode). Each is ordered as the tables order it; the list by name.
+func matchDiplotypes(m *geneModel, sites []site, cand bitset, score []int, haploid bool, nBlocks int, all bool) []scored {
 	g := m.gene
 	var idx []int
 	cand.each(func(i int) { idx = append(idx, i) })
 	best := -1
-	var pairs [][2]int
+	type pair struct{ a, b, score int }
+	var pairs []pair
+	keep := func(p pair) {
+		switch {
+		case all:
+			pairs = append(pairs, p)
+		case p.score > best:
+			best, pairs = p.score, append(pairs[:0], p)
+		case p.score == best:
+			pairs = append(pairs, p)
+		}
+	}
+	pen := func(s *site, a, h int) int {
+		if s.isRef[h] && s.wob.has(a) {
+			return 1
+		}
+		return 0
+	}
 	if haploid {
 		for _, a := range idx {
 			ok := true
-			for _, s := range sites {
-				if !s.s[0].has(a) {
+			sc := score[a]
+			for i := range sites {
+				if !sites[i].s[0].has(a) {
 					ok = false
 					break
 				}
+				sc -= pen(&sites[i], a, 0)
 			}
-			if !ok {
-				continue
-			}
-			switch {
-			case score[a] > best:
-				best, pairs = score[a], [][2]int{{a, -1}}
-			case score[a] == best:
-				pairs = append(pairs, [2]int{a, -1})
+			if ok {
+				keep(pair{a, -1, sc})
 			}
 		}
 	} else {
 		fwd := make([]bool, nBlocks)
 		rev := make([]bool, nBlocks)
+		fpen := make([]int, nBlocks)
+		rpen := make([]int, nBlocks)
 		for i, a := range idx {
 			for _, b := range idx[i:] {
 				sc := score[a] + score[b]
-				if sc < best {
+				if !all && sc < best {
 					continue
 				}
 				for k := range fwd {
-					fwd[k], rev[k] = true, true
+					fwd[k], rev[k], fpen[k], rpen[k] = true, true, 0, 0
 				}
 				ok := true
-				for _, s := range sites {
+				for si := range sites {
+					s := &sites[si]
 					if !s.het {
 						if !s.s[0].has(a) || !s.s[0].has(b) {
 							ok = false
 							break
 						}
+						sc -= pen(s, a, 0) + pen(s, b, 0)
 						continue
 					}
 					f := s.s[0].has(a) && s.s[1].has(b)
@@ -330,34 +379,44 @@ func matchDiplotypes(m *geneModel, ob []obs, sites []site, cand bitset, score []
 						ok = false
 						break
 					}
+					fpen[s.block] += pen(s, a, 0) + pen(s, b, 1)
+					rpen[s.block] += pen(s, a, 1) + pen(s, b, 0)
 				}
 				if !ok {
 					continue
 				}
-				if sc > best {
-					best, pairs = sc, pairs[:0]
+				for k := range fwd {
+					switch {
+					case fwd[k] && rev[k]:
+						sc -= min(fpen[k], rpen[k])
+					case fwd[k]:
+						sc -= fpen[k]
+					default:
+						sc -= rpen[k]
+					}
 				}
-				pairs = append(pairs, [2]int{a, b})
+				keep(pair{a, b, sc})
 			}
 		}
 	}
-	seen := map[string]bool{}
-	var out []phenotype.Diplotype
+	seen := map[string]int{}
+	var out []scored
 	for _, p := range pairs {
 		var d phenotype.Diplotype
-		for _, a := range p {
+		for _, a := range []int{p.a, p.b} {
 			if a >= 0 {
 				d = append(d, []string{reportName(g, g.Alleles[a].Name)})
 			}
 		}
 		name := d.Name(g)
-		if seen[name] {
+		if i, dup := seen[name]; dup {
+			out[i].score = max(out[i].score, p.score)
 			continue
 		}
-		seen[name] = true
-		out = append(out, d)
+		seen[name] = len(out)
+		out = append(out, scored{d: d, name: name, score: p.score})
 	}
-	slices.SortFunc(out, func(a, b phenotype.Diplotype) int { return alleles.NaturalCompare(a.Name(g), b.Name(g)) })
+	slices.SortFunc(out, func(a, b scored) int { return alleles.NaturalCompare(a.name, b.name) })
 	return out
 }
 
@@ -369,16 +428,14 @@ func reportName(g *alleles.Gene, name string) string {
 	return name
 }
 
-// applyPriorities resolves unphased ties the definitions resolve (NAT2).
-func applyPriorities(g *alleles.Gene, dips []phenotype.Diplotype, call *pharmacogenomics.GeneCall) []phenotype.Diplotype {
-	names := make([]string, len(dips))
-	for i, d := range dips {
-		names[i] = d.Name(g)
+// applyPriorities resolves unphased ties the definitions resolve (NAT2):
+// when every diplotype of a priority list fits the data, its pick is taken.
+func applyPriorities(g *alleles.Gene, all []scored, call *pharmacogenomics.GeneCall) (scored, bool) {
+	names := make([]string, len(all))
+	for i, d := range all {
+		names[i] = d.name
 	}
 	for _, p := range g.Priorities {
-		if len(p.Among) != len(names) {
-			continue
-		}
 		match := true
 		for _, n := range p.Among {
 			match = match && slices.Contains(names, n)
@@ -388,12 +445,12 @@ func applyPriorities(g *alleles.Gene, dips []phenotype.Diplotype, call *pharmaco
 		}
 		for i, n := range names {
 			if n == p.Pick {
-				call.Notes = append(call.Notes, fmt.Sprintf("unphased data fit %s equally; %s reported as the definitions prioritise it", strings.Join(p.Among, ", "), p.Pick))
-				return dips[i : i+1]
+				call.Notes = append(call.Notes, fmt.Sprintf("unphased data fit %s; %s reported, as the definitions prioritise it by frequency", strings.Join(p.Among, ", "), p.Pick))
+				return all[i], true
 			}
 		}
 	}
-	return dips
+	return scored{}, false
 }
 
 // variantAlleles lists the non-reference alleles found, variant by variant,

@@ -57,9 +57,13 @@ type posModel struct {
 	// variant marks the alleles whose definition here differs from the
 	// reference allele (the positions that define them).
 	variant bitset
-	exact   map[string]bitset // alleles by exact definition string
-	wobble  []wobbleDef       // alleles with one-letter IUPAC codes
-	all     bitset
+	// wobbleRaw marks alleles whose own definition here is an ambiguous
+	// IUPAC code: PharmCAT does not score such a position when the allele's
+	// haplotype carries the reference there.
+	wobbleRaw bitset
+	exact     map[string]bitset // alleles by exact definition string
+	wobble    []wobbleDef       // alleles with one-letter IUPAC codes
+	all       bitset
 }
 
 type wobbleDef struct {
@@ -123,7 +127,7 @@ func newGeneModel(g *alleles.Gene) *geneModel {
 	for pi, p := range g.Positions {
 		pm := posModel{
 			locus: genome.Locus{Chrom: g.Chrom, Pos: p.Pos}, pos: p,
-			eff: make([]string, n), specified: newBitset(n), variant: newBitset(n),
+			eff: make([]string, n), specified: newBitset(n), variant: newBitset(n), wobbleRaw: newBitset(n),
 			exact: map[string]bitset{}, all: newBitset(n),
 		}
 		pm.all.fill(n)
@@ -135,6 +139,9 @@ func newGeneModel(g *alleles.Gene) *geneModel {
 			d := a.Defs[pi]
 			if d != "" {
 				pm.specified.set(ai)
+				if len(d) == 1 && alleles.IUPAC(d[0]) != d {
+					pm.wobbleRaw.set(ai)
+				}
 			} else {
 				d = refDef
 			}
