@@ -54,6 +54,9 @@ type builder struct {
 	// finish turns them into the rule's condition.
 	entries map[string][]map[string]atom
 	pop     map[string]string
+	// listed holds, per gene, the diplotypes the current guideline keys
+	// recommendations by.
+	listed map[string][]string
 	// unclassified lists recommendations whose action no pattern matched.
 	unclassified []string
 }
@@ -115,6 +118,25 @@ func (b *builder) annotations(dir string) error {
 			gl.PMIDs = append(gl.PMIDs, c.PMID)
 		}
 		b.guidelines[gl.ID] = gl
+		// Where a guideline keys some recommendations by diplotype and
+		// others by phenotype for the same gene, the diplotype-keyed ones
+		// are the specific ones: phenotype keys then apply only to
+		// diplotypes not listed.
+		b.listed = map[string][]string{}
+		for _, r := range a.Recommendations {
+			for gene, raw := range r.LookupKey {
+				if d1, d2, ok := diplotypeKey(raw); ok {
+					for _, d := range []string{d1, d2} {
+						if !slices.Contains(b.listed[gene], d) {
+							b.listed[gene] = append(b.listed[gene], d)
+						}
+					}
+				}
+			}
+		}
+		for g := range b.listed {
+			sort.Strings(b.listed[g])
+		}
 		for _, r := range a.Recommendations {
 			if err := b.recommendation(path, gl, r.ID, r.Population, r.Classification, r.RelatedChemicals, r.Text.HTML, r.LookupKey); err != nil {
 				return fmt.Errorf("%s: recommendation %s: %w", filepath.Base(path), r.ID, err)
@@ -164,6 +186,14 @@ func (b *builder) recommendation(path string, gl rules.Guideline, id, population
 	entry := map[string]atom{}
 	for _, gene := range genes {
 		a, v, err := keyCondition(gene, key[gene])
+		if err == nil && a.kind == "pheno" && len(b.listed[gene]) > 0 {
+			var qs []string
+			for _, d := range b.listed[gene] {
+				qs = append(qs, strconv.Quote(d))
+			}
+			a = other(fmt.Sprintf("(phenotype[%s] == %s && !diplotypes[%s].exists(d, d in [%s]))",
+				strconv.Quote(gene), a.val, strconv.Quote(gene), strings.Join(qs, ", ")))
+		}
 		if err != nil {
 			b.skipped = append(b.skipped, rules.Skipped{ID: id, Reason: err.Error()})
 			return nil
@@ -186,7 +216,7 @@ func (b *builder) recommendation(path string, gl rules.Guideline, id, population
 			continue
 		}
 		row.matched = true
-		if wordingText == "" {
+		if wordingText == "" && strength != "no recommendation" {
 			action, wordingText = row.action, row.text
 		}
 	}
@@ -284,21 +314,10 @@ func keyCondition(gene string, raw json.RawMessage) (atom, string, error) {
 	q := strconv.Quote(gene)
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		// An allele-count map: {"*1": 1, "*3": 1} is the diplotype *1/*3.
-		var m map[string]float64
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return atom{}, "", fmt.Errorf("%s: lookup key %s", gene, raw)
+		d1, d2, ok := diplotypeKey(raw)
+		if !ok {
+			return atom{}, "", fmt.Errorf("%s: lookup key %s is not a phenotype, score or diplotype", gene, raw)
 		}
-		var al []string
-		for _, a := range sortedKeys(m) {
-			for n := 0; n < int(m[a]); n++ {
-				al = append(al, a)
-			}
-		}
-		if len(al) != 2 {
-			return atom{}, "", fmt.Errorf("%s: lookup key %s is not a diplotype", gene, raw)
-		}
-		d1, d2 := al[0]+"/"+al[1], al[1]+"/"+al[0]
 		c := fmt.Sprintf("%s in diplotypes[%s]", strconv.Quote(d1), q)
 		if d1 != d2 {
 			c = fmt.Sprintf("(%s || %s in diplotypes[%s])", c, strconv.Quote(d2), q)
@@ -613,4 +632,23 @@ func (b *builder) finish() {
 		}
 		r.When = c
 	}
+}
+
+// diplotypeKey reads an allele-count lookup key ({"*1": 1, "*3": 1} is the
+// diplotype *1/*3) and returns the diplotype in both allele orders.
+func diplotypeKey(raw json.RawMessage) (string, string, bool) {
+	var m map[string]float64
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return "", "", false
+	}
+	var al []string
+	for _, a := range sortedKeys(m) {
+		for n := 0; n < int(m[a]); n++ {
+			al = append(al, a)
+		}
+	}
+	if len(al) != 2 {
+		return "", "", false
+	}
+	return al[0] + "/" + al[1], al[1] + "/" + al[0], true
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"cel.dev/cel-go/common/types"
@@ -373,9 +372,6 @@ func (e *Engine) fromRule(sample, drug string, r *Rule, v *view) (Recommendation
 		rec.Genes = append(rec.Genes, geneResult(st))
 		rec.Caveats = append(rec.Caveats, geneCaveats(st)...)
 	}
-	if r.Population != "" {
-		rec.Caveats = append(rec.Caveats, "applies to: "+r.Population)
-	}
 	if v.patient.AgeYears == nil && strings.Contains(r.When, "age") {
 		rec.Caveats = append(rec.Caveats, "age unknown: the age condition of this recommendation could not be checked")
 	}
@@ -483,12 +479,22 @@ func geneCaveats(st *geneState) []string {
 	return out
 }
 
-// sortedKeys is used for deterministic output.
-func sortedKeys[M ~map[string]V, V any](m M) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
+
+// DescribeCall states in plain words everything about a gene call that a
+// clinician must know (not called and why, outside call, ambiguity,
+// uncertainty, missing positions, novel variants, notes); nil when the call
+// is clean. Reports use it so that they say exactly what recommendations say.
+func DescribeCall(c pharmacogenomics.GeneCall) []string {
+	st := &geneState{gene: c.Gene, call: &c, called: c.Called}
+	return geneCaveats(st)
+}
+
+// OutsideOnlyGenes lists the genes varamu cannot call from SNVs and accepts
+// only as outside calls, with the reason.
+func OutsideOnlyGenes() map[string]string {
+	out := make(map[string]string, len(outsideOnly))
+	for k, v := range outsideOnly {
+		out[k] = v
 	}
-	sort.Strings(out)
 	return out
 }

@@ -1,0 +1,165 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/varamu/varamu/pharmacogenomics"
+	"github.com/varamu/varamu/pharmacogenomics/rules"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+var drugs = []string{"clopidogrel", "warfarin", "simvastatin", "codeine", "azathioprine", "capecitabine"}
+
+func load(t *testing.T, dir string) (pharmacogenomics.CallSet, map[string][]rules.Recommendation) {
+	t.Helper()
+	var cs pharmacogenomics.CallSet
+	var patients map[string]rules.Patient
+	for name, v := range map[string]any{"calls.json": &cs, "patients.json": &patients} {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, v); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	eng, err := rules.LoadEmbedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := eng.RecommendSet(context.Background(), cs, patients, drugs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs, recs
+}
+
+func checkGolden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if d := cmp.Diff(string(want), string(got)); d != "" {
+		t.Errorf("%s differs (-want +got):\n%s", path, d)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	dirs, _ := filepath.Glob("testdata/*/calls.json")
+	if len(dirs) == 0 {
+		t.Fatal("no golden cases")
+	}
+	for _, c := range dirs {
+		dir := filepath.Dir(c)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			cs, recs := load(t, dir)
+			var samples []string
+			for _, s := range cs.Samples {
+				samples = append(samples, s.Sample)
+			}
+			var h, tsv, js bytes.Buffer
+			if err := WriteHTML(&h, cs, recs); err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteTSV(&tsv, samples, recs); err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteJSON(&js, samples, recs); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, filepath.Join(dir, "report.html"), h.Bytes())
+			checkGolden(t, filepath.Join(dir, "recommendations.tsv"), tsv.Bytes())
+			checkGolden(t, filepath.Join(dir, "recommendations.json"), js.Bytes())
+			// Self-contained: no external assets, no scripts.
+			for _, bad := range []string{"<script", "<link", "src=", "@import", "url("} {
+				if strings.Contains(h.String(), bad) {
+					t.Errorf("HTML contains %q", bad)
+				}
+			}
+		})
+	}
+}
+
+func TestHTMLContent(t *testing.T) {
+	cs, recs := load(t, "testdata/three_patients")
+	var h bytes.Buffer
+	if err := WriteHTML(&h, cs, recs); err != nil {
+		t.Fatal(err)
+	}
+	s := h.String()
+	for _, want := range []string{
+		"TPMT call is ambiguous: *1/*3A or *3B/*3C fit the data equally well",
+		"too few CYP2C19 positions genotyped",
+		"CYP2D6 phenotype converted from Intermediate Metabolizer (activity score 1) to Poor Metabolizer (activity score 0) because the patient takes bupropion",
+		"Predicted weekly dose:",
+		"no genotype-based recommendation: CYP2C19 not called",
+		"No outside call was given for these genes",
+		"chr1:97515787",
+	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
+func TestHTMLEscaping(t *testing.T) {
+	cs := pharmacogenomics.CallSet{DataVersion: `v"1`, Samples: []pharmacogenomics.SampleCalls{{
+		Sample: `<script>alert("x")</script>`,
+		Notes:  []string{`a & b <i>`},
+		Genes: []pharmacogenomics.GeneCall{{Gene: "CYP2C19", Called: true, Diplotypes: []string{"*1/<b>"},
+			Phenotype: "Normal Metabolizer", Notes: []string{`"quoted" <note>`}}},
+	}}}
+	recs := map[string][]rules.Recommendation{cs.Samples[0].Sample: {{
+		Sample: cs.Samples[0].Sample, Drug: "x<y", Action: rules.ActionAvoid, Text: "</p><script>bad()</script>",
+		Guideline: &rules.Guideline{Name: "G<1>", URL: "javascript:alert(1)"}, Caveats: []string{"<img src=x>"},
+	}}}
+	var h bytes.Buffer
+	if err := WriteHTML(&h, cs, recs); err != nil {
+		t.Fatal(err)
+	}
+	s := h.String()
+	for _, bad := range []string{"<script>", "<b>", "<i>", "<note>", "<img", "javascript:alert"} {
+		if strings.Contains(s, bad) {
+			t.Errorf("unescaped %q in output", bad)
+		}
+	}
+	for _, want := range []string{"&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;", "a &amp; b &lt;i&gt;", "#ZgotmplZ"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("output lacks escaped %q", want)
+		}
+	}
+}
+
+func TestTSVFieldsClean(t *testing.T) {
+	recs := map[string][]rules.Recommendation{"s": {{Sample: "s", Drug: "d", Text: "a\tb\nc", Caveats: []string{"x", "y"}}}}
+	var b bytes.Buffer
+	if err := WriteTSV(&b, nil, recs); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimRight(b.String(), "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("%d lines, want 2", len(lines))
+	}
+	if n, want := len(strings.Split(lines[1], "\t")), len(strings.Split(TSVHeader, "\t")); n != want {
+		t.Errorf("%d fields, want %d", n, want)
+	}
+	if !strings.Contains(lines[1], "a b c") || !strings.Contains(lines[1], "x | y") {
+		t.Errorf("line %q", lines[1])
+	}
+}
