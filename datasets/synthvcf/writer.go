@@ -396,9 +396,19 @@ func (w *Writer) check(r *Record) error {
 	if len(r.Alleles) != 2*ns {
 		return fmt.Errorf("%d allele slots: want 2 per sample (%d)", len(r.Alleles), 2*ns)
 	}
+	// Check the allele indices and count them for INFO in one pass.
 	nAll := 1 + len(r.Alts)
+	if cap(w.counts) < nAll {
+		w.counts = make([]int, nAll)
+	}
+	counts := w.counts[:nAll]
+	clear(counts)
 	for i, a := range r.Alleles {
-		if a >= nAll || a < Haploid || (a == Haploid && i%2 == 0) {
+		switch {
+		case a >= 0 && a < nAll:
+			counts[a]++
+		case a == genome.Missing, a == Haploid && i%2 == 1:
+		default:
 			return fmt.Errorf("sample %s: allele index %d: want -1 (missing), 0..%d, or Haploid in the second slot", w.h.Samples[i/2], a, nAll-1)
 		}
 	}
@@ -428,7 +438,7 @@ func validBases(s string) bool {
 	return true
 }
 
-// format appends the VCF line of r to b.
+// format appends the VCF line of r to b; w.counts holds r's allele counts.
 func (w *Writer) format(b []byte, r *Record) []byte {
 	b = append(b, r.Chrom...)
 	b = append(b, '\t')
@@ -450,19 +460,12 @@ func (w *Writer) format(b []byte, r *Record) []byte {
 	}
 	b = append(b, "\t.\tPASS\t"...)
 
-	// INFO: AC, AN, AF from the genotypes.
+	// INFO: AC, AN, AF from the allele counts check made.
 	nAll := 1 + len(r.Alts)
-	if cap(w.counts) < nAll {
-		w.counts = make([]int, nAll)
-	}
 	counts := w.counts[:nAll]
-	clear(counts)
 	an := 0
-	for _, a := range r.Alleles {
-		if a >= 0 {
-			counts[a]++
-			an++
-		}
+	for _, c := range counts {
+		an += c
 	}
 	b = append(b, "AC="...)
 	for j := 1; j < nAll; j++ {
