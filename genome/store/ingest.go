@@ -391,6 +391,12 @@ func parseChunk(h *vcf.Header, name string, c *chunk, rec *vcf.Record, codes []i
 			block: rec.IsRefBlock(),
 		}
 		s.def = majority(codes)
+		if sexChrom(rec.Chrom) {
+			// Where males are haploid they may be the majority; the default
+			// is the diploid genotype and haploid samples take its haploid
+			// form (see findHaploid).
+			s.def = majorityDiploid(codes, s.def)
+		}
 		s.excFrom = len(c.exc)
 		for j, code := range codes {
 			if code != s.def {
@@ -512,6 +518,31 @@ func majority(codes []int32) int32 {
 		default:
 			count--
 		}
+	}
+	return cand
+}
+
+// majorityDiploid is majority over the diploid codes only; fallback when
+// there are none.
+func majorityDiploid(codes []int32, fallback int32) int32 {
+	var cand int32
+	count, seen := 0, false
+	for _, c := range codes {
+		if (c>>12)&0xFFF == 0xFFF || c&genome.NoGT != 0 {
+			continue // haploid or no GT
+		}
+		seen = true
+		switch {
+		case count == 0:
+			cand, count = c, 1
+		case c == cand:
+			count++
+		default:
+			count--
+		}
+	}
+	if !seen {
+		return fallback
 	}
 	return cand
 }
