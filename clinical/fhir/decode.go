@@ -503,3 +503,7 @@ func (d *Decoder) validate(r Resource) error {
 	}
 	return nil
 }
+
+// PeekType returns the top-level resourceType of a JSON resource without
+// decoding the rest of it.
+func PeekType(data []byte) (string, error) { return peekResourceType(data) }

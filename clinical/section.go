@@ -1,0 +1,122 @@
+package clinical
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/varamu/varamu/store"
+)
+
+// SectionKey is the manifest section holding the clinical metadata.
+const SectionKey = "clinical"
+
+// Section is the clinical metadata kept in the store manifest.
+type Section struct {
+	// Format is the clinical table format version.
+	Format int `json:"format"`
+	// MapperKey is the key of the keyed hash that derives synthetic
+	// isikukood serials (isikukood.Mapper); made at the first ingest.
+	MapperKey []byte `json:"mapper_key"`
+	// Ingests lists every committed clinical ingest, oldest first.
+	Ingests []IngestRecord `json:"ingests"`
+}
+
+// IngestRecord describes one committed ingest.
+type IngestRecord struct {
+	ID        string           `json:"id"`
+	Seq       int64            `json:"seq"`
+	Time      time.Time        `json:"time"`
+	Inputs    []string         `json:"inputs"`
+	Resources map[string]int64 `json:"resources"`
+	Skipped   map[string]int64 `json:"skipped,omitempty"`
+	Rows      map[string]int64 `json:"rows"`
+}
+
+// FormatVersion is the clinical table format this package writes.
+const FormatVersion = 1
+
+func loadSection(m *store.Manifest) (*Section, error) {
+	var sec Section
+	ok, err := m.Section(SectionKey, &sec)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		sec.Format = FormatVersion
+	}
+	if sec.Format != FormatVersion {
+		return nil, fmt.Errorf("clinical: store has clinical format %d, this varamu reads %d", sec.Format, FormatVersion)
+	}
+	if len(sec.MapperKey) == 0 {
+		sec.MapperKey = make([]byte, 32)
+		if _, err := rand.Read(sec.MapperKey); err != nil {
+			return nil, err
+		}
+	}
+	return &sec, nil
+}
+
+// readTable reads every file of a table in m (in manifest order) and calls
+// fn with each record batch. Only the named columns are read.
+func readTable(ctx context.Context, dir string, m *store.Manifest, table string, columns []string, fn func(rec arrow.RecordBatch) error) error {
+	sc := Schemas[table]
+	var idx []int
+	for _, c := range columns {
+		is := sc.FieldIndices(c)
+		if len(is) != 1 {
+			return fmt.Errorf("clinical: table %s has no column %q", table, c)
+		}
+		idx = append(idx, is[0])
+	}
+	for _, file := range m.Tables[table] {
+		if err := readFile(ctx, dir+"/"+file.Path, idx, fn); err != nil {
+			return fmt.Errorf("clinical: reading %s: %w", file.Path, err)
+		}
+	}
+	return nil
+}
+
+func readFile(ctx context.Context, path string, idx []int, fn func(rec arrow.RecordBatch) error) error {
+	fh, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	tbl, err := pqarrow.ReadTable(ctx, fh, nil, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	if err != nil {
+		return err
+	}
+	defer tbl.Release()
+	cols := make([]arrow.Array, len(idx))
+	tr := array.NewTableReader(tbl, 1<<16)
+	defer tr.Release()
+	for tr.Next() {
+		rec := tr.RecordBatch()
+		for i, j := range idx {
+			cols[i] = rec.Column(j)
+		}
+		sub := array.NewRecordBatch(arrow.NewSchema(fieldsOf(rec.Schema(), idx), nil), cols, rec.NumRows())
+		err := fn(sub)
+		sub.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return tr.Err()
+}
+
+func fieldsOf(sc *arrow.Schema, idx []int) []arrow.Field {
+	out := make([]arrow.Field, len(idx))
+	for i, j := range idx {
+		out[i] = sc.Field(j)
+	}
+	return out
+}

@@ -1,0 +1,270 @@
+package clinical
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/varamu/varamu/store"
+)
+
+var (
+	tsType   = &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}
+	dateType = arrow.FixedWidthTypes.Date32
+	str      = arrow.BinaryTypes.String
+	f64      = arrow.PrimitiveTypes.Float64
+	i64      = arrow.PrimitiveTypes.Int64
+	i32      = arrow.PrimitiveTypes.Int32
+	boolean  = arrow.FixedWidthTypes.Boolean
+)
+
+func f(name string, t arrow.DataType) arrow.Field {
+	return arrow.Field{Name: name, Type: t, Nullable: true}
+}
+
+// provenance columns end every table: the ingest that wrote the row, its
+// sequence (the store generation it committed as, increasing) and the
+// row's position in that ingest (input order). Views pick the row with the
+// highest (ingest_seq, row_seq) per key: last write wins.
+var provenance = []arrow.Field{f("ingest", str), f("ingest_seq", i64), f("row_seq", i64)}
+
+func schema(fields ...arrow.Field) *arrow.Schema {
+	return arrow.NewSchema(append(fields, provenance...), nil)
+}
+
+// Schemas are the Arrow schemas of the clinical tables, by table name.
+// Every table ends with the provenance columns ingest, ingest_seq, row_seq.
+var Schemas = map[string]*arrow.Schema{
+	"persons": schema(f("person_id", str), f("birth_date", dateType), f("sex", str), f("gender", str),
+		f("deceased", boolean), f("deceased_at", tsType), f("resource_id", str),
+		f("source_system", str), f("source_value", str), f("synthetic_id", boolean)),
+	"related": schema(f("person_id", str), f("related_person_id", str), f("related_resource", str),
+		f("relationship", str), f("relationship_system", str), f("relationship_display", str),
+		f("period_start", tsType), f("period_end", tsType), f("source", str), f("resource_id", str)),
+	"practitioners": schema(f("practitioner_id", str), f("licence_system", str), f("licence", str),
+		f("family", str), f("given", str), f("gender", str), f("active", boolean), f("qualification", str)),
+	"practitioner_roles": schema(f("resource_id", str), f("practitioner_id", str), f("organization_id", str),
+		f("role", str), f("specialty", str), f("active", boolean), f("period_start", tsType), f("period_end", tsType)),
+	"organizations": schema(f("organization_id", str), f("identifier_system", str), f("identifier", str),
+		f("name", str), f("type", str), f("part_of", str)),
+	"encounters": schema(f("resource_id", str), f("person_id", str), f("status", str), f("class", str),
+		f("type_system", str), f("type_code", str), f("type_display", str), f("start", tsType), f("end", tsType),
+		f("practitioner_id", str), f("organization_id", str), f("reason_code", str), f("reason_display", str)),
+	"conditions": schema(f("resource_id", str), f("person_id", str), f("encounter_id", str),
+		f("code_system", str), f("code", str), f("display", str), f("snomed", str), f("icd10", str),
+		f("clinical_status", str), f("verification_status", str), f("category", str),
+		f("onset", tsType), f("abatement", tsType), f("recorded", tsType)),
+	"observations": schema(f("resource_id", str), f("component", i32), f("person_id", str), f("encounter_id", str),
+		f("status", str), f("category", str), f("code_system", str), f("code", str), f("display", str),
+		f("value", f64), f("unit", str), f("comparator", str), f("value_system", str), f("value_code", str),
+		f("value_text", str), f("effective", tsType), f("issued", tsType)),
+	"medications": schema(f("resource_id", str), f("kind", str), f("person_id", str), f("encounter_id", str),
+		f("status", str), f("intent", str), f("drug", str), f("drug_text", str), f("rxnorm", str), f("atc", str),
+		f("code_system", str), f("code", str), f("authored", tsType), f("period_start", tsType), f("period_end", tsType),
+		f("requester_id", str), f("dosage", str)),
+	"allergies": schema(f("resource_id", str), f("person_id", str), f("clinical_status", str), f("verification_status", str),
+		f("type", str), f("category", str), f("criticality", str), f("code_system", str), f("code", str), f("substance", str),
+		f("reaction", str), f("severity", str), f("onset", tsType), f("recorded", tsType)),
+	"documents": schema(f("resource_id", str), f("kind", str), f("person_id", str), f("encounter_id", str),
+		f("status", str), f("type_system", str), f("type_code", str), f("type_display", str), f("category", str),
+		f("date", tsType), f("author_id", str), f("custodian_id", str), f("title", str), f("description", str),
+		f("confidentiality", str), f("content_type", str), f("url", str), f("size", i64)),
+	"consents": schema(f("resource_id", str), f("person_id", str), f("status", str), f("scope", str), f("topic", str),
+		f("date_time", tsType), f("provision", str), f("event_kind", str), f("document_id", str),
+		f("agent_person_id", str), f("data_use", str), f("given", boolean), f("period_start", tsType), f("period_end", tsType),
+		f("fhir", str)),
+	"id_map":          schema(f("source_system", str), f("source_value", str), f("person_id", str)),
+	"biobank_samples": schema(f("sample_id", str), f("person_id", str), f("source", str)),
+}
+
+// TableNames lists the clinical tables in the order ingest writes them.
+var TableNames = []string{"persons", "related", "practitioners", "practitioner_roles", "organizations",
+	"encounters", "conditions", "observations", "medications", "allergies", "documents", "consents", "id_map", "biobank_samples"}
+
+// writerProps are the Parquet properties of every clinical file.
+func writerProps() *parquet.WriterProperties {
+	return parquet.NewWriterProperties(
+		parquet.WithCompression(compress.Codecs.Zstd),
+		parquet.WithCompressionLevel(3),
+		parquet.WithCreatedBy("varamu clinical"),
+		parquet.WithStats(true),
+		parquet.WithDictionaryDefault(true),
+	)
+}
+
+// tableWriter appends rows to one table of one ingest: Arrow builders of
+// batchRows rows, each batch written as a Parquet row group to a file
+// created (on the first row) in the store transaction.
+type tableWriter struct {
+	name      string
+	schema    *arrow.Schema
+	rb        *array.RecordBuilder
+	builders  []array.Builder
+	col       int
+	batch     int
+	batchRows int
+	rows      int64
+	txn       *store.Txn
+	dir       string
+	file      *os.File
+	rel       string
+	fw        *pqarrow.FileWriter
+	ingest    string
+	seq       int64
+	err       error
+}
+
+func newTableWriter(mem memory.Allocator, txn *store.Txn, dir, name string, batchRows int, ingest string, seq int64) *tableWriter {
+	sc := Schemas[name]
+	rb := array.NewRecordBuilder(mem, sc)
+	return &tableWriter{name: name, schema: sc, rb: rb, builders: rb.Fields(), batchRows: batchRows, txn: txn, dir: dir, ingest: ingest, seq: seq}
+}
+
+func (t *tableWriter) s(v string) {
+	b := t.builders[t.col].(*array.StringBuilder)
+	if v == "" {
+		b.AppendNull()
+	} else {
+		b.Append(v)
+	}
+	t.col++
+}
+
+func (t *tableWriter) ts(v time.Time) {
+	b := t.builders[t.col].(*array.TimestampBuilder)
+	if v.IsZero() {
+		b.AppendNull()
+	} else {
+		b.Append(arrow.Timestamp(v.UnixMicro()))
+	}
+	t.col++
+}
+
+func (t *tableWriter) date(v time.Time) {
+	b := t.builders[t.col].(*array.Date32Builder)
+	if v.IsZero() {
+		b.AppendNull()
+	} else {
+		b.Append(arrow.Date32FromTime(v))
+	}
+	t.col++
+}
+
+func (t *tableWriter) f64(v *float64) {
+	b := t.builders[t.col].(*array.Float64Builder)
+	if v == nil {
+		b.AppendNull()
+	} else {
+		b.Append(*v)
+	}
+	t.col++
+}
+
+func (t *tableWriter) i64(v int64, valid bool) {
+	b := t.builders[t.col].(*array.Int64Builder)
+	if !valid {
+		b.AppendNull()
+	} else {
+		b.Append(v)
+	}
+	t.col++
+}
+
+func (t *tableWriter) i32(v int32) {
+	t.builders[t.col].(*array.Int32Builder).Append(v)
+	t.col++
+}
+
+func (t *tableWriter) b(v *bool) {
+	b := t.builders[t.col].(*array.BooleanBuilder)
+	if v == nil {
+		b.AppendNull()
+	} else {
+		b.Append(*v)
+	}
+	t.col++
+}
+
+// end finishes a row: it appends the provenance columns, checks that every
+// column got one value, and writes the batch when it is full.
+func (t *tableWriter) end(rowSeq int64) error {
+	t.s(t.ingest)
+	t.i64(t.seq, true)
+	t.i64(rowSeq, true)
+	if t.col != len(t.builders) {
+		return fmt.Errorf("clinical: internal error: table %s row has %d values for %d columns", t.name, t.col, len(t.builders))
+	}
+	t.col = 0
+	t.batch++
+	t.rows++
+	if t.batch >= t.batchRows {
+		return t.flush()
+	}
+	return nil
+}
+
+// flush writes the builders' rows as one Parquet row group.
+func (t *tableWriter) flush() error {
+	if t.err != nil {
+		return t.err
+	}
+	if t.batch == 0 {
+		return nil
+	}
+	if t.fw == nil {
+		f, rel, err := t.txn.Create(t.dir + "/" + t.name + ".parquet")
+		if err != nil {
+			t.err = err
+			return err
+		}
+		t.file, t.rel = f, rel
+		fw, err := pqarrow.NewFileWriter(t.schema, f, writerProps(), pqarrow.DefaultWriterProps())
+		if err != nil {
+			t.err = fmt.Errorf("clinical: %s: %w", t.name, err)
+			return t.err
+		}
+		t.fw = fw
+	}
+	rec := t.rb.NewRecordBatch()
+	defer rec.Release()
+	t.batch = 0
+	if err := t.fw.Write(rec); err != nil {
+		t.err = fmt.Errorf("clinical: writing %s: %w", t.name, err)
+	}
+	return t.err
+}
+
+// close flushes the last batch, closes the file and adds it to the
+// transaction; a table without rows adds no file.
+func (t *tableWriter) close(part string) error {
+	defer t.rb.Release()
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if t.fw == nil {
+		return nil
+	}
+	if err := t.fw.Close(); err != nil { // closes the file too
+		return fmt.Errorf("clinical: closing %s: %w", t.name, err)
+	}
+	t.txn.Add(t.name, t.rel, part, t.rows)
+	return nil
+}
+
+// abort releases the builders and closes the file; the transaction's
+// rollback removes it.
+func (t *tableWriter) abort() {
+	t.rb.Release()
+	if t.fw != nil {
+		t.fw.Close()
+	} else if t.file != nil {
+		t.file.Close()
+	}
+}
