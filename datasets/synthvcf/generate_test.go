@@ -306,7 +306,7 @@ func TestAlleleFrequencies(t *testing.T) {
 			t.Fatal(err)
 		}
 		sites++
-		var n [3]float64 // hom-ref, het, hom-alt among fully called
+		var n [3]float64   // hom-ref, het, hom-alt among fully called
 		var ac, an float64 // as INFO AC and AN count them
 		for i := 0; i < len(rec.Alleles); i += 2 {
 			x, y := rec.Alleles[i], rec.Alleles[i+1]
