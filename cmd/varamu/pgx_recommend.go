@@ -1,16 +1,125 @@
 package main
 
 import (
-	"errors"
+	"fmt"
+	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/varamu/varamu/pharmacogenomics"
+	"github.com/varamu/varamu/pharmacogenomics/report"
+	"github.com/varamu/varamu/pharmacogenomics/rules"
 )
 
-// TODO(skeleton): replaced by the issue that owns this command.
 func newPgxRecommendCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    "recommend",
-		Hidden: true,
-		RunE:   func(*cobra.Command, []string) error { return errors.New("recommend: not built yet") },
+	var (
+		callsPath, sample, sex, ancestry, format string
+		drugs, meds                              []string
+		age, weight, height                      float64
+	)
+	cmd := &cobra.Command{
+		Use:   "recommend --calls calls.json [--sample S] [--drug NAME]... [--age Y --weight KG --height CM --sex F|M --medications a,b]",
+		Short: "Guideline recommendations (CPIC/DPWG, IWPC warfarin) from PGx calls and clinical facts",
+		Long: `Evaluates the embedded guideline rules for each drug (all drugs when --drug is not given or is "all")
+from the gene calls written by 'varamu pgx call --format json'. Clinical facts not given are unknown:
+recommendations that need them say so (warfarin: no IWPC dose without age, height and weight).
+Current co-medications can convert a phenotype (e.g. paroxetine: CYP2D6 poor metaboliser).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			f, err := os.Open(callsPath)
+			if err != nil {
+				return err
+			}
+			cs, err := report.ReadCalls(f, callsPath)
+			f.Close()
+			if err != nil {
+				return err
+			}
+			p := rules.Patient{Sex: strings.ToLower(sex), Ancestry: strings.ToLower(ancestry)}
+			switch p.Sex {
+			case "f":
+				p.Sex = "female"
+			case "m":
+				p.Sex = "male"
+			}
+			opt := func(name string, v float64) *float64 {
+				if cmd.Flags().Changed(name) {
+					return &v
+				}
+				return nil
+			}
+			p.AgeYears, p.WeightKg, p.HeightCm = opt("age", age), opt("weight", weight), opt("height", height)
+			for _, m := range meds {
+				for _, x := range strings.Split(m, ",") {
+					if x = strings.TrimSpace(x); x != "" {
+						p.Medications = append(p.Medications, x)
+					}
+				}
+			}
+			facts := p.AgeYears != nil || p.WeightKg != nil || p.HeightCm != nil || p.Sex != "" || p.Ancestry != "" || len(p.Medications) > 0
+			var selected []pharmacogenomics.SampleCalls
+			for _, s := range cs.Samples {
+				if sample == "" || s.Sample == sample {
+					selected = append(selected, s)
+				}
+			}
+			switch {
+			case len(selected) == 0 && sample != "":
+				return fmt.Errorf("%s: no sample %q", callsPath, sample)
+			case len(selected) == 0:
+				return fmt.Errorf("%s: no samples", callsPath)
+			case len(selected) > 1 && facts:
+				return fmt.Errorf("%s has %d samples: clinical facts belong to one patient, give --sample", callsPath, len(selected))
+			}
+			var ds []string
+			for _, d := range drugs {
+				for _, x := range strings.Split(d, ",") {
+					if x = strings.TrimSpace(x); x != "" && !strings.EqualFold(x, "all") {
+						ds = append(ds, x)
+					}
+				}
+			}
+			eng, err := rules.LoadEmbedded()
+			if err != nil {
+				return err
+			}
+			cs.Samples = selected
+			patients := map[string]rules.Patient{}
+			var names []string
+			for _, s := range selected {
+				patients[s.Sample] = p
+				names = append(names, s.Sample)
+			}
+			recs, err := eng.RecommendSet(cmd.Context(), cs, patients, ds...)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			switch format {
+			case "table":
+				return report.WriteTable(out, names, recs)
+			case "json":
+				return report.WriteJSON(out, names, recs)
+			case "tsv":
+				return report.WriteTSV(out, names, recs)
+			case "html":
+				return report.WriteHTML(out, cs, recs)
+			}
+			return fmt.Errorf("--format %q: want table, json, tsv or html", format)
+		},
 	}
+	fl := cmd.Flags()
+	fl.StringVar(&callsPath, "calls", "", "gene calls: the JSON written by 'varamu pgx call --format json'")
+	fl.StringVar(&sample, "sample", "", "sample to report (default: every sample in --calls)")
+	fl.StringArrayVar(&drugs, "drug", nil, "drug name, repeatable or comma-separated; \"all\" or none for every drug with rules")
+	fl.Float64Var(&age, "age", 0, "age in years (default: unknown)")
+	fl.Float64Var(&weight, "weight", 0, "weight in kg (default: unknown)")
+	fl.Float64Var(&height, "height", 0, "height in cm (default: unknown)")
+	fl.StringVar(&sex, "sex", "", "female or male (default: from the calls, else unknown)")
+	fl.StringVar(&ancestry, "ancestry", "", "IWPC race category: white, asian, black or mixed (default: not recorded; White assumed for the IWPC dose, and said so)")
+	fl.StringArrayVar(&meds, "medications", nil, "current co-medications, comma-separated or repeated")
+	fl.StringVar(&format, "format", "table", "output: table, json, tsv or html")
+	cmd.MarkFlagRequired("calls")
+	return cmd
 }

@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/varamu/varamu/pharmacogenomics"
+	"github.com/varamu/varamu/pharmacogenomics/report"
+)
+
+func writeCalls(t *testing.T) string {
+	t.Helper()
+	as := 2.0
+	cs := pharmacogenomics.CallSet{DataVersion: "test", Samples: []pharmacogenomics.SampleCalls{
+		{Sample: "P1", Sex: "male", Genes: []pharmacogenomics.GeneCall{
+			{Gene: "CYP2C9", Called: true, Diplotypes: []string{"*1/*3"}, Phenotype: "Intermediate Metabolizer"},
+			{Gene: "VKORC1", Called: true, Diplotypes: []string{"rs9923231 variant (T)/rs9923231 variant (T)"}, Phenotype: "-1639 AA"},
+			{Gene: "CYP2D6", Called: true, Diplotypes: []string{"*1/*1"}, Phenotype: "Normal Metabolizer", ActivityScore: &as, Source: "outside"},
+		}},
+		{Sample: "P2", Genes: []pharmacogenomics.GeneCall{}},
+	}}
+	data, err := json.Marshal(cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "calls.json")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func runRecommend(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRootCmd()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(append([]string{"pgx", "recommend"}, args...))
+	err := root.Execute()
+	return out.String(), err
+}
+
+func TestPgxRecommend(t *testing.T) {
+	calls := writeCalls(t)
+	t.Run("warfarin dose with facts, json", func(t *testing.T) {
+		out, err := runRecommend(t, "--calls", calls, "--sample", "P1", "--drug", "warfarin",
+			"--age", "72", "--height", "178", "--weight", "80", "--medications", "amiodarone", "--format", "json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep report.JSONReport
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		var weekly float64
+		for _, r := range rep.Samples[0].Recommendations {
+			if r.Dose != nil {
+				weekly = r.Dose.WeeklyMg
+			}
+		}
+		// IWPC by hand: 7 decades, 178 cm, 80 kg, VKORC1 AA, CYP2C9 *1/*3, White, amiodarone.
+		s := 5.6044 - 0.2614*7 + 0.0087*178 + 0.0128*80 - 1.6974 - 0.9357 - 0.5503
+		if d := weekly - s*s; d > 1e-6 || d < -1e-6 {
+			t.Errorf("weekly dose %.4f, want %.4f", weekly, s*s)
+		}
+	})
+	t.Run("phenoconversion shown in table", func(t *testing.T) {
+		out, err := runRecommend(t, "--calls", calls, "--sample", "P1", "--drug", "codeine", "--medications", "fluoxetine,ibuprofen")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, "because the patient takes fluoxetine (strong CYP2D6 inhibitor)") {
+			t.Errorf("no conversion note:\n%s", out)
+		}
+	})
+	t.Run("all samples without facts, tsv", func(t *testing.T) {
+		out, err := runRecommend(t, "--calls", calls, "--drug", "clopidogrel", "--format", "tsv")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out, "P2\tclopidogrel\tno-genotype-recommendation") {
+			t.Errorf("P2 line missing:\n%s", out)
+		}
+	})
+	for _, bad := range [][]string{
+		{"--calls", calls, "--age", "50"},                      // facts for two samples
+		{"--calls", calls, "--sample", "nobody"},               // unknown sample
+		{"--calls", calls, "--drug", "unobtainium"},            // unknown drug
+		{"--calls", calls, "--sample", "P1", "--sex", "other"}, // bad fact
+		{"--calls", calls, "--format", "xml"},
+	} {
+		if _, err := runRecommend(t, bad...); err == nil {
+			t.Errorf("%v: no error", bad)
+		}
+	}
+}

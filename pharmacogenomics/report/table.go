@@ -1,0 +1,102 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/varamu/varamu/pharmacogenomics"
+	"github.com/varamu/varamu/pharmacogenomics/rules"
+)
+
+// ParseError is a call-set JSON file that cannot be decoded.
+type ParseError struct {
+	File         string
+	Line, Column int
+	Err          error
+}
+
+func (e *ParseError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d:%d: %v", e.File, e.Line, e.Column, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+
+// Unwrap returns the decoding error.
+func (e *ParseError) Unwrap() error { return e.Err }
+
+// ReadCalls decodes a call set in the JSON contract of `varamu pgx call`
+// (pharmacogenomics.CallSet). name is used in errors.
+func ReadCalls(r io.Reader, name string) (pharmacogenomics.CallSet, error) {
+	var cs pharmacogenomics.CallSet
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return cs, fmt.Errorf("%s: %w", name, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cs); err != nil {
+		pe := &ParseError{File: name, Err: err}
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		off := int64(-1)
+		if errors.As(err, &se) {
+			off = se.Offset
+		} else if errors.As(err, &te) {
+			off = te.Offset
+		}
+		if off >= 0 && off <= int64(len(data)) {
+			pe.Line = bytes.Count(data[:off], []byte("\n")) + 1
+			pe.Column = int(off) - bytes.LastIndexByte(data[:off], '\n')
+		}
+		return cs, pe
+	}
+	for i, s := range cs.Samples {
+		if s.Sample == "" {
+			return cs, &ParseError{File: name, Err: fmt.Errorf("sample %d has no name", i+1)}
+		}
+	}
+	return cs, nil
+}
+
+// WriteTable writes the recommendations as an aligned text table for a
+// terminal, one row per recommendation with its caveats on indented lines
+// below, samples in the order of samples (then any others, sorted).
+func WriteTable(w io.Writer, samples []string, recs map[string][]rules.Recommendation) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "SAMPLE\tDRUG\tACTION\tSTRENGTH\tGUIDELINE\tBASED ON\tRECOMMENDATION")
+	for _, s := range sampleOrder(samples, recs) {
+		for _, r := range recs[s] {
+			var ph []string
+			for _, g := range r.Genes {
+				p := g.Gene + " " + g.Phenotype
+				if g.ActivityScore != nil {
+					p += fmt.Sprintf(" (AS %g)", *g.ActivityScore)
+				}
+				ph = append(ph, p)
+			}
+			gl := "-"
+			if r.Guideline != nil {
+				gl = r.Guideline.Body
+			}
+			st := r.Strength
+			if st == "" {
+				st = "-"
+			}
+			text := r.Text
+			if r.Population != "" {
+				text += " [applies to: " + r.Population + "]"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Sample, r.Drug, r.Action, st, gl, strings.Join(ph, "; "), text)
+			for _, c := range r.Caveats {
+				fmt.Fprintf(tw, "\t\t\t\t\t\t  ! %s\n", c)
+			}
+		}
+	}
+	return tw.Flush()
+}
