@@ -61,8 +61,15 @@ const (
 // meaning, so Config{} is valid.
 type Config struct {
 	// Samples is the number of samples, named S000001, S000002, ...;
-	// 0 means DefaultSamples.
+	// 0 means DefaultSamples, or len(SampleNames) when that is set.
 	Samples int
+	// SampleNames, when set, names the samples instead (one per sample,
+	// unique, without tabs).
+	SampleNames []string
+	// Male, when set, says which samples are male (one per sample), for a
+	// caller whose samples already have a sex; nil draws sexes with
+	// MaleFraction.
+	Male []bool
 	// Variants is the number of random sites; 0 means DefaultVariants when
 	// Sites is empty and no random sites when Sites is given.
 	Variants int
@@ -83,8 +90,8 @@ type Config struct {
 	// alleles; 0 means DefaultMultiAllelicFraction, negative means none.
 	MultiAllelicFraction float64
 	// MaleFraction is the fraction of samples that are male (haploid on
-	// chrX outside the PARs); 0 means DefaultMaleFraction, negative means
-	// no males.
+	// chrX outside the PARs) when Male is nil; 0 means DefaultMaleFraction,
+	// negative means no males.
 	MaleFraction float64
 	// Format lists the FORMAT keys besides GT ("GQ", "DP", "DS"); GT is
 	// always written; empty means GT only.
@@ -129,11 +136,19 @@ func resolve(v, def float64) float64 {
 func (c *Config) validate() (rates, error) {
 	var r rates
 	r.samples = c.Samples
-	if r.samples == 0 {
+	switch {
+	case r.samples < 0:
+		return r, fmt.Errorf("synthvcf: Samples %d: want >= 0", c.Samples)
+	case r.samples == 0 && len(c.SampleNames) > 0:
+		r.samples = len(c.SampleNames)
+	case r.samples == 0:
 		r.samples = DefaultSamples
 	}
-	if r.samples < 0 {
-		return r, fmt.Errorf("synthvcf: Samples %d: want >= 0", c.Samples)
+	if c.SampleNames != nil && len(c.SampleNames) != r.samples {
+		return r, fmt.Errorf("synthvcf: %d SampleNames for %d samples", len(c.SampleNames), r.samples)
+	}
+	if c.Male != nil && len(c.Male) != r.samples {
+		return r, fmt.Errorf("synthvcf: %d Male values for %d samples", len(c.Male), r.samples)
 	}
 	r.variants = c.Variants
 	if r.variants == 0 && len(c.Sites) == 0 {
@@ -219,8 +234,15 @@ func NewGenerator(cfg Config) (*Generator, error) {
 	samples := make([]string, r.samples)
 	for i := range samples {
 		samples[i] = SampleName(i)
-		if sexRNG.Float64() < r.male {
-			g.male[i] = true
+		if cfg.SampleNames != nil {
+			samples[i] = cfg.SampleNames[i]
+		}
+		if cfg.Male != nil {
+			g.male[i] = cfg.Male[i]
+		} else {
+			g.male[i] = sexRNG.Float64() < r.male
+		}
+		if g.male[i] {
 			g.males = append(g.males, i)
 		}
 	}
@@ -330,6 +352,9 @@ func NewGenerator(cfg Config) (*Generator, error) {
 			fmt.Sprintf("varamu_synthvcf=<Seed=%d,Samples=%d,Variants=%d,MissingRate=%g,PhasedFraction=%g,MultiAllelicFraction=%g,MaleFraction=%g,Sites=%d>",
 				cfg.Seed, r.samples, r.variants, r.missing, r.phased, r.multi, r.male, len(cfg.Sites)),
 		},
+	}
+	if _, err := newWriter(g.header); err != nil {
+		return nil, err
 	}
 	n := r.samples
 	g.rec.Alleles = make([]int, 2*n)

@@ -507,6 +507,43 @@ func TestConfigErrors(t *testing.T) {
 	}
 }
 
+func TestSampleNamesAndSexes(t *testing.T) {
+	names := []string{"EE0001", "EE0002", "EE0003", "EE0004"}
+	male := []bool{true, false, false, true}
+	cfg := Config{SampleNames: names, Male: male, Variants: 300, Chromosomes: []string{"chrX"}, MissingRate: -1}
+	header, lines := parseVCF(t, generate(t, cfg))
+	if got := header[len(header)-1]; !strings.HasSuffix(got, "\tFORMAT\tEE0001\tEE0002\tEE0003\tEE0004") {
+		t.Errorf("column line %q", got)
+	}
+	outsidePAR := 0
+	for _, l := range lines {
+		if inPAR("chrX", l.pos) {
+			continue
+		}
+		outsidePAR++
+		for i, s := range l.samples {
+			if haploid := len(s) == 1; haploid != male[i] {
+				t.Fatalf("chrX:%d sample %s (male %v): GT %q", l.pos, names[i], male[i], s)
+			}
+		}
+	}
+	if outsidePAR == 0 {
+		t.Fatal("no chrX site outside the PARs")
+	}
+	for _, tc := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Samples: 3, SampleNames: names}, "4 SampleNames for 3 samples"},
+		{Config{SampleNames: names, Male: male[:2]}, "2 Male values for 4 samples"},
+		{Config{SampleNames: []string{"A", "A"}}, "sample A listed twice"},
+	} {
+		if _, err := NewGenerator(tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("error %v, want one containing %q", err, tc.want)
+		}
+	}
+}
+
 func TestGenerateCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
