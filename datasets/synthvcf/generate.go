@@ -207,7 +207,6 @@ type Generator struct {
 	alts [2]string
 	afs  [2]float64
 	seen []bool
-	err  error
 }
 
 type chromPlan struct {
@@ -412,9 +411,6 @@ func (g *Generator) Male(i int) bool { return g.male[i] }
 // Read returns the next record, or io.EOF after the last one. The record
 // and its slices are valid until the next call to Read.
 func (g *Generator) Read() (*Record, error) {
-	if g.err != nil {
-		return nil, g.err
-	}
 	for g.chrom < len(g.plan) {
 		p := &g.plan[g.chrom]
 		// The next explicit site on this chromosome, if any.
