@@ -9,6 +9,7 @@ import (
 	"io"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"cel.dev/cel-go/cel"
@@ -41,6 +42,8 @@ type Engine struct {
 	guidelines map[string]Guideline
 	genes      []string
 	inhibitors map[string][]Inhibitor // by drug
+	// scoreKeyed lists, per drug, the genes its rules key by activity score.
+	scoreKeyed map[string][]string
 }
 
 // newEnv declares the variables rule conditions may read (see package doc).
@@ -153,6 +156,7 @@ func compileFile(f File, name string) (*Engine, error) {
 		byDrug:     map[string][]int{},
 		guidelines: map[string]Guideline{},
 		inhibitors: map[string][]Inhibitor{},
+		scoreKeyed: map[string][]string{},
 	}
 	var errs []*RuleError
 	add := func(rule, field, msg string) {
@@ -215,6 +219,11 @@ func compileFile(f File, name string) (*Engine, error) {
 		for _, d := range r.Drugs {
 			d = normDrug(d)
 			e.byDrug[d] = append(e.byDrug[d], i)
+			for _, g := range r.Genes {
+				if strings.Contains(r.When, strconv.Quote(g)+" in score") && !slices.Contains(e.scoreKeyed[d], g) {
+					e.scoreKeyed[d] = append(e.scoreKeyed[d], g)
+				}
+			}
 		}
 		for _, g := range r.Genes {
 			genes[g] = true

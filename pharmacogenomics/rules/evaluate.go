@@ -67,6 +67,8 @@ type geneState struct {
 	// is a caveat when a moderate inhibitor could not be applied.
 	conversion string
 	inhibNote  string
+	// inferred says that the score was inferred from the phenotype.
+	inferred string
 }
 
 type view struct {
@@ -106,6 +108,11 @@ func (e *Engine) buildView(s *pharmacogenomics.SampleCalls, p Patient, drug stri
 			if c.ActivityScore != nil {
 				a := *c.ActivityScore
 				st.genoScore, st.score = &a, &a
+			} else if _, banded := phenotypeForScore(c.Gene, 0); banded && st.genoPheno == "Poor Metabolizer" {
+				// Poor metaboliser is activity score 0 and nothing else.
+				a := 0.0
+				st.genoScore, st.score = &a, &a
+				st.inferred = c.Gene + ": activity score 0 inferred from the phenotype Poor Metabolizer (no diplotype or score was given)"
 			}
 		}
 		v.genes[c.Gene] = st
@@ -265,12 +272,24 @@ func (e *Engine) Recommend(ctx context.Context, s pharmacogenomics.SampleCalls, 
 	if len(drugs) == 0 {
 		drugs = e.Drugs()
 	}
+	// The view is the same for every drug except a drug that is itself a
+	// listed inhibitor the patient takes: it must not convert its own
+	// phenotype. Build it once and rebuild only then.
+	base := e.buildView(&s, p, "")
+	baseAct := e.activation(base)
+	meds := p.medications("")
 	var out []Recommendation
 	for _, d := range drugs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		recs, err := e.recommendDrug(&s, p, normDrug(d))
+		d = normDrug(d)
+		v, act := base, baseAct
+		if len(e.inhibitors[d]) > 0 && slices.Contains(meds, d) {
+			v = e.buildView(&s, p, d)
+			act = e.activation(v)
+		}
+		recs, err := e.recommendDrug(s.Sample, v, act, d)
 		if err != nil {
 			return nil, err
 		}
@@ -297,13 +316,11 @@ func (e *Engine) RecommendSet(ctx context.Context, cs pharmacogenomics.CallSet, 
 	return out, nil
 }
 
-func (e *Engine) recommendDrug(s *pharmacogenomics.SampleCalls, p Patient, drug string) ([]Recommendation, error) {
+func (e *Engine) recommendDrug(sample string, v *view, act map[string]any, drug string) ([]Recommendation, error) {
 	idx, ok := e.byDrug[drug]
 	if !ok {
 		return nil, fmt.Errorf("%w %q", ErrUnknownDrug, drug)
 	}
-	v := e.buildView(s, p, drug)
-	act := e.activation(v)
 	var needed []string
 	var out []Recommendation
 	for _, i := range idx {
@@ -320,11 +337,22 @@ func (e *Engine) recommendDrug(s *pharmacogenomics.SampleCalls, p Patient, drug 
 		if !ok {
 			continue
 		}
-		rec, err := e.fromRule(s.Sample, drug, r, v)
+		rec, err := e.fromRule(sample, drug, r, v)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, rec)
+	}
+	// A gene given without an activity score (e.g. an outside phenotype)
+	// cannot match rules keyed by score: say so.
+	var noScore []string
+	for _, g := range e.scoreKeyed[drug] {
+		if st := v.genes[g]; st.called && st.score == nil {
+			noScore = append(noScore, fmt.Sprintf("%s was given without an activity score, but the guidelines for %s are keyed by activity score: give the %s diplotype for a specific recommendation", g, drug, g))
+		}
+	}
+	for i := range out {
+		out[i].Caveats = append(out[i].Caveats, noScore...)
 	}
 	if len(out) > 0 {
 		return out, nil
@@ -336,11 +364,12 @@ func (e *Engine) recommendDrug(s *pharmacogenomics.SampleCalls, p Patient, drug 
 			missing = append(missing, g)
 		}
 	}
-	rec := Recommendation{Sample: s.Sample, Drug: drug, DataVersion: e.file.DataVersion, Caveats: []string{}}
+	rec := Recommendation{Sample: sample, Drug: drug, DataVersion: e.file.DataVersion, Caveats: []string{}}
 	for _, g := range needed {
 		rec.Genes = append(rec.Genes, geneResult(v.genes[g]))
 		rec.Caveats = append(rec.Caveats, geneCaveats(v.genes[g])...)
 	}
+	rec.Caveats = append(rec.Caveats, noScore...)
 	if len(missing) > 0 {
 		rec.Action = ActionNoGenotype
 		var parts []string
@@ -469,6 +498,9 @@ func geneCaveats(st *geneState) []string {
 	}
 	for _, n := range c.Notes {
 		out = append(out, st.gene+": "+n)
+	}
+	if st.inferred != "" {
+		out = append(out, st.inferred)
 	}
 	if st.conversion != "" {
 		out = append(out, st.conversion)
