@@ -161,6 +161,20 @@ func (g *Gene) Reference() *Allele {
 	return nil
 }
 
+// Span returns the lowest and highest position of the gene (0, 0 for an
+// outside-call gene).
+func (g *Gene) Span() (lo, hi int64) {
+	for i, p := range g.Positions {
+		if i == 0 || p.Pos < lo {
+			lo = p.Pos
+		}
+		if p.Pos > hi {
+			hi = p.Pos
+		}
+	}
+	return lo, hi
+}
+
 // Function returns the function of a named allele, and whether the
 // phenotype table knows the allele.
 func (g *Gene) Function(name string) (Function, bool) {

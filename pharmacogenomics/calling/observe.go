@@ -118,9 +118,9 @@ func observe(p *posModel, recs []genome.Genotype) obs {
 			}
 			for i := 0; i < o.ploidy; i++ {
 				o.hap[i] = p.pos.Ref
-				if i < len(alts) {
-					o.hap[o.ploidy-1-i] = alts[i]
-				}
+			}
+			for i, a := range alts {
+				o.hap[o.ploidy-1-i] = a
 			}
 			o.phased = false
 		}
@@ -171,6 +171,9 @@ func observeOne(p *posModel, g *genome.Genotype) (obs, bool) {
 	}
 	o.ploidy = len(allelesIdx)
 	for i, a := range allelesIdx {
+		if raw := g.Allele(a); raw == "*" || strings.HasPrefix(raw, "<") {
+			return obs{missing: "symbolic allele", note: fmt.Sprintf("%s: allele %s (spanning deletion or symbolic) cannot be matched to the definitions", p.locus, raw)}, false
+		}
 		x, ok := normalize(g.Ref, p.pos.Ref, g.Allele(a))
 		if !ok {
 			if a == 0 {

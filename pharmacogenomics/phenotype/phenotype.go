@@ -123,6 +123,22 @@ func one(g *alleles.Gene, d Diplotype) Result {
 	if r, ok := lookup(g, d); ok {
 		return r
 	}
+	if len(g.Diplotypes) == 0 {
+		// No table (CYP4F2, IFNL3): the diplotype itself is what guidelines use.
+		var fn []string
+		for _, h := range d {
+			for _, a := range h {
+				if f, ok := g.Function(a); ok {
+					fn = appendUnique(fn, a+": "+f.Function)
+				}
+			}
+		}
+		n := fmt.Sprintf("%s has no diplotype-to-phenotype table; guidelines use the diplotype itself", g.Name)
+		if len(fn) > 0 {
+			n += " (allele functions: " + strings.Join(fn, "; ") + ")"
+		}
+		return Result{Notes: []string{n}}
+	}
 	return Result{Phenotype: Indeterminate, Notes: []string{fmt.Sprintf("%s: the %s phenotype table (version %s) has no entry for %s", g.Name, g.Name, g.PhenotypeVersion, d.Name(g))}}
 }
 
@@ -380,4 +396,11 @@ func CYP2D6Band(as float64) string {
 		return "Normal Metabolizer"
 	}
 	return "Ultrarapid Metabolizer"
+}
+
+func appendUnique(s []string, v string) []string {
+	if slices.Contains(s, v) {
+		return s
+	}
+	return append(s, v)
 }
