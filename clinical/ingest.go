@@ -40,6 +40,10 @@ type Config struct {
 	BatchRows int
 	// Allocator is the Arrow allocator; nil means memory.DefaultAllocator.
 	Allocator memory.Allocator
+	// BiobankSamples are biobank sample maps (see ReadSampleMap) to load
+	// into the biobank_samples table in the same transaction; their
+	// persons MUST be in the store or in this ingest.
+	BiobankSamples []string
 	// Progress, if set, is called from the ingest goroutine after each
 	// decoded batch with the number of resources read so far.
 	Progress func(resources int64)
@@ -77,6 +81,8 @@ type Summary struct {
 	// Persons is the number of Patient resources; NewPersons those whose
 	// person was not in the store before.
 	Persons, NewPersons int64
+	// Samples is the number of biobank sample links written.
+	Samples int64
 	// Rows counts rows written, by table.
 	Rows    map[string]int64
 	Elapsed time.Duration
@@ -234,6 +240,20 @@ func Ingest(ctx context.Context, s *store.Store, paths []string, cfg Config) (*S
 	inputs := orderInputs(files)
 	if err := in.run(ctx, inputs); err != nil {
 		return nil, err
+	}
+	for _, path := range cfg.BiobankSamples {
+		rc, err := openInput(path)
+		if err != nil {
+			return nil, err
+		}
+		samples, err := ReadSampleMap(rc, path)
+		rc.Close()
+		if err != nil {
+			return nil, err
+		}
+		if err := in.sampleRows(path, samples); err != nil {
+			return nil, err
+		}
 	}
 	sum := in.sum
 	sum.Files = len(inputs)

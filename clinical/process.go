@@ -25,8 +25,9 @@ const (
 	NPISystem     = "http://hl7.org/fhir/sid/us-npi"
 	// LicenceSystem is the identifier system of a health professional's
 	// registration code in the Estonian register of health care
-	// professionals, as varamu writes it (datasets synth uses it).
-	LicenceSystem = "https://fhir.ee/sid/pro/est/pho"
+	// professionals, as varamu writes it (the synthetic biobank uses it; no
+	// public FHIR system URI is published for the register).
+	LicenceSystem = "urn:varamu:ee:health-professional-licence"
 	// PatientIDSystem is the id_map source_system of rows mapping a FHIR
 	// Patient logical id (source_value) to its person: references
 	// "Patient/<id>" in later ingests resolve through it.

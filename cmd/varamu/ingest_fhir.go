@@ -1,16 +1,79 @@
 package main
 
 import (
-	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/varamu/varamu/clinical"
+	"github.com/varamu/varamu/store"
 )
 
-// TODO(skeleton): replaced by the issue that owns this command.
 func newIngestFHIRCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    "fhir",
-		Hidden: true,
-		RunE:   func(*cobra.Command, []string) error { return errors.New("fhir: not built yet") },
+	var (
+		dir     string
+		samples []string
+	)
+	cmd := &cobra.Command{
+		Use:   "fhir --store DIR PATH...",
+		Short: "Ingest FHIR R4 clinical records (Bundles *.json, Bulk Data *.ndjson) into the clinical tables",
+		Long: `Ingest reads FHIR R4 Bundles (*.json) and Bulk Data NDJSON files (*.ndjson,
+optionally .gz); a PATH that is a directory is searched recursively. All
+resources are validated and written in one store transaction: on any error
+(reported with file, line or Bundle entry, and JSON path) nothing is written.
+Patients get their isikukood, or a stable synthetic one derived from their
+source identifier. Resource types varamu does not keep are counted and skipped.
+--biobank-samples loads a sample-code → isikukood map (TSV) into the
+biobank_samples table, which researchers never see.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			s, err := store.Open(dir, store.Options{Create: true})
+			if err != nil {
+				return err
+			}
+			sum, err := clinical.Ingest(cmd.Context(), s, args, clinical.Config{BiobankSamples: samples})
+			if err != nil {
+				return err
+			}
+			printFHIRSummary(cmd.OutOrStdout(), sum)
+			fmt.Fprintf(cmd.OutOrStdout(), "store %s at generation %d\n", dir, s.Manifest().Generation)
+			return nil
+		},
 	}
+	cmd.Flags().StringVar(&dir, "store", "", "store directory (created if missing)")
+	cmd.Flags().StringArrayVar(&samples, "biobank-samples", nil, "biobank sample map (TSV: sample, isikukood); repeatable")
+	cmd.MarkFlagRequired("store")
+	return cmd
+}
+
+func counts(m map[string]int64) string {
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func printFHIRSummary(w io.Writer, sum *clinical.Summary) {
+	secs := sum.Elapsed.Seconds()
+	fmt.Fprintf(w, "ingest %s: %d files, %d resources in %.2fs (%.0f resources/s)\n",
+		sum.IngestID, sum.Files, sum.Total(), secs, float64(sum.Total())/max(secs, 1e-9))
+	fmt.Fprintf(w, "  ingested: %s\n", counts(sum.Resources))
+	fmt.Fprintf(w, "  skipped (types not kept): %s\n", counts(sum.Skipped))
+	if sum.NoResource > 0 {
+		fmt.Fprintf(w, "  Bundle entries without a resource: %d\n", sum.NoResource)
+	}
+	fmt.Fprintf(w, "  persons: %d (%d new)", sum.Persons, sum.NewPersons)
+	if sum.Samples > 0 {
+		fmt.Fprintf(w, ", biobank samples: %d", sum.Samples)
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "  rows: %s\n", counts(sum.Rows))
 }

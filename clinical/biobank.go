@@ -1,0 +1,86 @@
+package clinical
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+
+	"github.com/varamu/varamu/clinical/fhir"
+	"github.com/varamu/varamu/clinical/isikukood"
+)
+
+// ErrSampleMap is wrapped by errors in a biobank sample map.
+var ErrSampleMap = errors.New("clinical: bad biobank sample map")
+
+// BiobankSample links a biobank sample code (a VCF sample id) to a person.
+type BiobankSample struct {
+	SampleID string
+	PersonID string // isikukood
+	Line     int    // 1-based line in the map file
+}
+
+// ReadSampleMap reads a biobank sample map: tab-separated lines of sample
+// code and isikukood, optionally after a header line "sample\tperson".
+// Blank lines are skipped; extra columns are ignored. Errors are
+// *fhir.ParseError with the file name and line.
+func ReadSampleMap(r io.Reader, name string) ([]BiobankSample, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	var out []BiobankSample
+	seen := map[string]int{}
+	for line := 1; ; line++ {
+		s, err := br.ReadString('\n')
+		if err != nil && err != io.EOF {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if s == "" && err == io.EOF {
+			return out, nil
+		}
+		s = strings.TrimRight(s, "\r\n")
+		fail := func(format string, args ...any) error {
+			return &fhir.ParseError{File: name, Line: line, Entry: -1, Err: fmt.Errorf("%w: %s", ErrSampleMap, fmt.Sprintf(format, args...))}
+		}
+		if strings.TrimSpace(s) != "" && !(line == 1 && strings.HasPrefix(s, "sample\t")) {
+			cols := strings.Split(s, "\t")
+			if len(cols) < 2 || cols[0] == "" {
+				return nil, fail("want sample<TAB>isikukood, got %q", s)
+			}
+			code, perr := isikukood.Parse(cols[1])
+			if perr != nil {
+				return nil, &fhir.ParseError{File: name, Line: line, Entry: -1, Path: "person", Err: perr}
+			}
+			if prev, dup := seen[cols[0]]; dup {
+				return nil, fail("sample %q already mapped on line %d", cols[0], prev)
+			}
+			seen[cols[0]] = line
+			out = append(out, BiobankSample{SampleID: cols[0], PersonID: code.String(), Line: line})
+		}
+		if err == io.EOF {
+			return out, nil
+		}
+	}
+}
+
+// sampleRows writes biobank_samples rows; every person MUST be known (in
+// the store or this ingest).
+func (in *ingester) sampleRows(name string, samples []BiobankSample) error {
+	t := in.tables["biobank_samples"]
+	src := filepath.Base(name)
+	for _, s := range samples {
+		code, _ := isikukood.Parse(s.PersonID)
+		if _, ok := in.mapper.Owner(code); !ok {
+			return &fhir.ParseError{File: name, Line: s.Line, Entry: -1, Path: "person",
+				Err: fmt.Errorf("%w: %s is not a person in this ingest or the store", fhir.ErrMissingPatient, s.PersonID)}
+		}
+		t.s(s.SampleID)
+		t.s(s.PersonID)
+		t.s(src)
+		if err := t.end(in.next()); err != nil {
+			return err
+		}
+	}
+	in.sum.Samples += int64(len(samples))
+	return nil
+}
