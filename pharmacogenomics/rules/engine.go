@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -210,6 +211,11 @@ func compileFile(f File, name string) (*Engine, error) {
 		default:
 			add(id, "calculator", fmt.Sprintf("unknown calculator %q", r.Calculator))
 		}
+		for _, g := range referencedGenes(r.When) {
+			if !slices.Contains(r.Genes, g) {
+				add(id, "when", fmt.Sprintf("condition reads gene %s, which is not in the rule's genes %v (its uncertainties would not be reported)", g, r.Genes))
+			}
+		}
 		prg, cerrs := compile(env, r.When)
 		for _, ce := range cerrs {
 			ce.File, ce.Rule = name, id
@@ -307,3 +313,17 @@ func (e *Engine) Guideline(id string) (Guideline, bool) {
 }
 
 func normDrug(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+var geneRef = regexp.MustCompile(`(?:phenotype|genotypicPhenotype|called|score|diplotypes|alleles|outside)\["([^"\\]+)"\]|"([^"\\]+)" in (?:score|called|outside)\b`)
+
+// referencedGenes lists the genes a condition indexes by literal name.
+func referencedGenes(expr string) []string {
+	var out []string
+	for _, m := range geneRef.FindAllStringSubmatch(expr, -1) {
+		g := m[1] + m[2]
+		if !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	return out
+}

@@ -1,0 +1,31 @@
+package rules_test
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/varamu/varamu/pharmacogenomics"
+	"github.com/varamu/varamu/pharmacogenomics/rules"
+)
+
+func ExampleEngine_Recommend() {
+	eng, err := rules.LoadEmbedded()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	calls := pharmacogenomics.SampleCalls{Sample: "EE0001", Genes: []pharmacogenomics.GeneCall{
+		{Gene: "CYP2C19", Called: true, Diplotypes: []string{"*2/*2"}, Phenotype: "Poor Metabolizer", Source: "vcf"},
+	}}
+	recs, err := eng.Recommend(context.Background(), calls, rules.Patient{}, "voriconazole")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, r := range recs {
+		fmt.Printf("%s %s (%s, %s): %s\n", r.Guideline.Body, r.Action, r.Strength, r.Drug, r.Text)
+	}
+	// Output:
+	// CPIC alternative-preferred (moderate, voriconazole): Choose an antifungal that does not depend on CYP2C19; if voriconazole is needed, use a lower dose and guide it by drug levels.
+	// DPWG reduce-dose (n/a, voriconazole): Use a lower dose of voriconazole than usual and titrate to response; the guideline gives the amount.
+}
