@@ -511,7 +511,6 @@ func geneCaveats(st *geneState) []string {
 	return out
 }
 
-
 // DescribeCall states in plain words everything about a gene call that a
 // clinician must know (not called and why, outside call, ambiguity,
 // uncertainty, missing positions, novel variants, notes); nil when the call

@@ -17,15 +17,16 @@ func ExampleEngine_Recommend() {
 	calls := pharmacogenomics.SampleCalls{Sample: "EE0001", Genes: []pharmacogenomics.GeneCall{
 		{Gene: "CYP2C19", Called: true, Diplotypes: []string{"*2/*2"}, Phenotype: "Poor Metabolizer", Source: "vcf"},
 	}}
-	recs, err := eng.Recommend(context.Background(), calls, rules.Patient{}, "voriconazole")
+	age := 40.0
+	recs, err := eng.Recommend(context.Background(), calls, rules.Patient{AgeYears: &age}, "voriconazole")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	for _, r := range recs {
-		fmt.Printf("%s %s (%s, %s): %s\n", r.Guideline.Body, r.Action, r.Strength, r.Drug, r.Text)
+		fmt.Printf("%s %s (%s) [%s]: %s\n", r.Guideline.Body, r.Action, r.Strength, r.Population, r.Text)
 	}
 	// Output:
-	// CPIC alternative-preferred (moderate, voriconazole): Choose an antifungal that does not depend on CYP2C19; if voriconazole is needed, use a lower dose and guide it by drug levels.
-	// DPWG reduce-dose (n/a, voriconazole): Use a lower dose of voriconazole than usual and titrate to response; the guideline gives the amount.
+	// CPIC alternative-preferred (moderate) [adults (18 years and over)]: Choose an antifungal that does not depend on CYP2C19; if voriconazole is needed, use a lower dose and guide it by drug levels.
+	// DPWG reduce-dose (n/a) []: Use a lower dose of voriconazole than usual and titrate to response; the guideline gives the amount.
 }

@@ -36,8 +36,8 @@ func testEngine(t testing.TB) *Engine {
 }
 
 type patientCase struct {
-	Drugs   []string                      `json:"drugs"`
-	Patient Patient                       `json:"patient"`
+	Drugs   []string                     `json:"drugs"`
+	Patient Patient                      `json:"patient"`
 	Calls   pharmacogenomics.SampleCalls `json:"calls"`
 }
 
