@@ -1,0 +1,105 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/varamu/varamu/clinical"
+	"github.com/varamu/varamu/clinical/consent"
+	"github.com/varamu/varamu/clinical/fhir"
+	"github.com/varamu/varamu/datasets/synth"
+	"github.com/varamu/varamu/store"
+)
+
+// TestLoadDirectoryFromIngestedStore generates a synthetic biobank,
+// ingests its FHIR records with package clinical, loads the directory from
+// the store and checks it against the NDJSON read directly.
+func TestLoadDirectoryFromIngestedStore(t *testing.T) {
+	ctx := context.Background()
+	gen := t.TempDir()
+	if _, err := synth.Generate(ctx, gen, synth.Config{People: 400, Seed: 11, BackgroundSites: -1}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(t.TempDir(), store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(gen, "fhir")}, clinical.Config{Now: synth.DefaultAsOf,
+		BiobankSamples: []string{filepath.Join(gen, "biobank", "samples.tsv")}}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := LoadDirectory(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.persons) != 400 {
+		t.Errorf("%d persons, want 400", len(d.persons))
+	}
+	if len(d.licences) == 0 {
+		t.Error("no licences loaded")
+	}
+
+	// Expected: the consent events and parents straight from the NDJSON.
+	want := map[string][]consent.Event{}
+	readNDJSON(t, filepath.Join(gen, "fhir", "Consent.ndjson"), func(r fhir.Resource) {
+		e, ok, err := consent.FromFHIR(r.(*fhir.Consent).Model())
+		if err != nil || !ok {
+			t.Fatalf("ok=%v err=%v", ok, err)
+		}
+		want[e.Person] = append(want[e.Person], e)
+	})
+	if len(d.consents) != len(want) {
+		t.Errorf("%d consent histories, want %d", len(d.consents), len(want))
+	}
+	for p, evs := range want {
+		h := d.consents[p]
+		if h == nil {
+			t.Fatalf("no history for %s", p)
+		}
+		wh, err := consent.Load(p, evs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(wh.StateAt(synth.DefaultAsOf), h.StateAt(synth.DefaultAsOf), cmpopts.EquateEmpty(), cmpopts.EquateApproxTime(0)); diff != "" {
+			t.Fatalf("state of %s (-ndjson +store):\n%s", p, diff)
+		}
+	}
+	parents := map[string][]string{}
+	readNDJSON(t, filepath.Join(gen, "fhir", "RelatedPerson.ndjson"), func(r fhir.Resource) {
+		rp := r.(*fhir.RelatedPerson)
+		child := rp.Patient.Reference[len("Patient/"):]
+		parents[child] = append(parents[child], rp.Identifier[0].Value)
+	})
+	for child, ps := range parents {
+		got := d.persons[child].Guardians
+		if len(got) != len(ps) {
+			t.Errorf("guardians of %s: %v, want %v", child, got, ps)
+		}
+	}
+}
+
+func readNDJSON(t *testing.T, path string, fn func(fhir.Resource)) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := fhir.NewReader(fhir.NewNDJSONReader(f, path), fhir.NewDecoder(fhir.Config{Now: synth.DefaultAsOf}))
+	for {
+		it, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		fn(it.Resource)
+	}
+}
