@@ -4,12 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"os"
+	"io"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/varamu/varamu/store"
@@ -76,8 +77,24 @@ func readTable(ctx context.Context, dir string, m *store.Manifest, table string,
 		}
 		idx = append(idx, is[0])
 	}
+	// Hand fn the columns in the order asked for, whatever order the
+	// reader returns them in.
+	project := func(rec arrow.RecordBatch) error {
+		cols := make([]arrow.Array, len(columns))
+		fields := make([]arrow.Field, len(columns))
+		for i, c := range columns {
+			j := rec.Schema().FieldIndices(c)
+			if len(j) != 1 {
+				return fmt.Errorf("clinical: table %s file lacks column %q", table, c)
+			}
+			cols[i], fields[i] = rec.Column(j[0]), rec.Schema().Field(j[0])
+		}
+		sub := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, rec.NumRows())
+		defer sub.Release()
+		return fn(sub)
+	}
 	for _, file := range m.Tables[table] {
-		if err := readFile(ctx, dir+"/"+file.Path, idx, fn); err != nil {
+		if err := readFile(ctx, dir+"/"+file.Path, idx, project); err != nil {
 			return fmt.Errorf("clinical: reading %s: %w", file.Path, err)
 		}
 	}
@@ -85,38 +102,27 @@ func readTable(ctx context.Context, dir string, m *store.Manifest, table string,
 }
 
 func readFile(ctx context.Context, path string, idx []int, fn func(rec arrow.RecordBatch) error) error {
-	fh, err := os.Open(path)
+	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
 		return err
 	}
-	defer fh.Close()
-	tbl, err := pqarrow.ReadTable(ctx, fh, nil, pqarrow.ArrowReadProperties{}, memory.DefaultAllocator)
+	defer pf.Close()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
 	if err != nil {
 		return err
 	}
-	defer tbl.Release()
-	cols := make([]arrow.Array, len(idx))
-	tr := array.NewTableReader(tbl, 1<<16)
-	defer tr.Release()
-	for tr.Next() {
-		rec := tr.RecordBatch()
-		for i, j := range idx {
-			cols[i] = rec.Column(j)
-		}
-		sub := array.NewRecordBatch(arrow.NewSchema(fieldsOf(rec.Schema(), idx), nil), cols, rec.NumRows())
-		err := fn(sub)
-		sub.Release()
-		if err != nil {
+	rr, err := fr.GetRecordReader(ctx, idx, nil)
+	if err != nil {
+		return err
+	}
+	defer rr.Release()
+	for rr.Next() {
+		if err := fn(rr.RecordBatch()); err != nil {
 			return err
 		}
 	}
-	return tr.Err()
-}
-
-func fieldsOf(sc *arrow.Schema, idx []int) []arrow.Field {
-	out := make([]arrow.Field, len(idx))
-	for i, j := range idx {
-		out[i] = sc.Field(j)
+	if err := rr.Err(); err != nil && err != io.EOF {
+		return err
 	}
-	return out
+	return nil
 }
