@@ -134,7 +134,7 @@ SELECT sample, batch, chrom, pos, "end", id, ref, alt, alt_index,
 	gq, dp, ps, ds
 FROM (
 SELECT s.sample, v.batch, v.chrom, v.pos, v."end", v.id, v.ref, v.alt, v.alt_index,
-	coalesce(c.code, CASE WHEN v.site >= p.from_site THEN gt_haploid(v.default_gt) ELSE v.default_gt END) AS code,
+	coalesce(xor(c.code, v.default_gt & 16777216), CASE WHEN v.site >= p.from_site THEN gt_haploid(v.default_gt) ELSE v.default_gt END) AS code,
 	nullif(f.gq[s.sample_idx + 1], -1) AS gq,
 	nullif(f.dp[s.sample_idx + 1], -1) AS dp,
 	nullif(f.ps[s.sample_idx + 1], 0) AS ps,

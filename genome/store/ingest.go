@@ -189,6 +189,16 @@ type site struct {
 	codes        []int32 // every sample's code, kept on sex chromosomes
 }
 
+// phaseBit is the phase bit of a genotype code (genome.EncodeGT).
+const phaseBit = 1 << 24
+
+// PhaseRelative converts between a genotype code and its stored form in
+// calls.parquet: the phase bit is stored relative to the phase of the
+// site's default genotype (XOR), so that in a phased record "0|1" is stored
+// like "0/1" in an unphased one, halving the distinct codes to encode. The
+// conversion is its own inverse.
+func PhaseRelative(code, siteDefault int32) int32 { return code ^ (siteDefault & phaseBit) }
+
 // sexChrom reports whether ploidy varies by sample on chrom.
 func sexChrom(chrom string) bool { return chrom == "chrX" || chrom == "chrY" }
 
@@ -667,7 +677,9 @@ func (w *batchWriter) addChunk(c *chunk) error {
 			return err
 		}
 		n := int64(0)
+		phase := s.def & phaseBit
 		add := func(sample int32, code int32) {
+			code ^= phase // stored relative to the site's phase; see PhaseRelative
 			w.perSample[sample] = append(w.perSample[sample], uint64(siteIdx)<<32|uint64(uint32(code)))
 			n++
 		}

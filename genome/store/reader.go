@@ -424,12 +424,14 @@ type sampleCalls struct {
 	sites, codes []int32
 }
 
-func (c *sampleCalls) code(site int32, def int32) int32 {
+// code returns the sample's genotype code at site, given the site default
+// and the code expected when calls.parquet has no exception.
+func (c *sampleCalls) code(site, def, expected int32) int32 {
 	i, ok := slices.BinarySearch(c.sites, site)
 	if ok {
-		return c.codes[i]
+		return PhaseRelative(c.codes[i], def)
 	}
-	return def
+	return expected
 }
 
 func (b *batchReader) readCalls(ctx context.Context, idxs []int32) (map[int32]*sampleCalls, error) {
@@ -524,7 +526,7 @@ func (s *Store) Lookup(ctx context.Context, sample string, loci []genome.Locus) 
 			}
 			g := genome.Genotype{Chrom: info.Chrom, Pos: info.Pos, End: info.End, ID: info.ID, Ref: info.Ref,
 				Alts: slices.Clone(info.Alts), GQ: -1, DP: -1}
-			g.Alleles, g.Phased = genome.DecodeGT(sc.code(site, b.expected(info.Chrom, site, ref.idx, info.DefaultGT)), nil)
+			g.Alleles, g.Phased = genome.DecodeGT(sc.code(site, info.DefaultGT, b.expected(info.Chrom, site, ref.idx, info.DefaultGT)), nil)
 			g.State = genome.StateOf(g.Alleles)
 			if err := b.extras(ctx, site, int(ref.idx), len(info.Alts), &g); err != nil {
 				return nil, err
@@ -730,7 +732,7 @@ func (s *Store) Region(ctx context.Context, chrom string, start, end int64, samp
 					keys = append(keys, k)
 				}
 				for j, i := range perBatch[bi] {
-					rec.Codes[i] = calls[idxs[j]].code(site, b.expected(info.Chrom, site, idxs[j], info.DefaultGT))
+					rec.Codes[i] = calls[idxs[j]].code(site, info.DefaultGT, b.expected(info.Chrom, site, idxs[j], info.DefaultGT))
 				}
 			}
 		}

@@ -36,7 +36,9 @@
 // is 0/0 or 0|0 costs nothing in calls.parquet; with biobank allele
 // frequencies (mostly rare variants) calls.parquet holds a few percent of
 // the genotypes. Its site lists use Parquet DELTA_BINARY_PACKED encoding and
-// zstd compression.
+// zstd compression; its codes are dictionary-encoded and stored with the
+// phase bit relative to the site default's (PhaseRelative), so "0|1" in a
+// phased record and "0/1" in an unphased one share a dictionary entry.
 //
 // The sample-major layout answers the clinical question "this patient, at
 // these positions" by reading one row of one row group (row groups hold a
