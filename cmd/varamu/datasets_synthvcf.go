@@ -60,6 +60,6 @@ stdout; any other name is plain VCF.`,
 	f.Float64Var(&phased, "phased", synthvcf.DefaultPhasedFraction, "fraction of records phased")
 	f.Float64Var(&multi, "multiallelic", synthvcf.DefaultMultiAllelicFraction, "fraction of sites with two ALT alleles")
 	f.Float64Var(&males, "males", synthvcf.DefaultMaleFraction, "fraction of samples that are male (haploid chrX outside the PARs)")
-	f.IntVar(&cfg.Compression.Level, "level", 6, "BGZF gzip level, 1 (fastest) to 9 (smallest)")
+	f.IntVar(&cfg.Compression.Level, "level", synthvcf.DefaultCompressionLevel, "BGZF gzip level, 1 (fastest) to 9 (smallest; bgzip uses 6)")
 	return cmd
 }

