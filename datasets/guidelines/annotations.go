@@ -45,6 +45,10 @@ type annotation struct {
 }
 
 type builder struct {
+	// byID is varamu's own wording per recommendation id; usedIDs
+	// records which were applied.
+	byID       map[string]ownWording
+	usedIDs    map[string]bool
 	summary    []summaryRow
 	groups     map[string]*rules.Rule
 	order      []string
@@ -218,6 +222,13 @@ func (b *builder) recommendation(path string, gl rules.Guideline, id, population
 		row.matched = true
 		if wordingText == "" && strength != "no recommendation" {
 			action, wordingText = row.action, row.text
+		}
+	}
+	if w, ok := b.byID[id]; ok {
+		b.usedIDs[id] = true
+		wordingText = w.text
+		if w.action != "" {
+			action = w.action
 		}
 	}
 	for _, d := range drugs {

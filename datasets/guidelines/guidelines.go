@@ -39,7 +39,7 @@ import (
 // Revision is bumped whenever the generator's logic changes the output.
 const Revision = "r1"
 
-//go:embed wording.tsv phenoconversion.tsv
+//go:embed wording.tsv annotation-wording.tsv phenoconversion.tsv
 var own embed.FS
 
 // Paths of the inputs below the reference directory.
@@ -67,7 +67,11 @@ func Build(refDir string) (*rules.File, error) {
 		}
 		r.text = t
 	}
-	b := &builder{summary: summary, groups: map[string]*rules.Rule{}, guidelines: map[string]rules.Guideline{},
+	byID, err := readAnnotationWording()
+	if err != nil {
+		return nil, err
+	}
+	b := &builder{byID: byID, usedIDs: map[string]bool{}, summary: summary, groups: map[string]*rules.Rule{}, guidelines: map[string]rules.Guideline{},
 		entries: map[string][]map[string]atom{}, pop: map[string]string{}}
 	if err := b.annotations(filepath.Join(refDir, AnnotationsDir)); err != nil {
 		return nil, err
@@ -76,6 +80,11 @@ func Build(refDir string) (*rules.File, error) {
 		return nil, fmt.Errorf("cannot classify %d recommendation(s):\n%s", len(b.unclassified), strings.Join(b.unclassified, "\n"))
 	}
 	b.finish()
+	for id := range byID {
+		if !b.usedIDs[id] {
+			return nil, fmt.Errorf("annotation-wording.tsv: recommendation %s is not in the guideline annotations", id)
+		}
+	}
 	if err := b.unmatchedSummary(); err != nil {
 		return nil, err
 	}
@@ -261,6 +270,32 @@ var warfarinTerms = map[string]string{
 }
 
 var inducerTerm = regexp.MustCompile(`^enzyme_inducer \(([^)]*)\)$`)
+
+// ownWording is varamu's wording for one annotation recommendation.
+type ownWording struct{ action, text string }
+
+func readAnnotationWording() (map[string]ownWording, error) {
+	fh, err := own.Open("annotation-wording.tsv")
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	out := map[string]ownWording{}
+	err = tsvLines(fh, "annotation-wording.tsv", 3, func(_ int, f []string) error {
+		if f[1] != "" && template(f[1], "x") == "" {
+			return fmt.Errorf("unknown action %q", f[1])
+		}
+		for _, id := range strings.Split(f[0], ",") {
+			id = strings.TrimSpace(id)
+			if _, dup := out[id]; dup {
+				return fmt.Errorf("recommendation %s worded twice", id)
+			}
+			out[id] = ownWording{action: f[1], text: f[2]}
+		}
+		return nil
+	})
+	return out, err
+}
 
 func readWarfarin(path string) (*rules.WarfarinModel, error) {
 	fh, err := os.Open(path)
