@@ -28,5 +28,5 @@ func ExampleEngine_Recommend() {
 	}
 	// Output:
 	// CPIC alternative-preferred (moderate) [adults (18 years and over)]: Choose an antifungal that does not depend on CYP2C19; if voriconazole is needed, use a lower dose and guide it by drug levels.
-	// DPWG reduce-dose (n/a) []: Use a lower dose of voriconazole than usual and titrate to response; the guideline gives the amount.
+	// DPWG reduce-dose (n/a) []: Give voriconazole at half the usual dose and check drug levels.
 }
