@@ -49,6 +49,7 @@ func newRootCmd() *cobra.Command {
 		newIngestCmd(),
 		newQueryCmd(),
 		newViewCmd(),
+		newLookupCmd(),
 		newDatasetsCmd(),
 		newPgxCmd(),
 		newAnnotateCmd(),
