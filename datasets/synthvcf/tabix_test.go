@@ -100,6 +100,9 @@ func needTool(t *testing.T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s not installed: .ci/run installs it", name)
+		}
 		t.Skipf("%s not installed", name)
 	}
 	return p
