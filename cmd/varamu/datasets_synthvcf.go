@@ -54,7 +54,7 @@ stdout; any other name is plain VCF.`,
 	f.IntVar(&cfg.Variants, "variants", synthvcf.DefaultVariants, "number of sites")
 	f.Uint64Var(&cfg.Seed, "seed", 1, "random seed; the same flags give the same output")
 	f.StringVarP(&out, "output", "o", "-", `output file (.gz: BGZF + .tbi index; "-": plain VCF on stdout)`)
-	f.StringSliceVar(&cfg.Chromosomes, "chromosomes", synthvcf.DefaultChromosomes, "GRCh38 chromosomes to spread sites over")
+	f.StringSliceVar(&cfg.Chromosomes, "chromosomes", synthvcf.DefaultChromosomes(), "GRCh38 chromosomes to spread sites over")
 	f.StringVar(&format, "format", "GT", "FORMAT fields, from GT,GQ,DP,DS (GT is always written)")
 	f.Float64Var(&missing, "missing", synthvcf.DefaultMissingRate, "fraction of genotype calls missing")
 	f.Float64Var(&phased, "phased", synthvcf.DefaultPhasedFraction, "fraction of records phased")

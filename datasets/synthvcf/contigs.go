@@ -28,10 +28,12 @@ const (
 	par2Start, par2End = 155701383, 156030895
 )
 
-// DefaultChromosomes are the chromosomes random sites are spread over when
-// Config.Chromosomes is empty: two large autosomes, chr10 (CYP2C9, CYP2C19),
-// chr22 (CYP2D6) and chrX (haploid in males outside the PARs).
-var DefaultChromosomes = []string{"chr1", "chr2", "chr10", "chr22", "chrX"}
+// DefaultChromosomes returns the chromosomes random sites are spread over
+// when Config.Chromosomes is empty: two large autosomes, chr10 (CYP2C9,
+// CYP2C19), chr22 (CYP2D6) and chrX (haploid in males outside the PARs).
+func DefaultChromosomes() []string {
+	return []string{"chr1", "chr2", "chr10", "chr22", "chrX"}
+}
 
 // GRCh38Contig returns the GRCh38 contig for a chromosome name ("10",
 // "chr10", "MT"), and false when the name is not a GRCh38 primary chromosome.

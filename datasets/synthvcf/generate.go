@@ -20,7 +20,8 @@
 // GRCh38 sequence.
 //
 // Output is a pure function of the Config: the same Config gives the same
-// bytes, on any machine.
+// bytes (on one CPU architecture: the compiler may fuse floating-point
+// operations differently on others).
 package synthvcf
 
 import (
@@ -77,7 +78,7 @@ type Config struct {
 	Seed uint64
 	// Chromosomes are the GRCh38 chromosomes random sites are spread over,
 	// in proportion to their lengths ("chr10" or "10"); empty means
-	// DefaultChromosomes.
+	// DefaultChromosomes().
 	Chromosomes []string
 	// MissingRate is the fraction of genotype calls that are missing
 	// ("./.", or partly missing "./1"); 0 means DefaultMissingRate, a
@@ -248,7 +249,7 @@ func NewGenerator(cfg Config) (*Generator, error) {
 
 	chroms := cfg.Chromosomes
 	if len(chroms) == 0 {
-		chroms = DefaultChromosomes
+		chroms = DefaultChromosomes()
 	}
 	byName := map[string]*Contig{}
 	var contigs []Contig

@@ -89,11 +89,12 @@ var formatDefs = map[string]struct {
 	"DS": {fmtDS, `##FORMAT=<ID=DS,Number=A,Type=Float,Description="Alternate allele dosage">`},
 }
 
-// FormatKeys are the FORMAT keys a Writer can emit, in the order it writes them.
-var FormatKeys = []string{"GT", "GQ", "DP", "DS"}
+// formatKeys are the FORMAT keys a Writer can emit, in the order it writes them.
+var formatKeys = [...]string{"GT", "GQ", "DP", "DS"}
 
 // ParseFormat parses a comma-separated FORMAT list such as "GT,GQ,DP,DS"
-// into the keys a Writer emits, in Writer order.
+// into the keys a Writer emits, in Writer order (GT, GQ, DP, DS), GT always
+// first.
 func ParseFormat(s string) ([]string, error) {
 	var keys []string
 	for f := range strings.SplitSeq(s, ",") {
@@ -102,7 +103,7 @@ func ParseFormat(s string) ([]string, error) {
 			continue
 		}
 		if _, ok := formatDefs[f]; !ok {
-			return nil, fmt.Errorf("synthvcf: FORMAT key %q: want one of %s", f, strings.Join(FormatKeys, ", "))
+			return nil, fmt.Errorf("synthvcf: FORMAT key %q: want one of %s", f, strings.Join(formatKeys[:], ", "))
 		}
 		keys = append(keys, f)
 	}
@@ -114,12 +115,12 @@ func normalizeFormat(keys []string) ([]string, error) {
 	seen := map[string]bool{"GT": true}
 	for _, k := range keys {
 		if _, ok := formatDefs[k]; !ok {
-			return nil, fmt.Errorf("synthvcf: FORMAT key %q: want one of %s", k, strings.Join(FormatKeys, ", "))
+			return nil, fmt.Errorf("synthvcf: FORMAT key %q: want one of %s", k, strings.Join(formatKeys[:], ", "))
 		}
 		seen[k] = true
 	}
 	var out []string
-	for _, k := range FormatKeys {
+	for _, k := range formatKeys {
 		if seen[k] {
 			out = append(out, k)
 		}
