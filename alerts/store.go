@@ -1,0 +1,302 @@
+package alerts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/varamu/varamu/pharmacogenomics"
+	"github.com/varamu/varamu/store"
+)
+
+// LOINC codes of the observations the rules read.
+const (
+	loincHeight = "8302-2"
+	loincWeight = "29463-7"
+)
+
+// StoreSource reads prescriptions (table medications), people (persons)
+// and their latest height and weight (observations) from a store's
+// clinical tables, each in its current state (last write per key wins), the
+// coded sample link from biobank_samples, and PGx calls from a call set
+// keyed by sample code.
+//
+// Parquet has no row lookup, so the persons and observations tables are
+// scanned whole, once, on the first Person call, which Run makes only after
+// access allowed someone; rows of people access did not allow are never
+// returned.
+type StoreSource struct {
+	st          *store.Store
+	calls       map[string]pharmacogenomics.SampleCalls
+	dataVersion string
+
+	once     sync.Once
+	loadErr  error
+	people   map[string]Person
+	sampleOf map[string]string
+}
+
+// NewStoreSource returns a Source over st with PGx calls from cs.
+func NewStoreSource(st *store.Store, cs pharmacogenomics.CallSet) *StoreSource {
+	s := &StoreSource{st: st, calls: map[string]pharmacogenomics.SampleCalls{}, dataVersion: cs.DataVersion}
+	for _, c := range cs.Samples {
+		s.calls[c.Sample] = c
+	}
+	return s
+}
+
+type seq struct{ a, b int64 }
+
+func (x seq) newer(y seq) bool { return x.a > y.a || (x.a == y.a && x.b > y.b) }
+
+// Prescriptions implements Source: every MedicationRequest and
+// MedicationStatement row in its current state.
+func (s *StoreSource) Prescriptions(ctx context.Context) iter.Seq2[Prescription, error] {
+	return func(yield func(Prescription, error) bool) {
+		type rxRow struct {
+			s  seq
+			rx Prescription
+		}
+		latest := map[[2]string]rxRow{}
+		var order [][2]string
+		err := scanTable(ctx, s.st, "medications", []string{"kind", "resource_id", "person_id", "status", "drug", "atc",
+			"authored", "period_start", "period_end", "requester_id", "ingest_seq", "row_seq"}, func(r *row) error {
+			key := [2]string{r.str(0), r.str(1)}
+			sq := seq{r.i64(10), r.i64(11)}
+			old, ok := latest[key]
+			if ok && !sq.newer(old.s) {
+				return nil
+			}
+			if !ok {
+				order = append(order, key)
+			}
+			latest[key] = rxRow{sq, Prescription{ID: r.str(1), Person: r.str(2), Status: r.str(3), Drug: r.str(4), ATC: r.str(5),
+				AuthoredOn: r.ts(6), ValidFrom: r.ts(7), ValidUntil: r.ts(8), Requester: r.str(9)}}
+			return nil
+		})
+		if err != nil {
+			yield(Prescription{}, err)
+			return
+		}
+		for _, k := range order {
+			if !yield(latest[k].rx, nil) {
+				return
+			}
+		}
+	}
+}
+
+func (s *StoreSource) load(ctx context.Context) error {
+	s.once.Do(func() {
+		s.people = map[string]Person{}
+		s.sampleOf = map[string]string{}
+		pseq := map[string]seq{}
+		err := scanTable(ctx, s.st, "persons", []string{"person_id", "birth_date", "sex", "ingest_seq", "row_seq"}, func(r *row) error {
+			id, sq := r.str(0), seq{r.i64(3), r.i64(4)}
+			if old, ok := pseq[id]; ok && !sq.newer(old) {
+				return nil
+			}
+			pseq[id] = sq
+			s.people[id] = Person{ID: id, BirthDate: r.date(1), Sex: r.str(2)}
+			return nil
+		})
+		if err != nil {
+			s.loadErr = err
+			return
+		}
+		type obs struct {
+			at time.Time
+			v  float64
+		}
+		height, weight := map[string]obs{}, map[string]obs{}
+		err = scanTable(ctx, s.st, "observations", []string{"person_id", "code", "value", "unit", "effective", "component"}, func(r *row) error {
+			if r.isNull(2) || r.i32(5) != 0 {
+				return nil
+			}
+			var m map[string]obs
+			switch r.str(1) {
+			case loincHeight:
+				m = height
+			case loincWeight:
+				m = weight
+			default:
+				return nil
+			}
+			id, at := r.str(0), r.ts(4)
+			if old, ok := m[id]; !ok || at.After(old.at) {
+				m[id] = obs{at, r.f64(2)}
+			}
+			return nil
+		})
+		if err != nil {
+			s.loadErr = err
+			return
+		}
+		for id, p := range s.people {
+			if h, ok := height[id]; ok {
+				v := h.v
+				p.HeightCm = &v
+			}
+			if w, ok := weight[id]; ok {
+				v := w.v
+				p.WeightKg = &v
+			}
+			s.people[id] = p
+		}
+		sseq := map[string]seq{}
+		s.loadErr = scanTable(ctx, s.st, "biobank_samples", []string{"sample_id", "person_id", "ingest_seq", "row_seq"}, func(r *row) error {
+			sample, sq := r.str(0), seq{r.i64(2), r.i64(3)}
+			if old, ok := sseq[sample]; ok && !sq.newer(old) {
+				return nil
+			}
+			sseq[sample] = sq
+			s.sampleOf[r.str(1)] = sample
+			return nil
+		})
+	})
+	return s.loadErr
+}
+
+// Person implements Source.
+func (s *StoreSource) Person(ctx context.Context, id string) (Person, error) {
+	if err := s.load(ctx); err != nil {
+		return Person{}, err
+	}
+	p, ok := s.people[id]
+	if !ok {
+		return Person{}, fmt.Errorf("alerts: person %s not in the store", id)
+	}
+	return p, nil
+}
+
+// Calls implements Source: the call set's calls of the person's biobank
+// sample.
+func (s *StoreSource) Calls(ctx context.Context, person string) (pharmacogenomics.SampleCalls, string, bool, error) {
+	if err := s.load(ctx); err != nil {
+		return pharmacogenomics.SampleCalls{}, "", false, err
+	}
+	sample, ok := s.sampleOf[person]
+	if !ok {
+		return pharmacogenomics.SampleCalls{}, "", false, nil
+	}
+	c, ok := s.calls[sample]
+	return c, s.dataVersion, ok, nil
+}
+
+// row gives typed access to one row of selected columns.
+type row struct {
+	cols []arrow.Array
+	i    int
+}
+
+func (r *row) isNull(c int) bool { return r.cols[c].IsNull(r.i) }
+
+func (r *row) str(c int) string {
+	if r.isNull(c) {
+		return ""
+	}
+	return r.cols[c].(*array.String).Value(r.i)
+}
+
+func (r *row) i64(c int) int64 {
+	if r.isNull(c) {
+		return 0
+	}
+	return r.cols[c].(*array.Int64).Value(r.i)
+}
+
+func (r *row) i32(c int) int32 {
+	if r.isNull(c) {
+		return 0
+	}
+	return r.cols[c].(*array.Int32).Value(r.i)
+}
+
+func (r *row) f64(c int) float64 {
+	if r.isNull(c) {
+		return 0
+	}
+	return r.cols[c].(*array.Float64).Value(r.i)
+}
+
+func (r *row) ts(c int) time.Time {
+	if r.isNull(c) {
+		return time.Time{}
+	}
+	a := r.cols[c].(*array.Timestamp)
+	return a.Value(r.i).ToTime(a.DataType().(*arrow.TimestampType).Unit).UTC()
+}
+
+func (r *row) date(c int) time.Time {
+	if r.isNull(c) {
+		return time.Time{}
+	}
+	return r.cols[c].(*array.Date32).Value(r.i).ToTime().UTC()
+}
+
+// scanTable calls fn for every row of every file of a store table, with
+// the named columns.
+func scanTable(ctx context.Context, st *store.Store, table string, columns []string, fn func(r *row) error) error {
+	for _, path := range st.Files(table) {
+		if err := scanFile(ctx, path, columns, fn); err != nil {
+			return fmt.Errorf("alerts: table %s: %s: %w", table, path, err)
+		}
+	}
+	return nil
+}
+
+func scanFile(ctx context.Context, path string, columns []string, fn func(r *row) error) error {
+	pf, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		return err
+	}
+	defer pf.Close()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
+	if err != nil {
+		return err
+	}
+	sc, err := fr.Schema()
+	if err != nil {
+		return err
+	}
+	idx := make([]int, len(columns))
+	for i, c := range columns {
+		is := sc.FieldIndices(c)
+		if len(is) != 1 {
+			return fmt.Errorf("no column %q", c)
+		}
+		idx[i] = is[0]
+	}
+	rr, err := fr.GetRecordReader(ctx, idx, nil)
+	if err != nil {
+		return err
+	}
+	defer rr.Release()
+	r := &row{}
+	for rr.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rec := rr.RecordBatch()
+		r.cols = rec.Columns()
+		for r.i = 0; r.i < int(rec.NumRows()); r.i++ {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+	}
+	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	return nil
+}
