@@ -22,7 +22,11 @@ func newPgxGenesCmd() *cobra.Command {
 			w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintf(w, "# data version %s\n", db.Version)
 			for _, s := range db.Sources {
-				fmt.Fprintf(w, "# %s %s from %s@%s\n", s.Table, s.Version, s.Via, s.Commit)
+				at := ""
+				if s.Commit != "" {
+					at = "@" + s.Commit
+				}
+				fmt.Fprintf(w, "# %s %s from %s%s\n", s.Table, s.Version, s.Via, at)
 			}
 			fmt.Fprintln(w, "gene\tchromosome\tpositions\tfirst\tlast\talleles\tcalled from\tdefinitions\tphenotypes")
 			for _, g := range db.Genes {

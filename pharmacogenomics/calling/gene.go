@@ -21,6 +21,7 @@ type site struct {
 	het   bool
 	block int     // phase block of a heterozygous site
 	isRef [2]bool // observed allele is the reference
+	u     bitset  // s[0] | s[1]
 	wob   bitset  // alleles whose definition here is an IUPAC code
 }
 
@@ -106,31 +107,27 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 
 	// Scores over available positions; alleles left with none are dropped.
 	score := make([]int, nA)
+	varAvail := make([]int, nA)
+	varMissing := make([]int, nA)
+	for pi := range m.positions {
+		p := &m.positions[pi]
+		if missing.has(pi) {
+			p.variant.each(func(ai int) { varMissing[ai]++ })
+			continue
+		}
+		p.specified.each(func(ai int) { score[ai]++ })
+		p.variant.each(func(ai int) { varAvail[ai]++ })
+	}
 	cand := newBitset(nA)
 	var untestable, partial []string
 	for ai, a := range g.Alleles {
-		varAvail, varMissing := 0, 0
-		for pi := range m.positions {
-			if missing.has(pi) {
-				if m.positions[pi].variant.has(ai) {
-					varMissing++
-				}
-				continue
-			}
-			if m.positions[pi].specified.has(ai) {
-				score[ai]++
-			}
-			if m.positions[pi].variant.has(ai) {
-				varAvail++
-			}
-		}
 		if score[ai] > 0 {
 			cand.set(ai)
 		}
-		if ai == m.ref || varMissing == 0 {
+		if ai == m.ref || varMissing[ai] == 0 {
 			continue
 		}
-		if varAvail == 0 {
+		if varAvail[ai] == 0 {
 			untestable = append(untestable, a.Name)
 		} else {
 			partial = append(partial, a.Name)
@@ -172,7 +169,8 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 				variantsSeen = appendOnce(variantsSeen, fmt.Sprintf("%s %s>%s%s", p.locus, p.pos.Ref, o.hap[h], rsid(p)))
 			}
 		}
-		cand.and(orBits(st.s[0], st.s[1], o.ploidy))
+		st.u = orBits(st.s[0], st.s[1], o.ploidy)
+		cand.and(st.u)
 		if o.ploidy == 2 && o.hap[0] != o.hap[1] {
 			st.het = true
 			if o.phased {
@@ -351,8 +349,36 @@ func matchDiplotypes(m *geneModel, sites []site, cand bitset, score []int, haplo
 		rev := make([]bool, nBlocks)
 		fpen := make([]int, nBlocks)
 		rpen := make([]int, nBlocks)
-		for i, a := range idx {
-			for _, b := range idx[i:] {
+		partners := newBitset(len(score))
+		for _, a := range idx {
+			// Alleles b that can pair with a, site by site (a necessary
+			// condition; phase blocks are checked below).
+			copy(partners, cand)
+			for si := range sites {
+				s := &sites[si]
+				if !s.het {
+					partners.and(s.s[0])
+					continue
+				}
+				in0, in1 := s.s[0].has(a), s.s[1].has(a)
+				switch {
+				case in0 && in1:
+					partners.and(s.u)
+				case in0:
+					partners.and(s.s[1])
+				case in1:
+					partners.and(s.s[0])
+				default:
+					clear(partners)
+				}
+			}
+			var bs []int
+			partners.each(func(b int) {
+				if b >= a {
+					bs = append(bs, b)
+				}
+			})
+			for _, b := range bs {
 				sc := score[a] + score[b]
 				if !all && sc < best {
 					continue

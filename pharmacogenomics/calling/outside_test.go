@@ -1,0 +1,106 @@
+package calling
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParseOutsideCalls(t *testing.T) {
+	got, err := ParseOutsideCalls(strings.NewReader("# CYP2D6 from a copy-number assay\n\ncyp2d6\t*1/*4\nHLA-B\t*57:01 positive\t\t\nCYP2C19\t\tPoor Metabolizer\n"), "o.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []OutsideCall{
+		{Gene: "CYP2D6", Diplotype: "*1/*4", Line: 3},
+		{Gene: "HLA-B", Diplotype: "*57:01 positive", Line: 4},
+		{Gene: "CYP2C19", Phenotype: "Poor Metabolizer", Line: 5},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	got, err = ParseOutsideCalls(strings.NewReader("sample\tgene\tdiplotype\tactivity score\nP1\tCYP2D6\t*1x2/*4\t2.0\nP2\tCYP2D6\t*4/*4\t\n"), "o.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = []OutsideCall{
+		{Sample: "P1", Gene: "CYP2D6", Diplotype: "*1x2/*4", Activity: "2.0", Line: 2},
+		{Sample: "P2", Gene: "CYP2D6", Diplotype: "*4/*4", Line: 3},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("with header (-want +got):\n%s", diff)
+	}
+}
+
+// TestParseOutsideCallsErrors pins the error messages (file, line, column,
+// what was expected) in a golden file.
+func TestParseOutsideCallsErrors(t *testing.T) {
+	cases := []struct{ name, in string }{
+		{"too many columns", "CYP2D6\t*1/*4\tNM\t2\textra\n"},
+		{"empty gene", "\t*1/*4\n"},
+		{"nothing called", "CYP2D6\n"},
+		{"two slashes", "CYP2D6\t*1/*4/*5\n"},
+		{"empty allele", "CYP2D6\t*1/\n"},
+		{"bad activity", "CYP2D6\t*1/*4\t\tabc\n"},
+		{"duplicate", "CYP2D6\t*1/*4\nCYP2D6\t*1/*1\n"},
+		{"unknown column", "sample\tgene\tgenotype\n"},
+		{"header without sample value", "sample\tgene\tdiplotype\n\tCYP2D6\t*1/*4\n"},
+	}
+	var b strings.Builder
+	for _, tc := range cases {
+		_, err := ParseOutsideCalls(strings.NewReader(tc.in), "outside.tsv")
+		var pe *ParseError
+		if !errors.As(err, &pe) || !errors.Is(err, ErrSyntax) {
+			t.Errorf("%s: err = %v, want a *ParseError wrapping ErrSyntax", tc.name, err)
+			continue
+		}
+		b.WriteString(tc.name + ": " + err.Error() + "\n")
+	}
+	c := testCaller(t, Config{})
+	calls, err := ParseOutsideCalls(strings.NewReader("CYP2D6\t*1/*4\nCYP9Z9\t*1/*1\n"), "outside.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.CheckOutside(calls, "outside.tsv")
+	b.WriteString("unknown gene: " + err.Error() + "\n")
+	golden(t, "outside-errors.golden", b.String())
+}
+
+func FuzzParseOutsideCalls(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/fuzz/outside/*.tsv")
+	for _, s := range seeds {
+		b, err := os.ReadFile(s)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(string(b))
+	}
+	f.Add("CYP2D6\t*1/*4\n")
+	f.Add("sample\tgene\tdiplotype\tphenotype\tactivity\nS\tCYP2D6\t*1/*4\tIM\t1.0\n")
+	c := testCaller(f, Config{})
+	f.Fuzz(func(t *testing.T, in string) {
+		calls, err := ParseOutsideCalls(strings.NewReader(in), "f.tsv")
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %v is not a *ParseError", err)
+			}
+			return
+		}
+		if c.CheckOutside(calls, "f.tsv") != nil {
+			return
+		}
+		for _, oc := range calls {
+			// Every accepted call must translate without panicking.
+			g := c.db.Gene(oc.Gene)
+			call := c.outsideCall(g, oc)
+			if !call.Called || call.Source != "outside" {
+				t.Fatalf("outside call %+v gave %+v", oc, call)
+			}
+		}
+	})
+}
