@@ -12,7 +12,9 @@ import (
 	"github.com/varamu/varamu/clinical/consent"
 )
 
-func tln(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, consent.Tallinn) }
+func tln(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 0, 0, 0, 0, consent.Tallinn)
+}
 
 const (
 	adult  = "38001010014"
