@@ -232,7 +232,7 @@ func (b *builder) recommendation(path string, gl rules.Guideline, id, population
 		}
 	}
 	for _, d := range drugs {
-		t := wordingText
+		t := strings.ReplaceAll(wordingText, "{drug}", d)
 		if t == "" {
 			t = template(action, d)
 		}
