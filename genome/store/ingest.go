@@ -286,13 +286,16 @@ func ingestFile(ctx context.Context, tx *vstore.Txn, path string, sec *Section, 
 	defer cancel()
 	jobs := make(chan *chunk, opt.Workers*2)
 	results := make(chan *chunk, opt.Workers*2)
-	pool := sync.Pool{New: func() any { return new(vcf.LineBatch) }}
+	// Chunks (their line buffers, sites and genotype exceptions) are reused
+	// once the collector has consumed them.
+	pool := sync.Pool{New: func() any { return &chunk{batch: new(vcf.LineBatch)} }}
 	var readErr error
 	go func() {
 		defer close(jobs)
 		for seq := 0; ; seq++ {
-			lb := pool.Get().(*vcf.LineBatch)
-			err := r.ReadBatch(lb, 4<<20)
+			c := pool.Get().(*chunk)
+			c.seq, c.sites, c.exc, c.err = seq, c.sites[:0], c.exc[:0], nil
+			err := r.ReadBatch(c.batch, 4<<20)
 			if errors.Is(err, io.EOF) {
 				return
 			}
@@ -301,7 +304,7 @@ func ingestFile(ctx context.Context, tx *vstore.Txn, path string, sec *Section, 
 				return
 			}
 			select {
-			case jobs <- &chunk{seq: seq, batch: lb}:
+			case jobs <- c:
 			case <-ctx.Done():
 				return
 			}
@@ -351,7 +354,7 @@ func ingestFile(ctx context.Context, tx *vstore.Txn, path string, sec *Section, 
 				cancel()
 				break
 			}
-			pool.Put(c.batch)
+			pool.Put(c)
 			if opt.Progress != nil {
 				opt.Progress(cr.n.Load(), total)
 			}
@@ -1048,6 +1051,7 @@ func (w *batchWriter) writeCalls(ctx context.Context) error {
 		}
 		return pw.Write(rec)
 	}
+	var sbuf, cbuf []int32
 	for s := range w.nSample {
 		if s%samplesPerRowGroup == 0 {
 			if err := flush(); err != nil {
@@ -1073,14 +1077,17 @@ func (w *batchWriter) writeCalls(ctx context.Context) error {
 					return fmt.Errorf("genome store: reading spill run: %w", err)
 				}
 				site += d
-				sv.Append(int32(site))
-				cv.Append(int32(uint32(code)))
+				sbuf = append(sbuf, int32(site))
+				cbuf = append(cbuf, int32(uint32(code)))
 			}
 		}
 		for _, e := range w.perSample[s] {
-			sv.Append(int32(e >> 32))
-			cv.Append(int32(uint32(e)))
+			sbuf = append(sbuf, int32(e>>32))
+			cbuf = append(cbuf, int32(uint32(e)))
 		}
+		sv.AppendValues(sbuf, nil)
+		cv.AppendValues(cbuf, nil)
+		sbuf, cbuf = sbuf[:0], cbuf[:0]
 		w.perSample[s] = nil
 	}
 	if err := flush(); err != nil {

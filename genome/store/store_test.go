@@ -59,7 +59,7 @@ func TestIngestLookupRegion(t *testing.T) {
 	if s.Build() != genome.GRCh38 {
 		t.Errorf("build %q", s.Build())
 	}
-	loci := []genome.Locus{{"chr10", 100}, {"10", 200}, {"chr10", 350}, {"chr10", 399}, {"chr10", 500}, {"chrX", 300}}
+	loci := []genome.Locus{{Chrom: "chr10", Pos: 100}, {Chrom: "10", Pos: 200}, {Chrom: "chr10", Pos: 350}, {Chrom: "chr10", Pos: 399}, {Chrom: "chr10", Pos: 500}, {Chrom: "chrX", Pos: 300}}
 	type row struct {
 		State []genome.State
 		GT    []string
@@ -100,7 +100,7 @@ func TestIngestLookupRegion(t *testing.T) {
 		{[]genome.State{ncov}, []string{"."}},
 		{[]genome.State{cl}, []string{"0/1"}},
 	})
-	got, _ := s.Lookup(ctx, "A", []genome.Locus{{"chr10", 100}, {"chrX", 300}})
+	got, _ := s.Lookup(ctx, "A", []genome.Locus{{Chrom: "chr10", Pos: 100}, {Chrom: "chrX", Pos: 300}})
 	if got[0][0].GQ != 30 || !cmp.Equal(got[1][0].GP, []float32{0.1, 0.9}) {
 		t.Errorf("extras: GQ %d GP %v", got[0][0].GQ, got[1][0].GP)
 	}
@@ -189,7 +189,7 @@ func TestIngestRefusals(t *testing.T) {
 	if !cmp.Equal(names, []string{"A", "B", "C"}) {
 		t.Errorf("samples after replace: %v", names)
 	}
-	g, err := s.Lookup(ctx, "A", []genome.Locus{{"chr10", 100}})
+	g, err := s.Lookup(ctx, "A", []genome.Locus{{Chrom: "chr10", Pos: 100}})
 	if err != nil || g[0][0].GT() != "1|1" {
 		t.Errorf("replaced sample reads %v %v, want 1|1", g, err)
 	}

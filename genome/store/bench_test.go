@@ -1,0 +1,71 @@
+package store
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/varamu/varamu/datasets/synthvcf"
+	"github.com/varamu/varamu/genome"
+)
+
+// benchVCF returns VARAMU_BENCH_VCF, or a generated 500 x 20000 VCF.gz.
+func benchVCF(b *testing.B) string {
+	if p := os.Getenv("VARAMU_BENCH_VCF"); p != "" {
+		return p
+	}
+	p := filepath.Join(b.TempDir(), "bench.vcf.gz")
+	if err := synthvcf.GenerateFile(context.Background(), p, synthvcf.Config{Samples: 500, Variants: 20000, Seed: 1}); err != nil {
+		b.Fatal(err)
+	}
+	return p
+}
+
+func BenchmarkIngest(b *testing.B) {
+	src := benchVCF(b)
+	fi, _ := os.Stat(src)
+	b.SetBytes(fi.Size())
+	for i := 0; b.Loop(); i++ {
+		dir := filepath.Join(b.TempDir(), "s")
+		if _, err := Ingest(context.Background(), dir, []string{src}, IngestOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkLookup2000(b *testing.B) {
+	src := benchVCF(b)
+	dir := filepath.Join(b.TempDir(), "s")
+	if _, err := Ingest(context.Background(), dir, []string{src}, IngestOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	s0, err := Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	names, _ := s0.Samples()
+	var loci []genome.Locus
+	for rec, err := range s0.Region(context.Background(), "chr1", 1, 1<<40, names[:1]) {
+		if err != nil {
+			b.Fatal(err)
+		}
+		loci = append(loci, genome.Locus{Chrom: rec.Chrom, Pos: rec.Pos})
+	}
+	step := max(1, len(loci)/2000)
+	var panel []genome.Locus
+	for i := 0; i < len(loci); i += step {
+		panel = append(panel, loci[i])
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		s, err := Open(dir) // cold: a new Store each time, as a CLI call
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Lookup(context.Background(), names[len(names)/2], panel); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(panel)), "positions")
+}
