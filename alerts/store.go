@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"iter"
+	"os"
 	"sync"
 	"time"
 
@@ -15,7 +16,11 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/varamu/varamu/access"
+	"github.com/varamu/varamu/audit"
 	"github.com/varamu/varamu/pharmacogenomics"
+	"github.com/varamu/varamu/pharmacogenomics/report"
+	"github.com/varamu/varamu/pharmacogenomics/rules"
 	"github.com/varamu/varamu/store"
 )
 
@@ -299,4 +304,54 @@ func scanFile(ctx context.Context, path string, columns []string, fn func(r *row
 		return err
 	}
 	return nil
+}
+
+// StoreOptions tune RunStore.
+type StoreOptions struct {
+	Config
+	// CallsPath is a PGx call set as `varamu pgx call --format json`
+	// writes it, keyed by biobank sample code. Required until the store
+	// holds the pgx_calls/pgx_phenotypes tables of `varamu annotate`.
+	CallsPath string
+}
+
+// RunStore makes the alerts of the store in dir: it loads the access
+// directory from the clinical tables (access.LoadDirectory), opens the
+// store's audit log, reads the call set and runs Run with the embedded
+// guideline rules.
+func RunStore(ctx context.Context, dir string, opt StoreOptions) ([]Alert, Stats, error) {
+	st, err := store.Open(dir, store.Options{})
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	if opt.CallsPath == "" {
+		return nil, Stats{}, errors.New("alerts: no PGx calls: give a call set (varamu pgx call --format json); the store has no pgx_calls table yet")
+	}
+	f, err := os.Open(opt.CallsPath)
+	if err != nil {
+		return nil, Stats{}, fmt.Errorf("alerts: %w", err)
+	}
+	cs, err := report.ReadCalls(f, opt.CallsPath)
+	f.Close()
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	d, err := access.LoadDirectory(ctx, st)
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	log, err := audit.Open(dir)
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	defer log.Close()
+	dec, err := access.New(d, log)
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	eng, err := rules.LoadEmbedded()
+	if err != nil {
+		return nil, Stats{}, err
+	}
+	return Run(ctx, NewStoreSource(st, cs), eng, dec, opt.Config)
 }

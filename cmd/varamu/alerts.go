@@ -1,16 +1,80 @@
 package main
 
 import (
-	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/varamu/varamu/alerts"
+	"github.com/varamu/varamu/clinical/consent"
 )
 
-// TODO(skeleton): replaced by the issue that owns this command.
 func newAlertsCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:    "alerts",
-		Hidden: true,
-		RunE:   func(*cobra.Command, []string) error { return errors.New("alerts: not built yet") },
+	var (
+		opt                 alerts.StoreOptions
+		dir, since, at, fmt_ string
+	)
+	cmd := &cobra.Command{
+		Use:   "alerts --store DIR --calls calls.json [--since DATE] [--format table|csv|json]",
+		Short: "Drug-gene alerts: people with a current prescription whose PGx phenotype has an actionable recommendation",
+		Long: `Lists every person with a current prescription (MedicationRequest/Statement active and valid)
+of a drug whose guideline recommendation (CPIC/DPWG, embedded rules) for the person's PGx phenotype
+is actionable, with the gene, diplotype, phenotype, recommendation and the clinical facts used.
+Only people who consented to return of results and have not closed their record are included:
+every person is decided by the access layer and the decision is written to the store's audit log
+before any of their data is read. PGx calls come from --calls (varamu pgx call --format json on
+the biobank VCF; sample codes are linked to people by the store's biobank_samples table).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if dir == "" {
+				return fmt.Errorf("--store DIR is required")
+			}
+			day := func(flag, s string) (time.Time, error) {
+				t, err := time.ParseInLocation(time.DateOnly, s, consent.Tallinn)
+				if err != nil {
+					return time.Time{}, fmt.Errorf("--%s %q: want YYYY-MM-DD", flag, s)
+				}
+				return t, nil
+			}
+			var err error
+			if since != "" {
+				if opt.Since, err = day("since", since); err != nil {
+					return err
+				}
+			}
+			if at != "" {
+				if opt.At, err = day("at", at); err != nil {
+					return err
+				}
+			}
+			if !slices.Contains(alerts.Formats, fmt_) {
+				return fmt.Errorf("--format %q: want one of %s", fmt_, strings.Join(alerts.Formats, ", "))
+			}
+			list, stats, err := alerts.RunStore(cmd.Context(), dir, opt)
+			if err != nil {
+				return err
+			}
+			if err := alerts.Write(cmd.OutOrStdout(), fmt_, list); err != nil {
+				return err
+			}
+			people := map[string]bool{}
+			for _, a := range list {
+				people[a.Person] = true
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "%d alerts for %d people; %d people with current prescriptions of drugs with rules, %d of them denied by consent, %d without PGx calls\n",
+				stats.Alerts, len(people), stats.Candidates, stats.Denied, stats.NoCalls)
+			return nil
+		},
 	}
+	f := cmd.Flags()
+	f.StringVar(&dir, "store", "", "store directory")
+	f.StringVar(&opt.CallsPath, "calls", "", "PGx call set JSON (varamu pgx call --format json)")
+	f.StringVar(&since, "since", "", "only prescriptions authored on or after this date (YYYY-MM-DD)")
+	f.StringVar(&at, "at", "", "the moment to evaluate (YYYY-MM-DD, Tallinn midnight); default now")
+	f.StringVar(&fmt_, "format", "table", "output format: "+strings.Join(alerts.Formats, ", "))
+	f.StringVar(&opt.Actor, "actor", "varamu-alerts", "job name written to the audit log")
+	return cmd
 }
