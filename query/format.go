@@ -1,10 +1,12 @@
 package query
 
 import (
+	"bufio"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"math/big"
 	"strings"
 	"time"
@@ -92,23 +94,45 @@ func (r *Result) WriteCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-// WriteJSON writes the result as a JSON array of objects.
+// WriteJSON writes the result as a JSON array of objects whose keys keep
+// the column order.
 func (r *Result) WriteJSON(w io.Writer) error {
-	out := make([]map[string]any, len(r.Rows))
+	bw := bufio.NewWriter(w)
+	bw.WriteString("[")
 	for i, row := range r.Rows {
-		m := make(map[string]any, len(row))
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		bw.WriteString("\n  {")
 		for j, v := range row {
+			if j > 0 {
+				bw.WriteString(", ")
+			}
+			k, _ := json.Marshal(r.Columns[j])
+			bw.Write(k)
+			bw.WriteString(": ")
 			switch x := v.(type) {
 			case []byte:
 				v = string(x)
 			case *big.Int:
 				v = x.String()
+			case float64:
+				if math.IsNaN(x) || math.IsInf(x, 0) {
+					v = nil
+				}
+			case float32:
+				if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+					v = nil
+				}
 			}
-			m[r.Columns[j]] = v
+			b, err := json.Marshal(v)
+			if err != nil {
+				b, _ = json.Marshal(Text(v))
+			}
+			bw.Write(b)
 		}
-		out[i] = m
+		bw.WriteString("}")
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	bw.WriteString("\n]\n")
+	return bw.Flush()
 }

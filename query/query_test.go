@@ -149,3 +149,15 @@ func TestGenotypesViewMatchesGoReader(t *testing.T) {
 		t.Error("no haploid chrX genotypes: the test does not exercise ploidy")
 	}
 }
+
+func TestWriteJSONKeepsColumnOrder(t *testing.T) {
+	r := &Result{Columns: []string{"z", "a", "m"}, Rows: [][]any{{int64(1), "x", nil}, {int64(2), []byte("y"), 1.5}}}
+	var buf bytes.Buffer
+	if err := r.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	want := "[\n  {\"z\": 1, \"a\": \"x\", \"m\": null},\n  {\"z\": 2, \"a\": \"y\", \"m\": 1.5}\n]\n"
+	if buf.String() != want {
+		t.Errorf("got %q, want %q", buf.String(), want)
+	}
+}

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/varamu/varamu/genome"
@@ -236,3 +238,37 @@ func TestSpillMatchesInMemory(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestRegionRecordsNoLeak(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "store")
+	if _, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "a.vcf", testVCF)}, IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	rr, err := s.RegionRecords(ctx, "chr10", 1, 1000, []string{"B", "A"}, 5, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rr.Release()
+	var got []string
+	for rr.Next() {
+		rec := rr.RecordBatch()
+		smp := rec.Column(0).(*array.String)
+		pos := rec.Column(2).(*array.Int64)
+		gt := rec.Column(6).(*array.String)
+		for i := range int(rec.NumRows()) {
+			got = append(got, smp.Value(i)+":"+strconv.FormatInt(pos.Value(i), 10)+":"+gt.Value(i))
+		}
+	}
+	want := []string{"B:100:1/1", "A:100:0|1", "B:200:./1", "A:200:1|2", "B:300:./.", "A:300:0/0", "B:350:0/0", "A:350:0/0"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("RegionRecords (-want +got):\n%s", diff)
+	}
+}
