@@ -14,7 +14,7 @@ import (
 
 func newAlertsCmd() *cobra.Command {
 	var (
-		opt                 alerts.StoreOptions
+		opt                  alerts.StoreOptions
 		dir, since, at, fmt_ string
 	)
 	cmd := &cobra.Command{
