@@ -294,7 +294,9 @@ func (b *builder) unmatchedSummary() error {
 		switch {
 		case row.drug == "warfarin" && row.action == rules.ActionUseAlgorithm:
 			r.Calculator = rules.CalculatorIWPCWarfarin
-			r.When = "true"
+			// The algorithm needs at least one of its genotypes; with
+			// neither, the recommendation says they were not called.
+			r.When = `called["CYP2C9"] || called["VKORC1"]`
 		case row.condition == "any":
 			r.When = "true"
 		default:

@@ -46,8 +46,12 @@ type sampleView struct {
 	Notes          []string
 	Genes          []geneRow
 	MissingOutside []string
-	Drugs          []drugGroup
-	HasRecs        bool
+	// Action holds drugs with at least one recommendation to act on;
+	// Usual those whose recommendations all keep usual dosing or make no
+	// genotype-based recommendation; NoGenotype those that could not be
+	// assessed because a gene was not called.
+	Action, Usual, NoGenotype []drugGroup
+	HasRecs                   bool
 }
 
 type page struct {
@@ -83,22 +87,57 @@ func WriteHTML(w io.Writer, calls pharmacogenomics.CallSet, recs map[string][]ru
 				sv.MissingOutside = append(sv.MissingOutside, g+": "+outside[g])
 			}
 		}
+		var groups []drugGroup
 		idx := map[string]int{}
 		for _, r := range recs[s.Sample] {
 			versions[r.DataVersion] = true
 			i, ok := idx[r.Drug]
 			if !ok {
-				i = len(sv.Drugs)
+				i = len(groups)
 				idx[r.Drug] = i
-				sv.Drugs = append(sv.Drugs, drugGroup{Drug: r.Drug})
+				groups = append(groups, drugGroup{Drug: r.Drug})
 			}
-			sv.Drugs[i].Recs = append(sv.Drugs[i].Recs, r)
+			groups[i].Recs = append(groups[i].Recs, r)
 			sv.HasRecs = true
+		}
+		for _, g := range groups {
+			switch drugClass(g.Recs) {
+			case classAction:
+				sv.Action = append(sv.Action, g)
+			case classNoGenotype:
+				sv.NoGenotype = append(sv.NoGenotype, g)
+			default:
+				sv.Usual = append(sv.Usual, g)
+			}
 		}
 		p.Samples = append(p.Samples, sv)
 	}
 	p.RuleVersions = sortedKeys(versions)
 	return htmlTmpl.Execute(w, p)
+}
+
+const (
+	classUsual = iota
+	classAction
+	classNoGenotype
+)
+
+// drugClass puts a drug in the report section its recommendations call for.
+func drugClass(recs []rules.Recommendation) int {
+	noGeno := true
+	for _, r := range recs {
+		switch r.Action {
+		case rules.ActionStandard, rules.ActionNoRecommendation:
+			noGeno = false
+		case rules.ActionNoGenotype:
+		default:
+			return classAction
+		}
+	}
+	if noGeno {
+		return classNoGenotype
+	}
+	return classUsual
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -152,7 +191,7 @@ var htmlTmpl = template.Must(template.New("report").Funcs(funcs).Parse(`<!DOCTYP
 <style>
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:64rem;color:#1b1b1b;line-height:1.45;padding:0 1rem}
 h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.25rem;border-bottom:2px solid #ccc;padding-bottom:.2rem;margin-top:2.5rem}
-h3{font-size:1.05rem;margin:1.4rem 0 .4rem}
+h3{font-size:1.05rem;margin:1.4rem 0 .4rem}h4{font-size:1rem;margin:1rem 0 .3rem}
 table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.92rem}th,td{border:1px solid #d0d0d0;padding:.3rem .45rem;text-align:left;vertical-align:top}
 th{background:#f2f2f2}tr.flag td{background:#fff8e5}
 .meta{color:#555;font-size:.9rem}.note{background:#fff8e5;border-left:4px solid #e0a800;padding:.4rem .7rem;margin:.5rem 0}
@@ -181,10 +220,29 @@ ul.plain{margin:.2rem 0 .2rem 1.1rem;padding:0}
 {{end}}</tbody>
 </table>
 {{if .MissingOutside}}<div class="note">No outside call was given for these genes, so drugs that depend on them get no genotype-based recommendation:<ul class="plain">{{range .MissingOutside}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
-<h3>Drugs</h3>
-{{if not .HasRecs}}<p>No drugs were evaluated for this sample.</p>{{end}}
-{{range .Drugs}}<h3>{{.Drug}}</h3>
-{{range .Recs}}<div class="rec">
+<h3>Drugs that need attention</h3>
+{{if not .HasRecs}}<p>No drugs were evaluated for this sample.</p>{{else if not .Action}}<p>None of the evaluated drugs needs a change for this patient's results.</p>{{end}}
+{{range .Action}}<h4>{{.Drug}}</h4>
+{{range .Recs}}{{template "rec" .}}{{end}}{{end}}
+{{if .Usual}}<h3>Usual dosing, or no genotype-based change</h3>
+<table>
+<thead><tr><th>Drug</th><th>Guidance</th><th>Guideline</th><th>What to know</th></tr></thead>
+<tbody>
+{{range .Usual}}{{$d := .Drug}}{{range .Recs}}<tr{{if .Caveats}} class="flag"{{end}}><td>{{$d}}</td><td>{{.Text}}{{if .Population}} <span class="meta">(applies to: {{.Population}})</span>{{end}}</td><td>{{if .Guideline}}{{if .Guideline.URL}}<a href="{{.Guideline.URL}}">{{.Guideline.Body}}</a>{{else}}{{.Guideline.Body}}{{end}}{{if .Strength}} · {{.Strength}}{{end}}{{else}}—{{end}}</td><td>{{if .Caveats}}<ul class="plain">{{range .Caveats}}<li>{{.}}</li>{{end}}</ul>{{else}}nothing to add{{end}}</td></tr>
+{{end}}{{end}}</tbody>
+</table>{{end}}
+{{if .NoGenotype}}<h3>Not assessed: a needed gene was not called</h3>
+<table>
+<thead><tr><th>Drug</th><th>Why</th></tr></thead>
+<tbody>
+{{range .NoGenotype}}{{$d := .Drug}}{{range .Recs}}<tr><td>{{$d}}</td><td>{{.Text}}</td></tr>
+{{end}}{{end}}</tbody>
+</table>{{end}}
+</section>
+{{end}}
+</body>
+</html>
+{{define "rec"}}<div class="rec">
 <span class="badge {{actionClass .Action}}">{{actionWords .Action}}</span>{{if .Strength}} <span class="meta">strength: {{.Strength}}</span>{{end}}
 <p>{{.Text}}</p>
 {{if .Dose}}<p class="dose">Predicted weekly dose: {{mg .Dose.WeeklyMg}} mg ({{mg .Dose.DailyMg}} mg a day){{if .Dose.CYP4F2WeeklyMg}}; with the optional CYP4F2 increase {{mg .Dose.CYP4F2WeeklyMg.Low}}–{{mg .Dose.CYP4F2WeeklyMg.High}} mg a week{{end}}.</p>{{end}}
@@ -193,12 +251,7 @@ ul.plain{margin:.2rem 0 .2rem 1.1rem;padding:0}
 {{if .Guideline}}<p class="meta">Guideline: {{if .Guideline.URL}}<a href="{{.Guideline.URL}}">{{.Guideline.Name}}</a>{{else}}{{.Guideline.Name}}{{end}}{{range .Guideline.PMIDs}} · <a href="{{pubmed .}}">PMID {{.}}</a>{{end}}</p>{{end}}
 {{if .Caveats}}<ul class="caveats">{{range .Caveats}}<li>{{.}}</li>{{end}}</ul>{{end}}
 </div>
-{{end}}{{end}}
-</section>
-{{end}}
-</body>
-</html>
-`))
+{{end}}`))
 
 // TSVHeader is the first line WriteTSV writes.
 const TSVHeader = "sample\tdrug\taction\tstrength\tphenotypes\ttext\tdose_weekly_mg\tpopulation\tguideline\tguideline_url\tcaveats\trule_id\tdata_version"
