@@ -36,8 +36,10 @@ type GeneCall struct {
 	Phased        bool     `json:"phased"`
 	// Source is "vcf", "store" or "outside" (an outside call, e.g. CYP2D6 or HLA).
 	Source string `json:"source,omitempty"`
-	// Confidence is the probability of the reported diplotype given genotype
-	// probabilities (GP/DS); nil when the input had hard calls only.
+	// Confidence is the probability that every genotype the call used is
+	// right (from FORMAT/GP; else a DS-based certainty; else GQ as
+	// 1-10^(-GQ/10)): a lower bound of the probability of the reported
+	// diplotype. nil when no position carried GP, DS or GQ.
 	Confidence *float64 `json:"confidence,omitempty"`
 	// Uncertain is true when the call is ambiguous, below the confidence
 	// threshold, or made with missing positions that could change it.
