@@ -248,13 +248,22 @@ func (e *Engine) activation(v *view) map[string]any {
 	}
 }
 
-// allelesOf lists the distinct alleles of the diplotypes, in order.
+// allelesOf lists the distinct alleles of the diplotypes, in order. An
+// HLA-style name with more than two fields ("*57:01:01") also yields its
+// two-field protein-level name ("*57:01"), which is what guidelines key on.
 func allelesOf(dips []string) []string {
 	out := []string{}
+	add := func(a string) {
+		if a != "" && !slices.Contains(out, a) {
+			out = append(out, a)
+		}
+	}
 	for _, d := range dips {
 		for _, a := range strings.Split(d, "/") {
-			if a != "" && !slices.Contains(out, a) {
-				out = append(out, a)
+			a = strings.TrimSpace(a)
+			add(a)
+			if f := strings.Split(a, ":"); len(f) > 2 && strings.HasPrefix(a, "*") {
+				add(f[0] + ":" + f[1])
 			}
 		}
 	}
@@ -401,10 +410,10 @@ func (e *Engine) fromRule(sample, drug string, r *Rule, v *view) (Recommendation
 		rec.Genes = append(rec.Genes, geneResult(st))
 		rec.Caveats = append(rec.Caveats, geneCaveats(st)...)
 	}
-	if v.patient.AgeYears == nil && strings.Contains(r.When, "age") {
+	if v.patient.AgeYears == nil && readsFact(r.When, "age") {
 		rec.Caveats = append(rec.Caveats, "age unknown: the age condition of this recommendation could not be checked")
 	}
-	if v.patient.WeightKg == nil && strings.Contains(r.When, "weight") {
+	if v.patient.WeightKg == nil && readsFact(r.When, "weight") {
 		rec.Caveats = append(rec.Caveats, "weight unknown: the weight condition of this recommendation could not be checked")
 	}
 	if r.Calculator == CalculatorIWPCWarfarin {
@@ -528,4 +537,26 @@ func OutsideOnlyGenes() map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// readsFact reports whether a condition reads the clinical fact variable
+// name (as an identifier, not inside a string).
+func readsFact(expr, name string) bool {
+	inStr := false
+	for i := 0; i < len(expr); i++ {
+		switch c := expr[i]; {
+		case c == '\\' && inStr:
+			i++
+		case c == '"':
+			inStr = !inStr
+		case !inStr && strings.HasPrefix(expr[i:], name) &&
+			(i == 0 || !isIdent(expr[i-1])) && (i+len(name) == len(expr) || !isIdent(expr[i+len(name)])):
+			return true
+		}
+	}
+	return false
+}
+
+func isIdent(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }

@@ -338,3 +338,52 @@ func TestEmbeddedCoversIssueDrugs(t *testing.T) {
 		t.Errorf("data version %q", e.DataVersion())
 	}
 }
+
+func TestHLAOutsideCalls(t *testing.T) {
+	e := testEngine(t)
+	tests := []struct {
+		name   string
+		call   pharmacogenomics.GeneCall
+		action string
+	}{
+		{"three-field allele", pharmacogenomics.GeneCall{Gene: "HLA-B", Called: true, Source: "outside", Diplotypes: []string{"*08:01:01/*57:01:01"}}, ActionAvoid},
+		{"positive phenotype only", pharmacogenomics.GeneCall{Gene: "HLA-B", Called: true, Source: "outside", Diplotypes: []string{}, Phenotype: "*57:01 positive"}, ActionAvoid},
+		{"negative", pharmacogenomics.GeneCall{Gene: "HLA-B", Called: true, Source: "outside", Diplotypes: []string{"*08:01/*44:02"}}, ActionStandard},
+		{"not given", pharmacogenomics.GeneCall{Gene: "CYP2C19", Called: true, Diplotypes: []string{"*1/*1"}, Phenotype: "Normal Metabolizer"}, ActionNoGenotype},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			recs, err := e.Recommend(context.Background(), pharmacogenomics.SampleCalls{Sample: "s", Genes: []pharmacogenomics.GeneCall{tt.call}}, Patient{}, "abacavir")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range recs {
+				got = append(got, r.Action)
+				if r.Action != tt.action {
+					t.Errorf("%s: action %s (%s), want %s", r.RuleID, r.Action, r.Text, tt.action)
+				}
+			}
+			if len(got) == 0 {
+				t.Error("no recommendation")
+			}
+		})
+	}
+}
+
+func TestReadsFact(t *testing.T) {
+	tests := []struct {
+		expr string
+		want bool
+	}{
+		{`age == null || age >= 18.0`, true},
+		{`phenotype["X"] == "dosage"`, false},
+		{`(weight > 40.0) && age2 == 1`, false},
+		{`"a\"age" == "b" || age < 1.0`, true},
+	}
+	for _, tt := range tests {
+		if got := readsFact(tt.expr, "age"); got != tt.want {
+			t.Errorf("readsFact(%q) = %v", tt.expr, got)
+		}
+	}
+}
