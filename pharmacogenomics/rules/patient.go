@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -53,13 +54,26 @@ func (p Patient) Validate() error {
 	return nil
 }
 
-// medications returns the normalised medication list, without exclude.
+// medications returns the normalised medication names, without exclude.
+// A prescription text such as "Amiodarone hydrochloride 200 MG Oral Tablet"
+// yields both the whole lower-cased text and its first word
+// ("amiodarone"), so that generic names match however the record words
+// them.
 func (p Patient) medications(exclude string) []string {
 	out := []string{}
 	for _, m := range p.Medications {
 		m = normDrug(m)
-		if m != "" && m != exclude {
-			out = append(out, m)
+		if m == "" {
+			continue
+		}
+		first, _, _ := strings.Cut(m, " ")
+		if m == exclude || first == exclude {
+			continue
+		}
+		for _, n := range []string{m, first} {
+			if !slices.Contains(out, n) {
+				out = append(out, n)
+			}
 		}
 	}
 	return out

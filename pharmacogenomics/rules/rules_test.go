@@ -387,3 +387,12 @@ func TestReadsFact(t *testing.T) {
 		}
 	}
 }
+
+func TestMedicationNames(t *testing.T) {
+	p := Patient{Medications: []string{"Paroxetine hydrochloride 20 MG Oral Tablet", " Amiodarone ", "", "clopidogrel 75 MG Oral Tablet"}}
+	got := p.medications("clopidogrel")
+	want := []string{"paroxetine hydrochloride 20 mg oral tablet", "paroxetine", "amiodarone"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
