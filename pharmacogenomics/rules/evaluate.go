@@ -292,7 +292,7 @@ func (e *Engine) Recommend(ctx context.Context, s pharmacogenomics.SampleCalls, 
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		d = normDrug(d)
+		d = e.canonicalDrug(d)
 		v, act := base, baseAct
 		if len(e.inhibitors[d]) > 0 && slices.Contains(meds, d) {
 			v = e.buildView(&s, p, d)
@@ -559,4 +559,19 @@ func readsFact(expr, name string) bool {
 
 func isIdent(c byte) bool {
 	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// canonicalDrug maps a drug name or prescription text ("Clopidogrel 75 MG
+// Oral Tablet") to the generic name the rules use, when one matches.
+func (e *Engine) canonicalDrug(d string) string {
+	d = normDrug(d)
+	if _, ok := e.byDrug[d]; ok {
+		return d
+	}
+	if first, _, ok := strings.Cut(d, " "); ok {
+		if _, ok := e.byDrug[first]; ok {
+			return first
+		}
+	}
+	return d
 }

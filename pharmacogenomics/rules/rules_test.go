@@ -396,3 +396,15 @@ func TestMedicationNames(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", d)
 	}
 }
+
+func TestPrescriptionTextAsDrug(t *testing.T) {
+	s := pharmacogenomics.SampleCalls{Sample: "s", Genes: []pharmacogenomics.GeneCall{
+		{Gene: "CYP2C19", Called: true, Diplotypes: []string{"*2/*2"}, Phenotype: "Poor Metabolizer"}}}
+	recs, err := testEngine(t).Recommend(context.Background(), s, Patient{}, "Clopidogrel 75 MG Oral Tablet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) == 0 || recs[0].Drug != "clopidogrel" || recs[0].Action != ActionAvoid {
+		t.Errorf("got %+v", summarize(recs))
+	}
+}
