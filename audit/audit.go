@@ -374,7 +374,8 @@ func ByPerson(ctx context.Context, dir, person string) ([]Entry, error) {
 	return out, nil
 }
 
-// leafHashes reads the leaf hash of every entry line in dir's log.
+// leafHashes reads the leaf hash of every entry line in dir's log,
+// checking that each line is an Entry with the index of its position.
 func leafHashes(dir string) ([][]byte, error) {
 	f, err := os.Open(filepath.Join(dir, "audit", "entries.jsonl"))
 	if errors.Is(err, os.ErrNotExist) {
@@ -391,6 +392,13 @@ func leafHashes(dir string) ([][]byte, error) {
 		if len(line) > 0 {
 			if line[len(line)-1] != '\n' {
 				return nil, fmt.Errorf("%w: entries.jsonl:%d: incomplete line", ErrCorrupt, n)
+			}
+			var e Entry
+			if err := json.Unmarshal(line, &e); err != nil {
+				return nil, fmt.Errorf("%w: entries.jsonl:%d: %v", ErrCorrupt, n, err)
+			}
+			if e.Index != uint64(n-1) {
+				return nil, fmt.Errorf("%w: entries.jsonl:%d: entry has index %d, want %d", ErrTampered, n, e.Index, n-1)
 			}
 			out = append(out, hasher.HashLeaf(line[:len(line)-1]))
 		}
