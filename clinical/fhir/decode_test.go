@@ -29,6 +29,7 @@ func TestDecodeErrors(t *testing.T) {
 	}{
 		{"syntax", `{"resourceType":"Patient",`, ErrSyntax, `malformed JSON at byte 26: unexpected end of JSON input`},
 		{"syntax2", `{"resourceType":"Patient" "id":1}`, ErrSyntax, `malformed JSON at byte 27: invalid character '"' after object key:value pair`},
+		{"utf8", "{\"resourceType\":\"Patient\",\"id\":\"\xfa\"}", ErrSyntax, `invalid UTF-8 at byte 32 (FHIR JSON is UTF-8)`},
 		{"no type", `{"id":"x"}`, ErrResourceType, `resourceType: missing`},
 		{"type not string", `{"resourceType":7}`, ErrResourceType, `resourceType: want a string`},
 		{"type bad name", `{"resourceType":"patient"}`, ErrResourceType, `resourceType: "patient" is not a resource type name`},
@@ -50,6 +51,8 @@ func TestDecodeErrors(t *testing.T) {
 			ErrRequired, `Observation.valueQuantity.value: required`},
 		{"obs component", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/1"},"component":[{"code":{"text":"a"}},{"code":{"text":"b"},"valueQuantity":{"system":"http://unitsofmeasure.org","value":1}}]}`,
 			ErrRequired, `Observation.component[1].valueQuantity.code: required with a UCUM system`},
+		{"obs overflow", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/1"},"valueQuantity":{"value":1e400}}`,
+			ErrInvalid, `Observation.valueQuantity.value: number out of range`},
 		{"obs date", `{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/1"},"effectiveDateTime":"2020-01-01 10:00"}`,
 			ErrInvalid, `Observation.effectiveDateTime: "2020-01-01 10:00" is not a FHIR dateTime (want YYYY-MM-DDThh:mm:ss[.f](Z|±hh:mm))`},
 		{"period order", `{"resourceType":"Encounter","status":"finished","subject":{"reference":"Patient/1"},"period":{"start":"2020-02-01","end":"2020-01-01"}}`,

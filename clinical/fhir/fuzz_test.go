@@ -2,9 +2,14 @@ package fhir
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
+	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func fuzzSeeds(f *testing.F) {
@@ -32,6 +37,9 @@ func FuzzDecode(f *testing.F) {
 		}
 		if r.Type() == "" {
 			t.Fatal("decoded a resource without a type")
+		}
+		if !json.Valid(data) {
+			t.Fatal("accepted invalid JSON")
 		}
 	})
 }
@@ -83,4 +91,107 @@ func FuzzBundle(f *testing.F) {
 			}
 		}
 	})
+}
+
+// FuzzDecodeDifferential checks that the fast decoding path
+// (goccy/go-json) and encoding/json give the same result.
+func FuzzDecodeDifferential(f *testing.F) {
+	fuzzSeeds(f)
+	for _, s := range []string{`{"resourceType":"Patient","GENDER":"male","birthdate":"1990-01-01"}`,
+		`{"resourceType":"Observation","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/1"},"valueQuantity":{"value":1e400}}`,
+		`{"resourceType":"Patient","id":"a","id":"b","name":[{"given":["\u00e4\ud83d\ude00"]}]}`,
+		`{"resourceType":"Patient","name":null,"gender":null,"active":"true"}`} {
+		f.Add([]byte(s))
+	}
+	fast := testDecoder()
+	std := NewDecoder(Config{Now: testNow})
+	std.std = true
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r1, err1 := fast.Decode(data)
+		r2, err2 := std.Decode(data)
+		if hasCaseVariantKey(data) {
+			// encoding/json matches keys case-insensitively and
+			// goccy/go-json only partly; FHIR JSON is case-sensitive, so
+			// such keys are not FHIR elements either way.
+			t.Skip("a key differs from a FHIR element name only in case")
+		}
+		if (err1 == nil) != (err2 == nil) {
+			t.Fatalf("fast: %v\nstd: %v", err1, err2)
+		}
+		if err1 != nil {
+			if err1.Error() != err2.Error() {
+				t.Fatalf("errors differ:\nfast: %v\nstd:  %v", err1, err2)
+			}
+			return
+		}
+		if d := cmp.Diff(r2, r1); d != "" {
+			t.Fatalf("results differ (-std +fast):\n%s", d)
+		}
+	})
+}
+
+// fieldNames are the JSON names of every struct field of this package.
+var fieldNames = func() map[string]bool {
+	names := map[string]bool{}
+	var walk func(t reflect.Type)
+	seen := map[reflect.Type]bool{}
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t] {
+			return
+		}
+		seen[t] = true
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if name, _, _ := strings.Cut(f.Tag.Get("json"), ","); name != "" && name != "-" {
+				names[name] = true
+			}
+			walk(f.Type)
+		}
+	}
+	for _, r := range []any{Patient{}, RelatedPerson{}, Practitioner{}, PractitionerRole{}, Organization{}, Encounter{},
+		Condition{}, Observation{}, MedicationRequest{}, MedicationStatement{}, AllergyIntolerance{}, DocumentReference{},
+		Composition{}, Consent{}, Unknown{}} {
+		walk(reflect.TypeOf(r))
+	}
+	return names
+}()
+
+// hasCaseVariantKey reports whether data has an object key equal to a
+// field name except for case.
+func hasCaseVariantKey(data []byte) bool {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if dec.Decode(&v) != nil {
+		return false
+	}
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if !fieldNames[k] {
+					for n := range fieldNames {
+						if strings.EqualFold(n, k) {
+							return true
+						}
+					}
+				}
+				if walk(x) {
+					return true
+				}
+			}
+		case []any:
+			for _, x := range v {
+				if walk(x) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return walk(v)
 }
