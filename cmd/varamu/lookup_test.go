@@ -1,0 +1,35 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestLookup(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	if _, _, err := run(t, "ingest", "vcf", "--store", dir, writeFile(t, "a.vcf", cliVCF)); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := run(t, "lookup", "--store", dir, "--sample", "P2", "-l", "chr10:94761900,chr10:94781859,chr10:94842866,chr10:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"chr10:94761900  hom-ref      0/0",
+		"chr10:94781859  no-call      ./.",
+		"chr10:94842866  hom-ref      0|0",
+		"chr10:1         not-covered  .",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	out, _, err = run(t, "lookup", "--store", dir, "--sample", "P1", "-l", "chr10:94761900,chr10:94781859,chr10:1", "-q")
+	if err != nil || strings.TrimSpace(out) != "3 positions: 2 called, 0 hom-ref, 0 no-call, 1 not covered" {
+		t.Errorf("summary: %q %v", out, err)
+	}
+	if _, _, err := run(t, "lookup", "--store", dir, "--sample", "P1", "-l", "chr10:x"); err == nil {
+		t.Error("bad position accepted")
+	}
+}
