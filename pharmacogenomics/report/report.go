@@ -70,7 +70,7 @@ func WriteHTML(w io.Writer, calls pharmacogenomics.CallSet, recs map[string][]ru
 		sv := sampleView{Sample: s.Sample, Sex: s.Sex, Notes: s.Notes}
 		have := map[string]bool{}
 		for _, g := range s.Genes {
-			have[g.Gene] = true
+			have[g.Gene] = g.Called
 			row := geneRow{Gene: g.Gene, Called: g.Called, Phenotype: g.Phenotype, Source: g.Source,
 				Diplotypes: strings.Join(g.Diplotypes, " or "), Notes: rules.DescribeCall(g)}
 			if !g.Called {

@@ -483,7 +483,7 @@ func geneCaveats(st *geneState) []string {
 		return out
 	}
 	c := st.call
-	if c.Source == "outside" {
+	if c.Source == "outside" && !slices.ContainsFunc(c.Notes, func(n string) bool { return strings.Contains(n, "outside call") }) {
 		out = append(out, fmt.Sprintf("%s is an outside call (given to varamu, not genotyped by it)", st.gene))
 	}
 	if len(c.Diplotypes) > 1 {
