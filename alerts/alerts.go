@@ -134,10 +134,14 @@ type Alert struct {
 	Strength     string     `json:"strength,omitempty"`
 	// Population is the guideline population the recommendation is for
 	// ("" when it applies to everyone).
-	Population   string   `json:"population,omitempty"`
-	Guideline    string   `json:"guideline,omitempty"`
-	GuidelineURL string   `json:"guidelineUrl,omitempty"`
-	Caveats      []string `json:"caveats"`
+	Population   string `json:"population,omitempty"`
+	Guideline    string `json:"guideline,omitempty"`
+	GuidelineURL string `json:"guidelineUrl,omitempty"`
+	// Dose is the IWPC warfarin dose estimate, when the rule computed one.
+	Dose *rules.WarfarinDose `json:"dose,omitempty"`
+	// Rule is the id of the rule that made the recommendation.
+	Rule    string   `json:"rule,omitempty"`
+	Caveats []string `json:"caveats"`
 	// Facts are the clinical facts the rules read ("age 67", "weight 82 kg",
 	// "co-medication paroxetine").
 	Facts           []string `json:"facts"`
@@ -299,7 +303,7 @@ func personAlerts(ctx context.Context, src Source, eng *rules.Engine, person str
 			}
 			a := Alert{
 				Person: person, Sample: calls.Sample, Drug: p.Drug, Prescription: p.ID, Authored: p.AuthoredOn,
-				Requester: p.Requester, Action: r.Action, Text: r.Text, Strength: r.Strength, Population: r.Population,
+				Requester: p.Requester, Action: r.Action, Text: r.Text, Strength: r.Strength, Population: r.Population, Rule: r.RuleID, Dose: r.Dose,
 				Caveats: r.Caveats, RuleDataVersion: r.DataVersion, CallDataVersion: dataVersion,
 			}
 			if r.Guideline != nil {
