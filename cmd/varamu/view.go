@@ -15,6 +15,7 @@ import (
 func newViewCmd() *cobra.Command {
 	var (
 		dir, region, samples, sampleFile string
+		noUpdate                         bool
 	)
 	cmd := &cobra.Command{
 		Use:   "view --store DIR -r REGION [-s S1,S2 | -S FILE]",
@@ -49,13 +50,14 @@ func newViewCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return s.WriteVCF(cmd.Context(), cmd.OutOrStdout(), chrom, start, end, names)
+			return s.WriteVCF(cmd.Context(), cmd.OutOrStdout(), chrom, start, end, names, gstore.ViewOptions{NoUpdate: noUpdate})
 		},
 	}
 	cmd.Flags().StringVar(&dir, "store", "", "store directory")
 	cmd.Flags().StringVarP(&region, "region", "r", "", "region chrom[:start[-end]]")
 	cmd.Flags().StringVarP(&samples, "samples", "s", "", "comma-separated sample names (default: all)")
 	cmd.Flags().StringVarP(&sampleFile, "samples-file", "S", "", "file of sample names, one per line")
+	cmd.Flags().BoolVarP(&noUpdate, "no-update", "I", false, "do not recompute INFO/AC and INFO/AN for the chosen samples")
 	cmd.MarkFlagRequired("store")
 	cmd.MarkFlagRequired("region")
 	return cmd

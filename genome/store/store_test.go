@@ -111,7 +111,7 @@ func TestIngestLookupRegion(t *testing.T) {
 	}
 
 	var buf bytes.Buffer
-	if err := s.WriteVCF(ctx, &buf, "chr10", 150, 350, []string{"C", "A"}); err != nil {
+	if err := s.WriteVCF(ctx, &buf, "chr10", 150, 350, []string{"C", "A"}, ViewOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var body []string
@@ -230,8 +230,8 @@ func TestSpillMatchesInMemory(t *testing.T) {
 	var va, vc bytes.Buffer
 	sa, _ := Open(a)
 	sc, _ := Open(c)
-	sa.WriteVCF(ctx, &va, "chr1", 1, 1<<40, nil)
-	sc.WriteVCF(ctx, &vc, "chr1", 1, 1<<40, nil)
+	sa.WriteVCF(ctx, &va, "chr1", 1, 1<<40, nil, ViewOptions{})
+	sc.WriteVCF(ctx, &vc, "chr1", 1, 1<<40, nil, ViewOptions{})
 	if va.String() != vc.String() || strings.Count(va.String(), "\n") < 400 {
 		t.Errorf("spilled store differs from in-memory store")
 	}

@@ -14,11 +14,14 @@ import (
 // live samples when empty) as VCF 4.3 text with GT as the only FORMAT field:
 // the same records and genotypes as `bcftools view -r REGION -s SAMPLES` on
 // the source file. Chromosome names are written normalised ("chr10"),
-// including in ##contig lines.
-func (s *Store) WriteVCF(ctx context.Context, w io.Writer, chrom string, start, end int64, samples []string) error {
+// including in ##contig lines. As bcftools does, when samples are chosen
+// the INFO/AC and INFO/AN values present in a record are recomputed for
+// them, unless opt.NoUpdate is set.
+func (s *Store) WriteVCF(ctx context.Context, w io.Writer, chrom string, start, end int64, samples []string, opt ViewOptions) error {
 	if err := s.loadSamples(); err != nil {
 		return err
 	}
+	update := len(samples) > 0 && !opt.NoUpdate
 	if len(samples) == 0 {
 		samples = s.order
 	}
@@ -50,7 +53,11 @@ func (s *Store) WriteVCF(ctx context.Context, w io.Writer, chrom string, start, 
 			}
 			line = append(line, a...)
 		}
-		for _, f := range []string{rec.Qual, rec.Filter, rec.Info} {
+		info := rec.Info
+		if update {
+			info = updateACAN(info, rec.Codes, len(rec.Alts), alleles)
+		}
+		for _, f := range []string{rec.Qual, rec.Filter, info} {
 			line = append(line, '\t')
 			line = append(line, f...)
 		}
@@ -66,6 +73,48 @@ func (s *Store) WriteVCF(ctx context.Context, w io.Writer, chrom string, start, 
 		}
 	}
 	return bw.Flush()
+}
+
+// ViewOptions tune WriteVCF. The zero value behaves as bcftools view.
+type ViewOptions struct {
+	// NoUpdate keeps INFO/AC and INFO/AN as stored (bcftools view -I).
+	NoUpdate bool
+}
+
+// updateACAN rewrites the AC and AN keys of info, when present, for the
+// genotypes in codes.
+func updateACAN(info string, codes []int32, nAlts int, scratch []int) string {
+	if info == "." || (!strings.Contains(info, "AC=") && !strings.Contains(info, "AN=")) {
+		return info
+	}
+	ac := make([]int, nAlts)
+	an := 0
+	for _, c := range codes {
+		scratch, _ = genome.DecodeGT(c, scratch[:0])
+		for _, a := range scratch {
+			if a == genome.Missing {
+				continue
+			}
+			an++
+			if a > 0 && a <= nAlts {
+				ac[a-1]++
+			}
+		}
+	}
+	parts := strings.Split(info, ";")
+	for i, p := range parts {
+		switch {
+		case strings.HasPrefix(p, "AC="):
+			vals := make([]string, nAlts)
+			for k, n := range ac {
+				vals[k] = strconv.Itoa(n)
+			}
+			parts[i] = "AC=" + strings.Join(vals, ",")
+		case strings.HasPrefix(p, "AN="):
+			parts[i] = "AN=" + strconv.Itoa(an)
+		}
+	}
+	return strings.Join(parts, ";")
 }
 
 func (s *Store) writeHeader(bw *bufio.Writer, samples []string) error {
