@@ -483,31 +483,27 @@ func applyPriorities(g *alleles.Gene, all []scored, call *pharmacogenomics.GeneC
 // once per copy; for genes whose alleles are single variants.
 func variantAlleles(m *geneModel, ob []obs, sites []site) []string {
 	g := m.gene
-	var found []string
-	for ai, a := range g.Alleles {
-		if ai == m.ref {
-			continue
-		}
-		copies := 2
-		seen := false
-		for _, s := range sites {
-			p := &m.positions[s.pi]
-			if !p.variant.has(ai) {
-				continue
+	copies := map[int]int{}
+	for _, s := range sites {
+		p := &m.positions[s.pi]
+		p.variant.each(func(ai int) {
+			if ai == m.ref {
+				return
 			}
-			seen = true
 			k := 0
 			for h := 0; h < ob[s.pi].ploidy; h++ {
 				if alleles.Matches(p.eff[ai], ob[s.pi].hap[h]) {
 					k++
 				}
 			}
-			copies = min(copies, k)
-		}
-		if !seen {
-			continue
-		}
-		for range copies {
+			if c, ok := copies[ai]; !ok || k < c {
+				copies[ai] = k
+			}
+		})
+	}
+	var found []string
+	for ai, a := range g.Alleles {
+		for range copies[ai] {
 			found = append(found, reportName(g, a.Name))
 		}
 	}

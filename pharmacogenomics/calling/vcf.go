@@ -1,6 +1,7 @@
 package calling
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -57,52 +58,79 @@ func (c *Caller) CallVCF(ctx context.Context, r *vcf.Reader, opt VCFOptions) (ph
 		return pharmacogenomics.CallSet{}, fmt.Errorf("calling: %s has no samples", r.Name())
 	}
 	byChrom := map[string][]int{} // loci indices per chromosome, sorted by position
+	chromKey := map[string]string{}
 	for i, l := range c.loci {
 		byChrom[l.Chrom] = append(byChrom[l.Chrom], i)
+		for _, raw := range []string{l.Chrom, l.Chrom[3:], "Chr" + l.Chrom[3:]} {
+			chromKey[raw] = l.Chrom
+		}
+		if l.Chrom == "chrM" {
+			chromKey["MT"], chromKey["chrMT"] = l.Chrom, l.Chrom
+		}
 	}
-	gts := make([][][]genome.Genotype, len(sel))
-	for s := range gts {
-		gts[s] = make([][]genome.Genotype, len(c.loci))
+	// One pass: keep (a copy of) each line that covers a locus; sample
+	// columns are decoded later, per sample, so memory stays at the text of
+	// the kept lines.
+	type keptLine struct {
+		rec  *vcf.Record
+		loci []int
 	}
-	n := 0
+	var kept []keptLine
+	var batch vcf.LineBatch
+	var tmp vcf.Record
+	var probe genome.Genotype
 	for {
-		rec, err := r.Read()
+		if err := ctx.Err(); err != nil {
+			return pharmacogenomics.CallSet{}, err
+		}
+		err := r.ReadBatch(&batch, 1<<20)
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return pharmacogenomics.CallSet{}, err
 		}
-		if n++; n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
+		for li := 0; li < batch.Len(); li++ {
+			line, no := batch.Line(li)
+			tab := bytes.IndexByte(line, '\t')
+			if tab < 0 {
+				tab = len(line)
+			}
+			chrom, ok := chromKey[string(line[:tab])]
+			if !ok {
+				continue
+			}
+			if err := vcf.ParseLine(hdr, r.Name(), no, line, &tmp); err != nil {
 				return pharmacogenomics.CallSet{}, err
 			}
-		}
-		idx := byChrom[rec.Chrom]
-		if len(idx) == 0 {
-			continue
-		}
-		end := max(rec.End(), rec.Pos)
-		k, _ := slices.BinarySearchFunc(idx, rec.Pos, func(li int, pos int64) int {
-			switch {
-			case c.loci[li].Pos < pos:
-				return -1
-			case c.loci[li].Pos > pos:
-				return 1
-			}
-			return 0
-		})
-		if k >= len(idx) || c.loci[idx[k]].Pos > end {
-			continue
-		}
-		for si, i := range sel {
-			var g genome.Genotype
-			if err := rec.Genotype(i, &g); err != nil {
-				return pharmacogenomics.CallSet{}, err
-			}
+			idx := byChrom[chrom]
+			end := max(tmp.End(), tmp.Pos)
+			k, _ := slices.BinarySearchFunc(idx, tmp.Pos, func(li int, pos int64) int {
+				switch {
+				case c.loci[li].Pos < pos:
+					return -1
+				case c.loci[li].Pos > pos:
+					return 1
+				}
+				return 0
+			})
+			var hit []int
 			for j := k; j < len(idx) && c.loci[idx[j]].Pos <= end; j++ {
-				gts[si][idx[j]] = append(gts[si][idx[j]], g)
+				hit = append(hit, idx[j])
 			}
+			if len(hit) == 0 {
+				continue
+			}
+			rec := new(vcf.Record)
+			if err := vcf.ParseLine(hdr, r.Name(), no, bytes.Clone(line), rec); err != nil {
+				return pharmacogenomics.CallSet{}, err
+			}
+			// Decoding one sample splits the sample columns once, so that
+			// the workers below only read the record.
+			if err := rec.Genotype(sel[0], &probe); err != nil {
+				return pharmacogenomics.CallSet{}, err
+			}
+			kept = append(kept, keptLine{rec: rec, loci: hit})
 		}
 	}
 	out := pharmacogenomics.CallSet{DataVersion: c.DataVersion(), Samples: make([]pharmacogenomics.SampleCalls, len(sel))}
@@ -117,11 +145,28 @@ func (c *Caller) CallVCF(ctx context.Context, r *vcf.Reader, opt VCFOptions) (ph
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			gts := make([][]genome.Genotype, len(c.loci))
 			for si := range jobs {
-				name := hdr.Samples[sel[si]]
+				for i := range gts {
+					gts[i] = gts[i][:0]
+				}
+				i := sel[si]
+				for _, k := range kept {
+					var g genome.Genotype
+					if err := k.rec.Genotype(i, &g); err != nil {
+						errs[si] = err
+						break
+					}
+					for _, l := range k.loci {
+						gts[l] = append(gts[l], g)
+					}
+				}
+				if errs[si] != nil {
+					continue
+				}
+				name := hdr.Samples[i]
 				subj := Subject{Sample: name, Sex: opt.Sex[name], Outside: opt.Outside}
-				out.Samples[si], errs[si] = c.CallGenotypes(subj, gts[si])
-				gts[si] = nil
+				out.Samples[si], errs[si] = c.CallGenotypes(subj, gts)
 			}
 		}()
 	}
