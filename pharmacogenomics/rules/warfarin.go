@@ -211,6 +211,9 @@ func (e *Engine) warfarin(rec *Recommendation, v *view) error {
 		return nil
 	}
 	in := WarfarinInput{AgeYears: *p.AgeYears, HeightCm: *p.HeightCm, WeightKg: *p.WeightKg}
+	if in.AgeYears < 18 {
+		rec.Caveats = append(rec.Caveats, "the IWPC algorithm was derived in adults; its dose for a patient under 18 is an extrapolation")
+	}
 	var note string
 	in.VKORC1, note = vkorc1Genotype(v.genes["VKORC1"])
 	if note != "" {
