@@ -269,6 +269,16 @@ func TestCalls(t *testing.T) {
 			want: summary{Called: true, Diplotypes: []string{"Reference/[c.85T>C (*9A) + c.1905+1G>A (*2A)]"}, Phenotype: "Intermediate Metabolizer", Activity: "1", Phased: true},
 		},
 		{
+			name: "SLCO1B1 from rs4149056 when no diplotype fits", gene: "SLCO1B1",
+			edit: func(src memSource) {
+				// *2 and *5 variants phased on the same chromosome: no allele has both.
+				src[locus(db, "SLCO1B1", 21172782)] = []genome.Genotype{rec(db, "SLCO1B1", 21172782, "T", []string{"C"}, []int{1, 0}, true)}
+				src[locus(db, "SLCO1B1", 21178615)] = []genome.Genotype{rec(db, "SLCO1B1", 21178615, "T", []string{"C"}, []int{1, 0}, true)}
+			},
+			want: summary{Called: true, Phenotype: "Decreased Function", Phased: true, Uncertain: true},
+			note: "phenotype from rs4149056 (c.521T>C) alone: 1 C allele",
+		},
+		{
 			name: "GP below threshold", gene: "CYP2C9",
 			edit: func(src memSource) {
 				r := rec(db, "CYP2C9", 94981296, "A", []string{"C"}, []int{0, 1}, false)

@@ -43,6 +43,15 @@ type Source interface {
 	Genotypes(ctx context.Context, sample string, loci []genome.Locus) ([][]genome.Genotype, error)
 }
 
+// SourceFunc adapts a function to Source, e.g. a genome store's Lookup:
+// calling.SourceFunc(store.Lookup).
+type SourceFunc func(ctx context.Context, sample string, loci []genome.Locus) ([][]genome.Genotype, error)
+
+// Genotypes calls f.
+func (f SourceFunc) Genotypes(ctx context.Context, sample string, loci []genome.Locus) ([][]genome.Genotype, error) {
+	return f(ctx, sample, loci)
+}
+
 // Sex is a sample's sex for X-linked genes.
 type Sex uint8
 

@@ -240,6 +240,9 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 	if len(dips) == 0 {
 		call.Notes = append(call.Notes, "not called: no pair of defined alleles explains the genotypes; variants seen: "+listNames(variantsSeen))
 		call.Uncertain = true
+		if g.Name == "SLCO1B1" {
+			slco1b1Fallback(m, ob, &call, c.cfg.MinConfidence)
+		}
 		return call
 	}
 	call.Called = true
@@ -538,4 +541,33 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(ks)
 	return ks
+}
+
+// slco1b1Fallback gives the SLCO1B1 phenotype from c.521T>C (rs4149056)
+// alone when no star-allele diplotype fits, as CPIC's statin guideline
+// allows (PMID 35152405) and PharmCAT does: TT normal, TC decreased, CC
+// poor function.
+func slco1b1Fallback(m *geneModel, ob []obs, call *pharmacogenomics.GeneCall, minConf float64) {
+	for pi, p := range m.positions {
+		if p.pos.RSID != "rs4149056" || !ob[pi].ok || ob[pi].ploidy != 2 {
+			continue
+		}
+		c := 0
+		for h := 0; h < 2; h++ {
+			switch ob[pi].hap[h] {
+			case "C":
+				c++
+			case p.pos.Ref:
+			default:
+				return
+			}
+		}
+		call.Called = true
+		call.Phenotype = [...]string{"Normal Function", "Decreased Function", "Poor Function"}[c]
+		call.Notes = append(call.Notes, fmt.Sprintf("phenotype from rs4149056 (c.521T>C) alone: %d C allele(s) (CPIC statin guideline)", c))
+		if call.Confidence != nil && *call.Confidence < minConf {
+			call.Notes = append(call.Notes, "confidence below the threshold")
+		}
+		return
+	}
 }
