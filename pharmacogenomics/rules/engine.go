@@ -260,12 +260,17 @@ func compileFile(f File, name string) (*Engine, error) {
 	// Evaluate every compiled rule once for a patient with no data at all:
 	// a condition that cannot evaluate there (a gene missing from the
 	// rule's gene list, a type error) is a load error, not a clinic-time one.
-	if len(errs) == 0 {
-		act := e.activation(emptyView(e.genes))
-		for i, r := range f.Rules {
-			if _, err := e.eval(i, act); err != nil {
-				add(r.ID, "when", "does not evaluate for a patient with no data: "+err.Error())
+	act := e.activation(emptyView(e.genes))
+	for i, r := range f.Rules {
+		if e.progs[i] == nil {
+			continue // already reported
+		}
+		if _, err := e.eval(i, act); err != nil {
+			id := r.ID
+			if id == "" {
+				id = fmt.Sprintf("#%d", i)
 			}
+			add(id, "when", "does not evaluate for a patient with no data: "+err.Error())
 		}
 	}
 	if len(errs) > 0 {
