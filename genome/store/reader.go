@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -439,7 +440,6 @@ func (b *batchReader) readCalls(ctx context.Context, idxs []int32) (map[int32]*s
 	for _, i := range idxs {
 		groups[int(i)/samplesPerRowGroup] = append(groups[int(i)/samplesPerRowGroup], i)
 	}
-	out := map[int32]*sampleCalls{}
 	rgs := make([]int, 0, len(groups))
 	for rg := range groups {
 		rgs = append(rgs, rg)
@@ -450,39 +450,52 @@ func (b *batchReader) readCalls(ctx context.Context, idxs []int32) (map[int32]*s
 		return nil, err
 	}
 	defer pf.Close()
-	want := map[int32]bool{}
+	out := map[int32]*sampleCalls{}
+	for _, rg := range rgs {
+		got, err := readCallsGroup(ctx, fr, b.calls, rg, groups[rg])
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(out, got)
+	}
+	return out, nil
+}
+
+// readCallsGroup decodes the rows of the wanted samples of one row group
+// of calls.parquet.
+func readCallsGroup(ctx context.Context, fr *pqarrow.FileReader, path string, rg int, idxs []int32) (map[int32]*sampleCalls, error) {
+	want := make(map[int32]bool, len(idxs))
 	for _, i := range idxs {
 		want[i] = true
 	}
-	for _, rg := range rgs {
-		tbl, err := fr.ReadRowGroups(ctx, []int{0, 1, 2}, []int{rg})
-		if err != nil {
-			return nil, fmt.Errorf("genome store: %s: %w", b.calls, err)
-		}
-		rr := array.NewTableReader(tbl, 1<<20)
-		for rr.Next() {
-			rec := rr.RecordBatch()
-			sidx := rec.Column(0).(*array.Int32)
-			sl := rec.Column(1).(*array.List)
-			cl := rec.Column(2).(*array.List)
-			sv := sl.ListValues().(*array.Int32).Int32Values()
-			cv := cl.ListValues().(*array.Int32).Int32Values()
-			for i := range int(rec.NumRows()) {
-				si := sidx.Value(i)
-				if !want[si] {
-					continue
-				}
-				a, e := sl.ValueOffsets(i)
-				ca, _ := cl.ValueOffsets(i)
-				out[si] = &sampleCalls{sites: slices.Clone(sv[a:e]), codes: slices.Clone(cv[ca : ca+(e-a)])}
+	tbl, err := fr.ReadRowGroups(ctx, []int{0, 1, 2}, []int{rg})
+	if err != nil {
+		return nil, fmt.Errorf("genome store: %s: %w", path, err)
+	}
+	defer tbl.Release()
+	out := make(map[int32]*sampleCalls, len(idxs))
+	rr := array.NewTableReader(tbl, 1<<20)
+	defer rr.Release()
+	for rr.Next() {
+		rec := rr.RecordBatch()
+		sidx := rec.Column(0).(*array.Int32)
+		sl := rec.Column(1).(*array.List)
+		cl := rec.Column(2).(*array.List)
+		sv := sl.ListValues().(*array.Int32).Int32Values()
+		cv := cl.ListValues().(*array.Int32).Int32Values()
+		for i := range int(rec.NumRows()) {
+			si := sidx.Value(i)
+			if !want[si] {
+				continue
 			}
+			a, e := sl.ValueOffsets(i)
+			ca, _ := cl.ValueOffsets(i)
+			out[si] = &sampleCalls{sites: slices.Clone(sv[a:e]), codes: slices.Clone(cv[ca : ca+(e-a)])}
 		}
-		rr.Release()
-		tbl.Release()
 	}
 	for _, i := range idxs {
 		if out[i] == nil {
-			return nil, fmt.Errorf("genome store: %s: no row for sample index %d", b.calls, i)
+			return nil, fmt.Errorf("genome store: %s: no row for sample index %d", path, i)
 		}
 	}
 	return out, nil
@@ -513,6 +526,12 @@ func (s *Store) Lookup(ctx context.Context, sample string, loci []genome.Locus) 
 	out := make([][]genome.Genotype, len(loci))
 	var hits []int32
 	var info SiteInfo
+	type pend struct {
+		locus, k int
+		site     int32
+		nAlts    int
+	}
+	var pending []pend
 	for li, l := range loci {
 		chrom := genome.NormalizeChrom(l.Chrom)
 		hits = x.overlapping(chrom, l.Pos, l.Pos, hits[:0])
@@ -528,20 +547,84 @@ func (s *Store) Lookup(ctx context.Context, sample string, loci []genome.Locus) 
 				Alts: slices.Clone(info.Alts), GQ: -1, DP: -1}
 			g.Alleles, g.Phased = genome.DecodeGT(sc.code(site, info.DefaultGT, b.expected(info.Chrom, site, ref.idx, info.DefaultGT)), nil)
 			g.State = genome.StateOf(g.Alleles)
-			if err := b.extras(ctx, site, int(ref.idx), len(info.Alts), &g); err != nil {
-				return nil, err
-			}
 			out[li] = append(out[li], g)
+			pending = append(pending, pend{li, len(out[li]) - 1, site, len(info.Alts)})
 		}
+	}
+	sites := make([]int32, len(pending))
+	for i, p := range pending {
+		sites[i] = p.site
+	}
+	ex, err := b.readExtras(ctx, sites, int(ref.idx))
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range pending {
+		ex.fill(p.site, 0, p.nAlts, &out[p.locus][p.k])
 	}
 	return out, nil
 }
 
-// extras fills the FORMAT fields other than GT for one sample at one site.
-func (b *batchReader) extras(ctx context.Context, site int32, sidx, nAlts int, g *genome.Genotype) error {
-	if b.format == "" {
-		return nil
+// siteExtras holds the FORMAT fields other than GT of one site, for every
+// sample (or one sample, at index 0), flattened with per-sample strides.
+type siteExtras struct {
+	gq, dp, ad []int32
+	ps         []int64
+	ds, gp     []float32
+}
+
+// extrasCache holds the extras of the sites a lookup or scan reads.
+type extrasCache struct {
+	sites  map[int32]*siteExtras
+	single int // the one sample index kept, or -1 for all
+}
+
+func (e *extrasCache) fill(site int32, sidx, nAlts int, g *genome.Genotype) {
+	if e == nil {
+		return
 	}
+	x := e.sites[site]
+	if x == nil {
+		return
+	}
+	if e.single >= 0 {
+		sidx = 0
+	}
+	if x.gq != nil {
+		g.GQ = x.gq[sidx]
+	}
+	if x.dp != nil {
+		g.DP = x.dp[sidx]
+	}
+	if x.ps != nil {
+		g.PS = x.ps[sidx]
+	}
+	nA := nAlts + 1
+	nG := nA * (nA + 1) / 2
+	if x.ad != nil {
+		g.AD = slices.Clone(x.ad[sidx*nA : (sidx+1)*nA])
+		if allEq(g.AD, -1) {
+			g.AD = nil
+		}
+	}
+	if x.ds != nil {
+		g.DS = slices.Clone(x.ds[sidx*nAlts : (sidx+1)*nAlts])
+		if allNaN(g.DS) {
+			g.DS = nil
+		}
+	}
+	if x.gp != nil {
+		g.GP = slices.Clone(x.gp[sidx*nG : (sidx+1)*nG])
+		if len(g.Alleles) == 1 {
+			g.GP = g.GP[:nA]
+		}
+		if allNaN(g.GP) {
+			g.GP = nil
+		}
+	}
+}
+
+func (b *batchReader) loadFormatIndex(ctx context.Context) error {
 	b.fmtOnce.Do(func() {
 		fr, pf, err := openParquet(b.format, b.mem)
 		if err != nil {
@@ -564,72 +647,109 @@ func (b *batchReader) extras(ctx context.Context, site int32, sidx, nAlts int, g
 			b.fmtSites = append(b.fmtSites, c.(*array.Int32).Int32Values()...)
 		}
 	})
-	if b.fmtErr != nil {
-		return b.fmtErr
+	return b.fmtErr
+}
+
+// loadExtras reads the extras of the hit sites for all samples.
+func (b *batchReader) loadExtras(ctx context.Context, hits [][]scanSite) (*extrasCache, error) {
+	var sites []int32
+	for _, hs := range hits {
+		for _, h := range hs {
+			sites = append(sites, h.site)
+		}
 	}
-	row, ok := slices.BinarySearch(b.fmtSites, site)
-	if !ok {
-		return nil
+	return b.readExtras(ctx, sites, -1)
+}
+
+// readExtras reads the extras of sites, for every sample (single < 0) or
+// for one sample index.
+func (b *batchReader) readExtras(ctx context.Context, sites []int32, single int) (*extrasCache, error) {
+	if b.format == "" || len(sites) == 0 {
+		return nil, nil
 	}
-	rg := sort.Search(len(b.fmtRG), func(i int) bool { return b.fmtRG[i] > int64(row) }) - 1
-	tbl, err := readTable(ctx, b.format, []int{1, 2, 3, 4, 5, 6}, []int{rg}, b.mem)
+	if err := b.loadFormatIndex(ctx); err != nil {
+		return nil, err
+	}
+	e := &extrasCache{sites: map[int32]*siteExtras{}, single: single}
+	byGroup := map[int][]int{} // row group → format rows
+	for _, site := range sites {
+		row, ok := slices.BinarySearch(b.fmtSites, site)
+		if !ok {
+			continue
+		}
+		rg := sort.Search(len(b.fmtRG), func(i int) bool { return b.fmtRG[i] > int64(row) }) - 1
+		byGroup[rg] = append(byGroup[rg], row)
+	}
+	if len(byGroup) == 0 {
+		return e, nil
+	}
+	fr, pf, err := openParquet(b.format, b.mem)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer tbl.Release()
-	r := int64(row) - b.fmtRG[rg]
-	slice := func(col int) (arrow.Array, int, int, bool) {
-		ch := tbl.Column(col).Data()
-		off := r
-		for _, c := range ch.Chunks() {
-			if off < int64(c.Len()) {
-				l := c.(*array.List)
-				if l.IsNull(int(off)) {
-					return nil, 0, 0, false
+	defer pf.Close()
+	for rg, rows := range byGroup {
+		tbl, err := fr.ReadRowGroups(ctx, []int{1, 2, 3, 4, 5, 6}, []int{rg})
+		if err != nil {
+			return nil, fmt.Errorf("genome store: %s: %w", b.format, err)
+		}
+		for _, row := range rows {
+			r := int64(row) - b.fmtRG[rg]
+			x := &siteExtras{}
+			for col := range 6 {
+				list, ok := listAt(tbl.Column(col).Data().Chunks(), r)
+				if !ok {
+					continue
 				}
-				a, e := l.ValueOffsets(int(off))
-				return l.ListValues(), int(a), int(e), true
+				vals := list.vals
+				a, en := list.a, list.e
+				stride := 1
+				if single >= 0 {
+					n := int(b.b.Samples)
+					stride = (en - a) / max(n, 1)
+					a, en = a+single*stride, a+(single+1)*stride
+				}
+				switch col {
+				case 0:
+					x.gq = slices.Clone(vals.(*array.Int32).Int32Values()[a:en])
+				case 1:
+					x.dp = slices.Clone(vals.(*array.Int32).Int32Values()[a:en])
+				case 2:
+					x.ps = slices.Clone(vals.(*array.Int64).Int64Values()[a:en])
+				case 3:
+					x.ad = slices.Clone(vals.(*array.Int32).Int32Values()[a:en])
+				case 4:
+					x.ds = slices.Clone(vals.(*array.Float32).Float32Values()[a:en])
+				case 5:
+					x.gp = slices.Clone(vals.(*array.Float32).Float32Values()[a:en])
+				}
 			}
-			off -= int64(c.Len())
+			e.sites[b.fmtSites[row]] = x
 		}
-		return nil, 0, 0, false
+		tbl.Release()
 	}
-	if v, a, _, ok := slice(0); ok {
-		g.GQ = v.(*array.Int32).Value(a + sidx)
-	}
-	if v, a, _, ok := slice(1); ok {
-		g.DP = v.(*array.Int32).Value(a + sidx)
-	}
-	if v, a, _, ok := slice(2); ok {
-		g.PS = v.(*array.Int64).Value(a + sidx)
-	}
-	nA := nAlts + 1
-	if v, a, _, ok := slice(3); ok {
-		vals := v.(*array.Int32).Int32Values()
-		g.AD = slices.Clone(vals[a+sidx*nA : a+(sidx+1)*nA])
-		if allEq(g.AD, -1) {
-			g.AD = nil
+	return e, nil
+}
+
+type listSlice struct {
+	vals arrow.Array
+	a, e int
+}
+
+// listAt finds row r of a chunked list column.
+func listAt(chunks []arrow.Array, r int64) (listSlice, bool) {
+	for _, c := range chunks {
+		if r < int64(c.Len()) {
+			l := c.(*array.List)
+			if l.IsNull(int(r)) {
+				return listSlice{}, false
+			}
+			a, e := l.ValueOffsets(int(r))
+			return listSlice{l.ListValues(), int(a), int(e)}, true
 		}
+		r -= int64(c.Len())
 	}
-	if v, a, _, ok := slice(4); ok {
-		vals := v.(*array.Float32).Float32Values()
-		g.DS = slices.Clone(vals[a+sidx*nAlts : a+(sidx+1)*nAlts])
-		if allNaN(g.DS) {
-			g.DS = nil
-		}
-	}
-	if v, a, _, ok := slice(5); ok {
-		nG := nA * (nA + 1) / 2
-		vals := v.(*array.Float32).Float32Values()
-		g.GP = slices.Clone(vals[a+sidx*nG : a+(sidx+1)*nG])
-		if len(g.Alleles) == 1 {
-			g.GP = g.GP[:nA]
-		}
-		if allNaN(g.GP) {
-			g.GP = nil
-		}
-	}
-	return nil
+	return listSlice{}, false
 }
 
 func allEq(v []int32, x int32) bool {
