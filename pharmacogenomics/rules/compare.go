@@ -48,9 +48,9 @@ func phenotypesOf(r *Recommendation) string {
 // Compare lists what changed between the recommendations before and after
 // (for example two data versions) for the
 // same samples: recommendations that appeared or disappeared, and changes
-// of action, strength, wording, phenotypes used or dose. Caveat and data
-// version differences alone are not changes a clinician must be told of,
-// except that a caveat set change is reported when nothing else changed.
+// of action, strength, wording, phenotypes used or dose; a change of
+// caveats alone is reported as "caveats changed". A different data version
+// alone is not a change.
 // The result is ordered as the recommendations occur in after, then
 // before.
 func Compare(before, after []Recommendation) []Change {
