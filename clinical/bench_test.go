@@ -2,6 +2,7 @@ package clinical_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -26,6 +27,29 @@ func BenchmarkIngestSynth(b *testing.B) {
 			b.Fatal(err)
 		}
 		sum, err := clinical.Ingest(context.Background(), s, []string{fhirDir}, clinical.Config{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += sum.Total()
+	}
+	b.ReportMetric(float64(total)/b.Elapsed().Seconds(), "resources/s")
+}
+
+// BenchmarkIngestDir ingests the FHIR inputs in $VARAMU_FHIR_BENCH_DIR (for
+// example the fhir/ folder of `varamu datasets synth --people 200000`),
+// for profiling at scale.
+func BenchmarkIngestDir(b *testing.B) {
+	dir := os.Getenv("VARAMU_FHIR_BENCH_DIR")
+	if dir == "" {
+		b.Skip("set VARAMU_FHIR_BENCH_DIR")
+	}
+	var total int64
+	for i := 0; i < b.N; i++ {
+		s, err := store.Open(b.TempDir(), store.Options{Create: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sum, err := clinical.Ingest(context.Background(), s, []string{dir}, clinical.Config{})
 		if err != nil {
 			b.Fatal(err)
 		}

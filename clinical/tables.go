@@ -96,8 +96,24 @@ func writerProps() *parquet.WriterProperties {
 		parquet.WithCreatedBy("varamu clinical"),
 		parquet.WithStats(true),
 		parquet.WithDictionaryDefault(true),
+		// Mostly unique values: dictionary encoding only costs time.
+		parquet.WithDictionaryFor("fhir", false),
+		parquet.WithDictionaryFor("resource_id", false),
+		parquet.WithDictionaryFor("person_id", false),
+		parquet.WithDictionaryFor("source_value", false),
+		parquet.WithDictionaryFor("sample_id", false),
+		parquet.WithDictionaryFor("row_seq", false),
+		parquet.WithDictionaryFor("value", false),
+		parquet.WithDictionaryFor("effective", false),
+		parquet.WithDictionaryFor("issued", false),
+		parquet.WithDictionaryFor("date_time", false),
 	)
 }
+
+// maxBatchBytes bounds the string bytes of one batch, so that tables with
+// wide rows (the raw FHIR JSON of consents) write smaller row groups
+// rather than hold large batches in memory.
+const maxBatchBytes = 8 << 20
 
 // tableWriter appends rows to one table of one ingest: Arrow builders of
 // batchRows rows, each batch written as a Parquet row group to a file
@@ -110,6 +126,7 @@ type tableWriter struct {
 	col       int
 	batch     int
 	batchRows int
+	bytes     int // string bytes in the current batch
 	rows      int64
 	txn       *store.Txn
 	dir       string
@@ -133,6 +150,7 @@ func (t *tableWriter) s(v string) {
 		b.AppendNull()
 	} else {
 		b.Append(v)
+		t.bytes += len(v)
 	}
 	t.col++
 }
@@ -204,7 +222,7 @@ func (t *tableWriter) end(rowSeq int64) error {
 	t.col = 0
 	t.batch++
 	t.rows++
-	if t.batch >= t.batchRows {
+	if t.batch >= t.batchRows || t.bytes >= maxBatchBytes {
 		return t.flush()
 	}
 	return nil
@@ -234,7 +252,7 @@ func (t *tableWriter) flush() error {
 	}
 	rec := t.rb.NewRecordBatch()
 	defer rec.Release()
-	t.batch = 0
+	t.batch, t.bytes = 0, 0
 	if err := t.fw.Write(rec); err != nil {
 		t.err = fmt.Errorf("clinical: writing %s: %w", t.name, err)
 	}
