@@ -67,6 +67,8 @@ func TestIngestBadInputWritesNothing(t *testing.T) {
 			fhir.ErrUnknownDUO, `x.ndjson:2: Consent.provision.code[0].coding[0].code: "DUO:0000999" is not a GA4GH DUO code`},
 		{"bundle urn not in bundle", map[string]string{"b.json": `{"resourceType":"Bundle","type":"transaction","entry":[{"fullUrl":"urn:uuid:1","resource":` + patA + `},{"fullUrl":"urn:uuid:2","resource":` + strings.Replace(obsA, "Patient/a", "urn:uuid:9", 1) + `}]}`},
 			fhir.ErrMissingPatient, `b.json: entry 1: Observation.subject: fhir: reference to a missing Patient: "urn:uuid:9" names no Patient in this ingest or the store`},
+		{"consent agent missing", map[string]string{"x.ndjson": lines(patA, `{"resourceType":"Consent","id":"c2","status":"active","scope":{"coding":[{"code":"patient-privacy"}]},"category":[{"coding":[{"system":"urn:varamu:consent-topic","code":"authorisation"}]}],"patient":{"reference":"Patient/a"},"dateTime":"2020-01-01T00:00:00Z","provision":{"type":"permit","actor":[{"role":{"text":"agent"},"reference":{"reference":"Patient/zz"}}]}}`)},
+			fhir.ErrMissingPatient, `x.ndjson:2: Consent.provision.actor[0].reference: fhir: reference to a missing Patient: "Patient/zz" names no Patient in this ingest or the store`},
 		{"no id", map[string]string{"x.ndjson": lines(patA, `{"resourceType":"Organization","name":"x"}`)},
 			fhir.ErrRequired, `x.ndjson:2: Organization.id: fhir: required element missing: required (a resource id, or a urn:uuid fullUrl)`},
 	}

@@ -185,6 +185,17 @@ func (in *ingester) finish() error {
 
 func (in *ingester) missing(h held) error {
 	path, ref := patientPath(h.res)
+	if c, ok := h.res.(*fhir.Consent); ok {
+		if _, known, _ := in.person(path, c.Patient); known && c.Provision != nil {
+			// The patient is known: an authorised person is not.
+			for i, a := range c.Provision.Actor {
+				if typ, id, ok := in.resolve(a.Reference.Reference); !ok || typ == "Patient" && in.patients["Patient/"+id] == "" {
+					path, ref = fmt.Sprintf("Consent.provision.actor[%d].reference", i), a.Reference.Reference
+					break
+				}
+			}
+		}
+	}
 	return h.raw.Locate(h.file, &fhir.ParseError{Path: path, Err: fmt.Errorf("%w: %q names no Patient in this ingest or the store", fhir.ErrMissingPatient, ref)})
 }
 
