@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"strings"
@@ -17,6 +18,7 @@ func newPgxRecommendCmd() *cobra.Command {
 		callsPath, sample, sex, ancestry, format string
 		drugs, meds                              []string
 		age, weight, height                      float64
+		listDrugs                                bool
 	)
 	cmd := &cobra.Command{
 		Use:   "recommend --calls calls.json [--sample S] [--drug NAME]... [--age Y --weight KG --height CM --sex F|M --medications a,b]",
@@ -27,6 +29,22 @@ recommendations that need them say so (warfarin: no IWPC dose without age, heigh
 Current co-medications can convert a phenotype (e.g. paroxetine: CYP2D6 poor metaboliser).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if listDrugs {
+				eng, err := rules.LoadEmbedded()
+				if err != nil {
+					return err
+				}
+				if format == "json" {
+					enc := json.NewEncoder(cmd.OutOrStdout())
+					enc.SetIndent("", "  ")
+					return enc.Encode(map[string]any{"dataVersion": eng.DataVersion(), "drugs": eng.DrugList()})
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "guideline data version %s\n", eng.DataVersion())
+				return report.WriteDrugTable(cmd.OutOrStdout(), eng.DrugList())
+			}
+			if callsPath == "" {
+				return fmt.Errorf("--calls is required (or --list-drugs)")
+			}
 			f, err := os.Open(callsPath)
 			if err != nil {
 				return err
@@ -120,6 +138,6 @@ Current co-medications can convert a phenotype (e.g. paroxetine: CYP2D6 poor met
 	fl.StringVar(&ancestry, "ancestry", "", "IWPC race category: white, asian, black or mixed (default: not recorded; White assumed for the IWPC dose, and said so)")
 	fl.StringArrayVar(&meds, "medications", nil, "current co-medications, comma-separated or repeated")
 	fl.StringVar(&format, "format", "table", "output: table, json, tsv or html")
-	cmd.MarkFlagRequired("calls")
+	fl.BoolVar(&listDrugs, "list-drugs", false, "list the drugs with rules, their genes and guidelines, and exit")
 	return cmd
 }

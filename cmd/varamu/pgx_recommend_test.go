@@ -87,7 +87,19 @@ func TestPgxRecommend(t *testing.T) {
 			t.Errorf("P2 line missing:\n%s", out)
 		}
 	})
+	t.Run("list drugs", func(t *testing.T) {
+		out, err := runRecommend(t, "--list-drugs")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"guideline data version pgx-rules-", "warfarin", "CYP2C9,CYP4F2,VKORC1", "iwpc-warfarin", "clopidogrel"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("drug list lacks %q", want)
+			}
+		}
+	})
 	for _, bad := range [][]string{
+		{}, // no --calls
 		{"--calls", calls, "--age", "50"},                      // facts for two samples
 		{"--calls", calls, "--sample", "nobody"},               // unknown sample
 		{"--calls", calls, "--drug", "unobtainium"},            // unknown drug

@@ -100,3 +100,22 @@ func WriteTable(w io.Writer, samples []string, recs map[string][]rules.Recommend
 	}
 	return tw.Flush()
 }
+
+// WriteDrugTable writes the drugs with rules as an aligned text table:
+// drug, genes, guidelines (body and id).
+func WriteDrugTable(w io.Writer, drugs []rules.DrugInfo) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "DRUG\tGENES\tGUIDELINES")
+	for _, d := range drugs {
+		var gl []string
+		for _, g := range d.Guidelines {
+			gl = append(gl, g.Body+" "+g.ID)
+		}
+		extra := ""
+		if d.Calculator != "" {
+			extra = " (+ " + d.Calculator + " dose)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s%s\n", d.Drug, strings.Join(d.Genes, ","), strings.Join(gl, ", "), extra)
+	}
+	return tw.Flush()
+}

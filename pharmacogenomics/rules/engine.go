@@ -332,3 +332,41 @@ func referencedGenes(expr string) []string {
 	}
 	return out
 }
+
+// DrugInfo summarises the rules for one drug.
+type DrugInfo struct {
+	Drug string `json:"drug"`
+	// Genes are the genes any of its rules read, sorted.
+	Genes []string `json:"genes"`
+	// Guidelines are the guidelines its rules cite, in rule order.
+	Guidelines []Guideline `json:"guidelines"`
+	// Calculator is set when a dose calculator applies (warfarin).
+	Calculator string `json:"calculator,omitempty"`
+}
+
+// DrugList describes every drug with rules, sorted by name.
+func (e *Engine) DrugList() []DrugInfo {
+	var out []DrugInfo
+	for _, d := range e.Drugs() {
+		info := DrugInfo{Drug: d}
+		seen := map[string]bool{}
+		for _, i := range e.byDrug[d] {
+			r := &e.file.Rules[i]
+			for _, g := range r.Genes {
+				if !slices.Contains(info.Genes, g) {
+					info.Genes = append(info.Genes, g)
+				}
+			}
+			if !seen[r.Guideline] {
+				seen[r.Guideline] = true
+				info.Guidelines = append(info.Guidelines, e.guidelines[r.Guideline])
+			}
+			if r.Calculator != "" {
+				info.Calculator = r.Calculator
+			}
+		}
+		sort.Strings(info.Genes)
+		out = append(out, info)
+	}
+	return out
+}
