@@ -110,6 +110,16 @@ func TestPgxCall(t *testing.T) {
 		t.Errorf("tsv: %d lines, header %q", len(lines), lines[0])
 	}
 
+	page, err := runPgx(t, "pgx", "call", vcfPath, "--outside-calls", outside, "--format", "html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"<!DOCTYPE html>", "*2/*17", "clopidogrel", strings.SplitN(alleles.DataVersion, "+", 2)[1], "HLA-B"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("html lacks %q", want)
+		}
+	}
+
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -121,21 +131,6 @@ func TestPgxCall(t *testing.T) {
 	} {
 		if _, err := runPgx(t, append([]string{"pgx", "call"}, tc.args...)...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: err = %v, want %q", tc.args, err, tc.want)
-		}
-	}
-}
-
-func TestPgxGenes(t *testing.T) {
-	out, err := runPgx(t, "pgx", "genes")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(out, "# data version "+alleles.DataVersion) {
-		t.Errorf("no data version in:\n%s", out)
-	}
-	for _, want := range []string{"CYP2C19  chr10", "G6PD", "CYP2D6", "outside call"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
 }
