@@ -69,6 +69,8 @@ func TestIngestBadInputWritesNothing(t *testing.T) {
 			fhir.ErrMissingPatient, `b.json: entry 1: Observation.subject: fhir: reference to a missing Patient: "urn:uuid:9" names no Patient in this ingest or the store`},
 		{"consent agent missing", map[string]string{"x.ndjson": lines(patA, `{"resourceType":"Consent","id":"c2","status":"active","scope":{"coding":[{"code":"patient-privacy"}]},"category":[{"coding":[{"system":"urn:varamu:consent-topic","code":"authorisation"}]}],"patient":{"reference":"Patient/a"},"dateTime":"2020-01-01T00:00:00Z","provision":{"type":"permit","actor":[{"role":{"text":"agent"},"reference":{"reference":"Patient/zz"}}]}}`)},
 			fhir.ErrMissingPatient, `x.ndjson:2: Consent.provision.actor[0].reference: fhir: reference to a missing Patient: "Patient/zz" names no Patient in this ingest or the store`},
+		{"type other than the file's", map[string]string{"Patient.ndjson": lines(patA, obsA)},
+			fhir.ErrResourceType, `Patient.ndjson:2: resourceType: fhir: wrong resourceType: got "Observation" in a Bulk Data file named for Patient (one resource type per file)`},
 		{"no id", map[string]string{"x.ndjson": lines(patA, `{"resourceType":"Organization","name":"x"}`)},
 			fhir.ErrRequired, `x.ndjson:2: Organization.id: fhir: required element missing: required (a resource id, or a urn:uuid fullUrl)`},
 	}

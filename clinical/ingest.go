@@ -105,6 +105,23 @@ type input struct {
 	path   string
 	name   string // as shown in errors
 	ndjson bool
+	// expect is the resource type an NDJSON file is named for
+	// ("Patient.ndjson", "Patient.001.ndjson"): FHIR Bulk Data writes one
+	// type per file, so another type in it is an error.
+	expect string
+}
+
+// declaredType returns the resource type a Bulk Data file name declares,
+// if its first dot-separated part is one of fhir.Types.
+func declaredType(path string) string {
+	base := filepath.Base(path)
+	first, _, _ := strings.Cut(base, ".")
+	for _, t := range fhir.Types {
+		if first == t {
+			return t
+		}
+	}
+	return ""
 }
 
 // Inputs expands paths (files, or directories searched recursively) into
@@ -195,6 +212,9 @@ func orderInputs(paths []string) []input {
 	var first, rest []input
 	for _, p := range paths {
 		in := input{path: p, name: p, ndjson: kind(p) == "ndjson"}
+		if in.ndjson {
+			in.expect = declaredType(p)
+		}
 		if in.ndjson && firstType(p) == "Patient" {
 			first = append(first, in)
 		} else {
@@ -307,6 +327,10 @@ func (in *ingester) run(ctx context.Context, inputs []input) error {
 							continue
 						}
 						r, err := dec.Decode(b.raws[i].Data)
+						if err == nil && inputs[b.input].expect != "" && r.Type() != inputs[b.input].expect {
+							err = &fhir.ParseError{Path: "resourceType", Err: fmt.Errorf("%w: got %q in a Bulk Data file named for %s (one resource type per file)",
+								fhir.ErrResourceType, r.Type(), inputs[b.input].expect)}
+						}
 						if err != nil {
 							b.err = b.raws[i].Locate(inputs[b.input].name, err)
 							break
