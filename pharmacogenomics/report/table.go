@@ -20,6 +20,7 @@ type ParseError struct {
 	Err          error
 }
 
+// Error formats the error as file:line:column: cause.
 func (e *ParseError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("%s:%d:%d: %v", e.File, e.Line, e.Column, e.Err)

@@ -20,6 +20,7 @@ type ParseError struct {
 	Err    error
 }
 
+// Error formats the error as file:line:column: cause.
 func (e *ParseError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("%s:%d:%d: %v", e.File, e.Line, e.Column, e.Err)
@@ -44,6 +45,7 @@ type RuleError struct {
 	Msg          string
 }
 
+// Error formats the error as file: rule ID: field[:line:column]: message.
 func (e *RuleError) Error() string {
 	if e.Line > 0 {
 		return fmt.Sprintf("%s: rule %s: %s:%d:%d: %s", e.File, e.Rule, e.Field, e.Line, e.Column, e.Msg)
@@ -57,6 +59,7 @@ type LoadError struct {
 	Errs []*RuleError
 }
 
+// Error lists every rule error, one per line.
 func (e *LoadError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "rules: %d error(s) in rule file", len(e.Errs))
