@@ -8,6 +8,7 @@ import (
 
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/datasets/synth"
+	"github.com/varamu/varamu/datasets/synthvcf"
 )
 
 func newDatasetsSynthCmd() *cobra.Command {
@@ -67,7 +68,7 @@ Star-allele frequencies reproduce the Estonian Biobank phenotype frequencies
 	f.StringVar(&out, "out", "", "output directory (created if needed)")
 	f.StringVar(&asOf, "as-of", synth.DefaultAsOf.Format(time.DateOnly), "the dataset's today (ages, current prescriptions), YYYY-MM-DD")
 	f.IntVar(&cfg.BackgroundSites, "background", synth.DefaultBackgroundSites, "number of background (non-PGx) variant sites")
-	f.IntVar(&cfg.Compression.Level, "level", 6, "BGZF gzip level, 1 (fastest) to 9 (smallest)")
+	f.IntVar(&cfg.Compression.Level, "level", synthvcf.DefaultCompressionLevel, "BGZF gzip level, 1 (fastest) to 9 (smallest; bgzip uses 6)")
 	return cmd
 }
 

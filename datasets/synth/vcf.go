@@ -151,6 +151,11 @@ func writeGenotypes(ctx context.Context, dir string, cfg *Config, db *alleles.DB
 	defer vw.Close()
 	rec := &synthvcf.Record{Phased: true, Alleles: make([]int, 2*len(people))}
 	cache := geneAlleles{of: make([]uint8, 2*len(people))}
+	// Founder haplotype ids of every person on the current chromosome (and
+	// ploidy), recomputed when either changes.
+	hapA, hapB := make([]uint32, len(people)), make([]uint32, len(people))
+	single := make([]bool, len(people))
+	hapChrom, hapX := "", false
 	for si, s := range sites {
 		if si%64 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -162,6 +167,13 @@ func writeGenotypes(ctx context.Context, dir string, cfg *Config, db *alleles.DB
 		}
 		rec.Chrom, rec.Pos, rec.ID, rec.Ref, rec.Alts = s.chrom, s.pos, s.id, s.ref, s.alts
 		haploidX := haploidInMales(s.chrom, s.pos)
+		if s.chrom != hapChrom || haploidX != hapX || si == 0 {
+			hapChrom, hapX = s.chrom, haploidX
+			for i := range people {
+				a, b, h := haps(cfg.Seed, people, i, s.chrom, haploidX)
+				hapA[i], hapB[i], single[i] = uint32(a), uint32(b), h
+			}
+		}
 		if s.model != nil {
 			if cache.model != s.model {
 				cache.model = s.model
@@ -171,6 +183,9 @@ func writeGenotypes(ctx context.Context, dir string, cfg *Config, db *alleles.DB
 			}
 			g := s.model.gene
 			p := &g.Positions[s.posIx]
+			if len(s.model.names) > 8 {
+				return fmt.Errorf("synth: %s: more than 8 drawn alleles", g.Name)
+			}
 			var idx [8]int
 			for a := range s.model.names {
 				if idx[a], err = alleleIndex(p, s.model.defs[a][s.posIx]); err != nil {
@@ -178,22 +193,20 @@ func writeGenotypes(ctx context.Context, dir string, cfg *Config, db *alleles.DB
 				}
 			}
 			for i := range people {
-				a, b, haploid := haps(cfg.Seed, people, i, s.chrom, haploidX)
-				rec.Alleles[2*i] = idx[cache.of[a]]
-				if haploid {
+				rec.Alleles[2*i] = idx[cache.of[hapA[i]]]
+				if single[i] {
 					rec.Alleles[2*i+1] = synthvcf.Haploid
 				} else {
-					rec.Alleles[2*i+1] = idx[cache.of[b]]
+					rec.Alleles[2*i+1] = idx[cache.of[hapB[i]]]
 				}
 			}
 		} else {
 			for i := range people {
-				a, b, haploid := haps(cfg.Seed, people, i, s.chrom, haploidX)
-				rec.Alleles[2*i] = bgAllele(cfg.Seed, &s.bg, a)
-				if haploid {
+				rec.Alleles[2*i] = bgAllele(cfg.Seed, &s.bg, uint64(hapA[i]))
+				if single[i] {
 					rec.Alleles[2*i+1] = synthvcf.Haploid
 				} else {
-					rec.Alleles[2*i+1] = bgAllele(cfg.Seed, &s.bg, b)
+					rec.Alleles[2*i+1] = bgAllele(cfg.Seed, &s.bg, uint64(hapB[i]))
 				}
 			}
 		}
