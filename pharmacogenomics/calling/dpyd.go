@@ -119,12 +119,12 @@ func (c *Caller) dpyd(m *geneModel, ob []obs, sites []site, haploid, phased bool
 	// present reports whether a non-HapB3 allele is on haplotype h.
 	present := func(ai, h int) bool {
 		seen := false
-		for _, s := range sites {
-			if !m.positions[s.pi].variant.has(ai) {
+		for _, pi := range m.varPos[ai] {
+			if !avail[pi] {
 				continue
 			}
 			seen = true
-			if !alt(ai, s.pi, h) {
+			if !alt(ai, pi, h) {
 				return false
 			}
 		}

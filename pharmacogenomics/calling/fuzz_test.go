@@ -1,14 +1,19 @@
 package calling
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/varamu/varamu/genome"
+	"github.com/varamu/varamu/genome/vcf"
+	"github.com/varamu/varamu/pharmacogenomics/alleles"
 )
 
 // randomGenotypes fills every locus of c from a seed: not covered, no-call,
@@ -159,4 +164,103 @@ func BenchmarkCallSample(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// FuzzCallVCF feeds arbitrary VCF text to the one-pass VCF caller: it must
+// return an error or calls, never panic.
+func FuzzCallVCF(f *testing.F) {
+	hdr := "##fileformat=VCFv4.3\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"x\">\n##FORMAT=<ID=GP,Number=G,Type=Float,Description=\"x\">\n##FORMAT=<ID=PS,Number=1,Type=Integer,Description=\"x\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\tB\n"
+	f.Add(hdr + "chr10\t94781859\trs4244285\tG\tA\t.\tPASS\t.\tGT\t0/1\t1|1\n10\t94761900\t.\tC\tT\t.\t.\t.\tGT:GP\t0/1:0.1,0.8,0.1\t./.\n")
+	f.Add(hdr + "chr2\t233760233\t.\tCAT\tC,CATAT\t.\t.\t.\tGT:PS\t1|2:5\t2/2:.\n")
+	f.Add(hdr + "chrX\t154534419\t.\tG\tA\t.\t.\t.\tGT\t1\t0/1\n")
+	f.Add(hdr + "chr1\t97000000\t.\tN\t<NON_REF>\t.\t.\tEND=98000000\tGT\t0/0\t0/0\n")
+	c := testCaller(f, Config{})
+	f.Fuzz(func(t *testing.T, text string) {
+		r, err := vcf.NewReader(strings.NewReader(text), "f.vcf")
+		if err != nil {
+			return
+		}
+		cs, err := c.CallVCF(context.Background(), r, VCFOptions{Workers: 1})
+		if err != nil {
+			return
+		}
+		if _, err := json.Marshal(cs); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// BenchmarkCallReferenceSample calls every gene for a WGS-like sample:
+// every position covered, reference except CYP2C19 *2/*17 and CYP2C9 *1/*3.
+func BenchmarkCallReferenceSample(b *testing.B) {
+	db := testDB(b)
+	c := testCaller(b, Config{})
+	src := refSource(db, "ABCG2", "CACNA1S", "CFTR", "CYP2B6", "CYP2C19", "CYP2C9", "CYP3A4", "CYP3A5", "CYP4F2",
+		"DPYD", "G6PD", "IFNL3", "NAT2", "NUDT15", "RYR1", "SLCO1B1", "TPMT", "UGT1A1", "VKORC1")
+	src[locus(db, "CYP2C19", 94842866)] = []genome.Genotype{rec(db, "CYP2C19", 94842866, "A", []string{"G"}, []int{1, 1}, false)}
+	src[locus(db, "CYP2C19", 94781859)] = []genome.Genotype{rec(db, "CYP2C19", 94781859, "G", []string{"A"}, []int{0, 1}, false)}
+	src[locus(db, "CYP2C19", 94775367)] = []genome.Genotype{rec(db, "CYP2C19", 94775367, "A", []string{"G"}, []int{0, 1}, false)}
+	src[locus(db, "CYP2C19", 94761900)] = []genome.Genotype{rec(db, "CYP2C19", 94761900, "C", []string{"T"}, []int{0, 1}, false)}
+	src[locus(db, "CYP2C9", 94981296)] = []genome.Genotype{rec(db, "CYP2C9", 94981296, "A", []string{"C"}, []int{0, 1}, false)}
+	gts, err := src.Genotypes(context.Background(), "B", c.Loci())
+	if err != nil {
+		b.Fatal(err)
+	}
+	subj := Subject{Sample: "B"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.CallGenotypes(subj, gts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCallVCF reads a 200-sample VCF (every PGx position, 3% of
+// genotypes heterozygous, 0.5% homozygous alternate) and calls every
+// sample; ns/op is per VCF, see the samples/s metric.
+func BenchmarkCallVCF(b *testing.B) {
+	db := testDB(b)
+	c := testCaller(b, Config{})
+	const n = 200
+	rng := rand.New(rand.NewPCG(1, 2))
+	var sb strings.Builder
+	sb.WriteString("##fileformat=VCFv4.3\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"x\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT")
+	for i := range n {
+		fmt.Fprintf(&sb, "\tS%d", i)
+	}
+	sb.WriteString("\n")
+	for _, l := range c.Loci() {
+		var p alleles.Position
+		for _, g := range db.Genes {
+			for _, q := range g.Positions {
+				if g.Chrom == l.Chrom && q.Pos == l.Pos {
+					p = q
+				}
+			}
+		}
+		fmt.Fprintf(&sb, "%s\t%d\t.\t%s\t%s\t.\tPASS\t.\tGT", l.Chrom, l.Pos, p.Ref, strings.Join(p.Alts, ","))
+		for range n {
+			switch x := rng.Float64(); {
+			case x < 0.97:
+				sb.WriteString("\t0/0")
+			case x < 0.995:
+				sb.WriteString("\t0/1")
+			default:
+				sb.WriteString("\t1/1")
+			}
+		}
+		sb.WriteString("\n")
+	}
+	text := sb.String()
+	b.ResetTimer()
+	for b.Loop() {
+		r, err := vcf.NewReader(strings.NewReader(text), "bench.vcf")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := c.CallVCF(context.Background(), r, VCFOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(n*b.N)/b.Elapsed().Seconds(), "samples/s")
 }

@@ -161,7 +161,7 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 		for h := 0; h < o.ploidy; h++ {
 			st.isRef[h] = o.hap[h] == p.pos.Ref
 			st.s[h] = p.compatible(o.hap[h], nA)
-			if st.s[h].count() == 0 || !p.known(o.hap[h]) {
+			if st.s[h].count() == 0 || !p.isKnown(o.hap[h]) {
 				novelSite = true
 				call.Novel = appendOnce(call.Novel, fmt.Sprintf("%s %s>%s", p.locus, p.pos.Ref, o.hap[h]))
 			}
@@ -169,7 +169,11 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 				variantsSeen = appendOnce(variantsSeen, fmt.Sprintf("%s %s>%s%s", p.locus, p.pos.Ref, o.hap[h], rsid(p)))
 			}
 		}
-		st.u = orBits(st.s[0], st.s[1], o.ploidy)
+		if o.ploidy == 1 || o.hap[0] == o.hap[1] {
+			st.u = st.s[0]
+		} else {
+			st.u = orBits(st.s[0], st.s[1], o.ploidy)
+		}
 		cand.and(st.u)
 		if o.ploidy == 2 && o.hap[0] != o.hap[1] {
 			st.het = true

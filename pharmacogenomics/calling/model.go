@@ -64,6 +64,8 @@ type posModel struct {
 	exact     map[string]bitset // alleles by exact definition string
 	wobble    []wobbleDef       // alleles with one-letter IUPAC codes
 	all       bitset
+	// known caches compatible() for the reference and alternate alleles.
+	known map[string]bitset
 }
 
 type wobbleDef struct {
@@ -72,8 +74,15 @@ type wobbleDef struct {
 }
 
 // compatible returns the alleles whose definition accepts the observed
-// allele x. The result is freshly allocated.
+// allele x. The result MUST NOT be modified.
 func (p *posModel) compatible(x string, n int) bitset {
+	if b, ok := p.known[x]; ok {
+		return b
+	}
+	return p.compute(x, n)
+}
+
+func (p *posModel) compute(x string, n int) bitset {
 	out := newBitset(n)
 	if e, ok := p.exact[x]; ok {
 		out.or(e)
@@ -88,9 +97,9 @@ func (p *posModel) compatible(x string, n int) bitset {
 	return out
 }
 
-// known reports whether x is the reference or an alternate allele of the
+// isKnown reports whether x is the reference or an alternate allele of the
 // position as the definitions spell it.
-func (p *posModel) known(x string) bool {
+func (p *posModel) isKnown(x string) bool {
 	if x == p.pos.Ref {
 		return true
 	}
@@ -109,6 +118,7 @@ type geneModel struct {
 	ref       int // index of the reference allele
 	first     int // index of the gene's first locus in Caller.loci
 	required  map[int64]bool
+	varPos    [][]int // per allele, the positions where it differs from the reference
 	// singleVariant is true when every non-reference allele is defined by
 	// one position (DPYD, RYR1, CACNA1S): such genes can list variants when
 	// no diplotype explains them all.
@@ -171,7 +181,15 @@ func newGeneModel(g *alleles.Gene) *geneModel {
 			}
 			b.set(ai)
 		}
+		pm.known = map[string]bitset{p.Ref: pm.compute(p.Ref, n)}
+		for _, a := range p.Alts {
+			pm.known[a] = pm.compute(a, n)
+		}
 		m.positions = append(m.positions, pm)
+	}
+	m.varPos = make([][]int, n)
+	for pi := range m.positions {
+		m.positions[pi].variant.each(func(ai int) { m.varPos[ai] = append(m.varPos[ai], pi) })
 	}
 	for _, r := range g.Required {
 		m.required[r] = true
