@@ -1,0 +1,429 @@
+// Package annotate calls every pharmacogene for every sample of a genome
+// store in one pass and writes the results as store tables that
+// `varamu query` joins with genotypes and clinical data:
+//
+//	pgx_calls            sample × gene: diplotypes, phenotype, activity
+//	                     score, confidence, uncertainty, missing positions,
+//	                     novel variants, notes
+//	pgx_phenotypes       sample × gene: phenotype and activity score only
+//	pgx_recommendations  sample × drug: the genotype-only guideline
+//	                     recommendation (no clinical facts, no
+//	                     co-medications), with its caveats
+//	pgx_changes          what changed for a sample since the previous data
+//	                     version: a gene's diplotype, phenotype or activity
+//	                     score, or a drug's recommendation (old → new), so
+//	                     that clinicians can be told
+//
+// Every row carries data_version, naming the allele data and the rule data
+// it came from. A run commits its results in chunks of samples, each chunk
+// one store transaction; an interrupted run resumes where it stopped,
+// skipping the samples already annotated with the same data version. A
+// sample's genotypes are read once, batch by batch (genome/store Scan), and
+// calling runs on all cores.
+package annotate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/varamu/varamu/genome"
+	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/pharmacogenomics"
+	"github.com/varamu/varamu/pharmacogenomics/alleles"
+	"github.com/varamu/varamu/pharmacogenomics/calling"
+	"github.com/varamu/varamu/pharmacogenomics/rules"
+	vstore "github.com/varamu/varamu/store"
+)
+
+// Table names written by Run.
+const (
+	TableCalls           = "pgx_calls"
+	TablePhenotypes      = "pgx_phenotypes"
+	TableRecommendations = "pgx_recommendations"
+	TableChanges         = "pgx_changes"
+)
+
+// SectionKey is the manifest section of annotation runs.
+const SectionKey = "pgx"
+
+// Section records the annotation runs of a store.
+type Section struct {
+	// Current is the data version of the newest run; query views show its
+	// rows.
+	Current string      `json:"current"`
+	Runs    []RunRecord `json:"runs"`
+}
+
+// RunRecord describes the run of one annotation data version.
+type RunRecord struct {
+	DataVersion string    `json:"dataVersion"`
+	Started     time.Time `json:"started"`
+	Samples     int       `json:"samples"`
+	Complete    bool      `json:"complete"`
+	Previous    string    `json:"previous,omitempty"`
+}
+
+// Options tune Run. The zero value is ready to use.
+type Options struct {
+	// Workers call samples in parallel; 0 means GOMAXPROCS.
+	Workers int
+	// MinConfidence is passed to the caller; 0 means its default.
+	MinConfidence float64
+	// ChunkSamples is how many samples one commit holds; 0 means 5000.
+	ChunkSamples int
+	// Samples restricts the run (for tests and re-runs); nil means all.
+	Samples []string
+	// Progress, when set, is called after each sample with the number
+	// done in this run and the number to do.
+	Progress func(done, total int)
+
+	// version replaces the data version (tests simulate a data update).
+	version string
+}
+
+// Result summarises a run.
+type Result struct {
+	DataVersion string
+	Annotated   int // samples annotated by this run
+	Skipped     int // samples already annotated with this data version
+	Changed     int // samples with a change since the previous version
+	Previous    string
+	Elapsed     time.Duration
+}
+
+// DataVersion returns the combined version of the embedded allele and rule
+// data, as written in data_version columns.
+func DataVersion(c *calling.Caller, e *rules.Engine) string {
+	return "alleles " + c.DataVersion() + "; rules " + e.DataVersion()
+}
+
+type sampleResult struct {
+	calls pharmacogenomics.SampleCalls
+	recs  []rules.Recommendation
+}
+
+// Run annotates the store in dir.
+func Run(ctx context.Context, dir string, opt Options) (*Result, error) {
+	start := time.Now()
+	if opt.Workers <= 0 {
+		opt.Workers = runtime.GOMAXPROCS(0)
+	}
+	if opt.ChunkSamples <= 0 {
+		opt.ChunkSamples = 5000
+	}
+	st, err := vstore.Open(dir, vstore.Options{})
+	if err != nil {
+		return nil, err
+	}
+	gs, err := gstore.FromStore(st)
+	if err != nil {
+		return nil, err
+	}
+	db, err := alleles.Load()
+	if err != nil {
+		return nil, err
+	}
+	caller, err := calling.New(db, calling.Config{MinConfidence: opt.MinConfidence})
+	if err != nil {
+		return nil, err
+	}
+	engine, err := rules.LoadEmbedded()
+	if err != nil {
+		return nil, err
+	}
+	version := DataVersion(caller, engine)
+	if opt.version != "" {
+		version = opt.version
+	}
+	var sec Section
+	if _, err := st.Manifest().Section(SectionKey, &sec); err != nil {
+		return nil, err
+	}
+	done, err := samplesOf(st, version)
+	if err != nil {
+		return nil, err
+	}
+	prevVersion := ""
+	for _, r := range sec.Runs {
+		if r.DataVersion != version && r.Complete {
+			prevVersion = r.DataVersion
+		}
+	}
+	var prev *previous
+	if prevVersion != "" {
+		if prev, err = loadPrevious(st, prevVersion); err != nil {
+			return nil, err
+		}
+	}
+	all, err := gs.Samples()
+	if err != nil {
+		return nil, err
+	}
+	todo := all
+	if opt.Samples != nil {
+		todo = opt.Samples
+	}
+	res := &Result{DataVersion: version, Previous: prevVersion}
+	total := 0
+	for _, s := range todo {
+		if done[s] {
+			res.Skipped++
+		} else {
+			total++
+		}
+	}
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	in := make(chan gstore.SampleGenotypes, opt.Workers*4)
+	out := make(chan sampleResult, opt.Workers*4)
+	var scanErr error
+	go func() {
+		defer close(in)
+		scanErr = gs.Scan(ctx, caller.Loci(), gstore.ScanOptions{Samples: opt.Samples, Skip: func(s string) bool { return done[s] }},
+			func(sg gstore.SampleGenotypes) error {
+				select {
+				case in <- sg:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			})
+	}()
+	var wg sync.WaitGroup
+	var workErr error
+	var errOnce sync.Once
+	fail := func(err error) {
+		errOnce.Do(func() { workErr = err; cancel() })
+	}
+	drugs := engine.Drugs()
+	for range opt.Workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for sg := range in {
+				sc, err := caller.CallGenotypes(calling.Subject{Sample: sg.Sample}, notCoveredAsEmpty(sg.Genotypes))
+				if err != nil {
+					fail(err)
+					return
+				}
+				recs, err := engine.Recommend(ctx, sc, rules.Patient{}, drugs...)
+				if err != nil {
+					fail(err)
+					return
+				}
+				select {
+				case out <- sampleResult{sc, recs}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(out) }()
+
+	w := newChunkWriter(version, prevVersion, prev)
+	n := 0
+	commit := func(complete bool) error {
+		if w.rows == 0 && !complete {
+			return nil
+		}
+		changed, err := w.commit(ctx, st, &sec, complete, res.Annotated+w.rows+res.Skipped)
+		res.Changed += changed
+		res.Annotated += w.rows
+		w.reset()
+		return err
+	}
+	for r := range out {
+		if workErr != nil {
+			continue
+		}
+		w.add(r)
+		n++
+		if opt.Progress != nil {
+			opt.Progress(n, total)
+		}
+		if w.rows >= opt.ChunkSamples {
+			if err := commit(false); err != nil {
+				fail(err)
+			}
+		}
+	}
+	if workErr != nil {
+		return nil, workErr
+	}
+	if scanErr != nil {
+		return nil, scanErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := commit(true); err != nil {
+		return nil, err
+	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// notCoveredAsEmpty gives the caller an empty list where the store says
+// not covered, which is how calling.CallGenotypes spells it.
+func notCoveredAsEmpty(gts [][]genome.Genotype) [][]genome.Genotype {
+	for i, gs := range gts {
+		if len(gs) == 1 && gs[0].State == genome.NotCovered {
+			gts[i] = nil
+		}
+	}
+	return gts
+}
+
+// samplesOf returns the samples of pgx_calls with the given data version.
+func samplesOf(st *vstore.Store, version string) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, f := range st.Manifest().Tables[TableCalls] {
+		if !strings.HasPrefix(f.Part, version+"#") {
+			continue
+		}
+		if err := readColumns(st.Path(f), []string{"sample"}, func(cols []arrow.Array, i int) {
+			out[cols[0].(*array.String).Value(i)] = true
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// readColumns calls fn for every row of the named columns of a Parquet file.
+func readColumns(path string, names []string, fn func(cols []arrow.Array, row int)) error {
+	pf, err := file.OpenParquetFile(path, false)
+	if err != nil {
+		return fmt.Errorf("annotate: %s: %w", path, err)
+	}
+	defer pf.Close()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
+	if err != nil {
+		return fmt.Errorf("annotate: %s: %w", path, err)
+	}
+	sc, err := fr.Schema()
+	if err != nil {
+		return err
+	}
+	var idx []int
+	for _, n := range names {
+		is := sc.FieldIndices(n)
+		if len(is) != 1 {
+			return fmt.Errorf("annotate: %s: no column %q", path, n)
+		}
+		idx = append(idx, is[0])
+	}
+	rr, err := fr.GetRecordReader(context.Background(), idx, nil)
+	if err != nil {
+		return err
+	}
+	defer rr.Release()
+	for rr.Next() {
+		rec := rr.RecordBatch()
+		cols := rec.Columns()
+		for i := range int(rec.NumRows()) {
+			fn(cols, i)
+		}
+	}
+	if err := rr.Err(); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// previous holds the results of the previous data version, compactly.
+type previous struct {
+	version string
+	genes   map[string]geneSummary // sample + "\x00" + gene
+	recs    map[string]map[string]recSummary // sample → recKey → summary
+	samples map[string]bool
+}
+
+type geneSummary struct{ diplotypes, phenotype, score string }
+
+type recSummary struct{ drug, action, strength, rule, phenotypes string }
+
+// recKey identifies a recommendation across data versions: the drug, the
+// guideline and the rule.
+func recKey(drug, guideline, rule string) string { return drug + "\x00" + guideline + "\x00" + rule }
+
+func loadPrevious(st *vstore.Store, version string) (*previous, error) {
+	p := &previous{version: version, genes: map[string]geneSummary{}, recs: map[string]map[string]recSummary{}, samples: map[string]bool{}}
+	m := st.Manifest()
+	for _, f := range m.Tables[TableCalls] {
+		if !strings.HasPrefix(f.Part, version+"#") {
+			continue
+		}
+		err := readColumns(st.Path(f), []string{"sample", "gene", "diplotypes", "phenotype", "activity_score"}, func(c []arrow.Array, i int) {
+			s := c[0].(*array.String).Value(i)
+			p.samples[s] = true
+			p.genes[s+"\x00"+c[1].(*array.String).Value(i)] = geneSummary{
+				diplotypes: listText(c[2].(*array.List), i),
+				phenotype:  c[3].(*array.String).Value(i),
+				score:      floatText(c[4].(*array.Float64), i),
+			}
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range m.Tables[TableRecommendations] {
+		if !strings.HasPrefix(f.Part, version+"#") {
+			continue
+		}
+		err := readColumns(st.Path(f), []string{"sample", "drug", "action", "strength", "rule_id", "phenotypes", "guideline"}, func(c []arrow.Array, i int) {
+			smp, drug := c[0].(*array.String).Value(i), c[1].(*array.String).Value(i)
+			if p.recs[smp] == nil {
+				p.recs[smp] = map[string]recSummary{}
+			}
+			r := recSummary{drug: drug,
+				action: c[2].(*array.String).Value(i), strength: c[3].(*array.String).Value(i),
+				rule: c[4].(*array.String).Value(i), phenotypes: c[5].(*array.String).Value(i),
+			}
+			p.recs[smp][recKey(drug, c[6].(*array.String).Value(i), r.rule)] = r
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+func listText(l *array.List, i int) string {
+	if l.IsNull(i) {
+		return ""
+	}
+	a, e := l.ValueOffsets(i)
+	v := l.ListValues().(*array.String)
+	var parts []string
+	for k := a; k < e; k++ {
+		parts = append(parts, v.Value(int(k)))
+	}
+	return strings.Join(parts, " or ")
+}
+
+func floatText(a *array.Float64, i int) string {
+	if a.IsNull(i) {
+		return ""
+	}
+	return fmt.Sprintf("%g", a.Value(i))
+}
+
+func parquetProps() *parquet.WriterProperties {
+	return parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithCreatedBy("varamu annotate"))
+}

@@ -1,0 +1,294 @@
+package annotate
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	vstore "github.com/varamu/varamu/store"
+)
+
+var (
+	strList = arrow.ListOf(arrow.BinaryTypes.String)
+
+	callsSchema = arrow.NewSchema([]arrow.Field{
+		{Name: "sample", Type: arrow.BinaryTypes.String},
+		{Name: "gene", Type: arrow.BinaryTypes.String},
+		{Name: "called", Type: arrow.FixedWidthTypes.Boolean},
+		{Name: "diplotypes", Type: strList},
+		{Name: "phenotype", Type: arrow.BinaryTypes.String},
+		{Name: "activity_score", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "phased", Type: arrow.FixedWidthTypes.Boolean},
+		{Name: "confidence", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "uncertain", Type: arrow.FixedWidthTypes.Boolean},
+		{Name: "source", Type: arrow.BinaryTypes.String},
+		{Name: "missing_positions", Type: strList},
+		{Name: "novel", Type: strList},
+		{Name: "notes", Type: strList},
+		{Name: "sex", Type: arrow.BinaryTypes.String},
+		{Name: "data_version", Type: arrow.BinaryTypes.String},
+	}, nil)
+
+	phenotypesSchema = arrow.NewSchema([]arrow.Field{
+		{Name: "sample", Type: arrow.BinaryTypes.String},
+		{Name: "gene", Type: arrow.BinaryTypes.String},
+		{Name: "phenotype", Type: arrow.BinaryTypes.String},
+		{Name: "activity_score", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "uncertain", Type: arrow.FixedWidthTypes.Boolean},
+		{Name: "data_version", Type: arrow.BinaryTypes.String},
+	}, nil)
+
+	recsSchema = arrow.NewSchema([]arrow.Field{
+		{Name: "sample", Type: arrow.BinaryTypes.String},
+		{Name: "drug", Type: arrow.BinaryTypes.String},
+		{Name: "genes", Type: strList},
+		{Name: "phenotypes", Type: arrow.BinaryTypes.String},
+		{Name: "action", Type: arrow.BinaryTypes.String},
+		{Name: "strength", Type: arrow.BinaryTypes.String},
+		{Name: "text", Type: arrow.BinaryTypes.String},
+		{Name: "rule_id", Type: arrow.BinaryTypes.String},
+		{Name: "guideline", Type: arrow.BinaryTypes.String},
+		{Name: "caveats", Type: strList},
+		{Name: "data_version", Type: arrow.BinaryTypes.String},
+	}, nil)
+
+	changesSchema = arrow.NewSchema([]arrow.Field{
+		{Name: "sample", Type: arrow.BinaryTypes.String},
+		{Name: "kind", Type: arrow.BinaryTypes.String}, // "gene" or "drug"
+		{Name: "subject", Type: arrow.BinaryTypes.String},
+		{Name: "field", Type: arrow.BinaryTypes.String},
+		{Name: "old", Type: arrow.BinaryTypes.String},
+		{Name: "new", Type: arrow.BinaryTypes.String},
+		{Name: "old_version", Type: arrow.BinaryTypes.String},
+		{Name: "new_version", Type: arrow.BinaryTypes.String},
+	}, nil)
+)
+
+// chunkWriter accumulates one chunk of results.
+type chunkWriter struct {
+	version, prevVersion string
+	prev                 *previous
+	mem                  memory.Allocator
+	calls, phen, recs    *array.RecordBuilder
+	changes              *array.RecordBuilder
+	rows                 int
+	changedSamples       int
+	chunk                int
+}
+
+func newChunkWriter(version, prevVersion string, prev *previous) *chunkWriter {
+	w := &chunkWriter{version: version, prevVersion: prevVersion, prev: prev, mem: memory.DefaultAllocator}
+	w.reset()
+	return w
+}
+
+func (w *chunkWriter) reset() {
+	for _, b := range []*array.RecordBuilder{w.calls, w.phen, w.recs, w.changes} {
+		if b != nil {
+			b.Release()
+		}
+	}
+	w.calls = array.NewRecordBuilder(w.mem, callsSchema)
+	w.phen = array.NewRecordBuilder(w.mem, phenotypesSchema)
+	w.recs = array.NewRecordBuilder(w.mem, recsSchema)
+	w.changes = array.NewRecordBuilder(w.mem, changesSchema)
+	w.rows = 0
+	w.changedSamples = 0
+}
+
+func appendStrings(b array.Builder, v []string) {
+	lb := b.(*array.ListBuilder)
+	lb.Append(true)
+	lb.ValueBuilder().(*array.StringBuilder).AppendValues(v, nil)
+}
+
+func appendFloat(b array.Builder, v *float64) {
+	fb := b.(*array.Float64Builder)
+	if v == nil {
+		fb.AppendNull()
+	} else {
+		fb.Append(*v)
+	}
+}
+
+func scoreText(v *float64) string {
+	if v == nil {
+		return ""
+	}
+	return fmt.Sprintf("%g", *v)
+}
+
+func (w *chunkWriter) add(r sampleResult) {
+	sc := r.calls
+	changed := false
+	change := func(kind, subject, field, old, new string) {
+		changed = true
+		f := w.changes.Fields()
+		for i, v := range []string{sc.Sample, kind, subject, field, old, new, w.prevVersion, w.version} {
+			f[i].(*array.StringBuilder).Append(v)
+		}
+	}
+	for _, g := range sc.Genes {
+		f := w.calls.Fields()
+		f[0].(*array.StringBuilder).Append(sc.Sample)
+		f[1].(*array.StringBuilder).Append(g.Gene)
+		f[2].(*array.BooleanBuilder).Append(g.Called)
+		appendStrings(f[3], g.Diplotypes)
+		f[4].(*array.StringBuilder).Append(g.Phenotype)
+		appendFloat(f[5], g.ActivityScore)
+		f[6].(*array.BooleanBuilder).Append(g.Phased)
+		appendFloat(f[7], g.Confidence)
+		f[8].(*array.BooleanBuilder).Append(g.Uncertain)
+		f[9].(*array.StringBuilder).Append(g.Source)
+		appendStrings(f[10], g.MissingPositions)
+		appendStrings(f[11], g.Novel)
+		appendStrings(f[12], g.Notes)
+		f[13].(*array.StringBuilder).Append(sc.Sex)
+		f[14].(*array.StringBuilder).Append(w.version)
+
+		p := w.phen.Fields()
+		p[0].(*array.StringBuilder).Append(sc.Sample)
+		p[1].(*array.StringBuilder).Append(g.Gene)
+		p[2].(*array.StringBuilder).Append(g.Phenotype)
+		appendFloat(p[3], g.ActivityScore)
+		p[4].(*array.BooleanBuilder).Append(g.Uncertain)
+		p[5].(*array.StringBuilder).Append(w.version)
+
+		if w.prev != nil && w.prev.samples[sc.Sample] {
+			old := w.prev.genes[sc.Sample+"\x00"+g.Gene]
+			if d := strings.Join(g.Diplotypes, " or "); d != old.diplotypes {
+				change("gene", g.Gene, "diplotype", old.diplotypes, d)
+			}
+			if g.Phenotype != old.phenotype {
+				change("gene", g.Gene, "phenotype", old.phenotype, g.Phenotype)
+			}
+			if s := scoreText(g.ActivityScore); s != old.score {
+				change("gene", g.Gene, "activity score", old.score, s)
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, rec := range r.recs {
+		f := w.recs.Fields()
+		var genes, phens []string
+		for _, g := range rec.Genes {
+			genes = append(genes, g.Gene)
+			phens = append(phens, g.Gene+": "+g.Phenotype)
+		}
+		guideline := ""
+		if rec.Guideline != nil {
+			guideline = rec.Guideline.Body + " " + rec.Guideline.ID
+		}
+		f[0].(*array.StringBuilder).Append(sc.Sample)
+		f[1].(*array.StringBuilder).Append(rec.Drug)
+		appendStrings(f[2], genes)
+		f[3].(*array.StringBuilder).Append(strings.Join(phens, "; "))
+		f[4].(*array.StringBuilder).Append(rec.Action)
+		f[5].(*array.StringBuilder).Append(rec.Strength)
+		f[6].(*array.StringBuilder).Append(rec.Text)
+		f[7].(*array.StringBuilder).Append(rec.RuleID)
+		f[8].(*array.StringBuilder).Append(guideline)
+		appendStrings(f[9], rec.Caveats)
+		f[10].(*array.StringBuilder).Append(w.version)
+		if w.prev != nil && w.prev.samples[sc.Sample] {
+			key := recKey(rec.Drug, guideline, rec.RuleID)
+			seen[key] = true
+			old, had := w.prev.recs[sc.Sample][key]
+			switch {
+			case !had:
+				change("drug", rec.Drug, "recommendation", "", rec.Action+" ("+rec.RuleID+")")
+			case old.action != rec.Action:
+				change("drug", rec.Drug, "action", old.action, rec.Action)
+			case old.strength != rec.Strength:
+				change("drug", rec.Drug, "strength", old.strength, rec.Strength)
+			}
+		}
+	}
+	if w.prev != nil && w.prev.samples[sc.Sample] {
+		for key, old := range w.prev.recs[sc.Sample] {
+			if !seen[key] {
+				change("drug", old.drug, "recommendation", old.action+" ("+old.rule+")", "")
+			}
+		}
+	}
+	if changed {
+		w.changedSamples++
+	}
+	w.rows++
+}
+
+func writeTable(tx *vstore.Txn, name, rel, part string, b *array.RecordBuilder, schema *arrow.Schema) error {
+	rec := b.NewRecordBatch()
+	defer rec.Release()
+	f, path, err := tx.Create(rel)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	pw, err := pqarrow.NewFileWriter(schema, f, parquetProps(), pqarrow.DefaultWriterProps())
+	if err != nil {
+		return err
+	}
+	if err := pw.Write(rec); err != nil {
+		return err
+	}
+	if err := pw.Close(); err != nil {
+		return err
+	}
+	tx.Add(name, path, part, rec.NumRows())
+	return nil
+}
+
+// commit writes the chunk's tables in one transaction and records the run.
+func (w *chunkWriter) commit(ctx context.Context, st *vstore.Store, sec *Section, complete bool, samplesSoFar int) (int, error) {
+	tx, err := st.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	w.chunk++
+	part := fmt.Sprintf("%s#%s", w.version, tx.ID())
+	if w.rows > 0 {
+		for _, t := range []struct {
+			name   string
+			b      *array.RecordBuilder
+			schema *arrow.Schema
+		}{{TableCalls, w.calls, callsSchema}, {TablePhenotypes, w.phen, phenotypesSchema}, {TableRecommendations, w.recs, recsSchema}, {TableChanges, w.changes, changesSchema}} {
+			if err := writeTable(tx, t.name, "pgx/"+t.name+".parquet", part, t.b, t.schema); err != nil {
+				return 0, err
+			}
+		}
+	}
+	changed := w.changedSamples
+	err = tx.Commit(fmt.Sprintf("annotate %s: %d samples", w.version, w.rows), func(m *vstore.Manifest) error {
+		var s Section
+		if _, err := m.Section(SectionKey, &s); err != nil {
+			return err
+		}
+		i := -1
+		for k := range s.Runs {
+			if s.Runs[k].DataVersion == w.version {
+				i = k
+			}
+		}
+		if i < 0 {
+			s.Runs = append(s.Runs, RunRecord{DataVersion: w.version, Started: m.Committed, Previous: w.prevVersion})
+			i = len(s.Runs) - 1
+		}
+		s.Runs[i].Samples = samplesSoFar
+		s.Runs[i].Complete = complete
+		if complete {
+			s.Current = w.version
+		} else if s.Current == "" {
+			s.Current = w.version
+		}
+		*sec = s
+		return m.SetSection(SectionKey, &s)
+	})
+	return changed, err
+}
