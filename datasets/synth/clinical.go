@@ -616,10 +616,10 @@ func (w *clinicalWriter) consents(r *rand.Rand, p *person, docs []doc, household
 	}
 	if len(docs) > 0 && r.Float64() < 0.05 {
 		d := docs[r.IntN(len(docs))]
-		at := randomDay(r, d.date.AddDate(0, 0, 1), asOf.AddDate(0, 0, 1))
+		at := randomDay(r, d.date.AddDate(0, 0, 1), asOf)
 		ev(consent.Event{At: at, Kind: consent.CloseDocument, Document: d.id})
 		if r.Float64() < 0.2 {
-			ev(consent.Event{At: randomDay(r, at.AddDate(0, 0, 1), asOf.AddDate(0, 0, 2)), Kind: consent.OpenDocument, Document: d.id})
+			ev(consent.Event{At: randomDay(r, at.AddDate(0, 0, 1), asOf), Kind: consent.OpenDocument, Document: d.id})
 		}
 	}
 	if p.partner >= 0 && !minor && r.Float64() < 0.06 {
@@ -630,6 +630,9 @@ func (w *clinicalWriter) consents(r *rand.Rand, p *person, docs []doc, household
 			}
 		}
 	}
+	// Nothing happens on or after the dataset's today (a document written
+	// yesterday cannot have been closed before today).
+	events = slices.DeleteFunc(events, func(e consent.Event) bool { return !e.At.Before(asOf) })
 	slices.SortStableFunc(events, func(a, b consent.Event) int { return a.At.Compare(b.At) })
 	for i, e := range events {
 		res, err := consent.ToFHIR(e, "cons-"+p.id+"-"+strconv.Itoa(i+1))

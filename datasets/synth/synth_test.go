@@ -169,6 +169,9 @@ func TestClinicalRecordsDecode(t *testing.T) {
 			if e.Document != "" {
 				checkRef(t, ids, "DocumentReference/"+e.Document)
 			}
+			if !e.At.Before(DefaultAsOf) {
+				t.Errorf("Consent/%s at %s, after the dataset's today", r.ID, e.At)
+			}
 			histories[e.Person] = append(histories[e.Person], e)
 		}
 	}
