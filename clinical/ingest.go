@@ -384,7 +384,7 @@ func (in *ingester) run(ctx context.Context, inputs []input) error {
 				}
 				b.raws = append(b.raws, raw)
 				size += len(raw.Data)
-				if len(b.raws) >= 512 || size >= 4<<20 {
+				if len(b.raws) >= 256 || size >= 1<<20 {
 					if !send(b) {
 						rc.Close()
 						return
