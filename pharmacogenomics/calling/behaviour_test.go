@@ -106,6 +106,23 @@ func TestCalls(t *testing.T) {
 			want: summary{Called: true, Diplotypes: []string{"*38/*38"}, Phenotype: "Normal Metabolizer", Phased: true},
 		},
 		{
+			name: "phased record inside a reference span keeps its phase", gene: c19,
+			edit: func(src memSource) {
+				l := locus(db, c19, 94781859)
+				span := rec(db, c19, l.Pos-2, "TTG", []string{"T"}, []int{0, 0}, false)
+				for _, r := range []genome.Genotype{
+					rec(db, c19, 94842866, "A", []string{"G"}, []int{1, 1}, true),
+					rec(db, c19, 94781859, "G", []string{"A"}, []int{1, 0}, true),
+					rec(db, c19, 94775367, "A", []string{"G"}, []int{1, 0}, true),
+					rec(db, c19, 94761900, "C", []string{"T"}, []int{0, 1}, true),
+				} {
+					src[genome.Locus{Chrom: r.Chrom, Pos: r.Pos}] = []genome.Genotype{r}
+				}
+				src[l] = append([]genome.Genotype{span}, src[l]...)
+			},
+			want: summary{Called: true, Diplotypes: []string{"*2/*17"}, Phenotype: "Intermediate Metabolizer", Phased: true},
+		},
+		{
 			name: "no-call is missing, not reference", gene: c19,
 			edit: func(src memSource) {
 				l := locus(db, c19, 94781859)

@@ -41,8 +41,26 @@ func normalize(recRef, defRef, x string) (string, bool) {
 	return "", false
 }
 
-// observe turns the records at one locus into an observation.
+// observe turns the records at one locus into an observation. Records at
+// the position itself win over records that only span it (a gVCF block or
+// a deletion starting upstream), so that a phased SNV inside a reference
+// span keeps its phase.
 func observe(p *posModel, recs []genome.Genotype) obs {
+	exact := 0
+	for i := range recs {
+		if recs[i].Pos == p.locus.Pos && recs[i].State != genome.NotCovered {
+			exact++
+		}
+	}
+	if exact > 0 && exact < len(recs) {
+		kept := make([]genome.Genotype, 0, exact)
+		for _, g := range recs {
+			if g.Pos == p.locus.Pos && g.State != genome.NotCovered {
+				kept = append(kept, g)
+			}
+		}
+		recs = kept
+	}
 	var use []*genome.Genotype
 	sawNoCall := false
 	for i := range recs {
