@@ -124,7 +124,8 @@ func TestIngestOrderAndReferences(t *testing.T) {
 		"b.json": `{"resourceType":"Bundle","type":"collection","entry":[` +
 			`{"fullUrl":"urn:uuid:m","resource":` + strings.Replace(medB, "Patient/b", "urn:uuid:pb", 1) + `},` +
 			`{"fullUrl":"urn:uuid:pb","resource":` + patB + `},` +
-			`{"fullUrl":"urn:uuid:r","resource":` + relB + `}]}`,
+			`{"fullUrl":"urn:uuid:r","resource":` + relB + `},` +
+			`{"fullUrl":"urn:uuid:pc","resource":{"resourceType":"Patient","id":"c","birthDate":"2015-01-01","link":[{"other":{"reference":"urn:uuid:pb"},"type":"seealso"}]}}]}`,
 	})
 	cfg, mem := testConfig(t)
 	sum, err := Ingest(context.Background(), s, []string{dir}, cfg)
@@ -132,7 +133,7 @@ func TestIngestOrderAndReferences(t *testing.T) {
 		t.Fatal(err)
 	}
 	mem.AssertSize(t, 0)
-	if sum.Persons != 2 || sum.Rows["observations"] != 1 || sum.Rows["medications"] != 1 || sum.Rows["related"] != 1 {
+	if sum.Persons != 3 || sum.Rows["observations"] != 1 || sum.Rows["medications"] != 1 || sum.Rows["related"] != 2 {
 		t.Fatalf("summary %+v", sum)
 	}
 	pb := column(t, s, "medications", "person_id")[0]
@@ -150,6 +151,10 @@ func TestIngestOrderAndReferences(t *testing.T) {
 	}
 	rel := []string{column(t, s, "related", "person_id")[0], column(t, s, "related", "related_person_id")[0], column(t, s, "related", "relationship")[0]}
 	if d := cmp.Diff([]string{pb, "36805280109", "FTH"}, rel); d != "" {
+		t.Error(d)
+	}
+	link := []string{column(t, s, "related", "related_person_id")[1], column(t, s, "related", "related_resource")[1], column(t, s, "related", "relationship")[1], column(t, s, "related", "source")[1]}
+	if d := cmp.Diff([]string{pb, "Patient/b", "seealso", "Patient.link"}, link); d != "" {
 		t.Error(d)
 	}
 	// A later ingest references the Patients of the first by id.

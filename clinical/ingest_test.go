@@ -106,6 +106,22 @@ func TestIngestSynthea(t *testing.T) {
 			}
 		}
 	}
+	deceased := 0
+	for _, d := range column(t, s, "persons", "deceased") {
+		if d == "true" {
+			deceased++
+		}
+	}
+	if deceased != 7 { // 7 Patients carry deceasedDateTime
+		t.Errorf("deceased %d, want 7", deceased)
+	}
+	// Heights are in cm, weights in kg (Synthea writes UCUM cm and kg).
+	codes, units := column(t, s, "observations", "code"), column(t, s, "observations", "unit")
+	for i, c := range codes {
+		if c == LOINCBodyHeight && units[i] != "cm" || c == LOINCBodyWeight && units[i] != "kg" {
+			t.Fatalf("observation %d: %s in %q", i, c, units[i])
+		}
+	}
 	drugs := map[string]bool{}
 	for _, d := range column(t, s, "medications", "drug") {
 		drugs[d] = true
