@@ -360,3 +360,32 @@ func (d *Decider) AccessLog(ctx context.Context, actor Actor, person string, t t
 	}
 	return d.log.ByPerson(ctx, person)
 }
+
+// Permitted decides one purpose for many people at once, in batches of
+// batch (0 means 1024) logged with one durable append each, and returns the
+// people allowed, in the given order. It is how a research extract or a
+// batch job keeps only the people whose consent allows it: after a
+// withdrawal the person is no longer returned.
+func (d *Decider) Permitted(ctx context.Context, actor Actor, purpose Purpose, use consent.ResearchUse, people []string, t time.Time, batch int) ([]string, error) {
+	if batch <= 0 {
+		batch = 1024
+	}
+	var out []string
+	for start := 0; start < len(people); start += batch {
+		part := people[start:min(start+batch, len(people))]
+		reqs := make([]Request, len(part))
+		for i, p := range part {
+			reqs[i] = Request{Actor: actor, Person: p, Purpose: purpose, Use: use, Time: t}
+		}
+		ds, err := d.DecideAll(ctx, reqs)
+		if err != nil {
+			return nil, err
+		}
+		for i, dec := range ds {
+			if dec.Allowed {
+				out = append(out, part[i])
+			}
+		}
+	}
+	return out, nil
+}

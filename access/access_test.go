@@ -248,3 +248,33 @@ func TestDecideAllOneAppend(t *testing.T) {
 		t.Errorf("checkpoints %v, want one of size 3", cps)
 	}
 }
+
+func TestPermittedResearchCohort(t *testing.T) {
+	d, log := fixture(t)
+	people := []string{adult, closed, child, "49912319999"}
+	tests := []struct {
+		at   time.Time
+		use  consent.ResearchUse
+		want []string
+	}{
+		{tln(2024, 6, 1), hmbUse, []string{adult}},
+		{tln(2025, 1, 1), hmbUse, nil}, // adult withdrew
+		{tln(2024, 6, 1), consent.ResearchUse{Purpose: consent.HMB, Commercial: true}, nil},
+	}
+	for _, tt := range tests {
+		got, err := d.Permitted(context.Background(), res, Research, tt.use, people, tt.at, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tt.want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s %s (-want +got):\n%s", tt.at.Format(time.DateOnly), tt.use, diff)
+		}
+	}
+	cps, err := audit.Checkpoints(log.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(cps); n != 6 || cps[n-1].Size != 12 {
+		t.Errorf("%d checkpoints, last %+v: want two appends of 3+1 per call, 12 entries", n, cps[n-1])
+	}
+}
