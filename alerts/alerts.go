@@ -44,7 +44,8 @@ type Prescription struct {
 }
 
 // Current reports whether the prescription is in force at t: status
-// active (or on-hold is not), authored by t and valid at t.
+// "active" (on-hold, stopped, completed and others are not), authored by
+// t, and t within its validity period.
 func (p *Prescription) Current(t time.Time) bool {
 	if p.Status != "active" {
 		return false
