@@ -23,7 +23,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/varamu/varamu/pharmacogenomics/alleles"
@@ -40,8 +42,13 @@ var Provenance = map[string]string{
 
 // OutsideGenes are genes taken only as outside calls: CYP2D6 needs copy
 // number (*5, duplications) that SNV data cannot see; HLA-A/HLA-B need HLA
-// typing; MT-RNR1 has no definition table in the sources.
-var OutsideGenes = []string{"CYP2D6", "HLA-A", "HLA-B", "MT-RNR1"}
+// typing.
+var OutsideGenes = []string{"CYP2D6", "HLA-A", "HLA-B"}
+
+// DerivedGenes have no definition file in the sources: their definitions
+// are derived from the allele names of their phenotype table (MT-RNR1
+// "m.1555A>G": chrM position 1555, reference A, alternate G).
+var DerivedGenes = map[string]string{"MT-RNR1": "chrM"}
 
 const via = "github.com/PharmGKB/PharmCAT"
 
@@ -117,6 +124,7 @@ func Build(refDir string) (*alleles.File, error) {
 	genes := map[string]*alleles.Gene{}
 	defVersions := map[string][]string{}
 	phenoVersions := map[string][]string{}
+	derivedVersions := map[string][]string{}
 
 	defFiles, err := filepath.Glob(filepath.Join(refDir, "alleles", "*_translation.json"))
 	if err != nil {
@@ -152,6 +160,11 @@ func Build(refDir string) (*alleles.File, error) {
 			genes[name] = &alleles.Gene{Name: name, Outside: true}
 		}
 	}
+	for name := range DerivedGenes {
+		if genes[name] == nil {
+			genes[name] = &alleles.Gene{Name: name}
+		}
+	}
 	phFiles, err := filepath.Glob(filepath.Join(refDir, "phenotypes", "*.json"))
 	if err != nil {
 		return nil, err
@@ -173,6 +186,12 @@ func Build(refDir string) (*alleles.File, error) {
 		if err := convertPhenotypes(path, g, &p); err != nil {
 			return nil, err
 		}
+		if chrom, ok := DerivedGenes[name]; ok {
+			if err := deriveDefinitions(path, g, chrom, &p); err != nil {
+				return nil, err
+			}
+			derivedVersions[p.Version] = append(derivedVersions[p.Version], name)
+		}
 	}
 	names := make([]string, 0, len(genes))
 	for n := range genes {
@@ -187,6 +206,15 @@ func Build(refDir string) (*alleles.File, error) {
 		slices.Sort(gs)
 		f.Sources = append(f.Sources, alleles.Source{Table: "definitions", Genes: gs,
 			Origin: "CPIC/ClinPGx/PharmVar allele definitions", Via: via, Commit: Provenance[v], Version: v})
+	}
+	for _, v := range sortedKeys(derivedVersions) {
+		f.Sources = append(f.Sources, alleles.Source{Table: "definitions", Genes: derivedVersions[v],
+			Origin: "derived by varamu from the allele names (m.POS REF>ALT) of the CPIC phenotype table", Via: via, Commit: Provenance[v], Version: v})
+	}
+	for name := range DerivedGenes {
+		if g := genes[name]; g == nil || len(g.Positions) == 0 {
+			return nil, fmt.Errorf("pgxdata: %s: no phenotype table to derive definitions from", name)
+		}
 	}
 	f.Sources = append(f.Sources, alleles.Source{Table: "exemptions",
 		Origin: "PharmCAT gene definition exceptions", Via: via, Commit: Provenance[defVersionsNewest(defVersions)], Version: defVersionsNewest(defVersions)})
@@ -394,3 +422,64 @@ const DataFile = alleles.DataFile
 
 // VersionFile is the name of the generated Go file holding DataVersion.
 const VersionFile = "zz_dataversion.go"
+
+var mitoSNV = regexp.MustCompile(`^m\.([0-9]+)([ACGT])>([ACGT])$`)
+
+// deriveDefinitions builds single-variant definitions from allele names of
+// the form m.POS REF>ALT; the reference allele is "Reference"; other names
+// (deletions) are listed as untyped.
+func deriveDefinitions(path string, g *alleles.Gene, chrom string, p *phenotypes) error {
+	g.Chrom, g.Build, g.DefinitionVersion = chrom, "GRCh38", p.Version
+	type snv struct {
+		name string
+		pos  int64
+		ref  string
+		alt  string
+	}
+	var snvs []snv
+	for _, name := range sortedKeys(p.Haplotypes) {
+		m := mitoSNV.FindStringSubmatch(name)
+		switch {
+		case name == "Reference":
+			continue
+		case m == nil:
+			g.Untyped = append(g.Untyped, name)
+			continue
+		}
+		pos, err := strconv.ParseInt(m[1], 10, 64)
+		if err != nil {
+			return fmt.Errorf("pgxdata: %s: allele %q: %w", path, name, err)
+		}
+		snvs = append(snvs, snv{name, pos, m[2], m[3]})
+	}
+	if _, ok := p.Haplotypes["Reference"]; !ok {
+		return fmt.Errorf("pgxdata: %s: no Reference allele to derive definitions from", path)
+	}
+	slices.SortFunc(snvs, func(a, b snv) int { return cmp.Or(cmp.Compare(a.pos, b.pos), cmp.Compare(a.alt, b.alt)) })
+	index := map[int64]int{}
+	for _, s := range snvs {
+		i, ok := index[s.pos]
+		if !ok {
+			i = len(g.Positions)
+			index[s.pos] = i
+			g.Positions = append(g.Positions, alleles.Position{Pos: s.pos, HGVS: fmt.Sprintf("m.%d%s>%s", s.pos, s.ref, s.alt), Ref: s.ref})
+		}
+		if g.Positions[i].Ref != s.ref {
+			return fmt.Errorf("pgxdata: %s: %s: reference %s, but %s at the same position says %s", path, s.name, s.ref, g.Positions[i].HGVS, g.Positions[i].Ref)
+		}
+		if !slices.Contains(g.Positions[i].Alts, s.alt) {
+			g.Positions[i].Alts = append(g.Positions[i].Alts, s.alt)
+		}
+	}
+	ref := alleles.Allele{Name: "Reference", Reference: true, Defs: make([]string, len(g.Positions))}
+	for i, p := range g.Positions {
+		ref.Defs[i] = p.Ref
+	}
+	g.Alleles = append(g.Alleles, ref)
+	for _, s := range snvs {
+		a := alleles.Allele{Name: s.name, Defs: make([]string, len(g.Positions))}
+		a.Defs[index[s.pos]] = s.alt
+		g.Alleles = append(g.Alleles, a)
+	}
+	return nil
+}

@@ -30,7 +30,7 @@ import (
 )
 
 // Format is the schema version of the data file this package reads.
-const Format = 1
+const Format = 2
 
 // DataFile is the name of the embedded data file.
 const DataFile = "pgxdata.json.gz"
@@ -72,7 +72,7 @@ type Gene struct {
 	Chrom string `json:"chrom,omitempty"` // "chr10"; empty for outside-call genes
 	Build string `json:"build,omitempty"` // "GRCh38"
 	// Outside is true for genes that cannot be called from VCF SNVs
-	// (CYP2D6, HLA-A, HLA-B, MT-RNR1) and are only taken as outside calls.
+	// (CYP2D6, HLA-A, HLA-B) and are only taken as outside calls.
 	Outside bool `json:"outside,omitempty"`
 	// DefinitionVersion and PhenotypeVersion are the versions of the source
 	// tables this gene's definitions and phenotypes came from.
@@ -86,6 +86,9 @@ type Gene struct {
 	// Priorities pick one diplotype among unphased ties (PharmCAT
 	// unphasedDiplotypePriorities, e.g. NAT2 "*1/*6|*4/*34" → "*1/*6").
 	Priorities []Priority `json:"priorities,omitempty"`
+	// Untyped lists alleles the phenotype table names that the definitions
+	// cannot detect from SNVs (MT-RNR1 deletions): they are never called.
+	Untyped []string `json:"untyped,omitempty"`
 	// SubAlleles maps a definition name to the name reported (SLCO1B1
 	// "*45.001" → "*45").
 	SubAlleles map[string]string `json:"subAlleles,omitempty"`

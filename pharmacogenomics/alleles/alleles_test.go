@@ -63,7 +63,7 @@ func TestLoad(t *testing.T) {
 		t.Errorf("embedded version %q, DataVersion %q", db.Version, alleles.DataVersion)
 	}
 	want := []string{"ABCG2", "CACNA1S", "CFTR", "CYP2B6", "CYP2C19", "CYP2C9", "CYP3A4", "CYP3A5", "CYP4F2",
-		"DPYD", "G6PD", "IFNL3", "NAT2", "NUDT15", "RYR1", "SLCO1B1", "TPMT", "UGT1A1", "VKORC1"}
+		"DPYD", "G6PD", "IFNL3", "MT-RNR1", "NAT2", "NUDT15", "RYR1", "SLCO1B1", "TPMT", "UGT1A1", "VKORC1"}
 	var got []string
 	for _, g := range db.Genes {
 		if !g.Outside {
@@ -73,9 +73,19 @@ func TestLoad(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("VCF genes (-want +got):\n%s", diff)
 	}
-	for _, name := range []string{"CYP2D6", "HLA-A", "HLA-B", "MT-RNR1"} {
+	for _, name := range []string{"CYP2D6", "HLA-A", "HLA-B"} {
 		if g := db.Gene(name); g == nil || !g.Outside {
 			t.Errorf("%s: want an outside-call gene", name)
+		}
+	}
+	// MT-RNR1 definitions derived from the phenotype table's allele names.
+	mt := db.Gene("MT-RNR1")
+	if mt.Chrom != "chrM" || len(mt.Alleles) != 22 || len(mt.Untyped) != 3 {
+		t.Errorf("MT-RNR1: chrom %s, %d alleles, untyped %q", mt.Chrom, len(mt.Alleles), mt.Untyped)
+	}
+	for i, p := range mt.Positions {
+		if p.Pos == 1555 && (p.Ref != "A" || p.Alts[0] != "G" || mt.Alleles[0].Defs[i] != "A") {
+			t.Errorf("MT-RNR1 m.1555A>G: %+v", p)
 		}
 	}
 	// Facts checked by hand against the CPIC tables.
@@ -138,21 +148,21 @@ func TestNaturalCompare(t *testing.T) {
 }
 
 func TestDecodeErrors(t *testing.T) {
-	good := `{"format":1,"version":"v","sources":[],"genes":[{"name":"G","chrom":"chr1","positions":[{"pos":10,"ref":"A","alts":["G"]}],` +
+	good := `{"format":2,"version":"v","sources":[],"genes":[{"name":"G","chrom":"chr1","positions":[{"pos":10,"ref":"A","alts":["G"]}],` +
 		`"alleles":[{"name":"*1","reference":true,"defs":["A"]},{"name":"*2","defs":["G"]}]}]}`
 	if _, err := alleles.DecodeJSON([]byte(good)); err != nil {
 		t.Fatalf("good file: %v", err)
 	}
 	for name, doc := range map[string]string{
-		"format":       `{"format":2,"version":"v","genes":[]}`,
-		"no version":   `{"format":1,"genes":[]}`,
-		"unknown key":  `{"format":1,"version":"v","genes":[],"extra":1}`,
-		"defs length":  `{"format":1,"version":"v","genes":[{"name":"G","chrom":"chr1","positions":[{"pos":10,"ref":"A","alts":["G"]}],"alleles":[{"name":"*1","reference":true,"defs":[]}]}]}`,
-		"no reference": `{"format":1,"version":"v","genes":[{"name":"G","chrom":"chr1","positions":[{"pos":10,"ref":"A","alts":["G"]}],"alleles":[{"name":"*2","defs":["G"]}]}]}`,
-		"bad base":     `{"format":1,"version":"v","genes":[{"name":"G","chrom":"chr1","positions":[{"pos":10,"ref":"A","alts":["G"]}],"alleles":[{"name":"*1","reference":true,"defs":["X"]}]}]}`,
-		"ref blank":    `{"format":1,"version":"v","genes":[{"name":"G","chrom":"chr1","positions":[{"pos":10,"ref":"A","alts":["G"]}],"alleles":[{"name":"*1","reference":true,"defs":[""]}]}]}`,
-		"diplotype":    `{"format":1,"version":"v","genes":[{"name":"G","outside":true,"functions":[{"name":"*1","function":"n"}],"phenotypes":["p"],"diplotypes":[[0,5,0,-1]]}]}`,
-		"dup gene":     `{"format":1,"version":"v","genes":[{"name":"G","outside":true},{"name":"g","outside":true}]}`,
+		"format":       `{"format":1,"version":"v","genes":[]}`,
+		"no version":   `{"format":2,"genes":[]}`,
+		"unknown key":  `{"format":2,"version":"v","genes":[],"extra":1}`,
+		"defs length":  `{"format":2,"version":"v","genes":[{"name":"G","chrom":"chr1","positions":[{"pos":10,"ref":"A","alts":["G"]}],"alleles":[{"name":"*1","reference":true,"defs":[]}]}]}`,
+		"no reference": `{"format":2,"version":"v","genes":[{"name":"G","chrom":"chr1","positions":[{"pos":10,"ref":"A","alts":["G"]}],"alleles":[{"name":"*2","defs":["G"]}]}]}`,
+		"bad base":     `{"format":2,"version":"v","genes":[{"name":"G","chrom":"chr1","positions":[{"pos":10,"ref":"A","alts":["G"]}],"alleles":[{"name":"*1","reference":true,"defs":["X"]}]}]}`,
+		"ref blank":    `{"format":2,"version":"v","genes":[{"name":"G","chrom":"chr1","positions":[{"pos":10,"ref":"A","alts":["G"]}],"alleles":[{"name":"*1","reference":true,"defs":[""]}]}]}`,
+		"diplotype":    `{"format":2,"version":"v","genes":[{"name":"G","outside":true,"functions":[{"name":"*1","function":"n"}],"phenotypes":["p"],"diplotypes":[[0,5,0,-1]]}]}`,
+		"dup gene":     `{"format":2,"version":"v","genes":[{"name":"G","outside":true},{"name":"g","outside":true}]}`,
 	} {
 		if _, err := alleles.DecodeJSON([]byte(doc)); !errors.Is(err, alleles.ErrInvalid) {
 			t.Errorf("%s: err = %v, want ErrInvalid", name, err)

@@ -110,6 +110,10 @@ func TestEveryAllele(t *testing.T) {
 		for ai := range g.Alleles {
 			a := &g.Alleles[ai]
 			sex := SexUnknown
+			if g.Chrom == "chrM" {
+				check(a.Name+" homoplasmic", []*alleles.Allele{a}, false, sex)
+				continue
+			}
 			if g.Chrom == "chrX" {
 				sex = Female
 				check(a.Name+" hemizygous (male)", []*alleles.Allele{a}, false, Male)

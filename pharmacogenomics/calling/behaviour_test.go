@@ -264,6 +264,22 @@ func TestCalls(t *testing.T) {
 			note: "heterozygous genotype on chrX in a male",
 		},
 		{
+			name: "MT-RNR1 m.1555A>G homoplasmic", gene: "MT-RNR1",
+			edit: func(src memSource) {
+				src[locus(db, "MT-RNR1", 1555)] = []genome.Genotype{rec(db, "MT-RNR1", 1555, "A", []string{"G"}, []int{1}, false)}
+			},
+			want: summary{Called: true, Diplotypes: []string{"m.1555A>G"}, Phenotype: "increased risk of aminoglycoside-induced hearing loss", Phased: true},
+			note: "not tested, cannot be called from SNVs: m.960C>del",
+		},
+		{
+			name: "MT-RNR1 heteroplasmy is not read as either allele", gene: "MT-RNR1",
+			edit: func(src memSource) {
+				src[locus(db, "MT-RNR1", 1555)] = []genome.Genotype{rec(db, "MT-RNR1", 1555, "A", []string{"G"}, []int{0, 1}, false)}
+			},
+			want: summary{Called: true, Diplotypes: []string{"Reference"}, Phenotype: "normal risk of aminoglycoside-induced hearing loss", Phased: true, Uncertain: true, Missing: 1},
+			note: "heteroplasmic",
+		},
+		{
 			name: "RYR1 reference is never normal", gene: "RYR1", edit: func(memSource) {},
 			want: summary{Called: true, Diplotypes: []string{"Reference/Reference"}, Phenotype: "Uncertain Susceptibility", Phased: true},
 		},

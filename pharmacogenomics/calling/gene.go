@@ -31,8 +31,11 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 	call := pharmacogenomics.GeneCall{Gene: g.Name, Source: "vcf", Diplotypes: []string{}, MissingPositions: []string{}, Notes: []string{}}
 	nA := len(g.Alleles)
 
-	// Ploidy: G6PD on chrX is haploid in males.
-	haploid := false
+	// Ploidy: the mitochondrion is haploid; G6PD on chrX is haploid in males.
+	haploid := g.Chrom == "chrM"
+	if len(g.Untyped) > 0 {
+		call.Notes = append(call.Notes, "not tested, cannot be called from SNVs: "+listNames(g.Untyped))
+	}
 	if g.Chrom == "chrX" {
 		switch sex {
 		case Male:
@@ -62,6 +65,8 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 		p := &m.positions[i]
 		if o.ok {
 			switch {
+			case haploid && o.ploidy == 2 && o.hap[0] != o.hap[1] && g.Chrom == "chrM":
+				*o = obs{missing: "heteroplasmic", note: fmt.Sprintf("%s: heteroplasmic (heterozygous) call, read as neither allele", p.locus)}
 			case haploid && o.ploidy == 2 && o.hap[0] != o.hap[1]:
 				*o = obs{missing: "heterozygous in a male", note: fmt.Sprintf("%s: heterozygous genotype on chrX in a male", p.locus)}
 			case haploid && o.ploidy == 2:

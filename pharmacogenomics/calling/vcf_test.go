@@ -95,7 +95,7 @@ func patientVCF(t *testing.T, db *alleles.DB, calls []patientCall, drop map[int]
 //
 //	P1: CYP2C19 *2/*17, CYP2C9 *1/*3, VKORC1 variant homozygous, SLCO1B1 *1/*5, DPYD *2A carrier; outside CYP2D6 *1/*4.
 //	P2: male; G6PD A- (202A_376G) hemizygous; TPMT *1/*3A; NUDT15 not genotyped (no-calls).
-//	P3: imputed: GP on CYP2C19 *17 uncertain (0.6); UGT1A1 *28/*28.
+//	P3: imputed: GP on CYP2C19 *17 uncertain (0.6); UGT1A1 *28/*28; MT-RNR1 m.1555A>G.
 //	P4: phased: CYP2C19 *2|*17 in one phase set; DPYD c.85T>C and *2A on one chromosome.
 func TestPatients(t *testing.T) {
 	db := testDB(t)
@@ -114,6 +114,7 @@ func TestPatients(t *testing.T) {
 		{"CYP2C19", 94842866, 2, "1/1", ":.:0,0.02,0.98"},
 		{"CYP2C19", 94761900, 2, "0/1", ":.:0.35,0.6,0.05"},
 		{"UGT1A1", 233760233, 2, "2/2", ""},
+		{"MT-RNR1", 1555, 2, "1/1", ""},
 		// P4
 		{"CYP2C19", 94842866, 3, "1|1", ":7:."}, {"CYP2C19", 94781859, 3, "1|0", ":7:."}, {"CYP2C19", 94775367, 3, "1|0", ":7:."},
 		{"CYP2C19", 94761900, 3, "0|1", ":7:."},
