@@ -119,6 +119,7 @@ guideline recommendations (no clinical facts: use 'varamu pgx recommend' to add 
 			}
 			enc := json.NewEncoder(out)
 			enc.SetIndent("", "  ")
+			enc.SetEscapeHTML(false) // allele names such as "c.1905+1G>A" stay readable
 			return enc.Encode(cs)
 		},
 	}

@@ -135,11 +135,14 @@ func TestPatients(t *testing.T) {
 		t.Fatal(err)
 	}
 	cs.DataVersion = "(data version)" // golden files survive data updates that keep the calls
-	js, err := json.MarshalIndent(cs, "", "  ")
-	if err != nil {
+	var js bytes.Buffer
+	enc := json.NewEncoder(&js)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(cs); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "patients/calls.json", string(js)+"\n")
+	golden(t, "patients/calls.json", js.String())
 	var tsv bytes.Buffer
 	if err := WriteTSV(&tsv, cs); err != nil {
 		t.Fatal(err)
