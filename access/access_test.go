@@ -25,7 +25,7 @@ const (
 	friend = "39001010013"
 )
 
-func fixture(t *testing.T) (*Decider, *audit.Log) {
+func fixture(t testing.TB) (*Decider, *audit.Log) {
 	t.Helper()
 	dir := NewMemDirectory()
 	dir.AddPerson(adult, PersonInfo{BirthDate: tln(1980, 1, 1)})
