@@ -2,6 +2,7 @@ package calling
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -206,6 +207,7 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 		sites = append(sites, st)
 	}
 	if hasConf {
+		conf = math.Round(conf*1e6) / 1e6 // GP are float32: keep the digits they carry
 		call.Confidence = &conf
 	}
 	hets := 0
