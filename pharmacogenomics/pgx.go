@@ -47,5 +47,9 @@ type GeneCall struct {
 	MissingPositions []string `json:"missingPositions"`
 	// Novel lists positions with a variant allele no definition explains.
 	Novel []string `json:"novel,omitempty"`
+	// Extra holds genotypes at positions guidelines use beside the allele
+	// definitions, by rsid, as "G/A" (alleles spelled out; "./." when not
+	// covered or not called): CYP2C9 rs12777823 for warfarin dosing.
+	Extra map[string]string `json:"extra,omitempty"`
 	Notes []string `json:"notes"`
 }

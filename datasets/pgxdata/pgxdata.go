@@ -87,6 +87,14 @@ type exemption struct {
 		HGVS     string  `json:"chromosomeHgvsName"`
 	} `json:"ignoredPositions"`
 	IgnoredAlleles []string `json:"ignoredAlleles"`
+	ExtraPositions []struct {
+		Chromosome string   `json:"chromosome"`
+		Position   int64    `json:"position"`
+		RSID       *string  `json:"rsid"`
+		HGVS       string   `json:"chromosomeHgvsName"`
+		Ref        string   `json:"ref"`
+		Alts       []string `json:"alts"`
+	} `json:"extraPositions"`
 	Priorities     []struct {
 		List []string `json:"list"`
 		Pick string   `json:"pick"`
@@ -309,6 +317,16 @@ func convertDefinitions(path string, g *alleles.Gene, t *translation, ex exempti
 		g.Alleles = append(g.Alleles, na)
 	}
 	g.Required = append(g.Required, ex.RequiredPositions...)
+	for _, e := range ex.ExtraPositions {
+		if e.Chromosome != t.Chromosome {
+			return fmt.Errorf("pgxdata: exemptions: %s extra position %d on %s, gene on %s", t.Gene, e.Position, e.Chromosome, t.Chromosome)
+		}
+		p := alleles.Position{Pos: e.Position, HGVS: e.HGVS, Ref: e.Ref, Alts: e.Alts}
+		if e.RSID != nil {
+			p.RSID = *e.RSID
+		}
+		g.Extra = append(g.Extra, p)
+	}
 	for _, p := range ex.Priorities {
 		g.Priorities = append(g.Priorities, alleles.Priority{Among: p.List, Pick: p.Pick})
 	}

@@ -86,6 +86,10 @@ type Gene struct {
 	// Priorities pick one diplotype among unphased ties (PharmCAT
 	// unphasedDiplotypePriorities, e.g. NAT2 "*1/*6|*4/*34" → "*1/*6").
 	Priorities []Priority `json:"priorities,omitempty"`
+	// Extra are positions guidelines use beside the allele definitions
+	// (CYP2C9 rs12777823 for warfarin): genotyped and reported, never
+	// matched.
+	Extra []Position `json:"extra,omitempty"`
 	// Untyped lists alleles the phenotype table names that the definitions
 	// cannot detect from SNVs (MT-RNR1 deletions): they are never called.
 	Untyped []string `json:"untyped,omitempty"`
@@ -354,6 +358,16 @@ func (g *Gene) validate() error {
 		for _, a := range p.Alts {
 			if !isBases(a) {
 				return fmt.Errorf("position %d: alt %q is not a DNA sequence", p.Pos, a)
+			}
+		}
+	}
+	for i, p := range g.Extra {
+		if p.Pos < 1 || seen[p.Pos] || !isBases(p.Ref) {
+			return fmt.Errorf("extra position %d: POS %d twice, < 1 or bad ref %q", i, p.Pos, p.Ref)
+		}
+		for _, a := range p.Alts {
+			if !isBases(a) {
+				return fmt.Errorf("extra position %d: alt %q is not a DNA sequence", p.Pos, a)
 			}
 		}
 	}

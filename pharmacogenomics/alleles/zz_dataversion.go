@@ -4,4 +4,4 @@ package alleles
 
 // DataVersion is the version of the embedded data (pgxdata.json.gz): definitions
 // version, source commit, schema format and content digest.
-const DataVersion = "2025-11-05+5431bf11.f2.e714f72d"
+const DataVersion = "2025-11-05+5431bf11.f2.5d1b412e"

@@ -136,6 +136,7 @@ type Caller struct {
 	models  map[string]*geneModel
 	loci    []genome.Locus
 	locusOf map[string][]int // gene → index into loci per position
+	extraOf map[string][]int // gene → index into loci per extra position
 }
 
 // New prepares a caller for the genes of db.
@@ -146,7 +147,7 @@ func New(db *alleles.DB, cfg Config) (*Caller, error) {
 	if err := cfg.validate(db); err != nil {
 		return nil, err
 	}
-	c := &Caller{db: db, cfg: cfg, models: map[string]*geneModel{}, locusOf: map[string][]int{}}
+	c := &Caller{db: db, cfg: cfg, models: map[string]*geneModel{}, locusOf: map[string][]int{}, extraOf: map[string][]int{}}
 	for _, g := range db.Genes {
 		if len(cfg.Genes) > 0 && !slices.ContainsFunc(cfg.Genes, func(s string) bool { return strings.EqualFold(s, g.Name) }) {
 			continue
@@ -159,7 +160,7 @@ func New(db *alleles.DB, cfg Config) (*Caller, error) {
 	}
 	seen := map[genome.Locus]bool{}
 	for _, g := range c.genes {
-		for _, p := range g.Positions {
+		for _, p := range slices.Concat(g.Positions, g.Extra) {
 			l := genome.Locus{Chrom: g.Chrom, Pos: p.Pos}
 			if !seen[l] {
 				seen[l] = true
@@ -175,6 +176,9 @@ func New(db *alleles.DB, cfg Config) (*Caller, error) {
 	for _, g := range c.genes {
 		for _, p := range g.Positions {
 			c.locusOf[g.Name] = append(c.locusOf[g.Name], index[genome.Locus{Chrom: g.Chrom, Pos: p.Pos}])
+		}
+		for _, p := range g.Extra {
+			c.extraOf[g.Name] = append(c.extraOf[g.Name], index[genome.Locus{Chrom: g.Chrom, Pos: p.Pos}])
 		}
 	}
 	return c, nil
@@ -250,7 +254,19 @@ func (c *Caller) CallGenotypes(subj Subject, gts [][]genome.Genotype) (pharmacog
 		for i := range m.positions {
 			obsv[i] = observe(&m.positions[i], gts[c.locusOf[g.Name][i]])
 		}
-		out.Genes = append(out.Genes, c.callGene(m, obsv, sex))
+		call := c.callGene(m, obsv, sex)
+		for i, p := range g.Extra {
+			if call.Extra == nil {
+				call.Extra = map[string]string{}
+			}
+			pm := posModel{locus: genome.Locus{Chrom: g.Chrom, Pos: p.Pos}, pos: p}
+			key := p.RSID
+			if key == "" {
+				key = pm.locus.String()
+			}
+			call.Extra[key] = formatObs(observe(&pm, gts[c.extraOf[g.Name][i]]))
+		}
+		out.Genes = append(out.Genes, call)
 	}
 	return out, nil
 }

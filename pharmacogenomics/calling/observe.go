@@ -303,3 +303,16 @@ func dsOf(ds []float32, idx []int) (float64, bool) {
 	}
 	return math.Max(0, 1-d), true
 }
+
+// formatObs spells an observation as a genotype of alleles ("G/A", "A|G",
+// "A"), or "./." when the position is missing.
+func formatObs(o obs) string {
+	if !o.ok {
+		return "./."
+	}
+	sep := "/"
+	if o.phased {
+		sep = "|"
+	}
+	return strings.Join(o.hap[:o.ploidy], sep)
+}

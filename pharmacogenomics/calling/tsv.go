@@ -3,6 +3,7 @@ package calling
 import (
 	"bufio"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,7 +12,7 @@ import (
 
 // TSVHeader lists the columns WriteTSV writes.
 var TSVHeader = []string{"sample", "sex", "gene", "called", "diplotypes", "phenotype", "activity_score", "phased",
-	"uncertain", "confidence", "source", "missing_positions", "novel", "notes", "data_version"}
+	"uncertain", "confidence", "source", "missing_positions", "novel", "extra", "notes", "data_version"}
 
 // WriteTSV writes one line per sample and gene. Several diplotypes (a tie)
 // are separated by " | ", positions by ",", notes by "; "; tabs and line
@@ -30,7 +31,7 @@ func WriteTSV(w io.Writer, cs pharmacogenomics.CallSet) error {
 			}
 			row := []string{s.Sample, s.Sex, g.Gene, strconv.FormatBool(g.Called), strings.Join(g.Diplotypes, " | "),
 				g.Phenotype, as, strconv.FormatBool(g.Phased), strconv.FormatBool(g.Uncertain), conf, g.Source,
-				strings.Join(g.MissingPositions, ","), strings.Join(g.Novel, ","), strings.Join(g.Notes, "; "), cs.DataVersion}
+				strings.Join(g.MissingPositions, ","), strings.Join(g.Novel, ","), extra(g.Extra), strings.Join(g.Notes, "; "), cs.DataVersion}
 			for i, v := range row {
 				row[i] = clean(v)
 			}
@@ -47,4 +48,17 @@ func clean(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// extra spells extra genotypes as "rs12777823=G/A" pairs, sorted, ";"-separated.
+func extra(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for i, k := range keys {
+		keys[i] = k + "=" + m[k]
+	}
+	return strings.Join(keys, ";")
 }

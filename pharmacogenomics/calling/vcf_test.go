@@ -39,7 +39,7 @@ func patientVCF(t *testing.T, db *alleles.DB, calls []patientCall, drop map[int]
 		if g.Outside {
 			continue
 		}
-		for _, p := range g.Positions {
+		for _, p := range append(g.Positions, g.Extra...) {
 			rows = append(rows, row{g.Chrom, p.Pos, p, g.Name})
 		}
 	}
@@ -93,7 +93,7 @@ func patientVCF(t *testing.T, db *alleles.DB, calls []patientCall, drop map[int]
 // TestPatients calls four realistic patients from one multi-sample VCF and
 // compares JSON and TSV with the golden files.
 //
-//	P1: CYP2C19 *2/*17, CYP2C9 *1/*3, VKORC1 variant homozygous, SLCO1B1 *1/*5, DPYD *2A carrier; outside CYP2D6 *1/*4.
+//	P1: CYP2C19 *2/*17, CYP2C9 *1/*3 (rs12777823 G/A), VKORC1 variant homozygous, SLCO1B1 *1/*5, DPYD *2A carrier; outside CYP2D6 *1/*4.
 //	P2: male; G6PD A- (202A_376G) hemizygous; TPMT *1/*3A; NUDT15 not genotyped (no-calls).
 //	P3: imputed: GP on CYP2C19 *17 uncertain (0.6); UGT1A1 *28/*28; MT-RNR1 m.1555A>G.
 //	P4: phased: CYP2C19 *2|*17 in one phase set; DPYD c.85T>C and *2A on one chromosome.
@@ -103,7 +103,7 @@ func TestPatients(t *testing.T) {
 		// P1
 		{"CYP2C19", 94842866, 0, "1/1", ""}, {"CYP2C19", 94781859, 0, "0/1", ""}, {"CYP2C19", 94775367, 0, "0/1", ""},
 		{"CYP2C19", 94761900, 0, "0/1", ""},
-		{"CYP2C9", 94981296, 0, "0/1", ""},
+		{"CYP2C9", 94981296, 0, "0/1", ""}, {"CYP2C9", 94645745, 0, "0/1", ""},
 		{"VKORC1", 31096368, 0, "1/1", ""},
 		{"SLCO1B1", 21178615, 0, "0/1", ""},
 		{"DPYD", 97450058, 0, "0/1", ""},
