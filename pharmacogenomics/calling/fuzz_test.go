@@ -36,7 +36,7 @@ func randomGenotypes(c *Caller, data []byte) [][]genome.Genotype {
 		alts []string
 	}{}
 	for _, g := range c.db.Genes {
-		for _, p := range g.Positions {
+		for _, p := range append(g.Positions, g.Extra...) {
 			pos[genome.Locus{Chrom: g.Chrom, Pos: p.Pos}] = struct {
 				ref  string
 				alts []string
@@ -232,7 +232,7 @@ func BenchmarkCallVCF(b *testing.B) {
 	for _, l := range c.Loci() {
 		var p alleles.Position
 		for _, g := range db.Genes {
-			for _, q := range g.Positions {
+			for _, q := range append(g.Positions, g.Extra...) {
 				if g.Chrom == l.Chrom && q.Pos == l.Pos {
 					p = q
 				}
