@@ -146,19 +146,22 @@ func (c *Caller) CallVCF(ctx context.Context, r *vcf.Reader, opt VCFOptions) (ph
 		go func() {
 			defer wg.Done()
 			gts := make([][]genome.Genotype, len(c.loci))
+			// Decoding buffers are reused from sample to sample: calls keep
+			// only strings, never the genotypes' slices.
+			buf := make([]genome.Genotype, len(kept))
 			for si := range jobs {
 				for i := range gts {
 					gts[i] = gts[i][:0]
 				}
 				i := sel[si]
-				for _, k := range kept {
-					var g genome.Genotype
-					if err := k.rec.Genotype(i, &g); err != nil {
+				for ki, k := range kept {
+					g := &buf[ki]
+					if err := k.rec.Genotype(i, g); err != nil {
 						errs[si] = err
 						break
 					}
 					for _, l := range k.loci {
-						gts[l] = append(gts[l], g)
+						gts[l] = append(gts[l], *g)
 					}
 				}
 				if errs[si] != nil {
