@@ -51,8 +51,9 @@ type ingester struct {
 	sum      *Summary
 	rowSeq   int64
 	fullURLs map[string]string // Bundle fullUrl -> "Type/id", per input
-	local    []held            // waiting within the current Bundle
-	global   []held            // waiting for a Patient in a later input
+	sink     *sink
+	local    []held // waiting within the current Bundle
+	global   []held // waiting for a Patient in a later input
 	closed   bool
 }
 
@@ -67,8 +68,9 @@ func newIngester(ctx context.Context, dir string, txn *store.Txn, key []byte, cf
 		fullURLs: map[string]string{},
 		sum:      &Summary{IngestID: txn.ID(), Resources: map[string]int64{}, Skipped: map[string]int64{}, Rows: map[string]int64{}},
 	}
+	in.sink = newSink()
 	for _, name := range TableNames {
-		in.tables[name] = newTableWriter(cfg.Allocator, txn, "clinical/"+txn.ID(), name, cfg.BatchRows, txn.ID(), in.seq)
+		in.tables[name] = newTableWriter(cfg.Allocator, txn, in.sink, "clinical/"+txn.ID(), name, cfg.BatchRows, txn.ID(), in.seq)
 	}
 	// Load the identifier map: earlier ingests' assignments stay stable.
 	err := readTable(ctx, dir, txn.Base(), "id_map", []string{"source_system", "source_value", "person_id"}, func(rec arrow.RecordBatch) error {
@@ -100,24 +102,40 @@ func (in *ingester) abort() {
 		return
 	}
 	in.closed = true
+	in.sink.cancel()
+	in.sink.stop()
 	for _, t := range in.tables {
+		t.rb.Release()
 		t.abort()
 	}
 }
 
+// close writes the last batches, closes the files and adds them to the
+// transaction. On error the caller MUST still call abort.
 func (in *ingester) close() error {
+	for _, name := range TableNames {
+		if err := in.tables[name].flush(); err != nil {
+			return err
+		}
+	}
+	if err := in.sink.stop(); err != nil {
+		return err
+	}
 	in.closed = true
-	var first error
 	for _, name := range TableNames {
 		t := in.tables[name]
-		if err := t.close(in.id); err != nil && first == nil {
-			first = err
+		t.rb.Release()
+		if err := t.finish(in.id); err != nil {
+			for _, u := range in.tables {
+				u.abort()
+			}
+			return err
 		}
 		if t.rows > 0 {
 			in.sum.Rows[name] = t.rows
 		}
 	}
-	return first
+	return nil
 }
 
 // consume processes one decoded batch in input order.

@@ -1,8 +1,10 @@
 package clinical
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -116,8 +118,9 @@ func writerProps() *parquet.WriterProperties {
 const maxBatchBytes = 8 << 20
 
 // tableWriter appends rows to one table of one ingest: Arrow builders of
-// batchRows rows, each batch written as a Parquet row group to a file
-// created (on the first row) in the store transaction.
+// batchRows rows (or maxBatchBytes of strings), each batch written by the
+// sink as a Parquet row group to a file created (on the first batch) in
+// the store transaction.
 type tableWriter struct {
 	name      string
 	schema    *arrow.Schema
@@ -135,13 +138,13 @@ type tableWriter struct {
 	fw        *pqarrow.FileWriter
 	ingest    string
 	seq       int64
-	err       error
+	sink      *sink
 }
 
-func newTableWriter(mem memory.Allocator, txn *store.Txn, dir, name string, batchRows int, ingest string, seq int64) *tableWriter {
+func newTableWriter(mem memory.Allocator, txn *store.Txn, k *sink, dir, name string, batchRows int, ingest string, seq int64) *tableWriter {
 	sc := Schemas[name]
 	rb := array.NewRecordBuilder(mem, sc)
-	return &tableWriter{name: name, schema: sc, rb: rb, builders: rb.Fields(), batchRows: batchRows, txn: txn, dir: dir, ingest: ingest, seq: seq}
+	return &tableWriter{name: name, schema: sc, rb: rb, builders: rb.Fields(), batchRows: batchRows, txn: txn, sink: k, dir: dir, ingest: ingest, seq: seq}
 }
 
 func (t *tableWriter) s(v string) {
@@ -228,61 +231,123 @@ func (t *tableWriter) end(rowSeq int64) error {
 	return nil
 }
 
-// flush writes the builders' rows as one Parquet row group.
+// flush hands the builders' rows, as one record batch, to the sink, which
+// writes it as one Parquet row group.
 func (t *tableWriter) flush() error {
-	if t.err != nil {
-		return t.err
+	if err := t.sink.error(); err != nil {
+		return err
 	}
 	if t.batch == 0 {
 		return nil
 	}
+	rec := t.rb.NewRecordBatch()
+	t.batch, t.bytes = 0, 0
+	t.sink.ch <- sinkReq{t: t, rec: rec}
+	return nil
+}
+
+// write runs on the sink goroutine: it creates the table's file on the
+// first batch and writes rec as a row group.
+func (t *tableWriter) write(rec arrow.RecordBatch) error {
 	if t.fw == nil {
 		f, rel, err := t.txn.Create(t.dir + "/" + t.name + ".parquet")
 		if err != nil {
-			t.err = err
 			return err
 		}
 		t.file, t.rel = f, rel
 		fw, err := pqarrow.NewFileWriter(t.schema, f, writerProps(), pqarrow.DefaultWriterProps())
 		if err != nil {
-			t.err = fmt.Errorf("clinical: %s: %w", t.name, err)
-			return t.err
+			return fmt.Errorf("clinical: %s: %w", t.name, err)
 		}
 		t.fw = fw
 	}
-	rec := t.rb.NewRecordBatch()
-	defer rec.Release()
-	t.batch, t.bytes = 0, 0
 	if err := t.fw.Write(rec); err != nil {
-		t.err = fmt.Errorf("clinical: writing %s: %w", t.name, err)
+		return fmt.Errorf("clinical: writing %s: %w", t.name, err)
 	}
-	return t.err
+	return nil
 }
 
-// close flushes the last batch, closes the file and adds it to the
-// transaction; a table without rows adds no file.
-func (t *tableWriter) close(part string) error {
-	defer t.rb.Release()
-	if err := t.flush(); err != nil {
-		return err
-	}
+// finish closes the table's file (after the sink has stopped) and adds it
+// to the transaction; a table without rows adds no file.
+func (t *tableWriter) finish(part string) error {
 	if t.fw == nil {
 		return nil
 	}
-	if err := t.fw.Close(); err != nil { // closes the file too
+	err := t.fw.Close() // closes the file too
+	t.fw, t.file = nil, nil
+	if err != nil {
 		return fmt.Errorf("clinical: closing %s: %w", t.name, err)
 	}
 	t.txn.Add(t.name, t.rel, part, t.rows)
 	return nil
 }
 
-// abort releases the builders and closes the file; the transaction's
-// rollback removes it.
+// abort closes the file, if any; the transaction's rollback removes it.
 func (t *tableWriter) abort() {
-	t.rb.Release()
 	if t.fw != nil {
 		t.fw.Close()
 	} else if t.file != nil {
 		t.file.Close()
 	}
+	t.fw, t.file = nil, nil
+}
+
+// sink encodes and writes record batches on its own goroutine, so that
+// Parquet encoding and compression overlap with decoding and row building.
+// Batches of one table are written in the order they were flushed.
+type sink struct {
+	ch   chan sinkReq
+	done chan struct{}
+	mu   sync.Mutex
+	err  error
+}
+
+type sinkReq struct {
+	t   *tableWriter
+	rec arrow.RecordBatch
+}
+
+func newSink() *sink {
+	k := &sink{ch: make(chan sinkReq, 2), done: make(chan struct{})}
+	go func() {
+		defer close(k.done)
+		for req := range k.ch {
+			if k.error() == nil {
+				if err := req.t.write(req.rec); err != nil {
+					k.mu.Lock()
+					k.err = err
+					k.mu.Unlock()
+				}
+			}
+			req.rec.Release()
+		}
+	}()
+	return k
+}
+
+func (k *sink) error() error {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.err
+}
+
+// cancel makes the sink drop the batches still queued.
+func (k *sink) cancel() {
+	k.mu.Lock()
+	if k.err == nil {
+		k.err = errors.New("clinical: ingest aborted")
+	}
+	k.mu.Unlock()
+}
+
+// stop waits for every queued batch to be written and returns the first
+// write error. It may be called more than once.
+func (k *sink) stop() error {
+	select {
+	case <-k.done:
+	default:
+		close(k.ch)
+		<-k.done
+	}
+	return k.error()
 }
