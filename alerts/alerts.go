@@ -68,12 +68,16 @@ type Person struct {
 	WeightKg  *float64
 }
 
-// Source is where alerts read from. Implementations stream prescriptions
-// and answer the per-person lookups; they MUST NOT be called for a person
-// before access allowed it (Run guarantees the order).
+// Source is where alerts read from. Run calls Prescriptions once (the
+// candidate scan), then Load once with the people access allowed, then
+// Person and Calls only for those people. Implementations MUST NOT return
+// data of anyone else.
 type Source interface {
 	// Prescriptions yields every prescription, in any order.
 	Prescriptions(ctx context.Context) iter.Seq2[Prescription, error]
+	// Load prepares the facts and calls of the allowed people (a bulk
+	// read, so that stores without row lookup scan once).
+	Load(ctx context.Context, people []string) error
 	// Person returns a person's facts.
 	Person(ctx context.Context, id string) (Person, error)
 	// Calls returns the person's PGx calls and the data version they were
@@ -214,8 +218,10 @@ func Run(ctx context.Context, src Source, eng *rules.Engine, dec *access.Decider
 	people = slices.Compact(people)
 	st.Candidates = len(people)
 
-	var out []Alert
+	// Decide every candidate (logged) before reading anything about them.
 	actor := access.Actor{ID: cfg.Actor, Role: access.Batch}
+	var allowed []string
+	audit := map[string]uint64{}
 	for start := 0; start < len(people); start += cfg.BatchSize {
 		batch := people[start:min(start+cfg.BatchSize, len(people))]
 		reqs := make([]access.Request, len(batch))
@@ -231,19 +237,27 @@ func Run(ctx context.Context, src Source, eng *rules.Engine, dec *access.Decider
 				st.Denied++
 				continue
 			}
-			alerts, ok, err := personAlerts(ctx, src, eng, person, current[person], cfg)
-			if err != nil {
-				return nil, st, err
-			}
-			if !ok {
-				st.NoCalls++
-				continue
-			}
-			for j := range alerts {
-				alerts[j].AuditIndex = decisions[i].AuditIndex
-			}
-			out = append(out, alerts...)
+			allowed = append(allowed, person)
+			audit[person] = decisions[i].AuditIndex
 		}
+	}
+	if err := src.Load(ctx, allowed); err != nil {
+		return nil, st, err
+	}
+	var out []Alert
+	for _, person := range allowed {
+		alerts, ok, err := personAlerts(ctx, src, eng, person, current[person], cfg)
+		if err != nil {
+			return nil, st, err
+		}
+		if !ok {
+			st.NoCalls++
+			continue
+		}
+		for j := range alerts {
+			alerts[j].AuditIndex = audit[person]
+		}
+		out = append(out, alerts...)
 	}
 	slices.SortStableFunc(out, func(a, b Alert) int {
 		return cmp.Or(strings.Compare(a.Person, b.Person), strings.Compare(a.Drug, b.Drug), strings.Compare(a.Prescription, b.Prescription),

@@ -181,6 +181,18 @@ type guard struct {
 	t      *testing.T
 }
 
+func (g *guard) Load(ctx context.Context, people []string) error {
+	for _, p := range people {
+		if g.denied[p] {
+			g.t.Errorf("Load asked for %s although access was denied", p)
+		}
+	}
+	if len(people) != 6 {
+		g.t.Errorf("Load(%v): want the 6 allowed candidates", people)
+	}
+	return nil
+}
+
 func (g *guard) Person(ctx context.Context, id string) (Person, error) {
 	if g.denied[id] {
 		g.t.Errorf("facts of %s read although access was denied", id)

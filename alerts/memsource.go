@@ -32,6 +32,9 @@ func (m *MemSource) Prescriptions(ctx context.Context) iter.Seq2[Prescription, e
 	}
 }
 
+// Load implements Source; the data is already in memory.
+func (m *MemSource) Load(context.Context, []string) error { return nil }
+
 // Person implements Source.
 func (m *MemSource) Person(_ context.Context, id string) (Person, error) {
 	p, ok := m.People[id]

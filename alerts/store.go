@@ -7,7 +7,8 @@ import (
 	"io"
 	"iter"
 	"os"
-	"sync"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -33,31 +34,26 @@ const (
 // StoreSource reads prescriptions (table medications), people (persons)
 // and their latest height and weight (observations) from a store's
 // clinical tables, each in its current state (last write per key wins), the
-// coded sample link from biobank_samples, and PGx calls from a call set
-// keyed by sample code.
+// coded sample link from biobank_samples, and PGx calls from the pgx_calls
+// table of the current annotation (varamu annotate) or from a call set.
 //
-// Parquet has no row lookup, so the persons and observations tables are
-// scanned whole, once, on the first Person call, which Run makes only after
-// access allowed someone; rows of people access did not allow are never
-// returned.
+// Parquet has no row lookup, so Load scans each table once, after access
+// decided, and keeps only the rows of the people allowed.
 type StoreSource struct {
-	st          *store.Store
-	calls       map[string]pharmacogenomics.SampleCalls
-	dataVersion string
+	st *store.Store
+	cs *pharmacogenomics.CallSet // nil: read pgx_calls
 
-	once     sync.Once
-	loadErr  error
-	people   map[string]Person
-	sampleOf map[string]string
+	loaded      bool
+	people      map[string]Person
+	sampleOf    map[string]string
+	calls       map[string]*pharmacogenomics.SampleCalls // by sample
+	dataVersion string
 }
 
-// NewStoreSource returns a Source over st with PGx calls from cs.
-func NewStoreSource(st *store.Store, cs pharmacogenomics.CallSet) *StoreSource {
-	s := &StoreSource{st: st, calls: map[string]pharmacogenomics.SampleCalls{}, dataVersion: cs.DataVersion}
-	for _, c := range cs.Samples {
-		s.calls[c.Sample] = c
-	}
-	return s
+// NewStoreSource returns a Source over st. PGx calls come from cs when it is
+// not nil, otherwise from the store's pgx_calls table.
+func NewStoreSource(st *store.Store, cs *pharmacogenomics.CallSet) *StoreSource {
+	return &StoreSource{st: st, cs: cs}
 }
 
 type seq struct{ a, b int64 }
@@ -101,101 +97,171 @@ func (s *StoreSource) Prescriptions(ctx context.Context) iter.Seq2[Prescription,
 	}
 }
 
-func (s *StoreSource) load(ctx context.Context) error {
-	s.once.Do(func() {
-		s.people = map[string]Person{}
-		s.sampleOf = map[string]string{}
-		pseq := map[string]seq{}
-		err := scanTable(ctx, s.st, "persons", []string{"person_id", "birth_date", "sex", "ingest_seq", "row_seq"}, func(r *row) error {
-			id, sq := r.str(0), seq{r.i64(3), r.i64(4)}
-			if old, ok := pseq[id]; ok && !sq.newer(old) {
-				return nil
-			}
-			pseq[id] = sq
-			s.people[id] = Person{ID: id, BirthDate: r.date(1), Sex: r.str(2)}
+// Load implements Source.
+func (s *StoreSource) Load(ctx context.Context, allowed []string) error {
+	want := make(map[string]bool, len(allowed))
+	for _, p := range allowed {
+		want[p] = true
+	}
+	s.people = map[string]Person{}
+	s.sampleOf = map[string]string{}
+	s.calls = map[string]*pharmacogenomics.SampleCalls{}
+	s.loaded = true
+	pseq := map[string]seq{}
+	err := scanTable(ctx, s.st, "persons", []string{"person_id", "birth_date", "sex", "ingest_seq", "row_seq"}, func(r *row) error {
+		id, sq := r.str(0), seq{r.i64(3), r.i64(4)}
+		if !want[id] {
 			return nil
-		})
-		if err != nil {
-			s.loadErr = err
-			return
 		}
-		type obs struct {
-			at time.Time
-			v  float64
-		}
-		height, weight := map[string]obs{}, map[string]obs{}
-		err = scanTable(ctx, s.st, "observations", []string{"person_id", "code", "value", "unit", "effective", "component"}, func(r *row) error {
-			if r.isNull(2) || r.i32(5) != 0 {
-				return nil
-			}
-			var m map[string]obs
-			switch r.str(1) {
-			case loincHeight:
-				m = height
-			case loincWeight:
-				m = weight
-			default:
-				return nil
-			}
-			id, at := r.str(0), r.ts(4)
-			if old, ok := m[id]; !ok || at.After(old.at) {
-				m[id] = obs{at, r.f64(2)}
-			}
+		if old, ok := pseq[id]; ok && !sq.newer(old) {
 			return nil
-		})
-		if err != nil {
-			s.loadErr = err
-			return
 		}
-		for id, p := range s.people {
-			if h, ok := height[id]; ok {
-				v := h.v
-				p.HeightCm = &v
-			}
-			if w, ok := weight[id]; ok {
-				v := w.v
-				p.WeightKg = &v
-			}
-			s.people[id] = p
-		}
-		sseq := map[string]seq{}
-		s.loadErr = scanTable(ctx, s.st, "biobank_samples", []string{"sample_id", "person_id", "ingest_seq", "row_seq"}, func(r *row) error {
-			sample, sq := r.str(0), seq{r.i64(2), r.i64(3)}
-			if old, ok := sseq[sample]; ok && !sq.newer(old) {
-				return nil
-			}
-			sseq[sample] = sq
-			s.sampleOf[r.str(1)] = sample
-			return nil
-		})
+		pseq[id] = sq
+		s.people[id] = Person{ID: id, BirthDate: r.date(1), Sex: r.str(2)}
+		return nil
 	})
-	return s.loadErr
+	if err != nil {
+		return err
+	}
+	type obs struct {
+		at time.Time
+		v  float64
+	}
+	height, weight := map[string]obs{}, map[string]obs{}
+	err = scanTable(ctx, s.st, "observations", []string{"person_id", "code", "value", "effective", "component"}, func(r *row) error {
+		id := r.str(0)
+		if !want[id] || r.isNull(2) || r.i32(4) != 0 {
+			return nil
+		}
+		var m map[string]obs
+		switch r.str(1) {
+		case loincHeight:
+			m = height
+		case loincWeight:
+			m = weight
+		default:
+			return nil
+		}
+		if old, ok := m[id]; !ok || r.ts(3).After(old.at) {
+			m[id] = obs{r.ts(3), r.f64(2)}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for id, p := range s.people {
+		if h, ok := height[id]; ok {
+			v := h.v
+			p.HeightCm = &v
+		}
+		if w, ok := weight[id]; ok {
+			v := w.v
+			p.WeightKg = &v
+		}
+		s.people[id] = p
+	}
+	sseq := map[string]seq{}
+	samples := map[string]bool{}
+	err = scanTable(ctx, s.st, "biobank_samples", []string{"sample_id", "person_id", "ingest_seq", "row_seq"}, func(r *row) error {
+		sample, person, sq := r.str(0), r.str(1), seq{r.i64(2), r.i64(3)}
+		if !want[person] {
+			return nil
+		}
+		if old, ok := sseq[sample]; ok && !sq.newer(old) {
+			return nil
+		}
+		sseq[sample] = sq
+		s.sampleOf[person] = sample
+		samples[sample] = true
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if s.cs != nil {
+		s.dataVersion = s.cs.DataVersion
+		for i := range s.cs.Samples {
+			if c := &s.cs.Samples[i]; samples[c.Sample] {
+				s.calls[c.Sample] = c
+			}
+		}
+		return nil
+	}
+	return s.loadPGx(ctx, samples)
+}
+
+// loadPGx reads the pgx_calls rows of the current annotation for samples.
+func (s *StoreSource) loadPGx(ctx context.Context, samples map[string]bool) error {
+	var sec struct {
+		Current string `json:"current"`
+	}
+	found, err := s.st.Manifest().Section("pgx", &sec)
+	if err != nil {
+		return err
+	}
+	if !found || sec.Current == "" {
+		return errors.New("alerts: the store holds no PGx results: run varamu annotate, or give a call set")
+	}
+	s.dataVersion = sec.Current
+	cols := []string{"sample", "gene", "called", "diplotypes", "phenotype", "activity_score", "phased", "confidence",
+		"uncertain", "source", "missing_positions", "novel", "notes", "sex"}
+	for _, f := range s.st.Manifest().Tables["pgx_calls"] {
+		if !strings.HasPrefix(f.Part, sec.Current+"#") {
+			continue
+		}
+		err := scanFile(ctx, s.st.Path(f), cols, func(r *row) error {
+			sample := r.str(0)
+			if !samples[sample] {
+				return nil
+			}
+			c := s.calls[sample]
+			if c == nil {
+				c = &pharmacogenomics.SampleCalls{Sample: sample, Sex: r.str(13)}
+				s.calls[sample] = c
+			}
+			g := pharmacogenomics.GeneCall{Gene: r.str(1), Called: r.boolean(2), Diplotypes: r.strs(3), Phenotype: r.str(4),
+				ActivityScore: r.f64p(5), Phased: r.boolean(6), Confidence: r.f64p(7), Uncertain: r.boolean(8),
+				Source: r.str(9), MissingPositions: r.strs(10), Novel: r.strs(11), Notes: r.strs(12)}
+			// A sample annotated twice with the current version (a
+			// resumed run) keeps its last row per gene.
+			if i := slices.IndexFunc(c.Genes, func(x pharmacogenomics.GeneCall) bool { return x.Gene == g.Gene }); i >= 0 {
+				c.Genes[i] = g
+			} else {
+				c.Genes = append(c.Genes, g)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("alerts: table pgx_calls: %s: %w", f.Path, err)
+		}
+	}
+	return nil
 }
 
 // Person implements Source.
 func (s *StoreSource) Person(ctx context.Context, id string) (Person, error) {
-	if err := s.load(ctx); err != nil {
-		return Person{}, err
-	}
 	p, ok := s.people[id]
-	if !ok {
-		return Person{}, fmt.Errorf("alerts: person %s not in the store", id)
+	if !s.loaded || !ok {
+		return Person{}, fmt.Errorf("alerts: person %s not loaded (not allowed, or not in the store)", id)
 	}
 	return p, nil
 }
 
-// Calls implements Source: the call set's calls of the person's biobank
-// sample.
+// Calls implements Source: the calls of the person's biobank sample.
 func (s *StoreSource) Calls(ctx context.Context, person string) (pharmacogenomics.SampleCalls, string, bool, error) {
-	if err := s.load(ctx); err != nil {
-		return pharmacogenomics.SampleCalls{}, "", false, err
+	if !s.loaded {
+		return pharmacogenomics.SampleCalls{}, "", false, errors.New("alerts: Calls before Load")
 	}
 	sample, ok := s.sampleOf[person]
 	if !ok {
 		return pharmacogenomics.SampleCalls{}, "", false, nil
 	}
 	c, ok := s.calls[sample]
-	return c, s.dataVersion, ok, nil
+	if !ok {
+		return pharmacogenomics.SampleCalls{}, "", false, nil
+	}
+	return *c, s.dataVersion, true, nil
 }
 
 // row gives typed access to one row of selected columns.
@@ -232,6 +298,36 @@ func (r *row) f64(c int) float64 {
 		return 0
 	}
 	return r.cols[c].(*array.Float64).Value(r.i)
+}
+
+func (r *row) boolean(c int) bool {
+	if r.isNull(c) {
+		return false
+	}
+	return r.cols[c].(*array.Boolean).Value(r.i)
+}
+
+func (r *row) f64p(c int) *float64 {
+	if r.isNull(c) {
+		return nil
+	}
+	v := r.cols[c].(*array.Float64).Value(r.i)
+	return &v
+}
+
+// strs reads a list<string> cell; a null list is empty.
+func (r *row) strs(c int) []string {
+	out := []string{}
+	if r.isNull(c) {
+		return out
+	}
+	l := r.cols[c].(*array.List)
+	vals := l.ListValues().(*array.String)
+	beg, end := l.ValueOffsets(r.i)
+	for j := beg; j < end; j++ {
+		out = append(out, vals.Value(int(j)))
+	}
+	return out
 }
 
 func (r *row) ts(c int) time.Time {
@@ -310,8 +406,8 @@ func scanFile(ctx context.Context, path string, columns []string, fn func(r *row
 type StoreOptions struct {
 	Config
 	// CallsPath is a PGx call set as `varamu pgx call --format json`
-	// writes it, keyed by biobank sample code. Required until the store
-	// holds the pgx_calls/pgx_phenotypes tables of `varamu annotate`.
+	// writes it, keyed by biobank sample code; "" reads the store's
+	// pgx_calls table (varamu annotate).
 	CallsPath string
 }
 
@@ -324,17 +420,18 @@ func RunStore(ctx context.Context, dir string, opt StoreOptions) ([]Alert, Stats
 	if err != nil {
 		return nil, Stats{}, err
 	}
-	if opt.CallsPath == "" {
-		return nil, Stats{}, errors.New("alerts: no PGx calls: give a call set (varamu pgx call --format json); the store has no pgx_calls table yet")
-	}
-	f, err := os.Open(opt.CallsPath)
-	if err != nil {
-		return nil, Stats{}, fmt.Errorf("alerts: %w", err)
-	}
-	cs, err := report.ReadCalls(f, opt.CallsPath)
-	f.Close()
-	if err != nil {
-		return nil, Stats{}, err
+	var cs *pharmacogenomics.CallSet
+	if opt.CallsPath != "" {
+		f, err := os.Open(opt.CallsPath)
+		if err != nil {
+			return nil, Stats{}, fmt.Errorf("alerts: %w", err)
+		}
+		set, err := report.ReadCalls(f, opt.CallsPath)
+		f.Close()
+		if err != nil {
+			return nil, Stats{}, err
+		}
+		cs = &set
 	}
 	d, err := access.LoadDirectory(ctx, st)
 	if err != nil {

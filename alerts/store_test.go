@@ -2,17 +2,24 @@ package alerts
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/audit"
 	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/datasets/synth"
+	gstore "github.com/varamu/varamu/genome/store"
 	"github.com/varamu/varamu/genome/vcf"
 	"github.com/varamu/varamu/pharmacogenomics/alleles"
+	"github.com/varamu/varamu/pharmacogenomics/annotate"
 	"github.com/varamu/varamu/pharmacogenomics/calling"
 	"github.com/varamu/varamu/pharmacogenomics/rules"
 	"github.com/varamu/varamu/store"
@@ -78,7 +85,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, stats, err := Run(ctx, NewStoreSource(st, cs), eng, dec, Config{At: synth.DefaultAsOf})
+	got, stats, err := Run(ctx, NewStoreSource(st, &cs), eng, dec, Config{At: synth.DefaultAsOf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,5 +121,84 @@ func TestEndToEnd(t *testing.T) {
 	}
 	if _, err := audit.Verify(ctx, st.Dir(), nil); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAnnotatedStoreMatchesCallSet: alerts from the store's pgx_calls
+// (genome store ingest + varamu annotate) equal the alerts from a call set
+// made by calling the same VCF directly.
+func TestAnnotatedStoreMatchesCallSet(t *testing.T) {
+	ctx := context.Background()
+	gen := t.TempDir()
+	if _, err := synth.Generate(ctx, gen, synth.Config{People: 250, Seed: 33, BackgroundSites: 50}); err != nil {
+		t.Fatal(err)
+	}
+	vcfPath := filepath.Join(gen, "genotypes.vcf.gz")
+	dir := t.TempDir()
+	if _, err := gstore.Ingest(ctx, dir, []string{vcfPath}, gstore.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := annotate.Run(ctx, dir, annotate.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(gen, "fhir")}, clinical.Config{Now: synth.DefaultAsOf,
+		BiobankSamples: []string{filepath.Join(gen, "biobank", "samples.tsv")}}); err != nil {
+		t.Fatal(err)
+	}
+
+	fromStore, stats, err := RunStore(ctx, dir, StoreOptions{Config: Config{At: synth.DefaultAsOf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("from pgx_calls: %+v", stats)
+
+	db, err := alleles.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	caller, err := calling.New(db, calling.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := vcf.Open(vcfPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := caller.CallVCF(ctx, r, calling.VCFOptions{})
+	r.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	callsPath := filepath.Join(t.TempDir(), "calls.json")
+	if err := os.WriteFile(callsPath, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fromFile, _, err := RunStore(ctx, dir, StoreOptions{Config: Config{At: synth.DefaultAsOf}, CallsPath: callsPath})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fromStore) == 0 {
+		t.Fatal("no alerts from the annotated store")
+	}
+	strip := func(as []Alert) []Alert {
+		out := slices.Clone(as)
+		for i := range out {
+			out[i].CallDataVersion, out[i].AuditIndex = "", 0
+		}
+		return out
+	}
+	if diff := cmp.Diff(strip(fromFile), strip(fromStore), cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("alerts (-call set +pgx_calls):\n%s", diff)
+	}
+	if fromStore[0].CallDataVersion == "" || !strings.Contains(fromStore[0].CallDataVersion, "alleles") {
+		t.Errorf("call data version %q", fromStore[0].CallDataVersion)
 	}
 }

@@ -18,15 +18,16 @@ func newAlertsCmd() *cobra.Command {
 		dir, since, at, fmt_ string
 	)
 	cmd := &cobra.Command{
-		Use:   "alerts --store DIR --calls calls.json [--since DATE] [--format table|csv|json]",
+		Use:   "alerts --store DIR [--calls calls.json] [--since DATE] [--format table|csv|json]",
 		Short: "Drug-gene alerts: people with a current prescription whose PGx phenotype has an actionable recommendation",
 		Long: `Lists every person with a current prescription (MedicationRequest/Statement active and valid)
 of a drug whose guideline recommendation (CPIC/DPWG, embedded rules) for the person's PGx phenotype
 is actionable, with the gene, diplotype, phenotype, recommendation and the clinical facts used.
 Only people who consented to return of results and have not closed their record are included:
 every person is decided by the access layer and the decision is written to the store's audit log
-before any of their data is read. PGx calls come from --calls (varamu pgx call --format json on
-the biobank VCF; sample codes are linked to people by the store's biobank_samples table).`,
+before any of their data is read. PGx calls come from the store's pgx_calls table (varamu annotate)
+or from --calls (varamu pgx call --format json on the biobank VCF); sample codes are linked to
+people by the store's biobank_samples table.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if dir == "" {
@@ -71,7 +72,7 @@ the biobank VCF; sample codes are linked to people by the store's biobank_sample
 	}
 	f := cmd.Flags()
 	f.StringVar(&dir, "store", "", "store directory")
-	f.StringVar(&opt.CallsPath, "calls", "", "PGx call set JSON (varamu pgx call --format json)")
+	f.StringVar(&opt.CallsPath, "calls", "", "PGx call set JSON (varamu pgx call --format json); default: the store's pgx_calls (varamu annotate)")
 	f.StringVar(&since, "since", "", "only prescriptions authored on or after this date (YYYY-MM-DD)")
 	f.StringVar(&at, "at", "", "the moment to evaluate (YYYY-MM-DD, Tallinn midnight); default now")
 	f.StringVar(&fmt_, "format", "table", "output format: "+strings.Join(alerts.Formats, ", "))

@@ -59,7 +59,7 @@ func TestAlertsCLI(t *testing.T) {
 	}
 	for _, bad := range [][]string{
 		{"alerts", "--store", st, "--calls", calls, "--format", "xml"},
-		{"alerts", "--store", st},
+		{"alerts", "--store", st}, // no pgx_calls table and no --calls
 		{"alerts", "--calls", calls},
 		{"alerts", "--store", st, "--calls", calls, "--since", "yesterday"},
 	} {
