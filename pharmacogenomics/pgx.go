@@ -51,5 +51,5 @@ type GeneCall struct {
 	// definitions, by rsid, as "G/A" (alleles spelled out; "./." when not
 	// covered or not called): CYP2C9 rs12777823 for warfarin dosing.
 	Extra map[string]string `json:"extra,omitempty"`
-	Notes []string `json:"notes"`
+	Notes []string          `json:"notes"`
 }

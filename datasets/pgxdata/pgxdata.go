@@ -95,7 +95,7 @@ type exemption struct {
 		Ref        string   `json:"ref"`
 		Alts       []string `json:"alts"`
 	} `json:"extraPositions"`
-	Priorities     []struct {
+	Priorities []struct {
 		List []string `json:"list"`
 		Pick string   `json:"pick"`
 	} `json:"unphasedDiplotypePriorities"`
