@@ -149,3 +149,38 @@ func TestPatients(t *testing.T) {
 	}
 	golden(t, "patients/calls.tsv", tsv.String())
 }
+
+// TestGVCF: reference blocks (INFO/END, <NON_REF>) cover every position
+// they span; a no-call block is missing, not reference.
+func TestGVCF(t *testing.T) {
+	text := "##fileformat=VCFv4.3\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"x\">\n##FORMAT=<ID=GQ,Number=1,Type=Integer,Description=\"x\">\n" +
+		"##INFO=<ID=END,Number=1,Type=Integer,Description=\"x\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tG1\n" +
+		"chr10\t94700000\t.\tA\t<NON_REF>\t.\t.\tEND=94775366\tGT:GQ\t0/0:60\n" +
+		"chr10\t94775367\trs12769205\tA\tG,<NON_REF>\t50\tPASS\t.\tGT:GQ\t0/1:99\n" +
+		"chr10\t94775368\t.\tA\t<NON_REF>\t.\t.\tEND=94781858\tGT:GQ\t0/0:60\n" +
+		"chr10\t94781859\trs4244285\tG\tA,<NON_REF>\t50\tPASS\t.\tGT:GQ\t0/1:99\n" +
+		"chr10\t94781860\t.\tA\t<NON_REF>\t.\t.\tEND=94842865\tGT:GQ\t0/0:60\n" +
+		"chr10\t94842866\trs3758581\tA\tG,<NON_REF>\t50\tPASS\t.\tGT:GQ\t1/1:99\n" +
+		"chr10\t94842867\t.\tA\t<NON_REF>\t.\t.\tEND=94852000\tGT:GQ\t./.:0\n" +
+		"chr10\t94852001\t.\tA\t<NON_REF>\t.\t.\tEND=94900000\tGT:GQ\t0/0:60\n"
+	r, err := vcf.NewReader(strings.NewReader(text), "g.vcf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := testCaller(t, Config{Genes: []string{"CYP2C19"}})
+	cs, err := c.CallVCF(context.Background(), r, VCFOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := cs.Samples[0].Genes[0]
+	// The no-call block spans three positions (of *13, *24, *28): missing.
+	want := []string{"chr10:94842879", "chr10:94842995", "chr10:94849995"}
+	if !slices.Equal(call.MissingPositions, want) {
+		t.Errorf("missing %q, want %q", call.MissingPositions, want)
+	}
+	// Everything else is reference from the blocks: *1/*2, uncertain because
+	// *13, *24 and *28 could not be fully tested; GQ 60 blocks give the confidence.
+	if !slices.Equal(call.Diplotypes, []string{"*1/*2"}) || !call.Uncertain || call.Confidence == nil || *call.Confidence < 0.99 {
+		t.Errorf("diplotypes %q uncertain %v confidence %v notes %q", call.Diplotypes, call.Uncertain, call.Confidence, call.Notes)
+	}
+}
