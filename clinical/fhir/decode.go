@@ -115,12 +115,12 @@ func invalidUTF8At(b []byte) int {
 
 // unmarshal decodes data into r. The fast path is github.com/goccy/go-json
 // (about 2.5 times faster than encoding/json on FHIR resources), run only
-// on input that encoding/json's validator accepts (goccy accepts some
+// on input that validJSON (equal to encoding/json.Valid) accepts (goccy accepts some
 // invalid JSON: testdata/fuzz/FuzzDecode/goccy-accepts-invalid-json), and
 // guarded against panics; any failure is decoded again with encoding/json, whose errors
 // (and their JSON paths) are the ones reported.
 func unmarshal(data []byte, r Resource, std bool) (err error) {
-	if std || !json.Valid(data) {
+	if std || !validJSON(data) {
 		return json.Unmarshal(data, r)
 	}
 	defer func() {
