@@ -29,4 +29,12 @@
 // dependencies, the second is generated structs for all of R4 with no
 // validation and no error locations. A typed decoder of exactly these
 // resources is smaller, faster and reports errors the way varamu needs.
+//
+// Decoding speed: input is checked by a JSON validator held equal to
+// encoding/json.Valid (FuzzValidJSON), then decoded with goccy/go-json;
+// anything that fails is decoded again with encoding/json so that errors
+// and their JSON paths are encoding/json's. FuzzDecodeDifferential holds
+// the fast path equal to encoding/json on every input whose keys are
+// FHIR element names spelled exactly (encoding/json also matches keys
+// case-insensitively; FHIR JSON is case-sensitive).
 package fhir
