@@ -245,3 +245,35 @@ func TestStoreLockedOrMissingInputs(t *testing.T) {
 		t.Errorf("got %v, want ErrLocked", err)
 	}
 }
+
+func TestIngestCancelled(t *testing.T) {
+	s := openStore(t)
+	dir := writeFiles(t, map[string]string{"Patient.ndjson": lines(patA, patB)})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	cfg, _ := testConfig(t)
+	if _, err := Ingest(ctx, s, []string{dir}, cfg); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v", err)
+	}
+	// The lock was released and nothing was committed.
+	if s.Manifest().Generation != 0 {
+		t.Error("cancelled ingest committed")
+	}
+	cfg, _ = testConfig(t)
+	if _, err := Ingest(context.Background(), s, []string{dir}, cfg); err != nil {
+		t.Fatal(err)
+	}
+	// Cancelled while running: the progress callback cancels after the
+	// first batch.
+	ctx, cancel = context.WithCancel(context.Background())
+	defer cancel()
+	cfg, _ = testConfig(t)
+	cfg.Progress = func(int64) { cancel() }
+	big := writeFiles(t, map[string]string{"Patient.ndjson": strings.Repeat(lines(patA), 2000)})
+	if _, err := Ingest(ctx, s, []string{big}, cfg); !errors.Is(err, context.Canceled) {
+		t.Fatalf("got %v", err)
+	}
+	if s.Manifest().Generation != 1 {
+		t.Errorf("generation %d after a cancelled ingest", s.Manifest().Generation)
+	}
+}

@@ -241,6 +241,9 @@ func Ingest(ctx context.Context, s *store.Store, paths []string, cfg Config) (*S
 	}
 	txn, err := s.Begin(ctx)
 	if err != nil {
+		if txn != nil { // Begin returns the transaction with ctx.Err()
+			txn.Rollback()
+		}
 		return nil, err
 	}
 	defer txn.Rollback()
