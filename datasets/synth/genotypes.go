@@ -55,10 +55,17 @@ func chromIndex(chrom string) uint64 {
 
 // haps returns the founder haplotype ids person i carries on chrom: two
 // for diploid loci; for a male on chrX (outside the PARs) only the first,
-// from his mother.
+// from his mother; on chrM one, the mother's, for everyone.
 func haps(seed uint64, people []member, i int, chrom string, haploidX bool) (a, b uint64, haploid bool) {
 	p := people[i]
 	haploid = haploidX && p.male
+	if chrom == "chrM" {
+		// Mitochondria: one copy, from the mother, in everyone.
+		if p.mother < 0 {
+			return 2 * uint64(i), 2 * uint64(i), true
+		}
+		return 2 * uint64(p.mother), 2 * uint64(p.mother), true
+	}
 	if p.mother < 0 {
 		return 2 * uint64(i), 2*uint64(i) + 1, haploid
 	}

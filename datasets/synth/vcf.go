@@ -66,6 +66,27 @@ func plan(cfg *Config, db *alleles.DB, models []*geneModel) ([]site, int, error)
 			sites = append(sites, site{chrom: g.Chrom, pos: p.Pos, id: id, ref: p.Ref, alts: alts, model: m, posIx: i})
 			pgx++
 		}
+		// Positions guidelines read beside the definitions (CYP2C9's
+		// rs12777823): written so that they are covered, every haplotype
+		// reference (facts.md gives no frequency for them).
+		for _, p := range g.Extra {
+			loc := genome.Locus{Chrom: g.Chrom, Pos: p.Pos}
+			if taken[loc] {
+				continue
+			}
+			taken[loc] = true
+			alts := p.Alts
+			if len(alts) == 0 {
+				alts = []string{"<*>"}
+			}
+			id := p.RSID
+			if id == "" {
+				id = "."
+			}
+			sites = append(sites, site{chrom: g.Chrom, pos: p.Pos, id: id, ref: p.Ref, alts: alts,
+				bg: backgroundSite{chrom: g.Chrom, pos: p.Pos, ref: p.Ref, af: 0}})
+			pgx++
+		}
 	}
 	// Background sites spread over the autosomes and chrX by length.
 	contigs := vcfContigs()
