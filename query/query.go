@@ -12,6 +12,9 @@
 //	            sample and ALT allele (as bcftools norm -m- splits), hom-ref
 //	            genotypes included; gt is the original, unsplit VCF genotype
 //	            ("1/2") and dosage the count of this ALT (NULL if missing).
+//	pgx_calls, pgx_phenotypes, pgx_recommendations, pgx_changes
+//	            rows of the current annotation data version (varamu
+//	            annotate); NAME_all views keep every version.
 //
 // Macros gt_text(code) and gt_dosage(code, alt_index) decode the store's
 // genotype codes (genome.EncodeGT). DuckDB is used only in this package.
@@ -27,6 +30,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 
 	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/pharmacogenomics/annotate"
 	vstore "github.com/varamu/varamu/store"
 )
 
@@ -145,11 +149,24 @@ LEFT JOIN _calls c ON c.batch = v.batch AND c.site = v.site AND c.sample_idx = s
 LEFT JOIN _format f ON f.batch = v.batch AND f.site = v.site
 LEFT JOIN _ploidy p ON p.batch = v.batch AND p.chrom = v.chrom AND p.sample_idx = s.sample_idx)`)
 	}
+	var pgx annotate.Section
+	m.Section(annotate.SectionKey, &pgx)
 	for _, name := range m.TableNames() {
 		if genomeTables[name] {
 			continue
 		}
-		out = append(out, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM read_parquet(%s, union_by_name = true)", quoteIdent(name), fileList(st, m.Tables[name])))
+		src := fmt.Sprintf("read_parquet(%s, union_by_name = true)", fileList(st, m.Tables[name]))
+		if strings.HasPrefix(name, "pgx_") && pgx.Current != "" {
+			// Annotation tables: the view shows the current data version;
+			// NAME_all keeps every version.
+			out = append(out, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM %s", quoteIdent(name+"_all"), src))
+			if name != annotate.TableChanges {
+				src += " WHERE data_version = " + quote(pgx.Current)
+			} else {
+				src += " WHERE new_version = " + quote(pgx.Current)
+			}
+		}
+		out = append(out, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM %s", quoteIdent(name), src))
 	}
 	return out
 }

@@ -74,7 +74,9 @@ func (s *Store) RegionRecords(ctx context.Context, chrom string, start, end int6
 			nullable(idB, rec.ID)
 			refB.Append(rec.Ref)
 			altsB.Append(true)
-			altsV.AppendValues(rec.Alts, nil)
+			for _, a := range rec.Alts {
+				altsV.Append(a) // AppendValues reserves exactly: quadratic over a batch
+			}
 			var phased bool
 			alleles, phased = genome.DecodeGT(code, alleles[:0])
 			gtB.Append(genome.FormatGT(alleles, phased))

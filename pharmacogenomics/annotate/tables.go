@@ -104,7 +104,12 @@ func (w *chunkWriter) reset() {
 func appendStrings(b array.Builder, v []string) {
 	lb := b.(*array.ListBuilder)
 	lb.Append(true)
-	lb.ValueBuilder().(*array.StringBuilder).AppendValues(v, nil)
+	// One by one: AppendValues reserves the exact size each call, which
+	// makes building a large column quadratic.
+	sb := lb.ValueBuilder().(*array.StringBuilder)
+	for _, x := range v {
+		sb.Append(x)
+	}
 }
 
 func appendFloat(b array.Builder, v *float64) {
