@@ -349,7 +349,7 @@ func readColumns(path string, names []string, fn func(cols []arrow.Array, row in
 // previous holds the results of the previous data version, compactly.
 type previous struct {
 	version string
-	genes   map[string]geneSummary // sample + "\x00" + gene
+	genes   map[string]geneSummary           // sample + "\x00" + gene
 	recs    map[string]map[string]recSummary // sample → recKey → summary
 	samples map[string]bool
 }
