@@ -112,10 +112,10 @@ func writerProps() *parquet.WriterProperties {
 	)
 }
 
-// maxBatchBytes bounds the string bytes of one batch, so that tables with
-// wide rows (the raw FHIR JSON of consents) write smaller row groups
-// rather than hold large batches in memory.
-const maxBatchBytes = 8 << 20
+// maxBatchBytes bounds the bytes of one batch (strings and fixed-width
+// values), so that memory stays bounded whatever the row width: tables
+// with wide rows (the raw FHIR JSON of consents) write smaller row groups.
+const maxBatchBytes = 4 << 20
 
 // tableWriter appends rows to one table of one ingest: Arrow builders of
 // batchRows rows (or maxBatchBytes of strings), each batch written by the
@@ -129,7 +129,7 @@ type tableWriter struct {
 	col       int
 	batch     int
 	batchRows int
-	bytes     int // string bytes in the current batch
+	bytes     int // approximate bytes in the current batch
 	rows      int64
 	txn       *store.Txn
 	dir       string
@@ -165,6 +165,7 @@ func (t *tableWriter) ts(v time.Time) {
 	} else {
 		b.Append(arrow.Timestamp(v.UnixMicro()))
 	}
+	t.bytes += 8
 	t.col++
 }
 
@@ -175,6 +176,7 @@ func (t *tableWriter) date(v time.Time) {
 	} else {
 		b.Append(arrow.Date32FromTime(v))
 	}
+	t.bytes += 4
 	t.col++
 }
 
@@ -185,6 +187,7 @@ func (t *tableWriter) f64(v *float64) {
 	} else {
 		b.Append(*v)
 	}
+	t.bytes += 8
 	t.col++
 }
 
@@ -195,6 +198,7 @@ func (t *tableWriter) i64(v int64, valid bool) {
 	} else {
 		b.Append(v)
 	}
+	t.bytes += 8
 	t.col++
 }
 
