@@ -71,6 +71,8 @@ func TestIngestBadInputWritesNothing(t *testing.T) {
 			fhir.ErrMissingPatient, `x.ndjson:2: Consent.provision.actor[0].reference: fhir: reference to a missing Patient: "Patient/zz" names no Patient in this ingest or the store`},
 		{"type other than the file's", map[string]string{"Patient.ndjson": lines(patA, obsA)},
 			fhir.ErrResourceType, `Patient.ndjson:2: resourceType: fhir: wrong resourceType: got "Observation" in a Bulk Data file named for Patient (one resource type per file)`},
+		{"height in kg", map[string]string{"x.ndjson": lines(patA, strings.Replace(strings.Replace(obsA, "29463-7", "8302-2", 1), `"code":"[lb_av]"`, `"code":"kg"`, 1))},
+			fhir.ErrInvalid, `x.ndjson:2: Observation.valueQuantity: fhir: invalid value: unit "kg" is not a UCUM unit of length for LOINC 8302-2`},
 		{"no id", map[string]string{"x.ndjson": lines(patA, `{"resourceType":"Organization","name":"x"}`)},
 			fhir.ErrRequired, `x.ndjson:2: Organization.id: fhir: required element missing: required (a resource id, or a urn:uuid fullUrl)`},
 	}

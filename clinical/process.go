@@ -725,27 +725,34 @@ const (
 )
 
 // normalizeQuantity converts body height to cm and body weight to kg from
-// the other UCUM units they are commonly given in.
-func normalizeQuantity(loinc string, v float64, unit string) (float64, string) {
+// the UCUM units they are given in; ok is false for a unit that is not a
+// length (height) or a mass (weight).
+func normalizeQuantity(loinc string, v float64, unit string) (float64, string, bool) {
 	switch loinc {
 	case LOINCBodyHeight:
 		switch unit {
+		case "cm":
+			return v, "cm", true
 		case "m":
-			return v * 100, "cm"
+			return v * 100, "cm", true
 		case "mm":
-			return v / 10, "cm"
+			return v / 10, "cm", true
 		case "[in_i]", "[in_us]":
-			return v * 2.54, "cm"
+			return v * 2.54, "cm", true
 		}
+		return v, unit, false
 	case LOINCBodyWeight:
 		switch unit {
+		case "kg":
+			return v, "kg", true
 		case "g":
-			return v / 1000, "kg"
+			return v / 1000, "kg", true
 		case "[lb_av]":
-			return v * 0.45359237, "kg"
+			return v * 0.45359237, "kg", true
 		}
+		return v, unit, false
 	}
-	return v, unit
+	return v, unit, true
 }
 
 func (in *ingester) observation(o *fhir.Observation, id string) (bool, error) {
@@ -763,6 +770,19 @@ func (in *ingester) observation(o *fhir.Observation, id string) (bool, error) {
 		eff = dateTime(o.EffectivePeriod.Start)
 	}
 	issued := dateTime(o.Issued)
+	// Check units first: nothing is written for a resource that fails.
+	for i := -1; i < len(o.Component); i++ {
+		code, v, path := &o.Code, &o.ObservationValue, "Observation.valueQuantity"
+		if i >= 0 {
+			code, v, path = &o.Component[i].Code, &o.Component[i].ObservationValue, fmt.Sprintf("Observation.component[%d].valueQuantity", i)
+		}
+		c, _ := code.First(LOINCSystem)
+		if q := v.ValueQuantity; q != nil && c.Code != "" {
+			if _, _, ok := normalizeQuantity(c.Code, *q.Value, quantityUnit(q)); !ok {
+				return false, &fhir.ParseError{Path: path, Err: fmt.Errorf("%w: unit %q is not a UCUM unit of %s for LOINC %s", fhir.ErrInvalid, quantityUnit(q), map[string]string{LOINCBodyHeight: "length", LOINCBodyWeight: "mass"}[c.Code], c.Code)}
+			}
+		}
+	}
 	row := func(comp int32, code *fhir.CodeableConcept, v *fhir.ObservationValue) error {
 		t := in.tables["observations"]
 		t.s(id)
@@ -787,13 +807,10 @@ func (in *ingester) observation(o *fhir.Observation, id string) (bool, error) {
 		switch {
 		case v.ValueQuantity != nil:
 			q := v.ValueQuantity
-			unit = q.Unit
-			if q.System == fhir.UCUMSystem && q.Code != "" {
-				unit = q.Code
-			}
+			unit = quantityUnit(q)
 			x := *q.Value
 			if c.System == LOINCSystem {
-				x, unit = normalizeQuantity(c.Code, x, unit)
+				x, unit, _ = normalizeQuantity(c.Code, x, unit)
 			}
 			num, cmp = &x, q.Comparator
 		case v.ValueCodeableConcept != nil:
@@ -832,6 +849,14 @@ func (in *ingester) observation(o *fhir.Observation, id string) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// quantityUnit is the UCUM code of a Quantity, or its unit text.
+func quantityUnit(q *fhir.Quantity) string {
+	if q.System == fhir.UCUMSystem && q.Code != "" {
+		return q.Code
+	}
+	return q.Unit
 }
 
 func (in *ingester) medication(id, kind, pid, enc, status, intent string, med *fhir.CodeableConcept, authored, start, end time.Time, requester, dosage string) error {
