@@ -29,14 +29,19 @@ func (c *CodeableConcept) First(system string) (Coding, bool) {
 	return Coding{}, false
 }
 
-// Primary returns the first coding with a code, or a coding holding only
-// the text when there is none.
+// Primary returns the first coding with a code; else the first coding
+// with a display; else a coding holding only the text.
 func (c *CodeableConcept) Primary() Coding {
 	if c == nil {
 		return Coding{}
 	}
 	for _, cd := range c.Coding {
 		if cd.Code != "" {
+			return cd
+		}
+	}
+	for _, cd := range c.Coding {
+		if cd.Display != "" {
 			return cd
 		}
 	}
