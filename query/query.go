@@ -24,11 +24,13 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 
+	"github.com/varamu/varamu/clinical"
 	gstore "github.com/varamu/varamu/genome/store"
 	"github.com/varamu/varamu/pharmacogenomics/annotate"
 	vstore "github.com/varamu/varamu/store"
@@ -36,32 +38,54 @@ import (
 
 // Engine is a DuckDB connection with the store's views installed.
 type Engine struct {
-	db *sql.DB
+	db      *sql.DB
+	tmp     string // research extract directory, removed by Close
+	role    Role
+	Summary string // what the caller may see, in words (research mode)
 }
 
-// Open opens an in-memory DuckDB database over the store in dir.
+// Open opens an in-memory DuckDB database over the store in dir with every
+// view (the data steward's view of the store). It does not consult consent:
+// callers MUST have decided access already (OpenAs does).
 func Open(ctx context.Context, dir string) (*Engine, error) {
 	st, err := vstore.Open(dir, vstore.Options{})
 	if err != nil {
 		return nil, err
 	}
+	return openSteward(ctx, st)
+}
+
+func openSteward(ctx context.Context, st *vstore.Store) (*Engine, error) {
 	db, err := sql.Open("duckdb", "")
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
 	}
 	db.SetMaxOpenConns(1) // views and macros live in one connection's catalog
-	e := &Engine{db: db}
-	for _, stmt := range viewSQL(st) {
-		if _, err := db.ExecContext(ctx, stmt); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("query: installing views: %w\n%s", err, stmt)
-		}
+	e := &Engine{db: db, role: Steward}
+	if err := e.exec(ctx, viewSQL(st)...); err != nil {
+		db.Close()
+		return nil, err
 	}
 	return e, nil
 }
 
-// Close closes the database.
-func (e *Engine) Close() error { return e.db.Close() }
+func (e *Engine) exec(ctx context.Context, stmts ...string) error {
+	for _, stmt := range stmts {
+		if _, err := e.db.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("query: %w\n%s", err, stmt)
+		}
+	}
+	return nil
+}
+
+// Close closes the database and removes a research extract.
+func (e *Engine) Close() error {
+	err := e.db.Close()
+	if e.tmp != "" {
+		os.RemoveAll(e.tmp)
+	}
+	return err
+}
 
 // DB returns the database for callers that run their own statements.
 func (e *Engine) DB() *sql.DB { return e.db }
@@ -90,10 +114,41 @@ var macros = []string{
 		ELSE (gt_a1(code) = k)::INTEGER + coalesce((gt_a2(code) = k)::INTEGER, 0) END`,
 }
 
-// viewSQL returns the statements that install the store's views.
+// viewSQL returns the statements that install the macros and the store's
+// views.
 func viewSQL(st *vstore.Store) []string {
+	return append(slices.Clone(macros), viewSQLPrefixed(st, "")...)
+}
+
+// genotypesSQL is the long genotypes view over the views (or tables)
+// samples, variants, _calls, _format and _ploidy, each name prefixed by %[1]s.
+const genotypesSQL = `CREATE VIEW %[1]sgenotypes AS
+SELECT sample, batch, chrom, pos, "end", id, ref, alt, alt_index,
+	gt_text(code) AS gt, ((code >> 24) & 1) = 1 AS phased, gt_dosage(code, alt_index) AS dosage,
+	gq, dp, ps, ds
+FROM (
+SELECT s.sample, v.batch, v.chrom, v.pos, v."end", v.id, v.ref, v.alt, v.alt_index,
+	coalesce(xor(c.code, v.default_gt & 16777216), CASE WHEN v.site >= p.from_site THEN gt_haploid(v.default_gt) ELSE v.default_gt END) AS code,
+	nullif(f.gq[s.sample_idx + 1], -1) AS gq,
+	nullif(f.dp[s.sample_idx + 1], -1) AS dp,
+	nullif(f.ps[s.sample_idx + 1], 0) AS ps,
+	CASE WHEN isnan(f.ds[s.sample_idx * v.n_alts + v.alt_index]) THEN NULL ELSE f.ds[s.sample_idx * v.n_alts + v.alt_index] END AS ds
+FROM %[1]svariants v
+JOIN %[1]ssamples s ON s.batch = v.batch
+LEFT JOIN %[1]s_calls c ON c.batch = v.batch AND c.site = v.site AND c.sample_idx = s.sample_idx
+LEFT JOIN %[1]s_format f ON f.batch = v.batch AND f.site = v.site
+LEFT JOIN %[1]s_ploidy p ON p.batch = v.batch AND p.chrom = v.chrom AND p.sample_idx = s.sample_idx)`
+
+// genotypesView is the genotypes view over unprefixed names.
+var genotypesView = fmt.Sprintf(genotypesSQL, "")
+
+// viewSQLPrefixed returns the statements that install the store's views,
+// each view name prefixed (the research extract reads the store through
+// raw_ views and then drops them).
+func viewSQLPrefixed(st *vstore.Store, prefix string) []string {
 	m := st.Manifest()
-	out := slices.Clone(macros)
+	var out []string
+	view := func(name, body string) string { return "CREATE VIEW " + quoteIdent(prefix+name) + " AS " + body }
 	var sec gstore.Section
 	m.Section(gstore.SectionKey, &sec)
 	genomeTables := map[string]bool{gstore.TableVariants: true, gstore.TableSamples: true, gstore.TableCalls: true, gstore.TableFormat: true, gstore.TablePloidy: true}
@@ -111,7 +166,8 @@ func viewSQL(st *vstore.Store) []string {
 	none := func(gstore.Batch) string { return "" }
 	if len(sec.Batches) > 0 {
 		out = append(out,
-			"CREATE VIEW samples AS "+perBatch(gstore.TableSamples, "sample_idx, sample", func(b gstore.Batch) string {
+			view("samples_all", perBatch(gstore.TableSamples, "sample_idx, sample", none)),
+			view("samples", perBatch(gstore.TableSamples, "sample_idx, sample", func(b gstore.Batch) string {
 				if len(b.Superseded) == 0 {
 					return ""
 				}
@@ -120,34 +176,20 @@ func viewSQL(st *vstore.Store) []string {
 					q = append(q, quote(s))
 				}
 				return " WHERE sample NOT IN (" + strings.Join(q, ", ") + ")"
-			}),
-			"CREATE VIEW variants AS "+perBatch(gstore.TableVariants, "*", none),
-			"CREATE VIEW _calls AS "+perBatch(gstore.TableCalls, "sample_idx, unnest(sites) AS site, unnest(codes) AS code", none),
+			})),
+			view("variants", perBatch(gstore.TableVariants, "*", none)),
+			view("_calls_lists", perBatch(gstore.TableCalls, "sample_idx, sites, codes", none)),
+			view("_calls", "SELECT batch, sample_idx, unnest(sites) AS site, unnest(codes) AS code FROM "+quoteIdent(prefix+"_calls_lists")),
 		)
-		fmtView := "CREATE VIEW _format AS SELECT NULL::VARCHAR AS batch, NULL::INTEGER AS site, NULL::INTEGER[] AS gq, NULL::INTEGER[] AS dp, NULL::BIGINT[] AS ps, NULL::FLOAT[] AS ds WHERE false"
+		fmtView := "SELECT NULL::VARCHAR AS batch, NULL::INTEGER AS site, NULL::INTEGER[] AS gq, NULL::INTEGER[] AS dp, NULL::BIGINT[] AS ps, NULL::FLOAT[] AS ds WHERE false"
 		if len(m.Tables[gstore.TableFormat]) > 0 {
-			fmtView = "CREATE VIEW _format AS " + perBatch(gstore.TableFormat, "site, gq, dp, ps, ds", none)
+			fmtView = perBatch(gstore.TableFormat, "site, gq, dp, ps, ds", none)
 		}
-		ploidyView := "CREATE VIEW _ploidy AS SELECT NULL::VARCHAR AS batch, NULL::VARCHAR AS chrom, NULL::INTEGER AS from_site, NULL::INTEGER AS sample_idx WHERE false"
+		ploidyView := "SELECT NULL::VARCHAR AS batch, NULL::VARCHAR AS chrom, NULL::INTEGER AS from_site, NULL::INTEGER AS sample_idx WHERE false"
 		if len(m.Tables[gstore.TablePloidy]) > 0 {
-			ploidyView = "CREATE VIEW _ploidy AS " + perBatch(gstore.TablePloidy, "chrom, from_site, sample_idx", none)
+			ploidyView = perBatch(gstore.TablePloidy, "chrom, from_site, sample_idx", none)
 		}
-		out = append(out, fmtView, ploidyView, `CREATE VIEW genotypes AS
-SELECT sample, batch, chrom, pos, "end", id, ref, alt, alt_index,
-	gt_text(code) AS gt, ((code >> 24) & 1) = 1 AS phased, gt_dosage(code, alt_index) AS dosage,
-	gq, dp, ps, ds
-FROM (
-SELECT s.sample, v.batch, v.chrom, v.pos, v."end", v.id, v.ref, v.alt, v.alt_index,
-	coalesce(xor(c.code, v.default_gt & 16777216), CASE WHEN v.site >= p.from_site THEN gt_haploid(v.default_gt) ELSE v.default_gt END) AS code,
-	nullif(f.gq[s.sample_idx + 1], -1) AS gq,
-	nullif(f.dp[s.sample_idx + 1], -1) AS dp,
-	nullif(f.ps[s.sample_idx + 1], 0) AS ps,
-	CASE WHEN isnan(f.ds[s.sample_idx * v.n_alts + v.alt_index]) THEN NULL ELSE f.ds[s.sample_idx * v.n_alts + v.alt_index] END AS ds
-FROM variants v
-JOIN samples s ON s.batch = v.batch
-LEFT JOIN _calls c ON c.batch = v.batch AND c.site = v.site AND c.sample_idx = s.sample_idx
-LEFT JOIN _format f ON f.batch = v.batch AND f.site = v.site
-LEFT JOIN _ploidy p ON p.batch = v.batch AND p.chrom = v.chrom AND p.sample_idx = s.sample_idx)`)
+		out = append(out, view("_format", fmtView), view("_ploidy", ploidyView), fmt.Sprintf(genotypesSQL, prefix))
 	}
 	var pgx annotate.Section
 	m.Section(annotate.SectionKey, &pgx)
@@ -156,17 +198,24 @@ LEFT JOIN _ploidy p ON p.batch = v.batch AND p.chrom = v.chrom AND p.sample_idx 
 			continue
 		}
 		src := fmt.Sprintf("read_parquet(%s, union_by_name = true)", fileList(st, m.Tables[name]))
+		if cur, ok := clinical.Views[name]; ok {
+			// Clinical tables: the view is the current state (last write
+			// wins per key); NAME_all keeps every row ingested.
+			out = append(out, view(name+"_all", "SELECT * FROM "+src))
+			out = append(out, view(name, strings.ReplaceAll(cur, "{{"+name+"}}", quoteIdent(prefix+name+"_all"))))
+			continue
+		}
 		if strings.HasPrefix(name, "pgx_") && pgx.Current != "" {
 			// Annotation tables: the view shows the current data version;
 			// NAME_all keeps every version.
-			out = append(out, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM %s", quoteIdent(name+"_all"), src))
+			out = append(out, view(name+"_all", "SELECT * FROM "+src))
 			if name != annotate.TableChanges {
 				src += " WHERE data_version = " + quote(pgx.Current)
 			} else {
 				src += " WHERE new_version = " + quote(pgx.Current)
 			}
 		}
-		out = append(out, fmt.Sprintf("CREATE VIEW %s AS SELECT * FROM %s", quoteIdent(name), src))
+		out = append(out, view(name, "SELECT * FROM "+src))
 	}
 	return out
 }
@@ -206,7 +255,11 @@ func (e *Engine) Run(ctx context.Context, q string) (*Result, error) {
 }
 
 // CopyParquet writes the result of q to a Parquet file with DuckDB's COPY.
+// A research engine cannot write files; it returns an error.
 func (e *Engine) CopyParquet(ctx context.Context, q, path string) error {
+	if e.role != Steward {
+		return fmt.Errorf("query: a researcher's session cannot write files; use --format csv or json")
+	}
 	q = strings.TrimRight(strings.TrimSpace(q), ";")
 	_, err := e.db.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", q, quote(path)))
 	return err

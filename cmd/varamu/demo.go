@@ -107,7 +107,7 @@ func runDemo(ctx context.Context, w io.Writer, out string, samples, variants int
 		}
 	}
 
-	e, err := query.Open(ctx, dir)
+	e, err := query.OpenAs(ctx, dir, query.Options{Role: query.Steward, Actor: "varamu-demo"})
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func runDemo(ctx context.Context, w io.Writer, out string, samples, variants int
 	count(*) FILTER (WHERE gt LIKE '%.%') AS missing_calls,
 	count(*) FILTER (WHERE phased) AS phased_calls
 FROM genotypes GROUP BY chrom ORDER BY chrom`
-	step("varamu query --store %s \"%s\"", dir, q)
+	step("varamu query --role steward --store %s \"%s\"", dir, q)
 	r, err := e.Run(ctx, q)
 	if err != nil {
 		return err

@@ -2,25 +2,54 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/query"
 )
 
 func newQueryCmd() *cobra.Command {
-	var dir, format, out string
+	var dir, format, out, role, actor, use string
+	var at string
 	cmd := &cobra.Command{
 		Use:   "query --store DIR \"SQL\"",
-		Short: "Run SQL (DuckDB) over the store's views: samples, variants, genotypes, clinical and PGx tables",
+		Short: "Run SQL (DuckDB) over the store: genotypes, PGx results, clinical facts, under consent",
+		Long: `query runs DuckDB SQL over the store's views. A researcher (the default role)
+works on an extract of only the people whose research consent, in force now
+and not withdrawn, permits the stated --use: genotypes by biobank sample code,
+PGx results, and clinical facts keyed by sample code with identifiers removed;
+the sample-person mapping is never visible and SQL cannot read files. Every
+decision is written to the store's audit log. --role steward sees every
+table (biobank data management), and is logged too.`,
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			e, err := query.Open(ctx, dir)
+			opt := query.Options{Role: query.Role(role), Actor: actor}
+			if use != "" {
+				code, disease, err := consent.ParseCode(use)
+				if err != nil {
+					return err
+				}
+				opt.Use = consent.ResearchUse{Purpose: code, Disease: disease, GeneticStudy: true}
+			}
+			if at != "" {
+				t, err := time.Parse(time.DateOnly, at)
+				if err != nil {
+					return fmt.Errorf("--at %q: want YYYY-MM-DD", at)
+				}
+				opt.At = t
+			}
+			e, err := query.OpenAs(ctx, dir, opt)
 			if err != nil {
 				return err
 			}
 			defer e.Close()
+			if e.Summary != "" {
+				fmt.Fprintln(cmd.ErrOrStderr(), e.Summary)
+			}
 			if format == "parquet" {
 				if out == "" {
 					return fmt.Errorf("--format parquet needs -o FILE")
@@ -46,6 +75,10 @@ func newQueryCmd() *cobra.Command {
 	cmd.Flags().StringVar(&dir, "store", "", "store directory")
 	cmd.Flags().StringVar(&format, "format", "table", "output: table, csv, json or parquet")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "output file (parquet)")
+	cmd.Flags().StringVar(&role, "role", "researcher", "researcher (pseudonymised data of consenting people only) or steward (every table; logged)")
+	cmd.Flags().StringVar(&actor, "actor", os.Getenv("USER"), "who is asking, for the audit log")
+	cmd.Flags().StringVar(&use, "use", "", "research use as a DUO code: GRU, HMB, DS-<ICD-10>, POA (researcher)")
+	cmd.Flags().StringVar(&at, "at", "", "evaluate consent on this date (YYYY-MM-DD; default now)")
 	cmd.MarkFlagRequired("store")
 	return cmd
 }

@@ -1,0 +1,260 @@
+package query
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/varamu/varamu/access"
+	"github.com/varamu/varamu/audit"
+	"github.com/varamu/varamu/clinical/consent"
+	vstore "github.com/varamu/varamu/store"
+)
+
+// Role is who runs queries.
+type Role string
+
+const (
+	// Researcher sees pseudonymised data of the people whose research
+	// consent, in force now and not withdrawn, permits the stated use:
+	// genotypes by biobank sample code, PGx results, and clinical facts
+	// keyed by sample code with identifiers removed. The sample–person
+	// mapping, personal codes, documents and consents are never visible.
+	Researcher Role = "researcher"
+	// Steward sees every table of the store (biobank data management);
+	// each session is logged.
+	Steward Role = "steward"
+)
+
+// Options say who queries, and for what. The zero value is a researcher
+// with no declared use, who sees nobody.
+type Options struct {
+	Role  Role   // zero value: Researcher
+	Actor string // who, for the audit log; required
+	// Use is the research use, GA4GH DUO terms (Researcher only).
+	Use consent.ResearchUse
+	// At is the moment consent is evaluated; zero means now.
+	At time.Time
+}
+
+// OpenAs opens the store in dir for an actor in a role. Access is decided
+// by package access (the one choke point) and logged in the store's audit
+// log before any data is visible. A researcher's session runs on an extract
+// of only what consent allows, with DuckDB's file access switched off and
+// its configuration locked, so SQL cannot reach the store's files.
+func OpenAs(ctx context.Context, dir string, opt Options) (*Engine, error) {
+	if opt.Actor == "" {
+		return nil, errors.New("query: an actor id is required (who is asking, for the audit log)")
+	}
+	if opt.At.IsZero() {
+		opt.At = time.Now()
+	}
+	st, err := vstore.Open(dir, vstore.Options{})
+	if err != nil {
+		return nil, err
+	}
+	log, err := audit.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+	switch opt.Role {
+	case Steward:
+		if _, err := log.Append(ctx, &audit.Entry{Time: opt.At, Actor: opt.Actor, Role: string(Steward), Person: "*",
+			Purpose: "stewardship", Allowed: true, Rule: "data steward: every table of the store"}); err != nil {
+			return nil, fmt.Errorf("query: audit log: %w (no access without a log entry)", err)
+		}
+		return openSteward(ctx, st)
+	case Researcher, "":
+		return openResearch(ctx, st, log, opt)
+	}
+	return nil, fmt.Errorf("query: role %q: want researcher or steward", opt.Role)
+}
+
+// identifying lists clinical columns a researcher never sees.
+var identifying = map[string]bool{
+	"person_id": true, "resource_id": true, "encounter_id": true, "requester_id": true, "practitioner_id": true,
+	"organization_id": true, "author_id": true, "custodian_id": true, "source_value": true, "synthetic_id": true,
+	"related_person_id": true, "agent_person_id": true, "document_id": true, "url": true, "fhir": true,
+	"ingest": true, "ingest_seq": true, "row_seq": true, "title": true, "description": true, "dosage": true,
+	"value_text": true, "source_system": true, "birth_date": true,
+}
+
+// researchClinical are the clinical tables a researcher sees, pseudonymised.
+var researchClinical = []string{"persons", "conditions", "observations", "medications", "allergies", "encounters"}
+
+func openResearch(ctx context.Context, st *vstore.Store, log *audit.Log, opt Options) (*Engine, error) {
+	if opt.Use.Purpose == "" {
+		return nil, errors.New("query: a researcher must state the research use (DUO: GRU, HMB, DS-<ICD-10> or POA)")
+	}
+	stew, err := openSteward(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	defer stew.Close()
+	have := func(name string) bool { return len(st.Manifest().Tables[name]) > 0 }
+
+	// Sample → person, read here and never exposed.
+	mapping := map[string][]string{} // person → samples
+	var people []string
+	if have("biobank_samples") {
+		res, err := stew.Run(ctx, "SELECT person_id, sample_id FROM biobank_samples ORDER BY person_id, sample_id")
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range res.Rows {
+			p, s := Text(r[0]), Text(r[1])
+			if len(mapping[p]) == 0 {
+				people = append(people, p)
+			}
+			mapping[p] = append(mapping[p], s)
+		}
+	}
+	var allowed []string
+	if len(people) > 0 {
+		dir, err := access.LoadDirectory(ctx, st)
+		if err != nil {
+			return nil, err
+		}
+		dec, err := access.New(dir, log)
+		if err != nil {
+			return nil, err
+		}
+		allowed, err = dec.Permitted(ctx, access.Actor{ID: opt.Actor, Role: access.Researcher}, access.Research, opt.Use, people, opt.At, 0)
+		if err != nil {
+			return nil, err
+		}
+	}
+
+	tmp, err := os.MkdirTemp("", "varamu-research-")
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{tmp: tmp, role: Researcher}
+	fail := func(err error) (*Engine, error) {
+		if e.db != nil {
+			e.db.Close()
+		}
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	// The extract is built in its own database file, from the steward's
+	// views attached read-only through a second, private connection.
+	db, err := sql.Open("duckdb", filepath.Join(tmp, "extract.duckdb"))
+	if err != nil {
+		return fail(err)
+	}
+	db.SetMaxOpenConns(1)
+	e.db = db
+	stmts := slices.Clone(macros)
+	stmts = append(stmts, viewSQLPrefixed(st, "raw_")...)
+	stmts = append(stmts, "CREATE TEMP TABLE _map (person_id VARCHAR, sample VARCHAR)")
+	if err := e.exec(ctx, stmts...); err != nil {
+		return fail(err)
+	}
+	var allowedSamples int
+	if len(allowed) > 0 {
+		var vals []string
+		for _, p := range allowed {
+			for _, smp := range mapping[p] {
+				vals = append(vals, "("+quote(p)+", "+quote(smp)+")")
+				allowedSamples++
+			}
+		}
+		for start := 0; start < len(vals); start += 1000 {
+			if err := e.exec(ctx, "INSERT INTO _map VALUES "+strings.Join(vals[start:min(start+1000, len(vals))], ", ")); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	var build []string
+	if have("samples") {
+		build = append(build,
+			"CREATE TABLE samples AS SELECT s.* FROM raw_samples s SEMI JOIN _map m ON m.sample = s.sample",
+			"CREATE TABLE variants AS SELECT * FROM raw_variants",
+			"CREATE TABLE _calls_lists AS SELECT c.* FROM raw__calls_lists c SEMI JOIN samples s ON s.batch = c.batch AND s.sample_idx = c.sample_idx",
+			"CREATE VIEW _calls AS SELECT batch, sample_idx, unnest(sites) AS site, unnest(codes) AS code FROM _calls_lists",
+			"CREATE TABLE _ploidy AS SELECT p.* FROM raw__ploidy p SEMI JOIN samples s ON s.batch = p.batch AND s.sample_idx = p.sample_idx",
+			// FORMAT lists hold every sample of a batch: values of samples
+			// outside the extract are blanked (flattened lists: a sample
+			// owns len/n consecutive values).
+			`CREATE TABLE _format AS
+WITH ok AS (SELECT batch, list(sample_idx) AS idx FROM samples GROUP BY batch),
+n AS (SELECT batch, count(*) AS n FROM raw_samples_all GROUP BY batch)
+SELECT f.batch, f.site,
+	list_transform(f.gq, (x, i) -> CASE WHEN list_contains(ok.idx, (i - 1) // greatest(len(f.gq) // n.n, 1)) THEN x END) AS gq,
+	list_transform(f.dp, (x, i) -> CASE WHEN list_contains(ok.idx, (i - 1) // greatest(len(f.dp) // n.n, 1)) THEN x END) AS dp,
+	list_transform(f.ps, (x, i) -> CASE WHEN list_contains(ok.idx, (i - 1) // greatest(len(f.ps) // n.n, 1)) THEN x END) AS ps,
+	list_transform(f.ds, (x, i) -> CASE WHEN list_contains(ok.idx, (i - 1) // greatest(len(f.ds) // n.n, 1)) THEN x END) AS ds
+FROM raw__format f JOIN ok USING (batch) JOIN n USING (batch)`,
+			genotypesView,
+		)
+	}
+	for _, t := range []string{"pgx_calls", "pgx_phenotypes", "pgx_recommendations", "pgx_changes"} {
+		if have(t) {
+			build = append(build, fmt.Sprintf("CREATE TABLE %s AS SELECT x.* FROM raw_%s x SEMI JOIN _map m ON m.sample = x.sample", t, t))
+		}
+	}
+	for _, t := range researchClinical {
+		if !have(t) {
+			continue
+		}
+		cols, err := e.columns(ctx, "raw_"+t)
+		if err != nil {
+			return fail(err)
+		}
+		var keep []string
+		for _, c := range cols {
+			if !identifying[c] {
+				keep = append(keep, "x."+quoteIdent(c))
+			}
+		}
+		if t == "persons" {
+			keep = append(keep, "year(x.birth_date) AS birth_year")
+		}
+		build = append(build, fmt.Sprintf("CREATE TABLE %s AS SELECT m.sample, %s FROM raw_%s x JOIN _map m ON m.person_id = x.person_id",
+			quoteIdent(t), strings.Join(keep, ", "), t))
+	}
+	if err := e.exec(ctx, build...); err != nil {
+		return fail(err)
+	}
+	// Remove every way back to the store: raw views, the mapping, file
+	// access; then lock the configuration.
+	var drops []string
+	res, err := e.Run(ctx, "SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name LIKE 'raw\\_%' ESCAPE '\\'")
+	if err != nil {
+		return fail(err)
+	}
+	for _, r := range res.Rows {
+		drops = append(drops, "DROP VIEW "+quoteIdent(Text(r[0])))
+	}
+	drops = append(drops, "DROP TABLE _map", "SET enable_external_access = false", "SET lock_configuration = true")
+	if err := e.exec(ctx, drops...); err != nil {
+		return fail(err)
+	}
+	total := 0
+	for _, ss := range mapping {
+		total += len(ss)
+	}
+	e.Summary = fmt.Sprintf("researcher %s, use %s, consent as of %s: %d of %d linked samples visible (%d of %d people); unlinked samples and people without research consent are not shown",
+		opt.Actor, opt.Use, opt.At.Format(time.DateOnly), allowedSamples, total, len(allowed), len(people))
+	return e, nil
+}
+
+func (e *Engine) columns(ctx context.Context, rel string) ([]string, error) {
+	res, err := e.Run(ctx, "SELECT column_name FROM (DESCRIBE "+quoteIdent(rel)+")")
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, r := range res.Rows {
+		out = append(out, Text(r[0]))
+	}
+	return out, nil
+}
