@@ -2,15 +2,17 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/varamu/varamu/pharmacogenomics/annotate"
+	"github.com/varamu/varamu/pharmacogenomics/calling"
 )
 
 func newAnnotateCmd() *cobra.Command {
-	var dir string
+	var dir, outside string
 	var opt annotate.Options
 	cmd := &cobra.Command{
 		Use:   "annotate --store DIR",
@@ -22,6 +24,17 @@ clinicians can be told). It commits in chunks: an interrupted run picks up
 where it stopped.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if outside != "" {
+				f, err := os.Open(outside)
+				if err != nil {
+					return err
+				}
+				opt.Outside, err = calling.ParseOutsideCalls(f, outside)
+				f.Close()
+				if err != nil {
+					return err
+				}
+			}
 			bar := newProgress(cmd.ErrOrStderr(), "annotate")
 			opt.Progress = func(done, total int) { bar(int64(done), int64(total)) }
 			res, err := annotate.Run(cmd.Context(), dir, opt)
@@ -45,6 +58,7 @@ where it stopped.`,
 	cmd.Flags().IntVar(&opt.Workers, "workers", 0, "parallel callers (default: all cores)")
 	cmd.Flags().IntVar(&opt.ChunkSamples, "chunk", 0, "samples per commit (default 5000)")
 	cmd.Flags().Float64Var(&opt.MinConfidence, "min-confidence", 0, "calls below this genotype-probability confidence are uncertain (default 0.9)")
+	cmd.Flags().StringVar(&outside, "outside-calls", "", "TSV of calls made elsewhere (CYP2D6, HLA-A, HLA-B): sample, gene, diplotype or phenotype")
 	cmd.MarkFlagRequired("store")
 	return cmd
 }

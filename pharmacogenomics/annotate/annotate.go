@@ -27,6 +27,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -86,6 +87,9 @@ type Options struct {
 	ChunkSamples int
 	// Samples restricts the run (for tests and re-runs); nil means all.
 	Samples []string
+	// Outside are calls made elsewhere (CYP2D6 copy number, HLA), by
+	// sample; a call without a sample applies to every sample.
+	Outside []calling.OutsideCall
 	// Progress, when set, is called after each sample with the number
 	// done in this run and the number to do.
 	Progress func(done, total int)
@@ -209,13 +213,26 @@ func Run(ctx context.Context, dir string, opt Options) (*Result, error) {
 	fail := func(err error) {
 		errOnce.Do(func() { workErr = err; cancel() })
 	}
+	if err := caller.CheckOutside(opt.Outside, "outside calls"); err != nil {
+		return nil, err
+	}
+	outside := map[string][]calling.OutsideCall{}
+	var everyone []calling.OutsideCall
+	for _, oc := range opt.Outside {
+		if oc.Sample == "" {
+			everyone = append(everyone, oc)
+		} else {
+			outside[oc.Sample] = append(outside[oc.Sample], oc)
+		}
+	}
 	drugs := engine.Drugs()
 	for range opt.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for sg := range in {
-				sc, err := caller.CallGenotypes(calling.Subject{Sample: sg.Sample}, notCoveredAsEmpty(sg.Genotypes))
+				subj := calling.Subject{Sample: sg.Sample, Outside: append(slices.Clone(everyone), outside[sg.Sample]...)}
+				sc, err := caller.CallGenotypes(subj, notCoveredAsEmpty(sg.Genotypes))
 				if err != nil {
 					fail(err)
 					return
