@@ -99,9 +99,9 @@ func TestPgxRecommend(t *testing.T) {
 		}
 	})
 	for _, bad := range [][]string{
-		{}, // no --calls
-		{"--calls", calls, "--age", "50"},                      // facts for two samples
-		{"--calls", calls, "--sample", "nobody"},               // unknown sample
+		{},                                       // no --calls
+		{"--calls", calls, "--age", "50"},        // facts for two samples
+		{"--calls", calls, "--sample", "nobody"}, // unknown sample
 		{"--calls", calls, "--drug", "unobtainium"},            // unknown drug
 		{"--calls", calls, "--sample", "P1", "--sex", "other"}, // bad fact
 		{"--calls", calls, "--format", "xml"},

@@ -24,7 +24,7 @@ PGx results, and clinical facts keyed by sample code with identifiers removed;
 the sample-person mapping is never visible and SQL cannot read files. Every
 decision is written to the store's audit log. --role steward sees every
 table (biobank data management), and is logged too.`,
-		Args:  cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			opt := query.Options{Role: query.Role(role), Actor: actor}
