@@ -51,11 +51,18 @@ func TestViews(t *testing.T) {
 		if len(s.Manifest().Tables[name]) == 0 {
 			continue
 		}
-		// The query package names each raw table after the table.
-		sql := strings.ReplaceAll(sel, "{{"+name+"}}", `"`+name+`"`)
-		raw := count(fmt.Sprintf(`SELECT count(*) FROM "%s"`, name))
+		// The query package installs every row as NAME_all and the view
+		// as NAME.
+		sql, _ := clinical.ViewSQL(name, func(n string) string { return `"` + n + `_all"` })
+		if sql != strings.ReplaceAll(sel, "{{"+name+"}}", `"`+name+`_all"`) {
+			t.Fatal(sql)
+		}
+		raw := count(fmt.Sprintf(`SELECT count(*) FROM "%s_all"`, name))
 		cur := count("SELECT count(*) FROM (" + sql + ")")
-		second := count(fmt.Sprintf(`SELECT count(*) FROM "%s" WHERE ingest_seq = 2`, name))
+		if installed := count(fmt.Sprintf(`SELECT count(*) FROM "%s"`, name)); installed != cur {
+			t.Errorf("%s: installed view has %d rows, ViewSQL %d", name, installed, cur)
+		}
+		second := count(fmt.Sprintf(`SELECT count(*) FROM "%s_all" WHERE ingest_seq = 2`, name))
 		fromSecond := count("SELECT count(*) FROM (" + sql + ") WHERE ingest_seq = 2")
 		t.Logf("%s: raw %d, current %d", name, raw, cur)
 		switch name {
@@ -75,7 +82,7 @@ func TestViews(t *testing.T) {
 			}
 		}
 	}
-	if n := count("SELECT count(*) FROM (" + strings.ReplaceAll(clinical.Views["persons"], "{{persons}}", "persons") + ")"); n != 17 {
+	if n := count("SELECT count(*) FROM persons"); n != 17 {
 		t.Errorf("persons view: %d, want 17", n)
 	}
 }
