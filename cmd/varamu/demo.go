@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"io"
@@ -13,18 +11,24 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/varamu/varamu/datasets/synthvcf"
+	"github.com/varamu/varamu/alerts"
+	"github.com/varamu/varamu/clinical"
+	"github.com/varamu/varamu/clinical/consent"
+	"github.com/varamu/varamu/datasets/synth"
 	"github.com/varamu/varamu/genome"
 	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/pharmacogenomics/annotate"
+	"github.com/varamu/varamu/pharmacogenomics/calling"
 	"github.com/varamu/varamu/query"
+	vstore "github.com/varamu/varamu/store"
 )
 
 func newDemoCmd() *cobra.Command {
 	var out string
-	var samples, variants int
+	var people, background int
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Generate a small synthetic biobank, ingest it, and query it (no network, under a minute)",
+		Short: "Run the whole pipeline on a synthetic biobank: genotypes, clinical records, consent, PGx, alerts, research (no network, under a minute)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
@@ -37,159 +41,147 @@ func newDemoCmd() *cobra.Command {
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return err
 			}
-			return runDemo(cmd.Context(), cmd.OutOrStdout(), out, samples, variants)
+			return runDemo(cmd.Context(), cmd.OutOrStdout(), out, people, background)
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "directory for the demo data and store (default: a new temporary directory)")
-	cmd.Flags().IntVar(&samples, "samples", 500, "synthetic samples per batch")
-	cmd.Flags().IntVar(&variants, "variants", 20000, "synthetic variants")
+	cmd.Flags().IntVar(&people, "people", 2000, "synthetic people (each with one biobank sample)")
+	cmd.Flags().IntVar(&background, "background", 5000, "background (non-PGx) variant sites")
 	return cmd
 }
 
-func runDemo(ctx context.Context, w io.Writer, out string, samples, variants int) error {
+func runDemo(ctx context.Context, w io.Writer, out string, people, background int) error {
 	start := time.Now()
 	step := func(format string, args ...any) {
 		fmt.Fprintf(w, "[%5.1fs] ", time.Since(start).Seconds())
 		fmt.Fprintf(w, format+"\n", args...)
 	}
-	// Two batches with different samples, as a genome centre delivers them.
-	var files []string
-	for i, seed := range []uint64{1, 2} {
-		path := filepath.Join(out, fmt.Sprintf("batch%d.vcf.gz", i+1))
-		cfg := synthvcf.Config{Samples: samples, Variants: variants, Seed: seed,
-			Chromosomes: []string{"chr10", "chr22", "chrX"}}
-		if err := writeBatch(ctx, path, fmt.Sprintf("EB%d_", i+1), cfg); err != nil {
-			return err
-		}
-		files = append(files, path)
-		step("generated %s: %d samples x %d variants", path, samples, variants)
-	}
-	dir := filepath.Join(out, "store")
-	res, err := gstore.Ingest(ctx, dir, files, gstore.IngestOptions{})
+	// 1. A synthetic biobank: people, families, HIS records, consents,
+	// biobank codes, and genotypes at every PGx position plus background.
+	bb := filepath.Join(out, "biobank")
+	sum, err := synth.Generate(ctx, bb, synth.Config{People: people, Seed: 1, BackgroundSites: background})
 	if err != nil {
 		return err
 	}
-	for _, b := range res.Batches {
-		step("ingested %s as batch %s: %d records, %d genotypes, %.1f%% differ from their site's majority genotype",
-			filepath.Base(b.Source), b.Batch, b.Sites, b.Genotypes, 100*float64(b.Exceptions)/float64(b.Genotypes))
+	resources := 0
+	for _, n := range sum.Resources {
+		resources += n
 	}
-	storeBytes, vcfBytes := dirSize(filepath.Join(dir, "data")), fileSize(files[0])+fileSize(files[1])
-	step("store %s: %.1f MB of Parquet for %.1f MB of VCF.gz (%.2fx)", dir, float64(storeBytes)/1e6, float64(vcfBytes)/1e6, float64(storeBytes)/float64(vcfBytes))
+	step("synthetic biobank %s: %d people (%d minors, %d households), %d FHIR resources, VCF of %d sites (%d PGx positions)",
+		bb, sum.People, sum.Minors, sum.Households, resources, sum.VCFSites, sum.PGxSites)
 
-	s, err := gstore.Open(dir)
+	// 2. Genotypes into the columnar store.
+	dir := filepath.Join(out, "store")
+	vcfPath := filepath.Join(bb, "genotypes.vcf.gz")
+	res, err := gstore.Ingest(ctx, dir, []string{vcfPath}, gstore.IngestOptions{})
 	if err != nil {
 		return err
 	}
-	sample := fmt.Sprintf("EB2_%s", synthvcf.SampleName(7))
-	loci := []genome.Locus{{Chrom: "chr10", Pos: 94761900}, {Chrom: "chr22", Pos: 42130692}}
-	var found []genome.Locus
-	for rec, err := range s.Region(ctx, "chr10", 1, 1<<40, []string{sample}) {
+	b := res.Batches[0]
+	step("varamu ingest vcf: %d samples x %d records into %s (%.1f%% of genotypes differ from their site's majority)",
+		b.Samples, b.Sites, dir, 100*float64(b.Exceptions)/float64(b.Genotypes))
+
+	// 3. Clinical records and consents (FHIR R4 Bulk NDJSON) and the coded
+	// sample map, in the same store.
+	st, err := vstore.Open(dir, vstore.Options{})
+	if err != nil {
+		return err
+	}
+	cs, err := clinical.Ingest(ctx, st, []string{filepath.Join(bb, "fhir")}, clinical.Config{BiobankSamples: []string{filepath.Join(bb, "biobank", "samples.tsv")}})
+	if err != nil {
+		return err
+	}
+	step("varamu ingest fhir: %d persons, %d biobank samples linked", cs.Persons, cs.Samples)
+
+	// 4. One participant at prescribing time: CYP2C19 positions.
+	gs, err := gstore.Open(dir)
+	if err != nil {
+		return err
+	}
+	samples, err := gs.Samples()
+	if err != nil {
+		return err
+	}
+	sample := samples[len(samples)/3]
+	loci := []genome.Locus{{Chrom: "chr10", Pos: 94761900}, {Chrom: "chr10", Pos: 94781859}, {Chrom: "chr10", Pos: 94780653}, {Chrom: "chr10", Pos: 94775367}}
+	t0 := time.Now()
+	gts, err := gs.Lookup(ctx, sample, loci)
+	if err != nil {
+		return err
+	}
+	step("lookup of sample %s at CYP2C19 rs12248560 (*17), rs4244285 (*2), rs4986893 (*3), rs28399504 (*4) in %.1f ms:", sample, float64(time.Since(t0).Microseconds())/1000)
+	for i, l := range loci {
+		for _, g := range gts[i] {
+			fmt.Fprintf(w, "          %-16s %-9s %-4s %s>%s\n", l, g.State, g.GT(), g.Ref, strings.Join(g.Alts, ","))
+		}
+	}
+
+	// 5. The whole biobank annotated: every gene, every sample.
+	outside := filepath.Join(bb, "biobank", "outside-calls.tsv")
+	f, err := os.Open(outside)
+	if err != nil {
+		return err
+	}
+	oc, err := calling.ParseOutsideCalls(f, outside)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	ar, err := annotate.Run(ctx, dir, annotate.Options{Outside: oc})
+	if err != nil {
+		return err
+	}
+	step("varamu annotate: %d samples in %.1fs (%.0f samples/s), CYP2D6 from outside calls; data version %s",
+		ar.Annotated, ar.Elapsed.Seconds(), float64(ar.Annotated)/ar.Elapsed.Seconds(), ar.DataVersion)
+
+	stew, err := query.OpenAs(ctx, dir, query.Options{Role: query.Steward, Actor: "varamu-demo"})
+	if err != nil {
+		return err
+	}
+	defer stew.Close()
+	show := func(title, q string, e *query.Engine) error {
+		step("%s", title)
+		r, err := e.Run(ctx, q)
 		if err != nil {
 			return err
 		}
-		if genome.StateOf(mustDecode(rec.Codes[0])) == genome.Called {
-			found = append(found, genome.Locus{Chrom: rec.Chrom, Pos: rec.Pos})
-			if len(found) == 2 {
-				break
-			}
-		}
+		return r.WriteTable(w)
 	}
-	loci = append(loci, found...)
-	t0 := time.Now()
-	gts, err := s.Lookup(ctx, sample, loci)
-	if err != nil {
+	if err := show("PGx calls of sample "+sample+" (varamu query --role steward):", fmt.Sprintf(
+		`SELECT gene, array_to_string(diplotypes, ' or ') AS diplotypes, phenotype, activity_score, uncertain, len(missing_positions) AS missing
+		 FROM pgx_calls WHERE sample = %s AND gene IN ('CYP2C19', 'CYP2C9', 'CYP2D6', 'DPYD', 'SLCO1B1', 'TPMT', 'VKORC1') ORDER BY gene`, quoteSQL(sample)), stew); err != nil {
 		return err
-	}
-	step("lookup of %s at %d positions in %.1f ms:", sample, len(loci), float64(time.Since(t0).Microseconds())/1000)
-	for i, l := range loci {
-		for _, g := range gts[i] {
-			fmt.Fprintf(w, "          %-16s %-10s %s\n", l, g.State, g.GT())
-		}
 	}
 
-	e, err := query.OpenAs(ctx, dir, query.Options{Role: query.Steward, Actor: "varamu-demo"})
+	// 6. Drug–gene alerts: current prescriptions × actionable phenotypes,
+	// under consent, every decision logged.
+	list, stats, err := alerts.RunStore(ctx, dir, alerts.StoreOptions{Config: alerts.Config{Actor: "varamu-demo-alerts", At: sum.AsOf}})
 	if err != nil {
 		return err
 	}
-	defer e.Close()
-	q := `SELECT chrom, count(DISTINCT pos) AS variants,
-	round(avg(dosage) / 2, 4) AS mean_alt_freq,
-	count(*) FILTER (WHERE gt LIKE '%.%') AS missing_calls,
-	count(*) FILTER (WHERE phased) AS phased_calls
-FROM genotypes GROUP BY chrom ORDER BY chrom`
-	step("varamu query --role steward --store %s \"%s\"", dir, q)
-	r, err := e.Run(ctx, q)
+	step("varamu alerts: %d alerts; %d people with current prescriptions of PGx drugs, %d of them withheld by consent (no return-of-results consent or closed record), %d without calls",
+		stats.Alerts, stats.Candidates, stats.Denied, stats.NoCalls)
+	if len(list) > 5 {
+		list = list[:5]
+	}
+	if err := alerts.Write(w, "table", list); err != nil {
+		return err
+	}
+
+	// 7. A researcher: pseudonymised extract of consenting people only.
+	res2, err := query.OpenAs(ctx, dir, query.Options{Actor: "demo-researcher", Use: consent.ResearchUse{Purpose: consent.HMB, GeneticStudy: true}, At: sum.AsOf})
 	if err != nil {
 		return err
 	}
-	if err := r.WriteTable(w); err != nil {
+	defer res2.Close()
+	step("researcher session: %s", res2.Summary)
+	if err := show("phenotype frequencies among consenting participants (varamu query --use HMB):",
+		`SELECT gene, phenotype, count(*) AS n, round(100.0 * count(*) / sum(count(*)) OVER (PARTITION BY gene), 1) AS pct
+		 FROM pgx_phenotypes WHERE gene IN ('CYP2C19', 'SLCO1B1') AND phenotype <> '' GROUP BY gene, phenotype ORDER BY gene, n DESC`, res2); err != nil {
 		return err
 	}
-	step("done; try: go run ./cmd/varamu view --store %s -r chr22:20000000-20100000 -s %s", dir, sample)
+	step("done. Store: %s — try: go run ./cmd/varamu query --store %s --use HMB \"SELECT * FROM pgx_phenotypes LIMIT 5\"", dir, dir)
 	return nil
 }
 
-func mustDecode(code int32) []int {
-	a, _ := genome.DecodeGT(code, nil)
-	return a
-}
-
-func fileSize(p string) int64 {
-	fi, err := os.Stat(p)
-	if err != nil {
-		return 0
-	}
-	return fi.Size()
-}
-
-func dirSize(dir string) int64 {
-	var n int64
-	filepath.Walk(dir, func(_ string, fi os.FileInfo, err error) error {
-		if err == nil && !fi.IsDir() {
-			n += fi.Size()
-		}
-		return nil
-	})
-	return n
-}
-
-// writeBatch writes a synthetic VCF.gz whose sample names carry a batch
-// prefix, so that batches do not collide.
-func writeBatch(ctx context.Context, path, prefix string, cfg synthvcf.Config) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	zw := gzip.NewWriter(f)
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(synthvcf.Generate(ctx, pw, cfg)) }()
-	br := bufio.NewReaderSize(pr, 1<<20)
-	for {
-		line, err := br.ReadString('\n')
-		if strings.HasPrefix(line, "#CHROM") {
-			cols := strings.Split(strings.TrimSuffix(line, "\n"), "\t")
-			for i := 9; i < len(cols); i++ {
-				cols[i] = prefix + cols[i]
-			}
-			line = strings.Join(cols, "\t") + "\n"
-			if _, err := io.WriteString(zw, line); err != nil {
-				return err
-			}
-			break
-		}
-		if _, werr := io.WriteString(zw, line); werr != nil {
-			return werr
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if _, err := io.Copy(zw, br); err != nil {
-		return err
-	}
-	if err := zw.Close(); err != nil {
-		return err
-	}
-	return f.Close()
-}
+func quoteSQL(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }

@@ -6,11 +6,15 @@ import (
 )
 
 func TestDemo(t *testing.T) {
-	out, _, err := run(t, "demo", "--out", t.TempDir(), "--samples", "60", "--variants", "3000")
+	out, _, err := run(t, "demo", "--out", t.TempDir(), "--people", "300", "--background", "200")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"ingested batch1.vcf.gz as batch b0001", "ingested batch2.vcf.gz as batch b0002", "lookup of EB2_S000008", "chr22", "(3 rows)"} {
+	for _, want := range []string{
+		"synthetic biobank", "varamu ingest vcf: 300 samples", "varamu ingest fhir: 300 persons, 300 biobank samples linked",
+		"lookup of sample", "varamu annotate: 300 samples", "CYP2C19  ", "varamu alerts:",
+		"researcher session: researcher demo-researcher, use HMB", "phenotype frequencies among consenting participants",
+	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
