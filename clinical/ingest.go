@@ -288,8 +288,8 @@ func Ingest(ctx context.Context, s *store.Store, paths []string, cfg Config) (*S
 	if err := in.close(); err != nil {
 		return nil, err
 	}
-	rec := IngestRecord{ID: txn.ID(), Seq: in.seq, Time: time.Now().UTC(), Resources: sum.Resources, Skipped: sum.Skipped, Rows: sum.Rows}
-	for _, f := range inputs {
+	rec := IngestRecord{ID: txn.ID(), Seq: in.seq, Time: time.Now().UTC(), Resources: sum.Resources, Skipped: sum.Skipped, Rows: sum.Rows, InputCount: len(inputs)}
+	for _, f := range inputs[:min(len(inputs), MaxRecordedInputs)] {
 		rec.Inputs = append(rec.Inputs, filepath.Base(f.path))
 	}
 	action := fmt.Sprintf("ingest fhir: %d files, %d resources, %d persons", len(inputs), sum.Total(), sum.Persons)

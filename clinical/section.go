@@ -32,14 +32,20 @@ type Section struct {
 
 // IngestRecord describes one committed ingest.
 type IngestRecord struct {
-	ID        string           `json:"id"`
-	Seq       int64            `json:"seq"`
-	Time      time.Time        `json:"time"`
-	Inputs    []string         `json:"inputs"`
-	Resources map[string]int64 `json:"resources"`
-	Skipped   map[string]int64 `json:"skipped,omitempty"`
-	Rows      map[string]int64 `json:"rows"`
+	ID   string    `json:"id"`
+	Seq  int64     `json:"seq"`
+	Time time.Time `json:"time"`
+	// Inputs names the input files (base names; the first MaxRecordedInputs).
+	Inputs     []string         `json:"inputs"`
+	InputCount int              `json:"input_count"`
+	Resources  map[string]int64 `json:"resources"`
+	Skipped    map[string]int64 `json:"skipped,omitempty"`
+	Rows       map[string]int64 `json:"rows"`
 }
+
+// MaxRecordedInputs bounds the input names kept per ingest in the
+// manifest, which every commit rewrites.
+const MaxRecordedInputs = 100
 
 // FormatVersion is the clinical table format this package writes.
 const FormatVersion = 1
