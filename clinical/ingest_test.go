@@ -132,6 +132,13 @@ func TestIngestSynthea(t *testing.T) {
 		}
 	}
 
+	var sec Section
+	if ok, err := s.Manifest().Section(SectionKey, &sec); !ok || err != nil {
+		t.Fatal("no clinical section", err)
+	}
+	if len(sec.Ingests) != 1 || sec.Ingests[0].InputCount != 18 || sec.Ingests[0].Resources["Patient"] != 17 || len(sec.MapperKey) != 32 {
+		t.Errorf("section %+v", sec)
+	}
 	// Re-ingest: same people, same codes, no new id_map rows.
 	idRows := len(column(t, s, "id_map", "person_id"))
 	cfg2, _ := testConfig(t)
