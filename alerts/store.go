@@ -452,3 +452,10 @@ func RunStore(ctx context.Context, dir string, opt StoreOptions) ([]Alert, Stats
 	}
 	return Run(ctx, NewStoreSource(st, cs), eng, dec, opt.Config)
 }
+
+// SampleOf returns the biobank sample code of a loaded person (the coded
+// link is read only after access allowed the person).
+func (s *StoreSource) SampleOf(person string) (string, bool) {
+	sample, ok := s.sampleOf[person]
+	return sample, s.loaded && ok
+}

@@ -8,20 +8,23 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/pharmacogenomics"
+	"github.com/varamu/varamu/pharmacogenomics/prescribe"
 	"github.com/varamu/varamu/pharmacogenomics/report"
 	"github.com/varamu/varamu/pharmacogenomics/rules"
 )
 
 func newPgxRecommendCmd() *cobra.Command {
 	var (
-		callsPath, sample, sex, ancestry, format string
-		drugs, meds                              []string
-		age, weight, height                      float64
-		listDrugs                                bool
+		callsPath, sample, sex, ancestry, format  string
+		storeDir, patient, actor, licence, reason string
+		drugs, meds                               []string
+		age, weight, height                       float64
+		listDrugs                                 bool
 	)
 	cmd := &cobra.Command{
-		Use:   "recommend --calls calls.json [--sample S] [--drug NAME]... [--age Y --weight KG --height CM --sex F|M --medications a,b]",
+		Use:   "recommend (--store DIR --patient ID --actor PRO --licence L | --calls calls.json [--sample S] [--age Y --weight KG --height CM --sex F|M --medications a,b]) [--drug NAME]...",
 		Short: "Guideline recommendations (CPIC/DPWG, IWPC warfarin) from PGx calls and clinical facts",
 		Long: `Evaluates the embedded guideline rules for each drug (all drugs when --drug is not given or is "all")
 from the gene calls written by 'varamu pgx call --format json'. Clinical facts not given are unknown:
@@ -42,8 +45,33 @@ Current co-medications can convert a phenotype (e.g. paroxetine: CYP2D6 poor met
 				fmt.Fprintf(cmd.OutOrStdout(), "guideline data version %s\n", eng.DataVersion())
 				return report.WriteDrugTable(cmd.OutOrStdout(), eng.DrugList())
 			}
+			var ds []string
+			for _, d := range drugs {
+				for _, x := range strings.Split(d, ",") {
+					if x = strings.TrimSpace(x); x != "" && !strings.EqualFold(x, "all") {
+						ds = append(ds, x)
+					}
+				}
+			}
+			if storeDir != "" || patient != "" {
+				if storeDir == "" || patient == "" || callsPath != "" {
+					return fmt.Errorf("--store and --patient go together, without --calls")
+				}
+				req := prescribe.Request{Actor: access.Actor{ID: actor, Role: access.Professional, Licence: licence}, Person: patient, Drugs: ds}
+				if reason != "" {
+					req.Purpose, req.Reason = access.Emergency, reason
+				}
+				res, err := prescribe.Recommend(cmd.Context(), storeDir, req)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "access: %s (audit entry %d)\n", res.Decision.Rule, res.Decision.AuditIndex)
+				cs := pharmacogenomics.CallSet{DataVersion: res.DataVersion, Samples: []pharmacogenomics.SampleCalls{res.Calls}}
+				recs := map[string][]rules.Recommendation{res.Sample: res.Recommendations}
+				return writeRecs(cmd, format, []string{res.Sample}, cs, recs)
+			}
 			if callsPath == "" {
-				return fmt.Errorf("--calls is required (or --list-drugs)")
+				return fmt.Errorf("--calls or --store with --patient is required (or --list-drugs)")
 			}
 			f, err := os.Open(callsPath)
 			if err != nil {
@@ -90,14 +118,6 @@ Current co-medications can convert a phenotype (e.g. paroxetine: CYP2D6 poor met
 			case len(selected) > 1 && facts:
 				return fmt.Errorf("%s has %d samples: clinical facts belong to one patient, give --sample", callsPath, len(selected))
 			}
-			var ds []string
-			for _, d := range drugs {
-				for _, x := range strings.Split(d, ",") {
-					if x = strings.TrimSpace(x); x != "" && !strings.EqualFold(x, "all") {
-						ds = append(ds, x)
-					}
-				}
-			}
 			eng, err := rules.LoadEmbedded()
 			if err != nil {
 				return err
@@ -113,18 +133,7 @@ Current co-medications can convert a phenotype (e.g. paroxetine: CYP2D6 poor met
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			switch format {
-			case "table":
-				return report.WriteTable(out, names, recs)
-			case "json":
-				return report.WriteJSON(out, names, recs)
-			case "tsv":
-				return report.WriteTSV(out, names, recs)
-			case "html":
-				return report.WriteHTML(out, cs, recs)
-			}
-			return fmt.Errorf("--format %q: want table, json, tsv or html", format)
+			return writeRecs(cmd, format, names, cs, recs)
 		},
 	}
 	fl := cmd.Flags()
@@ -139,5 +148,25 @@ Current co-medications can convert a phenotype (e.g. paroxetine: CYP2D6 poor met
 	fl.StringArrayVar(&meds, "medications", nil, "current co-medications, comma-separated or repeated")
 	fl.StringVar(&format, "format", "table", "output: table, json, tsv or html")
 	fl.BoolVar(&listDrugs, "list-drugs", false, "list the drugs with rules, their genes and guidelines, and exit")
+	fl.StringVar(&storeDir, "store", "", "store: call the --patient's genotypes now and read their clinical facts (under access control)")
+	fl.StringVar(&patient, "patient", "", "the patient's personal code (isikukood), with --store")
+	fl.StringVar(&actor, "actor", "", "the professional asking (register id), with --store")
+	fl.StringVar(&licence, "licence", "", "the professional's licence number, with --store")
+	fl.StringVar(&reason, "emergency", "", "emergency access with this stated reason (sees a closed record; the patient is told)")
 	return cmd
+}
+
+func writeRecs(cmd *cobra.Command, format string, names []string, cs pharmacogenomics.CallSet, recs map[string][]rules.Recommendation) error {
+	out := cmd.OutOrStdout()
+	switch format {
+	case "table":
+		return report.WriteTable(out, names, recs)
+	case "json":
+		return report.WriteJSON(out, names, recs)
+	case "tsv":
+		return report.WriteTSV(out, names, recs)
+	case "html":
+		return report.WriteHTML(out, cs, recs)
+	}
+	return fmt.Errorf("--format %q: want table, json, tsv or html", format)
 }

@@ -164,7 +164,11 @@ func (c *Caller) CheckOutside(calls []OutsideCall, file string) error {
 // outsideCall turns an outside call into a gene call.
 func (c *Caller) outsideCall(gene *alleles.Gene, oc OutsideCall) pharmacogenomics.GeneCall {
 	call := pharmacogenomics.GeneCall{Gene: gene.Name, Called: true, Source: "outside", Diplotypes: []string{}, MissingPositions: []string{}, Notes: []string{}}
-	call.Notes = append(call.Notes, "outside call (line "+strconv.Itoa(oc.Line)+"), not called from the genotypes")
+	if oc.Line > 0 {
+		call.Notes = append(call.Notes, "outside call (line "+strconv.Itoa(oc.Line)+"), not called from the genotypes")
+	} else {
+		call.Notes = append(call.Notes, "outside call, not called from the genotypes")
+	}
 	var res phenotype.Result
 	if oc.Diplotype != "" {
 		var d phenotype.Diplotype

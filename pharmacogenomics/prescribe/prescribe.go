@@ -1,0 +1,188 @@
+// Package prescribe answers the prescribing-time question for one patient:
+// which guideline recommendations apply to this person, for these drugs,
+// now. It is the clinician's path to the store, and it goes through the one
+// access choke point (package access): the professional's licence, the
+// patient's consent to return of results and the state of their record are
+// decided, and the decision logged, before any of the patient's data is
+// read.
+//
+// The gene calls are made at the moment of the request from the patient's
+// genotypes in the genome store (so they reflect the current data version
+// even when the last batch annotation is older), with outside calls
+// (CYP2D6, HLA) taken from the stored annotation or given by the caller.
+// Clinical facts (age, sex, height, weight, current co-medications) come
+// from the clinical tables; a fact missing there is unknown, and the
+// recommendation says so.
+package prescribe
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/varamu/varamu/access"
+	"github.com/varamu/varamu/alerts"
+	"github.com/varamu/varamu/audit"
+	"github.com/varamu/varamu/clinical/consent"
+	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/pharmacogenomics"
+	"github.com/varamu/varamu/pharmacogenomics/alleles"
+	"github.com/varamu/varamu/pharmacogenomics/calling"
+	"github.com/varamu/varamu/pharmacogenomics/rules"
+	vstore "github.com/varamu/varamu/store"
+)
+
+// ErrDenied is returned when access decides against the request.
+var ErrDenied = errors.New("access denied")
+
+// ErrNoGenotypes is returned for a patient with no genotyped sample.
+var ErrNoGenotypes = errors.New("the patient has no genotyped biobank sample")
+
+// Request is one clinician's question about one patient.
+type Request struct {
+	Actor   access.Actor   // the professional asking
+	Person  string         // the patient's isikukood
+	Purpose access.Purpose // zero: Treatment; Emergency needs Reason
+	Reason  string
+	Drugs   []string // nil: every drug with rules
+	At      time.Time
+	// Outside are outside calls to use instead of the stored ones.
+	Outside []calling.OutsideCall
+	// MinConfidence for calls from genotype probabilities; 0: default.
+	MinConfidence float64
+}
+
+// Result is the answer.
+type Result struct {
+	Person          string
+	Sample          string
+	Decision        access.Decision
+	Patient         rules.Patient
+	Calls           pharmacogenomics.SampleCalls
+	DataVersion     string // allele data the calls were made with
+	Recommendations []rules.Recommendation
+}
+
+// Recommend answers req from the store in dir.
+func Recommend(ctx context.Context, dir string, req Request) (*Result, error) {
+	if req.At.IsZero() {
+		req.At = time.Now()
+	}
+	if req.Purpose == "" {
+		req.Purpose = access.Treatment
+	}
+	st, err := vstore.Open(dir, vstore.Options{})
+	if err != nil {
+		return nil, err
+	}
+	dirx, err := access.LoadDirectory(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	log, err := audit.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+	dec, err := access.New(dirx, log)
+	if err != nil {
+		return nil, err
+	}
+	d, err := dec.Decide(ctx, access.Request{Actor: req.Actor, Person: req.Person, Purpose: req.Purpose, Reason: req.Reason, Time: req.At})
+	if err != nil {
+		return nil, err
+	}
+	if !d.Allowed {
+		return nil, fmt.Errorf("%s for %s: %w: %s", req.Actor.ID, req.Person, ErrDenied, d.Rule)
+	}
+	res := &Result{Person: req.Person, Decision: d}
+
+	// Facts and stored calls of this one person only.
+	var none *pharmacogenomics.CallSet
+	if len(st.Manifest().Tables["pgx_calls"]) == 0 {
+		none = &pharmacogenomics.CallSet{} // no annotation yet: no stored outside calls
+	}
+	src := alerts.NewStoreSource(st, none)
+	if err := src.Load(ctx, []string{req.Person}); err != nil {
+		return nil, err
+	}
+	p, err := src.Person(ctx, req.Person)
+	if err != nil {
+		return nil, err
+	}
+	sample, ok := src.SampleOf(req.Person)
+	if !ok {
+		return nil, fmt.Errorf("%s: %w", req.Person, ErrNoGenotypes)
+	}
+	res.Sample = sample
+	pt := rules.Patient{Sex: p.Sex, HeightCm: p.HeightCm, WeightKg: p.WeightKg}
+	if !p.BirthDate.IsZero() {
+		age := float64(consent.AgeAt(p.BirthDate, req.At))
+		pt.AgeYears = &age
+	}
+	for rx, err := range src.Prescriptions(ctx) {
+		if err != nil {
+			return nil, err
+		}
+		if rx.Person == req.Person && rx.Current(req.At) && rx.Drug != "" && !slices.Contains(pt.Medications, rx.Drug) {
+			pt.Medications = append(pt.Medications, rx.Drug)
+		}
+	}
+	res.Patient = pt
+
+	// Calls now, from the genotypes; outside calls from the request or the
+	// stored annotation.
+	outside := req.Outside
+	if outside == nil {
+		if stored, _, ok, err := src.Calls(ctx, req.Person); err != nil {
+			return nil, err
+		} else if ok {
+			for _, g := range stored.Genes {
+				if g.Source == "outside" && len(g.Diplotypes) > 0 {
+					oc := calling.OutsideCall{Gene: g.Gene, Diplotype: g.Diplotypes[0], Phenotype: g.Phenotype}
+					if g.ActivityScore != nil {
+						oc.Activity = fmt.Sprintf("%g", *g.ActivityScore)
+					}
+					outside = append(outside, oc)
+				}
+			}
+		}
+	}
+	db, err := alleles.Load()
+	if err != nil {
+		return nil, err
+	}
+	caller, err := calling.New(db, calling.Config{MinConfidence: req.MinConfidence})
+	if err != nil {
+		return nil, err
+	}
+	gs, err := gstore.FromStore(st)
+	if err != nil {
+		return nil, err
+	}
+	sex := calling.SexUnknown
+	switch p.Sex {
+	case "male":
+		sex = calling.Male
+	case "female":
+		sex = calling.Female
+	}
+	calls, err := caller.Call(ctx, calling.SourceFunc(gs.Lookup), calling.Subject{Sample: sample, Sex: sex, Outside: outside})
+	if err != nil {
+		return nil, err
+	}
+	res.Calls, res.DataVersion = calls, caller.DataVersion()
+	eng, err := rules.LoadEmbedded()
+	if err != nil {
+		return nil, err
+	}
+	drugs := req.Drugs
+	for i, dname := range drugs {
+		drugs[i] = strings.ToLower(strings.TrimSpace(dname))
+	}
+	res.Recommendations, err = eng.Recommend(ctx, calls, pt, drugs...)
+	return res, err
+}

@@ -1,0 +1,100 @@
+package prescribe
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/varamu/varamu/access"
+	"github.com/varamu/varamu/audit"
+	"github.com/varamu/varamu/clinical"
+	"github.com/varamu/varamu/datasets/synth"
+	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/query"
+	vstore "github.com/varamu/varamu/store"
+)
+
+func TestRecommendUnderAccessControl(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	sum, err := synth.Generate(ctx, filepath.Join(tmp, "bb"), synth.Config{People: 300, Seed: 3, BackgroundSites: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(tmp, "store")
+	if _, err := gstore.Ingest(ctx, dir, []string{filepath.Join(tmp, "bb", "genotypes.vcf.gz")}, gstore.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := vstore.Open(dir, vstore.Options{})
+	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(tmp, "bb", "fhir")}, clinical.Config{BiobankSamples: []string{filepath.Join(tmp, "bb", "biobank", "samples.tsv")}}); err != nil {
+		t.Fatal(err)
+	}
+	e, err := query.Open(ctx, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	one := func(q string) []string {
+		r, err := e.Run(ctx, q)
+		if err != nil || len(r.Rows) == 0 {
+			t.Fatalf("%s: %v (%d rows)", q, err, len(r.Rows))
+		}
+		var out []string
+		for _, v := range r.Rows[0] {
+			out = append(out, query.Text(v))
+		}
+		return out
+	}
+	pro := one("SELECT practitioner_id, licence FROM practitioners ORDER BY practitioner_id LIMIT 1")
+	actor := access.Actor{ID: pro[0], Role: access.Professional, Licence: pro[1]}
+	// A person on an active prescription, with an open record and a
+	// genotyped sample.
+	open := one(`SELECT m.person_id, m.drug FROM medications m JOIN biobank_samples b USING (person_id)
+		WHERE m.status = 'active' AND m.drug IN ('clopidogrel', 'simvastatin', 'warfarin', 'sertraline', 'omeprazole')
+		AND m.person_id NOT IN (SELECT person_id FROM consents WHERE event_kind = 'close-record') ORDER BY 1 LIMIT 1`)
+	res, err := Recommend(ctx, dir, Request{Actor: actor, Person: open[0], Drugs: []string{open[1]}, At: sum.AsOf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Recommendations) == 0 || res.Recommendations[0].Drug != open[1] {
+		t.Fatalf("no %s recommendation: %+v", open[1], res.Recommendations)
+	}
+	if res.Patient.AgeYears == nil || len(res.Patient.Medications) == 0 {
+		t.Errorf("clinical facts not read: %+v", res.Patient)
+	}
+	if len(res.Calls.Genes) < 15 {
+		t.Errorf("%d genes called", len(res.Calls.Genes))
+	}
+
+	// Wrong licence: denied, logged.
+	bad := actor
+	bad.Licence = "X0"
+	if _, err := Recommend(ctx, dir, Request{Actor: bad, Person: open[0], At: sum.AsOf}); !errors.Is(err, ErrDenied) {
+		t.Errorf("wrong licence: %v", err)
+	}
+	// A closed record: treatment denied; emergency with a reason allowed
+	// and flagged.
+	closed := one(`SELECT person_id FROM consents c JOIN biobank_samples b USING (person_id) WHERE c.event_kind = 'close-record'
+		AND c.date_time < TIMESTAMP '` + sum.AsOf.Format("2006-01-02") + `'
+		AND person_id NOT IN (SELECT person_id FROM consents WHERE event_kind = 'open-record') ORDER BY 1 LIMIT 1`)
+	if _, err := Recommend(ctx, dir, Request{Actor: actor, Person: closed[0], At: sum.AsOf}); !errors.Is(err, ErrDenied) {
+		t.Errorf("closed record, treatment: %v", err)
+	}
+	res, err = Recommend(ctx, dir, Request{Actor: actor, Person: closed[0], Purpose: access.Emergency, Reason: "unconscious, anticoagulation decision", At: sum.AsOf})
+	if err != nil || !res.Decision.Flagged {
+		t.Errorf("emergency: %v, flagged %v", err, res != nil && res.Decision.Flagged)
+	}
+	n := 0
+	for en, err := range audit.Entries(dir) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if en.Actor == actor.ID {
+			n++
+		}
+	}
+	if n != 4 {
+		t.Errorf("%d audit entries for the professional, want 4 (every decision, allowed or not)", n)
+	}
+}
