@@ -148,7 +148,7 @@ func openParquet(path string, mem memory.Allocator) (*pqarrow.FileReader, *file.
 	if err != nil {
 		return nil, nil, fmt.Errorf("genome store: %s: %w", path, err)
 	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, mem)
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 22}, mem)
 	if err != nil {
 		pf.Close()
 		return nil, nil, fmt.Errorf("genome store: %s: %w", path, err)
@@ -163,15 +163,7 @@ func readTable(ctx context.Context, path string, cols, rgs []int, mem memory.All
 	}
 	defer pf.Close()
 	if rgs == nil {
-		tbl, err := fr.ReadTable(ctx)
-		if err == nil && cols != nil {
-			tbl.Release()
-			tbl, err = fr.ReadRowGroups(ctx, cols, allGroups(pf.NumRowGroups()))
-		}
-		if err != nil {
-			return nil, fmt.Errorf("genome store: %s: %w", path, err)
-		}
-		return tbl, nil
+		rgs = allGroups(pf.NumRowGroups())
 	}
 	tbl, err := fr.ReadRowGroups(ctx, cols, rgs)
 	if err != nil {
