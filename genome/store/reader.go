@@ -165,6 +165,9 @@ func readTable(ctx context.Context, path string, cols, rgs []int, mem memory.All
 	if rgs == nil {
 		rgs = allGroups(pf.NumRowGroups())
 	}
+	if cols == nil {
+		cols = allGroups(pf.MetaData().Schema.Root().NumFields())
+	}
 	tbl, err := fr.ReadRowGroups(ctx, cols, rgs)
 	if err != nil {
 		return nil, fmt.Errorf("genome store: %s: %w", path, err)
