@@ -1011,22 +1011,8 @@ func (w *batchWriter) writeSamples() error {
 }
 
 // writeCalls merges the spilled runs with the held genotypes, sample by
-// sample, into calls.parquet.
+// sample, into calls files of samplesPerCallsFile samples each.
 func (w *batchWriter) writeCalls(ctx context.Context) error {
-	f, rel, err := w.tx.Create("genome/" + w.batchID + "/calls.parquet")
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	pw, err := pqarrow.NewFileWriter(callsSchema, f, parquetProps(
-		parquet.WithMaxRowGroupLength(samplesPerRowGroup),
-		parquet.WithDictionaryDefault(false),
-		parquet.WithDictionaryFor("codes.list.element", true),
-		parquet.WithEncodingFor("sites.list.element", parquet.Encodings.DeltaBinaryPacked),
-	), pqarrow.DefaultWriterProps())
-	if err != nil {
-		return err
-	}
 	runs := make([]*bufio.Reader, len(w.runs))
 	for i, p := range w.runs {
 		rf, err := os.Open(p)
@@ -1043,6 +1029,12 @@ func (w *batchWriter) writeCalls(ctx context.Context) error {
 	cl := b.Field(2).(*array.ListBuilder)
 	sv := sl.ValueBuilder().(*array.Int32Builder)
 	cv := cl.ValueBuilder().(*array.Int32Builder)
+	var (
+		pw   *pqarrow.FileWriter
+		f    *os.File
+		rel  string
+		rows int64
+	)
 	flush := func() error {
 		rec := b.NewRecordBatch()
 		defer rec.Release()
@@ -1051,9 +1043,44 @@ func (w *batchWriter) writeCalls(ctx context.Context) error {
 		}
 		return pw.Write(rec)
 	}
+	closeFile := func() error {
+		if pw == nil {
+			return nil
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		if err := pw.Close(); err != nil {
+			return err
+		}
+		w.tx.Add(TableCalls, rel, w.batchID, rows)
+		pw, rows = nil, 0
+		return nil // pw.Close closed f
+	}
 	var sbuf, cbuf []int32
 	for s := range w.nSample {
-		if s%samplesPerRowGroup == 0 {
+		if s%samplesPerCallsFile == 0 {
+			if err := closeFile(); err != nil {
+				return err
+			}
+			var err error
+			f, rel, err = w.tx.Create(fmt.Sprintf("genome/%s/calls-%05d.parquet", w.batchID, s/samplesPerCallsFile))
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			pw, err = pqarrow.NewFileWriter(callsSchema, f, parquetProps(
+				parquet.WithMaxRowGroupLength(samplesPerRowGroup),
+				parquet.WithDictionaryDefault(false),
+				parquet.WithDictionaryFor("codes.list.element", true),
+				parquet.WithEncodingFor("sites.list.element", parquet.Encodings.DeltaBinaryPacked),
+				parquet.WithStatsFor("sites.list.element", false),
+				parquet.WithStatsFor("codes.list.element", false),
+			), pqarrow.DefaultWriterProps())
+			if err != nil {
+				return err
+			}
+		} else if s%samplesPerRowGroup == 0 {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -1064,6 +1091,7 @@ func (w *batchWriter) writeCalls(ctx context.Context) error {
 		idx.Append(int32(s))
 		sl.Append(true)
 		cl.Append(true)
+		rows++
 		for _, rr := range runs {
 			n, err := binary.ReadUvarint(rr)
 			if err != nil {
@@ -1090,12 +1118,5 @@ func (w *batchWriter) writeCalls(ctx context.Context) error {
 		sbuf, cbuf = sbuf[:0], cbuf[:0]
 		w.perSample[s] = nil
 	}
-	if err := flush(); err != nil {
-		return err
-	}
-	if err := pw.Close(); err != nil {
-		return err
-	}
-	w.tx.Add(TableCalls, rel, w.batchID, int64(w.nSample))
-	return nil
+	return closeFile()
 }

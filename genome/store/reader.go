@@ -44,11 +44,12 @@ type sampleRef struct {
 }
 
 type batchReader struct {
-	b                                  Batch
-	variants, calls, format, samplesPF string
-	ploidyPF                           string
-	haploid                            map[string]haploidRead
-	mem                                memory.Allocator
+	b                           Batch
+	variants, format, samplesPF string
+	calls                       []string // calls files, in sample order
+	ploidyPF                    string
+	haploid                     map[string]haploidRead
+	mem                         memory.Allocator
 
 	idxOnce sync.Once
 	idx     *siteIndex
@@ -87,11 +88,20 @@ func FromStore(st *vstore.Store) (*Store, error) {
 		}
 		return ""
 	}
+	findAll := func(table, part string) []string {
+		var out []string
+		for _, f := range m.Tables[table] {
+			if f.Part == part {
+				out = append(out, st.Path(f))
+			}
+		}
+		return out
+	}
 	for _, b := range s.sec.Batches {
 		br := &batchReader{b: b, mem: memory.DefaultAllocator, rgCache: map[int]*variantGroup{},
-			variants: find(TableVariants, b.ID), calls: find(TableCalls, b.ID),
+			variants: find(TableVariants, b.ID), calls: findAll(TableCalls, b.ID),
 			format: find(TableFormat, b.ID), samplesPF: find(TableSamples, b.ID), ploidyPF: find(TablePloidy, b.ID)}
-		if br.variants == "" || br.calls == "" || br.samplesPF == "" {
+		if br.variants == "" || len(br.calls) == 0 || br.samplesPF == "" {
 			return nil, fmt.Errorf("genome store: batch %s is missing files in the manifest", b.ID)
 		}
 		s.batches = append(s.batches, br)
@@ -213,10 +223,24 @@ type siteIndex struct {
 
 func (b *batchReader) index(ctx context.Context) (*siteIndex, error) {
 	b.idxOnce.Do(func() {
-		// site, alt_index, chrom, pos, end, block, default_gt
-		tbl, err := readTable(ctx, b.variants, []int{0, 1, 3, 4, 5, 12, 13}, nil, b.mem)
+		// site, alt_index, chrom (read as a dictionary: no string per
+		// row), pos, end, block, default_gt
+		pf, err := file.OpenParquetFile(b.variants, false)
 		if err != nil {
-			b.idxErr = err
+			b.idxErr = fmt.Errorf("genome store: %s: %w", b.variants, err)
+			return
+		}
+		defer pf.Close()
+		props := pqarrow.ArrowReadProperties{BatchSize: 1 << 16}
+		props.SetReadDict(3, true)
+		fr, err := pqarrow.NewFileReader(pf, props, b.mem)
+		if err != nil {
+			b.idxErr = fmt.Errorf("genome store: %s: %w", b.variants, err)
+			return
+		}
+		tbl, err := fr.ReadRowGroups(ctx, []int{0, 1, 3, 4, 5, 12, 13}, allGroups(pf.NumRowGroups()))
+		if err != nil {
+			b.idxErr = fmt.Errorf("genome store: %s: %w", b.variants, err)
 			return
 		}
 		defer tbl.Release()
@@ -230,7 +254,8 @@ func (b *batchReader) index(ctx context.Context) (*siteIndex, error) {
 		for rr.Next() {
 			rec := rr.RecordBatch()
 			site := rec.Column(0).(*array.Int32)
-			chrom := rec.Column(2).(*array.String)
+			chromDict := rec.Column(2).(*array.Dictionary)
+			chromNames := chromDict.Dictionary().(*array.String)
 			pos := rec.Column(3).(*array.Int64)
 			end := rec.Column(4).(*array.Int64)
 			blk := rec.Column(5).(*array.Boolean)
@@ -238,7 +263,7 @@ func (b *batchReader) index(ctx context.Context) (*siteIndex, error) {
 			for i := range int(rec.NumRows()) {
 				if st := site.Value(i); st != last {
 					last = st
-					c := chrom.Value(i)
+					c := chromNames.Value(chromDict.GetValueIndex(i))
 					if len(x.chroms) == 0 || x.chroms[len(x.chroms)-1] != c {
 						x.chroms = append(x.chroms, c)
 						x.chromAt = append(x.chromAt, len(x.pos))
@@ -333,19 +358,29 @@ type variantGroup struct {
 	altNull                          []bool
 }
 
-func (b *batchReader) group(ctx context.Context, rg int) (*variantGroup, error) {
+// group decodes row group rg of variants.parquet: id, ref and alt, and
+// with full also qual, filter and info (which lookups do not need).
+func (b *batchReader) group(ctx context.Context, rg int, full bool) (*variantGroup, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if g, ok := b.rgCache[rg]; ok {
+	key := rg * 2
+	if full {
+		key++
+	}
+	if g, ok := b.rgCache[key]; ok {
 		return g, nil
 	}
-	tbl, err := readTable(ctx, b.variants, []int{6, 7, 8, 9, 10, 11}, []int{rg}, b.mem)
+	want := []int{6, 7, 8}
+	if full {
+		want = append(want, 9, 10, 11)
+	}
+	tbl, err := readTable(ctx, b.variants, want, []int{rg}, b.mem)
 	if err != nil {
 		return nil, err
 	}
 	defer tbl.Release()
 	g := &variantGroup{}
-	cols := []*[]string{&g.id, &g.ref, &g.alt, &g.qual, &g.filter, &g.info}
+	cols := []*[]string{&g.id, &g.ref, &g.alt, &g.qual, &g.filter, &g.info}[:len(want)]
 	for ci, dst := range cols {
 		for _, c := range tbl.Column(ci).Data().Chunks() {
 			a := c.(*array.String)
@@ -367,7 +402,7 @@ func (b *batchReader) group(ctx context.Context, rg int) (*variantGroup, error) 
 	if len(b.rgCache) > 64 {
 		clear(b.rgCache)
 	}
-	b.rgCache[rg] = g
+	b.rgCache[key] = g
 	return g, nil
 }
 
@@ -385,18 +420,23 @@ type SiteInfo struct {
 	batch        int
 }
 
-func (b *batchReader) siteInfo(ctx context.Context, x *siteIndex, site int32, dst *SiteInfo) error {
+// siteInfo fills dst with the record of site; without full, Qual, Filter
+// and Info are left ".".
+func (b *batchReader) siteInfo(ctx context.Context, x *siteIndex, site int32, dst *SiteInfo, full bool) error {
 	first := int(x.firstRow[site])
 	last := b.variantRowsEnd(x, site)
 	dst.Alts = dst.Alts[:0]
 	for r := first; r < last; r++ {
-		g, err := b.group(ctx, r/variantsPerRowGroup)
+		g, err := b.group(ctx, r/variantsPerRowGroup, full)
 		if err != nil {
 			return err
 		}
 		i := r % variantsPerRowGroup
 		if r == first {
-			dst.ID, dst.Ref, dst.Qual, dst.Filter, dst.Info = g.id[i], g.ref[i], g.qual[i], g.filter[i], g.info[i]
+			dst.ID, dst.Ref, dst.Qual, dst.Filter, dst.Info = g.id[i], g.ref[i], ".", ".", "."
+			if full {
+				dst.Qual, dst.Filter, dst.Info = g.qual[i], g.filter[i], g.info[i]
+			}
 		}
 		if !g.altNull[i] {
 			dst.Alts = append(dst.Alts, g.alt[i])
@@ -431,29 +471,46 @@ func (c *sampleCalls) code(site, def, expected int32) int32 {
 }
 
 func (b *batchReader) readCalls(ctx context.Context, idxs []int32) (map[int32]*sampleCalls, error) {
-	groups := map[int][]int32{}
-	for _, i := range idxs {
-		groups[int(i)/samplesPerRowGroup] = append(groups[int(i)/samplesPerRowGroup], i)
-	}
-	rgs := make([]int, 0, len(groups))
-	for rg := range groups {
-		rgs = append(rgs, rg)
-	}
-	slices.Sort(rgs)
-	fr, pf, err := openParquet(b.calls, b.mem)
-	if err != nil {
-		return nil, err
-	}
-	defer pf.Close()
 	out := map[int32]*sampleCalls{}
-	for _, rg := range rgs {
-		got, err := readCallsGroup(ctx, fr, b.calls, rg, groups[rg])
+	for _, g := range groupCalls(idxs) {
+		if g.file >= len(b.calls) {
+			return nil, fmt.Errorf("genome store: batch %s has no calls file for sample index %d", b.b.ID, g.idxs[0])
+		}
+		fr, pf, err := openParquet(b.calls[g.file], b.mem)
+		if err != nil {
+			return nil, err
+		}
+		got, err := readCallsGroup(ctx, fr, b.calls[g.file], g.rg, g.idxs)
+		pf.Close()
 		if err != nil {
 			return nil, err
 		}
 		maps.Copy(out, got)
 	}
 	return out, nil
+}
+
+// callsGroup is one row group of one calls file and the wanted samples in it.
+type callsGroup struct {
+	file, rg int
+	idxs     []int32
+}
+
+// groupCalls groups sample indices by calls file and row group, in order.
+func groupCalls(idxs []int32) []callsGroup {
+	sorted := slices.Clone(idxs)
+	slices.Sort(sorted)
+	var out []callsGroup
+	for _, i := range sorted {
+		file := int(i) / samplesPerCallsFile
+		rg := int(i) % samplesPerCallsFile / samplesPerRowGroup
+		if n := len(out); n > 0 && out[n-1].file == file && out[n-1].rg == rg {
+			out[n-1].idxs = append(out[n-1].idxs, i)
+			continue
+		}
+		out = append(out, callsGroup{file, rg, []int32{i}})
+	}
+	return out
 }
 
 // readCallsGroup decodes the rows of the wanted samples of one row group
@@ -535,7 +592,7 @@ func (s *Store) Lookup(ctx context.Context, sample string, loci []genome.Locus) 
 			continue
 		}
 		for _, site := range hits {
-			if err := b.siteInfo(ctx, x, site, &info); err != nil {
+			if err := b.siteInfo(ctx, x, site, &info, false); err != nil {
 				return nil, err
 			}
 			g := genome.Genotype{Chrom: info.Chrom, Pos: info.Pos, End: info.End, ID: info.ID, Ref: info.Ref,
@@ -832,7 +889,7 @@ func (s *Store) Region(ctx context.Context, chrom string, start, end int64, samp
 					continue // bcftools view -r reports records starting in the region
 				}
 				var info SiteInfo
-				if err := b.siteInfo(ctx, x, site, &info); err != nil {
+				if err := b.siteInfo(ctx, x, site, &info, true); err != nil {
 					yield(nil, err)
 					return
 				}

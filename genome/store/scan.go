@@ -6,6 +6,9 @@ import (
 	"runtime"
 	"sync"
 
+	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
 	"github.com/varamu/varamu/genome"
 )
 
@@ -93,7 +96,7 @@ func (s *Store) scanBatch(ctx context.Context, b *batchReader, names []string, i
 		buf = x.overlapping(genome.NormalizeChrom(l.Chrom), l.Pos, l.Pos, buf[:0])
 		for _, site := range buf {
 			var info SiteInfo
-			if err := b.siteInfo(ctx, x, site, &info); err != nil {
+			if err := b.siteInfo(ctx, x, site, &info, false); err != nil {
 				return err
 			}
 			hits[li] = append(hits[li], scanSite{site, info})
@@ -103,21 +106,7 @@ func (s *Store) scanBatch(ctx context.Context, b *batchReader, names []string, i
 	if err != nil {
 		return err
 	}
-	// Row groups of calls.parquet hold samplesPerRowGroup samples each.
-	groups := map[int][]int32{}
-	var order []int
-	for _, i := range idxs {
-		rg := int(i) / samplesPerRowGroup
-		if _, ok := groups[rg]; !ok {
-			order = append(order, rg)
-		}
-		groups[rg] = append(groups[rg], i)
-	}
-	fr, pf, err := openParquet(b.calls, b.mem)
-	if err != nil {
-		return err
-	}
-	defer pf.Close()
+	groups := groupCalls(idxs)
 	type result struct {
 		out []SampleGenotypes
 		err error
@@ -146,8 +135,30 @@ func (s *Store) scanBatch(ctx context.Context, b *batchReader, names []string, i
 	}
 	go func() {
 		defer close(jobs)
-		for _, rg := range order {
-			calls, err := readCallsGroup(ctx, fr, b.calls, rg, groups[rg])
+		var fr *pqarrow.FileReader
+		var pf *file.Reader
+		defer func() {
+			if pf != nil {
+				pf.Close()
+			}
+		}()
+		file := -1
+		for _, g := range groups {
+			if g.file != file {
+				if pf != nil {
+					pf.Close()
+				}
+				var err error
+				if fr, pf, err = openParquet(b.calls[g.file], b.mem); err != nil {
+					select {
+					case results <- result{err: err}:
+					case <-ctx.Done():
+					}
+					return
+				}
+				file = g.file
+			}
+			calls, err := readCallsGroup(ctx, fr, b.calls[g.file], g.rg, g.idxs)
 			if err != nil {
 				select {
 				case results <- result{err: err}:

@@ -15,7 +15,8 @@
 //	                  block (gVCF reference block), default_gt. Sorted by site
 //	                  (chromosome, position order of the file).
 //	samples.parquet   sample_idx, sample.
-//	calls.parquet     sample-major sparse genotypes: one row per sample with
+//	calls-NNNNN.parquet sample-major sparse genotypes (samplesPerCallsFile
+//	                  samples a file): one row per sample with
 //	                  two parallel lists, sites and codes, holding every
 //	                  genotype that differs from its site's default_gt.
 //	format.parquet    the other FORMAT fields (GQ, DP, PS, AD, DS, GP),
@@ -70,9 +71,16 @@ const (
 // SectionKey is the manifest section holding genome store metadata.
 const SectionKey = "genome"
 
-// samplesPerRowGroup fixes the calls.parquet row-group size so that a
-// sample's row group is sample_idx / samplesPerRowGroup.
-const samplesPerRowGroup = 64
+// samplesPerRowGroup fixes the calls row-group size, and
+// samplesPerCallsFile how many samples one calls file holds, so that a
+// sample's file is sample_idx / samplesPerCallsFile and its row group in
+// that file (sample_idx % samplesPerCallsFile) / samplesPerRowGroup. Small
+// row groups keep a one-patient lookup small; bounded files keep each
+// file's footer small.
+const (
+	samplesPerRowGroup  = 16
+	samplesPerCallsFile = 4096
+)
 
 // variantsPerRowGroup is the variants.parquet row-group size.
 const variantsPerRowGroup = 16384
