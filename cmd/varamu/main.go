@@ -76,6 +76,7 @@ func newRootCmd() *cobra.Command {
 		newPgxCmd(),
 		newAnnotateCmd(),
 		newAlertsCmd(),
+		newAuditCmd(),
 	)
 	return root
 }

@@ -49,7 +49,7 @@ type IngestOptions struct {
 	// Workers parse records in parallel; 0 means GOMAXPROCS.
 	Workers int
 	// MemoryBudget bounds the genotypes held in memory before they are
-	// spilled to disk during transposition; 0 means 256 MiB.
+	// spilled to disk during transposition; 0 means 64 MiB.
 	MemoryBudget int64
 	// Progress, when set, is called from one goroutine with the number of
 	// input bytes read so far and the input size (0 when unknown).
@@ -86,7 +86,7 @@ func Ingest(ctx context.Context, dir string, paths []string, opt IngestOptions) 
 		opt.Workers = runtime.GOMAXPROCS(0)
 	}
 	if opt.MemoryBudget <= 0 {
-		opt.MemoryBudget = 256 << 20
+		opt.MemoryBudget = 64 << 20
 	}
 	st, err := vstore.Open(dir, vstore.Options{Create: true})
 	if err != nil {
@@ -101,6 +101,10 @@ func Ingest(ctx context.Context, dir string, paths []string, opt IngestOptions) 
 	if _, err := tx.Base().Section(SectionKey, &sec); err != nil {
 		return nil, err
 	}
+	if len(sec.Batches) > 0 && sec.Layout != Layout {
+		return nil, fmt.Errorf("genome store %s: layout %d, this varamu writes layout %d (ingest into a new store)", dir, sec.Layout, Layout)
+	}
+	sec.Layout = Layout
 	existing, err := existingSamples(st, tx.Base(), &sec)
 	if err != nil {
 		return nil, err

@@ -80,6 +80,9 @@ func FromStore(st *vstore.Store) (*Store, error) {
 	if _, err := m.Section(SectionKey, &s.sec); err != nil {
 		return nil, err
 	}
+	if len(s.sec.Batches) > 0 && s.sec.Layout != Layout {
+		return nil, fmt.Errorf("genome store %s: layout %d, this varamu reads layout %d (re-ingest the VCFs)", st.Dir(), s.sec.Layout, Layout)
+	}
 	find := func(table, part string) string {
 		for _, f := range m.Tables[table] {
 			if f.Part == part {

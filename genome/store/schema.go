@@ -129,8 +129,14 @@ var formatSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "gp", Type: arrow.ListOf(arrow.PrimitiveTypes.Float32), Nullable: true},
 }, nil)
 
+// Layout is the version of the file layout this package writes and reads.
+// It changes when the meaning of the files changes (row-group sizes, code
+// encodings); a store of another layout is refused, never misread.
+const Layout = 2
+
 // Section is the genome store's manifest section.
 type Section struct {
+	Layout  int     `json:"layout"`
 	Build   string  `json:"build"`
 	Batches []Batch `json:"batches"`
 }
