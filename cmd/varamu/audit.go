@@ -45,7 +45,7 @@ func newAuditVerifyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "audit log verified: %d entries\n%s\n", cp.Size, cp.String())
+			fmt.Fprintf(cmd.OutOrStdout(), "audit log verified: %d entries, root %x\n", cp.Size, cp.Root)
 			return nil
 		},
 	}
