@@ -44,3 +44,34 @@ func TestAudit(t *testing.T) {
 		t.Error("a changed entry verified")
 	}
 }
+
+func TestConsentExport(t *testing.T) {
+	tmp := t.TempDir()
+	bb, dir := filepath.Join(tmp, "bb"), filepath.Join(tmp, "store")
+	if _, _, err := run(t, "datasets", "synth", "--people", "40", "--seed", "4", "--background", "5", "--out", bb); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, "ingest", "fhir", "--store", dir, filepath.Join(bb, "fhir")); err != nil {
+		t.Fatal(err)
+	}
+	samples, _ := os.ReadFile(filepath.Join(bb, "biobank", "samples.tsv"))
+	lines := strings.Split(string(samples), "\n")
+	person, other := strings.Fields(lines[1])[1], strings.Fields(lines[2])[1]
+	out, _, err := run(t, "consent", "export", "--store", dir, "--person", person, "--actor", person)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := strings.Count(out, `"resourceType":"Consent"`)
+	if n == 0 || n != strings.Count(out, "\n") {
+		t.Errorf("export: %d Consent resources in %d lines:\n%.500s", n, strings.Count(out, "\n"), out)
+	}
+	// What was exported ingests again as the same history.
+	re := filepath.Join(tmp, "Consent.ndjson")
+	os.WriteFile(re, []byte(out), 0o644)
+	if _, _, err := run(t, "ingest", "fhir", "--store", dir, re); err != nil {
+		t.Errorf("re-ingest of exported consents: %v", err)
+	}
+	if _, _, err := run(t, "consent", "export", "--store", dir, "--person", person, "--actor", other); err == nil {
+		t.Error("a stranger exported someone's consents")
+	}
+}

@@ -77,6 +77,7 @@ func newRootCmd() *cobra.Command {
 		newAnnotateCmd(),
 		newAlertsCmd(),
 		newAuditCmd(),
+		newConsentCmd(),
 	)
 	return root
 }
