@@ -4,25 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"iter"
 	"os"
 	"slices"
 	"strings"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
-
 	"github.com/varamu/varamu/access"
-	"github.com/varamu/varamu/audit"
 	"github.com/varamu/varamu/pharmacogenomics"
 	"github.com/varamu/varamu/pharmacogenomics/report"
 	"github.com/varamu/varamu/pharmacogenomics/rules"
 	"github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store/rows"
 )
 
 // LOINC codes of the observations the rules read.
@@ -70,10 +63,10 @@ func (s *StoreSource) Prescriptions(ctx context.Context) iter.Seq2[Prescription,
 		}
 		latest := map[[2]string]rxRow{}
 		var order [][2]string
-		err := scanTable(ctx, s.st, "medications", []string{"kind", "resource_id", "person_id", "status", "drug", "atc",
-			"authored", "period_start", "period_end", "requester_id", "ingest_seq", "row_seq"}, func(r *row) error {
-			key := [2]string{r.str(0), r.str(1)}
-			sq := seq{r.i64(10), r.i64(11)}
+		err := rows.Scan(ctx, s.st, "medications", []string{"kind", "resource_id", "person_id", "status", "drug", "atc",
+			"authored", "period_start", "period_end", "requester_id", "ingest_seq", "row_seq"}, func(r *rows.Row) error {
+			key := [2]string{r.Str(0), r.Str(1)}
+			sq := seq{r.I64(10), r.I64(11)}
 			old, ok := latest[key]
 			if ok && !sq.newer(old.s) {
 				return nil
@@ -81,8 +74,8 @@ func (s *StoreSource) Prescriptions(ctx context.Context) iter.Seq2[Prescription,
 			if !ok {
 				order = append(order, key)
 			}
-			latest[key] = rxRow{sq, Prescription{ID: r.str(1), Person: r.str(2), Status: r.str(3), Drug: r.str(4), ATC: r.str(5),
-				AuthoredOn: r.ts(6), ValidFrom: r.ts(7), ValidUntil: r.ts(8), Requester: r.str(9)}}
+			latest[key] = rxRow{sq, Prescription{ID: r.Str(1), Person: r.Str(2), Status: r.Str(3), Drug: r.Str(4), ATC: r.Str(5),
+				AuthoredOn: r.Time(6), ValidFrom: r.Time(7), ValidUntil: r.Time(8), Requester: r.Str(9)}}
 			return nil
 		})
 		if err != nil {
@@ -108,8 +101,8 @@ func (s *StoreSource) Load(ctx context.Context, allowed []string) error {
 	s.calls = map[string]*pharmacogenomics.SampleCalls{}
 	s.loaded = true
 	pseq := map[string]seq{}
-	err := scanTable(ctx, s.st, "persons", []string{"person_id", "birth_date", "sex", "ingest_seq", "row_seq"}, func(r *row) error {
-		id, sq := r.str(0), seq{r.i64(3), r.i64(4)}
+	err := rows.Scan(ctx, s.st, "persons", []string{"person_id", "birth_date", "sex", "ingest_seq", "row_seq"}, func(r *rows.Row) error {
+		id, sq := r.Str(0), seq{r.I64(3), r.I64(4)}
 		if !want[id] {
 			return nil
 		}
@@ -117,7 +110,7 @@ func (s *StoreSource) Load(ctx context.Context, allowed []string) error {
 			return nil
 		}
 		pseq[id] = sq
-		s.people[id] = Person{ID: id, BirthDate: r.date(1), Sex: r.str(2)}
+		s.people[id] = Person{ID: id, BirthDate: r.Date(1), Sex: r.Str(2)}
 		return nil
 	})
 	if err != nil {
@@ -128,13 +121,13 @@ func (s *StoreSource) Load(ctx context.Context, allowed []string) error {
 		v  float64
 	}
 	height, weight := map[string]obs{}, map[string]obs{}
-	err = scanTable(ctx, s.st, "observations", []string{"person_id", "code", "value", "effective", "component"}, func(r *row) error {
-		id := r.str(0)
-		if !want[id] || r.isNull(2) || r.i32(4) != 0 {
+	err = rows.Scan(ctx, s.st, "observations", []string{"person_id", "code", "value", "effective", "component"}, func(r *rows.Row) error {
+		id := r.Str(0)
+		if !want[id] || r.IsNull(2) || r.I32(4) != 0 {
 			return nil
 		}
 		var m map[string]obs
-		switch r.str(1) {
+		switch r.Str(1) {
 		case loincHeight:
 			m = height
 		case loincWeight:
@@ -142,8 +135,8 @@ func (s *StoreSource) Load(ctx context.Context, allowed []string) error {
 		default:
 			return nil
 		}
-		if old, ok := m[id]; !ok || r.ts(3).After(old.at) {
-			m[id] = obs{r.ts(3), r.f64(2)}
+		if old, ok := m[id]; !ok || r.Time(3).After(old.at) {
+			m[id] = obs{r.Time(3), r.F64(2)}
 		}
 		return nil
 	})
@@ -163,8 +156,8 @@ func (s *StoreSource) Load(ctx context.Context, allowed []string) error {
 	}
 	sseq := map[string]seq{}
 	samples := map[string]bool{}
-	err = scanTable(ctx, s.st, "biobank_samples", []string{"sample_id", "person_id", "ingest_seq", "row_seq"}, func(r *row) error {
-		sample, person, sq := r.str(0), r.str(1), seq{r.i64(2), r.i64(3)}
+	err = rows.Scan(ctx, s.st, "biobank_samples", []string{"sample_id", "person_id", "ingest_seq", "row_seq"}, func(r *rows.Row) error {
+		sample, person, sq := r.Str(0), r.Str(1), seq{r.I64(2), r.I64(3)}
 		if !want[person] {
 			return nil
 		}
@@ -210,19 +203,19 @@ func (s *StoreSource) loadPGx(ctx context.Context, samples map[string]bool) erro
 		if !strings.HasPrefix(f.Part, sec.Current+"#") {
 			continue
 		}
-		err := scanFile(ctx, s.st.Path(f), cols, func(r *row) error {
-			sample := r.str(0)
+		err := rows.ScanFile(ctx, s.st.Path(f), cols, func(r *rows.Row) error {
+			sample := r.Str(0)
 			if !samples[sample] {
 				return nil
 			}
 			c := s.calls[sample]
 			if c == nil {
-				c = &pharmacogenomics.SampleCalls{Sample: sample, Sex: r.str(13)}
+				c = &pharmacogenomics.SampleCalls{Sample: sample, Sex: r.Str(13)}
 				s.calls[sample] = c
 			}
-			g := pharmacogenomics.GeneCall{Gene: r.str(1), Called: r.boolean(2), Diplotypes: r.strs(3), Phenotype: r.str(4),
-				ActivityScore: r.f64p(5), Phased: r.boolean(6), Confidence: r.f64p(7), Uncertain: r.boolean(8),
-				Source: r.str(9), MissingPositions: r.strs(10), Novel: r.strs(11), Notes: r.strs(12)}
+			g := pharmacogenomics.GeneCall{Gene: r.Str(1), Called: r.Bool(2), Diplotypes: r.Strs(3), Phenotype: r.Str(4),
+				ActivityScore: r.F64p(5), Phased: r.Bool(6), Confidence: r.F64p(7), Uncertain: r.Bool(8),
+				Source: r.Str(9), MissingPositions: r.Strs(10), Novel: r.Strs(11), Notes: r.Strs(12)}
 			// A sample annotated twice with the current version (a
 			// resumed run) keeps its last row per gene.
 			if i := slices.IndexFunc(c.Genes, func(x pharmacogenomics.GeneCall) bool { return x.Gene == g.Gene }); i >= 0 {
@@ -264,144 +257,6 @@ func (s *StoreSource) Calls(ctx context.Context, person string) (pharmacogenomic
 	return *c, s.dataVersion, true, nil
 }
 
-// row gives typed access to one row of selected columns.
-type row struct {
-	cols []arrow.Array
-	i    int
-}
-
-func (r *row) isNull(c int) bool { return r.cols[c].IsNull(r.i) }
-
-func (r *row) str(c int) string {
-	if r.isNull(c) {
-		return ""
-	}
-	return r.cols[c].(*array.String).Value(r.i)
-}
-
-func (r *row) i64(c int) int64 {
-	if r.isNull(c) {
-		return 0
-	}
-	return r.cols[c].(*array.Int64).Value(r.i)
-}
-
-func (r *row) i32(c int) int32 {
-	if r.isNull(c) {
-		return 0
-	}
-	return r.cols[c].(*array.Int32).Value(r.i)
-}
-
-func (r *row) f64(c int) float64 {
-	if r.isNull(c) {
-		return 0
-	}
-	return r.cols[c].(*array.Float64).Value(r.i)
-}
-
-func (r *row) boolean(c int) bool {
-	if r.isNull(c) {
-		return false
-	}
-	return r.cols[c].(*array.Boolean).Value(r.i)
-}
-
-func (r *row) f64p(c int) *float64 {
-	if r.isNull(c) {
-		return nil
-	}
-	v := r.cols[c].(*array.Float64).Value(r.i)
-	return &v
-}
-
-// strs reads a list<string> cell; a null list is empty.
-func (r *row) strs(c int) []string {
-	out := []string{}
-	if r.isNull(c) {
-		return out
-	}
-	l := r.cols[c].(*array.List)
-	vals := l.ListValues().(*array.String)
-	beg, end := l.ValueOffsets(r.i)
-	for j := beg; j < end; j++ {
-		out = append(out, vals.Value(int(j)))
-	}
-	return out
-}
-
-func (r *row) ts(c int) time.Time {
-	if r.isNull(c) {
-		return time.Time{}
-	}
-	a := r.cols[c].(*array.Timestamp)
-	return a.Value(r.i).ToTime(a.DataType().(*arrow.TimestampType).Unit).UTC()
-}
-
-func (r *row) date(c int) time.Time {
-	if r.isNull(c) {
-		return time.Time{}
-	}
-	return r.cols[c].(*array.Date32).Value(r.i).ToTime().UTC()
-}
-
-// scanTable calls fn for every row of every file of a store table, with
-// the named columns.
-func scanTable(ctx context.Context, st *store.Store, table string, columns []string, fn func(r *row) error) error {
-	for _, path := range st.Files(table) {
-		if err := scanFile(ctx, path, columns, fn); err != nil {
-			return fmt.Errorf("alerts: table %s: %s: %w", table, path, err)
-		}
-	}
-	return nil
-}
-
-func scanFile(ctx context.Context, path string, columns []string, fn func(r *row) error) error {
-	pf, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		return err
-	}
-	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
-	if err != nil {
-		return err
-	}
-	sc, err := fr.Schema()
-	if err != nil {
-		return err
-	}
-	idx := make([]int, len(columns))
-	for i, c := range columns {
-		is := sc.FieldIndices(c)
-		if len(is) != 1 {
-			return fmt.Errorf("no column %q", c)
-		}
-		idx[i] = is[0]
-	}
-	rr, err := fr.GetRecordReader(ctx, idx, nil)
-	if err != nil {
-		return err
-	}
-	defer rr.Release()
-	r := &row{}
-	for rr.Next() {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		rec := rr.RecordBatch()
-		r.cols = rec.Columns()
-		for r.i = 0; r.i < int(rec.NumRows()); r.i++ {
-			if err := fn(r); err != nil {
-				return err
-			}
-		}
-	}
-	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {
-		return err
-	}
-	return nil
-}
-
 // StoreOptions tune RunStore.
 type StoreOptions struct {
 	Config
@@ -433,19 +288,11 @@ func RunStore(ctx context.Context, dir string, opt StoreOptions) ([]Alert, Stats
 		}
 		cs = &set
 	}
-	d, err := access.LoadDirectory(ctx, st)
-	if err != nil {
-		return nil, Stats{}, err
-	}
-	log, err := audit.Open(dir)
+	dec, log, err := access.OpenStore(ctx, st)
 	if err != nil {
 		return nil, Stats{}, err
 	}
 	defer log.Close()
-	dec, err := access.New(d, log)
-	if err != nil {
-		return nil, Stats{}, err
-	}
 	eng, err := rules.LoadEmbedded()
 	if err != nil {
 		return nil, Stats{}, err

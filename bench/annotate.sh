@@ -41,7 +41,7 @@ PY
 # pgx call on one single-sample VCF: wall time including start-up.
 one="$work/one.vcf.gz"
 if [[ ! -f "$one" ]]; then
-  s1=$(bcftools query -l "$data/genotypes.vcf.gz" | head -1)
+  s1=$(bcftools query -l "$data/genotypes.vcf.gz" | sed -n 1p)
   bcftools view -s "$s1" -Oz -o "$one" "$data/genotypes.vcf.gz"
 fi
 python3 - "$V" "$one" <<'PY'

@@ -67,19 +67,11 @@ func newAuditWhoCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			d, err := access.LoadDirectory(ctx, st)
-			if err != nil {
-				return err
-			}
-			log, err := audit.Open(dir)
+			dec, log, err := access.OpenStore(ctx, st)
 			if err != nil {
 				return err
 			}
 			defer log.Close()
-			dec, err := access.New(d, log)
-			if err != nil {
-				return err
-			}
 			entries, err := dec.AccessLog(ctx, access.Actor{ID: actor, Role: access.Patient}, person, time.Now())
 			if err != nil {
 				return err

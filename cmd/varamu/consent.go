@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/varamu/varamu/access"
-	"github.com/varamu/varamu/audit"
 	"github.com/varamu/varamu/clinical"
 	vstore "github.com/varamu/varamu/store"
 )
@@ -29,19 +28,11 @@ func newConsentCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			d, err := access.LoadDirectory(ctx, st)
-			if err != nil {
-				return err
-			}
-			log, err := audit.Open(dir)
+			dec, log, err := access.OpenStore(ctx, st)
 			if err != nil {
 				return err
 			}
 			defer log.Close()
-			dec, err := access.New(d, log)
-			if err != nil {
-				return err
-			}
 			purpose := access.Self
 			if actor != person {
 				purpose = access.Representative

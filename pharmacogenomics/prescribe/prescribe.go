@@ -25,7 +25,6 @@ import (
 
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/alerts"
-	"github.com/varamu/varamu/audit"
 	"github.com/varamu/varamu/clinical/consent"
 	gstore "github.com/varamu/varamu/genome/store"
 	"github.com/varamu/varamu/pharmacogenomics"
@@ -78,19 +77,11 @@ func Recommend(ctx context.Context, dir string, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	dirx, err := access.LoadDirectory(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	log, err := audit.Open(dir)
+	dec, log, err := access.OpenStore(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	defer log.Close()
-	dec, err := access.New(dirx, log)
-	if err != nil {
-		return nil, err
-	}
 	d, err := dec.Decide(ctx, access.Request{Actor: req.Actor, Person: req.Person, Purpose: req.Purpose, Reason: req.Reason, Time: req.At})
 	if err != nil {
 		return nil, err
