@@ -24,21 +24,14 @@ package annotate
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/varamu/varamu/genome"
 	gstore "github.com/varamu/varamu/genome/store"
@@ -47,6 +40,7 @@ import (
 	"github.com/varamu/varamu/pharmacogenomics/calling"
 	"github.com/varamu/varamu/pharmacogenomics/rules"
 	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store/rows"
 )
 
 // Table names written by Run.
@@ -313,54 +307,14 @@ func samplesOf(st *vstore.Store, version string) (map[string]bool, error) {
 		if !strings.HasPrefix(f.Part, version+"#") {
 			continue
 		}
-		if err := readColumns(st.Path(f), []string{"sample"}, func(cols []arrow.Array, i int) {
-			out[cols[0].(*array.String).Value(i)] = true
+		if err := rows.ScanFile(context.Background(), st.Path(f), []string{"sample"}, func(r *rows.Row) error {
+			out[r.Str(0)] = true
+			return nil
 		}); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
-}
-
-// readColumns calls fn for every row of the named columns of a Parquet file.
-func readColumns(path string, names []string, fn func(cols []arrow.Array, row int)) error {
-	pf, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		return fmt.Errorf("annotate: %s: %w", path, err)
-	}
-	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
-	if err != nil {
-		return fmt.Errorf("annotate: %s: %w", path, err)
-	}
-	sc, err := fr.Schema()
-	if err != nil {
-		return err
-	}
-	var idx []int
-	for _, n := range names {
-		is := sc.FieldIndices(n)
-		if len(is) != 1 {
-			return fmt.Errorf("annotate: %s: no column %q", path, n)
-		}
-		idx = append(idx, is[0])
-	}
-	rr, err := fr.GetRecordReader(context.Background(), idx, nil)
-	if err != nil {
-		return err
-	}
-	defer rr.Release()
-	for rr.Next() {
-		rec := rr.RecordBatch()
-		cols := rec.Columns()
-		for i := range int(rec.NumRows()) {
-			fn(cols, i)
-		}
-	}
-	if err := rr.Err(); err != nil && !errors.Is(err, context.Canceled) {
-		return err
-	}
-	return nil
 }
 
 // previous holds the results of the previous data version, compactly.
@@ -386,14 +340,15 @@ func loadPrevious(st *vstore.Store, version string) (*previous, error) {
 		if !strings.HasPrefix(f.Part, version+"#") {
 			continue
 		}
-		err := readColumns(st.Path(f), []string{"sample", "gene", "diplotypes", "phenotype", "activity_score"}, func(c []arrow.Array, i int) {
-			s := c[0].(*array.String).Value(i)
+		err := rows.ScanFile(context.Background(), st.Path(f), []string{"sample", "gene", "diplotypes", "phenotype", "activity_score"}, func(r *rows.Row) error {
+			s := r.Str(0)
 			p.samples[s] = true
-			p.genes[s+"\x00"+c[1].(*array.String).Value(i)] = geneSummary{
-				diplotypes: listText(c[2].(*array.List), i),
-				phenotype:  c[3].(*array.String).Value(i),
-				score:      floatText(c[4].(*array.Float64), i),
+			p.genes[s+"\x00"+r.Str(1)] = geneSummary{
+				diplotypes: strings.Join(r.Strs(2), " or "),
+				phenotype:  r.Str(3),
+				score:      scoreText(r.F64p(4)),
 			}
+			return nil
 		})
 		if err != nil {
 			return nil, err
@@ -403,42 +358,20 @@ func loadPrevious(st *vstore.Store, version string) (*previous, error) {
 		if !strings.HasPrefix(f.Part, version+"#") {
 			continue
 		}
-		err := readColumns(st.Path(f), []string{"sample", "drug", "action", "strength", "rule_id", "phenotypes", "guideline"}, func(c []arrow.Array, i int) {
-			smp, drug := c[0].(*array.String).Value(i), c[1].(*array.String).Value(i)
+		err := rows.ScanFile(context.Background(), st.Path(f), []string{"sample", "drug", "action", "strength", "rule_id", "phenotypes", "guideline"}, func(r *rows.Row) error {
+			smp, drug := r.Str(0), r.Str(1)
 			if p.recs[smp] == nil {
 				p.recs[smp] = map[string]recSummary{}
 			}
-			r := recSummary{drug: drug,
-				action: c[2].(*array.String).Value(i), strength: c[3].(*array.String).Value(i),
-				rule: c[4].(*array.String).Value(i), phenotypes: c[5].(*array.String).Value(i),
-			}
-			p.recs[smp][recKey(drug, c[6].(*array.String).Value(i), r.rule)] = r
+			rs := recSummary{drug: drug, action: r.Str(2), strength: r.Str(3), rule: r.Str(4), phenotypes: r.Str(5)}
+			p.recs[smp][recKey(drug, r.Str(6), rs.rule)] = rs
+			return nil
 		})
 		if err != nil {
 			return nil, err
 		}
 	}
 	return p, nil
-}
-
-func listText(l *array.List, i int) string {
-	if l.IsNull(i) {
-		return ""
-	}
-	a, e := l.ValueOffsets(i)
-	v := l.ListValues().(*array.String)
-	var parts []string
-	for k := a; k < e; k++ {
-		parts = append(parts, v.Value(int(k)))
-	}
-	return strings.Join(parts, " or ")
-}
-
-func floatText(a *array.Float64, i int) string {
-	if a.IsNull(i) {
-		return ""
-	}
-	return fmt.Sprintf("%g", a.Value(i))
 }
 
 func parquetProps() *parquet.WriterProperties {

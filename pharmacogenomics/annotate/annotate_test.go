@@ -7,14 +7,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/google/go-cmp/cmp"
 
 	gstore "github.com/varamu/varamu/genome/store"
 	"github.com/varamu/varamu/pharmacogenomics/alleles"
 	"github.com/varamu/varamu/pharmacogenomics/calling"
 	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store/rows"
 )
 
 // Three CYP2C19 positions (GRCh38): rs12248560 (*17), rs4244285 (*2),
@@ -38,8 +37,8 @@ func ingest(t *testing.T, dir, body string, replace bool) {
 	}
 }
 
-// rows reads a table's rows (current data version) as "sample gene value".
-func rows(t *testing.T, dir, table string, cols ...string) []string {
+// tableRows reads a table's rows (current data version) as "sample gene value".
+func tableRows(t *testing.T, dir, table string, cols ...string) []string {
 	t.Helper()
 	st, err := vstore.Open(dir, vstore.Options{})
 	if err != nil {
@@ -47,17 +46,17 @@ func rows(t *testing.T, dir, table string, cols ...string) []string {
 	}
 	var out []string
 	for _, f := range st.Manifest().Tables[table] {
-		err := readColumns(st.Path(f), cols, func(c []arrow.Array, i int) {
+		err := rows.ScanFile(context.Background(), st.Path(f), cols, func(r *rows.Row) error {
 			var parts []string
-			for _, a := range c {
-				switch x := a.(type) {
-				case *array.String:
-					parts = append(parts, x.Value(i))
-				case *array.List:
-					parts = append(parts, listText(x, i))
+			for i, c := range cols {
+				if c == "diplotypes" {
+					parts = append(parts, strings.Join(r.Strs(i), " or "))
+				} else {
+					parts = append(parts, r.Str(i))
 				}
 			}
 			out = append(out, strings.Join(parts, " | "))
+			return nil
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -94,7 +93,7 @@ func TestAnnotateMatchesDirectCalling(t *testing.T) {
 		}
 	}
 	var got []string
-	for _, r := range rows(t, dir, TableCalls, "sample", "gene", "diplotypes", "phenotype") {
+	for _, r := range tableRows(t, dir, TableCalls, "sample", "gene", "diplotypes", "phenotype") {
 		if strings.Contains(r, "| CYP2C19 |") {
 			got = append(got, r)
 		}
@@ -107,10 +106,10 @@ func TestAnnotateMatchesDirectCalling(t *testing.T) {
 	if !strings.Contains(strings.Join(got, "\n"), "P1 | CYP2C19 | *2/*4 or *2/*17 | Indeterminate") {
 		t.Errorf("P1 should be *2/*4 or *2/*17: %v", got)
 	}
-	if n := len(rows(t, dir, TableCalls, "sample")); n != 3*len(c.Genes()) {
+	if n := len(tableRows(t, dir, TableCalls, "sample")); n != 3*len(c.Genes()) {
 		t.Errorf("%d pgx_calls rows, want %d", n, 3*len(c.Genes()))
 	}
-	recs := rows(t, dir, TableRecommendations, "sample", "drug", "action")
+	recs := tableRows(t, dir, TableRecommendations, "sample", "drug", "action")
 	if !strings.Contains(strings.Join(recs, "\n"), "P1 | clopidogrel |") {
 		t.Errorf("no clopidogrel recommendation for P1 in %d rows", len(recs))
 	}
@@ -140,10 +139,10 @@ func TestAnnotateResumesAndReportsChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	if res.Previous != "v1" || res.Changed != 1 || res.Annotated != 3 {
-		t.Errorf("v2 run: %+v\n%s", res, strings.Join(rows(t, dir, TableChanges, "sample", "kind", "subject", "field", "old", "new"), "\n"))
+		t.Errorf("v2 run: %+v\n%s", res, strings.Join(tableRows(t, dir, TableChanges, "sample", "kind", "subject", "field", "old", "new"), "\n"))
 	}
 	var p3 []string
-	for _, r := range rows(t, dir, TableChanges, "sample", "kind", "subject", "field", "old", "new") {
+	for _, r := range tableRows(t, dir, TableChanges, "sample", "kind", "subject", "field", "old", "new") {
 		if strings.HasPrefix(r, "P3 | gene | CYP2C19") {
 			p3 = append(p3, r)
 		}
