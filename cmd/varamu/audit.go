@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -63,11 +64,7 @@ func newAuditWhoCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			st, err := vstore.Open(dir, vstore.Options{})
-			if err != nil {
-				return err
-			}
-			dec, log, err := access.OpenStore(ctx, st)
+			_, dec, log, err := openAccess(ctx, dir)
 			if err != nil {
 				return err
 			}
@@ -91,4 +88,14 @@ func newAuditWhoCmd() *cobra.Command {
 	cmd.MarkFlagRequired("person")
 	cmd.MarkFlagRequired("actor")
 	return cmd
+}
+
+// openAccess opens the store in dir and its access decider; close the log.
+func openAccess(ctx context.Context, dir string) (*vstore.Store, *access.Decider, *audit.Log, error) {
+	st, err := vstore.Open(dir, vstore.Options{})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	dec, log, err := access.OpenStore(ctx, st)
+	return st, dec, log, err
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/clinical"
-	vstore "github.com/varamu/varamu/store"
 )
 
 func newConsentCmd() *cobra.Command {
@@ -24,11 +23,7 @@ func newConsentCmd() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			st, err := vstore.Open(dir, vstore.Options{})
-			if err != nil {
-				return err
-			}
-			dec, log, err := access.OpenStore(ctx, st)
+			st, dec, log, err := openAccess(ctx, dir)
 			if err != nil {
 				return err
 			}
