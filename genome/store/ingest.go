@@ -16,6 +16,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
@@ -884,42 +885,21 @@ func (w *batchWriter) writePloidy() error {
 	if len(w.haploid) == 0 {
 		return nil
 	}
-	f, rel, err := w.tx.Create("genome/" + w.batchID + "/ploidy.parquet")
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	b := array.NewRecordBuilder(w.mem, ploidySchema)
-	defer b.Release()
-	rows := int64(0)
-	for _, chrom := range w.contigs {
-		hs := w.haploid[chrom]
-		if hs == nil {
-			continue
-		}
-		for i, h := range hs.samples {
-			if h {
-				b.Field(0).(*array.StringBuilder).Append(chrom)
-				b.Field(1).(*array.Int32Builder).Append(hs.from)
-				b.Field(2).(*array.Int32Builder).Append(int32(i))
-				rows++
+	return w.writeSmallTable(TablePloidy, "ploidy.parquet", ploidySchema, func(b *array.RecordBuilder) {
+		for _, chrom := range w.contigs {
+			hs := w.haploid[chrom]
+			if hs == nil {
+				continue
+			}
+			for i, h := range hs.samples {
+				if h {
+					b.Field(0).(*array.StringBuilder).Append(chrom)
+					b.Field(1).(*array.Int32Builder).Append(hs.from)
+					b.Field(2).(*array.Int32Builder).Append(int32(i))
+				}
 			}
 		}
-	}
-	rec := b.NewRecordBatch()
-	defer rec.Release()
-	pw, err := pqarrow.NewFileWriter(ploidySchema, f, parquetProps(), pqarrow.DefaultWriterProps())
-	if err != nil {
-		return err
-	}
-	if err := pw.Write(rec); err != nil {
-		return err
-	}
-	if err := pw.Close(); err != nil {
-		return err
-	}
-	w.tx.Add(TablePloidy, rel, w.batchID, rows)
-	return nil
+	})
 }
 
 // spill writes the held genotypes as a sorted run: per sample in order, a
@@ -987,20 +967,28 @@ func (w *batchWriter) finish(ctx context.Context) (*BatchResult, error) {
 }
 
 func (w *batchWriter) writeSamples() error {
-	f, rel, err := w.tx.Create("genome/" + w.batchID + "/samples.parquet")
+	return w.writeSmallTable(TableSamples, "samples.parquet", samplesSchema, func(b *array.RecordBuilder) {
+		for i, s := range w.hdr.Samples {
+			b.Field(0).(*array.Int32Builder).Append(int32(i))
+			b.Field(1).(*array.StringBuilder).Append(s)
+		}
+	})
+}
+
+// writeSmallTable writes one table of the batch, built in one record batch
+// by fill, as a single Parquet file.
+func (w *batchWriter) writeSmallTable(table, name string, schema *arrow.Schema, fill func(b *array.RecordBuilder)) error {
+	f, rel, err := w.tx.Create("genome/" + w.batchID + "/" + name)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	b := array.NewRecordBuilder(w.mem, samplesSchema)
+	b := array.NewRecordBuilder(w.mem, schema)
 	defer b.Release()
-	for i, s := range w.hdr.Samples {
-		b.Field(0).(*array.Int32Builder).Append(int32(i))
-		b.Field(1).(*array.StringBuilder).Append(s)
-	}
+	fill(b)
 	rec := b.NewRecordBatch()
 	defer rec.Release()
-	pw, err := pqarrow.NewFileWriter(samplesSchema, f, parquetProps(), pqarrow.DefaultWriterProps())
+	pw, err := pqarrow.NewFileWriter(schema, f, parquetProps(), pqarrow.DefaultWriterProps())
 	if err != nil {
 		return err
 	}
@@ -1010,7 +998,7 @@ func (w *batchWriter) writeSamples() error {
 	if err := pw.Close(); err != nil {
 		return err
 	}
-	w.tx.Add(TableSamples, rel, w.batchID, int64(w.nSample))
+	w.tx.Add(table, rel, w.batchID, rec.NumRows())
 	return nil
 }
 
