@@ -66,9 +66,8 @@ func OpenAs(ctx context.Context, dir string, opt Options) (*Engine, error) {
 	defer log.Close()
 	switch opt.Role {
 	case Steward:
-		if _, err := log.Append(ctx, &audit.Entry{Time: opt.At, Actor: opt.Actor, Role: string(Steward), Person: "*",
-			Purpose: "stewardship", Allowed: true, Rule: "data steward: every table of the store"}); err != nil {
-			return nil, fmt.Errorf("query: audit log: %w (no access without a log entry)", err)
+		if err := access.LogStewardship(ctx, log, opt.Actor, "SQL session over every table", opt.At); err != nil {
+			return nil, err
 		}
 		return openSteward(ctx, st)
 	case Researcher, "":

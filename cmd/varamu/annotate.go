@@ -12,7 +12,7 @@ import (
 )
 
 func newAnnotateCmd() *cobra.Command {
-	var dir, outside string
+	var dir, outside, actor string
 	var opt annotate.Options
 	cmd := &cobra.Command{
 		Use:   "annotate --store DIR",
@@ -34,6 +34,9 @@ where it stopped.`,
 				if err != nil {
 					return err
 				}
+			}
+			if err := logStewardship(cmd.Context(), dir, actor, "annotate every sample's pharmacogenes"); err != nil {
+				return err
 			}
 			bar := newProgress(cmd.ErrOrStderr(), "annotate")
 			opt.Progress = func(done, total int) { bar(int64(done), int64(total)) }
@@ -59,6 +62,7 @@ where it stopped.`,
 	cmd.Flags().IntVar(&opt.ChunkSamples, "chunk", 0, "samples per commit (default 5000)")
 	cmd.Flags().Float64Var(&opt.MinConfidence, "min-confidence", 0, "calls below this genotype-probability confidence are uncertain (default 0.9)")
 	cmd.Flags().StringVar(&outside, "outside-calls", "", "TSV of calls made elsewhere (CYP2D6, HLA-A, HLA-B): sample, gene, diplotype or phenotype")
+	cmd.Flags().StringVar(&actor, "actor", "varamu-annotate", "job name for the audit log")
 	cmd.MarkFlagRequired("store")
 	return cmd
 }

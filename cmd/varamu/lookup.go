@@ -15,7 +15,7 @@ import (
 )
 
 func newLookupCmd() *cobra.Command {
-	var dir, sample, loci, lociFile string
+	var dir, sample, loci, lociFile, actor string
 	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "lookup --store DIR --sample S (-l chr:pos,... | -L FILE)",
@@ -67,6 +67,9 @@ func newLookupCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := logStewardship(cmd.Context(), dir, actor, fmt.Sprintf("lookup of sample %s at %d positions", sample, len(ls))); err != nil {
+				return err
+			}
 			gts, err := s.Lookup(cmd.Context(), sample, ls)
 			if err != nil {
 				return err
@@ -101,6 +104,7 @@ func newLookupCmd() *cobra.Command {
 	cmd.Flags().StringVarP(&loci, "loci", "l", "", "comma-separated chrom:pos list")
 	cmd.Flags().StringVarP(&lociFile, "loci-file", "L", "", "file of chrom:pos or chrom<TAB>pos lines")
 	cmd.Flags().BoolVarP(&quiet, "summary", "q", false, "print only counts per state")
+	cmd.Flags().StringVar(&actor, "actor", defaultActor(), "who is asking, for the audit log (a steward access)")
 	cmd.MarkFlagRequired("store")
 	cmd.MarkFlagRequired("sample")
 	return cmd

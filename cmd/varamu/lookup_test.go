@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/varamu/varamu/audit"
 )
 
 func TestLookup(t *testing.T) {
@@ -31,5 +33,30 @@ func TestLookup(t *testing.T) {
 	}
 	if _, _, err := run(t, "lookup", "--store", dir, "--sample", "P1", "-l", "chr10:x"); err == nil {
 		t.Error("bad position accepted")
+	}
+}
+
+// TestGenomeReadsAreLogged: view and lookup read coded person-level data as
+// a steward; each is in the audit log before data leaves.
+func TestGenomeReadsAreLogged(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	if _, _, err := run(t, "ingest", "vcf", "--store", dir, writeFile(t, "a.vcf", cliVCF)); err != nil {
+		t.Fatal(err)
+	}
+	run(t, "lookup", "--store", dir, "--sample", "P2", "-l", "chr10:94761900", "--actor", "gc-staff-1")
+	run(t, "view", "--store", dir, "-r", "chr10", "-s", "P1", "--actor", "gc-staff-2")
+	var got []string
+	for e, err := range audit.Entries(dir) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, e.Actor+" "+e.Role+" "+e.Rule)
+	}
+	want := []string{
+		"gc-staff-1 steward data steward: lookup of sample P2 at 1 positions",
+		"gc-staff-2 steward data steward: view chr10 of 1 samples",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("audit entries:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

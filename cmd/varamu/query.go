@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -76,7 +75,7 @@ table (biobank data management), and is logged too.`,
 	cmd.Flags().StringVar(&format, "format", "table", "output: table, csv, json or parquet")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "output file (parquet)")
 	cmd.Flags().StringVar(&role, "role", "researcher", "researcher (pseudonymised data of consenting people only) or steward (every table; logged)")
-	cmd.Flags().StringVar(&actor, "actor", os.Getenv("USER"), "who is asking, for the audit log")
+	cmd.Flags().StringVar(&actor, "actor", defaultActor(), "who is asking, for the audit log")
 	cmd.Flags().StringVar(&use, "use", "", "research use as a DUO code: GRU, HMB, DS-<ICD-10>, POA (researcher)")
 	cmd.Flags().StringVar(&at, "at", "", "evaluate consent on this date (YYYY-MM-DD; default now)")
 	cmd.MarkFlagRequired("store")

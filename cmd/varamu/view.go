@@ -16,6 +16,7 @@ func newViewCmd() *cobra.Command {
 	var (
 		dir, region, samples, sampleFile string
 		noUpdate                         bool
+		actor                            string
 	)
 	cmd := &cobra.Command{
 		Use:   "view --store DIR -r REGION [-s S1,S2 | -S FILE]",
@@ -50,6 +51,9 @@ func newViewCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if err := logStewardship(cmd.Context(), dir, actor, fmt.Sprintf("view %s of %d samples", region, max(len(names), 1))); err != nil {
+				return err
+			}
 			return s.WriteVCF(cmd.Context(), cmd.OutOrStdout(), chrom, start, end, names, gstore.ViewOptions{NoUpdate: noUpdate})
 		},
 	}
@@ -57,6 +61,7 @@ func newViewCmd() *cobra.Command {
 	cmd.Flags().StringVarP(&region, "region", "r", "", "region chrom[:start[-end]]")
 	cmd.Flags().StringVarP(&samples, "samples", "s", "", "comma-separated sample names (default: all)")
 	cmd.Flags().StringVarP(&sampleFile, "samples-file", "S", "", "file of sample names, one per line")
+	cmd.Flags().StringVar(&actor, "actor", defaultActor(), "who is asking, for the audit log (a steward access)")
 	cmd.Flags().BoolVarP(&noUpdate, "no-update", "I", false, "do not recompute INFO/AC and INFO/AN for the chosen samples")
 	cmd.MarkFlagRequired("store")
 	cmd.MarkFlagRequired("region")
