@@ -103,6 +103,9 @@ func runDemo(ctx context.Context, w io.Writer, out string, people, background in
 		return err
 	}
 	sample := samples[len(samples)/3]
+	if err := logStewardship(ctx, dir, "varamu-demo", "lookup of sample "+sample+" at CYP2C19 positions"); err != nil {
+		return err
+	}
 	loci := []genome.Locus{{Chrom: "chr10", Pos: 94761900}, {Chrom: "chr10", Pos: 94781859}, {Chrom: "chr10", Pos: 94780653}, {Chrom: "chr10", Pos: 94775367}}
 	t0 := time.Now()
 	gts, err := gs.Lookup(ctx, sample, loci)
@@ -125,6 +128,9 @@ func runDemo(ctx context.Context, w io.Writer, out string, people, background in
 	oc, err := calling.ParseOutsideCalls(f, outside)
 	f.Close()
 	if err != nil {
+		return err
+	}
+	if err := logStewardship(ctx, dir, "varamu-demo", "annotate every sample's pharmacogenes"); err != nil {
 		return err
 	}
 	ar, err := annotate.Run(ctx, dir, annotate.Options{Outside: oc})
