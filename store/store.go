@@ -411,6 +411,15 @@ func (t *Txn) Rollback() error {
 	if t.added != nil {
 		err = os.RemoveAll(filepath.Join(t.s.dir, "data", t.id))
 	}
+	if t.base.Generation == 0 {
+		// Nothing was ever committed: leave no half-made store behind (the
+		// directory itself only if it is then empty).
+		if _, serr := os.Stat(filepath.Join(t.s.dir, "manifest.json")); os.IsNotExist(serr) {
+			os.Remove(filepath.Join(t.s.dir, "data"))
+			os.Remove(filepath.Join(t.s.dir, "LOCK"))
+			os.Remove(t.s.dir)
+		}
+	}
 	t.lock.Close()
 	return err
 }

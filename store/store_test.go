@@ -115,3 +115,21 @@ func TestCreateRejectsEscapingNames(t *testing.T) {
 		}
 	}
 }
+
+func TestRollbackOfFirstTransactionLeavesNoStore(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new")
+	s, err := Open(dir, Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := s.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, tx, "x.parquet", "x")
+	tx.Rollback()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		entries, _ := os.ReadDir(dir)
+		t.Errorf("store directory left behind: %v %v", err, entries)
+	}
+}
