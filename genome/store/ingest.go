@@ -595,7 +595,7 @@ type batchWriter struct {
 	perSample [][]uint64 // site<<32 | uint32(code), per sample, since the last spill
 	held      int64
 	budget    int64
-	runs      []string
+	runs      []spillRun
 	tmpDir    string
 	mem       memory.Allocator
 }
@@ -910,16 +910,21 @@ func (w *batchWriter) spill() error {
 		return err
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
+	run := spillRun{path: f.Name(), offsets: make([]int64, w.nSample)}
+	var off int64
 	var buf [2 * binary.MaxVarintLen64]byte
 	for i, entries := range w.perSample {
+		run.offsets[i] = off
 		n := binary.PutUvarint(buf[:], uint64(len(entries)))
 		bw.Write(buf[:n])
+		off += int64(n)
 		prev := uint64(0)
 		for _, e := range entries {
 			site := e >> 32
 			n := binary.PutUvarint(buf[:], site-prev)
 			n += binary.PutUvarint(buf[n:], e&0xFFFFFFFF)
 			bw.Write(buf[:n])
+			off += int64(n)
 			prev = site
 		}
 		w.perSample[i] = entries[:0]
@@ -928,9 +933,16 @@ func (w *batchWriter) spill() error {
 		f.Close()
 		return err
 	}
-	w.runs = append(w.runs, f.Name())
+	w.runs = append(w.runs, run)
 	w.held = 0
 	return f.Close()
+}
+
+// spillRun is one spilled run: per sample, a count and delta-coded
+// (site, code) pairs, starting at offsets[sample].
+type spillRun struct {
+	path    string
+	offsets []int64
 }
 
 // finish writes the remaining files and adds them to the transaction.
@@ -1003,16 +1015,70 @@ func (w *batchWriter) writeSmallTable(table, name string, schema *arrow.Schema, 
 }
 
 // writeCalls merges the spilled runs with the held genotypes, sample by
-// sample, into calls files of samplesPerCallsFile samples each.
+// sample, into calls files of samplesPerCallsFile samples each, the files
+// written in parallel.
 func (w *batchWriter) writeCalls(ctx context.Context) error {
+	nFiles := (w.nSample + samplesPerCallsFile - 1) / samplesPerCallsFile
+	type out struct {
+		f   *os.File
+		rel string
+	}
+	outs := make([]out, nFiles)
+	for i := range outs {
+		f, rel, err := w.tx.Create(fmt.Sprintf("genome/%s/calls-%05d.parquet", w.batchID, i))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		outs[i] = out{f, rel}
+	}
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	errs := make([]error, nFiles)
+	var wg sync.WaitGroup
+	for i := range outs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			first := i * samplesPerCallsFile
+			errs[i] = w.writeCallsFile(ctx, outs[i].f, first, min(first+samplesPerCallsFile, w.nSample))
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	for i, o := range outs {
+		rows := min((i+1)*samplesPerCallsFile, w.nSample) - i*samplesPerCallsFile
+		w.tx.Add(TableCalls, o.rel, w.batchID, int64(rows))
+	}
+	return nil
+}
+
+// writeCallsFile writes the calls of samples [first, end) to f.
+func (w *batchWriter) writeCallsFile(ctx context.Context, f *os.File, first, end int) error {
 	runs := make([]*bufio.Reader, len(w.runs))
-	for i, p := range w.runs {
-		rf, err := os.Open(p)
+	for i, run := range w.runs {
+		rf, err := os.Open(run.path)
 		if err != nil {
 			return err
 		}
 		defer rf.Close()
+		if _, err := rf.Seek(run.offsets[first], io.SeekStart); err != nil {
+			return err
+		}
 		runs[i] = bufio.NewReaderSize(rf, 64<<10)
+	}
+	pw, err := pqarrow.NewFileWriter(callsSchema, f, parquetProps(
+		parquet.WithMaxRowGroupLength(samplesPerRowGroup),
+		parquet.WithDictionaryDefault(false),
+		parquet.WithDictionaryFor("codes.list.element", true),
+		parquet.WithEncodingFor("sites.list.element", parquet.Encodings.DeltaBinaryPacked),
+		parquet.WithStatsFor("sites.list.element", false),
+		parquet.WithStatsFor("codes.list.element", false),
+	), pqarrow.DefaultWriterProps())
+	if err != nil {
+		return err
 	}
 	b := array.NewRecordBuilder(w.mem, callsSchema)
 	defer b.Release()
@@ -1021,12 +1087,6 @@ func (w *batchWriter) writeCalls(ctx context.Context) error {
 	cl := b.Field(2).(*array.ListBuilder)
 	sv := sl.ValueBuilder().(*array.Int32Builder)
 	cv := cl.ValueBuilder().(*array.Int32Builder)
-	var (
-		pw   *pqarrow.FileWriter
-		f    *os.File
-		rel  string
-		rows int64
-	)
 	flush := func() error {
 		rec := b.NewRecordBatch()
 		defer rec.Release()
@@ -1035,44 +1095,9 @@ func (w *batchWriter) writeCalls(ctx context.Context) error {
 		}
 		return pw.Write(rec)
 	}
-	closeFile := func() error {
-		if pw == nil {
-			return nil
-		}
-		if err := flush(); err != nil {
-			return err
-		}
-		if err := pw.Close(); err != nil {
-			return err
-		}
-		w.tx.Add(TableCalls, rel, w.batchID, rows)
-		pw, rows = nil, 0
-		return nil // pw.Close closed f
-	}
 	var sbuf, cbuf []int32
-	for s := range w.nSample {
-		if s%samplesPerCallsFile == 0 {
-			if err := closeFile(); err != nil {
-				return err
-			}
-			var err error
-			f, rel, err = w.tx.Create(fmt.Sprintf("genome/%s/calls-%05d.parquet", w.batchID, s/samplesPerCallsFile))
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			pw, err = pqarrow.NewFileWriter(callsSchema, f, parquetProps(
-				parquet.WithMaxRowGroupLength(samplesPerRowGroup),
-				parquet.WithDictionaryDefault(false),
-				parquet.WithDictionaryFor("codes.list.element", true),
-				parquet.WithEncodingFor("sites.list.element", parquet.Encodings.DeltaBinaryPacked),
-				parquet.WithStatsFor("sites.list.element", false),
-				parquet.WithStatsFor("codes.list.element", false),
-			), pqarrow.DefaultWriterProps())
-			if err != nil {
-				return err
-			}
-		} else if s%samplesPerRowGroup == 0 {
+	for s := first; s < end; s++ {
+		if (s-first)%samplesPerRowGroup == 0 {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -1083,7 +1108,6 @@ func (w *batchWriter) writeCalls(ctx context.Context) error {
 		idx.Append(int32(s))
 		sl.Append(true)
 		cl.Append(true)
-		rows++
 		for _, rr := range runs {
 			n, err := binary.ReadUvarint(rr)
 			if err != nil {
@@ -1110,5 +1134,8 @@ func (w *batchWriter) writeCalls(ctx context.Context) error {
 		sbuf, cbuf = sbuf[:0], cbuf[:0]
 		w.perSample[s] = nil
 	}
-	return closeFile()
+	if err := flush(); err != nil {
+		return err
+	}
+	return pw.Close() // closes f
 }

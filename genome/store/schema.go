@@ -79,7 +79,7 @@ const SectionKey = "genome"
 // file's footer small.
 const (
 	samplesPerRowGroup  = 16
-	samplesPerCallsFile = 4096
+	samplesPerCallsFile = 1024
 )
 
 // variantsPerRowGroup is the variants.parquet row-group size.
@@ -132,7 +132,7 @@ var formatSchema = arrow.NewSchema([]arrow.Field{
 // Layout is the version of the file layout this package writes and reads.
 // It changes when the meaning of the files changes (row-group sizes, code
 // encodings); a store of another layout is refused, never misread.
-const Layout = 2
+const Layout = 3
 
 // Section is the genome store's manifest section.
 type Section struct {

@@ -14,7 +14,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/varamu/varamu/datasets/synthvcf"
 	"github.com/varamu/varamu/genome"
+	"github.com/varamu/varamu/genome/vcf"
 	vstore "github.com/varamu/varamu/store"
 )
 
@@ -270,5 +272,72 @@ func TestRegionRecordsNoLeak(t *testing.T) {
 	want := []string{"B:100:1/1", "A:100:0|1", "B:200:./1", "A:200:1|2", "B:300:./.", "A:300:0/0", "B:350:0/0", "A:350:0/0"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("RegionRecords (-want +got):\n%s", diff)
+	}
+}
+
+// TestManyCallsFiles covers batches larger than one calls file, written in
+// parallel, with and without spilled runs.
+func TestManyCallsFiles(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "big.vcf.gz")
+	if err := synthvcf.GenerateFile(ctx, src, synthvcf.Config{Samples: samplesPerCallsFile*2 + 37, Variants: 300, Seed: 9, Chromosomes: []string{"chr22", "chrX"}}); err != nil {
+		t.Fatal(err)
+	}
+	a, c := filepath.Join(tmp, "a"), filepath.Join(tmp, "c")
+	if _, err := Ingest(ctx, a, []string{src}, IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Ingest(ctx, c, []string{src}, IngestOptions{MemoryBudget: 4096}); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := vstore.Open(a, vstore.Options{})
+	if n := len(st.Manifest().Tables[TableCalls]); n != 3 {
+		t.Fatalf("%d calls files, want 3", n)
+	}
+	var va, vc bytes.Buffer
+	sa, _ := Open(a)
+	sc, _ := Open(c)
+	if err := sa.WriteVCF(ctx, &va, "chr22", 1, 1<<40, nil, ViewOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sc.WriteVCF(ctx, &vc, "chr22", 1, 1<<40, nil, ViewOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if va.String() != vc.String() {
+		t.Error("spilled store differs from in-memory store")
+	}
+	// The VCF text agrees with the source for the last sample (third file).
+	last := synthvcf.SampleName(samplesPerCallsFile*2 + 36)
+	var one bytes.Buffer
+	sa.WriteVCF(ctx, &one, "chr22", 1, 1<<40, []string{last}, ViewOptions{NoUpdate: true})
+	r, err := vcf.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	col := len(r.Header().Samples) - 1
+	var want []string
+	var g genome.Genotype
+	for rec, err := range r.All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rec.Chrom != "chr22" {
+			continue
+		}
+		rec.Genotype(col, &g)
+		want = append(want, strconv.FormatInt(rec.Pos, 10)+" "+g.GT())
+	}
+	var got []string
+	for _, l := range strings.Split(strings.TrimSpace(one.String()), "\n") {
+		if strings.HasPrefix(l, "#") {
+			continue
+		}
+		f := strings.Split(l, "\t")
+		got = append(got, f[1]+" "+f[9])
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("last sample (-source +store):\n%s", diff)
 	}
 }
