@@ -29,8 +29,8 @@ func newPgxCallCmd() *cobra.Command {
 		Short: "Call star-allele diplotypes and phenotypes for every sample of a VCF (GRCh38), in one pass",
 		Long: `Reads the VCF once, keeping only the records at pharmacogene positions, and calls every gene for
 every sample (or the --sample ones). Positions the VCF does not cover are missing, never assumed reference:
-give a VCF with reference calls (or a gVCF) for complete calls. CYP2D6, HLA-A, HLA-B and MT-RNR1 come only
-from --outside-calls: a tab-separated file of gene, diplotype[, phenotype[, activity score]] lines, or with a
+give a VCF with reference calls (or a gVCF) for complete calls. CYP2D6, HLA-A and HLA-B come only from
+--outside-calls (MT-RNR1 is called from chrM, or taken from an outside call): a tab-separated file of gene, diplotype[, phenotype[, activity score]] lines, or with a
 header "sample	gene	diplotype	phenotype	activity" for several samples.
 --format json writes the CallSet contract; tsv one line per sample and gene; html the clinician report with
 guideline recommendations (no clinical facts: use 'varamu pgx recommend' to add them).`,

@@ -186,7 +186,6 @@ type site struct {
 	excFrom      int // range in chunk.exc
 	excTo        int
 	hasFmt       bool
-	fmtFrom      int // index into chunk.fmt
 	gqs, dps     []int32
 	pss          []int64
 	ads          []int32

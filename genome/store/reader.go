@@ -419,8 +419,6 @@ type SiteInfo struct {
 	Info         string
 	Block        bool
 	DefaultGT    int32
-	site         int32
-	batch        int
 }
 
 // siteInfo fills dst with the record of site; without full, Qual, Filter
@@ -447,7 +445,7 @@ func (b *batchReader) siteInfo(ctx context.Context, x *siteIndex, site int32, ds
 	}
 	ci := sort.Search(len(x.chromAt)-1, func(c int) bool { return x.chromAt[c+1] > int(site) })
 	dst.Chrom = x.chroms[ci]
-	dst.Pos, dst.End, dst.Block, dst.DefaultGT, dst.site = x.pos[site], x.end[site], x.block[site], x.def[site], site
+	dst.Pos, dst.End, dst.Block, dst.DefaultGT = x.pos[site], x.end[site], x.block[site], x.def[site]
 	return nil
 }
 

@@ -19,8 +19,8 @@
 // Config.MinConfidence are uncertain. Gene rules from CPIC
 // (guidelines/phenotype-rules.md): DPYD variant by variant with the lowest
 // function per chromosome; G6PD by sex (given, or inferred from chrX ploidy);
-// RYR1/CACNA1S never "normal"; CYP2D6, HLA-A, HLA-B and MT-RNR1 only from
-// outside calls.
+// RYR1/CACNA1S never "normal"; CYP2D6, HLA-A and HLA-B only from outside
+// calls; MT-RNR1 from the chrM genotypes (haploid), or an outside call.
 package calling
 
 import (
