@@ -7,6 +7,7 @@ import (
 	"iter"
 	"maps"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -472,21 +473,59 @@ func (c *sampleCalls) code(site, def, expected int32) int32 {
 }
 
 func (b *batchReader) readCalls(ctx context.Context, idxs []int32) (map[int32]*sampleCalls, error) {
-	out := map[int32]*sampleCalls{}
-	for _, g := range groupCalls(idxs) {
-		if g.file >= len(b.calls) {
-			return nil, fmt.Errorf("genome store: batch %s has no calls file for sample index %d", b.b.ID, g.idxs[0])
-		}
-		fr, pf, err := openParquet(b.calls[g.file], b.mem)
-		if err != nil {
-			return nil, err
-		}
-		got, err := readCallsGroup(ctx, fr, b.calls[g.file], g.rg, g.idxs)
-		pf.Close()
-		if err != nil {
-			return nil, err
-		}
-		maps.Copy(out, got)
+	groups := groupCalls(idxs)
+	results := make([]map[int32]*sampleCalls, len(groups))
+	errs := make([]error, len(groups))
+	// Row groups are decoded in parallel, each worker with its own file
+	// handle.
+	workers := min(runtime.GOMAXPROCS(0), len(groups))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			open := -1
+			var fr *pqarrow.FileReader
+			var pf *file.Reader
+			defer func() {
+				if pf != nil {
+					pf.Close()
+				}
+			}()
+			for i := range next {
+				g := groups[i]
+				if g.file >= len(b.calls) {
+					errs[i] = fmt.Errorf("genome store: batch %s has no calls file for sample index %d", b.b.ID, g.idxs[0])
+					continue
+				}
+				if g.file != open {
+					if pf != nil {
+						pf.Close()
+					}
+					var err error
+					if fr, pf, err = openParquet(b.calls[g.file], b.mem); err != nil {
+						errs[i] = err
+						pf, open = nil, -1
+						continue
+					}
+					open = g.file
+				}
+				results[i], errs[i] = readCallsGroup(ctx, fr, b.calls[g.file], g.rg, g.idxs)
+			}
+		}()
+	}
+	for i := range groups {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	out := make(map[int32]*sampleCalls, len(idxs))
+	for _, r := range results {
+		maps.Copy(out, r)
 	}
 	return out, nil
 }
