@@ -94,7 +94,7 @@ func TestGenotypesViewMatchesGoReader(t *testing.T) {
 	ctx := context.Background()
 	tmp := t.TempDir()
 	src := filepath.Join(tmp, "s.vcf.gz")
-	if err := synthvcf.GenerateFile(ctx, src, synthvcf.Config{Samples: 40, Variants: 1500, Seed: 3, Chromosomes: []string{"chr22", "chrX"}}); err != nil {
+	if err := synthvcf.GenerateFile(ctx, src, synthvcf.Config{Samples: 40, Variants: 9000, Seed: 3, Chromosomes: []string{"chr22", "chrX"}}); err != nil {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(tmp, "store")

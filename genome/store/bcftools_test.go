@@ -48,7 +48,7 @@ func TestViewEqualsBcftools(t *testing.T) {
 	ctx := context.Background()
 	tmp := t.TempDir()
 	src := filepath.Join(tmp, "synth.vcf.gz")
-	cfg := synthvcf.Config{Samples: 60, Variants: 3000, Seed: 7, Chromosomes: []string{"chr10", "chr22", "chrX"}, MultiAllelicFraction: 0.05}
+	cfg := synthvcf.Config{Samples: 60, Variants: 40000, Seed: 7, Chromosomes: []string{"chr10", "chr22", "chrX"}, MultiAllelicFraction: 0.05}
 	if err := synthvcf.GenerateFile(ctx, src, cfg); err != nil {
 		t.Fatal(err)
 	}

@@ -1094,47 +1094,65 @@ func (w *batchWriter) writeCallsFile(ctx context.Context, f *os.File, first, end
 		}
 		return pw.Write(rec)
 	}
-	var sbuf, cbuf []int32
-	for s := first; s < end; s++ {
-		if (s-first)%samplesPerRowGroup == 0 {
+	// One block of samplesPerRowGroup samples at a time: read each
+	// sample's whole list, then write one row group per site chunk.
+	chunk := chunkSites(w.sites)
+	nChunks := int((w.sites + int64(chunk) - 1) / int64(chunk))
+	blockSites := make([][]int32, samplesPerRowGroup)
+	blockCodes := make([][]int32, samplesPerRowGroup)
+	for bs := first; bs < end; bs += samplesPerRowGroup {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		be := min(bs+samplesPerRowGroup, end)
+		for s := bs; s < be; s++ {
+			sbuf, cbuf := blockSites[s-bs][:0], blockCodes[s-bs][:0]
+			for _, rr := range runs {
+				n, err := binary.ReadUvarint(rr)
+				if err != nil {
+					return fmt.Errorf("genome store: reading spill run: %w", err)
+				}
+				site := uint64(0)
+				for range n {
+					d, err1 := binary.ReadUvarint(rr)
+					code, err2 := binary.ReadUvarint(rr)
+					if err := errors.Join(err1, err2); err != nil {
+						return fmt.Errorf("genome store: reading spill run: %w", err)
+					}
+					site += d
+					sbuf = append(sbuf, int32(site))
+					cbuf = append(cbuf, int32(uint32(code)))
+				}
+			}
+			for _, e := range w.perSample[s] {
+				sbuf = append(sbuf, int32(e>>32))
+				cbuf = append(cbuf, int32(uint32(e)))
+			}
+			blockSites[s-bs], blockCodes[s-bs] = sbuf, cbuf
+			w.perSample[s] = nil
+		}
+		pos := make([]int, be-bs) // each sample's position in its list
+		for c := range nChunks {
+			limit := int32(min(int64(c+1)*int64(chunk), w.sites))
+			for s := bs; s < be; s++ {
+				k := s - bs
+				sites, codes := blockSites[k], blockCodes[k]
+				from := pos[k]
+				to := from
+				for to < len(sites) && sites[to] < limit {
+					to++
+				}
+				idx.Append(int32(s))
+				sl.Append(true)
+				cl.Append(true)
+				sv.AppendValues(sites[from:to], nil)
+				cv.AppendValues(codes[from:to], nil)
+				pos[k] = to
+			}
 			if err := flush(); err != nil {
 				return err
 			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
 		}
-		idx.Append(int32(s))
-		sl.Append(true)
-		cl.Append(true)
-		for _, rr := range runs {
-			n, err := binary.ReadUvarint(rr)
-			if err != nil {
-				return fmt.Errorf("genome store: reading spill run: %w", err)
-			}
-			site := uint64(0)
-			for range n {
-				d, err1 := binary.ReadUvarint(rr)
-				code, err2 := binary.ReadUvarint(rr)
-				if err := errors.Join(err1, err2); err != nil {
-					return fmt.Errorf("genome store: reading spill run: %w", err)
-				}
-				site += d
-				sbuf = append(sbuf, int32(site))
-				cbuf = append(cbuf, int32(uint32(code)))
-			}
-		}
-		for _, e := range w.perSample[s] {
-			sbuf = append(sbuf, int32(e>>32))
-			cbuf = append(cbuf, int32(uint32(e)))
-		}
-		sv.AppendValues(sbuf, nil)
-		cv.AppendValues(cbuf, nil)
-		sbuf, cbuf = sbuf[:0], cbuf[:0]
-		w.perSample[s] = nil
-	}
-	if err := flush(); err != nil {
-		return err
 	}
 	return pw.Close() // closes f
 }

@@ -223,6 +223,7 @@ type siteIndex struct {
 	def      []int32
 	firstRow []int32 // first variants.parquet row of each site
 	rows     int32   // variants.parquet rows
+	rgStart  []int64 // first row of each variants.parquet row group
 }
 
 func (b *batchReader) index(ctx context.Context) (*siteIndex, error) {
@@ -242,13 +243,18 @@ func (b *batchReader) index(ctx context.Context) (*siteIndex, error) {
 			b.idxErr = fmt.Errorf("genome store: %s: %w", b.variants, err)
 			return
 		}
+		x := &siteIndex{}
+		var start int64
+		for rg := range pf.NumRowGroups() {
+			x.rgStart = append(x.rgStart, start)
+			start += pf.MetaData().RowGroup(rg).NumRows()
+		}
 		tbl, err := fr.ReadRowGroups(ctx, []int{0, 1, 3, 4, 5, 12, 13}, allGroups(pf.NumRowGroups()))
 		if err != nil {
 			b.idxErr = fmt.Errorf("genome store: %s: %w", b.variants, err)
 			return
 		}
 		defer tbl.Release()
-		x := &siteIndex{}
 		n := int(b.b.Sites)
 		x.pos, x.end, x.block, x.def, x.firstRow = make([]int64, 0, n), make([]int64, 0, n), make([]bool, 0, n), make([]int32, 0, n), make([]int32, 0, n)
 		rr := array.NewTableReader(tbl, 1<<16)
@@ -429,11 +435,14 @@ func (b *batchReader) siteInfo(ctx context.Context, x *siteIndex, site int32, ds
 	last := b.variantRowsEnd(x, site)
 	dst.Alts = dst.Alts[:0]
 	for r := first; r < last; r++ {
-		g, err := b.group(ctx, r/variantsPerRowGroup, full)
+		// Row groups are about variantsPerRowGroup rows, not exactly
+		// (a record's ALT rows stay together): find r's by offsets.
+		rg := sort.Search(len(x.rgStart), func(k int) bool { return x.rgStart[k] > int64(r) }) - 1
+		g, err := b.group(ctx, rg, full)
 		if err != nil {
 			return err
 		}
-		i := r % variantsPerRowGroup
+		i := r - int(x.rgStart[rg])
 		if r == first {
 			dst.ID, dst.Ref, dst.Qual, dst.Filter, dst.Info = g.id[i], g.ref[i], ".", ".", "."
 			if full {
@@ -472,7 +481,9 @@ func (c *sampleCalls) code(site, def, expected int32) int32 {
 	return expected
 }
 
-func (b *batchReader) readCalls(ctx context.Context, idxs []int32) (map[int32]*sampleCalls, error) {
+// readCalls reads the calls of samples idxs at sites [lo, hi] (all sites
+// when hi < 0); lists may hold sites outside the range.
+func (b *batchReader) readCalls(ctx context.Context, idxs []int32, lo, hi int32) (map[int32]*sampleCalls, error) {
 	groups := groupCalls(idxs)
 	results := make([]map[int32]*sampleCalls, len(groups))
 	errs := make([]error, len(groups))
@@ -511,7 +522,7 @@ func (b *batchReader) readCalls(ctx context.Context, idxs []int32) (map[int32]*s
 					}
 					open = g.file
 				}
-				results[i], errs[i] = readCallsGroup(ctx, fr, b.calls[g.file], g.rg, g.idxs)
+				results[i], errs[i] = readCallsGroup(ctx, fr, b.calls[g.file], b.rowGroups(g.block, lo, hi), g.idxs)
 			}
 		}()
 	}
@@ -530,10 +541,27 @@ func (b *batchReader) readCalls(ctx context.Context, idxs []int32) (map[int32]*s
 	return out, nil
 }
 
-// callsGroup is one row group of one calls file and the wanted samples in it.
+// callsGroup is one block of samples of one calls file and the wanted
+// samples in it.
 type callsGroup struct {
-	file, rg int
-	idxs     []int32
+	file, block int
+	idxs        []int32
+}
+
+// rowGroups returns the row groups of block holding the site chunks that
+// overlap sites [lo, hi] (all chunks: lo 0, hi -1).
+func (b *batchReader) rowGroups(block int, lo, hi int32) []int {
+	chunk := int32(chunkSites(b.b.Sites))
+	n := int((b.b.Sites + int64(chunk) - 1) / int64(chunk))
+	cLo, cHi := 0, n-1
+	if hi >= 0 {
+		cLo, cHi = int(lo/chunk), min(int(hi/chunk), n-1)
+	}
+	var out []int
+	for c := cLo; c <= cHi; c++ {
+		out = append(out, block*n+c)
+	}
+	return out
 }
 
 // groupCalls groups sample indices by calls file and row group, in order.
@@ -543,24 +571,25 @@ func groupCalls(idxs []int32) []callsGroup {
 	var out []callsGroup
 	for _, i := range sorted {
 		file := int(i) / samplesPerCallsFile
-		rg := int(i) % samplesPerCallsFile / samplesPerRowGroup
-		if n := len(out); n > 0 && out[n-1].file == file && out[n-1].rg == rg {
+		block := int(i) % samplesPerCallsFile / samplesPerRowGroup
+		if n := len(out); n > 0 && out[n-1].file == file && out[n-1].block == block {
 			out[n-1].idxs = append(out[n-1].idxs, i)
 			continue
 		}
-		out = append(out, callsGroup{file, rg, []int32{i}})
+		out = append(out, callsGroup{file, block, []int32{i}})
 	}
 	return out
 }
 
-// readCallsGroup decodes the rows of the wanted samples of one row group
-// of calls.parquet.
-func readCallsGroup(ctx context.Context, fr *pqarrow.FileReader, path string, rg int, idxs []int32) (map[int32]*sampleCalls, error) {
+// readCallsGroup decodes the rows of the wanted samples in row groups rgs
+// of a calls file (one block of samples, chunks of sites in order),
+// joining each sample's rows into one list.
+func readCallsGroup(ctx context.Context, fr *pqarrow.FileReader, path string, rgs []int, idxs []int32) (map[int32]*sampleCalls, error) {
 	want := make(map[int32]bool, len(idxs))
 	for _, i := range idxs {
 		want[i] = true
 	}
-	tbl, err := fr.ReadRowGroups(ctx, []int{0, 1, 2}, []int{rg})
+	tbl, err := fr.ReadRowGroups(ctx, []int{0, 1, 2}, rgs)
 	if err != nil {
 		return nil, fmt.Errorf("genome store: %s: %w", path, err)
 	}
@@ -582,7 +611,13 @@ func readCallsGroup(ctx context.Context, fr *pqarrow.FileReader, path string, rg
 			}
 			a, e := sl.ValueOffsets(i)
 			ca, _ := cl.ValueOffsets(i)
-			out[si] = &sampleCalls{sites: slices.Clone(sv[a:e]), codes: slices.Clone(cv[ca : ca+(e-a)])}
+			sc := out[si]
+			if sc == nil {
+				sc = &sampleCalls{}
+				out[si] = sc
+			}
+			sc.sites = append(sc.sites, sv[a:e]...)
+			sc.codes = append(sc.codes, cv[ca:ca+(e-a)]...)
 		}
 	}
 	for _, i := range idxs {
@@ -610,7 +645,7 @@ func (s *Store) Lookup(ctx context.Context, sample string, loci []genome.Locus) 
 	if err != nil {
 		return nil, err
 	}
-	calls, err := b.readCalls(ctx, []int32{ref.idx})
+	calls, err := b.readCalls(ctx, []int32{ref.idx}, 0, -1)
 	if err != nil {
 		return nil, err
 	}
@@ -919,12 +954,16 @@ func (s *Store) Region(ctx context.Context, chrom string, start, end int64, samp
 			for _, i := range perBatch[bi] {
 				idxs = append(idxs, s.samples[samples[i]].idx)
 			}
-			calls, err := b.readCalls(ctx, idxs)
+			sites := x.overlapping(chrom, start, end, nil)
+			if len(sites) == 0 {
+				continue
+			}
+			calls, err := b.readCalls(ctx, idxs, sites[0], sites[len(sites)-1])
 			if err != nil {
 				yield(nil, err)
 				return
 			}
-			for _, site := range x.overlapping(chrom, start, end, nil) {
+			for _, site := range sites {
 				if x.pos[site] < start {
 					continue // bcftools view -r reports records starting in the region
 				}

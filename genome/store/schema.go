@@ -16,7 +16,8 @@
 //	                  (chromosome, position order of the file).
 //	samples.parquet   sample_idx, sample.
 //	calls-NNNNN.parquet sample-major sparse genotypes (samplesPerCallsFile
-//	                  samples a file): one row per sample with
+//	                  samples a file; a row group per block of 16 samples
+//	                  and chunk of sites): one row per sample and chunk with
 //	                  two parallel lists, sites and codes, holding every
 //	                  genotype that differs from its site's default_gt.
 //	format.parquet    the other FORMAT fields (GQ, DP, PS, AD, DS, GP),
@@ -82,6 +83,14 @@ const (
 	samplesPerCallsFile = 1024
 )
 
+// chunkSites is the number of sites of one row group of a calls file:
+// each block of samplesPerRowGroup samples has one row group per chunk of
+// sites, so a region reads only the chunks it overlaps. At least 16384
+// sites, and at most 64 chunks a batch, to keep file footers small.
+func chunkSites(sites int64) int {
+	return int(max(16384, (sites+63)/64))
+}
+
 // variantsPerRowGroup is the variants.parquet row-group size.
 const variantsPerRowGroup = 16384
 
@@ -132,7 +141,7 @@ var formatSchema = arrow.NewSchema([]arrow.Field{
 // Layout is the version of the file layout this package writes and reads.
 // It changes when the meaning of the files changes (row-group sizes, code
 // encodings); a store of another layout is refused, never misread.
-const Layout = 3
+const Layout = 4
 
 // Section is the genome store's manifest section.
 type Section struct {

@@ -341,3 +341,56 @@ func TestManyCallsFiles(t *testing.T) {
 		t.Errorf("last sample (-source +store):\n%s", diff)
 	}
 }
+
+// TestLookupAcrossSiteChunks checks one-sample lookups (all chunks of a
+// block) and region reads (some chunks) agree when a batch spans several
+// site chunks.
+func TestLookupAcrossSiteChunks(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "c.vcf.gz")
+	if err := synthvcf.GenerateFile(ctx, src, synthvcf.Config{Samples: 20, Variants: 3*16384 + 500, Seed: 11, Chromosomes: []string{"chr2", "chr22"}}); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(tmp, "s")
+	if _, err := Ingest(ctx, dir, []string{src}, IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, _ := s.Samples()
+	sample := names[13]
+	var loci []genome.Locus
+	var want []string
+	for _, chrom := range []string{"chr2", "chr22"} {
+		for rec, err := range s.Region(ctx, chrom, 1, 1<<40, []string{sample}) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			loci = append(loci, genome.Locus{Chrom: rec.Chrom, Pos: rec.Pos})
+			a, ph := genome.DecodeGT(rec.Codes[0], nil)
+			want = append(want, genome.FormatGT(a, ph))
+		}
+	}
+	if len(loci) < 3*16384 {
+		t.Fatalf("only %d records", len(loci))
+	}
+	got, err := s.Lookup(ctx, sample, loci)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, gs := range got {
+		// Several records can share a position; the region lists each.
+		found := false
+		for _, g := range gs {
+			if g.GT() == want[i] {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("%s: lookup %v, region %s", loci[i], gs[0].GT(), want[i])
+		}
+	}
+}
