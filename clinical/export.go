@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -81,20 +82,10 @@ func ConsentEvents(ctx context.Context, s *store.Store, persons ...string) (map[
 			if c := a.At.Compare(b.At); c != 0 {
 				return c
 			}
-			return compareStrings(a.Source, b.Source)
+			return strings.Compare(a.Source, b.Source)
 		})
 	}
 	return out, nil
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func ts(a *array.Timestamp, i int) time.Time {
