@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/varamu/varamu/audit"
+	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/store"
 	"github.com/varamu/varamu/store/rows"
@@ -78,49 +79,13 @@ func LoadDirectory(ctx context.Context, st *store.Store) (*MemDirectory, error) 
 		d.persons[rel.child] = p
 	}
 
-	type consentRow struct {
-		s seq
-		e consent.Event
-	}
-	consents := map[string]consentRow{}
-	err = rows.Scan(ctx, st, "consents", []string{"resource_id", "person_id", "event_kind", "date_time", "document_id",
-		"agent_person_id", "data_use", "given", "period_start", "period_end", "ingest_seq", "row_seq"}, func(r *rows.Row) error {
-		s := seq{r.I64(10), r.I64(11)}
-		id := r.Str(0)
-		if old, ok := consents[id]; ok && !newer(s, old.s) {
-			return nil
-		}
-		e := consent.Event{Source: id, Person: r.Str(1), Kind: consent.Kind(r.Str(2)), At: r.Time(3), Document: r.Str(4),
-			Agent: r.Str(5), Given: r.Bool(7), From: r.Time(8), Until: r.Time(9)}
-		if e.Kind == "" {
-			delete(consents, id) // the newest version carries no decision
-			return nil
-		}
-		if e.Kind == consent.GiveResearch {
-			u, err := consent.ParseDataUse(r.Str(6))
-			if err != nil {
-				return fmt.Errorf("Consent/%s: data_use: %w", id, err)
-			}
-			e.Use = u
-		}
-		consents[id] = consentRow{s, e}
-		return nil
-	})
+	// The consent history is read as package clinical defines it (latest
+	// version of each Consent resource, ordered by time).
+	byPerson, err := clinical.ConsentEvents(ctx, st)
 	if err != nil {
 		return nil, err
 	}
-	byPerson := map[string][]consent.Event{}
-	for _, c := range consents {
-		byPerson[c.e.Person] = append(byPerson[c.e.Person], c.e)
-	}
 	for p, evs := range byPerson {
-		// Equal times keep a stable, reproducible order.
-		slices.SortFunc(evs, func(a, b consent.Event) int {
-			if c := a.At.Compare(b.At); c != 0 {
-				return c
-			}
-			return compareStrings(a.Source, b.Source)
-		})
 		h, err := consent.Load(p, evs)
 		if err != nil {
 			return nil, fmt.Errorf("access: consents of %s: %w", p, err)
@@ -151,16 +116,6 @@ func LoadDirectory(ctx context.Context, st *store.Store) (*MemDirectory, error) 
 		}
 	}
 	return d, nil
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // OpenStore returns a Decider over the clinical tables of st (LoadDirectory)
