@@ -11,10 +11,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/varamu/varamu/clinical/isikukood"
+	"github.com/varamu/varamu/internal/testref"
 	"github.com/varamu/varamu/store"
 )
-
-const syntheaDir = "../../shared/reference/synthea-r4"
 
 var testNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
@@ -58,9 +57,10 @@ func column(t *testing.T, s *store.Store, table, col string) []string {
 }
 
 func TestIngestSynthea(t *testing.T) {
+	syntheaDir := testref.Path(t, "synthea-r4")
 	files, _ := filepath.Glob(filepath.Join(syntheaDir, "*.json"))
 	if len(files) == 0 {
-		t.Skip("no Synthea bundles at " + syntheaDir)
+		testref.Missing(t, "no Synthea bundles at "+syntheaDir)
 	}
 	s := openStore(t)
 	cfg, mem := testConfig(t)

@@ -1,7 +1,5 @@
-//go:build duckdb
-
-// This test links DuckDB (through package query), so it is behind the
-// "duckdb" build tag: go test -tags duckdb -run TestViews ./clinical/
+// The clinical views are checked through DuckDB (package query), as the
+// store's users see them.
 
 package clinical_test
 

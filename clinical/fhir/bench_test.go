@@ -4,11 +4,13 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/varamu/varamu/internal/testref"
 )
 
 // BenchmarkDecodeSynthea decodes every resource of one Synthea bundle.
 func BenchmarkDecodeSynthea(b *testing.B) {
-	files, _ := filepath.Glob(filepath.Join(syntheaDir, "Arla_*.json"))
+	files, _ := filepath.Glob(filepath.Join(testref.Path(b, "synthea-r4"), "Arla_*.json"))
 	if len(files) == 0 {
 		b.Skip("no Synthea bundles")
 	}

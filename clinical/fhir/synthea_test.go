@@ -5,15 +5,17 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/varamu/varamu/internal/testref"
 )
 
 // syntheaDir holds real Synthea R4 bundles (tests may read ../shared).
-const syntheaDir = "../../../shared/reference/synthea-r4"
 
 func TestSyntheaBundlesDecode(t *testing.T) {
+	syntheaDir := testref.Path(t, "synthea-r4")
 	files, _ := filepath.Glob(filepath.Join(syntheaDir, "*.json"))
 	if len(files) == 0 {
-		t.Skip("no Synthea reference bundles at " + syntheaDir)
+		testref.Missing(t, "no Synthea reference bundles at "+syntheaDir)
 	}
 	dec := NewDecoder(Config{})
 	counts := map[string]int{}

@@ -5,15 +5,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/varamu/varamu/internal/testref"
 )
 
-// TestIngestFHIRCLI loads every Synthea reference bundle (zero errors), then
-// checks that a bad file fails with a located error and changes nothing.
+// TestIngestFHIRCLI loads every Synthea reference bundle (zero errors).
 func TestIngestFHIRCLI(t *testing.T) {
-	synthea := filepath.Join("..", "..", "..", "shared", "reference", "synthea-r4")
-	if _, err := os.Stat(synthea); err != nil {
-		t.Skip("no Synthea reference bundles")
-	}
+	synthea := testref.Path(t, "synthea-r4")
 	st := filepath.Join(t.TempDir(), "store")
 	out, stderr, err := run(t, "ingest", "fhir", "--store", st, synthea)
 	if err != nil {
@@ -30,18 +28,29 @@ func TestIngestFHIRCLI(t *testing.T) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
+	if _, _, err := run(t, "ingest", "fhir", synthea); err == nil {
+		t.Error("missing --store accepted")
+	}
+}
+
+// TestIngestFHIRCLIBadInput: a bad file fails with a located error and
+// changes nothing in a store that already holds records.
+func TestIngestFHIRCLIBadInput(t *testing.T) {
+	st := filepath.Join(t.TempDir(), "store")
+	good := filepath.Join(t.TempDir(), "Patient.ndjson")
+	os.WriteFile(good, []byte(`{"resourceType":"Patient","id":"p1","birthDate":"1980-01-01"}`+"\n"), 0o644)
+	if _, stderr, err := run(t, "ingest", "fhir", "--store", st, good); err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
 	before, _ := os.ReadFile(filepath.Join(st, "manifest.json"))
 	bad := filepath.Join(t.TempDir(), "Patient.ndjson")
 	os.WriteFile(bad, []byte(`{"resourceType":"Patient","id":"x","birthDate":"2091-01-01"}`+"\n"), 0o644)
-	_, _, err = run(t, "ingest", "fhir", "--store", st, bad)
+	_, _, err := run(t, "ingest", "fhir", "--store", st, bad)
 	if err == nil || err.Error() != bad+`:1: Patient.birthDate: "2091-01-01" is in the future` {
 		t.Errorf("got %v", err)
 	}
 	after, _ := os.ReadFile(filepath.Join(st, "manifest.json"))
 	if string(before) != string(after) {
 		t.Error("a failed ingest changed the manifest")
-	}
-	if _, _, err := run(t, "ingest", "fhir", synthea); err == nil {
-		t.Error("missing --store accepted")
 	}
 }

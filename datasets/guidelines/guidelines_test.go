@@ -1,23 +1,18 @@
 package guidelines
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/varamu/varamu/internal/testref"
 	"github.com/varamu/varamu/pharmacogenomics/rules"
 )
-
-const refDir = "../../../shared/reference"
 
 // TestEmbeddedUpToDate regenerates the rule file from ../shared and compares
 // it with the committed, embedded copy.
 func TestEmbeddedUpToDate(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(refDir, SummaryTSV)); err != nil {
-		t.Skipf("reference data not available: %v", err)
-	}
+	refDir := testref.Path(t, "")
 	f, err := Build(refDir)
 	if err != nil {
 		t.Fatal(err)

@@ -13,17 +13,14 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/varamu/varamu/datasets/pgxdata"
+	"github.com/varamu/varamu/internal/testref"
 	"github.com/varamu/varamu/pharmacogenomics/alleles"
 )
-
-const refDir = "../../../shared/reference/pharmacogenomics"
 
 // TestEmbeddedUpToDate re-runs the generator against the reference tables
 // and checks that the committed data file and DataVersion match.
 func TestEmbeddedUpToDate(t *testing.T) {
-	if _, err := os.Stat(refDir); err != nil {
-		t.Skipf("reference tables not available: %v", err)
-	}
+	refDir := testref.Path(t, "pharmacogenomics")
 	f, err := pgxdata.Build(refDir)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/varamu/varamu/internal/testref"
 	"github.com/varamu/varamu/pharmacogenomics"
 )
 
@@ -16,9 +17,9 @@ import (
 // (../shared/reference/guidelines/cpic-recommendations.tsv) into a patient
 // and checks that a CPIC recommendation with the row's action comes out.
 func TestCPICSummaryRows(t *testing.T) {
-	f, err := os.Open("../../../shared/reference/guidelines/cpic-recommendations.tsv")
+	f, err := os.Open(testref.Path(t, "guidelines/cpic-recommendations.tsv"))
 	if err != nil {
-		t.Skipf("reference data not available: %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	e := testEngine(t)
