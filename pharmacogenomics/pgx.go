@@ -4,7 +4,7 @@
 // (rules) and reports (report).
 //
 // The JSON encoding of these types is a contract read by other tools and by
-// tests; field names follow the published shape.
+// tests: a field is renamed or removed only with a new data version.
 package pharmacogenomics
 
 // CallSet is the result of calling every gene for a set of samples against one

@@ -9,7 +9,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/pprof"
@@ -30,7 +29,6 @@ func main() {
 // newRootCmd builds the command tree. It is a function, not a package
 // variable, so that tests can run commands in isolation.
 func newRootCmd() *cobra.Command {
-	var verbose bool
 	var cpuprofile string
 	var stopProfile func()
 	root := &cobra.Command{
@@ -39,11 +37,6 @@ func newRootCmd() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			level := slog.LevelWarn
-			if verbose {
-				level = slog.LevelDebug
-			}
-			slog.SetDefault(slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level})))
 			if cpuprofile != "" {
 				f, err := os.Create(cpuprofile)
 				if err != nil {
@@ -63,7 +56,6 @@ func newRootCmd() *cobra.Command {
 			}
 		},
 	}
-	root.PersistentFlags().BoolVarP(&verbose, "verbose", "v", false, "log progress details to stderr")
 	root.PersistentFlags().StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(
