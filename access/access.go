@@ -31,6 +31,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/varamu/varamu/audit"
@@ -83,7 +84,18 @@ type Request struct {
 	Purpose Purpose
 	Reason  string              // stated reason (Emergency)
 	Use     consent.ResearchUse // intended research use (Research)
-	Time    time.Time           // the moment of access
+	// Time is the decision moment: the moment of access, which callers
+	// MUST take from the clock (now), never from a date the user gives.
+	// Every rule (consent, withdrawal, closure, licence, age,
+	// representation) is evaluated at Time, so a withdrawal or a closure
+	// holds from the moment it is recorded for every question asked after
+	// it, whatever date the question is about.
+	Time time.Time
+	// AsOf is the date the data asked for is about (a research extract or
+	// alerts "as of" a past date); zero means Time. It never widens
+	// access: it only limits the data the caller MAY release to what was
+	// recorded up to AsOf. It MUST NOT be after Time.
+	AsOf time.Time
 }
 
 // Decision is the answer to a Request.
@@ -97,6 +109,10 @@ type Decision struct {
 	// Flagged means the person must be told of this access (emergency
 	// access).
 	Flagged bool
+	// RecordClosed means the person has closed their HIS record: a
+	// research extract MUST leave out their clinical records (Hidden lists
+	// the closed documents likewise).
+	RecordClosed bool
 	// AuditIndex is the index of the decision's audit log entry.
 	AuditIndex uint64
 }
@@ -115,6 +131,23 @@ type Licence struct {
 	Number     string
 	ValidFrom  time.Time
 	ValidUntil time.Time // zero: no end
+}
+
+// ValidAt reports whether the licence is valid at t: ValidFrom <= t <
+// ValidUntil, either end open when zero.
+func (l Licence) ValidAt(t time.Time) bool {
+	return !t.Before(l.ValidFrom) && (l.ValidUntil.IsZero() || t.Before(l.ValidUntil))
+}
+
+func (l Licence) period() string {
+	from, until := "open", "open"
+	if !l.ValidFrom.IsZero() {
+		from = l.ValidFrom.Format(time.DateOnly)
+	}
+	if !l.ValidUntil.IsZero() {
+		until = l.ValidUntil.Format(time.DateOnly)
+	}
+	return "valid from " + from + " until " + until
 }
 
 // Directory answers what Decide needs to know. Implementations MUST be safe
@@ -165,6 +198,9 @@ func (d *Decider) DecideAll(ctx context.Context, reqs []Request) ([]Decision, er
 	var firstErr error
 	for i, r := range reqs {
 		dec, err := d.decide(ctx, r)
+		if err == nil && !r.AsOf.IsZero() && !r.AsOf.Equal(r.Time) {
+			dec.Rule += "; data as of " + r.AsOf.Format(time.DateOnly)
+		}
 		if err != nil {
 			dec = Decision{Rule: "error: " + err.Error()}
 			if firstErr == nil {
@@ -218,6 +254,9 @@ func (d *Decider) decide(ctx context.Context, r Request) (Decision, error) {
 	if r.Actor.ID == "" {
 		return deny("request names no actor"), nil
 	}
+	if r.AsOf.After(r.Time) {
+		return deny("data as of %s, after the moment of the decision (%s)", r.AsOf.Format(time.DateOnly), r.Time.Format(time.DateOnly)), nil
+	}
 	info, err := d.dir.Person(ctx, r.Person)
 	if errors.Is(err, ErrUnknownPerson) {
 		return deny("unknown person"), nil
@@ -246,8 +285,8 @@ func (d *Decider) decide(ctx context.Context, r Request) (Decision, error) {
 		if lic.Number != r.Actor.Licence {
 			return deny("licence %q does not match the register", r.Actor.Licence), nil
 		}
-		if r.Time.Before(lic.ValidFrom) || (!lic.ValidUntil.IsZero() && !r.Time.Before(lic.ValidUntil)) {
-			return deny("licence %s is not valid at %s", lic.Number, r.Time.Format(time.DateOnly)), nil
+		if !lic.ValidAt(r.Time) {
+			return deny("licence %s is not valid on %s (%s)", lic.Number, r.Time.Format(time.DateOnly), lic.period()), nil
 		}
 		switch r.Purpose {
 		case Treatment:
@@ -303,17 +342,7 @@ func (d *Decider) decide(ctx context.Context, r Request) (Decision, error) {
 			if err := r.Use.Validate(); err != nil {
 				return deny("research request: %v", err), nil
 			}
-			if st.Withdrawn {
-				return deny("the person withdrew from the biobank on %s", st.WithdrawnAt.Format(time.DateOnly)), nil
-			}
-			if st.Research == nil {
-				return deny("no research consent"), nil
-			}
-			if ok, why := st.Research.Permits(r.Use); !ok {
-				return deny("%s", why), nil
-			} else {
-				return allow("%s", why), nil
-			}
+			return researchDecision(r.Use, &st)
 		case ReturnOfResults, SecondaryFindings:
 			if r.Actor.Role == Batch {
 				return returnDecision(r.Purpose, &st)
@@ -325,6 +354,36 @@ func (d *Decider) decide(ctx context.Context, r Request) (Decision, error) {
 	return deny("purpose %q is not open to role %s", r.Purpose, r.Actor.Role), nil
 }
 
+// researchDecision decides research use: consent in force at the decision
+// moment, not withdrawn, permitting the use. A closed record or closed
+// documents are carried in the decision for the extract to leave out.
+func researchDecision(use consent.ResearchUse, st *consent.State) (Decision, error) {
+	if st.Withdrawn {
+		return deny("the person withdrew from the biobank on %s", st.WithdrawnAt.Format(time.DateOnly)), nil
+	}
+	if st.Research == nil {
+		if slices.Contains(st.Lapsed, consent.GiveResearch) {
+			return deny("%s", lapsedRule(st)), nil
+		}
+		return deny("no research consent"), nil
+	}
+	ok, why := st.Research.Permits(use)
+	if !ok {
+		return deny("%s", why), nil
+	}
+	dec := allow("%s", why)
+	dec.Hidden, dec.RecordClosed = st.ClosedDocuments, st.RecordClosed
+	if st.RecordClosed {
+		dec.Rule += "; record closed: clinical records left out"
+	}
+	return dec, nil
+}
+
+// lapsedRule explains a consent that lapsed on coming of age.
+func lapsedRule(st *consent.State) string {
+	return fmt.Sprintf("consent given by a parent or guardian lapsed on the person's 18th birthday (%s) until the person confirms it", st.LapsedAt.Format(time.DateOnly))
+}
+
 // returnDecision decides return of results or of secondary findings.
 func returnDecision(p Purpose, st *consent.State) (Decision, error) {
 	given, what := st.ReturnOfResults, "return of results"
@@ -334,6 +393,9 @@ func returnDecision(p Purpose, st *consent.State) (Decision, error) {
 	switch {
 	case st.Withdrawn:
 		return deny("the person withdrew from the biobank on %s", st.WithdrawnAt.Format(time.DateOnly)), nil
+	case !given && (p == ReturnOfResults && slices.Contains(st.Lapsed, consent.ReturnOfResults) ||
+		p == SecondaryFindings && slices.Contains(st.Lapsed, consent.SecondaryFindings)):
+		return deny("no consent to %s: %s", what, lapsedRule(st)), nil
 	case !given:
 		return deny("no consent to %s", what), nil
 	case st.RecordClosed:
@@ -367,15 +429,36 @@ func (d *Decider) AccessLog(ctx context.Context, actor Actor, person string, t t
 // batch job keeps only the people whose consent allows it: after a
 // withdrawal the person is no longer returned.
 func (d *Decider) Permitted(ctx context.Context, actor Actor, purpose Purpose, use consent.ResearchUse, people []string, t time.Time, batch int) ([]string, error) {
+	grants, err := d.Grants(ctx, actor, purpose, use, people, t, time.Time{}, batch)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(grants))
+	for i, g := range grants {
+		out[i] = g.Person
+	}
+	return out, nil
+}
+
+// Grant is one person a batch decision allowed, with its decision (what
+// to withhold: Hidden, RecordClosed).
+type Grant struct {
+	Person   string
+	Decision Decision
+}
+
+// Grants is Permitted for data as of asOf (Request.AsOf; zero means t),
+// returning each allowed person's decision. t is the decision moment.
+func (d *Decider) Grants(ctx context.Context, actor Actor, purpose Purpose, use consent.ResearchUse, people []string, t, asOf time.Time, batch int) ([]Grant, error) {
 	if batch <= 0 {
 		batch = 1024
 	}
-	var out []string
+	var out []Grant
 	for start := 0; start < len(people); start += batch {
 		part := people[start:min(start+batch, len(people))]
 		reqs := make([]Request, len(part))
 		for i, p := range part {
-			reqs[i] = Request{Actor: actor, Person: p, Purpose: purpose, Use: use, Time: t}
+			reqs[i] = Request{Actor: actor, Person: p, Purpose: purpose, Use: use, Time: t, AsOf: asOf}
 		}
 		ds, err := d.DecideAll(ctx, reqs)
 		if err != nil {
@@ -383,7 +466,7 @@ func (d *Decider) Permitted(ctx context.Context, actor Actor, purpose Purpose, u
 		}
 		for i, dec := range ds {
 			if dec.Allowed {
-				out = append(out, part[i])
+				out = append(out, Grant{Person: part[i], Decision: dec})
 			}
 		}
 	}

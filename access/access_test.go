@@ -108,7 +108,7 @@ func TestDecide(t *testing.T) {
 		{"friend last moment", Request{Actor: pat(friend), Person: adult, Purpose: Representative, Time: tln(2024, 9, 1).Add(-time.Nanosecond)}, true, nil, false, "authorised"},
 		{"friend at end (exclusive)", Request{Actor: pat(friend), Person: adult, Purpose: Representative, Time: tln(2024, 9, 1)}, false, nil, false, "neither"},
 		{"mother on an adult", Request{Actor: pat(mother), Person: adult, Purpose: Representative, Time: mid2024}, false, nil, false, "neither"},
-		{"research HMB within consent", Request{Actor: res, Person: adult, Purpose: Research, Use: hmbUse, Time: mid2024}, true, nil, false, "permits"},
+		{"research HMB within consent, closed document left out", Request{Actor: res, Person: adult, Purpose: Research, Use: hmbUse, Time: mid2024}, true, []string{"d1"}, false, "permits"},
 		{"research commercial under NCU", Request{Actor: res, Person: adult, Purpose: Research, Use: consent.ResearchUse{Purpose: consent.HMB, Commercial: true}, Time: mid2024}, false, nil, false, "NCU"},
 		{"research ancestry under HMB", Request{Actor: res, Person: adult, Purpose: Research, Use: consent.ResearchUse{Purpose: consent.POA}, Time: mid2024}, false, nil, false, "HMB"},
 		{"research after withdrawal", Request{Actor: res, Person: adult, Purpose: Research, Use: hmbUse, Time: tln(2025, 1, 1)}, false, nil, false, "withdrew"},

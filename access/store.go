@@ -3,116 +3,43 @@ package access
 import (
 	"context"
 	"fmt"
-	"slices"
-	"time"
 
 	"github.com/varamu/varamu/audit"
 	"github.com/varamu/varamu/clinical"
-	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/store"
-	"github.com/varamu/varamu/store/rows"
 )
 
-// guardianRoles are the v3-RoleCode relationships that make the related
-// person a legal representative of a minor: mother, father, parent,
-// natural/adoptive/step parents, guardian.
-var guardianRoles = []string{"MTH", "FTH", "PRN", "NMTH", "NFTH", "NPRN", "ADOPTMTH", "ADOPTF", "ADOPTP", "STPMTH", "STPFTH", "GUARD"}
-
-// LoadDirectory builds a Directory from the clinical tables of a store
-// (package clinical writes them): persons (birth dates), related (parents
-// and guardians), consents (each person's consent history, from the
-// event columns) and practitioners (licences). Each table is read in its
-// current state: the last written row per key wins, as the clinical views
-// define it.
+// LoadDirectory builds a Directory from the current state of the clinical
+// tables of a store, as package clinical reads it (clinical.ReadCurrent,
+// the one reader of that state): persons (birth dates), related persons
+// (parents and guardians, keyed as the related view keys them, so that a
+// mother re-ingested as a friend is no longer a guardian), consent
+// histories (a recorded withdrawal stands) and the register of
+// professionals with each licence's validity period.
 func LoadDirectory(ctx context.Context, st *store.Store) (*MemDirectory, error) {
+	cur, err := clinical.ReadCurrent(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	return DirectoryOf(cur)
+}
+
+// DirectoryOf builds a Directory from a clinical current state.
+func DirectoryOf(cur *clinical.Current) (*MemDirectory, error) {
 	d := NewMemDirectory()
-	type seq struct{ a, b int64 }
-	newer := func(x, y seq) bool { return x.a > y.a || (x.a == y.a && x.b > y.b) }
-
-	type personRow struct {
-		s     seq
-		birth time.Time
+	for id, p := range cur.Persons {
+		d.persons[id] = PersonInfo{BirthDate: p.BirthDate, Guardians: cur.Guardians(id)}
 	}
-	persons := map[string]personRow{}
-	err := rows.Scan(ctx, st, "persons", []string{"person_id", "birth_date", "ingest_seq", "row_seq"}, func(r *rows.Row) error {
-		id := r.Str(0)
-		s := seq{r.I64(2), r.I64(3)}
-		if old, ok := persons[id]; !ok || newer(s, old.s) {
-			persons[id] = personRow{s, r.Date(1)}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	type relRow struct {
-		s               seq
-		child, guardian string
-		role            string
-		end             time.Time
-	}
-	related := map[[3]string]relRow{}
-	err = rows.Scan(ctx, st, "related", []string{"person_id", "related_person_id", "relationship", "period_end", "source", "resource_id", "ingest_seq", "row_seq"}, func(r *rows.Row) error {
-		key := [3]string{r.Str(4), r.Str(5), r.Str(2)}
-		s := seq{r.I64(6), r.I64(7)}
-		if old, ok := related[key]; !ok || newer(s, old.s) {
-			related[key] = relRow{s, r.Str(0), r.Str(1), r.Str(2), r.Time(3)}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for id, p := range persons {
-		d.persons[id] = PersonInfo{BirthDate: p.birth}
-	}
-	for _, rel := range related {
-		if rel.guardian == "" || !slices.Contains(guardianRoles, rel.role) || !rel.end.IsZero() {
-			continue
-		}
-		p, ok := d.persons[rel.child]
-		if !ok || slices.Contains(p.Guardians, rel.guardian) {
-			continue
-		}
-		p.Guardians = append(p.Guardians, rel.guardian)
-		slices.Sort(p.Guardians)
-		d.persons[rel.child] = p
-	}
-
-	// The consent history is read as package clinical defines it (latest
-	// version of each Consent resource, ordered by time).
-	byPerson, err := clinical.ConsentEvents(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	for p, evs := range byPerson {
-		h, err := consent.Load(p, evs)
+	for p := range cur.Consents {
+		h, err := cur.History(p)
 		if err != nil {
-			return nil, fmt.Errorf("access: consents of %s: %w", p, err)
+			return nil, fmt.Errorf("access: %w", err)
 		}
 		d.consents[p] = h
 	}
-
-	type licRow struct {
-		s   seq
-		lic string
-		ok  bool
-	}
-	lics := map[string]licRow{}
-	err = rows.Scan(ctx, st, "practitioners", []string{"practitioner_id", "licence", "active", "ingest_seq", "row_seq"}, func(r *rows.Row) error {
-		id := r.Str(0)
-		s := seq{r.I64(3), r.I64(4)}
-		if old, ok := lics[id]; !ok || newer(s, old.s) {
-			lics[id] = licRow{s, r.Str(1), r.IsNull(2) || r.Bool(2)}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for id, l := range lics {
-		if l.lic != "" && l.ok {
-			d.licences[id] = Licence{Number: l.lic}
+	for id, pr := range cur.Practitioners {
+		if pr.Licence != "" && pr.Active {
+			d.licences[id] = Licence{Number: pr.Licence, ValidFrom: pr.LicenceFrom, ValidUntil: pr.LicenceUntil}
 		}
 	}
 	return d, nil

@@ -63,9 +63,24 @@ func ReadSampleMap(r io.Reader, name string) ([]BiobankSample, error) {
 	}
 }
 
+// ErrRelink is wrapped by the error for a sample map line that would move
+// a sample linked to one person to another without a steward's reason.
+var ErrRelink = errors.New("clinical: sample already linked to another person")
+
+// Relink is one biobank sample moved from one person to another.
+type Relink struct {
+	Sample string `json:"sample"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Reason string `json:"reason"`
+	// Source is the sample map file and line.
+	Source string `json:"source"`
+}
+
 // sampleRows writes biobank_samples rows; every person MUST be known (in
-// the store or this ingest).
-func (in *ingester) sampleRows(name string, samples []BiobankSample) error {
+// the store or this ingest). A sample currently linked (links, updated
+// here) to another person is refused unless the steward gave a reason.
+func (in *ingester) sampleRows(name string, samples []BiobankSample, links map[string]SampleLink) error {
 	t := in.tables["biobank_samples"]
 	src := filepath.Base(name)
 	for _, s := range samples {
@@ -74,6 +89,15 @@ func (in *ingester) sampleRows(name string, samples []BiobankSample) error {
 			return &fhir.ParseError{File: name, Line: s.Line, Entry: -1, Path: "person",
 				Err: fmt.Errorf("%w: %s is not a person in this ingest or the store", fhir.ErrMissingPatient, s.PersonID)}
 		}
+		if old, ok := links[s.SampleID]; ok && old.Person != s.PersonID {
+			if in.cfg.RelinkReason == "" {
+				return &fhir.ParseError{File: name, Line: s.Line, Entry: -1, Path: "sample",
+					Err: fmt.Errorf("%w: sample %s is linked to %s; re-linking it to %s needs a data steward's stated reason (--relink-reason)", ErrRelink, s.SampleID, old.Person, s.PersonID)}
+			}
+			in.sum.Relinks = append(in.sum.Relinks, Relink{Sample: s.SampleID, From: old.Person, To: s.PersonID,
+				Reason: in.cfg.RelinkReason, Source: fmt.Sprintf("%s:%d", src, s.Line)})
+		}
+		links[s.SampleID] = SampleLink{Sample: s.SampleID, Person: s.PersonID}
 		t.s(s.SampleID)
 		t.s(s.PersonID)
 		t.s(src)

@@ -109,6 +109,14 @@ func latestGroup(table, resource, sub string) string {
 		") AND row_number() OVER (PARTITION BY " + resource + ", " + sub + " ORDER BY ingest_seq DESC, row_seq DESC) = 1"
 }
 
+// consentsView is latest per resource_id, except that a version recording
+// a withdrawal, once there, stands: the first such version wins over every
+// later version of the same Consent (see ConsentEvents).
+const consentsView = "SELECT * FROM {{consents}} QUALIFY row_number() OVER (PARTITION BY resource_id" +
+	" ORDER BY (event_kind IS NOT DISTINCT FROM 'withdraw') DESC," +
+	" CASE WHEN event_kind = 'withdraw' THEN ingest_seq END ASC, CASE WHEN event_kind = 'withdraw' THEN row_seq END ASC," +
+	" ingest_seq DESC, row_seq DESC) = 1"
+
 // Views maps each clinical table to the DuckDB SELECT giving its current
 // state (last write wins per key; see the package doc). In the text,
 // {{name}} stands for the relation holding every row of table name.
@@ -124,7 +132,7 @@ var Views = map[string]string{
 	"medications":        latest("medications", "kind, resource_id"),
 	"allergies":          latest("allergies", "resource_id"),
 	"documents":          latest("documents", "kind, resource_id"),
-	"consents":           latest("consents", "resource_id"),
+	"consents":           consentsView,
 	"id_map":             latest("id_map", "source_system, source_value"),
 	"biobank_samples":    latest("biobank_samples", "sample_id"),
 }

@@ -17,10 +17,16 @@ import (
 )
 
 // ConsentEvents returns the consent events recorded in the store for the
-// given persons (all persons when persons is empty), grouped by person:
-// the latest version of each Consent resource (by ingest_seq, row_seq),
-// skipping resources whose status carries no decision. Event.Person and
-// Event.Agent are isikukood codes; Event.Source is the Consent id.
+// given persons (all persons when persons is empty), grouped by person and
+// in time order: the latest version of each Consent resource (by
+// ingest_seq, row_seq), skipping resources whose status carries no
+// decision. A withdrawal is never undone by a later version of the same
+// resource (re-ingested as inactive or entered-in-error, or as another
+// decision): once a version of a Consent recorded a withdrawal, the first
+// such version stands, and only a new, later consent of the person ends
+// it. The consents view (Views) says the same in SQL. Event.Person,
+// Event.Agent and Event.SignedBy are isikukood codes; Event.Source is the
+// Consent id.
 func ConsentEvents(ctx context.Context, s *store.Store, persons ...string) (map[string][]consent.Event, error) {
 	want := map[string]bool{}
 	for _, p := range persons {
@@ -33,7 +39,7 @@ func ConsentEvents(ctx context.Context, s *store.Store, persons ...string) (map[
 	}
 	latest := map[string]version{}
 	cols := []string{"resource_id", "person_id", "event_kind", "date_time", "document_id", "agent_person_id",
-		"data_use", "given", "period_start", "period_end", "ingest_seq", "row_seq"}
+		"data_use", "given", "period_start", "period_end", "ingest_seq", "row_seq", "performer"}
 	err := readTable(ctx, s.Dir(), s.Manifest(), "consents", cols, func(rec arrow.RecordBatch) error {
 		id, pid, kind := stringColumn(rec, 0), stringColumn(rec, 1), stringColumn(rec, 2)
 		at := rec.Column(3).(*array.Timestamp)
@@ -41,18 +47,25 @@ func ConsentEvents(ctx context.Context, s *store.Store, persons ...string) (map[
 		given := rec.Column(7).(*array.Boolean)
 		from, until := rec.Column(8).(*array.Timestamp), rec.Column(9).(*array.Timestamp)
 		seq, row := rec.Column(10).(*array.Int64), rec.Column(11).(*array.Int64)
+		signed := stringColumn(rec, 12)
 		for i := 0; i < int(rec.NumRows()); i++ {
 			if len(want) > 0 && !want[pid.Value(i)] {
 				continue
 			}
 			v := version{seq: seq.Value(i), row: row.Value(i)}
-			if old, ok := latest[id.Value(i)]; ok && (old.seq > v.seq || old.seq == v.seq && old.row > v.row) {
-				continue
+			withdraw := kind.Value(i) == string(consent.Withdraw)
+			if old, ok := latest[id.Value(i)]; ok {
+				oldWithdraw := old.ok && old.ev.Kind == consent.Withdraw
+				newer := v.seq > old.seq || v.seq == old.seq && v.row > old.row
+				if oldWithdraw && (!withdraw || newer) || !oldWithdraw && !withdraw && !newer {
+					continue // a recorded withdrawal stands; otherwise the newest version wins
+				}
 			}
 			if !kind.IsNull(i) {
 				v.ok = true
 				v.ev = consent.Event{Person: pid.Value(i), At: ts(at, i), Kind: consent.Kind(kind.Value(i)),
-					Document: doc.Value(i), Agent: agent.Value(i), From: ts(from, i), Until: ts(until, i), Source: id.Value(i)}
+					Document: doc.Value(i), Agent: agent.Value(i), From: ts(from, i), Until: ts(until, i), Source: id.Value(i),
+					SignedBy: signed.Value(i)}
 				if !given.IsNull(i) {
 					v.ev.Given = given.Value(i)
 				}
@@ -98,11 +111,11 @@ func ts(a *array.Timestamp, i int) time.Time {
 // ConsentHistory returns the consent history of one person, replayable
 // with History.StateAt.
 func ConsentHistory(ctx context.Context, s *store.Store, person string) (*consent.History, error) {
-	evs, err := ConsentEvents(ctx, s, person)
+	cur, err := ReadCurrent(ctx, s)
 	if err != nil {
 		return nil, err
 	}
-	return consent.Load(person, evs[person])
+	return cur.History(person)
 }
 
 // ExportConsents writes the consent history of a person as FHIR R4

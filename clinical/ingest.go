@@ -44,6 +44,16 @@ type Config struct {
 	// into the biobank_samples table in the same transaction; their
 	// persons MUST be in the store or in this ingest.
 	BiobankSamples []string
+	// RelinkReason is a data steward's reason for re-linking biobank
+	// samples that are linked to another person. Without it such a line
+	// fails the ingest (ErrRelink); with it the re-link is made, kept in
+	// the ingest record (IngestRecord.Relinks) and passed to Relinked.
+	RelinkReason string
+	// Relinked, if set, is called before the commit with every re-link of
+	// the ingest; an error aborts the ingest. The CLI logs them to the
+	// audit log there (access.LogRelinks), so that a re-link is never
+	// committed without a log entry naming both people.
+	Relinked func(ctx context.Context, relinks []Relink) error
 	// Progress, if set, is called from the ingest goroutine after each
 	// decoded batch with the number of resources read so far.
 	Progress func(resources int64)
@@ -83,6 +93,9 @@ type Summary struct {
 	Persons, NewPersons int64
 	// Samples is the number of biobank sample links written.
 	Samples int64
+	// Relinks are the samples moved from one person to another, with the
+	// steward's reason (Config.RelinkReason).
+	Relinks []Relink
 	// Rows counts rows written, by table.
 	Rows    map[string]int64
 	Elapsed time.Duration
@@ -269,6 +282,10 @@ func Ingest(ctx context.Context, s *store.Store, paths []string, cfg Config) (*S
 	if err := in.run(ctx, inputs); err != nil {
 		return nil, err
 	}
+	links, err := readSampleLinksIn(ctx, s.Dir(), txn.Base())
+	if err != nil {
+		return nil, err
+	}
 	for _, path := range cfg.BiobankSamples {
 		rc, err := openInput(path)
 		if err != nil {
@@ -279,7 +296,12 @@ func Ingest(ctx context.Context, s *store.Store, paths []string, cfg Config) (*S
 		if err != nil {
 			return nil, err
 		}
-		if err := in.sampleRows(path, samples); err != nil {
+		if err := in.sampleRows(path, samples, links); err != nil {
+			return nil, err
+		}
+	}
+	if len(in.sum.Relinks) > 0 && cfg.Relinked != nil {
+		if err := cfg.Relinked(ctx, in.sum.Relinks); err != nil {
 			return nil, err
 		}
 	}
@@ -288,7 +310,8 @@ func Ingest(ctx context.Context, s *store.Store, paths []string, cfg Config) (*S
 	if err := in.close(); err != nil {
 		return nil, err
 	}
-	rec := IngestRecord{ID: txn.ID(), Seq: in.seq, Time: time.Now().UTC(), Resources: sum.Resources, Skipped: sum.Skipped, Rows: sum.Rows, InputCount: len(inputs)}
+	rec := IngestRecord{ID: txn.ID(), Seq: in.seq, Time: time.Now().UTC(), Resources: sum.Resources, Skipped: sum.Skipped, Rows: sum.Rows, InputCount: len(inputs),
+		Relinks: sum.Relinks}
 	for _, f := range inputs[:min(len(inputs), MaxRecordedInputs)] {
 		rec.Inputs = append(rec.Inputs, filepath.Base(f.path))
 	}

@@ -599,37 +599,41 @@ func (in *ingester) relatedPerson(r *fhir.RelatedPerson, id string) (bool, error
 	return true, nil
 }
 
-// licence picks a practitioner's registration code: the Estonian register
-// code, else a qualification identifier, else the US NPI, else the first
-// identifier.
-func licence(p *fhir.Practitioner) (string, string) {
+// licence picks a practitioner's registration code and its validity
+// period: the Estonian register code, else a qualification identifier,
+// else the US NPI, else the first identifier. The period is the
+// identifier's own, else that of the qualification holding it.
+func licence(p *fhir.Practitioner) (sys, val string, valid *fhir.Period) {
 	for _, id := range p.Identifier {
 		if id.System == LicenceSystem {
-			return id.System, id.Value
+			return id.System, id.Value, id.Period
 		}
 	}
 	for _, q := range p.Qualification {
 		for _, id := range q.Identifier {
 			if id.Value != "" {
-				return id.System, id.Value
+				if id.Period != nil {
+					return id.System, id.Value, id.Period
+				}
+				return id.System, id.Value, q.Period
 			}
 		}
 	}
 	for _, id := range p.Identifier {
 		if id.System == NPISystem {
-			return id.System, id.Value
+			return id.System, id.Value, id.Period
 		}
 	}
 	if len(p.Identifier) > 0 {
-		return p.Identifier[0].System, p.Identifier[0].Value
+		return p.Identifier[0].System, p.Identifier[0].Value, p.Identifier[0].Period
 	}
-	return "", ""
+	return "", "", nil
 }
 
 func (in *ingester) practitioner(p *fhir.Practitioner, id string) error {
 	t := in.tables["practitioners"]
 	t.s(id)
-	sys, val := licence(p)
+	sys, val, valid := licence(p)
 	t.s(sys)
 	t.s(val)
 	var family, given string
@@ -645,6 +649,9 @@ func (in *ingester) practitioner(p *fhir.Practitioner, id string) error {
 		q = p.Qualification[0].Code.Primary().Code
 	}
 	t.s(q)
+	start, end := period(valid)
+	t.ts(start)
+	t.ts(end)
 	return t.end(in.next())
 }
 
@@ -1060,5 +1067,22 @@ func (in *ingester) consent(c *fhir.Consent, id string, raw fhir.Raw) (bool, err
 	t.ts(from)
 	t.ts(until)
 	t.s(string(raw.Data))
+	t.s(in.performer(m.Performer))
 	return true, t.end(in.next())
+}
+
+// performer returns who signed a consent: the isikukood of a Patient
+// performer, else the first performer reference as given ("" when none).
+func (in *ingester) performer(refs []string) string {
+	for _, ref := range refs {
+		if typ, id, ok := in.resolve(ref); ok && typ == "Patient" {
+			if code, known := in.patients["Patient/"+id]; known {
+				return code
+			}
+		}
+	}
+	if len(refs) > 0 {
+		return refs[0]
+	}
+	return ""
 }

@@ -41,6 +41,8 @@ type IngestRecord struct {
 	Resources  map[string]int64 `json:"resources"`
 	Skipped    map[string]int64 `json:"skipped,omitempty"`
 	Rows       map[string]int64 `json:"rows"`
+	// Relinks are the biobank samples this ingest moved to another person.
+	Relinks []Relink `json:"relinks,omitempty"`
 }
 
 // MaxRecordedInputs bounds the input names kept per ingest in the
@@ -48,7 +50,7 @@ type IngestRecord struct {
 const MaxRecordedInputs = 100
 
 // FormatVersion is the clinical table format this package writes.
-const FormatVersion = 1
+const FormatVersion = 2
 
 func loadSection(m *store.Manifest) (*Section, error) {
 	var sec Section

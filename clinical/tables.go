@@ -51,7 +51,8 @@ var Schemas = map[string]*arrow.Schema{
 		f("relationship", str), f("relationship_system", str), f("relationship_display", str),
 		f("period_start", tsType), f("period_end", tsType), f("source", str), f("resource_id", str)),
 	"practitioners": schema(f("practitioner_id", str), f("licence_system", str), f("licence", str),
-		f("family", str), f("given", str), f("gender", str), f("active", boolean), f("qualification", str)),
+		f("family", str), f("given", str), f("gender", str), f("active", boolean), f("qualification", str),
+		f("licence_start", tsType), f("licence_end", tsType)),
 	"practitioner_roles": schema(f("resource_id", str), f("practitioner_id", str), f("organization_id", str),
 		f("role", str), f("specialty", str), f("active", boolean), f("period_start", tsType), f("period_end", tsType)),
 	"organizations": schema(f("organization_id", str), f("identifier_system", str), f("identifier", str),
@@ -81,7 +82,7 @@ var Schemas = map[string]*arrow.Schema{
 	"consents": schema(f("resource_id", str), f("person_id", str), f("status", str), f("scope", str), f("topic", str),
 		f("date_time", tsType), f("provision", str), f("event_kind", str), f("document_id", str),
 		f("agent_person_id", str), f("data_use", str), f("given", boolean), f("period_start", tsType), f("period_end", tsType),
-		f("fhir", str)),
+		f("fhir", str), f("performer", str)),
 	"id_map":          schema(f("source_system", str), f("source_value", str), f("person_id", str)),
 	"biobank_samples": schema(f("sample_id", str), f("person_id", str), f("source", str)),
 }

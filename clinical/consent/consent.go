@@ -78,7 +78,14 @@ type Event struct {
 	From, Until time.Time
 	// Source identifies where the event came from (a FHIR Consent id).
 	Source string
+	// SignedBy is who gave the decision (FHIR Consent.performer): the
+	// person's own isikukood, a representative's, or "" when not recorded
+	// (taken as the person).
+	SignedBy string
 }
+
+// byRepresentative reports whether someone other than the person signed e.
+func (e Event) byRepresentative() bool { return e.SignedBy != "" && e.SignedBy != e.Person }
 
 // Validate checks that the event carries what its kind needs.
 func (e Event) Validate() error {
@@ -125,7 +132,13 @@ func (e Event) start() time.Time {
 type History struct {
 	person string
 	events []Event
+	birth  time.Time // zero: unknown (no lapse on coming of age)
 }
+
+// SetBirthDate gives the person's date of birth, so that StateAt lets
+// consents a representative gave for the person as a child lapse on their
+// 18th birthday (see State.Lapsed).
+func (h *History) SetBirthDate(birth time.Time) { h.birth = birth }
 
 // NewHistory returns an empty history of person: everything at its default
 // (record open, no research consent, no authorisations).
@@ -196,6 +209,12 @@ type State struct {
 	SecondaryFindings bool
 	// Authorisations are those in force at At.
 	Authorisations []Authorisation
+	// Lapsed lists the biobank consents (GiveResearch, ReturnOfResults,
+	// SecondaryFindings) a parent or guardian gave while the person was a
+	// child, which lapsed on the person's 18th birthday (LapsedAt) and
+	// stay lapsed until the person gives them again themselves.
+	Lapsed   []Kind
+	LapsedAt time.Time
 }
 
 // DocumentClosed reports whether document id is hidden from professionals
@@ -225,6 +244,9 @@ func (h *History) StateAt(t time.Time) State {
 	s := State{Person: h.person, At: t}
 	closed := map[string]bool{}
 	var auths []Authorisation
+	// byRep marks the biobank grants in force that a representative gave
+	// while the person was a minor.
+	byRep := map[Kind]bool{}
 	for _, e := range h.events {
 		if e.At.After(t) {
 			break
@@ -255,7 +277,14 @@ func (h *History) StateAt(t time.Time) State {
 		case Revoke:
 			auths = slices.DeleteFunc(auths, func(a Authorisation) bool { return a.Agent == e.Agent })
 		}
+		switch e.Kind {
+		case GiveResearch, ReturnOfResults, SecondaryFindings:
+			byRep[e.Kind] = e.byRepresentative() && !h.birth.IsZero() && IsMinor(h.birth, e.At)
+		case Withdraw:
+			clear(byRep)
+		}
 	}
+	h.lapse(&s, byRep)
 	for d := range closed {
 		s.ClosedDocuments = append(s.ClosedDocuments, d)
 	}
@@ -294,4 +323,36 @@ func AgeAt(birth, t time.Time) int {
 		age--
 	}
 	return age
+}
+
+// lapse ends, from the person's 18th birthday, the biobank grants a
+// representative gave while the person was a child.
+func (h *History) lapse(s *State, byRep map[Kind]bool) {
+	if h.birth.IsZero() || IsMinor(h.birth, s.At) {
+		return
+	}
+	for _, k := range []Kind{GiveResearch, ReturnOfResults, SecondaryFindings} {
+		if !byRep[k] {
+			continue
+		}
+		switch k {
+		case GiveResearch:
+			if s.Research == nil {
+				continue
+			}
+			s.Research, s.ResearchSince = nil, time.Time{}
+		case ReturnOfResults:
+			if !s.ReturnOfResults {
+				continue
+			}
+			s.ReturnOfResults = false
+		case SecondaryFindings:
+			if !s.SecondaryFindings {
+				continue
+			}
+			s.SecondaryFindings = false
+		}
+		s.Lapsed = append(s.Lapsed, k)
+		s.LapsedAt = AdultAt(h.birth)
+	}
 }

@@ -241,6 +241,14 @@ func ToFHIR(e Event, id string) (Resource, error) {
 		DateTime:  e.At,
 		Performer: []string{"Patient/" + e.Person},
 	}
+	if e.SignedBy != "" && e.SignedBy != e.Person {
+		// A representative signed: a personal code, or a reference as
+		// received ("RelatedPerson/<id>").
+		r.Performer = []string{e.SignedBy}
+		if !strings.Contains(e.SignedBy, "/") {
+			r.Performer[0] = "Patient/" + e.SignedBy
+		}
+	}
 	permit := func(b bool) string {
 		if b {
 			return "permit"
