@@ -120,6 +120,12 @@ type Generation struct {
 // Ingest writes g to files under a temporary directory and ingests it into
 // st with clinical.Ingest, checking birth dates against now.
 func Ingest(ctx context.Context, st *store.Store, now time.Time, g Generation) (*clinical.Summary, error) {
+	return IngestWith(ctx, st, g, clinical.Config{Now: now})
+}
+
+// IngestWith is Ingest with a Config; its RelinkReason and BiobankSamples
+// are set from g.
+func IngestWith(ctx context.Context, st *store.Store, g Generation, cfg clinical.Config) (*clinical.Summary, error) {
 	dir, err := os.MkdirTemp("", "clinicaltest-")
 	if err != nil {
 		return nil, err
@@ -136,7 +142,7 @@ func Ingest(ctx context.Context, st *store.Store, now time.Time, g Generation) (
 		}
 		paths = append(paths, fhirDir)
 	}
-	cfg := clinical.Config{Now: now, RelinkReason: g.Relink}
+	cfg.RelinkReason = g.Relink
 	if len(g.Samples) > 0 {
 		var b strings.Builder
 		for _, s := range g.Samples {

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/varamu/varamu/access"
+	"github.com/varamu/varamu/audit"
 	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/store"
 )
@@ -17,6 +21,7 @@ func newIngestFHIRCmd() *cobra.Command {
 	var (
 		dir     string
 		samples []string
+		relink  string
 	)
 	cmd := &cobra.Command{
 		Use:   "fhir --store DIR PATH...",
@@ -28,14 +33,17 @@ resources are validated and written in one store transaction: on any error
 Patients get their isikukood, or a stable synthetic one derived from their
 source identifier. Resource types varamu does not keep are counted and skipped.
 --biobank-samples loads a sample-code → isikukood map (TSV) into the
-biobank_samples table, which researchers never see.`,
+biobank_samples table, which researchers never see. A sample already linked to
+another person is refused unless --relink-reason states why (a data steward's
+decision); the re-link is then written to the audit log for both people.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			s, err := store.Open(dir, store.Options{Create: true})
 			if err != nil {
 				return err
 			}
-			sum, err := clinical.Ingest(cmd.Context(), s, args, clinical.Config{BiobankSamples: samples})
+			sum, err := clinical.Ingest(cmd.Context(), s, args, clinical.Config{BiobankSamples: samples,
+				RelinkReason: relink, Relinked: relinkLogger(dir)})
 			if err != nil {
 				return err
 			}
@@ -46,8 +54,22 @@ biobank_samples table, which researchers never see.`,
 	}
 	cmd.Flags().StringVar(&dir, "store", "", "store directory (created if missing)")
 	cmd.Flags().StringArrayVar(&samples, "biobank-samples", nil, "biobank sample map (TSV: sample, isikukood); repeatable")
+	cmd.Flags().StringVar(&relink, "relink-reason", "", "a data steward's reason for re-linking samples already linked to another person (logged)")
 	cmd.MarkFlagRequired("store")
 	return cmd
+}
+
+// relinkLogger logs sample re-links to the store's audit log, as the
+// operating-system user, before the ingest commits.
+func relinkLogger(dir string) func(context.Context, []clinical.Relink) error {
+	return func(ctx context.Context, relinks []clinical.Relink) error {
+		log, err := audit.Open(dir)
+		if err != nil {
+			return err
+		}
+		defer log.Close()
+		return access.LogRelinks(ctx, log, defaultActor(), relinks, time.Now())
+	}
 }
 
 func counts(m map[string]int64) string {
