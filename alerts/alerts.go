@@ -29,6 +29,9 @@ import (
 	"github.com/varamu/varamu/pharmacogenomics/rules"
 )
 
+// ErrFuture is returned for alerts asked about a date after now.
+var ErrFuture = errors.New("alerts: alerts are made for now or a past date")
+
 // Prescription is one medication order.
 type Prescription struct {
 	ID         string
@@ -87,9 +90,14 @@ type Source interface {
 
 // Config tunes Run.
 type Config struct {
-	// At is the moment alerts are made for (current prescriptions, ages,
-	// consent); zero means time.Now().
+	// At is the date the alerts are about (current prescriptions, ages,
+	// the data recorded up to it); zero means now. It MUST NOT be after
+	// now. Consent is never evaluated at At but at the decision moment
+	// (Clock): a withdrawal or a closed record recorded since At holds.
 	At time.Time
+	// Clock gives the decision moment; nil means time.Now. Tests set it;
+	// nothing else should.
+	Clock func() time.Time
 	// Since keeps only prescriptions authored at or after it; zero keeps
 	// all current ones.
 	Since time.Time
@@ -173,8 +181,15 @@ func Run(ctx context.Context, src Source, eng *rules.Engine, dec *access.Decider
 	if src == nil || eng == nil || dec == nil {
 		return nil, st, errors.New("alerts: Run needs a source, a rule engine and an access decider")
 	}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	now := cfg.Clock()
 	if cfg.At.IsZero() {
-		cfg.At = time.Now()
+		cfg.At = now
+	}
+	if cfg.At.After(now) {
+		return nil, st, fmt.Errorf("%w: %s is after now", ErrFuture, cfg.At.Format(time.DateOnly))
 	}
 	if cfg.Actions == nil {
 		cfg.Actions = DefaultActions
@@ -226,7 +241,7 @@ func Run(ctx context.Context, src Source, eng *rules.Engine, dec *access.Decider
 		batch := people[start:min(start+cfg.BatchSize, len(people))]
 		reqs := make([]access.Request, len(batch))
 		for i, p := range batch {
-			reqs[i] = access.Request{Actor: actor, Person: p, Purpose: access.ReturnOfResults, Time: cfg.At}
+			reqs[i] = access.Request{Actor: actor, Person: p, Purpose: access.ReturnOfResults, Time: now, AsOf: cfg.At}
 		}
 		decisions, err := dec.DecideAll(ctx, reqs)
 		if err != nil {

@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"errors"
 	"context"
 	"strings"
 	"testing"
@@ -205,4 +206,37 @@ func (g *guard) Calls(ctx context.Context, id string) (pharmacogenomics.SampleCa
 		g.t.Errorf("calls of %s read although access was denied", id)
 	}
 	return g.MemSource.Calls(ctx, id)
+}
+
+// TestAtInThePastKeepsLaterWithdrawal: alerts about a date before a
+// withdrawal and a record closure are still decided now, so both hold
+// (issue 8 item 1).
+func TestAtInThePastKeepsLaterWithdrawal(t *testing.T) {
+	f := setup(t)
+	now := tln(2026, 6, 1)
+	for _, e := range []consent.Event{
+		{Person: "poor", At: tln(2026, 3, 1), Kind: consent.Withdraw},
+		{Person: "normal", At: tln(2026, 3, 1), Kind: consent.CloseRecord},
+	} {
+		if err := f.dir.AddConsent(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := Config{At: at, Clock: func() time.Time { return now }}
+	got, st, err := Run(context.Background(), f.src, f.eng, f.dec, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range got {
+		if a.Person == "poor" || a.Person == "normal" {
+			t.Errorf("alert for %s, who withdrew or closed their record after --at", a.Person)
+		}
+	}
+	if st.Denied != 4 { // noror, closed, poor, normal
+		t.Errorf("denied %d, want 4: %+v", st.Denied, st)
+	}
+	cfg.At = now.AddDate(0, 0, 1)
+	if _, _, err := Run(context.Background(), f.src, f.eng, f.dec, cfg); !errors.Is(err, ErrFuture) {
+		t.Errorf("alerts about tomorrow: %v", err)
+	}
 }

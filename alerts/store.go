@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/varamu/varamu/access"
+	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/pharmacogenomics"
 	"github.com/varamu/varamu/pharmacogenomics/report"
 	"github.com/varamu/varamu/pharmacogenomics/rules"
@@ -35,6 +36,11 @@ const (
 type StoreSource struct {
 	st *store.Store
 	cs *pharmacogenomics.CallSet // nil: read pgx_calls
+	// AsOf, when not zero, is the date the data is about: observations
+	// made after it and PGx results that entered the store after it are
+	// not read (a question about a past date sees only data recorded up
+	// to that date). RunStore sets it from Config.At.
+	AsOf time.Time
 
 	loaded      bool
 	people      map[string]Person
@@ -100,21 +106,14 @@ func (s *StoreSource) Load(ctx context.Context, allowed []string) error {
 	s.sampleOf = map[string]string{}
 	s.calls = map[string]*pharmacogenomics.SampleCalls{}
 	s.loaded = true
-	pseq := map[string]seq{}
-	err := rows.Scan(ctx, s.st, "persons", []string{"person_id", "birth_date", "sex", "ingest_seq", "row_seq"}, func(r *rows.Row) error {
-		id, sq := r.Str(0), seq{r.I64(3), r.I64(4)}
-		if !want[id] {
-			return nil
-		}
-		if old, ok := pseq[id]; ok && !sq.newer(old) {
-			return nil
-		}
-		pseq[id] = sq
-		s.people[id] = Person{ID: id, BirthDate: r.Date(1), Sex: r.Str(2)}
-		return nil
-	})
+	cur, err := clinical.ReadCurrent(ctx, s.st)
 	if err != nil {
 		return err
+	}
+	for _, id := range allowed {
+		if p, ok := cur.Persons[id]; ok {
+			s.people[id] = Person{ID: id, BirthDate: p.BirthDate, Sex: p.Sex}
+		}
 	}
 	type obs struct {
 		at time.Time
@@ -123,7 +122,7 @@ func (s *StoreSource) Load(ctx context.Context, allowed []string) error {
 	height, weight := map[string]obs{}, map[string]obs{}
 	err = rows.Scan(ctx, s.st, "observations", []string{"person_id", "code", "value", "effective", "component"}, func(r *rows.Row) error {
 		id := r.Str(0)
-		if !want[id] || r.IsNull(2) || r.I32(4) != 0 {
+		if !want[id] || r.IsNull(2) || r.I32(4) != 0 || !s.AsOf.IsZero() && (r.IsNull(3) || r.Time(3).After(s.AsOf)) {
 			return nil
 		}
 		var m map[string]obs
@@ -154,23 +153,15 @@ func (s *StoreSource) Load(ctx context.Context, allowed []string) error {
 		}
 		s.people[id] = p
 	}
-	sseq := map[string]seq{}
+	// The current link of each sample (newest row per sample): after a
+	// re-link the old person no longer has it. A person with several
+	// samples is read from the one linked last.
 	samples := map[string]bool{}
-	err = rows.Scan(ctx, s.st, "biobank_samples", []string{"sample_id", "person_id", "ingest_seq", "row_seq"}, func(r *rows.Row) error {
-		sample, person, sq := r.Str(0), r.Str(1), seq{r.I64(2), r.I64(3)}
-		if !want[person] {
-			return nil
+	for _, id := range allowed {
+		if sample, ok := cur.SampleOf(id); ok {
+			s.sampleOf[id] = sample
+			samples[sample] = true
 		}
-		if old, ok := sseq[sample]; ok && !sq.newer(old) {
-			return nil
-		}
-		sseq[sample] = sq
-		s.sampleOf[person] = sample
-		samples[sample] = true
-		return nil
-	})
-	if err != nil {
-		return err
 	}
 	if s.cs != nil {
 		s.dataVersion = s.cs.DataVersion
@@ -200,7 +191,7 @@ func (s *StoreSource) loadPGx(ctx context.Context, samples map[string]bool) erro
 	cols := []string{"sample", "gene", "called", "diplotypes", "phenotype", "activity_score", "phased", "confidence",
 		"uncertain", "source", "missing_positions", "novel", "notes", "sex"}
 	for _, f := range s.st.Manifest().Tables["pgx_calls"] {
-		if !strings.HasPrefix(f.Part, sec.Current+"#") {
+		if !strings.HasPrefix(f.Part, sec.Current+"#") || !s.AsOf.IsZero() && !s.st.Manifest().RecordedBy(f, s.AsOf) {
 			continue
 		}
 		err := rows.ScanFile(ctx, s.st.Path(f), cols, func(r *rows.Row) error {
@@ -297,7 +288,9 @@ func RunStore(ctx context.Context, dir string, opt StoreOptions) ([]Alert, Stats
 	if err != nil {
 		return nil, Stats{}, err
 	}
-	return Run(ctx, NewStoreSource(st, cs), eng, dec, opt.Config)
+	src := NewStoreSource(st, cs)
+	src.AsOf = opt.At
+	return Run(ctx, src, eng, dec, opt.Config)
 }
 
 // SampleOf returns the biobank sample code of a loaded person (the coded

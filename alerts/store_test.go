@@ -1,8 +1,11 @@
 package alerts
 
 import (
+	"time"
+
 	"context"
 	"encoding/json"
+	"github.com/varamu/varamu/clinical/consent"
 	"os"
 	"path/filepath"
 	"slices"
@@ -130,7 +133,12 @@ func TestEndToEnd(t *testing.T) {
 func TestAnnotatedStoreMatchesCallSet(t *testing.T) {
 	ctx := context.Background()
 	gen := t.TempDir()
-	if _, err := synth.Generate(ctx, gen, synth.Config{People: 250, Seed: 33, BackgroundSites: 50}); err != nil {
+	// The dataset's "today" is today: the alerts are asked about now, as
+	// the annotation was recorded now (a question about a past date sees
+	// only data recorded up to it).
+	y, m, d := time.Now().In(consent.Tallinn).Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, consent.Tallinn)
+	if _, err := synth.Generate(ctx, gen, synth.Config{People: 250, Seed: 33, BackgroundSites: 50, AsOf: today}); err != nil {
 		t.Fatal(err)
 	}
 	vcfPath := filepath.Join(gen, "genotypes.vcf.gz")
@@ -145,16 +153,26 @@ func TestAnnotatedStoreMatchesCallSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(gen, "fhir")}, clinical.Config{Now: synth.DefaultAsOf,
+	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(gen, "fhir")}, clinical.Config{Now: today,
 		BiobankSamples: []string{filepath.Join(gen, "biobank", "samples.tsv")}}); err != nil {
 		t.Fatal(err)
 	}
 
-	fromStore, stats, err := RunStore(ctx, dir, StoreOptions{Config: Config{At: synth.DefaultAsOf}})
+	fromStore, stats, err := RunStore(ctx, dir, StoreOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Logf("from pgx_calls: %+v", stats)
+
+	// Asked about yesterday, before the annotation was recorded, the
+	// store has no PGx results to alert on (issue 8 item 1).
+	_, past, err := RunStore(ctx, dir, StoreOptions{Config: Config{At: today.AddDate(0, 0, -1)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if past.Alerts != 0 || past.NoCalls != past.Candidates-past.Denied || past.NoCalls == 0 {
+		t.Errorf("alerts about yesterday used PGx results recorded today: %+v", past)
+	}
 
 	db, err := alleles.Load()
 	if err != nil {
@@ -181,7 +199,7 @@ func TestAnnotatedStoreMatchesCallSet(t *testing.T) {
 	if err := os.WriteFile(callsPath, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fromFile, _, err := RunStore(ctx, dir, StoreOptions{Config: Config{At: synth.DefaultAsOf}, CallsPath: callsPath})
+	fromFile, _, err := RunStore(ctx, dir, StoreOptions{CallsPath: callsPath})
 	if err != nil {
 		t.Fatal(err)
 	}
