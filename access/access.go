@@ -68,6 +68,12 @@ const (
 	Research          Purpose = "research" // needs Request.Use
 	ReturnOfResults   Purpose = "return-of-results"
 	SecondaryFindings Purpose = "secondary-findings"
+	// CareGenotypes is a professional's use of the person's biobank
+	// genotypes for their care (prescribing), asked after a Treatment or
+	// Emergency decision: it needs return-of-results consent and no
+	// biobank withdrawal, and a stated reason (emergency) when the record
+	// is closed.
+	CareGenotypes Purpose = "care-genotypes"
 )
 
 // Actor is who asks.
@@ -305,6 +311,8 @@ func (d *Decider) decide(ctx context.Context, r Request) (Decision, error) {
 			return dec, nil
 		case ReturnOfResults, SecondaryFindings:
 			return returnDecision(r.Purpose, &st)
+		case CareGenotypes:
+			return careGenotypesDecision(r.Reason, &st)
 		}
 	case Patient:
 		switch r.Purpose {
@@ -375,6 +383,27 @@ func researchDecision(use consent.ResearchUse, st *consent.State) (Decision, err
 	dec.Hidden, dec.RecordClosed = st.ClosedDocuments, st.RecordClosed
 	if st.RecordClosed {
 		dec.Rule += "; record closed: clinical records left out"
+	}
+	return dec, nil
+}
+
+// careGenotypesDecision decides a professional's use of biobank genotypes
+// for care: like the alerts, it needs return of results and no withdrawal.
+func careGenotypesDecision(reason string, st *consent.State) (Decision, error) {
+	switch {
+	case st.Withdrawn:
+		return deny("biobank genotypes for care: the person withdrew from the biobank on %s", st.WithdrawnAt.Format(time.DateOnly)), nil
+	case !st.ReturnOfResults && slices.Contains(st.Lapsed, consent.ReturnOfResults):
+		return deny("biobank genotypes for care: %s", lapsedRule(st)), nil
+	case !st.ReturnOfResults:
+		return deny("biobank genotypes for care: no consent to return of results"), nil
+	case st.RecordClosed && reason == "":
+		return deny("biobank genotypes for care: the person has closed their record; only emergency access with a stated reason may open it"), nil
+	}
+	dec := allow("biobank genotypes for care: consent to return of results")
+	if st.RecordClosed {
+		dec = allow("biobank genotypes for care: consent to return of results; closed record opened in an emergency: %s", reason)
+		dec.Flagged = true
 	}
 	return dec, nil
 }

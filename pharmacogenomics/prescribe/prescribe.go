@@ -37,8 +37,11 @@ import (
 // ErrDenied is returned when access decides against the request.
 var ErrDenied = errors.New("access denied")
 
-// ErrNoGenotypes is returned for a patient with no genotyped sample.
-var ErrNoGenotypes = errors.New("the patient has no genotyped biobank sample")
+// ErrNoGenotypes is returned when the patient has no genotype data the
+// clinician may use: no genotyped biobank sample, no return-of-results
+// consent, or a withdrawal from the biobank. The message does not say
+// which (the reason is in the audit log, for the person).
+var ErrNoGenotypes = errors.New("no consented genotype data")
 
 // Request is one clinician's question about one patient.
 type Request struct {
@@ -47,7 +50,12 @@ type Request struct {
 	Purpose access.Purpose // zero: Treatment; Emergency needs Reason
 	Reason  string
 	Drugs   []string // nil: every drug with rules
-	At      time.Time
+	// At is the date the facts are read as of (current prescriptions,
+	// age, measurements); zero means now, and it MUST NOT be after now.
+	// Access is decided now (Clock), whatever At says.
+	At time.Time
+	// Clock gives the decision moment; nil means time.Now (tests only).
+	Clock func() time.Time
 	// Outside are outside calls to use instead of the stored ones.
 	Outside []calling.OutsideCall
 	// MinConfidence for calls from genotype probabilities; 0: default.
@@ -67,8 +75,12 @@ type Result struct {
 
 // Recommend answers req from the store in dir.
 func Recommend(ctx context.Context, dir string, req Request) (*Result, error) {
+	if req.Clock == nil {
+		req.Clock = time.Now
+	}
+	now := req.Clock()
 	if req.At.IsZero() {
-		req.At = time.Now()
+		req.At = now
 	}
 	if req.Purpose == "" {
 		req.Purpose = access.Treatment
@@ -82,12 +94,21 @@ func Recommend(ctx context.Context, dir string, req Request) (*Result, error) {
 		return nil, err
 	}
 	defer log.Close()
-	d, err := dec.Decide(ctx, access.Request{Actor: req.Actor, Person: req.Person, Purpose: req.Purpose, Reason: req.Reason, Time: req.At})
+	d, err := dec.Decide(ctx, access.Request{Actor: req.Actor, Person: req.Person, Purpose: req.Purpose, Reason: req.Reason, Time: now, AsOf: req.At})
 	if err != nil {
 		return nil, err
 	}
 	if !d.Allowed {
 		return nil, fmt.Errorf("%s for %s: %w: %s", req.Actor.ID, req.Person, ErrDenied, d.Rule)
+	}
+	// Biobank genotypes for care need the biobank consent too (return of
+	// results, no withdrawal), as the alerts do.
+	g, err := dec.Decide(ctx, access.Request{Actor: req.Actor, Person: req.Person, Purpose: access.CareGenotypes, Reason: req.Reason, Time: now, AsOf: req.At})
+	if err != nil {
+		return nil, err
+	}
+	if !g.Allowed {
+		return nil, fmt.Errorf("%s: %w", req.Person, ErrNoGenotypes)
 	}
 	res := &Result{Person: req.Person, Decision: d}
 
@@ -97,6 +118,7 @@ func Recommend(ctx context.Context, dir string, req Request) (*Result, error) {
 		none = &pharmacogenomics.CallSet{} // no annotation yet: no stored outside calls
 	}
 	src := alerts.NewStoreSource(st, none)
+	src.AsOf = req.At
 	if err := src.Load(ctx, []string{req.Person}); err != nil {
 		return nil, err
 	}

@@ -77,7 +77,8 @@ func TestRecommendUnderAccessControl(t *testing.T) {
 	// and flagged.
 	closed := one(`SELECT person_id FROM consents c JOIN biobank_samples b USING (person_id) WHERE c.event_kind = 'close-record'
 		AND c.date_time < TIMESTAMP '` + sum.AsOf.Format("2006-01-02") + `'
-		AND person_id NOT IN (SELECT person_id FROM consents WHERE event_kind = 'open-record') ORDER BY 1 LIMIT 1`)
+		AND person_id NOT IN (SELECT person_id FROM consents WHERE event_kind IN ('open-record', 'withdraw'))
+		AND person_id IN (SELECT person_id FROM consents WHERE event_kind = 'return-of-results' AND given) ORDER BY 1 LIMIT 1`)
 	if _, err := Recommend(ctx, dir, Request{Actor: actor, Person: closed[0], At: sum.AsOf}); !errors.Is(err, ErrDenied) {
 		t.Errorf("closed record, treatment: %v", err)
 	}
@@ -94,7 +95,23 @@ func TestRecommendUnderAccessControl(t *testing.T) {
 			n++
 		}
 	}
-	if n != 4 {
-		t.Errorf("%d audit entries for the professional, want 4 (every decision, allowed or not)", n)
+	if n != 6 {
+		t.Errorf("%d audit entries for the professional, want 6 (every decision, allowed or not; care use of genotypes decided apart)", n)
+	}
+
+	// Treatment use of biobank genotypes needs the biobank consent: a
+	// person who withdrew, or who refused return of results, has no
+	// usable result, and the clinician is not told why (issue 8 item 2).
+	for _, q := range []string{
+		`SELECT c.person_id FROM consents c JOIN biobank_samples b USING (person_id) WHERE c.event_kind = 'withdraw'
+			AND person_id NOT IN (SELECT person_id FROM consents WHERE event_kind IN ('close-record', 'research-consent') AND date_time > c.date_time) ORDER BY 1 LIMIT 1`,
+		`SELECT c.person_id FROM consents c JOIN biobank_samples b USING (person_id) WHERE c.event_kind = 'return-of-results' AND NOT c.given
+			AND person_id NOT IN (SELECT person_id FROM consents WHERE event_kind IN ('close-record', 'withdraw') OR event_kind = 'return-of-results' AND given) ORDER BY 1 LIMIT 1`,
+	} {
+		who := one(q)[0]
+		_, err := Recommend(ctx, dir, Request{Actor: actor, Person: who, At: sum.AsOf})
+		if !errors.Is(err, ErrNoGenotypes) || err.Error() != who+": no consented genotype data" {
+			t.Errorf("%s: %v, want no consented genotype data", who, err)
+		}
 	}
 }
