@@ -1,8 +1,8 @@
 package alerts
 
 import (
-	"errors"
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
