@@ -146,7 +146,12 @@ var genotypesView = fmt.Sprintf(genotypesSQL, "")
 // each view name prefixed (the research extract reads the store through
 // raw_ views and then drops them).
 func viewSQLPrefixed(st *vstore.Store, prefix string) []string {
-	m := st.Manifest()
+	return viewSQLFrom(st, st.Manifest(), prefix)
+}
+
+// viewSQLFrom is viewSQLPrefixed over the tables of m (a research extract
+// as of a past date passes the files recorded by then).
+func viewSQLFrom(st *vstore.Store, m *vstore.Manifest, prefix string) []string {
 	var out []string
 	view := func(name, body string) string { return "CREATE VIEW " + quoteIdent(prefix+name) + " AS " + body }
 	var sec gstore.Section
@@ -164,7 +169,7 @@ func viewSQLPrefixed(st *vstore.Store, prefix string) []string {
 		return strings.Join(parts, "\nUNION ALL ")
 	}
 	none := func(gstore.Batch) string { return "" }
-	if len(sec.Batches) > 0 {
+	if len(sec.Batches) > 0 && len(m.Tables[gstore.TableSamples]) > 0 && len(m.Tables[gstore.TableVariants]) > 0 {
 		out = append(out,
 			view("samples_all", perBatch(gstore.TableSamples, "sample_idx, sample", none)),
 			view("samples", perBatch(gstore.TableSamples, "sample_idx, sample", func(b gstore.Batch) string {

@@ -39,8 +39,14 @@ type Options struct {
 	Actor string // who, for the audit log; required
 	// Use is the research use, GA4GH DUO terms (Researcher only).
 	Use consent.ResearchUse
-	// At is the moment consent is evaluated; zero means now.
+	// At is the date the data is about (Researcher only): the extract
+	// holds only what was recorded up to it (see asof.go); zero means now.
+	// It MUST NOT be after now. Consent is never evaluated at At: it is
+	// decided when the session opens, so a withdrawal or a closed record
+	// recorded since At holds.
 	At time.Time
+	// Clock gives the decision moment; nil means time.Now (tests only).
+	Clock func() time.Time
 }
 
 // OpenAs opens the store in dir for an actor in a role. Access is decided
@@ -52,8 +58,15 @@ func OpenAs(ctx context.Context, dir string, opt Options) (*Engine, error) {
 	if opt.Actor == "" {
 		return nil, errors.New("query: an actor id is required (who is asking, for the audit log)")
 	}
+	if opt.Clock == nil {
+		opt.Clock = time.Now
+	}
+	now := opt.Clock()
 	if opt.At.IsZero() {
-		opt.At = time.Now()
+		opt.At = now
+	}
+	if opt.At.After(now) {
+		return nil, fmt.Errorf("query: data as of %s is in the future", opt.At.Format(time.DateOnly))
 	}
 	st, err := vstore.Open(dir, vstore.Options{})
 	if err != nil {
@@ -66,12 +79,12 @@ func OpenAs(ctx context.Context, dir string, opt Options) (*Engine, error) {
 	defer log.Close()
 	switch opt.Role {
 	case Steward:
-		if err := access.LogStewardship(ctx, log, opt.Actor, "SQL session over every table", opt.At); err != nil {
+		if err := access.LogStewardship(ctx, log, opt.Actor, "SQL session over every table", now); err != nil {
 			return nil, err
 		}
 		return openSteward(ctx, st)
 	case Researcher, "":
-		return openResearch(ctx, st, log, opt)
+		return openResearch(ctx, st, log, opt, now)
 	}
 	return nil, fmt.Errorf("query: role %q: want researcher or steward", opt.Role)
 }
@@ -88,7 +101,7 @@ var identifying = map[string]bool{
 // researchClinical are the clinical tables a researcher sees, pseudonymised.
 var researchClinical = []string{"persons", "conditions", "observations", "medications", "allergies", "encounters"}
 
-func openResearch(ctx context.Context, st *vstore.Store, log *audit.Log, opt Options) (*Engine, error) {
+func openResearch(ctx context.Context, st *vstore.Store, log *audit.Log, opt Options, now time.Time) (*Engine, error) {
 	if opt.Use.Purpose == "" {
 		return nil, errors.New("query: a researcher must state the research use (DUO: GRU, HMB, DS-<ICD-10> or POA)")
 	}
@@ -97,7 +110,14 @@ func openResearch(ctx context.Context, st *vstore.Store, log *audit.Log, opt Opt
 		return nil, err
 	}
 	defer stew.Close()
-	have := func(name string) bool { return len(st.Manifest().Tables[name]) > 0 }
+	// The files the extract may read: as of a past date, those recorded
+	// by then.
+	m := st.Manifest()
+	past := opt.At.Before(now)
+	if past {
+		m = recordedBy(m, opt.At)
+	}
+	have := func(name string) bool { return len(m.Tables[name]) > 0 }
 
 	// Sample → person, read here and never exposed.
 	mapping := map[string][]string{} // person → samples
@@ -115,7 +135,7 @@ func openResearch(ctx context.Context, st *vstore.Store, log *audit.Log, opt Opt
 			mapping[p] = append(mapping[p], s)
 		}
 	}
-	var allowed []string
+	var grants []access.Grant
 	if len(people) > 0 {
 		dir, err := access.LoadDirectory(ctx, st)
 		if err != nil {
@@ -125,10 +145,14 @@ func openResearch(ctx context.Context, st *vstore.Store, log *audit.Log, opt Opt
 		if err != nil {
 			return nil, err
 		}
-		allowed, err = dec.Permitted(ctx, access.Actor{ID: opt.Actor, Role: access.Researcher}, access.Research, opt.Use, people, opt.At, 0)
+		grants, err = dec.Grants(ctx, access.Actor{ID: opt.Actor, Role: access.Researcher}, access.Research, opt.Use, people, now, opt.At, 0)
 		if err != nil {
 			return nil, err
 		}
+	}
+	allowed := make([]string, len(grants))
+	for i, g := range grants {
+		allowed[i] = g.Person
 	}
 
 	tmp, err := os.MkdirTemp("", "varamu-research-")
@@ -152,9 +176,12 @@ func openResearch(ctx context.Context, st *vstore.Store, log *audit.Log, opt Opt
 	db.SetMaxOpenConns(1)
 	e.db = db
 	stmts := slices.Clone(macros)
-	stmts = append(stmts, viewSQLPrefixed(st, "raw_")...)
+	stmts = append(stmts, viewSQLFrom(st, m, "raw_")...)
 	stmts = append(stmts, "CREATE TEMP TABLE _map (person_id VARCHAR, sample VARCHAR)")
 	if err := e.exec(ctx, stmts...); err != nil {
+		return fail(err)
+	}
+	if err := e.withheld(ctx, grants, have("documents")); err != nil {
 		return fail(err)
 	}
 	var allowedSamples int
@@ -208,17 +235,27 @@ FROM raw__format f JOIN ok USING (batch) JOIN n USING (batch)`,
 		if err != nil {
 			return fail(err)
 		}
+		ts := timestampLiteral(opt.At)
 		var keep []string
 		for _, c := range cols {
-			if !identifying[c] {
+			if identifying[c] {
+				continue
+			}
+			if past {
+				keep = append(keep, asOfColumn(t, c, ts))
+			} else {
 				keep = append(keep, "x."+quoteIdent(c))
 			}
 		}
 		if t == "persons" {
 			keep = append(keep, "year(x.birth_date) AS birth_year")
 		}
-		build = append(build, fmt.Sprintf("CREATE TABLE %s AS SELECT m.sample, %s FROM raw_%s x JOIN _map m ON m.person_id = x.person_id",
-			quoteIdent(t), strings.Join(keep, ", "), t))
+		where := withheldWhere(t, have("documents"))
+		if w := asOfWhere(t, ts); past && w != "" {
+			where += " AND " + w
+		}
+		build = append(build, fmt.Sprintf("CREATE TABLE %s AS SELECT m.sample, %s FROM raw_%s x JOIN _map m ON m.person_id = x.person_id WHERE %s",
+			quoteIdent(t), strings.Join(keep, ", "), t, where))
 	}
 	if err := e.exec(ctx, build...); err != nil {
 		return fail(err)
@@ -233,7 +270,8 @@ FROM raw__format f JOIN ok USING (batch) JOIN n USING (batch)`,
 	for _, r := range res.Rows {
 		drops = append(drops, "DROP VIEW "+quoteIdent(Text(r[0])))
 	}
-	drops = append(drops, "DROP TABLE _map", "SET enable_external_access = false", "SET lock_configuration = true")
+	drops = append(drops, "DROP TABLE _map", "DROP TABLE _closed", "DROP TABLE _hidden_doc", "DROP TABLE _hidden_enc",
+		"SET enable_external_access = false", "SET lock_configuration = true")
 	if err := e.exec(ctx, drops...); err != nil {
 		return fail(err)
 	}
@@ -241,8 +279,11 @@ FROM raw__format f JOIN ok USING (batch) JOIN n USING (batch)`,
 	for _, ss := range mapping {
 		total += len(ss)
 	}
-	e.Summary = fmt.Sprintf("researcher %s, use %s, consent as of %s: %d of %d linked samples visible (%d of %d people); unlinked samples and people without research consent are not shown",
-		opt.Actor, opt.Use, opt.At.Format(time.DateOnly), allowedSamples, total, len(allowed), len(people))
+	e.Summary = fmt.Sprintf("researcher %s, use %s, consent decided %s: %d of %d linked samples visible (%d of %d people); unlinked samples and people without research consent are not shown",
+		opt.Actor, opt.Use, now.Format(time.DateOnly), allowedSamples, total, len(allowed), len(people))
+	if past {
+		e.Summary += fmt.Sprintf("; data as recorded by %s", opt.At.Format(time.DateOnly))
+	}
 	return e, nil
 }
 
@@ -256,4 +297,33 @@ func (e *Engine) columns(ctx context.Context, rel string) ([]string, error) {
 		out = append(out, Text(r[0]))
 	}
 	return out, nil
+}
+
+// withheld fills the temporary tables of what consent withholds from the
+// extract although the person is in it: _closed (people whose HIS record
+// is closed), _hidden_doc (closed documents) and _hidden_enc (the
+// encounters of closed documents). They are dropped with _map.
+func (e *Engine) withheld(ctx context.Context, grants []access.Grant, haveDocs bool) error {
+	stmts := []string{"CREATE TEMP TABLE _closed (person_id VARCHAR)", "CREATE TEMP TABLE _hidden_doc (person_id VARCHAR, document_id VARCHAR)"}
+	var closed, docs []string
+	for _, g := range grants {
+		if g.Decision.RecordClosed {
+			closed = append(closed, "("+quote(g.Person)+")")
+		}
+		for _, d := range g.Decision.Hidden {
+			docs = append(docs, "("+quote(g.Person)+", "+quote(d)+")")
+		}
+	}
+	for start := 0; start < len(closed); start += 1000 {
+		stmts = append(stmts, "INSERT INTO _closed VALUES "+strings.Join(closed[start:min(start+1000, len(closed))], ", "))
+	}
+	for start := 0; start < len(docs); start += 1000 {
+		stmts = append(stmts, "INSERT INTO _hidden_doc VALUES "+strings.Join(docs[start:min(start+1000, len(docs))], ", "))
+	}
+	enc := "CREATE TEMP TABLE _hidden_enc AS SELECT NULL::VARCHAR AS encounter_id WHERE false"
+	if haveDocs {
+		enc = `CREATE TEMP TABLE _hidden_enc AS SELECT DISTINCT d.encounter_id FROM raw_documents d
+JOIN _hidden_doc h ON h.person_id = d.person_id AND h.document_id = d.resource_id WHERE d.encounter_id IS NOT NULL`
+	}
+	return e.exec(ctx, append(stmts, enc)...)
 }

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/varamu/varamu/audit"
 	"github.com/varamu/varamu/clinical"
@@ -37,10 +38,11 @@ func TestResearcherSeesOnlyConsentedPseudonymisedData(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := sum.AsOf
+	now := time.Now()
 	use := consent.ResearchUse{Purpose: consent.HMB, GeneticStudy: true}
 
 	// Expected, from the consent model directly: people whose research
-	// consent at `at` permits the use.
+	// consent now (the decision moment) permits the use.
 	stew, err := Open(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +59,7 @@ func TestResearcherSeesOnlyConsentedPseudonymisedData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		state := h.StateAt(at)
+		state := h.StateAt(now)
 		if state.Withdrawn {
 			withdrawn++
 		}
@@ -72,11 +74,29 @@ func TestResearcherSeesOnlyConsentedPseudonymisedData(t *testing.T) {
 	}
 	slices.Sort(want)
 
-	e, err := OpenAs(ctx, dir, Options{Actor: "researcher-1", Use: use, At: at})
+	e, err := OpenAs(ctx, dir, Options{Actor: "researcher-1", Use: use, Clock: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
+	// As of the dataset's date, before the genotypes and PGx results
+	// entered the store, the extract holds none of them (issue 8 item 1).
+	past, err := OpenAs(ctx, dir, Options{Actor: "researcher-1", Use: use, At: at, Clock: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tbl := range []string{"samples", "genotypes", "variants"} {
+		if _, err := past.Run(ctx, "SELECT * FROM "+tbl); err == nil {
+			t.Errorf("extract as of %s has %s recorded later", at.Format(time.DateOnly), tbl)
+		}
+	}
+	if n := column(t, past, "SELECT count(*) FROM conditions WHERE recorded > TIMESTAMPTZ '"+at.UTC().Format("2006-01-02 15:04:05")+"+00'"); n[0] != "0" {
+		t.Errorf("%s conditions recorded after %s", n[0], at.Format(time.DateOnly))
+	}
+	if n := column(t, past, "SELECT count(*) FROM conditions"); n[0] == "0" {
+		t.Error("no conditions as of the dataset's date")
+	}
+	past.Close()
 	got := column(t, e, "SELECT sample FROM samples ORDER BY sample")
 	if !slices.Equal(want, got) {
 		t.Errorf("researcher sees %d samples, consent permits %d", len(got), len(want))
@@ -114,8 +134,8 @@ func TestResearcherSeesOnlyConsentedPseudonymisedData(t *testing.T) {
 			n++
 		}
 	}
-	if n != len(res.Rows) {
-		t.Errorf("%d audit entries for the researcher, want one per linked person (%d)", n, len(res.Rows))
+	if n != 2*len(res.Rows) {
+		t.Errorf("%d audit entries for the researcher, want one per linked person per session (2 x %d)", n, len(res.Rows))
 	}
 	// Without a stated use there is no session.
 	if _, err := OpenAs(ctx, dir, Options{Actor: "x"}); err == nil || !strings.Contains(err.Error(), "research use") {

@@ -94,6 +94,26 @@ func Condition(id, person, icd10, recorded string) string {
 		id, icd10, person, recorded, recorded)
 }
 
+// ConditionIn is a Condition recorded during encounter.
+func ConditionIn(id, person, encounter, icd10, recorded string) string {
+	c := Condition(id, person, icd10, recorded)
+	return strings.TrimSuffix(c, "}") + fmt.Sprintf(`,"encounter":{"reference":"Encounter/%s"}}`, encounter)
+}
+
+// Encounter is a finished ambulatory encounter of person starting on start
+// (YYYY-MM-DD).
+func Encounter(id, person, start string) string {
+	return fmt.Sprintf(`{"resourceType":"Encounter","id":%q,"status":"finished","class":{"code":"AMB"},"subject":{"reference":"Patient/%s"},"period":{"start":%q}}`,
+		id, person, start)
+}
+
+// Document is a DocumentReference of person written in encounter on date
+// (YYYY-MM-DD).
+func Document(id, person, encounter, date string) string {
+	return fmt.Sprintf(`{"resourceType":"DocumentReference","id":%q,"status":"current","subject":{"reference":"Patient/%s"},"date":"%sT12:00:00Z","content":[{"attachment":{"contentType":"text/plain"}}],"context":{"encounter":[{"reference":"Encounter/%s"}]}}`,
+		id, person, date, encounter)
+}
+
 // Weight is a body weight observation of person on day (YYYY-MM-DD).
 func Weight(id, person string, kg float64, day string) string {
 	return fmt.Sprintf(`{"resourceType":"Observation","id":%q,"status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},"subject":{"reference":"Patient/%s"},"effectiveDateTime":%q,"valueQuantity":{"value":%g,"unit":"kg","system":"http://unitsofmeasure.org","code":"kg"}}`,

@@ -74,7 +74,7 @@ people by the store's biobank_samples table.`,
 	f.StringVar(&dir, "store", "", "store directory")
 	f.StringVar(&opt.CallsPath, "calls", "", "PGx call set JSON (varamu pgx call --format json); default: the store's pgx_calls (varamu annotate)")
 	f.StringVar(&since, "since", "", "only prescriptions authored on or after this date (YYYY-MM-DD)")
-	f.StringVar(&at, "at", "", "the moment to evaluate (YYYY-MM-DD, Tallinn midnight); default now")
+	f.StringVar(&at, "at", "", "the date the alerts are about (YYYY-MM-DD, Tallinn midnight; default now): prescriptions current then, data recorded by then; consent is always decided now")
 	f.StringVar(&fmt_, "format", "table", "output format: "+strings.Join(alerts.Formats, ", "))
 	f.StringVar(&opt.Actor, "actor", "varamu-alerts", "job name written to the audit log")
 	return cmd

@@ -77,7 +77,7 @@ table (biobank data management), and is logged too.`,
 	cmd.Flags().StringVar(&role, "role", "researcher", "researcher (pseudonymised data of consenting people only) or steward (every table; logged)")
 	cmd.Flags().StringVar(&actor, "actor", defaultActor(), "who is asking, for the audit log")
 	cmd.Flags().StringVar(&use, "use", "", "research use as a DUO code: GRU, HMB, DS-<ICD-10>, POA (researcher)")
-	cmd.Flags().StringVar(&at, "at", "", "evaluate consent on this date (YYYY-MM-DD; default now)")
+	cmd.Flags().StringVar(&at, "at", "", "show the data as recorded by this date (YYYY-MM-DD; default now); consent is always decided now")
 	cmd.MarkFlagRequired("store")
 	return cmd
 }
