@@ -13,6 +13,7 @@ import (
 
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/audit"
+	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/clinical/consent"
 	vstore "github.com/varamu/varamu/store"
 )
@@ -105,11 +106,6 @@ func openResearch(ctx context.Context, st *vstore.Store, log *audit.Log, opt Opt
 	if opt.Use.Purpose == "" {
 		return nil, errors.New("query: a researcher must state the research use (DUO: GRU, HMB, DS-<ICD-10> or POA)")
 	}
-	stew, err := openSteward(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	defer stew.Close()
 	// The files the extract may read: as of a past date, those recorded
 	// by then.
 	m := st.Manifest()
@@ -119,25 +115,27 @@ func openResearch(ctx context.Context, st *vstore.Store, log *audit.Log, opt Opt
 	}
 	have := func(name string) bool { return len(m.Tables[name]) > 0 }
 
-	// Sample → person, read here and never exposed.
+	// Sample → person (the current link of each sample, as clinical reads
+	// it for every decision), read here and never exposed.
+	cur, err := clinical.ReadCurrent(ctx, st)
+	if err != nil {
+		return nil, err
+	}
 	mapping := map[string][]string{} // person → samples
 	var people []string
-	if have("biobank_samples") {
-		res, err := stew.Run(ctx, "SELECT person_id, sample_id FROM biobank_samples ORDER BY person_id, sample_id")
-		if err != nil {
-			return nil, err
+	for _, l := range cur.Samples {
+		if len(mapping[l.Person]) == 0 {
+			people = append(people, l.Person)
 		}
-		for _, r := range res.Rows {
-			p, s := Text(r[0]), Text(r[1])
-			if len(mapping[p]) == 0 {
-				people = append(people, p)
-			}
-			mapping[p] = append(mapping[p], s)
-		}
+		mapping[l.Person] = append(mapping[l.Person], l.Sample)
+	}
+	slices.Sort(people)
+	for _, ss := range mapping {
+		slices.Sort(ss)
 	}
 	var grants []access.Grant
 	if len(people) > 0 {
-		dir, err := access.LoadDirectory(ctx, st)
+		dir, err := access.DirectoryOf(cur)
 		if err != nil {
 			return nil, err
 		}

@@ -28,6 +28,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -355,4 +356,45 @@ func (h *History) lapse(s *State, byRep map[Kind]bool) {
 		s.Lapsed = append(s.Lapsed, k)
 		s.LapsedAt = AdultAt(h.birth)
 	}
+}
+
+// Describe says what the state means, one line per subject, in words the
+// person can read (the person's own view of their consent).
+func (s *State) Describe() []string {
+	day := func(t time.Time) string { return t.Format(time.DateOnly) }
+	var out []string
+	if s.RecordClosed {
+		out = append(out, "health record: closed (professionals see it only in an emergency, with a stated reason, and you are told)")
+	} else {
+		out = append(out, "health record: open")
+	}
+	if len(s.ClosedDocuments) > 0 {
+		out = append(out, "closed documents: "+strings.Join(s.ClosedDocuments, ", "))
+	}
+	switch {
+	case s.Withdrawn:
+		out = append(out, "biobank: withdrawn on "+day(s.WithdrawnAt)+" (no research use, no return of results)")
+	case s.Research != nil:
+		out = append(out, fmt.Sprintf("biobank research: consented since %s, data use %s", day(s.ResearchSince), s.Research))
+	default:
+		out = append(out, "biobank research: no consent")
+	}
+	yes := map[bool]string{true: "yes", false: "no"}
+	out = append(out, "return of PGx results: "+yes[s.ReturnOfResults], "return of secondary findings: "+yes[s.SecondaryFindings])
+	if len(s.Lapsed) > 0 {
+		var what []string
+		for _, k := range s.Lapsed {
+			what = append(what, string(k))
+		}
+		out = append(out, fmt.Sprintf("lapsed: %s, given by a parent or guardian while you were a child, lapsed on your 18th birthday (%s); it is not used until you give it again yourself",
+			strings.Join(what, ", "), day(s.LapsedAt)))
+	}
+	for _, a := range s.Authorisations {
+		until := "until revoked"
+		if !a.Until.IsZero() {
+			until = "until " + day(a.Until)
+		}
+		out = append(out, fmt.Sprintf("authorised: %s may see your data from %s %s", a.Agent, day(a.From), until))
+	}
+	return out
 }

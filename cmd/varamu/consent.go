@@ -54,6 +54,6 @@ func newConsentCmd() *cobra.Command {
 	export.MarkFlagRequired("store")
 	export.MarkFlagRequired("person")
 	export.MarkFlagRequired("actor")
-	cmd.AddCommand(export)
+	cmd.AddCommand(export, newConsentShowCmd())
 	return cmd
 }
