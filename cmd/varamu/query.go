@@ -35,11 +35,16 @@ table (biobank data management), and is logged too.`,
 				opt.Use = consent.ResearchUse{Purpose: code, Disease: disease, GeneticStudy: true}
 			}
 			if at != "" {
-				t, err := time.Parse(time.DateOnly, at)
+				t, err := time.ParseInLocation(time.DateOnly, at, consent.Tallinn)
 				if err != nil {
 					return fmt.Errorf("--at %q: want YYYY-MM-DD", at)
 				}
-				opt.At = t
+				// Data recorded by the end of that day (Tallinn); today
+				// means now.
+				opt.At = t.AddDate(0, 0, 1).Add(-time.Microsecond)
+				if opt.At.After(time.Now()) {
+					opt.At = time.Time{}
+				}
 			}
 			e, err := query.OpenAs(ctx, dir, opt)
 			if err != nil {
@@ -77,7 +82,7 @@ table (biobank data management), and is logged too.`,
 	cmd.Flags().StringVar(&role, "role", "researcher", "researcher (pseudonymised data of consenting people only) or steward (every table; logged)")
 	cmd.Flags().StringVar(&actor, "actor", defaultActor(), "who is asking, for the audit log")
 	cmd.Flags().StringVar(&use, "use", "", "research use as a DUO code: GRU, HMB, DS-<ICD-10>, POA (researcher)")
-	cmd.Flags().StringVar(&at, "at", "", "show the data as recorded by this date (YYYY-MM-DD; default now); consent is always decided now")
+	cmd.Flags().StringVar(&at, "at", "", "show the data as recorded by the end of this date (YYYY-MM-DD, Tallinn; default now); consent is always decided now")
 	cmd.MarkFlagRequired("store")
 	return cmd
 }
