@@ -11,7 +11,14 @@
 // a denial; data listed in Decision.Hidden MUST be withheld even when access
 // is allowed.
 //
-// Rules (issue 5; Estonian HIS practice in facts.md):
+// Two clocks (issue 8): Request.Time is the decision moment, always now;
+// Request.AsOf is the date the data asked for is about. Every rule is
+// evaluated at the decision moment, so a withdrawal, a closed record or an
+// expired licence holds from the moment it is recorded for every question
+// asked after it, whatever date the question is about; AsOf only limits
+// what the caller may release to the data recorded up to it.
+//
+// Rules (issues 5 and 8; Estonian HIS practice in facts.md):
 //   - Professionals need a licence valid at the request time. Treatment reads
 //     an open record, minus closed documents; a closed record is refused.
 //     Emergency access needs a stated reason, sees closed data, and is
@@ -24,7 +31,14 @@
 //     research consent in force whose DUO data use permits the stated use;
 //     after withdrawal, never.
 //   - Return of results (PGx) and of secondary findings need their own
-//     consent and an open record.
+//     consent and an open record. A professional using biobank genotypes
+//     for care (CareGenotypes, prescribing) needs the person's consent to
+//     return of results and no withdrawal, like the alerts.
+//   - Research extracts leave out closed records and closed documents
+//     (Decision.RecordClosed, Decision.Hidden).
+//   - Biobank consents a parent or guardian gave for a child lapse on the
+//     child's 18th birthday until the person gives them again
+//     (consent.State.Lapsed).
 package access
 
 import (

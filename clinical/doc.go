@@ -23,7 +23,8 @@
 //	                   type), relationship_system, relationship_display, period_start,
 //	                   period_end, source ("RelatedPerson" | "Patient.link"), resource_id
 //	practitioners      practitioner_id, licence_system, licence, family, given, gender, active,
-//	                   qualification
+//	                   qualification, licence_start, licence_end (the licence's validity
+//	                   period, from its identifier or qualification)
 //	practitioner_roles resource_id, practitioner_id, organization_id, role, specialty, active,
 //	                   period_start, period_end
 //	organizations      organization_id, identifier_system, identifier, name, type, part_of
@@ -53,7 +54,8 @@
 //	consents           resource_id, person_id, status, scope, topic, date_time, provision,
 //	                   event_kind (consent.Kind; NULL when the status carries no decision),
 //	                   document_id, agent_person_id, data_use (consent.DataUse.String),
-//	                   given, period_start, period_end, fhir (the resource JSON as received)
+//	                   given, period_start, period_end, fhir (the resource JSON as received),
+//	                   performer (who signed: an isikukood, or the reference as received)
 //	id_map             source_system, source_value, person_id
 //	biobank_samples    sample_id, person_id, source
 //
@@ -83,7 +85,18 @@
 // highest (ingest_seq, row_seq) for its key. Views holds that SQL
 // (DuckDB) for each table; the query package installs it, replacing
 // {{table}} with the relation holding all of that table's files. Deleting
-// resources is not supported.
+// resources is not supported. Two rules protect a person's decisions from
+// a careless or hostile re-ingest: a Consent version that recorded a
+// withdrawal stands whatever later versions of the same resource say
+// (only a new, later consent ends a withdrawal), and a biobank sample
+// linked to one person is moved to another only with a data steward's
+// stated reason (Config.RelinkReason), kept in the ingest record.
+//
+// ReadCurrent is the one typed reader of the current state of the tables
+// access decisions depend on (persons, related persons, sample links,
+// consents, the register of professionals); packages access, alerts,
+// pharmacogenomics/prescribe and query use it, and a property test in
+// package query checks it against the SQL views.
 //
 // # Biobank samples
 //

@@ -62,7 +62,7 @@ func loadSection(m *store.Manifest) (*Section, error) {
 		sec.Format = FormatVersion
 	}
 	if sec.Format != FormatVersion {
-		return nil, fmt.Errorf("clinical: store has clinical format %d, this varamu reads %d", sec.Format, FormatVersion)
+		return nil, fmt.Errorf("clinical: store has clinical format %d, this varamu reads %d (format 2 added licence periods and consent performers): ingest the FHIR inputs into a new store", sec.Format, FormatVersion)
 	}
 	if len(sec.MapperKey) == 0 {
 		sec.MapperKey = make([]byte, 32)

@@ -18,7 +18,10 @@
 //   - Representation: a parent or guardian represents a child until the
 //     child's 18th birthday, computed from the birth date on each query date
 //     and never stored; a person may authorise another person for a period.
-//     Both end automatically.
+//     Both end automatically. Biobank consents (research, return of results,
+//     secondary findings) a representative signed (Event.SignedBy) while the
+//     person was a child lapse on the 18th birthday (History.SetBirthDate,
+//     State.Lapsed) until the person gives them again themselves.
 //
 // Consents are exchanged as FHIR R4 Consent resources (see fhir.go); the JSON
 // encoding belongs to package clinical/fhir.

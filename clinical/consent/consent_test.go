@@ -2,6 +2,7 @@ package consent
 
 import (
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -209,5 +210,64 @@ func TestAppendRules(t *testing.T) {
 	}
 	if n := len(h.Events()); n != 1 {
 		t.Errorf("history has %d events after rejected appends, want 1", n)
+	}
+}
+
+// TestParentalConsentLapses pins the lapse rule of issue 8 item 14 on the
+// replay itself.
+func TestParentalConsentLapses(t *testing.T) {
+	birth := time.Date(2008, 5, 10, 0, 0, 0, 0, Tallinn)
+	adult := AdultAt(birth)
+	const kid, mum = "50805100036", "47801010011"
+	hmb := DataUse{Permission: HMB}
+	tests := []struct {
+		name     string
+		events   []Event
+		at       time.Time
+		research bool
+		ror      bool
+		lapsed   []Kind
+	}{
+		{"child, parent's consent in force", []Event{
+			{Person: kid, At: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), Kind: GiveResearch, Use: hmb, SignedBy: mum},
+			{Person: kid, At: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), Kind: ReturnOfResults, Given: true, SignedBy: mum},
+		}, adult.Add(-time.Nanosecond), true, true, nil},
+		{"18th birthday: lapsed", []Event{
+			{Person: kid, At: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), Kind: GiveResearch, Use: hmb, SignedBy: mum},
+			{Person: kid, At: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), Kind: ReturnOfResults, Given: true, SignedBy: mum},
+		}, adult, false, false, []Kind{GiveResearch, ReturnOfResults}},
+		{"signed by the child herself at 16: stays", []Event{
+			{Person: kid, At: time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC), Kind: GiveResearch, Use: hmb, SignedBy: kid},
+		}, adult.AddDate(1, 0, 0), true, false, nil},
+		{"no performer recorded: the person's own", []Event{
+			{Person: kid, At: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), Kind: GiveResearch, Use: hmb},
+		}, adult.AddDate(1, 0, 0), true, false, nil},
+		{"representative after 18 (authorised): not a child's consent", []Event{
+			{Person: kid, At: adult.AddDate(0, 1, 0), Kind: GiveResearch, Use: hmb, SignedBy: mum},
+		}, adult.AddDate(1, 0, 0), true, false, nil},
+		{"confirmed by the adult", []Event{
+			{Person: kid, At: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), Kind: GiveResearch, Use: hmb, SignedBy: mum},
+			{Person: kid, At: adult.AddDate(0, 2, 0), Kind: GiveResearch, Use: hmb, SignedBy: kid},
+		}, adult.AddDate(1, 0, 0), true, false, nil},
+		{"withdrawal by the parent stays", []Event{
+			{Person: kid, At: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), Kind: GiveResearch, Use: hmb, SignedBy: mum},
+			{Person: kid, At: time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC), Kind: Withdraw, SignedBy: mum},
+		}, adult.AddDate(1, 0, 0), false, false, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := Load(kid, tc.events)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h.SetBirthDate(birth)
+			s := h.StateAt(tc.at)
+			if (s.Research != nil) != tc.research || s.ReturnOfResults != tc.ror || !slices.Equal(s.Lapsed, tc.lapsed) {
+				t.Errorf("research %v ror %v lapsed %v, want %v %v %v", s.Research != nil, s.ReturnOfResults, s.Lapsed, tc.research, tc.ror, tc.lapsed)
+			}
+			if len(tc.lapsed) > 0 && !s.LapsedAt.Equal(adult) {
+				t.Errorf("lapsed at %v, want %v", s.LapsedAt, adult)
+			}
+		})
 	}
 }
