@@ -281,6 +281,15 @@ FROM raw__format f JOIN ok USING (batch) JOIN n USING (batch)`,
 		opt.Actor, opt.Use, now.Format(time.DateOnly), allowedSamples, total, len(allowed), len(people))
 	if past {
 		e.Summary += fmt.Sprintf("; data as recorded by %s", opt.At.Format(time.DateOnly))
+		var later []string
+		for _, name := range st.Manifest().TableNames() {
+			if _, isClinical := clinical.Views[name]; !isClinical && !have(name) {
+				later = append(later, name)
+			}
+		}
+		if len(later) > 0 {
+			e.Summary += fmt.Sprintf(" (%s recorded later: not in the extract)", strings.Join(later, ", "))
+		}
 	}
 	return e, nil
 }
