@@ -5,12 +5,13 @@ import (
 
 	"context"
 	"encoding/json"
-	"github.com/varamu/varamu/clinical/consent"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/varamu/varamu/clinical/consent"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -18,9 +19,11 @@ import (
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/audit"
 	"github.com/varamu/varamu/clinical"
+	"github.com/varamu/varamu/clinical/clinicaltest"
 	"github.com/varamu/varamu/datasets/synth"
 	gstore "github.com/varamu/varamu/genome/store"
 	"github.com/varamu/varamu/genome/vcf"
+	"github.com/varamu/varamu/pharmacogenomics"
 	"github.com/varamu/varamu/pharmacogenomics/alleles"
 	"github.com/varamu/varamu/pharmacogenomics/annotate"
 	"github.com/varamu/varamu/pharmacogenomics/calling"
@@ -218,5 +221,40 @@ func TestAnnotatedStoreMatchesCallSet(t *testing.T) {
 	}
 	if fromStore[0].CallDataVersion == "" || !strings.Contains(fromStore[0].CallDataVersion, "alleles") {
 		t.Errorf("call data version %q", fromStore[0].CallDataVersion)
+	}
+}
+
+// TestRelinkedSampleLeavesOldPerson: after a steward re-links a sample,
+// the person who had it no longer gets its calls (the old reader picked
+// the newest link per person before the newest row per sample, so the old
+// person kept it and prescribing called the wrong person's genes; issue 8
+// item 4).
+func TestRelinkedSampleLeavesOldPerson(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(t.TempDir(), store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+	a, b := clinicaltest.Code("1970-01-01", "male", 1), clinicaltest.Code("1971-01-01", "female", 2)
+	people := []string{clinicaltest.Patient(a, "1970-01-01", "male"), clinicaltest.Patient(b, "1971-01-01", "female")}
+	for _, g := range []clinicaltest.Generation{
+		{Resources: people, Samples: [][2]string{{"S0", a}, {"S1", a}}},
+		{Resources: people[:1], Samples: [][2]string{{"S1", b}}, Relink: "swap"},
+	} {
+		if _, err := clinicaltest.Ingest(ctx, st, now, g); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cs := pharmacogenomics.CallSet{DataVersion: "v", Samples: []pharmacogenomics.SampleCalls{{Sample: "S0"}, {Sample: "S1"}}}
+	src := NewStoreSource(st, &cs)
+	if err := src.Load(ctx, []string{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	for person, want := range map[string]string{a: "S0", b: "S1"} {
+		c, _, ok, err := src.Calls(ctx, person)
+		if err != nil || !ok || c.Sample != want {
+			t.Errorf("%s: calls of %q (ok %v, %v), want %s", person, c.Sample, ok, err, want)
+		}
 	}
 }

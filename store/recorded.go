@@ -32,13 +32,3 @@ func (m *Manifest) RecordedBy(f File, t time.Time) bool {
 	at, ok := m.Recorded(f)
 	return ok && !at.After(t)
 }
-
-// GenerationTime returns the commit time of generation g, from the log.
-func (m *Manifest) GenerationTime(g int64) (time.Time, bool) {
-	for _, e := range m.Log {
-		if e.Generation == g {
-			return e.Time, true
-		}
-	}
-	return time.Time{}, false
-}
