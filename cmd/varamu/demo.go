@@ -59,7 +59,11 @@ func runDemo(ctx context.Context, w io.Writer, out string, people, background in
 	// 1. A synthetic biobank: people, families, HIS records, consents,
 	// biobank codes, and genotypes at every PGx position plus background.
 	bb := filepath.Join(out, "biobank")
-	sum, err := synth.Generate(ctx, bb, synth.Config{People: people, Seed: 1, BackgroundSites: background})
+	// The dataset's "today" is today: alerts and research are asked about
+	// now, when the data was recorded.
+	y, m, d := time.Now().In(consent.Tallinn).Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, consent.Tallinn)
+	sum, err := synth.Generate(ctx, bb, synth.Config{People: people, Seed: 1, BackgroundSites: background, AsOf: today})
 	if err != nil {
 		return err
 	}
@@ -161,7 +165,7 @@ func runDemo(ctx context.Context, w io.Writer, out string, people, background in
 
 	// 6. Drug–gene alerts: current prescriptions × actionable phenotypes,
 	// under consent, every decision logged.
-	list, stats, err := alerts.RunStore(ctx, dir, alerts.StoreOptions{Config: alerts.Config{Actor: "varamu-demo-alerts", At: sum.AsOf}})
+	list, stats, err := alerts.RunStore(ctx, dir, alerts.StoreOptions{Config: alerts.Config{Actor: "varamu-demo-alerts"}})
 	if err != nil {
 		return err
 	}
@@ -175,7 +179,7 @@ func runDemo(ctx context.Context, w io.Writer, out string, people, background in
 	}
 
 	// 7. A researcher: pseudonymised extract of consenting people only.
-	res2, err := query.OpenAs(ctx, dir, query.Options{Actor: "demo-researcher", Use: consent.ResearchUse{Purpose: consent.HMB, GeneticStudy: true}, At: sum.AsOf})
+	res2, err := query.OpenAs(ctx, dir, query.Options{Actor: "demo-researcher", Use: consent.ResearchUse{Purpose: consent.HMB, GeneticStudy: true}})
 	if err != nil {
 		return err
 	}
