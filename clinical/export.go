@@ -109,10 +109,15 @@ func ts(a *array.Timestamp, i int) time.Time {
 }
 
 // ConsentHistory returns the consent history of one person, replayable
-// with History.StateAt.
+// with History.StateAt, read as ReadCurrent reads it (with the birth date
+// that lets a parent's consent lapse at 18).
 func ConsentHistory(ctx context.Context, s *store.Store, person string) (*consent.History, error) {
-	cur, err := ReadCurrent(ctx, s)
-	if err != nil {
+	cur := &Current{}
+	var err error
+	if cur.Consents, err = ConsentEvents(ctx, s, person); err != nil {
+		return nil, err
+	}
+	if cur.Persons, err = readPersons(ctx, s); err != nil {
 		return nil, err
 	}
 	return cur.History(person)
