@@ -186,17 +186,32 @@ type Directory interface {
 
 // Decider decides and logs accesses. It is safe for concurrent use.
 type Decider struct {
-	dir Directory
-	log *audit.Log
+	dir     Directory
+	log     *audit.Log
+	maxSkew time.Duration // > 0: Request.Time must be within it of the wall clock
 }
+
+// Option configures a Decider.
+type Option func(*Decider)
+
+// RequireNow makes the Decider deny every request whose Time is more than
+// skew away from the wall clock: the decision moment is now, and a
+// question about another date goes in Request.AsOf. OpenStore sets it, so
+// that no caller of a store's Decider can move the decision moment to
+// before a withdrawal.
+func RequireNow(skew time.Duration) Option { return func(d *Decider) { d.maxSkew = skew } }
 
 // New returns a Decider answering from dir and logging to log; both are
 // required.
-func New(dir Directory, log *audit.Log) (*Decider, error) {
+func New(dir Directory, log *audit.Log, opts ...Option) (*Decider, error) {
 	if dir == nil || log == nil {
 		return nil, errors.New("access: New needs a directory and an audit log")
 	}
-	return &Decider{dir: dir, log: log}, nil
+	d := &Decider{dir: dir, log: log}
+	for _, o := range opts {
+		o(d)
+	}
+	return d, nil
 }
 
 // Decide decides one request and logs it before returning. On error the
@@ -273,6 +288,9 @@ func (d *Decider) decide(ctx context.Context, r Request) (Decision, error) {
 	}
 	if r.Actor.ID == "" {
 		return deny("request names no actor"), nil
+	}
+	if d.maxSkew > 0 && (r.Time.Before(time.Now().Add(-d.maxSkew)) || r.Time.After(time.Now().Add(d.maxSkew))) {
+		return deny("the decision moment %s is not now: access is decided now; a question about another date gives it as the data's as-of date", r.Time.Format(time.RFC3339)), nil
 	}
 	if r.AsOf.After(r.Time) {
 		return deny("data as of %s, after the moment of the decision (%s)", r.AsOf.Format(time.DateOnly), r.Time.Format(time.DateOnly)), nil

@@ -207,3 +207,40 @@ func TestAsOfNeverWidensAccess(t *testing.T) {
 		})
 	}
 }
+
+// TestStoreDeciderDecidesNow: a store's Decider refuses a decision moment
+// in the past, so no caller can ask "as if" before a withdrawal; the past
+// date goes in AsOf (issue 8 item 1).
+func TestStoreDeciderDecidesNow(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(t.TempDir(), store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hmb := consent.DataUse{Permission: consent.HMB}
+	g := clinicaltest.Generation{Resources: append(people(),
+		clinicaltest.Consent(consent.Event{Person: member, At: tln(2019, 1, 1), Kind: consent.GiveResearch, Use: hmb}, "c1", "active"),
+		clinicaltest.Consent(consent.Event{Person: member, At: tln(2020, 5, 1), Kind: consent.Withdraw}, "c2", "active"))}
+	if _, err := clinicaltest.Ingest(ctx, st, time.Now(), g); err != nil {
+		t.Fatal(err)
+	}
+	d, log, err := OpenStore(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	now := time.Now()
+	ds, err := d.DecideAll(ctx, []Request{
+		{Actor: res, Person: member, Purpose: Research, Use: hmbUse, Time: tln(2019, 12, 1)},
+		{Actor: res, Person: member, Purpose: Research, Use: hmbUse, Time: now, AsOf: tln(2019, 12, 1)},
+		{Actor: pat(member), Person: member, Purpose: Self, Time: now.Add(-time.Minute)},
+		{Actor: pat(member), Person: member, Purpose: Self, Time: now.Add(time.Hour)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, ds[0], false, "is not now")
+	check(t, ds[1], false, "withdrew")
+	check(t, ds[2], true, "own data")
+	check(t, ds[3], false, "is not now")
+}

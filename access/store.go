@@ -3,6 +3,7 @@ package access
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/varamu/varamu/audit"
 	"github.com/varamu/varamu/clinical"
@@ -45,9 +46,14 @@ func DirectoryOf(cur *clinical.Current) (*MemDirectory, error) {
 	return d, nil
 }
 
+// NowSkew is how far from the wall clock a store Decider accepts a
+// request's decision moment (RequireNow).
+const NowSkew = 5 * time.Minute
+
 // OpenStore returns a Decider over the clinical tables of st (LoadDirectory)
-// that logs to the store's audit log. The caller MUST Close the returned
-// log when done.
+// that logs to the store's audit log and decides only at the present
+// moment (RequireNow(NowSkew)). The caller MUST Close the returned log when
+// done.
 func OpenStore(ctx context.Context, st *store.Store) (*Decider, *audit.Log, error) {
 	d, err := LoadDirectory(ctx, st)
 	if err != nil {
@@ -57,7 +63,7 @@ func OpenStore(ctx context.Context, st *store.Store) (*Decider, *audit.Log, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	dec, err := New(d, log)
+	dec, err := New(d, log, RequireNow(NowSkew))
 	if err != nil {
 		log.Close()
 		return nil, nil, err

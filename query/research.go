@@ -46,8 +46,6 @@ type Options struct {
 	// decided when the session opens, so a withdrawal or a closed record
 	// recorded since At holds.
 	At time.Time
-	// Clock gives the decision moment; nil means time.Now (tests only).
-	Clock func() time.Time
 }
 
 // OpenAs opens the store in dir for an actor in a role. Access is decided
@@ -59,10 +57,7 @@ func OpenAs(ctx context.Context, dir string, opt Options) (*Engine, error) {
 	if opt.Actor == "" {
 		return nil, errors.New("query: an actor id is required (who is asking, for the audit log)")
 	}
-	if opt.Clock == nil {
-		opt.Clock = time.Now
-	}
-	now := opt.Clock()
+	now := time.Now()
 	if opt.At.IsZero() {
 		opt.At = now
 	}
@@ -139,7 +134,7 @@ func openResearch(ctx context.Context, st *vstore.Store, log *audit.Log, opt Opt
 		if err != nil {
 			return nil, err
 		}
-		dec, err := access.New(dir, log)
+		dec, err := access.New(dir, log, access.RequireNow(access.NowSkew))
 		if err != nil {
 			return nil, err
 		}

@@ -74,14 +74,14 @@ func TestResearcherSeesOnlyConsentedPseudonymisedData(t *testing.T) {
 	}
 	slices.Sort(want)
 
-	e, err := OpenAs(ctx, dir, Options{Actor: "researcher-1", Use: use, Clock: func() time.Time { return now }})
+	e, err := OpenAs(ctx, dir, Options{Actor: "researcher-1", Use: use})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
 	// As of the dataset's date, before the genotypes and PGx results
 	// entered the store, the extract holds none of them (issue 8 item 1).
-	past, err := OpenAs(ctx, dir, Options{Actor: "researcher-1", Use: use, At: at, Clock: func() time.Time { return now }})
+	past, err := OpenAs(ctx, dir, Options{Actor: "researcher-1", Use: use, At: at})
 	if err != nil {
 		t.Fatal(err)
 	}

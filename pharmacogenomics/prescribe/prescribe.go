@@ -52,10 +52,8 @@ type Request struct {
 	Drugs   []string // nil: every drug with rules
 	// At is the date the facts are read as of (current prescriptions,
 	// age, measurements); zero means now, and it MUST NOT be after now.
-	// Access is decided now (Clock), whatever At says.
+	// Access is decided now, whatever At says.
 	At time.Time
-	// Clock gives the decision moment; nil means time.Now (tests only).
-	Clock func() time.Time
 	// Outside are outside calls to use instead of the stored ones.
 	Outside []calling.OutsideCall
 	// MinConfidence for calls from genotype probabilities; 0: default.
@@ -75,10 +73,7 @@ type Result struct {
 
 // Recommend answers req from the store in dir.
 func Recommend(ctx context.Context, dir string, req Request) (*Result, error) {
-	if req.Clock == nil {
-		req.Clock = time.Now
-	}
-	now := req.Clock()
+	now := time.Now()
 	if req.At.IsZero() {
 		req.At = now
 	}
