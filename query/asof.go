@@ -102,3 +102,47 @@ func withheldWhere(t string, haveDocs bool) string {
 	}
 	return strings.Join(conds, " AND ")
 }
+
+// clinicalExtractSQL builds research clinical table t from raw_t: the
+// columns cols that do not identify anyone, keyed by sample, without what
+// consent withholds and, as of a past date at, without what was recorded
+// later.
+func clinicalExtractSQL(t string, cols []string, at time.Time, past, haveDocs bool) string {
+	ts := timestampLiteral(at)
+	var keep []string
+	for _, c := range cols {
+		if identifying[c] {
+			continue
+		}
+		if past {
+			keep = append(keep, asOfColumn(t, c, ts))
+		} else {
+			keep = append(keep, "x."+quoteIdent(c))
+		}
+	}
+	if t == "persons" {
+		keep = append(keep, "year(x.birth_date) AS birth_year")
+	}
+	where := withheldWhere(t, haveDocs)
+	if w := asOfWhere(t, ts); past && w != "" {
+		where += " AND " + w
+	}
+	return fmt.Sprintf("CREATE TABLE %s AS SELECT m.sample, %s FROM raw_%s x JOIN _map m ON m.person_id = x.person_id WHERE %s",
+		quoteIdent(t), strings.Join(keep, ", "), t, where)
+}
+
+// asOfSummary tells the researcher what an extract as of at leaves out:
+// the tables of all (the store) that m (recorded by at) lacks.
+func asOfSummary(all, m *vstore.Manifest, at time.Time) string {
+	out := fmt.Sprintf("; data as recorded by %s", at.Format(time.DateOnly))
+	var later []string
+	for _, name := range all.TableNames() {
+		if _, isClinical := clinical.Views[name]; !isClinical && len(m.Tables[name]) == 0 {
+			later = append(later, name)
+		}
+	}
+	if len(later) > 0 {
+		out += fmt.Sprintf(" (%s recorded later: not in the extract)", strings.Join(later, ", "))
+	}
+	return out
+}

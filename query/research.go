@@ -13,7 +13,6 @@ import (
 
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/audit"
-	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/clinical/consent"
 	vstore "github.com/varamu/varamu/store"
 )
@@ -110,38 +109,9 @@ func openResearch(ctx context.Context, st *vstore.Store, log *audit.Log, opt Opt
 	}
 	have := func(name string) bool { return len(m.Tables[name]) > 0 }
 
-	// Sample → person (the current link of each sample, as clinical reads
-	// it for every decision), read here and never exposed.
-	cur, err := clinical.ReadCurrent(ctx, st)
+	mapping, people, grants, err := researchGrants(ctx, st, log, opt, now)
 	if err != nil {
 		return nil, err
-	}
-	mapping := map[string][]string{} // person → samples
-	var people []string
-	for _, l := range cur.Samples {
-		if len(mapping[l.Person]) == 0 {
-			people = append(people, l.Person)
-		}
-		mapping[l.Person] = append(mapping[l.Person], l.Sample)
-	}
-	slices.Sort(people)
-	for _, ss := range mapping {
-		slices.Sort(ss)
-	}
-	var grants []access.Grant
-	if len(people) > 0 {
-		dir, err := access.DirectoryOf(cur)
-		if err != nil {
-			return nil, err
-		}
-		dec, err := access.New(dir, log, access.RequireNow(access.NowSkew))
-		if err != nil {
-			return nil, err
-		}
-		grants, err = dec.Grants(ctx, access.Actor{ID: opt.Actor, Role: access.Researcher}, access.Research, opt.Use, people, now, opt.At, 0)
-		if err != nil {
-			return nil, err
-		}
 	}
 	allowed := make([]string, len(grants))
 	for i, g := range grants {
@@ -228,27 +198,7 @@ FROM raw__format f JOIN ok USING (batch) JOIN n USING (batch)`,
 		if err != nil {
 			return fail(err)
 		}
-		ts := timestampLiteral(opt.At)
-		var keep []string
-		for _, c := range cols {
-			if identifying[c] {
-				continue
-			}
-			if past {
-				keep = append(keep, asOfColumn(t, c, ts))
-			} else {
-				keep = append(keep, "x."+quoteIdent(c))
-			}
-		}
-		if t == "persons" {
-			keep = append(keep, "year(x.birth_date) AS birth_year")
-		}
-		where := withheldWhere(t, have("documents"))
-		if w := asOfWhere(t, ts); past && w != "" {
-			where += " AND " + w
-		}
-		build = append(build, fmt.Sprintf("CREATE TABLE %s AS SELECT m.sample, %s FROM raw_%s x JOIN _map m ON m.person_id = x.person_id WHERE %s",
-			quoteIdent(t), strings.Join(keep, ", "), t, where))
+		build = append(build, clinicalExtractSQL(t, cols, opt.At, past, have("documents")))
 	}
 	if err := e.exec(ctx, build...); err != nil {
 		return fail(err)
@@ -275,16 +225,7 @@ FROM raw__format f JOIN ok USING (batch) JOIN n USING (batch)`,
 	e.Summary = fmt.Sprintf("researcher %s, use %s, consent decided %s: %d of %d linked samples visible (%d of %d people); unlinked samples and people without research consent are not shown",
 		opt.Actor, opt.Use, now.Format(time.DateOnly), allowedSamples, total, len(allowed), len(people))
 	if past {
-		e.Summary += fmt.Sprintf("; data as recorded by %s", opt.At.Format(time.DateOnly))
-		var later []string
-		for _, name := range st.Manifest().TableNames() {
-			if _, isClinical := clinical.Views[name]; !isClinical && !have(name) {
-				later = append(later, name)
-			}
-		}
-		if len(later) > 0 {
-			e.Summary += fmt.Sprintf(" (%s recorded later: not in the extract)", strings.Join(later, ", "))
-		}
+		e.Summary += asOfSummary(st.Manifest(), m, opt.At)
 	}
 	return e, nil
 }

@@ -1,0 +1,52 @@
+package query
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/varamu/varamu/access"
+	"github.com/varamu/varamu/audit"
+	"github.com/varamu/varamu/clinical"
+	vstore "github.com/varamu/varamu/store"
+)
+
+// researchGrants reads the current sample links (clinical.ReadCurrent, the
+// reader every decision uses) and decides, now, every linked person for
+// the researcher's stated use, as of opt.At; each decision is logged. It
+// returns person → samples, the linked people (sorted) and the grants.
+// The mapping is read here and never exposed.
+func researchGrants(ctx context.Context, st *vstore.Store, log *audit.Log, opt Options, now time.Time) (map[string][]string, []string, []access.Grant, error) {
+	cur, err := clinical.ReadCurrent(ctx, st)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	mapping := map[string][]string{}
+	var people []string
+	for _, l := range cur.Samples {
+		if len(mapping[l.Person]) == 0 {
+			people = append(people, l.Person)
+		}
+		mapping[l.Person] = append(mapping[l.Person], l.Sample)
+	}
+	slices.Sort(people)
+	for _, ss := range mapping {
+		slices.Sort(ss)
+	}
+	if len(people) == 0 {
+		return mapping, nil, nil, nil
+	}
+	dir, err := access.DirectoryOf(cur)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	dec, err := access.New(dir, log, access.RequireNow(access.NowSkew))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	grants, err := dec.Grants(ctx, access.Actor{ID: opt.Actor, Role: access.Researcher}, access.Research, opt.Use, people, now, opt.At, 0)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return mapping, people, grants, nil
+}
