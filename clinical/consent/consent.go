@@ -14,7 +14,8 @@
 //     PUB, NPOA); return of results (PGx) and secondary/incidental findings are
 //     consented separately. Withdrawal ends research use, return of results
 //     and secondary findings from its moment on; a later research consent
-//     starts participation again.
+//     of the person (or of a parent, for a child) starts participation
+//     again, one signed by someone else for an adult does not.
 //   - Representation: a parent or guardian represents a child until the
 //     child's 18th birthday, computed from the birth date on each query date
 //     and never stored; a person may authorise another person for a period.
@@ -265,6 +266,11 @@ func (h *History) StateAt(t time.Time) State {
 		case OpenDocument:
 			delete(closed, e.Document)
 		case GiveResearch:
+			if s.Withdrawn && !h.representsChild(e) && e.byRepresentative() {
+				// Only the person (or a parent for a child) ends a
+				// withdrawal.
+				continue
+			}
 			u := e.Use
 			s.Research, s.ResearchSince = &u, e.At
 			s.Withdrawn, s.WithdrawnAt = false, time.Time{}
@@ -283,7 +289,7 @@ func (h *History) StateAt(t time.Time) State {
 		}
 		switch e.Kind {
 		case GiveResearch, ReturnOfResults, SecondaryFindings:
-			byRep[e.Kind] = e.byRepresentative() && !h.birth.IsZero() && IsMinor(h.birth, e.At)
+			byRep[e.Kind] = h.representsChild(e)
 		case Withdraw:
 			clear(byRep)
 		}
@@ -327,6 +333,12 @@ func AgeAt(birth, t time.Time) int {
 		age--
 	}
 	return age
+}
+
+// representsChild reports whether e was signed by a representative while
+// the person was a child (birth date known).
+func (h *History) representsChild(e Event) bool {
+	return e.byRepresentative() && !h.birth.IsZero() && IsMinor(h.birth, e.At)
 }
 
 // lapse ends, from the person's 18th birthday, the biobank grants a

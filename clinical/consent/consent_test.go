@@ -249,6 +249,16 @@ func TestParentalConsentLapses(t *testing.T) {
 			{Person: kid, At: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), Kind: GiveResearch, Use: hmb, SignedBy: mum},
 			{Person: kid, At: adult.AddDate(0, 2, 0), Kind: GiveResearch, Use: hmb, SignedBy: kid},
 		}, adult.AddDate(1, 0, 0), true, false, nil},
+		{"adult's withdrawal not ended by a consent her mother signs", []Event{
+			{Person: kid, At: adult.AddDate(0, 1, 0), Kind: GiveResearch, Use: hmb, SignedBy: kid},
+			{Person: kid, At: adult.AddDate(0, 2, 0), Kind: Withdraw, SignedBy: kid},
+			{Person: kid, At: adult.AddDate(0, 3, 0), Kind: GiveResearch, Use: hmb, SignedBy: mum},
+		}, adult.AddDate(1, 0, 0), false, false, nil},
+		{"child's withdrawal ended by a parent's new consent", []Event{
+			{Person: kid, At: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), Kind: GiveResearch, Use: hmb, SignedBy: mum},
+			{Person: kid, At: time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC), Kind: Withdraw, SignedBy: mum},
+			{Person: kid, At: time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC), Kind: GiveResearch, Use: hmb, SignedBy: mum},
+		}, adult.Add(-time.Second), true, false, nil},
 		{"withdrawal by the parent stays", []Event{
 			{Person: kid, At: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC), Kind: GiveResearch, Use: hmb, SignedBy: mum},
 			{Person: kid, At: time.Date(2016, 1, 1, 0, 0, 0, 0, time.UTC), Kind: Withdraw, SignedBy: mum},
