@@ -40,9 +40,9 @@ Current co-medications can convert a phenotype (e.g. paroxetine: CYP2D6 poor met
 				if format == "json" {
 					enc := json.NewEncoder(cmd.OutOrStdout())
 					enc.SetIndent("", "  ")
-					return enc.Encode(map[string]any{"dataVersion": eng.DataVersion(), "drugs": eng.DrugList()})
+					return enc.Encode(map[string]any{"dataVersion": eng.DataVersion(), "dataDate": eng.DataDate(), "drugs": eng.DrugList()})
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "guideline data version %s\n", eng.DataVersion())
+				fmt.Fprintf(cmd.OutOrStdout(), "guideline data version %s, data date %s\n", eng.DataVersion(), eng.DataDate())
 				return report.WriteDrugTable(cmd.OutOrStdout(), eng.DrugList())
 			}
 			var ds []string
@@ -122,6 +122,9 @@ Current co-medications can convert a phenotype (e.g. paroxetine: CYP2D6 poor met
 			if err != nil {
 				return err
 			}
+			if err := applySex(callsPath, selected, p.Sex); err != nil {
+				return err
+			}
 			cs.Samples = selected
 			patients := map[string]rules.Patient{}
 			var names []string
@@ -169,4 +172,23 @@ func writeRecs(cmd *cobra.Command, format string, names []string, cs pharmacogen
 		return report.WriteHTML(out, cs, recs)
 	}
 	return fmt.Errorf("--format %q: want table, json, tsv or html", format)
+}
+
+// applySex records --sex on the selected calls, so that the calls, the rules
+// and the report all use it; a call set that already records the other sex
+// is refused rather than silently overridden.
+func applySex(path string, samples []pharmacogenomics.SampleCalls, sex string) error {
+	if sex == "" {
+		return nil
+	}
+	for i := range samples {
+		switch samples[i].Sex {
+		case "", "unknown", sex:
+			samples[i].Sex = sex
+		default:
+			return fmt.Errorf("%s: sample %s is recorded as %s, --sex says %s: call the genotypes again with the right sex",
+				path, samples[i].Sample, samples[i].Sex, sex)
+		}
+	}
+	return nil
 }
