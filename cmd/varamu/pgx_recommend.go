@@ -147,7 +147,7 @@ Current co-medications can convert a phenotype (e.g. paroxetine: CYP2D6 poor met
 	fl.Float64Var(&weight, "weight", 0, "weight in kg (default: unknown)")
 	fl.Float64Var(&height, "height", 0, "height in cm (default: unknown)")
 	fl.StringVar(&sex, "sex", "", "female or male (default: from the calls, else unknown)")
-	fl.StringVar(&ancestry, "ancestry", "", "IWPC race category: white, asian, black or mixed (default: not recorded; White assumed for the IWPC dose, and said so)")
+	fl.StringVar(&ancestry, "ancestry", "", "IWPC race category: white, asian, black or mixed (default: not recorded; the IWPC missing-race term is used, and said so)")
 	fl.StringArrayVar(&meds, "medications", nil, "current co-medications, comma-separated or repeated")
 	fl.StringVar(&format, "format", "table", "output: table, json, tsv or html")
 	fl.BoolVar(&listDrugs, "list-drugs", false, "list the drugs with rules, their genes and guidelines, and exit")

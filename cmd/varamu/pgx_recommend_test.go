@@ -49,7 +49,7 @@ func TestPgxRecommend(t *testing.T) {
 	calls := writeCalls(t)
 	t.Run("warfarin dose with facts, json", func(t *testing.T) {
 		out, err := runRecommend(t, "--calls", calls, "--sample", "P1", "--drug", "warfarin",
-			"--age", "72", "--height", "178", "--weight", "80", "--medications", "amiodarone", "--format", "json")
+			"--age", "72", "--height", "178", "--weight", "80", "--medications", "amiodarone", "--ancestry", "white", "--format", "json")
 		if err != nil {
 			t.Fatal(err)
 		}
