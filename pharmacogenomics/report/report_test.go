@@ -18,7 +18,7 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-var drugs = []string{"clopidogrel", "warfarin", "simvastatin", "codeine", "azathioprine", "capecitabine"}
+var drugs = []string{"clopidogrel", "warfarin", "simvastatin", "codeine", "azathioprine", "mercaptopurine", "capecitabine", "metoprolol"}
 
 func load(t *testing.T, dir string) (pharmacogenomics.CallSet, map[string][]rules.Recommendation) {
 	t.Helper()
@@ -112,6 +112,49 @@ func TestHTMLContent(t *testing.T) {
 		"No outside call was given for these genes",
 		"chr1:97515787",
 	} {
+		if !strings.Contains(s, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
+
+// TestHTMLLayout checks the order issue 9 asks for: a top box with every
+// drug to avoid and every dose change, then other actions, then usual
+// dosing collapsed; each gene's caveats stated once; every recommendation
+// naming its guideline, publication year and data date.
+func TestHTMLLayout(t *testing.T) {
+	cs, recs := load(t, "testdata/three_patients")
+	var h bytes.Buffer
+	if err := WriteHTML(&h, cs, recs); err != nil {
+		t.Fatal(err)
+	}
+	s := h.String()
+	ee1002 := s[strings.Index(s, "Sample EE1002"):strings.Index(s, "Sample EE1003")]
+	order := []string{"Act on these first", "Dose changes:", "azathioprine", "capecitabine", "<h3>Genes</h3>",
+		"Drugs to act on", "Other actions", "<details>", "Usual dosing"}
+	at := 0
+	for _, w := range order {
+		i := strings.Index(ee1002[at:], w)
+		if i < 0 {
+			t.Fatalf("EE1002: %q missing or out of order", w)
+		}
+		at += i
+	}
+	// Stated once, however many drugs use the gene.
+	for _, once := range []string{"TPMT call is ambiguous: *1/*3A or *3B/*3C fit the data equally well",
+		"CYP2C9 not called (not in the call set); the recommendation does not use CYP2C9"} {
+		if n := strings.Count(ee1002, once); n != 1 {
+			t.Errorf("EE1002: %q stated %d times, want once", once, n)
+		}
+	}
+	ee1001 := s[strings.Index(s, "Sample EE1001"):strings.Index(s, "Sample EE1002")]
+	top := ee1001[:strings.Index(ee1001, "<h3>Genes</h3>")]
+	for _, want := range []string{"Avoid, or choose another drug:", "<strong>codeine</strong>", "<strong>simvastatin</strong>", "<strong>warfarin</strong>"} {
+		if !strings.Contains(top, want) {
+			t.Errorf("EE1001 top box lacks %q", want)
+		}
+	}
+	for _, want := range []string{"CPIC: TPMT-NUDT15-thiopurines 2025 update", "published 2025; data 2026-02", "published 2022; data 2024-03-25"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("report lacks %q", want)
 		}
