@@ -95,7 +95,7 @@ var (
 	// geneIndex finds the genes a condition reads (phenotype["TPMT"]).
 	geneIndex = regexp.MustCompile(`\["([A-Za-z0-9-]+)"\]`)
 	yearRe    = regexp.MustCompile(`\b(19|20)\d\d\b`)
-	clinpgxRe = regexp.MustCompile(`clinpgx\.org/guidelineAnnotation/(PA\d+)`)
+	clinpgxRe = regexp.MustCompile(`clinpgx(?:\.org/guidelineAnnotation/| )(PA\d+)`)
 )
 
 // lastYear is the last four-digit year in s, or 0.
