@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/varamu/varamu/internal/testref"
 	"github.com/varamu/varamu/pharmacogenomics"
 )
 
@@ -43,9 +44,9 @@ func ptr(v float64) *float64 { return &v }
 // guideline comes out, with the row's action and strength, the guideline's
 // publication year and the data date.
 func TestUpdateRows(t *testing.T) {
-	f, err := os.Open("../../../shared/reference/guidelines/recommendations-2024-2026.tsv")
+	f, err := os.Open(testref.Path(t, "guidelines/recommendations-2024-2026.tsv"))
 	if err != nil {
-		t.Skipf("reference data not available: %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	e := testEngine(t)
