@@ -578,3 +578,93 @@ func geneNames(gs []GeneResult) []string {
 	}
 	return out
 }
+
+func TestATCLookup(t *testing.T) {
+	e := testEngine(t)
+	tests := []struct{ drug, atc string }{
+		{"clopidogrel", "B01AC04"}, {"Hydralazine", "C02DB02"}, {"warfarin", "B01AA03"},
+		{"Mercaptopurine 50 MG Oral Tablet", "L01BB02"}, {"peginterferon alfa-2b", "L03AB10"}, {"mavacamten", "C01EB24"},
+	}
+	for _, tt := range tests {
+		got := e.ATC(tt.drug)
+		if len(got) == 0 || got[0] != tt.atc {
+			t.Errorf("ATC(%q) = %v, want %s first", tt.drug, got, tt.atc)
+		}
+		d, ok := e.DrugForATC(strings.ToLower(tt.atc))
+		if !ok || d != normDrug(strings.Fields(tt.drug)[0]) && d != normDrug(tt.drug) {
+			t.Errorf("DrugForATC(%s) = %q, %v", tt.atc, d, ok)
+		}
+	}
+	if d, ok := e.DrugForATC("D10AX05"); !ok || d != "dapsone" {
+		t.Errorf("topical dapsone code: %q %v", d, ok)
+	}
+	if got := e.ATC("aspirin"); got != nil {
+		t.Errorf("ATC(aspirin) = %v, want nil (no rules)", got)
+	}
+	if _, ok := e.DrugForATC("N02BA01"); ok {
+		t.Error("DrugForATC(N02BA01) found a drug without rules")
+	}
+	for _, d := range e.DrugList() {
+		if len(d.ATC) == 0 {
+			t.Errorf("%s has no ATC code", d.Drug)
+		}
+	}
+}
+
+func TestIFNL3(t *testing.T) {
+	e := testEngine(t)
+	const c, tt = "rs12979860 reference (C)", "rs12979860 variant (T)"
+	tests := []struct {
+		name   string
+		call   pharmacogenomics.GeneCall
+		action string
+	}{
+		{"CC favourable", pharmacogenomics.GeneCall{Called: true, Diplotypes: []string{c + "/" + c}}, ActionStandard},
+		{"CT unfavourable", pharmacogenomics.GeneCall{Called: true, Diplotypes: []string{c + "/" + tt}}, ActionConsiderAlternative},
+		{"TT unfavourable", pharmacogenomics.GeneCall{Called: true, Diplotypes: []string{tt + "/" + tt}}, ActionConsiderAlternative},
+		{"not called", pharmacogenomics.GeneCall{Called: false}, ActionNoGenotype},
+	}
+	for _, tc := range tests {
+		for _, drug := range []string{"peginterferon alfa-2a", "peginterferon alfa-2b", "ribavirin"} {
+			tc.call.Gene = "IFNL3"
+			s := pharmacogenomics.SampleCalls{Sample: "i", Genes: []pharmacogenomics.GeneCall{tc.call}}
+			recs, err := e.Recommend(context.Background(), s, Patient{}, drug)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(recs) != 1 || recs[0].Action != tc.action {
+				t.Errorf("%s %s: %+v, want one %s", tc.name, drug, summarize(recs), tc.action)
+				continue
+			}
+			if tc.action != ActionNoGenotype && (recs[0].Guideline.ID != "PA166110235" || recs[0].Guideline.Published != 2014) {
+				t.Errorf("%s %s: guideline %+v", tc.name, drug, recs[0].Guideline)
+			}
+		}
+	}
+}
+
+// TestHydralazineNAT2 covers the CPIC 2025 NAT2 rows and the reading note:
+// the poor metabolizer text follows the guideline's words.
+func TestHydralazineNAT2(t *testing.T) {
+	e := testEngine(t)
+	for _, tc := range []struct{ pheno, action, text string }{
+		{"Rapid Metabolizer", ActionIncreaseDose, "75 mg a day or more"},
+		{"Intermediate Metabolizer", ActionIncreaseDose, "75 mg a day or more"},
+		{"Poor Metabolizer", ActionReduceDose, "starting at 40-75 mg a day in total"},
+		{"Indeterminate", ActionNoRecommendation, "no recommendation"},
+	} {
+		s := pharmacogenomics.SampleCalls{Sample: "h", Genes: []pharmacogenomics.GeneCall{{Gene: "NAT2", Called: true, Diplotypes: []string{"*1/*1"}, Phenotype: tc.pheno}}}
+		age := 60.0
+		recs, err := e.Recommend(context.Background(), s, Patient{AgeYears: &age}, "hydralazine")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 1 || recs[0].Action != tc.action || !strings.Contains(recs[0].Text, tc.text) {
+			t.Errorf("%s: %+v", tc.pheno, summarize(recs))
+			continue
+		}
+		if reading := recs[0].ActionNote != ""; reading != (tc.pheno == "Poor Metabolizer" || tc.action == ActionIncreaseDose) {
+			t.Errorf("%s: action note %q", tc.pheno, recs[0].ActionNote)
+		}
+	}
+}
