@@ -163,7 +163,9 @@ func (b *builder) applyUpdates(rows []updateRow, ownRows []*ownUpdate) error {
 		}
 		base.action, base.strength = rules.ActionTest, "n/a"
 		base.condition = u.condition
-		b.addUpdate(base, u, fmt.Sprintf("%s-u-own%d-%s", base.body(), i+1, strings.ReplaceAll(u.drug, " ", "_")))
+		id := fmt.Sprintf("%s-u-own%d-%s", base.body(), i+1, strings.ReplaceAll(u.drug, " ", "_"))
+		b.addUpdate(base, u, id)
+		b.groups["update\x00"+id].Basis = []string{"recommendations-2024-2026-NOTES.md: Indeterminate/No Result rows (described, not tabulated)"}
 	}
 	return nil
 }
