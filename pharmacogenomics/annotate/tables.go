@@ -293,7 +293,8 @@ func summarize(rec rules.Recommendation) recSummary {
 // previous version's. The same rule is compared field by field; a rule
 // that a new guideline version replaced is paired with its successor (same
 // drug, body and genes, one on each side) and reported as one
-// "recommendation" change, old → new; anything else is added or removed.
+// "recommendation" change, old → new; anything else is added or removed,
+// except usual dosing and "no recommendation" coming or going on their own.
 func (w *chunkWriter) drugChanges(sample string, recs []rules.Recommendation, change func(kind, subject, field, old, new string)) {
 	old := w.prev.recs[sample]
 	seen := map[string]bool{}
@@ -338,17 +339,30 @@ func (w *chunkWriter) drugChanges(sample string, recs []rules.Recommendation, ch
 			continue
 		}
 		for _, n := range news {
-			if len(olds) == 0 && n.action == rules.ActionNoGenotype {
-				continue // a new drug the person has no genotype for: nothing to tell
+			if len(olds) == 0 && quiet(n.action) {
+				continue // nothing to act on appeared: nothing to tell
 			}
 			change("drug", n.drug, "recommendation", "", n.describe())
 		}
 	}
 	for _, pk := range sortedKeys(removed) {
 		for _, o := range removed[pk] {
+			if len(added[pk]) == 0 && quiet(o.action) {
+				continue // nothing to act on went away
+			}
 			change("drug", o.drug, "recommendation", o.describe(), "")
 		}
 	}
+}
+
+// quiet actions ask nothing of the prescriber; one that appears or goes
+// away without a successor is not a change to tell anyone about.
+func quiet(action string) bool {
+	switch action {
+	case rules.ActionStandard, rules.ActionNoRecommendation, rules.ActionNoGenotype:
+		return true
+	}
+	return false
 }
 
 func sortedKeys[V any](m map[string]V) []string {

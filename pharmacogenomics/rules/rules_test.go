@@ -436,7 +436,7 @@ func TestWarfarinCPIC2017(t *testing.T) {
 		{"*1/*1 black rs12777823 A", "*1/*1", "G/A", "black", math.Pow(core-0.2760, 2), &Range{0.75, 0.90}, false, "moderate", ""},
 		{"*1/*5 black rs12777823 A", "*1/*5", "A/A", "black", math.Pow(core-0.2760, 2), &Range{0.70 * 0.75, 0.85 * 0.90}, false, "moderate", ""},
 		{"*1/*1 black rs12777823 untested", "*1/*1", "./.", "black", math.Pow(core-0.2760, 2), nil, false, "moderate", "rs12777823 was not genotyped"},
-		{"*1/*1 ancestry not recorded", "*1/*1", "G/A", "", math.Pow(core-0.1032, 2), nil, true, "strong (moderate for African ancestry; ancestry not recorded)", "'missing or mixed race' term"},
+		{"*1/*1 ancestry not recorded", "*1/*1", "G/A", "", math.Pow(core-0.1032, 2), nil, true, "strong", "CPIC's strength for African ancestry is moderate"},
 		{"*1/*1 white rs12777823 A ignored", "*1/*1", "A/A", "white", math.Pow(core, 2), nil, true, "strong", ""},
 	}
 	for _, tt := range tests {

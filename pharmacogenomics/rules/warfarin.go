@@ -251,13 +251,13 @@ func (e *Engine) warfarin(rec *Recommendation, v *view) error {
 }
 
 // warfarinStrength is CPIC 2017's strength for the genotype-guided dose by
-// ancestry: strong outside African ancestry, moderate within it.
+// ancestry: strong outside African ancestry, moderate within it. With no
+// recorded ancestry the rule's strong stands and a caveat names the
+// exception.
 func warfarinStrength(ancestry string) string {
 	switch ancestry {
 	case "black":
 		return "moderate"
-	case "":
-		return "strong (moderate for African ancestry; ancestry not recorded)"
 	}
 	return "strong"
 }
@@ -299,7 +299,7 @@ func (e *Engine) warfarinInput(v *view) (WarfarinInput, bool, []string) {
 	switch p.Ancestry {
 	case "":
 		in.Race = "missing_or_mixed"
-		add("ancestry not recorded: the IWPC 'missing or mixed race' term was used; record the ancestry for a better estimate")
+		add("ancestry not recorded: the IWPC 'missing or mixed race' term was used, and CPIC's strength for African ancestry is moderate, not strong; record the ancestry for a better estimate")
 	case "mixed":
 		in.Race = "missing_or_mixed"
 	default:
