@@ -392,7 +392,7 @@ ul.plain{margin:.2rem 0 .2rem 1.1rem;padding:0}summary{cursor:pointer;font-weigh
 {{end}}`))
 
 // TSVHeader is the first line WriteTSV writes.
-const TSVHeader = "sample\tdrug\taction\tstrength\tphenotypes\ttext\tdose_weekly_mg\tpopulation\tguideline\tguideline_url\tcaveats\trule_id\tdata_version"
+const TSVHeader = "sample\tdrug\taction\tstrength\tphenotypes\ttext\tdose_weekly_mg\tpopulation\tguideline\tguideline_url\tcaveats\trule_id\tdata_version\tguideline_published\tguideline_data_date\tguideline_version"
 
 // WriteTSV writes one line per recommendation, samples in the order of
 // samples (then any others, sorted). Tabs and newlines inside fields become
@@ -412,15 +412,18 @@ func WriteTSV(w io.Writer, samples []string, recs map[string][]rules.Recommendat
 				}
 				ph = append(ph, p)
 			}
-			dose, gname, gurl := "", "", ""
+			dose, gname, gurl, gyear, gdate, gversion := "", "", "", "", "", ""
 			if r.Dose != nil {
 				dose = fmt.Sprintf("%.1f", r.Dose.WeeklyMg)
 			}
-			if r.Guideline != nil {
-				gname, gurl = r.Guideline.Name, r.Guideline.URL
+			if g := r.Guideline; g != nil {
+				gname, gurl, gdate, gversion = g.Name, g.URL, g.DataDate, g.Version
+				if g.Published > 0 {
+					gyear = fmt.Sprint(g.Published)
+				}
 			}
 			f := []string{r.Sample, r.Drug, r.Action, r.Strength, strings.Join(ph, "; "), r.Text, dose, r.Population,
-				gname, gurl, strings.Join(r.Caveats, " | "), r.RuleID, r.DataVersion}
+				gname, gurl, strings.Join(r.Caveats, " | "), r.RuleID, r.DataVersion, gyear, gdate, gversion}
 			for i := range f {
 				f[i] = clean.Replace(f[i])
 			}
