@@ -12,6 +12,18 @@
 //     clinicians.
 //   - The IWPC warfarin algorithm coefficients (Klein et al. 2009).
 //   - varamu's curated phenoconversion list (phenoconversion.tsv).
+//   - The CPIC and DPWG recommendations published or changed after
+//     2024-03-25 (guidelines/recommendations-2024-2026.tsv, data state
+//     2026-02): each row gets varamu's CEL condition and wording from
+//     updates-2024-2026.tsv; every older rule of the same body for a drug the
+//     table covers is retired (listed in the file's retired section, never
+//     evaluated beside the new).
+//   - Rules for guidelines whose annotation carries no machine-readable
+//     recommendations (IFNL3 and peginterferon/ribavirin, CPIC 2014) from
+//     supplement.tsv, and each drug's ATC codes from atc.tsv.
+//
+// Every guideline records its publication year (newest citation) and the
+// date of the data its rules were read from.
 //
 // The output is deterministic; its DataVersion ends in a hash of the content.
 // Run it with `go generate ./pharmacogenomics/rules`.

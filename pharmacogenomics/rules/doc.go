@@ -55,6 +55,17 @@
 // CYP4F2*3 carriers of non-African ancestry the optional 5-10% increase; the
 // strength is CPIC's for the ancestry (strong; moderate for African).
 //
+// Currency: every Guideline carries its publication year and the date of
+// the data its rules were read from (Engine.GuidelineAges lists them by
+// age); File.Retired records the rules newer guideline versions
+// superseded. A rule whose action category is varamu's reading of a text
+// that does not state it (Rule.Reading) gives the guideline's own words and
+// says so in Recommendation.ActionNote.
+//
+// Drugs and ATC: Engine.ATC(drug) gives a drug's WHO ATC codes and
+// Engine.DrugForATC(code) the drug with rules for a code, so that clinician
+// interfaces can recognise draft orders coded by ATC.
+//
 // Phenoconversion: a strong inhibitor in the medication list sets a CYP2D6
 // activity score to 0 and a moderate one halves it (Cicali et al. 2021), and
 // the phenotype is re-banded; for a gene without a score (CYP2C19) a strong
