@@ -156,3 +156,33 @@ func TestPgxRecommendTableShowsGuidelineVersion(t *testing.T) {
 		t.Errorf("table lacks guideline ids with year and data date:\n%s", out)
 	}
 }
+
+func TestPgxRecommendListDrugsJSON(t *testing.T) {
+	out, err := runRecommend(t, "--list-drugs", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		DataVersion, DataDate string
+		Drugs                 []struct {
+			Drug       string
+			ATC        []string
+			Guidelines []struct {
+				ID        string
+				Published int
+				DataDate  string
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.DataDate != "2026-02" || len(got.Drugs) < 100 {
+		t.Fatalf("data date %q, %d drugs", got.DataDate, len(got.Drugs))
+	}
+	for _, d := range got.Drugs {
+		if len(d.ATC) == 0 || len(d.Guidelines) == 0 || d.Guidelines[0].DataDate == "" {
+			t.Errorf("%s: ATC %v, guidelines %+v", d.Drug, d.ATC, d.Guidelines)
+		}
+	}
+}
