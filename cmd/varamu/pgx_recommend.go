@@ -40,9 +40,9 @@ Current co-medications can convert a phenotype (e.g. paroxetine: CYP2D6 poor met
 				if format == "json" {
 					enc := json.NewEncoder(cmd.OutOrStdout())
 					enc.SetIndent("", "  ")
-					return enc.Encode(map[string]any{"dataVersion": eng.DataVersion(), "drugs": eng.DrugList()})
+					return enc.Encode(map[string]any{"dataVersion": eng.DataVersion(), "dataDate": eng.DataDate(), "drugs": eng.DrugList()})
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "guideline data version %s\n", eng.DataVersion())
+				fmt.Fprintf(cmd.OutOrStdout(), "guideline data version %s, data date %s\n", eng.DataVersion(), eng.DataDate())
 				return report.WriteDrugTable(cmd.OutOrStdout(), eng.DrugList())
 			}
 			var ds []string
@@ -122,6 +122,9 @@ Current co-medications can convert a phenotype (e.g. paroxetine: CYP2D6 poor met
 			if err != nil {
 				return err
 			}
+			if err := applySex(callsPath, selected, p.Sex); err != nil {
+				return err
+			}
 			cs.Samples = selected
 			patients := map[string]rules.Patient{}
 			var names []string
@@ -144,7 +147,7 @@ Current co-medications can convert a phenotype (e.g. paroxetine: CYP2D6 poor met
 	fl.Float64Var(&weight, "weight", 0, "weight in kg (default: unknown)")
 	fl.Float64Var(&height, "height", 0, "height in cm (default: unknown)")
 	fl.StringVar(&sex, "sex", "", "female or male (default: from the calls, else unknown)")
-	fl.StringVar(&ancestry, "ancestry", "", "IWPC race category: white, asian, black or mixed (default: not recorded; White assumed for the IWPC dose, and said so)")
+	fl.StringVar(&ancestry, "ancestry", "", "IWPC race category: white, asian, black or mixed (default: not recorded; the IWPC missing-race term is used, and said so)")
 	fl.StringArrayVar(&meds, "medications", nil, "current co-medications, comma-separated or repeated")
 	fl.StringVar(&format, "format", "table", "output: table, json, tsv or html")
 	fl.BoolVar(&listDrugs, "list-drugs", false, "list the drugs with rules, their genes and guidelines, and exit")
@@ -169,4 +172,23 @@ func writeRecs(cmd *cobra.Command, format string, names []string, cs pharmacogen
 		return report.WriteHTML(out, cs, recs)
 	}
 	return fmt.Errorf("--format %q: want table, json, tsv or html", format)
+}
+
+// applySex records --sex on the selected calls, so that the calls, the rules
+// and the report all use it; a call set that already records the other sex
+// is refused rather than silently overridden.
+func applySex(path string, samples []pharmacogenomics.SampleCalls, sex string) error {
+	if sex == "" {
+		return nil
+	}
+	for i := range samples {
+		switch samples[i].Sex {
+		case "", "unknown", sex:
+			samples[i].Sex = sex
+		default:
+			return fmt.Errorf("%s: sample %s is recorded as %s, --sex says %s: call the genotypes again with the right sex",
+				path, samples[i].Sample, samples[i].Sex, sex)
+		}
+	}
+	return nil
 }

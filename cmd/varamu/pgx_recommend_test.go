@@ -49,7 +49,7 @@ func TestPgxRecommend(t *testing.T) {
 	calls := writeCalls(t)
 	t.Run("warfarin dose with facts, json", func(t *testing.T) {
 		out, err := runRecommend(t, "--calls", calls, "--sample", "P1", "--drug", "warfarin",
-			"--age", "72", "--height", "178", "--weight", "80", "--medications", "amiodarone", "--format", "json")
+			"--age", "72", "--height", "178", "--weight", "80", "--medications", "amiodarone", "--ancestry", "white", "--format", "json")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,6 +108,81 @@ func TestPgxRecommend(t *testing.T) {
 	} {
 		if _, err := runRecommend(t, bad...); err == nil {
 			t.Errorf("%v: no error", bad)
+		}
+	}
+}
+
+func TestPgxRecommendListDrugsShowsYearsAndATC(t *testing.T) {
+	out, err := runRecommend(t, "--list-drugs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "data date 2026-02") {
+		t.Errorf("no data date:\n%.400s", out)
+	}
+	for _, want := range []string{
+		"hydralazine C02DB02 NAT2 CPIC PA166416341 (2025; data 2026-02)",
+		"peginterferon alfa-2a L03AB11 IFNL3 CPIC PA166110235 (2014; data 2024-03-25)",
+	} {
+		if !hasLine(out, want) {
+			t.Errorf("no line %q in:\n%s", want, out)
+		}
+	}
+}
+
+func TestPgxRecommendSexAppliedToCalls(t *testing.T) {
+	calls := writeCalls(t)
+	out, err := runRecommend(t, "--calls", calls, "--sample", "P2", "--sex", "F", "--drug", "warfarin", "--format", "html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "Sex: female") {
+		t.Errorf("--sex not shown in the report:\n%.2000s", out)
+	}
+	// P1's calls say male: a contradicting --sex is refused.
+	if _, err := runRecommend(t, "--calls", calls, "--sample", "P1", "--sex", "female", "--drug", "warfarin"); err == nil ||
+		!strings.Contains(err.Error(), "recorded as male") {
+		t.Errorf("contradicting --sex: err %v", err)
+	}
+}
+
+func TestPgxRecommendTableShowsGuidelineVersion(t *testing.T) {
+	calls := writeCalls(t)
+	out, err := runRecommend(t, "--calls", calls, "--sample", "P1", "--drug", "warfarin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "DPWG PA166182841 (data 2024-03-25)") || !strings.Contains(out, "(2017; data 2024-03-25)") {
+		t.Errorf("table lacks guideline ids with year and data date:\n%s", out)
+	}
+}
+
+func TestPgxRecommendListDrugsJSON(t *testing.T) {
+	out, err := runRecommend(t, "--list-drugs", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		DataVersion, DataDate string
+		Drugs                 []struct {
+			Drug       string
+			ATC        []string
+			Guidelines []struct {
+				ID        string
+				Published int
+				DataDate  string
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.DataDate != "2026-02" || len(got.Drugs) < 100 {
+		t.Fatalf("data date %q, %d drugs", got.DataDate, len(got.Drugs))
+	}
+	for _, d := range got.Drugs {
+		if len(d.ATC) == 0 || len(d.Guidelines) == 0 || d.Guidelines[0].DataDate == "" {
+			t.Errorf("%s: ATC %v, guidelines %+v", d.Drug, d.ATC, d.Guidelines)
 		}
 	}
 }

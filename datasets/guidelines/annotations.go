@@ -40,6 +40,7 @@ type annotation struct {
 	} `json:"recommendations"`
 	Citations []struct {
 		PMID string `json:"pmid"`
+		Year int    `json:"year"`
 	} `json:"citations"`
 	Version string `json:"version"`
 }
@@ -63,6 +64,11 @@ type builder struct {
 	listed map[string][]string
 	// unclassified lists recommendations whose action no pattern matched.
 	unclassified []string
+	// genotypeScores holds, per gene, the activity scores the current
+	// guideline keys by genotype (not by a phenotyping test).
+	genotypeScores map[string][]string
+	// retired are the rules newer guideline versions superseded.
+	retired []rules.Retired
 }
 
 // population maps an annotation population to plain words and a CEL clause.
@@ -120,7 +126,9 @@ func (b *builder) annotations(dir string) error {
 		gl.Name = body + ": " + gl.Name
 		for _, c := range a.Citations {
 			gl.PMIDs = append(gl.PMIDs, c.PMID)
+			gl.Published = max(gl.Published, c.Year)
 		}
+		gl.DataDate = annotationsDataDate
 		b.guidelines[gl.ID] = gl
 		// Where a guideline keys some recommendations by diplotype and
 		// others by phenotype for the same gene, the diplotype-keyed ones
@@ -141,6 +149,7 @@ func (b *builder) annotations(dir string) error {
 		for g := range b.listed {
 			sort.Strings(b.listed[g])
 		}
+		b.genotypeScores = genotypeScores(a.Recommendations)
 		for _, r := range a.Recommendations {
 			if err := b.recommendation(path, gl, r.ID, r.Population, r.Classification, r.RelatedChemicals, r.Text.HTML, r.LookupKey); err != nil {
 				return fmt.Errorf("%s: recommendation %s: %w", filepath.Base(path), r.ID, err)
@@ -186,6 +195,10 @@ func (b *builder) recommendation(path string, gl rules.Guideline, id, population
 		return nil
 	}
 	genes := sortedKeys(key)
+	if why := b.phenotypingDuplicate(key); why != "" {
+		b.skipped = append(b.skipped, rules.Skipped{ID: id, Reason: why})
+		return nil
+	}
 	vals := map[string]string{}
 	entry := map[string]atom{}
 	for _, gene := range genes {
@@ -233,6 +246,9 @@ func (b *builder) recommendation(path string, gl rules.Guideline, id, population
 	}
 	for _, d := range drugs {
 		t := strings.ReplaceAll(wordingText, "{drug}", d)
+		if t == "" && action == rules.ActionStandard && noActionPair.MatchString(strings.ToLower(text)) {
+			t = noActionText(d, genes)
+		}
 		if t == "" {
 			t = template(action, d)
 		}
@@ -277,7 +293,7 @@ func (b *builder) unmatchedSummary() error {
 		genes := strings.Split(row.genes, ";")
 		gid := "CPIC-summary:" + strings.ReplaceAll(row.guideline, " ", "_")
 		gl := rules.Guideline{ID: gid, Body: row.body(), Name: row.guideline, Source: "cpic-summary",
-			URL: "https://cpicpgx.org/guidelines/"}
+			URL: "https://cpicpgx.org/guidelines/", Published: lastYear(row.guideline), DataDate: annotationsDataDate}
 		if row.pmid != "" && row.pmid != "n/a" {
 			gl.PMIDs = []string{row.pmid}
 		}
@@ -664,4 +680,66 @@ func diplotypeKey(raw json.RawMessage) (string, string, bool) {
 		return "", "", false
 	}
 	return al[0] + "/" + al[1], al[1] + "/" + al[0], true
+}
+
+// noActionPair matches a recommendation that only says this gene–drug pair
+// needs no action (DPWG), which is not the same as "use the usual dose":
+// another gene or factor may still change the dose.
+var noActionPair = regexp.MustCompile(`^no action is (required|needed) for (this|the) gene-drug interaction`)
+
+func noActionText(drug string, genes []string) string {
+	return "No action needed for the " + strings.Join(genes, "/") + "–" + drug +
+		" pair: this result alone does not change the dose; other genes or clinical factors may still do so."
+}
+
+// phenotypingKey is a DPWG lookup key for an enzyme-activity (phenotyping)
+// result rather than a genotype ("1.0 (Phenotyping)").
+var phenotypingKey = regexp.MustCompile(`^(\d+(?:\.\d+)?) \(Phenotyping\)$`)
+
+// genotypeScores lists, per gene, the activity scores recommendations key
+// by genotype ("1.0 (Intermediate Metabolizer)", "1.0").
+func genotypeScores(recs []struct {
+	ID             string `json:"id"`
+	Population     string `json:"population"`
+	Classification *struct {
+		Term string `json:"term"`
+	} `json:"classification"`
+	RelatedChemicals []struct {
+		Name string `json:"name"`
+	} `json:"relatedChemicals"`
+	Text struct {
+		HTML string `json:"html"`
+	} `json:"text"`
+	LookupKey map[string]json.RawMessage `json:"lookupKey"`
+}) map[string][]string {
+	out := map[string][]string{}
+	for _, r := range recs {
+		for gene, raw := range r.LookupKey {
+			var s string
+			if json.Unmarshal(raw, &s) != nil || phenotypingKey.MatchString(s) {
+				continue
+			}
+			if m := numKey.FindStringSubmatch(s); m != nil && m[1] == "" {
+				out[gene] = append(out[gene], m[2])
+			}
+		}
+	}
+	return out
+}
+
+// phenotypingDuplicate says why a recommendation keyed by a phenotyping
+// result is left out when the same guideline keys the same activity score by
+// genotype: one genotype must get at most one row of a guideline.
+func (b *builder) phenotypingDuplicate(key map[string]json.RawMessage) string {
+	for gene, raw := range key {
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			continue
+		}
+		m := phenotypingKey.FindStringSubmatch(s)
+		if m != nil && slices.Contains(b.genotypeScores[gene], m[1]) {
+			return fmt.Sprintf("%s key %q is for a phenotyping (enzyme activity) result; the genotype with activity score %s has its own recommendation", gene, s, m[1])
+		}
+	}
+	return ""
 }

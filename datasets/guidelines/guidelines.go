@@ -12,6 +12,18 @@
 //     clinicians.
 //   - The IWPC warfarin algorithm coefficients (Klein et al. 2009).
 //   - varamu's curated phenoconversion list (phenoconversion.tsv).
+//   - The CPIC and DPWG recommendations published or changed after
+//     2024-03-25 (guidelines/recommendations-2024-2026.tsv, data state
+//     2026-02): each row gets varamu's CEL condition and wording from
+//     updates-2024-2026.tsv; every older rule of the same body for a drug the
+//     table covers is retired (listed in the file's retired section, never
+//     evaluated beside the new).
+//   - Rules for guidelines whose annotation carries no machine-readable
+//     recommendations (IFNL3 and peginterferon/ribavirin, CPIC 2014) from
+//     supplement.tsv, and each drug's ATC codes from atc.tsv.
+//
+// Every guideline records its publication year (newest citation) and the
+// date of the data its rules were read from.
 //
 // The output is deterministic; its DataVersion ends in a hash of the content.
 // Run it with `go generate ./pharmacogenomics/rules`.
@@ -37,9 +49,9 @@ import (
 )
 
 // Revision is bumped whenever the generator's logic changes the output.
-const Revision = "r1"
+const Revision = "r2"
 
-//go:embed wording.tsv annotation-wording.tsv phenoconversion.tsv
+//go:embed wording.tsv annotation-wording.tsv phenoconversion.tsv updates-2024-2026.tsv supplement.tsv atc.tsv
 var own embed.FS
 
 // Paths of the inputs below the reference directory.
@@ -88,6 +100,24 @@ func Build(refDir string) (*rules.File, error) {
 	if err := b.unmatchedSummary(); err != nil {
 		return nil, err
 	}
+	supp, err := readSupplement()
+	if err != nil {
+		return nil, err
+	}
+	if err := b.addSupplement(supp); err != nil {
+		return nil, err
+	}
+	upd, err := readUpdates(filepath.Join(refDir, UpdatesTSV))
+	if err != nil {
+		return nil, err
+	}
+	ownUpd, err := readOwnUpdates()
+	if err != nil {
+		return nil, err
+	}
+	if err := b.applyUpdates(upd, ownUpd); err != nil {
+		return nil, err
+	}
 	w, err := readWarfarin(filepath.Join(refDir, WarfarinTSV))
 	if err != nil {
 		return nil, err
@@ -108,23 +138,37 @@ func Build(refDir string) (*rules.File, error) {
 				URL: "https://pubmed.ncbi.nlm.nih.gov/19228618/", Licence: "published facts"},
 			{ID: "varamu-phenoconversion", Name: "varamu phenoconversion list", Version: pc.Version,
 				URL: pc.URL, Licence: "varamu"},
+			{ID: "guideline-updates", Name: "CPIC and DPWG recommendations new or changed after 2024-03-25 (ClinPGx guideline annotations, CPIC data change log)",
+				Version: "data state " + updatesDataDate + " (ClinPGx guidance data as in PharmCAT prescribing_guidance v3.4.0; cpicpgx/cpic-data to release 1.56.0)",
+				URL:     "https://www.clinpgx.org/", Licence: "facts (CPIC CC0; ClinPGx CC BY-SA 4.0); wording is varamu's own"},
 		},
 		Warfarin:        w,
 		Phenoconversion: pc,
 		Skipped:         b.skipped,
+		Retired:         b.retired,
+		DataDate:        updatesDataDate,
 	}
 	for _, id := range sortedKeys(b.guidelines) {
 		f.Guidelines = append(f.Guidelines, b.guidelines[id])
 	}
+	drugSet := map[string]bool{}
 	for _, k := range b.order {
 		f.Rules = append(f.Rules, *b.groups[k])
+		drugSet[b.groups[k].Drugs[0]] = true
 	}
+	atc, atcVersion, err := readATC(sortedKeys(drugSet))
+	if err != nil {
+		return nil, err
+	}
+	f.Drugs = atc
+	f.Sources = append(f.Sources, rules.Source{ID: "atc", Name: "WHO ATC classification (codes entered by varamu)", Version: atcVersion,
+		URL: "https://atcddd.fhi.no/atc_ddd_index/", Licence: "WHO Collaborating Centre for Drug Statistics Methodology; codes used as facts"})
 	sum, err := json.Marshal(f)
 	if err != nil {
 		return nil, err
 	}
 	h := sha256.Sum256(sum)
-	f.DataVersion = "pgx-rules-" + Revision + "-cpic-dpwg-2024-03-25+" + hex.EncodeToString(h[:4])
+	f.DataVersion = "pgx-rules-" + Revision + "-cpic-dpwg-" + updatesDataDate + "+" + hex.EncodeToString(h[:4])
 	return f, nil
 }
 
@@ -174,6 +218,9 @@ func Marshal(f *rules.File) ([]byte, error) {
 			return list("guidelines", len(f.Guidelines), func(i int) any { return f.Guidelines[i] }, false)
 		},
 		func() error { return list("skipped", len(f.Skipped), func(i int) any { return f.Skipped[i] }, false) },
+		func() error { return list("retired", len(f.Retired), func(i int) any { return f.Retired[i] }, false) },
+		func() error { return field("dataDate", f.DataDate, false) },
+		func() error { return list("drugs", len(f.Drugs), func(i int) any { return f.Drugs[i] }, false) },
 		func() error { return list("rules", len(f.Rules), func(i int) any { return f.Rules[i] }, true) },
 	}
 	for _, s := range steps {

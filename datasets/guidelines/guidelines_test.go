@@ -1,6 +1,8 @@
 package guidelines
 
 import (
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -71,5 +73,58 @@ func TestRowMatches(t *testing.T) {
 		if got := rowMatches(&tt.row, tt.vals, tt.pop); got != tt.want {
 			t.Errorf("rowMatches(%q, %v) = %v, want %v", tt.row.condition, tt.vals, got, tt.want)
 		}
+	}
+}
+
+// TestUpdatesSupersede checks that for every guideline body and drug the
+// 2024-2026 table covers, only rules from that table remain (the older ones
+// are listed as retired, not kept beside the new), and that DPWG DPYD keys
+// for a phenotyping result do not duplicate the genotype row of the same
+// activity score.
+func TestUpdatesSupersede(t *testing.T) {
+	refDir := testref.Path(t, "")
+	f, err := Build(refDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upd, err := readUpdates(filepath.Join(refDir, UpdatesTSV))
+	if err != nil {
+		t.Fatal(err)
+	}
+	covered := map[string]bool{}
+	for _, r := range upd {
+		covered[r.body()+" "+r.drug] = true
+	}
+	gl := map[string]rules.Guideline{}
+	for _, g := range f.Guidelines {
+		gl[g.ID] = g
+	}
+	kept := map[string]bool{}
+	for _, r := range f.Rules {
+		kept[r.ID] = true
+		g := gl[r.Guideline]
+		if covered[g.Body+" "+r.Drugs[0]] && g.Source != "guideline-updates" {
+			t.Errorf("rule %s (%s %s, source %s) kept beside the 2024-2026 update", r.ID, g.Body, r.Drugs[0], g.Source)
+		}
+	}
+	if len(f.Retired) < 50 {
+		t.Errorf("%d rules retired, want the thiopurine, atorvastatin and simvastatin rules", len(f.Retired))
+	}
+	for _, r := range f.Retired {
+		if kept[r.Rule] {
+			t.Errorf("retired rule %s is still evaluated", r.Rule)
+		}
+	}
+	skipped := map[string]string{}
+	for _, s := range f.Skipped {
+		skipped[s.ID] = s.Reason
+	}
+	for _, id := range []string{"PA166301781", "PA166301782", "PA166301783", "PA166301784"} {
+		if !strings.Contains(skipped[id], "phenotyping (enzyme activity) result") {
+			t.Errorf("DPWG DPYD 1.0 (Phenotyping) recommendation %s not skipped: %q", id, skipped[id])
+		}
+	}
+	if f.DataDate != "2026-02" || !strings.Contains(f.DataVersion, "2026-02") {
+		t.Errorf("data date %q, version %q", f.DataDate, f.DataVersion)
 	}
 }

@@ -24,6 +24,7 @@ package annotate
 
 import (
 	"context"
+	"fmt"
 	"runtime"
 	"slices"
 	"strings"
@@ -90,6 +91,8 @@ type Options struct {
 
 	// version replaces the data version (tests simulate a data update).
 	version string
+	// engine replaces the embedded rules (tests simulate a rule update).
+	engine *rules.Engine
 }
 
 // Result summarises a run.
@@ -138,9 +141,11 @@ func Run(ctx context.Context, dir string, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	engine, err := rules.LoadEmbedded()
-	if err != nil {
-		return nil, err
+	engine := opt.engine
+	if engine == nil {
+		if engine, err = rules.LoadEmbedded(); err != nil {
+			return nil, err
+		}
 	}
 	version := DataVersion(caller, engine)
 	if opt.version != "" {
@@ -327,7 +332,23 @@ type previous struct {
 
 type geneSummary struct{ diplotypes, phenotype, score string }
 
-type recSummary struct{ drug, action, strength, rule, phenotypes string }
+type recSummary struct {
+	drug, action, strength, rule, phenotypes, text, guideline string
+	genes                                                     []string
+}
+
+// describe is a recommendation in a pgx_changes value: action, strength,
+// guideline and text.
+func (r recSummary) describe() string {
+	return fmt.Sprintf("%s (%s; %s): %s", r.action, r.strength, r.guideline, r.text)
+}
+
+// pairKey groups recommendations that answer the same question across rule
+// versions, when their rule ids differ: drug, guideline body and genes.
+func (r recSummary) pairKey() string {
+	body, _, _ := strings.Cut(r.guideline, " ")
+	return r.drug + "\x00" + body + "\x00" + strings.Join(r.genes, ",")
+}
 
 // recKey identifies a recommendation across data versions: the drug, the
 // guideline and the rule.
@@ -358,12 +379,14 @@ func loadPrevious(st *vstore.Store, version string) (*previous, error) {
 		if !strings.HasPrefix(f.Part, version+"#") {
 			continue
 		}
-		err := rows.ScanFile(context.Background(), st.Path(f), []string{"sample", "drug", "action", "strength", "rule_id", "phenotypes", "guideline"}, func(r *rows.Row) error {
+		cols := []string{"sample", "drug", "action", "strength", "rule_id", "phenotypes", "guideline", "text", "genes"}
+		err := rows.ScanFile(context.Background(), st.Path(f), cols, func(r *rows.Row) error {
 			smp, drug := r.Str(0), r.Str(1)
 			if p.recs[smp] == nil {
 				p.recs[smp] = map[string]recSummary{}
 			}
-			rs := recSummary{drug: drug, action: r.Str(2), strength: r.Str(3), rule: r.Str(4), phenotypes: r.Str(5)}
+			rs := recSummary{drug: drug, action: r.Str(2), strength: r.Str(3), rule: r.Str(4), phenotypes: r.Str(5),
+				guideline: r.Str(6), text: r.Str(7), genes: r.Strs(8)}
 			p.recs[smp][recKey(drug, r.Str(6), rs.rule)] = rs
 			return nil
 		})

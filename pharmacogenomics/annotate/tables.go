@@ -3,6 +3,7 @@ package annotate
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -10,6 +11,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/varamu/varamu/pharmacogenomics/rules"
 	vstore "github.com/varamu/varamu/store"
 )
 
@@ -177,49 +179,27 @@ func (w *chunkWriter) add(r sampleResult) {
 			}
 		}
 	}
-	seen := map[string]bool{}
 	for _, rec := range r.recs {
 		f := w.recs.Fields()
-		var genes, phens []string
+		cur := summarize(rec)
+		var phens []string
 		for _, g := range rec.Genes {
-			genes = append(genes, g.Gene)
 			phens = append(phens, g.Gene+": "+g.Phenotype)
-		}
-		guideline := ""
-		if rec.Guideline != nil {
-			guideline = rec.Guideline.Body + " " + rec.Guideline.ID
 		}
 		f[0].(*array.StringBuilder).Append(sc.Sample)
 		f[1].(*array.StringBuilder).Append(rec.Drug)
-		appendStrings(f[2], genes)
+		appendStrings(f[2], cur.genes)
 		f[3].(*array.StringBuilder).Append(strings.Join(phens, "; "))
 		f[4].(*array.StringBuilder).Append(rec.Action)
 		f[5].(*array.StringBuilder).Append(rec.Strength)
 		f[6].(*array.StringBuilder).Append(rec.Text)
 		f[7].(*array.StringBuilder).Append(rec.RuleID)
-		f[8].(*array.StringBuilder).Append(guideline)
+		f[8].(*array.StringBuilder).Append(cur.guideline)
 		appendStrings(f[9], rec.Caveats)
 		f[10].(*array.StringBuilder).Append(w.version)
-		if w.prev != nil && w.prev.samples[sc.Sample] {
-			key := recKey(rec.Drug, guideline, rec.RuleID)
-			seen[key] = true
-			old, had := w.prev.recs[sc.Sample][key]
-			switch {
-			case !had:
-				change("drug", rec.Drug, "recommendation", "", rec.Action+" ("+rec.RuleID+")")
-			case old.action != rec.Action:
-				change("drug", rec.Drug, "action", old.action, rec.Action)
-			case old.strength != rec.Strength:
-				change("drug", rec.Drug, "strength", old.strength, rec.Strength)
-			}
-		}
 	}
 	if w.prev != nil && w.prev.samples[sc.Sample] {
-		for key, old := range w.prev.recs[sc.Sample] {
-			if !seen[key] {
-				change("drug", old.drug, "recommendation", old.action+" ("+old.rule+")", "")
-			}
-		}
+		w.drugChanges(sc.Sample, r.recs, change)
 	}
 	if changed {
 		w.changedSamples++
@@ -296,4 +276,100 @@ func (w *chunkWriter) commit(ctx context.Context, st *vstore.Store, sec *Section
 		return m.SetSection(SectionKey, &s)
 	})
 	return changed, err
+}
+
+func summarize(rec rules.Recommendation) recSummary {
+	rs := recSummary{drug: rec.Drug, action: rec.Action, strength: rec.Strength, rule: rec.RuleID, text: rec.Text, genes: []string{}}
+	for _, g := range rec.Genes {
+		rs.genes = append(rs.genes, g.Gene)
+	}
+	if rec.Guideline != nil {
+		rs.guideline = rec.Guideline.Body + " " + rec.Guideline.ID
+	}
+	return rs
+}
+
+// drugChanges records how a sample's recommendations differ from the
+// previous version's. The same rule is compared field by field; a rule
+// that a new guideline version replaced is paired with its successor (same
+// drug, body and genes, one on each side) and reported as one
+// "recommendation" change, old → new; anything else is added or removed,
+// except usual dosing and "no recommendation" coming or going on their own.
+func (w *chunkWriter) drugChanges(sample string, recs []rules.Recommendation, change func(kind, subject, field, old, new string)) {
+	old := w.prev.recs[sample]
+	seen := map[string]bool{}
+	added := map[string][]recSummary{}
+	var addedOrder []string
+	for _, rec := range recs {
+		cur := summarize(rec)
+		key := recKey(cur.drug, cur.guideline, cur.rule)
+		o, had := old[key]
+		if !had {
+			pk := cur.pairKey()
+			if _, ok := added[pk]; !ok {
+				addedOrder = append(addedOrder, pk)
+			}
+			added[pk] = append(added[pk], cur)
+			continue
+		}
+		seen[key] = true
+		switch {
+		case o.action != cur.action:
+			change("drug", cur.drug, "action", o.action, cur.action)
+		case o.strength != cur.strength:
+			change("drug", cur.drug, "strength", o.strength, cur.strength)
+		case o.text != cur.text:
+			change("drug", cur.drug, "wording", o.text, cur.text)
+		}
+	}
+	removed := map[string][]recSummary{}
+	for _, key := range sortedKeys(old) {
+		if !seen[key] {
+			o := old[key]
+			removed[o.pairKey()] = append(removed[o.pairKey()], o)
+		}
+	}
+	for _, pk := range addedOrder {
+		news, olds := added[pk], removed[pk]
+		if len(news) == 1 && len(olds) == 1 {
+			if news[0].describe() != olds[0].describe() {
+				change("drug", news[0].drug, "recommendation", olds[0].describe(), news[0].describe())
+			}
+			delete(removed, pk)
+			continue
+		}
+		for _, n := range news {
+			if len(olds) == 0 && quiet(n.action) {
+				continue // nothing to act on appeared: nothing to tell
+			}
+			change("drug", n.drug, "recommendation", "", n.describe())
+		}
+	}
+	for _, pk := range sortedKeys(removed) {
+		for _, o := range removed[pk] {
+			if len(added[pk]) == 0 && quiet(o.action) {
+				continue // nothing to act on went away
+			}
+			change("drug", o.drug, "recommendation", o.describe(), "")
+		}
+	}
+}
+
+// quiet actions ask nothing of the prescriber; one that appears or goes
+// away without a successor is not a change to tell anyone about.
+func quiet(action string) bool {
+	switch action {
+	case rules.ActionStandard, rules.ActionNoRecommendation, rules.ActionNoGenotype:
+		return true
+	}
+	return false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

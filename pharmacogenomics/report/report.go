@@ -10,11 +10,16 @@
 //	err := report.WriteHTML(w, calls, recs)
 //
 // recs may be nil (calls only) or hold samples absent from calls (they are
-// ignored). The HTML shows, per sample in call-set order: every gene's
-// diplotypes, phenotype, activity score and source; every uncertainty in
-// plain words (the same words the recommendations use); which outside-only
-// genes (CYP2D6, HLA-A, HLA-B) were not given; then each drug's
-// recommendations with action, strength, guideline link, dose and caveats.
+// ignored). The HTML shows, per sample in call-set order: first a box with
+// every drug to avoid (or replace) and every dose change; then every gene's
+// diplotypes, phenotype, activity score and source with its caveats in
+// plain words, stated once (the same words the recommendations use; what
+// the calls carry about unphased alternatives and untested positions is
+// named there); which outside-only genes (CYP2D6, HLA-A, HLA-B) were not
+// given; then the drugs to act on, the drugs needing a test or monitoring
+// or not assessable, and, collapsed, the drugs with usual dosing. Every
+// recommendation names its guideline, publication year, data date and
+// version.
 // Output is deterministic (no timestamps), so it can be compared in tests.
 package report
 
@@ -23,6 +28,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -36,9 +42,25 @@ type geneRow struct {
 	Notes                                      []string
 }
 
+// card is one recommendation as the report shows it: the caveats that
+// belong to the recommendation itself, and the genes whose caveats are
+// stated once in the gene table.
+type card struct {
+	rules.Recommendation
+	Own       []string
+	SeeGenes  []string
+	Guideline string
+}
+
 type drugGroup struct {
-	Drug string
-	Recs []rules.Recommendation
+	Drug  string
+	Cards []card
+}
+
+// topItem is one line of the box at the top of a sample: a drug to avoid
+// or whose dose changes.
+type topItem struct {
+	Drug, Action, Text, Guideline, Population string
 }
 
 type sampleView struct {
@@ -46,17 +68,18 @@ type sampleView struct {
 	Notes          []string
 	Genes          []geneRow
 	MissingOutside []string
-	// Action holds drugs with at least one recommendation to act on;
-	// Usual those whose recommendations all keep usual dosing or make no
-	// genotype-based recommendation; NoGenotype those that could not be
-	// assessed because a gene was not called.
-	Action, Usual, NoGenotype []drugGroup
-	HasRecs                   bool
+	// Avoid and DoseChange fill the top box; Action holds the drugs with
+	// something to act on (cards), Other those needing a test, monitoring
+	// or with no genotype result, Usual the rest (collapsed).
+	Avoid, DoseChange    []topItem
+	Action, Other, Usual []drugGroup
+	HasRecs              bool
 }
 
 type page struct {
 	CallVersion  string
 	RuleVersions []string
+	Guidelines   []string
 	Samples      []sampleView
 }
 
@@ -65,79 +88,183 @@ type page struct {
 func WriteHTML(w io.Writer, calls pharmacogenomics.CallSet, recs map[string][]rules.Recommendation) error {
 	p := page{CallVersion: calls.DataVersion}
 	versions := map[string]bool{}
-	outside := rules.OutsideOnlyGenes()
+	dates := map[string]bool{}
 	for _, s := range calls.Samples {
-		sv := sampleView{Sample: s.Sample, Sex: s.Sex, Notes: s.Notes}
-		have := map[string]bool{}
-		for _, g := range s.Genes {
-			have[g.Gene] = g.Called
-			row := geneRow{Gene: g.Gene, Called: g.Called, Phenotype: g.Phenotype, Source: g.Source,
-				Diplotypes: strings.Join(g.Diplotypes, " or "), Notes: rules.DescribeCall(g)}
-			if !g.Called {
-				row.Phenotype, row.Diplotypes = "not called", "—"
-			}
-			if g.ActivityScore != nil {
-				row.Score = fmt.Sprintf("%g", *g.ActivityScore)
-			}
-			row.Flag = !g.Called || g.Uncertain || len(g.Diplotypes) > 1 || len(g.MissingPositions) > 0 || len(g.Novel) > 0
-			sv.Genes = append(sv.Genes, row)
-		}
-		for _, g := range sortedKeys(outside) {
-			if !have[g] {
-				sv.MissingOutside = append(sv.MissingOutside, g+": "+outside[g])
-			}
-		}
-		var groups []drugGroup
-		idx := map[string]int{}
+		sv, geneNotes := sampleGenes(s)
 		for _, r := range recs[s.Sample] {
 			versions[r.DataVersion] = true
-			i, ok := idx[r.Drug]
-			if !ok {
-				i = len(groups)
-				idx[r.Drug] = i
-				groups = append(groups, drugGroup{Drug: r.Drug})
-			}
-			groups[i].Recs = append(groups[i].Recs, r)
-			sv.HasRecs = true
-		}
-		for _, g := range groups {
-			switch drugClass(g.Recs) {
-			case classAction:
-				sv.Action = append(sv.Action, g)
-			case classNoGenotype:
-				sv.NoGenotype = append(sv.NoGenotype, g)
-			default:
-				sv.Usual = append(sv.Usual, g)
+			if r.Guideline != nil && r.Guideline.DataDate != "" {
+				dates[r.Guideline.DataDate] = true
 			}
 		}
+		sv.absentGenes(recs[s.Sample], geneNotes)
+		sv.group(recs[s.Sample], geneNotes)
 		p.Samples = append(p.Samples, sv)
 	}
 	p.RuleVersions = sortedKeys(versions)
+	p.Guidelines = sortedKeys(dates)
 	return htmlTmpl.Execute(w, p)
+}
+
+// sampleGenes builds a sample's gene table and returns, per caveat text
+// stated there, the gene it belongs to.
+func sampleGenes(s pharmacogenomics.SampleCalls) (sampleView, map[string]string) {
+	sv := sampleView{Sample: s.Sample, Sex: s.Sex, Notes: s.Notes}
+	notes := map[string]string{}
+	have := map[string]bool{}
+	for _, g := range s.Genes {
+		have[g.Gene] = g.Called
+		row := geneRow{Gene: g.Gene, Called: g.Called, Phenotype: g.Phenotype, Source: g.Source,
+			Diplotypes: strings.Join(g.Diplotypes, " or "), Notes: rules.DescribeCall(g)}
+		for _, n := range row.Notes {
+			notes[n] = g.Gene
+		}
+		if !g.Called {
+			row.Phenotype, row.Diplotypes = "not called", "—"
+		}
+		if g.ActivityScore != nil {
+			row.Score = fmt.Sprintf("%g", *g.ActivityScore)
+		}
+		row.Flag = len(row.Notes) > 0 || !g.Called || g.Uncertain
+		sv.Genes = append(sv.Genes, row)
+	}
+	outside := rules.OutsideOnlyGenes()
+	for _, g := range sortedKeys(outside) {
+		if !have[g] {
+			sv.MissingOutside = append(sv.MissingOutside, g+": "+outside[g])
+		}
+	}
+	return sv, notes
+}
+
+// absentGenes adds a gene-table row for each gene the recommendations
+// needed that the call set does not hold, with the reason, so that it is
+// stated once rather than under every drug.
+func (sv *sampleView) absentGenes(recs []rules.Recommendation, geneNotes map[string]string) {
+	have := map[string]bool{}
+	for _, g := range sv.Genes {
+		have[g.Gene] = true
+	}
+	rows := map[string]*geneRow{}
+	var order []string
+	for _, r := range recs {
+		for _, cv := range r.Caveats {
+			for _, g := range r.Genes {
+				if have[g.Gene] || !strings.HasPrefix(cv, g.Gene+" not called (") {
+					continue
+				}
+				row, ok := rows[g.Gene]
+				if !ok {
+					row = &geneRow{Gene: g.Gene, Phenotype: "not called", Diplotypes: "—", Flag: true}
+					rows[g.Gene] = row
+					order = append(order, g.Gene)
+				}
+				if !slices.Contains(row.Notes, cv) {
+					row.Notes = append(row.Notes, cv)
+				}
+				geneNotes[cv] = g.Gene
+			}
+		}
+	}
+	slices.Sort(order)
+	for _, g := range order {
+		sv.Genes = append(sv.Genes, *rows[g])
+	}
+}
+
+// group sorts a sample's recommendations into the report's sections.
+func (sv *sampleView) group(recs []rules.Recommendation, geneNotes map[string]string) {
+	var groups []drugGroup
+	idx := map[string]int{}
+	for _, r := range recs {
+		i, ok := idx[r.Drug]
+		if !ok {
+			i = len(groups)
+			idx[r.Drug] = i
+			groups = append(groups, drugGroup{Drug: r.Drug})
+		}
+		groups[i].Cards = append(groups[i].Cards, newCard(r, geneNotes))
+		sv.HasRecs = true
+		item := topItem{Drug: r.Drug, Action: r.Action, Text: r.Text, Population: r.Population}
+		if r.Guideline != nil {
+			item.Guideline = r.Guideline.Body
+		}
+		switch r.Action {
+		case rules.ActionAvoid, rules.ActionAlternativePreferred, rules.ActionConsiderAlternative:
+			sv.Avoid = append(sv.Avoid, item)
+		case rules.ActionReduceDose, rules.ActionIncreaseDose:
+			sv.DoseChange = append(sv.DoseChange, item)
+		case rules.ActionUseAlgorithm:
+			if r.Dose != nil {
+				sv.DoseChange = append(sv.DoseChange, item)
+			}
+		}
+	}
+	for _, g := range groups {
+		switch drugClass(g.Cards) {
+		case classAction:
+			sv.Action = append(sv.Action, g)
+		case classOther:
+			sv.Other = append(sv.Other, g)
+		default:
+			sv.Usual = append(sv.Usual, g)
+		}
+	}
+}
+
+func newCard(r rules.Recommendation, geneNotes map[string]string) card {
+	c := card{Recommendation: r}
+	for _, cv := range r.Caveats {
+		if g, ok := geneNotes[cv]; ok {
+			if !slices.Contains(c.SeeGenes, g) {
+				c.SeeGenes = append(c.SeeGenes, g)
+			}
+			continue
+		}
+		c.Own = append(c.Own, cv)
+	}
+	if r.Guideline != nil {
+		c.Guideline = guidelineWhen(*r.Guideline)
+	}
+	return c
+}
+
+// guidelineWhen is "published 2025; data 2026-02; version ...".
+func guidelineWhen(g rules.Guideline) string {
+	var parts []string
+	if g.Published > 0 {
+		parts = append(parts, fmt.Sprintf("published %d", g.Published))
+	}
+	if g.DataDate != "" {
+		parts = append(parts, "data "+g.DataDate)
+	}
+	if g.Version != "" {
+		parts = append(parts, "version "+g.Version)
+	}
+	return strings.Join(parts, "; ")
 }
 
 const (
 	classUsual = iota
 	classAction
-	classNoGenotype
+	classOther
 )
 
-// drugClass puts a drug in the report section its recommendations call for.
-func drugClass(recs []rules.Recommendation) int {
-	noGeno := true
-	for _, r := range recs {
-		switch r.Action {
+// drugClass puts a drug in the report section its recommendations call
+// for: any change of drug or dose is an action; a test, monitoring or a
+// gene not called is "other" (never usual dosing); the rest is usual.
+func drugClass(cards []card) int {
+	class := classUsual
+	for _, c := range cards {
+		switch c.Action {
 		case rules.ActionStandard, rules.ActionNoRecommendation:
-			noGeno = false
-		case rules.ActionNoGenotype:
+		case rules.ActionTest, rules.ActionMonitor, rules.ActionNoGenotype:
+			class = classOther
 		default:
 			return classAction
 		}
 	}
-	if noGeno {
-		return classNoGenotype
-	}
-	return classUsual
+	return class
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -160,7 +287,7 @@ var actionWords = map[string]string{
 var actionClass = map[string]string{
 	rules.ActionAvoid: "red", rules.ActionAlternativePreferred: "red", rules.ActionConsiderAlternative: "amber",
 	rules.ActionReduceDose: "amber", rules.ActionIncreaseDose: "amber", rules.ActionTest: "amber", rules.ActionMonitor: "amber",
-	rules.ActionUseAlgorithm: "blue", rules.ActionStandard: "green", rules.ActionNoRecommendation: "grey", rules.ActionNoGenotype: "grey",
+	rules.ActionUseAlgorithm: "blue", rules.ActionStandard: "green", rules.ActionNoRecommendation: "grey", rules.ActionNoGenotype: "amber",
 }
 
 var funcs = template.FuncMap{
@@ -180,6 +307,7 @@ var funcs = template.FuncMap{
 	},
 	"pubmed": func(id string) string { return "https://pubmed.ncbi.nlm.nih.gov/" + id + "/" },
 	"mg":     func(v float64) string { return fmt.Sprintf("%.1f", v) },
+	"anchor": func(sample, gene string) string { return "g-" + sample + "-" + gene },
 }
 
 var htmlTmpl = template.Must(template.New("report").Funcs(funcs).Parse(`<!DOCTYPE html>
@@ -195,66 +323,76 @@ h3{font-size:1.05rem;margin:1.4rem 0 .4rem}h4{font-size:1rem;margin:1rem 0 .3rem
 table{border-collapse:collapse;width:100%;margin:.5rem 0;font-size:.92rem}th,td{border:1px solid #d0d0d0;padding:.3rem .45rem;text-align:left;vertical-align:top}
 th{background:#f2f2f2}tr.flag td{background:#fff8e5}
 .meta{color:#555;font-size:.9rem}.note{background:#fff8e5;border-left:4px solid #e0a800;padding:.4rem .7rem;margin:.5rem 0}
+.top{border:2px solid #b3261e;border-radius:4px;padding:.5rem .9rem;margin:.8rem 0;background:#fdf3f2}.top h3{margin-top:.2rem}
 .rec{border:1px solid #d0d0d0;border-radius:4px;padding:.5rem .8rem;margin:.5rem 0}
 .badge{display:inline-block;border-radius:3px;padding:0 .45rem;font-size:.85rem;font-weight:600;color:#fff}
 .red{background:#b3261e}.amber{background:#9a6700}.green{background:#1e7a34}.blue{background:#1f5fa8}.grey{background:#666}
 .caveats{margin:.3rem 0 0 1.1rem;padding:0;color:#6b4b00}.dose{font-weight:600}
-ul.plain{margin:.2rem 0 .2rem 1.1rem;padding:0}
-@media print{body{margin:0}.rec{break-inside:avoid}}
+ul.plain{margin:.2rem 0 .2rem 1.1rem;padding:0}summary{cursor:pointer;font-weight:600;margin:1.2rem 0 .4rem}
+@media print{body{margin:0}.rec{break-inside:avoid}details{display:block}}
 </style>
 </head>
 <body>
 <h1>Pharmacogenomic report</h1>
-<p class="meta">Allele data version: {{if .CallVersion}}{{.CallVersion}}{{else}}not recorded{{end}}{{range .RuleVersions}} · guideline data version: {{.}}{{end}}</p>
-<p class="meta">Recommendations paraphrase CPIC and DPWG guidelines; follow the linked guideline for full dosing detail. Rows marked in yellow have something the prescriber must know.</p>
-{{range .Samples}}
+<p class="meta">Allele data version: {{if .CallVersion}}{{.CallVersion}}{{else}}not recorded{{end}}{{range .RuleVersions}} · guideline data version: {{.}}{{end}}{{if .Guidelines}} · guideline data dates: {{range $i, $d := .Guidelines}}{{if $i}}, {{end}}{{$d}}{{end}}{{end}}</p>
+<p class="meta">Recommendations paraphrase CPIC and DPWG guidelines; follow the linked guideline for full dosing detail. Each recommendation names its guideline, publication year and data date. Rows marked in yellow have something the prescriber must know.</p>
+{{range .Samples}}{{$s := .Sample}}
 <section>
 <h2>Sample {{.Sample}}</h2>
 <p class="meta">Sex: {{if .Sex}}{{.Sex}}{{else}}not recorded{{end}}</p>
 {{range .Notes}}<p class="note">{{.}}</p>{{end}}
+{{if .HasRecs}}<div class="top">
+<h3>Act on these first</h3>
+{{if .Avoid}}<p><strong>Avoid, or choose another drug:</strong></p>
+<ul class="plain">{{range .Avoid}}<li><span class="badge {{actionClass .Action}}">{{actionWords .Action}}</span> <strong>{{.Drug}}</strong>{{if .Guideline}} ({{.Guideline}}{{if .Population}}; {{.Population}}{{end}}){{end}}: {{.Text}}</li>{{end}}</ul>{{end}}
+{{if .DoseChange}}<p><strong>Dose changes:</strong></p>
+<ul class="plain">{{range .DoseChange}}<li><span class="badge {{actionClass .Action}}">{{actionWords .Action}}</span> <strong>{{.Drug}}</strong>{{if .Guideline}} ({{.Guideline}}{{if .Population}}; {{.Population}}{{end}}){{end}}: {{.Text}}</li>{{end}}</ul>{{end}}
+{{if not (or .Avoid .DoseChange)}}<p>No evaluated drug needs to be avoided or dosed differently for this patient's results. Check the other actions below.</p>{{end}}
+</div>{{end}}
 <h3>Genes</h3>
 <table>
-<thead><tr><th>Gene</th><th>Diplotype</th><th>Phenotype</th><th>Activity score</th><th>Source</th><th>What to know</th></tr></thead>
+<thead><tr><th>Gene</th><th>Diplotype</th><th>Phenotype</th><th>Activity score</th><th>Source</th><th>What to know (stated once for every drug below)</th></tr></thead>
 <tbody>
-{{range .Genes}}<tr{{if .Flag}} class="flag"{{end}}><td>{{.Gene}}</td><td>{{.Diplotypes}}</td><td>{{.Phenotype}}</td><td>{{if .Score}}{{.Score}}{{else}}—{{end}}</td><td>{{if .Source}}{{.Source}}{{else}}—{{end}}</td><td>{{if .Notes}}<ul class="plain">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{else}}nothing to add{{end}}</td></tr>
+{{range .Genes}}<tr id="{{anchor $s .Gene}}"{{if .Flag}} class="flag"{{end}}><td>{{.Gene}}</td><td>{{.Diplotypes}}</td><td>{{.Phenotype}}</td><td>{{if .Score}}{{.Score}}{{else}}—{{end}}</td><td>{{if .Source}}{{.Source}}{{else}}—{{end}}</td><td>{{if .Notes}}<ul class="plain">{{range .Notes}}<li>{{.}}</li>{{end}}</ul>{{else}}nothing to add{{end}}</td></tr>
 {{end}}</tbody>
 </table>
 {{if .MissingOutside}}<div class="note">No outside call was given for these genes, so drugs that depend on them get no genotype-based recommendation:<ul class="plain">{{range .MissingOutside}}<li>{{.}}</li>{{end}}</ul></div>{{end}}
-<h3>Drugs that need attention</h3>
-{{if not .HasRecs}}<p>No drugs were evaluated for this sample.</p>{{else if not .Action}}<p>None of the evaluated drugs needs a change for this patient's results.</p>{{end}}
+{{if not .HasRecs}}<p>No drugs were evaluated for this sample.</p>{{end}}
+{{if .Action}}<h3>Drugs to act on</h3>
 {{range .Action}}<h4>{{.Drug}}</h4>
-{{range .Recs}}{{template "rec" .}}{{end}}{{end}}
-{{if .Usual}}<h3>Usual dosing, or no genotype-based change</h3>
+{{range .Cards}}{{template "card" .}}{{end}}{{end}}{{end}}
+{{if .Other}}<h3>Other actions: a test, monitoring, or a result that could not be assessed</h3>
+<p class="meta">These drugs are not cleared for usual dosing: the result is missing or incomplete, or the guideline asks for a test or monitoring.</p>
+{{range .Other}}<h4>{{.Drug}}</h4>
+{{range .Cards}}{{template "card" .}}{{end}}{{end}}{{end}}
+{{if .Usual}}<details>
+<summary>Usual dosing, or no genotype-based change ({{len .Usual}} drugs)</summary>
 <table>
-<thead><tr><th>Drug</th><th>Guidance</th><th>Guideline</th><th>What to know</th></tr></thead>
+<thead><tr><th>Drug</th><th>Guidance</th><th>Guideline</th><th>What else to know</th></tr></thead>
 <tbody>
-{{range .Usual}}{{$d := .Drug}}{{range .Recs}}<tr{{if .Caveats}} class="flag"{{end}}><td>{{$d}}</td><td>{{.Text}}{{if .Population}} <span class="meta">(applies to: {{.Population}})</span>{{end}}</td><td>{{if .Guideline}}{{if .Guideline.URL}}<a href="{{.Guideline.URL}}">{{.Guideline.Body}}</a>{{else}}{{.Guideline.Body}}{{end}}{{if .Strength}} · {{.Strength}}{{end}}{{else}}—{{end}}</td><td>{{if .Caveats}}<ul class="plain">{{range .Caveats}}<li>{{.}}</li>{{end}}</ul>{{else}}nothing to add{{end}}</td></tr>
+{{range .Usual}}{{$d := .Drug}}{{range .Cards}}<tr{{if .Own}} class="flag"{{end}}><td>{{$d}}</td><td>{{.Text}}{{if .Population}} <span class="meta">(applies to: {{.Population}})</span>{{end}}</td><td>{{if .Recommendation.Guideline}}{{if .Recommendation.Guideline.URL}}<a href="{{.Recommendation.Guideline.URL}}">{{.Recommendation.Guideline.Name}}</a>{{else}}{{.Recommendation.Guideline.Name}}{{end}}{{if .Strength}} · {{.Strength}}{{end}}<br><span class="meta">{{.Guideline}}</span>{{else}}—{{end}}</td><td>{{if .Own}}<ul class="plain">{{range .Own}}<li>{{.}}</li>{{end}}</ul>{{end}}{{if .SeeGenes}}<span class="meta">Gene notes: {{range $i, $g := .SeeGenes}}{{if $i}}, {{end}}<a href="#{{anchor $s $g}}">{{$g}}</a>{{end}} (in the gene table)</span>{{end}}{{if not (or .Own .SeeGenes)}}nothing to add{{end}}</td></tr>
 {{end}}{{end}}</tbody>
-</table>{{end}}
-{{if .NoGenotype}}<h3>Not assessed: a needed gene was not called</h3>
-<table>
-<thead><tr><th>Drug</th><th>Why</th></tr></thead>
-<tbody>
-{{range .NoGenotype}}{{$d := .Drug}}{{range .Recs}}<tr><td>{{$d}}</td><td>{{.Text}}</td></tr>
-{{end}}{{end}}</tbody>
-</table>{{end}}
+</table>
+</details>{{end}}
 </section>
 {{end}}
 </body>
 </html>
-{{define "rec"}}<div class="rec">
+{{define "card"}}<div class="rec">
 <span class="badge {{actionClass .Action}}">{{actionWords .Action}}</span>{{if .Strength}} <span class="meta">strength: {{.Strength}}</span>{{end}}
 <p>{{.Text}}</p>
-{{if .Dose}}<p class="dose">Predicted weekly dose: {{mg .Dose.WeeklyMg}} mg ({{mg .Dose.DailyMg}} mg a day){{if .Dose.CYP4F2WeeklyMg}}; with the optional CYP4F2 increase {{mg .Dose.CYP4F2WeeklyMg.Low}}–{{mg .Dose.CYP4F2WeeklyMg.High}} mg a week{{end}}.</p>{{end}}
+{{if .ActionNote}}<p class="note">{{.ActionNote}}</p>{{end}}
+{{if .Dose}}<p class="dose">Predicted weekly dose: {{if .Dose.AdjustedWeeklyMg}}{{mg .Dose.AdjustedWeeklyMg.Low}}–{{mg .Dose.AdjustedWeeklyMg.High}} mg after the CPIC reductions (algorithm alone {{mg .Dose.WeeklyMg}} mg){{else}}{{mg .Dose.WeeklyMg}} mg ({{mg .Dose.DailyMg}} mg a day){{end}}{{if .Dose.CYP4F2WeeklyMg}}; with the optional CYP4F2 increase {{mg .Dose.CYP4F2WeeklyMg.Low}}–{{mg .Dose.CYP4F2WeeklyMg.High}} mg a week{{end}}.</p>{{end}}
 {{if .Genes}}<p class="meta">Based on: {{range $i, $g := .Genes}}{{if $i}}; {{end}}{{pheno $g}}{{end}}</p>{{end}}
 {{if .Population}}<p class="meta">Applies to: {{.Population}}</p>{{end}}
-{{if .Guideline}}<p class="meta">Guideline: {{if .Guideline.URL}}<a href="{{.Guideline.URL}}">{{.Guideline.Name}}</a>{{else}}{{.Guideline.Name}}{{end}}{{range .Guideline.PMIDs}} · <a href="{{pubmed .}}">PMID {{.}}</a>{{end}}</p>{{end}}
-{{if .Caveats}}<ul class="caveats">{{range .Caveats}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .Recommendation.Guideline}}<p class="meta">Guideline: {{if .Recommendation.Guideline.URL}}<a href="{{.Recommendation.Guideline.URL}}">{{.Recommendation.Guideline.Name}}</a>{{else}}{{.Recommendation.Guideline.Name}}{{end}}{{range .Recommendation.Guideline.PMIDs}} · <a href="{{pubmed .}}">PMID {{.}}</a>{{end}}{{if .Guideline}} · {{.Guideline}}{{end}}</p>{{end}}
+{{if .Own}}<ul class="caveats">{{range .Own}}<li>{{.}}</li>{{end}}</ul>{{end}}
+{{if .SeeGenes}}<p class="meta">What to know about {{range $i, $g := .SeeGenes}}{{if $i}}, {{end}}{{$g}}{{end}} is stated once in the gene table above.</p>{{end}}
 </div>
 {{end}}`))
 
 // TSVHeader is the first line WriteTSV writes.
-const TSVHeader = "sample\tdrug\taction\tstrength\tphenotypes\ttext\tdose_weekly_mg\tpopulation\tguideline\tguideline_url\tcaveats\trule_id\tdata_version"
+const TSVHeader = "sample\tdrug\taction\tstrength\tphenotypes\ttext\tdose_weekly_mg\tpopulation\tguideline\tguideline_url\tcaveats\trule_id\tdata_version\tguideline_published\tguideline_data_date\tguideline_version"
 
 // WriteTSV writes one line per recommendation, samples in the order of
 // samples (then any others, sorted). Tabs and newlines inside fields become
@@ -274,15 +412,18 @@ func WriteTSV(w io.Writer, samples []string, recs map[string][]rules.Recommendat
 				}
 				ph = append(ph, p)
 			}
-			dose, gname, gurl := "", "", ""
+			dose, gname, gurl, gyear, gdate, gversion := "", "", "", "", "", ""
 			if r.Dose != nil {
 				dose = fmt.Sprintf("%.1f", r.Dose.WeeklyMg)
 			}
-			if r.Guideline != nil {
-				gname, gurl = r.Guideline.Name, r.Guideline.URL
+			if g := r.Guideline; g != nil {
+				gname, gurl, gdate, gversion = g.Name, g.URL, g.DataDate, g.Version
+				if g.Published > 0 {
+					gyear = fmt.Sprint(g.Published)
+				}
 			}
 			f := []string{r.Sample, r.Drug, r.Action, r.Strength, strings.Join(ph, "; "), r.Text, dose, r.Population,
-				gname, gurl, strings.Join(r.Caveats, " | "), r.RuleID, r.DataVersion}
+				gname, gurl, strings.Join(r.Caveats, " | "), r.RuleID, r.DataVersion, gyear, gdate, gversion}
 			for i := range f {
 				f[i] = clean.Replace(f[i])
 			}

@@ -83,7 +83,7 @@ func WriteTable(w io.Writer, samples []string, recs map[string][]rules.Recommend
 			}
 			gl := "-"
 			if r.Guideline != nil {
-				gl = r.Guideline.Body
+				gl = GuidelineLabel(*r.Guideline)
 			}
 			st := r.Strength
 			if st == "" {
@@ -103,20 +103,42 @@ func WriteTable(w io.Writer, samples []string, recs map[string][]rules.Recommend
 }
 
 // WriteDrugTable writes the drugs with rules as an aligned text table:
-// drug, genes, guidelines (body and id).
+// drug, ATC code, genes, guidelines (body, id, publication year and the
+// date of the data the rules were read from).
 func WriteDrugTable(w io.Writer, drugs []rules.DrugInfo) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "DRUG\tGENES\tGUIDELINES")
+	fmt.Fprintln(tw, "DRUG\tATC\tGENES\tGUIDELINES (published; data date)")
 	for _, d := range drugs {
 		var gl []string
 		for _, g := range d.Guidelines {
-			gl = append(gl, g.Body+" "+g.ID)
+			gl = append(gl, GuidelineLabel(g))
+		}
+		atc := "-"
+		if len(d.ATC) > 0 {
+			atc = d.ATC[0]
 		}
 		extra := ""
 		if d.Calculator != "" {
 			extra = " (+ " + d.Calculator + " dose)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s%s\n", d.Drug, strings.Join(d.Genes, ","), strings.Join(gl, ", "), extra)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s%s\n", d.Drug, atc, strings.Join(d.Genes, ","), strings.Join(gl, ", "), extra)
 	}
 	return tw.Flush()
+}
+
+// GuidelineLabel is a guideline's short label with its publication year and
+// data date: "CPIC PA166104933 (2025; data 2026-02)".
+func GuidelineLabel(g rules.Guideline) string {
+	s := g.Body + " " + g.ID
+	var when []string
+	if g.Published > 0 {
+		when = append(when, fmt.Sprint(g.Published))
+	}
+	if g.DataDate != "" {
+		when = append(when, "data "+g.DataDate)
+	}
+	if len(when) > 0 {
+		s += " (" + strings.Join(when, "; ") + ")"
+	}
+	return s
 }

@@ -47,10 +47,24 @@
 // VKORC1 rs9923231 genotypes, age in decades, height, weight, race category,
 // amiodarone and enzyme inducers, and gives a weekly dose in mg. When age,
 // height or weight are unknown it says which and gives no dose; the
-// genotype-only DPWG guidance for warfarin is reported beside it. For
-// Estonian patients with no recorded ancestry the IWPC "White" category (the
-// reference category, all race terms 0) is assumed and the caveat says so.
-// CYP4F2*3 carriers get the optional CPIC 5-10% increase as a range.
+// genotype-only DPWG guidance for warfarin is reported beside it. With no
+// recorded ancestry the IWPC "missing or mixed race" term is used (never an
+// assumed "White") and the caveat says so. CPIC 2017 additions: carriers of
+// CYP2C9 *5, *6, *8 or *11 (not in the algorithm) get the dose as if *1,
+// lowered by 15-30%; rs12777823 A carriers of African ancestry 10-25% lower;
+// CYP4F2*3 carriers of non-African ancestry the optional 5-10% increase; the
+// strength is CPIC's for the ancestry (strong; moderate for African).
+//
+// Currency: every Guideline carries its publication year and the date of
+// the data its rules were read from (Engine.GuidelineAges lists them by
+// age); File.Retired records the rules newer guideline versions
+// superseded. A rule whose action category is varamu's reading of a text
+// that does not state it (Rule.Reading) gives the guideline's own words and
+// says so in Recommendation.ActionNote.
+//
+// Drugs and ATC: Engine.ATC(drug) gives a drug's WHO ATC codes and
+// Engine.DrugForATC(code) the drug with rules for a code, so that clinician
+// interfaces can recognise draft orders coded by ATC.
 //
 // Phenoconversion: a strong inhibitor in the medication list sets a CYP2D6
 // activity score to 0 and a moderate one halves it (Cicali et al. 2021), and

@@ -342,6 +342,8 @@ type DrugInfo struct {
 	Guidelines []Guideline `json:"guidelines"`
 	// Calculator is set when a dose calculator applies (warfarin).
 	Calculator string `json:"calculator,omitempty"`
+	// ATC are the drug's ATC codes (first: systemic).
+	ATC []string `json:"atc,omitempty"`
 }
 
 // DrugList describes every drug with rules, sorted by name.
@@ -366,6 +368,7 @@ func (e *Engine) DrugList() []DrugInfo {
 			}
 		}
 		sort.Strings(info.Genes)
+		info.ATC = e.ATC(d)
 		out = append(out, info)
 	}
 	return out

@@ -35,7 +35,10 @@ type Recommendation struct {
 	Drug   string       `json:"drug"`
 	Genes  []GeneResult `json:"genes"`
 	// Action is one of the Action* categories.
-	Action     string `json:"action"`
+	Action string `json:"action"`
+	// ActionNote, when set, says that Action is varamu's reading of a
+	// guideline that does not state it so; Text gives the guideline's words.
+	ActionNote string `json:"actionNote,omitempty"`
 	Text       string `json:"text"`
 	Strength   string `json:"strength,omitempty"`
 	Population string `json:"population,omitempty"`
@@ -400,7 +403,7 @@ func (e *Engine) recommendDrug(sample string, v *view, act map[string]any, drug 
 func (e *Engine) fromRule(sample, drug string, r *Rule, v *view) (Recommendation, error) {
 	g := e.guidelines[r.Guideline]
 	rec := Recommendation{
-		Sample: sample, Drug: drug, Action: r.Action, Text: r.Text, Strength: r.Strength,
+		Sample: sample, Drug: drug, Action: r.Action, ActionNote: r.Reading, Text: r.Text, Strength: r.Strength,
 		Population: r.Population, RuleID: r.ID, Guideline: &g, SourceVersion: e.sourceVersion(g),
 		DataVersion: e.file.DataVersion, Caveats: []string{},
 	}

@@ -27,6 +27,29 @@ type File struct {
 	// Skipped records source recommendations that were deliberately not
 	// turned into rules, with the reason, so that nothing is dropped silently.
 	Skipped []Skipped `json:"skipped,omitempty"`
+	// Retired lists rules of an older guideline version that a newer one
+	// superseded; they are not evaluated and are kept only as a record.
+	Retired []Retired `json:"retired,omitempty"`
+	// DataDate is the date (YYYY-MM or YYYY-MM-DD) of the newest guideline
+	// data the file holds.
+	DataDate string `json:"dataDate,omitempty"`
+	// Drugs gives each drug's ATC codes (WHO ATC classification).
+	Drugs []DrugCode `json:"drugs,omitempty"`
+}
+
+// Retired is a rule superseded by a newer guideline version.
+type Retired struct {
+	Rule      string `json:"rule"`
+	Drug      string `json:"drug"`
+	Guideline string `json:"guideline"`
+	// SupersededBy names the guideline that replaced it.
+	SupersededBy string `json:"supersededBy"`
+}
+
+// DrugCode is one drug's ATC codes; the first is the systemic one.
+type DrugCode struct {
+	Drug string   `json:"drug"`
+	ATC  []string `json:"atc"`
 }
 
 // Source is one input the rule file was built from.
@@ -52,6 +75,12 @@ type Guideline struct {
 	Source string `json:"source"`
 	// Version is the source's version of this guideline.
 	Version string `json:"version,omitempty"`
+	// Published is the year of the newest publication the guideline's
+	// recommendations rest on (0 when not known).
+	Published int `json:"published,omitempty"`
+	// DataDate is the date of the source data the rules were read from
+	// (YYYY-MM or YYYY-MM-DD).
+	DataDate string `json:"dataDate,omitempty"`
 }
 
 // Rule is one recommendation: when the CEL condition When is true for a
@@ -81,6 +110,10 @@ type Rule struct {
 	// Calculator names a dose calculator run when the rule applies
 	// ("iwpc-warfarin"), or is empty.
 	Calculator string `json:"calculator,omitempty"`
+	// Reading, when set, says that Action is varamu's reading of a
+	// guideline text that does not state it as such; Text then follows the
+	// guideline's own words and the clinician is told.
+	Reading string `json:"reading,omitempty"`
 }
 
 // Action categories of Rule.Action and Recommendation.Action.

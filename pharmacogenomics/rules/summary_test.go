@@ -23,6 +23,10 @@ func TestCPICSummaryRows(t *testing.T) {
 	}
 	defer f.Close()
 	e := testEngine(t)
+	superseded := map[string]bool{}
+	for _, r := range e.File().Retired {
+		superseded[r.Drug] = true
+	}
 	asRange := regexp.MustCompile(`^(.*) \(AS ([^)]*)\)$`)
 	sc := bufio.NewScanner(f)
 	header, n := true, 0
@@ -43,6 +47,8 @@ func TestCPICSummaryRows(t *testing.T) {
 		switch {
 		case cond == "any" || strings.Contains(cond, ",") || drug == "warfarin":
 			continue // no single phenotype to build
+		case body == "CPIC" && superseded[drug] && strings.Contains(c[5], "thiopurines 2018"):
+			continue // superseded by the 2025 update: TestUpdateRows checks it
 		case strings.HasPrefix(cond, "both "):
 			for _, g := range genes {
 				pheno[g] = strings.TrimPrefix(cond, "both ")
