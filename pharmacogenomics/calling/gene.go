@@ -142,6 +142,9 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 	if len(untestable) > 0 {
 		call.Notes = append(call.Notes, fmt.Sprintf("cannot be detected, all their defining positions are missing: %s", listNames(untestable)))
 	}
+	if call.Untested = untested(m, ob, missing); len(call.Untested) > 0 {
+		call.Notes = append(call.Notes, untestedNote(call.Untested))
+	}
 	if len(partial) > 0 {
 		call.Notes = append(call.Notes, fmt.Sprintf("called without some of their defining positions: %s", listNames(partial)))
 	}

@@ -474,11 +474,19 @@ func undecidedWhy(s *pharmacogenomics.SampleCalls, g GeneResult) string {
 		return ""
 	case len(call.Untested) > 0:
 		return fmt.Sprintf("%s is incomplete: not tested: %s; test %s before treatment (a missing no-function or decreased-function allele would change the dose)",
-			g.Gene, strings.Join(call.Untested, "; "), plural(len(call.Untested), "it", "them"))
+			g.Gene, listUpTo(call.Untested, 12), plural(len(call.Untested), "it", "them"))
 	case call.Phenotype == indeterminate && len(call.Alternatives) < 2:
 		return fmt.Sprintf("the %s result is indeterminate (%s); confirm it before treatment", g.Gene, strings.Join(call.Notes, "; "))
 	}
 	return ""
+}
+
+// listUpTo joins at most n items, saying how many more there are.
+func listUpTo(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, "; ")
+	}
+	return strings.Join(items[:n], "; ") + fmt.Sprintf("; and %d more", len(items)-n)
 }
 
 func plural(n int, one, many string) string {
