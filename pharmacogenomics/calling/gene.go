@@ -61,14 +61,17 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 	// Missing positions and novel alleles.
 	reasons := map[string]int{}
 	missing := newBitset(len(m.positions))
+	var indeterminate []string
 	for i := range ob {
 		o := &ob[i]
 		p := &m.positions[i]
 		if o.ok {
 			switch {
-			case haploid && o.ploidy == 2 && o.hap[0] != o.hap[1] && g.Chrom == "chrM":
-				*o = obs{missing: "heteroplasmic", note: fmt.Sprintf("%s: heteroplasmic (heterozygous) call, read as neither allele", p.locus)}
+			case g.Chrom == "chrM" && heteroplasmic(o):
+				indeterminate = appendIf(indeterminate, definesReduced(m, i), heteroplasmyNote(p, o))
+				*o = obs{missing: "heteroplasmic", note: fmt.Sprintf("%s: heteroplasmic call%s, read as neither allele", p.locus, afText(o))}
 			case haploid && o.ploidy == 2 && o.hap[0] != o.hap[1]:
+				indeterminate = appendIf(indeterminate, definesReduced(m, i), hetMaleNote(g.Name, p))
 				*o = obs{missing: "heterozygous in a male", note: fmt.Sprintf("%s: heterozygous genotype on chrX in a male", p.locus)}
 			case haploid && o.ploidy == 2:
 				o.ploidy = 1
@@ -91,6 +94,13 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 			reasons[o.missing]++
 			call.MissingPositions = append(call.MissingPositions, p.locus.String())
 		}
+	}
+	if len(indeterminate) > 0 {
+		// A genotype that cannot be read at a position defining a
+		// reduced-function allele: the phenotype is unknown, never normal.
+		call.Called, call.Uncertain, call.Phenotype = true, true, phenotype.Indeterminate
+		call.Notes = append(indeterminate, call.Notes...)
+		return call
 	}
 	available := len(m.positions) - missing.count()
 	if len(reasons) > 0 {

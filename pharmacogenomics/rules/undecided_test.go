@@ -193,3 +193,58 @@ func TestUntestedRuledOut(t *testing.T) {
 		t.Errorf("complete DPYD reference: (-want +got)\n%s", diff)
 	}
 }
+
+// TestIndeterminateNeverNormal: MT-RNR1 heteroplasmy (0/1 on chrM, or an
+// allele fraction) and a heterozygous G6PD call in a male are
+// indeterminate: every drug of the gene gets an unknown that says to
+// confirm (G6PD: measure enzyme activity), never "normal" or usual dosing.
+func TestIndeterminateNeverNormal(t *testing.T) {
+	c, e := loadBoth(t)
+	mt1555 := site{chrom: "chrM", pos: 1555}
+	g6pd := site{chrom: "chrX", pos: 154534419} // rs5030868, Mediterranean
+	tests := []struct {
+		name, gene string
+		male       bool
+		sex        calling.Sex
+		s          site
+		say        string
+		drugs      []string
+	}{
+		{"MT-RNR1 0/1", "MT-RNR1", false, calling.Female, with(mt1555, 0, 1), "confirm the variant and its heteroplasmy level",
+			[]string{"amikacin", "gentamicin", "tobramycin", "streptomycin"}},
+		{"MT-RNR1 allele fraction 0.3", "MT-RNR1", false, calling.Female, site{chrom: "chrM", pos: 1555, alleles: []int{0}, ad: []int32{70, 30}},
+			"non-reference allele fraction 0.30", []string{"amikacin", "gentamicin", "tobramycin"}},
+		{"G6PD heterozygous male", "G6PD", true, calling.Male, with(g6pd, 0, 1), "measure G6PD enzyme activity",
+			[]string{"rasburicase", "primaquine", "dapsone", "nitrofurantoin", "tafenoquine"}},
+	}
+	for _, tt := range tests {
+		s := callSample(t, c, tt.sex, sample(t, c, tt.male, tt.s))
+		g := geneOf(s, tt.gene)
+		if g.Phenotype != "Indeterminate" || !g.Uncertain {
+			t.Fatalf("%s: phenotype %q uncertain %v, want Indeterminate and uncertain", tt.name, g.Phenotype, g.Uncertain)
+		}
+		for _, d := range tt.drugs {
+			t.Run(tt.name+"/"+d, func(t *testing.T) {
+				recs := recommend(t, e, s, d)
+				for _, r := range recs {
+					if r.Action == rules.ActionStandard || r.Action == rules.ActionNoRecommendation {
+						t.Errorf("%s: %s (%s)", d, r.Action, r.Text)
+					}
+					for _, gr := range r.Genes {
+						if strings.Contains(strings.ToLower(gr.Phenotype), "normal") {
+							t.Errorf("%s: %s shown as %q", d, gr.Gene, gr.Phenotype)
+						}
+					}
+				}
+				for _, a := range answers(recs) {
+					if !strings.HasSuffix(a, " "+rules.ActionNoGenotype) && !strings.HasSuffix(a, " "+rules.ActionTest) {
+						t.Errorf("%s: answer %s, want unknown or a test", d, a)
+					}
+				}
+				if len(recs) == 0 || !mentions(recs, tt.say) {
+					t.Errorf("%s: no recommendation says %q: %+v", d, tt.say, recs)
+				}
+			})
+		}
+	}
+}

@@ -476,6 +476,15 @@ func undecidedWhy(s *pharmacogenomics.SampleCalls, g GeneResult) string {
 		return fmt.Sprintf("%s is incomplete: not tested: %s; test %s before treatment (a missing no-function or decreased-function allele would change the dose)",
 			g.Gene, listUpTo(call.Untested, 12), plural(len(call.Untested), "it", "them"))
 	case call.Phenotype == indeterminate && len(call.Alternatives) < 2:
+		var why []string
+		for _, n := range call.Notes {
+			if w, ok := strings.CutPrefix(n, "indeterminate: "); ok {
+				why = append(why, w)
+			}
+		}
+		if len(why) > 0 {
+			return fmt.Sprintf("the %s result is indeterminate: %s", g.Gene, strings.Join(why, "; "))
+		}
 		return fmt.Sprintf("the %s result is indeterminate (%s); confirm it before treatment", g.Gene, strings.Join(call.Notes, "; "))
 	}
 	return ""
