@@ -23,7 +23,7 @@ type obs struct {
 	// allele, when hasAF; it shows heteroplasmy in a haploid chrM call.
 	af    float64
 	hasAF bool
-	novel   string // an observed allele no definition has at this position
+	novel string // an observed allele no definition has at this position
 }
 
 // normalize respells an allele x of a record whose reference allele is
