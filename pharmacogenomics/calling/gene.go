@@ -283,6 +283,9 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 	res := phenotype.Translate(g, dips)
 	call.Uncertain = uncertain
 	setPhenotype(&call, res, c.cfg.MinConfidence)
+	if !call.Phased && g.Name != "DPYD" && len(untestable)+len(partial) == 0 {
+		phaseAlternatives(m, sites, cand, score, nextBlock, dips, &call)
+	}
 	return call
 }
 

@@ -248,3 +248,80 @@ func TestIndeterminateNeverNormal(t *testing.T) {
 		}
 	}
 }
+
+// TestUnphasedAlternatives: unphased heterozygous variants that can sit on
+// the chromosomes two ways are stated with each reading's phenotype; when
+// the phenotypes differ the call is uncertain and each recommendation says
+// which reading it assumed, or is unknown.
+func TestUnphasedAlternatives(t *testing.T) {
+	c, e := loadBoth(t)
+	ugt80 := site{chrom: "chr2", pos: 233759924}
+	ugt28 := site{chrom: "chr2", pos: 233760233} // TA repeat: index 2 is TA7 (*28)
+	slco388 := site{chrom: "chr12", pos: 21176804}
+	slco521 := site{chrom: "chr12", pos: 21178615}
+	tests := []struct {
+		name, gene string
+		sites      []site
+		reported   string
+		note       string // the unphased note must contain it
+		alts       []string
+		drug       string
+		want       []string
+		say        string
+	}{
+		{"TPMT *1/*3A or *3B/*3C", "TPMT", []site{with(tpmt3B, 0, 1), with(tpmt3C, 0, 1)}, "*1/*3A",
+			"the variants also fit *3B/*3C (Poor Metabolizer); *1/*3A (Intermediate Metabolizer) is reported",
+			[]string{"*1/*3A Intermediate Metabolizer assumed", "*3B/*3C Poor Metabolizer"},
+			"mercaptopurine", []string{"CPIC reduce-dose", "DPWG no-recommendation", "DPWG reduce-dose"},
+			"this assumes TPMT *1/*3A → Intermediate Metabolizer; the other readings give: TPMT *3B/*3C → Poor Metabolizer → alternative-preferred"},
+		{"UGT1A1 *28 and *80 heterozygous", "UGT1A1", []site{with(ugt80, 0, 1), with(ugt28, 0, 2)}, "*1/*80+*28",
+			"the variants also fit *28/*80 (Indeterminate)",
+			[]string{"*1/*80+*28 Intermediate Metabolizer assumed", "*28/*80 Indeterminate"},
+			"atazanavir", []string{"CPIC no-genotype-recommendation"},
+			"UGT1A1 *1/*80+*28 → Intermediate Metabolizer → standard; UGT1A1 *28/*80 → Indeterminate → unknown"},
+		{"SLCO1B1 *1/*15 or *5/*37", "SLCO1B1", []site{with(slco388, 0, 1), with(slco521, 0, 1)}, "*1/*15",
+			"the variants also fit *5/*37 (Decreased Function); *1/*15 (Decreased Function) is reported",
+			nil, "simvastatin", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := callSample(t, c, calling.Female, sample(t, c, false, append([]site{cyp2c19_1}, tt.sites...)...))
+			g := geneOf(s, tt.gene)
+			if diff := cmp.Diff([]string{tt.reported}, g.Diplotypes); diff != "" {
+				t.Errorf("reported (-want +got):\n%s", diff)
+			}
+			if !slices.ContainsFunc(g.Notes, func(n string) bool { return strings.Contains(n, tt.note) }) {
+				t.Errorf("notes %q, want one saying %q", g.Notes, tt.note)
+			}
+			var alts []string
+			for _, a := range g.Alternatives {
+				s := strings.Join(a.Diplotypes, ",") + " " + a.Phenotype
+				if a.Assumed {
+					s += " assumed"
+				}
+				alts = append(alts, s)
+			}
+			if diff := cmp.Diff(tt.alts, alts); diff != "" {
+				t.Errorf("alternatives (-want +got):\n%s", diff)
+			}
+			if g.Uncertain != (len(tt.alts) > 1) {
+				t.Errorf("uncertain %v with alternatives %q", g.Uncertain, alts)
+			}
+			if tt.drug == "" || tt.want == nil {
+				return
+			}
+			recs := recommend(t, e, s, tt.drug)
+			if diff := cmp.Diff(tt.want, answers(recs)); diff != "" {
+				t.Errorf("%s (-want +got):\n%s", tt.drug, diff)
+			}
+			if !mentions(recs, tt.say) {
+				t.Errorf("%s: nothing says %q: %+v", tt.drug, tt.say, recs)
+			}
+			for _, r := range recs {
+				if r.Action == rules.ActionStandard {
+					t.Errorf("%s: usual dosing from an uncertain call: %s", tt.drug, r.Text)
+				}
+			}
+		})
+	}
+}

@@ -271,16 +271,22 @@ func mergeReadings(s *pharmacogenomics.SampleCalls, rs []reading, outs [][]Recom
 			}
 		}
 	}
+	if len(keys) > 1 {
+		// The "no rule applies" answer is only worth its own line when
+		// no guideline answers at all.
+		keys = slices.DeleteFunc(keys, func(k string) bool { return k == "" })
+	}
 	var out []Recommendation
 	for _, k := range keys {
-		answers := make([]string, len(rs))
+		answers := make([]answer, len(rs))
 		for i, recs := range outs {
 			answers[i] = answerOf(recs, k)
 		}
 		mine := ofGuideline(outs[pick], k)
-		agreeAll := !strings.HasPrefix(answers[pick], "unknown")
+		common := commonRules(outs, k)
+		agreeAll := !anyUnknown(answers)
 		for _, a := range answers {
-			agreeAll = agreeAll && a == answers[pick]
+			agreeAll = agreeAll && a.ids == answers[pick].ids
 		}
 		switch {
 		case agreeAll:
@@ -288,6 +294,14 @@ func mergeReadings(s *pharmacogenomics.SampleCalls, rs []reading, outs [][]Recom
 				if len(rs) > 1 {
 					r.Caveats = append(r.Caveats, "this holds for every possible reading of the result: "+strings.Join(readingNames(rs), "; "))
 				}
+				if !assumedExists {
+					r.Genes = asCalled(r.Genes, s)
+				}
+				out = append(out, r)
+			}
+		case len(common) > 0 && allActions(common) && !anyUnknown(answers):
+			for _, r := range common {
+				r.Caveats = append(r.Caveats, "this holds for every possible reading of the result; depending on the reading the guideline adds: "+otherAnswers(rs, answers, -1))
 				if !assumedExists {
 					r.Genes = asCalled(r.Genes, s)
 				}
@@ -308,25 +322,61 @@ func mergeReadings(s *pharmacogenomics.SampleCalls, rs []reading, outs [][]Recom
 	return out
 }
 
-// answerOf summarises a guideline's answer for one reading: its distinct
-// actions, sorted.
-func answerOf(recs []Recommendation, key string) string {
-	var acts []string
+// answer is one reading's answer from one guideline.
+type answer struct {
+	ids     string // the rules that apply, for comparing readings
+	text    string // their actions and texts, for people
+	actions string // their actions
+	unknown bool   // a gene the rules used is indeterminate
+}
+
+// answerOf summarises a guideline's answer for one reading.
+func answerOf(recs []Recommendation, key string) answer {
+	var a answer
+	var ids, texts, acts []string
 	for _, r := range ofGuideline(recs, key) {
 		for _, g := range r.Genes {
 			if g.Called && g.Phenotype == indeterminate {
-				return "unknown (" + g.Gene + " indeterminate)"
+				a.unknown = true
 			}
 		}
+		ids = append(ids, r.RuleID)
+		texts = append(texts, r.Action+": "+r.Text)
 		if !slices.Contains(acts, r.Action) {
 			acts = append(acts, r.Action)
 		}
 	}
-	if len(acts) == 0 {
-		return "no rule applies"
+	slices.Sort(ids)
+	a.ids = strings.Join(ids, ",")
+	switch {
+	case a.unknown:
+		a.text, a.actions = "unknown (indeterminate)", "unknown (indeterminate)"
+	case len(texts) == 0:
+		a.text, a.actions = "no rule applies", "no rule applies"
+	default:
+		a.text, a.actions = strings.Join(texts, " "), strings.Join(acts, ", ")
 	}
-	slices.Sort(acts)
-	return strings.Join(acts, ", ")
+	return a
+}
+
+func anyUnknown(as []answer) bool {
+	return slices.ContainsFunc(as, func(a answer) bool { return a.unknown })
+}
+
+// commonRules are the recommendations of guideline key that every reading
+// gives.
+func commonRules(outs [][]Recommendation, key string) []Recommendation {
+	var out []Recommendation
+	for _, r := range ofGuideline(outs[0], key) {
+		inAll := true
+		for _, recs := range outs[1:] {
+			inAll = inAll && slices.ContainsFunc(ofGuideline(recs, key), func(o Recommendation) bool { return o.RuleID == r.RuleID })
+		}
+		if inAll && r.RuleID != "" {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func ofGuideline(recs []Recommendation, key string) []Recommendation {
@@ -366,22 +416,20 @@ func readingNames(rs []reading) []string {
 	return out
 }
 
-func otherAnswers(rs []reading, answers []string, skip int) string {
+// otherAnswers spells the answers of every reading but skip (-1: all).
+func otherAnswers(rs []reading, answers []answer, skip int) string {
 	var parts []string
 	for i := range rs {
 		if i != skip {
-			parts = append(parts, strings.Join(rs[i].desc, ", ")+" → "+plainAnswer(answers[i]))
+			parts = append(parts, strings.Join(rs[i].desc, ", ")+" → "+answers[i].text)
 		}
 	}
 	return strings.Join(parts, "; ")
 }
 
-// plainAnswer drops rule ids from an answer.
-func plainAnswer(a string) string { return a }
-
 // undecidedRec is the unknown answer of one guideline whose answer depends
 // on which reading is right.
-func undecidedRec(rs []reading, outs [][]Recommendation, answers []string, pick int, key string) Recommendation {
+func undecidedRec(rs []reading, outs [][]Recommendation, answers []answer, pick int, key string) Recommendation {
 	var ref *Recommendation
 	if mine := ofGuideline(outs[pick], key); len(mine) > 0 {
 		ref = &mine[0]
@@ -407,7 +455,7 @@ func undecidedRec(rs []reading, outs [][]Recommendation, answers []string, pick 
 	}
 	var parts []string
 	for i := range rs {
-		parts = append(parts, strings.Join(rs[i].desc, ", ")+" → "+plainAnswer(answers[i]))
+		parts = append(parts, strings.Join(rs[i].desc, ", ")+" → "+answers[i].actions)
 	}
 	who := "the guideline"
 	if ref.Guideline != nil {
