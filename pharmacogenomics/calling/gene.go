@@ -237,11 +237,8 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 		return call
 	}
 
-	var dips []phenotype.Diplotype
-	var uncertain bool
-	if g.Name == "DPYD" {
-		dips, uncertain = c.dpyd(m, ob, sites, haploid, call.Phased, &call)
-	} else {
+	dips, handled, uncertain := c.byStrand(m, ob, sites, haploid, &call)
+	if !handled {
 		priorityMode := len(g.Priorities) > 0 && !call.Phased
 		all := matchDiplotypes(m, sites, cand, score, haploid, nextBlock, priorityMode)
 		if priorityMode {
@@ -283,7 +280,8 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 	res := phenotype.Translate(g, dips)
 	call.Uncertain = uncertain
 	setPhenotype(&call, res, c.cfg.MinConfidence)
-	if !call.Phased && g.Name != "DPYD" && len(untestable)+len(partial) == 0 {
+	tieAlternatives(g, dips, &call)
+	if !call.Phased && g.Name != "DPYD" && len(untestable)+len(partial) == 0 && len(call.Alternatives) == 0 {
 		phaseAlternatives(m, sites, cand, score, nextBlock, dips, &call)
 	}
 	return call

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/varamu/varamu/pharmacogenomics"
+	"github.com/varamu/varamu/pharmacogenomics/alleles"
 	"github.com/varamu/varamu/pharmacogenomics/phenotype"
 )
 
@@ -54,5 +55,21 @@ func phaseAlternatives(m *geneModel, sites []site, cand bitset, score []int, nBl
 		call.Alternatives = alts
 		call.Uncertain = true
 		call.Notes = append(call.Notes, "the phase alternatives differ in phenotype ("+strings.Join(parts, ", ")+"): the call is uncertain; phase the variants (long reads, family or a phasing assay) to decide")
+	}
+}
+
+// tieAlternatives makes tied diplotypes with different phenotypes the
+// call's Alternatives, none assumed: the data cannot choose between them.
+func tieAlternatives(g *alleles.Gene, dips []phenotype.Diplotype, call *pharmacogenomics.GeneCall) {
+	if len(dips) < 2 || len(dips) > maxPhaseAlternatives {
+		return
+	}
+	var alts []pharmacogenomics.Alternative
+	for _, d := range dips {
+		r := phenotype.Translate(g, []phenotype.Diplotype{d})
+		alts = addAlternative(alts, pharmacogenomics.Alternative{Diplotypes: []string{d.Name(g)}, Phenotype: r.Phenotype, ActivityScore: r.Activity})
+	}
+	if len(alts) > 1 {
+		call.Alternatives = alts
 	}
 }

@@ -35,8 +35,9 @@ const (
 // where "[a + b]" is one chromosome carrying both.
 type Diplotype [][]string
 
-// Name spells the diplotype as the report shows it, in the order of the
-// gene's tables.
+// Name spells the diplotype as the report shows it: in the order of the
+// gene's tables, or for names called variant by variant (DPYD, RYR1) in
+// PharmCAT's order (see CompareHaplotypeNames).
 func (d Diplotype) Name(g *alleles.Gene) string {
 	names := make([]string, len(d))
 	for i, h := range d {
@@ -44,6 +45,12 @@ func (d Diplotype) Name(g *alleles.Gene) string {
 	}
 	if len(names) == 2 {
 		a, b := g.Order(names[0], names[1])
+		if pharmcatOrdered(names...) {
+			a, b = names[0], names[1]
+			if CompareHaplotypeNames(b, a) < 0 {
+				a, b = b, a
+			}
+		}
 		return a + "/" + b
 	}
 	return strings.Join(names, "/")
