@@ -216,13 +216,13 @@ func hlaNotes(gene string, as []hlaAllele) []string {
 		plain = "*" + strings.TrimPrefix(plain, "*")
 		switch {
 		case a.suffix == 'N':
-			out = append(out, fmt.Sprintf("%s %s is a null allele (not expressed): it does not count as %s%s", gene, a.written, gene, strings.TrimSuffix(a.protein, "N")))
+			out = append(out, fmt.Sprintf("%s is a null allele (not expressed): it does not count as %s%s", a.written, gene, strings.TrimSuffix(a.protein, "N")))
 		case a.suffix == 'G' || a.suffix == 'P':
-			out = append(out, fmt.Sprintf("%s %s (%c group) read as %s%s at protein level", gene, a.written, a.suffix, gene, a.protein))
+			out = append(out, fmt.Sprintf("%s (%c group) read as %s%s at protein level", a.written, a.suffix, gene, a.protein))
 		case a.suffix != 0:
-			out = append(out, fmt.Sprintf("%s %s has expression suffix %c: counted as %s%s", gene, a.written, a.suffix, gene, a.protein))
+			out = append(out, fmt.Sprintf("%s has expression suffix %c: counted as %s%s", a.written, a.suffix, gene, a.protein))
 		case plain != a.protein:
-			out = append(out, fmt.Sprintf("%s %s read as %s%s at protein level", gene, a.written, gene, a.protein))
+			out = append(out, fmt.Sprintf("%s read as %s%s at protein level", a.written, gene, a.protein))
 		}
 	}
 	return out
