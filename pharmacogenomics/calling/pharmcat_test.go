@@ -97,6 +97,21 @@ func TestPharmCATNaming(t *testing.T) {
 			[]string{"c.97A>G/[c.97A>G + c.152C>A + c.418G>A]"}},
 		{"issue 9: RYR1 homozygous plus heterozygous", "RYR1", []g{{"rs142474192", "1/1"}, {"rs193922746", "0/1"}},
 			[]string{"c.418G>A/[c.97A>G + c.418G>A]"}},
+		// Unphased DPYD: PharmCAT lists the variants and looks up the two
+		// lowest-function ones (DpydAlleleMatcher); varamu's diplotype is
+		// that lookup diplotype.
+		{"DpydTest.testDpydUnphased", "DPYD", []g{{"rs3918290", "0/1"}, {"rs1801159", "0/1"}},
+			[]string{"c.1627A>G (*5)/c.1905+1G>A (*2A)"}},
+		{"DpydTest.testDpydUnphasedMultiple1", "DPYD", []g{{"rs183385770", "0/1"}, {"rs186169810", "0/1"}, {"rs112766203", "0/1"}, {"rs144395748", "0/1"}},
+			[]string{"c.1024G>A/c.1314T>G"}},
+		// Not replayed: DpydTest.testDpydUnphasedMultiple2, where two
+		// variants tie at activity 0.5 (c.1314T>G, c.2846A>T) and PharmCAT's
+		// test takes c.2846A>T; varamu takes the first in definition order.
+		// The score (0.5) and so the recommendation are the same.
+		{"DpydTest.testDpydUnphasedMultiTrans", "DPYD", []g{{"rs67376798", "0/1"}, {"rs72547601", "0/1"}, {"rs60139309", "0/1"}, {"rs139834141", "0/1"}},
+			[]string{"c.2846A>T/c.2933A>G"}},
+		{"DpydTest.testDpydHomNoFunctionUnphased", "DPYD", []g{{"rs72547601", "1/1"}, {"rs67376798", "0/1"}, {"rs60139309", "0/1"}},
+			[]string{"c.2933A>G/c.2933A>G"}},
 		{"DPYD in two phase sets: both orientations", "DPYD",
 			[]g{{"rs67376798", "0|1|100"}, {"rs72547601", "0|1|100"}, {"rs60139309", "0|1|200"}, {"rs139834141", "1|0|200"}},
 			[]string{"c.498G>A/[c.2582A>G + c.2846A>T + c.2933A>G]", "c.2582A>G/[c.498G>A + c.2846A>T + c.2933A>G]"}},
