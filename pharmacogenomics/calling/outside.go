@@ -326,7 +326,8 @@ func sameScore(a, b *float64) bool {
 // lower bound when that bound is already Ultrarapid).
 func givenPhenotype(gene *alleles.Gene, oc OutsideCall) (pharmacogenomics.Alternative, error) {
 	var a pharmacogenomics.Alternative
-	if oc.Phenotype != "" {
+	if oc.Phenotype != "" && !strings.EqualFold(strings.TrimSpace(oc.Phenotype), phenotype.Indeterminate) {
+		// "Indeterminate" states nothing (a stored call written back).
 		a.Phenotype = canonicalPhenotype(gene, oc.Phenotype)
 	}
 	if oc.Activity != "" {

@@ -281,6 +281,7 @@ func TestCYP2D6Notations(t *testing.T) {
 		{"diplotype contradicts phenotype", "CYP2D6\t*1/*2\tUltrarapid Metabolizer", unknown, ""},
 		{"score contradicts phenotype", "CYP2D6\t\tNormal Metabolizer\t3.0", unknown, ""},
 		{"xN spanning two phenotypes", "CYP2D6\t*10/*10xN", eachUnknown, ""},
+		{"xN written back with its Indeterminate phenotype", "CYP2D6\t*10/*10xN\tIndeterminate", eachUnknown, ""},
 	}
 	for _, tt := range tests {
 		for _, drug := range []string{"codeine", "tramadol", "ondansetron"} {
