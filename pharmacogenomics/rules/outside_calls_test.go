@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -21,21 +22,31 @@ import (
 // end: the notation a lab writes must give the guideline's answer, and a
 // result the engine cannot read must give an honest unknown.
 
+var (
+	bothOnce   sync.Once
+	bothDB     *alleles.DB
+	bothCaller *calling.Caller
+	bothEngine *rules.Engine
+	bothErr    error
+)
+
+// loadBoth loads the allele data, a caller and the rule engine once for
+// every test of the package.
 func loadBoth(t testing.TB) (*calling.Caller, *rules.Engine) {
 	t.Helper()
-	db, err := alleles.Load()
-	if err != nil {
-		t.Fatal(err)
+	bothOnce.Do(func() {
+		if bothDB, bothErr = alleles.Load(); bothErr != nil {
+			return
+		}
+		if bothCaller, bothErr = calling.New(bothDB, calling.Config{}); bothErr != nil {
+			return
+		}
+		bothEngine, bothErr = rules.LoadEmbedded()
+	})
+	if bothErr != nil {
+		t.Fatal(bothErr)
 	}
-	c, err := calling.New(db, calling.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := rules.LoadEmbedded()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, e
+	return bothCaller, bothEngine
 }
 
 // notCovered is a sample with no genotype at any position.

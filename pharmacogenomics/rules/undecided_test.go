@@ -30,12 +30,9 @@ type site struct {
 // otherwise.
 func sample(t *testing.T, c *calling.Caller, male bool, sites ...site) [][]genome.Genotype {
 	t.Helper()
-	db, err := alleles.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
+	loadBoth(t)
 	ref := map[genome.Locus]alleles.Position{}
-	for _, g := range db.Genes {
+	for _, g := range bothDB.Genes {
 		for _, p := range slices.Concat(g.Positions, g.Extra) {
 			ref[genome.Locus{Chrom: g.Chrom, Pos: p.Pos}] = p
 		}
