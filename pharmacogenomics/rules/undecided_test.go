@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -320,5 +321,44 @@ func TestUnphasedAlternatives(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestNoUsualDoseFromIncompleteGenes: for every drug of the rule file, a
+// sample with every other pharmacogene position not genotyped never gets
+// usual dosing (or "no recommendation") from a gene whose reduced-function
+// alleles were not all tested.
+func TestNoUsualDoseFromIncompleteGenes(t *testing.T) {
+	c, e := loadBoth(t)
+	gts := sample(t, c, false, cyp2c19_1)
+	for i := range gts {
+		if i%2 == 1 {
+			l := c.Loci()[i]
+			gts[i] = []genome.Genotype{{Chrom: l.Chrom, Pos: l.Pos, State: genome.NotCovered}}
+		}
+	}
+	s := callSample(t, c, calling.Female, gts)
+	incomplete := map[string]bool{}
+	for _, g := range s.Genes {
+		incomplete[g.Gene] = len(g.Untested) > 0
+	}
+	recs, err := e.Recommend(context.Background(), s, rules.Patient{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, r := range recs {
+		for _, g := range r.Genes {
+			if !incomplete[g.Gene] {
+				continue
+			}
+			checked++
+			if r.Action == rules.ActionStandard || r.Action == rules.ActionNoRecommendation {
+				t.Errorf("%s: %s from incomplete %s (%s)", r.Drug, r.Action, g.Gene, r.Text)
+			}
+		}
+	}
+	if checked < 20 {
+		t.Fatalf("only %d recommendations used an incomplete gene: the test does not test", checked)
 	}
 }
