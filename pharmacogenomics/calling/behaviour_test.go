@@ -260,8 +260,8 @@ func TestCalls(t *testing.T) {
 			edit: func(src memSource) {
 				src[locus(db, "G6PD", 154534419)] = []genome.Genotype{rec(db, "G6PD", 154534419, "G", []string{"A"}, []int{0, 1}, false)}
 			},
-			want: summary{Called: true, Diplotypes: []string{"B (reference)"}, Phenotype: "Normal", Phased: true, Uncertain: true, Missing: 1},
-			note: "heterozygous genotype on chrX in a male",
+			want: summary{Called: true, Diplotypes: []string{}, Phenotype: "Indeterminate", Uncertain: true, Missing: 1},
+			note: "measure G6PD enzyme activity",
 		},
 		{
 			name: "MT-RNR1 m.1555A>G homoplasmic", gene: "MT-RNR1",
@@ -276,8 +276,28 @@ func TestCalls(t *testing.T) {
 			edit: func(src memSource) {
 				src[locus(db, "MT-RNR1", 1555)] = []genome.Genotype{rec(db, "MT-RNR1", 1555, "A", []string{"G"}, []int{0, 1}, false)}
 			},
-			want: summary{Called: true, Diplotypes: []string{"Reference"}, Phenotype: "normal risk of aminoglycoside-induced hearing loss", Phased: true, Uncertain: true, Missing: 1},
-			note: "heteroplasmic",
+			want: summary{Called: true, Diplotypes: []string{}, Phenotype: "Indeterminate", Uncertain: true, Missing: 1},
+			note: "indeterminate: heteroplasmic call at chrM:1555",
+		},
+		{
+			name: "MT-RNR1 heteroplasmy by allele fraction", gene: "MT-RNR1",
+			edit: func(src memSource) {
+				g := rec(db, "MT-RNR1", 1555, "A", []string{"G"}, []int{1}, false)
+				g.AD = []int32{60, 40}
+				src[locus(db, "MT-RNR1", 1555)] = []genome.Genotype{g}
+			},
+			want: summary{Called: true, Diplotypes: []string{}, Phenotype: "Indeterminate", Uncertain: true, Missing: 1},
+			note: "non-reference allele fraction 0.40",
+		},
+		{
+			name: "MT-RNR1 homoplasmic by allele fraction", gene: "MT-RNR1",
+			edit: func(src memSource) {
+				g := rec(db, "MT-RNR1", 1555, "A", []string{"G"}, []int{1}, false)
+				g.AD = []int32{1, 99}
+				src[locus(db, "MT-RNR1", 1555)] = []genome.Genotype{g}
+			},
+			want: summary{Called: true, Diplotypes: []string{"m.1555A>G"}, Phenotype: "increased risk of aminoglycoside-induced hearing loss", Phased: true},
+			note: "not tested, cannot be called from SNVs: m.960C>del",
 		},
 		{
 			name: "RYR1 reference is never normal", gene: "RYR1", edit: func(memSource) {},

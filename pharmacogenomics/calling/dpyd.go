@@ -131,18 +131,20 @@ func (c *Caller) dpyd(m *geneModel, ob []obs, sites []site, haploid, phased bool
 		return seen
 	}
 	if phased {
+		// Each chromosome lists its variants in definition order, HapB3
+		// (or the intronic allele alone) at its own place.
 		d := make(phenotype.Diplotype, ploidy)
 		for h := 0; h < ploidy; h++ {
 			for ai, a := range g.Alleles {
-				if ai == m.ref || special(ai) {
-					continue
-				}
-				if present(ai, h) {
+				switch {
+				case ai == m.ref:
+				case special(ai):
+					if b3[h] > 0 && a.Name == b3name(b3[h]) {
+						d[h] = append(d[h], a.Name)
+					}
+				case present(ai, h):
 					d[h] = append(d[h], a.Name)
 				}
-			}
-			if b3[h] > 0 {
-				d[h] = append(d[h], b3name(b3[h]))
 			}
 			if len(d[h]) == 0 {
 				d[h] = []string{g.Alleles[m.ref].Name}

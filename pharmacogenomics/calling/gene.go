@@ -61,14 +61,17 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 	// Missing positions and novel alleles.
 	reasons := map[string]int{}
 	missing := newBitset(len(m.positions))
+	var indeterminate []string
 	for i := range ob {
 		o := &ob[i]
 		p := &m.positions[i]
 		if o.ok {
 			switch {
-			case haploid && o.ploidy == 2 && o.hap[0] != o.hap[1] && g.Chrom == "chrM":
-				*o = obs{missing: "heteroplasmic", note: fmt.Sprintf("%s: heteroplasmic (heterozygous) call, read as neither allele", p.locus)}
+			case g.Chrom == "chrM" && heteroplasmic(o):
+				indeterminate = appendIf(indeterminate, definesReduced(m, i), heteroplasmyNote(p, o))
+				*o = obs{missing: "heteroplasmic", note: fmt.Sprintf("%s: heteroplasmic call%s, read as neither allele", p.locus, afText(o))}
 			case haploid && o.ploidy == 2 && o.hap[0] != o.hap[1]:
+				indeterminate = appendIf(indeterminate, definesReduced(m, i), hetMaleNote(g.Name, p))
 				*o = obs{missing: "heterozygous in a male", note: fmt.Sprintf("%s: heterozygous genotype on chrX in a male", p.locus)}
 			case haploid && o.ploidy == 2:
 				o.ploidy = 1
@@ -91,6 +94,13 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 			reasons[o.missing]++
 			call.MissingPositions = append(call.MissingPositions, p.locus.String())
 		}
+	}
+	if len(indeterminate) > 0 {
+		// A genotype that cannot be read at a position defining a
+		// reduced-function allele: the phenotype is unknown, never normal.
+		call.Called, call.Uncertain, call.Phenotype = true, true, phenotype.Indeterminate
+		call.Notes = append(indeterminate, call.Notes...)
+		return call
 	}
 	available := len(m.positions) - missing.count()
 	if len(reasons) > 0 {
@@ -141,6 +151,9 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 	}
 	if len(untestable) > 0 {
 		call.Notes = append(call.Notes, fmt.Sprintf("cannot be detected, all their defining positions are missing: %s", listNames(untestable)))
+	}
+	if call.Untested = untested(m, ob, missing); len(call.Untested) > 0 {
+		call.Notes = append(call.Notes, untestedNote(call.Untested))
 	}
 	if len(partial) > 0 {
 		call.Notes = append(call.Notes, fmt.Sprintf("called without some of their defining positions: %s", listNames(partial)))
@@ -224,11 +237,8 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 		return call
 	}
 
-	var dips []phenotype.Diplotype
-	var uncertain bool
-	if g.Name == "DPYD" {
-		dips, uncertain = c.dpyd(m, ob, sites, haploid, call.Phased, &call)
-	} else {
+	dips, handled, uncertain := c.byStrand(m, ob, sites, haploid, &call)
+	if !handled {
 		priorityMode := len(g.Priorities) > 0 && !call.Phased
 		all := matchDiplotypes(m, sites, cand, score, haploid, nextBlock, priorityMode)
 		if priorityMode {
@@ -270,6 +280,10 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 	res := phenotype.Translate(g, dips)
 	call.Uncertain = uncertain
 	setPhenotype(&call, res, c.cfg.MinConfidence)
+	tieAlternatives(g, dips, &call)
+	if !call.Phased && g.Name != "DPYD" && len(untestable)+len(partial) == 0 && len(call.Alternatives) == 0 {
+		phaseAlternatives(m, sites, cand, score, nextBlock, dips, &call)
+	}
 	return call
 }
 

@@ -19,7 +19,11 @@ type obs struct {
 	prob    float64 // probability of this genotype (1 when unknown)
 	hasProb bool
 	note    string // something the clinician must know (reference mismatch, overlap)
-	novel   string // an observed allele no definition has at this position
+	// af is the fraction of reads (FORMAT/AD) carrying a non-reference
+	// allele, when hasAF; it shows heteroplasmy in a haploid chrM call.
+	af    float64
+	hasAF bool
+	novel string // an observed allele no definition has at this position
 }
 
 // normalize respells an allele x of a record whose reference allele is
@@ -204,6 +208,7 @@ func observeOne(p *posModel, g *genome.Genotype) (obs, bool) {
 	if fromGP {
 		o.phased = false
 	}
+	o.af, o.hasAF = altFraction(g)
 	// Probability of the genotype taken.
 	if len(g.GP) > 0 {
 		if pr, ok := gpOf(g.GP, allelesIdx, nAll); ok {
@@ -217,6 +222,28 @@ func observeOne(p *posModel, g *genome.Genotype) (obs, bool) {
 		o.hasProb, o.prob = gqProb(g)
 	}
 	return o, true
+}
+
+// altFraction is the fraction of reads (FORMAT/AD) that carry a
+// non-reference allele.
+func altFraction(g *genome.Genotype) (float64, bool) {
+	if len(g.AD) < 2 {
+		return 0, false
+	}
+	var tot, alt int64
+	for i, d := range g.AD {
+		if d < 0 {
+			return 0, false
+		}
+		tot += int64(d)
+		if i > 0 {
+			alt += int64(d)
+		}
+	}
+	if tot == 0 {
+		return 0, false
+	}
+	return float64(alt) / float64(tot), true
 }
 
 // gqProb converts a phred genotype quality into the probability that the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -124,7 +125,7 @@ func ParseOutsideCalls(r io.Reader, name string) ([]OutsideCall, error) {
 			return nil, &ParseError{File: name, Line: line, Field: "diplotype", Err: fmt.Errorf("%w: %q has an empty allele", ErrSyntax, oc.Diplotype)}
 		}
 		if oc.Activity != "" {
-			if _, err := strconv.ParseFloat(strings.TrimPrefix(oc.Activity, "≥"), 64); err != nil {
+			if _, err := strconv.ParseFloat(strings.TrimPrefix(strings.TrimPrefix(oc.Activity, "≥"), ">="), 64); err != nil {
 				return nil, &ParseError{File: name, Line: line, Field: "activity", Err: fmt.Errorf("%w: %q is not a number", ErrSyntax, oc.Activity)}
 			}
 		}
@@ -151,53 +152,288 @@ func slicesContainsEmpty(s []string) bool {
 }
 
 // CheckOutside reports the first outside call for a gene the data does not
-// know, as a *ParseError naming the file.
+// know, or whose diplotype and phenotype (or activity score) contradict
+// each other (wrapping ErrContradiction), as a *ParseError naming the file.
 func (c *Caller) CheckOutside(calls []OutsideCall, file string) error {
 	for _, oc := range calls {
-		if c.db.Gene(oc.Gene) == nil {
+		g := c.db.Gene(oc.Gene)
+		if g == nil {
 			return &ParseError{File: file, Line: oc.Line, Field: "gene", Err: fmt.Errorf("unknown gene %q", oc.Gene)}
+		}
+		if _, err := c.outside(g, oc); err != nil {
+			return &ParseError{File: file, Line: oc.Line, Field: "phenotype", Err: err}
 		}
 	}
 	return nil
 }
 
-// outsideCall turns an outside call into a gene call.
+// ErrContradiction is wrapped by errors about an outside call whose
+// diplotype and phenotype (or activity score) contradict each other.
+var ErrContradiction = errors.New("calling: contradicting outside call")
+
+// outsideCall turns an outside call into a gene call. A call that
+// contradicts itself, or an HLA name that is not recognised, leaves the gene
+// not called with the reason in the notes.
 func (c *Caller) outsideCall(gene *alleles.Gene, oc OutsideCall) pharmacogenomics.GeneCall {
+	call, err := c.outside(gene, oc)
+	if err != nil {
+		call.Called = false
+		call.Diplotypes = []string{}
+		call.Phenotype, call.ActivityScore, call.Alternatives = "", nil, nil
+		call.Notes = append(call.Notes, fmt.Sprintf("%s not called: %v; no recommendation is made from it", gene.Name, err))
+	}
+	return call
+}
+
+// outside translates an outside call; the error is a contradiction.
+func (c *Caller) outside(gene *alleles.Gene, oc OutsideCall) (pharmacogenomics.GeneCall, error) {
 	call := pharmacogenomics.GeneCall{Gene: gene.Name, Called: true, Source: "outside", Diplotypes: []string{}, MissingPositions: []string{}, Notes: []string{}}
 	if oc.Line > 0 {
 		call.Notes = append(call.Notes, "outside call (line "+strconv.Itoa(oc.Line)+"), not called from the genotypes")
 	} else {
 		call.Notes = append(call.Notes, "outside call, not called from the genotypes")
 	}
-	var res phenotype.Result
+	if isHLA(gene.Name) {
+		return hlaCall(gene, oc, call)
+	}
+	var alts []pharmacogenomics.Alternative
 	if oc.Diplotype != "" {
-		var d phenotype.Diplotype
-		for _, a := range strings.Split(oc.Diplotype, "/") {
-			d = append(d, []string{strings.TrimSpace(a)})
-		}
-		call.Diplotypes = []string{d.Name(gene)}
-		res = phenotype.Translate(gene, []phenotype.Diplotype{d})
+		name, dips := outsideDiplotypes(gene, oc.Diplotype)
+		call.Diplotypes = []string{name}
+		var notes []string
+		alts, notes = alternativesOf(gene, dips)
+		call.Notes = append(call.Notes, notes...)
+	}
+	given, err := givenPhenotype(gene, oc)
+	if err != nil {
+		return call, err
 	}
 	switch {
-	case oc.Phenotype != "" && res.Phenotype != "" && !strings.EqualFold(oc.Phenotype, res.Phenotype):
-		call.Notes = append(call.Notes, fmt.Sprintf("outside phenotype %q differs from %q that the %s table gives for %s; the outside phenotype is reported", oc.Phenotype, res.Phenotype, gene.Name, oc.Diplotype))
-		call.Phenotype = oc.Phenotype
-	case oc.Phenotype != "":
-		call.Phenotype = oc.Phenotype
-	default:
-		call.Phenotype = res.Phenotype
-		call.Notes = append(call.Notes, res.Notes...)
-	}
-	call.ActivityScore = res.Activity
-	if oc.Activity != "" {
-		if v, err := strconv.ParseFloat(oc.Activity, 64); err == nil {
-			call.ActivityScore = &v
-		} else {
-			call.ActivityScore = nil
-			call.Notes = append(call.Notes, "activity score "+oc.Activity)
+	case len(alts) > 0 && given.Phenotype != "":
+		if err := agree(gene, oc, alts, given); err != nil {
+			return call, err
 		}
-	} else if res.Activity == nil && res.ActivityText != "" {
-		call.Notes = append(call.Notes, "activity score "+res.ActivityText)
+		if given.ActivityScore != nil {
+			alts = []pharmacogenomics.Alternative{given}
+		}
+	case given.Phenotype != "":
+		alts = phenotypeAlternatives(gene, given)
 	}
-	return call
+	setAlternatives(&call, alts)
+	return call, nil
+}
+
+// outsideDiplotypes spells an outside diplotype in the table's notation
+// and expands CYP2D6 "xN" (an unknown number of copies, two or more) into
+// its two readings, x2 and x≥3.
+func outsideDiplotypes(gene *alleles.Gene, s string) (string, []phenotype.Diplotype) {
+	var haps [][]string
+	var names []string
+	for _, a := range strings.Split(s, "/") {
+		a = strings.TrimSpace(a)
+		if gene.Name == "CYP2D6" {
+			a = cyp2d6Notation(a)
+		}
+		names = append(names, a)
+		reads := []string{a}
+		if base, ok := strings.CutSuffix(a, "xN"); ok {
+			reads = []string{base + "x2", base + "x≥3"}
+		}
+		haps = append(haps, reads)
+	}
+	name := strings.Join(names, "/")
+	if len(haps) == 2 {
+		if first, _ := gene.Order(haps[0][0], haps[1][0]); first != haps[0][0] {
+			name = names[1] + "/" + names[0]
+		}
+	}
+	var out []phenotype.Diplotype
+	var expand func(i int, cur phenotype.Diplotype)
+	expand = func(i int, cur phenotype.Diplotype) {
+		if i == len(haps) {
+			out = append(out, slices.Clone(cur))
+			return
+		}
+		for _, r := range haps[i] {
+			expand(i+1, append(cur, []string{r}))
+		}
+	}
+	expand(0, nil)
+	return name, out
+}
+
+// cyp2d6Notation spells a CYP2D6 allele as the CPIC tables do: "*1X2" and
+// "*1x2" → "*1x2"; "*1x>=3" → "*1x≥3"; "*2xn" → "*2xN".
+func cyp2d6Notation(a string) string {
+	base, n, ok := strings.Cut(strings.Replace(a, "X", "x", 1), "x")
+	if !ok {
+		return a
+	}
+	n = strings.TrimSpace(n)
+	switch {
+	case strings.EqualFold(n, "N"):
+		n = "N"
+	case strings.HasPrefix(n, ">="):
+		n = "≥" + strings.TrimSpace(n[2:])
+	case strings.HasPrefix(n, ">"):
+		// "x>2" means three or more copies
+		if k, err := strconv.Atoi(strings.TrimSpace(n[1:])); err == nil {
+			n = "≥" + strconv.Itoa(k+1)
+		}
+	}
+	return strings.TrimSpace(base) + "x" + n
+}
+
+// alternativesOf translates each reading of a diplotype and groups them by
+// phenotype and activity score.
+func alternativesOf(gene *alleles.Gene, dips []phenotype.Diplotype) ([]pharmacogenomics.Alternative, []string) {
+	var alts []pharmacogenomics.Alternative
+	var notes []string
+	for _, d := range dips {
+		res := phenotype.Translate(gene, []phenotype.Diplotype{d})
+		for _, n := range res.Notes {
+			notes = appendOnce(notes, n)
+		}
+		if res.Activity == nil && res.ActivityText != "" {
+			notes = appendOnce(notes, "activity score "+res.ActivityText)
+		}
+		alts = addAlternative(alts, pharmacogenomics.Alternative{Diplotypes: []string{d.Name(gene)}, Phenotype: res.Phenotype, ActivityScore: res.Activity})
+	}
+	return alts, notes
+}
+
+// addAlternative adds a to alts, merging it into an entry with the same
+// phenotype and score.
+func addAlternative(alts []pharmacogenomics.Alternative, a pharmacogenomics.Alternative) []pharmacogenomics.Alternative {
+	for i := range alts {
+		if alts[i].Phenotype == a.Phenotype && sameScore(alts[i].ActivityScore, a.ActivityScore) {
+			for _, d := range a.Diplotypes {
+				alts[i].Diplotypes = appendOnce(alts[i].Diplotypes, d)
+			}
+			return alts
+		}
+	}
+	return append(alts, a)
+}
+
+func sameScore(a, b *float64) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
+}
+
+// givenPhenotype reads the phenotype and activity score columns: the
+// phenotype in the table's own spelling (any letter case, "metaboliser"
+// or "metabolizer"); the score as a number ("≥4.0" and ">=4.0" as their
+// lower bound when that bound is already Ultrarapid).
+func givenPhenotype(gene *alleles.Gene, oc OutsideCall) (pharmacogenomics.Alternative, error) {
+	var a pharmacogenomics.Alternative
+	if oc.Phenotype != "" && !strings.EqualFold(strings.TrimSpace(oc.Phenotype), phenotype.Indeterminate) {
+		// "Indeterminate" states nothing (a stored call written back).
+		a.Phenotype = canonicalPhenotype(gene, oc.Phenotype)
+	}
+	if oc.Activity != "" {
+		t := strings.TrimSpace(oc.Activity)
+		open := strings.HasPrefix(t, "≥") || strings.HasPrefix(t, ">=")
+		t = strings.TrimPrefix(strings.TrimPrefix(t, "≥"), ">=")
+		v, err := strconv.ParseFloat(t, 64)
+		if err != nil {
+			return a, fmt.Errorf("%w: activity score %q is not a number", ErrContradiction, oc.Activity)
+		}
+		band := ""
+		if gene.Name == "CYP2D6" {
+			band = phenotype.CYP2D6Band(v)
+		}
+		if open && band != "Ultrarapid Metabolizer" {
+			return a, fmt.Errorf("%w: activity score %q has no upper bound and could be more than one phenotype", ErrContradiction, oc.Activity)
+		}
+		a.ActivityScore = &v
+		switch {
+		case band != "" && a.Phenotype != "" && !strings.EqualFold(band, a.Phenotype):
+			return a, fmt.Errorf("%w: activity score %s is %s, not %s", ErrContradiction, oc.Activity, band, oc.Phenotype)
+		case a.Phenotype == "":
+			a.Phenotype = band
+		}
+	}
+	return a, nil
+}
+
+// canonicalPhenotype returns the gene table's spelling of a phenotype
+// given in any letter case, or the text as given when the table has none.
+func canonicalPhenotype(gene *alleles.Gene, s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	key := strings.ReplaceAll(strings.ToLower(s), "metaboliser", "metabolizer")
+	for _, p := range gene.Phenotypes {
+		if strings.ToLower(p) == key {
+			return p
+		}
+	}
+	return s
+}
+
+// agree checks a phenotype given beside a diplotype: it must be the
+// phenotype of every reading of the diplotype (when the table knows them).
+func agree(gene *alleles.Gene, oc OutsideCall, alts []pharmacogenomics.Alternative, given pharmacogenomics.Alternative) error {
+	for _, a := range alts {
+		if a.Phenotype == "" || a.Phenotype == phenotype.Indeterminate {
+			continue
+		}
+		if !strings.EqualFold(a.Phenotype, given.Phenotype) {
+			return fmt.Errorf("%w: the %s table gives %s for %s, but the phenotype given is %q", ErrContradiction, gene.Name, a.Phenotype, oc.Diplotype, oc.Phenotype)
+		}
+		if given.ActivityScore != nil && a.ActivityScore != nil && *a.ActivityScore != *given.ActivityScore {
+			return fmt.Errorf("%w: the %s table gives activity score %s for %s, but %s was given", ErrContradiction, gene.Name, strconv.FormatFloat(*a.ActivityScore, 'f', -1, 64), oc.Diplotype, oc.Activity)
+		}
+	}
+	return nil
+}
+
+// phenotypeAlternatives expands a phenotype given without a diplotype or
+// score, for a gene whose guidelines are keyed by activity score, into
+// every score the gene's table gives that phenotype.
+func phenotypeAlternatives(gene *alleles.Gene, given pharmacogenomics.Alternative) []pharmacogenomics.Alternative {
+	if given.ActivityScore != nil {
+		return []pharmacogenomics.Alternative{given}
+	}
+	var out []pharmacogenomics.Alternative
+	for _, v := range phenotype.ScoresOf(gene, given.Phenotype) {
+		out = append(out, pharmacogenomics.Alternative{Diplotypes: []string{}, Phenotype: given.Phenotype, ActivityScore: &v})
+	}
+	if len(out) == 0 {
+		return []pharmacogenomics.Alternative{given}
+	}
+	return out
+}
+
+// setAlternatives reports a single reading directly, or several as
+// Alternatives with the shared phenotype (Indeterminate when they differ).
+func setAlternatives(call *pharmacogenomics.GeneCall, alts []pharmacogenomics.Alternative) {
+	switch len(alts) {
+	case 0:
+		return
+	case 1:
+		call.Phenotype, call.ActivityScore = alts[0].Phenotype, alts[0].ActivityScore
+		return
+	}
+	call.Alternatives = alts
+	call.Phenotype = alts[0].Phenotype
+	var parts []string
+	for _, a := range alts {
+		if a.Phenotype != call.Phenotype {
+			call.Phenotype = phenotype.Indeterminate
+		}
+		parts = append(parts, describeAlternative(a))
+	}
+	call.Uncertain = true
+	call.Notes = append(call.Notes, "more than one reading is possible: "+strings.Join(parts, "; "))
+}
+
+func describeAlternative(a pharmacogenomics.Alternative) string {
+	s := strings.Join(a.Diplotypes, " or ")
+	if s != "" {
+		s += " → "
+	}
+	s += a.Phenotype
+	if a.ActivityScore != nil {
+		s += " (activity score " + strconv.FormatFloat(*a.ActivityScore, 'f', -1, 64) + ")"
+	}
+	return s
 }

@@ -98,9 +98,86 @@ func FuzzParseOutsideCalls(f *testing.F) {
 			// Every accepted call must translate without panicking.
 			g := c.db.Gene(oc.Gene)
 			call := c.outsideCall(g, oc)
-			if !call.Called || call.Source != "outside" {
-				t.Fatalf("outside call %+v gave %+v", oc, call)
+			notCalled := len(call.Notes) > 0 && strings.Contains(call.Notes[len(call.Notes)-1], g.Name+" not called:")
+			if call.Called == notCalled || call.Source != "outside" {
+				t.Fatalf("outside call %+v gave %+v: want called, or not called with the reason", oc, call)
 			}
+		}
+	})
+}
+
+func TestParseHLAAllele(t *testing.T) {
+	tests := []struct{ in, protein, err string }{
+		{"HLA-B*57:01", "*57:01", ""},
+		{"hla-b*57:01", "*57:01", ""},
+		{"B*57:01", "*57:01", ""},
+		{"*57:01", "*57:01", ""},
+		{"57:01", "*57:01", ""},
+		{"*57:01:01", "*57:01", ""},
+		{"*57:01:01:02", "*57:01", ""},
+		{"*57:01:01G", "*57:01", ""},
+		{"*57:01P", "*57:01", ""},
+		{"*57:01:01:02L", "*57:01", ""},
+		{"*57:01:01:02N", "*57:01N", ""},
+		{"*15:02", "*15:02", ""},
+		{"*57", "", "two to four fields"},
+		{"B57", "", "two to four fields"},
+		{"*57:01:01:01:01", "", "two to four fields"},
+		{"C*07:01", "", "names locus C"},
+		{"*57:01G", "", "a G group has three fields"},
+		{"*57:01:01P", "", "a P group has two fields"},
+		{"*5x:01", "", "is not a two- to four-digit number"},
+		{"*5701:01", "", "is not a two- to four-digit number"},
+		{"", "", "two to four fields"},
+	}
+	for _, tt := range tests {
+		a, err := parseHLAAllele("HLA-B", tt.in)
+		switch {
+		case tt.err == "" && err != nil:
+			t.Errorf("%q: %v", tt.in, err)
+		case tt.err != "" && (err == nil || !strings.Contains(err.Error(), tt.err) || !errors.Is(err, errHLAName)):
+			t.Errorf("%q: err = %v, want one saying %q", tt.in, err, tt.err)
+		case tt.err == "" && a.protein != tt.protein:
+			t.Errorf("%q: protein %q, want %q", tt.in, a.protein, tt.protein)
+		}
+	}
+}
+
+func TestCYP2D6Notation(t *testing.T) {
+	for in, want := range map[string]string{
+		"*1x2": "*1x2", "*1X2": "*1x2", "*1x>=3": "*1x≥3", "*1x≥3": "*1x≥3", "*2xn": "*2xN", "*2XN": "*2xN",
+		"*1x>2": "*1x≥3", "*4": "*4", "*36+*10": "*36+*10",
+	} {
+		if got := cyp2d6Notation(in); got != want {
+			t.Errorf("cyp2d6Notation(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// FuzzParseHLAAllele: no panic; an accepted name has a two-field protein
+// name, and reading it again gives the same protein.
+func FuzzParseHLAAllele(f *testing.F) {
+	for _, s := range []string{"HLA-B*57:01", "57:01", "*57:01:01G", "*57:01P", "*57:01:01:02N", "B*57:01 positive", "C*07:01"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		a, err := parseHLAAllele("HLA-B", in)
+		if err != nil {
+			return
+		}
+		f := strings.Split(strings.TrimSuffix(strings.TrimPrefix(a.protein, "*"), "N"), ":")
+		if len(f) != 2 {
+			t.Fatalf("%q: protein %q", in, a.protein)
+		}
+		b, err := parseHLAAllele("HLA-B", a.protein)
+		if err != nil && a.suffix != 'N' {
+			t.Fatalf("%q: protein %q does not read again: %v", in, a.protein, err)
+		}
+		if err == nil && a.suffix != 'N' && b.protein != a.protein {
+			t.Fatalf("%q: %q then %q", in, a.protein, b.protein)
+		}
+		if _, _, err := parseHLAStatements("HLA-B", in+" positive"); err != nil {
+			t.Fatalf("%q positive: %v", in, err)
 		}
 	})
 }

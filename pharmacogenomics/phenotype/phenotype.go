@@ -35,8 +35,9 @@ const (
 // where "[a + b]" is one chromosome carrying both.
 type Diplotype [][]string
 
-// Name spells the diplotype as the report shows it, in the order of the
-// gene's tables.
+// Name spells the diplotype as the report shows it: in the order of the
+// gene's tables, or for names called variant by variant (DPYD, RYR1) in
+// PharmCAT's order (see CompareHaplotypeNames).
 func (d Diplotype) Name(g *alleles.Gene) string {
 	names := make([]string, len(d))
 	for i, h := range d {
@@ -44,6 +45,12 @@ func (d Diplotype) Name(g *alleles.Gene) string {
 	}
 	if len(names) == 2 {
 		a, b := g.Order(names[0], names[1])
+		if pharmcatOrdered(names...) {
+			a, b = names[0], names[1]
+			if CompareHaplotypeNames(b, a) < 0 {
+				a, b = b, a
+			}
+		}
 		return a + "/" + b
 	}
 	return strings.Join(names, "/")
@@ -347,41 +354,92 @@ func mh(g *alleles.Gene, d Diplotype) Result {
 
 // cyp2d6 scores an outside CYP2D6 diplotype: the table when it has the
 // diplotype, otherwise the sum of the alleles' values with duplications
-// multiplying them, banded as CPIC does.
+// multiplying them, banded as CPIC does. An open score ("≥4.0", from a
+// copy number "x≥3") is read as its lower bound when that bound is already
+// Ultrarapid Metabolizer, the open-ended band; otherwise the phenotype is
+// Indeterminate.
 func cyp2d6(g *alleles.Gene, d Diplotype) Result {
 	if r, ok := lookup(g, d); ok {
-		return r
+		return openScore(r)
 	}
-	sum := 0.0
+	sum, open := 0.0, false
 	for _, h := range d {
 		for _, a := range h {
-			v, ok := cyp2d6Value(g, a)
+			v, o, ok := cyp2d6Value(g, a)
 			if !ok {
 				return Result{Phenotype: Indeterminate, Notes: []string{fmt.Sprintf("CYP2D6: %s has no activity value in the CYP2D6 table (version %s)", a, g.PhenotypeVersion)}}
 			}
 			sum += v
+			open = open || o
 		}
 	}
-	r := Result{Phenotype: CYP2D6Band(sum), ActivityText: formatScore(sum)}
-	r.Activity = &sum
+	text := formatScore(sum)
+	if open {
+		text = "≥" + text
+	}
+	r := Result{Phenotype: CYP2D6Band(sum), ActivityText: text}
 	r.Notes = append(r.Notes, "CYP2D6: activity score computed from allele values (CPIC); the diplotype is not in the table")
+	if open {
+		return openScore(r)
+	}
+	r.Activity = &sum
 	return r
 }
 
-func cyp2d6Value(g *alleles.Gene, a string) (float64, bool) {
-	if v, ok := value(g, a); ok {
-		return v, true
-	}
-	base, n, ok := strings.Cut(a, "x")
+// openScore reads a CYP2D6 score "≥x" as x when x is Ultrarapid.
+func openScore(r Result) Result {
+	t, ok := strings.CutPrefix(r.ActivityText, "≥")
 	if !ok {
-		return 0, false
+		return r
 	}
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || CYP2D6Band(v) != "Ultrarapid Metabolizer" {
+		r.Phenotype, r.Activity = Indeterminate, nil
+		r.Notes = append(r.Notes, fmt.Sprintf("CYP2D6: activity score %s has no upper bound and spans more than one phenotype", r.ActivityText))
+		return r
+	}
+	r.Activity = &v
+	r.Notes = append(r.Notes, fmt.Sprintf("CYP2D6: activity score %s; %s, its lower bound, is used (every score above 2.25 is Ultrarapid Metabolizer)", r.ActivityText, t))
+	return r
+}
+
+// cyp2d6Value returns an allele's activity value, multiplied for copies
+// ("*1x2", "*41x3"); open is set for "x≥3", whose value is a lower bound.
+func cyp2d6Value(g *alleles.Gene, a string) (v float64, open, ok bool) {
+	if f, found := g.Function(a); found {
+		t, o := strings.CutPrefix(f.Activity, "≥")
+		x, err := strconv.ParseFloat(t, 64)
+		return x, o, err == nil
+	}
+	base, n, found := strings.Cut(a, "x")
+	if !found {
+		return 0, false, false
+	}
+	n, open = strings.CutPrefix(n, "≥")
 	k, err := strconv.Atoi(n)
 	if err != nil || k < 1 {
-		return 0, false
+		return 0, false, false
 	}
-	v, ok := value(g, base)
-	return v * float64(k), ok
+	v, ok = value(g, base)
+	return v * float64(k), open && v > 0, ok
+}
+
+// ScoresOf lists the activity scores the gene's table gives a phenotype
+// (any letter case), ascending, open scores ("≥4.0") as their lower
+// bound; nil when the gene has no scores.
+func ScoresOf(g *alleles.Gene, phenotype string) []float64 {
+	var out []float64
+	for _, row := range g.Diplotypes {
+		if row[3] < 0 || !strings.EqualFold(g.Phenotypes[row[2]], phenotype) {
+			continue
+		}
+		v, err := strconv.ParseFloat(strings.TrimPrefix(g.Phenotypes[row[3]], "≥"), 64)
+		if err == nil && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // CYP2D6Band maps a CYP2D6 activity score to its phenotype (CPIC 2020):

@@ -45,6 +45,9 @@ type Engine struct {
 	inhibitors map[string][]Inhibitor // by drug
 	// scoreKeyed lists, per drug, the genes its rules key by activity score.
 	scoreKeyed map[string][]string
+	// carriers lists, per drug and gene, the alleles its rules test by
+	// carrier status (see unknown.go).
+	carriers map[string]map[string][]string
 }
 
 // newEnv declares the variables rule conditions may read (see package doc).
@@ -257,6 +260,7 @@ func compileFile(f File, name string) (*Engine, error) {
 		e.genes = append(e.genes, g)
 	}
 	sort.Strings(e.genes)
+	e.carriers = carrierKeysByDrug(f.Rules)
 	// Evaluate every compiled rule once for a patient with no data at all:
 	// a condition that cannot evaluate there (a gene missing from the
 	// rule's gene list, a type error) is a load error, not a clinic-time one.

@@ -223,7 +223,7 @@ func (e *Engine) activation(v *view) map[string]any {
 		dips[g], alleles[g] = []string{}, []string{}
 		if st.called && st.call != nil {
 			dips[g] = slices.Clone(st.call.Diplotypes)
-			alleles[g] = allelesOf(st.call.Diplotypes)
+			alleles[g] = append(allelesOf(st.call.Diplotypes), carried(st.call)...)
 			outside[g] = st.call.Source == "outside"
 		} else {
 			outside[g] = false
@@ -273,6 +273,19 @@ func allelesOf(dips []string) []string {
 	return out
 }
 
+// carried lists the alleles a call states the patient carries (HLA
+// "positive" statements) that its diplotypes do not already name.
+func carried(c *pharmacogenomics.GeneCall) []string {
+	var out []string
+	for a, pos := range c.Carriers {
+		if pos && !slices.Contains(allelesOf(c.Diplotypes), a) {
+			out = append(out, a)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Recommend evaluates the rules for one sample and the given drugs (all
 // drugs with rules when none are given), in the order given. Clinical facts
 // come from p. Every uncertainty of every gene call a recommendation used is
@@ -301,7 +314,7 @@ func (e *Engine) Recommend(ctx context.Context, s pharmacogenomics.SampleCalls, 
 			v = e.buildView(&s, p, d)
 			act = e.activation(v)
 		}
-		recs, err := e.recommendDrug(s.Sample, v, act, d)
+		recs, err := e.recommendHonest(&s, p, v, act, d)
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,77 @@
+package phenotype
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/varamu/varamu/pharmacogenomics/alleles"
+)
+
+// Haplotype names are ordered as PharmCAT 3 orders them
+// (HaplotypeNameComparator): a single allele before a combination
+// "[a + b]"; combinations by number of alleles, then by their first
+// allele; HGVS names ("c.1627A>G (*5)") by their first position number,
+// then as text; other names with digit runs compared as numbers ("*2"
+// before "*10"). Inside a combination the alleles keep the order of the
+// gene's definitions.
+
+var hgvsName = regexp.MustCompile(`^(?:.*:)?[cgnmopr]\.(\d+)`)
+
+// IsCombination reports whether a haplotype name is a combination "[a + b]".
+func IsCombination(name string) bool {
+	return strings.HasPrefix(name, "[") && strings.HasSuffix(name, "]") && strings.Contains(name, " + ")
+}
+
+// CompareHaplotypeNames orders two haplotype names as PharmCAT does.
+func CompareHaplotypeNames(a, b string) int {
+	if a == b {
+		return 0
+	}
+	ca, cb := IsCombination(a), IsCombination(b)
+	switch {
+	case ca && !cb:
+		return 1
+	case cb && !ca:
+		return -1
+	case ca:
+		pa := strings.Split(a[1:len(a)-1], " + ")
+		pb := strings.Split(b[1:len(b)-1], " + ")
+		if len(pa) != len(pb) {
+			return cmpInt(len(pa), len(pb))
+		}
+		a, b = pa[0], pb[0]
+	}
+	ma, mb := hgvsName.FindStringSubmatch(a), hgvsName.FindStringSubmatch(b)
+	if ma != nil && mb != nil {
+		na, _ := strconv.Atoi(ma[1])
+		nb, _ := strconv.Atoi(mb[1])
+		if na != nb {
+			return cmpInt(na, nb)
+		}
+		return strings.Compare(a, b)
+	}
+	return alleles.NaturalCompare(a, b)
+}
+
+// pharmcatOrdered reports whether a diplotype of these names is ordered by
+// CompareHaplotypeNames rather than by the gene's table: names called
+// variant by variant (HGVS, combinations, the reference).
+func pharmcatOrdered(names ...string) bool {
+	for _, n := range names {
+		if IsCombination(n) || hgvsName.MatchString(n) {
+			return true
+		}
+	}
+	return false
+}
+
+func cmpInt(a, b int) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
