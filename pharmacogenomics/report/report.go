@@ -115,7 +115,7 @@ func sampleGenes(s pharmacogenomics.SampleCalls) (sampleView, map[string]string)
 	for _, g := range s.Genes {
 		have[g.Gene] = g.Called
 		row := geneRow{Gene: g.Gene, Called: g.Called, Phenotype: g.Phenotype, Source: g.Source,
-			Diplotypes: strings.Join(g.Diplotypes, " or "), Notes: rules.DescribeCall(g)}
+			Diplotypes: strings.Join(g.Diplotypes, " or "), Notes: append(rules.DescribeCall(g), callReadings(g)...)}
 		for _, n := range row.Notes {
 			notes[n] = g.Gene
 		}

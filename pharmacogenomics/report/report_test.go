@@ -277,3 +277,27 @@ func TestIssue9Patients(t *testing.T) {
 		t.Error("EE2003: ondansetron (CYP2D6 not given) is not under other actions")
 	}
 }
+
+// TestHTMLNamesAlternativesAndUntested: what a call carries about its
+// possible readings and untested alleles is named in the gene table.
+func TestHTMLNamesAlternativesAndUntested(t *testing.T) {
+	im, pm := "Intermediate Metabolizer", "Poor Metabolizer"
+	cs := pharmacogenomics.CallSet{Samples: []pharmacogenomics.SampleCalls{{Sample: "S", Genes: []pharmacogenomics.GeneCall{
+		{Gene: "TPMT", Called: true, Diplotypes: []string{"*1/*3A"}, Phenotype: im, Uncertain: true,
+			Alternatives: []pharmacogenomics.Alternative{{Diplotypes: []string{"*1/*3A"}, Phenotype: im, Assumed: true}, {Diplotypes: []string{"*3B/*3C"}, Phenotype: pm}}},
+		{Gene: "DPYD", Called: true, Diplotypes: []string{"Reference/Reference"}, Phenotype: "Normal Metabolizer",
+			Untested: []string{"c.1905+1G>A (*2A) at chr1:97450058"}},
+	}}}}
+	var h bytes.Buffer
+	if err := WriteHTML(&h, cs, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"TPMT could be read 2 ways: *1/*3A → Intermediate Metabolizer (reported); *3B/*3C → Poor Metabolizer",
+		"DPYD not tested (a position defining them was not genotyped): c.1905&#43;1G&gt;A (*2A) at chr1:97450058",
+	} {
+		if !strings.Contains(h.String(), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+}
