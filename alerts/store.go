@@ -2,6 +2,7 @@ package alerts
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"iter"
@@ -189,7 +190,7 @@ func (s *StoreSource) loadPGx(ctx context.Context, samples map[string]bool) erro
 	}
 	s.dataVersion = sec.Current
 	cols := []string{"sample", "gene", "called", "diplotypes", "phenotype", "activity_score", "phased", "confidence",
-		"uncertain", "source", "missing_positions", "novel", "notes", "sex"}
+		"uncertain", "source", "missing_positions", "novel", "notes", "sex", "untested", "alternatives", "carriers", "extra"}
 	for _, f := range s.st.Manifest().Tables["pgx_calls"] {
 		if !strings.HasPrefix(f.Part, sec.Current+"#") || !s.AsOf.IsZero() && !s.st.Manifest().RecordedBy(f, s.AsOf) {
 			continue
@@ -206,7 +207,10 @@ func (s *StoreSource) loadPGx(ctx context.Context, samples map[string]bool) erro
 			}
 			g := pharmacogenomics.GeneCall{Gene: r.Str(1), Called: r.Bool(2), Diplotypes: r.Strs(3), Phenotype: r.Str(4),
 				ActivityScore: r.F64p(5), Phased: r.Bool(6), Confidence: r.F64p(7), Uncertain: r.Bool(8),
-				Source: r.Str(9), MissingPositions: r.Strs(10), Novel: r.Strs(11), Notes: r.Strs(12)}
+				Source: r.Str(9), MissingPositions: r.Strs(10), Novel: r.Strs(11), Notes: r.Strs(12), Untested: r.Strs(14)}
+			if err := decodeCallDetail(r.Str(15), r.Str(16), r.Str(17), &g); err != nil {
+				return fmt.Errorf("sample %s gene %s: %w", sample, g.Gene, err)
+			}
 			// A sample annotated twice with the current version (a
 			// resumed run) keeps its last row per gene.
 			if i := slices.IndexFunc(c.Genes, func(x pharmacogenomics.GeneCall) bool { return x.Gene == g.Gene }); i >= 0 {
@@ -216,6 +220,9 @@ func (s *StoreSource) loadPGx(ctx context.Context, samples map[string]bool) erro
 			}
 			return nil
 		})
+		if err != nil && strings.Contains(err.Error(), "no column") {
+			return fmt.Errorf("alerts: table pgx_calls: %s: %w: the annotation predates untested alleles and alternative readings; run varamu annotate again", f.Path, err)
+		}
 		if err != nil {
 			return fmt.Errorf("alerts: table pgx_calls: %s: %w", f.Path, err)
 		}
@@ -298,4 +305,26 @@ func RunStore(ctx context.Context, dir string, opt StoreOptions) ([]Alert, Stats
 func (s *StoreSource) SampleOf(person string) (string, bool) {
 	sample, ok := s.sampleOf[person]
 	return sample, s.loaded && ok
+}
+
+// decodeCallDetail restores a stored call's alternative readings, carried
+// alleles and extra genotypes (JSON, "" for none), without which a
+// recommendation from stored calls could read an uncertain call as certain.
+func decodeCallDetail(alternatives, carriers, extra string, g *pharmacogenomics.GeneCall) error {
+	if alternatives != "" {
+		if err := json.Unmarshal([]byte(alternatives), &g.Alternatives); err != nil {
+			return fmt.Errorf("alternatives: %w", err)
+		}
+	}
+	if carriers != "" {
+		if err := json.Unmarshal([]byte(carriers), &g.Carriers); err != nil {
+			return fmt.Errorf("carriers: %w", err)
+		}
+	}
+	if extra != "" {
+		if err := json.Unmarshal([]byte(extra), &g.Extra); err != nil {
+			return fmt.Errorf("extra: %w", err)
+		}
+	}
+	return nil
 }

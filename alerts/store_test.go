@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"fmt"
 	"time"
 
 	"context"
@@ -219,6 +220,7 @@ func TestAnnotatedStoreMatchesCallSet(t *testing.T) {
 	if diff := cmp.Diff(strip(fromFile), strip(fromStore), cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("alerts (-call set +pgx_calls):\n%s", diff)
 	}
+	checkStoredCallsWhole(t, st, cs, false)
 	if fromStore[0].CallDataVersion == "" || !strings.Contains(fromStore[0].CallDataVersion, "alleles") {
 		t.Errorf("call data version %q", fromStore[0].CallDataVersion)
 	}
@@ -257,4 +259,131 @@ func TestRelinkedSampleLeavesOldPerson(t *testing.T) {
 			t.Errorf("%s: calls of %q (ok %v, %v), want %s", person, c.Sample, ok, err, want)
 		}
 	}
+}
+
+// checkStoredCallsWhole: every call read back from pgx_calls equals the
+// caller's, including what makes a call incomplete or uncertain (untested
+// alleles, alternative readings, carried alleles): without them a
+// recommendation from stored calls would read an unknown as usual dosing
+// (issue 9). The data must hold such calls, or the check proves nothing.
+func checkStoredCallsWhole(t *testing.T, st *store.Store, cs pharmacogenomics.CallSet, need bool) {
+	t.Helper()
+	src := NewStoreSource(st, nil)
+	src.calls = map[string]*pharmacogenomics.SampleCalls{}
+	want := map[string]bool{}
+	for _, sc := range cs.Samples {
+		want[sc.Sample] = true
+	}
+	if err := src.loadPGx(context.Background(), want); err != nil {
+		t.Fatal(err)
+	}
+	incomplete, uncertain := 0, 0
+	for _, sc := range cs.Samples {
+		got := src.calls[sc.Sample]
+		if got == nil {
+			t.Errorf("%s: no stored calls", sc.Sample)
+			continue
+		}
+		for _, g := range sc.Genes {
+			incomplete += min(len(g.Untested), 1)
+			uncertain += min(len(g.Alternatives), 1)
+			i := slices.IndexFunc(got.Genes, func(x pharmacogenomics.GeneCall) bool { return x.Gene == g.Gene })
+			if i < 0 {
+				t.Errorf("%s %s: not stored", sc.Sample, g.Gene)
+				continue
+			}
+			if diff := cmp.Diff(g, got.Genes[i], cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("%s %s (-called +stored):\n%s", sc.Sample, g.Gene, diff)
+			}
+		}
+	}
+	if need && (incomplete == 0 || uncertain == 0) {
+		t.Errorf("the test data has %d incomplete and %d uncertain calls: the check needs both", incomplete, uncertain)
+	}
+}
+
+// TestStoredCallsKeepUnknowns: a sample whose DPYD *2A position was not
+// genotyped (incomplete) and one heterozygous at both TPMT *3A positions
+// (two readings that differ in phenotype) keep both facts through varamu
+// annotate's pgx_calls table, so that alerts made from stored calls give the
+// same honest "unknown" as a fresh call (issue 9).
+func TestStoredCallsKeepUnknowns(t *testing.T) {
+	ctx := context.Background()
+	vcfPath := filepath.Join(t.TempDir(), "unknowns.vcf")
+	if err := os.WriteFile(vcfPath, []byte(unknownsVCF(t)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if _, err := gstore.Ingest(ctx, dir, []string{vcfPath}, gstore.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := annotate.Run(ctx, dir, annotate.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := alleles.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	caller, err := calling.New(db, calling.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := vcf.Open(vcfPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cs, err := caller.CallVCF(ctx, r, calling.VCFOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkStoredCallsWhole(t, st, cs, true)
+}
+
+// unknownsVCF writes every DPYD and TPMT position of the embedded
+// definitions for two samples: U1 hom-ref everywhere but with the DPYD
+// c.1905+1G>A (*2A) position absent; U2 heterozygous, unphased, at the TPMT
+// c.460G>A and c.719A>G positions (*1/*3A or *3B/*3C).
+func unknownsVCF(t *testing.T) string {
+	t.Helper()
+	db, err := alleles.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("##fileformat=VCFv4.3\n##reference=GRCh38\n##contig=<ID=chr1,length=248956422>\n##contig=<ID=chr6,length=170805979>\n")
+	b.WriteString("##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n")
+	b.WriteString("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tU1\tU2\n")
+	het := map[string]bool{}
+	for _, name := range []string{"DPYD", "TPMT"} {
+		var g *alleles.Gene
+		for i := range db.Genes {
+			if db.Genes[i].Name == name {
+				g = db.Genes[i]
+			}
+		}
+		if g == nil {
+			t.Fatalf("no %s in the embedded definitions", name)
+		}
+		ps := slices.Clone(g.Positions)
+		slices.SortFunc(ps, func(a, b alleles.Position) int { return int(a.Pos - b.Pos) })
+		for _, p := range ps {
+			if strings.Contains(p.HGVS+p.RSID, "rs3918290") || p.RSID == "rs3918290" {
+				continue // DPYD *2A: not genotyped
+			}
+			u2 := "0/0"
+			if name == "TPMT" && (p.RSID == "rs1800460" || p.RSID == "rs1142345") {
+				u2, het[p.RSID] = "0/1", true
+			}
+			fmt.Fprintf(&b, "%s\t%d\t%s\t%s\t%s\t.\tPASS\t.\tGT\t0/0\t%s\n", g.Chrom, p.Pos, p.RSID, p.Ref, strings.Join(p.Alts, ","), u2)
+		}
+	}
+	if len(het) != 2 {
+		t.Fatalf("TPMT *3A positions not found: %v", het)
+	}
+	return b.String()
 }

@@ -2,6 +2,7 @@ package annotate
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -34,6 +35,16 @@ var (
 		{Name: "notes", Type: strList},
 		{Name: "sex", Type: arrow.BinaryTypes.String},
 		{Name: "data_version", Type: arrow.BinaryTypes.String},
+		// What makes a call incomplete or uncertain, kept so that every
+		// reader of the stored calls recommends as the caller did: the
+		// untested reduced-function alleles, the possible readings
+		// (JSON array of pharmacogenomics.Alternative, "" for none) and the
+		// carried alleles (JSON object, "" for none); and the genotypes at
+		// extra positions guidelines read (JSON object, "" for none).
+		{Name: "untested", Type: strList},
+		{Name: "alternatives", Type: arrow.BinaryTypes.String},
+		{Name: "carriers", Type: arrow.BinaryTypes.String},
+		{Name: "extra", Type: arrow.BinaryTypes.String},
 	}, nil)
 
 	phenotypesSchema = arrow.NewSchema([]arrow.Field{
@@ -123,6 +134,20 @@ func appendFloat(b array.Builder, v *float64) {
 	}
 }
 
+// jsonOrEmpty encodes v as JSON, or "" when it holds n = 0 elements. The
+// values are plain structs and maps of strings and booleans, which always
+// encode.
+func jsonOrEmpty(n int, v any) string {
+	if n == 0 {
+		return ""
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("annotate: encoding %T: %v", v, err))
+	}
+	return string(b)
+}
+
 func scoreText(v *float64) string {
 	if v == nil {
 		return ""
@@ -157,6 +182,10 @@ func (w *chunkWriter) add(r sampleResult) {
 		appendStrings(f[12], g.Notes)
 		f[13].(*array.StringBuilder).Append(sc.Sex)
 		f[14].(*array.StringBuilder).Append(w.version)
+		appendStrings(f[15], g.Untested)
+		f[16].(*array.StringBuilder).Append(jsonOrEmpty(len(g.Alternatives), g.Alternatives))
+		f[17].(*array.StringBuilder).Append(jsonOrEmpty(len(g.Carriers), g.Carriers))
+		f[18].(*array.StringBuilder).Append(jsonOrEmpty(len(g.Extra), g.Extra))
 
 		p := w.phen.Fields()
 		p[0].(*array.StringBuilder).Append(sc.Sample)

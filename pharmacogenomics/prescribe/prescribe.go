@@ -149,8 +149,14 @@ func Recommend(ctx context.Context, dir string, req Request) (*Result, error) {
 			return nil, err
 		} else if ok {
 			for _, g := range stored.Genes {
-				if g.Source == "outside" && len(g.Diplotypes) > 0 {
-					oc := calling.OutsideCall{Gene: g.Gene, Diplotype: g.Diplotypes[0], Phenotype: g.Phenotype}
+				// A called outside result is passed on whole: a diplotype,
+				// a phenotype-only line or an HLA statement ("HLA-B*57:01
+				// positive") alike.
+				if g.Source == "outside" && g.Called && (len(g.Diplotypes) > 0 || g.Phenotype != "") {
+					oc := calling.OutsideCall{Gene: g.Gene, Phenotype: g.Phenotype}
+					if len(g.Diplotypes) > 0 {
+						oc.Diplotype = g.Diplotypes[0]
+					}
 					if g.ActivityScore != nil {
 						oc.Activity = fmt.Sprintf("%g", *g.ActivityScore)
 					}
