@@ -3,9 +3,11 @@ package audit
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,140 +27,166 @@ func entry(person, actor string, allowed bool, minute int) *Entry {
 	}
 }
 
-// fill writes n entries, one Append each, and returns the log directory.
-func fill(t *testing.T, n int) string {
+var people = []string{"38001010000", "49002020000"}
+
+// fill appends n entries to the log of a new store, in appends of up to
+// three entries, closes the log and returns the store directory.
+func fill(t testing.TB, n int) string {
 	t.Helper()
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "store")
+	appendN(t, dir, 0, n)
+	return dir
+}
+
+func appendN(t testing.TB, dir string, from, n int) {
+	t.Helper()
 	l, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	for i := range n {
-		person := []string{"38001010000", "49002020000"}[i%2]
-		if _, err := l.Append(context.Background(), entry(person, "doc-"+string(rune('a'+i%26)), i%3 != 0, i)); err != nil {
+	ctx := context.Background()
+	for i := from; i < from+n; {
+		var batch []*Entry
+		// The first appends are small, the rest one batch (fsyncs are slow).
+		for ; i < from+n && (len(batch) < 1+i%3 || i >= from+8); i++ {
+			batch = append(batch, entry(people[i%2], "doc-"+string(rune('a'+i%26)), i%3 != 0, i%60))
+		}
+		if _, err := l.Append(ctx, batch...); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return dir
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestAppendVerify(t *testing.T) {
-	for _, n := range []int{0, 1, 2, 3, 7, 16, 33} {
+	for _, n := range []int{0, 1, 7, 256, 300} {
 		dir := fill(t, n)
-		cp, err := Verify(context.Background(), dir, nil)
+		rep, err := VerifyLog(context.Background(), dir, VerifyOptions{})
 		if err != nil {
 			t.Fatalf("n=%d: %v", n, err)
 		}
-		if cp.Size != uint64(n) {
-			t.Errorf("n=%d: size %d", n, cp.Size)
+		if rep.Entries != uint64(n) || rep.Checkpoint.Size != uint64(n) {
+			t.Errorf("n=%d: %d entries, checkpoint size %d", n, rep.Entries, rep.Checkpoint.Size)
 		}
-		cps, err := Checkpoints(dir)
-		if err != nil {
-			t.Fatal(err)
+		if !bytes.Equal(rep.Root, rep.Checkpoint.Root) {
+			t.Errorf("n=%d: checkpoint root %x, recomputed %x", n, rep.Checkpoint.Root, rep.Root)
 		}
-		if len(cps) != n {
-			t.Errorf("n=%d: %d checkpoints", n, len(cps))
-		}
-		if n > 0 && !bytes.Equal(cps[n-1].Root, cp.Root) {
-			t.Errorf("n=%d: last checkpoint root differs from recomputed root", n)
-		}
-	}
-}
-
-// TestRootKnownAnswer pins the tree hash to RFC 6962: the root of a
-// one-entry log is SHA-256(0x00 || line).
-func TestRootKnownAnswer(t *testing.T) {
-	dir := fill(t, 1)
-	b, err := os.ReadFile(filepath.Join(dir, "audit", "entries.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := hasher.HashLeaf(bytes.TrimSuffix(b, []byte("\n")))
-	cp, err := Verify(context.Background(), dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(cp.Root, want) {
-		t.Errorf("root %x, want %x", cp.Root, want)
-	}
-	// Empty tree: SHA-256 of the empty string.
-	cp0, err := Verify(context.Background(), t.TempDir(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := cp0.Root; len(got) != 32 || got[0] != 0xe3 || got[1] != 0xb0 {
-		t.Errorf("empty root %x, want e3b0c442...", got)
-	}
-}
-
-func rewrite(t *testing.T, dir string, f func(lines [][]byte) [][]byte) {
-	t.Helper()
-	p := filepath.Join(dir, "audit", "entries.jsonl")
-	b, err := os.ReadFile(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lines := bytes.SplitAfter(b, []byte("\n"))
-	if len(lines[len(lines)-1]) == 0 {
-		lines = lines[:len(lines)-1]
-	}
-	if err := os.WriteFile(p, bytes.Join(f(lines), nil), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func TestTamperDetected(t *testing.T) {
-	tests := []struct {
-		name string
-		edit func(lines [][]byte) [][]byte
-	}{
-		{"changed allowed flag", func(l [][]byte) [][]byte {
-			l[4] = bytes.Replace(l[4], []byte(`"allowed":true`), []byte(`"allowed":false`), 1)
-			return l
-		}},
-		{"changed actor", func(l [][]byte) [][]byte {
-			l[0] = bytes.Replace(l[0], []byte(`doc-a`), []byte(`doc-z`), 1)
-			return l
-		}},
-		{"removed last", func(l [][]byte) [][]byte { return l[:len(l)-1] }},
-		{"removed middle", func(l [][]byte) [][]byte { return append(l[:3:3], l[4:]...) }},
-		{"swapped", func(l [][]byte) [][]byte { l[2], l[3] = l[3], l[2]; return l }},
-		{"all removed", func(l [][]byte) [][]byte { return nil }},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			dir := fill(t, 9)
-			rewrite(t, dir, tt.edit)
-			if _, err := Verify(context.Background(), dir, nil); !errors.Is(err, ErrTampered) {
-				t.Fatalf("Verify after %s: err = %v, want ErrTampered", tt.name, err)
+		var idx []uint64
+		for e, err := range Entries(dir) {
+			if err != nil {
+				t.Fatal(err)
 			}
-		})
+			idx = append(idx, e.Index)
+		}
+		for i, v := range idx {
+			if v != uint64(i) {
+				t.Fatalf("n=%d: indices %v not 0..n-1", n, idx)
+			}
+		}
+		if len(idx) != n {
+			t.Errorf("n=%d: read %d entries", n, len(idx))
+		}
 	}
 }
 
-// TestAnchorDetectsRewrite: an attacker who rewrites entries and
-// checkpoints together is caught by a checkpoint kept elsewhere.
-func TestAnchorDetectsRewrite(t *testing.T) {
-	dir := fill(t, 5)
-	anchor, err := Verify(context.Background(), dir, nil)
+// TestCheckpointFormat pins the C2SP tlog-checkpoint layout: origin, size,
+// base64 root, blank line, an Ed25519 note signature by the log key.
+func TestCheckpointFormat(t *testing.T) {
+	dir := fill(t, 1)
+	b, err := os.ReadFile(filepath.Join(dir, "audit", "log", "checkpoint"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Rebuild a different log of the same size in place.
-	other := fill(t, 6)
-	rewrite(t, other, func(l [][]byte) [][]byte { return l[1:] }) // shifts content
-	for _, f := range []string{"entries.jsonl", "checkpoints.txt"} {
-		b, err := os.ReadFile(filepath.Join(other, "audit", f))
+	lines := strings.Split(string(b), "\n")
+	if lines[0] != DefaultOrigin(dir) || lines[1] != "1" || len(lines[2]) != 44 || lines[3] != "" || !strings.HasPrefix(lines[4], "— "+DefaultOrigin(dir)+" ") {
+		t.Errorf("checkpoint:\n%s", b)
+	}
+	// The root of a one-entry tree is SHA-256(0x00 || leaf) (RFC 6962).
+	var leaf []byte
+	for l, err := range leaves(context.Background(), logDir(dir), 1) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(dir, "audit", f), b, 0o644); err != nil {
+		leaf = bytes.Clone(l)
+	}
+	cp, err := ParseCheckpoint(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(cp.Root, hasher.HashLeaf(leaf)) {
+		t.Errorf("root %x, want %x", cp.Root, hasher.HashLeaf(leaf))
+	}
+}
+
+// TestLeavesHoldNoPersonalCode: no file of the store holds a personal
+// code; the person's view resolves their entries with the person secret.
+func TestLeavesHoldNoPersonalCode(t *testing.T) {
+	dir := fill(t, 6)
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		for _, person := range people {
+			if bytes.Contains(b, []byte(person)) {
+				t.Errorf("%s holds personal code %s", p, person)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ByPerson(context.Background(), dir, people[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var summary []string
+	for _, e := range got {
+		if e.Person != people[1] || len(e.Subject) != 64 {
+			t.Errorf("entry %d: person %q subject %q", e.Index, e.Person, e.Subject)
+		}
+		summary = append(summary, e.Actor+" "+e.Time.Format("15:04")+" "+map[bool]string{true: "allowed", false: "denied"}[e.Allowed])
+	}
+	want := []string{"doc-b 10:01 allowed", "doc-d 10:03 denied", "doc-f 10:05 allowed"}
+	if diff := cmp.Diff(want, summary); diff != "" {
+		t.Errorf("ByPerson (-want +got):\n%s", diff)
+	}
+	// Another store's secret gives other commitments.
+	other := fill(t, 1)
+	k1, _ := LoadKeys(KeyDirFor(dir))
+	k2, _ := LoadKeys(KeyDirFor(other))
+	if k1.Commit(people[0]) == k2.Commit(people[0]) {
+		t.Error("two stores commit to a person identically")
+	}
+}
+
+func TestKeyModeChecked(t *testing.T) {
+	dir := fill(t, 1)
+	kd := KeyDirFor(dir)
+	if st, err := os.Stat(kd); err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("key dir mode: %v %v", st.Mode(), err)
+	}
+	for _, f := range []string{logKeyFile, personKeyFile} {
+		p := filepath.Join(kd, f)
+		if err := os.Chmod(p, 0o644); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := LoadKeys(kd); !errors.Is(err, ErrKeyMode) {
+			t.Errorf("%s 0644: err = %v, want ErrKeyMode", f, err)
+		}
+		if _, err := Open(dir); !errors.Is(err, ErrKeyMode) {
+			t.Errorf("Open with %s 0644: err = %v, want ErrKeyMode", f, err)
+		}
+		os.Chmod(p, 0o600)
 	}
-	if _, err := Verify(context.Background(), dir, &anchor); !errors.Is(err, ErrTampered) {
-		t.Fatalf("err = %v, want ErrTampered", err)
+	if _, err := Keygen(kd, "x"); err == nil {
+		t.Error("Keygen overwrote an existing key")
+	}
+	if strings.HasPrefix(kd, dir+string(filepath.Separator)) {
+		t.Errorf("key dir %s inside the store %s", kd, dir)
 	}
 }
 
@@ -168,119 +196,112 @@ func TestReopenAndConcurrentWriters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer a.Close()
 	b, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
 	ctx := context.Background()
-	for i := range 4 {
-		if _, err := a.Append(ctx, entry("38001010000", "a", true, 10+i)); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := b.Append(ctx, entry("49002020000", "b", true, 20+i), entry("49002020000", "b", false, 30+i)); err != nil {
+	errc := make(chan error, 2)
+	for _, l := range []*Log{a, b} {
+		go func() {
+			for i := range 20 {
+				if _, err := l.Append(ctx, entry(people[0], "w", true, i), entry(people[1], "w", false, i)); err != nil {
+					errc <- err
+					return
+				}
+			}
+			errc <- nil
+		}()
+	}
+	for range 2 {
+		if err := <-errc; err != nil {
 			t.Fatal(err)
 		}
 	}
-	cp, err := Verify(ctx, dir, nil)
+	a.Close()
+	b.Close()
+	rep, err := VerifyLog(ctx, dir, VerifyOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cp.Size != 3+4*3 {
-		t.Errorf("size %d, want 15", cp.Size)
-	}
-	bcp, err := b.Checkpoint()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(bcp.Root, cp.Root) {
-		t.Errorf("writer's root %x differs from verified root %x", bcp.Root, cp.Root)
-	}
-	var idx []uint64
-	for e, err := range Entries(dir) {
-		if err != nil {
-			t.Fatal(err)
-		}
-		idx = append(idx, e.Index)
-	}
-	for i, v := range idx {
-		if v != uint64(i) {
-			t.Fatalf("indices %v not 0..n-1", idx)
-		}
+	if rep.Entries != 3+80 || rep.Checkpoint.Size != 83 {
+		t.Errorf("%d entries, checkpoint %d; want 83", rep.Entries, rep.Checkpoint.Size)
 	}
 }
 
-func TestTornLineRepairedOnOpen(t *testing.T) {
-	dir := fill(t, 2)
-	p := filepath.Join(dir, "audit", "entries.jsonl")
-	f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
+func TestMigrateRound1(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	if err := os.CopyFS(dir, os.DirFS("testdata/round1")); err != nil {
 		t.Fatal(err)
 	}
-	f.WriteString(`{"index":2,"time":"2026-`)
-	f.Close()
-	if _, err := Verify(context.Background(), dir, nil); !errors.Is(err, ErrCorrupt) {
-		t.Fatalf("Verify on torn log: %v, want ErrCorrupt", err)
+	old, oldRoot, err := readLegacy(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
 	l, err := Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Append(context.Background(), entry("38001010000", "x", true, 50)); err != nil {
+	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	l.Close()
-	cp, err := Verify(context.Background(), dir, nil)
+	if _, err := VerifyLog(context.Background(), dir, VerifyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if hasLegacy(dir) {
+		t.Error("round-1 entries.jsonl (personal codes in clear) still there")
+	}
+	keys, err := LoadKeys(KeyDirFor(dir))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cp.Size != 3 {
-		t.Errorf("size %d, want 3", cp.Size)
-	}
-}
-
-func TestByPerson(t *testing.T) {
-	dir := fill(t, 6)
-	got, err := ByPerson(context.Background(), dir, "49002020000")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var summary []string
-	for _, e := range got {
-		summary = append(summary, e.Actor+" "+e.Time.Format("15:04")+" "+map[bool]string{true: "allowed", false: "denied"}[e.Allowed])
-	}
-	want := []string{"doc-b 10:01 allowed", "doc-d 10:03 denied", "doc-f 10:05 allowed"}
-	if diff := cmp.Diff(want, summary); diff != "" {
-		t.Errorf("ByPerson (-want +got):\n%s", diff)
-	}
-}
-
-func TestInclusionProof(t *testing.T) {
-	dir := fill(t, 11)
-	cp, err := Verify(context.Background(), dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var all []Entry
+	var got []Entry
 	for e, err := range Entries(dir) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		all = append(all, *e)
+		got = append(got, *e)
 	}
-	for _, e := range all {
-		p, err := InclusionProof(dir, e.Index, cp.Size)
-		if err != nil {
-			t.Fatal(err)
+	if len(got) != len(old)+1 {
+		t.Fatalf("%d entries after migration, want %d + 1", len(got), len(old))
+	}
+	for i, o := range old {
+		want := Entry{Index: uint64(i), Logged: o.Logged, Time: o.Time, Actor: o.Actor, Role: o.Role, Licence: o.Licence,
+			Subject: keys.Commit(o.Person), Purpose: o.Purpose, Reason: o.Reason, Use: o.Use, Allowed: o.Allowed, Rule: o.Rule, Flagged: o.Flagged}
+		if diff := cmp.Diff(want, got[i]); diff != "" {
+			t.Errorf("entry %d (-round1 +migrated):\n%s", i, diff)
 		}
-		if err := VerifyInclusion(e, cp, p); err != nil {
-			t.Errorf("entry %d: %v", e.Index, err)
-		}
-		forged := e
-		forged.Allowed = !forged.Allowed
-		if err := VerifyInclusion(forged, cp, p); !errors.Is(err, ErrTampered) {
-			t.Errorf("entry %d forged: err = %v, want ErrTampered", e.Index, err)
-		}
+	}
+	m := got[len(old)]
+	if m.Kind != KindMigration || m.Record == nil || m.Record.SHA256 != hexs(oldRoot) {
+		t.Errorf("migration entry %+v, want the round-1 root %x", m, oldRoot)
+	}
+	// The person's view finds the same accesses as before.
+	mine, err := ByPerson(context.Background(), dir, "49002020000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(mine) != 4 {
+		t.Errorf("%d entries for 49002020000 after migration, want 4", len(mine))
 	}
 }
+
+// TestMigrateRefusesTamperedRound1: a round-1 log that does not match
+// its checkpoints is not migrated (nor deleted).
+func TestMigrateRefusesTamperedRound1(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "store")
+	if err := os.CopyFS(dir, os.DirFS("testdata/round1")); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "audit", "entries.jsonl")
+	b, _ := os.ReadFile(p)
+	os.WriteFile(p, bytes.Replace(b, []byte(`"allowed":false`), []byte(`"allowed":true `), 1), 0o644)
+	if _, err := Open(dir); !errors.Is(err, ErrTampered) {
+		t.Fatalf("Open: err = %v, want ErrTampered", err)
+	}
+	if !hasLegacy(dir) {
+		t.Error("tampered round-1 log was removed")
+	}
+}
+
+func hexs(b []byte) string { return hex.EncodeToString(b) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -17,50 +18,149 @@ import (
 func newAuditCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
-		Short: "The tamper-evident access log: verify it, or show a person who looked at their data",
+		Short: "The transparency log of accesses and records: keys, checkpoints, witness, verification, proofs",
 	}
-	cmd.AddCommand(newAuditVerifyCmd(), newAuditWhoCmd())
+	cmd.AddCommand(newAuditKeygenCmd(), newAuditCheckpointCmd(), newAuditVerifyCmd(), newAuditWhoCmd(),
+		newAuditWitnessCmd(), newAuditAddWitnessCmd(), newAuditProveCmd(), newAuditVerifyProofCmd())
 	return cmd
 }
 
-func newAuditVerifyCmd() *cobra.Command {
-	var dir, trusted string
+// keyDirFlag adds --keys, defaulting to audit.KeyDirFor(store).
+func keyDirFlag(cmd *cobra.Command, keys *string) {
+	cmd.Flags().StringVar(keys, "keys", "", "key directory (default: $"+audit.KeyDirEnv+", else STORE.keys beside the store)")
+}
+
+func resolveKeyDir(keys, store string) string {
+	if keys != "" {
+		return keys
+	}
+	return audit.KeyDirFor(store)
+}
+
+func newAuditKeygenCmd() *cobra.Command {
+	var dir, keys, origin string
 	cmd := &cobra.Command{
-		Use:   "verify --store DIR [--trusted CHECKPOINT]",
-		Short: "Recompute the log's Merkle tree (RFC 6962) and check every checkpoint; a changed, removed or reordered entry fails",
+		Use:   "keygen --store DIR [--keys KEYDIR] [--origin NAME]",
+		Short: "Make the log's Ed25519 checkpoint key and person secret (outside the store, mode 0600); prints the verifier key to publish",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var tp *audit.Checkpoint
-			if trusted != "" {
-				b, err := os.ReadFile(trusted)
-				if err != nil {
-					return err
-				}
-				cp, err := audit.ParseCheckpoint(string(b))
-				if err != nil {
-					return fmt.Errorf("%s: %w", trusted, err)
-				}
-				tp = &cp
+			if origin == "" {
+				origin = audit.DefaultOrigin(dir)
 			}
-			cp, err := audit.Verify(cmd.Context(), dir, tp)
+			kd := resolveKeyDir(keys, dir)
+			vkey, err := audit.Keygen(kd, origin)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "audit log verified: %d entries, root %x\n", cp.Size, cp.Root)
+			fmt.Fprintf(cmd.ErrOrStderr(), "keys written to %s (log.key and person.key are private; keep them off the store's disk copies)\n", kd)
+			fmt.Fprintln(cmd.OutOrStdout(), vkey)
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&dir, "store", "", "store directory")
-	cmd.Flags().StringVar(&trusted, "trusted", "", "a checkpoint kept outside the store (catches a rewrite of the whole log)")
+	keyDirFlag(cmd, &keys)
+	cmd.Flags().StringVar(&origin, "origin", "", "log origin (checkpoint first line); default varamu.local/audit/STORENAME")
 	cmd.MarkFlagRequired("store")
 	return cmd
 }
 
-func newAuditWhoCmd() *cobra.Command {
-	var dir, person, actor string
+func newAuditCheckpointCmd() *cobra.Command {
+	var dir string
+	var noWitness bool
 	cmd := &cobra.Command{
-		Use:   "who --store DIR --person ID --actor ID",
-		Short: "Who looked at a person's data: for the person themselves or their representative (the request is itself decided and logged)",
+		Use:   "checkpoint --store DIR",
+		Short: "Print the latest signed checkpoint, cosigned by the configured witnesses (asked now), for publishing",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			// Opening and closing the log publishes a checkpoint covering
+			// every acknowledged entry.
+			l, err := audit.Open(dir)
+			if err != nil {
+				return err
+			}
+			ws := l.Keys().Witnesses
+			if err := l.Close(); err != nil {
+				return err
+			}
+			var cp audit.Checkpoint
+			if len(ws) > 0 && !noWitness {
+				cp, err = audit.RequestCosignatures(ctx, dir, nil)
+			} else {
+				cp, err = audit.ReadCheckpoint(dir)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprint(cmd.OutOrStdout(), cp.String())
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "store", "", "store directory")
+	cmd.Flags().BoolVar(&noWitness, "no-witness", false, "print the log-signed checkpoint without asking the witnesses")
+	cmd.MarkFlagRequired("store")
+	return cmd
+}
+
+func newAuditVerifyCmd() *cobra.Command {
+	var dir, logKey string
+	var checkpoints, witnessKeys []string
+	var requireWitness bool
+	cmd := &cobra.Command{
+		Use:   "verify --store DIR [--checkpoint FILE]... [--key PUB] [--witness-key VKEY]... [--require-witness]",
+		Short: "Check every entry and tile, the checkpoint signatures, the witness cosignatures, and that the log extends each given checkpoint",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opt := audit.VerifyOptions{LogKey: logKey, RequireWitness: requireWitness}
+			if cmd.Flags().Changed("witness-key") {
+				opt.WitnessKeys = witnessKeys
+			}
+			for _, f := range checkpoints {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					return err
+				}
+				opt.Trusted = append(opt.Trusted, b)
+			}
+			rep, err := audit.VerifyLog(cmd.Context(), dir, opt)
+			if err != nil {
+				return err
+			}
+			printReport(cmd, rep)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "store", "", "store directory")
+	cmd.Flags().StringArrayVar(&checkpoints, "checkpoint", nil, "a checkpoint published elsewhere: prove the log extends it (repeatable)")
+	cmd.Flags().StringVar(&logKey, "key", "", "the log's published verifier key (default: KEYDIR/log.pub)")
+	cmd.Flags().StringArrayVar(&witnessKeys, "witness-key", nil, "a witness's cosignature verifier key (default: the key directory's witnesses)")
+	cmd.Flags().BoolVar(&requireWitness, "require-witness", false, "fail when no witness-cosigned checkpoint is kept with the log")
+	cmd.MarkFlagRequired("store")
+	return cmd
+}
+
+func printReport(cmd *cobra.Command, rep *audit.Report) {
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "audit log verified: %d entries, root %x\n", rep.Entries, rep.Root)
+	fmt.Fprintf(w, "checkpoint: %s size %d, signed by the log key\n", rep.Checkpoint.Origin, rep.Checkpoint.Size)
+	if rep.Checkpoint.Size < rep.Entries {
+		fmt.Fprintf(w, "  %d newer entries are durable, not yet in a published checkpoint\n", rep.Entries-rep.Checkpoint.Size)
+	}
+	if rep.Witnessed != nil {
+		fmt.Fprintf(w, "witnessed: size %d, cosigned by %v; the log extends it\n", rep.Witnessed.Size, rep.Witnessed.Witnesses)
+	} else {
+		fmt.Fprintln(w, "witnessed: none kept with the log (an insider holding the log key could rewrite it unseen)")
+	}
+	for _, t := range rep.Trusted {
+		fmt.Fprintf(w, "extends the given checkpoint of size %d\n", t.Size)
+	}
+}
+
+func newAuditWhoCmd() *cobra.Command {
+	var dir, person, actor, proofs string
+	cmd := &cobra.Command{
+		Use:   "who --store DIR --person ID --actor ID [--proofs DIR]",
+		Short: "Who looked at a person's data, each access with its inclusion proof: for the person or their representative (the request is itself decided and logged)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
@@ -68,26 +168,59 @@ func newAuditWhoCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			defer log.Close()
 			entries, err := dec.AccessLog(ctx, access.Actor{ID: actor, Role: access.Patient}, person, time.Now())
+			if cerr := log.Close(); err == nil {
+				err = cerr // closing publishes the checkpoint the proofs use
+			}
 			if err != nil {
 				return err
 			}
-			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "WHEN\tWHO\tROLE\tPURPOSE\tALLOWED\tFLAGGED\tRULE")
-			for _, e := range entries {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%v\t%s\n", e.Logged.Format(time.RFC3339), e.Actor, e.Role, e.Purpose, e.Allowed, e.Flagged, e.Rule)
+			proved, err := audit.ProveEntries(ctx, dir, entries, audit.VerifyOptions{})
+			if err != nil {
+				return err
 			}
-			return tw.Flush()
+			if err := saveProofs(proofs, proved); err != nil {
+				return err
+			}
+			return printWho(cmd, proved)
 		},
 	}
 	cmd.Flags().StringVar(&dir, "store", "", "store directory")
 	cmd.Flags().StringVar(&person, "person", "", "whose accesses to list (isikukood)")
 	cmd.Flags().StringVar(&actor, "actor", "", "who asks: the person, a parent of a minor, or someone they authorised")
+	cmd.Flags().StringVar(&proofs, "proofs", "", "write each access's inclusion proof to this directory (check with varamu audit verify-proof)")
 	cmd.MarkFlagRequired("store")
 	cmd.MarkFlagRequired("person")
 	cmd.MarkFlagRequired("actor")
 	return cmd
+}
+
+func printWho(cmd *cobra.Command, proved []audit.EntryProof) error {
+	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ENTRY\tWHEN\tWHO\tROLE\tPURPOSE\tALLOWED\tFLAGGED\tRULE\tPROOF")
+	for _, p := range proved {
+		e := p.Entry
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%v\t%v\t%s\t%s\n", e.Index, e.Logged.Format(time.RFC3339), e.Actor, e.Role, e.Purpose, e.Allowed, e.Flagged, e.Rule, p.Status)
+	}
+	return tw.Flush()
+}
+
+func saveProofs(dir string, proved []audit.EntryProof) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, p := range proved {
+		if p.Proof == nil {
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("entry-%d.proof", p.Entry.Index)), p.Proof, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // openAccess opens the store in dir and its access decider; close the log.

@@ -1,0 +1,230 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/transparency-dev/tessera"
+	"github.com/transparency-dev/tessera/storage/posix"
+)
+
+// Options configure Open. The zero value is the default for every field.
+type Options struct {
+	// KeyDir holds the log key and person secret; "" means KeyDirFor(dir),
+	// where keys are made on first use.
+	KeyDir string
+	// BatchMaxAge is how long the first entry of a batch waits for others
+	// before the batch is written and fsynced; 0 means 2 ms.
+	BatchMaxAge time.Duration
+	// BatchMaxSize is the most entries written in one batch; 0 means 4096.
+	BatchMaxSize uint
+	// CheckpointInterval is how often a new signed checkpoint is published
+	// while entries arrive; 0 means 200 ms (minimum 100 ms).
+	CheckpointInterval time.Duration
+}
+
+func (o Options) withDefaults(dir string) Options {
+	if o.KeyDir == "" {
+		o.KeyDir = KeyDirFor(dir)
+	}
+	if o.BatchMaxAge == 0 {
+		o.BatchMaxAge = 2 * time.Millisecond
+	}
+	if o.BatchMaxSize == 0 {
+		o.BatchMaxSize = 4096
+	}
+	if o.CheckpointInterval == 0 {
+		o.CheckpointInterval = 200 * time.Millisecond
+	}
+	return o
+}
+
+// logDir is where the tlog-tiles tree of the store in dir lives.
+func logDir(dir string) string { return filepath.Join(dir, "audit", "log") }
+
+// shared is one tessera appender per log directory and process: tessera's
+// POSIX storage serialises processes with fcntl locks, which do not
+// exclude two writers in one process, so every Log of one process shares
+// the appender.
+type shared struct {
+	refs     int
+	keys     *Keys
+	app      *tessera.Appender
+	shutdown func(context.Context) error
+	reader   tessera.LogReader
+	cancel   context.CancelFunc
+}
+
+// appenders holds the process's open appenders by log directory. It is
+// the package's only state, required by the fcntl locking described on
+// shared.
+var appenders = struct {
+	sync.Mutex
+	m map[string]*shared
+}{m: map[string]*shared{}}
+
+// Log is an open audit log. It is safe for concurrent use, and several
+// processes may append to one log at the same time.
+type Log struct {
+	dir    string
+	ldir   string
+	sh     *shared
+	mu     sync.Mutex
+	closed bool
+	now    func() time.Time
+}
+
+// Open opens (creating if needed) the audit log of the store directory
+// dir with default Options. The store's keys are made on first use in
+// KeyDirFor(dir).
+func Open(dir string) (*Log, error) { return OpenWith(dir, Options{}) }
+
+// OpenWith opens the audit log of the store directory dir. A round-1 log
+// (entries.jsonl) is migrated first (see Migrate). Within one process the
+// first Open of a log fixes its Options until every Log of it is closed.
+func OpenWith(dir string, opt Options) (*Log, error) {
+	opt = opt.withDefaults(dir)
+	ldir, err := filepath.Abs(logDir(dir))
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	appenders.Lock()
+	defer appenders.Unlock()
+	sh, ok := appenders.m[ldir]
+	if !ok {
+		if sh, err = openShared(dir, ldir, opt); err != nil {
+			return nil, err
+		}
+		appenders.m[ldir] = sh
+	}
+	sh.refs++
+	return &Log{dir: dir, ldir: ldir, sh: sh, now: time.Now}, nil
+}
+
+func openShared(dir, ldir string, opt Options) (*shared, error) {
+	keys, err := loadOrCreateKeys(opt.KeyDir, dir)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	drv, err := posix.New(ctx, posix.Config{Path: ldir})
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	topt := tessera.NewAppendOptions().
+		WithCheckpointSigner(keys.Signer).
+		WithBatching(opt.BatchMaxSize, opt.BatchMaxAge).
+		WithCheckpointInterval(opt.CheckpointInterval).
+		WithPushback(1 << 20).
+		WithShutdownTimeout(30 * time.Second)
+	app, shutdown, reader, err := tessera.NewAppender(ctx, drv, topt)
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	if hasLegacy(dir) {
+		if err := migrate(ctx, dir, keys, app, ldir); err != nil {
+			cancel()
+			return nil, err
+		}
+	}
+	return &shared{keys: keys, app: app, shutdown: shutdown, reader: reader, cancel: cancel}, nil
+}
+
+// Append adds entries to the log and returns the size of a tree that
+// holds them, setting each entry's Index and Logged time and replacing
+// its Person by the commitment Subject.
+//
+// Durability contract: Append MUST NOT return a nil error before every
+// entry is written, fsynced and integrated into the tree (tessera's POSIX
+// storage writes each file with O_SYNC and renames it into place). A
+// caller that gets a nil error may release data; a caller that gets an
+// error MUST NOT. A signed checkpoint covering the entries is published
+// within Options.CheckpointInterval, and before Close returns.
+func (l *Log) Append(ctx context.Context, entries ...*Entry) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	l.mu.Lock()
+	closed := l.closed
+	l.mu.Unlock()
+	if closed {
+		return 0, errors.New("audit: log is closed")
+	}
+	now := l.now().UTC()
+	futures := make([]tessera.IndexFuture, len(entries))
+	for i, e := range entries {
+		e.Time = e.Time.UTC()
+		e.Logged = now
+		if e.Person != "" {
+			e.Subject = l.sh.keys.Commit(e.Person)
+		}
+		b, err := e.Leaf()
+		if err != nil {
+			return 0, err
+		}
+		futures[i] = l.sh.app.Add(ctx, tessera.NewEntry(b))
+	}
+	var size uint64
+	for i, f := range futures {
+		idx, err := f()
+		if err != nil {
+			return 0, fmt.Errorf("audit: append: %w", err)
+		}
+		entries[i].Index = idx.Index
+		size = max(size, idx.Index+1)
+	}
+	return size, nil
+}
+
+// Close waits until a signed checkpoint covers every entry this process
+// appended, then closes the log.
+func (l *Log) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	l.mu.Unlock()
+	appenders.Lock()
+	defer appenders.Unlock()
+	l.sh.refs--
+	if l.sh.refs > 0 {
+		return nil
+	}
+	delete(appenders.m, l.ldir)
+	err := l.sh.shutdown(context.Background())
+	l.sh.cancel()
+	if err != nil {
+		return fmt.Errorf("audit: publishing the last checkpoint: %w", err)
+	}
+	return nil
+}
+
+// Keys returns the log's keys.
+func (l *Log) Keys() *Keys { return l.sh.keys }
+
+// Commit returns the commitment that stands for person in this log.
+func (l *Log) Commit(person string) string { return l.sh.keys.Commit(person) }
+
+// Size returns the number of entries integrated into the tree (durable,
+// not necessarily covered by a published checkpoint yet).
+func (l *Log) Size(ctx context.Context) (uint64, error) {
+	return l.sh.reader.IntegratedSize(ctx)
+}
+
+// ByPerson returns every logged access to person's data, oldest first,
+// with Person set: who looked (or tried to), when, why, and whether it was
+// allowed.
+func (l *Log) ByPerson(ctx context.Context, person string) ([]Entry, error) {
+	return bySubject(ctx, l.dir, person, l.sh.keys.Commit(person))
+}
+
+// Dir returns the store directory the log belongs to.
+func (l *Log) Dir() string { return l.dir }
