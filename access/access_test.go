@@ -161,6 +161,9 @@ func TestDecide(t *testing.T) {
 			t.Fatal(err)
 		}
 		tt := tests[i]
+		if err := log.Resolve(e); err != nil {
+			t.Fatal(err)
+		}
 		if e.Allowed != tt.allowed || e.Subject != log.Commit(tt.req.Person) || e.Actor != tt.req.Actor.ID || e.Purpose != string(tt.req.Purpose) || e.Flagged != tt.flagged {
 			t.Errorf("entry %d = %+v, does not match request %q", i, e, tt.name)
 		}

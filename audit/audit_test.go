@@ -124,7 +124,20 @@ func TestCheckpointFormat(t *testing.T) {
 // code; the person's view resolves their entries with the person secret.
 func TestLeavesHoldNoPersonalCode(t *testing.T) {
 	dir := fill(t, 6)
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+	// The person reads their own log: the actor is a personal code too.
+	l, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	self := &Entry{Actor: people[1], Role: "patient", Person: people[1], Purpose: "self", Allowed: true, Rule: "own data", Time: time.Date(2026, 3, 1, 11, 0, 0, 0, time.UTC)}
+	if _, err := l.Append(context.Background(), self); err != nil {
+		t.Fatal(err)
+	}
+	if self.Actor != people[1] {
+		t.Errorf("Append changed the caller's actor to %q", self.Actor)
+	}
+	l.Close()
+	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -150,7 +163,7 @@ func TestLeavesHoldNoPersonalCode(t *testing.T) {
 		}
 		summary = append(summary, e.Actor+" "+e.Time.Format("15:04")+" "+map[bool]string{true: "allowed", false: "denied"}[e.Allowed])
 	}
-	want := []string{"doc-b 10:01 allowed", "doc-d 10:03 denied", "doc-f 10:05 allowed"}
+	want := []string{"doc-b 10:01 allowed", "doc-d 10:03 denied", "doc-f 10:05 allowed", people[1] + " 11:00 allowed"}
 	if diff := cmp.Diff(want, summary); diff != "" {
 		t.Errorf("ByPerson (-want +got):\n%s", diff)
 	}

@@ -29,9 +29,15 @@ type Entry struct {
 	// Logged is when the entry was written, set by Append.
 	Logged time.Time `json:"logged"`
 	Time   time.Time `json:"time"` // the moment the access is about
-	// Actor identifies who asked: a professional's id, a person's id, a
-	// researcher's id or a batch job's name.
-	Actor   string `json:"actor"`
+	// Actor identifies who asked: a professional's id, a researcher's id
+	// or a batch job's name. A person (role patient or representative, or
+	// any 11-digit personal code) is not written in clear: the leaf holds
+	// ActorSealed instead and readers leave Actor empty until Resolve.
+	Actor string `json:"actor,omitempty"`
+	// ActorSealed is the actor's id encrypted (AES-256-GCM) under a key
+	// derived from the log's person secret: only the log's holder, for the
+	// person's own view, can read it; published tiles reveal nothing.
+	ActorSealed string `json:"actor_sealed,omitempty"`
 	Role    string `json:"role"`
 	Licence string `json:"licence,omitempty"` // professional licence number
 	// Person is the person whose data the access is about. It is never

@@ -1,9 +1,12 @@
 package audit
 
 import (
+	"crypto/aes"
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -191,6 +194,50 @@ func (k *Keys) Commit(person string) string {
 	m := hmac.New(sha256.New, k.person)
 	m.Write([]byte(person))
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+func (k *Keys) aead() (cipher.AEAD, error) {
+	m := hmac.New(sha256.New, k.person)
+	m.Write([]byte("varamu audit actor sealing key"))
+	b, err := aes.NewCipher(m.Sum(nil))
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	return cipher.NewGCM(b)
+}
+
+// seal encrypts an actor id: base64(nonce || AES-256-GCM ciphertext).
+func (k *Keys) seal(actor string) (string, error) {
+	a, err := k.aead()
+	if err != nil {
+		return "", err
+	}
+	nonce := make([]byte, a.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", fmt.Errorf("audit: %w", err)
+	}
+	return base64.StdEncoding.EncodeToString(a.Seal(nonce, nonce, []byte(actor), nil)), nil
+}
+
+// Resolve opens e's sealed actor, if any, into e.Actor.
+func (k *Keys) Resolve(e *Entry) error {
+	if e.ActorSealed == "" {
+		return nil
+	}
+	a, err := k.aead()
+	if err != nil {
+		return err
+	}
+	b, err := base64.StdEncoding.DecodeString(e.ActorSealed)
+	if err != nil || len(b) < a.NonceSize() {
+		return fmt.Errorf("%w: entry %d: sealed actor", ErrCorrupt, e.Index)
+	}
+	actor, err := a.Open(nil, b[:a.NonceSize()], b[a.NonceSize():], nil)
+	if err != nil {
+		return fmt.Errorf("%w: entry %d: sealed actor does not open with this log's secret", ErrCorrupt, e.Index)
+	}
+	e.Actor = string(actor)
+	return nil
 }
 
 // AddWitness records a witness in the key directory's witnesses file, so

@@ -164,7 +164,16 @@ func (l *Log) Append(ctx context.Context, entries ...*Entry) (uint64, error) {
 		if e.Person != "" {
 			e.Subject = l.sh.keys.Commit(e.Person)
 		}
+		actor := e.Actor
+		if personalActor(e) {
+			sealed, err := l.sh.keys.seal(e.Actor)
+			if err != nil {
+				return 0, err
+			}
+			e.Actor, e.ActorSealed = "", sealed
+		}
 		b, err := e.Leaf()
+		e.Actor = actor
 		if err != nil {
 			return 0, err
 		}
@@ -180,6 +189,24 @@ func (l *Log) Append(ctx context.Context, entries ...*Entry) (uint64, error) {
 		size = max(size, idx.Index+1)
 	}
 	return size, nil
+}
+
+// personalActor reports whether e's actor is a person identified by a
+// personal code (a person reading their own data, a representative, or
+// any 11-digit code): such an actor is logged sealed (ActorSealed).
+func personalActor(e *Entry) bool {
+	if e.Role == "patient" || e.Role == "representative" {
+		return true
+	}
+	if len(e.Actor) != 11 {
+		return false
+	}
+	for _, c := range e.Actor {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // Close waits until a signed checkpoint covers every entry this process
@@ -223,8 +250,12 @@ func (l *Log) Size(ctx context.Context) (uint64, error) {
 // with Person set: who looked (or tried to), when, why, and whether it was
 // allowed.
 func (l *Log) ByPerson(ctx context.Context, person string) ([]Entry, error) {
-	return bySubject(ctx, l.dir, person, l.sh.keys.Commit(person))
+	return bySubject(ctx, l.dir, person, l.sh.keys)
 }
+
+// Resolve opens e's sealed actor, if any, with the log's secret (see
+// Entry.ActorSealed).
+func (l *Log) Resolve(e *Entry) error { return l.sh.keys.Resolve(e) }
 
 // Dir returns the store directory the log belongs to.
 func (l *Log) Dir() string { return l.dir }

@@ -115,17 +115,18 @@ func EntriesContext(ctx context.Context, dir string) iter.Seq2[*Entry, error] {
 }
 
 // ByPerson returns every logged access to person's data in the log of the
-// store in dir, resolving the person's commitment with the store's person
-// secret (KeyDirFor(dir)). Entries have Person set.
+// store in dir, resolving the person's commitment and sealed actors with
+// the store's person secret (KeyDirFor(dir)). Entries have Person set.
 func ByPerson(ctx context.Context, dir, person string) ([]Entry, error) {
 	keys, err := LoadKeys(KeyDirFor(dir))
 	if err != nil {
 		return nil, err
 	}
-	return bySubject(ctx, dir, person, keys.Commit(person))
+	return bySubject(ctx, dir, person, keys)
 }
 
-func bySubject(ctx context.Context, dir, person, subject string) ([]Entry, error) {
+func bySubject(ctx context.Context, dir, person string, keys *Keys) ([]Entry, error) {
+	subject := keys.Commit(person)
 	var out []Entry
 	for e, err := range EntriesContext(ctx, dir) {
 		if err != nil {
@@ -133,6 +134,9 @@ func bySubject(ctx context.Context, dir, person, subject string) ([]Entry, error
 		}
 		if e.Kind == KindAccess && e.Subject == subject {
 			e.Person = person
+			if err := keys.Resolve(e); err != nil {
+				return nil, err
+			}
 			out = append(out, *e)
 		}
 	}

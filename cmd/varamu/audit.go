@@ -200,7 +200,8 @@ func printWho(cmd *cobra.Command, proved []audit.EntryProof) error {
 	fmt.Fprintln(tw, "ENTRY\tWHEN\tWHO\tROLE\tPURPOSE\tALLOWED\tFLAGGED\tRULE\tPROOF")
 	for _, p := range proved {
 		e := p.Entry
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%v\t%v\t%s\t%s\n", e.Index, e.Logged.Format(time.RFC3339), e.Actor, e.Role, e.Purpose, e.Allowed, e.Flagged, e.Rule, p.Status)
+		who := e.Actor
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%v\t%v\t%s\t%s\n", e.Index, e.Logged.Format(time.RFC3339), who, e.Role, e.Purpose, e.Allowed, e.Flagged, e.Rule, p.Status)
 	}
 	return tw.Flush()
 }
