@@ -227,11 +227,37 @@ func (l *Log) Close() error {
 	}
 	delete(appenders.m, l.ldir)
 	err := l.sh.shutdown(context.Background())
+	if err == nil {
+		err = l.waitPublished(30 * time.Second)
+	}
 	l.sh.cancel()
 	if err != nil {
 		return fmt.Errorf("audit: publishing the last checkpoint: %w", err)
 	}
 	return nil
+}
+
+// waitPublished waits until the published checkpoint covers every
+// integrated entry, also those appended by processes killed before their
+// checkpoint was published.
+func (l *Log) waitPublished(timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	for {
+		n, err := l.sh.reader.IntegratedSize(ctx)
+		if err != nil {
+			return err
+		}
+		cp, err := ReadCheckpoint(l.dir)
+		if err == nil && cp.Size >= n {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("no checkpoint covers the %d entries: %w", n, ctx.Err())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // Keys returns the log's keys.
