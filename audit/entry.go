@@ -64,8 +64,9 @@ type Entry struct {
 // RecordRef identifies what a KindGeneration or KindRecord entry commits
 // to.
 type RecordRef struct {
-	// Type and ID are the FHIR resource type and logical id of a record,
-	// or "generation" and the generation number of a store generation.
+	// Type and ID are the FHIR resource type and logical id of a record
+	// (the id as a keyed commitment, like Entry.Subject), or "generation"
+	// and the generation number of a store generation.
 	Type    string `json:"type"`
 	ID      string `json:"id"`
 	Version string `json:"version,omitempty"`

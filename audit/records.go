@@ -43,10 +43,10 @@ func CanonicalJSON(b []byte) ([]byte, error) {
 	return bytes.TrimSuffix(out.Bytes(), []byte("\n")), nil
 }
 
-// RecordEntry returns the log entry for one version of a clinical record:
-// its FHIR type, logical id, version and the SHA-256 of its canonical
-// JSON.
-func RecordEntry(typ, id, version string, resource []byte) (*Entry, error) {
+// recordEntry returns the log entry for one version of a clinical record:
+// its FHIR type, logical id (in clear: LogRecords commits it), version and
+// the SHA-256 of its canonical JSON.
+func recordEntry(typ, id, version string, resource []byte) (*Entry, error) {
 	c, err := CanonicalJSON(resource)
 	if err != nil {
 		return nil, err
@@ -68,7 +68,7 @@ func MatchRecord(e *Entry, resource []byte) error {
 	}
 	h := sha256.Sum256(c)
 	if got := hex.EncodeToString(h[:]); got != e.Record.SHA256 {
-		return fmt.Errorf("%w: resource hashes to %s, the log holds %s for %s/%s version %s", ErrTampered, got, e.Record.SHA256, e.Record.Type, e.Record.ID, e.Record.Version)
+		return fmt.Errorf("%w: resource hashes to %s, the log holds %s for this %s version %s", ErrTampered, got, e.Record.SHA256, e.Record.Type, e.Record.Version)
 	}
 	return nil
 }
@@ -86,8 +86,15 @@ func ParseRecordPath(s string) (RecordRef, error) {
 }
 
 // FindRecord returns the log entry of a record version: ref.Version, or
-// the last version logged when ref.Version is empty.
+// the last version logged when ref.Version is empty. ref.ID is the logical
+// id in clear, committed with the store's person secret to search.
 func FindRecord(ctx context.Context, dir string, ref RecordRef) (*Entry, error) {
+	keys, err := LoadKeys(KeyDirFor(dir))
+	if err != nil {
+		return nil, err
+	}
+	id := ref.ID
+	ref.ID = keys.Commit(ref.ID)
 	var found *Entry
 	for e, err := range EntriesContext(ctx, dir) {
 		if err != nil {
@@ -100,7 +107,7 @@ func FindRecord(ctx context.Context, dir string, ref RecordRef) (*Entry, error) 
 		}
 	}
 	if found == nil {
-		return nil, fmt.Errorf("%w: record %s/%s version %q", ErrNotLogged, ref.Type, ref.ID, ref.Version)
+		return nil, fmt.Errorf("%w: record %s/%s version %q", ErrNotLogged, ref.Type, id, ref.Version)
 	}
 	return found, nil
 }
@@ -225,4 +232,44 @@ func VerifyHistory(ctx context.Context, dir string) ([]HistoryProblem, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { a, _ := strconv.Atoi(out[i].Generation); b, _ := strconv.Atoi(out[j].Generation); return a < b })
 	return out, nil
+}
+
+// recordEntryJSON returns the log entry of a FHIR resource given as JSON:
+// its resourceType, id and meta.versionId, and the SHA-256 of its
+// canonical JSON.
+func recordEntryJSON(resource []byte) (*Entry, error) {
+	var head struct {
+		ResourceType string `json:"resourceType"`
+		ID           string `json:"id"`
+		Meta         struct {
+			VersionID string `json:"versionId"`
+		} `json:"meta"`
+	}
+	if err := json.Unmarshal(resource, &head); err != nil {
+		return nil, fmt.Errorf("audit: record: %w", err)
+	}
+	e, err := recordEntry(head.ResourceType, head.ID, head.Meta.VersionID, resource)
+	if err != nil {
+		return nil, err
+	}
+	e.Rule = "record version ingested"
+	return e, nil
+}
+
+// LogRecords appends one entry per FHIR resource (JSON): a record version
+// with its type, version, the SHA-256 of its canonical JSON and its
+// logical id as a keyed commitment (ids carry personal codes: Patient ids
+// are isikukoods, others embed them).
+func (l *Log) LogRecords(ctx context.Context, resources [][]byte) error {
+	es := make([]*Entry, 0, len(resources))
+	for _, raw := range resources {
+		e, err := recordEntryJSON(raw)
+		if err != nil {
+			return err
+		}
+		e.Record.ID = l.sh.keys.Commit(e.Record.ID)
+		es = append(es, e)
+	}
+	_, err := l.Append(ctx, es...)
+	return err
 }

@@ -57,6 +57,11 @@ type Config struct {
 	// Progress, if set, is called from the ingest goroutine after each
 	// decoded batch with the number of resources read so far.
 	Progress func(resources int64)
+	// Records, if set, is called from the ingest goroutine with the raw
+	// JSON of each batch of resources, in input order, before the
+	// transaction commits; an error aborts the ingest. varamu logs each
+	// ingested record version in the audit log this way.
+	Records func(raws [][]byte) error
 }
 
 func (c *Config) validate() error {
@@ -455,6 +460,9 @@ func (in *ingester) run(ctx context.Context, inputs []input) error {
 			if err := in.consume(inputs[b.input], b); err != nil {
 				return err
 			}
+			if err := in.records(b); err != nil {
+				return err
+			}
 			total += int64(len(b.raws))
 			if in.cfg.Progress != nil {
 				in.cfg.Progress(total)
@@ -473,6 +481,20 @@ func (in *ingester) run(ctx context.Context, inputs []input) error {
 		return err
 	}
 	return in.finish()
+}
+
+// records hands the batch's resources to Config.Records.
+func (in *ingester) records(b *batch) error {
+	if in.cfg.Records == nil {
+		return nil
+	}
+	raws := make([][]byte, 0, len(b.raws))
+	for _, r := range b.raws {
+		if r.Data != nil {
+			raws = append(raws, r.Data)
+		}
+	}
+	return in.cfg.Records(raws)
 }
 
 // stringColumn returns column i of rec as strings.

@@ -79,6 +79,10 @@ func newAuditCheckpointCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if _, err := l.LogGenerations(ctx); err != nil {
+				l.Close()
+				return err
+			}
 			ws := l.Keys().Witnesses
 			if err := l.Close(); err != nil {
 				return err
@@ -127,7 +131,7 @@ func newAuditVerifyCmd() *cobra.Command {
 				return err
 			}
 			printReport(cmd, rep)
-			return nil
+			return verifyHistory(cmd, dir)
 		},
 	}
 	cmd.Flags().StringVar(&dir, "store", "", "store directory")
@@ -154,6 +158,23 @@ func printReport(cmd *cobra.Command, rep *audit.Report) {
 	for _, t := range rep.Trusted {
 		fmt.Fprintf(w, "extends the given checkpoint of size %d\n", t.Size)
 	}
+}
+
+// verifyHistory checks every manifest in the store's history/ against the
+// generations in the audit log, naming each one that does not match.
+func verifyHistory(cmd *cobra.Command, dir string) error {
+	probs, err := audit.VerifyHistory(cmd.Context(), dir)
+	if err != nil {
+		return err
+	}
+	for _, p := range probs {
+		fmt.Fprintf(cmd.OutOrStdout(), "FAIL\tgeneration %s\t%s\t%s\n", p.Generation, p.Path, p.Problem)
+	}
+	if len(probs) > 0 {
+		return fmt.Errorf("%s: %d history manifests do not match the audit log", dir, len(probs))
+	}
+	fmt.Fprintln(cmd.OutOrStdout(), "history: every committed generation's manifest matches the audit log")
+	return nil
 }
 
 func newAuditWhoCmd() *cobra.Command {

@@ -98,7 +98,7 @@ func printProved(cmd *cobra.Command, got *audit.Proved) {
 	fmt.Fprintln(w)
 	switch {
 	case e.Record != nil:
-		fmt.Fprintf(w, "%s: %s %s version %s sha256 %s, logged %s\n", e.Kind, e.Record.Type, e.Record.ID, e.Record.Version, e.Record.SHA256, e.Logged.Format("2006-01-02T15:04:05Z"))
+		fmt.Fprintf(w, "%s: %s %s version %q sha256 %s, logged %s\n", e.Kind, e.Record.Type, e.Record.ID, e.Record.Version, e.Record.SHA256, e.Logged.Format("2006-01-02T15:04:05Z"))
 	default:
 		fmt.Fprintf(w, "access: %s (%s) for %s, allowed %v, rule %q, at %s\n", e.Actor, e.Role, e.Purpose, e.Allowed, e.Rule, e.Logged.Format("2006-01-02T15:04:05Z"))
 	}

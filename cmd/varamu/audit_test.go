@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,8 +27,20 @@ func TestAudit(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _, err := run(t, "audit", "verify", "--store", dir)
-	if err != nil || !strings.Contains(out, "audit log verified: 60 entries") || !strings.Contains(out, "witnessed: none") {
+	if err != nil || !strings.Contains(out, "audit log verified: ") || !strings.Contains(out, "witnessed: none") ||
+		!strings.Contains(out, "history: every committed generation's manifest matches the audit log") {
 		t.Fatalf("verify: %q %v", out, err)
+	}
+	// Every record version and the committed generation are in the log.
+	kinds := map[string]int{}
+	for e, err := range audit.Entries(dir) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		kinds[e.Kind]++
+	}
+	if kinds[audit.KindRecord] == 0 || kinds[audit.KindGeneration] != 1 || kinds[audit.KindAccess] != 60 {
+		t.Errorf("entries by kind: %v, want records, 1 generation, 60 accesses", kinds)
 	}
 	// The person sees who looked (and that request is logged too), each
 	// access with a proof that checks.
@@ -44,29 +55,49 @@ func TestAudit(t *testing.T) {
 	if _, _, err := run(t, "audit", "who", "--store", dir, "--person", person, "--actor", other); err == nil {
 		t.Error("a stranger read someone's access log")
 	}
-	// Leaves hold commitments, never the personal code.
+	// Leaves hold commitments, never a personal code (record ids embed them).
+	filepath.WalkDir(filepath.Join(dir, "audit"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := os.ReadFile(p)
+			for _, line := range strings.Split(string(samples), "\n")[1:] {
+				if f := strings.Fields(line); len(f) == 2 && strings.Contains(string(b), f[1]) {
+					t.Errorf("%s holds personal code %s", p, f[1])
+				}
+			}
+		}
+		return err
+	})
 	bundle := lastBundle(t, dir)
 	b, _ := os.ReadFile(bundle)
-	if len(b) == 0 || strings.Contains(string(b), person) {
-		t.Errorf("entry bundle: %d bytes, holds the personal code: %v", len(b), strings.Contains(string(b), person))
-	}
 	// Tampering is detected.
 	os.WriteFile(bundle, []byte(strings.Replace(string(b), `"res-1"`, `"res-2"`, 1)), 0o644)
 	if _, _, err := run(t, "audit", "verify", "--store", dir); err == nil || !strings.Contains(err.Error(), "does not match") {
 		t.Errorf("a changed entry verified: %v", err)
 	}
+	os.WriteFile(bundle, b, 0o644)
+	// A rewritten history generation is found and named.
+	hist, _ := filepath.Glob(filepath.Join(dir, "history", "*.json"))
+	hb, _ := os.ReadFile(hist[0])
+	os.WriteFile(hist[0], append(hb, ' '), 0o644)
+	out, _, err = run(t, "audit", "verify", "--store", dir)
+	if err == nil || !strings.Contains(out, "FAIL\tgeneration 1\t") || !strings.Contains(out, "manifest changed") {
+		t.Errorf("a rewritten history manifest verified: %q %v", out, err)
+	}
 }
 
-// lastBundle returns the path of the largest partial entry bundle.
+// lastBundle returns the path of the entry bundle written last.
 func lastBundle(t *testing.T, dir string) string {
 	t.Helper()
-	ps, _ := filepath.Glob(filepath.Join(dir, "audit", "log", "tile", "entries", "000.p", "*"))
-	best, bestN := "", -1
-	for _, p := range ps {
-		if n, err := strconv.Atoi(filepath.Base(p)); err == nil && n > bestN {
-			best, bestN = p, n
+	var best string
+	var bestT time.Time
+	filepath.WalkDir(filepath.Join(dir, "audit", "log", "tile", "entries"), func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if fi, err := d.Info(); err == nil && fi.ModTime().After(bestT) {
+				best, bestT = p, fi.ModTime()
+			}
 		}
-	}
+		return err
+	})
 	return best
 }
 
@@ -104,12 +135,13 @@ func TestAuditWitnessAndProof(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _, err := run(t, "audit", "checkpoint", "--store", dir)
-	if err != nil || !strings.Contains(out, "— witness.example/w1 ") || !strings.HasPrefix(out, "hospital.example/varamu\n20\n") {
+	if err != nil || !strings.Contains(out, "— witness.example/w1 ") || !strings.HasPrefix(out, "hospital.example/varamu\n") {
 		t.Fatalf("checkpoint: %q %v", out, err)
 	}
+	size := strings.Split(out, "\n")[1]
 	published := writeFile(t, "published.cp", out)
 	out, _, err = run(t, "audit", "verify", "--store", dir, "--require-witness", "--checkpoint", published)
-	if err != nil || !strings.Contains(out, "witnessed: size 20, cosigned by [witness.example/w1]") || !strings.Contains(out, "extends the given checkpoint of size 20") {
+	if err != nil || !strings.Contains(out, "witnessed: size "+size+", cosigned by [witness.example/w1]") || !strings.Contains(out, "extends the given checkpoint of size "+size) {
 		t.Fatalf("verify: %q %v", out, err)
 	}
 	samples, _ := os.ReadFile(filepath.Join(bb, "biobank", "samples.tsv"))
@@ -131,6 +163,28 @@ func TestAuditWitnessAndProof(t *testing.T) {
 	forged := writeFile(t, "forged.proof", strings.Replace(string(b), "index ", "index 1", 1))
 	if _, _, err := run(t, "audit", "verify-proof", forged, "--key", logKey, "--witness-key", wkey); err == nil {
 		t.Error("a proof with a changed index verified")
+	}
+	// A record version: its proof checks offline against the resource.
+	proof, _, err := run(t, "audit", "prove", "--store", dir, "--record", "Patient/"+person)
+	if err != nil || !strings.HasPrefix(proof, "c2sp.org/tlog-proof@v1\n") {
+		t.Fatalf("prove: %q %v", proof, err)
+	}
+	pf := writeFile(t, "patient.proof", proof)
+	patients, _ := os.ReadFile(filepath.Join(bb, "fhir", "Patient.ndjson"))
+	var resource string
+	for _, line := range strings.Split(string(patients), "\n") {
+		if strings.Contains(line, `"id":"`+person+`"`) {
+			resource = line
+		}
+	}
+	rf := writeFile(t, "patient.json", resource)
+	out, _, err = run(t, "audit", "verify-proof", pf, "--key", logKey, "--witness-key", wkey, "--resource", rf)
+	if err != nil || !strings.Contains(out, "record: Patient") {
+		t.Fatalf("verify-proof --resource: %q %v", out, err)
+	}
+	changed := writeFile(t, "changed.json", strings.Replace(resource, `"gender":"`, `"gender":"x`, 1))
+	if _, _, err := run(t, "audit", "verify-proof", pf, "--key", logKey, "--resource", changed); err == nil {
+		t.Error("a changed resource matched the record's proof")
 	}
 }
 

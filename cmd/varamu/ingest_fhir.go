@@ -42,9 +42,13 @@ decision); the re-link is then written to the audit log for both people.`,
 			if err != nil {
 				return err
 			}
-			sum, err := clinical.Ingest(cmd.Context(), s, args, clinical.Config{BiobankSamples: samples,
-				RelinkReason: relink, Relinked: relinkLogger(dir)})
+			rec, err := newRecordLogger(cmd.Context(), dir)
 			if err != nil {
+				return err
+			}
+			sum, err := clinical.Ingest(cmd.Context(), s, args, clinical.Config{BiobankSamples: samples,
+				RelinkReason: relink, Relinked: relinkLogger(dir), Records: rec.add})
+			if err := rec.close(err); err != nil {
 				return err
 			}
 			printFHIRSummary(cmd.OutOrStdout(), sum)
