@@ -61,6 +61,7 @@ func appendN(t testing.TB, dir string, from, n int) {
 }
 
 func TestAppendVerify(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{0, 1, 7, 256, 300} {
 		dir := fill(t, n)
 		rep, err := VerifyLog(context.Background(), dir, VerifyOptions{})
@@ -94,6 +95,7 @@ func TestAppendVerify(t *testing.T) {
 // TestCheckpointFormat pins the C2SP tlog-checkpoint layout: origin, size,
 // base64 root, blank line, an Ed25519 note signature by the log key.
 func TestCheckpointFormat(t *testing.T) {
+	t.Parallel()
 	dir := fill(t, 1)
 	b, err := os.ReadFile(filepath.Join(dir, "audit", "log", "checkpoint"))
 	if err != nil {
@@ -123,6 +125,7 @@ func TestCheckpointFormat(t *testing.T) {
 // TestLeavesHoldNoPersonalCode: no file of the store holds a personal
 // code; the person's view resolves their entries with the person secret.
 func TestLeavesHoldNoPersonalCode(t *testing.T) {
+	t.Parallel()
 	dir := fill(t, 6)
 	// The person reads their own log: the actor is a personal code too.
 	l, err := Open(dir)
@@ -177,6 +180,7 @@ func TestLeavesHoldNoPersonalCode(t *testing.T) {
 }
 
 func TestKeyModeChecked(t *testing.T) {
+	t.Parallel()
 	dir := fill(t, 1)
 	kd := KeyDirFor(dir)
 	if st, err := os.Stat(kd); err != nil || st.Mode().Perm() != 0o700 {
@@ -204,6 +208,7 @@ func TestKeyModeChecked(t *testing.T) {
 }
 
 func TestReopenAndConcurrentWriters(t *testing.T) {
+	t.Parallel()
 	dir := fill(t, 3)
 	a, err := Open(dir)
 	if err != nil {
@@ -243,6 +248,7 @@ func TestReopenAndConcurrentWriters(t *testing.T) {
 }
 
 func TestMigrateRound1(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "store")
 	if err := os.CopyFS(dir, os.DirFS("testdata/round1")); err != nil {
 		t.Fatal(err)
@@ -302,6 +308,7 @@ func TestMigrateRound1(t *testing.T) {
 // TestMigrateRefusesTamperedRound1: a round-1 log that does not match
 // its checkpoints is not migrated (nor deleted).
 func TestMigrateRefusesTamperedRound1(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "store")
 	if err := os.CopyFS(dir, os.DirFS("testdata/round1")); err != nil {
 		t.Fatal(err)

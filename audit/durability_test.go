@@ -55,6 +55,7 @@ func TestHelperAppender(t *testing.T) {
 // every entry acknowledged before the kill is in the log exactly once
 // and that the log verifies.
 func TestKill9LosesNoAcknowledgedEntry(t *testing.T) {
+	t.Parallel()
 	dir := fill(t, 1)
 	acked := map[string]bool{}
 	var mu sync.Mutex

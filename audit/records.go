@@ -16,6 +16,10 @@ import (
 	"time"
 )
 
+// ErrRecordChanged is returned (wrapped) when a resource is not the record
+// version a log entry commits to.
+var ErrRecordChanged = errors.New("audit: resource differs from the logged record version")
+
 // ErrNotLogged is returned (wrapped) when a record version or store
 // generation has no entry in the log.
 var ErrNotLogged = errors.New("audit: not in the log")
@@ -68,7 +72,7 @@ func MatchRecord(e *Entry, resource []byte) error {
 	}
 	h := sha256.Sum256(c)
 	if got := hex.EncodeToString(h[:]); got != e.Record.SHA256 {
-		return fmt.Errorf("%w: resource hashes to %s, the log holds %s for this %s version %s", ErrTampered, got, e.Record.SHA256, e.Record.Type, e.Record.Version)
+		return fmt.Errorf("%w: it hashes to %s, the log holds %s for this %s version %q", ErrRecordChanged, got, e.Record.SHA256, e.Record.Type, e.Record.Version)
 	}
 	return nil
 }

@@ -64,6 +64,7 @@ func editBundle(t *testing.T, dir string, n int, f func([][]byte) [][]byte) {
 }
 
 func TestTamperDetected(t *testing.T) {
+	t.Parallel()
 	const n = 9
 	tests := []struct {
 		name string
@@ -106,6 +107,7 @@ func TestTamperDetected(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir, _ := witnessed(t, n)
 			if _, err := VerifyLog(context.Background(), dir, VerifyOptions{}); err != nil {
 				t.Fatalf("before tampering: %v", err)
@@ -134,6 +136,7 @@ func copyLog(t *testing.T, from, to string) {
 // Verify (the witnessed checkpoint is larger) and refused by the witness
 // even when the witnessed checkpoint is rolled back too.
 func TestRollbackDetected(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir, _ := witnessed(t, 5)
 	saved := filepath.Join(t.TempDir(), "saved")
@@ -161,6 +164,7 @@ func TestRollbackDetected(t *testing.T) {
 // (the signature is genuine); the witness refuses to cosign it, and the
 // last witnessed checkpoint no longer matches.
 func TestInsiderRewriteCaughtByWitness(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir, _ := witnessed(t, 6)
 	forged := filepath.Join(t.TempDir(), "store")
@@ -191,12 +195,16 @@ func TestInsiderRewriteCaughtByWitness(t *testing.T) {
 	if _, err := RequestCosignatures(ctx, dir, nil); !errors.Is(err, ErrTampered) {
 		t.Errorf("witness asked to cosign the rewritten log: err = %v, want ErrTampered (refused)", err)
 	}
+	if _, err := VerifyLog(ctx, dir, VerifyOptions{}); !errors.Is(err, ErrSignature) {
+		t.Errorf("witness configured, witnessed checkpoint removed: err = %v, want ErrSignature", err)
+	}
 	if _, err := VerifyLog(ctx, dir, VerifyOptions{RequireWitness: true}); !errors.Is(err, ErrSignature) {
 		t.Errorf("no witnessed checkpoint left: err = %v, want ErrSignature", err)
 	}
 }
 
 func TestWitnessExtendsAndProves(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dir, w := witnessed(t, 3)
 	for _, add := range []int{1, 300, 2} {

@@ -33,7 +33,8 @@ type VerifyOptions struct {
 	// file of the key directory.
 	WitnessKeys []string
 	// RequireWitness fails verification when no checkpoint cosigned by a
-	// witness is kept with the log.
+	// witness is kept with the log; it is implied when WitnessKeys (given
+	// or configured) is not empty.
 	RequireWitness bool
 	// Trusted are signed checkpoints published elsewhere; the log must
 	// extend each of them.
@@ -109,8 +110,8 @@ func VerifyLog(ctx context.Context, dir string, opt VerifyOptions) (*Report, err
 		rep.Witnessed = &wc
 		checks = append(checks, wc)
 	}
-	if rep.Witnessed == nil && opt.RequireWitness {
-		return nil, fmt.Errorf("%w: no witnessed checkpoint kept with the log", ErrSignature)
+	if rep.Witnessed == nil && (opt.RequireWitness || len(opt.WitnessKeys) > 0) {
+		return nil, fmt.Errorf("%w: witnesses are configured but no witnessed checkpoint is kept with the log (removed, or run varamu audit checkpoint)", ErrSignature)
 	}
 	for i, t := range opt.Trusted {
 		tc, err := VerifyCheckpoint(t, opt.LogKey, opt.WitnessKeys...)

@@ -209,7 +209,8 @@ func (w *Witness) checkConsistent(c Checkpoint, oldSize uint64, cproof [][]byte)
 		return nil
 	}
 	if err := proof.VerifyConsistency(hasher, last.Size, c.Size, cproof, last.Root, c.Root); err != nil {
-		return fmt.Errorf("%w: from size %d to %d: %v", ErrInconsistent, last.Size, c.Size, err)
+		// The merkle package's message lists raw hashes; say it plainly.
+		return fmt.Errorf("%w: the proof from size %d to %d does not lead to the root cosigned at %d (a fork or a rewritten log)", ErrInconsistent, last.Size, c.Size, last.Size)
 	}
 	return nil
 }

@@ -117,7 +117,12 @@ func newAuditVerifyCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opt := audit.VerifyOptions{LogKey: logKey, RequireWitness: requireWitness}
 			if cmd.Flags().Changed("witness-key") {
-				opt.WitnessKeys = witnessKeys
+				opt.WitnessKeys = []string{} // --witness-key "" trusts no witness
+				for _, k := range witnessKeys {
+					if k != "" {
+						opt.WitnessKeys = append(opt.WitnessKeys, k)
+					}
+				}
 			}
 			for _, f := range checkpoints {
 				b, err := os.ReadFile(f)
