@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"filippo.io/torchwood"
+	merkleproof "github.com/transparency-dev/merkle/proof"
 	"github.com/transparency-dev/tessera/api/layout"
 	"github.com/transparency-dev/tessera/client"
 	"golang.org/x/mod/sumdb/note"
@@ -199,4 +200,36 @@ func checkEntryProof(e Entry, p []byte, opt VerifyOptions) string {
 		return "verified (log signature only: no witness configured)"
 	}
 	return "verified"
+}
+
+// InclusionProof returns the RFC 6962 audit path proving that entry index
+// is in the tree of the given size of the log of the store in dir; check
+// it with VerifyInclusion against a checkpoint of that size.
+func InclusionProof(ctx context.Context, dir string, index, size uint64) ([][]byte, error) {
+	pb, err := client.NewProofBuilder(ctx, size, tileFetcher(logDir(dir)))
+	if err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	p, err := pb.InclusionProof(ctx, index)
+	if err != nil {
+		return nil, fmt.Errorf("audit: inclusion proof of %d in %d: %w", index, size, err)
+	}
+	return p, nil
+}
+
+// VerifyInclusion checks that e (as read from the log, with its Index) is
+// in the tree described by cp, using an inclusion proof. A resolved
+// sealed actor is compared in its sealed form.
+func VerifyInclusion(e Entry, cp Checkpoint, p [][]byte) error {
+	if e.ActorSealed != "" {
+		e.Actor = ""
+	}
+	leaf, err := e.Leaf()
+	if err != nil {
+		return err
+	}
+	if err := merkleproof.VerifyInclusion(hasher, e.Index, cp.Size, hasher.HashLeaf(leaf), p, cp.Root); err != nil {
+		return fmt.Errorf("%w: %v", ErrProof, err)
+	}
+	return nil
 }

@@ -260,3 +260,30 @@ func TestWitnessExtendsAndProves(t *testing.T) {
 		}
 	}
 }
+
+func TestInclusionProofCompat(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := fill(t, 11)
+	rep, err := VerifyLog(ctx, dir, VerifyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for e, err := range Entries(dir) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := InclusionProof(ctx, dir, e.Index, rep.Checkpoint.Size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := VerifyInclusion(*e, rep.Checkpoint, p); err != nil {
+			t.Errorf("entry %d: %v", e.Index, err)
+		}
+		forged := *e
+		forged.Allowed = !forged.Allowed
+		if err := VerifyInclusion(forged, rep.Checkpoint, p); !errors.Is(err, ErrProof) {
+			t.Errorf("entry %d forged: err = %v, want ErrProof", e.Index, err)
+		}
+	}
+}
