@@ -38,8 +38,8 @@ type Entry struct {
 	// derived from the log's person secret: only the log's holder, for the
 	// person's own view, can read it; published tiles reveal nothing.
 	ActorSealed string `json:"actor_sealed,omitempty"`
-	Role    string `json:"role"`
-	Licence string `json:"licence,omitempty"` // professional licence number
+	Role        string `json:"role"`
+	Licence     string `json:"licence,omitempty"` // professional licence number
 	// Person is the person whose data the access is about. It is never
 	// written to the log: Append replaces it by Subject. Readers leave it
 	// empty unless they resolved the entry for a given person (ByPerson).

@@ -234,7 +234,11 @@ func VerifyHistory(ctx context.Context, dir string) ([]HistoryProblem, error) {
 			out = append(out, HistoryProblem{g, filepath.Join(dir, "history"), "logged generation missing from history/"})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { a, _ := strconv.Atoi(out[i].Generation); b, _ := strconv.Atoi(out[j].Generation); return a < b })
+	sort.Slice(out, func(i, j int) bool {
+		a, _ := strconv.Atoi(out[i].Generation)
+		b, _ := strconv.Atoi(out[j].Generation)
+		return a < b
+	})
 	return out, nil
 }
 

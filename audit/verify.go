@@ -89,37 +89,9 @@ func VerifyLog(ctx context.Context, dir string, opt VerifyOptions) (*Report, err
 	}
 	ldir := logDir(dir)
 	rep := &Report{}
-	b, err := os.ReadFile(filepath.Join(ldir, layout.CheckpointPath))
+	checks, err := checkpointsToCheck(dir, opt, rep)
 	if err != nil {
-		return nil, fmt.Errorf("%w: no checkpoint: %v", ErrTampered, err)
-	}
-	if rep.Checkpoint, err = VerifyCheckpoint(b, opt.LogKey, opt.WitnessKeys...); err != nil {
-		return nil, fmt.Errorf("checkpoint: %w", err)
-	}
-	checks := []Checkpoint{rep.Checkpoint}
-	if w, ok, err := ReadWitnessed(dir); err != nil {
 		return nil, err
-	} else if ok {
-		wc, err := VerifyCheckpoint(w.Signed, opt.LogKey, opt.WitnessKeys...)
-		if err != nil {
-			return nil, fmt.Errorf("witnessed checkpoint: %w", err)
-		}
-		if len(wc.Witnesses) == 0 && len(opt.WitnessKeys) > 0 {
-			return nil, fmt.Errorf("%w: the witnessed checkpoint carries no cosignature from a known witness", ErrSignature)
-		}
-		rep.Witnessed = &wc
-		checks = append(checks, wc)
-	}
-	if rep.Witnessed == nil && (opt.RequireWitness || len(opt.WitnessKeys) > 0) {
-		return nil, fmt.Errorf("%w: witnesses are configured but no witnessed checkpoint is kept with the log (removed, or run varamu audit checkpoint)", ErrSignature)
-	}
-	for i, t := range opt.Trusted {
-		tc, err := VerifyCheckpoint(t, opt.LogKey, opt.WitnessKeys...)
-		if err != nil {
-			return nil, fmt.Errorf("trusted checkpoint %d: %w", i+1, err)
-		}
-		rep.Trusted = append(rep.Trusted, tc)
-		checks = append(checks, tc)
 	}
 	if rep.Entries, err = integratedSize(ldir); err != nil {
 		return nil, err
@@ -142,6 +114,57 @@ func VerifyLog(ctx context.Context, dir string, opt VerifyOptions) (*Report, err
 		return nil, err
 	}
 	return rep, nil
+}
+
+// checkpointsToCheck verifies the signatures of the latest checkpoint, the
+// witnessed one and the trusted ones, records them in rep and returns them.
+func checkpointsToCheck(dir string, opt VerifyOptions, rep *Report) ([]Checkpoint, error) {
+	b, err := os.ReadFile(filepath.Join(logDir(dir), layout.CheckpointPath))
+	if err != nil {
+		return nil, fmt.Errorf("%w: no checkpoint: %v", ErrTampered, err)
+	}
+	if rep.Checkpoint, err = VerifyCheckpoint(b, opt.LogKey, opt.WitnessKeys...); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	checks := []Checkpoint{rep.Checkpoint}
+	if rep.Witnessed, err = witnessedToCheck(dir, opt); err != nil {
+		return nil, err
+	}
+	if rep.Witnessed != nil {
+		checks = append(checks, *rep.Witnessed)
+	}
+	for i, t := range opt.Trusted {
+		tc, err := VerifyCheckpoint(t, opt.LogKey, opt.WitnessKeys...)
+		if err != nil {
+			return nil, fmt.Errorf("trusted checkpoint %d: %w", i+1, err)
+		}
+		rep.Trusted = append(rep.Trusted, tc)
+		checks = append(checks, tc)
+	}
+	return checks, nil
+}
+
+// witnessedToCheck returns the witnessed checkpoint kept with the log,
+// signatures checked, or nil when there is none and none is required.
+func witnessedToCheck(dir string, opt VerifyOptions) (*Checkpoint, error) {
+	w, ok, err := ReadWitnessed(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		if opt.RequireWitness || len(opt.WitnessKeys) > 0 {
+			return nil, fmt.Errorf("%w: witnesses are configured but no witnessed checkpoint is kept with the log (removed, or run varamu audit checkpoint)", ErrSignature)
+		}
+		return nil, nil
+	}
+	wc, err := VerifyCheckpoint(w.Signed, opt.LogKey, opt.WitnessKeys...)
+	if err != nil {
+		return nil, fmt.Errorf("witnessed checkpoint: %w", err)
+	}
+	if len(wc.Witnesses) == 0 && len(opt.WitnessKeys) > 0 {
+		return nil, fmt.Errorf("%w: the witnessed checkpoint carries no cosignature from a known witness", ErrSignature)
+	}
+	return &wc, nil
 }
 
 // recompute reads every leaf, returning the leaf hashes and the root of
