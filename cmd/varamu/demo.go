@@ -91,8 +91,12 @@ func runDemo(ctx context.Context, w io.Writer, out string, people, background in
 	if err != nil {
 		return err
 	}
-	cs, err := clinical.Ingest(ctx, st, []string{filepath.Join(bb, "fhir")}, clinical.Config{BiobankSamples: []string{filepath.Join(bb, "biobank", "samples.tsv")}})
+	rec, err := newRecordLogger(ctx, dir) // logs the VCF ingest's generation too
 	if err != nil {
+		return err
+	}
+	cs, err := clinical.Ingest(ctx, st, []string{filepath.Join(bb, "fhir")}, clinical.Config{BiobankSamples: []string{filepath.Join(bb, "biobank", "samples.tsv")}, Records: rec.add})
+	if err := rec.close(err); err != nil {
 		return err
 	}
 	step("varamu ingest fhir: %d persons, %d biobank samples linked", cs.Persons, cs.Samples)
@@ -139,6 +143,9 @@ func runDemo(ctx context.Context, w io.Writer, out string, people, background in
 	}
 	ar, err := annotate.Run(ctx, dir, annotate.Options{Outside: oc})
 	if err != nil {
+		return err
+	}
+	if err := logGenerations(ctx, dir); err != nil {
 		return err
 	}
 	step("varamu annotate: %d samples in %.1fs (%.0f samples/s), CYP2D6 from outside calls; data version %s",
