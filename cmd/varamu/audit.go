@@ -195,11 +195,21 @@ func newAuditWhoCmd() *cobra.Command {
 				return err
 			}
 			entries, err := dec.AccessLog(ctx, access.Actor{ID: actor, Role: access.Patient}, person, time.Now())
+			witnesses := len(log.Keys().Witnesses) > 0
 			if cerr := log.Close(); err == nil {
 				err = cerr // closing publishes the checkpoint the proofs use
 			}
 			if err != nil {
 				return err
+			}
+			if witnesses {
+				// Have the latest checkpoint cosigned so that every access
+				// shown is proved against a witnessed checkpoint; a refusal is
+				// shown, and older witnessed checkpoints still prove older
+				// entries.
+				if _, err := audit.RequestCosignatures(ctx, dir, nil); err != nil {
+					fmt.Fprintf(cmd.ErrOrStderr(), "warning: %v\n", err)
+				}
 			}
 			proved, err := audit.ProveEntries(ctx, dir, entries, audit.VerifyOptions{})
 			if err != nil {
