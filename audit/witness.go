@@ -43,6 +43,7 @@ var (
 // carries Size): a stale client, or a rollback.
 type ConflictError struct{ Size uint64 }
 
+// Error names the size the witness last cosigned.
 func (e *ConflictError) Error() string {
 	return fmt.Sprintf("audit: witness: last cosigned size is %d", e.Size)
 }
