@@ -325,3 +325,37 @@ func TestMigrateRefusesTamperedRound1(t *testing.T) {
 }
 
 func hexs(b []byte) string { return hex.EncodeToString(b) }
+
+// TestKeysMadeOnceUnderConcurrentFirstOpen: processes opening a new store
+// at once agree on one key (the key directory is locked).
+func TestKeysMadeOnceUnderConcurrentFirstOpen(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "store")
+	kd := KeyDirFor(dir)
+	errc := make(chan error, 8)
+	keys := make(chan string, 8)
+	for range 8 {
+		go func() {
+			k, err := loadOrCreateKeys(kd, dir)
+			if err != nil {
+				errc <- err
+				return
+			}
+			keys <- k.VerifierKey
+			errc <- nil
+		}()
+	}
+	seen := map[string]bool{}
+	for range 8 {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(keys)
+	for k := range keys {
+		seen[k] = true
+	}
+	if len(seen) != 1 {
+		t.Errorf("%d different log keys made", len(seen))
+	}
+}

@@ -95,12 +95,27 @@ func Keygen(keyDir, origin string) (string, error) {
 	if origin == "" || strings.ContainsAny(origin, "+ \t\n") {
 		return "", fmt.Errorf("audit: origin %q: want a name without spaces or '+'", origin)
 	}
-	if err := os.MkdirAll(keyDir, 0o700); err != nil {
-		return "", fmt.Errorf("audit: %w", err)
-	}
-	if err := checkMode(keyDir, true); err != nil {
+	unlock, err := lockKeyDir(keyDir)
+	if err != nil {
 		return "", err
 	}
+	defer unlock()
+	return keygenLocked(keyDir, origin)
+}
+
+// lockKeyDir makes keyDir (mode 0700) and takes an exclusive flock(2) on
+// it, so that processes opening a new store at once make one key.
+func lockKeyDir(keyDir string) (func(), error) {
+	if err := os.MkdirAll(keyDir, 0o700); err != nil {
+		return nil, fmt.Errorf("audit: %w", err)
+	}
+	if err := checkMode(keyDir, true); err != nil {
+		return nil, err
+	}
+	return lockDir(keyDir)
+}
+
+func keygenLocked(keyDir, origin string) (string, error) {
 	if _, err := os.Stat(filepath.Join(keyDir, logKeyFile)); err == nil {
 		return "", fmt.Errorf("audit: %s already holds a log key; not overwriting it", keyDir)
 	}
@@ -178,7 +193,15 @@ func loadOrCreateKeys(keyDir, dir string) (*Keys, error) {
 	if err == nil || !(errors.Is(err, ErrNoKeys) || errors.Is(err, os.ErrNotExist)) {
 		return k, err
 	}
-	if _, err := Keygen(keyDir, DefaultOrigin(dir)); err != nil {
+	unlock, err := lockKeyDir(keyDir)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	if k, err := LoadKeys(keyDir); err == nil { // made meanwhile by another process
+		return k, nil
+	}
+	if _, err := keygenLocked(keyDir, DefaultOrigin(dir)); err != nil {
 		return nil, err
 	}
 	return LoadKeys(keyDir)

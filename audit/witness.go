@@ -216,16 +216,16 @@ func (w *Witness) checkConsistent(c Checkpoint, oldSize uint64, cproof [][]byte)
 	return nil
 }
 
-// lockDir takes an exclusive flock(2) on dir/lock, serialising witness
-// processes sharing a state directory.
+// lockDir takes an exclusive flock(2) on dir/lock, serialising processes
+// sharing a witness state directory or a key directory.
 func lockDir(dir string) (func(), error) {
 	f, err := os.OpenFile(filepath.Join(dir, "lock"), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
-		return nil, fmt.Errorf("audit: witness: %w", err)
+		return nil, fmt.Errorf("audit: %w", err)
 	}
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("audit: witness: lock: %w", err)
+		return nil, fmt.Errorf("audit: lock %s: %w", dir, err)
 	}
 	return func() { f.Close() }, nil
 }
