@@ -69,6 +69,7 @@ func newRootCmd() *cobra.Command {
 		newAnnotateCmd(),
 		newAlertsCmd(),
 		newAuditCmd(),
+		newVerifyCmd(),
 		newConsentCmd(),
 	)
 	return root
