@@ -21,8 +21,9 @@
 //
 // Leaves never hold a personal code. Entry.Person becomes Subject, an
 // HMAC-SHA256 commitment under the store's person secret; an actor who is a
-// person is sealed (AES-256-GCM); record ids, which embed personal codes,
-// are commitments. Only the holder of the secret resolves them (ByPerson,
+// person, and a rule or reason that names a personal code (an 11-digit run,
+// e.g. a sample re-link), are sealed (AES-256-GCM); record ids, which embed
+// personal codes, are commitments. Only the holder of the secret resolves them (ByPerson,
 // Resolve, FindRecord), for the person's own view.
 //
 // # Keys

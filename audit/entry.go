@@ -53,6 +53,10 @@ type Entry struct {
 	Allowed bool   `json:"allowed"`
 	// Rule says which rule decided, in words a person can read.
 	Rule string `json:"rule,omitempty"`
+	// TextSealed holds Rule and Reason, encrypted like ActorSealed, when
+	// either names a personal code (an 11-digit run): the leaf then has
+	// them empty, and Resolve restores them.
+	TextSealed string `json:"text_sealed,omitempty"`
 	// Flagged marks accesses the person must be told about (emergency
 	// access to closed data).
 	Flagged bool `json:"flagged,omitempty"`

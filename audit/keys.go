@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -242,25 +243,44 @@ func (k *Keys) seal(actor string) (string, error) {
 	return base64.StdEncoding.EncodeToString(a.Seal(nonce, nonce, []byte(actor), nil)), nil
 }
 
-// Resolve opens e's sealed actor, if any, into e.Actor.
+// Resolve opens e's sealed actor and sealed rule and reason, if any, into
+// e.Actor, e.Rule and e.Reason.
 func (k *Keys) Resolve(e *Entry) error {
-	if e.ActorSealed == "" {
-		return nil
+	if e.ActorSealed != "" {
+		actor, err := k.open(e.ActorSealed, e.Index)
+		if err != nil {
+			return err
+		}
+		e.Actor = actor
 	}
+	if e.TextSealed != "" {
+		t, err := k.open(e.TextSealed, e.Index)
+		if err != nil {
+			return err
+		}
+		var rr [2]string
+		if err := json.Unmarshal([]byte(t), &rr); err != nil {
+			return fmt.Errorf("%w: entry %d: sealed text", ErrCorrupt, e.Index)
+		}
+		e.Rule, e.Reason = rr[0], rr[1]
+	}
+	return nil
+}
+
+func (k *Keys) open(sealed string, index uint64) (string, error) {
 	a, err := k.aead()
 	if err != nil {
-		return err
+		return "", err
 	}
-	b, err := base64.StdEncoding.DecodeString(e.ActorSealed)
+	b, err := base64.StdEncoding.DecodeString(sealed)
 	if err != nil || len(b) < a.NonceSize() {
-		return fmt.Errorf("%w: entry %d: sealed actor", ErrCorrupt, e.Index)
+		return "", fmt.Errorf("%w: entry %d: sealed field", ErrCorrupt, index)
 	}
-	actor, err := a.Open(nil, b[:a.NonceSize()], b[a.NonceSize():], nil)
+	plain, err := a.Open(nil, b[:a.NonceSize()], b[a.NonceSize():], nil)
 	if err != nil {
-		return fmt.Errorf("%w: entry %d: sealed actor does not open with this log's secret", ErrCorrupt, e.Index)
+		return "", fmt.Errorf("%w: entry %d: sealed field does not open with this log's secret", ErrCorrupt, index)
 	}
-	e.Actor = string(actor)
-	return nil
+	return string(plain), nil
 }
 
 // AddWitness records a witness in the key directory's witnesses file, so

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -164,16 +165,7 @@ func (l *Log) Append(ctx context.Context, entries ...*Entry) (uint64, error) {
 		if e.Person != "" {
 			e.Subject = l.sh.keys.Commit(e.Person)
 		}
-		actor := e.Actor
-		if personalActor(e) {
-			sealed, err := l.sh.keys.seal(e.Actor)
-			if err != nil {
-				return 0, err
-			}
-			e.Actor, e.ActorSealed = "", sealed
-		}
-		b, err := e.Leaf()
-		e.Actor = actor
+		b, err := l.sh.keys.leaf(e)
 		if err != nil {
 			return 0, err
 		}
@@ -189,6 +181,49 @@ func (l *Log) Append(ctx context.Context, entries ...*Entry) (uint64, error) {
 		size = max(size, idx.Index+1)
 	}
 	return size, nil
+}
+
+// leaf returns e's leaf with personal codes sealed: a personal actor
+// (ActorSealed) and a Rule or Reason naming a personal code (TextSealed).
+// e keeps its clear fields; its sealed fields are set as logged.
+func (k *Keys) leaf(e *Entry) ([]byte, error) {
+	le := *e
+	if personalActor(e) {
+		sealed, err := k.seal(e.Actor)
+		if err != nil {
+			return nil, err
+		}
+		le.Actor, e.ActorSealed, le.ActorSealed = "", sealed, sealed
+	}
+	if hasPersonalCode(e.Rule) || hasPersonalCode(e.Reason) {
+		t, err := json.Marshal([2]string{e.Rule, e.Reason})
+		if err != nil {
+			return nil, fmt.Errorf("audit: %w", err)
+		}
+		sealed, err := k.seal(string(t))
+		if err != nil {
+			return nil, err
+		}
+		le.Rule, le.Reason, e.TextSealed, le.TextSealed = "", "", sealed, sealed
+	}
+	return le.Leaf()
+}
+
+// hasPersonalCode reports whether s holds a run of exactly 11 digits (an
+// isikukood, or anything that may be one).
+func hasPersonalCode(s string) bool {
+	run := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			run++
+			continue
+		}
+		if run == 11 {
+			return true
+		}
+		run = 0
+	}
+	return false
 }
 
 // personalActor reports whether e's actor is a person identified by a

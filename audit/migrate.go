@@ -123,7 +123,7 @@ func migrate(ctx context.Context, dir string, keys *Keys, app *tessera.Appender,
 		e := Entry{Logged: o.Logged, Time: o.Time, Actor: o.Actor, Role: o.Role, Licence: o.Licence,
 			Subject: keys.Commit(o.Person), Purpose: o.Purpose, Reason: o.Reason, Use: o.Use,
 			Allowed: o.Allowed, Rule: o.Rule, Flagged: o.Flagged}
-		b, err := e.Leaf()
+		b, err := keys.leaf(&e)
 		if err != nil {
 			return err
 		}

@@ -135,6 +135,18 @@ func proofIndex(proof []byte) (uint64, error) {
 	return 0, fmt.Errorf("%w: no index line", ErrProof)
 }
 
+// sealedLeaf returns the leaf of an entry that may have been resolved:
+// the clear forms of sealed fields are not part of the leaf.
+func sealedLeaf(e Entry) ([]byte, error) {
+	if e.ActorSealed != "" {
+		e.Actor = ""
+	}
+	if e.TextSealed != "" {
+		e.Rule, e.Reason = "", ""
+	}
+	return e.Leaf()
+}
+
 // EntryProof is an entry with its inclusion proof and what checking the
 // proof found.
 type EntryProof struct {
@@ -185,10 +197,7 @@ func checkEntryProof(e Entry, p []byte, opt VerifyOptions) string {
 	if err != nil {
 		return "NOT VERIFIED: " + err.Error()
 	}
-	if e.ActorSealed != "" {
-		e.Actor = "" // the leaf holds the sealed actor only
-	}
-	want, err := e.Leaf()
+	want, err := sealedLeaf(e)
 	if err != nil {
 		return "NOT VERIFIED: " + err.Error()
 	}
@@ -218,13 +227,10 @@ func InclusionProof(ctx context.Context, dir string, index, size uint64) ([][]by
 }
 
 // VerifyInclusion checks that e (as read from the log, with its Index) is
-// in the tree described by cp, using an inclusion proof. A resolved
-// sealed actor is compared in its sealed form.
+// in the tree described by cp, using an inclusion proof. Resolved sealed
+// fields are compared in their sealed form.
 func VerifyInclusion(e Entry, cp Checkpoint, p [][]byte) error {
-	if e.ActorSealed != "" {
-		e.Actor = ""
-	}
-	leaf, err := e.Leaf()
+	leaf, err := sealedLeaf(e)
 	if err != nil {
 		return err
 	}
