@@ -1,0 +1,317 @@
+package disclosure
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestProtectTables(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		t    Table
+		want Mask
+	}{
+		{"cohort of one", Table{N: [][]int{{1}}}, Mask{Cell: [][]bool{{true}}, Total: true, Primary: 1}},
+		{"large total", Table{N: [][]int{{7}}}, Mask{Cell: [][]bool{{false}}}},
+		{"zero is shown", Table{N: [][]int{{0}}}, Mask{Cell: [][]bool{{false}}}},
+		{"one small cell and its complement", Table{Rows: []string{"a", "b", "c"}, N: [][]int{{3}, {10}, {12}}},
+			Mask{Cell: [][]bool{{true}, {true}, {false}}, Row: []bool{true, true, false}, Primary: 1}},
+		{"small total hides everything", Table{Rows: []string{"a", "b"}, N: [][]int{{1}, {2}}},
+			Mask{Cell: [][]bool{{true}, {true}}, Row: []bool{true, true}, Total: true, Primary: 3}},
+		{"two by two", Table{Rows: []string{"f", "m"}, Cols: []string{"PM", "NM"}, N: [][]int{{2, 20}, {9, 30}}},
+			Mask{Cell: [][]bool{{true, true}, {true, true}}, Row: []bool{false, false}, Col: []bool{false, false}, Primary: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := Protect(tc.t, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("mask (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestProtectRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		t    Table
+		k    int
+	}{
+		{"threshold too low", Table{N: [][]int{{1}}}, 4},
+		{"threshold too high", Table{N: [][]int{{1}}}, 21},
+		{"ragged", Table{Rows: []string{"a", "b"}, Cols: []string{"x"}, N: [][]int{{1}, {1, 2}}}, 5},
+		{"negative", Table{Rows: []string{"a"}, N: [][]int{{-1}}}, 5},
+		{"columns without rows", Table{Cols: []string{"x"}, N: [][]int{{1}}}, 5},
+	} {
+		if _, err := Protect(tc.t, tc.k); err == nil {
+			t.Errorf("%s: no error", tc.name)
+		}
+	}
+}
+
+// values of a table as shown: nil for a suppressed count.
+type shown struct {
+	cell     [][]*int
+	row, col []*int
+	total    *int
+}
+
+func show(t Table, m Mask) shown {
+	l, _ := layoutOf(t)
+	v := l.values(t)
+	p := func(i int, sup bool) *int {
+		if sup {
+			return nil
+		}
+		return &v[i]
+	}
+	s := shown{cell: make([][]*int, l.rows), row: make([]*int, l.rows), total: p(l.total(), m.Total)}
+	for r := range l.rows {
+		s.cell[r] = make([]*int, l.cols)
+		for c := range l.cols {
+			s.cell[r][c] = p(l.cell(r, c), m.Cell[r][c])
+		}
+		s.row[r] = p(l.rowMargin(r), m.Row != nil && m.Row[r])
+		if l.dims == 0 {
+			s.row[r] = s.total
+		}
+	}
+	if l.dims == 2 {
+		s.col = make([]*int, l.cols)
+		for c := range l.cols {
+			s.col[c] = p(l.colMargin(c), m.Col[c])
+		}
+	}
+	return s
+}
+
+// TestComplementAttack is the attacker of issue 12: a row or column total
+// minus its visible cells, repeated while it finds anything, and, for
+// small tables, every non-negative integer table agreeing with what is
+// shown. No suppressed small count may be pinned to one value.
+func TestComplementAttack(t *testing.T) {
+	rng := rand.New(rand.NewPCG(12, 5))
+	for n := range 200 {
+		rows, cols := 1+rng.IntN(3), rng.IntN(3)
+		if n%3 == 0 {
+			rows, cols = 2, 2
+		}
+		tb := Table{N: make([][]int, rows)}
+		for r := range rows {
+			tb.Rows = append(tb.Rows, fmt.Sprint("r", r))
+			tb.N[r] = make([]int, max(cols, 1))
+			for c := range tb.N[r] {
+				tb.N[r][c] = rng.IntN(9)
+			}
+		}
+		for c := range cols {
+			tb.Cols = append(tb.Cols, fmt.Sprint("c", c))
+		}
+		m, err := Protect(tb, 5)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := show(tb, m)
+		if r, c, ok := subtractionAttack(tb, s); ok {
+			t.Fatalf("table %v, mask %+v: cell (%d,%d) = %d recovered from totals minus visible cells", tb.N, m, r, c, tb.N[r][c])
+		}
+		if rows*max(cols, 1) <= 4 {
+			if r, c, ok := enumerationAttack(tb, s); ok {
+				t.Fatalf("table %v, mask %+v: cell (%d,%d) = %d is the only value agreeing with what is shown", tb.N, m, r, c, tb.N[r][c])
+			}
+		}
+	}
+}
+
+// subtractionAttack fills suppressed cells from lines with one unknown
+// until nothing changes, and reports a recovered small cell.
+func subtractionAttack(tb Table, s shown) (int, int, bool) {
+	rows, cols := len(s.cell), len(s.cell[0])
+	know := make([][]*int, rows)
+	for r := range rows {
+		know[r] = append([]*int(nil), s.cell[r]...)
+	}
+	line := func(total *int, cells []*int, set func(i, v int)) bool {
+		if total == nil {
+			return false
+		}
+		missing, sum := -1, 0
+		for i, c := range cells {
+			if c == nil {
+				if missing >= 0 {
+					return false
+				}
+				missing = i
+				continue
+			}
+			sum += *c
+		}
+		if missing < 0 {
+			return false
+		}
+		set(missing, *total-sum)
+		return true
+	}
+	for changed := true; changed; {
+		changed = false
+		for r := range rows {
+			rowTotal := s.row[r]
+			if cols == 1 && len(tb.Cols) == 0 {
+				rowTotal = nil // one dimension: the cell is the margin
+			}
+			changed = line(rowTotal, know[r], func(i, v int) { know[r][i] = &v }) || changed
+		}
+		for c := range cols {
+			var colTotal *int
+			if len(tb.Cols) > 0 {
+				colTotal = s.col[c]
+			} else {
+				colTotal = s.total
+			}
+			cells := make([]*int, rows)
+			for r := range rows {
+				cells[r] = know[r][c]
+			}
+			changed = line(colTotal, cells, func(i, v int) { know[i][c] = &v }) || changed
+		}
+	}
+	for r := range rows {
+		for c := range cols {
+			if v := tb.N[r][c]; s.cell[r][c] == nil && know[r][c] != nil && v > 0 && v < 5 {
+				return r, c, true
+			}
+		}
+	}
+	return 0, 0, false
+}
+
+// enumerationAttack tries every table with cells 0..bound that shows the
+// same counts, and reports a suppressed small cell with one possible value.
+func enumerationAttack(tb Table, s shown) (int, int, bool) {
+	rows, cols := len(s.cell), len(s.cell[0])
+	n := rows * cols
+	bound := 0
+	for _, row := range tb.N {
+		for _, v := range row {
+			bound = max(bound, v)
+		}
+	}
+	bound += 3 // any bound above the true values keeps the attack sound
+	seen := make([]map[int]bool, n)
+	for i := range seen {
+		seen[i] = map[int]bool{}
+	}
+	cand := Table{Rows: tb.Rows, Cols: tb.Cols, N: make([][]int, rows)}
+	for r := range rows {
+		cand.N[r] = make([]int, cols)
+	}
+	var walk func(i int)
+	walk = func(i int) {
+		if i == n {
+			if agrees(cand, s) {
+				for j := range n {
+					seen[j][cand.N[j/cols][j%cols]] = true
+				}
+			}
+			return
+		}
+		r, c := i/cols, i%cols
+		if v := s.cell[r][c]; v != nil {
+			cand.N[r][c] = *v
+			walk(i + 1)
+			return
+		}
+		for v := 0; v <= bound; v++ {
+			cand.N[r][c] = v
+			walk(i + 1)
+		}
+	}
+	walk(0)
+	for j := range n {
+		r, c := j/cols, j%cols
+		if v := tb.N[r][c]; s.cell[r][c] == nil && v > 0 && v < 5 && len(seen[j]) == 1 {
+			return r, c, true
+		}
+	}
+	return 0, 0, false
+}
+
+func agrees(cand Table, s shown) bool {
+	none := Mask{Cell: make([][]bool, len(cand.N)), Row: make([]bool, len(cand.N)), Col: make([]bool, len(cand.Cols))}
+	for r := range none.Cell {
+		none.Cell[r] = make([]bool, len(cand.N[r]))
+	}
+	c := show(cand, none)
+	eq := func(a, b *int) bool { return a == nil || b == nil || *a == *b }
+	if !eq(s.total, c.total) {
+		return false
+	}
+	for r := range s.cell {
+		if !eq(s.row[r], c.row[r]) {
+			return false
+		}
+	}
+	for i := range s.col {
+		if !eq(s.col[i], c.col[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestDifferencing(t *testing.T) {
+	people := func(n int, from int) []string {
+		var out []string
+		for i := range n {
+			out = append(out, fmt.Sprintf("S%03d", from+i))
+		}
+		return out
+	}
+	earlier := []Release{{"total": people(10, 0)}}
+	for _, tc := range []struct {
+		name string
+		next Release
+		ok   bool
+	}{
+		{"same cohort again", Release{"total": people(10, 0)}, true},
+		{"two overlapping cohorts differing by one person", Release{"total": people(11, 0)}, false},
+		{"one person swapped", Release{"total": append(people(9, 0), "S999")}, false},
+		{"a row equal to the old total plus one", Release{"total": people(30, 0), "row=female": people(11, 0)}, false},
+		{"differing by the threshold", Release{"total": people(15, 0)}, true},
+		{"disjoint", Release{"total": people(10, 100)}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Differencing(tc.next, earlier, 5)
+			if ok := err == nil; ok != tc.ok {
+				t.Errorf("allowed %v (%v), want %v", ok, err, tc.ok)
+			}
+			if err != nil && !errors.Is(err, ErrDifferencing) {
+				t.Errorf("error %v does not wrap ErrDifferencing", err)
+			}
+		})
+	}
+}
+
+func TestRelease(t *testing.T) {
+	tb := Table{Rows: []string{"f", "m"}, Cols: []string{"PM", "NM"}, N: [][]int{{1, 6}, {5, 7}}}
+	members := [][][]string{{{"a"}, {"b1", "b2", "b3", "b4", "b5", "b6"}}, {{"c1", "c2", "c3", "c4", "c5"}, {"d1", "d2", "d3", "d4", "d5", "d6", "d7"}}}
+	m, err := Protect(tb, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel := m.Release(tb, members)
+	for label, ps := range rel {
+		if label == "cell=f|PM" || len(ps) > 0 && len(ps) < 5 {
+			t.Errorf("released %s of %d people", label, len(ps))
+		}
+	}
+	if len(rel["total"]) != 19 || len(rel["row=m"]) != 12 {
+		t.Errorf("release %v", rel)
+	}
+}
