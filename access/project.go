@@ -74,6 +74,8 @@ func projectDecision(actor Actor, p Project, t time.Time) Decision {
 		return deny("project %s: role %s may not ask research questions", p.ID, actor.Role)
 	case p.ID == "":
 		return deny("request names no project")
+	case len(p.Members) == 0:
+		return deny("%s is not an approved project", p.ID)
 	case p.Ethics == "":
 		return deny("project %s has no ethics approval", p.ID)
 	case p.Start.IsZero() || p.End.IsZero():

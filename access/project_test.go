@@ -39,6 +39,7 @@ func TestDecideProject(t *testing.T) {
 		{"non-member", Actor{ID: "49002010976", Role: Researcher}, p, now, false, "not a member"},
 		{"expired", member, edit(func(q *Project) { q.Start, q.End = day(-30), day(-1) }), now, false, "runs from"},
 		{"not started", member, edit(func(q *Project) { q.Start = day(1) }), now, false, "runs from"},
+		{"unknown project", member, Project{ID: "nope"}, now, false, "not an approved project"},
 		{"no ethics approval", member, edit(func(q *Project) { q.Ethics = "" }), now, false, "no ethics approval"},
 		{"no dates", member, edit(func(q *Project) { q.End = time.Time{} }), now, false, "no start or end"},
 		{"professional", Actor{ID: "38001085718", Role: Professional}, p, now, false, "may not ask"},

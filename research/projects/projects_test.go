@@ -37,7 +37,9 @@ func TestLoad(t *testing.T) {
 
 func TestDecodeErrors(t *testing.T) {
 	good := `{"id": "p1", "purpose": "HMB", "members": ["38001080711"], "ethics_approval": "E1", "start": "2026-01-01", "end": "2026-12-31"}`
-	with := func(old, new string) string { return "{\"projects\": [\n" + strings.Replace(good, old, new, 1) + "\n]}" }
+	with := func(old, new string) string {
+		return "{\"projects\": [\n" + strings.Replace(good, old, new, 1) + "\n]}"
+	}
 	for _, tc := range []struct{ name, in, want string }{
 		{"not JSON", "{\n\"projects\": [}", "projects.json:2: projects: bad projects file: invalid character '}' looking for beginning of value"},
 		{"no list", `{}`, "projects.json:1: projects: projects: bad projects file: want a list of projects"},

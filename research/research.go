@@ -1,0 +1,231 @@
+// Package research answers approved research projects' cohort questions
+// over consented data, through one disclosure-control layer (issue 12).
+//
+// An answer travels so:
+//
+//  1. The project gate: package access decides whether the researcher is a
+//     member of the approved project (package research/projects) and the
+//     day is within its dates, and logs the decision (access.DecideProject)
+//     before anything is read.
+//  2. The consented extract: query.OpenAs builds the pseudonymised research
+//     extract for the project's research use, deciding and logging every
+//     person (withdrawn people, closed records and closed documents are
+//     left out). No second consent path exists.
+//  3. The cohort (package research/cohort) is counted in up to two
+//     dimensions over the extract's participants.
+//  4. Disclosure control (package research/disclosure), in one place:
+//     small counts and their complements are suppressed, and an answer
+//     whose shown groups differ from a group the project was shown before
+//     by fewer people than its threshold is refused. The project's
+//     answers are kept in the store (TableAnswers), written in the same
+//     store transaction that checks them, so the history survives
+//     restarts and two answers cannot race past each other.
+//
+// The unit counted is the research pseudonym, the biobank sample code: a
+// person with two linked samples is counted twice, as the extract holds no
+// link between them.
+package research
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/varamu/varamu/access"
+	"github.com/varamu/varamu/audit"
+	"github.com/varamu/varamu/query"
+	"github.com/varamu/varamu/research/cohort"
+	"github.com/varamu/varamu/research/disclosure"
+	"github.com/varamu/varamu/research/projects"
+	vstore "github.com/varamu/varamu/store"
+)
+
+// ErrDenied is wrapped by the error of a request the project gate denies.
+var ErrDenied = errors.New("research: denied")
+
+// ErrRefused is disclosure.ErrDifferencing: an answer refused because it
+// would single people out by difference with an earlier one.
+var ErrRefused = disclosure.ErrDifferencing
+
+// Service answers the cohort questions of the projects of one approved
+// projects file over one store. It is safe for concurrent use: answers of
+// one store are serialised by the store's writer lock.
+type Service struct {
+	dir      string
+	projects *projects.File
+}
+
+// New returns a Service over the store in dir; both arguments are
+// required.
+func New(dir string, pf *projects.File) (*Service, error) {
+	if dir == "" || pf == nil {
+		return nil, errors.New("research: New needs a store directory and a projects file")
+	}
+	return &Service{dir: dir, projects: pf}, nil
+}
+
+// Count is one count of an answer: N and Frequency (of the cohort total)
+// are nil when the count is suppressed.
+type Count struct {
+	N          *int     `json:"n"`
+	Frequency  *float64 `json:"frequency,omitempty"`
+	Suppressed bool     `json:"suppressed,omitempty"`
+}
+
+// Answer is what a researcher is shown.
+type Answer struct {
+	Project    string    `json:"project"`
+	Answered   time.Time `json:"answered"`
+	Threshold  int       `json:"threshold"` // counts from 1 to Threshold-1 are never shown
+	Dimensions []string  `json:"dimensions,omitempty"`
+	Rows       []string  `json:"rows,omitempty"`
+	Cols       []string  `json:"cols,omitempty"`
+	Cells      [][]Count `json:"cells"` // [row][col]; one column with one dimension; 1×1 without
+	RowTotals  []Count   `json:"row_totals,omitempty"`
+	ColTotals  []Count   `json:"col_totals,omitempty"`
+	Total      Count     `json:"total"`
+	// Suppressed is how many counts are hidden, Primary of them for being
+	// small, the rest to protect those.
+	Suppressed int `json:"suppressed"`
+	Primary    int `json:"primary"`
+}
+
+// Ask answers def for researcher (their personal code) in project. A
+// request the project gate denies returns an error wrapping ErrDenied; an
+// answer refused for differencing one wrapping ErrRefused. Both are
+// logged or recorded before Ask returns; nothing is shown with an error.
+func (s *Service) Ask(ctx context.Context, researcher, project string, def *cohort.Definition) (*Answer, error) {
+	if def == nil {
+		return nil, errors.New("research: no cohort definition")
+	}
+	if err := def.Validate(); err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	p, err := s.gate(ctx, researcher, project, now)
+	if err != nil {
+		return nil, err
+	}
+	e, err := query.OpenAs(ctx, s.dir, query.Options{Actor: researcher, Use: p.Use()})
+	if err != nil {
+		return nil, err
+	}
+	ps, err := participants(ctx, e)
+	e.Close()
+	if err != nil {
+		return nil, err
+	}
+	tab := cohort.Tabulate(def, ps, now.UTC().Year())
+	table := disclosure.Table{Rows: tab.Rows, Cols: tab.Cols, N: tab.Counts()}
+	k := p.MinCount()
+	mask, err := disclosure.Protect(table, k)
+	if err != nil {
+		return nil, fmt.Errorf("research: %w", err)
+	}
+	population := make(map[string]bool, len(ps))
+	for _, x := range ps {
+		population[x.Key] = true
+	}
+	if err := s.release(ctx, p.ID, now, mask.Release(table, tab.Members), population, k); err != nil {
+		return nil, err
+	}
+	return answer(p.ID, now, k, tab, table, mask), nil
+}
+
+// gate decides the project request through package access and logs it.
+func (s *Service) gate(ctx context.Context, researcher, project string, now time.Time) (*projects.Project, error) {
+	ap := access.Project{ID: project}
+	p, perr := s.projects.Get(project)
+	if perr == nil {
+		ap = access.Project{ID: p.ID, Use: p.Use(), Ethics: p.EthicsApproval, Members: p.Members, Start: p.Start.Time, End: p.End.Time}
+	}
+	log, err := audit.Open(s.dir)
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+	dec, err := access.DecideProject(ctx, log, access.Actor{ID: researcher, Role: access.Researcher}, ap, now)
+	if err != nil {
+		return nil, err
+	}
+	if !dec.Allowed {
+		return nil, fmt.Errorf("%w: %s", ErrDenied, dec.Rule)
+	}
+	if perr != nil { // not reached: an unknown project has no members
+		return nil, fmt.Errorf("%w: %v", ErrDenied, perr)
+	}
+	return p, nil
+}
+
+// release checks rel against the project's earlier answers and records
+// it, in one store transaction (the store's writer lock serialises
+// answers).
+func (s *Service) release(ctx context.Context, project string, now time.Time, rel disclosure.Release, population map[string]bool, k int) error {
+	st, err := vstore.Open(s.dir, vstore.Options{})
+	if err != nil {
+		return err
+	}
+	tx, err := st.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	earlier, err := history(ctx, st, project, population)
+	if err != nil {
+		return err
+	}
+	if err := disclosure.Differencing(rel, earlier, k); err != nil {
+		return err
+	}
+	if len(rel) == 0 {
+		return nil // nothing shown, nothing to remember
+	}
+	if err := record(tx, project, now, rel); err != nil {
+		return err
+	}
+	return tx.Commit(fmt.Sprintf("research answer for project %s", project), nil)
+}
+
+// answer builds what the researcher sees from the table and its mask.
+func answer(project string, now time.Time, k int, tab cohort.Tabulation, t disclosure.Table, m disclosure.Mask) *Answer {
+	total := 0
+	for _, row := range t.N {
+		for _, n := range row {
+			total += n
+		}
+	}
+	count := func(n int, suppressed bool) Count {
+		if suppressed {
+			return Count{Suppressed: true}
+		}
+		c := Count{N: &n}
+		if !m.Total && total > 0 {
+			f := float64(n) / float64(total)
+			c.Frequency = &f
+		}
+		return c
+	}
+	a := &Answer{Project: project, Answered: now.UTC(), Threshold: k, Dimensions: tab.Dimensions, Rows: t.Rows, Cols: t.Cols,
+		Total: count(total, m.Total), Suppressed: m.Suppressed(), Primary: m.Primary}
+	colSums := make([]int, len(t.Cols))
+	for r, row := range t.N {
+		var cells []Count
+		rowSum := 0
+		for c, n := range row {
+			cells = append(cells, count(n, m.Cell[r][c]))
+			rowSum += n
+			if len(t.Cols) > 0 {
+				colSums[c] += n
+			}
+		}
+		a.Cells = append(a.Cells, cells)
+		if len(t.Cols) > 0 {
+			a.RowTotals = append(a.RowTotals, count(rowSum, m.Row[r]))
+		}
+	}
+	for c, n := range colSums {
+		a.ColTotals = append(a.ColTotals, count(n, m.Col[c]))
+	}
+	return a
+}

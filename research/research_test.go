@@ -1,0 +1,340 @@
+package research
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/varamu/varamu/access"
+	"github.com/varamu/varamu/audit"
+	"github.com/varamu/varamu/clinical/clinicaltest"
+	"github.com/varamu/varamu/clinical/consent"
+	"github.com/varamu/varamu/research/cohort"
+	"github.com/varamu/varamu/research/projects"
+	vstore "github.com/varamu/varamu/store"
+)
+
+var (
+	researcher = clinicaltest.Code("1980-01-08", "male", 71)
+	outsider   = clinicaltest.Code("1980-01-08", "female", 72)
+)
+
+func day(s string) time.Time {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+// biobank is a small consented cohort: 12 women born 1960 with a
+// myocardial infarction (I21), 7 of them on clopidogrel (B01AC04); 8 men
+// born 1970 with type 2 diabetes (E11); one woman born 1990 with breast
+// cancer (C50), the one person a cohort of one would single out.
+type biobank struct {
+	dir     string
+	st      *vstore.Store
+	women   []string
+	svc     *Service
+	samples map[string]string // person → sample
+}
+
+func medication(id, person, atc, authored string) string {
+	return fmt.Sprintf(`{"resourceType":"MedicationRequest","id":%q,"status":"active","intent":"order","medicationCodeableConcept":{"coding":[{"system":"http://www.whocc.no/atc","code":%q}]},"subject":{"reference":"Patient/%s"},"authoredOn":%q}`,
+		id, atc, person, authored)
+}
+
+func newBiobank(t *testing.T) *biobank {
+	t.Helper()
+	ctx := context.Background()
+	b := &biobank{dir: t.TempDir(), samples: map[string]string{}}
+	st, err := vstore.Open(b.dir, vstore.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.st = st
+	var res []string
+	var links [][2]string
+	add := func(p, birth, sex, icd string, n int) {
+		res = append(res, clinicaltest.Patient(p, birth, sex),
+			clinicaltest.Consent(consent.Event{Person: p, At: day("2018-01-01"), Kind: consent.GiveResearch, Use: consent.DataUse{Permission: consent.HMB}}, "g"+p, "active"),
+			clinicaltest.Condition("c"+p, p, icd, "2019-03-01"))
+		s := fmt.Sprintf("S%03d", n)
+		links = append(links, [2]string{s, p})
+		b.samples[p] = s
+	}
+	for i := range 12 {
+		p := clinicaltest.Code("1960-05-05", "female", 100+i)
+		add(p, "1960-05-05", "female", "I21.9", i)
+		if i < 7 {
+			res = append(res, medication("m"+p, p, "B01AC04", "2019-03-02"))
+		}
+		b.women = append(b.women, p)
+	}
+	for i := range 8 {
+		add(clinicaltest.Code("1970-06-06", "male", 200+i), "1970-06-06", "male", "E11", 20+i)
+	}
+	add(clinicaltest.Code("1990-07-07", "female", 300), "1990-07-07", "female", "C50.1", 40)
+	if _, err := clinicaltest.Ingest(ctx, st, time.Now(), clinicaltest.Generation{Resources: res, Samples: links}); err != nil {
+		t.Fatal(err)
+	}
+	today := time.Now().UTC().Format(time.DateOnly)
+	pf, err := projects.Decode("projects.json", strings.NewReader(fmt.Sprintf(`{"projects": [
+{"id": "demo-hmb", "purpose": "HMB", "members": [%q], "ethics_approval": "TAIEK 1/2026", "start": "2026-01-01", "end": "2099-12-31"},
+{"id": "ended", "purpose": "HMB", "members": [%q], "ethics_approval": "TAIEK 2/2020", "start": "2020-01-01", "end": "2021-12-31"},
+{"id": "strict", "purpose": "HMB", "members": [%q], "ethics_approval": "TAIEK 3/2026", "start": %q, "end": %q, "threshold": 20}
+]}`, researcher, researcher, researcher, today, today)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.svc, err = New(b.dir, pf); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func def(t *testing.T, js string) *cohort.Definition {
+	t.Helper()
+	d, err := cohort.Decode("cohort.json", strings.NewReader(js))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func (b *biobank) ask(t *testing.T, project, js string) (*Answer, error) {
+	t.Helper()
+	return b.svc.Ask(context.Background(), researcher, project, def(t, js))
+}
+
+func shown(c Count) string {
+	if c.Suppressed {
+		return "-"
+	}
+	return fmt.Sprint(*c.N)
+}
+
+// table renders an answer as text: rows, cells and totals, "-" for a
+// suppressed count.
+func table(a *Answer) string {
+	var lines []string
+	for r, row := range a.Cells {
+		var cells []string
+		for _, c := range row {
+			cells = append(cells, shown(c))
+		}
+		line := strings.Join(cells, " ")
+		if len(a.Rows) > 0 {
+			line = a.Rows[r] + ": " + line
+		}
+		if len(a.RowTotals) > 0 {
+			line += " | " + shown(a.RowTotals[r])
+		}
+		lines = append(lines, line)
+	}
+	if len(a.ColTotals) > 0 {
+		var cols []string
+		for _, c := range a.ColTotals {
+			cols = append(cols, shown(c))
+		}
+		lines = append(lines, "cols: "+strings.Join(cols, " "))
+	}
+	return strings.Join(append(lines, "total: "+shown(a.Total)), "\n")
+}
+
+func TestAskCrossTab(t *testing.T) {
+	b := newBiobank(t)
+	a, err := b.ask(t, "demo-hmb", `{"dimensions": ["sex", "medication:B01AC"]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "female: 6 7 | 13\nmale: 8 0 | 8\ncols: 14 7\ntotal: 21"
+	if got := table(a); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+	if strings.Join(a.Cols, ",") != "no,yes" || *a.Total.Frequency != 1 || *a.Cells[0][1].Frequency != 7.0/21 {
+		t.Errorf("answer %+v", a)
+	}
+	// The project decision and one decision per linked person were
+	// logged before the answer.
+	var project, persons int
+	for e, err := range audit.Entries(b.dir) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case e.Person == access.ProjectSubject("demo-hmb") && e.Allowed && e.Actor == researcher:
+			project++
+		case e.Actor == researcher && e.Purpose == "research":
+			persons++
+		}
+	}
+	if project != 1 || persons != 21 {
+		t.Errorf("logged %d project and %d person decisions, want 1 and 21", project, persons)
+	}
+}
+
+// TestCohortOfOne: a cohort of one person is never shown, whatever the
+// threshold.
+func TestCohortOfOne(t *testing.T) {
+	b := newBiobank(t)
+	for _, project := range []string{"demo-hmb", "strict"} {
+		a, err := b.ask(t, project, `{"conditions": ["C50"]}`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !a.Total.Suppressed || a.Total.N != nil || a.Primary != 1 {
+			t.Errorf("%s: cohort of one shown: %s", project, table(a))
+		}
+	}
+	// The 13 women are below the strict project's threshold of 20.
+	a, err := b.ask(t, "strict", `{"sex": ["female"]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Total.Suppressed || a.Threshold != 20 {
+		t.Errorf("13 shown under threshold 20: %s", table(a))
+	}
+}
+
+// TestComplementOfSmallCell: the one woman with C50 is a small cell; no
+// row or column total minus the visible cells may give her back.
+func TestComplementOfSmallCell(t *testing.T) {
+	b := newBiobank(t)
+	a, err := b.ask(t, "demo-hmb", `{"dimensions": ["sex", "condition:C50"]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !a.Cells[0][1].Suppressed {
+		t.Fatalf("the one woman with C50 is shown:\n%s", table(a))
+	}
+	// Row "female": total minus the visible cells.
+	if row := a.RowTotals[0]; !row.Suppressed && !a.Cells[0][0].Suppressed {
+		t.Errorf("female total %d minus visible %d gives the small cell:\n%s", *row.N, *a.Cells[0][0].N, table(a))
+	}
+	// Column "yes": total minus the visible cells.
+	if col := a.ColTotals[1]; !col.Suppressed && !a.Cells[1][1].Suppressed {
+		t.Errorf("C50 total minus the men's cell gives the small cell:\n%s", table(a))
+	}
+	if a.ColTotals[1].N != nil {
+		t.Errorf("the C50 column total (1) is shown")
+	}
+	// Grand total minus the visible column total.
+	if !a.Total.Suppressed && !a.ColTotals[0].Suppressed {
+		t.Errorf("total minus the 'no' column gives the C50 column:\n%s", table(a))
+	}
+	t.Logf("\n%s", table(a))
+}
+
+// TestOverlappingCohorts: two cohorts whose difference is one person;
+// the second is refused, and still refused after a restart.
+func TestOverlappingCohorts(t *testing.T) {
+	b := newBiobank(t)
+	first, err := b.ask(t, "demo-hmb", `{"sex": ["female"]}`)
+	if err != nil || shown(first.Total) != "13" {
+		t.Fatalf("13 women: %v %v", first, err)
+	}
+	// The same people again (the I21 and C50 women) tell nothing new.
+	if _, err := b.ask(t, "demo-hmb", `{"conditions": ["I21", "C50"]}`); err != nil {
+		t.Errorf("same 13 people refused: %v", err)
+	}
+	// The women with I21: the 13 minus the one with C50.
+	if a, err := b.ask(t, "demo-hmb", `{"conditions": ["I21"]}`); !errors.Is(err, ErrRefused) {
+		t.Fatalf("cohort differing by one person answered: %v %v", a, err)
+	}
+	// The same by a split: women by I21 diagnosis would show a row of 12
+	// beside a row of 1; both are hidden (the 1, and the 12 as its
+	// complement against the total), so only the known 13 is shown.
+	a, err := b.ask(t, "demo-hmb", `{"dimensions": ["condition:I21"], "sex": ["female"]}`)
+	if err != nil || table(a) != "no: -\nyes: -\ntotal: 13" {
+		t.Errorf("split differing by one person: %v\n%s", err, table(a))
+	}
+	// A restart: a new service over the same store remembers.
+	pf := b.svc.projects
+	again, err := New(b.dir, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := again.Ask(context.Background(), researcher, "demo-hmb", def(t, `{"conditions": ["I21"]}`)); !errors.Is(err, ErrRefused) {
+		t.Errorf("after a restart the differencing query was answered: %v", err)
+	}
+	// Another project has its own history.
+	if _, err := b.ask(t, "strict", `{"conditions": ["I21"]}`); err != nil {
+		t.Errorf("another project: %v", err)
+	}
+}
+
+// TestWithdrawnNotCounted: after a woman withdraws, the next answer no
+// longer counts her, and her absence is not a difference that refuses it.
+func TestWithdrawnNotCounted(t *testing.T) {
+	b := newBiobank(t)
+	ctx := context.Background()
+	a, err := b.ask(t, "demo-hmb", `{"conditions": ["I21"], "dimensions": ["medication:B01AC04"]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := table(a); got != "no: 5\nyes: 7\ntotal: 12" {
+		t.Fatalf("before withdrawal:\n%s", got)
+	}
+	w := b.women[0] // on clopidogrel
+	g := clinicaltest.Generation{Resources: []string{clinicaltest.Consent(consent.Event{Person: w, At: time.Now().Add(-time.Minute), Kind: consent.Withdraw}, "w1", "active")}}
+	if _, err := clinicaltest.Ingest(ctx, b.st, time.Now(), g); err != nil {
+		t.Fatal(err)
+	}
+	a, err = b.ask(t, "demo-hmb", `{"conditions": ["I21"], "dimensions": ["medication:B01AC04"]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := table(a); got != "no: 5\nyes: 6\ntotal: 11" {
+		t.Errorf("after withdrawal:\n%s", got)
+	}
+	// Her sample is in no group recorded since.
+	st, err := vstore.Open(b.dir, vstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rels, err := history(ctx, st, "demo-hmb", map[string]bool{b.samples[w]: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rels) != 2 || len(rels[0]["total"]) != 1 || len(rels[1]["total"]) != 0 {
+		t.Errorf("withdrawn sample in the history: %v", rels)
+	}
+}
+
+// TestProjectGate: a non-member, an ended project and an unknown project
+// are denied and logged, and nobody's data is decided or read.
+func TestProjectGate(t *testing.T) {
+	b := newBiobank(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, actor, project, rule string
+	}{
+		{"non-member", outsider, "demo-hmb", "is not a member of project demo-hmb"},
+		{"expired project", researcher, "ended", "project ended runs from 2020-01-01 to 2021-12-31"},
+		{"unknown project", researcher, "nope", "nope is not an approved project"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := b.svc.Ask(ctx, tc.actor, tc.project, def(t, `{}`))
+			if !errors.Is(err, ErrDenied) || !strings.Contains(err.Error(), tc.rule) {
+				t.Fatalf("got %v, want denial %q", err, tc.rule)
+			}
+			var logged bool
+			for e, err := range audit.Entries(b.dir) {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if e.Actor == tc.actor && !strings.HasPrefix(e.Person, "project:") {
+					t.Errorf("a person's data was decided for a denied request: %+v", e)
+				}
+				logged = logged || e.Person == access.ProjectSubject(tc.project) && !e.Allowed && strings.Contains(e.Rule, tc.rule)
+			}
+			if !logged {
+				t.Error("denial not logged")
+			}
+		})
+	}
+}
