@@ -22,9 +22,11 @@
 package disclosure
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // DefaultThreshold is the smallest count shown when a project sets none
@@ -125,7 +127,7 @@ func Protect(t Table, k int) (Mask, error) {
 		if i < 0 {
 			break
 		}
-		j := complement(eqs, vals, sup, i, l.isCell)
+		j := complement(eqs, vals, sup, i, l.isCell, k)
 		if j < 0 {
 			break // everything is suppressed: nothing is shown
 		}
@@ -275,71 +277,109 @@ func (l layout) mask(sup []bool) Mask {
 }
 
 // complement picks the shown count to suppress next so that suppressed
-// item i is no longer determined, in this order of preference: the
-// smallest non-zero cell in an equation holding i; the smallest non-zero
-// cell in an equation holding any suppressed count; the smallest count in
-// an equation holding i; any shown count. It returns -1 when every count
-// is suppressed.
-func complement(eqs [][]term, vals []int, sup []bool, i int, isCell func(int) bool) int {
-	holds := func(eq []term, f func(int) bool) bool {
+// small count i is no longer determined. Candidates are ordered: counts
+// sharing an equation with i, then counts sharing one with any suppressed
+// count, then the rest; within that, non-zero cells before margins and
+// totals before zero cells, smaller first. The first of the leading
+// candidates whose suppression alone frees i is chosen, else the first
+// candidate (more follow in the next rounds). It returns -1 when every
+// count is suppressed.
+func complement(eqs [][]term, vals []int, sup []bool, i int, isCell func(int) bool, k int) int {
+	rel := make([]int, len(sup))
+	for j := range rel {
+		rel[j] = 2
+	}
+	for _, eq := range eqs {
+		withI, withSup := false, false
 		for _, t := range eq {
-			if f(t.item) {
-				return true
+			withI = withI || t.item == i
+			withSup = withSup || sup[t.item]
+		}
+		for _, t := range eq {
+			switch {
+			case withI:
+				rel[t.item] = 0
+			case withSup:
+				rel[t.item] = min(rel[t.item], 1)
 			}
 		}
-		return false
 	}
-	tiers := []struct {
-		eq   func([]term) bool
-		item func(int) bool
-	}{
-		{func(eq []term) bool { return holds(eq, func(j int) bool { return j == i }) }, func(j int) bool { return isCell(j) && vals[j] > 0 }},
-		{func(eq []term) bool { return holds(eq, func(j int) bool { return sup[j] }) }, func(j int) bool { return isCell(j) && vals[j] > 0 }},
-		{func(eq []term) bool { return holds(eq, func(j int) bool { return j == i }) }, func(int) bool { return true }},
-	}
-	for _, tier := range tiers {
-		best := -1
-		for _, eq := range eqs {
-			if !tier.eq(eq) {
-				continue
-			}
-			for _, t := range eq {
-				j := t.item
-				if !sup[j] && tier.item(j) && (best < 0 || vals[j] < vals[best] || vals[j] == vals[best] && j < best) {
-					best = j
-				}
-			}
+	tier := func(j int) int {
+		switch {
+		case isCell(j) && vals[j] > 0:
+			return 0
+		case !isCell(j):
+			return 1
 		}
-		if best >= 0 {
-			return best
+		return 2
+	}
+	var cands []int
+	for j, s := range sup {
+		if !s {
+			cands = append(cands, j)
 		}
 	}
-	for j := range sup {
-		if !sup[j] {
+	if len(cands) == 0 {
+		return -1
+	}
+	slices.SortFunc(cands, func(a, b int) int {
+		return cmp.Or(cmp.Compare(rel[a], rel[b]), cmp.Compare(tier(a), tier(b)), cmp.Compare(vals[a], vals[b]), cmp.Compare(a, b))
+	})
+	for _, j := range cands[:min(len(cands), maxTries)] {
+		sup[j] = true
+		freed := !determinedItem(eqs, sup, i)
+		sup[j] = false
+		if freed {
 			return j
+		}
+	}
+	return cands[0]
+}
+
+// maxTries bounds the candidates complement tries one by one.
+const maxTries = 64
+
+// determined returns a suppressed small count (0 < n < k) whose value the
+// shown counts and the equations fix, or -1.
+func determined(eqs [][]term, vals []int, sup []bool, k int) int {
+	basis, col := system(eqs, sup)
+	for i, s := range sup {
+		if s && vals[i] > 0 && vals[i] < k && inSpan(basis, col[i], len(basis.unknowns)) {
+			return i
 		}
 	}
 	return -1
 }
 
-// determined returns a suppressed small count (0 < n < k) whose value the
-// shown counts and the equations fix, or -1.
-func determined(eqs [][]term, vals []int, sup []bool, k int) int {
-	var unknown []int
+// determinedItem reports whether suppressed item i is fixed by the
+// equations and the shown counts.
+func determinedItem(eqs [][]term, sup []bool, i int) bool {
+	basis, col := system(eqs, sup)
+	return inSpan(basis, col[i], len(basis.unknowns))
+}
+
+// reduced is the row space of the equations restricted to the suppressed
+// counts, in reduced row echelon form.
+type reduced struct {
+	rows     []pivotRow
+	unknowns []int
+}
+
+// system builds the equations over the suppressed counts; col maps an
+// item to its column (-1 when shown).
+func system(eqs [][]term, sup []bool) (reduced, []int) {
+	var r reduced
 	col := make([]int, len(sup))
 	for i, s := range sup {
 		col[i] = -1
 		if s {
-			col[i] = len(unknown)
-			unknown = append(unknown, i)
+			col[i] = len(r.unknowns)
+			r.unknowns = append(r.unknowns, i)
 		}
-	}
-	if len(unknown) == 0 {
-		return -1
 	}
 	var rowsA [][]float64
 	for _, eq := range eqs {
-		row := make([]float64, len(unknown))
+		row := make([]float64, len(r.unknowns))
 		used := false
 		for _, t := range eq {
 			if c := col[t.item]; c >= 0 {
@@ -351,13 +391,8 @@ func determined(eqs [][]term, vals []int, sup []bool, k int) int {
 			rowsA = append(rowsA, row)
 		}
 	}
-	basis := rref(rowsA)
-	for _, i := range unknown {
-		if vals[i] > 0 && vals[i] < k && inSpan(basis, col[i], len(unknown)) {
-			return i
-		}
-	}
-	return -1
+	r.rows = rref(rowsA)
+	return r, col
 }
 
 const eps = 1e-9
@@ -407,10 +442,10 @@ func rref(rows [][]float64) []pivotRow {
 
 // inSpan reports whether the unit vector e_c (of length n) lies in the
 // span of the reduced rows.
-func inSpan(basis []pivotRow, c, n int) bool {
+func inSpan(basis reduced, c, n int) bool {
 	v := make([]float64, n)
 	v[c] = 1
-	for _, b := range basis {
+	for _, b := range basis.rows {
 		if f := v[b.pivot]; math.Abs(f) > eps {
 			for j := range v {
 				v[j] -= f * b.v[j]

@@ -1,0 +1,111 @@
+package research
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/varamu/varamu/clinical"
+	"github.com/varamu/varamu/clinical/consent"
+	"github.com/varamu/varamu/datasets/synth"
+	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/pharmacogenomics/annotate"
+	"github.com/varamu/varamu/query"
+	"github.com/varamu/varamu/research/projects"
+	vstore "github.com/varamu/varamu/store"
+)
+
+// TestSyntheticBiobankPGx answers a PGx cross-tab over a synthetic
+// biobank (genotypes, HIS records, consents with withdrawals, PGx
+// annotation) and checks every shown count against the same count taken
+// by SQL in a researcher's session for the project's use: the answer
+// counts the consented participants only, and shows no count below the
+// threshold.
+func TestSyntheticBiobankPGx(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	y, m, d := time.Now().In(consent.Tallinn).Date()
+	if _, err := synth.Generate(ctx, filepath.Join(tmp, "bb"), synth.Config{People: 300, Seed: 12, BackgroundSites: -1, AsOf: time.Date(y, m, d, 0, 0, 0, 0, consent.Tallinn)}); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(tmp, "store")
+	if _, err := gstore.Ingest(ctx, dir, []string{filepath.Join(tmp, "bb", "genotypes.vcf.gz")}, gstore.IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := vstore.Open(dir, vstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(tmp, "bb", "fhir")}, clinical.Config{BiobankSamples: []string{filepath.Join(tmp, "bb", "biobank", "samples.tsv")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := annotate.Run(ctx, dir, annotate.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	pf, err := projects.Decode("projects.json", strings.NewReader(fmt.Sprintf(`{"projects": [{"id": "demo-hmb", "purpose": "HMB",
+"members": [%q], "ethics_approval": "TAIEK 1/2026", "start": "2026-01-01", "end": "2099-12-31"}]}`, researcher)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := New(dir, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := pf.Get("demo-hmb")
+	a, err := svc.Ask(ctx, researcher, "demo-hmb", def(t, `{"dimensions": ["phenotype:CYP2C19", "sex"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := json.MarshalIndent(a, "", " ")
+	t.Logf("answer:\n%s\n%s", table(a), out)
+
+	// The same counts by SQL over the consented extract.
+	e, err := query.OpenAs(ctx, dir, query.Options{Actor: "check", Use: p.Use()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	res, err := e.Run(ctx, `SELECT coalesce(x.phenotype, 'not called') AS ph, coalesce(nullif(p.sex, ''), 'unknown') AS sex, count(*)
+FROM (SELECT sample FROM samples UNION SELECT sample FROM persons) s
+LEFT JOIN (SELECT * FROM pgx_phenotypes WHERE gene = 'CYP2C19' AND phenotype <> '') x USING (sample)
+LEFT JOIN persons p USING (sample) GROUP BY ALL`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[[2]string]int{}
+	total := 0
+	for _, r := range res.Rows {
+		n := int(r[2].(int64))
+		want[[2]string{query.Text(r[0]), query.Text(r[1])}] = n
+		total += n
+	}
+	if len(a.Rows) < 3 || len(a.Cols) < 2 {
+		t.Fatalf("too few categories to test: %v × %v", a.Rows, a.Cols)
+	}
+	checked, hidden := 0, 0
+	for r, row := range a.Cells {
+		for c, cell := range row {
+			w := want[[2]string{a.Rows[r], a.Cols[c]}]
+			switch {
+			case cell.Suppressed:
+				hidden++
+			case *cell.N != w:
+				t.Errorf("%s × %s: shown %d, SQL counts %d", a.Rows[r], a.Cols[c], *cell.N, w)
+			case w > 0 && w < a.Threshold:
+				t.Errorf("%s × %s: %d shown below the threshold", a.Rows[r], a.Cols[c], w)
+			default:
+				checked++
+			}
+		}
+	}
+	if a.Total.Suppressed || *a.Total.N != total {
+		t.Errorf("total %s, SQL counts %d consented participants", shown(a.Total), total)
+	}
+	if checked == 0 || hidden == 0 {
+		t.Errorf("%d cells checked, %d hidden: the data does not exercise both", checked, hidden)
+	}
+}
