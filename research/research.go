@@ -49,8 +49,10 @@ var ErrDenied = errors.New("research: denied")
 var ErrRefused = disclosure.ErrDifferencing
 
 // Service answers the cohort questions of the projects of one approved
-// projects file over one store. It is safe for concurrent use: answers of
-// one store are serialised by the store's writer lock.
+// projects file over one store. It is safe for concurrent use: the check
+// and record of an answer hold the store's writer lock, so answers never
+// race; an answer asked while another writer (an ingest) holds the lock
+// fails with an error wrapping store.ErrLocked, and may be asked again.
 type Service struct {
 	dir      string
 	projects *projects.File

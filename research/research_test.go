@@ -12,6 +12,7 @@ import (
 	"github.com/varamu/varamu/audit"
 	"github.com/varamu/varamu/clinical/clinicaltest"
 	"github.com/varamu/varamu/clinical/consent"
+	"github.com/varamu/varamu/query"
 	"github.com/varamu/varamu/research/cohort"
 	"github.com/varamu/varamu/research/projects"
 	vstore "github.com/varamu/varamu/store"
@@ -175,6 +176,25 @@ func TestAskCrossTab(t *testing.T) {
 	if project != 1 || persons != 21 {
 		t.Errorf("logged %d project and %d person decisions, want 1 and 21", project, persons)
 	}
+	// The answer history is a store table the steward sees and no
+	// research extract holds.
+	stew, err := query.OpenAs(context.Background(), b.dir, query.Options{Role: query.Steward, Actor: "steward-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stew.Close()
+	res, err := stew.Run(context.Background(), "SELECT label, len(members) FROM research_answers WHERE project = 'demo-hmb' AND label = 'total'")
+	if err != nil || len(res.Rows) != 1 || query.Text(res.Rows[0][1]) != "21" {
+		t.Errorf("steward reads the history: %v %v", res, err)
+	}
+	r, err := query.OpenAs(context.Background(), b.dir, query.Options{Actor: researcher, Use: consent.ResearchUse{Purpose: consent.HMB}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.Run(context.Background(), "SELECT * FROM research_answers"); err == nil {
+		t.Error("a research extract holds the answer history")
+	}
 }
 
 // TestCohortOfOne: a cohort of one person is never shown, whatever the
@@ -336,5 +356,23 @@ func TestProjectGate(t *testing.T) {
 				t.Error("denial not logged")
 			}
 		})
+	}
+}
+
+// TestAskWhileStoreLocked: an answer asked while another writer holds the
+// store is neither shown nor recorded.
+func TestAskWhileStoreLocked(t *testing.T) {
+	b := newBiobank(t)
+	tx, err := b.st.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := b.ask(t, "demo-hmb", `{}`)
+	tx.Rollback()
+	if !errors.Is(err, vstore.ErrLocked) || a != nil {
+		t.Fatalf("answer %v, error %v; want store.ErrLocked", a, err)
+	}
+	if _, err := b.ask(t, "demo-hmb", `{}`); err != nil {
+		t.Errorf("asked again: %v", err)
 	}
 }
