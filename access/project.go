@@ -31,7 +31,7 @@ type Project struct {
 // 00:00 UTC <= t < the day after End, 00:00 UTC.
 func (p Project) OpenOn(t time.Time) bool {
 	start := p.Start.UTC().Truncate(24 * time.Hour)
-	end := p.End.UTC().Truncate(24 * time.Hour).AddDate(0, 0, 1)
+	end := p.End.UTC().Truncate(24*time.Hour).AddDate(0, 0, 1)
 	return !t.Before(start) && t.Before(end)
 }
 
