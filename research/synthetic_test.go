@@ -47,7 +47,8 @@ func TestSyntheticBiobankPGx(t *testing.T) {
 		t.Fatal(err)
 	}
 	pf, err := projects.Decode("projects.json", strings.NewReader(fmt.Sprintf(`{"projects": [{"id": "demo-hmb", "purpose": "HMB",
-"members": [%q], "ethics_approval": "TAIEK 1/2026", "start": "2026-01-01", "end": "2099-12-31"}]}`, researcher)))
+"members": [%q], "ethics_approval": "TAIEK 1/2026", "start": "2026-01-01", "end": "2099-12-31"},
+{"id": "demo-2", "purpose": "HMB", "members": [%q], "ethics_approval": "TAIEK 2/2026", "start": "2026-01-01", "end": "2099-12-31"}]}`, researcher, researcher)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,5 +108,19 @@ LEFT JOIN persons p USING (sample) GROUP BY ALL`)
 	}
 	if checked == 0 || hidden == 0 {
 		t.Errorf("%d cells checked, %d hidden: the data does not exercise both", checked, hidden)
+	}
+
+	// Diplotypes: an unambiguous *1/*17 call (another project, so that
+	// the first answer's groups do not come into it).
+	a, err = svc.Ask(ctx, researcher, "demo-2", def(t, `{"pgx": [{"gene": "CYP2C19", "diplotypes": ["*1/*17"]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err = e.Run(ctx, "SELECT count(*) FROM pgx_calls WHERE gene = 'CYP2C19' AND called AND len(diplotypes) = 1 AND diplotypes[1] = '*1/*17'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := int(res.Rows[0][0].(int64)); n < a.Threshold || a.Total.Suppressed || *a.Total.N != n {
+		t.Errorf("*1/*17: shown %s, SQL counts %d", shown(a.Total), n)
 	}
 }
