@@ -1,0 +1,378 @@
+// Package pgs reads PGS Catalog scoring files (format 2.0, as described at
+// https://www.pgscatalog.org/downloads/#scoring_columns): a block of
+// `#key=value` header lines (pgs_id, pgs_name, genome_build, weight_type,
+// HmPOS_build, ...), then a tab-separated table with the columns rsID,
+// chr_name, chr_position, effect_allele, other_allele, effect_weight,
+// is_dominant, is_recessive, allelefrequency_effect and, in harmonised
+// files, hm_chr and hm_pos. Plain and gzip files are read the same way.
+//
+// The reader streams: Read returns one variant at a time and never holds the
+// file. Bad input is a *ParseError naming the file, the line and the column,
+// and what was expected.
+package pgs
+
+import (
+	"bufio"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/varamu/varamu/genome"
+)
+
+// ErrSyntax is wrapped by every ParseError caused by malformed input.
+var ErrSyntax = errors.New("pgs: malformed scoring file")
+
+// ParseError describes bad input: where it is and what was wrong.
+type ParseError struct {
+	File   string // name given to NewReader
+	Line   int    // 1-based line number
+	Column string // column name, may be empty
+	Err    error
+}
+
+func (e *ParseError) Error() string {
+	s := e.File + ":" + strconv.Itoa(e.Line) + ": "
+	if e.Column != "" {
+		s += e.Column + ": "
+	}
+	return s + e.Err.Error()
+}
+
+// Unwrap returns the cause.
+func (e *ParseError) Unwrap() error { return e.Err }
+
+type syntaxErr struct{ msg string }
+
+func (e syntaxErr) Error() string { return e.msg }
+func (e syntaxErr) Unwrap() error { return ErrSyntax }
+
+func errorf(format string, args ...any) error { return syntaxErr{fmt.Sprintf(format, args...)} }
+
+// Header is the `#key=value` block of a scoring file.
+type Header struct {
+	// Values holds every key as written (keys are case-sensitive).
+	Values map[string]string
+	// ID is pgs_id, else pgs_name: the name scores are reported under.
+	ID string
+	// Build is the build of the positions used: HmPOS_build for a
+	// harmonised file, else genome_build. UnknownBuild when the file says
+	// nothing or "NR" (not reported).
+	Build genome.Build
+	// BuildText is the build as written ("" when absent).
+	BuildText string
+	// Harmonized is true when positions come from hm_chr and hm_pos.
+	Harmonized bool
+	// Columns are the table's column names, in file order.
+	Columns []string
+}
+
+// Variant is one row of the scoring table.
+type Variant struct {
+	RsID         string // "" when absent
+	Chrom        string // normalised ("chr22")
+	Pos          int64
+	EffectAllele string // upper case
+	OtherAllele  string // upper case; "" when the file gives none
+	Weight       float64
+	Dominant     bool
+	Recessive    bool
+	// EffectFreq is allelefrequency_effect; NaN when absent.
+	EffectFreq float64
+	// Line is the 1-based line of the row in the file.
+	Line int
+}
+
+// Reader reads a scoring file.
+type Reader struct {
+	name string
+	br   *bufio.Reader
+	gz   *gzip.Reader
+	line int
+	hdr  Header
+	col  columns
+	rec  Variant
+	done bool
+	// keyLines holds the line of each header key.
+	keyLines map[string]int
+}
+
+// columns are the indices of the known columns; -1 when absent.
+type columns struct {
+	rsid, chr, pos, hmChr, hmPos, effect, other, weight, dom, rec, freq int
+}
+
+// NewReader reads the header of a scoring file from in (plain or gzip);
+// name is used in errors.
+func NewReader(in io.Reader, name string) (*Reader, error) {
+	br := bufio.NewReaderSize(in, 1<<16)
+	r := &Reader{name: name, br: br}
+	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, &ParseError{File: name, Line: 1, Err: fmt.Errorf("gzip: %w", err)}
+		}
+		r.gz = gz
+		r.br = bufio.NewReaderSize(gz, 1<<16)
+	}
+	if err := r.readHeader(); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// Header returns the file's header.
+func (r *Reader) Header() *Header { return &r.hdr }
+
+// nextLine returns the next line without its end, or io.EOF.
+func (r *Reader) nextLine() (string, error) {
+	s, err := r.br.ReadString('\n')
+	if err != nil && (err != io.EOF || s == "") {
+		if err == io.EOF {
+			return "", io.EOF
+		}
+		return "", &ParseError{File: r.name, Line: r.line + 1, Err: err}
+	}
+	r.line++
+	return strings.TrimRight(s, "\r\n"), nil
+}
+
+func (r *Reader) fail(column string, err error) error {
+	return &ParseError{File: r.name, Line: r.line, Column: column, Err: err}
+}
+
+func (r *Reader) readHeader() error {
+	r.hdr.Values = map[string]string{}
+	r.keyLines = map[string]int{}
+	for {
+		s, err := r.nextLine()
+		if err == io.EOF {
+			return &ParseError{File: r.name, Line: r.line, Err: errorf("no column header line (want a tab-separated line naming effect_allele and effect_weight)")}
+		}
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(s, "#") {
+			if k, v, ok := strings.Cut(strings.TrimLeft(s, "#"), "="); ok && !strings.HasPrefix(s, "##") {
+				r.hdr.Values[strings.TrimSpace(k)] = strings.TrimSpace(v)
+				r.keyLines[strings.TrimSpace(k)] = r.line
+			}
+			continue
+		}
+		if strings.TrimSpace(s) == "" {
+			continue
+		}
+		r.hdr.Columns = strings.Split(s, "\t")
+		return r.resolveHeader()
+	}
+}
+
+// knownBuild maps a build as written to a Build; ok is false for a value
+// that names no build varamu knows.
+func knownBuild(s string) (genome.Build, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "nr", "na":
+		return genome.UnknownBuild, true
+	case "grch37", "hg19", "grch37.p13", "b37":
+		return genome.GRCh37, true
+	case "grch38", "hg38", "grch38.p14", "b38":
+		return genome.GRCh38, true
+	}
+	return genome.UnknownBuild, false
+}
+
+func (r *Reader) resolveHeader() error {
+	h := &r.hdr
+	h.ID = h.Values["pgs_id"]
+	if h.ID == "" {
+		h.ID = h.Values["pgs_name"]
+	}
+	idx := map[string]int{}
+	for i, c := range h.Columns {
+		c = strings.TrimSpace(c)
+		if _, dup := idx[c]; dup {
+			return r.fail("", errorf("column %q appears twice", c))
+		}
+		idx[c] = i
+	}
+	get := func(n string) int {
+		if i, ok := idx[n]; ok {
+			return i
+		}
+		return -1
+	}
+	r.col = columns{
+		rsid: get("rsID"), chr: get("chr_name"), pos: get("chr_position"), hmChr: get("hm_chr"), hmPos: get("hm_pos"),
+		effect: get("effect_allele"), other: get("other_allele"), weight: get("effect_weight"),
+		dom: get("is_dominant"), rec: get("is_recessive"), freq: get("allelefrequency_effect"),
+	}
+	for _, req := range []struct {
+		name string
+		i    int
+	}{{"effect_allele", r.col.effect}, {"effect_weight", r.col.weight}} {
+		if req.i < 0 {
+			return r.fail("", errorf("missing required column %s (columns: %s)", req.name, strings.Join(h.Columns, ", ")))
+		}
+	}
+	buildKey := "genome_build"
+	switch {
+	case r.col.hmChr >= 0 && r.col.hmPos >= 0:
+		h.Harmonized = true
+		if _, ok := h.Values["HmPOS_build"]; ok {
+			buildKey = "HmPOS_build"
+		}
+	case r.col.chr < 0 || r.col.pos < 0:
+		return r.fail("", errorf("missing required columns chr_name and chr_position (or hm_chr and hm_pos): variants are matched by position"))
+	}
+	h.BuildText = h.Values[buildKey]
+	b, ok := knownBuild(h.BuildText)
+	if !ok {
+		return &ParseError{File: r.name, Line: r.keyLines[buildKey], Column: buildKey,
+			Err: errorf("unknown genome build %q (want GRCh37, GRCh38, hg19, hg38 or NR)", h.BuildText)}
+	}
+	h.Build = b
+	return nil
+}
+
+// Read returns the next variant, or io.EOF after the last. The returned
+// Variant is valid until the next call to Read.
+func (r *Reader) Read() (*Variant, error) {
+	for {
+		if r.done {
+			return nil, io.EOF
+		}
+		s, err := r.nextLine()
+		if err == io.EOF {
+			r.done = true
+			return nil, io.EOF
+		}
+		if err != nil {
+			return nil, err
+		}
+		if s == "" || strings.HasPrefix(s, "#") {
+			continue
+		}
+		if err := r.parse(s); err != nil {
+			return nil, err
+		}
+		return &r.rec, nil
+	}
+}
+
+// All returns the variants as an iterator; iteration stops at the first
+// error, which is yielded.
+func (r *Reader) All() iter.Seq2[*Variant, error] {
+	return func(yield func(*Variant, error) bool) {
+		for {
+			v, err := r.Read()
+			if err == io.EOF {
+				return
+			}
+			if !yield(v, err) || err != nil {
+				return
+			}
+		}
+	}
+}
+
+// Close releases the gzip stream, if any; it does not close the input.
+func (r *Reader) Close() error {
+	if r.gz != nil {
+		return r.gz.Close()
+	}
+	return nil
+}
+
+func field(f []string, i int) string {
+	if i < 0 || i >= len(f) {
+		return ""
+	}
+	return strings.TrimSpace(f[i])
+}
+
+func (r *Reader) parse(s string) error {
+	f := strings.Split(s, "\t")
+	if len(f) != len(r.hdr.Columns) {
+		return r.fail("", errorf("%d columns, want %d as in the column header", len(f), len(r.hdr.Columns)))
+	}
+	v := &r.rec
+	*v = Variant{RsID: field(f, r.col.rsid), Line: r.line, EffectFreq: math.NaN()}
+	chrCol, posCol := r.col.chr, r.col.pos
+	chrName, posName := "chr_name", "chr_position"
+	if r.hdr.Harmonized {
+		chrCol, posCol, chrName, posName = r.col.hmChr, r.col.hmPos, "hm_chr", "hm_pos"
+	}
+	chr := field(f, chrCol)
+	if chr == "" {
+		return r.fail(chrName, errorf("empty (want a chromosome name)"))
+	}
+	v.Chrom = genome.NormalizeChrom(chr)
+	pos, err := strconv.ParseInt(field(f, posCol), 10, 64)
+	if err != nil || pos < 1 {
+		return r.fail(posName, errorf("%q: want a position ≥ 1", field(f, posCol)))
+	}
+	v.Pos = pos
+	if v.EffectAllele, err = allele(field(f, r.col.effect), false); err != nil {
+		return r.fail("effect_allele", err)
+	}
+	if v.OtherAllele, err = allele(field(f, r.col.other), true); err != nil {
+		return r.fail("other_allele", err)
+	}
+	w := field(f, r.col.weight)
+	if v.Weight, err = strconv.ParseFloat(w, 64); err != nil || math.IsNaN(v.Weight) || math.IsInf(v.Weight, 0) {
+		return r.fail("effect_weight", errorf("%q: want a finite number", w))
+	}
+	if v.Dominant, err = flag(field(f, r.col.dom)); err != nil {
+		return r.fail("is_dominant", err)
+	}
+	if v.Recessive, err = flag(field(f, r.col.rec)); err != nil {
+		return r.fail("is_recessive", err)
+	}
+	if v.Dominant && v.Recessive {
+		return r.fail("is_recessive", errorf("a variant cannot be both dominant and recessive"))
+	}
+	if fr := field(f, r.col.freq); fr != "" {
+		x, err := strconv.ParseFloat(fr, 64)
+		if err != nil || x < 0 || x > 1 {
+			return r.fail("allelefrequency_effect", errorf("%q: want a frequency between 0 and 1", fr))
+		}
+		v.EffectFreq = x
+	}
+	return nil
+}
+
+// allele checks an allele: bases A, C, G, T, N (any case; returned upper
+// case). An empty other allele is allowed.
+func allele(s string, emptyOK bool) (string, error) {
+	if s == "" {
+		if emptyOK {
+			return "", nil
+		}
+		return "", errorf("empty (want an allele of A, C, G, T)")
+	}
+	u := strings.ToUpper(s)
+	for i := 0; i < len(u); i++ {
+		switch u[i] {
+		case 'A', 'C', 'G', 'T', 'N':
+		default:
+			return "", errorf("%q: want an allele of A, C, G, T", s)
+		}
+	}
+	return u, nil
+}
+
+// flag parses is_dominant / is_recessive values; empty is false.
+func flag(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "", "false", "f", "0":
+		return false, nil
+	case "true", "t", "1":
+		return true, nil
+	}
+	return false, errorf("%q: want TRUE or FALSE", s)
+}

@@ -1,0 +1,175 @@
+package pgs
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/varamu/varamu/genome"
+)
+
+const refDir = "../../../shared/reference/pgs"
+
+// reference returns a file of ../shared/reference/pgs; it skips when the
+// folder is absent outside CI and fails under CI.
+func reference(t *testing.T, name string) string {
+	t.Helper()
+	p := filepath.Join(refDir, name)
+	if _, err := os.Stat(p); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("reference data missing under CI: %v", err)
+		}
+		t.Skipf("reference data not available: %v", err)
+	}
+	return p
+}
+
+func TestReadCatalogFile(t *testing.T) {
+	s, err := ReadFile(reference(t, "PGS001229_22.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ID() != "PGS001229" || s.Header.Build != genome.GRCh37 || s.Header.Harmonized {
+		t.Errorf("header: id %q build %q harmonised %v", s.ID(), s.Header.Build, s.Header.Harmonized)
+	}
+	if s.Header.Values["weight_type"] != "NR" || s.Header.Values["format_version"] != "2.0" {
+		t.Errorf("header values: %v", s.Header.Values)
+	}
+	if len(s.Variants) != 835 {
+		t.Errorf("%d variants, want 835", len(s.Variants))
+	}
+	first := s.Variants[0]
+	want := Variant{RsID: "rs5746679", Chrom: "chr22", Pos: 17080378, EffectAllele: "G", OtherAllele: "A", Weight: 1.045457e-02, EffectFreq: math.NaN(), Line: 16}
+	if d := cmp.Diff(want, first, cmp.Comparer(func(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) })); d != "" {
+		t.Errorf("first variant (-want +got):\n%s", d)
+	}
+	if len(s.SHA256) != 64 {
+		t.Errorf("checksum %q", s.SHA256)
+	}
+}
+
+func TestDominantRecessive(t *testing.T) {
+	s, err := ReadFile(reference(t, "scorefile_dominant_and_recessive.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.Variants[0].Dominant || s.Variants[0].Recessive || !s.Variants[1].Recessive || s.Variants[2].Dominant {
+		t.Errorf("flags: %+v %+v %+v", s.Variants[0], s.Variants[1], s.Variants[2])
+	}
+	if s.ID() != "PGS001229_22_DominantRecessiveExample" {
+		t.Errorf("id %q", s.ID())
+	}
+}
+
+func TestGzipAndHarmonised(t *testing.T) {
+	text := "#pgs_id=PGS000001\n#genome_build=GRCh37\n#HmPOS_build=GRCh38\n" +
+		"rsID\tchr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\thm_chr\thm_pos\tallelefrequency_effect\n" +
+		"rs1\t1\t100\ta\tg\t0.5\t1\t200\t0.25\n"
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte(text))
+	zw.Close()
+	p := filepath.Join(t.TempDir(), "s.txt.gz")
+	os.WriteFile(p, buf.Bytes(), 0o644)
+	s, err := ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := s.Variants[0]
+	if s.Header.Build != genome.GRCh38 || !s.Header.Harmonized || v.Chrom != "chr1" || v.Pos != 200 || v.EffectAllele != "A" || v.EffectFreq != 0.25 {
+		t.Errorf("got build %s %+v", s.Header.Build, v)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	const head = "#pgs_id=X\n#genome_build=GRCh38\nchr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\n"
+	tests := []struct{ name, text, want string }{
+		{"missing column", "#genome_build=GRCh38\nchr_name\tchr_position\teffect_allele\n1\t5\tA\n",
+			"s.txt:2: missing required column effect_weight (columns: chr_name, chr_position, effect_allele)"},
+		{"no positions", "#genome_build=GRCh38\nrsID\teffect_allele\teffect_weight\nrs1\tA\t1\n",
+			"s.txt:2: missing required columns chr_name and chr_position (or hm_chr and hm_pos): variants are matched by position"},
+		{"non-numeric weight", head + "1\t5\tA\tG\t0.1\n1\t6\tA\tG\tabc\n", `s.txt:5: effect_weight: "abc": want a finite number`},
+		{"unknown build", "#pgs_id=X\n#genome_build=NCBI36\nchr_name\tchr_position\teffect_allele\teffect_weight\n",
+			`s.txt:2: genome_build: unknown genome build "NCBI36" (want GRCh37, GRCh38, hg19, hg38 or NR)`},
+		{"duplicate", head + "1\t5\tA\tG\t0.1\n1\t5\tA\tG\t0.2\n", "s.txt:5: duplicate variant chr1:5 A/G (first on line 4)"},
+		{"bad allele", head + "1\t5\tZ\tG\t0.1\n", `s.txt:4: effect_allele: "Z": want an allele of A, C, G, T`},
+		{"bad position", head + "1\tx\tA\tG\t0.1\n", `s.txt:4: chr_position: "x": want a position ≥ 1`},
+		{"short row", head + "1\t5\tA\n", "s.txt:4: 3 columns, want 5 as in the column header"},
+		{"no header", "#genome_build=GRCh38\n", "s.txt:1: no column header line (want a tab-separated line naming effect_allele and effect_weight)"},
+		{"empty", head, "s.txt:3: no variants"},
+		{"both flags", "#genome_build=GRCh38\nchr_name\tchr_position\teffect_allele\teffect_weight\tis_dominant\tis_recessive\n1\t5\tA\t1\tTRUE\tTRUE\n",
+			"s.txt:3: is_recessive: a variant cannot be both dominant and recessive"},
+		{"bad frequency", "#genome_build=GRCh38\nchr_name\tchr_position\teffect_allele\teffect_weight\tallelefrequency_effect\n1\t5\tA\t1\t1.5\n",
+			`s.txt:3: allelefrequency_effect: "1.5": want a frequency between 0 and 1`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			p := filepath.Join(dir, "s.txt")
+			os.WriteFile(p, []byte(tt.text), 0o644)
+			_, err := ReadFile(p)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got := strings.TrimPrefix(err.Error(), dir+"/"); got != tt.want {
+				t.Errorf("error\n got %s\nwant %s", got, tt.want)
+			}
+			var pe *ParseError
+			if !errors.As(err, &pe) || !errors.Is(err, ErrSyntax) {
+				t.Errorf("error %T does not wrap ParseError/ErrSyntax", err)
+			}
+		})
+	}
+}
+
+func TestMissingBuild(t *testing.T) {
+	r, err := NewReader(strings.NewReader("chr_name\tchr_position\teffect_allele\teffect_weight\n1\t5\tA\t1\n"), "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Header().Build != genome.UnknownBuild {
+		t.Errorf("build %q", r.Header().Build)
+	}
+}
+
+// FuzzReader: any input either parses or returns a ParseError; never a
+// panic, and every variant read has a position and an effect allele.
+func FuzzReader(f *testing.F) {
+	f.Add([]byte("#genome_build=GRCh38\nchr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\tis_dominant\n1\t5\tA\tG\t0.1\tTRUE\n"))
+	f.Add([]byte("#HmPOS_build=GRCh38\nhm_chr\thm_pos\teffect_allele\teffect_weight\n1\t5\tA\t0.1\n"))
+	f.Add([]byte("chr_name\tchr_position\teffect_allele\teffect_weight\n1\t5\tA\t1e400\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := NewReader(bytes.NewReader(data), "fuzz")
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %v is not a ParseError", err)
+			}
+			return
+		}
+		for {
+			v, err := r.Read()
+			if err == io.EOF {
+				return
+			}
+			if err != nil {
+				var pe *ParseError
+				if !errors.As(err, &pe) {
+					t.Fatalf("error %v is not a ParseError", err)
+				}
+				return
+			}
+			if v.Pos < 1 || v.EffectAllele == "" || math.IsNaN(v.Weight) {
+				t.Fatalf("bad variant %+v", v)
+			}
+		}
+	})
+}
