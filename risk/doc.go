@@ -1,0 +1,25 @@
+// Package risk computes polygenic scores from the genome store (package
+// genome/store) with PGS Catalog scoring files (package risk/pgs), the way
+// `plink2 --score` does after pgsc_calc has matched the variants:
+//
+//   - Matching by position and alleles: effect allele on ALT or REF
+//     (swapped), strand flips (reverse complement), multi-allelic sites
+//     (the effect allele's own index), strand-ambiguous A/T and C/G SNPs
+//     dropped unless the scoring file's effect allele frequency and the
+//     cohort's frequency, both away from 0.5, tell the strands apart.
+//   - Per sample the SUM of weight × effect allele dosage (dominant:
+//     min(dosage, 1); recessive: max(dosage − 1, 0)); a missing or partly
+//     missing genotype is mean-imputed as ploidy × the cohort's effect allele
+//     frequency (plink2's default; Config.NoMeanImputation drops it instead)
+//     and counted; AVG is SUM over the number of alleles scored (plink2's
+//     DENOM).
+//   - Within a reference cohort the z-score and the mid-rank percentile,
+//     or an abstention that says why the percentile would mislead.
+//
+// Many scores are computed in one pass over the genotypes, site by site
+// (genome/store Region, in windows), so each site's cohort frequency is
+// known before its dosages are added. Results are written as the store
+// tables risk_scores and risk_matches, versioned by score id and scoring
+// file checksum. Person-level results are person data: callers MUST decide
+// access (package access) before showing them.
+package risk
