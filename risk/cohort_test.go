@@ -158,3 +158,14 @@ func readScore(t testing.TB, path string) *pgs.Score {
 	}
 	return s
 }
+
+func fmtInt(i int) string { return fmt.Sprint(i) }
+
+func writeFile(t testing.TB, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
