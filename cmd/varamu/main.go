@@ -71,6 +71,7 @@ func newRootCmd() *cobra.Command {
 		newAuditCmd(),
 		newVerifyCmd(),
 		newConsentCmd(),
+		newRiskCmd(),
 	)
 	return root
 }

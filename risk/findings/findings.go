@@ -1,0 +1,273 @@
+package findings
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/varamu/varamu/access"
+	"github.com/varamu/varamu/genome"
+	gstore "github.com/varamu/varamu/genome/store"
+	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store/rows"
+)
+
+// Errors of ForPerson.
+var (
+	// ErrDenied: access decided against the request.
+	ErrDenied = errors.New("findings: access denied")
+	// ErrRole: findings go only to the person (or their representative)
+	// and their clinicians.
+	ErrRole = errors.New("findings: secondary findings are returned only to the person, their representative or their clinician")
+	// ErrBuild: the ClinVar VCF's build is not the store's.
+	ErrBuild = errors.New("findings: genome build of the ClinVar VCF differs from the store's")
+	// ErrNoGenotypes: the person has no genotyped sample in the store.
+	ErrNoGenotypes = errors.New("findings: the person has no genotyped biobank sample")
+)
+
+// ConsentJob is the actor id under which a person's own request is checked
+// against their consent to secondary findings (package access decides
+// that purpose for batch jobs and professionals).
+const ConsentJob = "varamu-risk-findings"
+
+// Request asks for one person's secondary findings.
+type Request struct {
+	// Actor is a Professional (with licence) or a Patient (the person or
+	// their representative).
+	Actor  access.Actor
+	Person string // isikukood
+	At     time.Time
+}
+
+// Finding is one P/LP assertion the person carries.
+type Finding struct {
+	Assertion
+	Sample      string
+	Genotype    string // as stored: "0/1", "1|1", "1"
+	Copies      int
+	Zygosity    string // heterozygous, homozygous, hemizygous
+	Inheritance Inheritance
+	// Reportable is true when the zygosity meets the inheritance (one
+	// allele for AD/SD/XL, two for AR); Note explains either way.
+	Reportable bool
+	Note       string
+}
+
+// Result is one person's findings.
+type Result struct {
+	Person    string
+	Samples   []string
+	Decisions []access.Decision
+	// Findings are the reportable ones; Carriers the P/LP alleles that do
+	// not meet the inheritance (one allele in a recessive gene).
+	Findings, Carriers []Finding
+	// Checked is the number of assertions looked at; NotAssessed those
+	// where the person's data cannot tell (not covered or no-call): never
+	// read as absent.
+	Checked     int
+	NotAssessed []Assertion
+}
+
+// decide asks access for the request and fails closed.
+func decide(ctx context.Context, d *access.Decider, req Request) ([]access.Decision, error) {
+	var reqs []access.Request
+	switch req.Actor.Role {
+	case access.Professional:
+		reqs = []access.Request{{Actor: req.Actor, Person: req.Person, Purpose: access.SecondaryFindings, Time: req.At}}
+	case access.Patient:
+		p := access.Self
+		if req.Actor.ID != req.Person {
+			p = access.Representative
+		}
+		reqs = []access.Request{
+			{Actor: req.Actor, Person: req.Person, Purpose: p, Time: req.At},
+			{Actor: access.Actor{ID: ConsentJob, Role: access.Batch}, Person: req.Person, Purpose: access.SecondaryFindings, Time: req.At},
+		}
+	default:
+		return nil, fmt.Errorf("%w (role %q)", ErrRole, req.Actor.Role)
+	}
+	var out []access.Decision
+	for _, r := range reqs {
+		dec, err := d.Decide(ctx, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, dec)
+		if !dec.Allowed {
+			return out, fmt.Errorf("%s for %s: %w: %s", req.Actor.ID, req.Person, ErrDenied, dec.Rule)
+		}
+	}
+	return out, nil
+}
+
+// ForPerson decides access (logged), then reads the person's genotypes at
+// the ClinVar assertions and reports their findings.
+func ForPerson(ctx context.Context, dir string, cv *ClinVar, genes *GeneList, req Request) (*Result, error) {
+	if req.At.IsZero() {
+		req.At = time.Now()
+	}
+	st, err := vstore.Open(dir, vstore.Options{})
+	if err != nil {
+		return nil, err
+	}
+	dec, log, err := access.OpenStore(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+	ds, err := decide(ctx, dec, req)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Person: req.Person, Decisions: ds}
+	gs, err := gstore.FromStore(st)
+	if err != nil {
+		return nil, err
+	}
+	if cv.Build == genome.UnknownBuild || cv.Build != gs.Build() {
+		return nil, fmt.Errorf("%s: %w: the file is %q, the store %s (declare it with ##reference)", cv.Path, ErrBuild, cv.Build, gs.Build())
+	}
+	if res.Samples, err = samplesOf(ctx, st, gs, req.Person); err != nil {
+		return nil, err
+	}
+	if len(res.Samples) == 0 {
+		return nil, fmt.Errorf("%s: %w", req.Person, ErrNoGenotypes)
+	}
+	loci := make([]genome.Locus, len(cv.Assertions))
+	for i, a := range cv.Assertions {
+		loci[i] = genome.Locus{Chrom: a.Chrom, Pos: a.Pos}
+	}
+	sample := res.Samples[len(res.Samples)-1] // the newest sample
+	gts, err := gs.Lookup(ctx, sample, loci)
+	if err != nil {
+		return nil, err
+	}
+	var carried []Finding
+	for i, a := range cv.Assertions {
+		res.Checked++
+		f, known := carrier(a, gts[i])
+		if !known {
+			res.NotAssessed = append(res.NotAssessed, a)
+			continue
+		}
+		if f != nil {
+			f.Sample = sample
+			f.Inheritance = genes.Inheritance(a.Gene)
+			carried = append(carried, *f)
+		}
+	}
+	res.Findings, res.Carriers = classify(carried)
+	return res, nil
+}
+
+// carrier reads the person's copies of a's ALT allele; known is false when
+// no stored record tells (not covered, or a missing genotype).
+func carrier(a Assertion, gs []genome.Genotype) (f *Finding, known bool) {
+	for _, g := range gs {
+		if g.State == genome.NotCovered || g.Pos != a.Pos || !strings.EqualFold(g.Ref, a.Ref) {
+			continue
+		}
+		if slices.Contains(g.Alleles, genome.Missing) || len(g.Alleles) == 0 {
+			continue
+		}
+		known = true
+		idx := slices.IndexFunc(g.Alts, func(x string) bool { return strings.EqualFold(x, a.Alt) }) + 1
+		if idx == 0 {
+			continue
+		}
+		copies := 0
+		for _, x := range g.Alleles {
+			if x == idx {
+				copies++
+			}
+		}
+		if copies == 0 {
+			continue
+		}
+		zyg := "heterozygous"
+		switch {
+		case len(g.Alleles) == 1:
+			zyg = "hemizygous"
+		case copies == 2:
+			zyg = "homozygous"
+		}
+		return &Finding{Assertion: a, Genotype: g.GT(), Copies: copies, Zygosity: zyg}, true
+	}
+	return nil, known
+}
+
+// classify applies the inheritance: dominant, semi-dominant and X-linked
+// conditions need one P/LP allele; recessive ones two (homozygous, or two
+// different variants in the gene: compound heterozygous when phase is
+// unknown, said so).
+func classify(carried []Finding) (findings, carriers []Finding) {
+	perGene := map[string]int{}
+	for _, f := range carried {
+		perGene[f.Gene] += f.Copies
+	}
+	for _, f := range carried {
+		switch f.Inheritance {
+		case Recessive:
+			switch {
+			case f.Copies == 2:
+				f.Reportable, f.Note = true, "homozygous in a gene with recessive inheritance"
+			case perGene[f.Gene] >= 2:
+				f.Reportable, f.Note = true, "two P/LP variants in a gene with recessive inheritance: possibly compound heterozygous (phase not confirmed)"
+			default:
+				f.Note = "one P/LP allele in a gene with recessive inheritance: carrier, not a secondary finding"
+			}
+		case XLinked:
+			f.Reportable = true
+			f.Note = "X-linked: " + f.Zygosity
+			if f.Zygosity == "heterozygous" {
+				f.Note += " (expression in heterozygous females varies)"
+			}
+		default:
+			f.Reportable, f.Note = true, "one P/LP allele suffices ("+string(f.Inheritance)+")"
+		}
+		if f.Reportable {
+			findings = append(findings, f)
+		} else {
+			carriers = append(carriers, f)
+		}
+	}
+	return findings, carriers
+}
+
+// samplesOf returns the person's biobank samples that the genome store
+// holds, from the biobank_samples table in its current state (the last row
+// written per sample).
+func samplesOf(ctx context.Context, st *vstore.Store, gs *gstore.Store, person string) ([]string, error) {
+	type row struct {
+		seq    [2]int64
+		person string
+	}
+	latest := map[string]row{}
+	err := rows.Scan(ctx, st, "biobank_samples", []string{"sample_id", "person_id", "ingest_seq", "row_seq"}, func(r *rows.Row) error {
+		s := [2]int64{r.I64(2), r.I64(3)}
+		id := r.Str(0)
+		if old, ok := latest[id]; !ok || s[0] > old.seq[0] || (s[0] == old.seq[0] && s[1] > old.seq[1]) {
+			latest[id] = row{s, r.Str(1)}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for id, r := range latest {
+		if r.person != person {
+			continue
+		}
+		if ok, err := gs.HasSample(id); err != nil {
+			return nil, err
+		} else if ok {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}

@@ -1,0 +1,356 @@
+package risk
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/compress"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store/rows"
+)
+
+// Table names written by Write. The tables hold the current version of
+// each score; the rows of versions replaced by a newer run move to the
+// *_previous tables.
+const (
+	TableScores          = "risk_scores"
+	TableMatches         = "risk_matches"
+	TableScoresPrevious  = "risk_scores_previous"
+	TableMatchesPrevious = "risk_matches_previous"
+)
+
+// SectionKey is the manifest section of scoring runs.
+const SectionKey = "risk"
+
+// Section records the current version of every score in a store.
+type Section struct {
+	Scores map[string]ScoreRecord `json:"scores"`
+}
+
+// ScoreRecord describes the stored run of one score.
+type ScoreRecord struct {
+	Version  string    `json:"version"`
+	SHA256   string    `json:"sha256"`
+	File     string    `json:"file"`
+	Build    string    `json:"build"`
+	Computed time.Time `json:"computed"`
+	Trait    string    `json:"trait,omitempty"`
+	Samples  int       `json:"samples"`
+	Report   MatchReport `json:"report"`
+	// Reference describes the reference cohort (sums not kept).
+	ReferenceN    int     `json:"referenceN"`
+	ReferenceMean float64 `json:"referenceMean"`
+	ReferenceSD   float64 `json:"referenceSD"`
+	Abstain       string  `json:"abstain,omitempty"`
+}
+
+var (
+	scoresSchema = arrow.NewSchema([]arrow.Field{
+		{Name: "sample", Type: arrow.BinaryTypes.String},
+		{Name: "score_id", Type: arrow.BinaryTypes.String},
+		{Name: "score_version", Type: arrow.BinaryTypes.String},
+		{Name: "sum", Type: arrow.PrimitiveTypes.Float64},
+		{Name: "avg", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "allele_ct", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "denom", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "dosage_sum", Type: arrow.PrimitiveTypes.Float64},
+		{Name: "missing", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "z", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "percentile", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "abstain", Type: arrow.BinaryTypes.String},
+		{Name: "in_reference", Type: arrow.FixedWidthTypes.Boolean},
+		{Name: "matched", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "variants", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "file_sha256", Type: arrow.BinaryTypes.String},
+	}, nil)
+
+	matchesSchema = arrow.NewSchema([]arrow.Field{
+		{Name: "score_id", Type: arrow.BinaryTypes.String},
+		{Name: "score_version", Type: arrow.BinaryTypes.String},
+		{Name: "line", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "rsid", Type: arrow.BinaryTypes.String},
+		{Name: "chrom", Type: arrow.BinaryTypes.String},
+		{Name: "pos", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "effect_allele", Type: arrow.BinaryTypes.String},
+		{Name: "other_allele", Type: arrow.BinaryTypes.String},
+		{Name: "weight", Type: arrow.PrimitiveTypes.Float64},
+		{Name: "is_dominant", Type: arrow.FixedWidthTypes.Boolean},
+		{Name: "is_recessive", Type: arrow.FixedWidthTypes.Boolean},
+		{Name: "match", Type: arrow.BinaryTypes.String},
+		{Name: "reason", Type: arrow.BinaryTypes.String},
+		{Name: "store_ref", Type: arrow.BinaryTypes.String},
+		{Name: "store_allele", Type: arrow.BinaryTypes.String},
+		{Name: "allele_index", Type: arrow.PrimitiveTypes.Int64},
+		{Name: "cohort_freq", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
+		{Name: "missing_genotypes", Type: arrow.PrimitiveTypes.Int64},
+	}, nil)
+)
+
+func appendNullable(b array.Builder, v float64) {
+	fb := b.(*array.Float64Builder)
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		fb.AppendNull()
+	} else {
+		fb.Append(v)
+	}
+}
+
+func scoresRecord(r *ScoreResult) arrow.RecordBatch {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, scoresSchema)
+	defer b.Release()
+	f := b.Fields()
+	for _, s := range r.Samples {
+		f[0].(*array.StringBuilder).Append(s.Sample)
+		f[1].(*array.StringBuilder).Append(r.ID)
+		f[2].(*array.StringBuilder).Append(r.Version)
+		f[3].(*array.Float64Builder).Append(s.Sum)
+		appendNullable(f[4], s.Avg)
+		f[5].(*array.Int64Builder).Append(int64(s.AlleleCount))
+		f[6].(*array.Int64Builder).Append(int64(s.Denom))
+		f[7].(*array.Float64Builder).Append(s.DosageSum)
+		f[8].(*array.Int64Builder).Append(int64(s.Missing))
+		appendNullable(f[9], s.Z)
+		appendNullable(f[10], s.Percentile)
+		f[11].(*array.StringBuilder).Append(s.Abstain)
+		f[12].(*array.BooleanBuilder).Append(s.Reference)
+		f[13].(*array.Int64Builder).Append(int64(r.Report.Matched))
+		f[14].(*array.Int64Builder).Append(int64(r.Report.Variants))
+		f[15].(*array.StringBuilder).Append(r.SHA256)
+	}
+	return b.NewRecordBatch()
+}
+
+func matchesRecord(r *ScoreResult) arrow.RecordBatch {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, matchesSchema)
+	defer b.Release()
+	f := b.Fields()
+	for _, m := range r.Matches {
+		v := m.Variant
+		f[0].(*array.StringBuilder).Append(r.ID)
+		f[1].(*array.StringBuilder).Append(r.Version)
+		f[2].(*array.Int64Builder).Append(int64(v.Line))
+		f[3].(*array.StringBuilder).Append(v.RsID)
+		f[4].(*array.StringBuilder).Append(v.Chrom)
+		f[5].(*array.Int64Builder).Append(v.Pos)
+		f[6].(*array.StringBuilder).Append(v.EffectAllele)
+		f[7].(*array.StringBuilder).Append(v.OtherAllele)
+		f[8].(*array.Float64Builder).Append(v.Weight)
+		f[9].(*array.BooleanBuilder).Append(v.Dominant)
+		f[10].(*array.BooleanBuilder).Append(v.Recessive)
+		f[11].(*array.StringBuilder).Append(string(m.Orient))
+		f[12].(*array.StringBuilder).Append(m.Why)
+		f[13].(*array.StringBuilder).Append(m.Ref)
+		f[14].(*array.StringBuilder).Append(m.Alt)
+		f[15].(*array.Int64Builder).Append(int64(m.Index))
+		appendNullable(f[16], m.CohortFreq)
+		f[17].(*array.Int64Builder).Append(int64(m.Missing))
+	}
+	return b.NewRecordBatch()
+}
+
+func writeParquet(tx *vstore.Txn, table, rel, part string, rec arrow.RecordBatch) error {
+	defer rec.Release()
+	f, path, err := tx.Create(rel)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithCreatedBy("varamu risk"))
+	pw, err := pqarrow.NewFileWriter(rec.Schema(), f, props, pqarrow.DefaultWriterProps())
+	if err != nil {
+		return err
+	}
+	if err := pw.Write(rec); err != nil {
+		return err
+	}
+	if err := pw.Close(); err != nil {
+		return err
+	}
+	tx.Add(table, path, part, rec.NumRows())
+	return nil
+}
+
+// Write stores the results in one transaction: the tables risk_scores and
+// risk_matches, and the score's record in the manifest section "risk". A
+// score already stored under the same id is replaced; its rows move to the
+// *_previous tables. Either all results are written or none.
+func Write(ctx context.Context, st *vstore.Store, results []*ScoreResult) error {
+	tx, err := st.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	ids := map[string]bool{}
+	for _, r := range results {
+		if ids[r.ID] {
+			return fmt.Errorf("risk: score id %s given twice", r.ID)
+		}
+		ids[r.ID] = true
+		part := r.Version + "#" + tx.ID()
+		dir := "risk/" + safeName(r.Version) + "-" + tx.ID()
+		if err := writeParquet(tx, TableScores, dir+"/scores.parquet", part, scoresRecord(r)); err != nil {
+			return err
+		}
+		if err := writeParquet(tx, TableMatches, dir+"/matches.parquet", part, matchesRecord(r)); err != nil {
+			return err
+		}
+	}
+	now := time.Now().UTC()
+	var names []string
+	for _, r := range results {
+		names = append(names, r.Version)
+	}
+	return tx.Commit("risk score "+strings.Join(names, ", "), func(m *vstore.Manifest) error {
+		var sec Section
+		if _, err := m.Section(SectionKey, &sec); err != nil {
+			return err
+		}
+		if sec.Scores == nil {
+			sec.Scores = map[string]ScoreRecord{}
+		}
+		movePrevious(m, TableScores, TableScoresPrevious, ids, tx.ID())
+		movePrevious(m, TableMatches, TableMatchesPrevious, ids, tx.ID())
+		for _, r := range results {
+			sec.Scores[r.ID] = ScoreRecord{Version: r.Version, SHA256: r.SHA256, File: r.Path, Build: string(r.Build), Computed: now,
+				Trait: r.Header["trait_reported"], Samples: len(r.Samples), Report: r.Report,
+				ReferenceN: r.Reference.N, ReferenceMean: finite(r.Reference.Mean), ReferenceSD: finite(r.Reference.SD), Abstain: r.Abstain}
+		}
+		return m.SetSection(SectionKey, &sec)
+	})
+}
+
+func finite(x float64) float64 {
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	return x
+}
+
+// movePrevious moves the files of table whose score id is in ids, written
+// by another transaction than txn, to the table prev.
+func movePrevious(m *vstore.Manifest, table, prev string, ids map[string]bool, txn string) {
+	var keep []vstore.File
+	for _, f := range m.Tables[table] {
+		version, tid, _ := strings.Cut(f.Part, "#")
+		id := version[:max(strings.LastIndex(version, "@"), 0)]
+		if ids[id] && tid != txn {
+			m.Tables[prev] = append(m.Tables[prev], f)
+			continue
+		}
+		keep = append(keep, f)
+	}
+	m.Tables[table] = keep
+}
+
+// safeName keeps letters, digits, '-', '_', '.' and '@' of a name for use in
+// a path.
+func safeName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r == '-', r == '_', r == '.', r == '@':
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// StoredScore is one sample's stored score, as plots and reports read it.
+type StoredScore struct {
+	Sample        string
+	Sum           float64
+	Z, Percentile float64 // NaN when abstained
+	Abstain       string
+	Missing       int
+	Reference     bool
+}
+
+// ReadScores returns the stored scores of the current version of score id,
+// with its record.
+func ReadScores(ctx context.Context, st *vstore.Store, id string) (*ScoreRecord, []StoredScore, error) {
+	var sec Section
+	if _, err := st.Manifest().Section(SectionKey, &sec); err != nil {
+		return nil, nil, err
+	}
+	rec, ok := sec.Scores[id]
+	if !ok {
+		var have []string
+		for k := range sec.Scores {
+			have = append(have, k)
+		}
+		return nil, nil, fmt.Errorf("risk: no stored score %q (stored: %s); run varamu risk score first", id, strings.Join(have, ", "))
+	}
+	var out []StoredScore
+	for _, f := range st.Manifest().Tables[TableScores] {
+		if !strings.HasPrefix(f.Part, rec.Version+"#") {
+			continue
+		}
+		err := rows.ScanFile(ctx, st.Path(f), []string{"sample", "sum", "z", "percentile", "abstain", "missing", "in_reference"}, func(r *rows.Row) error {
+			s := StoredScore{Sample: r.Str(0), Sum: r.F64(1), Z: math.NaN(), Percentile: math.NaN(), Abstain: r.Str(4), Missing: int(r.I64(5)), Reference: r.Bool(6)}
+			if p := r.F64p(2); p != nil {
+				s.Z = *p
+			}
+			if p := r.F64p(3); p != nil {
+				s.Percentile = *p
+			}
+			out = append(out, s)
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+	}
+	return &rec, out, nil
+}
+
+// WriteScoresParquet writes the risk_scores rows of the results (only the
+// samples in only, when given) to a Parquet file at path.
+func WriteScoresParquet(path string, results []*ScoreResult, only []string) error {
+	keep := map[string]bool{}
+	for _, s := range only {
+		keep[s] = true
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithCreatedBy("varamu risk"))
+	pw, err := pqarrow.NewFileWriter(scoresSchema, f, props, pqarrow.DefaultWriterProps())
+	if err != nil {
+		f.Close()
+		return err
+	}
+	for _, r := range results {
+		sub := *r
+		if len(keep) > 0 {
+			sub.Samples = nil
+			for _, s := range r.Samples {
+				if keep[s.Sample] {
+					sub.Samples = append(sub.Samples, s)
+				}
+			}
+		}
+		rec := scoresRecord(&sub)
+		err := pw.Write(rec)
+		rec.Release()
+		if err != nil {
+			pw.Close()
+			f.Close()
+			return err
+		}
+	}
+	if err := pw.Close(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
