@@ -33,7 +33,9 @@ type Config struct {
 	// Samples are the samples to score; nil means every live sample.
 	Samples []string
 	// Reference is the cohort for z-scores, percentiles and the allele
-	// frequencies used for mean imputation; nil means the scored samples.
+	// frequencies used for mean imputation; nil means every live sample.
+	// Its samples are read (and their scores returned and stored) even
+	// when they are not among Samples.
 	Reference []string
 	// NoMeanImputation leaves missing genotypes out (plink2
 	// no-mean-imputation) instead of imputing ploidy × frequency.
@@ -47,8 +49,12 @@ type Config struct {
 	// MinReference is the smallest reference cohort for percentiles; 0
 	// means 100.
 	MinReference int
-	// WindowBases is the span of one read of the store; 0 means 5,000,000.
+	// WindowBases is the span of one read of the store; 0 means as wide as
+	// MemoryBudget allows at the store's density of sites.
 	WindowBases int64
+	// MemoryBudget bounds the genotype codes held at once (one window's
+	// sites × samples × 4 bytes); 0 means 512 MiB.
+	MemoryBudget int64
 	// Progress, when set, is called after each window with the windows done
 	// and the total.
 	Progress func(done, total int)
@@ -64,9 +70,30 @@ func (c *Config) defaults() {
 	if c.MinReference <= 0 {
 		c.MinReference = 100
 	}
-	if c.WindowBases <= 0 {
-		c.WindowBases = 5_000_000
+	if c.MemoryBudget <= 0 {
+		c.MemoryBudget = 512 << 20
 	}
+}
+
+// genomeLength is the length of the human genome used to estimate the
+// store's density of sites.
+const genomeLength = 3.1e9
+
+// windowBases returns the widest window whose codes fit the budget: a
+// window of w bases holds about w × sites/genomeLength sites, each with a
+// 4-byte code per sample read. Reading few, wide windows reads each
+// stored row group about once.
+func windowBases(gs *gstore.Store, samples int, budget int64) int64 {
+	var sites int64
+	for _, b := range gs.Batches() {
+		sites += b.Sites
+	}
+	if sites == 0 || samples == 0 {
+		return int64(genomeLength)
+	}
+	maxSites := float64(budget) / float64(4*samples+64)
+	w := maxSites / (float64(sites) / genomeLength)
+	return int64(min(max(w, 1e6), genomeLength))
 }
 
 // VariantMatch is how one scoring variant was matched.
@@ -199,6 +226,9 @@ func Score(ctx context.Context, gs *gstore.Store, scores []*pgs.Score, cfg Confi
 		}
 		results[k] = newResult(s, b, cohort)
 	}
+	if cfg.WindowBases <= 0 {
+		cfg.WindowBases = windowBases(gs, len(cohort.names), cfg.MemoryBudget)
+	}
 	sc := newScorer(results, cohort, &cfg)
 	if err := sc.run(ctx, gs); err != nil {
 		return nil, err
@@ -241,6 +271,10 @@ func cohortOf(gs *gstore.Store, cfg *Config) (*cohort, error) {
 	if scored == nil {
 		scored = all
 	}
+	reference := cfg.Reference
+	if reference == nil {
+		reference = all
+	}
 	c := &cohort{names: slices.Clone(scored), scored: len(scored)}
 	idx := map[string]int{}
 	for i, n := range c.names {
@@ -250,13 +284,7 @@ func cohortOf(gs *gstore.Store, cfg *Config) (*cohort, error) {
 		idx[n] = i
 	}
 	c.ref = make([]bool, len(c.names))
-	if cfg.Reference == nil {
-		for i := range c.ref {
-			c.ref[i] = true
-		}
-		return c, nil
-	}
-	for _, n := range cfg.Reference {
+	for _, n := range reference {
 		i, ok := idx[n]
 		if !ok {
 			i = len(c.names)

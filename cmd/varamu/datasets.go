@@ -7,6 +7,6 @@ func newDatasetsCmd() *cobra.Command {
 		Use:   "datasets",
 		Short: "Generate synthetic data: VCFs and a whole synthetic biobank",
 	}
-	cmd.AddCommand(newDatasetsSynthVCFCmd(), newDatasetsSynthCmd())
+	cmd.AddCommand(newDatasetsSynthVCFCmd(), newDatasetsSynthCmd(), newDatasetsSynthPGSCmd())
 	return cmd
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,7 +25,7 @@ func newRiskCmd() *cobra.Command {
 		Use:   "risk",
 		Short: "Polygenic scores (PGS Catalog files, equal to plink2 --score), monogenic findings under consent, plots",
 	}
-	cmd.AddCommand(newRiskScoreCmd())
+	cmd.AddCommand(newRiskScoreCmd(), newRiskPlotCmd(), newRiskReportCmd(), newRiskFindingsCmd())
 	return cmd
 }
 
@@ -65,7 +66,8 @@ multi-allelic sites; strand-ambiguous A/T and C/G SNPs only when allele
 frequencies tell the strands apart), and computes every sample's SUM and AVG
 as plink2 --score does (missing genotypes mean-imputed from the cohort
 frequency). Each sample gets a z-score and percentile within the reference
-cohort (all scored samples, or --reference), or an abstention saying why.
+cohort (every sample in the store, or --reference; its samples are scored
+too), or an abstention saying why.
 The results replace earlier ones of the same score id in the store; a
 scoring file whose genome build differs from the store's is refused.
 Scoring the biobank is a steward access, logged before genotypes are read.`,
@@ -114,8 +116,8 @@ Scoring the biobank is a steward access, logged before genotypes are read.`,
 				ids = append(ids, s.ID())
 			}
 			who := "all participants"
-			if cfg.Samples != nil {
-				who = fmt.Sprintf("samples %s", strings.Join(cfg.Samples, ","))
+			if cfg.Samples != nil && cfg.Reference != nil {
+				who = fmt.Sprintf("samples %s; reference cohort of %d samples", strings.Join(cfg.Samples, ","), len(cfg.Reference))
 			}
 			if err := logStewardship(ctx, dir, actor, fmt.Sprintf("risk score %s: %s", strings.Join(ids, ", "), who)); err != nil {
 				return err
@@ -142,7 +144,7 @@ Scoring the biobank is a steward access, logged before genotypes are read.`,
 	fl.StringVar(&dir, "store", "", "store directory")
 	fl.StringVar(&samples, "samples", "", "comma-separated samples to score (default: every sample)")
 	fl.StringVar(&sampleFile, "samples-file", "", "file of samples to score, one a line")
-	fl.StringVar(&ref, "reference", "", "comma-separated reference cohort for z-scores, percentiles and imputation frequencies (default: the scored samples)")
+	fl.StringVar(&ref, "reference", "", "comma-separated reference cohort for z-scores, percentiles and imputation frequencies (default: every sample in the store)")
 	fl.StringVar(&refFile, "reference-file", "", "file of the reference cohort, one sample a line")
 	fl.StringVar(&build, "build", "", "genome build of scoring files that name none (GRCh37 or GRCh38)")
 	fl.BoolVar(&cfg.NoMeanImputation, "no-mean-imputation", false, "leave missing genotypes out instead of imputing the cohort mean (plink2 no-mean-imputation)")
@@ -202,7 +204,11 @@ func writeScores(w io.Writer, format, out string, res []*risk.ScoreResult, only 
 			if len(keep) > 0 && !keep[s.Sample] {
 				continue
 			}
-			r.Rows = append(r.Rows, []any{s.Sample, sr.ID, s.Sum, nullable(s.Avg), nullable(round2(s.Z)), nullable(round2(s.Percentile)), int64(s.Missing), s.Abstain})
+			var sum, avg any = s.Sum, nullable(s.Avg)
+			if format == "table" {
+				sum, avg = strconv.FormatFloat(s.Sum, 'g', 6, 64), strconv.FormatFloat(s.Avg, 'g', 6, 64)
+			}
+			r.Rows = append(r.Rows, []any{s.Sample, sr.ID, sum, avg, nullable(round2(s.Z)), nullable(round2(s.Percentile)), int64(s.Missing), s.Abstain})
 		}
 	}
 	switch format {

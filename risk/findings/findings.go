@@ -11,8 +11,8 @@ import (
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/genome"
 	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/risk"
 	vstore "github.com/varamu/varamu/store"
-	"github.com/varamu/varamu/store/rows"
 )
 
 // Errors of ForPerson.
@@ -237,37 +237,7 @@ func classify(carried []Finding) (findings, carriers []Finding) {
 	return findings, carriers
 }
 
-// samplesOf returns the person's biobank samples that the genome store
-// holds, from the biobank_samples table in its current state (the last row
-// written per sample).
+// samplesOf returns the person's genotyped samples (risk.SamplesOf).
 func samplesOf(ctx context.Context, st *vstore.Store, gs *gstore.Store, person string) ([]string, error) {
-	type row struct {
-		seq    [2]int64
-		person string
-	}
-	latest := map[string]row{}
-	err := rows.Scan(ctx, st, "biobank_samples", []string{"sample_id", "person_id", "ingest_seq", "row_seq"}, func(r *rows.Row) error {
-		s := [2]int64{r.I64(2), r.I64(3)}
-		id := r.Str(0)
-		if old, ok := latest[id]; !ok || s[0] > old.seq[0] || (s[0] == old.seq[0] && s[1] > old.seq[1]) {
-			latest[id] = row{s, r.Str(1)}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	var out []string
-	for id, r := range latest {
-		if r.person != person {
-			continue
-		}
-		if ok, err := gs.HasSample(id); err != nil {
-			return nil, err
-		} else if ok {
-			out = append(out, id)
-		}
-	}
-	slices.Sort(out)
-	return out, nil
+	return risk.SamplesOf(ctx, st, gs, person)
 }

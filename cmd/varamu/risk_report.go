@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/varamu/varamu/access"
+	"github.com/varamu/varamu/risk"
+	rplot "github.com/varamu/varamu/risk/plot"
+	vstore "github.com/varamu/varamu/store"
+)
+
+func newRiskReportCmd() *cobra.Command {
+	var dir, person, actor, licence, plotDir string
+	cmd := &cobra.Command{
+		Use:   "report --store DIR --person ID [--licence L] [--plot DIR]",
+		Short: "A person's polygenic scores in plain words (the person, their representative, or a clinician under the person's consent; logged)",
+		Long: `report shows one person's stored scores: the score, where it falls in the
+reference cohort, what that means and does not mean, and what was missing.
+The actor is the operating-system user: the person themselves (or their
+representative), or with --licence a health professional, who needs the
+person's consent to return of results. Access is decided and logged first.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := vstore.Open(dir, vstore.Options{})
+			if err != nil {
+				return err
+			}
+			a := access.Actor{ID: actor, Role: access.Patient}
+			if licence != "" {
+				a = access.Actor{ID: actor, Role: access.Professional, Licence: licence}
+			}
+			res, err := risk.ForPerson(cmd.Context(), st, risk.PersonRequest{Actor: a, Person: person})
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			fmt.Fprintf(cmd.ErrOrStderr(), "access: %s (audit entry %d)\n", res.Decision.Rule, res.Decision.AuditIndex)
+			fmt.Fprintf(w, "Polygenic scores of %s (sample %s)\n\n", res.Person, res.Sample)
+			if len(res.Scores) == 0 {
+				fmt.Fprintln(w, "No polygenic score has been computed for this person.")
+			}
+			for _, ps := range res.Scores {
+				fmt.Fprintln(w, risk.Explain(ps))
+				if plotDir == "" {
+					continue
+				}
+				if err := os.MkdirAll(plotDir, 0o755); err != nil {
+					return err
+				}
+				p, err := rplot.Distribution(ps.ID, ps.Reference, &rplot.Marked{Label: "you", Sum: ps.Score.Sum, Percentile: ps.Score.Percentile})
+				if err != nil {
+					return err
+				}
+				paths, err := rplot.Save(p, plotDir, "distribution-"+ps.ID+"-"+res.Sample)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(w, "  Figure: %s\n\n", paths[0])
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "store", "", "store directory")
+	cmd.Flags().StringVar(&person, "person", "", "the person's isikukood")
+	cmd.Flags().StringVar(&actor, "actor", defaultActor(), "who asks: the person, their representative, or a professional's register id")
+	cmd.Flags().StringVar(&licence, "licence", "", "the professional's licence number (asks as a clinician)")
+	cmd.Flags().StringVar(&plotDir, "plot", "", "also write the distribution figure (PNG, SVG) into this directory")
+	cmd.MarkFlagRequired("store")
+	cmd.MarkFlagRequired("person")
+	return cmd
+}

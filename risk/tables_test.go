@@ -1,0 +1,73 @@
+package risk
+
+import (
+	"context"
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/varamu/varamu/risk/pgs"
+	vstore "github.com/varamu/varamu/store"
+)
+
+// TestWriteVersions: a second run of a score with a changed file replaces
+// its rows in risk_scores and moves the old ones to risk_scores_previous;
+// another score's rows stay.
+func TestWriteVersions(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	n := 120
+	samples := sampleNames(n)
+	var sites []testSite
+	for k := range 5 {
+		gts := make([]string, n)
+		for i := range gts {
+			gts[i] = []string{"0/0", "0/1", "1/1"}[(i*(k+1))%3]
+		}
+		sites = append(sites, testSite{pos: int64(100 + k), ref: "A", alts: []string{"G"}, gts: gts})
+	}
+	storeDir, gs := cohortStore(t, writeCohortVCF(t, dir, "c.vcf", samples, sites, nil))
+	head := "#pgs_id=%s\n#genome_build=GRCh37\n#trait_reported=test trait\nchr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\n"
+	body := "22\t100\tG\tA\t1\n22\t101\tG\tA\t0.5\n22\t102\tA\tG\t-0.25\n22\t103\tG\tA\t2\n"
+	a1 := smallScore(t, dir, "a1.txt", strings.Replace(head, "%s", "A", 1)+body)
+	b1 := smallScore(t, dir, "b1.txt", strings.Replace(head, "%s", "B", 1)+body)
+	a2 := smallScore(t, dir, "a2.txt", strings.Replace(head, "%s", "A", 1)+body+"22\t104\tG\tA\t1\n")
+	st, err := vstore.Open(storeDir, vstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(scores ...*pgs.Score) []*ScoreResult {
+		res, err := Score(ctx, gs, scores, Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Write(ctx, st, res); err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	run(a1, b1)
+	res := run(a2)
+	rec, scores, err := ReadScores(ctx, st, "A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Version != VersionOf(a2) || rec.Version == VersionOf(a1) || len(scores) != n || rec.Trait != "test trait" || rec.Report.Matched != 5 {
+		t.Fatalf("record %+v, %d scores", rec, len(scores))
+	}
+	for i, s := range scores {
+		if s.Sample == res[0].Samples[0].Sample && (s.Sum != res[0].Samples[0].Sum || math.IsNaN(s.Percentile)) {
+			t.Errorf("stored %+v, computed %+v", scores[i], res[0].Samples[0])
+		}
+	}
+	if _, bs, err := ReadScores(ctx, st, "B"); err != nil || len(bs) != n {
+		t.Fatalf("score B after A's rerun: %d rows, %v", len(bs), err)
+	}
+	m := st.Manifest()
+	if len(m.Tables[TableScores]) != 2 || len(m.Tables[TableScoresPrevious]) != 1 || len(m.Tables[TableMatchesPrevious]) != 1 {
+		t.Errorf("tables: scores %d, previous %d", len(m.Tables[TableScores]), len(m.Tables[TableScoresPrevious]))
+	}
+	if _, _, err := ReadScores(ctx, st, "C"); err == nil || !strings.Contains(err.Error(), "stored: ") {
+		t.Errorf("unknown score: %v", err)
+	}
+}
