@@ -61,7 +61,7 @@ func ReadFile(path string) (*Score, error) {
 		}
 		k := variantKey{v.Chrom, v.Pos, v.EffectAllele, v.OtherAllele}
 		if first, dup := seen[k]; dup {
-			return nil, &ParseError{File: path, Line: v.Line, Err: errorf("duplicate variant %s:%d %s/%s (first on line %d)", v.Chrom, v.Pos, v.EffectAllele, v.OtherAllele, first)}
+			return nil, &ParseError{File: path, Line: v.Line, Err: errorf("duplicate variant %s:%d %s/%s (first on line %d)", v.Chrom, v.Pos, v.EffectAllele, dot(v.OtherAllele), first)}
 		}
 		seen[k] = v.Line
 		s.Variants = append(s.Variants, *v)
@@ -75,4 +75,12 @@ func ReadFile(path string) (*Score, error) {
 	s.Header = *r.Header()
 	s.SHA256 = hex.EncodeToString(h.Sum(nil))
 	return s, nil
+}
+
+// dot writes an absent allele as ".".
+func dot(a string) string {
+	if a == "" {
+		return "."
+	}
+	return a
 }

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/risk/findings"
+	vstore "github.com/varamu/varamu/store"
+)
+
+// riskBiobank makes a synthetic biobank store with clinical records and
+// returns the store, the biobank folder and the people in sample order.
+func riskBiobank(t *testing.T) (dir, bb string, people []string) {
+	t.Helper()
+	tmp := t.TempDir()
+	bb = filepath.Join(tmp, "bb")
+	dir = filepath.Join(tmp, "st")
+	for _, args := range [][]string{
+		{"datasets", "synth", "--people", "150", "--seed", "4", "--out", bb},
+		{"ingest", "vcf", "--store", dir, filepath.Join(bb, "genotypes.vcf.gz")},
+		{"ingest", "fhir", "--store", dir, "--biobank-samples", filepath.Join(bb, "biobank", "samples.tsv"), filepath.Join(bb, "fhir")},
+	} {
+		if _, stderr, err := run(t, args...); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, stderr)
+		}
+	}
+	f, err := os.Open(filepath.Join(bb, "biobank", "samples.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Scan() // header
+	for sc.Scan() {
+		if _, p, ok := strings.Cut(sc.Text(), "\t"); ok {
+			people = append(people, p)
+		}
+	}
+	return dir, bb, people
+}
+
+func generation(t *testing.T, dir string) int64 {
+	t.Helper()
+	st, err := vstore.Open(dir, vstore.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Manifest().Generation
+}
+
+func TestRiskCommands(t *testing.T) {
+	dir, bb, people := riskBiobank(t)
+	tmp := t.TempDir()
+	score := filepath.Join(tmp, "score.txt")
+	if _, _, err := run(t, "datasets", "synth-pgs", "--vcf", filepath.Join(bb, "genotypes.vcf.gz"), "--variants", "300", "--id", "DEMO1", "-o", score); err != nil {
+		t.Fatal(err)
+	}
+
+	// Bad input: clear error with file and line, nothing written.
+	before := generation(t, dir)
+	bad := []struct{ name, text, want string }{
+		{"weight", "#genome_build=GRCh38\nchr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\n1\t5\tA\tG\tx\n", `bad.txt:3: effect_weight: "x": want a finite number`},
+		{"column", "#genome_build=GRCh38\nchr_name\tchr_position\teffect_allele\n", "bad.txt:2: missing required column effect_weight"},
+		{"build", "#genome_build=GRCh36\nchr_name\tchr_position\teffect_allele\teffect_weight\n", `bad.txt:1: genome_build: unknown genome build "GRCh36"`},
+		{"no build", "chr_name\tchr_position\teffect_allele\teffect_weight\n1\t5\tA\t1\n", "names no genome build"},
+		{"other build", "#genome_build=GRCh37\nchr_name\tchr_position\teffect_allele\teffect_weight\n1\t5\tA\t1\n", "the scoring file is GRCh37, the store is GRCh38"},
+		{"no overlap", "#genome_build=GRCh38\nchr_name\tchr_position\teffect_allele\teffect_weight\n1\t5\tA\t1\n", "no variant of the scoring file is in the store (0 of 1"},
+		{"duplicate", "#genome_build=GRCh38\nchr_name\tchr_position\teffect_allele\teffect_weight\n1\t5\tA\t1\n1\t5\tA\t2\n", "bad.txt:4: duplicate variant chr1:5 A/. (first on line 3)"},
+	}
+	for _, tt := range bad {
+		p := filepath.Join(tmp, "bad.txt")
+		os.WriteFile(p, []byte(tt.text), 0o644)
+		_, _, err := run(t, "risk", "score", "--store", dir, p)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "bad.txt") {
+			t.Errorf("%s: error %v, want %q", tt.name, err, tt.want)
+		}
+	}
+	if g := generation(t, dir); g != before {
+		t.Errorf("bad input changed the store: generation %d → %d", before, g)
+	}
+
+	out, stderr, err := run(t, "risk", "score", "--store", dir, score, "--format", "csv")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 151 || lines[0] != "sample,score,sum,avg,z,percentile,missing,abstain" {
+		t.Errorf("csv: %d lines, header %q", len(lines), lines[0])
+	}
+	for _, want := range []string{"DEMO1 (", "variants matched", "reference cohort: 150 samples", "stored as DEMO1@"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	q, _, err := run(t, "query", "--store", dir, "--role", "steward", "--format", "csv", "SELECT count(*) AS n, count(percentile) AS p FROM risk_scores WHERE score_id = 'DEMO1'")
+	if err != nil || strings.TrimSpace(q) != "n,p\n150,150" {
+		t.Errorf("steward query: %q %v", q, err)
+	}
+	if _, _, err := run(t, "query", "--store", dir, "--use", "HMB", "SELECT * FROM risk_scores"); err == nil {
+		t.Error("a researcher's extract shows person-level risk scores")
+	}
+
+	// Plot with one sample marked.
+	gs, err := gstore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	samples, _ := gs.Samples()
+	plots := filepath.Join(tmp, "plots")
+	pout, _, err := run(t, "risk", "plot", "--store", dir, "--score", "DEMO1", "--sample", samples[0], "-o", plots)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"distribution-DEMO1-" + samples[0] + ".png", "distribution-DEMO1-" + samples[0] + ".svg", "match-rates.png", "match-rates.svg"} {
+		if fi, err := os.Stat(filepath.Join(plots, name)); err != nil || fi.Size() < 1000 || !strings.Contains(pout, name) {
+			t.Errorf("plot %s: %v", name, err)
+		}
+	}
+
+	// A person's report: themselves yes; an unknown professional no.
+	rep, _, err := run(t, "risk", "report", "--store", dir, "--person", people[0], "--actor", people[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Polygenic scores of " + people[0], "What it means:", "What it does not mean:", "What was missing:"} {
+		if !strings.Contains(rep, want) {
+			t.Errorf("report lacks %q:\n%s", want, rep)
+		}
+	}
+	if _, _, err := run(t, "risk", "report", "--store", dir, "--person", people[0], "--actor", people[1]); err == nil || !strings.Contains(err.Error(), "access denied") {
+		t.Errorf("someone else's report: %v", err)
+	}
+	if _, _, err := run(t, "risk", "report", "--store", dir, "--person", people[0], "--actor", "pr-99999", "--licence", "D1"); err == nil || !strings.Contains(err.Error(), "access denied") {
+		t.Errorf("unregistered professional: %v", err)
+	}
+	riskFindingsCLI(t, dir, gs, people, tmp)
+}
+
+// riskFindingsCLI: findings for a consenting person, refused for one who
+// did not consent; the ClinVar file without CLNSIG is refused.
+func riskFindingsCLI(t *testing.T, dir string, gs *gstore.Store, people []string, tmp string) {
+	var lines []string
+	for rec, err := range gs.Region(t.Context(), "chr1", 1, math.MaxInt64, nil) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rec.Alts) == 1 && len(lines) < 40 {
+			lines = append(lines, fmt.Sprintf("1\t%d\t%d\t%s\t%s\t.\t.\tCLNDN=Test_condition;CLNREVSTAT=criteria_provided,_single_submitter;CLNSIG=Pathogenic;GENEINFO=GENE%d:1",
+				rec.Pos, len(lines), rec.Ref, rec.Alts[0], len(lines)%2))
+		}
+	}
+	head := "##fileformat=VCFv4.1\n##reference=GRCh38\n##INFO=<ID=CLNDN,Number=.,Type=String,Description=\"d\">\n##INFO=<ID=CLNREVSTAT,Number=.,Type=String,Description=\"r\">\n##INFO=<ID=CLNSIG,Number=.,Type=String,Description=\"s\">\n##INFO=<ID=GENEINFO,Number=1,Type=String,Description=\"g\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\n"
+	cv := filepath.Join(tmp, "clinvar.vcf")
+	os.WriteFile(cv, []byte(head+strings.Join(lines, "\n")+"\n"), 0o644)
+	genes := filepath.Join(tmp, "genes.tsv")
+	os.WriteFile(genes, []byte("GENE0\tAD\nGENE1\tAR\n"), 0o644)
+	var shown, refused bool
+	for _, p := range people {
+		out, _, err := run(t, "risk", "findings", "--store", dir, "--person", p, "--actor", p, "--clinvar", cv, "--genes", genes)
+		switch {
+		case err == nil:
+			shown = shown || strings.Contains(out, "GENE0")
+		case errors.Is(err, findings.ErrDenied) && strings.Contains(err.Error(), "no consent to return of secondary findings"):
+			refused = true
+		default:
+			t.Fatalf("%s: %v", p, err)
+		}
+		if shown && refused {
+			break
+		}
+	}
+	if !shown || !refused {
+		t.Errorf("findings shown to a consenting person: %v; refused without consent: %v", shown, refused)
+	}
+	noSig := filepath.Join(tmp, "nosig.vcf")
+	os.WriteFile(noSig, []byte(strings.Replace(head, "##INFO=<ID=CLNSIG,Number=.,Type=String,Description=\"s\">\n", "", 1)), 0o644)
+	if _, _, err := run(t, "risk", "findings", "--store", dir, "--person", people[0], "--actor", people[0], "--clinvar", noSig, "--genes", genes); err == nil ||
+		!strings.Contains(err.Error(), "nosig.vcf:6: INFO: findings: not a ClinVar-format VCF: the header declares no INFO CLNSIG") {
+		t.Errorf("ClinVar VCF without CLNSIG: %v", err)
+	}
+}
