@@ -197,6 +197,14 @@ func runDemo(ctx context.Context, w io.Writer, out string, people, background in
 		 FROM pgx_phenotypes WHERE gene IN ('CYP2C19', 'SLCO1B1') AND phenotype <> '' GROUP BY gene, phenotype ORDER BY gene, n DESC`, res2); err != nil {
 		return err
 	}
+	// 8. A polygenic score for everyone, one person's place in the cohort.
+	rsum, fig, rline, err := demoRisk(ctx, out, dir, vcfPath, sample)
+	if err != nil {
+		return err
+	}
+	step("varamu risk score (synthetic demonstration score over the VCF's SNVs, not a published one):\n%s", strings.TrimRight(rsum, "\n"))
+	printRiskLine(w, rline)
+	step("varamu risk plot: %s", fig)
 	step("done. Store: %s — try: go run ./cmd/varamu query --store %s --use HMB \"SELECT * FROM pgx_phenotypes LIMIT 5\"", dir, dir)
 	return nil
 }

@@ -99,7 +99,7 @@ func Distribution(title string, reference []float64, mark *Marked) (*plot.Plot, 
 	}
 	p.Legend.Top = true
 	p.Legend.Left = true
-	p.Y.Max = top * 1.08
+	p.Y.Max = top * 1.4 // room for the legend above the bands
 	return p, nil
 }
 
