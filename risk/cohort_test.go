@@ -51,7 +51,9 @@ type testSite struct {
 	gts  []string
 }
 
-func (s testSite) id() string { return fmt.Sprintf("22:%d:%s:%s", s.pos, s.ref, strings.Join(s.alts, ",")) }
+func (s testSite) id() string {
+	return fmt.Sprintf("22:%d:%s:%s", s.pos, s.ref, strings.Join(s.alts, ","))
+}
 
 // makeSites designs one record per scoring variant (or none), covering
 // every matching case, with genotypes for n samples: 2% missing, 1%

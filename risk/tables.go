@@ -39,13 +39,13 @@ type Section struct {
 
 // ScoreRecord describes the stored run of one score.
 type ScoreRecord struct {
-	Version  string    `json:"version"`
-	SHA256   string    `json:"sha256"`
-	File     string    `json:"file"`
-	Build    string    `json:"build"`
-	Computed time.Time `json:"computed"`
-	Trait    string    `json:"trait,omitempty"`
-	Samples  int       `json:"samples"`
+	Version  string      `json:"version"`
+	SHA256   string      `json:"sha256"`
+	File     string      `json:"file"`
+	Build    string      `json:"build"`
+	Computed time.Time   `json:"computed"`
+	Trait    string      `json:"trait,omitempty"`
+	Samples  int         `json:"samples"`
 	Report   MatchReport `json:"report"`
 	// Reference describes the reference cohort (sums not kept).
 	ReferenceN    int     `json:"referenceN"`
