@@ -153,6 +153,7 @@ func (sc *scorer) variant(vr varRef, recs []*gstore.Record) {
 	f := sc.dosages(hits)
 	m.Orient, m.Why, m.Index, m.CohortFreq = orient, "", hits[0].index, f
 	m.Alt = alleleAt(hits[0].rec, hits[0].index)
+	m.Alts = strings.Join(hits[0].rec.Alts, ",")
 	sc.count(r, m, hits)
 	sc.add(r, m, f)
 }

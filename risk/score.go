@@ -106,6 +106,8 @@ type VariantMatch struct {
 	// effect allele (may be the REF); Index is its allele index.
 	Ref, Alt string
 	Index    int
+	// Alts is the store record's ALT alleles, comma-separated.
+	Alts string
 	// CohortFreq is the effect allele's frequency among the genotyped
 	// samples read; NaN when unmatched.
 	CohortFreq float64

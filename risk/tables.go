@@ -89,6 +89,7 @@ var (
 		{Name: "match", Type: arrow.BinaryTypes.String},
 		{Name: "reason", Type: arrow.BinaryTypes.String},
 		{Name: "store_ref", Type: arrow.BinaryTypes.String},
+		{Name: "store_alts", Type: arrow.BinaryTypes.String},
 		{Name: "store_allele", Type: arrow.BinaryTypes.String},
 		{Name: "allele_index", Type: arrow.PrimitiveTypes.Int64},
 		{Name: "cohort_freq", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
@@ -150,10 +151,11 @@ func matchesRecord(r *ScoreResult) arrow.RecordBatch {
 		f[11].(*array.StringBuilder).Append(string(m.Orient))
 		f[12].(*array.StringBuilder).Append(m.Why)
 		f[13].(*array.StringBuilder).Append(m.Ref)
-		f[14].(*array.StringBuilder).Append(m.Alt)
-		f[15].(*array.Int64Builder).Append(int64(m.Index))
-		appendNullable(f[16], m.CohortFreq)
-		f[17].(*array.Int64Builder).Append(int64(m.Missing))
+		f[14].(*array.StringBuilder).Append(m.Alts)
+		f[15].(*array.StringBuilder).Append(m.Alt)
+		f[16].(*array.Int64Builder).Append(int64(m.Index))
+		appendNullable(f[17], m.CohortFreq)
+		f[18].(*array.Int64Builder).Append(int64(m.Missing))
 	}
 	return b.NewRecordBatch()
 }
