@@ -40,8 +40,13 @@ if [[ ! -f "$work/cohort.pgen" ]]; then
     --make-pgen --out "$work/cohort" --silent 2>&1 | tail -1)
   echo "plink2 --make-pgen (conversion): $s s, peak RSS $((m / 1024)) MiB"
 fi
-for k in $(seq 1 10); do
-  [[ -f "$work/score$k.txt" ]] || "$V" datasets synth-pgs --vcf "$vcf" --variants "$svars" --seed "$k" --id "S$k" -o "$work/score$k.txt" >/dev/null
+[[ -f "$work/score1.txt" ]] || "$V" datasets synth-pgs --vcf "$vcf" --variants "$svars" --seed 1 --id S1 -o "$work/score1.txt" >/dev/null
+# Scores 2..10: the same variants with other weights (reading the VCF once).
+for k in $(seq 2 10); do
+  [[ -f "$work/score$k.txt" ]] || awk -v k="$k" 'BEGIN { FS = OFS = "\t"; srand(k) }
+    /^#pgs_id=/ { print "#pgs_id=S" k; next } /^#pgs_name=/ { print "#pgs_name=S" k; next }
+    /^#/ || $1 == "chr_name" { print; next } { $5 = sprintf("%.6g", (rand() - 0.5) / 10); print }' \
+    "$work/score1.txt" >"$work/score$k.txt"
 done
 
 # One varamu run to learn the matched variants; plink2 gets those.

@@ -27,6 +27,11 @@ type scorer struct {
 	dos    []int8 // effect allele dosage; -1 missing
 	ploidy []int8
 	buf    []int
+	// dosFor is what dos holds (the single record and allele index it
+	// was decoded for) and dosFreq its frequency: scores sharing a
+	// variant decode it once.
+	dosFor  recIndex
+	dosFreq float64
 }
 
 func newScorer(results []*ScoreResult, c *cohort, cfg *Config) *scorer {
@@ -87,6 +92,7 @@ func (sc *scorer) run(ctx context.Context, gs *gstore.Store) error {
 		if len(group) > 0 {
 			sc.group(group)
 		}
+		sc.dosFor = recIndex{} // records of the window are released
 		if sc.cfg.Progress != nil {
 			sc.cfg.Progress(wi+1, len(ws))
 		}
@@ -190,6 +196,20 @@ func alleleAt(rec *gstore.Record, i int) string {
 // the effect allele frequency in the reference cohort (NaN when nobody
 // there is genotyped).
 func (sc *scorer) dosages(hits []recIndex) float64 {
+	if len(hits) == 1 && hits[0] == sc.dosFor {
+		return sc.dosFreq
+	}
+	sc.dosFor = recIndex{}
+	if len(hits) == 1 {
+		defer func() { sc.dosFor = hits[0] }()
+	}
+	sc.dosFreq = sc.frequency(hits)
+	return sc.dosFreq
+}
+
+// frequency decodes the dosages of hits into sc.dos and returns the effect
+// allele frequency in the reference cohort.
+func (sc *scorer) frequency(hits []recIndex) float64 {
 	var alleles, count float64
 	for i := range sc.dos {
 		sc.dos[i], sc.ploidy[i] = -1, 0
