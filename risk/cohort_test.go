@@ -10,23 +10,15 @@ import (
 	"testing"
 
 	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/internal/testref"
 	"github.com/varamu/varamu/risk/pgs"
 )
 
-const refDir = "../../shared/reference/pgs"
-
-// reference returns a file of ../shared/reference/pgs; it skips when the
-// folder is absent outside CI and fails under CI.
+// reference returns a file of ../shared/reference/pgs (skipped outside CI
+// when absent, a failure under CI).
 func reference(t testing.TB, name string) string {
 	t.Helper()
-	p := filepath.Join(refDir, name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("reference data missing under CI: %v", err)
-		}
-		t.Skipf("reference data not available: %v", err)
-	}
-	return p
+	return testref.Path(t, "pgs/"+name)
 }
 
 // siteKind is how a test record relates to the scoring variant at its

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/varamu/varamu/internal/testref"
 	"github.com/varamu/varamu/risk/pgs"
 )
 
@@ -19,10 +20,7 @@ func needTool(t *testing.T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
 	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not installed: .ci/run installs it", name)
-		}
-		t.Skipf("%s not installed", name)
+		testref.Missing(t, name+" not installed (.ci/run installs it)")
 	}
 	return p
 }

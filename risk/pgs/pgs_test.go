@@ -13,23 +13,16 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/varamu/varamu/internal/testref"
+
 	"github.com/varamu/varamu/genome"
 )
 
-const refDir = "../../../shared/reference/pgs"
-
-// reference returns a file of ../shared/reference/pgs; it skips when the
-// folder is absent outside CI and fails under CI.
-func reference(t *testing.T, name string) string {
+// reference returns a file of ../shared/reference/pgs (skipped outside CI
+// when absent, a failure under CI).
+func reference(t testing.TB, name string) string {
 	t.Helper()
-	p := filepath.Join(refDir, name)
-	if _, err := os.Stat(p); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("reference data missing under CI: %v", err)
-		}
-		t.Skipf("reference data not available: %v", err)
-	}
-	return p
+	return testref.Path(t, "pgs/"+name)
 }
 
 func TestReadCatalogFile(t *testing.T) {
