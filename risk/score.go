@@ -277,6 +277,15 @@ func cohortOf(gs *gstore.Store, cfg *Config) (*cohort, error) {
 	if reference == nil {
 		reference = all
 	}
+	for _, list := range [][]string{cfg.Samples, cfg.Reference} {
+		for _, n := range list {
+			if ok, err := gs.HasSample(n); err != nil {
+				return nil, err
+			} else if !ok {
+				return nil, fmt.Errorf("risk: sample %q: %w", n, gstore.ErrUnknownSample)
+			}
+		}
+	}
 	c := &cohort{names: slices.Clone(scored), scored: len(scored)}
 	idx := map[string]int{}
 	for i, n := range c.names {

@@ -350,9 +350,5 @@ func WriteScoresParquet(path string, results []*ScoreResult, only []string) erro
 			return err
 		}
 	}
-	if err := pw.Close(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return pw.Close() // closes f too
 }

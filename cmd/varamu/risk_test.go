@@ -13,6 +13,7 @@ import (
 	gstore "github.com/varamu/varamu/genome/store"
 	"github.com/varamu/varamu/risk/findings"
 	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store/rows"
 )
 
 // riskBiobank makes a synthetic biobank store with clinical records and
@@ -44,6 +45,19 @@ func riskBiobank(t *testing.T) (dir, bb string, people []string) {
 		}
 	}
 	return dir, bb, people
+}
+
+func firstSamples(t *testing.T, dir string, n int) []string {
+	t.Helper()
+	gs, err := gstore.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := gs.Samples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return all[:n]
 }
 
 func generation(t *testing.T, dir string) int64 {
@@ -97,6 +111,17 @@ func TestRiskCommands(t *testing.T) {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}
+	}
+	pq := filepath.Join(tmp, "scores.parquet")
+	if _, _, err := run(t, "risk", "score", "--store", dir, score, "--samples", "NOPE"); err == nil || !strings.Contains(err.Error(), `sample "NOPE"`) {
+		t.Errorf("unknown sample: %v", err)
+	}
+	if _, _, err := run(t, "risk", "score", "--store", dir, score, "--format", "parquet", "-o", pq, "--samples", strings.Join(firstSamples(t, dir, 2), ",")); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	if err := rows.ScanFile(t.Context(), pq, []string{"sample", "sum"}, func(*rows.Row) error { n++; return nil }); err != nil || n != 2 {
+		t.Errorf("parquet output: %d rows, %v", n, err)
 	}
 	q, _, err := run(t, "query", "--store", dir, "--role", "steward", "--format", "csv", "SELECT count(*) AS n, count(percentile) AS p FROM risk_scores WHERE score_id = 'DEMO1'")
 	if err != nil || strings.TrimSpace(q) != "n,p\n150,150" {
