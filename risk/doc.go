@@ -17,8 +17,9 @@
 //     or an abstention that says why the percentile would mislead.
 //
 // Many scores are computed in one pass over the genotypes, site by site
-// (genome/store Region, in windows), so each site's cohort frequency is
-// known before its dosages are added. Results are written as the store
+// (genome/store SitesAt, in windows of positions bounded by a memory
+// budget), so each site's cohort frequency is known before its dosages are
+// added. Results are written as the store
 // tables risk_scores and risk_matches, versioned by score id and scoring
 // file checksum. Person-level results are person data: callers MUST decide
 // access (package access) before showing them.

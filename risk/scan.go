@@ -54,20 +54,23 @@ func newScorer(results []*ScoreResult, c *cohort, cfg *Config) *scorer {
 	return sc
 }
 
-// window is one read of the store: chrom:start-end.
+// window is one read of the store: positions of one chromosome.
 type window struct {
-	chrom      string
-	start, end int64
+	chrom     string
+	positions []int64
 }
 
+// windows groups the loci by chromosome into reads of at most as many
+// positions as the memory budget allows codes for.
 func (sc *scorer) windows() []window {
+	maxPos := max(int(sc.cfg.MemoryBudget/int64(4*len(sc.cohort.names)+64)), 64)
 	var out []window
 	for _, l := range sc.loci {
-		if n := len(out); n > 0 && out[n-1].chrom == l.Chrom && l.Pos-out[n-1].start < sc.cfg.WindowBases {
-			out[n-1].end = l.Pos
+		if n := len(out); n > 0 && out[n-1].chrom == l.Chrom && len(out[n-1].positions) < maxPos {
+			out[n-1].positions = append(out[n-1].positions, l.Pos)
 			continue
 		}
-		out = append(out, window{l.Chrom, l.Pos, l.Pos})
+		out = append(out, window{l.Chrom, []int64{l.Pos}})
 	}
 	return out
 }
@@ -76,23 +79,19 @@ func (sc *scorer) windows() []window {
 func (sc *scorer) run(ctx context.Context, gs *gstore.Store) error {
 	ws := sc.windows()
 	for wi, w := range ws {
-		var group []*gstore.Record
-		for rec, err := range gs.Region(ctx, w.chrom, w.start, w.end, sc.cohort.names) {
-			if err != nil {
-				return fmt.Errorf("risk: reading %s:%d-%d: %w", w.chrom, w.start, w.end, err)
-			}
-			if len(group) > 0 && group[0].Pos != rec.Pos {
-				sc.group(group)
-				group = group[:0]
-			}
-			if _, ok := sc.byLocus[genome.Locus{Chrom: w.chrom, Pos: rec.Pos}]; ok {
-				group = append(group, rec)
-			}
+		recs, err := gs.SitesAt(ctx, w.chrom, w.positions, sc.cohort.names)
+		if err != nil {
+			return fmt.Errorf("risk: reading %s: %w", w.chrom, err)
 		}
-		if len(group) > 0 {
-			sc.group(group)
+		for start := 0; start < len(recs); {
+			end := start + 1
+			for end < len(recs) && recs[end].Pos == recs[start].Pos {
+				end++
+			}
+			sc.group(recs[start:end])
+			start = end
 		}
-		sc.dosFor = recIndex{} // records of the window are released
+		sc.dosFor = recIndex{} // the window's records are released
 		if sc.cfg.Progress != nil {
 			sc.cfg.Progress(wi+1, len(ws))
 		}

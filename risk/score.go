@@ -49,11 +49,8 @@ type Config struct {
 	// MinReference is the smallest reference cohort for percentiles; 0
 	// means 100.
 	MinReference int
-	// WindowBases is the span of one read of the store; 0 means as wide as
-	// MemoryBudget allows at the store's density of sites.
-	WindowBases int64
 	// MemoryBudget bounds the genotype codes held at once (one window's
-	// sites × samples × 4 bytes); 0 means 512 MiB.
+	// records × samples × 4 bytes); 0 means 512 MiB.
 	MemoryBudget int64
 	// Progress, when set, is called after each window with the windows done
 	// and the total.
@@ -75,26 +72,6 @@ func (c *Config) defaults() {
 	}
 }
 
-// genomeLength is the length of the human genome used to estimate the
-// store's density of sites.
-const genomeLength = 3.1e9
-
-// windowBases returns the widest window whose codes fit the budget: a
-// window of w bases holds about w × sites/genomeLength sites, each with a
-// 4-byte code per sample read. Reading few, wide windows reads each
-// stored row group about once.
-func windowBases(gs *gstore.Store, samples int, budget int64) int64 {
-	var sites int64
-	for _, b := range gs.Batches() {
-		sites += b.Sites
-	}
-	if sites == 0 || samples == 0 {
-		return int64(genomeLength)
-	}
-	maxSites := float64(budget) / float64(4*samples+64)
-	w := maxSites / (float64(sites) / genomeLength)
-	return int64(min(max(w, 1e6), genomeLength))
-}
 
 // VariantMatch is how one scoring variant was matched.
 type VariantMatch struct {
@@ -227,9 +204,6 @@ func Score(ctx context.Context, gs *gstore.Store, scores []*pgs.Score, cfg Confi
 			return nil, err
 		}
 		results[k] = newResult(s, b, cohort)
-	}
-	if cfg.WindowBases <= 0 {
-		cfg.WindowBases = windowBases(gs, len(cohort.names), cfg.MemoryBudget)
 	}
 	sc := newScorer(results, cohort, &cfg)
 	if err := sc.run(ctx, gs); err != nil {
