@@ -72,7 +72,6 @@ func (c *Config) defaults() {
 	}
 }
 
-
 // VariantMatch is how one scoring variant was matched.
 type VariantMatch struct {
 	Variant pgs.Variant
