@@ -54,23 +54,14 @@ func newScorer(results []*ScoreResult, c *cohort, cfg *Config) *scorer {
 	return sc
 }
 
-// window is one read of the store: positions of one chromosome.
-type window struct {
-	chrom     string
-	positions []int64
-}
-
-// windows groups the loci by chromosome into reads of at most as many
-// positions as the memory budget allows codes for.
-func (sc *scorer) windows() []window {
-	maxPos := max(int(sc.cfg.MemoryBudget/int64(4*len(sc.cohort.names)+64)), 64)
-	var out []window
-	for _, l := range sc.loci {
-		if n := len(out); n > 0 && out[n-1].chrom == l.Chrom && len(out[n-1].positions) < maxPos {
-			out[n-1].positions = append(out[n-1].positions, l.Pos)
-			continue
-		}
-		out = append(out, window{l.Chrom, []int64{l.Pos}})
+// windows splits the sorted loci into reads of at most as many loci as
+// the memory budget allows codes for (one read may span chromosomes, so
+// each stored row group of calls is decoded about once).
+func (sc *scorer) windows() [][]genome.Locus {
+	maxLoci := max(int(sc.cfg.MemoryBudget/int64(4*len(sc.cohort.names)+64)), 64)
+	var out [][]genome.Locus
+	for start := 0; start < len(sc.loci); start += maxLoci {
+		out = append(out, sc.loci[start:min(start+maxLoci, len(sc.loci))])
 	}
 	return out
 }
@@ -79,13 +70,13 @@ func (sc *scorer) windows() []window {
 func (sc *scorer) run(ctx context.Context, gs *gstore.Store) error {
 	ws := sc.windows()
 	for wi, w := range ws {
-		recs, err := gs.SitesAt(ctx, w.chrom, w.positions, sc.cohort.names)
+		recs, err := gs.SitesAt(ctx, w, sc.cohort.names)
 		if err != nil {
-			return fmt.Errorf("risk: reading %s: %w", w.chrom, err)
+			return fmt.Errorf("risk: reading the genotypes: %w", err)
 		}
 		for start := 0; start < len(recs); {
 			end := start + 1
-			for end < len(recs) && recs[end].Pos == recs[start].Pos {
+			for end < len(recs) && recs[end].Pos == recs[start].Pos && recs[end].Chrom == recs[start].Chrom {
 				end++
 			}
 			sc.group(recs[start:end])

@@ -9,23 +9,23 @@ import (
 	"github.com/varamu/varamu/genome"
 )
 
-// SitesAt returns the stored records that start at the given positions of
-// one chromosome (positions sorted ascending), with the genotype codes of
-// the named samples (all live samples when samples is empty), merged
-// across batches by position, REF and ALT as Region merges them (MissingCode
-// where a sample's batch lacks the record). Unlike Region it decodes only
-// the records asked for, and walks each sample's stored calls once in site
-// order instead of searching them per record: the site-major read of many
-// positions × many samples that scoring needs. Records come in position
-// order; memory is len(records) × len(samples) codes.
-func (s *Store) SitesAt(ctx context.Context, chrom string, positions []int64, samples []string) ([]*Record, error) {
+// SitesAt returns the stored records that start at the given loci (on any
+// chromosomes), with the genotype codes of the named samples (all live
+// samples when samples is empty), merged across batches by chromosome,
+// position, REF and ALT as Region merges them (MissingCode where a sample's
+// batch lacks the record). Unlike Region it decodes only the records asked
+// for, reads each stored row group of calls once per call, and walks each
+// sample's calls once in site order instead of searching them per record:
+// the site-major read of many positions × many samples that scoring needs.
+// Records come grouped by chromosome in the order the loci name them, by
+// position within one; memory is len(records) × len(samples) codes.
+func (s *Store) SitesAt(ctx context.Context, loci []genome.Locus, samples []string) ([]*Record, error) {
 	if err := s.loadSamples(); err != nil {
 		return nil, err
 	}
 	if len(samples) == 0 {
 		samples = s.order
 	}
-	chrom = genome.NormalizeChrom(chrom)
 	perBatch := map[int][]int{}
 	for i, n := range samples {
 		ref, ok := s.samples[n]
@@ -35,6 +35,7 @@ func (s *Store) SitesAt(ctx context.Context, chrom string, positions []int64, sa
 		perBatch[ref.batch] = append(perBatch[ref.batch], i)
 	}
 	type key struct {
+		chrom     string
 		pos       int64
 		ref, alts string
 	}
@@ -46,12 +47,12 @@ func (s *Store) SitesAt(ctx context.Context, chrom string, positions []int64, sa
 	}
 	slices.Sort(bis)
 	for _, bi := range bis {
-		recs, err := s.batchSitesAt(ctx, bi, chrom, positions, samples, perBatch[bi])
+		recs, err := s.batchSitesAt(ctx, bi, loci, samples, perBatch[bi])
 		if err != nil {
 			return nil, err
 		}
 		for _, r := range recs {
-			k := key{r.Pos, r.Ref, strings.Join(r.Alts, ",")}
+			k := key{r.Chrom, r.Pos, r.Ref, strings.Join(r.Alts, ",")}
 			prev, ok := merged[k]
 			if !ok {
 				merged[k] = r
@@ -63,7 +64,17 @@ func (s *Store) SitesAt(ctx context.Context, chrom string, positions []int64, sa
 			}
 		}
 	}
+	rank := map[string]int{}
+	for _, l := range loci {
+		c := genome.NormalizeChrom(l.Chrom)
+		if _, ok := rank[c]; !ok {
+			rank[c] = len(rank)
+		}
+	}
 	slices.SortStableFunc(out, func(a, b *Record) int {
+		if d := rank[a.Chrom] - rank[b.Chrom]; d != 0 {
+			return d
+		}
 		switch {
 		case a.Pos < b.Pos:
 			return -1
@@ -75,19 +86,19 @@ func (s *Store) SitesAt(ctx context.Context, chrom string, positions []int64, sa
 	return out, nil
 }
 
-// batchSitesAt reads one batch's records at positions; codes are filled
-// for the samples at indices want of samples, MissingCode elsewhere.
-func (s *Store) batchSitesAt(ctx context.Context, bi int, chrom string, positions []int64, samples []string, want []int) ([]*Record, error) {
+// batchSitesAt reads one batch's records at loci; codes are filled for the
+// samples at indices want of samples, MissingCode elsewhere.
+func (s *Store) batchSitesAt(ctx context.Context, bi int, loci []genome.Locus, samples []string, want []int) ([]*Record, error) {
 	b := s.batches[bi]
 	x, err := b.index(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var sites, buf []int32
-	for _, p := range positions {
-		buf = x.overlapping(chrom, p, p, buf[:0])
+	for _, l := range loci {
+		buf = x.overlapping(genome.NormalizeChrom(l.Chrom), l.Pos, l.Pos, buf[:0])
 		for _, site := range buf {
-			if x.pos[site] == p && (len(sites) == 0 || sites[len(sites)-1] < site) {
+			if x.pos[site] == l.Pos {
 				sites = append(sites, site)
 			}
 		}
@@ -129,7 +140,7 @@ func (s *Store) batchSitesAt(ctx context.Context, bi int, chrom string, position
 			if p < len(sc.sites) && sc.sites[p] == site {
 				recs[k].Codes[i] = PhaseRelative(sc.codes[p], def)
 			} else {
-				recs[k].Codes[i] = b.expected(chrom, site, idxs[j], def)
+				recs[k].Codes[i] = b.expected(recs[k].Chrom, site, idxs[j], def)
 			}
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/varamu/varamu/datasets/synthvcf"
+	"github.com/varamu/varamu/genome"
 )
 
 // TestSitesAtEqualsRegion: SitesAt gives the records and codes Region
@@ -39,23 +40,28 @@ func TestSitesAtEqualsRegion(t *testing.T) {
 	}
 	subset := []string{all[30], all[3], all[24], all[39]}
 	for _, samples := range [][]string{nil, subset} {
-		for _, chrom := range []string{"chr22", "chrX"} {
-			var want []*Record
-			var positions []int64
+		// Loci of both chromosomes in one call, chrX first.
+		var want []*Record
+		var loci []genome.Locus
+		for _, chrom := range []string{"chrX", "chr22"} {
 			k := 0
 			for r, err := range s.Region(ctx, chrom, 1, math.MaxInt64, samples) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if k%7 == 0 || (len(positions) > 0 && positions[len(positions)-1] == r.Pos) {
-					if len(positions) == 0 || positions[len(positions)-1] != r.Pos {
-						positions = append(positions, r.Pos)
+				last := len(loci) - 1
+				if k%7 == 0 || (last >= 0 && loci[last].Chrom == chrom && loci[last].Pos == r.Pos) {
+					if last < 0 || loci[last].Chrom != chrom || loci[last].Pos != r.Pos {
+						loci = append(loci, genome.Locus{Chrom: chrom, Pos: r.Pos})
 					}
 					want = append(want, r)
 				}
 				k++
 			}
-			got, err := s.SitesAt(ctx, chrom, positions, samples)
+		}
+		{
+			chrom := "chrX and chr22"
+			got, err := s.SitesAt(ctx, loci, samples)
 			if err != nil {
 				t.Fatal(err)
 			}
