@@ -135,6 +135,9 @@ type Decision struct {
 	RecordClosed bool
 	// AuditIndex is the index of the decision's audit log entry.
 	AuditIndex uint64
+	// logged is set by DecideAll once the decision is in the audit log;
+	// only such a decision gives a Permit.
+	logged bool
 }
 
 // PersonInfo is what access needs to know about a person.
@@ -260,6 +263,7 @@ func (d *Decider) DecideAll(ctx context.Context, reqs []Request) ([]Decision, er
 	}
 	for i := range out {
 		out[i].AuditIndex = entries[i].Index
+		out[i].logged = true
 	}
 	if firstErr != nil {
 		return nil, firstErr
@@ -295,6 +299,9 @@ func (d *Decider) decide(ctx context.Context, r Request) (Decision, error) {
 	if r.AsOf.After(r.Time) {
 		return deny("data as of %s, after the moment of the decision (%s)", r.AsOf.Format(time.DateOnly), r.Time.Format(time.DateOnly)), nil
 	}
+	if err := checkRequest(r); err != nil {
+		return deny("%v", err), nil
+	}
 	info, err := d.dir.Person(ctx, r.Person)
 	if errors.Is(err, ErrUnknownPerson) {
 		return deny("unknown person"), nil
@@ -320,7 +327,9 @@ func (d *Decider) decide(ctx context.Context, r Request) (Decision, error) {
 		if err != nil {
 			return Decision{}, err
 		}
-		if lic.Number != r.Actor.Licence {
+		// The licence is looked up in the register, never taken from the
+		// request; a licence number the request does state must match it.
+		if r.Actor.Licence != "" && lic.Number != r.Actor.Licence {
 			return deny("licence %q does not match the register", r.Actor.Licence), nil
 		}
 		if !lic.ValidAt(r.Time) {
@@ -335,8 +344,8 @@ func (d *Decider) decide(ctx context.Context, r Request) (Decision, error) {
 			dec.Hidden = st.ClosedDocuments
 			return dec, nil
 		case Emergency:
-			if r.Reason == "" {
-				return deny("emergency access needs a stated reason"), nil
+			if err := CheckReason(r.Reason); err != nil {
+				return deny("emergency access needs a stated reason: %v", err), nil
 			}
 			dec := allow("emergency access by licensed professional %s: %s", lic.Number, r.Reason)
 			dec.Flagged = true
@@ -481,7 +490,7 @@ func (d *Decider) AccessLog(ctx context.Context, actor Actor, person string, t t
 	if !dec.Allowed {
 		return nil, fmt.Errorf("access: %s may not read the access log of %s: %s", actor.ID, person, dec.Rule)
 	}
-	return d.log.ByPerson(ctx, person)
+	return d.personLog(ctx, person)
 }
 
 // Permitted decides one purpose for many people at once, in batches of
@@ -532,25 +541,4 @@ func (d *Decider) Grants(ctx context.Context, actor Actor, purpose Purpose, use 
 		}
 	}
 	return out, nil
-}
-
-// Steward is the role of biobank data management: the genome centre's
-// staff and jobs working on coded data of the whole store (ingest checks,
-// region extracts, annotation runs). A steward access is allowed and
-// logged, never silent.
-const Steward Role = "steward"
-
-// LogStewardship records a steward's access to the whole store (scope
-// says what: "view chr10:1-1000 of 3 samples", "annotate") in the audit
-// log before the data is read. Callers MUST NOT read the data when it
-// returns an error.
-func LogStewardship(ctx context.Context, log *audit.Log, actor, scope string, t time.Time) error {
-	if actor == "" {
-		return errors.New("access: a steward access needs an actor id")
-	}
-	if _, err := log.Append(ctx, &audit.Entry{Time: t, Actor: actor, Role: string(Steward), Person: "*",
-		Purpose: "stewardship", Allowed: true, Rule: "data steward: " + scope}); err != nil {
-		return fmt.Errorf("access: audit log: %w (no access without a log entry)", err)
-	}
-	return nil
 }

@@ -32,7 +32,7 @@ func Example() {
 	doctor := access.Actor{ID: "pr-1", Role: access.Professional, Licence: "D12345"}
 	for _, r := range []access.Request{
 		{Actor: doctor, Person: "49001010001", Purpose: access.Treatment, Time: t},
-		{Actor: doctor, Person: "49001010001", Purpose: access.Emergency, Reason: "unconscious, ER", Time: t},
+		{Actor: doctor, Person: "49001010001", Purpose: access.Emergency, Reason: "patient unconscious in the ER", Time: t},
 	} {
 		dec, err := d.Decide(ctx, r)
 		fmt.Println(dec.Allowed, dec.Flagged, dec.Rule, err)
@@ -43,7 +43,7 @@ func Example() {
 	}
 	// Output:
 	// false false the person has closed their record; only emergency access with a stated reason may open it <nil>
-	// true true emergency access by licensed professional D12345: unconscious, ER <nil>
+	// true true emergency access by licensed professional D12345: patient unconscious in the ER <nil>
 	// 0 pr-1 treatment false false
 	// 1 pr-1 emergency true true
 	// 2 49001010001 self true false

@@ -17,7 +17,14 @@ import (
 // mother re-ingested as a friend is no longer a guardian), consent
 // histories (a recorded withdrawal stands) and the register of
 // professionals with each licence's validity period.
+//
+// A store whose clinical tables do not hold the rows its ingests wrote
+// (clinical.CheckTables: a consent table removed from the manifest) is
+// refused: every decision fails closed, treatment included.
 func LoadDirectory(ctx context.Context, st *store.Store) (*MemDirectory, error) {
+	if err := clinical.CheckTables(st.Manifest()); err != nil {
+		return nil, fmt.Errorf("access: %w", err)
+	}
 	cur, err := clinical.ReadCurrent(ctx, st)
 	if err != nil {
 		return nil, err

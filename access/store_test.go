@@ -2,6 +2,7 @@ package access
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -101,5 +102,40 @@ func readNDJSON(t *testing.T, path string, fn func(fhir.Resource)) {
 			t.Fatal(err)
 		}
 		fn(it.Resource)
+	}
+}
+
+// TestMissingConsentTableFailsClosed pins issue 8 item 6: a store whose
+// consent table was removed from the manifest (or lost rows) refuses every
+// decision, treatment included, instead of reading "no consent recorded".
+func TestMissingConsentTableFailsClosed(t *testing.T) {
+	ctx := context.Background()
+	gen := t.TempDir()
+	if _, err := synth.Generate(ctx, gen, synth.Config{People: 40, Seed: 12, BackgroundSites: -1}); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "s")
+	st, err := store.Open(dir, store.Options{Create: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(gen, "fhir")}, clinical.Config{Now: synth.DefaultAsOf}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := OpenStore(ctx, st); err != nil {
+		t.Fatalf("intact store: %v", err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	var m map[string]any
+	json.Unmarshal(b, &m)
+	delete(m["tables"].(map[string]any), "consents")
+	b, _ = json.Marshal(m)
+	os.WriteFile(filepath.Join(dir, "manifest.json"), b, 0o644)
+	st, err = store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := OpenStore(ctx, st); !errors.Is(err, clinical.ErrDamaged) {
+		t.Fatalf("store without its consent table: %v, want clinical.ErrDamaged", err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"unicode"
 
 	"github.com/varamu/varamu/clinical/fhir"
 	"github.com/varamu/varamu/clinical/isikukood"
@@ -50,6 +51,9 @@ func ReadSampleMap(r io.Reader, name string) ([]BiobankSample, error) {
 			code, perr := isikukood.Parse(cols[1])
 			if perr != nil {
 				return nil, &fhir.ParseError{File: name, Line: line, Entry: -1, Path: "person", Err: perr}
+			}
+			if strings.IndexFunc(cols[0], func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) || r == ',' }) >= 0 {
+				return nil, fail("sample %q holds a control character or a comma", cols[0])
 			}
 			if prev, dup := seen[cols[0]]; dup {
 				return nil, fail("sample %q already mapped on line %d", cols[0], prev)

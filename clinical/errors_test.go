@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -73,6 +74,11 @@ func TestIngestBadInputWritesNothing(t *testing.T) {
 			fhir.ErrResourceType, `Patient.ndjson:2: resourceType: fhir: wrong resourceType: got "Observation" in a Bulk Data file named for Patient (one resource type per file)`},
 		{"height in kg", map[string]string{"x.ndjson": lines(patA, strings.Replace(strings.Replace(obsA, "29463-7", "8302-2", 1), `"code":"[lb_av]"`, `"code":"kg"`, 1))},
 			fhir.ErrInvalid, `x.ndjson:2: Observation.valueQuantity: fhir: invalid value: unit "kg" is not a UCUM unit of length for LOINC 8302-2`},
+		// Issue 8 item 15: lenient input refused with file and line.
+		{"two different isikukoods", map[string]string{"x.ndjson": lines(patB, `{"resourceType":"Patient","id":"a","identifier":[{"system":"https://fhir.ee/sid/pid/est/ni","value":"36805280109"},{"system":"https://fhir.ee/sid/pid/est/ni","value":"49403136515"}],"birthDate":"1968-05-28"}`)},
+			ErrConflictingIdentity, `x.ndjson:2: Patient.identifier[1]: clinical: conflicting identity: a second, different isikukood 49403136515 (identifier[0] is 36805280109): one person has one personal code`},
+		{"consent dated in the future", map[string]string{"x.ndjson": lines(patA, strings.Replace(consentUnknownDUO, `"dateTime":"2020-01-01T00:00:00Z","provision":{"type":"permit","code":[{"coding":[{"system":"http://purl.obolibrary.org/obo/duo.owl","code":"DUO:0000999"}]}]}`, `"dateTime":"2090-01-01T00:00:00Z","provision":{"type":"permit","code":[{"coding":[{"system":"http://purl.obolibrary.org/obo/duo.owl","code":"DUO:0000042"}]}]}`, 1))},
+			ErrFutureConsent, `x.ndjson:2: Consent.dateTime: clinical: consent dated in the future: 2090-01-01T00:00:00Z is after the time of ingest (TIME)`},
 		{"no id", map[string]string{"x.ndjson": lines(patA, `{"resourceType":"Organization","name":"x"}`)},
 			fhir.ErrRequired, `x.ndjson:2: Organization.id: fhir: required element missing: required (a resource id, or a urn:uuid fullUrl)`},
 	}
@@ -99,6 +105,7 @@ func TestIngestBadInputWritesNothing(t *testing.T) {
 				t.Fatalf("%T is not a *fhir.ParseError", err)
 			}
 			got := strings.ReplaceAll(err.Error(), dir+"/", "")
+			got = strings.ReplaceAll(got, cfg.Now.UTC().Format(time.RFC3339), "TIME")
 			if got != tt.msg {
 				t.Errorf("message\n got %s\nwant %s", got, tt.msg)
 			}
@@ -243,7 +250,8 @@ func TestStoreLockedOrMissingInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer txn.Rollback()
-	if _, err := Ingest(context.Background(), s, []string{dir}, cfg); !errors.Is(err, store.ErrLocked) {
+	fhirDir := writeFiles(t, map[string]string{"Patient.ndjson": lines(patA)})
+	if _, err := Ingest(context.Background(), s, []string{fhirDir}, cfg); !errors.Is(err, store.ErrLocked) {
 		t.Errorf("got %v, want ErrLocked", err)
 	}
 }
@@ -277,5 +285,39 @@ func TestIngestCancelled(t *testing.T) {
 	}
 	if s.Manifest().Generation != 1 {
 		t.Errorf("generation %d after a cancelled ingest", s.Manifest().Generation)
+	}
+}
+
+// TestIngestRefusesEmptyInput pins issue 8 item 15: empty, blank or
+// unknown-type FHIR input is refused with its name; no empty generation is
+// committed.
+func TestIngestRefusesEmptyInput(t *testing.T) {
+	tests := []struct {
+		name  string
+		files map[string]string
+		msg   string
+	}{
+		{"empty file", map[string]string{"Patient.ndjson": lines(patA), "Observation.ndjson": ""}, "Observation.ndjson: clinical: no FHIR resources: the file is empty or blank"},
+		{"blank file", map[string]string{"b.json": " \n\t\n"}, "b.json: clinical: no FHIR resources: the file is empty or blank"},
+		{"only unknown types", map[string]string{"Device.ndjson": lines(`{"resourceType":"Device","id":"d1"}`)}, "clinical: no FHIR resources: 1 input files hold no resource varamu ingests (skipped: map[Device:1]); nothing committed"},
+		{"no FHIR file", map[string]string{"notes.txt": "hello"}, "clinical: no FHIR resources: no .json or .ndjson file in DIR"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := openStore(t)
+			dir := writeFiles(t, tt.files)
+			cfg, _ := testConfig(t)
+			_, err := Ingest(context.Background(), s, []string{dir}, cfg)
+			if !errors.Is(err, ErrNothingToIngest) {
+				t.Fatalf("got %v, want ErrNothingToIngest", err)
+			}
+			got := strings.ReplaceAll(strings.ReplaceAll(err.Error(), dir+"/", ""), dir, "DIR")
+			if got != tt.msg {
+				t.Errorf("message\n got %s\nwant %s", got, tt.msg)
+			}
+			if _, err := os.Stat(filepath.Join(s.Dir(), "manifest.json")); !os.IsNotExist(err) {
+				t.Errorf("a generation was committed: %v", err)
+			}
+		})
 	}
 }

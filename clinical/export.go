@@ -127,7 +127,16 @@ func ConsentHistory(ctx context.Context, s *store.Store, person string) (*consen
 // Consent resources, oldest first: NDJSON (one resource per line), or a
 // collection Bundle when bundle is true. The Patient is referenced as
 // "Patient/<isikukood>". It returns the number of resources written.
-func ExportConsents(ctx context.Context, s *store.Store, person string, w io.Writer, bundle bool) (int, error) {
+//
+// g MUST cover the person: an access.Permit from an allowed, logged
+// decision (access.ExportConsents makes one).
+func ExportConsents(ctx context.Context, s *store.Store, g PersonPermit, person string, w io.Writer, bundle bool) (int, error) {
+	if g == nil {
+		return 0, ErrNoPermit
+	}
+	if err := g.CheckPerson(person); err != nil {
+		return 0, fmt.Errorf("clinical: %w", err)
+	}
 	h, err := ConsentHistory(ctx, s, person)
 	if err != nil {
 		return 0, err

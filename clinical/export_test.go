@@ -3,6 +3,7 @@ package clinical
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"path/filepath"
 	"strings"
@@ -40,7 +41,7 @@ func TestExportConsentsRoundTrip(t *testing.T) {
 	const pa = "36805280109"
 
 	var buf bytes.Buffer
-	n, err := ExportConsents(context.Background(), s, pa, &buf, false)
+	n, err := ExportConsents(context.Background(), s, testPermit(pa), pa, &buf, false)
 	if err != nil || n != 4 {
 		t.Fatalf("exported %d: %v", n, err)
 	}
@@ -99,7 +100,32 @@ func TestExportConsentsRoundTrip(t *testing.T) {
 		t.Errorf("after withdrawal %+v", st)
 	}
 	var bb bytes.Buffer
-	if n, err := ExportConsents(context.Background(), s, pb, &bb, true); err != nil || n != 0 || !strings.Contains(bb.String(), `"entry": []`) {
+	if n, err := ExportConsents(context.Background(), s, testPermit(pb), pb, &bb, true); err != nil || n != 0 || !strings.Contains(bb.String(), `"entry": []`) {
 		t.Errorf("empty export: %d %v %s", n, err, bb.String())
+	}
+}
+
+// testPermit stands in for access.Permit (package access imports clinical,
+// so its tests cannot be used here): it covers one person.
+type testPermit string
+
+func (g testPermit) Actor() string { return "test" }
+
+func (g testPermit) CheckPerson(p string) error {
+	if p != string(g) {
+		return errors.New("not covered")
+	}
+	return nil
+}
+
+// TestExportNeedsAPermit: the export refuses without a permit for the person.
+func TestExportNeedsAPermit(t *testing.T) {
+	s := openStore(t)
+	var buf bytes.Buffer
+	if _, err := ExportConsents(context.Background(), s, nil, "36805280109", &buf, false); !errors.Is(err, ErrNoPermit) {
+		t.Errorf("without a permit: %v", err)
+	}
+	if _, err := ExportConsents(context.Background(), s, testPermit("36805280109"), "49403136515", &buf, false); err == nil {
+		t.Error("a permit for another person exported")
 	}
 }

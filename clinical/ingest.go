@@ -262,6 +262,14 @@ func Ingest(ctx context.Context, s *store.Store, paths []string, cfg Config) (*S
 	if err != nil {
 		return nil, err
 	}
+	if len(files) == 0 && len(cfg.BiobankSamples) == 0 {
+		return nil, fmt.Errorf("%w: no .json or .ndjson file in %s", ErrNothingToIngest, strings.Join(paths, ", "))
+	}
+	for _, f := range files {
+		if err := checkNotBlank(f); err != nil {
+			return nil, err
+		}
+	}
 	txn, err := s.Begin(ctx)
 	if err != nil {
 		if txn != nil { // Begin returns the transaction with ctx.Err()
@@ -312,6 +320,9 @@ func Ingest(ctx context.Context, s *store.Store, paths []string, cfg Config) (*S
 	}
 	sum := in.sum
 	sum.Files = len(inputs)
+	if len(sum.Resources) == 0 && sum.Samples == 0 {
+		return nil, fmt.Errorf("%w: %d input files hold no resource varamu ingests (skipped: %v); nothing committed", ErrNothingToIngest, len(inputs), sum.Skipped)
+	}
 	if err := in.close(); err != nil {
 		return nil, err
 	}

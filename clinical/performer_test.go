@@ -3,6 +3,7 @@ package clinical_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -45,7 +46,7 @@ func TestConsentPerformerKeptAndExported(t *testing.T) {
 		t.Errorf("at 18: research %v lapsed %v", s.Research, s.Lapsed)
 	}
 	var buf bytes.Buffer
-	if _, err := clinical.ExportConsents(ctx, st, kid, &buf, false); err != nil {
+	if _, err := clinical.ExportConsents(ctx, st, personPermit(kid), kid, &buf, false); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
@@ -53,4 +54,17 @@ func TestConsentPerformerKeptAndExported(t *testing.T) {
 		!strings.Contains(lines[1], `"performer":[{"reference":"Patient/`+kid+`"}]`) {
 		t.Errorf("export:\n%s", buf.String())
 	}
+}
+
+// personPermit stands in for access.Permit in this package's tests: it
+// covers one person.
+type personPermit string
+
+func (p personPermit) Actor() string { return "test" }
+
+func (p personPermit) CheckPerson(person string) error {
+	if person != string(p) {
+		return fmt.Errorf("%s is not %s", person, string(p))
+	}
+	return nil
 }

@@ -458,10 +458,16 @@ func (in *ingester) patient(p *fhir.Patient, id string) error {
 	var code isikukood.Code
 	var srcSys, srcVal string
 	synthetic := false
-	for _, ident := range p.Identifier {
-		if ident.System == isikukood.System {
-			code, _ = isikukood.Parse(ident.Value) // validated by the decoder
-			break
+	first := -1
+	for i, ident := range p.Identifier {
+		if ident.System != isikukood.System {
+			continue
+		}
+		c, _ := isikukood.Parse(ident.Value) // validated by the decoder
+		if first < 0 {
+			code, first = c, i
+		} else if c != code {
+			return &fhir.ParseError{Path: fmt.Sprintf("Patient.identifier[%d]", i), Err: fmt.Errorf("%w: a second, different isikukood %s (identifier[%d] is %s): one person has one personal code", ErrConflictingIdentity, c, first, code)}
 		}
 	}
 	if !code.IsZero() {
@@ -1005,6 +1011,9 @@ func (in *ingester) consent(c *fhir.Consent, id string, raw fhir.Raw) (bool, err
 		return false, err
 	}
 	m := c.Model()
+	if !m.DateTime.IsZero() && m.DateTime.After(in.cfg.Now.Add(consentClockSkew)) {
+		return false, &fhir.ParseError{Path: "Consent.dateTime", Err: fmt.Errorf("%w: %s is after the time of ingest (%s)", ErrFutureConsent, m.DateTime.Format(time.RFC3339), in.cfg.Now.UTC().Format(time.RFC3339))}
+	}
 	m.ID = id
 	m.Patient = "Patient/" + pid
 	for i, a := range m.Provision.Actors {

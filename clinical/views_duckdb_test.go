@@ -32,7 +32,7 @@ func TestViews(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e, err := query.Open(context.Background(), dir)
+	e, err := query.OpenAs(context.Background(), dir, query.Options{Role: query.Steward, Actor: "test-steward"})
 	if err != nil {
 		t.Fatal(err)
 	}

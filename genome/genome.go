@@ -160,6 +160,50 @@ func NormalizeChrom(name string) string {
 	return "chr" + n
 }
 
+// IsPrimary reports whether a normalised chromosome name is one of the
+// primary assembled chromosomes of the human reference (chr1-chr22, chrX,
+// chrY, chrM), in every build.
+func IsPrimary(chrom string) bool {
+	switch chrom {
+	case "chrX", "chrY", "chrM":
+		return true
+	}
+	n, ok := strings.CutPrefix(chrom, "chr")
+	if !ok || len(n) == 0 || len(n) > 2 || n[0] == '0' {
+		return false
+	}
+	v := 0
+	for _, c := range n {
+		if c < '0' || c > '9' {
+			return false
+		}
+		v = v*10 + int(c-'0')
+	}
+	return v >= 1 && v <= 22
+}
+
+// IsAssemblyContig reports whether a normalised contig name has the form of
+// a sequence of the GRCh38 or GRCh37 analysis sets other than the primary
+// chromosomes: unlocalised and unplaced scaffolds ("chr1_KI270706v1_random",
+// "chrUn_GL000195v1", "GL000207.1"), alternate loci and patches ("_alt",
+// "_fix"), decoys ("_decoy", "hs37d5"), Epstein-Barr virus ("chrEBV",
+// "NC_007605") and HLA alleles ("HLA-A*01:01:01:01"). A name of another
+// form (chrZZ) is not a sequence of the build.
+func IsAssemblyContig(chrom string) bool {
+	n := strings.TrimPrefix(chrom, "chr")
+	for _, suffix := range []string{"_random", "_alt", "_fix", "_decoy"} {
+		if strings.HasSuffix(n, suffix) {
+			return true
+		}
+	}
+	for _, prefix := range []string{"Un_", "HLA-", "GL0", "KI27", "NC_007605", "hs37d5"} {
+		if strings.HasPrefix(n, prefix) {
+			return true
+		}
+	}
+	return n == "EBV"
+}
+
 // Build is a reference genome assembly.
 type Build string
 
@@ -256,8 +300,14 @@ func ParseRegion(s string) (chrom string, start, end int64, err error) {
 // Genotype codes pack one diploid or haploid genotype into an int32 for the
 // columnar store: bits 0-11 hold the first allele index + 1 (0 = missing),
 // bits 12-23 the second allele index + 1 (0 = missing, 0xFFF = no second
-// allele: haploid), bit 24 the phase. Allele indices up to 4093 fit.
+// allele: haploid), bit 24 the phase. Allele indices up to MaxAlleleIndex
+// fit.
 const (
+	// MaxAlleleIndex is the largest allele index a genotype code holds
+	// (12 bits of index + 1, 0xFFF reserved for "no second allele"); a
+	// record with more alleles MUST be refused, never truncated.
+	MaxAlleleIndex = 0xFFF - 2
+
 	gtHaploid = 0xFFF
 	gtPhased  = 1 << 24
 	// NoGT is the code of a sample column without GT (FORMAT lacks GT).

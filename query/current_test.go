@@ -113,7 +113,7 @@ func checkCurrent(t *testing.T, r *rand.Rand) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := Open(ctx, dir)
+	e, err := OpenAs(ctx, dir, Options{Role: Steward, Actor: "test-steward"})
 	if err != nil {
 		t.Fatal(err)
 	}

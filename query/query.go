@@ -23,8 +23,10 @@ package query
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -39,34 +41,56 @@ import (
 // Engine is a DuckDB connection with the store's views installed.
 type Engine struct {
 	db      *sql.DB
-	tmp     string // research extract directory, removed by Close
+	tmp     string // private spill directory of a research session, removed by Close
 	role    Role
+	output  string // the one file a steward session may write ("" none)
 	Summary string // what the caller may see, in words (research mode)
 }
 
-// Open opens an in-memory DuckDB database over the store in dir with every
-// view (the data steward's view of the store). It does not consult consent:
-// callers MUST have decided access already (OpenAs does).
-func Open(ctx context.Context, dir string) (*Engine, error) {
-	st, err := vstore.Open(dir, vstore.Options{})
-	if err != nil {
-		return nil, err
-	}
-	return openSteward(ctx, st)
-}
+// dsn opens an in-memory DuckDB database that never installs or loads an
+// extension by itself (no download, whatever the SQL asks for).
+const dsn = "?autoinstall_known_extensions=false&autoload_known_extensions=false&allow_community_extensions=false"
 
-func openSteward(ctx context.Context, st *vstore.Store) (*Engine, error) {
-	db, err := sql.Open("duckdb", "")
+// openSteward opens the steward's view of the store: every view, read
+// through DuckDB with file access confined to the files the manifest names
+// and to output (the one file CopyParquet may write; "" for none), and the
+// configuration locked. Callers MUST have logged the access (OpenAs does).
+func openSteward(ctx context.Context, st *vstore.Store, output string) (*Engine, error) {
+	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
 	}
 	db.SetMaxOpenConns(1) // views and macros live in one connection's catalog
-	e := &Engine{db: db, role: Steward}
+	e := &Engine{db: db, role: Steward, output: output}
 	if err := e.exec(ctx, viewSQL(st)...); err != nil {
 		db.Close()
 		return nil, err
 	}
+	if err := e.exec(ctx, confineSQL(st, output)...); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return e, nil
+}
+
+// confineSQL switches off file access except to the store's committed
+// files and output, and locks the configuration so SQL cannot undo it.
+func confineSQL(st *vstore.Store, output string) []string {
+	var paths []string
+	for _, files := range st.Manifest().Tables {
+		for _, f := range files {
+			paths = append(paths, quote(st.Path(f)))
+		}
+	}
+	if output != "" {
+		paths = append(paths, quote(output))
+	}
+	slices.Sort(paths)
+	return []string{
+		"SET allowed_paths = [" + strings.Join(paths, ", ") + "]",
+		"SET enable_external_access = false",
+		"SET lock_configuration = true",
+	}
 }
 
 func (e *Engine) exec(ctx context.Context, stmts ...string) error {
@@ -78,7 +102,8 @@ func (e *Engine) exec(ctx context.Context, stmts ...string) error {
 	return nil
 }
 
-// Close closes the database and removes a research extract.
+// Close closes the database and removes a research session's spill
+// directory.
 func (e *Engine) Close() error {
 	err := e.db.Close()
 	if e.tmp != "" {
@@ -233,8 +258,40 @@ type Result struct {
 	Rows    [][]any
 }
 
-// Run runs one SQL statement and reads all its rows.
+// Run runs one SQL statement and reads all its rows. A steward's session
+// runs one read-only statement (SELECT, FROM, WITH, DESCRIBE, SHOW,
+// SUMMARIZE, VALUES): COPY, ATTACH, INSTALL, SET and the like are refused,
+// so steward SQL reads the store's files and writes none.
 func (e *Engine) Run(ctx context.Context, q string) (*Result, error) {
+	if e.role == Steward {
+		if err := e.readOnly(ctx, q); err != nil {
+			return nil, err
+		}
+	}
+	return e.run(ctx, q)
+}
+
+// ErrNotReadOnly is returned by a steward's Run for a statement that is not
+// one read-only query.
+var ErrNotReadOnly = errors.New("query: a steward session runs one read-only query (SELECT); use --format parquet -o FILE to write")
+
+// readOnly checks that q is exactly one SELECT-like statement, with
+// DuckDB's own parser (json_serialize_sql accepts SELECT statements only).
+func (e *Engine) readOnly(ctx context.Context, q string) error {
+	var failed bool
+	var n sql.NullInt64
+	err := e.db.QueryRowContext(ctx, `SELECT coalesce(json_extract_string(j, '$.error')::BOOLEAN, false), json_array_length(j, '$.statements')
+FROM (SELECT json_serialize_sql($1::VARCHAR) AS j)`, q).Scan(&failed, &n)
+	if err != nil {
+		return fmt.Errorf("query: %w", err)
+	}
+	if failed || !n.Valid || n.Int64 != 1 {
+		return ErrNotReadOnly
+	}
+	return nil
+}
+
+func (e *Engine) run(ctx context.Context, q string) (*Result, error) {
 	rows, err := e.db.QueryContext(ctx, q)
 	if err != nil {
 		return nil, err
@@ -259,13 +316,23 @@ func (e *Engine) Run(ctx context.Context, q string) (*Result, error) {
 	return res, rows.Err()
 }
 
-// CopyParquet writes the result of q to a Parquet file with DuckDB's COPY.
-// A research engine cannot write files; it returns an error.
+// CopyParquet writes the result of the read-only query q to a Parquet file
+// with DuckDB's COPY. Only a steward's session writes, and only to the
+// output path it was opened with (Options.Output).
 func (e *Engine) CopyParquet(ctx context.Context, q, path string) error {
 	if e.role != Steward {
 		return fmt.Errorf("query: a researcher's session cannot write files; use --format csv or json")
 	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	if e.output == "" || path != e.output {
+		return fmt.Errorf("query: %s: this session may write only the output file it was opened with (%q)", path, e.output)
+	}
 	q = strings.TrimRight(strings.TrimSpace(q), ";")
+	if err := e.readOnly(ctx, q); err != nil {
+		return err
+	}
 	_, err := e.db.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", q, quote(path)))
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/varamu/varamu/access"
 	"os"
 	"path/filepath"
 	"slices"
@@ -38,7 +39,8 @@ func TestGenotypesView(t *testing.T) {
 	if _, err := gstore.Ingest(ctx, dir, []string{vcfPath}, gstore.IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	e, err := Open(ctx, dir)
+	out := filepath.Join(tmp, "o.parquet")
+	e, err := OpenAs(ctx, dir, Options{Role: Steward, Actor: "test-steward", Output: out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +80,6 @@ C,chrX,400,A,0,false,0,,
 	if !strings.Contains(tb.String(), "(1 rows)") {
 		t.Errorf("table output: %q", tb.String())
 	}
-	out := filepath.Join(tmp, "o.parquet")
 	if err := e.CopyParquet(ctx, "SELECT * FROM variants", out); err != nil {
 		t.Fatal(err)
 	}
@@ -106,9 +107,13 @@ func TestGenotypesViewMatchesGoReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	names, _ := s.Samples()
+	g, err := access.OpenSteward(ctx, s.Base(), access.StewardAccess{Actor: "test-steward", Scope: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var want []string
 	for _, chrom := range []string{"chr22", "chrX"} {
-		for rec, err := range s.Region(ctx, chrom, 1, 1<<40, nil) {
+		for rec, err := range s.Region(ctx, g, chrom, 1, 1<<40, nil) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -119,7 +124,7 @@ func TestGenotypesViewMatchesGoReader(t *testing.T) {
 		}
 	}
 	slices.Sort(want)
-	e, err := Open(ctx, dir)
+	e, err := OpenAs(ctx, dir, Options{Role: Steward, Actor: "test-steward"})
 	if err != nil {
 		t.Fatal(err)
 	}

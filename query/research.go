@@ -45,6 +45,9 @@ type Options struct {
 	// decided when the session opens, so a withdrawal or a closed record
 	// recorded since At holds.
 	At time.Time
+	// Output is the one file a steward's session may write (CopyParquet);
+	// empty means none. A researcher's session writes no file.
+	Output string
 }
 
 // OpenAs opens the store in dir for an actor in a role. Access is decided
@@ -53,8 +56,8 @@ type Options struct {
 // of only what consent allows, with DuckDB's file access switched off and
 // its configuration locked, so SQL cannot reach the store's files.
 func OpenAs(ctx context.Context, dir string, opt Options) (*Engine, error) {
-	if opt.Actor == "" {
-		return nil, errors.New("query: an actor id is required (who is asking, for the audit log)")
+	if err := access.CheckIdentifier("actor", opt.Actor); err != nil {
+		return nil, fmt.Errorf("query: who is asking, for the audit log: %w", err)
 	}
 	now := time.Now()
 	if opt.At.IsZero() {
@@ -62,6 +65,13 @@ func OpenAs(ctx context.Context, dir string, opt Options) (*Engine, error) {
 	}
 	if opt.At.After(now) {
 		return nil, fmt.Errorf("query: data as of %s is in the future", opt.At.Format(time.DateOnly))
+	}
+	if opt.Output != "" {
+		abs, err := filepath.Abs(opt.Output)
+		if err != nil {
+			return nil, fmt.Errorf("query: %w", err)
+		}
+		opt.Output = abs
 	}
 	st, err := vstore.Open(dir, vstore.Options{})
 	if err != nil {
@@ -74,10 +84,10 @@ func OpenAs(ctx context.Context, dir string, opt Options) (*Engine, error) {
 	defer log.Close()
 	switch opt.Role {
 	case Steward:
-		if err := access.LogStewardship(ctx, log, opt.Actor, "SQL session over every table", now); err != nil {
+		if _, err := access.LogSteward(ctx, st, log, access.StewardAccess{Actor: opt.Actor, Scope: "SQL session over every table", Time: now}); err != nil {
 			return nil, err
 		}
-		return openSteward(ctx, st)
+		return openSteward(ctx, st, opt.Output)
 	case Researcher, "":
 		return openResearch(ctx, st, log, opt, now)
 	}
@@ -118,7 +128,7 @@ func openResearch(ctx context.Context, st *vstore.Store, log *audit.Log, opt Opt
 		allowed[i] = g.Person
 	}
 
-	tmp, err := os.MkdirTemp("", "varamu-research-")
+	tmp, err := spillDir()
 	if err != nil {
 		return nil, err
 	}
@@ -130,15 +140,17 @@ func openResearch(ctx context.Context, st *vstore.Store, log *audit.Log, opt Opt
 		os.RemoveAll(tmp)
 		return nil, err
 	}
-	// The extract is built in its own database file, from the steward's
-	// views attached read-only through a second, private connection.
-	db, err := sql.Open("duckdb", filepath.Join(tmp, "extract.duckdb"))
+	// The extract is built in memory (no database file, no WAL that SQL
+	// could read back); what does not fit spills to a directory only this
+	// user can read, removed by Close or, after a kill, by the next session.
+	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
 		return fail(err)
 	}
 	db.SetMaxOpenConns(1)
 	e.db = db
 	stmts := slices.Clone(macros)
+	stmts = append(stmts, "SET temp_directory = "+quote(tmp))
 	stmts = append(stmts, viewSQLFrom(st, m, "raw_")...)
 	stmts = append(stmts, "CREATE TEMP TABLE _map (person_id VARCHAR, sample VARCHAR)")
 	if err := e.exec(ctx, stmts...); err != nil {
@@ -166,7 +178,7 @@ func openResearch(ctx context.Context, st *vstore.Store, log *audit.Log, opt Opt
 	if have("samples") {
 		build = append(build,
 			"CREATE TABLE samples AS SELECT s.* FROM raw_samples s SEMI JOIN _map m ON m.sample = s.sample",
-			"CREATE TABLE variants AS SELECT * FROM raw_variants",
+			"CREATE TABLE _variants_all AS SELECT * FROM raw_variants",
 			"CREATE TABLE _calls_lists AS SELECT c.* FROM raw__calls_lists c SEMI JOIN samples s ON s.batch = c.batch AND s.sample_idx = c.sample_idx",
 			"CREATE VIEW _calls AS SELECT batch, sample_idx, unnest(sites) AS site, unnest(codes) AS code FROM _calls_lists",
 			"CREATE TABLE _ploidy AS SELECT p.* FROM raw__ploidy p SEMI JOIN samples s ON s.batch = p.batch AND s.sample_idx = p.sample_idx",
@@ -182,8 +194,9 @@ SELECT f.batch, f.site,
 	list_transform(f.ps, (x, i) -> CASE WHEN list_contains(ok.idx, (i - 1) // greatest(len(f.ps) // n.n, 1)) THEN x END) AS ps,
 	list_transform(f.ds, (x, i) -> CASE WHEN list_contains(ok.idx, (i - 1) // greatest(len(f.ds) // n.n, 1)) THEN x END) AS ds
 FROM raw__format f JOIN ok USING (batch) JOIN n USING (batch)`,
-			genotypesView,
 		)
+		build = append(build, visibleVariantsSQL...)
+		build = append(build, genotypesView)
 	}
 	for _, t := range []string{"pgx_calls", "pgx_phenotypes", "pgx_recommendations", "pgx_changes"} {
 		if have(t) {

@@ -43,7 +43,7 @@ func TestResearcherSeesOnlyConsentedPseudonymisedData(t *testing.T) {
 
 	// Expected, from the consent model directly: people whose research
 	// consent now (the decision moment) permits the use.
-	stew, err := Open(ctx, dir)
+	stew, err := OpenAs(ctx, dir, Options{Role: Steward, Actor: "test-steward"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +108,7 @@ func TestResearcherSeesOnlyConsentedPseudonymisedData(t *testing.T) {
 			t.Errorf("%s has rows of %d samples outside the extract", tbl, len(extra))
 		}
 	}
+	checkVisibleVariants(t, e, dir, got)
 	// No identities and no way to the files.
 	for _, q := range []string{
 		"SELECT * FROM biobank_samples",
@@ -163,4 +164,53 @@ func column(t *testing.T, e *Engine, q string) []string {
 		out = append(out, Text(r[0]))
 	}
 	return out
+}
+
+// checkVisibleVariants pins issue 8 item 9: the research variants carry
+// AC/AN/AF over the visible samples only, and no row of an ALT allele
+// that no visible person carries.
+func checkVisibleVariants(t *testing.T, e *Engine, dir string, visible []string) {
+	t.Helper()
+	ctx := context.Background()
+	// AC and AN against the genotype text of the visible samples.
+	res, err := e.Run(ctx, `WITH g AS (
+	SELECT batch, chrom, pos, ref, alt, alt_index,
+		sum(len(list_filter(string_split_regex(coalesce(gt, ''), '[/|]'), x -> x = alt_index::VARCHAR))) AS ac,
+		sum(len(list_filter(string_split_regex(coalesce(gt, ''), '[/|]'), x -> x NOT IN ('.', '')))) AS an
+	FROM genotypes GROUP BY ALL)
+SELECT count(*) FILTER (WHERE v.ac IS DISTINCT FROM g.ac OR v.an IS DISTINCT FROM g.an),
+	count(*) FILTER (WHERE v.info <> 'AC=' || v.ac || ';AN=' || v.an || ';AF=' || CASE WHEN v.an = 0 THEN '.' ELSE round(v.ac / v.an, 6)::VARCHAR END),
+	count(*) FILTER (WHERE v.ac = 0), count(*)
+FROM variants v JOIN g USING (batch, chrom, pos, ref, alt, alt_index) WHERE NOT v.block`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res.Rows[0]
+	if Text(r[0]) != "0" || Text(r[1]) != "0" || Text(r[2]) != "0" || Text(r[3]) == "0" {
+		t.Errorf("research variants: %s rows with AC/AN not over the visible samples, %s with other INFO, %s carried by nobody visible, of %s", Text(r[0]), Text(r[1]), Text(r[2]), Text(r[3]))
+	}
+	// The rows kept are exactly the ALT alleles a visible sample carries,
+	// as the steward sees them in the store.
+	stew, err := OpenAs(ctx, dir, Options{Role: Steward, Actor: "test-steward"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stew.Close()
+	list := "'" + strings.Join(visible, "', '") + "'"
+	all, err := stew.Run(ctx, "SELECT count(*) FROM variants WHERE NOT block")
+	if err != nil {
+		t.Fatal(err)
+	}
+	carried, err := stew.Run(ctx, "SELECT count(*) FROM (SELECT DISTINCT batch, chrom, pos, ref, alt FROM genotypes WHERE NOT starts_with(alt, '<') AND sample IN ("+list+") AND list_contains(string_split_regex(coalesce(gt, ''), '[/|]'), alt_index::VARCHAR))")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, _ := e.Run(ctx, "SELECT count(*) FROM variants WHERE NOT block")
+	if Text(kept.Rows[0][0]) != Text(carried.Rows[0][0]) {
+		t.Errorf("research variants: %s ALT rows, the visible samples carry %s", Text(kept.Rows[0][0]), Text(carried.Rows[0][0]))
+	}
+	if Text(all.Rows[0][0]) == Text(kept.Rows[0][0]) {
+		t.Errorf("no ALT row was dropped (%s rows): the synthetic data does not exercise hidden carriers", Text(all.Rows[0][0]))
+	}
+	t.Logf("variants: %s ALT rows in the store, %s visible to the researcher", Text(all.Rows[0][0]), Text(kept.Rows[0][0]))
 }

@@ -141,6 +141,9 @@ func Open(dir string, opt Options) (*Store, error) {
 	s := &Store{dir: dir}
 	m, err := readManifest(filepath.Join(dir, "manifest.json"))
 	if errors.Is(err, fs.ErrNotExist) {
+		if err := refuseUnmanifested(dir); err != nil {
+			return nil, err
+		}
 		if !opt.Create {
 			return nil, fmt.Errorf("%s: %w", dir, ErrNotStore)
 		}
@@ -152,6 +155,9 @@ func Open(dir string, opt Options) (*Store, error) {
 		return nil, err
 	}
 	s.manifest = m
+	if err := s.checkOpen(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -179,13 +185,25 @@ func (s *Store) Dir() string { return s.dir }
 // Manifest returns the snapshot this Store reads. Callers MUST NOT modify it.
 func (s *Store) Manifest() *Manifest { return s.manifest }
 
-// Refresh re-reads the manifest.
+// Refresh re-reads the manifest, with the checks of Open. A manifest that
+// disappeared since Open is an error once the store has committed (and
+// the directory is refused as Open refuses it).
 func (s *Store) Refresh() error {
 	m, err := readManifest(filepath.Join(s.dir, "manifest.json"))
 	if errors.Is(err, fs.ErrNotExist) {
+		if rerr := refuseUnmanifested(s.dir); rerr != nil {
+			return rerr
+		}
+		if s.manifest.Generation > 0 {
+			return fmt.Errorf("%s: %w", s.dir, ErrNoManifest)
+		}
 		return nil
 	}
 	if err != nil {
+		return err
+	}
+	next := &Store{dir: s.dir, manifest: m}
+	if err := next.checkOpen(); err != nil {
 		return err
 	}
 	s.manifest = m
@@ -205,18 +223,16 @@ func (s *Store) Files(table string) []string {
 }
 
 // Verify recomputes the checksum of every file the manifest names and
-// returns an error naming the first file that is missing or changed.
+// returns an error naming the first file that is missing, changed or
+// unsafe (VerifyDir reports them all).
 func (s *Store) Verify() error {
-	for name, files := range s.manifest.Tables {
-		for _, f := range files {
-			sum, size, err := checksum(s.Path(f))
-			if err != nil {
-				return fmt.Errorf("store: table %s: %w", name, err)
-			}
-			if sum != f.SHA256 || size != f.Size {
-				return fmt.Errorf("store: table %s: %s: checksum mismatch (file changed since commit)", name, f.Path)
-			}
-		}
+	r, err := s.check(context.Background())
+	if err != nil {
+		return err
+	}
+	if len(r.Problems) > 0 {
+		p := r.Problems[0]
+		return fmt.Errorf("store: table %s: %w", p.Table, p.Err)
 	}
 	return nil
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/varamu/varamu/clinical/consent"
 )
 
-func newAlertsCmd() *cobra.Command {
+func newAlertsCmd(who whoami) *cobra.Command {
 	var (
 		opt                  alerts.StoreOptions
 		dir, since, at, fmt_ string
@@ -57,6 +57,9 @@ people by the store's biobank_samples table.`,
 			if !slices.Contains(alerts.Formats, fmt_) {
 				return fmt.Errorf("--format %q: want one of %s", fmt_, strings.Join(alerts.Formats, ", "))
 			}
+			if opt.Actor, err = who(); err != nil {
+				return err
+			}
 			list, stats, err := alerts.RunStore(cmd.Context(), dir, opt)
 			if err != nil {
 				return err
@@ -79,6 +82,5 @@ people by the store's biobank_samples table.`,
 	f.StringVar(&since, "since", "", "only prescriptions authored on or after this date (YYYY-MM-DD)")
 	f.StringVar(&at, "at", "", "the date the alerts are about (YYYY-MM-DD, Tallinn midnight; default now): prescriptions current then, data recorded by then; consent is always decided now")
 	f.StringVar(&fmt_, "format", "table", "output format: "+strings.Join(alerts.Formats, ", "))
-	f.StringVar(&opt.Actor, "actor", "varamu-alerts", "job name written to the audit log")
 	return cmd
 }

@@ -11,7 +11,7 @@ import (
 func runAlertsCLI(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	root := newRootCmd()
+	root := newRootCmdAs(func() (string, error) { return "test-operator", nil })
 	root.SetOut(&out)
 	root.SetErr(&errb)
 	root.SetArgs(args)

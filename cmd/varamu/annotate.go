@@ -11,8 +11,8 @@ import (
 	"github.com/varamu/varamu/pharmacogenomics/calling"
 )
 
-func newAnnotateCmd() *cobra.Command {
-	var dir, outside, actor string
+func newAnnotateCmd(who whoami) *cobra.Command {
+	var dir, outside string
 	var opt annotate.Options
 	cmd := &cobra.Command{
 		Use:   "annotate --store DIR",
@@ -35,12 +35,13 @@ where it stopped.`,
 					return err
 				}
 			}
-			if err := logStewardship(cmd.Context(), dir, actor, "annotate every sample's pharmacogenes"); err != nil {
+			actor, err := who()
+			if err != nil {
 				return err
 			}
 			bar := newProgress(cmd.ErrOrStderr(), "annotate")
 			opt.Progress = func(done, total int) { bar(int64(done), int64(total)) }
-			res, err := annotate.Run(cmd.Context(), dir, opt)
+			res, err := annotate.Run(cmd.Context(), dir, actor, opt)
 			if err != nil {
 				return err
 			}
@@ -65,7 +66,6 @@ where it stopped.`,
 	cmd.Flags().IntVar(&opt.ChunkSamples, "chunk", 0, "samples per commit (default 5000)")
 	cmd.Flags().Float64Var(&opt.MinConfidence, "min-confidence", 0, "calls below this genotype-probability confidence are uncertain (default 0.9)")
 	cmd.Flags().StringVar(&outside, "outside-calls", "", "TSV of calls made elsewhere (CYP2D6, HLA-A, HLA-B): sample, gene, diplotype or phenotype")
-	cmd.Flags().StringVar(&actor, "actor", "varamu-annotate", "job name for the audit log")
 	cmd.MarkFlagRequired("store")
 	return cmd
 }

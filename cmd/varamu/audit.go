@@ -15,12 +15,12 @@ import (
 	vstore "github.com/varamu/varamu/store"
 )
 
-func newAuditCmd() *cobra.Command {
+func newAuditCmd(who whoami) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "audit",
 		Short: "The transparency log of accesses and records: keys, checkpoints, witness, verification, proofs",
 	}
-	cmd.AddCommand(newAuditKeygenCmd(), newAuditCheckpointCmd(), newAuditVerifyCmd(), newAuditWhoCmd(),
+	cmd.AddCommand(newAuditKeygenCmd(), newAuditCheckpointCmd(), newAuditVerifyCmd(), newAuditWhoCmd(who),
 		newAuditWitnessCmd(), newAuditAddWitnessCmd(), newAuditProveCmd(), newAuditVerifyProofCmd())
 	return cmd
 }
@@ -182,14 +182,18 @@ func verifyHistory(cmd *cobra.Command, dir string) error {
 	return nil
 }
 
-func newAuditWhoCmd() *cobra.Command {
-	var dir, person, actor, proofs string
+func newAuditWhoCmd(who whoami) *cobra.Command {
+	var dir, person, proofs string
 	cmd := &cobra.Command{
-		Use:   "who --store DIR --person ID --actor ID [--proofs DIR]",
-		Short: "Who looked at a person's data, each access with its inclusion proof: for the person or their representative (the request is itself decided and logged)",
+		Use:   "who --store DIR --person ID [--proofs DIR]",
+		Short: "Who looked at a person's data, each access with its inclusion proof: for the person or their representative, the operating-system user (the request is itself decided and logged)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			actor, err := who()
+			if err != nil {
+				return err
+			}
 			_, dec, log, err := openAccess(ctx, dir)
 			if err != nil {
 				return err
@@ -223,11 +227,9 @@ func newAuditWhoCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&dir, "store", "", "store directory")
 	cmd.Flags().StringVar(&person, "person", "", "whose accesses to list (isikukood)")
-	cmd.Flags().StringVar(&actor, "actor", "", "who asks: the person, a parent of a minor, or someone they authorised")
 	cmd.Flags().StringVar(&proofs, "proofs", "", "write each access's inclusion proof to this directory (check with varamu audit verify-proof)")
 	cmd.MarkFlagRequired("store")
 	cmd.MarkFlagRequired("person")
-	cmd.MarkFlagRequired("actor")
 	return cmd
 }
 
@@ -236,8 +238,7 @@ func printWho(cmd *cobra.Command, proved []audit.EntryProof) error {
 	fmt.Fprintln(tw, "ENTRY\tWHEN\tWHO\tROLE\tPURPOSE\tALLOWED\tFLAGGED\tRULE\tPROOF")
 	for _, p := range proved {
 		e := p.Entry
-		who := e.Actor
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%v\t%v\t%s\t%s\n", e.Index, e.Logged.Format(time.RFC3339), who, e.Role, e.Purpose, e.Allowed, e.Flagged, e.Rule, p.Status)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%v\t%v\t%s\t%s\n", e.Index, e.Logged.Format(time.RFC3339), escape(e.Actor), escape(e.Role), escape(e.Purpose), e.Allowed, e.Flagged, escape(e.Rule), escape(p.Status))
 	}
 	return tw.Flush()
 }

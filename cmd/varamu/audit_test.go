@@ -23,7 +23,7 @@ func TestAudit(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A researcher session logs one decision per linked person.
-	if _, _, err := run(t, "query", "--store", dir, "--use", "HMB", "--actor", "res-1", "SELECT 1"); err != nil {
+	if _, _, err := runAs(t, "res-1", "query", "--store", dir, "--use", "HMB", "SELECT 1"); err != nil {
 		t.Fatal(err)
 	}
 	out, _, err := run(t, "audit", "verify", "--store", dir)
@@ -46,13 +46,13 @@ func TestAudit(t *testing.T) {
 	// access with a proof that checks.
 	samples, _ := os.ReadFile(filepath.Join(bb, "biobank", "samples.tsv"))
 	person := strings.Fields(strings.Split(string(samples), "\n")[1])[1]
-	out, _, err = run(t, "audit", "who", "--store", dir, "--person", person, "--actor", person)
+	out, _, err = runAs(t, person, "audit", "who", "--store", dir, "--person", person)
 	if err != nil || !strings.Contains(out, "res-1") || !strings.Contains(out, "researcher") || !strings.Contains(out, "verified (log signature only") {
 		t.Fatalf("who: %q %v", out, err)
 	}
 	// Another person may not.
 	other := strings.Fields(strings.Split(string(samples), "\n")[2])[1]
-	if _, _, err := run(t, "audit", "who", "--store", dir, "--person", person, "--actor", other); err == nil {
+	if _, _, err := runAs(t, other, "audit", "who", "--store", dir, "--person", person); err == nil {
 		t.Error("a stranger read someone's access log")
 	}
 	// Leaves hold commitments, never a personal code (record ids embed them).
@@ -236,7 +236,7 @@ func TestConsentExport(t *testing.T) {
 	samples, _ := os.ReadFile(filepath.Join(bb, "biobank", "samples.tsv"))
 	lines := strings.Split(string(samples), "\n")
 	person, other := strings.Fields(lines[1])[1], strings.Fields(lines[2])[1]
-	out, _, err := run(t, "consent", "export", "--store", dir, "--person", person, "--actor", person)
+	out, _, err := runAs(t, person, "consent", "export", "--store", dir, "--person", person)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +250,7 @@ func TestConsentExport(t *testing.T) {
 	if _, _, err := run(t, "ingest", "fhir", "--store", dir, re); err != nil {
 		t.Errorf("re-ingest of exported consents: %v", err)
 	}
-	if _, _, err := run(t, "consent", "export", "--store", dir, "--person", person, "--actor", other); err == nil {
+	if _, _, err := runAs(t, other, "consent", "export", "--store", dir, "--person", person); err == nil {
 		t.Error("a stranger exported someone's consents")
 	}
 }

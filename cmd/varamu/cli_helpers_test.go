@@ -12,7 +12,14 @@ import (
 // the error Execute returned (main turns it into exit status 1).
 func run(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
-	cmd := newRootCmd()
+	return runAs(t, "test-operator", args...)
+}
+
+// runAs runs the command tree as if the operating-system user were actor
+// (the real command takes it from the process's uid).
+func runAs(t *testing.T, actor string, args ...string) (string, string, error) {
+	t.Helper()
+	cmd := newRootCmdAs(func() (string, error) { return actor, nil })
 	var out, errb bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&errb)

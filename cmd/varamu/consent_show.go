@@ -13,14 +13,18 @@ import (
 // newConsentShowCmd is `varamu consent show`: the person's own view of
 // their consent now, in words (a consent a parent gave for them as a child
 // that lapsed at 18 says so).
-func newConsentShowCmd() *cobra.Command {
-	var dir, person, actor string
+func newConsentShowCmd(who whoami) *cobra.Command {
+	var dir, person string
 	cmd := &cobra.Command{
-		Use:   "show --store DIR --person ID --actor ID",
-		Short: "A person's consent as it stands now, in words; for the person or their representative (decided and logged)",
+		Use:   "show --store DIR --person ID",
+		Short: "A person's consent as it stands now, in words; for the person or their representative, the operating-system user (decided and logged)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
+			actor, err := who()
+			if err != nil {
+				return err
+			}
 			st, dec, log, err := openAccess(ctx, dir)
 			if err != nil {
 				return err
@@ -52,9 +56,7 @@ func newConsentShowCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&dir, "store", "", "store directory")
 	cmd.Flags().StringVar(&person, "person", "", "whose consent (isikukood)")
-	cmd.Flags().StringVar(&actor, "actor", "", "who asks: the person, or their representative")
 	cmd.MarkFlagRequired("store")
 	cmd.MarkFlagRequired("person")
-	cmd.MarkFlagRequired("actor")
 	return cmd
 }

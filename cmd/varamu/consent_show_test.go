@@ -33,7 +33,7 @@ func TestConsentShowSaysParentalConsentLapsed(t *testing.T) {
 	if _, err := clinicaltest.Ingest(ctx, st, time.Now(), g); err != nil {
 		t.Fatal(err)
 	}
-	out, _, err := run(t, "consent", "show", "--store", dir, "--person", daughter, "--actor", daughter)
+	out, _, err := runAs(t, daughter, "consent", "show", "--store", dir, "--person", daughter)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +46,7 @@ func TestConsentShowSaysParentalConsentLapsed(t *testing.T) {
 		}
 	}
 	// The mother, no longer representing an adult, may not look.
-	if _, _, err := run(t, "consent", "show", "--store", dir, "--person", daughter, "--actor", mother); err == nil || !strings.Contains(err.Error(), "18th birthday") {
+	if _, _, err := runAs(t, mother, "consent", "show", "--store", dir, "--person", daughter); err == nil || !strings.Contains(err.Error(), "18th birthday") {
 		t.Errorf("mother of an adult: %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/alerts"
 	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/clinical/consent"
@@ -23,7 +24,7 @@ import (
 	vstore "github.com/varamu/varamu/store"
 )
 
-func newDemoCmd() *cobra.Command {
+func newDemoCmd(who whoami) *cobra.Command {
 	var out string
 	var people, background int
 	cmd := &cobra.Command{
@@ -41,7 +42,11 @@ func newDemoCmd() *cobra.Command {
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return err
 			}
-			return runDemo(cmd.Context(), cmd.OutOrStdout(), out, people, background)
+			actor, err := who()
+			if err != nil {
+				return err
+			}
+			return runDemo(cmd.Context(), cmd.OutOrStdout(), out, actor, people, background)
 		},
 	}
 	cmd.Flags().StringVar(&out, "out", "", "directory for the demo data and store (default: a new temporary directory)")
@@ -50,7 +55,7 @@ func newDemoCmd() *cobra.Command {
 	return cmd
 }
 
-func runDemo(ctx context.Context, w io.Writer, out string, people, background int) error {
+func runDemo(ctx context.Context, w io.Writer, out, actor string, people, background int) error {
 	start := time.Now()
 	step := func(format string, args ...any) {
 		fmt.Fprintf(w, "[%5.1fs] ", time.Since(start).Seconds())
@@ -111,12 +116,13 @@ func runDemo(ctx context.Context, w io.Writer, out string, people, background in
 		return err
 	}
 	sample := samples[len(samples)/3]
-	if err := logStewardship(ctx, dir, "varamu-demo", "lookup of sample "+sample+" at CYP2C19 positions"); err != nil {
+	g, err := access.OpenSteward(ctx, gs.Base(), access.StewardAccess{Actor: actor, Scope: "lookup at CYP2C19 positions", Samples: []string{sample}})
+	if err != nil {
 		return err
 	}
 	loci := []genome.Locus{{Chrom: "chr10", Pos: 94761900}, {Chrom: "chr10", Pos: 94781859}, {Chrom: "chr10", Pos: 94780653}, {Chrom: "chr10", Pos: 94775367}}
 	t0 := time.Now()
-	gts, err := gs.Lookup(ctx, sample, loci)
+	gts, err := gs.Lookup(ctx, g, sample, loci)
 	if err != nil {
 		return err
 	}
@@ -138,10 +144,7 @@ func runDemo(ctx context.Context, w io.Writer, out string, people, background in
 	if err != nil {
 		return err
 	}
-	if err := logStewardship(ctx, dir, "varamu-demo", "annotate every sample's pharmacogenes"); err != nil {
-		return err
-	}
-	ar, err := annotate.Run(ctx, dir, annotate.Options{Outside: oc})
+	ar, err := annotate.Run(ctx, dir, actor, annotate.Options{Outside: oc})
 	if err != nil {
 		return err
 	}
@@ -151,7 +154,7 @@ func runDemo(ctx context.Context, w io.Writer, out string, people, background in
 	step("varamu annotate: %d samples in %.1fs (%.0f samples/s), CYP2D6 from outside calls; data version %s",
 		ar.Annotated, ar.Elapsed.Seconds(), float64(ar.Annotated)/ar.Elapsed.Seconds(), ar.DataVersion)
 
-	stew, err := query.OpenAs(ctx, dir, query.Options{Role: query.Steward, Actor: "varamu-demo"})
+	stew, err := query.OpenAs(ctx, dir, query.Options{Role: query.Steward, Actor: actor})
 	if err != nil {
 		return err
 	}
@@ -164,7 +167,7 @@ func runDemo(ctx context.Context, w io.Writer, out string, people, background in
 		}
 		return r.WriteTable(w)
 	}
-	if err := show("PGx calls of sample "+sample+" (varamu query --role steward):", fmt.Sprintf(
+	if err := show("PGx calls of sample "+sample+" (varamu query, a steward session):", fmt.Sprintf(
 		`SELECT gene, array_to_string(diplotypes, ' or ') AS diplotypes, phenotype, activity_score, uncertain, len(missing_positions) AS missing
 		 FROM pgx_calls WHERE sample = %s AND gene IN ('CYP2C19', 'CYP2C9', 'CYP2D6', 'DPYD', 'SLCO1B1', 'TPMT', 'VKORC1') ORDER BY gene`, quoteSQL(sample)), stew); err != nil {
 		return err
@@ -172,7 +175,7 @@ func runDemo(ctx context.Context, w io.Writer, out string, people, background in
 
 	// 6. Drug–gene alerts: current prescriptions × actionable phenotypes,
 	// under consent, every decision logged.
-	list, stats, err := alerts.RunStore(ctx, dir, alerts.StoreOptions{Config: alerts.Config{Actor: "varamu-demo-alerts"}})
+	list, stats, err := alerts.RunStore(ctx, dir, alerts.StoreOptions{Config: alerts.Config{Actor: actor}})
 	if err != nil {
 		return err
 	}
@@ -186,7 +189,7 @@ func runDemo(ctx context.Context, w io.Writer, out string, people, background in
 	}
 
 	// 7. A researcher: pseudonymised extract of consenting people only.
-	res2, err := query.OpenAs(ctx, dir, query.Options{Actor: "demo-researcher", Use: consent.ResearchUse{Purpose: consent.HMB, GeneticStudy: true}})
+	res2, err := query.OpenAs(ctx, dir, query.Options{Actor: actor, Use: consent.ResearchUse{Purpose: consent.HMB, GeneticStudy: true}})
 	if err != nil {
 		return err
 	}

@@ -2,11 +2,11 @@ package main
 
 import "github.com/spf13/cobra"
 
-func newIngestCmd() *cobra.Command {
+func newIngestCmd(who whoami) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ingest",
 		Short: "Load genotypes (VCF) or clinical records (FHIR) into a store",
 	}
-	cmd.AddCommand(newIngestVCFCmd(), newIngestFHIRCmd())
+	cmd.AddCommand(newIngestVCFCmd(), newIngestFHIRCmd(who))
 	return cmd
 }

@@ -17,7 +17,7 @@ import (
 	"github.com/varamu/varamu/store"
 )
 
-func newIngestFHIRCmd() *cobra.Command {
+func newIngestFHIRCmd(who whoami) *cobra.Command {
 	var (
 		dir     string
 		samples []string
@@ -38,6 +38,10 @@ another person is refused unless --relink-reason states why (a data steward's
 decision); the re-link is then written to the audit log for both people.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			actor, err := who()
+			if err != nil {
+				return err
+			}
 			s, err := store.Open(dir, store.Options{Create: true})
 			if err != nil {
 				return err
@@ -47,7 +51,7 @@ decision); the re-link is then written to the audit log for both people.`,
 				return err
 			}
 			sum, err := clinical.Ingest(cmd.Context(), s, args, clinical.Config{BiobankSamples: samples,
-				RelinkReason: relink, Relinked: relinkLogger(dir), Records: rec.add})
+				RelinkReason: relink, Relinked: relinkLogger(dir, actor), Records: rec.add})
 			if err := rec.close(err); err != nil {
 				return err
 			}
@@ -65,14 +69,14 @@ decision); the re-link is then written to the audit log for both people.`,
 
 // relinkLogger logs sample re-links to the store's audit log, as the
 // operating-system user, before the ingest commits.
-func relinkLogger(dir string) func(context.Context, []clinical.Relink) error {
+func relinkLogger(dir, actor string) func(context.Context, []clinical.Relink) error {
 	return func(ctx context.Context, relinks []clinical.Relink) error {
 		log, err := audit.Open(dir)
 		if err != nil {
 			return err
 		}
 		defer log.Close()
-		return access.LogRelinks(ctx, log, defaultActor(), relinks, time.Now())
+		return access.LogRelinks(ctx, log, actor, relinks, time.Now())
 	}
 }
 

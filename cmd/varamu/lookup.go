@@ -10,12 +10,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/genome"
 	gstore "github.com/varamu/varamu/genome/store"
 )
 
-func newLookupCmd() *cobra.Command {
-	var dir, sample, loci, lociFile, actor string
+func newLookupCmd(who whoami) *cobra.Command {
+	var dir, sample, loci, lociFile string
 	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "lookup --store DIR --sample S (-l chr:pos,... | -L FILE)",
@@ -63,14 +64,19 @@ func newLookupCmd() *cobra.Command {
 			if len(ls) == 0 {
 				return fmt.Errorf("no positions: give -l or -L")
 			}
+			actor, err := who()
+			if err != nil {
+				return err
+			}
 			s, err := gstore.Open(dir)
 			if err != nil {
 				return err
 			}
-			if err := logStewardship(cmd.Context(), dir, actor, fmt.Sprintf("lookup of sample %s at %d positions", sample, len(ls))); err != nil {
+			g, err := access.OpenSteward(cmd.Context(), s.Base(), access.StewardAccess{Actor: actor, Scope: fmt.Sprintf("lookup at %d positions", len(ls)), Samples: []string{sample}})
+			if err != nil {
 				return err
 			}
-			gts, err := s.Lookup(cmd.Context(), sample, ls)
+			gts, err := s.Lookup(cmd.Context(), g, sample, ls)
 			if err != nil {
 				return err
 			}
@@ -104,7 +110,6 @@ func newLookupCmd() *cobra.Command {
 	cmd.Flags().StringVarP(&loci, "loci", "l", "", "comma-separated chrom:pos list")
 	cmd.Flags().StringVarP(&lociFile, "loci-file", "L", "", "file of chrom:pos or chrom<TAB>pos lines")
 	cmd.Flags().BoolVarP(&quiet, "summary", "q", false, "print only counts per state")
-	cmd.Flags().StringVar(&actor, "actor", defaultActor(), "who is asking, for the audit log (a steward access)")
 	cmd.MarkFlagRequired("store")
 	cmd.MarkFlagRequired("sample")
 	return cmd

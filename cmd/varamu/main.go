@@ -28,7 +28,11 @@ func main() {
 
 // newRootCmd builds the command tree. It is a function, not a package
 // variable, so that tests can run commands in isolation.
-func newRootCmd() *cobra.Command {
+func newRootCmd() *cobra.Command { return newRootCmdAs(osUser) }
+
+// newRootCmdAs builds the command tree for the actor who names (tests
+// give another identity; the real command is always the OS user).
+func newRootCmdAs(who whoami) *cobra.Command {
 	var cpuprofile string
 	var stopProfile func()
 	root := &cobra.Command{
@@ -59,18 +63,18 @@ func newRootCmd() *cobra.Command {
 	root.PersistentFlags().StringVar(&cpuprofile, "cpuprofile", "", "write a CPU profile to this file (for performance work)")
 	root.PersistentFlags().MarkHidden("cpuprofile")
 	root.AddCommand(
-		newDemoCmd(),
-		newIngestCmd(),
-		newQueryCmd(),
-		newViewCmd(),
-		newLookupCmd(),
+		newDemoCmd(who),
+		newIngestCmd(who),
+		newQueryCmd(who),
+		newViewCmd(who),
+		newLookupCmd(who),
 		newDatasetsCmd(),
-		newPgxCmd(),
-		newAnnotateCmd(),
-		newAlertsCmd(),
-		newAuditCmd(),
+		newPgxCmd(who),
+		newAnnotateCmd(who),
+		newAlertsCmd(who),
+		newAuditCmd(who),
+		newConsentCmd(who),
 		newVerifyCmd(),
-		newConsentCmd(),
 		newRiskCmd(),
 	)
 	return root

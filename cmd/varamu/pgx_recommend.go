@@ -15,16 +15,16 @@ import (
 	"github.com/varamu/varamu/pharmacogenomics/rules"
 )
 
-func newPgxRecommendCmd() *cobra.Command {
+func newPgxRecommendCmd(who whoami) *cobra.Command {
 	var (
-		callsPath, sample, sex, ancestry, format  string
-		storeDir, patient, actor, licence, reason string
-		drugs, meds                               []string
-		age, weight, height                       float64
-		listDrugs                                 bool
+		callsPath, sample, sex, ancestry, format string
+		storeDir, patient, reason                string
+		drugs, meds                              []string
+		age, weight, height                      float64
+		listDrugs                                bool
 	)
 	cmd := &cobra.Command{
-		Use:   "recommend (--store DIR --patient ID --actor PRO --licence L | --calls calls.json [--sample S] [--age Y --weight KG --height CM --sex F|M --medications a,b]) [--drug NAME]...",
+		Use:   "recommend (--store DIR --patient ID [--emergency REASON] | --calls calls.json [--sample S] [--age Y --weight KG --height CM --sex F|M --medications a,b]) [--drug NAME]...",
 		Short: "Guideline recommendations (CPIC/DPWG, IWPC warfarin) from PGx calls and clinical facts",
 		Long: `Evaluates the embedded guideline rules for each drug (all drugs when --drug is not given or is "all")
 from the gene calls written by 'varamu pgx call --format json'. Clinical facts not given are unknown:
@@ -57,15 +57,24 @@ Current co-medications can convert a phenotype (e.g. paroxetine: CYP2D6 poor met
 				if storeDir == "" || patient == "" || callsPath != "" {
 					return fmt.Errorf("--store and --patient go together, without --calls")
 				}
-				req := prescribe.Request{Actor: access.Actor{ID: actor, Role: access.Professional, Licence: licence}, Person: patient, Drugs: ds}
-				if reason != "" {
+				actor, err := who()
+				if err != nil {
+					return err
+				}
+				// The professional is the operating-system user, whose
+				// licence is looked up in the store's register.
+				req := prescribe.Request{Actor: access.Actor{ID: actor, Role: access.Professional}, Person: patient, Drugs: ds}
+				if cmd.Flags().Changed("emergency") {
+					if err := access.CheckReason(reason); err != nil {
+						return fmt.Errorf("--emergency: %w", err)
+					}
 					req.Purpose, req.Reason = access.Emergency, reason
 				}
 				res, err := prescribe.Recommend(cmd.Context(), storeDir, req)
 				if err != nil {
 					return err
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "access: %s (audit entry %d)\n", res.Decision.Rule, res.Decision.AuditIndex)
+				fmt.Fprintf(cmd.ErrOrStderr(), "access: %s (audit entry %d)\n", escape(res.Decision.Rule), res.Decision.AuditIndex)
 				cs := pharmacogenomics.CallSet{DataVersion: res.DataVersion, Samples: []pharmacogenomics.SampleCalls{res.Calls}}
 				recs := map[string][]rules.Recommendation{res.Sample: res.Recommendations}
 				return writeRecs(cmd, format, []string{res.Sample}, cs, recs)
@@ -153,9 +162,7 @@ Current co-medications can convert a phenotype (e.g. paroxetine: CYP2D6 poor met
 	fl.BoolVar(&listDrugs, "list-drugs", false, "list the drugs with rules, their genes and guidelines, and exit")
 	fl.StringVar(&storeDir, "store", "", "store: call the --patient's genotypes now and read their clinical facts (under access control)")
 	fl.StringVar(&patient, "patient", "", "the patient's personal code (isikukood), with --store")
-	fl.StringVar(&actor, "actor", "", "the professional asking (register id), with --store")
-	fl.StringVar(&licence, "licence", "", "the professional's licence number, with --store")
-	fl.StringVar(&reason, "emergency", "", "emergency access with this stated reason (sees a closed record; the patient is told)")
+	fl.StringVar(&reason, "emergency", "", "emergency access with this stated reason, a sentence (sees a closed record; the patient is told)")
 	return cmd
 }
 

@@ -10,24 +10,32 @@ import (
 	"github.com/varamu/varamu/query"
 )
 
-func newQueryCmd() *cobra.Command {
-	var dir, format, out, role, actor, use string
+func newQueryCmd(who whoami) *cobra.Command {
+	var dir, format, out, use string
 	var at string
 	cmd := &cobra.Command{
-		Use:   "query --store DIR \"SQL\"",
+		Use:   "query --store DIR [--use DUO] \"SQL\"",
 		Short: "Run SQL (DuckDB) over the store: genotypes, PGx results, clinical facts, under consent",
-		Long: `query runs DuckDB SQL over the store's views. A researcher (the default role)
-works on an extract of only the people whose research consent, in force now
-and not withdrawn, permits the stated --use: genotypes by biobank sample code,
-PGx results, and clinical facts keyed by sample code with identifiers removed;
-the sample-person mapping is never visible and SQL cannot read files. Every
-decision is written to the store's audit log. --role steward sees every
-table (biobank data management), and is logged too.`,
+		Long: `query runs DuckDB SQL over the store's views, as the operating-system user
+running varamu. With --use, that user works as a researcher on an extract of
+only the people whose research consent, in force now and not withdrawn,
+permits the stated use: genotypes by biobank sample code, PGx results, and
+clinical facts keyed by sample code with identifiers removed; the
+sample-person mapping is never visible and SQL cannot read files. Every
+decision is written to the store's audit log. Without --use, the session is
+the data steward's (biobank data management on the host that holds the
+store): every table, one read-only statement, files confined to the store
+and -o FILE, logged once for all participants.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			opt := query.Options{Role: query.Role(role), Actor: actor}
+			actor, err := who()
+			if err != nil {
+				return err
+			}
+			opt := query.Options{Role: query.Steward, Actor: actor, Output: out}
 			if use != "" {
+				opt.Role, opt.Output = query.Researcher, ""
 				code, disease, err := consent.ParseCode(use)
 				if err != nil {
 					return err
@@ -79,9 +87,7 @@ table (biobank data management), and is logged too.`,
 	cmd.Flags().StringVar(&dir, "store", "", "store directory")
 	cmd.Flags().StringVar(&format, "format", "table", "output: table, csv, json or parquet")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "output file (parquet)")
-	cmd.Flags().StringVar(&role, "role", "researcher", "researcher (pseudonymised data of consenting people only) or steward (every table; logged)")
-	cmd.Flags().StringVar(&actor, "actor", defaultActor(), "who is asking, for the audit log")
-	cmd.Flags().StringVar(&use, "use", "", "research use as a DUO code: GRU, HMB, DS-<ICD-10>, POA (researcher)")
+	cmd.Flags().StringVar(&use, "use", "", "research use as a DUO code: GRU, HMB, DS-<ICD-10>, POA (a researcher's session; without it, the steward's)")
 	cmd.Flags().StringVar(&at, "at", "", "show the data as recorded by the end of this date (YYYY-MM-DD, Tallinn; default now); consent is always decided now")
 	cmd.MarkFlagRequired("store")
 	return cmd

@@ -39,7 +39,7 @@ func TestQueryAtDoesNotBypassWithdrawal(t *testing.T) {
 		t.Fatal(err)
 	}
 	sql := "SELECT sample, icd10 FROM conditions ORDER BY 1, 2"
-	out, stderr, err := run(t, "query", "--store", dir, "--use", "HMB", "--actor", "r1", "--at", "2019-12-01", "--format", "csv", sql)
+	out, stderr, err := runAs(t, "r1", "query", "--store", dir, "--use", "HMB", "--at", "2019-12-01", "--format", "csv", sql)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestQueryAtDoesNotBypassWithdrawal(t *testing.T) {
 	if !strings.Contains(stderr, "1 of 2 linked samples visible") || !strings.Contains(stderr, "data as recorded by 2019-12-01") {
 		t.Errorf("summary: %s", stderr)
 	}
-	out, _, err = run(t, "query", "--store", dir, "--use", "HMB", "--actor", "r1", "--format", "csv", sql)
+	out, _, err = runAs(t, "r1", "query", "--store", dir, "--use", "HMB", "--format", "csv", sql)
 	if err != nil || out != "sample,icd10\nS-STAYS,E11\nS-STAYS,I10\nS-STAYS,J45\n" {
 		t.Errorf("now: %q %v", out, err)
 	}

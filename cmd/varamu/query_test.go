@@ -13,7 +13,7 @@ func TestQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	sql := "SELECT sample, pos, alt, gt, dosage FROM genotypes WHERE pos = 94842866 ORDER BY sample, alt_index"
-	out, _, err := run(t, "query", "--role", "steward", "--actor", "test", "--store", dir, "--format", "csv", sql)
+	out, _, err := run(t, "query", "--store", dir, "--format", "csv", sql)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,18 +21,18 @@ func TestQuery(t *testing.T) {
 	if out != want {
 		t.Errorf("csv:\n%s\nwant\n%s", out, want)
 	}
-	out, _, err = run(t, "query", "--role", "steward", "--actor", "test", "--store", dir, "SELECT count(*) AS n FROM samples")
+	out, _, err = run(t, "query", "--store", dir, "SELECT count(*) AS n FROM samples")
 	if err != nil || !strings.Contains(out, "n\n-\n2\n(1 rows)") {
 		t.Errorf("table: %q %v", out, err)
 	}
 	pq := filepath.Join(t.TempDir(), "x.parquet")
-	if _, _, err := run(t, "query", "--role", "steward", "--actor", "test", "--store", dir, "--format", "parquet", "-o", pq, "SELECT * FROM variants"); err != nil {
+	if _, _, err := run(t, "query", "--store", dir, "--format", "parquet", "-o", pq, "SELECT * FROM variants"); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(pq); err != nil || fi.Size() == 0 {
 		t.Errorf("parquet: %v", err)
 	}
-	if _, _, err := run(t, "query", "--role", "steward", "--actor", "test", "--store", dir, "SELEC nonsense"); err == nil {
+	if _, _, err := run(t, "query", "--store", dir, "SELEC nonsense"); err == nil {
 		t.Error("bad SQL accepted")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"github.com/varamu/varamu/access"
 	"math"
 	"os"
 	"path/filepath"
@@ -171,7 +172,11 @@ func TestRiskCommands(t *testing.T) {
 // did not consent; the ClinVar file without CLNSIG is refused.
 func riskFindingsCLI(t *testing.T, dir string, gs *gstore.Store, people []string, tmp string) {
 	var lines []string
-	for rec, err := range gs.Region(t.Context(), "chr1", 1, math.MaxInt64, nil) {
+	permit, err := access.OpenSteward(t.Context(), gs.Base(), access.StewardAccess{Actor: "test-steward", Scope: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rec, err := range gs.Region(t.Context(), permit, "chr1", 1, math.MaxInt64, nil) {
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,34 +1,68 @@
 package main
 
 import (
-	"context"
-	"os"
+	"fmt"
 	"os/user"
-	"time"
+	"strings"
+	"unicode"
 
 	"github.com/varamu/varamu/access"
-	"github.com/varamu/varamu/audit"
 )
 
-// logStewardship writes a steward access to the store's audit log before a
-// command reads person-level (coded) data outside a consent decision.
-func logStewardship(ctx context.Context, dir, actor, scope string) error {
-	log, err := audit.Open(dir)
+// whoami names the actor of every command: the operating-system user
+// running varamu, taken from the process's user id (not from $USER or a
+// flag, which anyone can type). The command line is the genome centre
+// operator's tool on the host that holds the store; commands acting as a
+// professional, a patient or a researcher use this identity too until
+// they become clients of `varamu serve`.
+type whoami func() (string, error)
+
+// osUser is the whoami of the real command: the user name of the uid.
+func osUser() (string, error) {
+	u, err := user.Current()
 	if err != nil {
-		return err
+		return "", fmt.Errorf("who is running varamu: %w", err)
 	}
-	defer log.Close()
-	return access.LogStewardship(ctx, log, actor, scope, time.Now())
+	if err := access.CheckIdentifier("operating-system user", u.Username); err != nil {
+		return "", err
+	}
+	return u.Username, nil
 }
 
-// defaultActor is the operating-system user running the command, the
-// default actor of steward and researcher commands.
-func defaultActor() string {
-	if u := os.Getenv("USER"); u != "" {
-		return u
+// escape makes a value read from the store or the audit log safe to print
+// in one column: control and format characters (tabs, newlines, escape
+// sequences, bidirectional overrides) and backslashes are written as Go
+// escapes, so a logged value cannot forge rows or colour the terminal.
+func escape(s string) string {
+	clean := strings.IndexFunc(s, func(r rune) bool { return r == '\\' || !printable(r) }) < 0
+	if clean {
+		return s
 	}
-	if u, err := user.Current(); err == nil && u.Username != "" {
-		return u.Username
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case !printable(r):
+			if r <= 0xFFFF {
+				fmt.Fprintf(&b, `\u%04x`, r)
+			} else {
+				fmt.Fprintf(&b, `\U%08x`, r)
+			}
+		default:
+			b.WriteRune(r)
+		}
 	}
-	return ""
+	return b.String()
+}
+
+func printable(r rune) bool {
+	return r != unicode.ReplacementChar && !unicode.IsControl(r) && !unicode.Is(unicode.Cf, r) &&
+		!unicode.Is(unicode.Zl, r) && !unicode.Is(unicode.Zp, r) && unicode.IsPrint(r) || r == ' '
 }

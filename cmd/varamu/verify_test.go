@@ -41,7 +41,7 @@ func TestVerifyStore(t *testing.T) {
 	}
 	pb, _ := os.ReadFile(files[0])
 	os.WriteFile(files[0], append(pb, 0), 0o644)
-	if _, _, err := run(t, "verify", "--store", dir); err == nil || !strings.Contains(err.Error(), "checksum mismatch") {
-		t.Errorf("changed data file: %v", err)
+	if out, _, err := run(t, "verify", "--store", dir); err == nil || !strings.Contains(err.Error(), "failed verification") || !strings.Contains(out, "changed since commit") {
+		t.Errorf("changed data file: %q %v", out, err)
 	}
 }

@@ -8,15 +8,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/genome"
 	gstore "github.com/varamu/varamu/genome/store"
 )
 
-func newViewCmd() *cobra.Command {
+func newViewCmd(who whoami) *cobra.Command {
 	var (
 		dir, region, samples, sampleFile string
 		noUpdate                         bool
-		actor                            string
 	)
 	cmd := &cobra.Command{
 		Use:   "view --store DIR -r REGION [-s S1,S2 | -S FILE]",
@@ -47,21 +47,25 @@ func newViewCmd() *cobra.Command {
 					return fmt.Errorf("%s: %w", sampleFile, err)
 				}
 			}
+			actor, err := who()
+			if err != nil {
+				return err
+			}
 			s, err := gstore.Open(dir)
 			if err != nil {
 				return err
 			}
-			if err := logStewardship(cmd.Context(), dir, actor, fmt.Sprintf("view %s of %d samples", region, max(len(names), 1))); err != nil {
+			g, err := access.OpenSteward(cmd.Context(), s.Base(), access.StewardAccess{Actor: actor, Scope: "view " + region, Samples: names})
+			if err != nil {
 				return err
 			}
-			return s.WriteVCF(cmd.Context(), cmd.OutOrStdout(), chrom, start, end, names, gstore.ViewOptions{NoUpdate: noUpdate})
+			return s.WriteVCF(cmd.Context(), g, cmd.OutOrStdout(), chrom, start, end, names, gstore.ViewOptions{NoUpdate: noUpdate})
 		},
 	}
 	cmd.Flags().StringVar(&dir, "store", "", "store directory")
 	cmd.Flags().StringVarP(&region, "region", "r", "", "region chrom[:start[-end]]")
 	cmd.Flags().StringVarP(&samples, "samples", "s", "", "comma-separated sample names (default: all)")
 	cmd.Flags().StringVarP(&sampleFile, "samples-file", "S", "", "file of sample names, one per line")
-	cmd.Flags().StringVar(&actor, "actor", defaultActor(), "who is asking, for the audit log (a steward access)")
 	cmd.Flags().BoolVarP(&noUpdate, "no-update", "I", false, "do not recompute INFO/AC and INFO/AN for the chosen samples")
 	cmd.MarkFlagRequired("store")
 	cmd.MarkFlagRequired("region")

@@ -29,7 +29,10 @@ var RegionSchema = arrow.NewSchema([]arrow.Field{
 // RegionRecords returns the genotypes of Region as Arrow record batches of
 // up to batchRows rows (0 means 65536), built with mem (nil means the Go
 // allocator). The caller MUST Release the reader.
-func (s *Store) RegionRecords(ctx context.Context, chrom string, start, end int64, samples []string, batchRows int, mem memory.Allocator) (array.RecordReader, error) {
+func (s *Store) RegionRecords(ctx context.Context, g Permit, chrom string, start, end int64, samples []string, batchRows int, mem memory.Allocator) (array.RecordReader, error) {
+	if err := checkPermit(g, samples...); err != nil {
+		return nil, err
+	}
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
@@ -62,7 +65,7 @@ func (s *Store) RegionRecords(ctx context.Context, chrom string, start, end int6
 	a1B := b.Field(7).(*array.Int16Builder)
 	a2B := b.Field(8).(*array.Int16Builder)
 	phB := b.Field(9).(*array.BooleanBuilder)
-	for rec, err := range s.Region(ctx, chrom, start, end, samples) {
+	for rec, err := range s.Region(ctx, g, chrom, start, end, samples) {
 		if err != nil {
 			release()
 			return nil, err

@@ -45,8 +45,9 @@ func BenchmarkLookup2000(b *testing.B) {
 		b.Fatal(err)
 	}
 	names, _ := s0.Samples()
+	g := allPermit(b, s0)
 	var loci []genome.Locus
-	for rec, err := range s0.Region(context.Background(), "chr1", 1, 1<<40, names[:1]) {
+	for rec, err := range s0.Region(context.Background(), g, "chr1", 1, 1<<40, names[:1]) {
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -63,7 +64,7 @@ func BenchmarkLookup2000(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if _, err := s.Lookup(context.Background(), names[len(names)/2], panel); err != nil {
+			if _, err := s.Lookup(context.Background(), allPermit(b, s), names[len(names)/2], panel); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -73,7 +74,7 @@ func BenchmarkLookup2000(b *testing.B) {
 		// A long-running service keeps the Store open: site index and sample
 		// map are loaded once; each lookup reads the patient's calls.
 		for i, b2 := 0, b; b2.Loop(); i++ {
-			if _, err := s0.Lookup(context.Background(), names[i%len(names)], panel); err != nil {
+			if _, err := s0.Lookup(context.Background(), g, names[i%len(names)], panel); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -37,6 +37,18 @@ var ErrBuildMismatch = errors.New("genome build differs from the store's")
 var ErrDuplicateSample = errors.New("sample already in the store")
 
 // ErrUnsorted is returned for records out of order.
+var ErrUnknownContig = errors.New("contig is not in the genome build")
+
+// ErrDuplicateRecord is returned (wrapped in a vcf.ParseError) for a record
+// with the same position, REF and ALT as an earlier one.
+var ErrDuplicateRecord = errors.New("duplicate record")
+
+// ErrSampleName is returned (wrapped) for a sample name the store cannot
+// hold: one with a comma (unusable with view -s), a control character, or
+// differing from another sample only by letter case.
+var ErrSampleName = errors.New("unusable sample name")
+
+// ErrUnsorted is returned (wrapped) for records out of order.
 var ErrUnsorted = errors.New("records are not sorted by chromosome and position (sort with bcftools sort)")
 
 // IngestOptions tune Ingest. The zero value is ready to use.
@@ -264,6 +276,9 @@ func ingestFile(ctx context.Context, tx *vstore.Txn, path string, sec *Section, 
 	}
 	if len(h.Samples) == 0 {
 		return nil, fmt.Errorf("%s: no samples (a sites-only VCF has no genotypes to store)", name)
+	}
+	if err := checkSampleNames(name, h, existing); err != nil {
+		return nil, err
 	}
 	for _, s := range h.Samples {
 		if bi, ok := existing[s]; ok {
@@ -579,6 +594,7 @@ type batchWriter struct {
 	lastChr  string
 	lastPos  int64
 	seenChr  map[string]bool
+	atPos    map[string]int // REF>ALT of the records at lastPos, to their lines
 
 	vf    *os.File
 	vrel  string
@@ -662,6 +678,9 @@ func (w *batchWriter) addChunk(c *chunk) error {
 				return &vcf.ParseError{File: w.name, Line: s.line, Column: "CHROM",
 					Err: fmt.Errorf("%s appears again after %s: %w", s.chrom, w.lastChr, ErrUnsorted)}
 			}
+			if err := w.checkContig(s); err != nil {
+				return err
+			}
 			w.seenChr[s.chrom] = true
 			w.contigs = append(w.contigs, s.chrom)
 			w.lastChr, w.lastPos = s.chrom, 0
@@ -673,6 +692,9 @@ func (w *batchWriter) addChunk(c *chunk) error {
 		if l := w.hdr.ContigLength(s.chrom); l > 0 && s.pos > l {
 			return &vcf.ParseError{File: w.name, Line: s.line, Column: "POS",
 				Err: fmt.Errorf("%d is past the end of %s (length %d in the header)", s.pos, s.chrom, l)}
+		}
+		if err := w.checkDuplicate(s); err != nil {
+			return err
 		}
 		w.lastPos = s.pos
 		if w.sites >= math.MaxInt32 {

@@ -632,7 +632,12 @@ func readCallsGroup(ctx context.Context, fr *pqarrow.FileReader, path string, rg
 // record that covers it: a record at that position, or a gVCF reference
 // block spanning it. A locus no record covers gives one Genotype with State
 // genome.NotCovered — never reference.
-func (s *Store) Lookup(ctx context.Context, sample string, loci []genome.Locus) ([][]genome.Genotype, error) {
+//
+// g MUST cover the sample (access.Permit: a decided and logged access).
+func (s *Store) Lookup(ctx context.Context, g Permit, sample string, loci []genome.Locus) ([][]genome.Genotype, error) {
+	if err := checkPermit(g, sample); err != nil {
+		return nil, err
+	}
 	if err := s.loadSamples(); err != nil {
 		return nil, err
 	}
@@ -913,8 +918,13 @@ var MissingCode = genome.EncodeDiploid(genome.Missing, genome.Missing, false)
 // the named samples (all live samples when samples is empty), in position
 // order. Records of different batches with the same position, REF and ALT
 // are merged into one; a sample whose batch lacks a record gets MissingCode.
-func (s *Store) Region(ctx context.Context, chrom string, start, end int64, samples []string) iter.Seq2[*Record, error] {
+// g MUST cover the samples (all of the store's when samples is empty).
+func (s *Store) Region(ctx context.Context, g Permit, chrom string, start, end int64, samples []string) iter.Seq2[*Record, error] {
 	return func(yield func(*Record, error) bool) {
+		if err := checkPermit(g, samples...); err != nil {
+			yield(nil, err)
+			return
+		}
 		if err := s.loadSamples(); err != nil {
 			yield(nil, err)
 			return
@@ -1004,3 +1014,7 @@ func (s *Store) Region(ctx context.Context, chrom string, start, end int64, samp
 		}
 	}
 }
+
+// Base returns the store the genome tables are read from (for deciding
+// and logging an access with package access before reading).
+func (s *Store) Base() *vstore.Store { return s.st }

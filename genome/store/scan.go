@@ -36,7 +36,12 @@ type ScanOptions struct {
 // the whole-biobank counterpart of Lookup. fn is called from one goroutine
 // at a time, in no particular sample order; the genotypes it receives are
 // its own to keep. Scan stops at the first error fn returns.
-func (s *Store) Scan(ctx context.Context, loci []genome.Locus, opt ScanOptions, fn func(SampleGenotypes) error) error {
+//
+// g MUST cover opt.Samples (every sample when it is nil).
+func (s *Store) Scan(ctx context.Context, g Permit, loci []genome.Locus, opt ScanOptions, fn func(SampleGenotypes) error) error {
+	if err := checkPermit(g, opt.Samples...); err != nil {
+		return err
+	}
 	if err := s.loadSamples(); err != nil {
 		return err
 	}

@@ -70,7 +70,7 @@ func TestIngestLookupRegion(t *testing.T) {
 	}
 	check := func(sample string, want []row) {
 		t.Helper()
-		got, err := s.Lookup(ctx, sample, loci)
+		got, err := s.Lookup(ctx, allPermit(t, s), sample, loci)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -104,16 +104,16 @@ func TestIngestLookupRegion(t *testing.T) {
 		{[]genome.State{ncov}, []string{"."}},
 		{[]genome.State{cl}, []string{"0/1"}},
 	})
-	got, _ := s.Lookup(ctx, "A", []genome.Locus{{Chrom: "chr10", Pos: 100}, {Chrom: "chrX", Pos: 300}})
+	got, _ := s.Lookup(ctx, allPermit(t, s), "A", []genome.Locus{{Chrom: "chr10", Pos: 100}, {Chrom: "chrX", Pos: 300}})
 	if got[0][0].GQ != 30 || !cmp.Equal(got[1][0].GP, []float32{0.1, 0.9}) {
 		t.Errorf("extras: GQ %d GP %v", got[0][0].GQ, got[1][0].GP)
 	}
-	if _, err := s.Lookup(ctx, "nobody", loci); !errors.Is(err, ErrUnknownSample) {
+	if _, err := s.Lookup(ctx, allPermit(t, s), "nobody", loci); !errors.Is(err, ErrUnknownSample) {
 		t.Errorf("unknown sample: %v", err)
 	}
 
 	var buf bytes.Buffer
-	if err := s.WriteVCF(ctx, &buf, "chr10", 150, 350, []string{"C", "A"}, ViewOptions{}); err != nil {
+	if err := s.WriteVCF(ctx, allPermit(t, s), &buf, "chr10", 150, 350, []string{"C", "A"}, ViewOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	var body []string
@@ -162,6 +162,14 @@ func TestIngestRefusals(t *testing.T) {
 		{"bad gt late", renamed + "X\t400\t.\tA\tG\t.\t.\t.\tGT\t0/1\t0/0\t0/q\n", "x.vcf:15: sample F: GT: \"0/q\"", nil},
 		{"pos order", strings.Replace(renamed, "10\t350", "10\t150", 1), "x.vcf:13: POS: chr10:150 comes after chr10:300", ErrUnsorted},
 		{"empty body", strings.Split(renamed, "10\t100")[0], "no records after the header", nil},
+		// Issue 8 item 15: lenient input refused with file and line.
+		{"contig not in the build", renamed + "ZZ\t5\t.\tA\tG\t.\t.\t.\tGT\t0/1\t0/0\t0/0\n", "x.vcf:15: CHROM: chrZZ: contig is not in the genome build", ErrUnknownContig},
+		{"declared contig not in the build", strings.Replace(renamed, "##contig=<ID=X,", "##contig=<ID=ZZ,length=1000>\n##contig=<ID=X,", 1) + "ZZ\t5\t.\tA\tG\t.\t.\t.\tGT\t0/1\t0/0\t0/0\n", "x.vcf:16: CHROM: chrZZ: contig is not in the genome build (not a primary", ErrUnknownContig},
+		{"undeclared scaffold", renamed + "chrUn_KI270302v1\t5\t.\tA\tG\t.\t.\t.\tGT\t0/1\t0/0\t0/0\n", "x.vcf:15: CHROM: chrUn_KI270302v1: contig is not in the genome build (no ##contig line declares it with a length)", ErrUnknownContig},
+		{"duplicate record", strings.Replace(renamed, "10\t350\t.\tT\tC\t.\t.\t.\tGT\t0/0\t0/0\t0/0\n", strings.Repeat("10\t350\t.\tT\tC\t.\t.\t.\tGT\t0/0\t0/0\t0/0\n", 2), 1), "x.vcf:14: POS: duplicate record: chr10:350 T>C is also on line 13", ErrDuplicateRecord},
+		{"sample differs by case from the store", strings.Replace(testVCF, "\tA\tB\tC\n", "\ta\tE\tF\n", 1), "x.vcf:9: sample a: unusable sample name: differs from sample A already in the store only by letter case", ErrSampleName},
+		{"sample differs by case in the file", strings.Replace(testVCF, "\tA\tB\tC\n", "\tD\td\tF\n", 1), "x.vcf:9: sample d: unusable sample name: differs from sample D of the same file", ErrSampleName},
+		{"sample with a comma", strings.Replace(testVCF, "\tA\tB\tC\n", "\tD,1\tE\tF\n", 1), "x.vcf:9: sample D,1: unusable sample name: holds a comma", ErrSampleName},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -181,6 +189,12 @@ func TestIngestRefusals(t *testing.T) {
 			}
 		})
 	}
+	// A declared scaffold of the build is taken.
+	scaffold := strings.Replace(strings.Replace(testVCF, "\tA\tB\tC\n", "\tS1\tS2\tS3\n", 1), "##contig=<ID=X,", "##contig=<ID=chrUn_KI270302v1,length=2274>\n##contig=<ID=X,", 1) +
+		"chrUn_KI270302v1\t5\t.\tA\tG\t.\t.\t.\tGT\t0/1\t0/0\t0/0\n"
+	if _, err := Ingest(ctx, filepath.Join(tmp, "scaffold-store"), []string{writeVCF(t, tmp, "scaffold.vcf", scaffold)}, IngestOptions{}); err != nil {
+		t.Fatalf("declared scaffold: %v", err)
+	}
 	// Replace supersedes the old copy.
 	if _, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "r.vcf", strings.Replace(testVCF, "0|1:30", "1|1:30", 1))}, IngestOptions{Replace: true}); err != nil {
 		t.Fatal(err)
@@ -193,7 +207,7 @@ func TestIngestRefusals(t *testing.T) {
 	if !cmp.Equal(names, []string{"A", "B", "C"}) {
 		t.Errorf("samples after replace: %v", names)
 	}
-	g, err := s.Lookup(ctx, "A", []genome.Locus{{Chrom: "chr10", Pos: 100}})
+	g, err := s.Lookup(ctx, allPermit(t, s), "A", []genome.Locus{{Chrom: "chr10", Pos: 100}})
 	if err != nil || g[0][0].GT() != "1|1" {
 		t.Errorf("replaced sample reads %v %v, want 1|1", g, err)
 	}
@@ -232,8 +246,8 @@ func TestSpillMatchesInMemory(t *testing.T) {
 	var va, vc bytes.Buffer
 	sa, _ := Open(a)
 	sc, _ := Open(c)
-	sa.WriteVCF(ctx, &va, "chr1", 1, 1<<40, nil, ViewOptions{})
-	sc.WriteVCF(ctx, &vc, "chr1", 1, 1<<40, nil, ViewOptions{})
+	sa.WriteVCF(ctx, allPermit(t, sa), &va, "chr1", 1, 1<<40, nil, ViewOptions{})
+	sc.WriteVCF(ctx, allPermit(t, sc), &vc, "chr1", 1, 1<<40, nil, ViewOptions{})
 	if va.String() != vc.String() || strings.Count(va.String(), "\n") < 400 {
 		t.Errorf("spilled store differs from in-memory store")
 	}
@@ -254,7 +268,7 @@ func TestRegionRecordsNoLeak(t *testing.T) {
 	}
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
-	rr, err := s.RegionRecords(ctx, "chr10", 1, 1000, []string{"B", "A"}, 5, mem)
+	rr, err := s.RegionRecords(ctx, allPermit(t, s), "chr10", 1, 1000, []string{"B", "A"}, 5, mem)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,10 +312,10 @@ func TestManyCallsFiles(t *testing.T) {
 	var va, vc bytes.Buffer
 	sa, _ := Open(a)
 	sc, _ := Open(c)
-	if err := sa.WriteVCF(ctx, &va, "chr22", 1, 1<<40, nil, ViewOptions{}); err != nil {
+	if err := sa.WriteVCF(ctx, allPermit(t, sa), &va, "chr22", 1, 1<<40, nil, ViewOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := sc.WriteVCF(ctx, &vc, "chr22", 1, 1<<40, nil, ViewOptions{}); err != nil {
+	if err := sc.WriteVCF(ctx, allPermit(t, sc), &vc, "chr22", 1, 1<<40, nil, ViewOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if va.String() != vc.String() {
@@ -310,7 +324,7 @@ func TestManyCallsFiles(t *testing.T) {
 	// The VCF text agrees with the source for the last sample (third file).
 	last := synthvcf.SampleName(samplesPerCallsFile*2 + 36)
 	var one bytes.Buffer
-	sa.WriteVCF(ctx, &one, "chr22", 1, 1<<40, []string{last}, ViewOptions{NoUpdate: true})
+	sa.WriteVCF(ctx, allPermit(t, sa), &one, "chr22", 1, 1<<40, []string{last}, ViewOptions{NoUpdate: true})
 	r, err := vcf.Open(src)
 	if err != nil {
 		t.Fatal(err)
@@ -365,7 +379,7 @@ func TestLookupAcrossSiteChunks(t *testing.T) {
 	var loci []genome.Locus
 	var want []string
 	for _, chrom := range []string{"chr2", "chr22"} {
-		for rec, err := range s.Region(ctx, chrom, 1, 1<<40, []string{sample}) {
+		for rec, err := range s.Region(ctx, allPermit(t, s), chrom, 1, 1<<40, []string{sample}) {
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -377,7 +391,7 @@ func TestLookupAcrossSiteChunks(t *testing.T) {
 	if len(loci) < 3*16384 {
 		t.Fatalf("only %d records", len(loci))
 	}
-	got, err := s.Lookup(ctx, sample, loci)
+	got, err := s.Lookup(ctx, allPermit(t, s), sample, loci)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 // including in ##contig lines. As bcftools does, when samples are chosen
 // the INFO/AC and INFO/AN values present in a record are recomputed for
 // them, unless opt.NoUpdate is set.
-func (s *Store) WriteVCF(ctx context.Context, w io.Writer, chrom string, start, end int64, samples []string, opt ViewOptions) error {
+func (s *Store) WriteVCF(ctx context.Context, g Permit, w io.Writer, chrom string, start, end int64, samples []string, opt ViewOptions) error {
 	if err := s.loadSamples(); err != nil {
 		return err
 	}
@@ -31,7 +31,7 @@ func (s *Store) WriteVCF(ctx context.Context, w io.Writer, chrom string, start, 
 	}
 	var line []byte
 	var alleles []int
-	for rec, err := range s.Region(ctx, chrom, start, end, samples) {
+	for rec, err := range s.Region(ctx, g, chrom, start, end, samples) {
 		if err != nil {
 			return err
 		}

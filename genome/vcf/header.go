@@ -97,14 +97,18 @@ type Header struct {
 	// GVCF is true when the header declares a gVCF (a <NON_REF> or <*>
 	// ALT definition, or an INFO/END field together with a GVCFBlock line).
 	GVCF bool
+	// ChromLine is the line number of the #CHROM line (for errors about
+	// sample names).
+	ChromLine int
 }
 
 // parseHeaderLines parses the meta lines and the #CHROM line.
 func parseHeader(file string, meta []string, chromLine string, chromLineNo int) (*Header, error) {
 	h := &Header{
-		Infos:   map[string]Field{},
-		Formats: map[string]Field{},
-		Filters: map[string]string{},
+		ChromLine: chromLineNo,
+		Infos:     map[string]Field{},
+		Formats:   map[string]Field{},
+		Filters:   map[string]string{},
 	}
 	builds := map[genome.Build]bool{}
 	for i, m := range meta {

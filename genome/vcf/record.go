@@ -143,6 +143,9 @@ func ParseLine(hdr *Header, file string, lineNo int, line []byte, rec *Record) e
 			}
 			rec.Alts = append(rec.Alts, internRef(a))
 		}
+		if len(rec.Alts) > genome.MaxAlleleIndex {
+			return rec.errAt("ALT", "", errorf("%d alternate alleles: varamu stores allele indices up to %d", len(rec.Alts), genome.MaxAlleleIndex))
+		}
 	}
 	rec.Qual = internDot(f[5])
 	if rec.Qual != "." {

@@ -179,6 +179,8 @@ func TestBadInput(t *testing.T) {
 		{"undeclared format", hdr + "1\t5\t.\tA\tG\t.\t.\t.\tGT:XX\t0/1:1\t0/0:1\n", "bad.vcf:4: FORMAT: key \"XX\" is not declared"},
 		{"triploid", hdr + "1\t5\t.\tA\tG\t.\t.\t.\tGT\t0/0/1\t0/0\n", "bad.vcf:4: sample A: GT: ploidy 3"},
 		{"header eof", "##fileformat=VCFv4.3\n", "bad.vcf:2: end of file inside the header"},
+		// Issue 8 item 10: index 4094 does not fit the 12-bit code field.
+		{"allele index 4094", hdr + "1\t5\t.\tA\t" + manyAlts(4094) + "\t.\t.\t.\tGT\t0/4094\t0/0\n", "bad.vcf:4: ALT: 4094 alternate alleles: varamu stores allele indices up to 4093"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -272,4 +274,38 @@ func FuzzHeader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// manyAlts returns n distinct ALT alleles, comma-separated.
+func manyAlts(n int) string {
+	alts := make([]string, n)
+	for i := range alts {
+		var b []byte
+		for k := i + 1; k > 0; k /= 4 {
+			b = append(b, "ACGT"[k%4])
+		}
+		alts[i] = "A" + string(b)
+	}
+	return strings.Join(alts, ",")
+}
+
+// TestAlleleIndex4093Fits: the largest storable index round-trips.
+func TestAlleleIndex4093Fits(t *testing.T) {
+	hdr := "##fileformat=VCFv4.3\n##FORMAT=<ID=GT,Number=1,Type=String,Description=\"\">\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tA\n"
+	r, err := NewReader(strings.NewReader(hdr+"1\t5\t.\tA\t"+manyAlts(4093)+"\t.\t.\t.\tGT\t4093/4092\n"), "ok.vcf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rec, err := range r.All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		codes, err := rec.Codes(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, _ := genome.DecodeGT(codes[0], nil); len(a) != 2 || a[0] != 4093 || a[1] != 4092 {
+			t.Errorf("decoded %v, want [4093 4092]", a)
+		}
+	}
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/compress"
 
+	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/genome"
 	gstore "github.com/varamu/varamu/genome/store"
 	"github.com/varamu/varamu/pharmacogenomics"
@@ -116,8 +117,11 @@ type sampleResult struct {
 	recs  []rules.Recommendation
 }
 
-// Run annotates the store in dir.
-func Run(ctx context.Context, dir string, opt Options) (*Result, error) {
+// Run annotates the store in dir as a steward job run by actor (the
+// operating-system user, or a job name they chose): the access to every
+// sample's genotypes (opt.Samples when set) is logged with package access
+// before any genotype is read.
+func Run(ctx context.Context, dir, actor string, opt Options) (*Result, error) {
 	start := time.Now()
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
@@ -130,6 +134,10 @@ func Run(ctx context.Context, dir string, opt Options) (*Result, error) {
 		return nil, err
 	}
 	gs, err := gstore.FromStore(st)
+	if err != nil {
+		return nil, err
+	}
+	permit, err := access.OpenSteward(ctx, st, access.StewardAccess{Actor: actor, Scope: "annotate the pharmacogenes", Samples: opt.Samples})
 	if err != nil {
 		return nil, err
 	}
@@ -196,7 +204,7 @@ func Run(ctx context.Context, dir string, opt Options) (*Result, error) {
 	var scanErr error
 	go func() {
 		defer close(in)
-		scanErr = gs.Scan(ctx, caller.Loci(), gstore.ScanOptions{Samples: opt.Samples, Skip: func(s string) bool { return done[s] }},
+		scanErr = gs.Scan(ctx, permit, caller.Loci(), gstore.ScanOptions{Samples: opt.Samples, Skip: func(s string) bool { return done[s] }},
 			func(sg gstore.SampleGenotypes) error {
 				select {
 				case in <- sg:

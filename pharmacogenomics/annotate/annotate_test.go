@@ -2,6 +2,8 @@ package annotate
 
 import (
 	"context"
+	"github.com/varamu/varamu/access"
+	"github.com/varamu/varamu/genome"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,7 +71,7 @@ func TestAnnotateMatchesDirectCalling(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "store")
 	ingest(t, dir, vcfText, false)
-	res, err := Run(ctx, dir, Options{ChunkSamples: 2})
+	res, err := Run(ctx, dir, "test-annotate", Options{ChunkSamples: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,11 +80,18 @@ func TestAnnotateMatchesDirectCalling(t *testing.T) {
 	}
 	// The same calls as calling each sample through Lookup.
 	s, _ := gstore.Open(dir)
+	g, err := access.OpenSteward(ctx, s.Base(), access.StewardAccess{Actor: "test", Scope: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lookup := func(ctx context.Context, sample string, loci []genome.Locus) ([][]genome.Genotype, error) {
+		return s.Lookup(ctx, g, sample, loci)
+	}
 	db, _ := alleles.Load()
 	c, _ := calling.New(db, calling.Config{})
 	var want []string
 	for _, smp := range []string{"P1", "P2", "P3"} {
-		sc, err := c.Call(ctx, calling.SourceFunc(s.Lookup), calling.Subject{Sample: smp})
+		sc, err := c.Call(ctx, calling.SourceFunc(lookup), calling.Subject{Sample: smp})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +123,7 @@ func TestAnnotateMatchesDirectCalling(t *testing.T) {
 		t.Errorf("no clopidogrel recommendation for P1 in %d rows", len(recs))
 	}
 	// Everything done: a second run skips all.
-	res, err = Run(ctx, dir, Options{})
+	res, err = Run(ctx, dir, "test-annotate", Options{})
 	if err != nil || res.Annotated != 0 || res.Skipped != 3 {
 		t.Fatalf("rerun: %+v %v", res, err)
 	}
@@ -125,16 +134,16 @@ func TestAnnotateResumesAndReportsChanges(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "store")
 	ingest(t, dir, vcfText, false)
 	// An interrupted run: only P1 got done.
-	if _, err := Run(ctx, dir, Options{Samples: []string{"P1"}, version: "v1"}); err != nil {
+	if _, err := Run(ctx, dir, "test-annotate", Options{Samples: []string{"P1"}, version: "v1"}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(ctx, dir, Options{version: "v1"})
+	res, err := Run(ctx, dir, "test-annotate", Options{version: "v1"})
 	if err != nil || res.Annotated != 2 || res.Skipped != 1 {
 		t.Fatalf("resume: %+v %v", res, err)
 	}
 	// P3's genotype is corrected (re-sequenced): *1/*1 instead of *17/*17.
 	ingest(t, dir, strings.Replace(vcfText, "0/1\t0/0\t1/1", "0/1\t0/0\t0/0", 1), true)
-	res, err = Run(ctx, dir, Options{version: "v2"})
+	res, err = Run(ctx, dir, "test-annotate", Options{version: "v2"})
 	if err != nil {
 		t.Fatal(err)
 	}

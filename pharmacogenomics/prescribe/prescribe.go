@@ -26,6 +26,7 @@ import (
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/alerts"
 	"github.com/varamu/varamu/clinical/consent"
+	"github.com/varamu/varamu/genome"
 	gstore "github.com/varamu/varamu/genome/store"
 	"github.com/varamu/varamu/pharmacogenomics"
 	"github.com/varamu/varamu/pharmacogenomics/alleles"
@@ -184,7 +185,14 @@ func Recommend(ctx context.Context, dir string, req Request) (*Result, error) {
 	case "female":
 		sex = calling.Female
 	}
-	calls, err := caller.Call(ctx, calling.SourceFunc(gs.Lookup), calling.Subject{Sample: sample, Sex: sex, Outside: outside})
+	permit, err := d.Permit(access.Request{Actor: req.Actor, Person: req.Person, Purpose: req.Purpose}, sample)
+	if err != nil {
+		return nil, err
+	}
+	lookup := func(ctx context.Context, sample string, loci []genome.Locus) ([][]genome.Genotype, error) {
+		return gs.Lookup(ctx, permit, sample, loci)
+	}
+	calls, err := caller.Call(ctx, calling.SourceFunc(lookup), calling.Subject{Sample: sample, Sex: sex, Outside: outside})
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,7 @@ func TestRecommendUnderAccessControl(t *testing.T) {
 	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(tmp, "bb", "fhir")}, clinical.Config{BiobankSamples: []string{filepath.Join(tmp, "bb", "biobank", "samples.tsv")}}); err != nil {
 		t.Fatal(err)
 	}
-	e, err := query.Open(ctx, dir)
+	e, err := query.OpenAs(ctx, dir, query.Options{Role: query.Steward, Actor: "test-steward"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -141,7 +141,11 @@ func ForPerson(ctx context.Context, dir string, cv *ClinVar, genes *GeneList, re
 		loci[i] = genome.Locus{Chrom: a.Chrom, Pos: a.Pos}
 	}
 	sample := res.Samples[len(res.Samples)-1] // the newest sample
-	gts, err := gs.Lookup(ctx, sample, loci)
+	permit, err := ds[0].Permit(access.Request{Actor: req.Actor, Person: req.Person}, sample)
+	if err != nil {
+		return nil, err
+	}
+	gts, err := gs.Lookup(ctx, permit, sample, loci)
 	if err != nil {
 		return nil, err
 	}
