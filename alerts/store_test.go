@@ -317,7 +317,7 @@ func TestStoredCallsKeepUnknowns(t *testing.T) {
 	if _, err := gstore.Ingest(ctx, dir, []string{vcfPath}, gstore.IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := annotate.Run(ctx, dir, annotate.Options{}); err != nil {
+	if _, err := annotate.Run(ctx, dir, "test-annotate", annotate.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	st, err := store.Open(dir, store.Options{})
