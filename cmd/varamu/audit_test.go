@@ -131,7 +131,7 @@ func TestAuditWitnessAndProof(t *testing.T) {
 	if _, _, err := run(t, "audit", "add-witness", "--store", dir, "--url", url, "--key", wkey); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := run(t, "query", "--store", dir, "--use", "HMB", "--actor", "res-1", "SELECT 1"); err != nil {
+	if _, _, err := runAs(t, "res-1", "query", "--store", dir, "--use", "HMB", "SELECT 1"); err != nil {
 		t.Fatal(err)
 	}
 	out, _, err := run(t, "audit", "checkpoint", "--store", dir)
@@ -147,7 +147,7 @@ func TestAuditWitnessAndProof(t *testing.T) {
 	samples, _ := os.ReadFile(filepath.Join(bb, "biobank", "samples.tsv"))
 	person := strings.Fields(strings.Split(string(samples), "\n")[1])[1]
 	proofs := filepath.Join(tmp, "proofs")
-	out, _, err = run(t, "audit", "who", "--store", dir, "--person", person, "--actor", person, "--proofs", proofs)
+	out, _, err = runAs(t, person, "audit", "who", "--store", dir, "--person", person, "--proofs", proofs)
 	if err != nil || !strings.Contains(out, "res-1") || !strings.Contains(out, "  verified\n") {
 		t.Fatalf("who: %q %v", out, err)
 	}
