@@ -43,7 +43,7 @@ func TestSyntheticBiobankPGx(t *testing.T) {
 	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(tmp, "bb", "fhir")}, clinical.Config{BiobankSamples: []string{filepath.Join(tmp, "bb", "biobank", "samples.tsv")}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := annotate.Run(ctx, dir, annotate.Options{}); err != nil {
+	if _, err := annotate.Run(ctx, dir, "test-annotate", annotate.Options{}); err != nil {
 		t.Fatal(err)
 	}
 	pf, err := projects.Decode("projects.json", strings.NewReader(fmt.Sprintf(`{"projects": [{"id": "demo-hmb", "purpose": "HMB",
