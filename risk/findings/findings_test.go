@@ -204,7 +204,11 @@ func TestFindingsUnderConsent(t *testing.T) {
 	for i, a := range cv.Assertions {
 		loci[i] = genome.Locus{Chrom: a.Chrom, Pos: a.Pos}
 	}
-	gts, err := b.gs.Lookup(ctx, got.Samples[0], loci)
+	permit, err := access.OpenSteward(ctx, b.gs.Base(), access.StewardAccess{Actor: "test-steward", Scope: "test", Samples: got.Samples[:1]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gts, err := b.gs.Lookup(ctx, permit, got.Samples[0], loci)
 	if err != nil {
 		t.Fatal(err)
 	}
