@@ -124,7 +124,7 @@ func TestRiskCommands(t *testing.T) {
 	if err := rows.ScanFile(t.Context(), pq, []string{"sample", "sum"}, func(*rows.Row) error { n++; return nil }); err != nil || n != 2 {
 		t.Errorf("parquet output: %d rows, %v", n, err)
 	}
-	q, _, err := run(t, "query", "--store", dir, "--role", "steward", "--format", "csv", "SELECT count(*) AS n, count(percentile) AS p FROM risk_scores WHERE score_id = 'DEMO1'")
+	q, _, err := run(t, "query", "--store", dir, "--format", "csv", "SELECT count(*) AS n, count(percentile) AS p FROM risk_scores WHERE score_id = 'DEMO1'")
 	if err != nil || strings.TrimSpace(q) != "n,p\n150,150" {
 		t.Errorf("steward query: %q %v", q, err)
 	}
