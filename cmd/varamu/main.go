@@ -72,6 +72,8 @@ func newRootCmd() *cobra.Command {
 		newVerifyCmd(),
 		newConsentCmd(),
 		newRiskCmd(),
+		newServeCmd(),
+		newDevCACmd(),
 	)
 	return root
 }

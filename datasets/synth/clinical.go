@@ -175,6 +175,15 @@ func (w *clinicalWriter) makePractitioners() {
 		p.birth = p.from.AddDate(-24-r.IntN(7), 0, -r.IntN(365))
 		w.pracs = append(w.pracs, p)
 	}
+	// The register always holds one ended licence, so that a refused
+	// professional can be tried on any size of biobank.
+	if !slices.ContainsFunc(w.pracs, func(p practitioner) bool { return !p.until.IsZero() }) {
+		p := &w.pracs[n-1]
+		p.until = randomDay(r, p.from.AddDate(0, 6, 0), asOf)
+		if !p.until.After(p.from) || !p.until.Before(asOf) {
+			p.until = asOf.AddDate(0, 0, -1)
+		}
+	}
 	w.sum.Practitioners = n
 }
 

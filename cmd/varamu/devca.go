@@ -1,0 +1,39 @@
+package main
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/varamu/varamu/server/devca"
+)
+
+func newDevCACmd() *cobra.Command {
+	var storeDir, out string
+	cmd := &cobra.Command{
+		Use:   "dev-ca --store DIR --out DIR",
+		Short: "Make a local test CA, a localhost server certificate and client certificates for synthetic people of the store",
+		Long: `Writes ca.pem, server.pem, server.key, crl.pem, serve.toml (usable as is by varamu serve --config),
+ids.tsv (name, isikukood, role), ehr.jwks.json and ehr.key (a registered test EHR), and NAME.pem, NAME.key,
+NAME.p12 (password "` + devca.P12Password + `") for professional, patient, parent, child, representative,
+researcher, expired-licence and revoked. For loopback trials only: keys are not encrypted.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			res, err := devca.Write(cmd.Context(), storeDir, out, time.Now())
+			if err != nil {
+				return err
+			}
+			for _, p := range res.People {
+				fmt.Fprintf(cmd.OutOrStdout(), "%-16s %s  %s\n", p.Name, p.Isikukood, p.Role)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %d files to %s\n", len(res.Files), out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&storeDir, "store", "", "store whose synthetic people get certificates (required)")
+	cmd.Flags().StringVar(&out, "out", "", "directory to write to (required)")
+	cmd.MarkFlagRequired("store")
+	cmd.MarkFlagRequired("out")
+	return cmd
+}
