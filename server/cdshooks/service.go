@@ -81,17 +81,17 @@ func (h *handler) audiences(r *http.Request, id string) []string {
 func (h *handler) hook(svc Service) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		snap := h.s.Snapshot()
-		if !identity.HasCredentials(r) {
-			h.s.LogUnauthenticated(r.Context(), snap, "", identity.ErrNoCredentials)
-			server.WriteError(w, r, http.StatusUnauthorized, server.AuthMessage(identity.ErrNoCredentials), nil)
-			return
-		}
 		req, err := DecodeRequest(r.Body, svc.Hook)
 		if err != nil {
 			writeDecodeError(w, r, err)
 			return
 		}
 		person := req.Context.PatientID
+		if !identity.HasCredentials(r) {
+			h.s.LogUnauthenticated(r.Context(), snap, person, identity.ErrNoCredentials)
+			server.WriteError(w, r, http.StatusUnauthorized, server.AuthMessage(identity.ErrNoCredentials), nil)
+			return
+		}
 		caller, err := h.s.Identity().CDSClient(r, h.audiences(r, svc.ID), req.Context.UserID, snap.Register, h.s.Now()())
 		if err != nil {
 			h.s.LogUnauthenticated(r.Context(), snap, person, err)
