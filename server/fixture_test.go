@@ -109,6 +109,7 @@ type running struct {
 	// CA key.
 	Extra *devca.CA
 	Dir   string // dev-ca output
+	cfg   server.Config
 	Srv   *server.Server
 	Log   *logBuf
 	stop  func()
@@ -161,6 +162,7 @@ func start(t *testing.T, mutate func(*server.Config)) *running {
 	if err := fc.Build(&cfg); err != nil {
 		t.Fatal(err)
 	}
+	cfgCopy := cfg
 	if mutate != nil {
 		mutate(&cfg)
 	}
@@ -177,7 +179,7 @@ func start(t *testing.T, mutate func(*server.Config)) *running {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Serve(ctx, ln, 5*time.Second) }()
-	r := &running{URL: "https://" + ln.Addr().String(), Srv: s, Log: lb, Dir: out, Extra: extra, People: map[string]devca.Person{}}
+	r := &running{URL: "https://" + ln.Addr().String(), Srv: s, Log: lb, Dir: out, Extra: extra, People: map[string]devca.Person{}, cfg: cfgCopy}
 	for _, p := range res.People {
 		r.People[p.Name] = p
 	}
@@ -231,3 +233,6 @@ func parseKey(b []byte) (any, error) {
 	}
 	return x509.ParsePKCS8PrivateKey(blk.Bytes)
 }
+
+// serverConfig returns the configuration r's server was started with.
+func serverConfig(t *testing.T, r *running) server.Config { return r.cfg }

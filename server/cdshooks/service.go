@@ -11,6 +11,7 @@ package cdshooks
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -305,9 +306,11 @@ type Feedback struct {
 }
 
 // DecodeFeedback reads a feedback request.
-func DecodeFeedback(r *http.Request) (*Feedback, error) {
+func DecodeFeedback(r *http.Request) (*Feedback, error) { return decodeFeedback(r.Body) }
+
+func decodeFeedback(r io.Reader) (*Feedback, error) {
 	var f Feedback
-	if err := json.NewDecoder(r.Body).Decode(&f); err != nil {
+	if err := json.NewDecoder(r).Decode(&f); err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
 			return nil, err
