@@ -31,9 +31,32 @@ researcher, expired-licence and revoked. For loopback trials only: keys are not 
 			return nil
 		},
 	}
+	cmd.AddCommand(newDevCATokenCmd())
 	cmd.Flags().StringVar(&storeDir, "store", "", "store whose synthetic people get certificates (required)")
 	cmd.Flags().StringVar(&out, "out", "", "directory to write to (required)")
 	cmd.MarkFlagRequired("store")
 	cmd.MarkFlagRequired("out")
+	return cmd
+}
+
+func newDevCATokenCmd() *cobra.Command {
+	var dir, aud string
+	cmd := &cobra.Command{
+		Use:   "ehr-token --ca DIR --aud URL",
+		Short: "Print a CDS Hooks bearer token (JWT, five minutes) signed by the test EHR of a dev-ca directory",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			tok, err := devca.EHRToken(dir, aud, time.Now())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), tok)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&dir, "ca", "", "directory written by varamu dev-ca (required)")
+	cmd.Flags().StringVar(&aud, "aud", "", "audience: the CDS service URL, e.g. https://127.0.0.1:8443/cds-services/varamu-pgx-order-sign (required)")
+	cmd.MarkFlagRequired("ca")
+	cmd.MarkFlagRequired("aud")
 	return cmd
 }
