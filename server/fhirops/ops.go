@@ -1,7 +1,8 @@
 // Package fhirops implements subject operations of HL7 FHIR Genomics
 // Reporting (IG STU 3, "Genomics Operations"; the public reference
 // implementation is FHIR/genomics-operations) over the precomputed
-// `varamu annotate` results: $find-subject-haplotypes,
+// `varamu annotate` results and the genome store: $find-subject-variants,
+// $find-subject-specific-variants, $find-subject-haplotypes,
 // $find-subject-specific-haplotypes, $find-subject-tx-implications, and
 // GET /fhir/Patient/{id}/$pgx-report, a Genomics Reporting Bundle. Every
 // answer is decided by package access (through server.Server) and logged
@@ -26,6 +27,10 @@ func Register(s *server.Server) {
 	doc := func(path, summary string, params map[string]string) server.PathDoc {
 		return server.PathDoc{Path: path, Method: "get", Summary: summary, Tag: "fhir-genomics", Params: params, Response: fhirJSON}
 	}
+	s.Handle("GET /fhir/$find-subject-variants", http.HandlerFunc(h.variants),
+		doc("/fhir/$find-subject-variants", "Whether the subject carries variants in GRCh38 ranges (0-based RefSeq intervals)", map[string]string{"subject": "query", "ranges": "query", "includeVariants": "query"}))
+	s.Handle("GET /fhir/$find-subject-specific-variants", http.HandlerFunc(h.specificVariants),
+		doc("/fhir/$find-subject-specific-variants", "Whether the subject carries given SPDI variants", map[string]string{"subject": "query", "variants": "query"}))
 	s.Handle("GET /fhir/$find-subject-haplotypes", http.HandlerFunc(h.haplotypes),
 		doc("/fhir/$find-subject-haplotypes", "Genotype and haplotype Observations of the subject's genes", map[string]string{"subject": "query", "genes": "query"}))
 	s.Handle("GET /fhir/$find-subject-specific-haplotypes", http.HandlerFunc(h.specificHaplotypes),

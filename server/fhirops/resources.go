@@ -10,6 +10,7 @@ import (
 
 // Profiles of the HL7 FHIR Genomics Reporting IG (STU 3) used here.
 const (
+	ProfileVariant     = "http://hl7.org/fhir/uv/genomics-reporting/StructureDefinition/variant"
 	ProfileGenotype    = "http://hl7.org/fhir/uv/genomics-reporting/StructureDefinition/genotype"
 	ProfileHaplotype   = "http://hl7.org/fhir/uv/genomics-reporting/StructureDefinition/haplotype"
 	ProfileTherapeutic = "http://hl7.org/fhir/uv/genomics-reporting/StructureDefinition/therapeutic-implication"
