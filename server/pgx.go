@@ -43,6 +43,18 @@ func (p *PGx) Sample(person string) (string, bool) {
 	return s, ok
 }
 
+// People returns the people with annotated results, sorted.
+func (p *PGx) People() []string {
+	var out []string
+	for person, s := range p.sampleOf {
+		if p.calls[s] != nil {
+			out = append(out, person)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Calls returns the gene calls of a sample (nil when it was not annotated).
 func (p *PGx) Calls(sample string) []pharmacogenomics.GeneCall { return p.calls[sample] }
 
