@@ -1,6 +1,7 @@
 package identity
 
 import (
+	"crypto/sha256"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -146,4 +147,53 @@ func loadCRL(path string, roots []*x509.Certificate) (map[string]bool, time.Time
 		revoked[e.SerialNumber.String()] = true
 	}
 	return revoked, rl.NextUpdate, nil
+}
+
+// chainCache remembers verified chains, so that a client's signature chain
+// is checked once, not on every request of its connection: an entry holds
+// for at most chainTTL and never past the leaf's NotAfter. Expiry and the
+// CRL are still checked on every request.
+type chainCache struct {
+	mu sync.Mutex
+	m  map[[32]byte]cachedChain
+}
+
+type cachedChain struct {
+	chain []*x509.Certificate
+	until time.Time
+}
+
+const (
+	chainTTL     = 10 * time.Minute
+	chainEntries = 10000
+)
+
+func (c *chainCache) verify(peer []*x509.Certificate, roots *x509.CertPool, t time.Time) ([]*x509.Certificate, error) {
+	if len(peer) == 0 {
+		return nil, ErrNoCredentials
+	}
+	key := sha256.Sum256(peer[0].Raw)
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok && t.Before(e.until) && !t.Before(e.chain[0].NotBefore) {
+		return e.chain, nil
+	}
+	chain, err := verifyChain(peer, roots, t)
+	if err != nil {
+		return nil, err
+	}
+	until := t.Add(chainTTL)
+	for _, c := range chain {
+		if c.NotAfter.Before(until) {
+			until = c.NotAfter
+		}
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= chainEntries {
+		c.m = map[[32]byte]cachedChain{}
+	}
+	c.m[key] = cachedChain{chain, until}
+	c.mu.Unlock()
+	return chain, nil
 }

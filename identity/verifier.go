@@ -27,6 +27,7 @@ type Verifier struct {
 	crl     *CRL
 	clients map[string]*Client
 	jtis    jtiCache
+	chains  chainCache
 }
 
 // NewVerifier returns a Verifier for cfg.
@@ -53,7 +54,7 @@ func (v *Verifier) Certificate(r *http.Request, reg Register, t time.Time) (Call
 	if r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
 		return Caller{}, ErrNoCredentials
 	}
-	chain, err := verifyChain(r.TLS.PeerCertificates, v.cas, t)
+	chain, err := v.chains.verify(r.TLS.PeerCertificates, v.cas, t)
 	if err != nil {
 		return Caller{}, err
 	}

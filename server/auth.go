@@ -60,7 +60,7 @@ func (s *Server) Decide(ctx context.Context, snap *Snapshot, caller identity.Cal
 	for i := range reqs {
 		reqs[i].Time = now
 	}
-	ds, err := snap.Decider.DecideAll(ctx, reqs)
+	ds, err := s.decideAll(ctx, snap.Decider, reqs)
 	if err != nil {
 		s.metrics.decisions.WithLabelValues("error").Inc()
 		return Grant{}, err

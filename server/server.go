@@ -105,6 +105,10 @@ type Server struct {
 	mux     *http.ServeMux
 	metrics *metrics
 	docs    []PathDoc
+
+	decideCh chan decideReq
+	quit     chan struct{}
+	closed   sync.Once
 }
 
 // New opens the store's audit log and loads its current generation.
@@ -121,11 +125,13 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		log.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, rules: eng, mux: http.NewServeMux(), metrics: newMetrics()}
+	s := &Server{cfg: cfg, log: log, rules: eng, mux: http.NewServeMux(), metrics: newMetrics(),
+		decideCh: make(chan decideReq, maxBatch), quit: make(chan struct{})}
 	if _, err := s.Refresh(ctx); err != nil {
 		log.Close()
 		return nil, err
 	}
+	go s.decideLoop()
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.reg, promhttp.HandlerOpts{}))
 	s.mux.HandleFunc("GET /openapi.json", s.openAPI)
@@ -135,8 +141,12 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// Close closes the audit log.
-func (s *Server) Close() error { return s.log.Close() }
+// Close stops deciding and closes the audit log; call it after Serve
+// returned.
+func (s *Server) Close() error {
+	s.closed.Do(func() { close(s.quit) })
+	return s.log.Close()
+}
 
 // Snapshot returns the generation requests are answered from now.
 func (s *Server) Snapshot() *Snapshot { return s.snap.Load() }

@@ -30,6 +30,12 @@ type Snapshot struct {
 	PGx        *PGx
 	Drugs      *DrugIndex
 	Rules      *rules.Engine
+	// DrugNames are the drug names of the rules and of the store's
+	// records, sorted; Populations the patient group of each rule id.
+	DrugNames   []string
+	Populations map[string]string
+	// RuleDrugs are the drugs with PGx rules, sorted.
+	RuleDrugs []string
 }
 
 // DrugIndex recognises drugs by code: RxNorm and ATC codes are mapped to
@@ -118,6 +124,12 @@ func loadSnapshot(ctx context.Context, dir string, log *audit.Log, eng *rules.En
 	}
 	if s.Drugs, err = loadDrugIndex(ctx, st, atc); err != nil {
 		return nil, err
+	}
+	s.RuleDrugs = eng.Drugs()
+	s.DrugNames = s.Drugs.Names(s.RuleDrugs)
+	s.Populations = map[string]string{}
+	for _, r := range eng.File().Rules {
+		s.Populations[r.ID] = r.Population
 	}
 	return s, nil
 }

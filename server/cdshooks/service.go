@@ -150,7 +150,7 @@ type orderDrug struct {
 // drug with rules, or codes nobody knows, are skipped without error. For
 // order-select only the selected orders count (when selections are given).
 func recognise(orders []Order, snap *server.Snapshot, selections []string) []orderDrug {
-	known := snap.Rules.Drugs()
+	known := snap.RuleDrugs
 	hasRule := func(d string) bool { _, ok := slices.BinarySearch(known, d); return ok }
 	var out []orderDrug
 	for _, o := range orders {
@@ -207,11 +207,7 @@ func orderCards(snap *server.Snapshot, person string, drugs []orderDrug) []Card 
 		return noResultCards(snap, drugs)
 	}
 	calls := snap.PGx.Calls(sample)
-	known := snap.Drugs.Names(snap.Rules.Drugs())
-	pops := map[string]string{}
-	for _, r := range snap.Rules.File().Rules {
-		pops[r.ID] = r.Population
-	}
+	known, pops := snap.DrugNames, snap.Populations
 	cards := []Card{}
 	for _, od := range drugs {
 		for _, rec := range recs {
