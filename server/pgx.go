@@ -30,11 +30,69 @@ type StoredRec struct {
 // PGx holds the current annotation of a store generation, keyed by biobank
 // sample: answering a request is a lookup in it. Its data MUST NOT be
 // returned to anyone without an access decision for the sample's person.
+//
+// Results repeat across a biobank (the same call, the same recommendation
+// text), so each distinct gene call and recommendation is held once and a
+// sample holds indexes into those tables: at 200,000 people × ~150
+// recommendations this is the difference between gigabytes and ~150 MB.
 type PGx struct {
 	DataVersion string
 	sampleOf    map[string]string // person -> sample
-	calls       map[string][]pharmacogenomics.GeneCall
-	recs        map[string][]StoredRec
+	calls       map[string][]uint32
+	recs        map[string][]uint32
+	callTab     []pharmacogenomics.GeneCall
+	recTab      []StoredRec
+	callIdx     map[string]uint32
+	recIdx      map[string]uint32
+	key         []byte
+}
+
+// internCall returns the index of g in the call table, adding it when new.
+func (p *PGx) internCall(g pharmacogenomics.GeneCall) uint32 {
+	k := p.key[:0]
+	k = appendKey(k, g.Gene, g.Phenotype, g.Source, fmt.Sprint(g.Called, g.Phased, g.Uncertain, fptr(g.ActivityScore), fptr(g.Confidence)))
+	k = appendKey(k, g.Diplotypes...)
+	k = appendKey(k, g.MissingPositions...)
+	k = appendKey(k, g.Novel...)
+	k = appendKey(k, g.Notes...)
+	p.key = k
+	if i, ok := p.callIdx[string(k)]; ok {
+		return i
+	}
+	i := uint32(len(p.callTab))
+	p.callTab = append(p.callTab, g)
+	p.callIdx[string(k)] = i
+	return i
+}
+
+// internRec returns the index of r in the recommendation table.
+func (p *PGx) internRec(r StoredRec) uint32 {
+	k := appendKey(p.key[:0], r.Drug, r.Phenotypes, r.Action, r.Strength, r.Text, r.RuleID, r.Guideline)
+	k = appendKey(k, r.Genes...)
+	k = appendKey(k, r.Caveats...)
+	p.key = k
+	if i, ok := p.recIdx[string(k)]; ok {
+		return i
+	}
+	i := uint32(len(p.recTab))
+	p.recTab = append(p.recTab, r)
+	p.recIdx[string(k)] = i
+	return i
+}
+
+func appendKey(k []byte, parts ...string) []byte {
+	for _, s := range parts {
+		k = append(k, s...)
+		k = append(k, 0)
+	}
+	return append(k, 1)
+}
+
+func fptr(f *float64) string {
+	if f == nil {
+		return "-"
+	}
+	return fmt.Sprint(*f)
 }
 
 // Sample returns the biobank sample of a person.
@@ -56,15 +114,37 @@ func (p *PGx) People() []string {
 }
 
 // Calls returns the gene calls of a sample (nil when it was not annotated).
-func (p *PGx) Calls(sample string) []pharmacogenomics.GeneCall { return p.calls[sample] }
+// The calls' slices are shared: callers MUST NOT modify them.
+func (p *PGx) Calls(sample string) []pharmacogenomics.GeneCall {
+	idx := p.calls[sample]
+	if idx == nil {
+		return nil
+	}
+	out := make([]pharmacogenomics.GeneCall, len(idx))
+	for i, j := range idx {
+		out[i] = p.callTab[j]
+	}
+	return out
+}
 
-// Recs returns the precomputed recommendations of a sample.
-func (p *PGx) Recs(sample string) []StoredRec { return p.recs[sample] }
+// Recs returns the precomputed recommendations of a sample; their slices
+// are shared and MUST NOT be modified.
+func (p *PGx) Recs(sample string) []StoredRec {
+	idx := p.recs[sample]
+	if idx == nil {
+		return nil
+	}
+	out := make([]StoredRec, len(idx))
+	for i, j := range idx {
+		out[i] = p.recTab[j]
+	}
+	return out
+}
 
 // Call returns one gene's call of a sample.
 func (p *PGx) Call(sample, gene string) (pharmacogenomics.GeneCall, bool) {
-	for _, g := range p.calls[sample] {
-		if g.Gene == gene {
+	for _, j := range p.calls[sample] {
+		if g := p.callTab[j]; g.Gene == gene {
 			return g, true
 		}
 	}
@@ -76,7 +156,8 @@ func LoadPGx(ctx context.Context, st *store.Store) (*PGx, error) { return loadPG
 
 // loadPGx reads the sample links and the current annotation of st.
 func loadPGx(ctx context.Context, st *store.Store) (*PGx, error) {
-	p := &PGx{sampleOf: map[string]string{}, calls: map[string][]pharmacogenomics.GeneCall{}, recs: map[string][]StoredRec{}}
+	p := &PGx{sampleOf: map[string]string{}, calls: map[string][]uint32{}, recs: map[string][]uint32{},
+		callIdx: map[string]uint32{}, recIdx: map[string]uint32{}}
 	type seq struct{ a, b int64 }
 	seen := map[string]seq{}
 	err := rows.Scan(ctx, st, "biobank_samples", []string{"sample_id", "person_id", "ingest_seq", "row_seq"}, func(r *rows.Row) error {
@@ -99,6 +180,7 @@ func loadPGx(ctx context.Context, st *store.Store) (*PGx, error) {
 	if !found || sec.Current == "" {
 		return p, nil
 	}
+	defer func() { p.callIdx, p.recIdx, p.key = nil, nil, nil }() // only needed while loading
 	p.DataVersion = sec.Current
 	if err := p.loadCalls(ctx, st); err != nil {
 		return nil, err
@@ -126,11 +208,12 @@ func (p *PGx) loadCalls(ctx context.Context, st *store.Store) error {
 				ActivityScore: r.F64p(5), Phased: r.Bool(6), Confidence: r.F64p(7), Uncertain: r.Bool(8),
 				Source: r.Str(9), MissingPositions: r.Strs(10), Novel: r.Strs(11), Notes: r.Strs(12)}
 			s := r.Str(0)
+			j := p.internCall(g)
 			// A resumed run may write a sample twice: the last row wins.
-			if i := slices.IndexFunc(p.calls[s], func(x pharmacogenomics.GeneCall) bool { return x.Gene == g.Gene }); i >= 0 {
-				p.calls[s][i] = g
+			if i := slices.IndexFunc(p.calls[s], func(x uint32) bool { return p.callTab[x].Gene == g.Gene }); i >= 0 {
+				p.calls[s][i] = j
 			} else {
-				p.calls[s] = append(p.calls[s], g)
+				p.calls[s] = append(p.calls[s], j)
 			}
 			return nil
 		})
@@ -152,8 +235,8 @@ func (p *PGx) loadRecs(ctx context.Context, st *store.Store) error {
 				p.recs[s] = nil
 			}
 			inFile[s] = true
-			p.recs[s] = append(p.recs[s], StoredRec{Drug: r.Str(1), Genes: r.Strs(2), Phenotypes: r.Str(3), Action: r.Str(4),
-				Strength: r.Str(5), Text: r.Str(6), RuleID: r.Str(7), Guideline: r.Str(8), Caveats: r.Strs(9)})
+			p.recs[s] = append(p.recs[s], p.internRec(StoredRec{Drug: r.Str(1), Genes: r.Strs(2), Phenotypes: r.Str(3), Action: r.Str(4),
+				Strength: r.Str(5), Text: r.Str(6), RuleID: r.Str(7), Guideline: r.Str(8), Caveats: r.Strs(9)}))
 			return nil
 		})
 		if err != nil {
