@@ -8,6 +8,8 @@
 # being served. The load generator and the server share the machine.
 #
 # Usage: bench/serve.sh [PEOPLE] [WORKDIR]
+#   PREP_ONLY=1 builds the store and stops (so the load run can be timed
+#   separately); CLIENTS=200,1000 and DURATION=30s change the runs.
 set -euo pipefail
 people=${1:-200000}
 work=${2:-bench/out/serve-$people}
@@ -24,6 +26,7 @@ if [[ ! -f "$store/manifest.json" ]]; then
   "$V" ingest fhir --store "$store" --biobank-samples "$data/biobank/samples.tsv" "$data/fhir" >&2
   "$V" annotate --store "$store" --outside-calls "$data/biobank/outside-calls.tsv" >&2
 fi
+[[ -z "${PREP_ONLY:-}" ]] || exit 0
 rm -rf "$work/ca"
 "$V" dev-ca --store "$store" --out "$work/ca" >/dev/null
 "$V" serve --store "$store" --config "$work/ca/serve.toml" --addr 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.log" &
