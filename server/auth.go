@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -35,7 +36,7 @@ var ErrDenied = errors.New("server: access denied")
 // needs: a professional reads for treatment (or in an emergency, with a
 // stated reason) and PGx results are returned only under return-of-results
 // consent; a person reads their own data, or another's as representative.
-func requests(a access.Actor, person, reason string, snap *Snapshot) []access.Request {
+func requests(a access.Actor, person, reason string) []access.Request {
 	switch a.Role {
 	case access.Professional:
 		if strings.TrimSpace(reason) != "" {
@@ -55,7 +56,7 @@ func requests(a access.Actor, person, reason string, snap *Snapshot) []access.Re
 // emergency's stated reason, or ""); every decision is logged before it
 // returns. It returns ErrDenied when any decision refuses.
 func (s *Server) Decide(ctx context.Context, snap *Snapshot, caller identity.Caller, person, reason string) (Grant, error) {
-	reqs := requests(caller.Actor, person, reason, snap)
+	reqs := requests(caller.Actor, person, reason)
 	now := s.cfg.Now()
 	for i := range reqs {
 		reqs[i].Time = now
@@ -128,6 +129,9 @@ func (s *Server) DecideOrWrite(w http.ResponseWriter, r *http.Request, snap *Sna
 	return g, true
 }
 
+// Logger returns the server's logger.
+func (s *Server) Logger() *slog.Logger { return s.cfg.Logger }
+
 // Identity returns the server's verifier.
 func (s *Server) Identity() *identity.Verifier { return s.cfg.Identity }
 
@@ -143,7 +147,19 @@ func (s *Server) BaseURL(r *http.Request) string {
 }
 
 // Metrics lets interfaces count their own events.
-func (s *Server) Metrics() *metrics { return s.metrics }
+func (s *Server) Metrics() *Metrics { return s.metrics }
+
+// ErrReason is returned for an emergency claimed without a real sentence.
+var ErrReason = errors.New("server: an emergency needs a stated reason of at least three words")
+
+// CheckEmergencyReason accepts "" (no emergency) or a stated reason of at
+// least three words; a blank or one-word reason is refused.
+func CheckEmergencyReason(reason string) error {
+	if reason != "" && len(strings.Fields(reason)) < 3 {
+		return ErrReason
+	}
+	return nil
+}
 
 // AuthMessage is what a 401 body says about err: the sentinel's kind only.
 func AuthMessage(err error) string {

@@ -25,6 +25,7 @@ import (
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/server"
 	"github.com/varamu/varamu/server/devca"
+	"github.com/varamu/varamu/server/fhirops"
 	vstore "github.com/varamu/varamu/store"
 )
 
@@ -238,6 +239,21 @@ func TestEmergencyAllowedAndFlagged(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 400 {
 		t.Errorf("blank emergency reason: status %d, want 400", resp.StatusCode)
+	}
+	// The same through FHIR: the reason in a header.
+	for reason, want := range map[string]int{"": 403, "urgent": 400, "Unconscious patient, anticoagulant status unknown": 200} {
+		req, _ := http.NewRequest("GET", r.URL+"/fhir/$find-subject-haplotypes?subject="+closed+"&genes=CYP2C19", nil)
+		if reason != "" {
+			req.Header.Set(fhirops.EmergencyHeader, reason)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("FHIR, emergency reason %q: status %d, want %d", reason, resp.StatusCode, want)
+		}
 	}
 }
 

@@ -10,7 +10,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 )
 
-type metrics struct {
+// Metrics are the server's Prometheus collectors; Cards and Feedback are
+// counted by the CDS Hooks service.
+type Metrics struct {
 	reg        *prometheus.Registry
 	requests   *prometheus.CounterVec
 	latency    *prometheus.HistogramVec
@@ -20,8 +22,8 @@ type metrics struct {
 	Feedback   *prometheus.CounterVec
 }
 
-func newMetrics() *metrics {
-	m := &metrics{reg: prometheus.NewRegistry()}
+func newMetrics() *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry()}
 	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "varamu_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"})
 	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "varamu_http_request_seconds", Help: "HTTP request latency by route.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})
@@ -54,7 +56,7 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 }
 
 // wrap counts, times and logs each request under its route pattern.
-func (m *metrics) wrap(mux *http.ServeMux, log *slog.Logger, prep func(*http.Request) *http.Request) http.Handler {
+func (m *Metrics) wrap(mux *http.ServeMux, log *slog.Logger, prep func(*http.Request) *http.Request) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}

@@ -103,7 +103,7 @@ type Server struct {
 	stamp   string
 	reload  sync.Mutex
 	mux     *http.ServeMux
-	metrics *metrics
+	metrics *Metrics
 	docs    []PathDoc
 
 	decideCh chan decideReq

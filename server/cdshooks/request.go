@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/varamu/varamu/server"
 )
 
 // ErrRequest is wrapped by every malformed-request error.
@@ -147,7 +149,7 @@ func (r *Request) EmergencyReason() (string, error) {
 		return "", &RequestError{Field: "extension." + EmergencyExtension, Msg: "want {\"reason\": text}"}
 	}
 	reason := strings.TrimSpace(e.Reason)
-	if len(strings.Fields(reason)) < 3 {
+	if reason == "" || server.CheckEmergencyReason(reason) != nil {
 		return "", &RequestError{Field: "extension." + EmergencyExtension + ".reason", Msg: "an emergency needs a stated reason of at least three words"}
 	}
 	return reason, nil

@@ -342,6 +342,7 @@ func (h *handler) feedback(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, fb := range f.Feedback {
 		h.s.Metrics().Feedback.WithLabelValues(fb.Outcome).Inc()
+		h.s.Logger().Info("cds feedback", "service", id, "card", fb.Card, "outcome", fb.Outcome)
 	}
 	server.WriteJSON(w, "application/json", map[string]any{})
 }

@@ -21,6 +21,11 @@ import (
 
 const fhirJSON = "application/fhir+json"
 
+// EmergencyHeader carries the stated reason of a professional's emergency
+// access to a FHIR operation (a sentence; it opens a closed record and the
+// person is told).
+const EmergencyHeader = "X-Varamu-Emergency-Reason"
+
 // Register adds the operations to s.
 func Register(s *server.Server) {
 	h := &handler{s: s}
@@ -81,8 +86,13 @@ func (h *handler) begin(w http.ResponseWriter, r *http.Request, subj string) (*s
 		server.WriteError(w, r, http.StatusBadRequest, "subject: want a valid isikukood", nil)
 		return nil, "", "", false
 	}
+	reason := strings.TrimSpace(r.Header.Get(EmergencyHeader))
+	if err := server.CheckEmergencyReason(reason); err != nil {
+		server.WriteError(w, r, http.StatusBadRequest, err.Error(), err)
+		return nil, "", "", false
+	}
 	snap := h.s.Snapshot()
-	if _, ok := h.s.Authorize(w, r, snap, person, r.Header.Get("X-Emergency-Reason")); !ok {
+	if _, ok := h.s.Authorize(w, r, snap, person, reason); !ok {
 		return nil, "", "", false
 	}
 	sample, ok := snap.PGx.Sample(person)
