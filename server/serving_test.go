@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"io"
 	"net"
@@ -198,5 +199,40 @@ func TestDrainOnShutdown(t *testing.T) {
 	}
 	if _, err := r.client(nil).Get(url + "/healthz"); err == nil {
 		t.Error("a new request was served after shutdown")
+	}
+}
+
+// TestSlowClientCutOff: a client that never finishes its headers, or its
+// body, is cut off at the configured timeouts.
+func TestSlowClientCutOff(t *testing.T) {
+	r := start(t, func(c *server.Config) {
+		c.ReadHeaderTimeout = 300 * time.Millisecond
+		c.ReadTimeout = 600 * time.Millisecond
+	})
+	cert, err := tls.LoadX509KeyPair(r.Dir+"/professional.pem", r.Dir+"/professional.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, partial := range map[string]string{
+		"headers": "GET /healthz HTTP/1.1\r\nHost: x\r\n",
+		"body":    "POST /cds-services/varamu-pgx-order-sign HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"hook\":",
+	} {
+		t.Run(name, func(t *testing.T) {
+			conn, err := tls.Dial("tcp", strings.TrimPrefix(r.URL, "https://"), &tls.Config{RootCAs: r.Pool, Certificates: []tls.Certificate{cert}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.Write([]byte(partial))
+			start := time.Now()
+			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			b, err := io.ReadAll(conn)
+			if time.Since(start) > 4*time.Second {
+				t.Fatalf("connection still open after %v (%v)", time.Since(start), err)
+			}
+			if strings.Contains(string(b), "200 OK") {
+				t.Errorf("slow request answered: %s", b)
+			}
+		})
 	}
 }
