@@ -109,3 +109,98 @@ func TestPatientView(t *testing.T) {
 		t.Errorf("researcher: %d", resp.StatusCode)
 	}
 }
+
+// TestPGxReportBundle checks the $pgx-report Bundle against what the
+// Genomics Reporting IG's profiles require and a test can check: a
+// collection Bundle whose first entry is a genomic-report DiagnosticReport
+// (LOINC 51969-4, status, subject, issued) whose every result resolves to an
+// entry; genotype Observations (LOINC 84413-4) with a gene-studied
+// component and a value or a dataAbsentReason; therapeutic-implication
+// Observations naming the medication assessed and deriving from genotypes
+// in the Bundle.
+func TestPGxReportBundle(t *testing.T) {
+	r := start(t, nil)
+	p := r.People["patient"].Isikukood
+	status, body := get(t, r.as(t, "patient"), r.URL+"/fhir/Patient/"+p+"/$pgx-report")
+	if status != 200 {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	type coding struct{ System, Code string }
+	type resource struct {
+		ResourceType string
+		ID           string
+		Meta         struct{ Profile []string }
+		Status       string
+		Code         struct{ Coding []coding }
+		Subject      struct{ Reference string }
+		Issued       string
+		Result       []struct{ Reference string }
+		Component    []struct {
+			Code                 struct{ Coding []coding }
+			ValueCodeableConcept *struct{ Text string }
+		}
+		ValueCodeableConcept *struct{ Text string }
+		DataAbsentReason     any
+		DerivedFrom          []struct{ Reference string }
+	}
+	var b struct {
+		ResourceType, Type string
+		Entry              []struct {
+			FullURL  string `json:"fullUrl"`
+			Resource resource
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &b); err != nil {
+		t.Fatal(err)
+	}
+	if b.ResourceType != "Bundle" || b.Type != "collection" || len(b.Entry) < 2 {
+		t.Fatalf("want a collection Bundle with a report and results, got %s %s, %d entries", b.ResourceType, b.Type, len(b.Entry))
+	}
+	ids := map[string]resource{}
+	for _, e := range b.Entry {
+		ids[e.Resource.ResourceType+"/"+e.Resource.ID] = e.Resource
+		if !strings.HasSuffix(e.FullURL, "/"+e.Resource.ResourceType+"/"+e.Resource.ID) {
+			t.Errorf("fullUrl %s does not name %s/%s", e.FullURL, e.Resource.ResourceType, e.Resource.ID)
+		}
+	}
+	dr := b.Entry[0].Resource
+	if dr.ResourceType != "DiagnosticReport" || dr.Code.Coding[0].Code != "51969-4" || dr.Status != "final" || dr.Issued == "" ||
+		dr.Subject.Reference != "Patient/"+p || len(dr.Meta.Profile) == 0 || !strings.HasSuffix(dr.Meta.Profile[0], "/genomic-report") {
+		t.Fatalf("report: %+v", dr)
+	}
+	genotypes, implications := 0, 0
+	for _, res := range dr.Result {
+		o, ok := ids[res.Reference]
+		if !ok {
+			t.Fatalf("result %s is not in the Bundle", res.Reference)
+		}
+		if o.Subject.Reference != "Patient/"+p || o.Status != "final" {
+			t.Errorf("%s: subject %s status %s", o.ID, o.Subject.Reference, o.Status)
+		}
+		switch {
+		case strings.HasSuffix(o.Meta.Profile[0], "/genotype"):
+			genotypes++
+			if o.Code.Coding[0].Code != "84413-4" || o.Component[0].Code.Coding[0].Code != "48018-6" || o.Component[0].ValueCodeableConcept == nil {
+				t.Errorf("genotype %s lacks its code or gene-studied component", o.ID)
+			}
+			if (o.ValueCodeableConcept == nil) == (o.DataAbsentReason == nil) {
+				t.Errorf("genotype %s: want exactly one of value and dataAbsentReason", o.ID)
+			}
+		case strings.HasSuffix(o.Meta.Profile[0], "/therapeutic-implication"):
+			implications++
+			if o.Component[0].Code.Coding[0].Code != "51963-7" || o.Component[0].ValueCodeableConcept.Text == "" {
+				t.Errorf("implication %s lacks medication-assessed", o.ID)
+			}
+			for _, d := range o.DerivedFrom {
+				if _, ok := ids[d.Reference]; !ok {
+					t.Errorf("implication %s derives from %s, not in the Bundle", o.ID, d.Reference)
+				}
+			}
+		default:
+			t.Errorf("%s: unexpected profile %v", o.ID, o.Meta.Profile)
+		}
+	}
+	if genotypes == 0 || implications == 0 {
+		t.Errorf("%d genotypes, %d implications", genotypes, implications)
+	}
+}
