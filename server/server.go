@@ -164,10 +164,12 @@ func (s *Server) Refresh(ctx context.Context) (bool, error) {
 	if stamp == s.stamp && s.snap.Load() != nil {
 		return false, nil
 	}
-	snap, err := loadSnapshot(ctx, s.cfg.StoreDir, s.log, s.rules, s.cfg.ATC)
+	t0 := time.Now()
+	snap, err := loadSnapshot(ctx, s.cfg.StoreDir, s.log, s.rules, s.cfg.ATC, s.snap.Load())
 	if err != nil {
 		return false, err
 	}
+	s.cfg.Logger.Info("store generation loaded", "generation", snap.Generation, "seconds", time.Since(t0).Seconds())
 	if old := s.snap.Load(); old != nil && old.Generation == snap.Generation {
 		s.stamp = stamp
 		return false, nil

@@ -36,6 +36,8 @@ type Snapshot struct {
 	Populations map[string]string
 	// RuleDrugs are the drugs with PGx rules, sorted.
 	RuleDrugs []string
+
+	pgxPrint, drugPrint string
 }
 
 // DrugIndex recognises drugs by code: RxNorm and ATC codes are mapped to
@@ -99,8 +101,31 @@ func loadDrugIndex(ctx context.Context, st *store.Store, atc func(string) (strin
 	return d, err
 }
 
-// loadSnapshot reads the store's current generation.
-func loadSnapshot(ctx context.Context, dir string, log *audit.Log, eng *rules.Engine, atc func(string) (string, bool)) (*Snapshot, error) {
+// fingerprint names the files of tables in m (and the annotation section),
+// so that a part of a snapshot is reused when none of its tables changed.
+func fingerprint(m *store.Manifest, tables ...string) string {
+	var b strings.Builder
+	for _, t := range tables {
+		b.WriteString(t)
+		for _, f := range m.Tables[t] {
+			b.WriteString("\x00" + f.Path + "\x01" + f.Part)
+		}
+		b.WriteString("\n")
+	}
+	if raw, ok := m.Sections["pgx"]; ok {
+		b.Write(raw)
+	}
+	return b.String()
+}
+
+var (
+	pgxTables  = []string{"biobank_samples", "pgx_calls", "pgx_recommendations"}
+	drugTables = []string{"medications"}
+)
+
+// loadSnapshot reads the store's current generation; parts whose tables
+// did not change since prev are taken from prev.
+func loadSnapshot(ctx context.Context, dir string, log *audit.Log, eng *rules.Engine, atc func(string) (string, bool), prev *Snapshot) (*Snapshot, error) {
 	st, err := store.Open(dir, store.Options{})
 	if err != nil {
 		return nil, err
@@ -119,10 +144,15 @@ func loadSnapshot(ctx context.Context, dir string, log *audit.Log, eng *rules.En
 		return nil, fmt.Errorf("server: practitioner register: %w", err)
 	}
 	s.Register = identity.NewMemRegister(pracs)
-	if s.PGx, err = loadPGx(ctx, st); err != nil {
+	s.pgxPrint, s.drugPrint = fingerprint(m, pgxTables...), fingerprint(m, drugTables...)
+	if prev != nil && prev.pgxPrint == s.pgxPrint {
+		s.PGx = prev.PGx
+	} else if s.PGx, err = loadPGx(ctx, st); err != nil {
 		return nil, err
 	}
-	if s.Drugs, err = loadDrugIndex(ctx, st, atc); err != nil {
+	if prev != nil && prev.drugPrint == s.drugPrint {
+		s.Drugs = prev.Drugs
+	} else if s.Drugs, err = loadDrugIndex(ctx, st, atc); err != nil {
 		return nil, err
 	}
 	s.RuleDrugs = eng.Drugs()
