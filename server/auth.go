@@ -94,8 +94,8 @@ func (s *Server) LogUnauthenticated(ctx context.Context, snap *Snapshot, person 
 	if person == "" {
 		return
 	}
-	_, err := snap.Decider.Decide(ctx, access.Request{Actor: unauthenticated, Person: person, Purpose: access.Treatment,
-		Reason: why.Error(), Time: s.cfg.Now()})
+	_, err := s.decideAll(ctx, snap.Decider, []access.Request{{Actor: unauthenticated, Person: person, Purpose: access.Treatment,
+		Reason: why.Error(), Time: s.cfg.Now()}})
 	if err != nil {
 		s.cfg.Logger.Warn("could not log a refused attempt", "err", err)
 	}
