@@ -31,7 +31,7 @@ import (
 
 // special finds people of the fixture in a given consent situation, with
 // annotated results: a closed record, no return-of-results consent.
-func special(t *testing.T, dir string, now time.Time) (closed, noReturn string) {
+func special(t *testing.T, dir string, now time.Time) (closed, noReturn, withdrawn string) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := vstore.Open(dir, vstore.Options{})
@@ -67,11 +67,14 @@ func special(t *testing.T, dir string, now time.Time) (closed, noReturn string) 
 		if !stt.ReturnOfResults && !stt.RecordClosed && !stt.Withdrawn && noReturn == "" {
 			noReturn = p
 		}
+		if stt.Withdrawn && !stt.RecordClosed && withdrawn == "" {
+			withdrawn = p
+		}
 	}
-	if closed == "" || noReturn == "" {
-		t.Fatalf("fixture lacks a closed record (%q) or a person without return-of-results consent (%q)", closed, noReturn)
+	if closed == "" || noReturn == "" || withdrawn == "" {
+		t.Fatalf("fixture lacks a closed record (%q), a person without return-of-results consent (%q) or one who withdrew (%q)", closed, noReturn, withdrawn)
 	}
-	return closed, noReturn
+	return closed, noReturn, withdrawn
 }
 
 // orderSign is an order-sign request for person with draft orders of drugs
@@ -131,7 +134,7 @@ func TestRoleEndpointMatrix(t *testing.T) {
 	r := start(t, nil)
 	b := fixture(t)
 	now := time.Now()
-	closed, noReturn := special(t, b.dir, now)
+	closed, noReturn, withdrawn := special(t, b.dir, now)
 	patient := r.People["patient"].Isikukood
 	child := r.People["child"].Isikukood
 	researcher := r.People["researcher"].Isikukood
@@ -164,6 +167,7 @@ func TestRoleEndpointMatrix(t *testing.T) {
 		{"child asking for parent", r.as(t, "child"), r.People["parent"].Isikukood, 403},
 		{"closed record", r.as(t, "professional"), closed, 403},
 		{"no return-of-results consent", r.as(t, "professional"), noReturn, 403},
+		{"withdrawn from the biobank", r.as(t, "professional"), withdrawn, 403},
 		{"professional for their patient", r.as(t, "professional"), patient, 200},
 		{"patient for self", r.as(t, "patient"), patient, 200},
 		{"parent for child", r.as(t, "parent"), child, 200},
@@ -208,7 +212,7 @@ func noLeak(t *testing.T, body []byte, person string) {
 func TestEmergencyAllowedAndFlagged(t *testing.T) {
 	r := start(t, nil)
 	b := fixture(t)
-	closed, _ := special(t, b.dir, time.Now())
+	closed, _, _ := special(t, b.dir, time.Now())
 	_, flaggedBefore := denials(t, b.dir, closed)
 	c := r.as(t, "professional")
 	resp, err := c.Post(r.URL+"/cds-services/varamu-pgx-order-sign", "application/json",
