@@ -63,8 +63,11 @@ type clinicalWriter struct {
 	out     map[string]*ndjson
 	samples *bufio.Writer
 	codes   birthCodes
-	pracs   []practitioner
-	sum     *Summary
+	pracs   []practitioner // picked as clinicians
+	// register is pracs plus, when none of them has an ended licence, one
+	// retired practitioner.
+	register []practitioner
+	sum      *Summary
 }
 
 type practitioner struct {
@@ -171,27 +174,33 @@ func (w *clinicalWriter) makePractitioners() {
 			p.given = femaleNames[r.IntN(len(femaleNames))]
 		}
 		p.family = familyNames[r.IntN(len(familyNames))]
-		// Licensed at 24 to 30 years of age.
-		p.birth = p.from.AddDate(-24-r.IntN(7), 0, -r.IntN(365))
 		w.pracs = append(w.pracs, p)
 	}
 	// The register always holds one ended licence, so that a refused
-	// professional can be tried on any size of biobank.
+	// professional can be tried on any size of biobank: when none ended
+	// by chance, a retired practitioner is added, who is never picked as
+	// anyone's clinician (the patients' records stay as they were).
+	w.register = w.pracs
 	if !slices.ContainsFunc(w.pracs, func(p practitioner) bool { return !p.until.IsZero() }) {
-		p := &w.pracs[n-1]
-		p.until = randomDay(r, p.from.AddDate(0, 6, 0), asOf)
-		if !p.until.After(p.from) || !p.until.Before(asOf) {
-			p.until = asOf.AddDate(0, 0, -1)
-		}
+		p := practitioner{id: fmt.Sprintf("pr-%05d", n+1), licence: fmt.Sprintf("D%05d", 10000+n), sex: isikukood.Female, given: femaleNames[0], family: familyNames[0]}
+		p.from = asOf.AddDate(-30, 0, 0)
+		p.until = asOf.AddDate(-2, 0, 0)
+		w.register = append(slices.Clip(w.pracs), p)
 	}
-	w.sum.Practitioners = n
+	// Personal codes from their own stream: licensed at 24 to 30 years of
+	// age.
+	rb := rngFor(w.cfg.Seed, 1<<62+1)
+	for i := range w.register {
+		w.register[i].birth = w.register[i].from.AddDate(-24-rb.IntN(7), 0, -rb.IntN(365))
+	}
+	w.sum.Practitioners = len(w.register)
 }
 
 // writePractitioners writes the Practitioner resources, identified as the
 // Estonian base FHIR guide does: isikukood under isikukood.System and the
 // register code under LicenceSystem (with the licence's period).
 func (w *clinicalWriter) writePractitioners() error {
-	for _, p := range w.pracs {
+	for _, p := range w.register {
 		code, err := w.codes.code(p.birth, p.sex)
 		if err != nil {
 			return err
