@@ -24,7 +24,8 @@
 //	                   period_end, source ("RelatedPerson" | "Patient.link"), resource_id
 //	practitioners      practitioner_id, licence_system, licence, family, given, gender, active,
 //	                   qualification, licence_start, licence_end (the licence's validity
-//	                   period, from its identifier or qualification)
+//	                   period, from its identifier or qualification), isikukood (ig-ee-base
+//	                   https://fhir.ee/sid/pid/est/ni, to match ID-card certificates)
 //	practitioner_roles resource_id, practitioner_id, organization_id, role, specialty, active,
 //	                   period_start, period_end
 //	organizations      organization_id, identifier_system, identifier, name, type, part_of

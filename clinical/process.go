@@ -25,9 +25,13 @@ const (
 	NPISystem     = "http://hl7.org/fhir/sid/us-npi"
 	// LicenceSystem is the identifier system of a health professional's
 	// registration code in the Estonian register of health care
-	// professionals, as varamu writes it (the synthetic biobank uses it; no
-	// public FHIR system URI is published for the register).
-	LicenceSystem = "urn:varamu:ee:health-professional-licence"
+	// professionals (Tervisekassa/Terviseamet MEDRE), as the Estonian base
+	// FHIR guide (HL7 Estonia ig-ee-base) names it. A practitioner's
+	// isikukood is read from isikukood.System.
+	LicenceSystem = "https://fhir.ee/sid/pid/est/medre"
+	// legacyLicenceSystem is the system varamu's synthetic biobank wrote
+	// before it followed ig-ee-base; still recognised on input.
+	legacyLicenceSystem = "urn:varamu:ee:health-professional-licence"
 	// PatientIDSystem is the id_map source_system of rows mapping a FHIR
 	// Patient logical id (source_value) to its person: references
 	// "Patient/<id>" in later ingests resolve through it.
@@ -605,43 +609,58 @@ func (in *ingester) relatedPerson(r *fhir.RelatedPerson, id string) (bool, error
 	return true, nil
 }
 
-// licence picks a practitioner's registration code and its validity
-// period: the Estonian register code, else a qualification identifier,
-// else the US NPI, else the first identifier. The period is the
-// identifier's own, else that of the qualification holding it.
-func licence(p *fhir.Practitioner) (sys, val string, valid *fhir.Period) {
-	for _, id := range p.Identifier {
-		if id.System == LicenceSystem {
-			return id.System, id.Value, id.Period
+// licence picks a practitioner's registration code and its period: the
+// Estonian register code, else a qualification identifier, else the US NPI,
+// else the first identifier that is not a personal code.
+func licence(p *fhir.Practitioner) (fhir.Identifier, bool) {
+	for _, sys := range []string{LicenceSystem, legacyLicenceSystem} {
+		for _, id := range p.Identifier {
+			if id.System == sys {
+				return id, true
+			}
 		}
 	}
 	for _, q := range p.Qualification {
 		for _, id := range q.Identifier {
 			if id.Value != "" {
-				if id.Period != nil {
-					return id.System, id.Value, id.Period
+				if id.Period == nil {
+					id.Period = q.Period
 				}
-				return id.System, id.Value, q.Period
+				return id, true
 			}
 		}
 	}
 	for _, id := range p.Identifier {
 		if id.System == NPISystem {
-			return id.System, id.Value, id.Period
+			return id, true
 		}
 	}
-	if len(p.Identifier) > 0 {
-		return p.Identifier[0].System, p.Identifier[0].Value, p.Identifier[0].Period
+	for _, id := range p.Identifier {
+		if id.System != isikukood.System {
+			return id, true
+		}
 	}
-	return "", "", nil
+	return fhir.Identifier{}, false
+}
+
+// practitionerCode is the practitioner's isikukood when one valid code is
+// given under isikukood.System ("" otherwise): it is how an ID-card
+// certificate is matched to the register.
+func practitionerCode(p *fhir.Practitioner) string {
+	for _, id := range p.Identifier {
+		if id.System == isikukood.System && isikukood.Validate(id.Value) == nil {
+			return id.Value
+		}
+	}
+	return ""
 }
 
 func (in *ingester) practitioner(p *fhir.Practitioner, id string) error {
 	t := in.tables["practitioners"]
 	t.s(id)
-	sys, val, valid := licence(p)
-	t.s(sys)
-	t.s(val)
+	lic, _ := licence(p)
+	t.s(lic.System)
+	t.s(lic.Value)
 	var family, given string
 	if len(p.Name) > 0 {
 		family, given = p.Name[0].Family, strings.Join(p.Name[0].Given, " ")
@@ -655,9 +674,10 @@ func (in *ingester) practitioner(p *fhir.Practitioner, id string) error {
 		q = p.Qualification[0].Code.Primary().Code
 	}
 	t.s(q)
-	start, end := period(valid)
+	start, end := period(lic.Period)
 	t.ts(start)
 	t.ts(end)
+	t.s(practitionerCode(p))
 	return t.end(in.next())
 }
 

@@ -52,7 +52,7 @@ var Schemas = map[string]*arrow.Schema{
 		f("period_start", tsType), f("period_end", tsType), f("source", str), f("resource_id", str)),
 	"practitioners": schema(f("practitioner_id", str), f("licence_system", str), f("licence", str),
 		f("family", str), f("given", str), f("gender", str), f("active", boolean), f("qualification", str),
-		f("licence_start", tsType), f("licence_end", tsType)),
+		f("licence_start", tsType), f("licence_end", tsType), f("isikukood", str)),
 	"practitioner_roles": schema(f("resource_id", str), f("practitioner_id", str), f("organization_id", str),
 		f("role", str), f("specialty", str), f("active", boolean), f("period_start", tsType), f("period_end", tsType)),
 	"organizations": schema(f("organization_id", str), f("identifier_system", str), f("identifier", str),

@@ -76,6 +76,8 @@ func newRootCmdAs(who whoami) *cobra.Command {
 		newConsentCmd(who),
 		newVerifyCmd(),
 		newRiskCmd(),
+		newServeCmd(),
+		newDevCACmd(),
 	)
 	return root
 }

@@ -18,9 +18,11 @@ import (
 
 // Code systems written in the FHIR resources.
 const (
-	// LicenceSystem is the Identifier.system of practitioners' licence
-	// numbers (Estonian register of health professionals, synthetic).
-	LicenceSystem = "urn:varamu:ee:health-professional-licence"
+	// LicenceSystem is the Identifier.system of practitioners' registration
+	// codes in the Estonian register of health care professionals, as the
+	// Estonian base FHIR guide (HL7 Estonia ig-ee-base) names it. The
+	// practitioner's isikukood is written under isikukood.System.
+	LicenceSystem = "https://fhir.ee/sid/pid/est/medre"
 	ICD10System   = "http://hl7.org/fhir/sid/icd-10"
 	ATCSystem     = "http://www.whocc.no/atc"
 	LOINCSystem   = "http://loinc.org"
@@ -61,13 +63,20 @@ type clinicalWriter struct {
 	out     map[string]*ndjson
 	samples *bufio.Writer
 	codes   birthCodes
-	pracs   []practitioner
-	sum     *Summary
+	pracs   []practitioner // picked as clinicians
+	// register is pracs plus, when none of them has an ended licence, one
+	// retired practitioner.
+	register []practitioner
+	sum      *Summary
 }
 
 type practitioner struct {
 	id, licence string
 	from, until time.Time
+	birth       time.Time
+	sex         isikukood.Sex
+	given       string
+	family      string
 }
 
 func (w *clinicalWriter) day(t time.Time) string { return t.In(consent.Tallinn).Format(time.DateOnly) }
@@ -109,7 +118,7 @@ func writeClinical(ctx context.Context, dir string, cfg *Config, sum *Summary) (
 	}()
 	w.samples.WriteString("sample\tperson\n")
 
-	w.writePractitioners()
+	w.makePractitioners()
 	people := make([]member, 0, cfg.People)
 	for hh := 0; len(people) < cfg.People; hh++ {
 		if hh%1024 == 0 {
@@ -128,6 +137,9 @@ func writeClinical(ctx context.Context, dir string, cfg *Config, sum *Summary) (
 	if cfg.Progress != nil {
 		cfg.Progress("people", len(people), cfg.People)
 	}
+	if err := w.writePractitioners(); err != nil {
+		return nil, err
+	}
 	for _, t := range resourceTypes {
 		sum.Resources[t] = w.out[t].n
 	}
@@ -143,7 +155,10 @@ func writeClinical(ctx context.Context, dir string, cfg *Config, sum *Summary) (
 	return people, nil
 }
 
-func (w *clinicalWriter) writePractitioners() {
+// makePractitioners draws the register of health professionals; their
+// resources are written by writePractitioners after the households, so
+// that the practitioners' personal codes do not shift the patients'.
+func (w *clinicalWriter) makePractitioners() {
 	n := max(5, w.cfg.People/250)
 	r := rngFor(w.cfg.Seed, 1<<62)
 	asOf := w.cfg.AsOf
@@ -153,20 +168,56 @@ func (w *clinicalWriter) writePractitioners() {
 		if r.Float64() < 0.08 { // retired or struck off: licence ended
 			p.until = randomDay(r, p.from.AddDate(1, 0, 0), asOf)
 		}
-		sex := []string{"male", "female"}[r.IntN(2)]
-		given := maleNames[r.IntN(len(maleNames))]
-		if sex == "female" {
-			given = femaleNames[r.IntN(len(femaleNames))]
+		p.sex = isikukood.Sex(1 + r.IntN(2))
+		p.given = maleNames[r.IntN(len(maleNames))]
+		if p.sex == isikukood.Female {
+			p.given = femaleNames[r.IntN(len(femaleNames))]
+		}
+		p.family = familyNames[r.IntN(len(familyNames))]
+		w.pracs = append(w.pracs, p)
+	}
+	// The register always holds one ended licence, so that a refused
+	// professional can be tried on any size of biobank: when none ended
+	// by chance, a retired practitioner is added, who is never picked as
+	// anyone's clinician (the patients' records stay as they were).
+	w.register = w.pracs
+	if !slices.ContainsFunc(w.pracs, func(p practitioner) bool { return !p.until.IsZero() }) {
+		p := practitioner{id: fmt.Sprintf("pr-%05d", n+1), licence: fmt.Sprintf("D%05d", 10000+n), sex: isikukood.Female, given: femaleNames[0], family: familyNames[0]}
+		p.from = asOf.AddDate(-30, 0, 0)
+		p.until = asOf.AddDate(-2, 0, 0)
+		w.register = append(slices.Clip(w.pracs), p)
+	}
+	// Personal codes from their own stream: licensed at 24 to 30 years of
+	// age.
+	rb := rngFor(w.cfg.Seed, 1<<62+1)
+	for i := range w.register {
+		w.register[i].birth = w.register[i].from.AddDate(-24-rb.IntN(7), 0, -rb.IntN(365))
+	}
+	w.sum.Practitioners = len(w.register)
+}
+
+// writePractitioners writes the Practitioner resources, identified as the
+// Estonian base FHIR guide does: isikukood under isikukood.System and the
+// register code under LicenceSystem (with the licence's period).
+func (w *clinicalWriter) writePractitioners() error {
+	for _, p := range w.register {
+		code, err := w.codes.code(p.birth, p.sex)
+		if err != nil {
+			return err
 		}
 		period := &fhir.Period{Start: w.day(p.from)}
 		if !p.until.IsZero() {
 			period.End = w.day(p.until)
 		}
 		lic := fhir.Identifier{System: LicenceSystem, Value: p.licence, Period: period}
+		sex := "male"
+		if p.sex == isikukood.Female {
+			sex = "female"
+		}
 		w.out["Practitioner"].write(&fhir.Practitioner{
 			Base:       fhir.Base{ResourceType: "Practitioner", ID: p.id},
-			Identifier: []fhir.Identifier{lic},
-			Name:       []fhir.HumanName{{Family: familyNames[r.IntN(len(familyNames))], Given: []string{given}, Prefix: []string{"dr"}}},
+			Identifier: []fhir.Identifier{{System: isikukood.System, Value: code.String()}, lic},
+			Name:       []fhir.HumanName{{Family: p.family, Given: []string{p.given}, Prefix: []string{"dr"}}},
 			Gender:     sex,
 			Qualification: []fhir.Qualification{{
 				Identifier: []fhir.Identifier{lic},
@@ -174,9 +225,8 @@ func (w *clinicalWriter) writePractitioners() {
 				Period:     period,
 			}},
 		})
-		w.pracs = append(w.pracs, p)
 	}
-	w.sum.Practitioners = n
+	return nil
 }
 
 // practitionerAt picks a practitioner licensed at t.

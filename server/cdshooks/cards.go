@@ -1,0 +1,283 @@
+package cdshooks
+
+import (
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/varamu/varamu/pharmacogenomics"
+	"github.com/varamu/varamu/pharmacogenomics/rules"
+	"github.com/varamu/varamu/server"
+)
+
+// Card is a CDS Hooks 2.0 card.
+type Card struct {
+	UUID              string         `json:"uuid"`
+	Summary           string         `json:"summary"`
+	Detail            string         `json:"detail,omitempty"`
+	Indicator         string         `json:"indicator"`
+	Source            Source         `json:"source"`
+	Suggestions       []Suggestion   `json:"suggestions,omitempty"`
+	SelectionBehavior string         `json:"selectionBehavior,omitempty"`
+	OverrideReasons   []Coding       `json:"overrideReasons,omitempty"`
+	Links             []Link         `json:"links,omitempty"`
+	Extension         map[string]any `json:"extension,omitempty"`
+}
+
+// Source is a card's source.
+type Source struct {
+	Label string  `json:"label"`
+	URL   string  `json:"url,omitempty"`
+	Topic *Coding `json:"topic,omitempty"`
+}
+
+// Suggestion is a card's suggestion.
+type Suggestion struct {
+	Label         string   `json:"label"`
+	UUID          string   `json:"uuid"`
+	IsRecommended bool     `json:"isRecommended,omitempty"`
+	Actions       []Action `json:"actions,omitempty"`
+}
+
+// Action is a suggestion's action.
+type Action struct {
+	Type        string         `json:"type"`
+	Description string         `json:"description"`
+	Resource    map[string]any `json:"resource,omitempty"`
+	ResourceID  []string       `json:"resourceId,omitempty"`
+}
+
+// Link is a card's link.
+type Link struct {
+	Label string `json:"label"`
+	URL   string `json:"url"`
+	Type  string `json:"type"`
+}
+
+// Response is a hook response.
+type Response struct {
+	Cards []Card `json:"cards"`
+}
+
+// OverrideReasonSystem is the code system of varamu's override reasons.
+const OverrideReasonSystem = "https://varamu.ee/fhir/CodeSystem/pgx-override-reason"
+
+// overrideReasons are offered on every card that asks for a change.
+var overrideReasons = []Coding{
+	{System: OverrideReasonSystem, Code: "benefit-outweighs-risk", Display: "Benefit outweighs the genotype-related risk"},
+	{System: OverrideReasonSystem, Code: "tolerated-before", Display: "Patient has tolerated this drug before"},
+	{System: OverrideReasonSystem, Code: "no-alternative", Display: "No suitable alternative"},
+	{System: OverrideReasonSystem, Code: "result-disputed", Display: "Genotype result disputed; confirmatory test ordered"},
+}
+
+// Indicator returns the card indicator for a recommendation's action and
+// strength: avoiding the drug (or preferring an alternative) on a strong
+// recommendation is critical; any other change, or a result that could not
+// be used, is a warning (unknown is never normal); standard use is info.
+func Indicator(action, strength string) string {
+	switch action {
+	case rules.ActionAvoid, rules.ActionAlternativePreferred:
+		if strength == "strong" {
+			return "critical"
+		}
+		return "warning"
+	case rules.ActionStandard, rules.ActionNoRecommendation:
+		return "info"
+	}
+	return "warning"
+}
+
+// actionWords are a card summary's verbs, by action.
+var actionWords = map[string]string{
+	rules.ActionStandard:             "use as usual",
+	rules.ActionReduceDose:           "reduce the dose",
+	rules.ActionIncreaseDose:         "increase the dose",
+	rules.ActionAvoid:                "avoid",
+	rules.ActionAlternativePreferred: "prefer an alternative",
+	rules.ActionConsiderAlternative:  "consider an alternative",
+	rules.ActionMonitor:              "monitor",
+	rules.ActionTest:                 "test further",
+	rules.ActionUseAlgorithm:         "dose by algorithm",
+	rules.ActionNoRecommendation:     "no genotype-based change",
+	rules.ActionNoGenotype:           "genotype unknown, no PGx guidance",
+}
+
+// summary is at most 139 characters: "clopidogrel: avoid (CYP2C19 Poor
+// Metabolizer)", with the population the rule was written for.
+func summary(rec server.StoredRec, population string) string {
+	words := actionWords[rec.Action]
+	if words == "" {
+		words = rec.Action
+	}
+	s := fmt.Sprintf("%s: %s (%s)", rec.Drug, words, rec.Phenotypes)
+	if population != "" {
+		s += " – " + population
+	}
+	if r := []rune(s); len(r) > 139 {
+		s = string(r[:138]) + "…"
+	}
+	return s
+}
+
+// source cites the guideline with its version and link.
+func source(eng *rules.Engine, guideline string) Source {
+	body, id, _ := strings.Cut(guideline, " ")
+	g, ok := eng.Guideline(id)
+	if !ok {
+		return Source{Label: guideline + " (" + eng.DataVersion() + ")"}
+	}
+	version := g.Version
+	if version == "" {
+		for _, s := range eng.File().Sources {
+			if s.ID == g.Source {
+				version = s.Name + " " + s.Version
+			}
+		}
+	}
+	label := fmt.Sprintf("%s, version %s", g.Name, version)
+	if !strings.HasPrefix(g.Name, body) {
+		label = body + " " + label
+	}
+	return Source{Label: label, URL: g.URL, Topic: &Coding{System: "https://www.pharmgkb.org/guidelineAnnotation", Code: g.ID, Display: g.Name}}
+}
+
+// detail is the card's markdown: each gene's diplotype and phenotype, the
+// recommendation, and every uncertainty.
+func detail(rec server.StoredRec, calls []pharmacogenomics.GeneCall, dataVersion string) string {
+	var b strings.Builder
+	for _, gene := range rec.Genes {
+		i := slices.IndexFunc(calls, func(c pharmacogenomics.GeneCall) bool { return c.Gene == gene })
+		if i < 0 {
+			fmt.Fprintf(&b, "- **%s**: not called (no result)\n", gene)
+			continue
+		}
+		c := calls[i]
+		dip := strings.Join(c.Diplotypes, " or ")
+		if dip == "" {
+			dip = "not determined"
+		}
+		fmt.Fprintf(&b, "- **%s**: diplotype %s, phenotype **%s**", gene, dip, orUnknown(c.Phenotype))
+		if c.ActivityScore != nil {
+			fmt.Fprintf(&b, ", activity score %g", *c.ActivityScore)
+		}
+		b.WriteString("\n")
+	}
+	fmt.Fprintf(&b, "\n**Recommendation** (%s", rec.Action)
+	if rec.Strength != "" {
+		fmt.Fprintf(&b, ", strength %s", rec.Strength)
+	}
+	fmt.Fprintf(&b, "): %s\n", rec.Text)
+	unc := uncertainties(rec, calls)
+	if len(unc) > 0 {
+		b.WriteString("\n**Uncertainties**\n")
+		for _, u := range unc {
+			fmt.Fprintf(&b, "- %s\n", u)
+		}
+	}
+	fmt.Fprintf(&b, "\n_Rule %s; results of annotation %s._\n", rec.RuleID, dataVersion)
+	return b.String()
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+// uncertainties lists the recommendation's caveats and each gene call's
+// doubts (uncertain call, untested positions, novel variants, notes).
+func uncertainties(rec server.StoredRec, calls []pharmacogenomics.GeneCall) []string {
+	out := slices.Clone(rec.Caveats)
+	add := func(s string) {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	for _, c := range calls {
+		if !slices.Contains(rec.Genes, c.Gene) {
+			continue
+		}
+		if !c.Called {
+			add(c.Gene + ": not called from the genotypes")
+		}
+		if c.Uncertain {
+			add(c.Gene + ": the call is uncertain")
+		}
+		if len(c.Diplotypes) > 1 {
+			add(c.Gene + ": more than one diplotype fits (" + strings.Join(c.Diplotypes, ", ") + ")")
+		}
+		if len(c.MissingPositions) > 0 {
+			add(fmt.Sprintf("%s: %d defining position(s) not tested", c.Gene, len(c.MissingPositions)))
+		}
+		if len(c.Novel) > 0 {
+			add(fmt.Sprintf("%s: %d unexpected variant(s) at defining positions", c.Gene, len(c.Novel)))
+		}
+		for _, n := range c.Notes {
+			add(c.Gene + ": " + n)
+		}
+	}
+	return out
+}
+
+// wordRe splits a recommendation's text into words.
+var wordRe = regexp.MustCompile(`[a-z][a-z-]+`)
+
+// alternatives are the drugs a recommendation's text names (known: sorted
+// drug names of the rules and of the store's records) whose own
+// recommendation for this patient does not ask to avoid
+// them or prefer an alternative.
+func alternatives(rec server.StoredRec, known []string, recs []server.StoredRec) []string {
+	var out []string
+	for _, w := range wordRe.FindAllString(strings.ToLower(rec.Text), -1) {
+		if w == rec.Drug || slices.Contains(out, w) {
+			continue
+		}
+		if _, ok := slices.BinarySearch(known, w); !ok {
+			continue
+		}
+		bad := false
+		for _, r := range recs {
+			if r.Drug == w && (r.Action == rules.ActionAvoid || r.Action == rules.ActionAlternativePreferred || r.Action == rules.ActionNoGenotype) {
+				bad = true
+			}
+		}
+		if !bad {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// suggestions offer, for a recommendation that asks for another drug, to
+// replace the draft order by each alternative named, or to remove it.
+func suggestions(rec server.StoredRec, order Order, patient string, alts []string) []Suggestion {
+	switch rec.Action {
+	case rules.ActionAvoid, rules.ActionAlternativePreferred, rules.ActionConsiderAlternative:
+	default:
+		return nil
+	}
+	var ref []string
+	if order.ID != "" {
+		ref = []string{order.ResourceType + "/" + order.ID}
+	}
+	var out []Suggestion
+	for _, alt := range alts {
+		out = append(out, Suggestion{Label: "Replace " + rec.Drug + " by " + alt, UUID: uuid.NewString(), IsRecommended: true, Actions: []Action{
+			{Type: "delete", Description: "Remove the draft order of " + rec.Drug, ResourceID: ref},
+			{Type: "create", Description: "Order " + alt + " instead", Resource: map[string]any{
+				"resourceType": "MedicationRequest", "status": "draft", "intent": "proposal",
+				"subject":                   map[string]string{"reference": "Patient/" + patient},
+				"medicationCodeableConcept": map[string]string{"text": alt},
+			}},
+		}})
+	}
+	if ref != nil {
+		out = append(out, Suggestion{Label: "Remove the " + rec.Drug + " order", UUID: uuid.NewString(), IsRecommended: len(alts) == 0,
+			Actions: []Action{{Type: "delete", Description: "Remove the draft order of " + rec.Drug, ResourceID: ref}}})
+	}
+	return out
+}

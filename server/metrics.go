@@ -1,0 +1,77 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+)
+
+// Metrics are the server's Prometheus collectors; Cards and Feedback are
+// counted by the CDS Hooks service.
+type Metrics struct {
+	reg        *prometheus.Registry
+	requests   *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
+	decisions  *prometheus.CounterVec
+	generation prometheus.Gauge
+	Cards      *prometheus.CounterVec
+	Feedback   *prometheus.CounterVec
+}
+
+func newMetrics() *Metrics {
+	m := &Metrics{reg: prometheus.NewRegistry()}
+	m.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "varamu_http_requests_total", Help: "HTTP requests by route and status."}, []string{"route", "status"})
+	m.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "varamu_http_request_seconds", Help: "HTTP request latency by route.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}}, []string{"route"})
+	m.decisions = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "varamu_access_decisions_total", Help: "Access outcomes of requests (allowed, denied, unauthenticated, error)."}, []string{"outcome"})
+	m.generation = prometheus.NewGauge(prometheus.GaugeOpts{Name: "varamu_store_generation", Help: "Store generation being served."})
+	m.Cards = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "varamu_cds_cards_total", Help: "CDS Hooks cards returned by indicator."}, []string{"indicator"})
+	m.Feedback = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "varamu_cds_feedback_total", Help: "CDS Hooks card feedback by outcome."}, []string{"outcome"})
+	m.reg.MustRegister(m.requests, m.latency, m.decisions, m.generation, m.Cards, m.Feedback,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(s int) {
+	if w.status == 0 {
+		w.status = s
+	}
+	w.ResponseWriter.WriteHeader(s)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// wrap counts, times and logs each request under its route pattern.
+func (m *Metrics) wrap(mux *http.ServeMux, log *slog.Logger, prep func(*http.Request) *http.Request) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		r = prep(r)
+		_, route := mux.Handler(r)
+		if route == "" {
+			route = "other"
+		}
+		mux.ServeHTTP(sw, r)
+		if sw.status == 0 {
+			sw.status = http.StatusOK
+		}
+		d := time.Since(start)
+		m.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
+		m.latency.WithLabelValues(route).Observe(d.Seconds())
+		log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "ms", d.Milliseconds())
+	})
+}
