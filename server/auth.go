@@ -27,6 +27,9 @@ type Grant struct {
 	Flagged bool
 	// Audit are the audit log indexes of the decisions.
 	Audit []uint64
+	// Permit lets the genome store's readers serve the person's biobank
+	// sample under these decisions (zero when the person has none).
+	Permit access.Permit
 }
 
 // ErrDenied is a refused access; the response says no more than that.
@@ -80,6 +83,14 @@ func (s *Server) Decide(ctx context.Context, snap *Snapshot, caller identity.Cal
 				g.Hidden = append(g.Hidden, h)
 			}
 		}
+	}
+	if sample, ok := snap.PGx.Sample(person); ok {
+		last := len(ds) - 1
+		p, err := ds[last].Permit(reqs[last], sample)
+		if err != nil {
+			return Grant{}, err
+		}
+		g.Permit = p
 	}
 	s.metrics.decisions.WithLabelValues("allowed").Inc()
 	return g, nil

@@ -85,7 +85,7 @@ func build(ctx context.Context, tmp string, asOf *time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, err = annotate.Run(ctx, dir, annotate.Options{Outside: oc, Workers: 2})
+	_, err = annotate.Run(ctx, dir, "server-test-steward", annotate.Options{Outside: oc, Workers: 2})
 	return dir, err
 }
 

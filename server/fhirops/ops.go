@@ -80,27 +80,28 @@ func geneSymbol(g string) string {
 
 // begin authorises the request for the subject and returns the sample;
 // ok is false when the response was written.
-func (h *handler) begin(w http.ResponseWriter, r *http.Request, subj string) (*server.Snapshot, string, string, bool) {
+func (h *handler) begin(w http.ResponseWriter, r *http.Request, subj string) (*server.Snapshot, server.Grant, string, bool) {
 	person, valid := subject(subj)
 	if !valid {
 		server.WriteError(w, r, http.StatusBadRequest, "subject: want a valid isikukood", nil)
-		return nil, "", "", false
+		return nil, server.Grant{}, "", false
 	}
 	reason := strings.TrimSpace(r.Header.Get(EmergencyHeader))
 	if err := server.CheckEmergencyReason(reason); err != nil {
 		server.WriteError(w, r, http.StatusBadRequest, err.Error(), err)
-		return nil, "", "", false
+		return nil, server.Grant{}, "", false
 	}
 	snap := h.s.Snapshot()
-	if _, ok := h.s.Authorize(w, r, snap, person, reason); !ok {
-		return nil, "", "", false
+	g, ok := h.s.Authorize(w, r, snap, person, reason)
+	if !ok {
+		return nil, server.Grant{}, "", false
 	}
 	sample, ok := snap.PGx.Sample(person)
 	if !ok || snap.PGx.Calls(sample) == nil {
 		server.WriteError(w, r, http.StatusNotFound, "no pharmacogenomic results for this subject", nil)
-		return nil, "", "", false
+		return nil, server.Grant{}, "", false
 	}
-	return snap, person, sample, true
+	return snap, g, sample, true
 }
 
 func (h *handler) haplotypes(w http.ResponseWriter, r *http.Request) {
@@ -109,10 +110,11 @@ func (h *handler) haplotypes(w http.ResponseWriter, r *http.Request) {
 		server.WriteError(w, r, http.StatusBadRequest, "genes: at least one HGNC symbol is required", nil)
 		return
 	}
-	snap, person, sample, ok := h.begin(w, r, r.URL.Query().Get("subject"))
+	snap, grant, sample, ok := h.begin(w, r, r.URL.Query().Get("subject"))
 	if !ok {
 		return
 	}
+	person := grant.Person
 	var params []obj
 	for _, g := range genes {
 		sym := geneSymbol(g)
@@ -155,10 +157,11 @@ func (h *handler) specificHaplotypes(w http.ResponseWriter, r *http.Request) {
 		server.WriteError(w, r, http.StatusBadRequest, "haplotypes: at least one haplotype or genotype is required", nil)
 		return
 	}
-	snap, person, sample, ok := h.begin(w, r, r.URL.Query().Get("subject"))
+	snap, grant, sample, ok := h.begin(w, r, r.URL.Query().Get("subject"))
 	if !ok {
 		return
 	}
+	person := grant.Person
 	var params []obj
 	for _, item := range items {
 		part := []obj{{"name": "haplotypeItem", "valueString": item}}
@@ -177,10 +180,11 @@ func (h *handler) specificHaplotypes(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) txImplications(w http.ResponseWriter, r *http.Request) {
 	genes, treatments := list(r, "genes"), list(r, "treatments")
-	snap, person, sample, ok := h.begin(w, r, r.URL.Query().Get("subject"))
+	snap, grant, sample, ok := h.begin(w, r, r.URL.Query().Get("subject"))
 	if !ok {
 		return
 	}
+	person := grant.Person
 	var params []obj
 	for i, rec := range snap.PGx.Recs(sample) {
 		if !wanted(rec, genes, treatments) {
@@ -217,10 +221,11 @@ func wanted(rec server.StoredRec, genes, treatments []string) bool {
 }
 
 func (h *handler) report(w http.ResponseWriter, r *http.Request) {
-	snap, person, sample, ok := h.begin(w, r, r.PathValue("id"))
+	snap, grant, sample, ok := h.begin(w, r, r.PathValue("id"))
 	if !ok {
 		return
 	}
+	person := grant.Person
 	base := h.s.BaseURL(r) + "/fhir/"
 	var entries, results []obj
 	add := func(o obj) {

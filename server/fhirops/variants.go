@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/genome"
 	gstore "github.com/varamu/varamu/genome/store"
 	"github.com/varamu/varamu/server"
@@ -75,14 +76,14 @@ type found struct {
 }
 
 // carried returns the ALT alleles the sample carries in sp.
-func carried(r *http.Request, snap *server.Snapshot, sample string, sp span) ([]found, error) {
+func carried(r *http.Request, snap *server.Snapshot, permit access.Permit, sample string, sp span) ([]found, error) {
 	gs, err := gstore.FromStore(snap.Store)
 	if err != nil {
 		return nil, err
 	}
 	var out []found
 	var idx []int
-	for rec, err := range gs.Region(r.Context(), sp.chrom, sp.start+1, sp.end, []string{sample}) {
+	for rec, err := range gs.Region(r.Context(), permit, sp.chrom, sp.start+1, sp.end, []string{sample}) {
 		if err != nil {
 			return nil, err
 		}
@@ -146,13 +147,14 @@ func (h *handler) variants(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	include := r.URL.Query().Get("includeVariants") == "true"
-	snap, person, sample, ok := h.begin(w, r, r.URL.Query().Get("subject"))
+	snap, grant, sample, ok := h.begin(w, r, r.URL.Query().Get("subject"))
 	if !ok {
 		return
 	}
+	person := grant.Person
 	var params []obj
 	for i, sp := range spans {
-		fs, err := carried(r, snap, sample, sp)
+		fs, err := carried(r, snap, grant.Permit, sample, sp)
 		if err != nil {
 			server.WriteError(w, r, http.StatusInternalServerError, "genotypes could not be read", err)
 			return
@@ -182,13 +184,14 @@ func (h *handler) specificVariants(w http.ResponseWriter, r *http.Request) {
 		server.WriteError(w, r, http.StatusBadRequest, "variants: at least one SPDI variant is required", nil)
 		return
 	}
-	snap, person, sample, ok := h.begin(w, r, r.URL.Query().Get("subject"))
+	snap, grant, sample, ok := h.begin(w, r, r.URL.Query().Get("subject"))
 	if !ok {
 		return
 	}
+	person := grant.Person
 	var params []obj
 	for i, v := range vs {
-		fs, err := carried(r, snap, sample, v.span)
+		fs, err := carried(r, snap, grant.Permit, sample, v.span)
 		if err != nil {
 			server.WriteError(w, r, http.StatusInternalServerError, "genotypes could not be read", err)
 			return
