@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/varamu/varamu/access"
 	gstore "github.com/varamu/varamu/genome/store"
 	"github.com/varamu/varamu/internal/testref"
 	"github.com/varamu/varamu/risk/pgs"
@@ -162,4 +163,15 @@ func writeFile(t testing.TB, dir, name, text string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// stewardPermit logs a steward access to every sample of gs, as a scoring
+// job must before it reads genotypes, and returns its permit.
+func stewardPermit(t testing.TB, gs *gstore.Store) access.Permit {
+	t.Helper()
+	g, err := access.OpenSteward(context.Background(), gs.Base(), access.StewardAccess{Actor: "risk-test", Scope: "risk score (test)"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g
 }

@@ -96,7 +96,7 @@ func TestBuildAndOverlapErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := smallScore(t, dir, "s.txt", tt.text)
-			_, err := Score(context.Background(), gs, []*pgs.Score{s}, Config{Build: tt.build})
+			_, err := Score(context.Background(), gs, stewardPermit(t, gs), []*pgs.Score{s}, Config{Build: tt.build})
 			if !errors.Is(err, tt.err) || !strings.Contains(err.Error(), tt.msg) || !strings.Contains(err.Error(), "s.txt") {
 				t.Errorf("error %v, want %v containing %q and the file name", err, tt.err, tt.msg)
 			}
@@ -104,7 +104,7 @@ func TestBuildAndOverlapErrors(t *testing.T) {
 	}
 	// A missing build is accepted with Config.Build.
 	s := smallScore(t, dir, "nr.txt", "#genome_build=NR\n"+cols+"22\t100\tG\tA\t1\n")
-	res, err := Score(context.Background(), gs, []*pgs.Score{s}, Config{Build: genome.GRCh37})
+	res, err := Score(context.Background(), gs, stewardPermit(t, gs), []*pgs.Score{s}, Config{Build: genome.GRCh37})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestAmbiguousResolvedByFrequency(t *testing.T) {
 	// 0.5: dropped. Line 3: plain SNP.
 	s := smallScore(t, dir, "s.txt", "#genome_build=GRCh37\nchr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\tallelefrequency_effect\n"+
 		"22\t100\tT\tA\t1\t0.95\n22\t200\tG\tC\t1\t0.5\n22\t300\tA\tG\t1\t\n")
-	res, err := Score(context.Background(), gs, []*pgs.Score{s}, Config{})
+	res, err := Score(context.Background(), gs, stewardPermit(t, gs), []*pgs.Score{s}, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +173,7 @@ func TestAbstention(t *testing.T) {
 	}
 	full := smallScore(t, dir, "full.txt", b.String())
 	half := smallScore(t, dir, "half.txt", b.String()+"22\t500\tG\tA\t1\n22\t501\tG\tA\t1\n22\t502\tG\tA\t1\n22\t503\tG\tA\t1\n")
-	res, err := Score(context.Background(), gs, []*pgs.Score{full, half}, Config{})
+	res, err := Score(context.Background(), gs, stewardPermit(t, gs), []*pgs.Score{full, half}, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestAbstention(t *testing.T) {
 	if r := res[1]; !strings.Contains(r.Abstain, "only 10 of the score's 14 variants (71.4%)") || r.Samples[1].Abstain != r.Abstain {
 		t.Errorf("half score abstain %q", r.Abstain)
 	}
-	small, err := Score(context.Background(), gs, []*pgs.Score{full}, Config{Reference: samples[:50]})
+	small, err := Score(context.Background(), gs, stewardPermit(t, gs), []*pgs.Score{full}, Config{Reference: samples[:50]})
 	if err != nil {
 		t.Fatal(err)
 	}

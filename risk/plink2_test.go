@@ -167,7 +167,7 @@ func TestEqualsPlink2(t *testing.T) {
 		scores = append(scores, parts[m])
 	}
 	scores = append(scores, domrec)
-	res, err := Score(context.Background(), gs, scores, Config{})
+	res, err := Score(context.Background(), gs, stewardPermit(t, gs), scores, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestEqualsPlink2(t *testing.T) {
 	for i, m := range modes {
 		check("dominant/recessive example", res[1+i], m)
 	}
-	noImp, err := Score(context.Background(), gs, []*pgs.Score{main}, Config{NoMeanImputation: true})
+	noImp, err := Score(context.Background(), gs, stewardPermit(t, gs), []*pgs.Score{main}, Config{NoMeanImputation: true})
 	if err != nil {
 		t.Fatal(err)
 	}

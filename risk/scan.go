@@ -67,10 +67,10 @@ func (sc *scorer) windows() [][]genome.Locus {
 }
 
 // run reads every window and scores the records at the scoring loci.
-func (sc *scorer) run(ctx context.Context, gs *gstore.Store) error {
+func (sc *scorer) run(ctx context.Context, gs *gstore.Store, permit gstore.Permit) error {
 	ws := sc.windows()
 	for wi, w := range ws {
-		recs, err := gs.SitesAt(ctx, w, sc.cohort.names)
+		recs, err := gs.SitesAt(ctx, permit, w, sc.cohort.names)
 		if err != nil {
 			return fmt.Errorf("risk: reading the genotypes: %w", err)
 		}

@@ -187,7 +187,7 @@ func checkBuild(s *pgs.Score, store, given genome.Build) (genome.Build, error) {
 
 // Score computes every scoring file's scores for the store's samples in
 // one pass over the genotypes. Nothing is written: see Write.
-func Score(ctx context.Context, gs *gstore.Store, scores []*pgs.Score, cfg Config) ([]*ScoreResult, error) {
+func Score(ctx context.Context, gs *gstore.Store, permit gstore.Permit, scores []*pgs.Score, cfg Config) ([]*ScoreResult, error) {
 	cfg.defaults()
 	if len(scores) == 0 {
 		return nil, errors.New("risk: no scoring file")
@@ -205,7 +205,7 @@ func Score(ctx context.Context, gs *gstore.Store, scores []*pgs.Score, cfg Confi
 		results[k] = newResult(s, b, cohort)
 	}
 	sc := newScorer(results, cohort, &cfg)
-	if err := sc.run(ctx, gs); err != nil {
+	if err := sc.run(ctx, gs, permit); err != nil {
 		return nil, err
 	}
 	for _, r := range results {

@@ -37,7 +37,7 @@ func TestWriteVersions(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(scores ...*pgs.Score) []*ScoreResult {
-		res, err := Score(ctx, gs, scores, Config{})
+		res, err := Score(ctx, gs, stewardPermit(t, gs), scores, Config{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -201,7 +201,7 @@ func runDemo(ctx context.Context, w io.Writer, out, actor string, people, backgr
 		return err
 	}
 	// 8. A polygenic score for everyone, one person's place in the cohort.
-	rsum, fig, rline, err := demoRisk(ctx, out, dir, vcfPath, sample)
+	rsum, fig, rline, err := demoRisk(ctx, out, dir, actor, vcfPath, sample)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/datasets/synthpgs"
 	gstore "github.com/varamu/varamu/genome/store"
 	"github.com/varamu/varamu/risk"
@@ -18,7 +19,7 @@ import (
 // demoRisk scores the demo biobank with a synthetic scoring file made from
 // its VCF, stores the result, and draws one sample's position in the
 // cohort. It returns the lines to print and the figure's path.
-func demoRisk(ctx context.Context, out, dir, vcfPath, sample string) (summary string, figure string, line risk.SampleScore, err error) {
+func demoRisk(ctx context.Context, out, dir, actor, vcfPath, sample string) (summary string, figure string, line risk.SampleScore, err error) {
 	scorePath := filepath.Join(out, "demo-score.txt")
 	f, err := os.Create(scorePath)
 	if err != nil {
@@ -35,10 +36,11 @@ func demoRisk(ctx context.Context, out, dir, vcfPath, sample string) (summary st
 	if err != nil {
 		return "", "", line, err
 	}
-	if err := logStewardship(ctx, dir, "varamu-demo", "risk score VARAMU_DEMO: all participants"); err != nil {
+	st, err := vstore.Open(dir, vstore.Options{})
+	if err != nil {
 		return "", "", line, err
 	}
-	st, err := vstore.Open(dir, vstore.Options{})
+	permit, err := access.OpenSteward(ctx, st, access.StewardAccess{Actor: actor, Scope: "risk score VARAMU_DEMO: all participants"})
 	if err != nil {
 		return "", "", line, err
 	}
@@ -46,7 +48,7 @@ func demoRisk(ctx context.Context, out, dir, vcfPath, sample string) (summary st
 	if err != nil {
 		return "", "", line, err
 	}
-	res, err := risk.Score(ctx, gs, []*pgs.Score{s}, risk.Config{})
+	res, err := risk.Score(ctx, gs, permit, []*pgs.Score{s}, risk.Config{})
 	if err != nil {
 		return "", "", line, err
 	}

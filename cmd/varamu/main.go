@@ -75,7 +75,7 @@ func newRootCmdAs(who whoami) *cobra.Command {
 		newAuditCmd(who),
 		newConsentCmd(who),
 		newVerifyCmd(),
-		newRiskCmd(),
+		newRiskCmd(who),
 		newServeCmd(),
 		newDevCACmd(),
 	)

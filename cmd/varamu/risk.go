@@ -6,12 +6,14 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/genome"
 	gstore "github.com/varamu/varamu/genome/store"
 	"github.com/varamu/varamu/query"
@@ -20,12 +22,12 @@ import (
 	vstore "github.com/varamu/varamu/store"
 )
 
-func newRiskCmd() *cobra.Command {
+func newRiskCmd(who whoami) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "risk",
 		Short: "Polygenic scores (PGS Catalog files, equal to plink2 --score), monogenic findings under consent, plots",
 	}
-	cmd.AddCommand(newRiskScoreCmd(), newRiskPlotCmd(), newRiskReportCmd(), newRiskFindingsCmd())
+	cmd.AddCommand(newRiskScoreCmd(who), newRiskPlotCmd(who), newRiskReportCmd(who), newRiskFindingsCmd(who))
 	return cmd
 }
 
@@ -54,8 +56,8 @@ func sampleList(list, file string) ([]string, error) {
 	return names, nil
 }
 
-func newRiskScoreCmd() *cobra.Command {
-	var dir, samples, sampleFile, ref, refFile, build, format, out, actor string
+func newRiskScoreCmd(who whoami) *cobra.Command {
+	var dir, samples, sampleFile, ref, refFile, build, format, out string
 	var cfg risk.Config
 	cmd := &cobra.Command{
 		Use:   "score --store DIR SCOREFILE... [--samples S1,S2] [--format table|csv|json|parquet]",
@@ -115,17 +117,25 @@ Scoring the biobank is a steward access, logged before genotypes are read.`,
 			for _, s := range scores {
 				ids = append(ids, s.ID())
 			}
-			who := "all participants"
-			if cfg.Samples != nil && cfg.Reference != nil {
-				who = fmt.Sprintf("samples %s; reference cohort of %d samples", strings.Join(cfg.Samples, ","), len(cfg.Reference))
+			actor, err := who()
+			if err != nil {
+				return err
 			}
-			if err := logStewardship(ctx, dir, actor, fmt.Sprintf("risk score %s: %s", strings.Join(ids, ", "), who)); err != nil {
+			// The permit covers what the job reads: the named samples and
+			// the reference cohort, or every participant.
+			whom, read := "all participants", []string(nil)
+			if cfg.Samples != nil && cfg.Reference != nil {
+				whom = fmt.Sprintf("samples %s; reference cohort of %d samples", strings.Join(cfg.Samples, ","), len(cfg.Reference))
+				read = append(slices.Clone(cfg.Samples), cfg.Reference...)
+			}
+			permit, err := access.OpenSteward(ctx, st, access.StewardAccess{Actor: actor, Scope: fmt.Sprintf("risk score %s: %s", strings.Join(ids, ", "), whom), Samples: read})
+			if err != nil {
 				return err
 			}
 			start := time.Now()
 			bar := newProgress(cmd.ErrOrStderr(), "risk score")
 			cfg.Progress = func(done, total int) { bar(int64(done), int64(total)) }
-			res, err := risk.Score(ctx, gs, scores, cfg)
+			res, err := risk.Score(ctx, gs, permit, scores, cfg)
 			if err != nil {
 				return err
 			}
@@ -153,7 +163,6 @@ Scoring the biobank is a steward access, logged before genotypes are read.`,
 	fl.IntVar(&cfg.MinReference, "min-reference", 0, "smallest reference cohort for percentiles (default 100)")
 	fl.StringVar(&format, "format", "table", "output: table, csv, json or parquet")
 	fl.StringVarP(&out, "output", "o", "", "output file (parquet)")
-	fl.StringVar(&actor, "actor", defaultActor(), "who runs the job, for the audit log")
 	cmd.MarkFlagRequired("store")
 	return cmd
 }

@@ -10,16 +10,17 @@ import (
 	"github.com/varamu/varamu/risk/findings"
 )
 
-func newRiskFindingsCmd() *cobra.Command {
-	var dir, person, actor, licence, clinvar, genes, format string
+func newRiskFindingsCmd(who whoami) *cobra.Command {
+	var clinician bool
+	var dir, person, clinvar, genes, format string
 	cmd := &cobra.Command{
-		Use:   "findings --store DIR --person ID --clinvar FILE.vcf --genes FILE [--licence L]",
+		Use:   "findings --store DIR --person ID --clinvar FILE.vcf --genes FILE [--clinician]",
 		Short: "A person's monogenic secondary findings (ClinVar P/LP, ≥1 star, listed genes) — only with their consent to secondary findings; logged",
 		Long: `findings annotates the person's genotypes with a ClinVar-format VCF (INFO CLNSIG,
 CLNREVSTAT, GENEINFO, CLNDN) and reports Pathogenic/Likely pathogenic variants
 with at least one review star in the genes of --genes (one gene a line, a tab,
 its inheritance: AD, AR, XL or SD), with zygosity and whether the inheritance
-is met. Only the person (or their representative) and, with --licence, their
+is met. Only the person (or their representative) and, with --clinician, their
 clinician may ask, and only when the person consented to secondary findings;
 every decision is logged. Findings are never written to the store.`,
 		Args: cobra.NoArgs,
@@ -32,9 +33,16 @@ every decision is logged. Findings are never written to the store.`,
 			if err != nil {
 				return err
 			}
+			actor, err := who()
+			if err != nil {
+				return err
+			}
+			// The actor is the operating-system user: the person, their
+			// representative, or (--clinician) a health professional whose
+			// licence is looked up in the register, never typed.
 			a := access.Actor{ID: actor, Role: access.Patient}
-			if licence != "" {
-				a = access.Actor{ID: actor, Role: access.Professional, Licence: licence}
+			if clinician {
+				a.Role = access.Professional
 			}
 			res, err := findings.ForPerson(cmd.Context(), dir, cv, gl, findings.Request{Actor: a, Person: person})
 			if err != nil {
@@ -64,8 +72,7 @@ every decision is logged. Findings are never written to the store.`,
 	}
 	cmd.Flags().StringVar(&dir, "store", "", "store directory")
 	cmd.Flags().StringVar(&person, "person", "", "the person's isikukood")
-	cmd.Flags().StringVar(&actor, "actor", defaultActor(), "who asks: the person, their representative, or a professional's register id")
-	cmd.Flags().StringVar(&licence, "licence", "", "the professional's licence number (asks as a clinician)")
+	cmd.Flags().BoolVar(&clinician, "clinician", false, "ask as a health professional (the operating-system user's licence in the register)")
 	cmd.Flags().StringVar(&clinvar, "clinvar", "", "ClinVar-format VCF (plain or gzip)")
 	cmd.Flags().StringVar(&genes, "genes", "", "secondary-findings gene list: GENE<tab>AD|AR|XL|SD per line")
 	cmd.Flags().StringVar(&format, "format", "table", "output: table, csv or json")

@@ -8,13 +8,14 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/risk"
 	rplot "github.com/varamu/varamu/risk/plot"
 	vstore "github.com/varamu/varamu/store"
 )
 
-func newRiskPlotCmd() *cobra.Command {
-	var dir, score, sample, out, actor string
+func newRiskPlotCmd(who whoami) *cobra.Command {
+	var dir, score, sample, out string
 	cmd := &cobra.Command{
 		Use:   "plot --store DIR --score ID [--sample S] -o DIR",
 		Short: "Plot a stored score's distribution in the reference cohort (one sample marked) and the match rate of every score, as PNG and SVG",
@@ -29,7 +30,11 @@ func newRiskPlotCmd() *cobra.Command {
 			if sample != "" {
 				scope += ", sample " + sample + " marked"
 			}
-			if err := logStewardship(ctx, dir, actor, scope); err != nil {
+			actor, err := who()
+			if err != nil {
+				return err
+			}
+			if _, err := access.OpenSteward(ctx, st, access.StewardAccess{Actor: actor, Scope: scope}); err != nil {
 				return err
 			}
 			paths, err := riskPlots(st, score, sample, out, cmd)
@@ -44,7 +49,6 @@ func newRiskPlotCmd() *cobra.Command {
 	cmd.Flags().StringVar(&score, "score", "", "score id (pgs_id) as stored by varamu risk score")
 	cmd.Flags().StringVar(&sample, "sample", "", "sample to mark on the distribution")
 	cmd.Flags().StringVarP(&out, "output", "o", "", "output directory")
-	cmd.Flags().StringVar(&actor, "actor", defaultActor(), "who asks, for the audit log")
 	cmd.MarkFlagRequired("store")
 	cmd.MarkFlagRequired("score")
 	cmd.MarkFlagRequired("output")

@@ -12,15 +12,16 @@ import (
 	vstore "github.com/varamu/varamu/store"
 )
 
-func newRiskReportCmd() *cobra.Command {
-	var dir, person, actor, licence, plotDir string
+func newRiskReportCmd(who whoami) *cobra.Command {
+	var clinician bool
+	var dir, person, plotDir string
 	cmd := &cobra.Command{
-		Use:   "report --store DIR --person ID [--licence L] [--plot DIR]",
+		Use:   "report --store DIR --person ID [--clinician] [--plot DIR]",
 		Short: "A person's polygenic scores in plain words (the person, their representative, or a clinician under the person's consent; logged)",
 		Long: `report shows one person's stored scores: the score, where it falls in the
 reference cohort, what that means and does not mean, and what was missing.
 The actor is the operating-system user: the person themselves (or their
-representative), or with --licence a health professional, who needs the
+representative), or with --clinician a health professional, who needs the
 person's consent to return of results. Access is decided and logged first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -28,9 +29,16 @@ person's consent to return of results. Access is decided and logged first.`,
 			if err != nil {
 				return err
 			}
+			actor, err := who()
+			if err != nil {
+				return err
+			}
+			// The actor is the operating-system user: the person, their
+			// representative, or (--clinician) a health professional whose
+			// licence is looked up in the register, never typed.
 			a := access.Actor{ID: actor, Role: access.Patient}
-			if licence != "" {
-				a = access.Actor{ID: actor, Role: access.Professional, Licence: licence}
+			if clinician {
+				a.Role = access.Professional
 			}
 			res, err := risk.ForPerson(cmd.Context(), st, risk.PersonRequest{Actor: a, Person: person})
 			if err != nil {
@@ -65,8 +73,7 @@ person's consent to return of results. Access is decided and logged first.`,
 	}
 	cmd.Flags().StringVar(&dir, "store", "", "store directory")
 	cmd.Flags().StringVar(&person, "person", "", "the person's isikukood")
-	cmd.Flags().StringVar(&actor, "actor", defaultActor(), "who asks: the person, their representative, or a professional's register id")
-	cmd.Flags().StringVar(&licence, "licence", "", "the professional's licence number (asks as a clinician)")
+	cmd.Flags().BoolVar(&clinician, "clinician", false, "ask as a health professional (the operating-system user's licence in the register)")
 	cmd.Flags().StringVar(&plotDir, "plot", "", "also write the distribution figure (PNG, SVG) into this directory")
 	cmd.MarkFlagRequired("store")
 	cmd.MarkFlagRequired("person")

@@ -4,12 +4,13 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
-	"github.com/varamu/varamu/access"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/varamu/varamu/access"
 
 	gstore "github.com/varamu/varamu/genome/store"
 	"github.com/varamu/varamu/risk/findings"
@@ -150,7 +151,7 @@ func TestRiskCommands(t *testing.T) {
 	}
 
 	// A person's report: themselves yes; an unknown professional no.
-	rep, _, err := run(t, "risk", "report", "--store", dir, "--person", people[0], "--actor", people[0])
+	rep, _, err := runAs(t, people[0], "risk", "report", "--store", dir, "--person", people[0])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,10 +160,10 @@ func TestRiskCommands(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, rep)
 		}
 	}
-	if _, _, err := run(t, "risk", "report", "--store", dir, "--person", people[0], "--actor", people[1]); err == nil || !strings.Contains(err.Error(), "access denied") {
+	if _, _, err := runAs(t, people[1], "risk", "report", "--store", dir, "--person", people[0]); err == nil || !strings.Contains(err.Error(), "access denied") {
 		t.Errorf("someone else's report: %v", err)
 	}
-	if _, _, err := run(t, "risk", "report", "--store", dir, "--person", people[0], "--actor", "pr-99999", "--licence", "D1"); err == nil || !strings.Contains(err.Error(), "access denied") {
+	if _, _, err := runAs(t, "pr-99999", "risk", "report", "--store", dir, "--person", people[0], "--clinician"); err == nil || !strings.Contains(err.Error(), "access denied") {
 		t.Errorf("unregistered professional: %v", err)
 	}
 	riskFindingsCLI(t, dir, gs, people, tmp)
@@ -192,7 +193,7 @@ func riskFindingsCLI(t *testing.T, dir string, gs *gstore.Store, people []string
 	os.WriteFile(genes, []byte("GENE0\tAD\nGENE1\tAR\n"), 0o644)
 	var shown, refused bool
 	for _, p := range people {
-		out, _, err := run(t, "risk", "findings", "--store", dir, "--person", p, "--actor", p, "--clinvar", cv, "--genes", genes)
+		out, _, err := runAs(t, p, "risk", "findings", "--store", dir, "--person", p, "--clinvar", cv, "--genes", genes)
 		switch {
 		case err == nil:
 			shown = shown || strings.Contains(out, "GENE0")
@@ -210,7 +211,7 @@ func riskFindingsCLI(t *testing.T, dir string, gs *gstore.Store, people []string
 	}
 	noSig := filepath.Join(tmp, "nosig.vcf")
 	os.WriteFile(noSig, []byte(strings.Replace(head, "##INFO=<ID=CLNSIG,Number=.,Type=String,Description=\"s\">\n", "", 1)), 0o644)
-	if _, _, err := run(t, "risk", "findings", "--store", dir, "--person", people[0], "--actor", people[0], "--clinvar", noSig, "--genes", genes); err == nil ||
+	if _, _, err := runAs(t, people[0], "risk", "findings", "--store", dir, "--person", people[0], "--clinvar", noSig, "--genes", genes); err == nil ||
 		!strings.Contains(err.Error(), "nosig.vcf:6: INFO: findings: not a ClinVar-format VCF: the header declares no INFO CLNSIG") {
 		t.Errorf("ClinVar VCF without CLNSIG: %v", err)
 	}

@@ -38,6 +38,9 @@ func TestReadersNeedAPermit(t *testing.T) {
 	if _, err := s.Lookup(ctx, nil, "A", loci); !errors.Is(err, ErrNoPermit) {
 		t.Errorf("Lookup without a permit: %v", err)
 	}
+	if _, err := s.SitesAt(ctx, nil, loci, nil); !errors.Is(err, ErrNoPermit) {
+		t.Errorf("SitesAt without a permit: %v", err)
+	}
 	if _, err := s.Lookup(ctx, access.Permit{}, "A", loci); !errors.Is(err, access.ErrNotPermitted) {
 		t.Errorf("Lookup with the zero permit: %v", err)
 	}
@@ -50,6 +53,12 @@ func TestReadersNeedAPermit(t *testing.T) {
 	}
 	if _, err := s.Lookup(ctx, onlyA, "B", loci); !errors.Is(err, access.ErrNotPermitted) {
 		t.Errorf("Lookup of another sample: %v", err)
+	}
+	if _, err := s.SitesAt(ctx, onlyA, loci, nil); !errors.Is(err, access.ErrNotPermitted) {
+		t.Errorf("SitesAt of every sample with a one-sample permit: %v", err)
+	}
+	if _, err := s.SitesAt(ctx, onlyA, loci, []string{"A"}); err != nil {
+		t.Errorf("SitesAt of the permitted sample: %v", err)
 	}
 	for _, err := range s.Region(ctx, onlyA, "chr10", 1, 1000, nil) {
 		if !errors.Is(err, access.ErrNotPermitted) {

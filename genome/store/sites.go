@@ -19,7 +19,10 @@ import (
 // the site-major read of many positions × many samples that scoring needs.
 // Records come grouped by chromosome in the order the loci name them, by
 // position within one; memory is len(records) × len(samples) codes.
-func (s *Store) SitesAt(ctx context.Context, loci []genome.Locus, samples []string) ([]*Record, error) {
+func (s *Store) SitesAt(ctx context.Context, g Permit, loci []genome.Locus, samples []string) ([]*Record, error) {
+	if err := checkPermit(g, samples...); err != nil {
+		return nil, err
+	}
 	if err := s.loadSamples(); err != nil {
 		return nil, err
 	}

@@ -61,7 +61,7 @@ func TestSitesAtEqualsRegion(t *testing.T) {
 		}
 		{
 			chrom := "chrX and chr22"
-			got, err := s.SitesAt(ctx, loci, samples)
+			got, err := s.SitesAt(ctx, allPermit(t, s), loci, samples)
 			if err != nil {
 				t.Fatal(err)
 			}
