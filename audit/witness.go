@@ -250,7 +250,7 @@ func ParseAddCheckpoint(body []byte) (oldSize uint64, cproof [][]byte, signed []
 		if len(line) == 0 {
 			break
 		}
-		h, err := base64.StdEncoding.DecodeString(string(line))
+		h, err := base64.StdEncoding.Strict().DecodeString(string(line))
 		if err != nil || len(h) != sha256.Size {
 			return 0, nil, nil, fmt.Errorf("%w: line %d: want a base64 SHA-256 hash", ErrBadRequest, n)
 		}
