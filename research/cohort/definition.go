@@ -24,14 +24,14 @@
 package cohort
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/varamu/varamu/internal/strictjson"
 )
 
 // ErrDefinition is wrapped by every *DecodeError.
@@ -115,14 +115,9 @@ func Decode(name string, r io.Reader) (*Definition, error) {
 	if len(b) > maxInput {
 		return nil, &DecodeError{Name: name, Err: fmt.Errorf("%w: larger than %d bytes", ErrDefinition, maxInput)}
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
 	var d Definition
-	if err := dec.Decode(&d); err != nil {
-		return nil, &DecodeError{Name: name, Line: lineAt(b, errOffset(err, dec)), Err: fmt.Errorf("%w: %v", ErrDefinition, err)}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, &DecodeError{Name: name, Line: lineAt(b, dec.InputOffset()), Err: fmt.Errorf("%w: want one JSON object, found more after it", ErrDefinition)}
+	if err := strictjson.Decode(b, &d); err != nil {
+		return nil, &DecodeError{Name: name, Line: strictjson.Line(b, strictjson.Offset(err)), Err: fmt.Errorf("%w: %v", ErrDefinition, err)}
 	}
 	if err := d.Validate(); err != nil {
 		var de *DecodeError
@@ -132,25 +127,6 @@ func Decode(name string, r io.Reader) (*Definition, error) {
 		return nil, err
 	}
 	return &d, nil
-}
-
-// errOffset is the input offset of a JSON error.
-func errOffset(err error, dec *json.Decoder) int64 {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return se.Offset
-	case errors.As(err, &te):
-		return te.Offset
-	}
-	return dec.InputOffset()
-}
-
-// lineAt returns the 1-based line of byte offset off in b.
-func lineAt(b []byte, off int64) int {
-	off = min(max(off, 0), int64(len(b)))
-	return 1 + bytes.Count(b[:off], []byte("\n"))
 }
 
 var (

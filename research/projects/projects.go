@@ -31,6 +31,7 @@ import (
 
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/clinical/isikukood"
+	"github.com/varamu/varamu/internal/strictjson"
 )
 
 // ErrProjects is wrapped by every *Error.
@@ -173,8 +174,8 @@ func Decode(name string, r io.Reader) (*File, error) {
 	var top struct {
 		Projects []json.RawMessage `json:"projects"`
 	}
-	if err := strict(b, &top); err != nil {
-		return nil, &Error{File: name, Line: lineAt(b, offsetOf(err)), Err: fmt.Errorf("%w: %v", ErrProjects, err)}
+	if err := strictjson.Decode(b, &top); err != nil {
+		return nil, &Error{File: name, Line: strictjson.Line(b, strictjson.Offset(err)), Err: fmt.Errorf("%w: %v", ErrProjects, err)}
 	}
 	if top.Projects == nil {
 		return nil, &Error{File: name, Line: 1, Field: "projects", Err: fmt.Errorf("%w: want a list of projects", ErrProjects)}
@@ -185,11 +186,11 @@ func Decode(name string, r io.Reader) (*File, error) {
 		at := from + bytes.Index(b[from:], raw) // raw is verbatim input
 		from = at + len(raw)
 		var p Project
-		if err := strict(raw, &p); err != nil {
-			return nil, &Error{File: name, Line: lineAt(b, int64(at)+offsetOf(err)), Project: fmt.Sprintf("projects[%d]", i), Err: fmt.Errorf("%w: %v", ErrProjects, err)}
+		if err := strictjson.Decode(raw, &p); err != nil {
+			return nil, &Error{File: name, Line: strictjson.Line(b, int64(at)+strictjson.Offset(err)), Project: fmt.Sprintf("projects[%d]", i), Err: fmt.Errorf("%w: %v", ErrProjects, err)}
 		}
 		if err := out.check(&p); err != nil {
-			err.File, err.Line = name, lineAt(b, int64(at))
+			err.File, err.Line = name, strictjson.Line(b, int64(at))
 			if err.Project == "" {
 				err.Project = fmt.Sprintf("projects[%d]", i)
 			}
@@ -198,52 +199,6 @@ func Decode(name string, r io.Reader) (*File, error) {
 		out.Projects = append(out.Projects, p)
 	}
 	return out, nil
-}
-
-// strict decodes exactly one JSON value into v, refusing unknown fields.
-func strict(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return &offsetError{err, errOffset(err, dec)}
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return &offsetError{errors.New("want one JSON object, found more after it"), dec.InputOffset()}
-	}
-	return nil
-}
-
-type offsetError struct {
-	err error
-	off int64
-}
-
-func (e *offsetError) Error() string { return e.err.Error() }
-func (e *offsetError) Unwrap() error { return e.err }
-
-func offsetOf(err error) int64 {
-	var oe *offsetError
-	if errors.As(err, &oe) {
-		return oe.off
-	}
-	return 0
-}
-
-func errOffset(err error, dec *json.Decoder) int64 {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return se.Offset
-	case errors.As(err, &te):
-		return te.Offset
-	}
-	return dec.InputOffset()
-}
-
-func lineAt(b []byte, off int64) int {
-	off = min(max(off, 0), int64(len(b)))
-	return 1 + bytes.Count(b[:off], []byte("\n"))
 }
 
 var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
