@@ -220,7 +220,7 @@ func (s *StoreSource) loadPGx(ctx context.Context, samples map[string]bool) erro
 			}
 			return nil
 		})
-		if err != nil && strings.Contains(err.Error(), "no column") {
+		if errors.Is(err, rows.ErrNoColumn) {
 			return fmt.Errorf("alerts: table pgx_calls: %s: %w: the annotation predates untested alleles and alternative readings; run varamu annotate again", f.Path, err)
 		}
 		if err != nil {

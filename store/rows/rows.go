@@ -125,6 +125,10 @@ func Scan(ctx context.Context, st *store.Store, table string, columns []string, 
 	return nil
 }
 
+// ErrNoColumn is wrapped when a file lacks a column asked for (a file
+// written before the column existed).
+var ErrNoColumn = errors.New("rows: no column")
+
 // ScanFile is Scan over one Parquet file.
 func ScanFile(ctx context.Context, path string, columns []string, fn func(*Row) error) error {
 	pf, err := file.OpenParquetFile(path, false)
@@ -144,7 +148,7 @@ func ScanFile(ctx context.Context, path string, columns []string, fn func(*Row) 
 	for i, c := range columns {
 		is := sc.FieldIndices(c)
 		if len(is) != 1 {
-			return fmt.Errorf("no column %q", c)
+			return fmt.Errorf("%w %q", ErrNoColumn, c)
 		}
 		idx[i] = is[0]
 	}
