@@ -5,6 +5,7 @@ import (
 	"os/user"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/varamu/varamu/access"
 )
@@ -39,8 +40,14 @@ func escape(s string) string {
 		return s
 	}
 	var b strings.Builder
-	for _, r := range s {
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		i += size
 		switch {
+		case r == utf8.RuneError && size == 1:
+			// An invalid byte, spelled out: printing it as U+FFFD would
+			// make different values look the same.
+			fmt.Fprintf(&b, `\x%02x`, s[i-1])
 		case r == '\\':
 			b.WriteString(`\\`)
 		case r == '\t':
