@@ -57,7 +57,7 @@ func CheckIdentifier(what, id string) error {
 }
 
 // Permit is proof, handed to the readers of person-level data (package
-// genome/store), that an access was decided and logged here: who, for what
+// genome/genotypes), that an access was decided and logged here: who, for what
 // purpose, and which samples it covers. Only this package makes Grants;
 // the zero Permit covers nothing.
 type Permit struct {

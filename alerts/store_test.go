@@ -22,7 +22,7 @@ import (
 	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/clinical/clinicaltest"
 	"github.com/varamu/varamu/datasets/synth"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/genome/vcf"
 	"github.com/varamu/varamu/pharmacogenomics"
 	"github.com/varamu/varamu/pharmacogenomics/alleles"
@@ -147,7 +147,7 @@ func TestAnnotatedStoreMatchesCallSet(t *testing.T) {
 	}
 	vcfPath := filepath.Join(gen, "genotypes.vcf.gz")
 	dir := t.TempDir()
-	if _, err := gstore.Ingest(ctx, dir, []string{vcfPath}, gstore.IngestOptions{}); err != nil {
+	if _, err := genotypes.Ingest(ctx, dir, []string{vcfPath}, genotypes.IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := annotate.Run(ctx, dir, "test-annotate", annotate.Options{}); err != nil {
@@ -314,7 +314,7 @@ func TestStoredCallsKeepUnknowns(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if _, err := gstore.Ingest(ctx, dir, []string{vcfPath}, gstore.IngestOptions{}); err != nil {
+	if _, err := genotypes.Ingest(ctx, dir, []string{vcfPath}, genotypes.IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := annotate.Run(ctx, dir, "test-annotate", annotate.Options{}); err != nil {

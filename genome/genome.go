@@ -1,5 +1,5 @@
 // Package genome holds the genotype types shared by the VCF reader
-// (genome/vcf), the columnar genotype store (genome/store) and the packages
+// (genome/vcf), the columnar genotype store (genome/genotypes) and the packages
 // that consume genotypes (pharmacogenomics, risk).
 //
 // A Genotype is one sample's call at one VCF site, with its original allele

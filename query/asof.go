@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/varamu/varamu/clinical"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 // A research extract about a past date (Options.At) sees only the data
@@ -23,9 +23,9 @@ import (
 
 // recordedBy returns a copy of m keeping, of every table that is not
 // clinical, only the files recorded at or before t.
-func recordedBy(m *vstore.Manifest, t time.Time) *vstore.Manifest {
+func recordedBy(m *store.Manifest, t time.Time) *store.Manifest {
 	out := *m
-	out.Tables = map[string][]vstore.File{}
+	out.Tables = map[string][]store.File{}
 	for name, files := range m.Tables {
 		if _, isClinical := clinical.Views[name]; isClinical {
 			out.Tables[name] = files
@@ -133,7 +133,7 @@ func clinicalExtractSQL(t string, cols []string, at time.Time, past, haveDocs bo
 
 // asOfSummary tells the researcher what an extract as of at leaves out:
 // the tables of all (the store) that m (recorded by at) lacks.
-func asOfSummary(all, m *vstore.Manifest, at time.Time) string {
+func asOfSummary(all, m *store.Manifest, at time.Time) string {
 	out := fmt.Sprintf("; data as recorded by %s", at.Format(time.DateOnly))
 	var later []string
 	for _, name := range all.TableNames() {

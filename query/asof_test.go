@@ -8,7 +8,7 @@ import (
 
 	"github.com/varamu/varamu/clinical/clinicaltest"
 	"github.com/varamu/varamu/clinical/consent"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 func day(s string) time.Time {
@@ -48,7 +48,7 @@ func TestResearchAsOfAndWithheldRecords(t *testing.T) {
 		clinicaltest.Weight("o1", p3, 80, "2018-06-01"),
 	}
 	dir := t.TempDir()
-	st, err := vstore.Open(dir, vstore.Options{Create: true})
+	st, err := store.Open(dir, store.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

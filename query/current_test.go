@@ -14,7 +14,7 @@ import (
 	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/clinical/clinicaltest"
 	"github.com/varamu/varamu/clinical/consent"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 // TestCurrentStateMatchesViews is a property test: over random ingest
@@ -99,7 +99,7 @@ func (p pool) generation(r *rand.Rand, first bool) clinicaltest.Generation {
 func checkCurrent(t *testing.T, r *rand.Rand) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := vstore.Open(dir, vstore.Options{Create: true})
+	st, err := store.Open(dir, store.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/varamu/varamu/clinical/consent"
-	gstore "github.com/varamu/varamu/genome/store"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/genome/genotypes"
+	"github.com/varamu/varamu/store"
 )
 
 func hardenStore(t *testing.T) (tmp, dir string) {
@@ -25,7 +25,7 @@ func hardenStore(t *testing.T) (tmp, dir string) {
 	vcfPath := filepath.Join(tmp, "a.vcf")
 	os.WriteFile(vcfPath, []byte(testVCF), 0o644)
 	dir = filepath.Join(tmp, "store")
-	if _, err := gstore.Ingest(context.Background(), dir, []string{vcfPath}, gstore.IngestOptions{}); err != nil {
+	if _, err := genotypes.Ingest(context.Background(), dir, []string{vcfPath}, genotypes.IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	return tmp, dir
@@ -45,8 +45,8 @@ func TestStewardSessionConfined(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	st, _ := vstore.Open(dir, vstore.Options{})
-	calls := st.Files(gstore.TableCalls)[0]
+	st, _ := store.Open(dir, store.Options{})
+	calls := st.Files(genotypes.TableCalls)[0]
 	for _, q := range []string{
 		"SELECT * FROM read_blob('" + secret + "')",
 		"SELECT * FROM read_text('/etc/passwd')",
@@ -70,7 +70,7 @@ func TestStewardSessionConfined(t *testing.T) {
 			t.Errorf("%s was written", leak)
 		}
 	}
-	if r, err := vstore.VerifyDir(ctx, dir); err != nil || !r.OK() {
+	if r, err := store.VerifyDir(ctx, dir); err != nil || !r.OK() {
 		t.Fatalf("store changed by the session: %+v %v", r, err)
 	}
 	// The store's own files are readable, through the views and directly.

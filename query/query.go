@@ -33,9 +33,9 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 
 	"github.com/varamu/varamu/clinical"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/pharmacogenomics/annotate"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 // Engine is a DuckDB connection with the store's views installed.
@@ -55,7 +55,7 @@ const dsn = "?autoinstall_known_extensions=false&autoload_known_extensions=false
 // through DuckDB with file access confined to the files the manifest names
 // and to output (the one file CopyParquet may write; "" for none), and the
 // configuration locked. Callers MUST have logged the access (OpenAs does).
-func openSteward(ctx context.Context, st *vstore.Store, output string) (*Engine, error) {
+func openSteward(ctx context.Context, st *store.Store, output string) (*Engine, error) {
 	db, err := sql.Open("duckdb", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("query: %w", err)
@@ -75,7 +75,7 @@ func openSteward(ctx context.Context, st *vstore.Store, output string) (*Engine,
 
 // confineSQL switches off file access except to the store's committed
 // files and output, and locks the configuration so SQL cannot undo it.
-func confineSQL(st *vstore.Store, output string) []string {
+func confineSQL(st *store.Store, output string) []string {
 	var paths []string
 	for _, files := range st.Manifest().Tables {
 		for _, f := range files {
@@ -117,7 +117,7 @@ func (e *Engine) DB() *sql.DB { return e.db }
 
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-func fileList(st *vstore.Store, files []vstore.File) string {
+func fileList(st *store.Store, files []store.File) string {
 	var q []string
 	for _, f := range files {
 		q = append(q, quote(st.Path(f)))
@@ -141,7 +141,7 @@ var macros = []string{
 
 // viewSQL returns the statements that install the macros and the store's
 // views.
-func viewSQL(st *vstore.Store) []string {
+func viewSQL(st *store.Store) []string {
 	return append(slices.Clone(macros), viewSQLPrefixed(st, "")...)
 }
 
@@ -170,19 +170,19 @@ var genotypesView = fmt.Sprintf(genotypesSQL, "")
 // viewSQLPrefixed returns the statements that install the store's views,
 // each view name prefixed (the research extract reads the store through
 // raw_ views and then drops them).
-func viewSQLPrefixed(st *vstore.Store, prefix string) []string {
+func viewSQLPrefixed(st *store.Store, prefix string) []string {
 	return viewSQLFrom(st, st.Manifest(), prefix)
 }
 
 // viewSQLFrom is viewSQLPrefixed over the tables of m (a research extract
 // as of a past date passes the files recorded by then).
-func viewSQLFrom(st *vstore.Store, m *vstore.Manifest, prefix string) []string {
+func viewSQLFrom(st *store.Store, m *store.Manifest, prefix string) []string {
 	var out []string
 	view := func(name, body string) string { return "CREATE VIEW " + quoteIdent(prefix+name) + " AS " + body }
-	var sec gstore.Section
-	m.Section(gstore.SectionKey, &sec)
-	genomeTables := map[string]bool{gstore.TableVariants: true, gstore.TableSamples: true, gstore.TableCalls: true, gstore.TableFormat: true, gstore.TablePloidy: true}
-	perBatch := func(table, cols string, extra func(b gstore.Batch) string) string {
+	var sec genotypes.Section
+	m.Section(genotypes.SectionKey, &sec)
+	genomeTables := map[string]bool{genotypes.TableVariants: true, genotypes.TableSamples: true, genotypes.TableCalls: true, genotypes.TableFormat: true, genotypes.TablePloidy: true}
+	perBatch := func(table, cols string, extra func(b genotypes.Batch) string) string {
 		var parts []string
 		for _, b := range sec.Batches {
 			for _, f := range m.Tables[table] {
@@ -193,11 +193,11 @@ func viewSQLFrom(st *vstore.Store, m *vstore.Manifest, prefix string) []string {
 		}
 		return strings.Join(parts, "\nUNION ALL ")
 	}
-	none := func(gstore.Batch) string { return "" }
-	if len(sec.Batches) > 0 && len(m.Tables[gstore.TableSamples]) > 0 && len(m.Tables[gstore.TableVariants]) > 0 {
+	none := func(genotypes.Batch) string { return "" }
+	if len(sec.Batches) > 0 && len(m.Tables[genotypes.TableSamples]) > 0 && len(m.Tables[genotypes.TableVariants]) > 0 {
 		out = append(out,
-			view("samples_all", perBatch(gstore.TableSamples, "sample_idx, sample", none)),
-			view("samples", perBatch(gstore.TableSamples, "sample_idx, sample", func(b gstore.Batch) string {
+			view("samples_all", perBatch(genotypes.TableSamples, "sample_idx, sample", none)),
+			view("samples", perBatch(genotypes.TableSamples, "sample_idx, sample", func(b genotypes.Batch) string {
 				if len(b.Superseded) == 0 {
 					return ""
 				}
@@ -207,17 +207,17 @@ func viewSQLFrom(st *vstore.Store, m *vstore.Manifest, prefix string) []string {
 				}
 				return " WHERE sample NOT IN (" + strings.Join(q, ", ") + ")"
 			})),
-			view("variants", perBatch(gstore.TableVariants, "*", none)),
-			view("_calls_lists", perBatch(gstore.TableCalls, "sample_idx, sites, codes", none)),
+			view("variants", perBatch(genotypes.TableVariants, "*", none)),
+			view("_calls_lists", perBatch(genotypes.TableCalls, "sample_idx, sites, codes", none)),
 			view("_calls", "SELECT batch, sample_idx, unnest(sites) AS site, unnest(codes) AS code FROM "+quoteIdent(prefix+"_calls_lists")),
 		)
 		fmtView := "SELECT NULL::VARCHAR AS batch, NULL::INTEGER AS site, NULL::INTEGER[] AS gq, NULL::INTEGER[] AS dp, NULL::BIGINT[] AS ps, NULL::FLOAT[] AS ds WHERE false"
-		if len(m.Tables[gstore.TableFormat]) > 0 {
-			fmtView = perBatch(gstore.TableFormat, "site, gq, dp, ps, ds", none)
+		if len(m.Tables[genotypes.TableFormat]) > 0 {
+			fmtView = perBatch(genotypes.TableFormat, "site, gq, dp, ps, ds", none)
 		}
 		ploidyView := "SELECT NULL::VARCHAR AS batch, NULL::VARCHAR AS chrom, NULL::INTEGER AS from_site, NULL::INTEGER AS sample_idx WHERE false"
-		if len(m.Tables[gstore.TablePloidy]) > 0 {
-			ploidyView = perBatch(gstore.TablePloidy, "chrom, from_site, sample_idx", none)
+		if len(m.Tables[genotypes.TablePloidy]) > 0 {
+			ploidyView = perBatch(genotypes.TablePloidy, "chrom, from_site, sample_idx", none)
 		}
 		out = append(out, view("_format", fmtView), view("_ploidy", ploidyView), fmt.Sprintf(genotypesSQL, prefix))
 	}

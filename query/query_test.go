@@ -15,7 +15,7 @@ import (
 
 	"github.com/varamu/varamu/datasets/synthvcf"
 	"github.com/varamu/varamu/genome"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 )
 
 const testVCF = `##fileformat=VCFv4.3
@@ -36,7 +36,7 @@ func TestGenotypesView(t *testing.T) {
 	vcfPath := filepath.Join(tmp, "a.vcf")
 	os.WriteFile(vcfPath, []byte(testVCF), 0o644)
 	dir := filepath.Join(tmp, "store")
-	if _, err := gstore.Ingest(ctx, dir, []string{vcfPath}, gstore.IngestOptions{}); err != nil {
+	if _, err := genotypes.Ingest(ctx, dir, []string{vcfPath}, genotypes.IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(tmp, "o.parquet")
@@ -99,10 +99,10 @@ func TestGenotypesViewMatchesGoReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(tmp, "store")
-	if _, err := gstore.Ingest(ctx, dir, []string{src}, gstore.IngestOptions{}); err != nil {
+	if _, err := genotypes.Ingest(ctx, dir, []string{src}, genotypes.IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	s, err := gstore.Open(dir)
+	s, err := genotypes.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

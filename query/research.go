@@ -14,7 +14,7 @@ import (
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/audit"
 	"github.com/varamu/varamu/clinical/consent"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 // Role is who runs queries.
@@ -73,7 +73,7 @@ func OpenAs(ctx context.Context, dir string, opt Options) (*Engine, error) {
 		}
 		opt.Output = abs
 	}
-	st, err := vstore.Open(dir, vstore.Options{})
+	st, err := store.Open(dir, store.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ var identifying = map[string]bool{
 // researchClinical are the clinical tables a researcher sees, pseudonymised.
 var researchClinical = []string{"persons", "conditions", "observations", "medications", "allergies", "encounters"}
 
-func openResearch(ctx context.Context, st *vstore.Store, log *audit.Log, opt Options, now time.Time) (*Engine, error) {
+func openResearch(ctx context.Context, st *store.Store, log *audit.Log, opt Options, now time.Time) (*Engine, error) {
 	if opt.Use.Purpose == "" {
 		return nil, errors.New("query: a researcher must state the research use (DUO: GRU, HMB, DS-<ICD-10> or POA)")
 	}

@@ -8,7 +8,7 @@ import (
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/audit"
 	"github.com/varamu/varamu/clinical"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 // researchGrants reads the current sample links (clinical.ReadCurrent, the
@@ -16,7 +16,7 @@ import (
 // the researcher's stated use, as of opt.At; each decision is logged. It
 // returns person → samples, the linked people (sorted) and the grants.
 // The mapping is read here and never exposed.
-func researchGrants(ctx context.Context, st *vstore.Store, log *audit.Log, opt Options, now time.Time) (map[string][]string, []string, []access.Grant, error) {
+func researchGrants(ctx context.Context, st *store.Store, log *audit.Log, opt Options, now time.Time) (map[string][]string, []string, []access.Grant, error) {
 	cur, err := clinical.ReadCurrent(ctx, st)
 	if err != nil {
 		return nil, nil, nil, err

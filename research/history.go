@@ -14,7 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/varamu/varamu/research/disclosure"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 	"github.com/varamu/varamu/store/rows"
 )
 
@@ -37,7 +37,7 @@ var answersSchema = arrow.NewSchema([]arrow.Field{
 // restricted to the people in population (those in the current consented
 // extract): a person no longer consented is no longer counted, and their
 // absence is not a difference between answers.
-func history(ctx context.Context, st *vstore.Store, project string, population map[string]bool) ([]disclosure.Release, error) {
+func history(ctx context.Context, st *store.Store, project string, population map[string]bool) ([]disclosure.Release, error) {
 	byAnswer := map[string]disclosure.Release{}
 	var order []string
 	err := rows.Scan(ctx, st, TableAnswers, []string{"project", "answer", "label", "members"}, func(r *rows.Row) error {
@@ -72,7 +72,7 @@ func history(ctx context.Context, st *vstore.Store, project string, population m
 
 // record writes one release of project to the transaction as a new file
 // of TableAnswers; it is durable when tx commits.
-func record(tx *vstore.Txn, project string, at time.Time, rel disclosure.Release) error {
+func record(tx *store.Txn, project string, at time.Time, rel disclosure.Release) error {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, answersSchema)
 	defer b.Release()
 	members := b.Field(4).(*array.ListBuilder)

@@ -38,7 +38,7 @@ import (
 	"github.com/varamu/varamu/research/cohort"
 	"github.com/varamu/varamu/research/disclosure"
 	"github.com/varamu/varamu/research/projects"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 // ErrDenied is wrapped by the error of a request the project gate denies.
@@ -164,7 +164,7 @@ func (s *Service) gate(ctx context.Context, researcher, project string, now time
 // it, in one store transaction (the store's writer lock serialises
 // answers).
 func (s *Service) release(ctx context.Context, project string, now time.Time, rel disclosure.Release, population map[string]bool, k int) error {
-	st, err := vstore.Open(s.dir, vstore.Options{})
+	st, err := store.Open(s.dir, store.Options{})
 	if err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/varamu/varamu/query"
 	"github.com/varamu/varamu/research/cohort"
 	"github.com/varamu/varamu/research/projects"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 var (
@@ -37,7 +37,7 @@ func day(s string) time.Time {
 // cancer (C50), the one person a cohort of one would single out.
 type biobank struct {
 	dir     string
-	st      *vstore.Store
+	st      *store.Store
 	women   []string
 	svc     *Service
 	samples map[string]string // person → sample
@@ -52,7 +52,7 @@ func newBiobank(t *testing.T) *biobank {
 	t.Helper()
 	ctx := context.Background()
 	b := &biobank{dir: t.TempDir(), samples: map[string]string{}}
-	st, err := vstore.Open(b.dir, vstore.Options{Create: true})
+	st, err := store.Open(b.dir, store.Options{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +305,7 @@ func TestWithdrawnNotCounted(t *testing.T) {
 		t.Errorf("after withdrawal:\n%s", got)
 	}
 	// Her sample is in no group recorded since.
-	st, err := vstore.Open(b.dir, vstore.Options{})
+	st, err := store.Open(b.dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +360,7 @@ func TestAskWhileStoreLocked(t *testing.T) {
 	}
 	a, err := b.ask(t, "demo-hmb", `{}`)
 	tx.Rollback()
-	if !errors.Is(err, vstore.ErrLocked) || a != nil {
+	if !errors.Is(err, store.ErrLocked) || a != nil {
 		t.Fatalf("answer %v, error %v; want store.ErrLocked", a, err)
 	}
 	if _, err := b.ask(t, "demo-hmb", `{}`); err != nil {

@@ -12,11 +12,11 @@ import (
 	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/datasets/synth"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/pharmacogenomics/annotate"
 	"github.com/varamu/varamu/query"
 	"github.com/varamu/varamu/research/projects"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 // TestSyntheticBiobankPGx answers a PGx cross-tab over a synthetic
@@ -33,10 +33,10 @@ func TestSyntheticBiobankPGx(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(tmp, "store")
-	if _, err := gstore.Ingest(ctx, dir, []string{filepath.Join(tmp, "bb", "genotypes.vcf.gz")}, gstore.IngestOptions{}); err != nil {
+	if _, err := genotypes.Ingest(ctx, dir, []string{filepath.Join(tmp, "bb", "genotypes.vcf.gz")}, genotypes.IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := vstore.Open(dir, vstore.Options{})
+	st, err := store.Open(dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

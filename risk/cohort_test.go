@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/varamu/varamu/access"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/internal/testref"
 	"github.com/varamu/varamu/risk/pgs"
 )
@@ -131,13 +131,13 @@ func writeCohortVCF(t testing.TB, dir, name string, samples []string, sites []te
 }
 
 // cohortStore ingests a VCF into a new store and opens it.
-func cohortStore(t testing.TB, vcf string) (string, *gstore.Store) {
+func cohortStore(t testing.TB, vcf string) (string, *genotypes.Store) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "store")
-	if _, err := gstore.Ingest(context.Background(), dir, []string{vcf}, gstore.IngestOptions{}); err != nil {
+	if _, err := genotypes.Ingest(context.Background(), dir, []string{vcf}, genotypes.IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	gs, err := gstore.Open(dir)
+	gs, err := genotypes.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +167,7 @@ func writeFile(t testing.TB, dir, name, text string) string {
 
 // stewardPermit logs a steward access to every sample of gs, as a scoring
 // job must before it reads genotypes, and returns its permit.
-func stewardPermit(t testing.TB, gs *gstore.Store) access.Permit {
+func stewardPermit(t testing.TB, gs *genotypes.Store) access.Permit {
 	t.Helper()
 	g, err := access.OpenSteward(context.Background(), gs.Base(), access.StewardAccess{Actor: "risk-test", Scope: "risk score (test)"})
 	if err != nil {

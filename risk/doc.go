@@ -1,5 +1,5 @@
 // Package risk computes polygenic scores from the genome store (package
-// genome/store) with PGS Catalog scoring files (package risk/pgs), the way
+// genome/genotypes) with PGS Catalog scoring files (package risk/pgs), the way
 // `plink2 --score` does after pgsc_calc has matched the variants:
 //
 //   - Matching by position and alleles: effect allele on ALT or REF
@@ -17,7 +17,7 @@
 //     or an abstention that says why the percentile would mislead.
 //
 // Many scores are computed in one pass over the genotypes, site by site
-// (genome/store SitesAt, in windows of positions bounded by a memory
+// (genome/genotypes SitesAt, in windows of positions bounded by a memory
 // budget), so each site's cohort frequency is known before its dosages are
 // added. Results are written as the store
 // tables risk_scores and risk_matches, versioned by score id and scoring

@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/varamu/varamu/access"
-	gstore "github.com/varamu/varamu/genome/store"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/genome/genotypes"
+	"github.com/varamu/varamu/store"
 	"github.com/varamu/varamu/store/rows"
 )
 
@@ -56,7 +56,7 @@ type PersonResult struct {
 
 // ForPerson decides access (logged) and then reads the person's stored
 // scores, every score id in the store.
-func ForPerson(ctx context.Context, st *vstore.Store, req PersonRequest) (*PersonResult, error) {
+func ForPerson(ctx context.Context, st *store.Store, req PersonRequest) (*PersonResult, error) {
 	if req.At.IsZero() {
 		req.At = time.Now()
 	}
@@ -84,7 +84,7 @@ func ForPerson(ctx context.Context, st *vstore.Store, req PersonRequest) (*Perso
 	if !d.Allowed {
 		return nil, fmt.Errorf("%s for %s: %w: %s", req.Actor.ID, req.Person, ErrDenied, d.Rule)
 	}
-	gs, err := gstore.FromStore(st)
+	gs, err := genotypes.FromStore(st)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func ForPerson(ctx context.Context, st *vstore.Store, req PersonRequest) (*Perso
 // SamplesOf returns the person's biobank samples that the genome store
 // holds, from the biobank_samples table in its current state (the last row
 // written per sample), sorted.
-func SamplesOf(ctx context.Context, st *vstore.Store, gs *gstore.Store, person string) ([]string, error) {
+func SamplesOf(ctx context.Context, st *store.Store, gs *genotypes.Store, person string) ([]string, error) {
 	type row struct {
 		seq    [2]int64
 		person string

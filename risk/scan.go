@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/varamu/varamu/genome"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 )
 
 // varRef is one scoring variant: score k, variant j.
@@ -67,7 +67,7 @@ func (sc *scorer) windows() [][]genome.Locus {
 }
 
 // run reads every window and scores the records at the scoring loci.
-func (sc *scorer) run(ctx context.Context, gs *gstore.Store, permit gstore.Permit) error {
+func (sc *scorer) run(ctx context.Context, gs *genotypes.Store, permit genotypes.Permit) error {
 	ws := sc.windows()
 	for wi, w := range ws {
 		recs, err := gs.SitesAt(ctx, permit, w, sc.cohort.names)
@@ -92,20 +92,20 @@ func (sc *scorer) run(ctx context.Context, gs *gstore.Store, permit gstore.Permi
 
 // recIndex is the effect allele's index at one record.
 type recIndex struct {
-	rec   *gstore.Record
+	rec   *genotypes.Record
 	index int
 }
 
 // group scores the records at one position for every scoring variant
 // there.
-func (sc *scorer) group(recs []*gstore.Record) {
+func (sc *scorer) group(recs []*genotypes.Record) {
 	l := genome.Locus{Chrom: recs[0].Chrom, Pos: recs[0].Pos}
 	for _, vr := range sc.byLocus[l] {
 		sc.variant(vr, recs)
 	}
 }
 
-func (sc *scorer) variant(vr varRef, recs []*gstore.Record) {
+func (sc *scorer) variant(vr varRef, recs []*genotypes.Record) {
 	r := sc.results[vr.k]
 	m := &r.Matches[vr.j]
 	v := &m.Variant
@@ -162,7 +162,7 @@ func orDot(s string) string {
 }
 
 // alleleIndex is the index of allele a at rec; -1 when absent.
-func alleleIndex(a string, rec *gstore.Record) int {
+func alleleIndex(a string, rec *genotypes.Record) int {
 	if strings.EqualFold(rec.Ref, a) {
 		return 0
 	}
@@ -174,7 +174,7 @@ func alleleIndex(a string, rec *gstore.Record) int {
 	return -1
 }
 
-func alleleAt(rec *gstore.Record, i int) string {
+func alleleAt(rec *genotypes.Record, i int) string {
 	if i == 0 {
 		return rec.Ref
 	}

@@ -8,7 +8,7 @@ import (
 	"slices"
 
 	"github.com/varamu/varamu/genome"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/risk/pgs"
 )
 
@@ -187,7 +187,7 @@ func checkBuild(s *pgs.Score, store, given genome.Build) (genome.Build, error) {
 
 // Score computes every scoring file's scores for the store's samples in
 // one pass over the genotypes. Nothing is written: see Write.
-func Score(ctx context.Context, gs *gstore.Store, permit gstore.Permit, scores []*pgs.Score, cfg Config) ([]*ScoreResult, error) {
+func Score(ctx context.Context, gs *genotypes.Store, permit genotypes.Permit, scores []*pgs.Score, cfg Config) ([]*ScoreResult, error) {
 	cfg.defaults()
 	if len(scores) == 0 {
 		return nil, errors.New("risk: no scoring file")
@@ -234,7 +234,7 @@ type cohort struct {
 	ref    []bool // in the reference cohort
 }
 
-func cohortOf(gs *gstore.Store, cfg *Config) (*cohort, error) {
+func cohortOf(gs *genotypes.Store, cfg *Config) (*cohort, error) {
 	all, err := gs.Samples()
 	if err != nil {
 		return nil, err
@@ -255,7 +255,7 @@ func cohortOf(gs *gstore.Store, cfg *Config) (*cohort, error) {
 			if ok, err := gs.HasSample(n); err != nil {
 				return nil, err
 			} else if !ok {
-				return nil, fmt.Errorf("risk: sample %q: %w", n, gstore.ErrUnknownSample)
+				return nil, fmt.Errorf("risk: sample %q: %w", n, genotypes.ErrUnknownSample)
 			}
 		}
 	}

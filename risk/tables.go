@@ -15,7 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 	"github.com/varamu/varamu/store/rows"
 )
 
@@ -160,7 +160,7 @@ func matchesRecord(r *ScoreResult) arrow.RecordBatch {
 	return b.NewRecordBatch()
 }
 
-func writeParquet(tx *vstore.Txn, table, rel, part string, rec arrow.RecordBatch) error {
+func writeParquet(tx *store.Txn, table, rel, part string, rec arrow.RecordBatch) error {
 	defer rec.Release()
 	f, path, err := tx.Create(rel)
 	if err != nil {
@@ -186,7 +186,7 @@ func writeParquet(tx *vstore.Txn, table, rel, part string, rec arrow.RecordBatch
 // risk_matches, and the score's record in the manifest section "risk". A
 // score already stored under the same id is replaced; its rows move to the
 // *_previous tables. Either all results are written or none.
-func Write(ctx context.Context, st *vstore.Store, results []*ScoreResult) error {
+func Write(ctx context.Context, st *store.Store, results []*ScoreResult) error {
 	tx, err := st.Begin(ctx)
 	if err != nil {
 		return err
@@ -212,7 +212,7 @@ func Write(ctx context.Context, st *vstore.Store, results []*ScoreResult) error 
 	for _, r := range results {
 		names = append(names, r.Version)
 	}
-	return tx.Commit("risk score "+strings.Join(names, ", "), func(m *vstore.Manifest) error {
+	return tx.Commit("risk score "+strings.Join(names, ", "), func(m *store.Manifest) error {
 		var sec Section
 		if _, err := m.Section(SectionKey, &sec); err != nil {
 			return err
@@ -240,8 +240,8 @@ func finite(x float64) float64 {
 
 // movePrevious moves the files of table whose score id is in ids, written
 // by another transaction than txn, to the table prev.
-func movePrevious(m *vstore.Manifest, table, prev string, ids map[string]bool, txn string) {
-	var keep []vstore.File
+func movePrevious(m *store.Manifest, table, prev string, ids map[string]bool, txn string) {
+	var keep []store.File
 	for _, f := range m.Tables[table] {
 		version, tid, _ := strings.Cut(f.Part, "#")
 		id := version[:max(strings.LastIndex(version, "@"), 0)]
@@ -278,7 +278,7 @@ type StoredScore struct {
 
 // ReadScores returns the stored scores of the current version of score id,
 // with its record.
-func ReadScores(ctx context.Context, st *vstore.Store, id string) (*ScoreRecord, []StoredScore, error) {
+func ReadScores(ctx context.Context, st *store.Store, id string) (*ScoreRecord, []StoredScore, error) {
 	var sec Section
 	if _, err := st.Manifest().Section(SectionKey, &sec); err != nil {
 		return nil, nil, err

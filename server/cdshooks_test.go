@@ -20,7 +20,7 @@ import (
 	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/server"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -30,7 +30,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 func withPhenotype(t *testing.T, dir, gene, phenotype string) string {
 	t.Helper()
 	ctx := context.Background()
-	st, err := vstore.Open(dir, vstore.Options{})
+	st, err := store.Open(dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

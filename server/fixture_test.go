@@ -18,7 +18,7 @@ import (
 
 	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/datasets/synth"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/identity"
 	"github.com/varamu/varamu/pharmacogenomics/annotate"
 	"github.com/varamu/varamu/pharmacogenomics/calling"
@@ -26,7 +26,7 @@ import (
 	"github.com/varamu/varamu/server/cdshooks"
 	"github.com/varamu/varamu/server/devca"
 	"github.com/varamu/varamu/server/fhirops"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 // biobank is a synthetic store, ingested and annotated once per test
@@ -66,10 +66,10 @@ func build(ctx context.Context, tmp string, asOf *time.Time) (string, error) {
 	}
 	*asOf = sum.AsOf
 	dir := filepath.Join(tmp, "store")
-	if _, err := gstore.Ingest(ctx, dir, []string{filepath.Join(src, "genotypes.vcf.gz")}, gstore.IngestOptions{}); err != nil {
+	if _, err := genotypes.Ingest(ctx, dir, []string{filepath.Join(src, "genotypes.vcf.gz")}, genotypes.IngestOptions{}); err != nil {
 		return "", err
 	}
-	st, err := vstore.Open(dir, vstore.Options{})
+	st, err := store.Open(dir, store.Options{})
 	if err != nil {
 		return "", err
 	}

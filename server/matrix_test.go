@@ -26,7 +26,7 @@ import (
 	"github.com/varamu/varamu/server"
 	"github.com/varamu/varamu/server/devca"
 	"github.com/varamu/varamu/server/fhirops"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 // special finds people of the fixture in a given consent situation, with
@@ -34,7 +34,7 @@ import (
 func special(t *testing.T, dir string, now time.Time) (closed, noReturn, withdrawn string) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := vstore.Open(dir, vstore.Options{})
+	st, err := store.Open(dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

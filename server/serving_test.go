@@ -15,7 +15,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/varamu/varamu/server"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 func get(t *testing.T, c *http.Client, url string) (int, string) {
@@ -113,7 +113,7 @@ func TestNewGenerationServedWithoutRestart(t *testing.T) {
 			}
 		}()
 	}
-	st, err := vstore.Open(b.dir, vstore.Options{})
+	st, err := store.Open(b.dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

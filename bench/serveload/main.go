@@ -30,7 +30,7 @@ import (
 	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/server"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 func main() {
@@ -48,7 +48,7 @@ func main() {
 
 func run(storeDir, caDir, url, clients string, dur time.Duration) error {
 	ctx := context.Background()
-	st, err := vstore.Open(storeDir, vstore.Options{})
+	st, err := store.Open(storeDir, store.Options{})
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func run(storeDir, caDir, url, clients string, dur time.Duration) error {
 
 // allowed keeps the people whose results a treating professional may see
 // now, so that every request of the load test is a success by design.
-func allowed(ctx context.Context, st *vstore.Store, people []string) ([]string, error) {
+func allowed(ctx context.Context, st *store.Store, people []string) ([]string, error) {
 	evs, err := clinical.ConsentEvents(ctx, st)
 	if err != nil {
 		return nil, err
@@ -156,7 +156,7 @@ func attack(url string, cfg *tls.Config, people []string, clients int, dur time.
 
 // reload commits an empty store transaction and times until /healthz
 // reports the new generation.
-func reload(ctx context.Context, st *vstore.Store, url string, cfg *tls.Config) (time.Duration, error) {
+func reload(ctx context.Context, st *store.Store, url string, cfg *tls.Config) (time.Duration, error) {
 	c := &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}}
 	gen := func() (int64, error) {
 		resp, err := c.Get(url + "/healthz")

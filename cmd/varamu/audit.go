@@ -12,7 +12,7 @@ import (
 
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/audit"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 func newAuditCmd(who whoami) *cobra.Command {
@@ -30,11 +30,11 @@ func keyDirFlag(cmd *cobra.Command, keys *string) {
 	cmd.Flags().StringVar(keys, "keys", "", "key directory (default: $"+audit.KeyDirEnv+", else STORE.keys beside the store)")
 }
 
-func resolveKeyDir(keys, store string) string {
+func resolveKeyDir(keys, storeDir string) string {
 	if keys != "" {
 		return keys
 	}
-	return audit.KeyDirFor(store)
+	return audit.KeyDirFor(storeDir)
 }
 
 func newAuditKeygenCmd() *cobra.Command {
@@ -262,8 +262,8 @@ func saveProofs(dir string, proved []audit.EntryProof) error {
 }
 
 // openAccess opens the store in dir and its access decider; close the log.
-func openAccess(ctx context.Context, dir string) (*vstore.Store, *access.Decider, *audit.Log, error) {
-	st, err := vstore.Open(dir, vstore.Options{})
+func openAccess(ctx context.Context, dir string) (*store.Store, *access.Decider, *audit.Log, error) {
+	st, err := store.Open(dir, store.Options{})
 	if err != nil {
 		return nil, nil, nil, err
 	}

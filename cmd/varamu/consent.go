@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/varamu/varamu/access"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 func newConsentCmd(who whoami) *cobra.Command {
@@ -26,7 +26,7 @@ func newConsentCmd(who whoami) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := vstore.Open(dir, vstore.Options{})
+			st, err := store.Open(dir, store.Options{})
 			if err != nil {
 				return err
 			}

@@ -17,11 +17,11 @@ import (
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/datasets/synth"
 	"github.com/varamu/varamu/genome"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/pharmacogenomics/annotate"
 	"github.com/varamu/varamu/pharmacogenomics/calling"
 	"github.com/varamu/varamu/query"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 func newDemoCmd(who whoami) *cobra.Command {
@@ -82,7 +82,7 @@ func runDemo(ctx context.Context, w io.Writer, out, actor string, people, backgr
 	// 2. Genotypes into the columnar store.
 	dir := filepath.Join(out, "store")
 	vcfPath := filepath.Join(bb, "genotypes.vcf.gz")
-	res, err := gstore.Ingest(ctx, dir, []string{vcfPath}, gstore.IngestOptions{})
+	res, err := genotypes.Ingest(ctx, dir, []string{vcfPath}, genotypes.IngestOptions{})
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func runDemo(ctx context.Context, w io.Writer, out, actor string, people, backgr
 
 	// 3. Clinical records and consents (FHIR R4 Bulk NDJSON) and the coded
 	// sample map, in the same store.
-	st, err := vstore.Open(dir, vstore.Options{})
+	st, err := store.Open(dir, store.Options{})
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func runDemo(ctx context.Context, w io.Writer, out, actor string, people, backgr
 	step("varamu ingest fhir: %d persons, %d biobank samples linked", cs.Persons, cs.Samples)
 
 	// 4. One participant at prescribing time: CYP2C19 positions.
-	gs, err := gstore.Open(dir)
+	gs, err := genotypes.Open(dir)
 	if err != nil {
 		return err
 	}

@@ -9,11 +9,11 @@ import (
 
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/datasets/synthpgs"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/risk"
 	"github.com/varamu/varamu/risk/pgs"
 	rplot "github.com/varamu/varamu/risk/plot"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 // demoRisk scores the demo biobank with a synthetic scoring file made from
@@ -36,7 +36,7 @@ func demoRisk(ctx context.Context, out, dir, actor, vcfPath, sample string) (sum
 	if err != nil {
 		return "", "", line, err
 	}
-	st, err := vstore.Open(dir, vstore.Options{})
+	st, err := store.Open(dir, store.Options{})
 	if err != nil {
 		return "", "", line, err
 	}
@@ -44,7 +44,7 @@ func demoRisk(ctx context.Context, out, dir, actor, vcfPath, sample string) (sum
 	if err != nil {
 		return "", "", line, err
 	}
-	gs, err := gstore.FromStore(st)
+	gs, err := genotypes.FromStore(st)
 	if err != nil {
 		return "", "", line, err
 	}

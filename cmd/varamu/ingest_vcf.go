@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/varamu/varamu/genome"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 )
 
 func newIngestVCFCmd() *cobra.Command {
@@ -26,7 +26,7 @@ refused unless --replace is given.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			start := time.Now()
-			res, err := gstore.Ingest(cmd.Context(), dir, args, gstore.IngestOptions{
+			res, err := genotypes.Ingest(cmd.Context(), dir, args, genotypes.IngestOptions{
 				Replace:  replace,
 				Build:    genome.Build(build),
 				Progress: newProgress(cmd.ErrOrStderr(), "ingest"),

@@ -12,7 +12,7 @@ import (
 
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/genome"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 )
 
 func newLookupCmd(who whoami) *cobra.Command {
@@ -68,7 +68,7 @@ func newLookupCmd(who whoami) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := gstore.Open(dir)
+			s, err := genotypes.Open(dir)
 			if err != nil {
 				return err
 			}

@@ -15,11 +15,11 @@ import (
 
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/genome"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/query"
 	"github.com/varamu/varamu/risk"
 	"github.com/varamu/varamu/risk/pgs"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 func newRiskCmd(who whoami) *cobra.Command {
@@ -105,11 +105,11 @@ Scoring the biobank is a steward access, logged before genotypes are read.`,
 				}
 				scores = append(scores, s)
 			}
-			st, err := vstore.Open(dir, vstore.Options{})
+			st, err := store.Open(dir, store.Options{})
 			if err != nil {
 				return err
 			}
-			gs, err := gstore.FromStore(st)
+			gs, err := genotypes.FromStore(st)
 			if err != nil {
 				return err
 			}

@@ -11,7 +11,7 @@ import (
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/risk"
 	rplot "github.com/varamu/varamu/risk/plot"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 func newRiskPlotCmd(who whoami) *cobra.Command {
@@ -22,7 +22,7 @@ func newRiskPlotCmd(who whoami) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			st, err := vstore.Open(dir, vstore.Options{})
+			st, err := store.Open(dir, store.Options{})
 			if err != nil {
 				return err
 			}
@@ -57,7 +57,7 @@ func newRiskPlotCmd(who whoami) *cobra.Command {
 
 // riskPlots writes the distribution of score (sample marked when given)
 // and the match rates of every stored score into out.
-func riskPlots(st *vstore.Store, score, sample, out string, cmd *cobra.Command) ([]string, error) {
+func riskPlots(st *store.Store, score, sample, out string, cmd *cobra.Command) ([]string, error) {
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		return nil, err
 	}

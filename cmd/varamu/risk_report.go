@@ -9,7 +9,7 @@ import (
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/risk"
 	rplot "github.com/varamu/varamu/risk/plot"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 func newRiskReportCmd(who whoami) *cobra.Command {
@@ -25,7 +25,7 @@ representative), or with --clinician a health professional, who needs the
 person's consent to return of results. Access is decided and logged first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := vstore.Open(dir, vstore.Options{})
+			st, err := store.Open(dir, store.Options{})
 			if err != nil {
 				return err
 			}

@@ -12,9 +12,9 @@ import (
 
 	"github.com/varamu/varamu/access"
 
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/risk/findings"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 	"github.com/varamu/varamu/store/rows"
 )
 
@@ -51,7 +51,7 @@ func riskBiobank(t *testing.T) (dir, bb string, people []string) {
 
 func firstSamples(t *testing.T, dir string, n int) []string {
 	t.Helper()
-	gs, err := gstore.Open(dir)
+	gs, err := genotypes.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func firstSamples(t *testing.T, dir string, n int) []string {
 
 func generation(t *testing.T, dir string) int64 {
 	t.Helper()
-	st, err := vstore.Open(dir, vstore.Options{})
+	st, err := store.Open(dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestRiskCommands(t *testing.T) {
 	}
 
 	// Plot with one sample marked.
-	gs, err := gstore.Open(dir)
+	gs, err := genotypes.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestRiskCommands(t *testing.T) {
 
 // riskFindingsCLI: findings for a consenting person, refused for one who
 // did not consent; the ClinVar file without CLNSIG is refused.
-func riskFindingsCLI(t *testing.T, dir string, gs *gstore.Store, people []string, tmp string) {
+func riskFindingsCLI(t *testing.T, dir string, gs *genotypes.Store, people []string, tmp string) {
 	var lines []string
 	permit, err := access.OpenSteward(t.Context(), gs.Base(), access.StewardAccess{Actor: "test-steward", Scope: "test"})
 	if err != nil {

@@ -6,7 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/varamu/varamu/audit"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 // newVerifyCmd checks a store end to end: every data file against the
@@ -41,7 +41,7 @@ func newVerifyCmd() *cobra.Command {
 // verifyDataFiles checks every data file the manifest names
 // (store.VerifyDir) and lists every problem, not only the first.
 func verifyDataFiles(cmd *cobra.Command, dir string) error {
-	r, err := vstore.VerifyDir(cmd.Context(), dir)
+	r, err := store.VerifyDir(cmd.Context(), dir)
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/genome"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 )
 
 func newViewCmd(who whoami) *cobra.Command {
@@ -51,7 +51,7 @@ func newViewCmd(who whoami) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := gstore.Open(dir)
+			s, err := genotypes.Open(dir)
 			if err != nil {
 				return err
 			}
@@ -59,7 +59,7 @@ func newViewCmd(who whoami) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return s.WriteVCF(cmd.Context(), g, cmd.OutOrStdout(), chrom, start, end, names, gstore.ViewOptions{NoUpdate: noUpdate})
+			return s.WriteVCF(cmd.Context(), g, cmd.OutOrStdout(), chrom, start, end, names, genotypes.ViewOptions{NoUpdate: noUpdate})
 		},
 	}
 	cmd.Flags().StringVar(&dir, "store", "", "store directory")

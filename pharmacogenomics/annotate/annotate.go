@@ -18,7 +18,7 @@
 // it came from. A run commits its results in chunks of samples, each chunk
 // one store transaction; an interrupted run resumes where it stopped,
 // skipping the samples already annotated with the same data version. A
-// sample's genotypes are read once, batch by batch (genome/store Scan), and
+// sample's genotypes are read once, batch by batch (genome/genotypes Scan), and
 // calling runs on all cores.
 package annotate
 
@@ -36,12 +36,12 @@ import (
 
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/genome"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/pharmacogenomics"
 	"github.com/varamu/varamu/pharmacogenomics/alleles"
 	"github.com/varamu/varamu/pharmacogenomics/calling"
 	"github.com/varamu/varamu/pharmacogenomics/rules"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 	"github.com/varamu/varamu/store/rows"
 )
 
@@ -129,11 +129,11 @@ func Run(ctx context.Context, dir, actor string, opt Options) (*Result, error) {
 	if opt.ChunkSamples <= 0 {
 		opt.ChunkSamples = 5000
 	}
-	st, err := vstore.Open(dir, vstore.Options{})
+	st, err := store.Open(dir, store.Options{})
 	if err != nil {
 		return nil, err
 	}
-	gs, err := gstore.FromStore(st)
+	gs, err := genotypes.FromStore(st)
 	if err != nil {
 		return nil, err
 	}
@@ -199,13 +199,13 @@ func Run(ctx context.Context, dir, actor string, opt Options) (*Result, error) {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	in := make(chan gstore.SampleGenotypes, opt.Workers*4)
+	in := make(chan genotypes.SampleGenotypes, opt.Workers*4)
 	out := make(chan sampleResult, opt.Workers*4)
 	var scanErr error
 	go func() {
 		defer close(in)
-		scanErr = gs.Scan(ctx, permit, caller.Loci(), gstore.ScanOptions{Samples: opt.Samples, Skip: func(s string) bool { return done[s] }},
-			func(sg gstore.SampleGenotypes) error {
+		scanErr = gs.Scan(ctx, permit, caller.Loci(), genotypes.ScanOptions{Samples: opt.Samples, Skip: func(s string) bool { return done[s] }},
+			func(sg genotypes.SampleGenotypes) error {
 				select {
 				case in <- sg:
 					return nil
@@ -314,7 +314,7 @@ func notCoveredAsEmpty(gts [][]genome.Genotype) [][]genome.Genotype {
 }
 
 // samplesOf returns the samples of pgx_calls with the given data version.
-func samplesOf(st *vstore.Store, version string) (map[string]bool, error) {
+func samplesOf(st *store.Store, version string) (map[string]bool, error) {
 	out := map[string]bool{}
 	for _, f := range st.Manifest().Tables[TableCalls] {
 		if !strings.HasPrefix(f.Part, version+"#") {
@@ -362,7 +362,7 @@ func (r recSummary) pairKey() string {
 // guideline and the rule.
 func recKey(drug, guideline, rule string) string { return drug + "\x00" + guideline + "\x00" + rule }
 
-func loadPrevious(st *vstore.Store, version string) (*previous, error) {
+func loadPrevious(st *store.Store, version string) (*previous, error) {
 	p := &previous{version: version, genes: map[string]geneSummary{}, recs: map[string]map[string]recSummary{}, samples: map[string]bool{}}
 	m := st.Manifest()
 	for _, f := range m.Tables[TableCalls] {

@@ -11,10 +11,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/pharmacogenomics/alleles"
 	"github.com/varamu/varamu/pharmacogenomics/calling"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 	"github.com/varamu/varamu/store/rows"
 )
 
@@ -34,7 +34,7 @@ func ingest(t *testing.T, dir, body string, replace bool) {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "in.vcf")
 	os.WriteFile(p, []byte(body), 0o644)
-	if _, err := gstore.Ingest(context.Background(), dir, []string{p}, gstore.IngestOptions{Replace: replace}); err != nil {
+	if _, err := genotypes.Ingest(context.Background(), dir, []string{p}, genotypes.IngestOptions{Replace: replace}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -42,7 +42,7 @@ func ingest(t *testing.T, dir, body string, replace bool) {
 // tableRows reads a table's rows (current data version) as "sample gene value".
 func tableRows(t *testing.T, dir, table string, cols ...string) []string {
 	t.Helper()
-	st, err := vstore.Open(dir, vstore.Options{})
+	st, err := store.Open(dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func TestAnnotateMatchesDirectCalling(t *testing.T) {
 		t.Fatalf("result %+v", res)
 	}
 	// The same calls as calling each sample through Lookup.
-	s, _ := gstore.Open(dir)
+	s, _ := genotypes.Open(dir)
 	g, err := access.OpenSteward(ctx, s.Base(), access.StewardAccess{Actor: "test", Scope: "test"})
 	if err != nil {
 		t.Fatal(err)

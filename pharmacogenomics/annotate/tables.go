@@ -13,7 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/varamu/varamu/pharmacogenomics/rules"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 var (
@@ -236,7 +236,7 @@ func (w *chunkWriter) add(r sampleResult) {
 	w.rows++
 }
 
-func writeTable(tx *vstore.Txn, name, rel, part string, b *array.RecordBuilder, schema *arrow.Schema) error {
+func writeTable(tx *store.Txn, name, rel, part string, b *array.RecordBuilder, schema *arrow.Schema) error {
 	rec := b.NewRecordBatch()
 	defer rec.Release()
 	f, path, err := tx.Create(rel)
@@ -259,7 +259,7 @@ func writeTable(tx *vstore.Txn, name, rel, part string, b *array.RecordBuilder, 
 }
 
 // commit writes the chunk's tables in one transaction and records the run.
-func (w *chunkWriter) commit(ctx context.Context, st *vstore.Store, sec *Section, complete bool, samplesSoFar int) (int, error) {
+func (w *chunkWriter) commit(ctx context.Context, st *store.Store, sec *Section, complete bool, samplesSoFar int) (int, error) {
 	tx, err := st.Begin(ctx)
 	if err != nil {
 		return 0, err
@@ -279,7 +279,7 @@ func (w *chunkWriter) commit(ctx context.Context, st *vstore.Store, sec *Section
 		}
 	}
 	changed := w.changedSamples
-	err = tx.Commit(fmt.Sprintf("annotate %s: %d samples", w.version, w.rows), func(m *vstore.Manifest) error {
+	err = tx.Commit(fmt.Sprintf("annotate %s: %d samples", w.version, w.rows), func(m *store.Manifest) error {
 		var s Section
 		if _, err := m.Section(SectionKey, &s); err != nil {
 			return err

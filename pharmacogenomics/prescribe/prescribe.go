@@ -27,12 +27,12 @@ import (
 	"github.com/varamu/varamu/alerts"
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/genome"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/pharmacogenomics"
 	"github.com/varamu/varamu/pharmacogenomics/alleles"
 	"github.com/varamu/varamu/pharmacogenomics/calling"
 	"github.com/varamu/varamu/pharmacogenomics/rules"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 // ErrDenied is returned when access decides against the request.
@@ -81,7 +81,7 @@ func Recommend(ctx context.Context, dir string, req Request) (*Result, error) {
 	if req.Purpose == "" {
 		req.Purpose = access.Treatment
 	}
-	st, err := vstore.Open(dir, vstore.Options{})
+	st, err := store.Open(dir, store.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -174,7 +174,7 @@ func Recommend(ctx context.Context, dir string, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	gs, err := gstore.FromStore(st)
+	gs, err := genotypes.FromStore(st)
 	if err != nil {
 		return nil, err
 	}

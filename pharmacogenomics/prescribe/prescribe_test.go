@@ -10,9 +10,9 @@ import (
 	"github.com/varamu/varamu/audit"
 	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/datasets/synth"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/query"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 func TestRecommendUnderAccessControl(t *testing.T) {
@@ -23,10 +23,10 @@ func TestRecommendUnderAccessControl(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(tmp, "store")
-	if _, err := gstore.Ingest(ctx, dir, []string{filepath.Join(tmp, "bb", "genotypes.vcf.gz")}, gstore.IngestOptions{}); err != nil {
+	if _, err := genotypes.Ingest(ctx, dir, []string{filepath.Join(tmp, "bb", "genotypes.vcf.gz")}, genotypes.IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	st, _ := vstore.Open(dir, vstore.Options{})
+	st, _ := store.Open(dir, store.Options{})
 	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(tmp, "bb", "fhir")}, clinical.Config{BiobankSamples: []string{filepath.Join(tmp, "bb", "biobank", "samples.tsv")}}); err != nil {
 		t.Fatal(err)
 	}

@@ -10,9 +10,9 @@ import (
 
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/genome"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/risk"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 // Errors of ForPerson.
@@ -109,7 +109,7 @@ func ForPerson(ctx context.Context, dir string, cv *ClinVar, genes *GeneList, re
 	if req.At.IsZero() {
 		req.At = time.Now()
 	}
-	st, err := vstore.Open(dir, vstore.Options{})
+	st, err := store.Open(dir, store.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -123,7 +123,7 @@ func ForPerson(ctx context.Context, dir string, cv *ClinVar, genes *GeneList, re
 		return nil, err
 	}
 	res := &Result{Person: req.Person, Decisions: ds}
-	gs, err := gstore.FromStore(st)
+	gs, err := genotypes.FromStore(st)
 	if err != nil {
 		return nil, err
 	}
@@ -242,6 +242,6 @@ func classify(carried []Finding) (findings, carriers []Finding) {
 }
 
 // samplesOf returns the person's genotyped samples (risk.SamplesOf).
-func samplesOf(ctx context.Context, st *vstore.Store, gs *gstore.Store, person string) ([]string, error) {
+func samplesOf(ctx context.Context, st *store.Store, gs *genotypes.Store, person string) ([]string, error) {
 	return risk.SamplesOf(ctx, st, gs, person)
 }

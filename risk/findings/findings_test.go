@@ -17,8 +17,8 @@ import (
 	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/datasets/synth"
 	"github.com/varamu/varamu/genome"
-	gstore "github.com/varamu/varamu/genome/store"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/genome/genotypes"
+	"github.com/varamu/varamu/store"
 	"github.com/varamu/varamu/store/rows"
 )
 
@@ -26,8 +26,8 @@ import (
 // and consents.
 type biobank struct {
 	dir string
-	st  *vstore.Store
-	gs  *gstore.Store
+	st  *store.Store
+	gs  *genotypes.Store
 	// sampleOf maps person → sample; consent lists people by whether they
 	// consented to secondary findings.
 	sampleOf map[string]string
@@ -44,17 +44,17 @@ func newBiobank(t *testing.T) *biobank {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(tmp, "store")
-	if _, err := gstore.Ingest(ctx, dir, []string{filepath.Join(bb, "genotypes.vcf.gz")}, gstore.IngestOptions{}); err != nil {
+	if _, err := genotypes.Ingest(ctx, dir, []string{filepath.Join(bb, "genotypes.vcf.gz")}, genotypes.IngestOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := vstore.Open(dir, vstore.Options{})
+	st, err := store.Open(dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(bb, "fhir")}, clinical.Config{BiobankSamples: []string{filepath.Join(bb, "biobank", "samples.tsv")}}); err != nil {
 		t.Fatal(err)
 	}
-	gs, err := gstore.FromStore(st)
+	gs, err := genotypes.FromStore(st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func newBiobank(t *testing.T) *biobank {
 	return b
 }
 
-func allPersons(ctx context.Context, st *vstore.Store) ([]string, error) {
+func allPersons(ctx context.Context, st *store.Store) ([]string, error) {
 	var out []string
 	err := rows.Scan(ctx, st, "biobank_samples", []string{"person_id"}, func(r *rows.Row) error {
 		out = append(out, r.Str(0))

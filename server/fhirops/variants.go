@@ -8,7 +8,7 @@ import (
 
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/genome"
-	gstore "github.com/varamu/varamu/genome/store"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/server"
 )
 
@@ -77,7 +77,7 @@ type found struct {
 
 // carried returns the ALT alleles the sample carries in sp.
 func carried(r *http.Request, snap *server.Snapshot, permit access.Permit, sample string, sp span) ([]found, error) {
-	gs, err := gstore.FromStore(snap.Store)
+	gs, err := genotypes.FromStore(snap.Store)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package store
+package genotypes
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/varamu/varamu/genome"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 // ErrUnknownSample is returned for a sample the store does not hold.
@@ -29,7 +29,7 @@ var ErrUnknownSample = errors.New("sample not in the genome store")
 // Store reads the genotype store of a varamu store directory. It reads the
 // manifest snapshot taken at Open; it is safe for concurrent use.
 type Store struct {
-	st      *vstore.Store
+	st      *store.Store
 	sec     Section
 	batches []*batchReader
 
@@ -67,7 +67,7 @@ type batchReader struct {
 
 // Open opens the genome store in dir.
 func Open(dir string) (*Store, error) {
-	st, err := vstore.Open(dir, vstore.Options{})
+	st, err := store.Open(dir, store.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -75,7 +75,7 @@ func Open(dir string) (*Store, error) {
 }
 
 // FromStore reads the genome section of an open store.
-func FromStore(st *vstore.Store) (*Store, error) {
+func FromStore(st *store.Store) (*Store, error) {
 	s := &Store{st: st}
 	m := st.Manifest()
 	if _, err := m.Section(SectionKey, &s.sec); err != nil {
@@ -1017,4 +1017,4 @@ func (s *Store) Region(ctx context.Context, g Permit, chrom string, start, end i
 
 // Base returns the store the genome tables are read from (for deciding
 // and logging an access with package access before reading).
-func (s *Store) Base() *vstore.Store { return s.st }
+func (s *Store) Base() *store.Store { return s.st }

@@ -1,4 +1,4 @@
-// Package store is varamu's columnar genotype store: multi-sample VCFs are
+// Package genotypes is varamu's columnar genotype store: multi-sample VCFs are
 // ingested once into Parquet files (written with arrow-go pqarrow) inside a
 // varamu store directory (package varamu/store: manifest, atomic commits),
 // and read back by region, by sample, or by DuckDB (package query).
@@ -54,7 +54,7 @@
 // as sites with block=true and end=INFO/END, so a lookup can tell a called
 // homozygous reference ("0/0" block) from a no-call ("./." block) from a
 // position no record or block covers (genome.NotCovered).
-package store
+package genotypes
 
 import (
 	"github.com/apache/arrow-go/v18/arrow"

@@ -1,4 +1,4 @@
-package store
+package genotypes
 
 import (
 	"bytes"
@@ -17,7 +17,7 @@ import (
 	"github.com/varamu/varamu/datasets/synthvcf"
 	"github.com/varamu/varamu/genome"
 	"github.com/varamu/varamu/genome/vcf"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 const testVCF = `##fileformat=VCFv4.3
@@ -211,7 +211,7 @@ func TestIngestRefusals(t *testing.T) {
 	if err != nil || g[0][0].GT() != "1|1" {
 		t.Errorf("replaced sample reads %v %v, want 1|1", g, err)
 	}
-	st, _ := vstore.Open(dir, vstore.Options{})
+	st, _ := store.Open(dir, store.Options{})
 	if err := st.Verify(); err != nil {
 		t.Error(err)
 	}
@@ -305,7 +305,7 @@ func TestManyCallsFiles(t *testing.T) {
 	if _, err := Ingest(ctx, c, []string{src}, IngestOptions{MemoryBudget: 4096}); err != nil {
 		t.Fatal(err)
 	}
-	st, _ := vstore.Open(a, vstore.Options{})
+	st, _ := store.Open(a, store.Options{})
 	if n := len(st.Manifest().Tables[TableCalls]); n != 3 {
 		t.Fatalf("%d calls files, want 3", n)
 	}

@@ -1,4 +1,4 @@
-package store
+package genotypes
 
 import (
 	"bytes"
@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/varamu/varamu/datasets/synthvcf"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 // TestIngestChild is the body of the child process of TestKillDuringIngest.
@@ -71,7 +71,7 @@ func TestKillDuringIngest(t *testing.T) {
 		time.Sleep(delay * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
-		st, err := vstore.Open(d, vstore.Options{})
+		st, err := store.Open(d, store.Options{})
 		if err != nil {
 			t.Fatalf("kill after %dms: store does not open: %v", delay, err)
 		}

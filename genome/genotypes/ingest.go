@@ -1,4 +1,4 @@
-package store
+package genotypes
 
 import (
 	"bufio"
@@ -25,7 +25,7 @@ import (
 
 	"github.com/varamu/varamu/genome"
 	"github.com/varamu/varamu/genome/vcf"
-	vstore "github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store"
 )
 
 // ErrBuildMismatch is returned when a VCF's genome build differs from the
@@ -101,7 +101,7 @@ func Ingest(ctx context.Context, dir string, paths []string, opt IngestOptions) 
 	if opt.MemoryBudget <= 0 {
 		opt.MemoryBudget = 64 << 20
 	}
-	st, err := vstore.Open(dir, vstore.Options{Create: true})
+	st, err := store.Open(dir, store.Options{Create: true})
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +136,7 @@ func Ingest(ctx context.Context, dir string, paths []string, opt IngestOptions) 
 	for i, p := range paths {
 		names[i] = filepath.Base(p)
 	}
-	err = tx.Commit("ingest vcf "+strings.Join(names, " "), func(m *vstore.Manifest) error {
+	err = tx.Commit("ingest vcf "+strings.Join(names, " "), func(m *store.Manifest) error {
 		return m.SetSection(SectionKey, &sec)
 	})
 	if err != nil {
@@ -147,11 +147,11 @@ func Ingest(ctx context.Context, dir string, paths []string, opt IngestOptions) 
 }
 
 // existingSamples maps each live sample name to its batch index.
-func existingSamples(st *vstore.Store, m *vstore.Manifest, sec *Section) (map[string]int, error) {
+func existingSamples(st *store.Store, m *store.Manifest, sec *Section) (map[string]int, error) {
 	out := map[string]int{}
 	files := m.Tables[TableSamples]
 	for bi, b := range sec.Batches {
-		var f *vstore.File
+		var f *store.File
 		for i := range files {
 			if files[i].Part == b.ID {
 				f = &files[i]
@@ -231,7 +231,7 @@ type chunk struct {
 	batch *vcf.LineBatch
 }
 
-func ingestFile(ctx context.Context, tx *vstore.Txn, path string, sec *Section, b *Batch, existing map[string]int, opt IngestOptions) (*BatchResult, error) {
+func ingestFile(ctx context.Context, tx *store.Txn, path string, sec *Section, b *Batch, existing map[string]int, opt IngestOptions) (*BatchResult, error) {
 	var in io.Reader
 	var total int64
 	if path == "-" {
@@ -581,7 +581,7 @@ func majorityDiploid(codes []int32, fallback int32) int32 {
 
 // batchWriter writes one batch's Parquet files.
 type batchWriter struct {
-	tx      *vstore.Txn
+	tx      *store.Txn
 	name    string
 	batchID string
 	hdr     *vcf.Header
@@ -625,7 +625,7 @@ func parquetProps(extra ...parquet.WriterProperty) *parquet.WriterProperties {
 	return parquet.NewWriterProperties(opts...)
 }
 
-func newBatchWriter(tx *vstore.Txn, name, batchID string, h *vcf.Header, budget int64) (*batchWriter, error) {
+func newBatchWriter(tx *store.Txn, name, batchID string, h *vcf.Header, budget int64) (*batchWriter, error) {
 	w := &batchWriter{tx: tx, name: name, batchID: batchID, hdr: h, nSample: len(h.Samples), budget: budget,
 		seenChr: map[string]bool{}, perSample: make([][]uint64, len(h.Samples)), mem: memory.DefaultAllocator}
 	var err error
