@@ -3,7 +3,6 @@ package clinical
 import (
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
@@ -11,8 +10,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/varamu/varamu/store"
 )
@@ -91,14 +88,10 @@ var Schemas = map[string]*arrow.Schema{
 var TableNames = []string{"persons", "related", "practitioners", "practitioner_roles", "organizations",
 	"encounters", "conditions", "observations", "medications", "allergies", "documents", "consents", "id_map", "biobank_samples"}
 
-// writerProps are the Parquet properties of every clinical file.
+// writerProps are the Parquet properties of every clinical file: the
+// store's house settings, without dictionaries for mostly unique columns.
 func writerProps() *parquet.WriterProperties {
-	return parquet.NewWriterProperties(
-		parquet.WithCompression(compress.Codecs.Zstd),
-		parquet.WithCompressionLevel(3),
-		parquet.WithCreatedBy("varamu clinical"),
-		parquet.WithStats(true),
-		parquet.WithDictionaryDefault(true),
+	return store.ParquetProps("varamu clinical",
 		// Mostly unique values: dictionary encoding only costs time.
 		parquet.WithDictionaryFor("fhir", false),
 		parquet.WithDictionaryFor("resource_id", false),
@@ -134,9 +127,7 @@ type tableWriter struct {
 	rows      int64
 	txn       *store.Txn
 	dir       string
-	file      *os.File
-	rel       string
-	fw        *pqarrow.FileWriter
+	tw        *store.TableWriter
 	ingest    string
 	seq       int64
 	sink      *sink
@@ -254,20 +245,15 @@ func (t *tableWriter) flush() error {
 // write runs on the sink goroutine: it creates the table's file on the
 // first batch and writes rec as a row group.
 func (t *tableWriter) write(rec arrow.RecordBatch) error {
-	if t.fw == nil {
-		f, rel, err := t.txn.Create(t.dir + "/" + t.name + ".parquet")
-		if err != nil {
-			return err
-		}
-		t.file, t.rel = f, rel
-		fw, err := pqarrow.NewFileWriter(t.schema, f, writerProps(), pqarrow.DefaultWriterProps())
+	if t.tw == nil {
+		tw, err := t.txn.CreateTable(t.name, t.dir+"/"+t.name+".parquet", t.schema, writerProps())
 		if err != nil {
 			return fmt.Errorf("clinical: %s: %w", t.name, err)
 		}
-		t.fw = fw
+		t.tw = tw
 	}
-	if err := t.fw.Write(rec); err != nil {
-		return fmt.Errorf("clinical: writing %s: %w", t.name, err)
+	if err := t.tw.Write(rec); err != nil {
+		return fmt.Errorf("clinical: %w", err)
 	}
 	return nil
 }
@@ -275,26 +261,23 @@ func (t *tableWriter) write(rec arrow.RecordBatch) error {
 // finish closes the table's file (after the sink has stopped) and adds it
 // to the transaction; a table without rows adds no file.
 func (t *tableWriter) finish(part string) error {
-	if t.fw == nil {
+	if t.tw == nil {
 		return nil
 	}
-	err := t.fw.Close() // closes the file too
-	t.fw, t.file = nil, nil
+	err := t.tw.Close(part)
+	t.tw = nil
 	if err != nil {
-		return fmt.Errorf("clinical: closing %s: %w", t.name, err)
+		return fmt.Errorf("clinical: %w", err)
 	}
-	t.txn.Add(t.name, t.rel, part, t.rows)
 	return nil
 }
 
 // abort closes the file, if any; the transaction's rollback removes it.
 func (t *tableWriter) abort() {
-	if t.fw != nil {
-		t.fw.Close()
-	} else if t.file != nil {
-		t.file.Close()
+	if t.tw != nil {
+		t.tw.Abort()
 	}
-	t.fw, t.file = nil, nil
+	t.tw = nil
 }
 
 // sink encodes and writes record batches on its own goroutine, so that

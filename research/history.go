@@ -9,9 +9,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/varamu/varamu/research/disclosure"
 	"github.com/varamu/varamu/store"
@@ -89,23 +86,9 @@ func record(tx *store.Txn, project string, at time.Time, rel disclosure.Release)
 	}
 	rec := b.NewRecordBatch()
 	defer rec.Release()
-	f, path, err := tx.Create("research/answers.parquet")
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithCreatedBy("varamu research"))
-	pw, err := pqarrow.NewFileWriter(answersSchema, f, props, pqarrow.DefaultWriterProps())
-	if err != nil {
+	if err := tx.WriteTable(TableAnswers, "research/answers.parquet", project, rec, "varamu research"); err != nil {
 		return fmt.Errorf("research: %w", err)
 	}
-	if err := pw.Write(rec); err != nil {
-		return fmt.Errorf("research: %w", err)
-	}
-	if err := pw.Close(); err != nil {
-		return fmt.Errorf("research: %w", err)
-	}
-	tx.Add(TableAnswers, path, project, rec.NumRows())
 	return nil
 }
 

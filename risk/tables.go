@@ -11,8 +11,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/varamu/varamu/store"
@@ -162,24 +160,7 @@ func matchesRecord(r *ScoreResult) arrow.RecordBatch {
 
 func writeParquet(tx *store.Txn, table, rel, part string, rec arrow.RecordBatch) error {
 	defer rec.Release()
-	f, path, err := tx.Create(rel)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithCreatedBy("varamu risk"))
-	pw, err := pqarrow.NewFileWriter(rec.Schema(), f, props, pqarrow.DefaultWriterProps())
-	if err != nil {
-		return err
-	}
-	if err := pw.Write(rec); err != nil {
-		return err
-	}
-	if err := pw.Close(); err != nil {
-		return err
-	}
-	tx.Add(table, path, part, rec.NumRows())
-	return nil
+	return tx.WriteTable(table, rel, part, rec, "varamu risk")
 }
 
 // Write stores the results in one transaction: the tables risk_scores and
@@ -325,8 +306,7 @@ func WriteScoresParquet(path string, results []*ScoreResult, only []string) erro
 	if err != nil {
 		return err
 	}
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithCreatedBy("varamu risk"))
-	pw, err := pqarrow.NewFileWriter(scoresSchema, f, props, pqarrow.DefaultWriterProps())
+	pw, err := pqarrow.NewFileWriter(scoresSchema, f, store.ParquetProps("varamu risk"), pqarrow.DefaultWriterProps())
 	if err != nil {
 		f.Close()
 		return err

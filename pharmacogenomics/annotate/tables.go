@@ -10,7 +10,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/varamu/varamu/pharmacogenomics/rules"
 	"github.com/varamu/varamu/store"
@@ -236,26 +235,11 @@ func (w *chunkWriter) add(r sampleResult) {
 	w.rows++
 }
 
-func writeTable(tx *store.Txn, name, rel, part string, b *array.RecordBuilder, schema *arrow.Schema) error {
+// writeTable writes the builder's rows as one file of table name.
+func writeTable(tx *store.Txn, name, rel, part string, b *array.RecordBuilder) error {
 	rec := b.NewRecordBatch()
 	defer rec.Release()
-	f, path, err := tx.Create(rel)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	pw, err := pqarrow.NewFileWriter(schema, f, parquetProps(), pqarrow.DefaultWriterProps())
-	if err != nil {
-		return err
-	}
-	if err := pw.Write(rec); err != nil {
-		return err
-	}
-	if err := pw.Close(); err != nil {
-		return err
-	}
-	tx.Add(name, path, part, rec.NumRows())
-	return nil
+	return tx.WriteTable(name, rel, part, rec, "varamu annotate")
 }
 
 // commit writes the chunk's tables in one transaction and records the run.
@@ -273,7 +257,7 @@ func (w *chunkWriter) commit(ctx context.Context, st *store.Store, sec *Section,
 			b      *array.RecordBuilder
 			schema *arrow.Schema
 		}{{TableCalls, w.calls, callsSchema}, {TablePhenotypes, w.phen, phenotypesSchema}, {TableRecommendations, w.recs, recsSchema}, {TableChanges, w.changes, changesSchema}} {
-			if err := writeTable(tx, t.name, "pgx/"+t.name+".parquet", part, t.b, t.schema); err != nil {
+			if err := writeTable(tx, t.name, "pgx/"+t.name+".parquet", part, t.b); err != nil {
 				return 0, err
 			}
 		}
