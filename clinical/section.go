@@ -4,16 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
-	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store/rows"
 )
 
 // SectionKey is the manifest section holding the clinical metadata.
@@ -74,63 +70,19 @@ func loadSection(m *store.Manifest) (*Section, error) {
 }
 
 // readTable reads every file of a table in m (in manifest order) and calls
-// fn with each record batch. Only the named columns are read.
+// fn with each record batch, holding the named columns in the order asked
+// for (the store's one table reader, store/rows).
 func readTable(ctx context.Context, dir string, m *store.Manifest, table string, columns []string, fn func(rec arrow.RecordBatch) error) error {
 	sc := Schemas[table]
-	var idx []int
 	for _, c := range columns {
-		is := sc.FieldIndices(c)
-		if len(is) != 1 {
+		if len(sc.FieldIndices(c)) != 1 {
 			return fmt.Errorf("clinical: table %s has no column %q", table, c)
 		}
-		idx = append(idx, is[0])
-	}
-	// Hand fn the columns in the order asked for, whatever order the
-	// reader returns them in.
-	project := func(rec arrow.RecordBatch) error {
-		cols := make([]arrow.Array, len(columns))
-		fields := make([]arrow.Field, len(columns))
-		for i, c := range columns {
-			j := rec.Schema().FieldIndices(c)
-			if len(j) != 1 {
-				return fmt.Errorf("clinical: table %s file lacks column %q", table, c)
-			}
-			cols[i], fields[i] = rec.Column(j[0]), rec.Schema().Field(j[0])
-		}
-		sub := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, rec.NumRows())
-		defer sub.Release()
-		return fn(sub)
 	}
 	for _, file := range m.Tables[table] {
-		if err := readFile(ctx, dir+"/"+file.Path, idx, project); err != nil {
+		if err := rows.ScanFileBatches(ctx, dir+"/"+file.Path, columns, fn); err != nil {
 			return fmt.Errorf("clinical: reading %s: %w", file.Path, err)
 		}
-	}
-	return nil
-}
-
-func readFile(ctx context.Context, path string, idx []int, fn func(rec arrow.RecordBatch) error) error {
-	pf, err := file.OpenParquetFile(path, false)
-	if err != nil {
-		return err
-	}
-	defer pf.Close()
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 16}, memory.DefaultAllocator)
-	if err != nil {
-		return err
-	}
-	rr, err := fr.GetRecordReader(ctx, idx, nil)
-	if err != nil {
-		return err
-	}
-	defer rr.Release()
-	for rr.Next() {
-		if err := fn(rr.RecordBatch()); err != nil {
-			return err
-		}
-	}
-	if err := rr.Err(); err != nil && err != io.EOF {
-		return err
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -131,6 +132,23 @@ var ErrNoColumn = errors.New("rows: no column")
 
 // ScanFile is Scan over one Parquet file.
 func ScanFile(ctx context.Context, path string, columns []string, fn func(*Row) error) error {
+	r := &Row{}
+	return ScanFileBatches(ctx, path, columns, func(rec arrow.RecordBatch) error {
+		r.cols = rec.Columns()
+		for r.i = 0; r.i < int(rec.NumRows()); r.i++ {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// ScanFileBatches calls fn with every record batch of one Parquet file,
+// holding the named columns in the order given (a column named twice is
+// there twice). A batch is valid only inside the callback. A file that
+// lacks a column gives an error wrapping ErrNoColumn.
+func ScanFileBatches(ctx context.Context, path string, columns []string, fn func(arrow.RecordBatch) error) error {
 	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
 		return err
@@ -144,34 +162,48 @@ func ScanFile(ctx context.Context, path string, columns []string, fn func(*Row) 
 	if err != nil {
 		return err
 	}
-	idx := make([]int, len(columns))
-	for i, c := range columns {
+	idx := make([]int, 0, len(columns))
+	for _, c := range columns {
 		is := sc.FieldIndices(c)
 		if len(is) != 1 {
 			return fmt.Errorf("%w %q", ErrNoColumn, c)
 		}
-		idx[i] = is[0]
+		if !slices.Contains(idx, is[0]) {
+			idx = append(idx, is[0])
+		}
 	}
 	rr, err := fr.GetRecordReader(ctx, idx, nil)
 	if err != nil {
 		return err
 	}
 	defer rr.Release()
-	r := &Row{}
 	for rr.Next() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rec := rr.RecordBatch()
-		r.cols = rec.Columns()
-		for r.i = 0; r.i < int(rec.NumRows()); r.i++ {
-			if err := fn(r); err != nil {
-				return err
-			}
+		if err := project(rr.RecordBatch(), columns, fn); err != nil {
+			return err
 		}
 	}
 	if err := rr.Err(); err != nil && !errors.Is(err, io.EOF) {
 		return err
 	}
 	return nil
+}
+
+// project hands fn the columns of rec in the order asked for, whatever
+// order the reader returned them in.
+func project(rec arrow.RecordBatch, columns []string, fn func(arrow.RecordBatch) error) error {
+	cols := make([]arrow.Array, len(columns))
+	fields := make([]arrow.Field, len(columns))
+	for i, c := range columns {
+		j := rec.Schema().FieldIndices(c)
+		if len(j) != 1 {
+			return fmt.Errorf("%w %q", ErrNoColumn, c)
+		}
+		cols[i], fields[i] = rec.Column(j[0]), rec.Schema().Field(j[0])
+	}
+	sub := array.NewRecordBatch(arrow.NewSchema(fields, nil), cols, rec.NumRows())
+	defer sub.Release()
+	return fn(sub)
 }
