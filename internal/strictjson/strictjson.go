@@ -68,3 +68,29 @@ func errOffset(err error, dec *json.Decoder) int64 {
 	}
 	return dec.InputOffset()
 }
+
+// ExactOffset returns the byte offset of err when the error names a place
+// in the input — a syntax error, a value of the wrong type, or more input
+// after the value — and false otherwise (an unknown field: the offset is
+// only where the decoder stopped). Decoders whose errors gave a line only
+// for such errors keep doing so with it.
+func ExactOffset(err error) (int64, bool) {
+	var e *Error
+	if !errors.As(err, &e) {
+		return 0, false
+	}
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &se) || errors.As(err, &te) || errors.Is(err, errTrailing) {
+		return e.Offset, true
+	}
+	return 0, false
+}
+
+// LineColumn returns the 1-based line and column of byte offset off in b
+// (clamped to b).
+func LineColumn(b []byte, off int64) (line, col int) {
+	off = min(max(off, 0), int64(len(b)))
+	before := b[:off]
+	return 1 + bytes.Count(before, []byte("\n")), int(off) - bytes.LastIndexByte(before, '\n')
+}

@@ -51,3 +51,39 @@ func TestLineClamps(t *testing.T) {
 		t.Error("Offset of a plain error is not 0")
 	}
 }
+
+// TestExactOffset: syntax, type and trailing-input errors name their place
+// (line and column); an unknown field does not, as the older decoders had it.
+func TestExactOffset(t *testing.T) {
+	type doc struct {
+		A int `json:"a"`
+	}
+	for _, tt := range []struct {
+		name, in  string
+		exact     bool
+		line, col int
+	}{
+		{"syntax", "{\n \"a\": 1,,\n}", true, 2, 10},
+		{"wrong type", "{\n \"a\": \"x\"\n}", true, 2, 10},
+		{"trailing", "{\"a\": 1}\n{\"a\": 2}", true, 2, 2},
+		{"unknown field", "{\n \"a\": 1,\n \"b\": 2\n}", false, 0, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var d doc
+			err := Decode([]byte(tt.in), &d)
+			off, exact := ExactOffset(err)
+			if exact != tt.exact {
+				t.Fatalf("ExactOffset(%v) exact = %v, want %v", err, exact, tt.exact)
+			}
+			if !exact {
+				return
+			}
+			if line, col := LineColumn([]byte(tt.in), off); line != tt.line || col != tt.col {
+				t.Errorf("line %d column %d, want %d:%d", line, col, tt.line, tt.col)
+			}
+		})
+	}
+	if _, exact := ExactOffset(errors.New("other")); exact {
+		t.Error("an error of another kind has an exact offset")
+	}
+}

@@ -22,11 +22,12 @@ import (
 	"bytes"
 	"compress/gzip"
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/varamu/varamu/internal/strictjson"
 )
 
 // Format is the schema version of the data file this package reads.
@@ -297,9 +298,7 @@ func Decode(r io.Reader) (*DB, error) {
 // DecodeJSON reads and validates an uncompressed data file.
 func DecodeJSON(raw []byte) (*DB, error) {
 	var f File
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	if err := strictjson.Decode(raw, &f); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	db := &DB{File: f, byName: map[string]*Gene{}}

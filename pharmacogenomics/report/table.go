@@ -1,14 +1,12 @@
 package report
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/varamu/varamu/internal/strictjson"
 	"github.com/varamu/varamu/pharmacogenomics"
 	"github.com/varamu/varamu/pharmacogenomics/rules"
 )
@@ -39,21 +37,10 @@ func ReadCalls(r io.Reader, name string) (pharmacogenomics.CallSet, error) {
 	if err != nil {
 		return cs, fmt.Errorf("%s: %w", name, err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&cs); err != nil {
+	if err := strictjson.Decode(data, &cs); err != nil {
 		pe := &ParseError{File: name, Err: err}
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		off := int64(-1)
-		if errors.As(err, &se) {
-			off = se.Offset
-		} else if errors.As(err, &te) {
-			off = te.Offset
-		}
-		if off >= 0 && off <= int64(len(data)) {
-			pe.Line = bytes.Count(data[:off], []byte("\n")) + 1
-			pe.Column = int(off) - bytes.LastIndexByte(data[:off], '\n')
+		if off, ok := strictjson.ExactOffset(err); ok {
+			pe.Line, pe.Column = strictjson.LineColumn(data, off)
 		}
 		return cs, pe
 	}

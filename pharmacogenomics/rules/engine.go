@@ -3,8 +3,6 @@ package rules
 import (
 	"bytes"
 	_ "embed"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -15,6 +13,7 @@ import (
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
+	"github.com/varamu/varamu/internal/strictjson"
 )
 
 //go:generate go run ../../datasets/guidelines/cmd/gen-guidelines -ref ../../../shared/reference -o rules.json
@@ -118,17 +117,10 @@ func Load(r io.Reader, name string) (*Engine, error) {
 		return nil, fmt.Errorf("rules: read %s: %w", name, err)
 	}
 	var f File
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	if err := strictjson.Decode(data, &f); err != nil {
 		pe := &ParseError{File: name, Err: err}
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
-			pe.Line, pe.Column = lineCol(data, se.Offset)
-		case errors.As(err, &te):
-			pe.Line, pe.Column = lineCol(data, te.Offset)
+		if off, ok := strictjson.ExactOffset(err); ok {
+			pe.Line, pe.Column = strictjson.LineColumn(data, off)
 		}
 		return nil, pe
 	}
@@ -136,16 +128,6 @@ func Load(r io.Reader, name string) (*Engine, error) {
 		return nil, &ParseError{File: name, Err: fmt.Errorf("%w %q, want %q", ErrFormat, f.Format, FormatVersion)}
 	}
 	return compileFile(f, name)
-}
-
-func lineCol(data []byte, off int64) (int, int) {
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	before := data[:off]
-	line := bytes.Count(before, []byte("\n")) + 1
-	col := int(off) - bytes.LastIndexByte(before, '\n')
-	return line, col
 }
 
 func compileFile(f File, name string) (*Engine, error) {
