@@ -31,9 +31,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
-
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/genome"
 	"github.com/varamu/varamu/genome/genotypes"
@@ -129,82 +126,145 @@ func Run(ctx context.Context, dir, actor string, opt Options) (*Result, error) {
 	if opt.ChunkSamples <= 0 {
 		opt.ChunkSamples = 5000
 	}
-	st, err := store.Open(dir, store.Options{})
+	r, err := prepare(ctx, dir, actor, opt)
 	if err != nil {
 		return nil, err
 	}
-	gs, err := genotypes.FromStore(st)
+	if err := r.caller.CheckOutside(opt.Outside, "outside calls"); err != nil {
+		return nil, err
+	}
+	res, total, err := r.plan()
 	if err != nil {
 		return nil, err
 	}
-	permit, err := access.OpenSteward(ctx, st, access.StewardAccess{Actor: actor, Scope: "annotate the pharmacogenes", Samples: opt.Samples})
-	if err != nil {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	p := &pipeline{cancel: cancel}
+	out := r.call(ctx, r.scan(ctx, p), p)
+	if err := r.collect(ctx, out, res, total, p); err != nil {
 		return nil, err
 	}
+	res.Elapsed = time.Since(start)
+	return res, nil
+}
+
+// run is one annotation run: the store, the steward's permit, the caller
+// and rules, and what earlier runs left.
+type run struct {
+	opt         Options
+	st          *store.Store
+	gs          *genotypes.Store
+	permit      access.Permit
+	caller      *calling.Caller
+	engine      *rules.Engine
+	version     string
+	prevVersion string // the last complete run of another data version
+	prev        *previous
+	sec         Section
+	done        map[string]bool // samples already annotated with version
+}
+
+// prepare opens the store, logs the steward access to every sample to be
+// read, and loads the allele and rule data and the previous run's results.
+func prepare(ctx context.Context, dir, actor string, opt Options) (*run, error) {
+	r := &run{opt: opt}
+	var err error
+	if r.st, err = store.Open(dir, store.Options{}); err != nil {
+		return nil, err
+	}
+	if r.gs, err = genotypes.FromStore(r.st); err != nil {
+		return nil, err
+	}
+	if r.permit, err = access.OpenSteward(ctx, r.st, access.StewardAccess{Actor: actor, Scope: "annotate the pharmacogenes", Samples: opt.Samples}); err != nil {
+		return nil, err
+	}
+	if err := r.loadData(); err != nil {
+		return nil, err
+	}
+	if _, err := r.st.Manifest().Section(SectionKey, &r.sec); err != nil {
+		return nil, err
+	}
+	if r.done, err = samplesOf(r.st, r.version); err != nil {
+		return nil, err
+	}
+	for _, rr := range r.sec.Runs {
+		if rr.DataVersion != r.version && rr.Complete {
+			r.prevVersion = rr.DataVersion
+		}
+	}
+	if r.prevVersion != "" {
+		if r.prev, err = loadPrevious(r.st, r.prevVersion); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// loadData loads the embedded allele definitions and rules (or the test's)
+// and names their data version.
+func (r *run) loadData() error {
 	db, err := alleles.Load()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	caller, err := calling.New(db, calling.Config{MinConfidence: opt.MinConfidence})
-	if err != nil {
-		return nil, err
+	if r.caller, err = calling.New(db, calling.Config{MinConfidence: r.opt.MinConfidence}); err != nil {
+		return err
 	}
-	engine := opt.engine
-	if engine == nil {
-		if engine, err = rules.LoadEmbedded(); err != nil {
-			return nil, err
+	r.engine = r.opt.engine
+	if r.engine == nil {
+		if r.engine, err = rules.LoadEmbedded(); err != nil {
+			return err
 		}
 	}
-	version := DataVersion(caller, engine)
-	if opt.version != "" {
-		version = opt.version
+	r.version = DataVersion(r.caller, r.engine)
+	if r.opt.version != "" {
+		r.version = r.opt.version
 	}
-	var sec Section
-	if _, err := st.Manifest().Section(SectionKey, &sec); err != nil {
-		return nil, err
-	}
-	done, err := samplesOf(st, version)
-	if err != nil {
-		return nil, err
-	}
-	prevVersion := ""
-	for _, r := range sec.Runs {
-		if r.DataVersion != version && r.Complete {
-			prevVersion = r.DataVersion
+	return nil
+}
+
+// plan counts the samples to annotate and those already done.
+func (r *run) plan() (*Result, int, error) {
+	todo := r.opt.Samples
+	if todo == nil {
+		all, err := r.gs.Samples()
+		if err != nil {
+			return nil, 0, err
 		}
+		todo = all
 	}
-	var prev *previous
-	if prevVersion != "" {
-		if prev, err = loadPrevious(st, prevVersion); err != nil {
-			return nil, err
-		}
-	}
-	all, err := gs.Samples()
-	if err != nil {
-		return nil, err
-	}
-	todo := all
-	if opt.Samples != nil {
-		todo = opt.Samples
-	}
-	res := &Result{DataVersion: version, Previous: prevVersion}
+	res := &Result{DataVersion: r.version, Previous: r.prevVersion}
 	total := 0
 	for _, s := range todo {
-		if done[s] {
+		if r.done[s] {
 			res.Skipped++
 		} else {
 			total++
 		}
 	}
+	return res, total, nil
+}
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	in := make(chan genotypes.SampleGenotypes, opt.Workers*4)
-	out := make(chan sampleResult, opt.Workers*4)
-	var scanErr error
+// pipeline is the shared state of the scan, call and collect stages: the
+// first error of a stage cancels the others.
+type pipeline struct {
+	cancel  context.CancelFunc
+	once    sync.Once
+	workErr error // the first error of a worker or a commit
+	scanErr error // the scan's error, read once its channel is closed
+}
+
+func (p *pipeline) fail(err error) {
+	p.once.Do(func() { p.workErr = err; p.cancel() })
+}
+
+// scan reads the PGx positions of every sample to annotate, under the
+// permit, into the returned channel.
+func (r *run) scan(ctx context.Context, p *pipeline) <-chan genotypes.SampleGenotypes {
+	in := make(chan genotypes.SampleGenotypes, r.opt.Workers*4)
 	go func() {
 		defer close(in)
-		scanErr = gs.Scan(ctx, permit, caller.Loci(), genotypes.ScanOptions{Samples: opt.Samples, Skip: func(s string) bool { return done[s] }},
+		p.scanErr = r.gs.Scan(ctx, r.permit, r.caller.Loci(), genotypes.ScanOptions{Samples: r.opt.Samples, Skip: func(s string) bool { return r.done[s] }},
 			func(sg genotypes.SampleGenotypes) error {
 				select {
 				case in <- sg:
@@ -214,39 +274,38 @@ func Run(ctx context.Context, dir, actor string, opt Options) (*Result, error) {
 				}
 			})
 	}()
-	var wg sync.WaitGroup
-	var workErr error
-	var errOnce sync.Once
-	fail := func(err error) {
-		errOnce.Do(func() { workErr = err; cancel() })
-	}
-	if err := caller.CheckOutside(opt.Outside, "outside calls"); err != nil {
-		return nil, err
-	}
+	return in
+}
+
+// call calls every gene and evaluates every drug's rules for each sample,
+// on opt.Workers goroutines.
+func (r *run) call(ctx context.Context, in <-chan genotypes.SampleGenotypes, p *pipeline) <-chan sampleResult {
+	out := make(chan sampleResult, r.opt.Workers*4)
 	outside := map[string][]calling.OutsideCall{}
 	var everyone []calling.OutsideCall
-	for _, oc := range opt.Outside {
+	for _, oc := range r.opt.Outside {
 		if oc.Sample == "" {
 			everyone = append(everyone, oc)
 		} else {
 			outside[oc.Sample] = append(outside[oc.Sample], oc)
 		}
 	}
-	drugs := engine.Drugs()
-	for range opt.Workers {
+	drugs := r.engine.Drugs()
+	var wg sync.WaitGroup
+	for range r.opt.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for sg := range in {
 				subj := calling.Subject{Sample: sg.Sample, Outside: append(slices.Clone(everyone), outside[sg.Sample]...)}
-				sc, err := caller.CallGenotypes(subj, notCoveredAsEmpty(sg.Genotypes))
+				sc, err := r.caller.CallGenotypes(subj, notCoveredAsEmpty(sg.Genotypes))
 				if err != nil {
-					fail(err)
+					p.fail(err)
 					return
 				}
-				recs, err := engine.Recommend(ctx, sc, rules.Patient{}, drugs...)
+				recs, err := r.engine.Recommend(ctx, sc, rules.Patient{}, drugs...)
 				if err != nil {
-					fail(err)
+					p.fail(err)
 					return
 				}
 				select {
@@ -258,48 +317,49 @@ func Run(ctx context.Context, dir, actor string, opt Options) (*Result, error) {
 		}()
 	}
 	go func() { wg.Wait(); close(out) }()
+	return out
+}
 
-	w := newChunkWriter(version, prevVersion, prev)
-	n := 0
+// collect writes the results in chunks of opt.ChunkSamples samples, each
+// chunk one store transaction, and the last one marks the run complete.
+func (r *run) collect(ctx context.Context, out <-chan sampleResult, res *Result, total int, p *pipeline) error {
+	w := newChunkWriter(r.version, r.prevVersion, r.prev)
 	commit := func(complete bool) error {
 		if w.rows == 0 && !complete {
 			return nil
 		}
-		changed, err := w.commit(ctx, st, &sec, complete, res.Annotated+w.rows+res.Skipped)
+		changed, err := w.commit(ctx, r.st, &r.sec, complete, res.Annotated+w.rows+res.Skipped)
 		res.Changed += changed
 		res.Annotated += w.rows
 		w.reset()
 		return err
 	}
-	for r := range out {
-		if workErr != nil {
+	n := 0
+	for sr := range out {
+		if p.workErr != nil {
 			continue
 		}
-		w.add(r)
+		w.add(sr)
 		n++
-		if opt.Progress != nil {
-			opt.Progress(n, total)
+		if r.opt.Progress != nil {
+			r.opt.Progress(n, total)
 		}
-		if w.rows >= opt.ChunkSamples {
+		if w.rows >= r.opt.ChunkSamples {
 			if err := commit(false); err != nil {
-				fail(err)
+				p.fail(err)
 			}
 		}
 	}
-	if workErr != nil {
-		return nil, workErr
+	if p.workErr != nil {
+		return p.workErr
 	}
-	if scanErr != nil {
-		return nil, scanErr
+	if p.scanErr != nil {
+		return p.scanErr
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
-	if err := commit(true); err != nil {
-		return nil, err
-	}
-	res.Elapsed = time.Since(start)
-	return res, nil
+	return commit(true)
 }
 
 // notCoveredAsEmpty gives the caller an empty list where the store says
@@ -403,8 +463,4 @@ func loadPrevious(st *store.Store, version string) (*previous, error) {
 		}
 	}
 	return p, nil
-}
-
-func parquetProps() *parquet.WriterProperties {
-	return parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithCreatedBy("varamu annotate"))
 }
