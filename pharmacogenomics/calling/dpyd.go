@@ -8,6 +8,10 @@ import (
 	"github.com/varamu/varamu/pharmacogenomics/phenotype"
 )
 
+// lookupNotePrefix starts the note naming the diplotype a DPYD call is
+// looked up by when it is not the called diplotype itself.
+const lookupNotePrefix = "looked up by the lowest-function alleles (PharmCAT): "
+
 // HapB3 (PharmCAT DpydHapB3Matcher, Gene-Definition-Exceptions): the
 // intronic c.1129-5923C>G decides; with the exonic c.1236G>A (synonymous) on
 // the same chromosome it is HapB3, alone it is the intronic allele; the
@@ -175,6 +179,41 @@ func (c *Caller) dpyd(m *geneModel, ob []obs, sites []site, haploid, phased bool
 	if b == "Reference" {
 		b = g.Alleles[m.ref].Name
 	}
-	call.Notes = append(call.Notes, fmt.Sprintf("unphased DPYD data; variants found: %s; the activity score uses the two lowest-function variants, presumed to be on different chromosomes (CPIC)", listNames(found)))
+	call.Notes = append(call.Notes, fmt.Sprintf("unphased DPYD data; variants found: %s; the activity score uses the two lowest-function variants, presumed to be on different chromosomes (CPIC)", phenotype.ListVariants(found)))
 	return []phenotype.Diplotype{{{a}, {b}}}, uncertain
+}
+
+// dpydLookup gives a DPYD call its phenotype from the diplotype PharmCAT
+// looks the recommendation up by (phenotype.LowestFunction), naming that
+// diplotype in a note when it is not the call itself. Several possible
+// diplotypes (phase sets of unknown relative phase) are each a reading of
+// the call: the one of lowest activity is assumed, as PharmCAT does and as
+// CPIC scores unphased variants, and the readings that differ in phenotype
+// become the call's Alternatives.
+func dpydLookup(g *alleles.Gene, dips []phenotype.Diplotype, call *pharmacogenomics.GeneCall) phenotype.Result {
+	i, lookup := phenotype.LowestOf(g, dips)
+	if i < 0 {
+		return phenotype.Result{}
+	}
+	res := phenotype.Translate(g, dips[i:i+1])
+	if name := lookup.Name(g); len(dips) > 1 || name != dips[i].Name(g) {
+		score := ""
+		if res.ActivityText != "" {
+			score = ", activity score " + res.ActivityText
+		}
+		call.Notes = append(call.Notes, lookupNotePrefix+name+"; "+res.Phenotype+score)
+	}
+	if len(dips) == 1 {
+		return res
+	}
+	alts := []pharmacogenomics.Alternative{{Diplotypes: []string{dips[i].Name(g)}, Phenotype: res.Phenotype, ActivityScore: res.Activity, Assumed: true}}
+	for _, d := range dips {
+		r := phenotype.Translate(g, []phenotype.Diplotype{d})
+		alts = addAlternative(alts, pharmacogenomics.Alternative{Diplotypes: []string{d.Name(g)}, Phenotype: r.Phenotype, ActivityScore: r.Activity})
+	}
+	if len(alts) > 1 {
+		call.Alternatives = alts
+		call.Notes = append(call.Notes, fmt.Sprintf("the possible diplotypes differ in activity: the lowest (%s) is assumed, as PharmCAT does and as CPIC scores unphased DPYD variants; phase the variants to decide", res.Phenotype))
+	}
+	return res
 }

@@ -277,10 +277,15 @@ func (c *Caller) callGene(m *geneModel, ob []obs, sex Sex) pharmacogenomics.Gene
 	if len(untestable)+len(partial) > 0 {
 		uncertain = true
 	}
-	res := phenotype.Translate(g, dips)
+	var res phenotype.Result
+	if g.Name == "DPYD" {
+		res = dpydLookup(g, dips, &call)
+	} else {
+		res = phenotype.Translate(g, dips)
+		tieAlternatives(g, dips, &call)
+	}
 	call.Uncertain = uncertain
 	setPhenotype(&call, res, c.cfg.MinConfidence)
-	tieAlternatives(g, dips, &call)
 	if !call.Phased && g.Name != "DPYD" && len(untestable)+len(partial) == 0 && len(call.Alternatives) == 0 {
 		phaseAlternatives(m, sites, cand, score, nextBlock, dips, &call)
 	}

@@ -104,10 +104,8 @@ func TestPharmCATNaming(t *testing.T) {
 			[]string{"c.1627A>G (*5)/c.1905+1G>A (*2A)"}},
 		{"DpydTest.testDpydUnphasedMultiple1", "DPYD", []g{{"rs183385770", "0/1"}, {"rs186169810", "0/1"}, {"rs112766203", "0/1"}, {"rs144395748", "0/1"}},
 			[]string{"c.1024G>A/c.1314T>G"}},
-		// Not replayed: DpydTest.testDpydUnphasedMultiple2, where two
-		// variants tie at activity 0.5 (c.1314T>G, c.2846A>T) and PharmCAT's
-		// test takes c.2846A>T; varamu takes the first in definition order.
-		// The score (0.5) and so the recommendation are the same.
+		// More DpydTest cases (phase sets, HapB3, ties, variant lists) in
+		// TestPharmCATDpyd.
 		{"DpydTest.testDpydUnphasedMultiTrans", "DPYD", []g{{"rs67376798", "0/1"}, {"rs72547601", "0/1"}, {"rs60139309", "0/1"}, {"rs139834141", "0/1"}},
 			[]string{"c.2846A>T/c.2933A>G"}},
 		{"DpydTest.testDpydHomNoFunctionUnphased", "DPYD", []g{{"rs72547601", "1/1"}, {"rs67376798", "0/1"}, {"rs60139309", "0/1"}},

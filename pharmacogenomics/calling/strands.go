@@ -2,6 +2,7 @@ package calling
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/varamu/varamu/pharmacogenomics"
 	"github.com/varamu/varamu/pharmacogenomics/alleles"
@@ -96,6 +97,9 @@ func phaseSetOrientations(m *geneModel, ob []obs, sites []site, call *pharmacoge
 			call.Notes = appendOnce(call.Notes, n)
 		}
 	}
+	slices.SortFunc(out, func(a, b phenotype.Diplotype) int {
+		return phenotype.CompareDiplotypeNames(a.Name(m.gene), b.Name(m.gene))
+	})
 	call.Notes = append(call.Notes, fmt.Sprintf("phased in %d phase sets (FORMAT/PS) whose relative phase is unknown: %d possible diplotypes", nBlocks, len(out)))
 	return out, true
 }

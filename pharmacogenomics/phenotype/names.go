@@ -54,6 +54,18 @@ func CompareHaplotypeNames(a, b string) int {
 	return alleles.NaturalCompare(a, b)
 }
 
+// CompareDiplotypeNames orders diplotype names "a/b" as PharmCAT lists
+// possible diplotypes: by the first haplotype, then the second, each by
+// CompareHaplotypeNames.
+func CompareDiplotypeNames(a, b string) int {
+	a1, a2, _ := strings.Cut(a, "/")
+	b1, b2, _ := strings.Cut(b, "/")
+	if c := CompareHaplotypeNames(a1, b1); c != 0 {
+		return c
+	}
+	return CompareHaplotypeNames(a2, b2)
+}
+
 // pharmcatOrdered reports whether a diplotype of these names is ordered by
 // CompareHaplotypeNames rather than by the gene's table: names called
 // variant by variant (HGVS, combinations, the reference).

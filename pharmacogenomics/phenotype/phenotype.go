@@ -231,38 +231,21 @@ func DPYDBand(as float64) string {
 }
 
 // LowestTwo returns the two named alleles with the lowest DPYD activity
-// values among found (each listed once per copy), in the order the list
-// gives them when values tie; "Reference" fills in when fewer than two were
-// found. It is how CPIC scores unphased DPYD data: two decreased or no
-// function variants are presumed to be on different chromosomes.
+// values among found (each listed once per copy), ordered as
+// LowestFunction orders alleles (PharmCAT's DpydActivityComparator: an
+// unknown value first, ties by CompareHaplotypeNames); "Reference" fills
+// in when fewer than two were found. It is how CPIC scores unphased DPYD
+// data: two decreased or no function variants are presumed to be on
+// different chromosomes.
 func LowestTwo(g *alleles.Gene, found []string) (string, string) {
-	vals := make([]float64, len(found))
-	for i, a := range found {
-		v, ok := value(g, a)
-		if !ok {
-			v = -1 // unknown function sorts first: it must not be hidden
-		}
-		vals[i] = v
-	}
-	idx := make([]int, len(found))
-	for i := range idx {
-		idx[i] = i
-	}
-	slices.SortStableFunc(idx, func(x, y int) int {
-		switch {
-		case vals[x] < vals[y]:
-			return -1
-		case vals[x] > vals[y]:
-			return 1
-		}
-		return 0
-	})
+	sorted := slices.Clone(found)
+	slices.SortStableFunc(sorted, func(a, b string) int { return compareActivity(g, a, b) })
 	a, b := "Reference", "Reference"
-	if len(idx) > 0 {
-		a = found[idx[0]]
+	if len(sorted) > 0 {
+		a = sorted[0]
 	}
-	if len(idx) > 1 {
-		b = found[idx[1]]
+	if len(sorted) > 1 {
+		b = sorted[1]
 	}
 	return a, b
 }
