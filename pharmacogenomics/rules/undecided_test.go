@@ -362,3 +362,36 @@ func TestNoUsualDoseFromIncompleteGenes(t *testing.T) {
 		t.Fatalf("only %d recommendations used an incomplete gene: the test does not test", checked)
 	}
 }
+
+// TestDPYDPhaseSetReadings: DPYD variants phased in two phase sets of
+// unknown relative phase (PharmCAT's DpydTest.psHapB) read as AS 1.0 or,
+// with HapB3's intronic variant beside *13, AS 0.5. The lowest is assumed,
+// as PharmCAT and CPIC do; the recommendation is that reading's action,
+// naming the other, never usual dosing.
+func TestDPYDPhaseSetReadings(t *testing.T) {
+	c, e := loadBoth(t)
+	dpyd9B := site{chrom: "chr1", pos: 97098598} // c.2657G>A (*9B), rs1801267
+	s := callSample(t, c, calling.Female, sample(t, c, false, cyp2c19_1,
+		site{chrom: dpyd9B.chrom, pos: dpyd9B.pos, alleles: []int{0, 1}, ps: 1},
+		site{chrom: dpyd13.chrom, pos: dpyd13.pos, alleles: []int{0, 1}, ps: 1},
+		site{chrom: dpydHapB3e.chrom, pos: dpydHapB3e.pos, alleles: []int{0, 1}, ps: 1},
+		site{chrom: dpydHapB3i.chrom, pos: dpydHapB3i.pos, alleles: []int{0, 1}, ps: 2}))
+	g := geneOf(s, "DPYD")
+	if g.Phenotype != "Poor Metabolizer" || g.ActivityScore == nil || *g.ActivityScore != 0.5 || !g.Uncertain || len(g.Alternatives) != 2 {
+		t.Fatalf("DPYD call %+v: want the AS 0.5 reading assumed beside the AS 1.0 one", g)
+	}
+	for _, drug := range []string{"fluorouracil", "capecitabine"} {
+		recs := recommend(t, e, s, drug)
+		if diff := cmp.Diff([]string{"CPIC avoid", "DPWG test"}, answers(recs)); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", drug, diff)
+		}
+		for _, r := range recs {
+			if r.Action == rules.ActionStandard {
+				t.Errorf("%s: usual dosing from an uncertain DPYD call: %s", drug, r.Text)
+			}
+		}
+		if !mentions(recs, "Intermediate Metabolizer") {
+			t.Errorf("%s: the AS 1.0 reading is not named: %+v", drug, recs)
+		}
+	}
+}
