@@ -28,159 +28,205 @@ const (
 // function on each counts; with unphased data the two lowest-function
 // variants count, presumed on different chromosomes.
 func (c *Caller) dpyd(m *geneModel, ob []obs, sites []site, haploid, phased bool, call *pharmacogenomics.GeneCall) ([]phenotype.Diplotype, bool) {
-	g := m.gene
-	uncertain := false
-	intron, exon := -1, -1
-	avail := map[int]bool{}
+	r := newDpydRun(m, ob, sites, haploid)
+	b3, uncertain := r.hapB3(phased, call)
+	if phased {
+		return []phenotype.Diplotype{r.perChromosome(b3)}, uncertain
+	}
+	return []phenotype.Diplotype{r.lowestTwo(b3, call)}, uncertain
+}
+
+// dpydRun is one DPYD call: the HapB3 positions and alleles, and which
+// positions have data.
+type dpydRun struct {
+	m      *geneModel
+	ob     []obs
+	avail  map[int]bool
+	ploidy int
+	// intron and exon are the HapB3 positions; iB3 and iIntronic the
+	// HapB3 allele and the intronic allele alone (-1 when absent).
+	intron, exon   int
+	iB3, iIntronic int
+}
+
+func newDpydRun(m *geneModel, ob []obs, sites []site, haploid bool) *dpydRun {
+	r := &dpydRun{m: m, ob: ob, avail: map[int]bool{}, ploidy: 2, intron: -1, exon: -1, iB3: -1, iIntronic: -1}
+	if haploid {
+		r.ploidy = 1
+	}
 	for _, s := range sites {
-		avail[s.pi] = true
+		r.avail[s.pi] = true
 	}
 	for pi, p := range m.positions {
 		switch p.pos.RSID {
 		case hapB3Intron:
-			intron = pi
+			r.intron = pi
 		case hapB3Exon:
-			exon = pi
+			r.exon = pi
 		}
 	}
-	iB3, iIntronic := -1, -1
-	for ai, a := range g.Alleles {
+	for ai, a := range m.gene.Alleles {
 		switch a.Name {
 		case hapB3:
-			iB3 = ai
+			r.iB3 = ai
 		case hapB3IntronicName:
-			iIntronic = ai
+			r.iIntronic = ai
 		}
 	}
-	special := func(ai int) bool { return ai == iB3 || ai == iIntronic }
-	ploidy := 2
-	if haploid {
-		ploidy = 1
+	return r
+}
+
+// alt reports whether haplotype h carries allele ai's variant at pi.
+func (r *dpydRun) alt(ai, pi, h int) bool {
+	return alleles.Matches(r.m.positions[pi].eff[ai], r.ob[pi].hap[h])
+}
+
+func (r *dpydRun) special(ai int) bool { return ai == r.iB3 || ai == r.iIntronic }
+
+// b3name names a HapB3 call: 2 HapB3, 1 the intronic allele alone.
+func (r *dpydRun) b3name(v int) string {
+	if v == 2 {
+		return r.m.gene.Alleles[r.iB3].Name
 	}
-	// alt reports whether haplotype h carries allele ai's variant at pi.
-	alt := func(ai, pi, h int) bool { return alleles.Matches(m.positions[pi].eff[ai], ob[pi].hap[h]) }
-	// HapB3 calls per haplotype: 0 none, 1 intronic allele, 2 HapB3.
-	b3 := make([]int, ploidy)
-	if iB3 >= 0 && iIntronic >= 0 && intron >= 0 && exon >= 0 {
-		haveI, haveE := avail[intron], avail[exon]
-		nI, nE := 0, 0
-		for h := 0; h < ploidy; h++ {
-			if haveI && alt(iB3, intron, h) {
-				nI++
-			}
-			if haveE && alt(iB3, exon, h) {
-				nE++
-			}
-		}
-		switch {
-		case haveI && haveE && phased:
-			for h := 0; h < ploidy; h++ {
-				i, e := alt(iB3, intron, h), alt(iB3, exon, h)
-				switch {
-				case i && e:
-					b3[h] = 2
-				case i:
-					b3[h] = 1
-				case e:
-					call.Notes = appendOnce(call.Notes, fmt.Sprintf("HapB3: exonic %s without intronic %s on the same chromosome; the intronic variant decides (not HapB3)", hapB3Exon, hapB3Intron))
-				}
-			}
-		case haveI && haveE:
-			both := min(nI, nE)
-			for h := 0; h < both; h++ {
-				b3[h] = 2
-			}
-			for h := both; h < nI; h++ {
-				b3[h] = 1
-			}
-			if nE > nI {
-				call.Notes = append(call.Notes, fmt.Sprintf("HapB3: %d exonic %s but %d intronic %s; the intronic variant decides", nE, hapB3Exon, nI, hapB3Intron))
-			}
-		case haveI:
-			for h := 0; h < ploidy; h++ {
-				if alt(iB3, intron, h) {
-					b3[h] = 1
-				}
-			}
-		case haveE:
-			for h := 0; h < ploidy; h++ {
-				if alt(iB3, exon, h) {
-					b3[h] = 2
-				}
-			}
-			if nE > 0 {
-				uncertain = true
-				call.Notes = append(call.Notes, fmt.Sprintf("HapB3 judged from exonic %s alone: genotype intronic %s to confirm HapB3 (decreased function)", hapB3Exon, hapB3Intron))
-			}
-		}
-	}
-	b3name := func(v int) string {
-		if v == 2 {
-			return g.Alleles[iB3].Name
-		}
-		return g.Alleles[iIntronic].Name
-	}
-	// present reports whether a non-HapB3 allele is on haplotype h.
-	present := func(ai, h int) bool {
-		seen := false
-		for _, pi := range m.varPos[ai] {
-			if !avail[pi] {
-				continue
-			}
-			seen = true
-			if !alt(ai, pi, h) {
-				return false
-			}
-		}
-		return seen
-	}
-	if phased {
-		// Each chromosome lists its variants in definition order, HapB3
-		// (or the intronic allele alone) at its own place.
-		d := make(phenotype.Diplotype, ploidy)
-		for h := 0; h < ploidy; h++ {
-			for ai, a := range g.Alleles {
-				switch {
-				case ai == m.ref:
-				case special(ai):
-					if b3[h] > 0 && a.Name == b3name(b3[h]) {
-						d[h] = append(d[h], a.Name)
-					}
-				case present(ai, h):
-					d[h] = append(d[h], a.Name)
-				}
-			}
-			if len(d[h]) == 0 {
-				d[h] = []string{g.Alleles[m.ref].Name}
-			}
-		}
-		return []phenotype.Diplotype{d}, uncertain
-	}
-	var found []string
-	for ai, a := range g.Alleles {
-		if ai == m.ref || special(ai) {
+	return r.m.gene.Alleles[r.iIntronic].Name
+}
+
+// present reports whether a non-HapB3 allele is on haplotype h.
+func (r *dpydRun) present(ai, h int) bool {
+	seen := false
+	for _, pi := range r.m.varPos[ai] {
+		if !r.avail[pi] {
 			continue
 		}
-		for h := 0; h < ploidy; h++ {
-			if present(ai, h) {
+		seen = true
+		if !r.alt(ai, pi, h) {
+			return false
+		}
+	}
+	return seen
+}
+
+// hapB3 calls HapB3 per haplotype: 0 none, 1 the intronic allele alone,
+// 2 HapB3 (PharmCAT's DpydHapB3Matcher).
+func (r *dpydRun) hapB3(phased bool, call *pharmacogenomics.GeneCall) ([]int, bool) {
+	b3 := make([]int, r.ploidy)
+	if r.iB3 < 0 || r.iIntronic < 0 || r.intron < 0 || r.exon < 0 {
+		return b3, false
+	}
+	haveI, haveE := r.avail[r.intron], r.avail[r.exon]
+	nI, nE := 0, 0
+	for h := 0; h < r.ploidy; h++ {
+		if haveI && r.alt(r.iB3, r.intron, h) {
+			nI++
+		}
+		if haveE && r.alt(r.iB3, r.exon, h) {
+			nE++
+		}
+	}
+	switch {
+	case haveI && haveE && phased:
+		r.hapB3Phased(b3, call)
+	case haveI && haveE:
+		both := min(nI, nE)
+		for h := 0; h < both; h++ {
+			b3[h] = 2
+		}
+		for h := both; h < nI; h++ {
+			b3[h] = 1
+		}
+		if nE > nI {
+			call.Notes = append(call.Notes, fmt.Sprintf("HapB3: %d exonic %s but %d intronic %s; the intronic variant decides", nE, hapB3Exon, nI, hapB3Intron))
+		}
+	case haveI:
+		for h := 0; h < r.ploidy; h++ {
+			if r.alt(r.iB3, r.intron, h) {
+				b3[h] = 1
+			}
+		}
+	case haveE:
+		for h := 0; h < r.ploidy; h++ {
+			if r.alt(r.iB3, r.exon, h) {
+				b3[h] = 2
+			}
+		}
+		if nE > 0 {
+			call.Notes = append(call.Notes, fmt.Sprintf("HapB3 judged from exonic %s alone: genotype intronic %s to confirm HapB3 (decreased function)", hapB3Exon, hapB3Intron))
+			return b3, true
+		}
+	}
+	return b3, false
+}
+
+// hapB3Phased calls HapB3 chromosome by chromosome: the intronic variant
+// decides, with the exonic one it is HapB3.
+func (r *dpydRun) hapB3Phased(b3 []int, call *pharmacogenomics.GeneCall) {
+	for h := 0; h < r.ploidy; h++ {
+		i, e := r.alt(r.iB3, r.intron, h), r.alt(r.iB3, r.exon, h)
+		switch {
+		case i && e:
+			b3[h] = 2
+		case i:
+			b3[h] = 1
+		case e:
+			call.Notes = appendOnce(call.Notes, fmt.Sprintf("HapB3: exonic %s without intronic %s on the same chromosome; the intronic variant decides (not HapB3)", hapB3Exon, hapB3Intron))
+		}
+	}
+}
+
+// perChromosome lists each chromosome's variants in definition order,
+// HapB3 (or the intronic allele alone) at its own place; "Reference" when
+// a chromosome carries none.
+func (r *dpydRun) perChromosome(b3 []int) phenotype.Diplotype {
+	g := r.m.gene
+	d := make(phenotype.Diplotype, r.ploidy)
+	for h := 0; h < r.ploidy; h++ {
+		for ai, a := range g.Alleles {
+			switch {
+			case ai == r.m.ref:
+			case r.special(ai):
+				if b3[h] > 0 && a.Name == r.b3name(b3[h]) {
+					d[h] = append(d[h], a.Name)
+				}
+			case r.present(ai, h):
+				d[h] = append(d[h], a.Name)
+			}
+		}
+		if len(d[h]) == 0 {
+			d[h] = []string{g.Alleles[r.m.ref].Name}
+		}
+	}
+	return d
+}
+
+// lowestTwo is the unphased call: the variants found, once per copy, and
+// the two of lowest function as the diplotype (CPIC).
+func (r *dpydRun) lowestTwo(b3 []int, call *pharmacogenomics.GeneCall) phenotype.Diplotype {
+	g := r.m.gene
+	var found []string
+	for ai, a := range g.Alleles {
+		if ai == r.m.ref || r.special(ai) {
+			continue
+		}
+		for h := 0; h < r.ploidy; h++ {
+			if r.present(ai, h) {
 				found = append(found, a.Name)
 			}
 		}
 	}
 	for _, v := range b3 {
 		if v > 0 {
-			found = append(found, b3name(v))
+			found = append(found, r.b3name(v))
 		}
 	}
 	a, b := phenotype.LowestTwo(g, found)
 	if a == "Reference" {
-		a = g.Alleles[m.ref].Name
+		a = g.Alleles[r.m.ref].Name
 	}
 	if b == "Reference" {
-		b = g.Alleles[m.ref].Name
+		b = g.Alleles[r.m.ref].Name
 	}
 	call.Notes = append(call.Notes, fmt.Sprintf("unphased DPYD data; variants found: %s; the activity score uses the two lowest-function variants, presumed to be on different chromosomes (CPIC)", phenotype.ListVariants(found)))
-	return []phenotype.Diplotype{{{a}, {b}}}, uncertain
+	return phenotype.Diplotype{{a}, {b}}
 }
 
 // dpydLookup gives a DPYD call its phenotype from the diplotype PharmCAT
