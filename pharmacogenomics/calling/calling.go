@@ -111,7 +111,7 @@ func (c *Config) validate(db *alleles.DB) error {
 	}
 	for _, g := range c.Genes {
 		if db.Gene(g) == nil {
-			return fmt.Errorf("calling: unknown gene %q", g)
+			return fmt.Errorf("%w %q", ErrUnknownGene, g)
 		}
 	}
 	return nil

@@ -18,7 +18,7 @@ import (
 
 // errHLAName is wrapped by errors about an HLA allele name that is not
 // recognised.
-var errHLAName = errors.New("not an HLA allele name")
+var errHLAName = errors.New("calling: not an HLA allele name")
 
 // hlaAllele is one parsed HLA allele name.
 type hlaAllele struct {
@@ -124,7 +124,7 @@ func hlaCall(gene *alleles.Gene, oc OutsideCall, call pharmacogenomics.GeneCall)
 		call.Carriers = nil
 		call.Phenotype = ""
 		call.Notes = append(call.Notes, fmt.Sprintf("%s not called: %v (want e.g. %s*57:01/%s*08:01, *57:01:01, 57:01, *57:01:01G, *57:01P or \"%s*57:01 positive\"); an unread HLA result is never taken as negative",
-			gene.Name, err, gene.Name, hlaLocus(gene.Name), gene.Name))
+			gene.Name, strings.TrimPrefix(err.Error(), "calling: "), gene.Name, hlaLocus(gene.Name), gene.Name))
 		return call
 	}
 	var statements []hlaStatement

@@ -26,7 +26,7 @@ type OutsideCall struct {
 }
 
 // ErrSyntax is wrapped by outside-calls parse errors.
-var ErrSyntax = errors.New("syntax error")
+var ErrSyntax = errors.New("calling: syntax error")
 
 // ParseError is an error in an outside-calls file.
 type ParseError struct {
@@ -158,7 +158,7 @@ func (c *Caller) CheckOutside(calls []OutsideCall, file string) error {
 	for _, oc := range calls {
 		g := c.db.Gene(oc.Gene)
 		if g == nil {
-			return &ParseError{File: file, Line: oc.Line, Field: "gene", Err: fmt.Errorf("unknown gene %q", oc.Gene)}
+			return &ParseError{File: file, Line: oc.Line, Field: "gene", Err: fmt.Errorf("%w %q", ErrUnknownGene, oc.Gene)}
 		}
 		if _, err := c.outside(g, oc); err != nil {
 			return &ParseError{File: file, Line: oc.Line, Field: "phenotype", Err: err}
@@ -170,6 +170,10 @@ func (c *Caller) CheckOutside(calls []OutsideCall, file string) error {
 // ErrContradiction is wrapped by errors about an outside call whose
 // diplotype and phenotype (or activity score) contradict each other.
 var ErrContradiction = errors.New("calling: contradicting outside call")
+
+// ErrUnknownGene is wrapped by errors about a gene the data do not define
+// (Config.Genes, an outside call).
+var ErrUnknownGene = errors.New("calling: unknown gene")
 
 // outsideCall turns an outside call into a gene call. A call that
 // contradicts itself, or an HLA name that is not recognised, leaves the gene

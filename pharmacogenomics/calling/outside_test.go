@@ -66,6 +66,13 @@ func TestParseOutsideCallsErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = c.CheckOutside(calls, "outside.tsv")
+	var pe *ParseError
+	if !errors.As(err, &pe) || !errors.Is(err, ErrUnknownGene) || pe.Line != 2 {
+		t.Errorf("unknown gene: err = %v, want a *ParseError at line 2 wrapping ErrUnknownGene", err)
+	}
+	if _, err := New(testDB(t), Config{Genes: []string{"CYP9Z9"}}); !errors.Is(err, ErrUnknownGene) {
+		t.Errorf("Config.Genes CYP9Z9: err = %v, want ErrUnknownGene", err)
+	}
 	b.WriteString("unknown gene: " + err.Error() + "\n")
 	golden(t, "outside-errors.golden", b.String())
 }
