@@ -122,10 +122,40 @@ func TestLowestTwo(t *testing.T) {
 		{[]string{"c.85T>C (*9A)"}, "c.85T>C (*9A)", "Reference"},
 		{[]string{"c.85T>C (*9A)", "c.2846A>T", "c.1905+1G>A (*2A)"}, "c.1905+1G>A (*2A)", "c.2846A>T"},
 		{[]string{"c.1905+1G>A (*2A)", "c.1905+1G>A (*2A)"}, "c.1905+1G>A (*2A)", "c.1905+1G>A (*2A)"},
+		// A tie (0.5) goes by name whatever the order found (PharmCAT).
+		{[]string{"c.2846A>T", "c.1314T>G", "c.1024G>A"}, "c.1024G>A", "c.1314T>G"},
+		// An allele of unknown value comes first: it must not be hidden.
+		{[]string{"c.1905+1G>A (*2A)", "c.9999Z>Q"}, "c.9999Z>Q", "c.1905+1G>A (*2A)"},
 	} {
 		a, b := phenotype.LowestTwo(g, tc.found)
 		if a != tc.a || b != tc.b {
 			t.Errorf("LowestTwo(%q) = %q, %q; want %q, %q", tc.found, a, b, tc.a, tc.b)
 		}
+	}
+}
+
+func TestLowestOf(t *testing.T) {
+	db, err := alleles.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := db.Gene("DPYD")
+	// PharmCAT's DpydTest.psTest3Sets: four readings; two score 0, the
+	// tie goes to the first by allele names.
+	dips := []phenotype.Diplotype{
+		{{"Reference"}, {"c.85T>C (*9A)", "c.632A>G", "c.1679T>G (*13)", "c.2846A>T"}},
+		{{"c.1679T>G (*13)"}, {"c.85T>C (*9A)", "c.632A>G", "c.2846A>T"}},
+		{{"c.2846A>T"}, {"c.85T>C (*9A)", "c.632A>G", "c.1679T>G (*13)"}},
+		{{"c.85T>C (*9A)", "c.632A>G"}, {"c.1679T>G (*13)", "c.2846A>T"}},
+	}
+	i, l := phenotype.LowestOf(g, dips)
+	if i != 1 || l.Name(g) != "c.632A>G/c.1679T>G (*13)" {
+		t.Errorf("LowestOf = %d, %s; want 1, c.632A>G/c.1679T>G (*13)", i, l.Name(g))
+	}
+	if i, _ := phenotype.LowestOf(g, nil); i != -1 {
+		t.Errorf("LowestOf(nil) = %d, want -1", i)
+	}
+	if got := phenotype.ListVariants([]string{"c.2933A>G", "c.498G>A", "c.2933A>G", "c.2846A>T"}); got != "c.498G>A, c.2846A>T, c.2933A>G (homozygous)" {
+		t.Errorf("ListVariants = %q", got)
 	}
 }
