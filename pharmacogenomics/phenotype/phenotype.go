@@ -89,7 +89,7 @@ func Translate(g *alleles.Gene, dips []Diplotype) Result {
 	r := results[0]
 	same := true
 	for _, o := range results[1:] {
-		if o.Phenotype != r.Phenotype || o.ActivityText != r.ActivityText {
+		if o.Phenotype != r.Phenotype || !sameActivity(o, r) {
 			same = false
 		}
 	}
@@ -114,6 +114,15 @@ func Translate(g *alleles.Gene, dips []Diplotype) Result {
 	}
 	out.Notes = append(out.Notes, "the tied diplotypes have different phenotypes: "+strings.Join(parts, "; "))
 	return out
+}
+
+// sameActivity compares two results' activity scores as numbers when both
+// are ("1.0" from a table is the 1 a rule computes), else as written.
+func sameActivity(a, b Result) bool {
+	if a.Activity != nil && b.Activity != nil {
+		return *a.Activity == *b.Activity
+	}
+	return a.ActivityText == b.ActivityText
 }
 
 func one(g *alleles.Gene, d Diplotype) Result {

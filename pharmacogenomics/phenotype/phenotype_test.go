@@ -43,6 +43,9 @@ func TestTranslate(t *testing.T) {
 		{"DPYD", []phenotype.Diplotype{dip("Reference", "c.1905+1G>A (*2A)")}, "Intermediate Metabolizer", "1", ""},
 		{"DPYD", []phenotype.Diplotype{dip("Reference", "c.85T>C (*9A) & c.1905+1G>A (*2A)")}, "Intermediate Metabolizer", "1", ""},
 		{"DPYD", []phenotype.Diplotype{dip("c.1905+1G>A (*2A) & c.85T>C (*9A)", "c.2846A>T")}, "Poor Metabolizer", "0.5", ""},
+		// A score from the table ("1.0") and one computed (1) are the
+		// same score: the tie keeps its phenotype (once read as two).
+		{"DPYD", []phenotype.Diplotype{dip("c.1774C>T", "c.2657G>A (*9B)"), dip("Reference", "c.1774C>T & c.2657G>A (*9B)")}, "Intermediate Metabolizer", "1", ""},
 		// G6PD by class, male and female.
 		{"G6PD", []phenotype.Diplotype{dip("A- 202A_376G")}, "Deficient", "", ""},
 		{"G6PD", []phenotype.Diplotype{dip("B (reference)", "A- 202A_376G")}, "Variable", "", ""},
