@@ -96,26 +96,39 @@ func OpenWith(dir string, opt Options) (*Log, error) {
 	appenders.Lock()
 	defer appenders.Unlock()
 	sh, ok := appenders.m[ldir]
+	migrated := false
 	if !ok {
-		if sh, err = openShared(dir, ldir, opt); err != nil {
+		if sh, migrated, err = openShared(dir, ldir, opt); err != nil {
 			return nil, err
 		}
 		appenders.m[ldir] = sh
 	}
 	sh.refs++
-	return &Log{dir: dir, ldir: ldir, sh: sh, now: time.Now}, nil
+	l := &Log{dir: dir, ldir: ldir, sh: sh, now: time.Now}
+	if migrated {
+		// A round-1 store's generations were committed before commits
+		// were logged: they are logged once, as part of the migration.
+		if _, err := l.LogGenerations(context.Background()); err != nil {
+			delete(appenders.m, ldir)
+			sh.cancel()
+			return nil, err
+		}
+	}
+	return l, nil
 }
 
-func openShared(dir, ldir string, opt Options) (*shared, error) {
+// openShared starts the appender of the log in ldir, migrating a round-1
+// log first (migrated is then true).
+func openShared(dir, ldir string, opt Options) (sh *shared, migrated bool, err error) {
 	keys, err := loadOrCreateKeys(opt.KeyDir, dir)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	drv, err := posix.New(ctx, posix.Config{Path: ldir})
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("audit: %w", err)
+		return nil, false, fmt.Errorf("audit: %w", err)
 	}
 	topt := tessera.NewAppendOptions().
 		WithCheckpointSigner(keys.Signer).
@@ -126,15 +139,15 @@ func openShared(dir, ldir string, opt Options) (*shared, error) {
 	app, shutdown, reader, err := tessera.NewAppender(ctx, drv, topt)
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("audit: %w", err)
+		return nil, false, fmt.Errorf("audit: %w", err)
 	}
-	if hasLegacy(dir) {
+	if migrated = hasLegacy(dir); migrated {
 		if err := migrate(ctx, dir, keys, app, ldir); err != nil {
 			cancel()
-			return nil, err
+			return nil, false, err
 		}
 	}
-	return &shared{keys: keys, app: app, shutdown: shutdown, reader: reader, cancel: cancel}, nil
+	return &shared{keys: keys, app: app, shutdown: shutdown, reader: reader, cancel: cancel}, migrated, nil
 }
 
 // Append adds entries to the log and returns the size of a tree that

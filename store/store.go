@@ -14,7 +14,16 @@
 // rewritten. Commit MUST fsync every new file and its directory before the
 // manifest that names them is switched in with rename(2), so a crash (kill -9,
 // power loss) at any moment leaves either the old manifest or the new one,
-// never a mix. Files of a transaction that did not commit are not named by
+// never a mix.
+//
+// Commit MUST log the new generation (the SHA-256 of its manifest) in the
+// store's audit log, durably, before the manifest is written to history/
+// or switched in, so no generation is ever committed that the log does not
+// hold. A crash after logging and before the rename leaves a generation
+// that is logged but not committed; the next writer (Begin) removes its
+// history file, and its own commit of that generation number is logged
+// again (see package audit: the last entry before a later generation's is
+// the committed one). Files of a transaction that did not commit are not named by
 // any manifest; the next writer removes them. Readers read the manifest once
 // (a snapshot) and see exactly the files it names, with their SHA-256
 // checksums recorded so that Verify can prove them intact.
@@ -240,12 +249,16 @@ func (s *Store) Verify() error {
 // Txn is a write transaction: files created through it become visible only
 // when Commit switches in the new manifest.
 type Txn struct {
+	ctx   context.Context
 	s     *Store
 	id    string
 	lock  *os.File
 	base  *Manifest
 	added map[string][]File
 	done  bool
+	// crashAt, set only by this package's tests, is called at the named
+	// moments of Commit (see crashPoint).
+	crashAt func(point string)
 }
 
 // Begin starts a write transaction. It takes the store's writer lock
@@ -267,9 +280,14 @@ func (s *Store) Begin(ctx context.Context) (*Txn, error) {
 		lock.Close()
 		return nil, err
 	}
+	if err := removeInterrupted(s.dir, s.manifest.Generation); err != nil {
+		lock.Close()
+		return nil, err
+	}
 	var rnd [4]byte
 	_, _ = rand.Read(rnd[:])
 	t := &Txn{
+		ctx:   context.WithoutCancel(ctx),
 		s:     s,
 		id:    fmt.Sprintf("%08d-%s", s.manifest.Generation+1, hex.EncodeToString(rnd[:])),
 		lock:  lock,
@@ -392,16 +410,14 @@ func (t *Txn) Commit(action string, edit func(m *Manifest) error) error {
 	if err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	hist := filepath.Join(t.s.dir, "history")
-	if err := os.MkdirAll(hist, 0o755); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	if err := writeSynced(filepath.Join(hist, fmt.Sprintf("%08d.json", m.Generation)), b); err != nil {
+	if err := t.logCommit(m.Generation, b); err != nil {
 		return err
 	}
-	if err := syncDir(hist); err != nil {
+	t.crashPoint("logged")
+	if err := writeHistory(t.s.dir, m.Generation, b); err != nil {
 		return err
 	}
+	t.crashPoint("history written")
 	tmp := filepath.Join(t.s.dir, "manifest.json.tmp")
 	if err := writeSynced(tmp, b); err != nil {
 		return err

@@ -45,9 +45,6 @@ where it stopped.`,
 			if err != nil {
 				return err
 			}
-			if err := logGenerations(cmd.Context(), dir); err != nil {
-				return err
-			}
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "data version: %s\n", res.DataVersion)
 			rate := 0.0

@@ -148,9 +148,6 @@ func runDemo(ctx context.Context, w io.Writer, out, actor string, people, backgr
 	if err != nil {
 		return err
 	}
-	if err := logGenerations(ctx, dir); err != nil {
-		return err
-	}
 	step("varamu annotate: %d samples in %.1fs (%.0f samples/s), CYP2D6 from outside calls; data version %s",
 		ar.Annotated, ar.Elapsed.Seconds(), float64(ar.Annotated)/ar.Elapsed.Seconds(), ar.DataVersion)
 

@@ -34,9 +34,6 @@ refused unless --replace is given.`,
 			if err != nil {
 				return err
 			}
-			if err := logGenerations(cmd.Context(), dir); err != nil {
-				return err
-			}
 			out := cmd.OutOrStdout()
 			for _, b := range res.Batches {
 				fmt.Fprintf(out, "%s: batch %s, %s, %d samples, %d records (%d variant rows), %d genotypes, %.2f%% stored as exceptions\n",

@@ -7,8 +7,9 @@ import (
 	"testing"
 )
 
-// TestVerifyStore: a changed data file, a rewritten history generation
-// and a changed log entry are each found and named by varamu verify.
+// TestVerifyStore: a changed data file, a rewritten history generation,
+// a generation the log does not hold and a changed log entry are each
+// found and named by varamu verify.
 func TestVerifyStore(t *testing.T) {
 	tmp := t.TempDir()
 	bb, dir := filepath.Join(tmp, "bb"), filepath.Join(tmp, "store")
@@ -34,6 +35,20 @@ func TestVerifyStore(t *testing.T) {
 		t.Errorf("rewritten history/00000001.json: %q %v", out, err)
 	}
 	os.WriteFile(h1, b, 0o644)
+	// A generation the log does not hold (history/ and manifest.json
+	// forged as generation 3, which no commit logged).
+	forged := []byte(strings.Replace(string(b), `"generation": 1`, `"generation": 3`, 1))
+	h3 := filepath.Join(dir, "history", "00000003.json")
+	os.WriteFile(h3, forged, 0o644)
+	mpath := filepath.Join(dir, "manifest.json")
+	mb, _ := os.ReadFile(mpath)
+	os.WriteFile(mpath, forged, 0o644)
+	out, _, err = run(t, "verify", "--store", dir)
+	if err == nil || !strings.Contains(out, "FAIL\tgeneration 3\t"+h3+"\tnot in the audit log") || !strings.Contains(out, "FAIL\tgeneration 3\t"+mpath+"\tnot in the audit log") {
+		t.Errorf("generation 3 not in the log: %q %v", out, err)
+	}
+	os.Remove(h3)
+	os.WriteFile(mpath, mb, 0o644)
 	// A changed data file.
 	files, _ := filepath.Glob(filepath.Join(dir, "data", "*", "genome", "*", "variants.parquet"))
 	if len(files) == 0 {
