@@ -45,6 +45,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"time"
 
@@ -476,14 +477,20 @@ func returnDecision(p Purpose, st *consent.State) (Decision, error) {
 	return dec, nil
 }
 
+// OwnPurpose is the purpose of a patient-role actor reading person's data:
+// Self when the actor is the person, else Representative (decided by the
+// person's guardians and authorisations).
+func OwnPurpose(actor, person string) Purpose {
+	if actor == person {
+		return Self
+	}
+	return Representative
+}
+
 // AccessLog lets a person (or their representative) list who looked at the
 // person's data: reading the log is itself an access, decided and logged.
 func (d *Decider) AccessLog(ctx context.Context, actor Actor, person string, t time.Time) ([]audit.Entry, error) {
-	p := Self
-	if actor.ID != person {
-		p = Representative
-	}
-	dec, err := d.Decide(ctx, Request{Actor: actor, Person: person, Purpose: p, Time: t})
+	dec, err := d.Decide(ctx, Request{Actor: actor, Person: person, Purpose: OwnPurpose(actor.ID, person), Time: t})
 	if err != nil {
 		return nil, err
 	}
@@ -491,6 +498,20 @@ func (d *Decider) AccessLog(ctx context.Context, actor Actor, person string, t t
 		return nil, fmt.Errorf("access: %s may not read the access log of %s: %s", actor.ID, person, dec.Rule)
 	}
 	return d.personLog(ctx, person)
+}
+
+// WhoLooked is AccessLog with proofs, for the person's own view (the CLI's
+// audit who, the server's and the portal's "who looked at my data"): the
+// request is decided and logged, then every access to the person's data
+// comes with its inclusion proof against the latest witnessed checkpoint
+// (the witnesses are asked to cosign one covering every access; hc nil
+// means http.DefaultClient) and Verified only when that proof checks.
+func (d *Decider) WhoLooked(ctx context.Context, actor Actor, person string, t time.Time, hc *http.Client) (*audit.PersonView, error) {
+	entries, err := d.AccessLog(ctx, actor, person, t)
+	if err != nil {
+		return nil, err
+	}
+	return d.log.ProveForPerson(ctx, entries, hc)
 }
 
 // Permitted decides one purpose for many people at once, in batches of

@@ -58,6 +58,8 @@ type shared struct {
 	shutdown func(context.Context) error
 	reader   tessera.LogReader
 	cancel   context.CancelFunc
+	// witnessMu serialises the process's cosignature requests.
+	witnessMu sync.Mutex
 }
 
 // appenders holds the process's open appenders by log directory. It is
@@ -276,7 +278,7 @@ func (l *Log) Close() error {
 	delete(appenders.m, l.ldir)
 	err := l.sh.shutdown(context.Background())
 	if err == nil {
-		err = l.waitPublished(30 * time.Second)
+		err = l.waitPublished()
 	}
 	l.sh.cancel()
 	if err != nil {
@@ -288,24 +290,12 @@ func (l *Log) Close() error {
 // waitPublished waits until the published checkpoint covers every
 // integrated entry, also those appended by processes killed before their
 // checkpoint was published.
-func (l *Log) waitPublished(timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
-	defer cancel()
-	for {
-		n, err := l.sh.reader.IntegratedSize(ctx)
-		if err != nil {
-			return err
-		}
-		cp, err := ReadCheckpoint(l.dir)
-		if err == nil && cp.Size >= n {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("no checkpoint covers the %d entries: %w", n, ctx.Err())
-		case <-time.After(20 * time.Millisecond):
-		}
+func (l *Log) waitPublished() error {
+	n, err := l.sh.reader.IntegratedSize(context.Background())
+	if err != nil {
+		return err
 	}
+	return l.waitCheckpoint(context.Background(), n)
 }
 
 // Keys returns the log's keys.

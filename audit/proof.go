@@ -176,6 +176,12 @@ func ProveEntries(ctx context.Context, dir string, entries []Entry, opt VerifyOp
 	if err != nil {
 		return nil, err
 	}
+	return proveWith(ctx, pr, entries, opt)
+}
+
+// proveWith proves and checks each entry with pr (see ProveEntries).
+func proveWith(ctx context.Context, pr *Prover, entries []Entry, opt VerifyOptions) ([]EntryProof, error) {
+	var err error
 	out := make([]EntryProof, len(entries))
 	for i, e := range entries {
 		out[i] = EntryProof{Entry: e}

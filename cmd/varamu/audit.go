@@ -1,7 +1,7 @@
 package main
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,9 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/audit"
-	"github.com/varamu/varamu/store"
 )
 
 func newAuditCmd(who whoami) *cobra.Command {
@@ -190,39 +188,21 @@ func newAuditWhoCmd(who whoami) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			actor, err := who()
+			ps, err := openPersonSession(ctx, who, dir)
 			if err != nil {
 				return err
 			}
-			_, dec, log, err := openAccess(ctx, dir)
-			if err != nil {
+			view, err := ps.dec.WhoLooked(ctx, ps.actor, person, time.Now(), nil)
+			if err = errors.Join(err, ps.Close()); err != nil {
 				return err
 			}
-			entries, err := dec.AccessLog(ctx, access.Actor{ID: actor, Role: access.Patient}, person, time.Now())
-			witnesses := len(log.Keys().Witnesses) > 0
-			if cerr := log.Close(); err == nil {
-				err = cerr // closing publishes the checkpoint the proofs use
+			if view.WitnessErr != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: the witnesses did not cosign the latest checkpoint: %v\n", view.WitnessErr)
 			}
-			if err != nil {
+			if err := saveProofs(proofs, view.Accesses); err != nil {
 				return err
 			}
-			if witnesses {
-				// Have the latest checkpoint cosigned so that every access
-				// shown is proved against a witnessed checkpoint; a refusal is
-				// shown, and older witnessed checkpoints still prove older
-				// entries.
-				if _, err := audit.RequestCosignatures(ctx, dir, nil); err != nil {
-					fmt.Fprintf(cmd.ErrOrStderr(), "warning: %v\n", err)
-				}
-			}
-			proved, err := audit.ProveEntries(ctx, dir, entries, audit.VerifyOptions{})
-			if err != nil {
-				return err
-			}
-			if err := saveProofs(proofs, proved); err != nil {
-				return err
-			}
-			return printWho(cmd, proved)
+			return printWho(cmd, view)
 		},
 	}
 	cmd.Flags().StringVar(&dir, "store", "", "store directory")
@@ -233,10 +213,17 @@ func newAuditWhoCmd(who whoami) *cobra.Command {
 	return cmd
 }
 
-func printWho(cmd *cobra.Command, proved []audit.EntryProof) error {
+func printWho(cmd *cobra.Command, view *audit.PersonView) error {
+	cp, info := view.Checkpoint, cmd.ErrOrStderr()
+	fmt.Fprintf(info, "proofs against the checkpoint of size %d of %s", cp.Size, escape(cp.Origin))
+	if view.Witnessed {
+		fmt.Fprintln(info, ", cosigned by the witnesses")
+	} else {
+		fmt.Fprintln(info, ", signed by the log key only (no witness cosigned it)")
+	}
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ENTRY\tWHEN\tWHO\tROLE\tPURPOSE\tALLOWED\tFLAGGED\tRULE\tPROOF")
-	for _, p := range proved {
+	for _, p := range view.Accesses {
 		e := p.Entry
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%v\t%v\t%s\t%s\n", e.Index, e.Logged.Format(time.RFC3339), escape(e.Actor), escape(e.Role), escape(e.Purpose), e.Allowed, e.Flagged, escape(e.Rule), escape(p.Status))
 	}
@@ -259,14 +246,4 @@ func saveProofs(dir string, proved []audit.EntryProof) error {
 		}
 	}
 	return nil
-}
-
-// openAccess opens the store in dir and its access decider; close the log.
-func openAccess(ctx context.Context, dir string) (*store.Store, *access.Decider, *audit.Log, error) {
-	st, err := store.Open(dir, store.Options{})
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	dec, log, err := access.OpenStore(ctx, st)
-	return st, dec, log, err
 }

@@ -21,28 +21,20 @@ func newConsentShowCmd(who whoami) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			actor, err := who()
+			ps, err := openPersonSession(ctx, who, dir)
 			if err != nil {
 				return err
 			}
-			st, dec, log, err := openAccess(ctx, dir)
-			if err != nil {
-				return err
-			}
-			defer log.Close()
-			purpose := access.Self
-			if actor != person {
-				purpose = access.Representative
-			}
+			defer ps.Close()
 			now := time.Now()
-			d, err := dec.Decide(ctx, access.Request{Actor: access.Actor{ID: actor, Role: access.Patient}, Person: person, Purpose: purpose, Time: now})
+			d, err := ps.dec.Decide(ctx, access.Request{Actor: ps.actor, Person: person, Purpose: access.OwnPurpose(ps.actor.ID, person), Time: now})
 			if err != nil {
 				return err
 			}
 			if !d.Allowed {
-				return fmt.Errorf("%s for %s: access denied: %s", actor, person, d.Rule)
+				return fmt.Errorf("%s for %s: access denied: %s", ps.actor.ID, person, d.Rule)
 			}
-			h, err := clinical.ConsentHistory(ctx, st, person)
+			h, err := clinical.ConsentHistory(ctx, ps.st, person)
 			if err != nil {
 				return err
 			}
