@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -383,5 +384,50 @@ func TestKeysMadeOnceUnderConcurrentFirstOpen(t *testing.T) {
 	}
 	if len(seen) != 1 {
 		t.Errorf("%d different log keys made", len(seen))
+	}
+}
+
+// TestSubmitPipelined: one writer keeps many entries outstanding; each is
+// logged in submission order, Wait gives its index, and Close drains what
+// is still queued. A Submit after Close fails.
+func TestSubmitPipelined(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "store")
+	l, err := OpenWith(dir, Options{BatchMaxSize: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps []Pending
+	for i := range 1000 {
+		p, err := l.Submit(ctx, entry(people[i%2], fmt.Sprintf("doc-%d", i), true, i%60))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ps = append(ps, p)
+	}
+	for i, p := range ps[:500] {
+		if idx, err := p.Wait(); err != nil || idx != uint64(i) {
+			t.Fatalf("entry %d: index %d, %v", i, idx, err)
+		}
+	}
+	if err := l.Close(); err != nil { // the other 500 are still queued
+		t.Fatal(err)
+	}
+	if _, err := l.Submit(ctx, entry(people[0], "late", true, 0)); err == nil {
+		t.Error("Submit after Close succeeded")
+	}
+	i := 0
+	for e, err := range Entries(dir) {
+		if err != nil || e.Actor != fmt.Sprintf("doc-%d", i) {
+			t.Fatalf("entry %d: %+v %v", i, e, err)
+		}
+		i++
+	}
+	if i != 1000 {
+		t.Fatalf("%d entries logged, want 1000", i)
+	}
+	if rep, err := VerifyLog(ctx, dir, VerifyOptions{}); err != nil || rep.Checkpoint.Size != 1000 {
+		t.Fatalf("verify: %+v %v", rep, err)
 	}
 }

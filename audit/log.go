@@ -3,7 +3,6 @@ package audit
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -19,13 +18,20 @@ type Options struct {
 	// where keys are made on first use.
 	KeyDir string
 	// BatchMaxAge is how long the first entry of a batch waits for others
-	// before the batch is written and fsynced; 0 means 2 ms.
+	// before the batch is written and fsynced; 0 means 2 ms. Entries that
+	// arrive while a batch is being written wait for it and go in the next
+	// batch together (group commit).
 	BatchMaxAge time.Duration
 	// BatchMaxSize is the most entries written in one batch; 0 means 4096.
 	BatchMaxSize uint
 	// CheckpointInterval is how often a new signed checkpoint is published
 	// while entries arrive; 0 means 100 ms (tessera's minimum).
 	CheckpointInterval time.Duration
+
+	// direct, set only by this package's benchmarks, hands each entry to
+	// tessera's queue at once instead of through groupCommit (the A of an
+	// A/B comparison).
+	direct bool
 }
 
 func (o Options) withDefaults(dir string) Options {
@@ -58,6 +64,9 @@ type shared struct {
 	shutdown func(context.Context) error
 	reader   tessera.LogReader
 	cancel   context.CancelFunc
+	// group batches the entries of every Log of the process (nil: each
+	// entry goes to tessera's queue directly).
+	group *groupCommit
 	// witnessMu serialises the process's cosignature requests.
 	witnessMu sync.Mutex
 }
@@ -112,6 +121,9 @@ func OpenWith(dir string, opt Options) (*Log, error) {
 		// were logged: they are logged once, as part of the migration.
 		if _, err := l.LogGenerations(context.Background()); err != nil {
 			delete(appenders.m, ldir)
+			if sh.group != nil {
+				sh.group.close()
+			}
 			sh.cancel()
 			return nil, err
 		}
@@ -132,9 +144,15 @@ func openShared(dir, ldir string, opt Options) (sh *shared, migrated bool, err e
 		cancel()
 		return nil, false, fmt.Errorf("audit: %w", err)
 	}
+	// groupCommit has gathered each batch already: tessera's own timer
+	// only has to outlast the handing over of one batch.
+	tesseraAge := min(opt.BatchMaxAge, time.Millisecond)
+	if opt.direct {
+		tesseraAge = opt.BatchMaxAge
+	}
 	topt := tessera.NewAppendOptions().
 		WithCheckpointSigner(keys.Signer).
-		WithBatching(opt.BatchMaxSize, opt.BatchMaxAge).
+		WithBatching(opt.BatchMaxSize, tesseraAge).
 		WithCheckpointInterval(opt.CheckpointInterval).
 		WithPushback(1 << 20).
 		WithShutdownTimeout(30 * time.Second)
@@ -149,7 +167,11 @@ func openShared(dir, ldir string, opt Options) (sh *shared, migrated bool, err e
 			return nil, false, err
 		}
 	}
-	return &shared{keys: keys, app: app, shutdown: shutdown, reader: reader, cancel: cancel}, migrated, nil
+	sh = &shared{keys: keys, app: app, shutdown: shutdown, reader: reader, cancel: cancel}
+	if !opt.direct {
+		sh.group = newGroupCommit(app, opt.BatchMaxAge, int(opt.BatchMaxSize))
+	}
+	return sh, migrated, nil
 }
 
 // Append adds entries to the log and returns the size of a tree that
@@ -163,39 +185,87 @@ func openShared(dir, ldir string, opt Options) (sh *shared, migrated bool, err e
 // error MUST NOT. A signed checkpoint covering the entries is published
 // within Options.CheckpointInterval, and before Close returns.
 func (l *Log) Append(ctx context.Context, entries ...*Entry) (uint64, error) {
+	pending := make([]Pending, len(entries))
+	for i, e := range entries {
+		var err error
+		if pending[i], err = l.Submit(ctx, e); err != nil {
+			return 0, err
+		}
+	}
+	var size uint64
+	for _, p := range pending {
+		idx, err := p.Wait()
+		if err != nil {
+			return 0, err
+		}
+		size = max(size, idx+1)
+	}
+	return size, nil
+}
+
+// Pending is an entry queued by Submit, durable only once Wait returns a
+// nil error.
+type Pending struct {
+	e *Entry
+	q *queued
+	f tessera.IndexFuture // when the log hands entries to tessera directly
+}
+
+// Wait blocks until the entry is durable (see Append's contract) and
+// returns its index, which it also sets in the entry.
+func (p Pending) Wait() (uint64, error) {
+	var idx uint64
+	var err error
+	if p.q != nil {
+		<-p.q.done
+		idx, err = p.q.index, p.q.err
+	} else {
+		var i tessera.Index
+		i, err = p.f()
+		idx = i.Index
+	}
+	if err != nil {
+		return 0, fmt.Errorf("audit: append: %w", err)
+	}
+	p.e.Index = idx
+	return idx, nil
+}
+
+// Submit queues one entry for the log and returns at once, so that a
+// writer may keep many entries outstanding (tessera writes them in
+// batches, each fsynced once). It sets the entry's Logged time and
+// Subject as Append does.
+//
+// Durability contract: the caller MUST NOT act on the entry (release the
+// data it is about) before its Pending.Wait returns a nil error. Entries
+// submitted in order by one goroutine are logged in that order.
+func (l *Log) Submit(ctx context.Context, e *Entry) (Pending, error) {
 	if err := ctx.Err(); err != nil {
-		return 0, err
+		return Pending{}, err
 	}
 	l.mu.Lock()
 	closed := l.closed
 	l.mu.Unlock()
 	if closed {
-		return 0, errors.New("audit: log is closed")
+		return Pending{}, errClosed
 	}
-	now := l.now().UTC()
-	futures := make([]tessera.IndexFuture, len(entries))
-	for i, e := range entries {
-		e.Time = e.Time.UTC()
-		e.Logged = now
-		if e.Person != "" {
-			e.Subject = l.sh.keys.Commit(e.Person)
-		}
-		b, err := l.sh.keys.leaf(e)
-		if err != nil {
-			return 0, err
-		}
-		futures[i] = l.sh.app.Add(ctx, tessera.NewEntry(b))
+	e.Time = e.Time.UTC()
+	e.Logged = l.now().UTC()
+	if e.Person != "" {
+		e.Subject = l.sh.keys.Commit(e.Person)
 	}
-	var size uint64
-	for i, f := range futures {
-		idx, err := f()
-		if err != nil {
-			return 0, fmt.Errorf("audit: append: %w", err)
-		}
-		entries[i].Index = idx.Index
-		size = max(size, idx.Index+1)
+	b, err := l.sh.keys.leaf(e)
+	if err != nil {
+		return Pending{}, err
 	}
-	return size, nil
+	if l.sh.group == nil {
+		return Pending{e: e, f: l.sh.app.Add(ctx, tessera.NewEntry(b))}, nil
+	}
+	q, err := l.sh.group.add(tessera.NewEntry(b))
+	if err != nil {
+		return Pending{}, err
+	}
+	return Pending{e: e, q: q}, nil
 }
 
 // leaf returns e's leaf with personal codes sealed: a personal actor
@@ -276,6 +346,9 @@ func (l *Log) Close() error {
 		return nil
 	}
 	delete(appenders.m, l.ldir)
+	if l.sh.group != nil {
+		l.sh.group.close()
+	}
 	err := l.sh.shutdown(context.Background())
 	if err == nil {
 		err = l.waitPublished()
