@@ -122,8 +122,9 @@ type HistoryReport struct {
 	// Generation is the store's current generation (manifest.json), 0 for
 	// a store that never committed.
 	Generation uint64
-	// Checked counts the manifests checked: history/ and manifest.json.
-	Checked int
+	// History counts the manifests of history/ checked (manifest.json is
+	// checked too).
+	History int
 	// Problems are integrity failures: a manifest the log does not hold or
 	// holds with another hash, a logged generation missing from history/,
 	// a generation logged again after a later one.
@@ -186,6 +187,7 @@ func VerifyHistory(ctx context.Context, dir string) (*HistoryReport, error) {
 		if err := rep.check(logged, g, path, g <= cur); err != nil {
 			return nil, err
 		}
+		rep.History++
 	}
 	for g := range logged.manifest {
 		if _, ok := files[g]; !ok && g <= cur && g > 0 {
@@ -215,7 +217,6 @@ func (r *HistoryReport) check(logged *generationLog, g uint64, path string, comm
 	if err != nil {
 		return err
 	}
-	r.Checked++
 	gen := strconv.FormatUint(g, 10)
 	want, ok := logged.manifest[g]
 	switch {

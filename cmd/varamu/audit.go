@@ -176,7 +176,7 @@ func verifyHistory(cmd *cobra.Command, dir string) error {
 	if !rep.OK() {
 		return fmt.Errorf("%s: %d store generations do not match the audit log", dir, len(rep.Problems))
 	}
-	fmt.Fprintf(w, "history: every committed generation's manifest matches the audit log (%d manifests, current generation %d)\n", rep.Checked, rep.Generation)
+	fmt.Fprintf(w, "history: every committed generation's manifest matches the audit log (generation %d current, %d in history/)\n", rep.Generation, rep.History)
 	return nil
 }
 
