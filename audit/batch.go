@@ -20,17 +20,18 @@ type queued struct {
 	err   error
 }
 
-// groupCommit feeds tessera's appender one batch at a time: entries
-// submitted while a batch is being written and fsynced wait and go
-// together in the next one (group commit).
+// groupCommit feeds tessera's appender so that entries arriving while a
+// batch is being written go together in the next batch (group commit).
 //
 // Tessera's own queue cuts a batch every BatchMaxAge whether or not the
-// previous batch is still being written; under a steady stream each
-// small batch then pays the full fsync cost of a batch (bundle, hash
-// tiles, tree state: 3 to 5 files, each written with O_SYNC and its
-// directory fsynced). Here a batch is handed to tessera only when the
-// previous one is durable, so batches grow with the load and the fsyncs
-// per entry fall.
+// previous batch is still being written; under a steady stream each small
+// batch then pays the full fsync cost of a batch (bundle, hash tiles, tree
+// state: 3 to 5 files, each written with O_SYNC and its directory
+// fsynced). Here an entry goes to tessera at once while tessera is
+// gathering a batch (the first BatchMaxAge after the batch's first entry);
+// after that, entries wait until the batch is durable and are handed over
+// together, so batches grow with the load and the fsyncs per entry fall,
+// while a lone entry waits no longer than with tessera alone.
 type groupCommit struct {
 	app     *tessera.Appender
 	maxAge  time.Duration
@@ -40,13 +41,12 @@ type groupCommit struct {
 	pending []*queued
 	closed  bool
 	kick    chan struct{} // an entry arrived, or the batcher closes
-	full    chan struct{} // pending reached maxSize
 	stopped chan struct{}
 }
 
 func newGroupCommit(app *tessera.Appender, maxAge time.Duration, maxSize int) *groupCommit {
 	g := &groupCommit{app: app, maxAge: maxAge, maxSize: maxSize,
-		kick: make(chan struct{}, 1), full: make(chan struct{}, 1), stopped: make(chan struct{})}
+		kick: make(chan struct{}, 1), stopped: make(chan struct{})}
 	go g.run()
 	return g
 }
@@ -61,9 +61,6 @@ func (g *groupCommit) add(e *tessera.Entry) (*queued, error) {
 	}
 	g.pending = append(g.pending, q)
 	signal(g.kick)
-	if len(g.pending) >= g.maxSize {
-		signal(g.full)
-	}
 	return q, nil
 }
 
@@ -84,66 +81,77 @@ func (g *groupCommit) close() {
 	<-g.stopped
 }
 
-// run hands batches to tessera until closed and drained: it waits for a
-// first entry, gathers for maxAge (less when maxSize entries are
-// waiting), hands them over and waits until they are durable; what
-// arrives meanwhile is the next batch.
+// run hands batches to tessera until closed and drained.
 func (g *groupCommit) run() {
 	defer close(g.stopped)
 	for {
 		<-g.kick
-		g.mu.Lock()
-		n, closed := len(g.pending), g.closed
-		g.mu.Unlock()
-		if n == 0 {
-			if closed {
+		first := g.take(g.maxSize)
+		if len(first) == 0 {
+			if g.isClosed() {
 				return
 			}
 			continue
 		}
-		if !closed {
-			g.gather()
-		}
-		g.commit(g.take())
-		signal(g.kick) // entries that arrived during the commit
+		g.wait(g.gather(first))
+		signal(g.kick) // entries that arrived while the batch was written
 	}
 }
 
-// gather waits maxAge for more entries, or until maxSize are waiting.
-func (g *groupCommit) gather() {
-	t := time.NewTimer(g.maxAge)
-	defer t.Stop()
-	select {
-	case <-t.C:
-	case <-g.full:
-	}
-}
-
-// take removes up to maxSize entries from the queue.
-func (g *groupCommit) take() []*queued {
+func (g *groupCommit) isClosed() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	n := min(len(g.pending), g.maxSize)
-	batch := g.pending[:n:n]
-	g.pending = g.pending[n:]
-	if len(g.pending) < g.maxSize {
-		select { // a stale full signal would cut the next batch short
-		case <-g.full:
-		default:
+	return g.closed
+}
+
+// handed is an entry given to tessera, with its future.
+type handed struct {
+	q *queued
+	f tessera.IndexFuture
+}
+
+// gather hands first to tessera, then every entry that arrives while
+// tessera gathers the batch (maxAge, or until maxSize entries), and
+// returns them all.
+func (g *groupCommit) gather(first []*queued) []handed {
+	out := make([]handed, 0, len(first))
+	give := func(qs []*queued) {
+		for _, q := range qs {
+			out = append(out, handed{q, g.app.Add(context.Background(), q.entry)})
 		}
 	}
+	give(first)
+	window := time.NewTimer(g.maxAge)
+	defer window.Stop()
+	for len(out) < g.maxSize {
+		select {
+		case <-window.C:
+			return out
+		case <-g.kick:
+			give(g.take(g.maxSize - len(out)))
+			if g.isClosed() {
+				return out
+			}
+		}
+	}
+	return out
+}
+
+// take removes up to n entries from the queue.
+func (g *groupCommit) take(n int) []*queued {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	n = min(len(g.pending), n)
+	batch := g.pending[:n:n]
+	g.pending = g.pending[n:]
 	return batch
 }
 
-// commit hands batch to tessera and waits until every entry is durable.
-func (g *groupCommit) commit(batch []*queued) {
-	futures := make([]tessera.IndexFuture, len(batch))
-	for i, q := range batch {
-		futures[i] = g.app.Add(context.Background(), q.entry)
-	}
-	for i, q := range batch {
-		idx, err := futures[i]()
-		q.index, q.err = idx.Index, err
-		close(q.done)
+// wait blocks until every handed entry is durable or failed.
+func (g *groupCommit) wait(hs []handed) {
+	for _, h := range hs {
+		idx, err := h.f()
+		h.q.index, h.q.err = idx.Index, err
+		close(h.q.done)
 	}
 }

@@ -144,15 +144,9 @@ func openShared(dir, ldir string, opt Options) (sh *shared, migrated bool, err e
 		cancel()
 		return nil, false, fmt.Errorf("audit: %w", err)
 	}
-	// groupCommit has gathered each batch already: tessera's own timer
-	// only has to outlast the handing over of one batch.
-	tesseraAge := min(opt.BatchMaxAge, time.Millisecond)
-	if opt.direct {
-		tesseraAge = opt.BatchMaxAge
-	}
 	topt := tessera.NewAppendOptions().
 		WithCheckpointSigner(keys.Signer).
-		WithBatching(opt.BatchMaxSize, tesseraAge).
+		WithBatching(opt.BatchMaxSize, opt.BatchMaxAge).
 		WithCheckpointInterval(opt.CheckpointInterval).
 		WithPushback(1 << 20).
 		WithShutdownTimeout(30 * time.Second)
