@@ -37,6 +37,14 @@
 // Append MUST NOT return a nil error before every entry is written with
 // O_SYNC, renamed into place and integrated into the tree. A caller that
 // gets a nil error may release data; a caller that gets an error MUST NOT.
+// Submit and Pending.Wait split the same contract for a writer that keeps
+// many entries outstanding: an entry counts only once its Wait returns a
+// nil error. Entries arriving while a batch is being written go together
+// in the next batch (group commit, see groupCommit).
+//
+// Package store logs every generation it commits (LogGeneration) before
+// the manifest is written anywhere; VerifyHistory checks manifest.json and
+// history/ against those entries.
 // Several goroutines and several processes (a server and CLI commands) may
 // append to one log at once: tessera serialises processes with fcntl locks,
 // and Logs of one process share one appender.
