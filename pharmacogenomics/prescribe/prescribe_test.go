@@ -110,7 +110,7 @@ func TestRecommendUnderAccessControl(t *testing.T) {
 	} {
 		who := one(q)[0]
 		_, err := Recommend(ctx, dir, Request{Actor: actor, Person: who, At: sum.AsOf})
-		if !errors.Is(err, ErrNoGenotypes) || err.Error() != who+": no consented genotype data" {
+		if !errors.Is(err, ErrNoGenotypes) || err.Error() != who+": prescribe: no consented genotype data" {
 			t.Errorf("%s: %v, want no consented genotype data", who, err)
 		}
 	}
