@@ -39,6 +39,8 @@ type Biobank struct {
 	Dir     string         // the store directory
 	Store   *store.Store   // the store, open
 	Summary *synth.Summary // what was generated
+	// Clinical is the clinical ingest's summary.
+	Clinical *clinical.Summary
 }
 
 // Build generates the biobank in tmp/bb and loads it into the store
@@ -61,7 +63,7 @@ func Build(ctx context.Context, tmp string, cfg Config) (*Biobank, error) {
 	if !cfg.NoSampleLinks {
 		ccfg.BiobankSamples = []string{b.Path("biobank", "samples.tsv")}
 	}
-	if _, err := clinical.Ingest(ctx, b.Store, []string{b.Path("fhir")}, ccfg); err != nil {
+	if b.Clinical, err = clinical.Ingest(ctx, b.Store, []string{b.Path("fhir")}, ccfg); err != nil {
 		return nil, err
 	}
 	return b, nil
