@@ -148,6 +148,7 @@ func (sh *shell) background(logPath string, want []string) []string {
 		}
 		got = now
 		if !*updateReadme && matchLines(want, got) {
+			time.Sleep(500 * time.Millisecond) // a tee'd copy of the output may lag the pipe
 			break
 		}
 		if *updateReadme && len(got) > 0 && time.Since(stableSince) > time.Second {
@@ -157,18 +158,30 @@ func (sh *shell) background(logPath string, want []string) []string {
 	return got
 }
 
-// stop ends the background commands and the shell; what is still running
-// after 30 s (the shell's own process group) is killed.
+// stop ends the shell and everything it started (servers, witnesses: the
+// shell's own process group) with SIGTERM, so that they shut down before
+// the working directory is removed; what is left after 30 s is killed.
 func (sh *shell) stop() {
-	io.WriteString(sh.stdin, "kill $(jobs -p) 2>/dev/null; wait\nexit\n")
 	sh.stdin.Close()
+	pgid := sh.cmd.Process.Pid
+	syscall.Kill(-pgid, syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- sh.cmd.Wait() }()
+	deadline := time.Now().Add(30 * time.Second)
 	select {
 	case <-done:
-	case <-time.After(30 * time.Second):
-		syscall.Kill(-sh.cmd.Process.Pid, syscall.SIGKILL)
-		<-done
+	case <-time.After(time.Until(deadline)):
+	}
+	for time.Now().Before(deadline) && syscall.Kill(-pgid, 0) == nil {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if syscall.Kill(-pgid, 0) == nil {
+		sh.t.Errorf("README commands still running 30 s after SIGTERM; killed")
+		syscall.Kill(-pgid, syscall.SIGKILL)
+	}
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
 	}
 	for range sh.lines {
 	}

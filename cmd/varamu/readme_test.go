@@ -191,5 +191,6 @@ func writeReadme(path string, lines []string, examples []example) error {
 	return os.WriteFile(path, []byte(strings.Join(out, "\n")+"\n"), 0o644)
 }
 
-// readmeTimeout bounds one README command.
-const readmeTimeout = 5 * time.Minute
+// readmeTimeout bounds one README command (the demo takes minutes on a
+// loaded machine; go test's own -timeout bounds the whole run).
+const readmeTimeout = 15 * time.Minute
