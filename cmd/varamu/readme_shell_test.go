@@ -62,7 +62,8 @@ func startShell(t *testing.T, work string) *shell {
 }
 
 // readmeEnv is the environment of the session: no VARAMU_ variable of the
-// caller's (keys, actor), varamu first on the PATH, the C locale.
+// caller's (keys, actor), varamu first on the PATH, the C locale, and
+// temporary files (the demo's) inside the working directory, removed with it.
 func readmeEnv(work string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
@@ -71,7 +72,8 @@ func readmeEnv(work string) []string {
 		}
 		env = append(env, kv)
 	}
-	return append(env, "PATH="+filepath.Join(work, ".bin")+string(os.PathListSeparator)+os.Getenv("PATH"), "LC_ALL=C")
+	return append(env, "PATH="+filepath.Join(work, ".bin")+string(os.PathListSeparator)+os.Getenv("PATH"), "LC_ALL=C",
+		"TMPDIR="+filepath.Join(work, ".tmp"))
 }
 
 // run runs one example and returns its output lines, with "(exit status
@@ -95,11 +97,19 @@ func (sh *shell) run(ex *example, i int) ([]string, error) {
 		return nil, err
 	}
 	got, err := sh.collect()
-	if err != nil || bgLog == "" {
-		return got, err
+	if err == nil && bgLog != "" {
+		got = sh.background(bgLog, ex.want)
 	}
-	return sh.background(bgLog, ex.want), nil
+	for i := range got {
+		got[i] = strings.ReplaceAll(got[i], sh.work, readmeWork)
+	}
+	return got, err
 }
+
+// readmeWork stands for the session's working directory in what the
+// commands print, so that it is masked as a /tmp path wherever the
+// machine's temporary directory is.
+const readmeWork = "/tmp/readme"
 
 // collect reads lines up to the end mark.
 func (sh *shell) collect() ([]string, error) {

@@ -138,8 +138,10 @@ func TestReadme(t *testing.T) {
 // directory where "varamu" is this test binary.
 func readmeWorkDir(t *testing.T) string {
 	work := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(work, ".bin"), 0o755); err != nil {
-		t.Fatal(err)
+	for _, d := range []string{".bin", ".tmp"} {
+		if err := os.MkdirAll(filepath.Join(work, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	self, err := os.Executable()
 	if err != nil {
