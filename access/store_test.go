@@ -15,6 +15,7 @@ import (
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/clinical/fhir"
 	"github.com/varamu/varamu/datasets/synth"
+	"github.com/varamu/varamu/datasets/synth/synthstore"
 	"github.com/varamu/varamu/store"
 )
 
@@ -23,18 +24,8 @@ import (
 // the store and checks it against the NDJSON read directly.
 func TestLoadDirectoryFromIngestedStore(t *testing.T) {
 	ctx := context.Background()
-	gen := t.TempDir()
-	if _, err := synth.Generate(ctx, gen, synth.Config{People: 400, Seed: 11, BackgroundSites: -1}); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(t.TempDir(), store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(gen, "fhir")}, clinical.Config{Now: synth.DefaultAsOf,
-		BiobankSamples: []string{filepath.Join(gen, "biobank", "samples.tsv")}}); err != nil {
-		t.Fatal(err)
-	}
+	bb := synthstore.New(t, synthstore.Config{Synth: synth.Config{People: 400, Seed: 11, BackgroundSites: -1}, NoGenotypes: true, Now: synth.DefaultAsOf})
+	gen, st := bb.Src, bb.Store
 	d, err := LoadDirectory(ctx, st)
 	if err != nil {
 		t.Fatal(err)
@@ -110,18 +101,8 @@ func readNDJSON(t *testing.T, path string, fn func(fhir.Resource)) {
 // decision, treatment included, instead of reading "no consent recorded".
 func TestMissingConsentTableFailsClosed(t *testing.T) {
 	ctx := context.Background()
-	gen := t.TempDir()
-	if _, err := synth.Generate(ctx, gen, synth.Config{People: 40, Seed: 12, BackgroundSites: -1}); err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(t.TempDir(), "s")
-	st, err := store.Open(dir, store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(gen, "fhir")}, clinical.Config{Now: synth.DefaultAsOf}); err != nil {
-		t.Fatal(err)
-	}
+	bb := synthstore.New(t, synthstore.Config{Synth: synth.Config{People: 40, Seed: 12, BackgroundSites: -1}, NoGenotypes: true, NoSampleLinks: true, Now: synth.DefaultAsOf})
+	dir, st := bb.Dir, bb.Store
 	if _, _, err := OpenStore(ctx, st); err != nil {
 		t.Fatalf("intact store: %v", err)
 	}
@@ -131,7 +112,7 @@ func TestMissingConsentTableFailsClosed(t *testing.T) {
 	delete(m["tables"].(map[string]any), "consents")
 	b, _ = json.Marshal(m)
 	os.WriteFile(filepath.Join(dir, "manifest.json"), b, 0o644)
-	st, err = store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/clinical/clinicaltest"
 	"github.com/varamu/varamu/datasets/synth"
+	"github.com/varamu/varamu/datasets/synth/synthstore"
 	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/genome/vcf"
 	"github.com/varamu/varamu/pharmacogenomics"
@@ -36,18 +37,8 @@ import (
 // of the VCF → alerts from the store under the consents ingested.
 func TestEndToEnd(t *testing.T) {
 	ctx := context.Background()
-	gen := t.TempDir()
-	if _, err := synth.Generate(ctx, gen, synth.Config{People: 1500, Seed: 21, BackgroundSites: -1}); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(t.TempDir(), store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(gen, "fhir")}, clinical.Config{Now: synth.DefaultAsOf,
-		BiobankSamples: []string{filepath.Join(gen, "biobank", "samples.tsv")}}); err != nil {
-		t.Fatal(err)
-	}
+	bb := synthstore.New(t, synthstore.Config{Synth: synth.Config{People: 1500, Seed: 21, BackgroundSites: -1}, NoGenotypes: true, Now: synth.DefaultAsOf})
+	gen, st := bb.Src, bb.Store
 	db, err := alleles.Load()
 	if err != nil {
 		t.Fatal(err)

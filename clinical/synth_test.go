@@ -2,32 +2,19 @@ package clinical_test
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
 	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/datasets/synth"
-	"github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/datasets/synth/synthstore"
 )
 
 // TestIngestSynth ingests the synthetic biobank's Bulk NDJSON and sample
 // map: every resource it wrote is ingested, every person keeps the
 // isikukood it was generated with, every consent is a decision.
 func TestIngestSynth(t *testing.T) {
-	gen := t.TempDir()
-	sy, err := synth.Generate(context.Background(), gen, synth.Config{People: 400, Seed: 3, BackgroundSites: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := store.Open(t.TempDir(), store.Options{Create: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum, err := clinical.Ingest(context.Background(), s, []string{filepath.Join(gen, "fhir")}, clinical.Config{
-		Now: synth.DefaultAsOf, BiobankSamples: []string{filepath.Join(gen, "biobank", "samples.tsv")}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	bb := synthstore.New(t, synthstore.Config{Synth: synth.Config{People: 400, Seed: 3, BackgroundSites: 1}, NoGenotypes: true, Now: synth.DefaultAsOf})
+	sy, s, sum := bb.Summary, bb.Store, bb.Clinical
 	for typ, n := range sy.Resources {
 		if sum.Resources[typ] != int64(n) {
 			t.Errorf("%s: ingested %d of %d", typ, sum.Resources[typ], n)

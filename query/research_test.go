@@ -12,8 +12,7 @@ import (
 	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/datasets/synth"
-	"github.com/varamu/varamu/genome/genotypes"
-	"github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/datasets/synth/synthstore"
 )
 
 // TestResearcherSeesOnlyConsentedPseudonymisedData builds a synthetic
@@ -21,22 +20,8 @@ import (
 // checks what a researcher's session can and cannot reach.
 func TestResearcherSeesOnlyConsentedPseudonymisedData(t *testing.T) {
 	ctx := context.Background()
-	tmp := t.TempDir()
-	sum, err := synth.Generate(ctx, filepath.Join(tmp, "bb"), synth.Config{People: 400, Seed: 5, BackgroundSites: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(tmp, "store")
-	if _, err := genotypes.Ingest(ctx, dir, []string{filepath.Join(tmp, "bb", "genotypes.vcf.gz")}, genotypes.IngestOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(tmp, "bb", "fhir")}, clinical.Config{BiobankSamples: []string{filepath.Join(tmp, "bb", "biobank", "samples.tsv")}}); err != nil {
-		t.Fatal(err)
-	}
+	bb := synthstore.New(t, synthstore.Config{Synth: synth.Config{People: 400, Seed: 5, BackgroundSites: 50}})
+	sum, dir, st, tmp := bb.Summary, bb.Dir, bb.Store, filepath.Dir(bb.Dir)
 	at := sum.AsOf
 	now := time.Now()
 	use := consent.ResearchUse{Purpose: consent.HMB, GeneticStudy: true}

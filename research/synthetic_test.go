@@ -4,19 +4,16 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/datasets/synth"
-	"github.com/varamu/varamu/genome/genotypes"
+	"github.com/varamu/varamu/datasets/synth/synthstore"
 	"github.com/varamu/varamu/pharmacogenomics/annotate"
 	"github.com/varamu/varamu/query"
 	"github.com/varamu/varamu/research/projects"
-	"github.com/varamu/varamu/store"
 )
 
 // TestSyntheticBiobankPGx answers a PGx cross-tab over a synthetic
@@ -27,22 +24,9 @@ import (
 // threshold.
 func TestSyntheticBiobankPGx(t *testing.T) {
 	ctx := context.Background()
-	tmp := t.TempDir()
 	y, m, d := time.Now().In(consent.Tallinn).Date()
-	if _, err := synth.Generate(ctx, filepath.Join(tmp, "bb"), synth.Config{People: 300, Seed: 12, BackgroundSites: -1, AsOf: time.Date(y, m, d, 0, 0, 0, 0, consent.Tallinn)}); err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(tmp, "store")
-	if _, err := genotypes.Ingest(ctx, dir, []string{filepath.Join(tmp, "bb", "genotypes.vcf.gz")}, genotypes.IngestOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(tmp, "bb", "fhir")}, clinical.Config{BiobankSamples: []string{filepath.Join(tmp, "bb", "biobank", "samples.tsv")}}); err != nil {
-		t.Fatal(err)
-	}
+	bb := synthstore.New(t, synthstore.Config{Synth: synth.Config{People: 300, Seed: 12, BackgroundSites: -1, AsOf: time.Date(y, m, d, 0, 0, 0, 0, consent.Tallinn)}})
+	dir := bb.Dir
 	if _, err := annotate.Run(ctx, dir, "test-annotate", annotate.Options{}); err != nil {
 		t.Fatal(err)
 	}

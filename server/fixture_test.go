@@ -16,17 +16,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/datasets/synth"
-	"github.com/varamu/varamu/genome/genotypes"
+	"github.com/varamu/varamu/datasets/synth/synthstore"
 	"github.com/varamu/varamu/identity"
 	"github.com/varamu/varamu/pharmacogenomics/annotate"
-	"github.com/varamu/varamu/pharmacogenomics/calling"
 	"github.com/varamu/varamu/server"
 	"github.com/varamu/varamu/server/cdshooks"
 	"github.com/varamu/varamu/server/devca"
 	"github.com/varamu/varamu/server/fhirops"
-	"github.com/varamu/varamu/store"
 )
 
 // biobank is a synthetic store, ingested and annotated once per test
@@ -59,34 +56,17 @@ func fixture(t *testing.T) biobank {
 }
 
 func build(ctx context.Context, tmp string, asOf *time.Time) (string, error) {
-	src := filepath.Join(tmp, "bb")
-	sum, err := synth.Generate(ctx, src, synth.Config{People: 400, Seed: 7, BackgroundSites: -1})
+	bb, err := synthstore.Build(ctx, tmp, synthstore.Config{Synth: synth.Config{People: 400, Seed: 7, BackgroundSites: -1}})
 	if err != nil {
 		return "", err
 	}
-	*asOf = sum.AsOf
-	dir := filepath.Join(tmp, "store")
-	if _, err := genotypes.Ingest(ctx, dir, []string{filepath.Join(src, "genotypes.vcf.gz")}, genotypes.IngestOptions{}); err != nil {
-		return "", err
-	}
-	st, err := store.Open(dir, store.Options{})
+	*asOf = bb.Summary.AsOf
+	oc, err := bb.OutsideCalls()
 	if err != nil {
 		return "", err
 	}
-	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(src, "fhir")}, clinical.Config{BiobankSamples: []string{filepath.Join(src, "biobank", "samples.tsv")}}); err != nil {
-		return "", err
-	}
-	f, err := os.Open(filepath.Join(src, "biobank", "outside-calls.tsv"))
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	oc, err := calling.ParseOutsideCalls(f, "outside-calls.tsv")
-	if err != nil {
-		return "", err
-	}
-	_, err = annotate.Run(ctx, dir, "server-test-steward", annotate.Options{Outside: oc, Workers: 2})
-	return dir, err
+	_, err = annotate.Run(ctx, bb.Dir, "server-test-steward", annotate.Options{Outside: oc, Workers: 2})
+	return bb.Dir, err
 }
 
 func TestMain(m *testing.M) {

@@ -1,23 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-func runAlertsCLI(t *testing.T, args ...string) (string, string, error) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	root := newRootCmdAs(func() (string, error) { return "test-operator", nil })
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	root.SetArgs(args)
-	err := root.Execute()
-	return out.String(), errb.String(), err
-}
 
 // TestAlertsCLI runs the README chain: datasets synth → ingest fhir →
 // pgx call → alerts.
@@ -30,11 +18,11 @@ func TestAlertsCLI(t *testing.T) {
 		{"pgx", "call", filepath.Join(gen, "genotypes.vcf.gz"), "--outside-calls", filepath.Join(gen, "biobank", "outside-calls.tsv"), "--format", "json", "-o", calls},
 	}
 	for _, s := range steps {
-		if _, stderr, err := runAlertsCLI(t, s...); err != nil {
+		if _, stderr, err := run(t, s...); err != nil {
 			t.Fatalf("varamu %s: %v\n%s", strings.Join(s, " "), err, stderr)
 		}
 	}
-	out, stderr, err := runAlertsCLI(t, "alerts", "--store", st, "--calls", calls, "--at", "2026-01-01", "--format", "json")
+	out, stderr, err := run(t, "alerts", "--store", st, "--calls", calls, "--at", "2026-01-01", "--format", "json")
 	if err != nil {
 		t.Fatalf("alerts: %v\n%s", err, stderr)
 	}
@@ -53,7 +41,7 @@ func TestAlertsCLI(t *testing.T) {
 			t.Errorf("alert %+v", a)
 		}
 	}
-	table, _, err := runAlertsCLI(t, "alerts", "--store", st, "--calls", calls, "--at", "2026-01-01", "--since", "2025-12-01")
+	table, _, err := run(t, "alerts", "--store", st, "--calls", calls, "--at", "2026-01-01", "--since", "2025-12-01")
 	if err != nil || !strings.HasPrefix(table, "PERSON") {
 		t.Fatalf("table: %v\n%s", err, table)
 	}
@@ -63,7 +51,7 @@ func TestAlertsCLI(t *testing.T) {
 		{"alerts", "--calls", calls},
 		{"alerts", "--store", st, "--calls", calls, "--since", "yesterday"},
 	} {
-		if _, _, err := runAlertsCLI(t, bad...); err == nil {
+		if _, _, err := run(t, bad...); err == nil {
 			t.Errorf("varamu %s succeeded", strings.Join(bad, " "))
 		}
 	}

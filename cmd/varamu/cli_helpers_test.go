@@ -15,6 +15,19 @@ func run(t *testing.T, args ...string) (string, string, error) {
 	return runAs(t, "test-operator", args...)
 }
 
+// runMerged is run with standard output and standard error in one string,
+// as a terminal shows them.
+func runMerged(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	cmd := newRootCmdAs(func() (string, error) { return "test-operator", nil })
+	var out bytes.Buffer
+	cmd.SetOut(&out)
+	cmd.SetErr(&out)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
 // runAs runs the command tree as if the operating-system user were actor
 // (the real command takes it from the process's uid).
 func runAs(t *testing.T, actor string, args ...string) (string, string, error) {

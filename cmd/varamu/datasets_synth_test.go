@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,27 +9,19 @@ import (
 
 func TestDatasetsSynth(t *testing.T) {
 	dir := t.TempDir()
-	var out bytes.Buffer
-	root := newRootCmd()
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetArgs([]string{"datasets", "synth", "--people", "40", "--seed", "5", "--background", "10", "--out", dir})
-	if err := root.Execute(); err != nil {
+	out, err := runMerged(t, "datasets", "synth", "--people", "40", "--seed", "5", "--background", "10", "--out", dir)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "40 people") {
-		t.Errorf("output %q", out.String())
+	if !strings.Contains(out, "40 people") {
+		t.Errorf("output %q", out)
 	}
 	for _, f := range []string{"genotypes.vcf.gz", "genotypes.vcf.gz.tbi", "fhir/Patient.ndjson", "fhir/Consent.ndjson", "biobank/samples.tsv", "synth.json"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Error(err)
 		}
 	}
-	root = newRootCmd()
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetArgs([]string{"datasets", "synth", "--people", "0", "--out", dir})
-	if err := root.Execute(); err == nil {
+	if _, err := runMerged(t, "datasets", "synth", "--people", "0", "--out", dir); err == nil {
 		t.Error("--people 0 accepted")
 	}
 }

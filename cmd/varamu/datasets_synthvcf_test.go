@@ -1,26 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
 
-func runVaramu(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	var out bytes.Buffer
-	root := newRootCmd()
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetArgs(args)
-	err := root.Execute()
-	return out.String(), err
-}
-
 func TestDatasetsSynthVCF(t *testing.T) {
-	stdout, err := runVaramu(t, "datasets", "synth-vcf", "--samples", "5", "--variants", "30", "--seed", "3",
+	stdout, err := runMerged(t, "datasets", "synth-vcf", "--samples", "5", "--variants", "30", "--seed", "3",
 		"--format", "GT,DS", "--missing", "0", "--phased", "1", "-o", "-")
 	if err != nil {
 		t.Fatal(err)
@@ -52,7 +40,7 @@ func TestDatasetsSynthVCF(t *testing.T) {
 
 	dir := t.TempDir()
 	gz := filepath.Join(dir, "out.vcf.gz")
-	if _, err := runVaramu(t, "datasets", "synth-vcf", "--samples", "5", "--variants", "30", "--seed", "3", "-o", gz); err != nil {
+	if _, err := runMerged(t, "datasets", "synth-vcf", "--samples", "5", "--variants", "30", "--seed", "3", "-o", gz); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range []string{gz, gz + ".tbi"} {
@@ -67,7 +55,7 @@ func TestDatasetsSynthVCF(t *testing.T) {
 		{"--chromosomes", "chrQ"},
 		{"--level", "11", "-o", filepath.Join(dir, "x.vcf.gz")},
 	} {
-		if _, err := runVaramu(t, append([]string{"datasets", "synth-vcf"}, args...)...); err == nil {
+		if _, err := runMerged(t, append([]string{"datasets", "synth-vcf"}, args...)...); err == nil {
 			t.Errorf("%v: no error", args)
 		}
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -57,17 +56,6 @@ func writePGxVCF(t *testing.T, gts map[int64]string) string {
 	return path
 }
 
-func runPgx(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	var out bytes.Buffer
-	root := newRootCmd()
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetArgs(args)
-	err := root.Execute()
-	return out.String(), err
-}
-
 func TestPgxCall(t *testing.T) {
 	// CYP2C19 *2/*17: rs3758581 hom, rs4244285, rs12769205, rs12248560 het.
 	vcfPath := writePGxVCF(t, map[int64]string{94842866: "1/1", 94781859: "0/1", 94775367: "0/1", 94761900: "0/1"})
@@ -75,7 +63,7 @@ func TestPgxCall(t *testing.T) {
 	if err := os.WriteFile(outside, []byte("CYP2D6\t*1/*4\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := runPgx(t, "pgx", "call", vcfPath, "--outside-calls", outside)
+	out, err := runMerged(t, "pgx", "call", vcfPath, "--outside-calls", outside)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +89,7 @@ func TestPgxCall(t *testing.T) {
 		}
 	}
 
-	tsv, err := runPgx(t, "pgx", "call", vcfPath, "--format", "tsv", "--sample", "S1")
+	tsv, err := runMerged(t, "pgx", "call", vcfPath, "--format", "tsv", "--sample", "S1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +98,7 @@ func TestPgxCall(t *testing.T) {
 		t.Errorf("tsv: %d lines, header %q", len(lines), lines[0])
 	}
 
-	page, err := runPgx(t, "pgx", "call", vcfPath, "--outside-calls", outside, "--format", "html")
+	page, err := runMerged(t, "pgx", "call", vcfPath, "--outside-calls", outside, "--format", "html")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +117,7 @@ func TestPgxCall(t *testing.T) {
 		{[]string{vcfPath, "--min-confidence", "2"}, "min confidence 2"},
 		{[]string{filepath.Join(t.TempDir(), "missing.vcf")}, "no such file"},
 	} {
-		if _, err := runPgx(t, append([]string{"pgx", "call"}, tc.args...)...); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := runMerged(t, append([]string{"pgx", "call"}, tc.args...)...); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: err = %v, want %q", tc.args, err, tc.want)
 		}
 	}

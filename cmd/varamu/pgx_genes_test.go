@@ -8,7 +8,7 @@ import (
 )
 
 func TestPgxGenes(t *testing.T) {
-	out, err := runPgx(t, "pgx", "genes")
+	out, err := runMerged(t, "pgx", "genes")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -23,7 +23,7 @@ func TestPgxGenes(t *testing.T) {
 }
 
 func TestPgxGenesFlagsOldRules(t *testing.T) {
-	out, err := runPgx(t, "pgx", "genes", "--max-rule-age", "5", "--year", "2026")
+	out, err := runMerged(t, "pgx", "genes", "--max-rule-age", "5", "--year", "2026")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,14 +45,14 @@ func TestPgxGenesFlagsOldRules(t *testing.T) {
 		}
 	}
 	// A larger limit flags nothing dated.
-	out, err = runPgx(t, "pgx", "genes", "--max-rule-age", "50", "--year", "2026")
+	out, err = runMerged(t, "pgx", "genes", "--max-rule-age", "50", "--year", "2026")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(out, " y OLD") {
 		t.Errorf("--max-rule-age 50 still flags rules:\n%s", out)
 	}
-	if _, err := runPgx(t, "pgx", "genes", "--max-rule-age", "-1"); err == nil {
+	if _, err := runMerged(t, "pgx", "genes", "--max-rule-age", "-1"); err == nil {
 		t.Error("negative --max-rule-age accepted")
 	}
 }

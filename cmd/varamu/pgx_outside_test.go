@@ -21,10 +21,10 @@ func TestPgxOutsideCallsREADME(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := filepath.Join(dir, "o.json")
-	if _, err := runPgx(t, "pgx", "call", vcfPath, "--outside-calls", outside, "--format", "json", "--output", calls); err != nil {
+	if _, err := runMerged(t, "pgx", "call", vcfPath, "--outside-calls", outside, "--format", "json", "--output", calls); err != nil {
 		t.Fatal(err)
 	}
-	out, err := runPgx(t, "pgx", "recommend", "--calls", calls, "--drug", "abacavir", "--drug", "codeine")
+	out, err := runMerged(t, "pgx", "recommend", "--calls", calls, "--drug", "abacavir", "--drug", "codeine")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +40,7 @@ func TestPgxOutsideCallsREADME(t *testing.T) {
 	if err := os.WriteFile(bad, []byte("CYP2D6\t*1/*2\tUltrarapid Metabolizer\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err = runPgx(t, "pgx", "call", vcfPath, "--outside-calls", bad, "--format", "json")
+	_, err = runMerged(t, "pgx", "call", vcfPath, "--outside-calls", bad, "--format", "json")
 	if !errors.Is(err, calling.ErrContradiction) || !strings.Contains(err.Error(), "bad.tsv:1: phenotype:") {
 		t.Errorf("contradiction: err = %v, want bad.tsv:1 wrapping ErrContradiction", err)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -36,13 +35,7 @@ func writeCalls(t *testing.T) string {
 
 func runRecommend(t *testing.T, args ...string) (string, error) {
 	t.Helper()
-	root := newRootCmd()
-	var out bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetArgs(append([]string{"pgx", "recommend"}, args...))
-	err := root.Execute()
-	return out.String(), err
+	return runMerged(t, append([]string{"pgx", "recommend"}, args...)...)
 }
 
 func TestPgxRecommend(t *testing.T) {

@@ -36,13 +36,13 @@ import (
 )
 
 // ErrDenied is returned when access decides against the request.
-var ErrDenied = errors.New("access denied")
+var ErrDenied = errors.New("prescribe: access denied")
 
 // ErrNoGenotypes is returned when the patient has no genotype data the
 // clinician may use: no genotyped biobank sample, no return-of-results
 // consent, or a withdrawal from the biobank. The message does not say
 // which (the reason is in the audit log, for the person).
-var ErrNoGenotypes = errors.New("no consented genotype data")
+var ErrNoGenotypes = errors.New("prescribe: no consented genotype data")
 
 // Request is one clinician's question about one patient.
 type Request struct {

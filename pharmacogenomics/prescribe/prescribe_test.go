@@ -3,33 +3,19 @@ package prescribe
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/audit"
-	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/datasets/synth"
-	"github.com/varamu/varamu/genome/genotypes"
+	"github.com/varamu/varamu/datasets/synth/synthstore"
 	"github.com/varamu/varamu/query"
-	"github.com/varamu/varamu/store"
 )
 
 func TestRecommendUnderAccessControl(t *testing.T) {
 	ctx := context.Background()
-	tmp := t.TempDir()
-	sum, err := synth.Generate(ctx, filepath.Join(tmp, "bb"), synth.Config{People: 300, Seed: 3, BackgroundSites: -1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(tmp, "store")
-	if _, err := genotypes.Ingest(ctx, dir, []string{filepath.Join(tmp, "bb", "genotypes.vcf.gz")}, genotypes.IngestOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	st, _ := store.Open(dir, store.Options{})
-	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(tmp, "bb", "fhir")}, clinical.Config{BiobankSamples: []string{filepath.Join(tmp, "bb", "biobank", "samples.tsv")}}); err != nil {
-		t.Fatal(err)
-	}
+	bb := synthstore.New(t, synthstore.Config{Synth: synth.Config{People: 300, Seed: 3, BackgroundSites: -1}})
+	sum, dir := bb.Summary, bb.Dir
 	e, err := query.OpenAs(ctx, dir, query.Options{Role: query.Steward, Actor: "test-steward"})
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +96,7 @@ func TestRecommendUnderAccessControl(t *testing.T) {
 	} {
 		who := one(q)[0]
 		_, err := Recommend(ctx, dir, Request{Actor: actor, Person: who, At: sum.AsOf})
-		if !errors.Is(err, ErrNoGenotypes) || err.Error() != who+": no consented genotype data" {
+		if !errors.Is(err, ErrNoGenotypes) || err.Error() != who+": prescribe: no consented genotype data" {
 			t.Errorf("%s: %v, want no consented genotype data", who, err)
 		}
 	}

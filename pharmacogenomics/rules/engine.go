@@ -16,7 +16,7 @@ import (
 	"github.com/varamu/varamu/internal/strictjson"
 )
 
-//go:generate go run ../../datasets/guidelines/cmd/gen-guidelines -ref ../../../shared/reference -o rules.json
+//go:generate go run ../../datasets/guidelines/gen -ref ../../../shared/reference -o rules.json
 
 //go:embed rules.json
 var embedded []byte

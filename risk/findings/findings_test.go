@@ -14,8 +14,8 @@ import (
 
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/audit"
-	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/datasets/synth"
+	"github.com/varamu/varamu/datasets/synth/synthstore"
 	"github.com/varamu/varamu/genome"
 	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/store"
@@ -38,22 +38,8 @@ type biobank struct {
 func newBiobank(t *testing.T) *biobank {
 	t.Helper()
 	ctx := context.Background()
-	tmp := t.TempDir()
-	bb := filepath.Join(tmp, "bb")
-	if _, err := synth.Generate(ctx, bb, synth.Config{People: 80, Seed: 5, BackgroundSites: 400}); err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(tmp, "store")
-	if _, err := genotypes.Ingest(ctx, dir, []string{filepath.Join(bb, "genotypes.vcf.gz")}, genotypes.IngestOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(dir, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(bb, "fhir")}, clinical.Config{BiobankSamples: []string{filepath.Join(bb, "biobank", "samples.tsv")}}); err != nil {
-		t.Fatal(err)
-	}
+	fix := synthstore.New(t, synthstore.Config{Synth: synth.Config{People: 80, Seed: 5, BackgroundSites: 400}})
+	dir, st := fix.Dir, fix.Store
 	gs, err := genotypes.FromStore(st)
 	if err != nil {
 		t.Fatal(err)

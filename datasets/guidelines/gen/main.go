@@ -1,4 +1,4 @@
-// Command gen-guidelines writes varamu's pharmacogenomic rule file from the
+// Command gen (datasets/guidelines/gen) writes varamu's pharmacogenomic rule file from the
 // reference folder. It is run by `go generate ./pharmacogenomics/rules`.
 package main
 
