@@ -164,6 +164,17 @@ LEFT JOIN %[1]s_calls c ON c.batch = v.batch AND c.site = v.site AND c.sample_id
 LEFT JOIN %[1]s_format f ON f.batch = v.batch AND f.site = v.site
 LEFT JOIN %[1]s_ploidy p ON p.batch = v.batch AND p.chrom = v.chrom AND p.sample_idx = s.sample_idx)`
 
+// callsSQL decodes the rows of calls files (genotypes.callsSchema, layout
+// 5) over the view %[1]s into one row per exception (batch, sample_idx,
+// site, code): the listed samples of every row, and the samples whose
+// 2-bit value in a dense row names one of the row's levels.
+const callsSQL = `SELECT batch, sample_from + unnest(samples) AS sample_idx, site, unnest(codes) AS code FROM %[1]s
+UNION ALL
+SELECT batch, sample_from + i AS sample_idx, site, levels[v] AS code FROM (
+	SELECT batch, sample_from, site, levels, i, ((dense[i // 32 + 1] >> ((i %% 32) * 2)) & 3)::INTEGER AS v
+	FROM (SELECT *, unnest(range(len(dense) * 32)) AS i FROM %[1]s WHERE dense IS NOT NULL))
+WHERE v > 0`
+
 // genotypesView is the genotypes view over unprefixed names.
 var genotypesView = fmt.Sprintf(genotypesSQL, "")
 
@@ -208,8 +219,8 @@ func viewSQLFrom(st *store.Store, m *store.Manifest, prefix string) []string {
 				return " WHERE sample NOT IN (" + strings.Join(q, ", ") + ")"
 			})),
 			view("variants", perBatch(genotypes.TableVariants, "*", none)),
-			view("_calls_lists", perBatch(genotypes.TableCalls, "sample_idx, sites, codes", none)),
-			view("_calls", "SELECT batch, sample_idx, unnest(sites) AS site, unnest(codes) AS code FROM "+quoteIdent(prefix+"_calls_lists")),
+			view("_calls_rows", perBatch(genotypes.TableCalls, "site, sample_from, dense, levels, samples, codes", none)),
+			view("_calls", fmt.Sprintf(callsSQL, quoteIdent(prefix+"_calls_rows"))),
 		)
 		fmtView := "SELECT NULL::VARCHAR AS batch, NULL::INTEGER AS site, NULL::INTEGER[] AS gq, NULL::INTEGER[] AS dp, NULL::BIGINT[] AS ps, NULL::FLOAT[] AS ds WHERE false"
 		if len(m.Tables[genotypes.TableFormat]) > 0 {
