@@ -10,7 +10,6 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/varamu/varamu/genome"
@@ -51,14 +50,10 @@ type batchWriter struct {
 	mem     memory.Allocator
 }
 
+// parquetProps are the store's house Parquet settings (store.ParquetProps)
+// with extra applied after them.
 func parquetProps(extra ...parquet.WriterProperty) *parquet.WriterProperties {
-	opts := append([]parquet.WriterProperty{
-		parquet.WithCompression(compress.Codecs.Zstd),
-		parquet.WithCompressionLevel(3),
-		parquet.WithCreatedBy("varamu"),
-		parquet.WithStats(true),
-	}, extra...)
-	return parquet.NewWriterProperties(opts...)
+	return store.ParquetProps("varamu genotypes", extra...)
 }
 
 func newBatchWriter(tx *store.Txn, name, batchID string, h *vcf.Header, chunk int) (*batchWriter, error) {
