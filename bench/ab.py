@@ -3,10 +3,12 @@
 
 Times two commands alternately (A B A B ..., REPS runs each, output
 discarded, process start-up included) and prints one row: the figure, each
-command's median wall seconds with its min-max, and the ratio of the
-medians (peer / varamu: above 1 means varamu is faster). A failing run is
-an error.
+command's median wall seconds with its min-max, the ratio of the medians
+(peer / varamu: above 1 means varamu is faster), and each one's median CPU
+seconds (user + system), which a loaded machine inflates less than wall
+time. A failing run is an error.
 """
+import resource
 import statistics
 import subprocess
 import sys
@@ -14,9 +16,14 @@ import time
 
 
 def run(cmd):
+    """Wall seconds and CPU seconds (user + system, the command and its
+    children) of one run."""
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    return time.perf_counter() - t
+    d = time.perf_counter() - t
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return d, (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
 
 
 def main(argv):
@@ -26,13 +33,16 @@ def main(argv):
     rest = argv[3:]
     k = rest.index("--")
     a, b = rest[:k], rest[k + 1:]
-    ta, tb = [], []
+    ta, tb, ca, cb = [], [], [], []
     for _ in range(reps):
-        ta.append(run(a))
-        tb.append(run(b))
+        for cmd, t, c in ((a, ta, ca), (b, tb, cb)):
+            wall, cpu = run(cmd)
+            t.append(wall)
+            c.append(cpu)
     ma, mb = statistics.median(ta), statistics.median(tb)
-    print(f"{figure:<48} {ma:8.3f} [{min(ta):.3f}-{max(ta):.3f}]  {mb:8.3f} [{min(tb):.3f}-{max(tb):.3f}]  {mb / ma:7.2f}x",
-          flush=True)
+    qa, qb = statistics.median(ca), statistics.median(cb)
+    print(f"{figure:<48} {ma:8.3f} [{min(ta):.3f}-{max(ta):.3f}]  {mb:8.3f} [{min(tb):.3f}-{max(tb):.3f}]  {mb / ma:7.2f}x"
+          f"  cpu {qa:.3f} / {qb:.3f} s", flush=True)
 
 
 if __name__ == "__main__":

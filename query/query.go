@@ -135,6 +135,13 @@ var macros = []string{
 			(CASE WHEN ((code >> 24) & 1) = 1 THEN '|' ELSE '/' END) ||
 			(CASE WHEN gt_a2(code) < 0 THEN '.' ELSE gt_a2(code)::VARCHAR END) END) END`,
 	`CREATE MACRO gt_haploid(code) AS CASE WHEN (code & 33554432) <> 0 THEN code ELSE (code & 4095) | (4095 << 12) END`,
+	// _calls_code decodes the code of the sample at offset off of a calls
+	// row (genotypes.callsSchema): listed, or a level of the dense plane;
+	// NULL when the sample has its site's expected genotype.
+	`CREATE MACRO _calls_code(dense, levels, samples, codes, off) AS CASE
+		WHEN coalesce(list_position(samples, off), 0) > 0 THEN codes[list_position(samples, off)]
+		WHEN dense IS NOT NULL AND ((dense[off // 32 + 1] >> ((off % 32) * 2)) & 3) > 0
+			THEN levels[((dense[off // 32 + 1] >> ((off % 32) * 2)) & 3)::INTEGER] END`,
 	`CREATE MACRO gt_dosage(code, k) AS CASE WHEN (code & 33554432) <> 0 OR gt_a1(code) < 0 OR coalesce(gt_a2(code), 0) < 0 THEN NULL
 		ELSE (gt_a1(code) = k)::INTEGER + coalesce((gt_a2(code) = k)::INTEGER, 0) END`,
 }
@@ -175,8 +182,22 @@ SELECT batch, sample_from + i AS sample_idx, site, levels[v] AS code FROM (
 	FROM (SELECT *, unnest(range(len(dense) * 32)) AS i FROM %[1]s WHERE dense IS NOT NULL))
 WHERE v > 0`
 
-// genotypesView is the genotypes view over unprefixed names.
+// genotypesView is the genotypes view over unprefixed names, reading the
+// exceptions of a _calls table (a research extract's, of its samples).
 var genotypesView = fmt.Sprintf(genotypesSQL, "")
+
+// genotypesRowsSQL is genotypesSQL reading the calls rows themselves: each
+// (site, sample) pair is joined to its block's row and decoded there
+// (_calls_code), so a query about a few positions reads the rows but
+// expands no dense plane (the _calls view expands every plane of the
+// store before the join). A research extract cannot use it: a row holds
+// every sample of its block.
+var genotypesRowsSQL = strings.NewReplacer(
+	"LEFT JOIN %[1]s_calls c ON c.batch = v.batch AND c.site = v.site AND c.sample_idx = s.sample_idx",
+	fmt.Sprintf("LEFT JOIN %%[1]s_calls_rows c ON c.batch = v.batch AND c.site = v.site AND c.sample_from = s.sample_idx - s.sample_idx %%%% %d", genotypes.SamplesPerBlock),
+	"xor(c.code, v.default_gt & 16777216)",
+	"xor(_calls_code(c.dense, c.levels, c.samples, c.codes, s.sample_idx - c.sample_from), v.default_gt & 16777216)",
+).Replace(genotypesSQL)
 
 // viewSQLPrefixed returns the statements that install the store's views,
 // each view name prefixed (the research extract reads the store through
@@ -230,7 +251,7 @@ func viewSQLFrom(st *store.Store, m *store.Manifest, prefix string) []string {
 		if len(m.Tables[genotypes.TablePloidy]) > 0 {
 			ploidyView = perBatch(genotypes.TablePloidy, "chrom, from_site, sample_idx", none)
 		}
-		out = append(out, view("_format", fmtView), view("_ploidy", ploidyView), fmt.Sprintf(genotypesSQL, prefix))
+		out = append(out, view("_format", fmtView), view("_ploidy", ploidyView), fmt.Sprintf(genotypesRowsSQL, prefix))
 	}
 	var pgx annotate.Section
 	m.Section(annotate.SectionKey, &pgx)

@@ -42,9 +42,12 @@ var callsSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "codes", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)},
 }, nil)
 
-// samplesPerBlock is the sample width of a calls chunk: a one-sample
-// lookup decodes the rows of its block only.
-const samplesPerBlock = 256
+// SamplesPerBlock is the sample width of a calls chunk: a one-sample
+// lookup decodes the rows of its block only. A row's sample_from is a
+// multiple of it.
+const SamplesPerBlock = 256
+
+const samplesPerBlock = SamplesPerBlock
 
 // samplesPerCallsFile bounds a calls file (and its footer).
 const samplesPerCallsFile = 1024
