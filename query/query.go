@@ -135,6 +135,13 @@ var macros = []string{
 			(CASE WHEN ((code >> 24) & 1) = 1 THEN '|' ELSE '/' END) ||
 			(CASE WHEN gt_a2(code) < 0 THEN '.' ELSE gt_a2(code)::VARCHAR END) END) END`,
 	`CREATE MACRO gt_haploid(code) AS CASE WHEN (code & 33554432) <> 0 THEN code ELSE (code & 4095) | (4095 << 12) END`,
+	// _calls_code decodes the code of the sample at offset off of a calls
+	// row (genotypes.callsSchema): listed, or a level of the dense plane;
+	// NULL when the sample has its site's expected genotype.
+	`CREATE MACRO _calls_code(dense, levels, samples, codes, off) AS CASE
+		WHEN coalesce(list_position(samples, off), 0) > 0 THEN codes[list_position(samples, off)]
+		WHEN dense IS NOT NULL AND ((dense[off // 32 + 1] >> ((off % 32) * 2)) & 3) > 0
+			THEN levels[((dense[off // 32 + 1] >> ((off % 32) * 2)) & 3)::INTEGER] END`,
 	`CREATE MACRO gt_dosage(code, k) AS CASE WHEN (code & 33554432) <> 0 OR gt_a1(code) < 0 OR coalesce(gt_a2(code), 0) < 0 THEN NULL
 		ELSE (gt_a1(code) = k)::INTEGER + coalesce((gt_a2(code) = k)::INTEGER, 0) END`,
 }
@@ -164,8 +171,33 @@ LEFT JOIN %[1]s_calls c ON c.batch = v.batch AND c.site = v.site AND c.sample_id
 LEFT JOIN %[1]s_format f ON f.batch = v.batch AND f.site = v.site
 LEFT JOIN %[1]s_ploidy p ON p.batch = v.batch AND p.chrom = v.chrom AND p.sample_idx = s.sample_idx)`
 
-// genotypesView is the genotypes view over unprefixed names.
+// callsSQL decodes the rows of calls files (genotypes.callsSchema, layout
+// 5) over the view %[1]s into one row per exception (batch, sample_idx,
+// site, code): the listed samples of every row, and the samples whose
+// 2-bit value in a dense row names one of the row's levels.
+const callsSQL = `SELECT batch, sample_from + unnest(samples) AS sample_idx, site, unnest(codes) AS code FROM %[1]s
+UNION ALL
+SELECT batch, sample_from + i AS sample_idx, site, levels[v] AS code FROM (
+	SELECT batch, sample_from, site, levels, i, ((dense[i // 32 + 1] >> ((i %% 32) * 2)) & 3)::INTEGER AS v
+	FROM (SELECT *, unnest(range(len(dense) * 32)) AS i FROM %[1]s WHERE dense IS NOT NULL))
+WHERE v > 0`
+
+// genotypesView is the genotypes view over unprefixed names, reading the
+// exceptions of a _calls table (a research extract's, of its samples).
 var genotypesView = fmt.Sprintf(genotypesSQL, "")
+
+// genotypesRowsSQL is genotypesSQL reading the calls rows themselves: each
+// (site, sample) pair is joined to its block's row and decoded there
+// (_calls_code), so a query about a few positions reads the rows but
+// expands no dense plane (the _calls view expands every plane of the
+// store before the join). A research extract cannot use it: a row holds
+// every sample of its block.
+var genotypesRowsSQL = strings.NewReplacer(
+	"LEFT JOIN %[1]s_calls c ON c.batch = v.batch AND c.site = v.site AND c.sample_idx = s.sample_idx",
+	fmt.Sprintf("LEFT JOIN %%[1]s_calls_rows c ON c.batch = v.batch AND c.site = v.site AND c.sample_from = s.sample_idx - s.sample_idx %%%% %d", genotypes.SamplesPerBlock),
+	"xor(c.code, v.default_gt & 16777216)",
+	"xor(_calls_code(c.dense, c.levels, c.samples, c.codes, s.sample_idx - c.sample_from), v.default_gt & 16777216)",
+).Replace(genotypesSQL)
 
 // viewSQLPrefixed returns the statements that install the store's views,
 // each view name prefixed (the research extract reads the store through
@@ -208,8 +240,8 @@ func viewSQLFrom(st *store.Store, m *store.Manifest, prefix string) []string {
 				return " WHERE sample NOT IN (" + strings.Join(q, ", ") + ")"
 			})),
 			view("variants", perBatch(genotypes.TableVariants, "*", none)),
-			view("_calls_lists", perBatch(genotypes.TableCalls, "sample_idx, sites, codes", none)),
-			view("_calls", "SELECT batch, sample_idx, unnest(sites) AS site, unnest(codes) AS code FROM "+quoteIdent(prefix+"_calls_lists")),
+			view("_calls_rows", perBatch(genotypes.TableCalls, "site, sample_from, dense, levels, samples, codes", none)),
+			view("_calls", fmt.Sprintf(callsSQL, quoteIdent(prefix+"_calls_rows"))),
 		)
 		fmtView := "SELECT NULL::VARCHAR AS batch, NULL::INTEGER AS site, NULL::INTEGER[] AS gq, NULL::INTEGER[] AS dp, NULL::BIGINT[] AS ps, NULL::FLOAT[] AS ds WHERE false"
 		if len(m.Tables[genotypes.TableFormat]) > 0 {
@@ -219,7 +251,7 @@ func viewSQLFrom(st *store.Store, m *store.Manifest, prefix string) []string {
 		if len(m.Tables[genotypes.TablePloidy]) > 0 {
 			ploidyView = perBatch(genotypes.TablePloidy, "chrom, from_site, sample_idx", none)
 		}
-		out = append(out, view("_format", fmtView), view("_ploidy", ploidyView), fmt.Sprintf(genotypesSQL, prefix))
+		out = append(out, view("_format", fmtView), view("_ploidy", ploidyView), fmt.Sprintf(genotypesRowsSQL, prefix))
 	}
 	var pgx annotate.Section
 	m.Section(annotate.SectionKey, &pgx)

@@ -179,8 +179,7 @@ func openResearch(ctx context.Context, st *store.Store, log *audit.Log, opt Opti
 		build = append(build,
 			"CREATE TABLE samples AS SELECT s.* FROM raw_samples s SEMI JOIN _map m ON m.sample = s.sample",
 			"CREATE TABLE _variants_all AS SELECT * FROM raw_variants",
-			"CREATE TABLE _calls_lists AS SELECT c.* FROM raw__calls_lists c SEMI JOIN samples s ON s.batch = c.batch AND s.sample_idx = c.sample_idx",
-			"CREATE VIEW _calls AS SELECT batch, sample_idx, unnest(sites) AS site, unnest(codes) AS code FROM _calls_lists",
+			"CREATE TABLE _calls AS SELECT c.* FROM raw__calls c SEMI JOIN samples s ON s.batch = c.batch AND s.sample_idx = c.sample_idx",
 			"CREATE TABLE _ploidy AS SELECT p.* FROM raw__ploidy p SEMI JOIN samples s ON s.batch = p.batch AND s.sample_idx = p.sample_idx",
 			// FORMAT lists hold every sample of a batch: values of samples
 			// outside the extract are blanked (flattened lists: a sample

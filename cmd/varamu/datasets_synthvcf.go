@@ -11,7 +11,7 @@ import (
 func newDatasetsSynthVCFCmd() *cobra.Command {
 	var (
 		cfg                           synthvcf.Config
-		out, format                   string
+		out, format, model            string
 		missing, phased, multi, males float64
 	)
 	cmd := &cobra.Command{
@@ -20,6 +20,11 @@ func newDatasetsSynthVCFCmd() *cobra.Command {
 		Long: `Write a synthetic cohort VCF: GRCh38 contigs, rare-skewed allele frequencies,
 Hardy-Weinberg genotypes, missing and partly missing calls, phased and unphased
 records, multi-allelic sites, haploid chrX in males outside the PARs.
+With --model ld (the default) every chromosome copy is a mosaic of a founder
+panel (the Li-Stephens copying model: recombination switches founders, rare
+variants are mutations on a founder's haplotype), so nearby sites are in
+linkage disequilibrium as in real genomes; --model independent draws every
+copy at every site independently (no linkage disequilibrium).
 The same flags always give the same bytes. An output name ending in .gz is
 BGZF-compressed with a tabix index (.tbi) beside it; "-" writes plain VCF to
 stdout; any other name is plain VCF.`,
@@ -27,6 +32,9 @@ stdout; any other name is plain VCF.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if cfg.Format, err = synthvcf.ParseFormat(format); err != nil {
+				return err
+			}
+			if cfg.Model, err = synthvcf.ParseModel(model); err != nil {
 				return err
 			}
 			// A literal 0 on the command line means none; the library
@@ -60,6 +68,7 @@ stdout; any other name is plain VCF.`,
 	f.Float64Var(&phased, "phased", synthvcf.DefaultPhasedFraction, "fraction of records phased")
 	f.Float64Var(&multi, "multiallelic", synthvcf.DefaultMultiAllelicFraction, "fraction of sites with two ALT alleles")
 	f.Float64Var(&males, "males", synthvcf.DefaultMaleFraction, "fraction of samples that are male (haploid chrX outside the PARs)")
+	f.StringVar(&model, "model", string(synthvcf.ModelLD), "genotype model: ld (haplotypes copied from a founder panel) or independent (no linkage disequilibrium)")
 	f.IntVar(&cfg.Compression.Level, "level", synthvcf.DefaultCompressionLevel, "BGZF gzip level, 1 (fastest) to 9 (smallest; bgzip uses 6)")
 	return cmd
 }

@@ -14,9 +14,11 @@ import (
 // cohort) carries two haplotypes with ids 2i and 2i+1. A child inherits,
 // per chromosome, one haplotype of its mother and one of its father,
 // chosen by a hash of (seed, child, chromosome). The allele a haplotype
-// carries at a gene, or at a background site, is a pure function of (seed,
-// gene or site, haplotype id), so genotypes are reproducible per seed,
-// need no per-haplotype storage and can be produced site by site.
+// carries at a gene is a pure function of (seed, gene, haplotype id); at a
+// background site founder haplotypes copy an ancestral panel along the
+// chromosome (synthvcf.Copier, the Li–Stephens model), a function of the
+// seed and the sites before it. So genotypes are reproducible per seed and
+// can be produced site by site with one small state per haplotype.
 
 // mix is the SplitMix64 finaliser.
 func mix(x uint64) uint64 {

@@ -177,6 +177,9 @@ func writeGenotypes(ctx context.Context, dir string, cfg *Config, db *alleles.DB
 	hapA, hapB := make([]uint32, len(people)), make([]uint32, len(people))
 	single := make([]bool, len(people))
 	hapChrom, hapX := "", false
+	// The allele of every founder haplotype at the current background site.
+	bg := synthvcf.NewCopier(cfg.Seed, 2*len(people))
+	bgAl := make([]int, 2*len(people))
 	for si, s := range sites {
 		if si%64 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -222,12 +225,15 @@ func writeGenotypes(ctx context.Context, dir string, cfg *Config, db *alleles.DB
 				}
 			}
 		} else {
+			// Founder haplotypes copy an ancestral panel (linkage
+			// disequilibrium between background sites).
+			bg.Alleles(s.chrom, s.pos, []float64{s.bg.af}, bgAl)
 			for i := range people {
-				rec.Alleles[2*i] = bgAllele(cfg.Seed, &s.bg, uint64(hapA[i]))
+				rec.Alleles[2*i] = bgAl[hapA[i]]
 				if single[i] {
 					rec.Alleles[2*i+1] = synthvcf.Haploid
 				} else {
-					rec.Alleles[2*i+1] = bgAllele(cfg.Seed, &s.bg, uint64(hapB[i]))
+					rec.Alleles[2*i+1] = bgAl[hapB[i]]
 				}
 			}
 		}
@@ -243,13 +249,6 @@ func writeGenotypes(ctx context.Context, dir string, cfg *Config, db *alleles.DB
 	}
 	sum.VCFSites, sum.PGxSites = len(sites), pgx
 	return nil
-}
-
-func bgAllele(seed uint64, s *backgroundSite, hap uint64) int {
-	if unit(hash3(seed, domSite|s.idx, 3+hap)) < s.af {
-		return 1
-	}
-	return 0
 }
 
 // writeOutsideCalls writes the CYP2D6 diplotype of every sample, which a

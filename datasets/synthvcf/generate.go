@@ -11,9 +11,12 @@
 // The model, per site: ALT allele frequencies follow the neutral site
 // frequency spectrum (density ∝ 1/f, log-uniform between 1e-4 and 0.5, and
 // 2% of sites with the ALT as the major allele), so most sites are rare and
-// some common; every random site is polymorphic in the cohort. Alleles are
-// drawn independently per chromosome copy, so genotypes follow
-// Hardy–Weinberg proportions. 5% of sites are short indels, a configurable
+// some common; every random site is polymorphic in the cohort. By default
+// (ModelLD) chromosome copies are mosaics of a founder panel (the
+// Li–Stephens copying model, with recombination and mutation), so nearby
+// sites are in linkage disequilibrium; ModelIndependent draws alleles
+// independently per chromosome copy and site. Either way the two copies of
+// a sample are independent, so genotypes follow Hardy–Weinberg proportions. 5% of sites are short indels, a configurable
 // share has two ALT alleles, and each record is phased or unphased as a
 // whole. Males carry one copy of chrX outside the pseudoautosomal regions
 // (and of chrY; chrM is haploid for everyone). REF bases are random, not the
@@ -103,6 +106,10 @@ type Config struct {
 	Sites []Site
 	// Compression applies to BGZF output of GenerateFile.
 	Compression Compression
+	// Model is the genotype model of random sites and of Sites without AF
+	// (Sites with AF are always drawn independently per copy); "" means
+	// ModelLD.
+	Model Model
 }
 
 // Site is a caller-chosen site for Config.Sites.
@@ -173,6 +180,9 @@ func (c *Config) validate() (rates, error) {
 	r.phased = resolve(c.PhasedFraction, DefaultPhasedFraction)
 	r.multi = resolve(c.MultiAllelicFraction, DefaultMultiAllelicFraction)
 	r.male = resolve(c.MaleFraction, DefaultMaleFraction)
+	if _, err := ParseModel(string(c.Model)); err != nil {
+		return r, err
+	}
 	return r, nil
 }
 
@@ -204,6 +214,7 @@ type Generator struct {
 
 	pending pendingPos
 
+	ld   *ldState // nil for ModelIndependent
 	rec  Record
 	alts [2]string
 	afs  [2]float64
@@ -349,14 +360,17 @@ func NewGenerator(cfg Config) (*Generator, error) {
 		Format:    format,
 		Meta: []string{
 			"source=varamu datasets synth-vcf (synthetic data, not from any person)",
-			fmt.Sprintf("varamu_synthvcf=<Seed=%d,Samples=%d,Variants=%d,MissingRate=%g,PhasedFraction=%g,MultiAllelicFraction=%g,MaleFraction=%g,Sites=%d>",
-				cfg.Seed, r.samples, r.variants, r.missing, r.phased, r.multi, r.male, len(cfg.Sites)),
+			fmt.Sprintf("varamu_synthvcf=<Seed=%d,Samples=%d,Variants=%d,MissingRate=%g,PhasedFraction=%g,MultiAllelicFraction=%g,MaleFraction=%g,Sites=%d,Model=%s>",
+				cfg.Seed, r.samples, r.variants, r.missing, r.phased, r.multi, r.male, len(cfg.Sites), modelName(cfg.Model)),
 		},
 	}
 	if _, err := newWriter(g.header); err != nil {
 		return nil, err
 	}
 	n := r.samples
+	if m, _ := ParseModel(string(cfg.Model)); m == ModelLD {
+		g.ld = newLDState(2 * n)
+	}
 	g.rec.Alleles = make([]int, 2*n)
 	if slices.Contains(format, "GQ") {
 		g.rec.GQ = make([]int32, n)
@@ -616,8 +630,24 @@ func (g *Generator) genotypes(afs []float64, forcePolymorphic bool) {
 		}
 	}
 
-	// ALT alleles: each chromosome copy independently. Rare sites skip
-	// between carriers with geometric gaps; common ones draw every copy.
+	if g.ld != nil && forcePolymorphic {
+		moved := g.ld.advance(rng, rec.Chrom, rec.Pos)
+		g.ld.panel(rng, afs, moved)
+		g.ld.alleles(rng, al)
+	} else {
+		g.independentAlleles(afs)
+	}
+	g.missingAndFormat(class, afs, forcePolymorphic)
+}
+
+// independentAlleles draws the ALT alleles of g.rec's non-haploid slots
+// from afs, each chromosome copy independently (Hardy–Weinberg).
+func (g *Generator) independentAlleles(afs []float64) {
+	rng := g.rng
+	al := g.rec.Alleles
+	n := len(g.male)
+	// Rare sites skip between carriers with geometric gaps; common ones
+	// draw every copy.
 	total := 0.0
 	for _, f := range afs {
 		total += f
@@ -660,7 +690,15 @@ func (g *Generator) genotypes(afs []float64, forcePolymorphic bool) {
 			}
 		}
 	}
+}
 
+// missingAndFormat adds missing calls, makes drawn sites polymorphic,
+// phases g.rec and fills its FORMAT values.
+func (g *Generator) missingAndFormat(class int, afs []float64, forcePolymorphic bool) {
+	rng := g.rng
+	rec := &g.rec
+	al := rec.Alleles
+	n := len(g.male)
 	// Missing calls.
 	if class == chrY {
 		for i := range n {
@@ -799,6 +837,13 @@ func (g *Generator) makePolymorphic(nAlt int) {
 			break
 		}
 	}
+}
+
+func modelName(m Model) Model {
+	if m == "" {
+		return ModelLD
+	}
+	return m
 }
 
 // Generate writes the synthetic VCF of cfg as plain text to w.

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -292,7 +293,13 @@ func TestNoMissingNoPhasing(t *testing.T) {
 // TestAlleleFrequencies checks the site frequency spectrum and
 // Hardy–Weinberg proportions on the generated genotypes.
 func TestAlleleFrequencies(t *testing.T) {
-	g, err := NewGenerator(Config{Samples: 2000, Variants: 4000, Seed: 11, MultiAllelicFraction: -1, Chromosomes: []string{"chr1", "chr2"}})
+	for _, m := range []Model{ModelLD, ModelIndependent} {
+		t.Run(string(m), func(t *testing.T) { testAlleleFrequencies(t, m) })
+	}
+}
+
+func testAlleleFrequencies(t *testing.T, model Model) {
+	g, err := NewGenerator(Config{Samples: 2000, Variants: 4000, Seed: 11, MultiAllelicFraction: -1, Chromosomes: []string{"chr1", "chr2"}, Model: model})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -606,3 +613,65 @@ func BenchmarkGenerate(b *testing.B) {
 type countWriter struct{ n int64 }
 
 func (c *countWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); return len(p), nil }
+
+// TestLinkage checks that ModelLD gives linkage disequilibrium between
+// neighbouring common sites and ModelIndependent none: the mean r² of
+// the ALT-allele indicators of consecutive common sites, over haplotypes.
+func TestLinkage(t *testing.T) {
+	for _, tc := range []struct {
+		model    Model
+		min, max float64
+	}{{ModelLD, 0.04, 1}, {ModelIndependent, 0, 0.01}} {
+		g, err := NewGenerator(Config{Samples: 500, Variants: 3000, Seed: 5, MultiAllelicFraction: -1, MissingRate: -1,
+			PhasedFraction: 1, Chromosomes: []string{"chr22"}, Model: tc.model})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var prev []int
+		var sum float64
+		var pairs int
+		for rec, err := range g.All() {
+			if err != nil {
+				t.Fatal(err)
+			}
+			ac := 0
+			for _, a := range rec.Alleles {
+				ac += a
+			}
+			if f := float64(ac) / float64(len(rec.Alleles)); f < 0.05 || f > 0.95 {
+				continue
+			}
+			if prev != nil {
+				sum += rSquared(prev, rec.Alleles)
+				pairs++
+			}
+			prev = slices.Clone(rec.Alleles)
+		}
+		if pairs < 100 {
+			t.Fatalf("%s: %d pairs of common sites", tc.model, pairs)
+		}
+		r2 := sum / float64(pairs)
+		t.Logf("%s: mean r² of %d neighbouring common sites %.3f", tc.model, pairs, r2)
+		if r2 < tc.min || r2 > tc.max {
+			t.Errorf("%s: mean r² %.3f, want %.2f-%.2f", tc.model, r2, tc.min, tc.max)
+		}
+	}
+}
+
+func rSquared(x, y []int) float64 {
+	var n, sx, sy, sxy float64
+	for i := range x {
+		a, b := float64(x[i]), float64(y[i])
+		n++
+		sx += a
+		sy += b
+		sxy += a * b
+	}
+	px, py := sx/n, sy/n
+	d := sxy/n - px*py
+	v := px * (1 - px) * py * (1 - py)
+	if v == 0 {
+		return 0
+	}
+	return d * d / v
+}

@@ -21,14 +21,14 @@ type Permit interface {
 }
 
 // ErrNoPermit is returned by a reader called without a Permit.
-var ErrNoPermit = errors.New("genome store: no access permit (decide and log the access with package access first)")
+var ErrNoPermit = errors.New("genotypes: no access permit (decide and log the access with package access first)")
 
 func checkPermit(g Permit, samples ...string) error {
 	if g == nil {
 		return ErrNoPermit
 	}
 	if err := g.Check(samples...); err != nil {
-		return fmt.Errorf("genome store: %w", err)
+		return fmt.Errorf("genotypes: %w", err)
 	}
 	return nil
 }

@@ -24,7 +24,7 @@ import (
 )
 
 // ErrUnknownSample is returned for a sample the store does not hold.
-var ErrUnknownSample = errors.New("sample not in the genome store")
+var ErrUnknownSample = errors.New("genotypes: sample not in the genome store")
 
 // Store reads the genotype store of a varamu store directory. It reads the
 // manifest snapshot taken at Open; it is safe for concurrent use.
@@ -82,7 +82,7 @@ func FromStore(st *store.Store) (*Store, error) {
 		return nil, err
 	}
 	if len(s.sec.Batches) > 0 && s.sec.Layout != Layout {
-		return nil, fmt.Errorf("genome store %s: layout %d, this varamu reads layout %d (re-ingest the VCFs)", st.Dir(), s.sec.Layout, Layout)
+		return nil, fmt.Errorf("genotypes: store %s: layout %d, this varamu reads layout %d (re-ingest the VCFs)", st.Dir(), s.sec.Layout, Layout)
 	}
 	find := func(table, part string) string {
 		for _, f := range m.Tables[table] {
@@ -106,7 +106,7 @@ func FromStore(st *store.Store) (*Store, error) {
 			variants: find(TableVariants, b.ID), calls: findAll(TableCalls, b.ID),
 			format: find(TableFormat, b.ID), samplesPF: find(TableSamples, b.ID), ploidyPF: find(TablePloidy, b.ID)}
 		if br.variants == "" || len(br.calls) == 0 || br.samplesPF == "" {
-			return nil, fmt.Errorf("genome store: batch %s is missing files in the manifest", b.ID)
+			return nil, fmt.Errorf("genotypes: batch %s is missing files in the manifest", b.ID)
 		}
 		s.batches = append(s.batches, br)
 	}
@@ -160,12 +160,12 @@ func (s *Store) HasSample(name string) (bool, error) {
 func openParquet(path string, mem memory.Allocator) (*pqarrow.FileReader, *file.Reader, error) {
 	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
-		return nil, nil, fmt.Errorf("genome store: %s: %w", path, err)
+		return nil, nil, fmt.Errorf("genotypes: %s: %w", path, err)
 	}
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: 1 << 22}, mem)
 	if err != nil {
 		pf.Close()
-		return nil, nil, fmt.Errorf("genome store: %s: %w", path, err)
+		return nil, nil, fmt.Errorf("genotypes: %s: %w", path, err)
 	}
 	return fr, pf, nil
 }
@@ -184,7 +184,7 @@ func readTable(ctx context.Context, path string, cols, rgs []int, mem memory.All
 	}
 	tbl, err := fr.ReadRowGroups(ctx, cols, rgs)
 	if err != nil {
-		return nil, fmt.Errorf("genome store: %s: %w", path, err)
+		return nil, fmt.Errorf("genotypes: %s: %w", path, err)
 	}
 	return tbl, nil
 }
@@ -232,7 +232,7 @@ func (b *batchReader) index(ctx context.Context) (*siteIndex, error) {
 		// row), pos, end, block, default_gt
 		pf, err := file.OpenParquetFile(b.variants, false)
 		if err != nil {
-			b.idxErr = fmt.Errorf("genome store: %s: %w", b.variants, err)
+			b.idxErr = fmt.Errorf("genotypes: %s: %w", b.variants, err)
 			return
 		}
 		defer pf.Close()
@@ -240,7 +240,7 @@ func (b *batchReader) index(ctx context.Context) (*siteIndex, error) {
 		props.SetReadDict(3, true)
 		fr, err := pqarrow.NewFileReader(pf, props, b.mem)
 		if err != nil {
-			b.idxErr = fmt.Errorf("genome store: %s: %w", b.variants, err)
+			b.idxErr = fmt.Errorf("genotypes: %s: %w", b.variants, err)
 			return
 		}
 		x := &siteIndex{}
@@ -251,7 +251,7 @@ func (b *batchReader) index(ctx context.Context) (*siteIndex, error) {
 		}
 		tbl, err := fr.ReadRowGroups(ctx, []int{0, 1, 3, 4, 5, 12, 13}, allGroups(pf.NumRowGroups()))
 		if err != nil {
-			b.idxErr = fmt.Errorf("genome store: %s: %w", b.variants, err)
+			b.idxErr = fmt.Errorf("genotypes: %s: %w", b.variants, err)
 			return
 		}
 		defer tbl.Release()
@@ -466,21 +466,6 @@ func (b *batchReader) variantRowsEnd(x *siteIndex, site int32) int {
 	return int(x.rows)
 }
 
-// sampleCalls holds one sample's exceptions: sorted sites and their codes.
-type sampleCalls struct {
-	sites, codes []int32
-}
-
-// code returns the sample's genotype code at site, given the site default
-// and the code expected when calls.parquet has no exception.
-func (c *sampleCalls) code(site, def, expected int32) int32 {
-	i, ok := slices.BinarySearch(c.sites, site)
-	if ok {
-		return PhaseRelative(c.codes[i], def)
-	}
-	return expected
-}
-
 // readCalls reads the calls of samples idxs at sites [lo, hi] (all sites
 // when hi < 0); lists may hold sites outside the range.
 func (b *batchReader) readCalls(ctx context.Context, idxs []int32, lo, hi int32) (map[int32]*sampleCalls, error) {
@@ -507,7 +492,7 @@ func (b *batchReader) readCalls(ctx context.Context, idxs []int32, lo, hi int32)
 			for i := range next {
 				g := groups[i]
 				if g.file >= len(b.calls) {
-					errs[i] = fmt.Errorf("genome store: batch %s has no calls file for sample index %d", b.b.ID, g.idxs[0])
+					errs[i] = fmt.Errorf("genotypes: batch %s has no calls file for sample index %d", b.b.ID, g.idxs[0])
 					continue
 				}
 				if g.file != open {
@@ -522,7 +507,7 @@ func (b *batchReader) readCalls(ctx context.Context, idxs []int32, lo, hi int32)
 					}
 					open = g.file
 				}
-				results[i], errs[i] = readCallsGroup(ctx, fr, b.calls[g.file], b.rowGroups(g.block, lo, hi), g.idxs)
+				results[i], errs[i] = readCallsGroup(ctx, fr, b.calls[g.file], b.rowGroups(g.idxs[0], lo, hi), g.idxs)
 			}
 		}()
 	}
@@ -548,22 +533,6 @@ type callsGroup struct {
 	idxs        []int32
 }
 
-// rowGroups returns the row groups of block holding the site chunks that
-// overlap sites [lo, hi] (all chunks: lo 0, hi -1).
-func (b *batchReader) rowGroups(block int, lo, hi int32) []int {
-	chunk := int32(chunkSites(b.b.Sites))
-	n := int((b.b.Sites + int64(chunk) - 1) / int64(chunk))
-	cLo, cHi := 0, n-1
-	if hi >= 0 {
-		cLo, cHi = int(lo/chunk), min(int(hi/chunk), n-1)
-	}
-	var out []int
-	for c := cLo; c <= cHi; c++ {
-		out = append(out, block*n+c)
-	}
-	return out
-}
-
 // groupCalls groups sample indices by calls file and row group, in order.
 func groupCalls(idxs []int32) []callsGroup {
 	sorted := slices.Clone(idxs)
@@ -571,7 +540,7 @@ func groupCalls(idxs []int32) []callsGroup {
 	var out []callsGroup
 	for _, i := range sorted {
 		file := int(i) / samplesPerCallsFile
-		block := int(i) % samplesPerCallsFile / samplesPerRowGroup
+		block := int(i) % samplesPerCallsFile / samplesPerBlock
 		if n := len(out); n > 0 && out[n-1].file == file && out[n-1].block == block {
 			out[n-1].idxs = append(out[n-1].idxs, i)
 			continue
@@ -579,53 +548,6 @@ func groupCalls(idxs []int32) []callsGroup {
 		out = append(out, callsGroup{file, block, []int32{i}})
 	}
 	return out
-}
-
-// readCallsGroup decodes the rows of the wanted samples in row groups rgs
-// of a calls file (one block of samples, chunks of sites in order),
-// joining each sample's rows into one list.
-func readCallsGroup(ctx context.Context, fr *pqarrow.FileReader, path string, rgs []int, idxs []int32) (map[int32]*sampleCalls, error) {
-	want := make(map[int32]bool, len(idxs))
-	for _, i := range idxs {
-		want[i] = true
-	}
-	tbl, err := fr.ReadRowGroups(ctx, []int{0, 1, 2}, rgs)
-	if err != nil {
-		return nil, fmt.Errorf("genome store: %s: %w", path, err)
-	}
-	defer tbl.Release()
-	out := make(map[int32]*sampleCalls, len(idxs))
-	rr := array.NewTableReader(tbl, 1<<20)
-	defer rr.Release()
-	for rr.Next() {
-		rec := rr.RecordBatch()
-		sidx := rec.Column(0).(*array.Int32)
-		sl := rec.Column(1).(*array.List)
-		cl := rec.Column(2).(*array.List)
-		sv := sl.ListValues().(*array.Int32).Int32Values()
-		cv := cl.ListValues().(*array.Int32).Int32Values()
-		for i := range int(rec.NumRows()) {
-			si := sidx.Value(i)
-			if !want[si] {
-				continue
-			}
-			a, e := sl.ValueOffsets(i)
-			ca, _ := cl.ValueOffsets(i)
-			sc := out[si]
-			if sc == nil {
-				sc = &sampleCalls{}
-				out[si] = sc
-			}
-			sc.sites = append(sc.sites, sv[a:e]...)
-			sc.codes = append(sc.codes, cv[ca:ca+(e-a)]...)
-		}
-	}
-	for _, i := range idxs {
-		if out[i] == nil {
-			return nil, fmt.Errorf("genome store: %s: no row for sample index %d", path, i)
-		}
-	}
-	return out, nil
 }
 
 // Lookup returns, for each locus, the sample's genotype at every stored
@@ -823,7 +745,7 @@ func (b *batchReader) readExtras(ctx context.Context, sites []int32, single int)
 	for rg, rows := range byGroup {
 		tbl, err := fr.ReadRowGroups(ctx, []int{1, 2, 3, 4, 5, 6}, []int{rg})
 		if err != nil {
-			return nil, fmt.Errorf("genome store: %s: %w", b.format, err)
+			return nil, fmt.Errorf("genotypes: %s: %w", b.format, err)
 		}
 		for _, row := range rows {
 			r := int64(row) - b.fmtRG[rg]

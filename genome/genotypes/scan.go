@@ -163,7 +163,7 @@ func (s *Store) scanBatch(ctx context.Context, b *batchReader, names []string, i
 				}
 				file = g.file
 			}
-			calls, err := readCallsGroup(ctx, fr, b.calls[g.file], b.rowGroups(g.block, 0, -1), g.idxs)
+			calls, err := readCallsGroup(ctx, fr, b.calls[g.file], b.rowGroups(g.idxs[0], 0, -1), g.idxs)
 			if err != nil {
 				select {
 				case results <- result{err: err}:

@@ -15,11 +15,13 @@
 //	                  block (gVCF reference block), default_gt. Sorted by site
 //	                  (chromosome, position order of the file).
 //	samples.parquet   sample_idx, sample.
-//	calls-NNNNN.parquet sample-major sparse genotypes (samplesPerCallsFile
-//	                  samples a file; a row group per block of 16 samples
-//	                  and chunk of sites): one row per sample and chunk with
-//	                  two parallel lists, sites and codes, holding every
-//	                  genotype that differs from its site's default_gt.
+//	calls-NNNNN.parquet the genotypes that differ from their site's
+//	                  expected one (default_gt, or its haploid form for a
+//	                  haploid sample), in two-dimensional chunks of sites x
+//	                  blocks of samples, each row one site of one block,
+//	                  dense (a 2-bit plane) or a difference list, whichever
+//	                  is smaller: see callsSchema in calls.go. A file holds
+//	                  samplesPerCallsFile samples.
 //	format.parquet    the other FORMAT fields (GQ, DP, PS, AD, DS, GP),
 //	                  site-major: one row per site that has any, each a list
 //	                  with one value per sample (AD, DS and GP flattened with
@@ -35,20 +37,18 @@
 // original, unsplit record and the phase into an int32, so a record is
 // reproduced exactly (1/2 stays 1/2). default_gt is the majority code of the
 // record's samples (found by a Boyer–Moore vote), so a site where everybody
-// is 0/0 or 0|0 costs nothing in calls.parquet; with biobank allele
-// frequencies (mostly rare variants) calls.parquet holds a few percent of
-// the genotypes. Its site lists use Parquet DELTA_BINARY_PACKED encoding and
-// zstd compression; its codes are dictionary-encoded and stored with the
-// phase bit relative to the site default's (PhaseRelative), so "0|1" in a
-// phased record and "0/1" in an unphased one share a dictionary entry.
+// is 0/0 or 0|0 costs nothing in the calls files. Codes there are stored
+// with the phase bit relative to the site default's (PhaseRelative), so
+// "0|1" in a phased record and "0/1" in an unphased one share a dictionary
+// entry and a dense plane's level.
 //
-// The sample-major layout answers the clinical question "this patient, at
-// these positions" by reading one row of one row group (row groups hold a
-// fixed number of samples), and region × sample slices by reading the rows
-// of the chosen samples and the variant rows of the region. Ingest
-// transposes site-major VCF to sample-major with a memory budget, spilling
-// sorted runs to temporary files and merging them, so memory is bounded by
-// the budget and not by file size.
+// Ingest streams site-major: each site's exceptions go to the row of their
+// block, and a chunk of Batch.ChunkSites sites is written as one row group
+// per block, so memory is bounded by the chunk (IngestOptions.MemoryBudget)
+// and nothing is transposed or spilled. A one-patient lookup reads the row
+// groups of the patient's block (samplesPerBlock samples); a
+// region reads the chunks it overlaps of the blocks of the samples asked
+// for; DuckDB decodes the rows with SQL (package query, the _calls view).
 //
 // gVCF reference blocks (ALT <NON_REF> or <*> only, with INFO/END) are kept
 // as sites with block=true and end=INFO/END, so a lookup can tell a called
@@ -71,25 +71,6 @@ const (
 
 // SectionKey is the manifest section holding genome store metadata.
 const SectionKey = "genome"
-
-// samplesPerRowGroup fixes the calls row-group size, and
-// samplesPerCallsFile how many samples one calls file holds, so that a
-// sample's file is sample_idx / samplesPerCallsFile and its row group in
-// that file (sample_idx % samplesPerCallsFile) / samplesPerRowGroup. Small
-// row groups keep a one-patient lookup small; bounded files keep each
-// file's footer small.
-const (
-	samplesPerRowGroup  = 16
-	samplesPerCallsFile = 1024
-)
-
-// chunkSites is the number of sites of one row group of a calls file:
-// each block of samplesPerRowGroup samples has one row group per chunk of
-// sites, so a region reads only the chunks it overlaps. At least 16384
-// sites, and at most 64 chunks a batch, to keep file footers small.
-func chunkSites(sites int64) int {
-	return int(max(16384, (sites+63)/64))
-}
 
 // variantsPerRowGroup is the variants.parquet row-group size.
 const variantsPerRowGroup = 16384
@@ -116,12 +97,6 @@ var samplesSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "sample", Type: arrow.BinaryTypes.String},
 }, nil)
 
-var callsSchema = arrow.NewSchema([]arrow.Field{
-	{Name: "sample_idx", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "sites", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)},
-	{Name: "codes", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)},
-}, nil)
-
 var ploidySchema = arrow.NewSchema([]arrow.Field{
 	{Name: "chrom", Type: arrow.BinaryTypes.String},
 	{Name: "from_site", Type: arrow.PrimitiveTypes.Int32},
@@ -140,8 +115,10 @@ var formatSchema = arrow.NewSchema([]arrow.Field{
 
 // Layout is the version of the file layout this package writes and reads.
 // It changes when the meaning of the files changes (row-group sizes, code
-// encodings); a store of another layout is refused, never misread.
-const Layout = 4
+// encodings); a store of another layout is refused, never misread. Layout
+// 5 replaced layout 4's sample-major exception lists by site x sample
+// chunks with dense 2-bit rows.
+const Layout = 5
 
 // Section is the genome store's manifest section.
 type Section struct {
@@ -156,8 +133,10 @@ type Batch struct {
 	Sources []string `json:"sources"`
 	Samples int      `json:"samples"`
 	Sites   int64    `json:"sites"`
-	GVCF    bool     `json:"gvcf"`
-	Contigs []string `json:"contigs"`
+	// ChunkSites is the site height of the batch's calls chunks.
+	ChunkSites int      `json:"chunk_sites"`
+	GVCF       bool     `json:"gvcf"`
+	Contigs    []string `json:"contigs"`
 	// Header holds the source's ## meta lines (without "##"), so that
 	// view can write a faithful header.
 	Header []string `json:"header"`

@@ -163,13 +163,13 @@ func TestIngestRefusals(t *testing.T) {
 		{"pos order", strings.Replace(renamed, "10\t350", "10\t150", 1), "x.vcf:13: POS: chr10:150 comes after chr10:300", ErrUnsorted},
 		{"empty body", strings.Split(renamed, "10\t100")[0], "no records after the header", nil},
 		// Issue 8 item 15: lenient input refused with file and line.
-		{"contig not in the build", renamed + "ZZ\t5\t.\tA\tG\t.\t.\t.\tGT\t0/1\t0/0\t0/0\n", "x.vcf:15: CHROM: chrZZ: contig is not in the genome build", ErrUnknownContig},
-		{"declared contig not in the build", strings.Replace(renamed, "##contig=<ID=X,", "##contig=<ID=ZZ,length=1000>\n##contig=<ID=X,", 1) + "ZZ\t5\t.\tA\tG\t.\t.\t.\tGT\t0/1\t0/0\t0/0\n", "x.vcf:16: CHROM: chrZZ: contig is not in the genome build (not a primary", ErrUnknownContig},
-		{"undeclared scaffold", renamed + "chrUn_KI270302v1\t5\t.\tA\tG\t.\t.\t.\tGT\t0/1\t0/0\t0/0\n", "x.vcf:15: CHROM: chrUn_KI270302v1: contig is not in the genome build (no ##contig line declares it with a length)", ErrUnknownContig},
-		{"duplicate record", strings.Replace(renamed, "10\t350\t.\tT\tC\t.\t.\t.\tGT\t0/0\t0/0\t0/0\n", strings.Repeat("10\t350\t.\tT\tC\t.\t.\t.\tGT\t0/0\t0/0\t0/0\n", 2), 1), "x.vcf:14: POS: duplicate record: chr10:350 T>C is also on line 13", ErrDuplicateRecord},
-		{"sample differs by case from the store", strings.Replace(testVCF, "\tA\tB\tC\n", "\ta\tE\tF\n", 1), "x.vcf:9: sample a: unusable sample name: differs from sample A already in the store only by letter case", ErrSampleName},
-		{"sample differs by case in the file", strings.Replace(testVCF, "\tA\tB\tC\n", "\tD\td\tF\n", 1), "x.vcf:9: sample d: unusable sample name: differs from sample D of the same file", ErrSampleName},
-		{"sample with a comma", strings.Replace(testVCF, "\tA\tB\tC\n", "\tD,1\tE\tF\n", 1), "x.vcf:9: sample D,1: unusable sample name: holds a comma", ErrSampleName},
+		{"contig not in the build", renamed + "ZZ\t5\t.\tA\tG\t.\t.\t.\tGT\t0/1\t0/0\t0/0\n", "x.vcf:15: CHROM: chrZZ: genotypes: contig is not in the genome build", ErrUnknownContig},
+		{"declared contig not in the build", strings.Replace(renamed, "##contig=<ID=X,", "##contig=<ID=ZZ,length=1000>\n##contig=<ID=X,", 1) + "ZZ\t5\t.\tA\tG\t.\t.\t.\tGT\t0/1\t0/0\t0/0\n", "x.vcf:16: CHROM: chrZZ: genotypes: contig is not in the genome build (not a primary", ErrUnknownContig},
+		{"undeclared scaffold", renamed + "chrUn_KI270302v1\t5\t.\tA\tG\t.\t.\t.\tGT\t0/1\t0/0\t0/0\n", "x.vcf:15: CHROM: chrUn_KI270302v1: genotypes: contig is not in the genome build (no ##contig line declares it with a length)", ErrUnknownContig},
+		{"duplicate record", strings.Replace(renamed, "10\t350\t.\tT\tC\t.\t.\t.\tGT\t0/0\t0/0\t0/0\n", strings.Repeat("10\t350\t.\tT\tC\t.\t.\t.\tGT\t0/0\t0/0\t0/0\n", 2), 1), "x.vcf:14: POS: genotypes: duplicate record: chr10:350 T>C is also on line 13", ErrDuplicateRecord},
+		{"sample differs by case from the store", strings.Replace(testVCF, "\tA\tB\tC\n", "\ta\tE\tF\n", 1), "x.vcf:9: sample a: genotypes: unusable sample name: differs from sample A already in the store only by letter case", ErrSampleName},
+		{"sample differs by case in the file", strings.Replace(testVCF, "\tA\tB\tC\n", "\tD\td\tF\n", 1), "x.vcf:9: sample d: genotypes: unusable sample name: differs from sample D of the same file", ErrSampleName},
+		{"sample with a comma", strings.Replace(testVCF, "\tA\tB\tC\n", "\tD,1\tE\tF\n", 1), "x.vcf:9: sample D,1: genotypes: unusable sample name: holds a comma", ErrSampleName},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -217,7 +217,10 @@ func TestIngestRefusals(t *testing.T) {
 	}
 }
 
-func TestSpillMatchesInMemory(t *testing.T) {
+// TestChunkHeightsAgree ingests one file with the smallest calls chunks (a
+// tiny MemoryBudget) and the largest: every genotype reads back the same
+// (dense rows with leftovers, difference lists, chunk boundaries).
+func TestChunkHeightsAgree(t *testing.T) {
 	ctx := context.Background()
 	tmp := t.TempDir()
 	var b strings.Builder
@@ -406,5 +409,43 @@ func TestLookupAcrossSiteChunks(t *testing.T) {
 		if !found {
 			t.Fatalf("%s: lookup %v, region %s", loci[i], gs[0].GT(), want[i])
 		}
+	}
+}
+
+// TestOldLayoutRefused checks that a store written with another layout
+// (here: layout 4's section, sample-major calls) is refused by readers and
+// by ingest with a message naming both layouts, never misread.
+func TestOldLayoutRefused(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	dir := filepath.Join(tmp, "s")
+	src := writeVCF(t, tmp, "x.vcf", testVCF)
+	if _, err := Ingest(ctx, dir, []string{src}, IngestOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := st.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = tx.Commit("pretend layout 4", func(m *store.Manifest) error {
+		var sec Section
+		if _, err := m.Section(SectionKey, &sec); err != nil {
+			return err
+		}
+		sec.Layout = 4
+		return m.SetSection(SectionKey, &sec)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "layout 4, this varamu reads layout 5") {
+		t.Errorf("Open: %v, want the layouts named", err)
+	}
+	if _, err := Ingest(ctx, dir, []string{src}, IngestOptions{Replace: true}); err == nil || !strings.Contains(err.Error(), "layout 4, this varamu writes layout 5") {
+		t.Errorf("Ingest: %v, want the layouts named", err)
 	}
 }

@@ -1,0 +1,389 @@
+package genotypes
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"os"
+	"slices"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+
+	"github.com/varamu/varamu/store"
+)
+
+// The calls encoding (layout 5). A calls file holds samplesPerCallsFile
+// samples in blocks of samplesPerBlock; its row groups are two-dimensional
+// chunks, one per (chunk of Batch.ChunkSites sites, block of samples), in
+// site-chunk order then block order, every one written even when empty, so
+// that chunk c of block k is row group c*blocksInFile + k. A row group has
+// one row per site where some sample of the block differs from the site's
+// expected genotype (its default, in haploid form for a haploid sample),
+// in site order. A row encodes those exceptions either
+//
+//   - sparse: samples (offsets in the block, ascending) and codes, or
+//   - dense: a 2-bit plane with one value per sample of the block (0: the
+//     expected genotype; 1-3: levels[0-2], the block's three most common
+//     exception codes at the site) plus samples/codes for the remaining
+//     exceptions (their plane value is 0),
+//
+// whichever is smaller (as PLINK 2 .pgen chooses between a dense row and a
+// difference list). Codes are stored PhaseRelative to the site default.
+var callsSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "site", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "sample_from", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "dense", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64), Nullable: true},
+	{Name: "levels", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)},
+	{Name: "samples", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)},
+	{Name: "codes", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)},
+}, nil)
+
+// SamplesPerBlock is the sample width of a calls chunk: a one-sample
+// lookup decodes the rows of its block only. A row's sample_from is a
+// multiple of it.
+const SamplesPerBlock = 256
+
+const samplesPerBlock = SamplesPerBlock
+
+// samplesPerCallsFile bounds a calls file (and its footer).
+const samplesPerCallsFile = 1024
+
+// maxChunkSites and minChunkSites bound Batch.ChunkSites.
+const (
+	maxChunkSites = 4096
+	minChunkSites = 256
+)
+
+// chunkSitesFor is the chunk height for a batch of n samples under a memory
+// budget: the buffered rows of one chunk (at most 2 bits per genotype in
+// dense rows, more in difference lists) stay within about a quarter of it.
+func chunkSitesFor(n int, budget int64) int {
+	c := maxChunkSites
+	for c > minChunkSites && int64(c)*int64(n) > budget {
+		c /= 2
+	}
+	return c
+}
+
+// exc is one genotype differing from its site's expected genotype.
+type exc struct {
+	sample int32
+	code   int32
+}
+
+// callsWriter streams the calls of a batch, site by site.
+type callsWriter struct {
+	tx      *store.Txn
+	batchID string
+	nSample int
+	chunk   int
+	mem     memory.Allocator
+	files   []*callsFile
+	inChunk int
+	dense   int64 // dense rows written
+	rows    int64 // rows written
+	counts  map[int32]int
+}
+
+// callsFile is one calls file being written: a builder per block.
+type callsFile struct {
+	f      *os.File
+	rel    string
+	pw     *pqarrow.FileWriter
+	first  int
+	blocks []*array.RecordBuilder
+}
+
+func newCallsWriter(tx *store.Txn, batchID string, nSample, chunk int, mem memory.Allocator) (*callsWriter, error) {
+	w := &callsWriter{tx: tx, batchID: batchID, nSample: nSample, chunk: chunk, mem: mem, counts: map[int32]int{}}
+	for first := 0; first < nSample; first += samplesPerCallsFile {
+		f, rel, err := tx.Create(fmt.Sprintf("genome/%s/calls-%05d.parquet", batchID, first/samplesPerCallsFile))
+		if err != nil {
+			w.release()
+			return nil, err
+		}
+		pw, err := pqarrow.NewFileWriter(callsSchema, f, parquetProps(
+			parquet.WithMaxRowGroupLength(1<<30),
+			parquet.WithDictionaryDefault(false),
+			parquet.WithDictionaryFor("codes.list.element", true),
+			parquet.WithDictionaryFor("levels.list.element", true),
+			parquet.WithEncodingFor("site", parquet.Encodings.DeltaBinaryPacked),
+			parquet.WithDictionaryFor("samples.list.element", true),
+			parquet.WithStatsFor("dense.list.element", false),
+			parquet.WithStatsFor("samples.list.element", false),
+			parquet.WithStatsFor("codes.list.element", false),
+			parquet.WithStatsFor("levels.list.element", false),
+		), pqarrow.DefaultWriterProps())
+		if err != nil {
+			f.Close()
+			w.release()
+			return nil, err
+		}
+		cf := &callsFile{f: f, rel: rel, pw: pw, first: first}
+		for b := first; b < min(first+samplesPerCallsFile, nSample); b += samplesPerBlock {
+			cf.blocks = append(cf.blocks, array.NewRecordBuilder(mem, callsSchema))
+		}
+		w.files = append(w.files, cf)
+	}
+	return w, nil
+}
+
+// release frees the builders and closes the files (after an error).
+func (w *callsWriter) release() {
+	for _, cf := range w.files {
+		for _, b := range cf.blocks {
+			b.Release()
+		}
+		cf.blocks = nil
+		if cf.f != nil {
+			cf.f.Close()
+		}
+	}
+}
+
+// addSite adds the exceptions of one site (sorted by sample).
+func (w *callsWriter) addSite(site int32, excs []exc) error {
+	for len(excs) > 0 {
+		block := int(excs[0].sample) / samplesPerBlock
+		from := int32(block * samplesPerBlock)
+		n := 1
+		for n < len(excs) && excs[n].sample < from+samplesPerBlock {
+			n++
+		}
+		cf := w.files[block*samplesPerBlock/samplesPerCallsFile]
+		b := cf.blocks[(block*samplesPerBlock-cf.first)/samplesPerBlock]
+		w.appendRow(b, site, from, min(samplesPerBlock, w.nSample-int(from)), excs[:n])
+		excs = excs[n:]
+	}
+	w.inChunk++
+	if w.inChunk == w.chunk {
+		return w.flush()
+	}
+	return nil
+}
+
+// appendRow encodes the exceptions of one block at site, dense or sparse.
+func (w *callsWriter) appendRow(b *array.RecordBuilder, site, from int32, width int, excs []exc) {
+	w.rows++
+	b.Field(0).(*array.Int32Builder).Append(site)
+	b.Field(1).(*array.Int32Builder).Append(from)
+	dl := b.Field(2).(*array.ListBuilder)
+	ll := b.Field(3).(*array.ListBuilder)
+	sl := b.Field(4).(*array.ListBuilder)
+	cl := b.Field(5).(*array.ListBuilder)
+	ll.Append(true)
+	sl.Append(true)
+	cl.Append(true)
+	sv := sl.ValueBuilder().(*array.Int32Builder)
+	cv := cl.ValueBuilder().(*array.Int32Builder)
+	// Measured after zstd on haplotype-structured data (bench/run), a dense
+	// row costs about 0.4 bits a sample plus its leftovers, a listed
+	// exception about 8 bits (dictionary-coded offset and code); the
+	// thresholds were chosen on a 2,000 x 15,000 LD file (2.63 MB of calls
+	// against 2.85 MB with 1.4 bits a sample and 3.40 MB with 3).
+	var levels []int32
+	leftover := len(excs)
+	if 32*len(excs) > width {
+		levels, leftover = w.topLevels(excs)
+	}
+	if levels == nil || 8*len(excs) <= width*4/10+8*leftover {
+		dl.AppendNull()
+		for _, e := range excs {
+			sv.Append(e.sample - from)
+			cv.Append(e.code)
+		}
+		return
+	}
+	w.dense++
+	dl.Append(true)
+	lv := ll.ValueBuilder().(*array.Int32Builder)
+	lv.AppendValues(levels, nil)
+	words := make([]int64, (width+31)/32)
+	for _, e := range excs {
+		off := e.sample - from
+		k := slices.Index(levels, e.code)
+		if k < 0 {
+			sv.Append(off)
+			cv.Append(e.code)
+			continue
+		}
+		words[off/32] |= int64(k+1) << (2 * (off % 32))
+	}
+	dl.ValueBuilder().(*array.Int64Builder).AppendValues(words, nil)
+}
+
+// topLevels returns the (up to) three most common codes of excs, most
+// common first, and how many exceptions have another code.
+func (w *callsWriter) topLevels(excs []exc) ([]int32, int) {
+	clear(w.counts)
+	for _, e := range excs {
+		w.counts[e.code]++
+	}
+	type lc struct {
+		code int32
+		n    int
+	}
+	all := make([]lc, 0, len(w.counts))
+	for c, n := range w.counts {
+		all = append(all, lc{c, n})
+	}
+	slices.SortFunc(all, func(a, b lc) int {
+		if d := cmp.Compare(b.n, a.n); d != 0 {
+			return d
+		}
+		return cmp.Compare(a.code, b.code)
+	})
+	left := len(excs)
+	var levels []int32
+	for _, x := range all[:min(3, len(all))] {
+		levels = append(levels, x.code)
+		left -= x.n
+	}
+	return levels, left
+}
+
+// flush writes the current chunk: one row group per block of every file.
+func (w *callsWriter) flush() error {
+	for _, cf := range w.files {
+		for _, b := range cf.blocks {
+			rec := b.NewRecordBatch()
+			err := cf.pw.Write(rec)
+			rec.Release()
+			if err != nil {
+				return err
+			}
+		}
+	}
+	w.inChunk = 0
+	return nil
+}
+
+// close writes the last chunk, closes the files and adds them to the
+// transaction.
+func (w *callsWriter) close() error {
+	if w.inChunk > 0 {
+		if err := w.flush(); err != nil {
+			return err
+		}
+	}
+	for _, cf := range w.files {
+		for _, b := range cf.blocks {
+			b.Release()
+		}
+		cf.blocks = nil
+		err := cf.pw.Close() // closes cf.f
+		cf.f = nil
+		if err != nil {
+			return err
+		}
+		rows := min(cf.first+samplesPerCallsFile, w.nSample) - cf.first
+		w.tx.Add(TableCalls, cf.rel, w.batchID, int64(rows))
+	}
+	return nil
+}
+
+// sampleCalls holds one sample's exceptions: sorted sites and their codes
+// (PhaseRelative).
+type sampleCalls struct {
+	sites, codes []int32
+}
+
+// code returns the sample's genotype code at site, given the site default
+// and the code expected when the calls hold no exception.
+func (c *sampleCalls) code(site, def, expected int32) int32 {
+	i, ok := slices.BinarySearch(c.sites, site)
+	if ok {
+		return PhaseRelative(c.codes[i], def)
+	}
+	return expected
+}
+
+// rowGroups returns the row groups of the block holding sample index idx
+// that hold the site chunks overlapping sites [lo, hi] (all chunks: lo 0,
+// hi -1).
+func (b *batchReader) rowGroups(idx int32, lo, hi int32) []int {
+	chunk := int32(b.b.ChunkSites)
+	n := int((b.b.Sites + int64(chunk) - 1) / int64(chunk))
+	first := int(idx) / samplesPerCallsFile * samplesPerCallsFile
+	inFile := (min(first+samplesPerCallsFile, b.b.Samples) - first + samplesPerBlock - 1) / samplesPerBlock
+	block := (int(idx) - first) / samplesPerBlock
+	cLo, cHi := 0, n-1
+	if hi >= 0 {
+		cLo, cHi = int(lo/chunk), min(int(hi/chunk), n-1)
+	}
+	var out []int
+	for c := cLo; c <= cHi; c++ {
+		out = append(out, c*inFile+block)
+	}
+	return out
+}
+
+// readCallsGroup decodes, from row groups rgs of a calls file (chunks of
+// one block of samples, in site order), the exceptions of the wanted
+// samples idxs of that block.
+func readCallsGroup(ctx context.Context, fr *pqarrow.FileReader, path string, rgs []int, idxs []int32) (map[int32]*sampleCalls, error) {
+	out := make(map[int32]*sampleCalls, len(idxs))
+	for _, i := range idxs {
+		out[i] = &sampleCalls{}
+	}
+	tbl, err := fr.ReadRowGroups(ctx, []int{0, 1, 2, 3, 4, 5}, rgs)
+	if err != nil {
+		return nil, fmt.Errorf("genotypes: %s: %w", path, err)
+	}
+	defer tbl.Release()
+	rr := array.NewTableReader(tbl, 1<<20)
+	defer rr.Release()
+	for rr.Next() {
+		decodeCalls(rr.RecordBatch(), idxs, out)
+	}
+	return out, nil
+}
+
+// decodeCalls appends the exceptions of samples idxs in the rows of rec.
+func decodeCalls(rec arrow.RecordBatch, idxs []int32, out map[int32]*sampleCalls) {
+	site := rec.Column(0).(*array.Int32).Int32Values()
+	from := rec.Column(1).(*array.Int32).Int32Values()
+	dl := rec.Column(2).(*array.List)
+	ll := rec.Column(3).(*array.List)
+	sl := rec.Column(4).(*array.List)
+	cl := rec.Column(5).(*array.List)
+	dv := dl.ListValues().(*array.Int64).Int64Values()
+	lv := ll.ListValues().(*array.Int32).Int32Values()
+	sv := sl.ListValues().(*array.Int32).Int32Values()
+	cv := cl.ListValues().(*array.Int32).Int32Values()
+	for r := range rec.NumRows() {
+		i := int(r)
+		sa, se := sl.ValueOffsets(i)
+		ca, _ := cl.ValueOffsets(i)
+		samples := sv[sa:se]
+		dense := !dl.IsNull(i)
+		var words []int64
+		var levels []int32
+		if dense {
+			da, de := dl.ValueOffsets(i)
+			words = dv[da:de]
+			la, le := ll.ValueOffsets(i)
+			levels = lv[la:le]
+		}
+		for _, idx := range idxs {
+			off := idx - from[i]
+			code, ok := int32(0), false
+			if k, found := slices.BinarySearch(samples, off); found {
+				code, ok = cv[int(ca)+k], true
+			} else if dense {
+				if v := (words[off/32] >> (2 * (off % 32))) & 3; v != 0 {
+					code, ok = levels[v-1], true
+				}
+			}
+			if ok {
+				sc := out[idx]
+				sc.sites = append(sc.sites, site[i])
+				sc.codes = append(sc.codes, code)
+			}
+		}
+	}
+}
