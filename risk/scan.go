@@ -21,8 +21,8 @@ type scorer struct {
 	cfg     *Config
 	byLocus map[genome.Locus][]varRef
 	loci    []genome.Locus
-	acc     []scoreAcc // per result
-	allRef  bool       // every cohort sample is in the reference
+	acc     *accum
+	nRef    int // samples in the reference cohort
 
 	// per position group, reused: the uses of the group and the decoded
 	// dosages of each distinct record allele they read.
@@ -47,7 +47,12 @@ type decodedHits struct {
 }
 
 func newScorer(results []*ScoreResult, c *cohort, cfg *Config) *scorer {
-	sc := &scorer{results: results, cohort: c, cfg: cfg, byLocus: map[genome.Locus][]varRef{}, allRef: !slices.Contains(c.ref, false)}
+	sc := &scorer{results: results, cohort: c, cfg: cfg, byLocus: map[genome.Locus][]varRef{}}
+	for _, r := range c.ref {
+		if r {
+			sc.nRef++
+		}
+	}
 	for k, r := range results {
 		for j, m := range r.Matches {
 			l := genome.Locus{Chrom: m.Variant.Chrom, Pos: m.Variant.Pos}
@@ -56,8 +61,8 @@ func newScorer(results []*ScoreResult, c *cohort, cfg *Config) *scorer {
 			}
 			sc.byLocus[l] = append(sc.byLocus[l], varRef{k, j})
 		}
-		sc.acc = append(sc.acc, scoreAcc{samples: make([]sampleAcc, len(c.names)), noMeanImputation: cfg.NoMeanImputation})
 	}
+	sc.acc = newAccum(len(results), len(c.names), cfg.NoMeanImputation)
 	slices.SortFunc(sc.loci, func(a, b genome.Locus) int {
 		ra, na := genome.ChromRank(a.Chrom)
 		rb, nb := genome.ChromRank(b.Chrom)
@@ -102,7 +107,7 @@ func (sc *scorer) run(ctx context.Context, src siteSource) error {
 		}
 	}
 	for k, r := range sc.results {
-		sc.acc[k].fill(r)
+		sc.acc.fill(k, r)
 	}
 	return ctx.Err()
 }
@@ -126,6 +131,9 @@ func (sc *scorer) group(recs []*genotypes.Record) {
 	}
 	for _, u := range sc.uses {
 		sc.score(u)
+	}
+	for _, d := range sc.decoded {
+		sc.acc.apply(d.v)
 	}
 }
 
@@ -193,7 +201,7 @@ func (sc *scorer) score(u use) {
 	m.Missing = d.missing
 	r.Report.MissingGenotypes += d.missing
 	sc.count(r, m, hits)
-	sc.acc[u.vr.k].add(d, v.Weight, v.Dominant, v.Recessive)
+	sc.acc.use(d, u.vr.k, v.Weight, v.Dominant, v.Recessive)
 }
 
 // dosagesOf returns the decoded dosages of hits, decoding them once per
@@ -208,7 +216,7 @@ func (sc *scorer) dosagesOf(hits []recIndex) *dosages {
 		sc.pool = append(sc.pool, &dosages{})
 	}
 	v := sc.pool[len(sc.decoded)]
-	v.decode(hits, sc.cohort.ref, sc.allRef)
+	v.decode(hits, sc.cohort.ref, sc.nRef)
 	sc.decoded = append(sc.decoded, decodedHits{hits, v})
 	return v
 }
