@@ -151,4 +151,5 @@ func (v *dosages) keep(i int, d, p int8) {
 
 // gtPhased is the phase bit of a genotype code (package genome).
 const gtPhased = 1 << 24
+
 // (TestCodeDosage checks it against package genome's encoding.)
