@@ -149,7 +149,6 @@ func (v *dosages) keep(i int, d, p int8) {
 	v.ploidy = append(v.ploidy, p)
 }
 
-// gtPhased is the phase bit of a genotype code (package genome).
+// gtPhased is the phase bit of a genotype code (package genome;
+// TestCodeDosage checks it against that package's encoding).
 const gtPhased = 1 << 24
-
-// (TestCodeDosage checks it against package genome's encoding.)
