@@ -96,6 +96,16 @@ func ForPerson(ctx context.Context, st *store.Store, req PersonRequest) (*Person
 		return nil, fmt.Errorf("%s: %w", req.Person, ErrNoGenotypes)
 	}
 	res := &PersonResult{Person: req.Person, Sample: samples[len(samples)-1], Decision: d}
+	if res.Scores, err = ScoresOf(ctx, st, res.Sample); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// ScoresOf reads one sample's stored scores, every score id in the store,
+// with the reference cohort's sums. The caller MUST have decided access to
+// the sample's person (ForPerson, or a server's logged decision).
+func ScoresOf(ctx context.Context, st *store.Store, sample string) ([]PersonScore, error) {
 	var sec Section
 	if _, err := st.Manifest().Section(SectionKey, &sec); err != nil {
 		return nil, err
@@ -105,6 +115,7 @@ func ForPerson(ctx context.Context, st *store.Store, req PersonRequest) (*Person
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	var out []PersonScore
 	for _, id := range ids {
 		rec, all, err := ReadScores(ctx, st, id)
 		if err != nil {
@@ -116,15 +127,15 @@ func ForPerson(ctx context.Context, st *store.Store, req PersonRequest) (*Person
 			if s.Reference {
 				ps.Reference = append(ps.Reference, s.Sum)
 			}
-			if s.Sample == res.Sample {
+			if s.Sample == sample {
 				ps.Score, found = s, true
 			}
 		}
 		if found {
-			res.Scores = append(res.Scores, ps)
+			out = append(out, ps)
 		}
 	}
-	return res, nil
+	return out, nil
 }
 
 // SamplesOf returns the person's biobank samples that the genome store
