@@ -24,11 +24,13 @@ work=$(cd "$work" && pwd)
 V="$work/varamu"
 (cd "$root" && go build -o "$V" ./cmd/varamu)
 T() { /usr/bin/time -f "%e %M" "$@"; }
+echo "machine: $(nproc) cores, shared; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 autosomes=$(seq -s, -f 'chr%g' 1 22)
 vcf="$work/cohort.vcf.gz"
 if [[ ! -f "$vcf" ]]; then
-  "$V" datasets synth-vcf --samples "$samples" --variants "$variants" --seed 1 --chromosomes "$autosomes" -o "$vcf" >&2
+  read -r s m < <(T "$V" datasets synth-vcf --samples "$samples" --variants "$variants" --seed 1 --chromosomes "$autosomes" -o "$vcf" 2>&1 >/dev/null | tail -1)
+  echo "generating the VCF ($samples samples x $variants variants): $s s"
 fi
 store="$work/store"
 if [[ ! -f "$store/manifest.json" ]]; then
@@ -51,7 +53,7 @@ done
 
 # One varamu run to learn the matched variants; plink2 gets those.
 "$V" risk score --store "$store" "$work"/score{1..10}.txt --format csv >"$work/varamu10.csv" 2>"$work/varamu10.err"
-"$V" query --store "$store" --role steward --format csv \
+"$V" query --store "$store" --format csv \
   "PIVOT (SELECT replace(chrom, 'chr', '') || ':' || pos || ':' || store_ref || ':' || store_alts AS id, store_allele AS allele, score_id, weight
           FROM risk_matches WHERE match IN ('direct', 'swapped', 'flipped', 'flipped-swapped', 'ambiguous-resolved'))
    ON score_id IN ('S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9', 'S10') USING first(weight) GROUP BY id, allele ORDER BY id" \
@@ -102,3 +104,4 @@ for r in rows[1:]:
     worst = max(worst, abs(p - v) / max(abs(v), 1e-12))
 print(f"S1: {len(rows)-1} samples compared, worst relative difference {worst:.2g} (plink2 prints 6 significant digits)")
 PY
+echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"

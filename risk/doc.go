@@ -17,9 +17,12 @@
 //     or an abstention that says why the percentile would mislead.
 //
 // Many scores are computed in one pass over the genotypes, site by site
-// (genome/genotypes SitesAt, in windows of positions bounded by a memory
-// budget), so each site's cohort frequency is known before its dosages are
-// added. Results are written as the store
+// (one site-major read, genome/genotypes SitesAt, in windows of positions
+// bounded by a memory budget), so each site's cohort frequency is known
+// before its dosages are added. Each record allele is decoded once per
+// pass, however many scores use it, into a baseline dosage and the samples
+// that differ from it; a score then costs the differing samples only.
+// Results are written as the store
 // tables risk_scores and risk_matches, versioned by score id and scoring
 // file checksum. Person-level results are person data: callers MUST decide
 // access (package access) before showing them.

@@ -96,6 +96,16 @@ func ForPerson(ctx context.Context, st *store.Store, req PersonRequest) (*Person
 		return nil, fmt.Errorf("%s: %w", req.Person, ErrNoGenotypes)
 	}
 	res := &PersonResult{Person: req.Person, Sample: samples[len(samples)-1], Decision: d}
+	if res.Scores, err = ScoresOf(ctx, st, res.Sample); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// ScoresOf reads one sample's stored scores, every score id in the store,
+// with the reference cohort's sums. The caller MUST have decided access to
+// the sample's person (ForPerson, or a server's logged decision).
+func ScoresOf(ctx context.Context, st *store.Store, sample string) ([]PersonScore, error) {
 	var sec Section
 	if _, err := st.Manifest().Section(SectionKey, &sec); err != nil {
 		return nil, err
@@ -105,6 +115,7 @@ func ForPerson(ctx context.Context, st *store.Store, req PersonRequest) (*Person
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
+	var out []PersonScore
 	for _, id := range ids {
 		rec, all, err := ReadScores(ctx, st, id)
 		if err != nil {
@@ -116,15 +127,15 @@ func ForPerson(ctx context.Context, st *store.Store, req PersonRequest) (*Person
 			if s.Reference {
 				ps.Reference = append(ps.Reference, s.Sum)
 			}
-			if s.Sample == res.Sample {
+			if s.Sample == sample {
 				ps.Score, found = s, true
 			}
 		}
 		if found {
-			res.Scores = append(res.Scores, ps)
+			out = append(out, ps)
 		}
 	}
-	return res, nil
+	return out, nil
 }
 
 // SamplesOf returns the person's biobank samples that the genome store
@@ -162,35 +173,62 @@ func SamplesOf(ctx context.Context, st *store.Store, gs *genotypes.Store, person
 	return out, nil
 }
 
-// Explain writes a person's score in plain words: the score, where it
-// falls, what that means and does not mean, and what was missing.
-func Explain(ps PersonScore) string {
+// Words is one of a person's scores in plain words, sentence by sentence.
+type Words struct {
+	// Title names the score, its version and when it was computed.
+	Title string
+	// Result is the score and where it falls in the reference cohort, or
+	// why no percentile is given.
+	Result string
+	// Means and DoesNotMean say what the score means and does not mean;
+	// Missing what was missing.
+	Means, DoesNotMean, Missing string
+}
+
+// The explanations, wrapped as Explain prints them.
+const (
+	meansText = "the score adds up many common variants, each with a small effect. A higher score means a somewhat\n" +
+		"  higher chance of the trait than others in this cohort, on average; it is a comparison within this cohort, not a diagnosis."
+	doesNotMeanText = "it does not say that you have or will get the condition. Lifestyle, family history, other\n" +
+		"  genes and chance matter too, and the score was developed in a population that may differ from this cohort."
+)
+
+func unwrap(s string) string { return strings.ReplaceAll(s, "\n  ", " ") }
+
+// WordsOf writes a person's score in plain words.
+func WordsOf(ps PersonScore) Words {
 	r, s := ps.Record, ps.Score
-	var b strings.Builder
 	name := ps.ID
 	if r.Trait != "" {
 		name += " (" + r.Trait + ")"
 	}
-	fmt.Fprintf(&b, "%s, version %s, computed %s\n", name, r.Version, r.Computed.Format(time.DateOnly))
-	fmt.Fprintf(&b, "  Score: %.4g.", s.Sum)
+	w := Words{Title: fmt.Sprintf("%s, version %s, computed %s", name, r.Version, r.Computed.Format(time.DateOnly)),
+		Means: unwrap(meansText), DoesNotMean: unwrap(doesNotMeanText)}
+	w.Result = fmt.Sprintf("Score: %.4g.", s.Sum)
 	if math.IsNaN(s.Percentile) {
-		fmt.Fprintf(&b, " No percentile is given: %s.\n", s.Abstain)
+		w.Result += fmt.Sprintf(" No percentile is given: %s.", s.Abstain)
 	} else {
-		fmt.Fprintf(&b, " Among the %d people of the reference cohort, %.0f%% have a lower score (percentile %.0f; %.1f standard deviations %s the average).\n",
+		w.Result += fmt.Sprintf(" Among the %d people of the reference cohort, %.0f%% have a lower score (percentile %.0f; %.1f standard deviations %s the average).",
 			r.ReferenceN, s.Percentile, s.Percentile, math.Abs(s.Z), aboveBelow(s.Z))
 	}
-	b.WriteString("  What it means: the score adds up many common variants, each with a small effect. A higher score means a somewhat\n" +
-		"  higher chance of the trait than others in this cohort, on average; it is a comparison within this cohort, not a diagnosis.\n")
-	b.WriteString("  What it does not mean: it does not say that you have or will get the condition. Lifestyle, family history, other\n" +
-		"  genes and chance matter too, and the score was developed in a population that may differ from this cohort.\n")
 	rep := r.Report
-	fmt.Fprintf(&b, "  What was missing: %d of the score's %d variants were not found in the genome data (%.0f%% matched)",
+	w.Missing = fmt.Sprintf("%d of the score's %d variants were not found in the genome data (%.0f%% matched)",
 		rep.Variants-rep.Matched, rep.Variants, 100*rep.MatchRate())
 	if s.Missing > 0 {
-		fmt.Fprintf(&b, "; at %d variants your genotype was missing and the cohort average was used instead", s.Missing)
+		w.Missing += fmt.Sprintf("; at %d variants your genotype was missing and the cohort average was used instead", s.Missing)
 	}
-	b.WriteString(".\n")
-	return b.String()
+	w.Missing += "."
+	return w
+}
+
+// Explain writes a person's score in plain words: the score, where it
+// falls, what that means and does not mean, and what was missing.
+func Explain(ps PersonScore) string {
+	w := WordsOf(ps)
+	return w.Title + "\n  " + w.Result + "\n" +
+		"  What it means: " + meansText + "\n" +
+		"  What it does not mean: " + doesNotMeanText + "\n" +
+		"  What was missing: " + w.Missing + "\n"
 }
 
 func aboveBelow(z float64) string {

@@ -205,7 +205,7 @@ func Score(ctx context.Context, gs *genotypes.Store, permit genotypes.Permit, sc
 		results[k] = newResult(s, b, cohort)
 	}
 	sc := newScorer(results, cohort, &cfg)
-	if err := sc.run(ctx, gs, permit); err != nil {
+	if err := sc.run(ctx, storeSource{gs, permit}); err != nil {
 		return nil, err
 	}
 	for _, r := range results {

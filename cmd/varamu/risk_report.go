@@ -14,9 +14,9 @@ import (
 
 func newRiskReportCmd(who whoami) *cobra.Command {
 	var clinician bool
-	var dir, person, plotDir string
+	var dir, person, plotDir, htmlPath string
 	cmd := &cobra.Command{
-		Use:   "report --store DIR --person ID [--clinician] [--plot DIR]",
+		Use:   "report --store DIR --person ID [--clinician] [--plot DIR | --html FILE]",
 		Short: "A person's polygenic scores in plain words (the person, their representative, or a clinician under the person's consent; logged)",
 		Long: `report shows one person's stored scores: the score, where it falls in the
 reference cohort, what that means and does not mean, and what was missing.
@@ -46,6 +46,9 @@ person's consent to return of results. Access is decided and logged first.`,
 			}
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(cmd.ErrOrStderr(), "access: %s (audit entry %d)\n", res.Decision.Rule, res.Decision.AuditIndex)
+			if htmlPath != "" {
+				return writeRiskHTML(htmlPath, res)
+			}
 			fmt.Fprintf(w, "Polygenic scores of %s (sample %s)\n\n", res.Person, res.Sample)
 			if len(res.Scores) == 0 {
 				fmt.Fprintln(w, "No polygenic score has been computed for this person.")
@@ -74,8 +77,26 @@ person's consent to return of results. Access is decided and logged first.`,
 	cmd.Flags().StringVar(&dir, "store", "", "store directory")
 	cmd.Flags().StringVar(&person, "person", "", "the person's isikukood")
 	cmd.Flags().BoolVar(&clinician, "clinician", false, "ask as a health professional (the operating-system user's licence in the register)")
+	cmd.Flags().StringVar(&htmlPath, "html", "", "write the person's risk section as one self-contained HTML page (figures inline) to this file instead")
 	cmd.Flags().StringVar(&plotDir, "plot", "", "also write the distribution figure (PNG, SVG) into this directory")
 	cmd.MarkFlagRequired("store")
 	cmd.MarkFlagRequired("person")
 	return cmd
+}
+
+// writeRiskHTML writes a decided person result as an HTML page.
+func writeRiskHTML(path string, res *risk.PersonResult) error {
+	sec, err := risk.SectionOf(res)
+	if err != nil {
+		return err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := risk.WriteHTML(f, sec); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }

@@ -160,6 +160,28 @@ func TestRiskCommands(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, rep)
 		}
 	}
+	page := filepath.Join(tmp, "risk.html")
+	if _, _, err := runAs(t, people[0], "risk", "report", "--store", dir, "--person", people[0], "--html", page); err != nil {
+		t.Fatal(err)
+	}
+	html, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Polygenic scores of " + people[0], "<dt>What it means</dt>", "<dt>What it does not mean</dt>", "<dt>What was missing</dt>",
+		`<img src="data:image/svg`, "audit entry"} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("HTML report lacks %q", want)
+		}
+	}
+	if strings.Contains(string(html), "<script") {
+		t.Error("HTML report has a script")
+	}
+	if _, _, err := runAs(t, people[1], "risk", "report", "--store", dir, "--person", people[0], "--html", page+".2"); err == nil || !strings.Contains(err.Error(), "access denied") {
+		t.Errorf("someone else's HTML report: %v", err)
+	} else if _, err := os.Stat(page + ".2"); err == nil {
+		t.Error("a refused HTML report was written")
+	}
 	if _, _, err := runAs(t, people[1], "risk", "report", "--store", dir, "--person", people[0]); err == nil || !strings.Contains(err.Error(), "access denied") {
 		t.Errorf("someone else's report: %v", err)
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 func newServeCmd() *cobra.Command {
-	var storeDir, addr, configPath string
+	var storeDir, addr, configPath, clinvarPath, sfGenesPath string
 	var drain time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve --store DIR --config serve.toml [--addr 127.0.0.1:8443]",
@@ -49,6 +49,9 @@ A new store generation is served without a restart; SIGTERM drains in-flight req
 			defer s.Close()
 			cdshooks.Register(s)
 			fhirops.Register(s)
+			if err := registerRisk(s, clinvarPath, sfGenesPath); err != nil {
+				return err
+			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return err
@@ -61,6 +64,8 @@ A new store generation is served without a restart; SIGTERM drains in-flight req
 	fl.StringVar(&storeDir, "store", "", "store to serve (required)")
 	fl.StringVar(&addr, "addr", "", "address to listen on (default from the config, else 127.0.0.1:8443; port 0 picks a free one)")
 	fl.StringVar(&configPath, "config", "", "serve.toml (required; 'varamu dev-ca' writes one)")
+	fl.StringVar(&clinvarPath, "clinvar", "", "ClinVar-format VCF for secondary findings in $find-subject-dx-implications (with --sf-genes)")
+	fl.StringVar(&sfGenesPath, "sf-genes", "", "secondary-findings gene list (GENE<tab>AD|AR|XL|SD) for --clinvar")
 	fl.DurationVar(&drain, "drain", 10*time.Second, "on SIGTERM, how long in-flight requests may finish")
 	cmd.MarkFlagRequired("store")
 	cmd.MarkFlagRequired("config")

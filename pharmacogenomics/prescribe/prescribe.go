@@ -90,22 +90,20 @@ func Recommend(ctx context.Context, dir string, req Request) (*Result, error) {
 		return nil, err
 	}
 	defer log.Close()
-	d, err := dec.Decide(ctx, access.Request{Actor: req.Actor, Person: req.Person, Purpose: req.Purpose, Reason: req.Reason, Time: now, AsOf: req.At})
-	if err != nil {
-		return nil, err
-	}
-	if !d.Allowed {
-		return nil, fmt.Errorf("%s for %s: %w: %s", req.Actor.ID, req.Person, ErrDenied, d.Rule)
-	}
 	// Biobank genotypes for care need the biobank consent too (return of
 	// results, no withdrawal), as the alerts do.
-	g, err := dec.Decide(ctx, access.Request{Actor: req.Actor, Person: req.Person, Purpose: access.CareGenotypes, Reason: req.Reason, Time: now, AsOf: req.At})
-	if err != nil {
+	ds, refused, err := dec.Steps(ctx,
+		access.Request{Actor: req.Actor, Person: req.Person, Purpose: req.Purpose, Reason: req.Reason, Time: now, AsOf: req.At},
+		access.Request{Actor: req.Actor, Person: req.Person, Purpose: access.CareGenotypes, Reason: req.Reason, Time: now, AsOf: req.At})
+	switch {
+	case err != nil:
 		return nil, err
-	}
-	if !g.Allowed {
+	case refused == 0:
+		return nil, fmt.Errorf("%s for %s: %w: %s", req.Actor.ID, req.Person, ErrDenied, ds[0].Rule)
+	case refused == 1:
 		return nil, fmt.Errorf("%s: %w", req.Person, ErrNoGenotypes)
 	}
+	d := ds[0]
 	res := &Result{Person: req.Person, Decision: d}
 
 	// Facts and stored calls of this one person only.

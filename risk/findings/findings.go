@@ -71,36 +71,42 @@ type Result struct {
 	NotAssessed []Assertion
 }
 
-// decide asks access for the request and fails closed.
-func decide(ctx context.Context, d *access.Decider, req Request) ([]access.Decision, error) {
-	var reqs []access.Request
-	switch req.Actor.Role {
+// Requests are the access requests one read of a person's findings needs,
+// in order: a professional's under purpose SecondaryFindings (which
+// needs the person's consent to them); a patient's own (or a
+// representative's) access, then the person's consent to secondary
+// findings, checked as the ConsentJob.
+func Requests(actor access.Actor, person string, at time.Time) ([]access.Request, error) {
+	switch actor.Role {
 	case access.Professional:
-		reqs = []access.Request{{Actor: req.Actor, Person: req.Person, Purpose: access.SecondaryFindings, Time: req.At}}
+		return []access.Request{{Actor: actor, Person: person, Purpose: access.SecondaryFindings, Time: at}}, nil
 	case access.Patient:
 		p := access.Self
-		if req.Actor.ID != req.Person {
+		if actor.ID != person {
 			p = access.Representative
 		}
-		reqs = []access.Request{
-			{Actor: req.Actor, Person: req.Person, Purpose: p, Time: req.At},
-			{Actor: access.Actor{ID: ConsentJob, Role: access.Batch}, Person: req.Person, Purpose: access.SecondaryFindings, Time: req.At},
-		}
-	default:
-		return nil, fmt.Errorf("%w (role %q)", ErrRole, req.Actor.Role)
+		return []access.Request{
+			{Actor: actor, Person: person, Purpose: p, Time: at},
+			{Actor: access.Actor{ID: ConsentJob, Role: access.Batch}, Person: person, Purpose: access.SecondaryFindings, Time: at},
+		}, nil
 	}
-	var out []access.Decision
-	for _, r := range reqs {
-		dec, err := d.Decide(ctx, r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, dec)
-		if !dec.Allowed {
-			return out, fmt.Errorf("%s for %s: %w: %s", req.Actor.ID, req.Person, ErrDenied, dec.Rule)
-		}
+	return nil, fmt.Errorf("%w (role %q)", ErrRole, actor.Role)
+}
+
+// decide asks access for the request step by step and fails closed.
+func decide(ctx context.Context, d *access.Decider, req Request) ([]access.Decision, error) {
+	reqs, err := Requests(req.Actor, req.Person, req.At)
+	if err != nil {
+		return nil, err
 	}
-	return out, nil
+	ds, refused, err := d.Steps(ctx, reqs...)
+	if err != nil {
+		return nil, err
+	}
+	if refused >= 0 {
+		return ds, fmt.Errorf("%s for %s: %w: %s", req.Actor.ID, req.Person, ErrDenied, ds[refused].Rule)
+	}
+	return ds, nil
 }
 
 // ForPerson decides access (logged), then reads the person's genotypes at
@@ -122,33 +128,47 @@ func ForPerson(ctx context.Context, dir string, cv *ClinVar, genes *GeneList, re
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Person: req.Person, Decisions: ds}
 	gs, err := genotypes.FromStore(st)
 	if err != nil {
 		return nil, err
 	}
-	if cv.Build == genome.UnknownBuild || cv.Build != gs.Build() {
-		return nil, fmt.Errorf("%s: %w: the file is %q, the store %s (declare it with ##reference)", cv.Path, ErrBuild, cv.Build, gs.Build())
-	}
-	if res.Samples, err = samplesOf(ctx, st, gs, req.Person); err != nil {
+	samples, err := risk.SamplesOf(ctx, st, gs, req.Person)
+	if err != nil {
 		return nil, err
 	}
-	if len(res.Samples) == 0 {
+	if len(samples) == 0 {
 		return nil, fmt.Errorf("%s: %w", req.Person, ErrNoGenotypes)
+	}
+	sample := samples[len(samples)-1] // the newest sample
+	permit, err := ds[0].Permit(access.Request{Actor: req.Actor, Person: req.Person}, sample)
+	if err != nil {
+		return nil, err
+	}
+	res, err := Assess(ctx, gs, permit, sample, cv, genes)
+	if err != nil {
+		return nil, err
+	}
+	res.Person, res.Samples, res.Decisions = req.Person, samples, ds
+	return res, nil
+}
+
+// Assess reads one sample's genotypes at the ClinVar assertions and
+// classifies its findings. permit MUST come from allowed, logged decisions
+// for every request of Requests (the caller decides: ForPerson, or a
+// server that decides through its own group commit).
+func Assess(ctx context.Context, gs *genotypes.Store, permit genotypes.Permit, sample string, cv *ClinVar, genes *GeneList) (*Result, error) {
+	if cv.Build == genome.UnknownBuild || cv.Build != gs.Build() {
+		return nil, fmt.Errorf("%s: %w: the file is %q, the store %s (declare it with ##reference)", cv.Path, ErrBuild, cv.Build, gs.Build())
 	}
 	loci := make([]genome.Locus, len(cv.Assertions))
 	for i, a := range cv.Assertions {
 		loci[i] = genome.Locus{Chrom: a.Chrom, Pos: a.Pos}
 	}
-	sample := res.Samples[len(res.Samples)-1] // the newest sample
-	permit, err := ds[0].Permit(access.Request{Actor: req.Actor, Person: req.Person}, sample)
-	if err != nil {
-		return nil, err
-	}
 	gts, err := gs.Lookup(ctx, permit, sample, loci)
 	if err != nil {
 		return nil, err
 	}
+	res := &Result{Samples: []string{sample}}
 	var carried []Finding
 	for i, a := range cv.Assertions {
 		res.Checked++
@@ -239,9 +259,4 @@ func classify(carried []Finding) (findings, carriers []Finding) {
 		}
 	}
 	return findings, carriers
-}
-
-// samplesOf returns the person's genotyped samples (risk.SamplesOf).
-func samplesOf(ctx context.Context, st *store.Store, gs *genotypes.Store, person string) ([]string, error) {
-	return risk.SamplesOf(ctx, st, gs, person)
 }

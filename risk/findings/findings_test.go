@@ -18,6 +18,7 @@ import (
 	"github.com/varamu/varamu/datasets/synth/synthstore"
 	"github.com/varamu/varamu/genome"
 	"github.com/varamu/varamu/genome/genotypes"
+	"github.com/varamu/varamu/risk"
 	"github.com/varamu/varamu/store"
 	"github.com/varamu/varamu/store/rows"
 )
@@ -56,7 +57,7 @@ func newBiobank(t *testing.T) *biobank {
 		t.Fatal(err)
 	}
 	for _, p := range all {
-		ss, err := samplesOf(ctx, st, gs, p)
+		ss, err := risk.SamplesOf(ctx, st, gs, p)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,12 +1,15 @@
 package pgs
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 )
 
 // Score is a whole scoring file in memory.
@@ -32,13 +35,6 @@ func (s *Score) ID() string {
 	return base
 }
 
-// variantKey identifies a scoring row for duplicate detection.
-type variantKey struct {
-	chrom         string
-	pos           int64
-	effect, other string
-}
-
 // ReadFile reads a whole scoring file, checksums it and refuses duplicate
 // variants (the same position, effect and other allele twice).
 func ReadFile(path string) (*Score, error) {
@@ -54,20 +50,17 @@ func ReadFile(path string) (*Score, error) {
 	}
 	defer r.Close()
 	s := &Score{Path: path}
-	seen := map[variantKey]int{}
 	for v, err := range r.All() {
 		if err != nil {
 			return nil, err
 		}
-		k := variantKey{v.Chrom, v.Pos, v.EffectAllele, v.OtherAllele}
-		if first, dup := seen[k]; dup {
-			return nil, &ParseError{File: path, Line: v.Line, Err: errorf("duplicate variant %s:%d %s/%s (first on line %d)", v.Chrom, v.Pos, v.EffectAllele, dot(v.OtherAllele), first)}
-		}
-		seen[k] = v.Line
 		s.Variants = append(s.Variants, *v)
 	}
 	if len(s.Variants) == 0 {
 		return nil, &ParseError{File: path, Line: r.line, Err: errorf("no variants")}
+	}
+	if err := checkDuplicates(path, s.Variants); err != nil {
+		return nil, err
 	}
 	if _, err := io.Copy(h, f); err != nil {
 		return nil, fmt.Errorf("pgs: %s: %w", path, err)
@@ -75,6 +68,41 @@ func ReadFile(path string) (*Score, error) {
 	s.Header = *r.Header()
 	s.SHA256 = hex.EncodeToString(h.Sum(nil))
 	return s, nil
+}
+
+// checkDuplicates refuses the same position, effect and other allele
+// twice, naming the first repeat in file order and the line it repeats.
+// (Sorting an index is much cheaper than a map of string keys at a
+// million variants.)
+func checkDuplicates(path string, vs []Variant) error {
+	order := make([]int32, len(vs))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	key := func(a, b int32) int {
+		x, y := &vs[a], &vs[b]
+		return cmp.Or(cmp.Compare(x.Pos, y.Pos), strings.Compare(x.Chrom, y.Chrom),
+			strings.Compare(x.EffectAllele, y.EffectAllele), strings.Compare(x.OtherAllele, y.OtherAllele))
+	}
+	slices.SortFunc(order, func(a, b int32) int { return cmp.Or(key(a, b), cmp.Compare(a, b)) })
+	first, dup := -1, -1
+	for k := 1; k < len(order); k++ {
+		a, b := order[k-1], order[k]
+		if key(a, b) != 0 || (dup >= 0 && int(b) > dup) {
+			continue
+		}
+		// b repeats a; keep the earliest repeat, with the group's first.
+		start := k - 1
+		for start > 0 && key(order[start-1], b) == 0 {
+			start--
+		}
+		first, dup = int(order[start]), int(b)
+	}
+	if dup < 0 {
+		return nil
+	}
+	v := &vs[dup]
+	return &ParseError{File: path, Line: v.Line, Err: errorf("duplicate variant %s:%d %s/%s (first on line %d)", v.Chrom, v.Pos, v.EffectAllele, dot(v.OtherAllele), vs[first].Line)}
 }
 
 // dot writes an absent allele as ".".

@@ -100,6 +100,10 @@ type Reader struct {
 	done bool
 	// keyLines holds the line of each header key.
 	keyLines map[string]int
+	// fields is the split of the current line (reused); chromIn and
+	// chromOut the last chromosome name normalised.
+	fields            []string
+	chromIn, chromOut string
 }
 
 // columns are the indices of the known columns; -1 when absent.
@@ -295,8 +299,32 @@ func field(f []string, i int) string {
 	return strings.TrimSpace(f[i])
 }
 
+// split splits a line at tabs into r.fields (reused).
+func (r *Reader) split(s string) []string {
+	f := r.fields[:0]
+	for {
+		i := strings.IndexByte(s, '\t')
+		if i < 0 {
+			break
+		}
+		f = append(f, s[:i])
+		s = s[i+1:]
+	}
+	r.fields = append(f, s)
+	return r.fields
+}
+
+// chrom normalises a chromosome name, remembering the last one (files
+// are sorted by chromosome, so the name repeats).
+func (r *Reader) chrom(name string) string {
+	if name != r.chromIn {
+		r.chromIn, r.chromOut = name, genome.NormalizeChrom(name)
+	}
+	return r.chromOut
+}
+
 func (r *Reader) parse(s string) error {
-	f := strings.Split(s, "\t")
+	f := r.split(s)
 	if len(f) != len(r.hdr.Columns) {
 		return r.fail("", errorf("%d columns, want %d as in the column header", len(f), len(r.hdr.Columns)))
 	}
@@ -311,7 +339,7 @@ func (r *Reader) parse(s string) error {
 	if chr == "" {
 		return r.fail(chrName, errorf("empty (want a chromosome name)"))
 	}
-	v.Chrom = genome.NormalizeChrom(chr)
+	v.Chrom = r.chrom(chr)
 	pos, err := strconv.ParseInt(field(f, posCol), 10, 64)
 	if err != nil || pos < 1 {
 		return r.fail(posName, errorf("%q: want a position ≥ 1", field(f, posCol)))
@@ -355,6 +383,11 @@ func allele(s string, emptyOK bool) (string, error) {
 		}
 		return "", errorf("empty (want an allele of A, C, G, T)")
 	}
+	if len(s) == 1 {
+		if b, ok := bases[s[0]]; ok {
+			return b, nil // shared: the line is not kept alive by it
+		}
+	}
 	u := strings.ToUpper(s)
 	for i := 0; i < len(u); i++ {
 		switch u[i] {
@@ -365,6 +398,9 @@ func allele(s string, emptyOK bool) (string, error) {
 	}
 	return u, nil
 }
+
+// bases are the single-base alleles, any case, as returned.
+var bases = map[byte]string{'A': "A", 'C': "C", 'G': "G", 'T': "T", 'N': "N", 'a': "A", 'c': "C", 'g': "G", 't': "T", 'n': "N"}
 
 // flag parses is_dominant / is_recessive values; empty is false.
 func flag(s string) (bool, error) {

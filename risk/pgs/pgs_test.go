@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -93,6 +94,8 @@ func TestBadInput(t *testing.T) {
 		{"unknown build", "#pgs_id=X\n#genome_build=NCBI36\nchr_name\tchr_position\teffect_allele\teffect_weight\n",
 			`s.txt:2: genome_build: unknown genome build "NCBI36" (want GRCh37, GRCh38, hg19, hg38 or NR)`},
 		{"duplicate", head + "1\t5\tA\tG\t0.1\n1\t5\tA\tG\t0.2\n", "s.txt:5: duplicate variant chr1:5 A/G (first on line 4)"},
+		{"first duplicate in file order", head + "1\t9\tA\tG\t0.1\n1\t5\tA\tG\t0.1\n1\t9\tA\tG\t0.2\n1\t5\tA\tG\t0.2\n1\t9\tA\tG\t0.2\n",
+			"s.txt:6: duplicate variant chr1:9 A/G (first on line 4)"},
 		{"bad allele", head + "1\t5\tZ\tG\t0.1\n", `s.txt:4: effect_allele: "Z": want an allele of A, C, G, T`},
 		{"bad position", head + "1\tx\tA\tG\t0.1\n", `s.txt:4: chr_position: "x": want a position ≥ 1`},
 		{"short row", head + "1\t5\tA\n", "s.txt:4: 3 columns, want 5 as in the column header"},
@@ -165,4 +168,22 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// BenchmarkReadFile reads a scoring file of 100,000 variants.
+func BenchmarkReadFile(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString("#pgs_id=PGS999\n#genome_build=GRCh38\nrsID\tchr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\n")
+	for i := range 100000 {
+		fmt.Fprintf(&sb, "rs%d\t%d\t%d\t%s\t%s\t%.6g\n", i, 1+i%22, 1000+i*97, "ACGT"[i%4:i%4+1], "TGCA"[i%4:i%4+1], float64(i%1000)/1e4-0.05)
+	}
+	path := filepath.Join(b.TempDir(), "s.txt")
+	if err := os.WriteFile(path, []byte(sb.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := ReadFile(path); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

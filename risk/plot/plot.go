@@ -6,6 +6,7 @@
 package plot
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"image/color"
@@ -201,4 +202,17 @@ func Save(p *plot.Plot, dir, name string) ([]string, error) {
 		out = append(out, path)
 	}
 	return out, nil
+}
+
+// SVG returns p drawn as an SVG document of the size Save uses.
+func SVG(p *plot.Plot) ([]byte, error) {
+	wt, err := p.WriterTo(18*vg.Centimeter, 11*vg.Centimeter, "svg")
+	if err != nil {
+		return nil, fmt.Errorf("plot: %w", err)
+	}
+	var b bytes.Buffer
+	if _, err := wt.WriteTo(&b); err != nil {
+		return nil, fmt.Errorf("plot: %w", err)
+	}
+	return b.Bytes(), nil
 }

@@ -1,0 +1,31 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/varamu/varamu/risk/findings"
+	"github.com/varamu/varamu/server"
+	"github.com/varamu/varamu/server/fhirops"
+)
+
+// registerRisk adds $find-subject-dx-implications, with secondary
+// findings from a ClinVar-format VCF and gene list when both are given.
+func registerRisk(s *server.Server, clinvar, genes string) error {
+	if (clinvar == "") != (genes == "") {
+		return fmt.Errorf("--clinvar and --sf-genes go together")
+	}
+	if clinvar == "" {
+		fhirops.RegisterRisk(s, nil)
+		return nil
+	}
+	gl, err := findings.ReadGeneList(genes)
+	if err != nil {
+		return err
+	}
+	cv, err := findings.ReadClinVar(clinvar, gl)
+	if err != nil {
+		return err
+	}
+	fhirops.RegisterRisk(s, &fhirops.RiskFindings{ClinVar: cv, Genes: gl})
+	return nil
+}

@@ -1,0 +1,148 @@
+package risk
+
+import "math"
+
+// Genotype states of a sample that differs from the baseline, as the
+// accumulator tells them apart.
+const (
+	stMissing = iota
+	stHaploid0
+	stHaploid1
+	stDiploid0
+	stDiploid1
+	stDiploid2
+	nStates
+)
+
+// state returns the genotype state of dosage d at ploidy p (0: missing).
+func state(d, p int8) int {
+	switch p {
+	case 0:
+		return stMissing
+	case 1:
+		return stHaploid0 + int(d)
+	}
+	return stDiploid0 + int(d)
+}
+
+// counts are one sample's counters for one score, as differences from the
+// score's baseline (2 alleles and the baseline dosage per used variant).
+type counts struct {
+	missing, alleleDef, denomDef, dosage int32
+}
+
+func (c *counts) add(d counts) {
+	c.missing += d.missing
+	c.alleleDef += d.alleleDef
+	c.denomDef += d.denomDef
+	c.dosage += d.dosage
+}
+
+// pendingUse is one score's use of a decoding: the sum each state adds
+// beyond the baseline.
+type pendingUse struct {
+	k     int
+	delta [nStates]float64
+}
+
+// accum holds every score's totals in one pass: per score the baseline
+// shared by all samples, and per sample × score (sample-major, so that
+// the scores sharing a variant update neighbouring memory) what the
+// sample's genotypes added beyond it.
+type accum struct {
+	k                int // number of scores
+	baseSum          []float64
+	baseDosage       []int
+	baseAlleles      []int // 2 per used variant (DENOM too)
+	sums             []float64
+	counts           []counts
+	noMeanImputation bool
+}
+
+func newAccum(scores, samples int, noMeanImputation bool) *accum {
+	return &accum{k: scores, baseSum: make([]float64, scores), baseDosage: make([]int, scores), baseAlleles: make([]int, scores),
+		sums: make([]float64, scores*samples), counts: make([]counts, scores*samples), noMeanImputation: noMeanImputation}
+}
+
+// use adds score k's baseline for one used variant (weight w) and queues
+// the differing samples' part on the decoding. A missing genotype counts as
+// ploidy 2 × f (additive) or f (dominant, recessive), as plink2 imputes
+// it, or nothing with no-mean-imputation or no frequency.
+func (a *accum) use(v *dosages, k int, w float64, dominant, recessive bool) {
+	xb := weighted(v.base, 2, dominant, recessive)
+	a.baseSum[k] += w * xb
+	a.baseDosage[k] += int(v.base)
+	a.baseAlleles[k] += 2
+	u := pendingUse{k: k}
+	for _, d := range []int8{0, 1} {
+		u.delta[state(d, 1)] = w * (weighted(d, 1, dominant, recessive) - xb)
+	}
+	for _, d := range []int8{0, 1, 2} {
+		u.delta[state(d, 2)] = w * (weighted(d, 2, dominant, recessive) - xb)
+	}
+	u.delta[stMissing] = -w * xb
+	if a.imputes(v) {
+		impute := 2 * v.freq
+		if dominant || recessive {
+			impute = v.freq
+		}
+		u.delta[stMissing] = w * (impute - xb)
+	}
+	v.pending = append(v.pending, u)
+}
+
+func (a *accum) imputes(v *dosages) bool { return !a.noMeanImputation && !math.IsNaN(v.freq) }
+
+// apply adds the differing samples of a decoding to every score queued on
+// it, visiting each sample once.
+func (a *accum) apply(v *dosages) {
+	if len(v.pending) == 0 {
+		return
+	}
+	var cnt [nStates]counts
+	b := int32(v.base)
+	cnt[stMissing] = counts{missing: 1, alleleDef: 2, dosage: -b}
+	if !a.imputes(v) {
+		cnt[stMissing].denomDef = 2
+	}
+	for d := range int32(2) {
+		cnt[stHaploid0+d] = counts{alleleDef: 1, denomDef: 1, dosage: d - b}
+	}
+	for d := range int32(3) {
+		cnt[stDiploid0+d] = counts{dosage: d - b}
+	}
+	for j, i := range v.idx {
+		st := state(v.dos[j], v.ploidy[j])
+		row := int(i) * a.k
+		for _, u := range v.pending {
+			a.sums[row+u.k] += u.delta[st]
+			a.counts[row+u.k].add(cnt[st])
+		}
+	}
+	v.pending = v.pending[:0]
+}
+
+// weighted returns the value a dosage contributes under the variant's
+// inheritance model: dominant min(d, 1); recessive max(d − 1, 0) for a
+// diploid genotype.
+func weighted(d, ploidy int8, dominant, recessive bool) float64 {
+	switch {
+	case dominant:
+		return float64(min(d, 1))
+	case recessive && ploidy == 2:
+		return float64(max(d-1, 0))
+	}
+	return float64(d)
+}
+
+// fill writes score k's totals into its result's samples.
+func (a *accum) fill(k int, r *ScoreResult) {
+	for i := range r.Samples {
+		s, c := &r.Samples[i], a.counts[i*a.k+k]
+		s.Sum = a.baseSum[k] + a.sums[i*a.k+k]
+		s.DosageSum = float64(a.baseDosage[k] + int(c.dosage))
+		s.AlleleCount = a.baseAlleles[k] - int(c.alleleDef)
+		s.Denom = a.baseAlleles[k] - int(c.denomDef)
+		s.Missing = int(c.missing)
+	}
+}

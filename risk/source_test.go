@@ -1,0 +1,287 @@
+package risk
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/varamu/varamu/genome"
+	"github.com/varamu/varamu/genome/genotypes"
+	"github.com/varamu/varamu/risk/pgs"
+)
+
+// memSource holds records in memory (tests and benchmarks of the scoring
+// side alone). Codes are in cohort order already.
+type memSource []*genotypes.Record
+
+func (m memSource) window(ctx context.Context, loci []genome.Locus, _ []string, fn func([]*genotypes.Record) error) error {
+	want := make(map[genome.Locus]bool, len(loci))
+	for _, l := range loci {
+		want[l] = true
+	}
+	var recs []*genotypes.Record
+	for _, r := range m {
+		if want[genome.Locus{Chrom: r.Chrom, Pos: r.Pos}] {
+			recs = append(recs, r)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return fn(recs)
+}
+
+// randomRecords returns n records at chr1:1..n with random genotype codes
+// for samples: called diploid and haploid genotypes, missing and
+// half-missing calls, and a second record (other ALT) at every 7th
+// position.
+func randomRecords(rng *rand.Rand, n, samples int) memSource {
+	return genRecords(rng, n, samples, func() float64 { return rng.Float64() }, 0.03, 0.02, 0.1)
+}
+
+// realisticRecords are like a biobank's: rare-skewed allele frequencies,
+// 1% missing calls, no haploid calls (autosomes).
+func realisticRecords(rng *rand.Rand, n, samples int) memSource {
+	return genRecords(rng, n, samples, func() float64 { x := rng.Float64(); return 0.5 * x * x * x }, 0.01, 0, 0)
+}
+
+// genRecords draws records with allele frequencies from freq and the
+// given rates of missing, half-missing and haploid calls.
+func genRecords(rng *rand.Rand, n, samples int, freq func() float64, missing, half, haploid float64) memSource {
+	var out memSource
+	for p := 1; p <= n; p++ {
+		alts := []string{"G"}
+		if p%5 == 0 {
+			alts = []string{"G", "T"}
+		}
+		out = append(out, randomRecord(rng, int64(p), alts, samples, freq(), missing, half, haploid))
+		if p%7 == 0 {
+			out = append(out, randomRecord(rng, int64(p), []string{"C"}, samples, freq(), missing, half, haploid))
+		}
+	}
+	return out
+}
+
+func randomRecord(rng *rand.Rand, pos int64, alts []string, samples int, f, missing, half, haploid float64) *genotypes.Record {
+	r := &genotypes.Record{SiteInfo: genotypes.SiteInfo{Chrom: "chr1", Pos: pos, End: pos, Ref: "A", Alts: alts}, Codes: make([]int32, samples)}
+	allele := func() int {
+		if rng.Float64() < f {
+			return 1 + rng.IntN(len(alts))
+		}
+		return 0
+	}
+	for i := range r.Codes {
+		switch x := rng.Float64(); {
+		case x < missing:
+			r.Codes[i] = genome.EncodeDiploid(genome.Missing, genome.Missing, false)
+		case x < missing+half:
+			r.Codes[i] = genome.EncodeDiploid(allele(), genome.Missing, true)
+		case x < missing+half+haploid:
+			r.Codes[i] = genome.EncodeHaploid(allele())
+		default:
+			r.Codes[i] = genome.EncodeDiploid(allele(), allele(), x < 0.5)
+		}
+	}
+	// The site default: the store keeps the majority genotype; random
+	// records take any, missing and haploid ones too, to try every path.
+	r.DefaultGT = r.Codes[0]
+	if haploid == 0 {
+		seen := map[int32]int{}
+		for _, c := range r.Codes {
+			if seen[c]++; seen[c] > seen[r.DefaultGT] {
+				r.DefaultGT = c
+			}
+		}
+	}
+	return r
+}
+
+// denseSums is the plain reference computation: every sample, every used
+// variant, from the records directly (the first record at the position
+// where the sample is called).
+func denseSums(recs memSource, r *ScoreResult, noImpute bool) []SampleScore {
+	out := make([]SampleScore, len(r.Samples))
+	for _, m := range r.Matches {
+		if !m.Orient.Used() {
+			continue
+		}
+		var hits []recIndex
+		for _, rec := range recs {
+			if rec.Pos == m.Variant.Pos {
+				if sm := matchAlleles(m.Variant.EffectAllele, m.Variant.OtherAllele, rec.Ref, rec.Alts); sm.index >= 0 {
+					hits = append(hits, recIndex{rec, sm.index})
+				}
+			}
+		}
+		v := m.Variant
+		for i := range out {
+			d, p := int8(0), int8(0)
+			for _, h := range hits {
+				if d, p = codeDosage(h.rec.Codes[i], int32(h.index+1)); p > 0 {
+					break
+				}
+			}
+			s := &out[i]
+			if p == 0 {
+				s.Missing++
+				if !noImpute && !math.IsNaN(m.CohortFreq) {
+					imp := 2 * m.CohortFreq
+					if v.Dominant || v.Recessive {
+						imp = m.CohortFreq
+					}
+					s.Sum += v.Weight * imp
+					s.Denom += 2
+				}
+				continue
+			}
+			s.Sum += v.Weight * weighted(d, p, v.Dominant, v.Recessive)
+			s.AlleleCount += int(p)
+			s.Denom += int(p)
+			s.DosageSum += float64(d)
+		}
+	}
+	return out
+}
+
+// TestSparseEqualsDense checks the scorer's sparse accumulation (baseline
+// plus differing samples, shared decodings) against the dense reference
+// on random records, for several scores sharing variants at once.
+func TestSparseEqualsDense(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const samples, positions = 300, 400
+	recs := randomRecords(rng, positions, samples)
+	var scores []*pgs.Score
+	for k := range 4 {
+		s := &pgs.Score{Path: fmt.Sprintf("s%d.txt", k), SHA256: strings.Repeat("0", 64), Header: pgs.Header{ID: fmt.Sprintf("S%d", k)}}
+		for p := 1; p <= positions; p++ {
+			if rng.IntN(4) == 0 {
+				continue
+			}
+			v := pgs.Variant{Chrom: "chr1", Pos: int64(p), EffectAllele: "G", OtherAllele: "A", Weight: rng.NormFloat64(), EffectFreq: math.NaN()}
+			switch rng.IntN(4) {
+			case 0:
+				v.EffectAllele, v.OtherAllele = "A", "G" // effect on REF
+			case 1:
+				v.EffectAllele, v.OtherAllele = "C", "T" // strand flip of A>G
+			}
+			v.Dominant = k == 1 && p%3 == 0
+			v.Recessive = k == 2 && p%3 == 0
+			s.Variants = append(s.Variants, v)
+		}
+		scores = append(scores, s)
+	}
+	names := make([]string, samples)
+	for i := range names {
+		names[i] = fmt.Sprint("S", i)
+	}
+	for _, noImpute := range []bool{false, true} {
+		c := &cohort{names: names, scored: samples, ref: make([]bool, samples)}
+		for i := range c.ref {
+			c.ref[i] = i%4 != 0 // a reference cohort smaller than the scored samples
+		}
+		cfg := Config{NoMeanImputation: noImpute}
+		cfg.defaults()
+		var results []*ScoreResult
+		for _, s := range scores {
+			results = append(results, newResult(s, "GRCh38", c))
+		}
+		if err := newScorer(results, c, &cfg).run(context.Background(), recs); err != nil {
+			t.Fatal(err)
+		}
+		for k, r := range results {
+			want := denseSums(recs, r, noImpute)
+			if r.Report.Matched == 0 || r.Report.MultiAllelic == 0 || r.Report.MissingGenotypes == 0 {
+				t.Fatalf("score %d covers too little: %+v", k, r.Report)
+			}
+			for i, s := range r.Samples {
+				w := want[i]
+				if math.Abs(s.Sum-w.Sum) > 1e-9*max(1, math.Abs(w.Sum)) || s.AlleleCount != w.AlleleCount || s.Denom != w.Denom ||
+					s.Missing != w.Missing || math.Abs(s.DosageSum-w.DosageSum) > 1e-9 {
+					t.Fatalf("noImpute %v score %d sample %d: got sum %v alleles %d denom %d missing %d dosage %v, want %+v",
+						noImpute, k, i, s.Sum, s.AlleleCount, s.Denom, s.Missing, s.DosageSum, w)
+				}
+			}
+		}
+	}
+}
+
+// benchScores returns k scores over every position of recs with
+// different weights.
+func benchScores(rng *rand.Rand, recs memSource, k int) []*pgs.Score {
+	var out []*pgs.Score
+	for s := range k {
+		sc := &pgs.Score{Path: fmt.Sprint("b", s), SHA256: strings.Repeat("0", 64), Header: pgs.Header{ID: fmt.Sprint("B", s)}}
+		last := int64(0)
+		for _, r := range recs {
+			if r.Pos != last {
+				sc.Variants = append(sc.Variants, pgs.Variant{Chrom: r.Chrom, Pos: r.Pos, EffectAllele: "G", OtherAllele: "A", Weight: rng.NormFloat64(), EffectFreq: math.NaN()})
+				last = r.Pos
+			}
+		}
+		out = append(out, sc)
+	}
+	return out
+}
+
+// BenchmarkScoringSide measures the scoring side alone (matching,
+// decoding, accumulation; records already in memory) for 1 and 10 scores
+// over 2,000 samples × 20,000 positions.
+func BenchmarkScoringSide(b *testing.B) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	const samples = 2000
+	recs := realisticRecords(rng, 20000, samples)
+	names := make([]string, samples)
+	for i := range names {
+		names[i] = fmt.Sprint("S", i)
+	}
+	for _, k := range []int{1, 10} {
+		scores := benchScores(rng, recs, k)
+		b.Run(fmt.Sprint(k, "scores"), func(b *testing.B) {
+			for b.Loop() {
+				c := &cohort{names: names, scored: samples, ref: make([]bool, samples)}
+				for i := range c.ref {
+					c.ref[i] = true
+				}
+				cfg := Config{}
+				cfg.defaults()
+				var results []*ScoreResult
+				for _, s := range scores {
+					results = append(results, newResult(s, "GRCh38", c))
+				}
+				if err := newScorer(results, c, &cfg).run(context.Background(), recs); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func TestCodeDosage(t *testing.T) {
+	if genome.EncodeDiploid(0, 1, true)^genome.EncodeDiploid(0, 1, false) != gtPhased {
+		t.Fatal("gtPhased is not package genome's phase bit")
+	}
+	for _, c := range []struct {
+		code      int32
+		a         int
+		d, ploidy int8
+	}{
+		{genome.EncodeDiploid(0, 1, false), 1, 1, 2},
+		{genome.EncodeDiploid(1, 1, true), 1, 2, 2},
+		{genome.EncodeDiploid(2, 1, false), 2, 1, 2},
+		{genome.EncodeDiploid(0, 0, false), 0, 2, 2},
+		{genome.EncodeHaploid(1), 1, 1, 1},
+		{genome.EncodeHaploid(0), 1, 0, 1},
+		{genome.EncodeHaploid(genome.Missing), 1, 0, 0},
+		{genome.EncodeDiploid(1, genome.Missing, false), 1, 0, 0},
+		{genome.EncodeDiploid(genome.Missing, 1, true), 1, 0, 0},
+		{genome.NoGT, 0, 0, 0},
+		{genome.EncodeDiploid(4000, 4000, false), 4000, 2, 2},
+	} {
+		if d, p := codeDosage(c.code, int32(c.a+1)); d != c.d || p != c.ploidy {
+			t.Errorf("code %#x allele %d: got %d copies ploidy %d, want %d, %d", c.code, c.a, d, p, c.d, c.ploidy)
+		}
+	}
+}

@@ -1,0 +1,31 @@
+package server
+
+import (
+	"context"
+
+	"github.com/varamu/varamu/access"
+)
+
+// DecideRequests decides requests other than Decide's (a read that needs
+// another purpose, such as secondary findings) through the same group
+// commit: their Time is set to now, and every decision is in the audit log
+// before it returns. On error, access MUST be treated as denied.
+func (s *Server) DecideRequests(ctx context.Context, snap *Snapshot, reqs []access.Request) ([]access.Decision, error) {
+	now := s.cfg.Now()
+	for i := range reqs {
+		reqs[i].Time = now
+	}
+	ds, err := s.decideAll(ctx, snap.Decider, reqs)
+	if err != nil {
+		s.metrics.decisions.WithLabelValues("error").Inc()
+		return nil, err
+	}
+	for _, d := range ds {
+		outcome := "allowed"
+		if !d.Allowed {
+			outcome = "denied"
+		}
+		s.metrics.decisions.WithLabelValues(outcome).Inc()
+	}
+	return ds, nil
+}
