@@ -170,7 +170,9 @@ func start(t *testing.T, mutate func(*server.Config)) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cdshooks.Register(s)
+	if err := cdshooks.Register(s); err != nil {
+		t.Fatal(err)
+	}
 	fhirops.Register(s)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -47,7 +47,9 @@ A new store generation is served without a restart; SIGTERM drains in-flight req
 				return err
 			}
 			defer s.Close()
-			cdshooks.Register(s)
+			if err := cdshooks.Register(s); err != nil {
+				return err
+			}
 			fhirops.Register(s)
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
