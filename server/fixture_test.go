@@ -173,7 +173,9 @@ func start(t *testing.T, mutate func(*server.Config)) *running {
 	if err := cdshooks.Register(s); err != nil {
 		t.Fatal(err)
 	}
-	fhirops.Register(s)
+	if err := fhirops.Register(s); err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

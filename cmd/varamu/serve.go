@@ -50,7 +50,9 @@ A new store generation is served without a restart; SIGTERM drains in-flight req
 			if err := cdshooks.Register(s); err != nil {
 				return err
 			}
-			fhirops.Register(s)
+			if err := fhirops.Register(s); err != nil {
+				return err
+			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return err
