@@ -222,4 +222,3 @@ func startWitness(t *testing.T, wdir, logKey string) string {
 	t.Fatal("witness did not start")
 	return ""
 }
-
