@@ -2,7 +2,9 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/varamu/varamu/access"
@@ -34,15 +36,18 @@ type AccessLogEntry struct {
 	// `varamu audit verify-proof`), absent while no checkpoint covers it.
 	Proof []byte `json:"proof,omitempty"`
 	// Verified and Status are the server's own check of the proof, as
-	// audit.ProveEntries makes it.
+	// audit's person view (Log.ProveForPerson) makes it.
 	Verified bool   `json:"verified"`
 	Status   string `json:"status"`
 }
 
-// AccessLog is the access-log route's answer.
+// AccessLog is the access-log route's answer: the proofs are against the
+// checkpoint of size Checkpoint, cosigned by the witnesses when Witnessed.
 type AccessLog struct {
-	Person  string           `json:"person"`
-	Entries []AccessLogEntry `json:"entries"`
+	Person     string           `json:"person"`
+	Entries    []AccessLogEntry `json:"entries"`
+	Checkpoint uint64           `json:"checkpoint"`
+	Witnessed  bool             `json:"witnessed"`
 }
 
 func (s *Server) personRoutes() {
@@ -83,18 +88,25 @@ func (s *Server) accessLog(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	entries, err := audit.ByPerson(r.Context(), s.cfg.StoreDir, g.Person)
-	if err != nil {
-		WriteError(w, r, http.StatusInternalServerError, "the access log could not be read", err)
-		return
+	// The person's own entries and the whole-store accesses (every
+	// participant's), proved by the audit package's person view.
+	var entries []audit.Entry
+	for _, who := range []string{g.Person, access.AllParticipants} {
+		es, err := s.log.ByPerson(r.Context(), who)
+		if err != nil {
+			WriteError(w, r, http.StatusInternalServerError, "the access log could not be read", err)
+			return
+		}
+		entries = append(entries, es...)
 	}
-	proved, err := audit.ProveEntries(r.Context(), s.cfg.StoreDir, entries, audit.VerifyOptions{})
+	slices.SortFunc(entries, func(a, b audit.Entry) int { return cmp.Compare(a.Index, b.Index) })
+	view, err := s.log.ProveForPerson(r.Context(), entries, nil)
 	if err != nil {
 		WriteError(w, r, http.StatusInternalServerError, "the access log could not be proved", err)
 		return
 	}
-	out := AccessLog{Person: g.Person, Entries: []AccessLogEntry{}}
-	for _, p := range proved {
+	out := AccessLog{Person: g.Person, Entries: []AccessLogEntry{}, Checkpoint: view.Checkpoint.Size, Witnessed: view.Witnessed}
+	for _, p := range view.Accesses {
 		e := p.Entry
 		out.Entries = append(out.Entries, AccessLogEntry{Index: e.Index, Logged: e.Logged, Actor: e.Actor, Role: e.Role, Licence: e.Licence,
 			Purpose: e.Purpose, Reason: e.Reason, Allowed: e.Allowed, Flagged: e.Flagged, Rule: e.Rule,

@@ -189,9 +189,13 @@ func researcherAccess(t *testing.T, dir, person string) audit.EntryProof {
 // server's access-log route proves (without deciding a new access).
 func whoLookedTable(t *testing.T, dir, person string) string {
 	t.Helper()
-	es, err := audit.ByPerson(context.Background(), dir, person)
-	if err != nil {
-		t.Fatal(err)
+	var es []audit.Entry
+	for _, who := range []string{person, "*"} { // the person's and every participant's
+		e, err := audit.ByPerson(context.Background(), dir, who)
+		if err != nil {
+			t.Fatal(err)
+		}
+		es = append(es, e...)
 	}
 	proved, err := audit.ProveEntries(context.Background(), dir, es, audit.VerifyOptions{})
 	if err != nil {
