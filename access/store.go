@@ -32,8 +32,9 @@ func LoadDirectory(ctx context.Context, st *store.Store) (*MemDirectory, error) 
 // DirectoryOf builds a Directory from a clinical current state.
 func DirectoryOf(cur *clinical.Current) (*MemDirectory, error) {
 	d := NewMemDirectory()
+	guardians := cur.GuardiansByPerson()
 	for id, p := range cur.Persons {
-		d.persons[id] = PersonInfo{BirthDate: p.BirthDate, Guardians: cur.Guardians(id)}
+		d.persons[id] = PersonInfo{BirthDate: p.BirthDate, Guardians: guardians[id]}
 	}
 	for p := range cur.Consents {
 		h, err := cur.History(p)

@@ -27,8 +27,8 @@ type Grant struct {
 	Flagged bool
 	// Audit are the audit log indexes of the decisions.
 	Audit []uint64
-	// Permit lets the genome store's readers serve the person's biobank
-	// sample under these decisions (zero when the person has none).
+	// Permit lets the store's readers serve the person's records and
+	// biobank sample (when they have one) under these decisions.
 	Permit access.Permit
 }
 
@@ -59,7 +59,13 @@ func requests(a access.Actor, person, reason string) []access.Request {
 // emergency's stated reason, or ""); every decision is logged before it
 // returns. It returns ErrDenied when any decision refuses.
 func (s *Server) Decide(ctx context.Context, snap *Snapshot, caller identity.Caller, person, reason string) (Grant, error) {
-	reqs := requests(caller.Actor, person, reason)
+	return s.decideRequests(ctx, snap, caller, person, requests(caller.Actor, person, reason))
+}
+
+// decideRequests decides reqs (all about person) through the group
+// commit; the grant's Permit is the last request's, for the person and
+// their biobank sample when they have one.
+func (s *Server) decideRequests(ctx context.Context, snap *Snapshot, caller identity.Caller, person string, reqs []access.Request) (Grant, error) {
 	now := s.cfg.Now()
 	for i := range reqs {
 		reqs[i].Time = now
@@ -84,13 +90,13 @@ func (s *Server) Decide(ctx context.Context, snap *Snapshot, caller identity.Cal
 			}
 		}
 	}
+	var samples []string
 	if sample, ok := snap.PGx.Sample(person); ok {
-		last := len(ds) - 1
-		p, err := ds[last].Permit(reqs[last], sample)
-		if err != nil {
-			return Grant{}, err
-		}
-		g.Permit = p
+		samples = append(samples, sample)
+	}
+	last := len(ds) - 1
+	if g.Permit, err = ds[last].Permit(reqs[last], samples...); err != nil {
+		return Grant{}, err
 	}
 	s.metrics.decisions.WithLabelValues("allowed").Inc()
 	return g, nil
@@ -128,6 +134,12 @@ func (s *Server) Authorize(w http.ResponseWriter, r *http.Request, snap *Snapsho
 // DecideOrWrite is Decide that writes the refusal.
 func (s *Server) DecideOrWrite(w http.ResponseWriter, r *http.Request, snap *Snapshot, caller identity.Caller, person, reason string) (Grant, bool) {
 	g, err := s.Decide(r.Context(), snap, caller, person, reason)
+	return s.writeRefusal(w, r, g, err)
+}
+
+// writeRefusal writes a decision's refusal (403) or failure (500) and
+// returns the grant and whether access was allowed.
+func (s *Server) writeRefusal(w http.ResponseWriter, r *http.Request, g Grant, err error) (Grant, bool) {
 	switch {
 	case errors.Is(err, ErrDenied):
 		WriteError(w, r, http.StatusForbidden, "access denied", err)

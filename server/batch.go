@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/varamu/varamu/access"
 )
@@ -51,6 +52,11 @@ func (s *Server) decideLoop() {
 }
 
 func (s *Server) decideBatch(batch []decideReq) {
+	t0 := time.Now()
+	defer func() {
+		s.metrics.appendSec.Observe(time.Since(t0).Seconds())
+		s.metrics.batchSize.Observe(float64(len(batch)))
+	}()
 	groups := map[*access.Decider][]int{}
 	for i, b := range batch {
 		groups[b.dec] = append(groups[b.dec], i)

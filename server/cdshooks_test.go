@@ -96,7 +96,9 @@ var uuidRe = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}
 // patients: clopidogrel for a CYP2C19 poor metabolizer (by ATC code),
 // codeine for a CYP2D6 ultrarapid metabolizer (by name), simvastatin for
 // decreased SLCO1B1 function (by ATC code), and paracetamol, a drug with no
-// PGx rule, which gives no card.
+// PGx rule, which gives no card. Advice naming an alternative drug gives a
+// suggestion replacing the draft order (delete + coded create); advice
+// naming none says so in the card and suggests no replacement.
 func TestGoldenCDSExchange(t *testing.T) {
 	r := start(t, nil)
 	b := fixture(t)
@@ -107,11 +109,12 @@ func TestGoldenCDSExchange(t *testing.T) {
 		name, gene, phenotype string
 		order                 map[string]any
 		cards                 bool
+		replaceBy             []string // ATC codes of suggested replacements
 	}{
-		{"clopidogrel-cyp2c19-pm", "CYP2C19", "Poor Metabolizer", medReq("mr-clop", atc("B01AC04", "clopidogrel"), ""), true},
-		{"codeine-cyp2d6-um", "CYP2D6", "Ultrarapid Metabolizer", medReq("mr-cod", nil, "Codeine Phosphate 30 MG Oral Tablet"), true},
-		{"simvastatin-slco1b1-decreased", "SLCO1B1", "Decreased Function", medReq("mr-simva", atc("C10AA01", "simvastatin"), ""), true},
-		{"paracetamol-no-rule", "CYP2C19", "Poor Metabolizer", medReq("mr-para", atc("N02BE01", "paracetamol"), "Paracetamol 500 mg tablet"), false},
+		{"clopidogrel-cyp2c19-pm", "CYP2C19", "Poor Metabolizer", medReq("mr-clop", atc("B01AC04", "clopidogrel"), ""), true, []string{"B01AC22", "B01AC24", "B01AC30"}},
+		{"codeine-cyp2d6-um", "CYP2D6", "Ultrarapid Metabolizer", medReq("mr-cod", nil, "Codeine Phosphate 30 MG Oral Tablet"), true, []string{"N02AA01", "R05DA07"}},
+		{"simvastatin-slco1b1-decreased", "SLCO1B1", "Decreased Function", medReq("mr-simva", atc("C10AA01", "simvastatin"), ""), true, nil},
+		{"paracetamol-no-rule", "CYP2C19", "Poor Metabolizer", medReq("mr-para", atc("N02BE01", "paracetamol"), "Paracetamol 500 mg tablet"), false, nil},
 	}
 	c := r.as(t, "professional")
 	for _, tc := range cases {
@@ -137,6 +140,7 @@ func TestGoldenCDSExchange(t *testing.T) {
 				t.Fatalf("%d cards, want cards: %v", len(out.Cards), tc.cards)
 			}
 			checkCards(t, out.Cards)
+			checkReplacements(t, out.Cards, tc.replaceBy)
 			var pretty bytes.Buffer
 			json.Indent(&pretty, body, "", "  ")
 			got := "# request\n" + indent(req) + "\n# response\n" + uuidRe.ReplaceAllString(pretty.String(), "UUID")
@@ -153,6 +157,47 @@ func TestGoldenCDSExchange(t *testing.T) {
 				t.Errorf("exchange differs from %s (-want +got):\n%s", path, d)
 			}
 		})
+	}
+}
+
+// checkReplacements checks that the cards suggest replacing the draft
+// order by exactly the drugs coded atc (a delete of the draft, then a
+// create of a MedicationRequest with the ATC coding), and that a card
+// that asks for another drug (it offers to remove the order) but suggests
+// no replacement says the advice names none.
+func checkReplacements(t *testing.T, cards []map[string]any, atc []string) {
+	t.Helper()
+	var got []string
+	for _, c := range cards {
+		n := 0
+		sugs, _ := c["suggestions"].([]any)
+		for _, s := range sugs {
+			acts := s.(map[string]any)["actions"].([]any)
+			if len(acts) != 2 {
+				continue
+			}
+			n++
+			del, create := acts[0].(map[string]any), acts[1].(map[string]any)
+			res, _ := create["resource"].(map[string]any)
+			if del["type"] != "delete" || create["type"] != "create" || res["resourceType"] != "MedicationRequest" {
+				t.Errorf("replacement %v: want delete then create of a MedicationRequest", acts)
+				continue
+			}
+			coding := res["medicationCodeableConcept"].(map[string]any)["coding"].([]any)[0].(map[string]any)
+			if coding["system"] != "http://www.whocc.no/atc" {
+				t.Errorf("replacement coded %v, want ATC first", coding)
+			}
+			if code := coding["code"].(string); !slices.Contains(got, code) {
+				got = append(got, code)
+			}
+		}
+		if len(sugs) > 0 && n == 0 && !strings.Contains(c["detail"].(string), "No named alternative") {
+			t.Errorf("card %q suggests no replacement and does not say the advice names none", c["summary"])
+		}
+	}
+	slices.Sort(got)
+	if d := cmp.Diff(atc, got); d != "" {
+		t.Errorf("replacement drugs (-want +got):\n%s", d)
 	}
 }
 

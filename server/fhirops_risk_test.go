@@ -258,7 +258,9 @@ func TestDxImplicationsMatrix(t *testing.T) {
 	sfYes, sfNo, sfYesSample := sfPeople(t, b.dir)
 	rf := testClinVar(t, b.dir, sfYesSample)
 	r := start(t, nil)
-	fhirops.RegisterRisk(r.Srv, rf)
+	if err := fhirops.RegisterRisk(r.Srv, rf); err != nil {
+		t.Fatal(err)
+	}
 	closed, noReturn, withdrawn := special(t, b.dir, time.Now())
 	patient := r.People["patient"].Isikukood
 	cases := []struct {
@@ -326,7 +328,9 @@ func TestDxImplicationsWithoutClinVar(t *testing.T) {
 	b := fixture(t)
 	withRisk(t, b.dir)
 	r := start(t, nil)
-	fhirops.RegisterRisk(r.Srv, nil)
+	if err := fhirops.RegisterRisk(r.Srv, nil); err != nil {
+		t.Fatal(err)
+	}
 	patient := r.People["patient"].Isikukood
 	status, a := getDx(t, r.as(t, "patient"), r.URL, patient)
 	if status != 200 || a.scores != 1 || a.findings != 0 || !strings.Contains(a.status, "not assessed") {

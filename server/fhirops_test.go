@@ -204,3 +204,60 @@ func TestPGxReportBundle(t *testing.T) {
 		t.Errorf("%d genotypes, %d implications", genotypes, implications)
 	}
 }
+
+// TestGenesByHGNC: genes may be asked by symbol or HGNC id (with or without
+// the code system), every gene-studied component carries the HGNC id
+// coding beside the symbol, and an unknown HGNC id is a 400
+// OperationOutcome.
+func TestGenesByHGNC(t *testing.T) {
+	r := start(t, nil)
+	c := r.as(t, "professional")
+	p := r.People["patient"].Isikukood
+	base := r.URL + "/fhir/$find-subject-haplotypes?subject=" + p + "&genes="
+	for _, genes := range []string{"CYP2D6,CYP2C19", "HGNC:2625,HGNC:2621", "http://www.genenames.org/geneId|HGNC:2625,http://www.genenames.org/geneId|HGNC:2621"} {
+		status, body := get(t, c, base+genes)
+		if status != 200 {
+			t.Fatalf("%s: status %d: %s", genes, status, body)
+		}
+		var out parameters
+		json.Unmarshal([]byte(body), &out)
+		ids := map[string]string{"CYP2D6": "HGNC:2625", "CYP2C19": "HGNC:2621"}
+		want := map[string]string{"CYP2D6": "HGNC:2625", "CYP2C19": "HGNC:2621"}
+		for _, prm := range out.Parameter {
+			for _, part := range prm.Part {
+				if part.Name != "genotype" && part.Name != "haplotype" {
+					continue
+				}
+				var obs struct {
+					Component []struct {
+						Code                 struct{ Coding []struct{ Code string } }
+						ValueCodeableConcept struct {
+							Text   string
+							Coding []struct{ System, Code, Display string }
+						}
+					}
+				}
+				json.Unmarshal(part.Resource, &obs)
+				g := obs.Component[0]
+				if g.Code.Coding[0].Code != "48018-6" || len(g.ValueCodeableConcept.Coding) != 1 {
+					t.Fatalf("%s: gene studied %+v", genes, g)
+				}
+				gc := g.ValueCodeableConcept.Coding[0]
+				if gc.System != "http://www.genenames.org/geneId" || gc.Code != ids[gc.Display] || g.ValueCodeableConcept.Text != gc.Display {
+					t.Errorf("%s: gene coding %+v", genes, gc)
+				}
+				delete(want, gc.Display)
+			}
+		}
+		if len(want) > 0 {
+			t.Errorf("%s: no genotype for %v", genes, want)
+		}
+	}
+	if status, body := get(t, c, base+"HGNC:1100"); status != 400 || !strings.Contains(body, "OperationOutcome") || !strings.Contains(body, "unknown HGNC id") {
+		t.Errorf("unknown HGNC id: %d %s", status, body)
+	}
+	status, body := get(t, c, r.URL+"/fhir/$find-subject-tx-implications?subject="+p+"&genes=HGNC:2621&treatments=clopidogrel")
+	if status != 200 || !strings.Contains(body, "clopidogrel") {
+		t.Errorf("tx-implications by HGNC id: %d %s", status, body)
+	}
+}

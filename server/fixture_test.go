@@ -39,7 +39,7 @@ var (
 	bb     biobank
 )
 
-func fixture(t *testing.T) biobank {
+func fixture(t testing.TB) biobank {
 	t.Helper()
 	bbOnce.Do(func() {
 		tmp, err := os.MkdirTemp("", "varamu-serve-test-")
@@ -115,7 +115,7 @@ func (l *logBuf) String() string {
 
 // start runs a server over the fixture store with the dev-ca
 // configuration (written to a temporary directory).
-func start(t *testing.T, mutate func(*server.Config)) *running {
+func start(t testing.TB, mutate func(*server.Config)) *running {
 	t.Helper()
 	b := fixture(t)
 	out := t.TempDir()
@@ -150,8 +150,12 @@ func start(t *testing.T, mutate func(*server.Config)) *running {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cdshooks.Register(s)
-	fhirops.Register(s)
+	if err := cdshooks.Register(s); err != nil {
+		t.Fatal(err)
+	}
+	if err := fhirops.Register(s); err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +201,7 @@ func newLogger(w io.Writer) *slog.Logger {
 }
 
 // as returns a client with the dev-ca certificate of name.
-func (r *running) as(t *testing.T, name string) *http.Client {
+func (r *running) as(t testing.TB, name string) *http.Client {
 	t.Helper()
 	cert, err := tls.LoadX509KeyPair(filepath.Join(r.Dir, name+".pem"), filepath.Join(r.Dir, name+".key"))
 	if err != nil {

@@ -110,6 +110,14 @@ var endpoints = []endpoint{
 	{"fhir pgx-report", func(c *http.Client, base, person string) (*http.Response, error) {
 		return c.Get(base + "/fhir/Patient/" + person + "/$pgx-report")
 	}},
+	// The variant operations read genotypes from the genome store: CYP2C19
+	// (GRCh38 chr10) and the *2 SNV rs4244285.
+	{"fhir variants", func(c *http.Client, base, person string) (*http.Response, error) {
+		return c.Get(base + "/fhir/$find-subject-variants?subject=" + person + "&ranges=NC_000010.11:94761899-94855547&includeVariants=true")
+	}},
+	{"fhir specific-variants", func(c *http.Client, base, person string) (*http.Response, error) {
+		return c.Get(base + "/fhir/$find-subject-specific-variants?subject=" + person + "&variants=NC_000010.11:94781858:G:A")
+	}},
 }
 
 // denials counts the person's refused accesses in the audit log.

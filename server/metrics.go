@@ -18,6 +18,8 @@ type Metrics struct {
 	latency    *prometheus.HistogramVec
 	decisions  *prometheus.CounterVec
 	generation prometheus.Gauge
+	appendSec  prometheus.Histogram
+	batchSize  prometheus.Histogram
 	Cards      *prometheus.CounterVec
 	Feedback   *prometheus.CounterVec
 }
@@ -31,7 +33,11 @@ func newMetrics() *Metrics {
 	m.generation = prometheus.NewGauge(prometheus.GaugeOpts{Name: "varamu_store_generation", Help: "Store generation being served."})
 	m.Cards = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "varamu_cds_cards_total", Help: "CDS Hooks cards returned by indicator."}, []string{"indicator"})
 	m.Feedback = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "varamu_cds_feedback_total", Help: "CDS Hooks card feedback by outcome."}, []string{"outcome"})
-	m.reg.MustRegister(m.requests, m.latency, m.decisions, m.generation, m.Cards, m.Feedback,
+	m.appendSec = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "varamu_audit_append_seconds", Help: "Time to decide and durably log one group of requests' decisions.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}})
+	m.batchSize = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "varamu_audit_batch_requests", Help: "Requests whose decisions share one audit append.",
+		Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}})
+	m.reg.MustRegister(m.requests, m.latency, m.decisions, m.generation, m.appendSec, m.batchSize, m.Cards, m.Feedback,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -27,8 +27,7 @@ import (
 
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
-	"github.com/varamu/varamu/clinical"
-	"github.com/varamu/varamu/clinical/consent"
+	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/server"
 	"github.com/varamu/varamu/store"
 )
@@ -87,17 +86,22 @@ func run(storeDir, caDir, url, clients string, dur time.Duration) error {
 }
 
 // allowed keeps the people whose results a treating professional may see
-// now, so that every request of the load test is a success by design.
+// now, by the consent state access decides on (a parent's consent lapses
+// when the child comes of age), so that every request of the load test is
+// a success by design.
 func allowed(ctx context.Context, st *store.Store, people []string) ([]string, error) {
-	evs, err := clinical.ConsentEvents(ctx, st)
+	dir, err := access.LoadDirectory(ctx, st)
 	if err != nil {
 		return nil, err
 	}
 	var out []string
 	for _, p := range people {
-		h, err := consent.Load(p, evs[p])
+		h, err := dir.Consent(ctx, p)
 		if err != nil {
 			return nil, err
+		}
+		if h == nil {
+			continue
 		}
 		s := h.StateAt(time.Now())
 		if s.ReturnOfResults && !s.RecordClosed && !s.Withdrawn {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,7 +17,7 @@ func newAuditCmd(who whoami) *cobra.Command {
 		Use:   "audit",
 		Short: "The transparency log of accesses and records: keys, checkpoints, witness, verification, proofs",
 	}
-	cmd.AddCommand(newAuditKeygenCmd(), newAuditCheckpointCmd(), newAuditVerifyCmd(), newAuditWhoCmd(who),
+	cmd.AddCommand(newAuditKeygenCmd(), newAuditCheckpointCmd(), newAuditVerifyCmd(), newAuditWhoCmd(),
 		newAuditWitnessCmd(), newAuditAddWitnessCmd(), newAuditProveCmd(), newAuditVerifyProofCmd())
 	return cmd
 }
@@ -180,39 +179,6 @@ func verifyHistory(cmd *cobra.Command, dir string) error {
 	return nil
 }
 
-func newAuditWhoCmd(who whoami) *cobra.Command {
-	var dir, person, proofs string
-	cmd := &cobra.Command{
-		Use:   "who --store DIR --person ID [--proofs DIR]",
-		Short: "Who looked at a person's data, each access with its inclusion proof: for the person or their representative, the operating-system user (the request is itself decided and logged)",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			ps, err := openPersonSession(ctx, who, dir)
-			if err != nil {
-				return err
-			}
-			view, err := ps.dec.WhoLooked(ctx, ps.actor, person, time.Now(), nil)
-			if err = errors.Join(err, ps.Close()); err != nil {
-				return err
-			}
-			if view.WitnessErr != nil {
-				fmt.Fprintf(cmd.ErrOrStderr(), "warning: the witnesses did not cosign the latest checkpoint: %v\n", view.WitnessErr)
-			}
-			if err := saveProofs(proofs, view.Accesses); err != nil {
-				return err
-			}
-			return printWho(cmd, view)
-		},
-	}
-	cmd.Flags().StringVar(&dir, "store", "", "store directory")
-	cmd.Flags().StringVar(&person, "person", "", "whose accesses to list (isikukood)")
-	cmd.Flags().StringVar(&proofs, "proofs", "", "write each access's inclusion proof to this directory (check with varamu audit verify-proof)")
-	cmd.MarkFlagRequired("store")
-	cmd.MarkFlagRequired("person")
-	return cmd
-}
-
 func printWho(cmd *cobra.Command, view *audit.PersonView) error {
 	cp, info := view.Checkpoint, cmd.ErrOrStderr()
 	fmt.Fprintf(info, "proofs against the checkpoint of size %d of %s", cp.Size, escape(cp.Origin))
@@ -221,9 +187,14 @@ func printWho(cmd *cobra.Command, view *audit.PersonView) error {
 	} else {
 		fmt.Fprintln(info, ", signed by the log key only (no witness cosigned it)")
 	}
+	return whoTable(cmd, view.Accesses)
+}
+
+// whoTable prints a person's accesses with each proof's status.
+func whoTable(cmd *cobra.Command, accesses []audit.EntryProof) error {
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ENTRY\tWHEN\tWHO\tROLE\tPURPOSE\tALLOWED\tFLAGGED\tRULE\tPROOF")
-	for _, p := range view.Accesses {
+	for _, p := range accesses {
 		e := p.Entry
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%v\t%v\t%s\t%s\n", e.Index, e.Logged.Format(time.RFC3339), escape(e.Actor), escape(e.Role), escape(e.Purpose), e.Allowed, e.Flagged, escape(e.Rule), escape(p.Status))
 	}

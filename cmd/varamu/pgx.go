@@ -7,6 +7,6 @@ func newPgxCmd(who whoami) *cobra.Command {
 		Use:   "pgx",
 		Short: "Pharmacogenomics: genes, star-allele calls, guideline recommendations",
 	}
-	cmd.AddCommand(newPgxGenesCmd(), newPgxCallCmd(), newPgxRecommendCmd(who))
+	cmd.AddCommand(newPgxGenesCmd(), newPgxCallCmd(), newPgxRecommendCmd())
 	return cmd
 }

@@ -47,8 +47,12 @@ A new store generation is served without a restart; SIGTERM drains in-flight req
 				return err
 			}
 			defer s.Close()
-			cdshooks.Register(s)
-			fhirops.Register(s)
+			if err := cdshooks.Register(s); err != nil {
+				return err
+			}
+			if err := fhirops.Register(s); err != nil {
+				return err
+			}
 			if err := registerRisk(s, clinvarPath, sfGenesPath); err != nil {
 				return err
 			}

@@ -15,8 +15,7 @@ func registerRisk(s *server.Server, clinvar, genes string) error {
 		return fmt.Errorf("--clinvar and --sf-genes go together")
 	}
 	if clinvar == "" {
-		fhirops.RegisterRisk(s, nil)
-		return nil
+		return fhirops.RegisterRisk(s, nil)
 	}
 	gl, err := findings.ReadGeneList(genes)
 	if err != nil {
@@ -26,6 +25,5 @@ func registerRisk(s *server.Server, clinvar, genes string) error {
 	if err != nil {
 		return err
 	}
-	fhirops.RegisterRisk(s, &fhirops.RiskFindings{ClinVar: cv, Genes: gl})
-	return nil
+	return fhirops.RegisterRisk(s, &fhirops.RiskFindings{ClinVar: cv, Genes: gl})
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/varamu/varamu/audit"
 )
 
 type syncBuf struct {
@@ -32,8 +34,8 @@ func (s *syncBuf) String() string {
 }
 
 // TestDevCAAndServe runs the README's steps: a demo store, dev-ca, serve
-// on a free port, calls as a professional and without a certificate, then
-// shutdown.
+// on a free port, calls as a professional and without a certificate, the
+// CLI commands that are clients of the server, then shutdown.
 func TestDevCAAndServe(t *testing.T) {
 	tmp := t.TempDir()
 	if _, _, err := run(t, "demo", "--people", "400", "--background", "200", "--out", tmp); err != nil {
@@ -105,8 +107,105 @@ func TestDevCAAndServe(t *testing.T) {
 	if st, _ := call(nil, "/fhir/$find-subject-haplotypes?subject="+patient+"&genes=CYP2C19"); st != 401 {
 		t.Errorf("no certificate: %d", st)
 	}
+	serverClients(t, url, ca, patient, filepath.Join(tmp, "store"))
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("serve: %v", err)
 	}
+}
+
+// serverClients runs the commands that act as a professional or a patient
+// against the server at url, with dev-ca's certificates in ca.
+func serverClients(t *testing.T, url, ca, patient, store string) {
+	as := func(name string) []string {
+		return []string{"--server", url, "--cert", filepath.Join(ca, name+".pem"), "--key", filepath.Join(ca, name+".key"), "--ca", filepath.Join(ca, "ca.pem")}
+	}
+	cases := []struct {
+		name    string
+		args    []string
+		want    string // in stdout
+		wantErr string
+	}{
+		{"professional: recommendations", append([]string{"pgx", "recommend", "--patient", patient, "--drug", "clopidogrel,simvastatin"}, as("professional")...), "clopidogrel", ""},
+		{"blank emergency reason", append([]string{"pgx", "recommend", "--patient", patient, "--emergency", " "}, as("professional")...), "", "not a sentence"},
+		{"researcher is no professional", append([]string{"pgx", "recommend", "--patient", patient}, as("researcher")...), "", "403 access denied"},
+		{"no certificate flags", []string{"pgx", "recommend", "--server", url, "--patient", patient}, "", "--cert, --key and --ca are required"},
+		{"patient: who looked", append([]string{"audit", "who", "--person", patient, "--proofs", filepath.Join(t.TempDir(), "proofs")}, as("patient")...), "professional", ""},
+		{"professional may not read the access log", append([]string{"audit", "who", "--person", patient}, as("professional")...), "", "403 access denied"},
+		{"patient: own consents", append([]string{"consent", "export", "--person", patient}, as("patient")...), `"resourceType":"Consent"`, ""},
+		{"stranger: someone's consents", append([]string{"consent", "export", "--person", patient}, as("researcher")...), "", "403 access denied"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, _, err := run(t, c.args...)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("error %v, want %q (out %.300s)", err, c.wantErr, out)
+				}
+				return
+			}
+			if err != nil || !strings.Contains(out, c.want) {
+				t.Fatalf("%v: want %q in %.500s", err, c.want, out)
+			}
+		})
+	}
+	// What was exported ingests again as the same history.
+	out, _, err := run(t, append([]string{"consent", "export", "--person", patient}, as("patient")...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out, `"resourceType":"Consent"`); n == 0 || n != strings.Count(out, "\n") {
+		t.Errorf("export: %d Consent resources in %d lines", n, strings.Count(out, "\n"))
+	}
+	re := filepath.Join(t.TempDir(), "Consent.ndjson")
+	os.WriteFile(re, []byte(out), 0o644)
+	if _, _, err := run(t, "ingest", "fhir", "--store", store, re); err != nil {
+		t.Errorf("re-ingest of exported consents: %v", err)
+	}
+}
+
+// researcherAccess is the proved entry of res-1's access to person, as the
+// access-log route of varamu serve proves it (audit.ProveEntries).
+func researcherAccess(t *testing.T, dir, person string) audit.EntryProof {
+	t.Helper()
+	es, err := audit.ByPerson(context.Background(), dir, person)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proved, err := audit.ProveEntries(context.Background(), dir, es, audit.VerifyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range proved {
+		if p.Entry.Actor == "res-1" && p.Entry.Role == "researcher" && p.Proof != nil {
+			return p
+		}
+	}
+	t.Fatalf("no proved access of res-1 to %s in %d entries", person, len(proved))
+	return audit.EntryProof{}
+}
+
+// whoLookedTable is what `audit who` prints for person: the entries the
+// server's access-log route proves (without deciding a new access).
+func whoLookedTable(t *testing.T, dir, person string) string {
+	t.Helper()
+	var es []audit.Entry
+	for _, who := range []string{person, "*"} { // the person's and every participant's
+		e, err := audit.ByPerson(context.Background(), dir, who)
+		if err != nil {
+			t.Fatal(err)
+		}
+		es = append(es, e...)
+	}
+	proved, err := audit.ProveEntries(context.Background(), dir, es, audit.VerifyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	cmd := newAuditWhoCmd()
+	cmd.SetOut(&b)
+	if err := whoTable(cmd, proved); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
 }

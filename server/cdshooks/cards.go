@@ -2,7 +2,6 @@ package cdshooks
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -223,41 +222,28 @@ func uncertainties(rec server.StoredRec, calls []pharmacogenomics.GeneCall) []st
 	return out
 }
 
-// wordRe splits a recommendation's text into words.
-var wordRe = regexp.MustCompile(`[a-z][a-z-]+`)
-
-// alternatives are the drugs a recommendation's text names (known: sorted
-// drug names of the rules and of the store's records) whose own
-// recommendation for this patient does not ask to avoid
-// them or prefer an alternative.
-func alternatives(rec server.StoredRec, known []string, recs []server.StoredRec) []string {
-	var out []string
-	for _, w := range wordRe.FindAllString(strings.ToLower(rec.Text), -1) {
-		if w == rec.Drug || slices.Contains(out, w) {
-			continue
-		}
-		if _, ok := slices.BinarySearch(known, w); !ok {
-			continue
-		}
-		bad := false
-		for _, r := range recs {
-			if r.Drug == w && (r.Action == rules.ActionAvoid || r.Action == rules.ActionAlternativePreferred || r.Action == rules.ActionNoGenotype) {
-				bad = true
-			}
-		}
-		if !bad {
-			out = append(out, w)
-		}
+// replaceable are the actions that ask for another drug.
+func replaceable(action string) bool {
+	switch action {
+	case rules.ActionAvoid, rules.ActionAlternativePreferred, rules.ActionConsiderAlternative:
+		return true
 	}
-	return out
+	return false
+}
+
+// noAlternativeNote is the card's word when the advice asks for another
+// drug but names none varamu can order: no replacement is invented.
+func noAlternativeNote(drug string) string {
+	return "\n**No named alternative**: the recommendation names no specific drug to order instead of " + drug +
+		", so no replacement is suggested; choose one clinically.\n"
 }
 
 // suggestions offer, for a recommendation that asks for another drug, to
-// replace the draft order by each alternative named, or to remove it.
-func suggestions(rec server.StoredRec, order Order, patient string, alts []string) []Suggestion {
-	switch rec.Action {
-	case rules.ActionAvoid, rules.ActionAlternativePreferred, rules.ActionConsiderAlternative:
-	default:
+// replace the draft order by each alternative its text names (a delete of
+// the draft and a create of a MedicationRequest coded by ATC and, where
+// known, RxNorm), or to remove the draft.
+func suggestions(rec server.StoredRec, order Order, patient string, alts []Alternative) []Suggestion {
+	if !replaceable(rec.Action) {
 		return nil
 	}
 	var ref []string
@@ -266,18 +252,28 @@ func suggestions(rec server.StoredRec, order Order, patient string, alts []strin
 	}
 	var out []Suggestion
 	for _, alt := range alts {
-		out = append(out, Suggestion{Label: "Replace " + rec.Drug + " by " + alt, UUID: uuid.NewString(), IsRecommended: true, Actions: []Action{
-			{Type: "delete", Description: "Remove the draft order of " + rec.Drug, ResourceID: ref},
-			{Type: "create", Description: "Order " + alt + " instead", Resource: map[string]any{
-				"resourceType": "MedicationRequest", "status": "draft", "intent": "proposal",
-				"subject":                   map[string]string{"reference": "Patient/" + patient},
-				"medicationCodeableConcept": map[string]string{"text": alt},
-			}},
-		}})
+		actions := []Action{{Type: "create", Description: "Order " + alt.Name + " instead", Resource: replacementOrder(alt, patient)}}
+		if ref != nil {
+			actions = slices.Insert(actions, 0, Action{Type: "delete", Description: "Remove the draft order of " + rec.Drug, ResourceID: ref})
+		}
+		out = append(out, Suggestion{Label: "Replace " + rec.Drug + " by " + alt.Name, UUID: uuid.NewString(), IsRecommended: true, Actions: actions})
 	}
 	if ref != nil {
 		out = append(out, Suggestion{Label: "Remove the " + rec.Drug + " order", UUID: uuid.NewString(), IsRecommended: len(alts) == 0,
 			Actions: []Action{{Type: "delete", Description: "Remove the draft order of " + rec.Drug, ResourceID: ref}}})
 	}
 	return out
+}
+
+// replacementOrder is the draft MedicationRequest of an alternative.
+func replacementOrder(alt Alternative, patient string) map[string]any {
+	codings := []map[string]string{{"system": atcSystem, "code": alt.ATC, "display": alt.Name}}
+	if alt.RxNorm != "" {
+		codings = append(codings, map[string]string{"system": rxnormSystem, "code": alt.RxNorm, "display": alt.Name})
+	}
+	return map[string]any{
+		"resourceType": "MedicationRequest", "status": "draft", "intent": "proposal",
+		"subject":                   map[string]string{"reference": "Patient/" + patient},
+		"medicationCodeableConcept": map[string]any{"coding": codings, "text": alt.Name},
+	}
 }

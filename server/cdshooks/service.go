@@ -51,8 +51,12 @@ func init() {
 }
 
 // Register adds the CDS Hooks endpoints to s.
-func Register(s *server.Server) {
-	h := &handler{s: s}
+func Register(s *server.Server) error {
+	alts, err := LoadAlternatives()
+	if err != nil {
+		return err
+	}
+	h := &handler{s: s, alts: alts}
 	s.Handle("GET /cds-services", http.HandlerFunc(h.discovery),
 		server.PathDoc{Path: "/cds-services", Method: "get", Summary: "CDS Hooks discovery", Tag: "cds-hooks", Response: "application/json", Public: true})
 	for _, svc := range Services {
@@ -64,9 +68,13 @@ func Register(s *server.Server) {
 	s.Handle("POST /cds-services/{id}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		server.WriteError(w, r, http.StatusNotFound, "no such CDS service", nil)
 	}), server.PathDoc{})
+	return nil
 }
 
-type handler struct{ s *server.Server }
+type handler struct {
+	s    *server.Server
+	alts *Alternatives
+}
 
 func (h *handler) discovery(w http.ResponseWriter, r *http.Request) {
 	server.WriteJSON(w, "application/json", map[string]any{"services": Services})
@@ -113,7 +121,7 @@ func (h *handler) hook(svc Service) http.Handler {
 		if svc.Hook == "patient-view" {
 			cards = patientViewCards(snap, person)
 		} else {
-			cards = orderCards(snap, person, drugs)
+			cards = orderCards(snap, person, drugs, h.alts)
 		}
 		for i := range cards {
 			if grant.Flagged {
@@ -200,14 +208,14 @@ func drugOf(o Order, snap *server.Snapshot) string {
 }
 
 // orderCards are the cards for the drugs of the draft orders.
-func orderCards(snap *server.Snapshot, person string, drugs []orderDrug) []Card {
+func orderCards(snap *server.Snapshot, person string, drugs []orderDrug, table *Alternatives) []Card {
 	sample, ok := snap.PGx.Sample(person)
 	recs := snap.PGx.Recs(sample)
 	if !ok || recs == nil {
 		return noResultCards(snap, drugs)
 	}
 	calls := snap.PGx.Calls(sample)
-	known, pops := snap.DrugNames, snap.Populations
+	pops := snap.Populations
 	cards := []Card{}
 	for _, od := range drugs {
 		for _, rec := range recs {
@@ -216,7 +224,11 @@ func orderCards(snap *server.Snapshot, person string, drugs []orderDrug) []Card 
 			}
 			c := Card{UUID: uuid.NewString(), Summary: summary(rec, pops[rec.RuleID]), Indicator: Indicator(rec.Action, rec.Strength),
 				Detail: detail(rec, calls, snap.PGx.DataVersion), Source: source(snap.Rules, rec.Guideline)}
-			c.Suggestions = suggestions(rec, od.Order, person, alternatives(rec, known, recs))
+			alts := table.For(rec, recs)
+			if replaceable(rec.Action) && len(alts) == 0 {
+				c.Detail += noAlternativeNote(rec.Drug)
+			}
+			c.Suggestions = suggestions(rec, od.Order, person, alts)
 			if len(c.Suggestions) > 0 {
 				c.SelectionBehavior = "at-most-one"
 			}

@@ -167,6 +167,9 @@ func pick(f *facts, t time.Time) ([]Person, error) {
 	add("child", child, "child (under 18) of "+parent)
 	rep := ""
 	for _, id := range f.persons {
+		if rep != "" {
+			break // the first will do: replaying every person's consents took minutes on 200,000 people
+		}
 		st := f.state(id, t)
 		for _, a := range st.Authorisations {
 			if !used[a.Agent] && !used[id] && !f.isPractitioner(a.Agent) && rep == "" {

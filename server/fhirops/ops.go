@@ -27,29 +27,37 @@ const fhirJSON = "application/fhir+json"
 const EmergencyHeader = "X-Varamu-Emergency-Reason"
 
 // Register adds the operations to s.
-func Register(s *server.Server) {
-	h := &handler{s: s}
+func Register(s *server.Server) error {
+	genes, err := LoadGenes()
+	if err != nil {
+		return err
+	}
+	h := &handler{s: s, genes: genes}
 	doc := func(path, summary string, params map[string]string) server.PathDoc {
 		return server.PathDoc{Path: path, Method: "get", Summary: summary, Tag: "fhir-genomics", Params: params, Response: fhirJSON}
 	}
-	s.Handle("GET /fhir/$find-subject-variants", http.HandlerFunc(h.variants),
+	s.Handle("GET /fhir/$find-subject-variants", subjectOp(h, "ranges", "at least one range is required", parseRange, h.variants),
 		doc("/fhir/$find-subject-variants", "Whether the subject carries variants in GRCh38 ranges (0-based RefSeq intervals)", map[string]string{"subject": "query", "ranges": "query", "includeVariants": "query"}))
-	s.Handle("GET /fhir/$find-subject-specific-variants", http.HandlerFunc(h.specificVariants),
+	s.Handle("GET /fhir/$find-subject-specific-variants", subjectOp(h, "variants", "at least one SPDI variant is required", parseSPDI, h.specificVariants),
 		doc("/fhir/$find-subject-specific-variants", "Whether the subject carries given SPDI variants", map[string]string{"subject": "query", "variants": "query"}))
-	s.Handle("GET /fhir/$find-subject-haplotypes", http.HandlerFunc(h.haplotypes),
-		doc("/fhir/$find-subject-haplotypes", "Genotype and haplotype Observations of the subject's genes", map[string]string{"subject": "query", "genes": "query"}))
-	s.Handle("GET /fhir/$find-subject-specific-haplotypes", http.HandlerFunc(h.specificHaplotypes),
+	s.Handle("GET /fhir/$find-subject-haplotypes", subjectOp(h, "genes", "at least one gene (HGNC symbol or id) is required", genes.Resolve, h.haplotypes),
+		doc("/fhir/$find-subject-haplotypes", "Genotype and haplotype Observations of the subject's genes (HGNC symbols or ids)", map[string]string{"subject": "query", "genes": "query"}))
+	s.Handle("GET /fhir/$find-subject-specific-haplotypes", subjectOp(h, "haplotypes", "at least one haplotype or genotype is required", identity, h.specificHaplotypes),
 		doc("/fhir/$find-subject-specific-haplotypes", "Presence of given haplotypes or genotypes in the subject", map[string]string{"subject": "query", "haplotypes": "query"}))
-	s.Handle("GET /fhir/$find-subject-tx-implications", http.HandlerFunc(h.txImplications),
+	s.Handle("GET /fhir/$find-subject-tx-implications", subjectOp(h, "genes", "", genes.Resolve, h.txImplications),
 		doc("/fhir/$find-subject-tx-implications", "Therapeutic implications of the subject's genotypes", map[string]string{"subject": "query", "genes": "query", "treatments": "query"}))
 	s.Handle("GET /fhir/Patient/{id}/$pgx-report", http.HandlerFunc(h.report),
 		doc("/fhir/Patient/{id}/$pgx-report", "Genomics Reporting Bundle of the patient's PGx results", map[string]string{"id": "path"}))
 	s.Handle("/fhir/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		server.WriteError(w, r, http.StatusNotFound, "unknown FHIR operation", nil)
 	}), server.PathDoc{})
+	return nil
 }
 
-type handler struct{ s *server.Server }
+type handler struct {
+	s     *server.Server
+	genes *Genes
+}
 
 // subject reads the subject parameter: an isikukood, or Patient/<isikukood>.
 func subject(v string) (string, bool) {
@@ -70,12 +78,52 @@ func list(r *http.Request, name string) []string {
 	return out
 }
 
-// geneSymbol reads a gene given as an HGNC symbol or "system|symbol".
-func geneSymbol(g string) string {
-	if _, code, ok := strings.Cut(g, "|"); ok {
-		g = code
-	}
-	return strings.ToUpper(strings.TrimSpace(g))
+func identity(s string) (string, error) { return s, nil }
+
+// query is a subject operation's request once its preamble ran: the
+// subject's results are authorised (Grant) and Items are the operation's
+// list parameter, parsed; Raw are the items as given.
+type query[T any] struct {
+	r      *http.Request
+	snap   *server.Snapshot
+	grant  server.Grant
+	sample string
+	Raw    []string
+	Items  []T
+}
+
+// subjectOp is the preamble every subject operation shares: parse its list
+// parameter param (missing: the 400 message when none is given; "" when the
+// list is optional), check the emergency reason, authorise the caller for
+// the subject (decided and logged before anything leaves) and find the
+// subject's sample; then answer builds the Parameters (an error is a 500
+// that says only that genotypes could not be read).
+func subjectOp[T any](h *handler, param, missing string, parse func(string) (T, error), answer func(q *query[T]) ([]obj, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := &query[T]{r: r, Raw: list(r, param)}
+		for _, s := range q.Raw {
+			v, err := parse(s)
+			if err != nil {
+				server.WriteError(w, r, http.StatusBadRequest, param+": "+strings.TrimPrefix(err.Error(), "fhirops: "), err)
+				return
+			}
+			q.Items = append(q.Items, v)
+		}
+		if missing != "" && len(q.Items) == 0 {
+			server.WriteError(w, r, http.StatusBadRequest, param+": "+missing, nil)
+			return
+		}
+		var ok bool
+		if q.snap, q.grant, q.sample, ok = h.begin(w, r, r.URL.Query().Get("subject")); !ok {
+			return
+		}
+		params, err := answer(q)
+		if err != nil {
+			server.WriteError(w, r, http.StatusInternalServerError, "genotypes could not be read", err)
+			return
+		}
+		server.WriteJSON(w, fhirJSON, obj{"resourceType": "Parameters", "parameter": params})
+	})
 }
 
 // begin authorises the request for the subject and returns the sample;
@@ -104,30 +152,19 @@ func (h *handler) begin(w http.ResponseWriter, r *http.Request, subj string) (*s
 	return snap, g, sample, true
 }
 
-func (h *handler) haplotypes(w http.ResponseWriter, r *http.Request) {
-	genes := list(r, "genes")
-	if len(genes) == 0 {
-		server.WriteError(w, r, http.StatusBadRequest, "genes: at least one HGNC symbol is required", nil)
-		return
-	}
-	snap, grant, sample, ok := h.begin(w, r, r.URL.Query().Get("subject"))
-	if !ok {
-		return
-	}
-	person := grant.Person
+func (h *handler) haplotypes(q *query[string]) ([]obj, error) {
 	var params []obj
-	for _, g := range genes {
-		sym := geneSymbol(g)
-		part := []obj{{"name": "geneItem", "valueString": g}}
-		if c, found := snap.PGx.Call(sample, sym); found {
-			part = append(part, obj{"name": "genotype", "resource": genotypeObs(person, sample, c, snap.PGx.DataVersion)})
-			for _, hap := range haplotypeObs(person, sample, c) {
+	for i, sym := range q.Items {
+		part := []obj{{"name": "geneItem", "valueString": q.Raw[i]}}
+		if c, found := q.snap.PGx.Call(q.sample, sym); found {
+			part = append(part, obj{"name": "genotype", "resource": h.genotypeObs(q.grant.Person, q.sample, c, q.snap.PGx.DataVersion)})
+			for _, hap := range h.haplotypeObs(q.grant.Person, q.sample, c) {
 				part = append(part, obj{"name": "haplotype", "resource": hap})
 			}
 		}
 		params = append(params, obj{"name": "haplotypes", "part": part})
 	}
-	server.WriteJSON(w, fhirJSON, obj{"resourceType": "Parameters", "parameter": params})
+	return params, nil
 }
 
 // matches reports whether a call carries a haplotype ("CYP2C19*2") or a
@@ -151,60 +188,48 @@ func matches(c pharmacogenomics.GeneCall, item string) bool {
 	return slices.Contains(alleles, rest)
 }
 
-func (h *handler) specificHaplotypes(w http.ResponseWriter, r *http.Request) {
-	items := list(r, "haplotypes")
-	if len(items) == 0 {
-		server.WriteError(w, r, http.StatusBadRequest, "haplotypes: at least one haplotype or genotype is required", nil)
-		return
-	}
-	snap, grant, sample, ok := h.begin(w, r, r.URL.Query().Get("subject"))
-	if !ok {
-		return
-	}
-	person := grant.Person
+func (h *handler) specificHaplotypes(q *query[string]) ([]obj, error) {
 	var params []obj
-	for _, item := range items {
+	for _, item := range q.Items {
 		part := []obj{{"name": "haplotypeItem", "valueString": item}}
 		present := false
-		for _, c := range snap.PGx.Calls(sample) {
+		for _, c := range q.snap.PGx.Calls(q.sample) {
 			if matches(c, item) {
 				present = true
-				part = append(part, obj{"name": "genotype", "resource": genotypeObs(person, sample, c, snap.PGx.DataVersion)})
+				part = append(part, obj{"name": "genotype", "resource": h.genotypeObs(q.grant.Person, q.sample, c, q.snap.PGx.DataVersion)})
 			}
 		}
 		part = slices.Insert(part, 1, obj{"name": "presence", "valueBoolean": present})
 		params = append(params, obj{"name": "haplotypes", "part": part})
 	}
-	server.WriteJSON(w, fhirJSON, obj{"resourceType": "Parameters", "parameter": params})
+	return params, nil
 }
 
-func (h *handler) txImplications(w http.ResponseWriter, r *http.Request) {
-	genes, treatments := list(r, "genes"), list(r, "treatments")
-	snap, grant, sample, ok := h.begin(w, r, r.URL.Query().Get("subject"))
-	if !ok {
-		return
-	}
-	person := grant.Person
+func (h *handler) txImplications(q *query[string]) ([]obj, error) {
+	treatments := list(q.r, "treatments")
 	var params []obj
-	for i, rec := range snap.PGx.Recs(sample) {
-		if !wanted(rec, genes, treatments) {
+	for i, rec := range q.snap.PGx.Recs(q.sample) {
+		if !wanted(rec, q.Items, treatments) {
 			continue
 		}
-		part := []obj{{"name": "implication", "resource": implicationObs(person, sample, rec, i)}}
+		part := []obj{{"name": "implication", "resource": implicationObs(q.grant.Person, q.sample, rec, i)}}
 		for _, g := range rec.Genes {
-			if c, found := snap.PGx.Call(sample, g); found {
-				part = append(part, obj{"name": "genotype", "resource": genotypeObs(person, sample, c, snap.PGx.DataVersion)})
+			if c, found := q.snap.PGx.Call(q.sample, g); found {
+				part = append(part, obj{"name": "genotype", "resource": h.genotypeObs(q.grant.Person, q.sample, c, q.snap.PGx.DataVersion)})
 			}
 		}
 		params = append(params, obj{"name": "implications", "part": part})
 	}
-	server.WriteJSON(w, fhirJSON, obj{"resourceType": "Parameters", "parameter": params})
+	return params, nil
 }
 
+// wanted reports whether rec concerns one of genes (symbols) and one of
+// treatments (drug names, optionally "system|name"); an empty list wants
+// all.
 func wanted(rec server.StoredRec, genes, treatments []string) bool {
 	okGene := len(genes) == 0
 	for _, g := range genes {
-		if slices.Contains(rec.Genes, geneSymbol(g)) {
+		if slices.Contains(rec.Genes, g) {
 			okGene = true
 		}
 	}
@@ -233,7 +258,7 @@ func (h *handler) report(w http.ResponseWriter, r *http.Request) {
 		results = append(results, ref("Observation", o["id"].(string)))
 	}
 	for _, c := range snap.PGx.Calls(sample) {
-		add(genotypeObs(person, sample, c, snap.PGx.DataVersion))
+		add(h.genotypeObs(person, sample, c, snap.PGx.DataVersion))
 	}
 	for i, rec := range snap.PGx.Recs(sample) {
 		add(implicationObs(person, sample, rec, i))

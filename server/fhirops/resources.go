@@ -41,11 +41,14 @@ func concept(text string, codings ...obj) obj {
 
 var labCategory = []obj{{"coding": []obj{coding("http://terminology.hl7.org/CodeSystem/observation-category", "laboratory", "")}}}
 
-// geneStudied is the gene-studied component (LOINC 48018-6); the gene is
-// given by its HGNC symbol.
-func geneStudied(gene string) obj {
+// geneStudied is the gene-studied component (LOINC 48018-6): the gene's
+// HGNC id coding with its symbol.
+func (h *handler) geneStudied(gene string) obj { return geneStudied(h.genes, gene) }
+
+// geneStudied is the gene-studied component of gene, coded by genes.
+func geneStudied(genes *Genes, gene string) obj {
 	return obj{"code": concept("Gene studied [ID]", coding(loinc, "48018-6", "Gene studied [ID]")),
-		"valueCodeableConcept": concept(gene)}
+		"valueCodeableConcept": genes.Concept(gene)}
 }
 
 func ref(kind, id string) obj { return obj{"reference": kind + "/" + id} }
@@ -59,7 +62,7 @@ func obsID(parts ...string) string {
 // genotypeObs is a genotype Observation (LOINC 84413-4 Genotype display
 // name) for one gene call; an uncalled gene is reported as such with
 // dataAbsentReason, never as a normal genotype.
-func genotypeObs(subject, sample string, c pharmacogenomics.GeneCall, version string) obj {
+func (h *handler) genotypeObs(subject, sample string, c pharmacogenomics.GeneCall, version string) obj {
 	o := obj{"resourceType": "Observation", "id": obsID("gt", sample, c.Gene),
 		"meta":     obj{"profile": []string{ProfileGenotype}},
 		"status":   "final",
@@ -68,7 +71,7 @@ func genotypeObs(subject, sample string, c pharmacogenomics.GeneCall, version st
 		"subject":  ref("Patient", subject),
 		"method":   concept("varamu annotate " + version),
 	}
-	comps := []obj{geneStudied(c.Gene)}
+	comps := []obj{h.geneStudied(c.Gene)}
 	if c.Phenotype != "" {
 		comps = append(comps, obj{"code": concept("Genotype-derived phenotype", coding(loinc, "53040-2", "Genetic variation's effect on drug metabolism")),
 			"valueCodeableConcept": concept(c.Phenotype)})
@@ -114,18 +117,18 @@ func notes(c pharmacogenomics.GeneCall) []obj {
 
 // haplotypeObs are the haplotype Observations (LOINC 84414-2 Haplotype
 // name) of a call's first diplotype, derived from the genotype.
-func haplotypeObs(subject, sample string, c pharmacogenomics.GeneCall) []obj {
+func (h *handler) haplotypeObs(subject, sample string, c pharmacogenomics.GeneCall) []obj {
 	if !c.Called || len(c.Diplotypes) != 1 {
 		return nil
 	}
 	var out []obj
-	for i, h := range strings.SplitN(c.Diplotypes[0], "/", 2) {
+	for i, hap := range strings.SplitN(c.Diplotypes[0], "/", 2) {
 		out = append(out, obj{"resourceType": "Observation", "id": obsID("hap", sample, c.Gene, fmt.Sprint(i+1)),
 			"meta": obj{"profile": []string{ProfileHaplotype}}, "status": "final", "category": labCategory,
 			"code":                 concept("Haplotype name", coding(loinc, "84414-2", "Haplotype name")),
 			"subject":              ref("Patient", subject),
-			"valueCodeableConcept": obj{"coding": []obj{coding(pharmvarSystem, c.Gene+h, "")}, "text": c.Gene + h},
-			"component":            []obj{geneStudied(c.Gene)},
+			"valueCodeableConcept": obj{"coding": []obj{coding(pharmvarSystem, c.Gene+hap, "")}, "text": c.Gene + hap},
+			"component":            []obj{h.geneStudied(c.Gene)},
 			"derivedFrom":          []obj{ref("Observation", obsID("gt", sample, c.Gene))},
 		})
 	}

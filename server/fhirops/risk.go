@@ -39,17 +39,23 @@ type RiskFindings struct {
 // return-of-results consent for a professional, the person or their
 // representative); findings need a second logged decision (purpose
 // secondary-findings).
-func RegisterRisk(s *server.Server, f *RiskFindings) {
-	h := &riskHandler{s: s, f: f}
+func RegisterRisk(s *server.Server, f *RiskFindings) error {
+	genes, err := LoadGenes()
+	if err != nil {
+		return err
+	}
+	h := &riskHandler{s: s, f: f, genes: genes}
 	s.Handle("GET /fhir/$find-subject-dx-implications", http.HandlerFunc(h.dxImplications),
 		server.PathDoc{Path: "/fhir/$find-subject-dx-implications", Method: "get", Tag: "fhir-genomics", Response: fhirJSON,
 			Summary: "Diagnostic implications of the subject's genome: polygenic scores, and secondary findings under consent",
 			Params:  map[string]string{"subject": "query", "conditions": "query"}})
+	return nil
 }
 
 type riskHandler struct {
-	s *server.Server
-	f *RiskFindings
+	s     *server.Server
+	f     *RiskFindings
+	genes *Genes
 }
 
 func (h *riskHandler) dxImplications(w http.ResponseWriter, r *http.Request) {
@@ -104,8 +110,8 @@ func (h *riskHandler) dxImplications(w http.ResponseWriter, r *http.Request) {
 	for _, f := range found {
 		if wantCondition(conditions, f.Condition) {
 			params = append(params, obj{"name": "implications", "part": []obj{
-				{"name": "implication", "resource": findingObs(person, sample, f)},
-				{"name": "variant", "resource": findingVariantObs(person, sample, f)}}})
+				{"name": "implication", "resource": h.findingObs(person, sample, f)},
+				{"name": "variant", "resource": h.findingVariantObs(person, sample, f)}}})
 		}
 	}
 	params = append(params, obj{"name": "secondaryFindings", "valueString": status})
@@ -202,12 +208,12 @@ func scoreObs(person, sample string, ps risk.PersonScore) obj {
 // findingObs is a diagnostic implication for one reportable secondary
 // finding: the condition and the ClinVar classification with its review
 // status.
-func findingObs(person, sample string, f findings.Finding) obj {
+func (h *riskHandler) findingObs(person, sample string, f findings.Finding) obj {
 	o := diagnosticObs(obsID("sf", sample, f.Chrom, fmt.Sprint(f.Pos), f.Alt), person)
 	o["component"] = []obj{
 		{"code": concept("Genetic variation clinical significance", coding(loinc, "53037-8", "Genetic variation clinical significance [Imp]")), "valueCodeableConcept": concept(f.Sig)},
 		{"code": concept("Associated phenotype", coding(loinc, "81259-4", "Associated phenotype")), "valueCodeableConcept": concept(f.Condition)},
-		geneStudied(f.Gene),
+		geneStudied(h.genes, f.Gene),
 		{"code": concept("Mode of inheritance", coding(loinc, "79742-3", "Inheritance pattern based on family history")), "valueCodeableConcept": concept(string(f.Inheritance))},
 	}
 	o["derivedFrom"] = []obj{ref("Observation", obsID("sfv", sample, f.Chrom, fmt.Sprint(f.Pos), f.Alt))}
@@ -217,7 +223,7 @@ func findingObs(person, sample string, f findings.Finding) obj {
 
 // findingVariantObs is the variant Observation of a finding: the allele,
 // its ClinVar id and the person's zygosity.
-func findingVariantObs(person, sample string, f findings.Finding) obj {
+func (h *riskHandler) findingVariantObs(person, sample string, f findings.Finding) obj {
 	o := obj{"resourceType": "Observation", "id": obsID("sfv", sample, f.Chrom, fmt.Sprint(f.Pos), f.Alt),
 		"meta": obj{"profile": []string{ProfileVariant}}, "status": "final", "category": labCategory,
 		"code":                 concept("Genetic variant assessment", coding(loinc, "69548-6", "Genetic variant assessment")),
@@ -225,7 +231,7 @@ func findingVariantObs(person, sample string, f findings.Finding) obj {
 		"valueCodeableConcept": concept("Present", coding(loinc, "LA9633-4", "Present")),
 	}
 	comps := []obj{
-		geneStudied(f.Gene),
+		geneStudied(h.genes, f.Gene),
 		{"code": concept("Genomic ref allele", coding(loinc, "69547-8", "Genomic ref allele [ID]")), "valueString": f.Ref},
 		{"code": concept("Genomic alt allele", coding(loinc, "69551-0", "Genomic alt allele [ID]")), "valueString": f.Alt},
 		{"code": concept("Genomic coordinate", coding(loinc, "81254-5", "Genomic allele start-end")), "valueString": fmt.Sprintf("%s:%d", f.Chrom, f.Pos)},

@@ -3,6 +3,7 @@ package fhirops
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -132,80 +133,42 @@ func variantObs(subject, sample, refSeq string, f found) obj {
 	}
 }
 
-func (h *handler) variants(w http.ResponseWriter, r *http.Request) {
-	var spans []span
-	for _, s := range list(r, "ranges") {
-		sp, err := parseRange(s)
-		if err != nil {
-			server.WriteError(w, r, http.StatusBadRequest, err.Error(), err)
-			return
-		}
-		spans = append(spans, sp)
-	}
-	if len(spans) == 0 {
-		server.WriteError(w, r, http.StatusBadRequest, "ranges: at least one range is required", nil)
-		return
-	}
-	include := r.URL.Query().Get("includeVariants") == "true"
-	snap, grant, sample, ok := h.begin(w, r, r.URL.Query().Get("subject"))
-	if !ok {
-		return
-	}
-	person := grant.Person
+func (h *handler) variants(q *query[span]) ([]obj, error) {
+	include := q.r.URL.Query().Get("includeVariants") == "true"
 	var params []obj
-	for i, sp := range spans {
-		fs, err := carried(r, snap, grant.Permit, sample, sp)
+	for i, sp := range q.Items {
+		fs, err := carried(q.r, q.snap, q.grant.Permit, q.sample, sp)
 		if err != nil {
-			server.WriteError(w, r, http.StatusInternalServerError, "genotypes could not be read", err)
-			return
+			return nil, err
 		}
-		part := []obj{{"name": "rangeItem", "valueString": list(r, "ranges")[i]}, {"name": "presence", "valueBoolean": len(fs) > 0}}
+		part := []obj{{"name": "rangeItem", "valueString": q.Raw[i]}, {"name": "presence", "valueBoolean": len(fs) > 0}}
 		if include {
 			for _, f := range fs {
-				part = append(part, obj{"name": "variant", "resource": variantObs(person, sample, sp.refSeq, f)})
+				part = append(part, obj{"name": "variant", "resource": variantObs(q.grant.Person, q.sample, sp.refSeq, f)})
 			}
 		}
 		params = append(params, obj{"name": "variants", "part": part})
 	}
-	server.WriteJSON(w, fhirJSON, obj{"resourceType": "Parameters", "parameter": params})
+	return params, nil
 }
 
-func (h *handler) specificVariants(w http.ResponseWriter, r *http.Request) {
-	var vs []spdi
-	for _, s := range list(r, "variants") {
-		v, err := parseSPDI(s)
-		if err != nil {
-			server.WriteError(w, r, http.StatusBadRequest, err.Error(), err)
-			return
-		}
-		vs = append(vs, v)
-	}
-	if len(vs) == 0 {
-		server.WriteError(w, r, http.StatusBadRequest, "variants: at least one SPDI variant is required", nil)
-		return
-	}
-	snap, grant, sample, ok := h.begin(w, r, r.URL.Query().Get("subject"))
-	if !ok {
-		return
-	}
-	person := grant.Person
+func (h *handler) specificVariants(q *query[spdi]) ([]obj, error) {
 	var params []obj
-	for i, v := range vs {
-		fs, err := carried(r, snap, grant.Permit, sample, v.span)
+	for i, v := range q.Items {
+		fs, err := carried(q.r, q.snap, q.grant.Permit, q.sample, v.span)
 		if err != nil {
-			server.WriteError(w, r, http.StatusInternalServerError, "genotypes could not be read", err)
-			return
+			return nil, err
 		}
-		part := []obj{{"name": "variantItem", "valueString": list(r, "variants")[i]}}
+		part := []obj{{"name": "variantItem", "valueString": q.Raw[i]}}
 		present := false
 		for _, f := range fs {
 			if f.pos == v.start+1 && strings.EqualFold(f.ref, v.ref) && strings.EqualFold(f.alt, v.alt) {
 				present = true
-				part = append(part, obj{"name": "variant", "resource": variantObs(person, sample, v.refSeq, f)})
+				part = append(part, obj{"name": "variant", "resource": variantObs(q.grant.Person, q.sample, v.refSeq, f)})
 			}
 		}
-		part = append(part[:1], append([]obj{{"name": "presence", "valueBoolean": present}}, part[1:]...)...)
+		part = slices.Insert(part, 1, obj{"name": "presence", "valueBoolean": present})
 		params = append(params, obj{"name": "variants", "part": part})
 	}
-	server.WriteJSON(w, fhirJSON, obj{"resourceType": "Parameters", "parameter": params})
+	return params, nil
 }
