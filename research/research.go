@@ -10,7 +10,11 @@
 //  2. The consented extract: query.OpenAs builds the pseudonymised research
 //     extract for the project's research use, deciding and logging every
 //     person (withdrawn people, closed records and closed documents are
-//     left out). No second consent path exists.
+//     left out). No second consent path exists. The extract is kept open
+//     (view.go) and reused for the researcher's next answers only while
+//     the store's content (every table but the answer history) and the
+//     day are unchanged: a withdrawal, a closed record or new data is a
+//     new store generation and rebuilds it before the next answer.
 //  3. The cohort (package research/cohort) is counted in up to two
 //     dimensions over the extract's participants.
 //  4. Disclosure control (package research/disclosure), in one place:

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,6 +20,8 @@ import (
 	"github.com/varamu/varamu/audit"
 	"github.com/varamu/varamu/clinical/clinicaltest"
 	"github.com/varamu/varamu/clinical/consent"
+	study "github.com/varamu/varamu/research"
+	"github.com/varamu/varamu/server/research"
 	"github.com/varamu/varamu/store"
 )
 
@@ -339,4 +343,39 @@ func logged(t *testing.T, dir, person string, ok func(audit.Entry) bool) int {
 		}
 	}
 	return n
+}
+
+// TestClient: the CLI's client (varamu research) asks with the
+// researcher's certificate and reports the server's refusals.
+func TestClient(t *testing.T) {
+	r := start(t)
+	cfg := research.ClientConfig{URL: r.URL, CA: filepath.Join(r.Dir, "ca.pem"), Cert: filepath.Join(r.Dir, "researcher.pem"), Key: filepath.Join(r.Dir, "researcher.key")}
+	c, err := research.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ans, err := c.Cohort(ctx, "demo-hmb", []byte(`{"dimensions": ["sex"]}`))
+	if err != nil || !strings.Contains(string(ans), `"rows": [`) {
+		t.Errorf("cohort: %v %s", err, ans)
+	}
+	var buf bytes.Buffer
+	if n, err := c.Extract(ctx, "demo-hmb", "pgx_phenotypes", &buf); err != nil || n < 100 || !bytes.HasPrefix(buf.Bytes(), []byte("PAR1")) {
+		t.Errorf("extract: %d bytes, %v", n, err)
+	}
+	b, err := c.Beacon(ctx, "demo-hmb", study.Variant{Chrom: "chr1", Pos: 1, Ref: "A", Alt: "G"}, "boolean")
+	if err != nil || !strings.Contains(string(b), `"exists": false`) {
+		t.Errorf("beacon: %v %s", err, b)
+	}
+	cfg.Cert, cfg.Key = filepath.Join(r.Dir, "patient.pem"), filepath.Join(r.Dir, "patient.key")
+	p, err := research.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.Cohort(ctx, "demo-hmb", []byte(`{}`)); !errors.Is(err, research.ErrServer) || !strings.Contains(err.Error(), "403") {
+		t.Errorf("a non-member's cohort: %v", err)
+	}
+	if _, err := research.NewClient(research.ClientConfig{URL: "http://x", CA: "a", Cert: "b", Key: "c"}); err == nil {
+		t.Error("a plain-http server was accepted")
+	}
 }
