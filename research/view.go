@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/query"
 	"github.com/varamu/varamu/research/cohort"
 	"github.com/varamu/varamu/research/projects"
@@ -21,10 +22,12 @@ import (
 // the project's use and logged) and its participants. It is reused only
 // while its key is unchanged: the same researcher and project, the same
 // store content (every table but the answer history, which each answer
-// itself writes) and the same day (UTC), so that anything that changes a
-// decision — a consent given or withdrawn, a closed record or document, a
-// new sample link, new data, a parental consent lapsing on a birthday —
-// builds a new view before the next answer.
+// itself writes) and the same day in Tallinn (where birthdays turn), so
+// that anything that changes a decision — a consent given or withdrawn,
+// a closed record or document, a new sample link, new data, a parental
+// consent lapsing on a birthday — builds a new view before the next
+// answer. A view holds the extract in memory (DuckDB; about 870 MB for
+// 20,000 people), one per researcher and project.
 type view struct {
 	key          string
 	engine       *query.Engine
@@ -102,7 +105,7 @@ func (s *Service) view(ctx context.Context, researcher string, p *projects.Proje
 	if err != nil {
 		return nil, err
 	}
-	key := contentKey(st.Manifest()) + "\x00" + now.UTC().Format(time.DateOnly)
+	key := contentKey(st.Manifest()) + "\x00" + now.In(consent.Tallinn).Format(time.DateOnly)
 	id := researcher + "\x00" + p.ID
 	s.views.mu.Lock()
 	defer s.views.mu.Unlock()
