@@ -52,7 +52,7 @@ func Register(s *server.Server, svc *study.Service) {
 		Params: map[string]string{"project": "path", "table": "query"}, Response: ParquetType})
 	s.Handle("GET /research/{project}/beacon/g_variants", http.HandlerFunc(h.beaconGet), server.PathDoc{Path: "/research/{project}/beacon/g_variants", Method: "get",
 		Summary: "GA4GH Beacon v2 genomic variant query (boolean or count) over the project's consented participants", Tag: "research",
-		Params: map[string]string{"project": "path", "referenceName": "query", "start": "query", "referenceBases": "query", "alternateBases": "query", "assemblyId": "query", "requestedGranularity": "query"},
+		Params:   map[string]string{"project": "path", "referenceName": "query", "start": "query", "referenceBases": "query", "alternateBases": "query", "assemblyId": "query", "requestedGranularity": "query"},
 		Response: "application/json"})
 	s.Handle("POST /research/{project}/beacon/g_variants", http.HandlerFunc(h.beaconPost), server.PathDoc{Path: "/research/{project}/beacon/g_variants", Method: "post",
 		Summary: "GA4GH Beacon v2 genomic variant query, request body form", Tag: "research",
