@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/apache/arrow-go/v18/parquet/file"
+	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/audit"
@@ -377,5 +378,27 @@ func TestClient(t *testing.T) {
 	}
 	if _, err := research.NewClient(research.ClientConfig{URL: "http://x", CA: "a", Cert: "b", Key: "c"}); err == nil {
 		t.Error("a plain-http server was accepted")
+	}
+}
+
+// TestOpenAPIHasResearch: the research routes are in /openapi.json, which
+// still validates (OpenAPI 3.1, kin-openapi).
+func TestOpenAPIHasResearch(t *testing.T) {
+	r := start(t)
+	status, body := r.get(t, "", "/openapi.json")
+	if status != 200 {
+		t.Fatalf("status %d", status)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("openapi.json does not validate: %v", err)
+	}
+	for _, p := range []string{"/research/{project}/cohorts", "/research/{project}/extract", "/research/{project}/beacon/g_variants"} {
+		if doc.Paths.Find(p) == nil {
+			t.Errorf("openapi.json lacks %s", p)
+		}
 	}
 }
