@@ -29,6 +29,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/varamu/varamu/identity"
 	study "github.com/varamu/varamu/research"
@@ -36,6 +37,12 @@ import (
 	"github.com/varamu/varamu/server"
 	"github.com/varamu/varamu/store"
 )
+
+// answerTimeout bounds writing one research answer, from the start of
+// the request: building a project's consented extract over 20,000 people
+// takes about 20 s on a quiet machine, and an extract streams a whole
+// table.
+const answerTimeout = 10 * time.Minute
 
 // ParquetType is the media type of an extract.
 const ParquetType = "application/vnd.apache.parquet"
@@ -68,6 +75,11 @@ type handler struct {
 // personal code; on failure it logs the refusal (audit log: a denied
 // project decision) and writes 401.
 func (h *handler) researcher(w http.ResponseWriter, r *http.Request, writeErr errWriter) (string, bool) {
+	// The first answer of a project builds its consented extract, which
+	// at biobank size outlasts the server's write timeout.
+	if err := http.NewResponseController(w).SetWriteDeadline(time.Now().Add(answerTimeout)); err != nil {
+		h.s.Logger().Warn("research: could not extend the write deadline", "err", err)
+	}
 	snap := h.s.Snapshot()
 	caller, err := h.s.Identity().Certificate(r, snap.Register, h.s.Now()())
 	if err == nil && caller.Isikukood == "" {
