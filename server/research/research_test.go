@@ -318,9 +318,9 @@ WHERE dosage > 0 AND regexp_full_match(ref, '[ACGT]+') AND regexp_full_match(alt
 	}
 }
 
-// TestRefusalsNameNoData: malformed definitions are 400 with the line,
+// TestMalformedDefinitions: malformed definitions are 400 with the line,
 // and nothing is answered.
-func TestRefusalsNameNoData(t *testing.T) {
+func TestMalformedDefinitions(t *testing.T) {
 	r := start(t)
 	for _, def := range []string{`{"dimensions": ["a", "b", "c"]}`, "{\n\"nope\": 1}", `[]`, `{"age": {"min": -1}}`} {
 		status, body := r.post(t, "researcher", "/research/demo-hmb/cohorts", def)
