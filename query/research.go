@@ -106,6 +106,10 @@ var identifying = map[string]bool{
 // researchClinical are the clinical tables a researcher sees, pseudonymised.
 var researchClinical = []string{"persons", "conditions", "observations", "medications", "allergies", "encounters"}
 
+// openResearch builds a researcher's session: the files as of opt.At,
+// every linked person decided now (researchGrants), then the extract of
+// what those decisions allow, and finally every way back to the store
+// removed.
 func openResearch(ctx context.Context, st *store.Store, log *audit.Log, opt Options, now time.Time) (*Engine, error) {
 	if opt.Use.Purpose == "" {
 		return nil, errors.New("query: a researcher must state the research use (DUO: GRU, HMB, DS-<ICD-10> or POA)")
@@ -117,74 +121,139 @@ func openResearch(ctx context.Context, st *store.Store, log *audit.Log, opt Opti
 	if past {
 		m = recordedBy(m, opt.At)
 	}
-	have := func(name string) bool { return len(m.Tables[name]) > 0 }
-
 	mapping, people, grants, err := researchGrants(ctx, st, log, opt, now)
 	if err != nil {
 		return nil, err
 	}
-	allowed := make([]string, len(grants))
-	for i, g := range grants {
-		allowed[i] = g.Person
+	e, err := newResearchEngine(ctx, st, m)
+	if err != nil {
+		return nil, err
 	}
+	x := extract{e: e, m: m, at: opt.At, past: past}
+	visible, err := x.build(ctx, mapping, grants)
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	total := 0
+	for _, ss := range mapping {
+		total += len(ss)
+	}
+	e.Summary = fmt.Sprintf("researcher %s, use %s, consent decided %s: %d of %d linked samples visible (%d of %d people); unlinked samples and people without research consent are not shown",
+		opt.Actor, opt.Use, now.Format(time.DateOnly), visible, total, len(grants), len(people))
+	if past {
+		e.Summary += asOfSummary(st.Manifest(), m, opt.At)
+	}
+	return e, nil
+}
 
+// newResearchEngine opens the in-memory database of a research session
+// with the store's files of m as raw_ views. The extract is built in
+// memory (no database file, no WAL that SQL could read back); what does
+// not fit spills to a directory only this user can read, removed by Close
+// or, after a kill, by the next session.
+func newResearchEngine(ctx context.Context, st *store.Store, m *store.Manifest) (*Engine, error) {
 	tmp, err := spillDir()
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{tmp: tmp, role: Researcher}
-	fail := func(err error) (*Engine, error) {
-		if e.db != nil {
-			e.db.Close()
-		}
+	db, err := sql.Open("duckdb", dsn)
+	if err != nil {
 		os.RemoveAll(tmp)
 		return nil, err
 	}
-	// The extract is built in memory (no database file, no WAL that SQL
-	// could read back); what does not fit spills to a directory only this
-	// user can read, removed by Close or, after a kill, by the next session.
-	db, err := sql.Open("duckdb", dsn)
-	if err != nil {
-		return fail(err)
-	}
 	db.SetMaxOpenConns(1)
-	e.db = db
+	e := &Engine{tmp: tmp, role: Researcher, db: db}
 	stmts := slices.Clone(macros)
 	stmts = append(stmts, "SET temp_directory = "+quote(tmp))
 	stmts = append(stmts, viewSQLFrom(st, m, "raw_")...)
 	stmts = append(stmts, "CREATE TEMP TABLE _map (person_id VARCHAR, sample VARCHAR)")
 	if err := e.exec(ctx, stmts...); err != nil {
-		return fail(err)
+		e.Close()
+		return nil, err
 	}
-	if err := e.withheld(ctx, grants, have("documents")); err != nil {
-		return fail(err)
+	return e, nil
+}
+
+// extract builds a research session's tables from its raw_ views.
+type extract struct {
+	e    *Engine
+	m    *store.Manifest
+	at   time.Time
+	past bool
+}
+
+func (x extract) have(name string) bool { return len(x.m.Tables[name]) > 0 }
+
+// build fills the extract with what grants allow and returns the number
+// of visible samples.
+func (x extract) build(ctx context.Context, mapping map[string][]string, grants []access.Grant) (int, error) {
+	if err := x.e.withheld(ctx, grants, x.have("documents")); err != nil {
+		return 0, err
 	}
-	var allowedSamples int
-	if len(allowed) > 0 {
-		var vals []string
-		for _, p := range allowed {
-			for _, smp := range mapping[p] {
-				vals = append(vals, "("+quote(p)+", "+quote(smp)+")")
-				allowedSamples++
-			}
+	visible, err := x.fillMap(ctx, mapping, grants)
+	if err != nil {
+		return 0, err
+	}
+	build := x.genomeSQL()
+	for _, t := range []string{"pgx_calls", "pgx_phenotypes", "pgx_recommendations", "pgx_changes"} {
+		if x.have(t) {
+			build = append(build, fmt.Sprintf("CREATE TABLE %s AS SELECT x.* FROM raw_%s x SEMI JOIN _map m ON m.sample = x.sample", t, t))
 		}
-		for start := 0; start < len(vals); start += 1000 {
-			if err := e.exec(ctx, "INSERT INTO _map VALUES "+strings.Join(vals[start:min(start+1000, len(vals))], ", ")); err != nil {
-				return fail(err)
-			}
+	}
+	for _, t := range researchClinical {
+		if !x.have(t) {
+			continue
+		}
+		cols, err := x.e.columns(ctx, "raw_"+t)
+		if err != nil {
+			return 0, err
+		}
+		build = append(build, clinicalExtractSQL(t, cols, x.at, x.past, x.have("documents")))
+	}
+	if err := x.e.exec(ctx, build...); err != nil {
+		return 0, err
+	}
+	return visible, x.seal(ctx)
+}
+
+// fillMap inserts the allowed people's samples into _map and returns
+// their number.
+func (x extract) fillMap(ctx context.Context, mapping map[string][]string, grants []access.Grant) (int, error) {
+	var vals []string
+	for _, g := range grants {
+		for _, smp := range mapping[g.Person] {
+			vals = append(vals, "("+quote(g.Person)+", "+quote(smp)+")")
 		}
 	}
-	var build []string
-	if have("samples") {
-		build = append(build,
-			"CREATE TABLE samples AS SELECT s.* FROM raw_samples s SEMI JOIN _map m ON m.sample = s.sample",
-			"CREATE TABLE _variants_all AS SELECT * FROM raw_variants",
-			"CREATE TABLE _calls AS SELECT c.* FROM raw__calls c SEMI JOIN samples s ON s.batch = c.batch AND s.sample_idx = c.sample_idx",
-			"CREATE TABLE _ploidy AS SELECT p.* FROM raw__ploidy p SEMI JOIN samples s ON s.batch = p.batch AND s.sample_idx = p.sample_idx",
-			// FORMAT lists hold every sample of a batch: values of samples
-			// outside the extract are blanked (flattened lists: a sample
-			// owns len/n consecutive values).
-			`CREATE TABLE _format AS
+	for start := 0; start < len(vals); start += 1000 {
+		if err := x.e.exec(ctx, "INSERT INTO _map VALUES "+strings.Join(vals[start:min(start+1000, len(vals))], ", ")); err != nil {
+			return 0, err
+		}
+	}
+	return len(vals), nil
+}
+
+// genomeSQL builds the genome tables of the visible samples.
+func (x extract) genomeSQL() []string {
+	if !x.have("samples") {
+		return nil
+	}
+	build := []string{
+		"CREATE TABLE samples AS SELECT s.* FROM raw_samples s SEMI JOIN _map m ON m.sample = s.sample",
+		"CREATE TABLE _variants_all AS SELECT * FROM raw_variants",
+		"CREATE TABLE _calls AS SELECT c.* FROM raw__calls c SEMI JOIN samples s ON s.batch = c.batch AND s.sample_idx = c.sample_idx",
+		"CREATE TABLE _ploidy AS SELECT p.* FROM raw__ploidy p SEMI JOIN samples s ON s.batch = p.batch AND s.sample_idx = p.sample_idx",
+		formatSQL,
+	}
+	build = append(build, visibleVariantsSQL...)
+	return append(build, genotypesView)
+}
+
+// formatSQL copies the FORMAT lists, which hold every sample of a batch,
+// with the values of samples outside the extract blanked (flattened
+// lists: a sample owns len/n consecutive values).
+const formatSQL = `CREATE TABLE _format AS
 WITH ok AS (SELECT batch, list(sample_idx) AS idx FROM samples GROUP BY batch),
 n AS (SELECT batch, count(*) AS n FROM raw_samples_all GROUP BY batch)
 SELECT f.batch, f.site,
@@ -192,54 +261,22 @@ SELECT f.batch, f.site,
 	list_transform(f.dp, (x, i) -> CASE WHEN list_contains(ok.idx, (i - 1) // greatest(len(f.dp) // n.n, 1)) THEN x END) AS dp,
 	list_transform(f.ps, (x, i) -> CASE WHEN list_contains(ok.idx, (i - 1) // greatest(len(f.ps) // n.n, 1)) THEN x END) AS ps,
 	list_transform(f.ds, (x, i) -> CASE WHEN list_contains(ok.idx, (i - 1) // greatest(len(f.ds) // n.n, 1)) THEN x END) AS ds
-FROM raw__format f JOIN ok USING (batch) JOIN n USING (batch)`,
-		)
-		build = append(build, visibleVariantsSQL...)
-		build = append(build, genotypesView)
-	}
-	for _, t := range []string{"pgx_calls", "pgx_phenotypes", "pgx_recommendations", "pgx_changes"} {
-		if have(t) {
-			build = append(build, fmt.Sprintf("CREATE TABLE %s AS SELECT x.* FROM raw_%s x SEMI JOIN _map m ON m.sample = x.sample", t, t))
-		}
-	}
-	for _, t := range researchClinical {
-		if !have(t) {
-			continue
-		}
-		cols, err := e.columns(ctx, "raw_"+t)
-		if err != nil {
-			return fail(err)
-		}
-		build = append(build, clinicalExtractSQL(t, cols, opt.At, past, have("documents")))
-	}
-	if err := e.exec(ctx, build...); err != nil {
-		return fail(err)
-	}
-	// Remove every way back to the store: raw views, the mapping, file
-	// access; then lock the configuration.
+FROM raw__format f JOIN ok USING (batch) JOIN n USING (batch)`
+
+// seal removes every way back to the store (raw views, the mapping, file
+// access) and locks the configuration.
+func (x extract) seal(ctx context.Context) error {
 	var drops []string
-	res, err := e.Run(ctx, "SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name LIKE 'raw\\_%' ESCAPE '\\'")
+	res, err := x.e.Run(ctx, "SELECT view_name FROM duckdb_views() WHERE NOT internal AND view_name LIKE 'raw\\_%' ESCAPE '\\'")
 	if err != nil {
-		return fail(err)
+		return err
 	}
 	for _, r := range res.Rows {
 		drops = append(drops, "DROP VIEW "+quoteIdent(Text(r[0])))
 	}
 	drops = append(drops, "DROP TABLE _map", "DROP TABLE _closed", "DROP TABLE _hidden_doc", "DROP TABLE _hidden_enc",
 		"SET enable_external_access = false", "SET lock_configuration = true")
-	if err := e.exec(ctx, drops...); err != nil {
-		return fail(err)
-	}
-	total := 0
-	for _, ss := range mapping {
-		total += len(ss)
-	}
-	e.Summary = fmt.Sprintf("researcher %s, use %s, consent decided %s: %d of %d linked samples visible (%d of %d people); unlinked samples and people without research consent are not shown",
-		opt.Actor, opt.Use, now.Format(time.DateOnly), allowedSamples, total, len(allowed), len(people))
-	if past {
-		e.Summary += asOfSummary(st.Manifest(), m, opt.At)
-	}
-	return e, nil
+	return x.e.exec(ctx, drops...)
 }
 
 func (e *Engine) columns(ctx context.Context, rel string) ([]string, error) {

@@ -10,7 +10,11 @@
 //  2. The consented extract: query.OpenAs builds the pseudonymised research
 //     extract for the project's research use, deciding and logging every
 //     person (withdrawn people, closed records and closed documents are
-//     left out). No second consent path exists.
+//     left out). No second consent path exists. The extract is kept open
+//     (view.go) and reused for the researcher's next answers only while
+//     the store's content (every table but the answer history) and the
+//     day are unchanged: a withdrawal, a closed record or new data is a
+//     new store generation and rebuilds it before the next answer.
 //  3. The cohort (package research/cohort) is counted in up to two
 //     dimensions over the extract's participants.
 //  4. Disclosure control (package research/disclosure), in one place:
@@ -34,7 +38,6 @@ import (
 
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/audit"
-	"github.com/varamu/varamu/query"
 	"github.com/varamu/varamu/research/cohort"
 	"github.com/varamu/varamu/research/disclosure"
 	"github.com/varamu/varamu/research/projects"
@@ -56,6 +59,7 @@ var ErrRefused = disclosure.ErrDifferencing
 type Service struct {
 	dir      string
 	projects *projects.File
+	views    views
 }
 
 // New returns a Service over the store in dir; both arguments are
@@ -109,27 +113,18 @@ func (s *Service) Ask(ctx context.Context, researcher, project string, def *coho
 	if err != nil {
 		return nil, err
 	}
-	e, err := query.OpenAs(ctx, s.dir, query.Options{Actor: researcher, Use: p.Use()})
+	v, err := s.view(ctx, researcher, p, now)
 	if err != nil {
 		return nil, err
 	}
-	ps, err := participants(ctx, e)
-	e.Close()
-	if err != nil {
-		return nil, err
-	}
-	tab := cohort.Tabulate(def, ps, now.UTC().Year())
+	tab := cohort.Tabulate(def, v.participants, now.UTC().Year())
 	table := disclosure.Table{Rows: tab.Rows, Cols: tab.Cols, N: tab.Counts()}
 	k := p.MinCount()
 	mask, err := disclosure.Protect(table, k)
 	if err != nil {
 		return nil, fmt.Errorf("research: %w", err)
 	}
-	population := make(map[string]bool, len(ps))
-	for _, x := range ps {
-		population[x.Key] = true
-	}
-	if err := s.release(ctx, p.ID, now, mask.Release(table, tab.Members), population, k); err != nil {
+	if err := s.release(ctx, p.ID, now, mask.Release(table, tab.Members), v.population, k); err != nil {
 		return nil, err
 	}
 	return answer(p.ID, now, k, tab, table, mask), nil
@@ -230,4 +225,24 @@ func answer(project string, now time.Time, k int, tab cohort.Tabulation, t discl
 		a.ColTotals = append(a.ColTotals, count(n, m.Col[c]))
 	}
 	return a
+}
+
+// unverified is the actor of a request whose caller could not be
+// verified; the project gate denies it.
+var unverified = access.Actor{ID: "unauthenticated", Role: "unauthenticated"}
+
+// RefuseUnverified logs the refused attempt of a caller who could not be
+// verified on project: a denied project decision in the audit log.
+func (s *Service) RefuseUnverified(ctx context.Context, project string) error {
+	log, err := audit.Open(s.dir)
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	ap := access.Project{ID: project}
+	if p, err := s.projects.Get(project); err == nil {
+		ap = access.Project{ID: p.ID, Use: p.Use(), Ethics: p.EthicsApproval, Members: p.Members, Start: p.Start.Time, End: p.End.Time}
+	}
+	_, err = access.DecideProject(ctx, log, unverified, ap, time.Now())
+	return err
 }

@@ -384,3 +384,32 @@ func logged(t *testing.T, dir, person string, ok func(audit.Entry) bool) int {
 	}
 	return n
 }
+
+// TestViewReused: a second answer on the same store content reuses the
+// consented extract (each person decided and logged once), and a change
+// of content (a new consent row) rebuilds it, deciding everyone again.
+func TestViewReused(t *testing.T) {
+	b := newBiobank(t)
+	for _, js := range []string{`{"sex": ["male"]}`, `{"dimensions": ["sex"]}`} {
+		if _, err := b.ask(t, "demo-hmb", js); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := b.women[3]
+	count := func() int {
+		return logged(t, b.dir, p, func(e audit.Entry) bool { return e.Actor == researcher && e.Purpose == "research" })
+	}
+	if n := count(); n != 1 {
+		t.Fatalf("%d decisions logged for two answers on one store content, want 1", n)
+	}
+	g := clinicaltest.Generation{Resources: []string{clinicaltest.Consent(consent.Event{Person: b.women[5], At: time.Now().Add(-time.Minute), Kind: consent.Withdraw}, "w5", "active")}}
+	if _, err := clinicaltest.Ingest(context.Background(), b.st, time.Now(), g); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.ask(t, "demo-hmb", `{"dimensions": ["sex"]}`); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 2 {
+		t.Errorf("%d decisions logged after the store changed, want 2", n)
+	}
+}

@@ -24,6 +24,8 @@ import (
 //	[[cds_client]]
 //	issuer = "https://ehr.example"
 //	jwks = "ehr.jwks.json"
+//	[research]
+//	projects = "projects.json"  # approved research projects; optional (no research API without)
 type FileConfig struct {
 	Addr    string `toml:"addr"`
 	BaseURL string `toml:"base_url"`
@@ -38,6 +40,9 @@ type FileConfig struct {
 		Issuer string `toml:"issuer"`
 		JWKS   string `toml:"jwks"`
 	} `toml:"cds_client"`
+	Research struct {
+		Projects string `toml:"projects"`
+	} `toml:"research"`
 
 	dir string
 }
@@ -109,3 +114,7 @@ func (c *FileConfig) Build(cfg *Config) error {
 	}
 	return nil
 }
+
+// ProjectsPath returns the approved research projects file the
+// configuration names, resolved against its directory ("" for none).
+func (c *FileConfig) ProjectsPath() string { return c.path(c.Research.Projects) }

@@ -61,6 +61,10 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
+// Unwrap lets http.ResponseController reach the connection (a research
+// answer extends its write deadline).
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
 // wrap counts, times and logs each request under its route pattern.
 func (m *Metrics) wrap(mux *http.ServeMux, log *slog.Logger, prep func(*http.Request) *http.Request) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

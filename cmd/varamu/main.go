@@ -77,6 +77,7 @@ func newRootCmdAs(who whoami) *cobra.Command {
 		newVerifyCmd(),
 		newRiskCmd(who),
 		newServeCmd(),
+		newResearchCmd(),
 		newDevCACmd(),
 	)
 	return root

@@ -8,9 +8,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/varamu/varamu/research"
+	"github.com/varamu/varamu/research/projects"
 	"github.com/varamu/varamu/server"
 	"github.com/varamu/varamu/server/cdshooks"
 	"github.com/varamu/varamu/server/fhirops"
+	serveresearch "github.com/varamu/varamu/server/research"
 )
 
 func newServeCmd() *cobra.Command {
@@ -56,6 +59,9 @@ A new store generation is served without a restart; SIGTERM drains in-flight req
 			if err := registerRisk(s, clinvarPath, sfGenesPath); err != nil {
 				return err
 			}
+			if err := registerResearch(s, storeDir, fc.ProjectsPath()); err != nil {
+				return err
+			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return err
@@ -74,4 +80,22 @@ A new store generation is served without a restart; SIGTERM drains in-flight req
 	cmd.MarkFlagRequired("store")
 	cmd.MarkFlagRequired("config")
 	return cmd
+}
+
+// registerResearch adds the research API when the configuration names an
+// approved projects file.
+func registerResearch(s *server.Server, storeDir, projectsPath string) error {
+	if projectsPath == "" {
+		return nil
+	}
+	pf, err := projects.Load(projectsPath)
+	if err != nil {
+		return err
+	}
+	svc, err := research.New(storeDir, pf)
+	if err != nil {
+		return err
+	}
+	serveresearch.Register(s, svc)
+	return nil
 }

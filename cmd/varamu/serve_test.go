@@ -46,13 +46,13 @@ func TestDevCAAndServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range []string{"ca.pem", "server.pem", "server.key", "crl.pem", "serve.toml", "ids.tsv", "ehr.jwks.json", "ehr.key",
+	for _, f := range []string{"ca.pem", "server.pem", "server.key", "crl.pem", "serve.toml", "ids.tsv", "ehr.jwks.json", "ehr.key", "projects.json",
 		"professional.p12", "patient.pem", "parent.key", "child.pem", "representative.pem", "researcher.pem", "expired-licence.pem", "revoked.p12"} {
 		if _, err := os.Stat(filepath.Join(ca, f)); err != nil {
 			t.Errorf("dev-ca did not write %s", f)
 		}
 	}
-	if !strings.Contains(out, "wrote 32 files") {
+	if !strings.Contains(out, "wrote 33 files") {
 		t.Errorf("dev-ca output: %s", out)
 	}
 	ids, _ := os.ReadFile(filepath.Join(ca, "ids.tsv"))
@@ -106,6 +106,15 @@ func TestDevCAAndServe(t *testing.T) {
 	}
 	if st, _ := call(nil, "/fhir/$find-subject-haplotypes?subject="+patient+"&genes=CYP2C19"); st != 401 {
 		t.Errorf("no certificate: %d", st)
+	}
+	// serve read dev-ca's projects.json: the researcher is a member of
+	// demo-hmb (the research API's own tests are in server/research).
+	rcert, err := tls.LoadX509KeyPair(filepath.Join(ca, "researcher.pem"), filepath.Join(ca, "researcher.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, body := call(&rcert, "/research/demo-hmb/beacon/g_variants?referenceName=1&start=0&referenceBases=A&alternateBases=G"); st != 200 || !strings.Contains(body, `"exists": false`) {
+		t.Errorf("researcher: %d %s", st, body)
 	}
 	serverClients(t, url, ca, patient, filepath.Join(tmp, "store"))
 	cancel()

@@ -191,7 +191,7 @@ func pick(f *facts, t time.Time) ([]Person, error) {
 		}
 		return fmt.Errorf("%s: %w", name, ErrNoCandidate)
 	}
-	if err := other("researcher", "researcher (acts as themself until the research API)"); err != nil {
+	if err := other("researcher", "researcher, member of research project "+DemoProject+" (projects.json)"); err != nil {
 		return nil, err
 	}
 	var expired *clinical.RegisteredPractitioner

@@ -36,7 +36,9 @@ type Result struct {
 // synthetic people of the store in storeDir (NAME.pem, NAME.key, NAME.p12
 // for each of Names), a CRL revoking the "revoked" one (crl.pem), a
 // registered test EHR (ehr.jwks.json, ehr.key), ids.tsv (name, isikukood,
-// role) and serve.toml usable as is by `varamu serve --config`.
+// role), projects.json (the approved research project DemoProject, whose
+// member is the researcher) and serve.toml usable as is by `varamu serve
+// --config`.
 func Write(ctx context.Context, storeDir, out string, now time.Time) (*Result, error) {
 	st, err := store.Open(storeDir, store.Options{})
 	if err != nil {
@@ -92,6 +94,9 @@ func Write(ctx context.Context, storeDir, out string, now time.Time) (*Result, e
 	w.file("crl.pem", crl, 0o644)
 	w.ehr()
 	w.file("ids.tsv", []byte(ids.String()), 0o644)
+	if err := w.projects(people, now); err != nil {
+		return nil, err
+	}
 	w.file("serve.toml", []byte(serveTOML), 0o644)
 	if w.err != nil {
 		return nil, w.err
@@ -112,6 +117,9 @@ crl = "crl.pem"
 [[cds_client]]
 issuer = "` + EHRIssuer + `"
 jwks = "ehr.jwks.json"
+
+[research]
+projects = "projects.json"
 `
 
 // writer keeps its first error and does nothing after it.

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Benchmark (issue 12): the research API at biobank size. Builds a
+# synthetic biobank store of PEOPLE people (default 200000) with HIS
+# records, consents and PGx annotation, makes dev-ca certificates (the
+# researcher is a member of demo-hmb), starts varamu serve on loopback and
+# times over TLS with curl, RUNS times each (default 5):
+#   first   the first cohort count (builds the project's consented extract)
+#   count   a cohort count (conditions × medication)
+#   xtab    a cross-tab (sex × CYP2C19 phenotype)
+#   beacon  a one-position genotype count (Beacon v2, count granularity)
+# and prints median, min and max per question with the load average. The
+# machine may be shared: the load average is printed before and after.
+#
+# Usage: bench/research.sh [PEOPLE] [WORKDIR]; PREP_ONLY=1 builds the store
+# and stops; RUNS=N changes the repetitions.
+set -euo pipefail
+people=${1:-200000}
+work=${2:-bench/out/research-$people}
+runs=${RUNS:-5}
+root=$(cd "$(dirname "$0")/.." && pwd)
+mkdir -p "$work"
+V="$work/varamu"
+(cd "$root" && go build -o "$V" ./cmd/varamu)
+
+data="$work/synth"
+[[ -f "$data/synth.json" ]] || "$V" datasets synth --people "$people" --seed 1 --out "$data" >&2
+store="$work/store"
+if [[ ! -f "$store/manifest.json" ]]; then
+  "$V" ingest vcf --store "$store" "$data/genotypes.vcf.gz" >&2
+  "$V" ingest fhir --store "$store" --biobank-samples "$data/biobank/samples.tsv" "$data/fhir" >&2
+  "$V" annotate --store "$store" --outside-calls "$data/biobank/outside-calls.tsv" >&2
+fi
+[[ -z "${PREP_ONLY:-}" ]] || exit 0
+rm -rf "$work/ca"
+"$V" dev-ca --store "$store" --out "$work/ca" >/dev/null
+"$V" serve --store "$store" --config "$work/ca/serve.toml" --addr 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.log" &
+pid=$!
+trap 'kill $pid 2>/dev/null || true' EXIT
+for _ in $(seq 600); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.5; done
+url=$(sed -n 's/^listening on //p' "$work/serve.out")
+ca="$work/ca"
+echo "people $people, server $url, $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# ask METHOD PATH [BODY]: prints the seconds curl took; fails on a non-200.
+ask() {
+  local out
+  out=$(curl -sS -o "$work/answer.json" -w '%{http_code} %{time_total}' --cacert "$ca/ca.pem" --cert "$ca/researcher.pem" \
+    --key "$ca/researcher.key" -X "$1" "$url$2" ${3:+-H 'Content-Type: application/json' --data "$3"})
+  [[ ${out%% *} == 200 ]] || { echo "HTTP ${out%% *} for $2: $(cat "$work/answer.json")" >&2; exit 1; }
+  echo "${out#* }"
+}
+# stats NAME TIMES...: median, min, max.
+stats() {
+  local name=$1; shift
+  printf '%s\n' "$@" | sort -g | awk -v n="$name" '{v[NR]=$1} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2;
+    printf "%-7s median %.3f s  (min %.3f, max %.3f, %d runs)\n", n, m, v[1], v[NR], NR}'
+}
+count='{"conditions": ["I25"], "medications": ["B01AC"]}'
+xtab='{"dimensions": ["sex", "phenotype:CYP2C19"]}'
+beacon='/research/demo-hmb/beacon/g_variants?referenceName=chr10&start=94781858&referenceBases=G&alternateBases=A&requestedGranularity=count'
+stats first "$(ask POST /research/demo-hmb/cohorts "$count")"
+c=(); x=(); b=()
+for _ in $(seq "$runs"); do
+  c+=("$(ask POST /research/demo-hmb/cohorts "$count")")
+  x+=("$(ask POST /research/demo-hmb/cohorts "$xtab")")
+  b+=("$(ask GET "$beacon")")
+done
+stats count "${c[@]}"
+stats xtab "${x[@]}"
+stats beacon "${b[@]}"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+ps -o rss= -p $pid | awk '{printf "server RSS: %d MiB\n", $1/1024}'
