@@ -24,6 +24,9 @@ import (
 //	[[cds_client]]
 //	issuer = "https://ehr.example"
 //	jwks = "ehr.jwks.json"
+//	[portal]
+//	oidc_issuer = "http://127.0.0.1:9000"  # OpenID provider of the portal; "" serves no portal
+//	oidc_client_id = "varamu-portal"       # "" means varamu-portal
 type FileConfig struct {
 	Addr    string `toml:"addr"`
 	BaseURL string `toml:"base_url"`
@@ -38,6 +41,11 @@ type FileConfig struct {
 		Issuer string `toml:"issuer"`
 		JWKS   string `toml:"jwks"`
 	} `toml:"cds_client"`
+	// Portal configures the patient portal (package server/portal).
+	Portal struct {
+		OIDCIssuer   string `toml:"oidc_issuer"`
+		OIDCClientID string `toml:"oidc_client_id"`
+	} `toml:"portal"`
 
 	dir string
 }

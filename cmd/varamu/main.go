@@ -78,6 +78,7 @@ func newRootCmdAs(who whoami) *cobra.Command {
 		newRiskCmd(who),
 		newServeCmd(),
 		newDevCACmd(),
+		newDevIDPCmd(),
 	)
 	return root
 }
