@@ -13,6 +13,7 @@ import (
 	"github.com/varamu/varamu/server/cdshooks"
 	"github.com/varamu/varamu/server/devidp"
 	"github.com/varamu/varamu/server/fhirops"
+	"github.com/varamu/varamu/server/fhirrecords"
 	"github.com/varamu/varamu/server/portal"
 )
 
@@ -54,6 +55,7 @@ people logging in through that OpenID provider ('varamu dev-idp' runs one on loo
 			defer s.Close()
 			cdshooks.Register(s)
 			fhirops.Register(s)
+			fhirrecords.Register(s)
 			if err := registerPortal(s, fc, issuer); err != nil {
 				return err
 			}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/clinical/isikukood"
+	"github.com/varamu/varamu/server/fhirrecords"
 )
 
 // Choices is the "My choices" page.
@@ -21,7 +22,7 @@ type Choices struct {
 	CanChange bool
 	State     consent.State
 	Research  []string // the research consent in plain words (catalogue keys)
-	Documents []Document
+	Documents []fhirrecords.Document
 	Guardians []Whom // parents who may see the data, until the 18th birthday
 	Today     string
 	Done      bool
@@ -50,7 +51,7 @@ func (p *Portal) choicesPage(ctx context.Context, q *request) (*Choices, error) 
 	if st.Research != nil {
 		c.Research = duoWords(*st.Research)
 	}
-	if c.Documents, err = documents(ctx, q.snap.Store, q.person); err != nil {
+	if c.Documents, err = fhirrecords.Documents(ctx, q.snap.Store, q.person); err != nil {
 		return nil, err
 	}
 	for i := range c.Documents {

@@ -13,6 +13,7 @@ import (
 	"github.com/varamu/varamu/pharmacogenomics/rules"
 	"github.com/varamu/varamu/server"
 	"github.com/varamu/varamu/server/cdshooks"
+	"github.com/varamu/varamu/server/fhirrecords"
 )
 
 // request is one page request about one person, after access allowed it.
@@ -112,7 +113,7 @@ type Drug struct {
 
 // Prescription is a current prescription with its drug–gene alert, if any.
 type Prescription struct {
-	Medication
+	fhirrecords.Medication
 	Alert *Drug
 }
 
@@ -139,7 +140,7 @@ func genomePage(ctx context.Context, q *request) (*Genome, error) {
 	}
 	g.HasResults = len(g.Genes) > 0
 	slices.SortFunc(g.Drugs, func(a, b Drug) int { return strings.Compare(a.Drug, b.Drug) })
-	meds, err := prescriptions(ctx, q.snap.Store, q.person)
+	meds, err := fhirrecords.Prescriptions(ctx, q.snap.Store, q.person)
 	if err != nil {
 		return nil, err
 	}
@@ -162,12 +163,12 @@ func geneOf(c pharmacogenomics.GeneCall) Gene {
 
 // Records is the "My records" page.
 type Records struct {
-	Documents    []Document
-	Observations []Observation
+	Documents    []fhirrecords.Document
+	Observations []fhirrecords.Observation
 }
 
 func (p *Portal) recordsPage(ctx context.Context, q *request) (*Records, error) {
-	f, err := documents(ctx, q.snap.Store, q.person)
+	f, err := fhirrecords.Documents(ctx, q.snap.Store, q.person)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +179,7 @@ func (p *Portal) recordsPage(ctx context.Context, q *request) (*Records, error) 
 	for i := range f {
 		f[i].Closed = st.DocumentClosed(f[i].ID)
 	}
-	obs, err := observations(ctx, q.snap.Store, q.person, 100)
+	obs, err := fhirrecords.Observations(ctx, q.snap.Store, q.person, 100)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package portal
+package fhirrecords
 
 import (
 	"cmp"
@@ -11,6 +11,9 @@ import (
 	"github.com/varamu/varamu/store"
 	"github.com/varamu/varamu/store/rows"
 )
+
+// These readers return person-level data: callers MUST have an allowed
+// access decision for the person first, and MUST withhold what it hides.
 
 // Document is the current version of one of the person's documents.
 type Document struct {
@@ -74,9 +77,9 @@ func scanPerson[T any](ctx context.Context, st *store.Store, table, person strin
 	return out, err
 }
 
-// documents reads the person's documents, newest first; entered-in-error
+// Documents reads the person's documents, newest first; entered-in-error
 // ones are left out.
-func documents(ctx context.Context, st *store.Store, person string) ([]Document, error) {
+func Documents(ctx context.Context, st *store.Store, person string) ([]Document, error) {
 	ds, err := scanPerson(ctx, st, "documents", person, []string{"kind", "status", "type_display", "title", "category", "date"},
 		func(r *rows.Row) Document {
 			return Document{ID: r.Str(1), Kind: r.Str(4), Status: r.Str(5), Type: r.Str(6), Title: r.Str(7), Category: r.Str(8), Date: r.Time(9)}
@@ -86,27 +89,27 @@ func documents(ctx context.Context, st *store.Store, person string) ([]Document,
 	return ds, err
 }
 
-// observations reads the person's observations, newest first, at most max.
-func observations(ctx context.Context, st *store.Store, person string, max int) ([]Observation, error) {
-	os, err := scanPerson(ctx, st, "observations", person, []string{"display", "value", "unit", "value_text", "status", "effective", "component"},
+// Observations reads the person's observations, newest first, at most max.
+func Observations(ctx context.Context, st *store.Store, person string, max int) ([]Observation, error) {
+	obs, err := scanPerson(ctx, st, "observations", person, []string{"display", "value", "unit", "value_text", "status", "effective", "component"},
 		func(r *rows.Row) Observation {
 			o := Observation{ID: r.Str(1), Display: r.Str(4), Value: r.F64p(5), Unit: r.Str(6), Text: r.Str(7), Status: r.Str(8), Effective: r.Time(9)}
 			o.component = r.I32(10)
 			return o
 		}, func(o *Observation) *[2]int64 { return &o.seq }, func(o Observation) string { return fmt.Sprint(o.ID, "#", o.component) })
-	os = slices.DeleteFunc(os, func(o Observation) bool { return o.Status == "entered-in-error" })
-	slices.SortFunc(os, func(a, b Observation) int {
+	obs = slices.DeleteFunc(obs, func(o Observation) bool { return o.Status == "entered-in-error" })
+	slices.SortFunc(obs, func(a, b Observation) int {
 		return cmp.Or(b.Effective.Compare(a.Effective), strings.Compare(a.Display, b.Display))
 	})
-	if len(os) > max {
-		os = os[:max]
+	if len(obs) > max {
+		obs = obs[:max]
 	}
-	return os, err
+	return obs, err
 }
 
-// prescriptions reads the person's active medication requests and
+// Prescriptions reads the person's active medication requests and
 // statements.
-func prescriptions(ctx context.Context, st *store.Store, person string) ([]Medication, error) {
+func Prescriptions(ctx context.Context, st *store.Store, person string) ([]Medication, error) {
 	ms, err := scanPerson(ctx, st, "medications", person, []string{"drug", "drug_text", "status", "authored"},
 		func(r *rows.Row) Medication {
 			return Medication{ID: r.Str(1), Drug: r.Str(4), Text: r.Str(5), Status: r.Str(6), Authored: r.Time(7)}
