@@ -108,7 +108,7 @@ type env struct {
 
 type envOptions struct {
 	now    func() time.Time
-	extra  func(people map[string]devca.Person) []devidp.User // more people who may log in
+	extra  func(people map[string]devca.Person) []devidp.User             // more people who may log in
 	before func(t *testing.T, dir string, people map[string]devca.Person) // changes the store before the server starts
 }
 
