@@ -131,7 +131,9 @@ func (p *Provider) loginPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.store.mu.Unlock()
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'")
+	// form-action covers the redirects after the form: back to the portal
+	// on loopback.
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; form-action 'self' https://127.0.0.1:* https://localhost:*; frame-ancestors 'none'")
 	loginTmpl.Execute(w, struct {
 		ID      string
 		Users   []User
