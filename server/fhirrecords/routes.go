@@ -3,7 +3,9 @@
 // (http://hl7.org/fhir/R4/search.html): GET /fhir/DocumentReference?subject=
 // answers a searchset Bundle of the person's documents, leaving out every
 // document the person closed (unless in an emergency with a stated reason,
-// flagged to the person), and refusing a closed record. It also holds the
+// flagged to the person), and refusing a closed record; GET
+// /fhir/Communication?recipient=Practitioner/<id> answers the messages
+// people sent the calling practitioner through the portal. It also holds the
 // current-state readers of the documents, observations and prescriptions
 // tables the patient portal shows.
 //
@@ -35,6 +37,9 @@ func Register(s *server.Server) {
 	s.Handle("GET /fhir/DocumentReference", http.HandlerFunc(h.documents), server.PathDoc{Path: "/fhir/DocumentReference", Method: "get",
 		Summary: "The subject's documents (closed ones left out unless in an emergency)", Tag: "fhir-records",
 		Params: map[string]string{"subject": "query"}, Response: fhirJSON})
+	s.Handle("GET /fhir/Communication", http.HandlerFunc(h.communications), server.PathDoc{Path: "/fhir/Communication", Method: "get",
+		Summary: "Messages people sent to the calling practitioner (recipient=Practitioner/<own id>)", Tag: "fhir-records",
+		Params: map[string]string{"recipient": "query"}, Response: fhirJSON})
 }
 
 type handler struct{ s *server.Server }

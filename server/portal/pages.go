@@ -165,6 +165,13 @@ func geneOf(c pharmacogenomics.GeneCall) Gene {
 type Records struct {
 	Documents    []fhirrecords.Document
 	Observations []fhirrecords.Observation
+	// Upcoming are the appointments still to come; Messages those sent
+	// about the person; Treating the practitioners a message may go to.
+	Upcoming  []fhirrecords.Appointment
+	Messages  []fhirrecords.Message
+	Treating  []fhirrecords.Practitioner
+	CanChange bool
+	Saved     bool
 }
 
 func (p *Portal) recordsPage(ctx context.Context, q *request) (*Records, error) {
@@ -183,7 +190,28 @@ func (p *Portal) recordsPage(ctx context.Context, q *request) (*Records, error) 
 	if err != nil {
 		return nil, err
 	}
-	return &Records{Documents: f, Observations: obs}, nil
+	rec := &Records{Documents: f, Observations: obs, Saved: q.saved}
+	apts, err := fhirrecords.Appointments(ctx, q.snap.Store, q.person)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range apts {
+		if a.Upcoming(q.now) {
+			rec.Upcoming = append(rec.Upcoming, a)
+		}
+	}
+	if rec.Messages, err = fhirrecords.Messages(ctx, q.snap.Store, q.person); err != nil {
+		return nil, err
+	}
+	if rec.Treating, err = fhirrecords.Treating(ctx, q.snap.Store, q.person); err != nil {
+		return nil, err
+	}
+	fam, err := p.fam.get(ctx, q.snap)
+	if err != nil {
+		return nil, err
+	}
+	rec.CanChange = canChange(fam, q.ss.caller.Isikukood, q.person, q.now)
+	return rec, nil
 }
 
 // Access is one entry of "who looked at my data".

@@ -88,6 +88,10 @@ func Register(s *server.Server, cfg Config) (*Portal, error) {
 		s.Handle("GET /portal/p/{person}/"+pg.name, h(p.personPage(pg.name)), doc("/portal/p/{person}/"+pg.name, "get", pg.summary))
 	}
 	s.Handle("POST /portal/p/{person}/choices", h(p.choose), doc("/portal/p/{person}/choices", "post", "Record a consent choice (CSRF token required)"))
+	s.Handle("POST /portal/p/{person}/appointments/{id}/cancel", h(p.cancelAppointment),
+		doc("/portal/p/{person}/appointments/{id}/cancel", "post", "Cancel an upcoming appointment (CSRF token required)"))
+	s.Handle("POST /portal/p/{person}/messages", h(p.sendMessage),
+		doc("/portal/p/{person}/messages", "post", "Send a message to a practitioner who treated the person (CSRF token required)"))
 	return p, nil
 }
 

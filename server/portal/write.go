@@ -13,6 +13,7 @@ import (
 	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/clinical/fhir"
+	"github.com/varamu/varamu/server/fhirrecords"
 	"github.com/varamu/varamu/store"
 	"github.com/varamu/varamu/store/rows"
 )
@@ -49,21 +50,29 @@ func (w *writer) append(ctx context.Context, dir string, e consent.Event, now ti
 	for i := range res.Provision.Actors {
 		res.Provision.Actors[i].Reference = "Patient/" + ids.of(e.Agent)
 	}
+	return w.ingest(ctx, st, now, fhir.ConsentFromModel(res))
+}
+
+// ingest writes resources as a Bulk Data file in a private temporary
+// directory and ingests it in one committed transaction, logging the
+// record versions and the new generation like every ingest; callers hold
+// w.mu.
+func (w *writer) ingest(ctx context.Context, st *store.Store, now time.Time, resources ...fhir.Resource) error {
 	tmp, err := os.MkdirTemp("", "varamu-portal-") // 0700
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	path := filepath.Join(tmp, "Consent.ndjson")
+	path := filepath.Join(tmp, resources[0].Type()+".ndjson")
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
 	}
-	werr := fhir.WriteNDJSON(f, fhir.ConsentFromModel(res))
+	werr := fhir.WriteNDJSON(f, resources...)
 	if err := errors.Join(werr, f.Close()); err != nil {
 		return err
 	}
-	log, err := audit.Open(dir)
+	log, err := audit.Open(st.Dir())
 	if err != nil {
 		return err
 	}
@@ -73,6 +82,55 @@ func (w *writer) append(ctx context.Context, dir string, e consent.Event, now ti
 		_, err = log.LogGenerations(ctx)
 	}
 	return errors.Join(err, log.Close())
+}
+
+// cancel records the appointment as cancelled by the person (a new
+// version of the Appointment, status cancelled).
+func (w *writer) cancel(ctx context.Context, dir, person string, a fhirrecords.Appointment, now time.Time) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	st, ids, err := openWithIDs(ctx, dir)
+	if err != nil {
+		return err
+	}
+	res := &fhir.Appointment{Base: fhir.Base{ResourceType: "Appointment", ID: a.ID}, Status: "cancelled", Description: a.Description,
+		Start: a.Start.UTC().Format(time.RFC3339), Participant: []fhir.AppointmentParticipant{
+			{Actor: &fhir.Reference{Reference: "Patient/" + ids.of(person)}, Status: "declined"}}}
+	if !a.End.IsZero() {
+		res.End = a.End.UTC().Format(time.RFC3339)
+	}
+	if a.Service != "" {
+		res.ServiceType = []fhir.CodeableConcept{{Text: a.Service}}
+	}
+	if a.Practitioner != "" {
+		res.Participant = append(res.Participant, fhir.AppointmentParticipant{Actor: &fhir.Reference{Reference: "Practitioner/" + a.Practitioner}, Status: "accepted"})
+	}
+	return w.ingest(ctx, st, now, res)
+}
+
+// message records a message about person from sender to a practitioner
+// as a FHIR Communication.
+func (w *writer) message(ctx context.Context, dir, person, sender, practitioner, text string, now time.Time) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	st, ids, err := openWithIDs(ctx, dir)
+	if err != nil {
+		return err
+	}
+	res := &fhir.Communication{Base: fhir.Base{ResourceType: "Communication", ID: "portal-msg-" + rand.Text()}, Status: "completed",
+		Subject: &fhir.Reference{Reference: "Patient/" + ids.of(person)}, Sender: &fhir.Reference{Reference: "Patient/" + ids.of(sender)},
+		Recipient: []fhir.Reference{{Reference: "Practitioner/" + practitioner}}, Sent: now.UTC().Format(time.RFC3339),
+		Payload: []fhir.CommunicationPayload{{ContentString: text}}}
+	return w.ingest(ctx, st, now, res)
+}
+
+func openWithIDs(ctx context.Context, dir string) (*store.Store, fhirIDs, error) {
+	st, err := store.Open(dir, store.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	ids, err := patientIDs(ctx, st)
+	return st, ids, err
 }
 
 // fhirIDs maps a person to the logical id of their FHIR Patient.
