@@ -60,7 +60,7 @@ func fixture(t *testing.T) string {
 
 func build(ctx context.Context, tmp string) (string, error) {
 	src := filepath.Join(tmp, "bb")
-	if _, err := synth.Generate(ctx, src, synth.Config{People: 400, Seed: 7, BackgroundSites: -1}); err != nil {
+	if _, err := synth.Generate(ctx, src, synth.Config{People: 400, Seed: 7, BackgroundSites: -1, Appointments: true}); err != nil {
 		return "", err
 	}
 	dir := filepath.Join(tmp, "store")
