@@ -27,6 +27,7 @@ package portal
 import (
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/varamu/varamu/identity"
@@ -73,14 +74,28 @@ func Register(s *server.Server, cfg Config) (*Portal, error) {
 		return nil, err
 	}
 	p := &Portal{s: s, cfg: cfg, sess: newSessions(cfg.Idle, cfg.MaxAge), pages: pages}
+	// The portal's own authentication is its session cookie (no client
+	// certificate): its paths are described as public, each page asking
+	// for the session itself.
 	doc := func(path, method, summary string) server.PathDoc {
-		return server.PathDoc{Path: path, Method: method, Summary: summary, Tag: "portal", Response: "text/html"}
+		d := server.PathDoc{Path: path, Method: method, Summary: summary, Tag: "portal", Response: "text/html", Public: true, Params: map[string]string{}}
+		for _, name := range []string{"person", "id"} {
+			if strings.Contains(path, "{"+name+"}") {
+				d.Params[name] = "path"
+			}
+		}
+		if method == "post" {
+			d.Body = "application/x-www-form-urlencoded"
+		}
+		return d
 	}
 	h := func(f http.HandlerFunc) http.Handler { return secure(f) }
 	s.Handle("GET /portal/{$}", h(p.home), doc("/portal/", "get", "Patient portal: log in, or choose whose data to see"))
 	s.Handle("GET /portal/style.css", h(serveCSS), server.PathDoc{})
 	s.Handle("GET /portal/login", h(p.login), doc("/portal/login", "get", "Start an OpenID Connect login (authorization code, PKCE)"))
-	s.Handle("GET /portal/callback", h(p.callback), doc("/portal/callback", "get", "OpenID Connect callback: a new session"))
+	callback := doc("/portal/callback", "get", "OpenID Connect callback: a new session")
+	callback.Params = map[string]string{"code": "query", "state": "query"}
+	s.Handle("GET /portal/callback", h(p.callback), callback)
 	s.Handle("POST /portal/logout", h(p.logout), doc("/portal/logout", "post", "End the session (CSRF token required)"))
 	for _, pg := range []struct{ name, summary string }{
 		{"genome", "My genome and medicines"}, {"records", "My records"}, {"looked", "Who looked at my data"}, {"choices", "My choices"},

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/audit"
 	"github.com/varamu/varamu/clinical"
@@ -46,6 +48,30 @@ func TestParentSeesChildAndIsLoggedAsActor(t *testing.T) {
 	}
 	if !strings.Contains(looked, `class="verified"`) {
 		t.Errorf("no access shown with a verified inclusion proof:\n%s", looked)
+	}
+	checkOpenAPI(t, e)
+}
+
+// checkOpenAPI: /openapi.json with the portal and the record searches
+// validates and describes them.
+func checkOpenAPI(t *testing.T, e *env) {
+	t.Helper()
+	raw, err := json.Marshal(e.Srv.OpenAPI())
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := openapi3.NewLoader().LoadFromData(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		t.Fatalf("openapi.json does not validate: %v", err)
+	}
+	for _, p := range []string{"/portal/", "/portal/callback", "/portal/p/{person}/genome", "/portal/p/{person}/appointments/{id}/cancel",
+		"/fhir/DocumentReference", "/fhir/Communication"} {
+		if doc.Paths.Find(p) == nil {
+			t.Errorf("openapi.json lacks %s", p)
+		}
 	}
 }
 
