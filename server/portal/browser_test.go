@@ -69,7 +69,7 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	return s
 }
 
-// shot saves a full-page screenshot as name in the test's artifact
+// shot saves a full-page JPEG screenshot as name in the test's artifact
 // directory.
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
@@ -100,7 +100,7 @@ func TestBrowserParent(t *testing.T) {
 	parent, child := e.People["parent"].Isikukood, e.People["child"].Isikukood
 	ctx := chrome(t)
 	browserLogin(t, ctx, e, parent)
-	shot(t, ctx, "01-parent-whose-data.png")
+	shot(t, ctx, "01-parent-whose-data.jpg")
 	do(t, ctx, "child's genome", chromedp.Click("#person-"+child), chromedp.WaitVisible("#genes"))
 	if got := text(t, ctx, "#whose-current"); got != child {
 		t.Fatalf("the page says it shows %q, want the child %s", got, child)
@@ -108,7 +108,7 @@ func TestBrowserParent(t *testing.T) {
 	if g := text(t, ctx, "#genes"); !strings.Contains(g, "CYP2C19") {
 		t.Errorf("child's genes table lacks CYP2C19: %s", g)
 	}
-	shot(t, ctx, "02-child-genome.png")
+	shot(t, ctx, "02-child-genome.jpg")
 	do(t, ctx, "switch to self", chromedp.Click("#switch-"+parent), chromedp.WaitVisible("#tab-choices"))
 	if got := text(t, ctx, "#whose-current"); got != parent {
 		t.Fatalf("after the switch the page shows %q, want %s", got, parent)
@@ -118,18 +118,18 @@ func TestBrowserParent(t *testing.T) {
 	if c := text(t, ctx, "#doc-choices"); !strings.Contains(c, "closed to professionals") {
 		t.Errorf("no document shown closed after closing one: %s", c)
 	}
-	shot(t, ctx, "03-document-closed.png")
+	shot(t, ctx, "03-document-closed.jpg")
 	do(t, ctx, "who looked", chromedp.Click("#tab-looked"), chromedp.WaitVisible("#accesses"))
 	looked := text(t, ctx, "#accesses")
 	if !strings.Contains(looked, "own data") || !strings.Contains(looked, "verified") {
 		t.Errorf("who-looked lacks the person's own views or a verified proof: %s", looked)
 	}
-	shot(t, ctx, "04-who-looked.png")
+	shot(t, ctx, "04-who-looked.jpg")
 	do(t, ctx, "Estonian", chromedp.Click("#lang-et"), chromedp.WaitVisible("#accesses"))
 	if h := text(t, ctx, "h1"); h != "Kes minu andmeid vaatas" {
 		t.Errorf("Estonian heading %q", h)
 	}
-	shot(t, ctx, "05-who-looked-et.png")
+	shot(t, ctx, "05-who-looked-et.jpg")
 }
 
 // TestBrowserChildComesOfAge: with the server's clock on the day after the
@@ -154,18 +154,18 @@ func TestBrowserChildComesOfAge(t *testing.T) {
 	if reps := text(t, ctx, "#representatives"); strings.Contains(reps, parent) {
 		t.Errorf("after the 18th birthday the parent is still listed: %s", reps)
 	}
-	shot(t, ctx, "01-child-adult-choices.png")
+	shot(t, ctx, "01-child-adult-choices.jpg")
 	do(t, ctx, "logout", chromedp.Click("#logout"), chromedp.WaitVisible("#login"))
 	browserLogin(t, ctx, e, parent)
 	if home := text(t, ctx, "main"); strings.Contains(home, child) {
 		t.Errorf("the parent is still offered the child: %s", home)
 	}
-	shot(t, ctx, "02-parent-without-child.png")
+	shot(t, ctx, "02-parent-without-child.jpg")
 	do(t, ctx, "child's page by URL", chromedp.Navigate(e.URL+"/portal/p/"+child+"/genome"), chromedp.WaitVisible("#message"))
 	if m := text(t, ctx, "#message"); !strings.Contains(m, "may not see") {
 		t.Errorf("the parent reads the adult child's page: %s", m)
 	}
-	shot(t, ctx, "03-parent-refused.png")
+	shot(t, ctx, "03-parent-refused.jpg")
 }
 
 // newEnvPeople returns the people dev-ca chooses from the fixture today.
