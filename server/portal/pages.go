@@ -227,15 +227,11 @@ type Looked struct {
 }
 
 func (p *Portal) lookedPage(ctx context.Context, q *request) (*Looked, error) {
-	es, err := q.snap.Decider.AccessLog(ctx, q.ss.caller.Actor, q.person, q.now)
+	view, err := q.snap.Decider.WhoLooked(ctx, q.ss.caller.Actor, q.person, q.now, nil)
 	if err != nil {
 		return nil, server.ErrDenied
 	}
-	es = slices.DeleteFunc(es, func(e audit.Entry) bool { return e.Kind != audit.KindAccess })
-	proved, err := audit.ProveEntries(ctx, q.snap.Store.Dir(), es, audit.VerifyOptions{})
-	if err != nil {
-		return nil, err
-	}
+	proved := slices.DeleteFunc(view.Accesses, func(e audit.EntryProof) bool { return e.Entry.Kind != audit.KindAccess })
 	l := &Looked{}
 	for i := len(proved) - 1; i >= 0; i-- { // newest first
 		a := Access{Entry: proved[i].Entry, Verified: proved[i].Verified, Proof: proved[i].Status}

@@ -23,7 +23,7 @@ type writer struct{ mu sync.Mutex }
 
 // append writes e as a FHIR R4 Consent and ingests it into the store in
 // dir in one committed transaction, logging the record version and the
-// new generation in the audit log as every ingest does. The Consent
+// generation in the audit log as every ingest does. The Consent
 // refers to people by their FHIR Patient ids in the store, so that it
 // reads back exactly as e.
 func (w *writer) append(ctx context.Context, dir string, e consent.Event, now time.Time) error {
@@ -55,8 +55,7 @@ func (w *writer) append(ctx context.Context, dir string, e consent.Event, now ti
 
 // ingest writes resources as a Bulk Data file in a private temporary
 // directory and ingests it in one committed transaction, logging the
-// record versions and the new generation like every ingest; callers hold
-// w.mu.
+// record versions like every ingest; callers hold w.mu.
 func (w *writer) ingest(ctx context.Context, st *store.Store, now time.Time, resources ...fhir.Resource) error {
 	tmp, err := os.MkdirTemp("", "varamu-portal-") // 0700
 	if err != nil {
@@ -76,11 +75,9 @@ func (w *writer) ingest(ctx context.Context, st *store.Store, now time.Time, res
 	if err != nil {
 		return err
 	}
+	// The committed generation is logged by the store's commit itself.
 	_, err = clinical.Ingest(ctx, st, []string{path}, clinical.Config{Now: now, Workers: 1,
 		Records: func(raws [][]byte) error { return log.LogRecords(context.WithoutCancel(ctx), raws) }})
-	if err == nil {
-		_, err = log.LogGenerations(ctx)
-	}
 	return errors.Join(err, log.Close())
 }
 
