@@ -57,6 +57,11 @@
 //	                   document_id, agent_person_id, data_use (consent.DataUse.String),
 //	                   given, period_start, period_end, fhir (the resource JSON as received),
 //	                   performer (who signed: an isikukood, or the reference as received)
+//	appointments       resource_id, person_id, status, start, end, practitioner_id, service
+//	                   (serviceType or appointmentType text), description
+//	communications     resource_id, person_id (the subject), status, sent, sender_person_id
+//	                   (when a Patient sent it), recipient_id (the first Practitioner
+//	                   recipient), about (the first reference, "Type/id"), text (payload)
 //	id_map             source_system, source_value, person_id
 //	biobank_samples    sample_id, person_id, source
 //
@@ -147,6 +152,8 @@ var Views = map[string]string{
 	"allergies":          latest("allergies", "resource_id"),
 	"documents":          latest("documents", "kind, resource_id"),
 	"consents":           consentsView,
+	"appointments":       latest("appointments", "resource_id"),
+	"communications":     latest("communications", "resource_id"),
 	"id_map":             latest("id_map", "source_system, source_value"),
 	"biobank_samples":    latest("biobank_samples", "sample_id"),
 }

@@ -247,6 +247,10 @@ func patientPath(r fhir.Resource) (string, string) {
 		return t + ".subject", refString(r.Subject)
 	case *fhir.Composition:
 		return t + ".subject", refString(r.Subject)
+	case *fhir.Appointment:
+		return t + ".participant.actor", refString(r.Actor("Patient"))
+	case *fhir.Communication:
+		return t + ".subject", refString(r.Subject)
 	}
 	return t, ""
 }
@@ -380,6 +384,10 @@ func (in *ingester) rows(r fhir.Resource, raw fhir.Raw) (bool, error) {
 		return in.composition(r, id)
 	case *fhir.Consent:
 		return in.consent(r, id, raw)
+	case *fhir.Appointment:
+		return in.appointment(r, id)
+	case *fhir.Communication:
+		return in.communication(r, id)
 	}
 	return true, nil
 }

@@ -80,13 +80,18 @@ var Schemas = map[string]*arrow.Schema{
 		f("date_time", tsType), f("provision", str), f("event_kind", str), f("document_id", str),
 		f("agent_person_id", str), f("data_use", str), f("given", boolean), f("period_start", tsType), f("period_end", tsType),
 		f("fhir", str), f("performer", str)),
+	"appointments": schema(f("resource_id", str), f("person_id", str), f("status", str), f("start", tsType), f("end", tsType),
+		f("practitioner_id", str), f("service", str), f("description", str)),
+	"communications": schema(f("resource_id", str), f("person_id", str), f("status", str), f("sent", tsType),
+		f("sender_person_id", str), f("recipient_id", str), f("about", str), f("text", str)),
 	"id_map":          schema(f("source_system", str), f("source_value", str), f("person_id", str)),
 	"biobank_samples": schema(f("sample_id", str), f("person_id", str), f("source", str)),
 }
 
 // TableNames lists the clinical tables in the order ingest writes them.
 var TableNames = []string{"persons", "related", "practitioners", "practitioner_roles", "organizations",
-	"encounters", "conditions", "observations", "medications", "allergies", "documents", "consents", "id_map", "biobank_samples"}
+	"encounters", "conditions", "observations", "medications", "allergies", "documents", "consents", "appointments", "communications",
+	"id_map", "biobank_samples"}
 
 // writerProps are the Parquet properties of every clinical file: the
 // store's house settings, without dictionaries for mostly unique columns.

@@ -26,6 +26,9 @@ import (
 //	jwks = "ehr.jwks.json"
 //	[research]
 //	projects = "projects.json"  # approved research projects; optional (no research API without)
+//	[portal]
+//	oidc_issuer = "http://127.0.0.1:9000"  # OpenID provider of the portal; "" serves no portal
+//	oidc_client_id = "varamu-portal"       # "" means varamu-portal
 type FileConfig struct {
 	Addr    string `toml:"addr"`
 	BaseURL string `toml:"base_url"`
@@ -43,6 +46,11 @@ type FileConfig struct {
 	Research struct {
 		Projects string `toml:"projects"`
 	} `toml:"research"`
+	// Portal configures the patient portal (package server/portal).
+	Portal struct {
+		OIDCIssuer   string `toml:"oidc_issuer"`
+		OIDCClientID string `toml:"oidc_client_id"`
+	} `toml:"portal"`
 
 	dir string
 }

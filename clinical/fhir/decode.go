@@ -23,7 +23,7 @@ const UCUMSystem = "http://unitsofmeasure.org"
 var Types = []string{
 	"Patient", "RelatedPerson", "Practitioner", "PractitionerRole", "Organization",
 	"Encounter", "Condition", "Observation", "MedicationRequest", "MedicationStatement",
-	"AllergyIntolerance", "DocumentReference", "Composition", "Consent",
+	"AllergyIntolerance", "DocumentReference", "Composition", "Consent", "Appointment", "Communication",
 }
 
 // Config tunes a Decoder. The zero Config is ready to use.
@@ -90,6 +90,10 @@ func (d *Decoder) Decode(data []byte) (Resource, error) {
 		r = new(Composition)
 	case "Consent":
 		r = new(Consent)
+	case "Appointment":
+		r = new(Appointment)
+	case "Communication":
+		r = new(Communication)
 	default:
 		r = new(Unknown)
 	}
@@ -556,6 +560,10 @@ func (d *Decoder) validate(r Resource) error {
 			c.duoCodes(fmt.Sprintf("Consent.category[%d].coding", i), r.Category[i].Coding)
 		}
 		c.provision("Consent.provision", r.Provision)
+	case *Appointment:
+		c.appointment(r)
+	case *Communication:
+		c.communication(r)
 	}
 	if c.err != nil {
 		return c.err

@@ -16,7 +16,7 @@ func fuzzSeeds(f *testing.F) {
 	for _, s := range []string{goodPatient, goodObs, `{"resourceType":"Patient","birthDate":"2091-01-01"}`, `{"resourceType":`, `[]`, `{}`,
 		`{"resourceType":"Consent","status":"active","scope":{"text":"r"},"category":[{"text":"b"}],"patient":{"reference":"Patient/1"},"provision":{"type":"permit","purpose":[{"system":"http://purl.obolibrary.org/obo/duo.owl","code":"GRU"}]}}`,
 		`{"resourceType":"MedicationRequest","contained":[{"resourceType":"Medication","id":"m1","code":{"text":"x"}}],"status":"active","intent":"order","subject":{"reference":"Patient/1"},"medicationReference":{"reference":"#m1"}}`,
-		`{"resourceType":"Bundle","type":"collection","entry":[{"resource":` + goodPatient + `}]}`} {
+		`{"resourceType":"Bundle","type":"collection","entry":[{"resource":` + goodPatient + `}]}`, goodAppointment, goodCommunication} {
 		f.Add([]byte(s))
 	}
 }

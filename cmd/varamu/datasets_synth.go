@@ -68,6 +68,7 @@ Star-allele frequencies reproduce the Estonian Biobank phenotype frequencies
 	f.StringVar(&out, "out", "", "output directory (created if needed)")
 	f.StringVar(&asOf, "as-of", synth.DefaultAsOf.Format(time.DateOnly), "the dataset's today (ages, current prescriptions), YYYY-MM-DD")
 	f.IntVar(&cfg.BackgroundSites, "background", synth.DefaultBackgroundSites, "number of background (non-PGx) variant sites")
+	f.BoolVar(&cfg.Appointments, "appointments", false, "also book family-doctor appointments (Appointment.ndjson) for about a third of the people; the rest of the dataset is unchanged")
 	f.IntVar(&cfg.Compression.Level, "level", synthvcf.DefaultCompressionLevel, "BGZF gzip level, 1 (fastest) to 9 (smallest; bgzip uses 6)")
 	return cmd
 }

@@ -79,6 +79,7 @@ func newRootCmdAs(who whoami) *cobra.Command {
 		newServeCmd(),
 		newResearchCmd(),
 		newDevCACmd(),
+		newDevIDPCmd(),
 	)
 	return root
 }

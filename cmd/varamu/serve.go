@@ -8,16 +8,20 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/varamu/varamu/identity"
 	"github.com/varamu/varamu/research"
 	"github.com/varamu/varamu/research/projects"
 	"github.com/varamu/varamu/server"
 	"github.com/varamu/varamu/server/cdshooks"
+	"github.com/varamu/varamu/server/devidp"
 	"github.com/varamu/varamu/server/fhirops"
+	"github.com/varamu/varamu/server/fhirrecords"
+	"github.com/varamu/varamu/server/portal"
 	serveresearch "github.com/varamu/varamu/server/research"
 )
 
 func newServeCmd() *cobra.Command {
-	var storeDir, addr, configPath, clinvarPath, sfGenesPath string
+	var storeDir, addr, configPath, clinvarPath, sfGenesPath, issuer string
 	var drain time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve --store DIR --config serve.toml [--addr 127.0.0.1:8443]",
@@ -27,6 +31,8 @@ certificate (subject serialNumber PNOEE-<isikukood>, verified against the config
 or, for electronic health records, a CDS Hooks JWT of a registered client. The role is looked up in the
 store's practitioner register; every answer about a person is decided by access and logged first.
 A new store generation is served without a restart; SIGTERM drains in-flight requests.
+With --oidc-issuer (or [portal] oidc_issuer in the config) the patient portal is served at /portal,
+people logging in through that OpenID provider ('varamu dev-idp' runs one on loopback).
 'varamu dev-ca' writes a configuration and certificates to try it on loopback.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -62,6 +68,10 @@ A new store generation is served without a restart; SIGTERM drains in-flight req
 			if err := registerResearch(s, storeDir, fc.ProjectsPath()); err != nil {
 				return err
 			}
+			fhirrecords.Register(s)
+			if err := registerPortal(s, fc, issuer); err != nil {
+				return err
+			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return err
@@ -76,6 +86,7 @@ A new store generation is served without a restart; SIGTERM drains in-flight req
 	fl.StringVar(&configPath, "config", "", "serve.toml (required; 'varamu dev-ca' writes one)")
 	fl.StringVar(&clinvarPath, "clinvar", "", "ClinVar-format VCF for secondary findings in $find-subject-dx-implications (with --sf-genes)")
 	fl.StringVar(&sfGenesPath, "sf-genes", "", "secondary-findings gene list (GENE<tab>AD|AR|XL|SD) for --clinvar")
+	fl.StringVar(&issuer, "oidc-issuer", "", "OpenID provider of the patient portal at /portal (default from the config's [portal]; 'varamu dev-idp' runs one)")
 	fl.DurationVar(&drain, "drain", 10*time.Second, "on SIGTERM, how long in-flight requests may finish")
 	cmd.MarkFlagRequired("store")
 	cmd.MarkFlagRequired("config")
@@ -98,4 +109,25 @@ func registerResearch(s *server.Server, storeDir, projectsPath string) error {
 	}
 	serveresearch.Register(s, svc)
 	return nil
+}
+
+// registerPortal serves the patient portal when an OpenID issuer is
+// configured (the flag wins over the config).
+func registerPortal(s *server.Server, fc *server.FileConfig, issuer string) error {
+	if issuer == "" {
+		issuer = fc.Portal.OIDCIssuer
+	}
+	if issuer == "" {
+		return nil
+	}
+	client := fc.Portal.OIDCClientID
+	if client == "" {
+		client = devidp.ClientID
+	}
+	o, err := identity.NewOIDC(identity.OIDCConfig{Issuer: issuer, ClientID: client})
+	if err != nil {
+		return err
+	}
+	_, err = portal.Register(s, portal.Config{OIDC: o})
+	return err
 }

@@ -98,7 +98,11 @@ func randomDay(r *rand.Rand, from, to time.Time) time.Time {
 func writeClinical(ctx context.Context, dir string, cfg *Config, sum *Summary) ([]member, error) {
 	w := &clinicalWriter{cfg: cfg, out: map[string]*ndjson{}, codes: birthCodes{next: map[[2]int]int{}}, sum: sum}
 	commit := false
-	for _, t := range resourceTypes {
+	types := resourceTypes
+	if cfg.Appointments {
+		types = append(slices.Clone(resourceTypes), "Appointment")
+	}
+	for _, t := range types {
 		o, err := newNDJSON(filepath.Join(dir, "fhir", t+".ndjson"))
 		if err != nil {
 			return nil, err
@@ -140,11 +144,11 @@ func writeClinical(ctx context.Context, dir string, cfg *Config, sum *Summary) (
 	if err := w.writePractitioners(); err != nil {
 		return nil, err
 	}
-	for _, t := range resourceTypes {
+	for _, t := range types {
 		sum.Resources[t] = w.out[t].n
 	}
 	commit = true
-	for _, t := range resourceTypes {
+	for _, t := range types {
 		if err := w.out[t].close(commit); err != nil {
 			return nil, err
 		}
@@ -378,6 +382,9 @@ func (w *clinicalWriter) writePerson(r *rand.Rand, p *person, household []*perso
 	w.medications(r, p, age, conds)
 	docs := w.documents(r, p)
 	w.consents(r, p, docs, household)
+	if w.cfg.Appointments {
+		w.appointments(p)
+	}
 }
 
 // observations writes height and weight.

@@ -61,6 +61,11 @@ type Config struct {
 	// BackgroundSites is the number of non-PGx variant sites; 0 means
 	// DefaultBackgroundSites, negative means none.
 	BackgroundSites int
+	// Appointments books family-doctor appointments (Appointment.ndjson)
+	// for about a third of the people, from their own random stream: the
+	// rest of the dataset is the same with or without them. False: none,
+	// so that datasets made before appointments existed stay identical.
+	Appointments bool
 	// Compression of the VCF (zero: bgzip's level, all cores).
 	Compression synthvcf.Compression
 	// Progress, when set, is called with a stage name and progress counts.
