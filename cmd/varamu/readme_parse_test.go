@@ -112,6 +112,9 @@ var masks = []struct {
 	{regexp.MustCompile(`\b([0-9]+h)?([0-9]+m)?[0-9]+(\.[0-9]+)?(ns|µs|ms|s)\b`), "DURATION"},
 	{regexp.MustCompile(`\b[0-9]+(\.[0-9]+)? (ns|µs|ms)\b`), "DURATION"},
 	{regexp.MustCompile(`(127\.0\.0\.1|localhost):[0-9]+`), "$1:PORT"},
+	{regexp.MustCompile(`(127\.0\.0\.1|localhost)%3A[0-9]+`), "$1%3APORT"},
+	{regexp.MustCompile(`\b[0-9a-f]{64}\b`), "HASH"},
+	{regexp.MustCompile(`\b[0-9]+(\.[0-9]+)? (KiB|MiB|bytes)\b`), "SIZE $2"},
 	{regexp.MustCompile(`(decided|as of|computed|consent of \S+ on) [0-9]{4}-[0-9]{2}-[0-9]{2}`), "$1 TODAY"},
 }
 
