@@ -113,7 +113,7 @@ func TestDevCAAndServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st, body := call(&rcert, "/research/demo-hmb/beacon/g_variants?referenceName=1&start=0&referenceBases=A&alternateBases=G"); st != 200 || !strings.Contains(body, `"exists": false`) {
+	if st, body := call(&rcert, "/research/demo-hmb/beacon/g_variants?referenceName=1&start=0&referenceBases=A&alternateBases=G"); st != 200 || !strings.Contains(body, `"exists":false`) {
 		t.Errorf("researcher: %d %s", st, body)
 	}
 	serverClients(t, url, ca, patient, filepath.Join(tmp, "store"))

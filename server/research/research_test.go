@@ -357,7 +357,7 @@ func TestClient(t *testing.T) {
 	}
 	ctx := context.Background()
 	ans, err := c.Cohort(ctx, "demo-hmb", []byte(`{"dimensions": ["sex"]}`))
-	if err != nil || !strings.Contains(string(ans), `"rows": [`) {
+	if err != nil || !strings.Contains(string(ans), `"rows":[`) {
 		t.Errorf("cohort: %v %s", err, ans)
 	}
 	var buf bytes.Buffer
@@ -365,7 +365,7 @@ func TestClient(t *testing.T) {
 		t.Errorf("extract: %d bytes, %v", n, err)
 	}
 	b, err := c.Beacon(ctx, "demo-hmb", study.Variant{Chrom: "chr1", Pos: 1, Ref: "A", Alt: "G"}, "boolean")
-	if err != nil || !strings.Contains(string(b), `"exists": false`) {
+	if err != nil || !strings.Contains(string(b), `"exists":false`) {
 		t.Errorf("beacon: %v %s", err, b)
 	}
 	cfg.Cert, cfg.Key = filepath.Join(r.Dir, "patient.pem"), filepath.Join(r.Dir, "patient.key")
