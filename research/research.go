@@ -109,11 +109,7 @@ func (s *Service) Ask(ctx context.Context, researcher, project string, def *coho
 		return nil, err
 	}
 	now := time.Now()
-	p, err := s.gate(ctx, researcher, project, now)
-	if err != nil {
-		return nil, err
-	}
-	v, err := s.view(ctx, researcher, p, now)
+	p, v, err := s.admit(ctx, researcher, project, now)
 	if err != nil {
 		return nil, err
 	}
@@ -128,6 +124,20 @@ func (s *Service) Ask(ctx context.Context, researcher, project string, def *coho
 		return nil, err
 	}
 	return answer(p.ID, now, k, tab, table, mask), nil
+}
+
+// admit decides the project request (gate) and returns the researcher's
+// consented view of the project as of now.
+func (s *Service) admit(ctx context.Context, researcher, project string, now time.Time) (*projects.Project, *view, error) {
+	p, err := s.gate(ctx, researcher, project, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := s.view(ctx, researcher, p, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, v, nil
 }
 
 // gate decides the project request through package access and logs it.

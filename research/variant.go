@@ -80,11 +80,7 @@ func (s *Service) CountVariant(ctx context.Context, researcher, project string, 
 		return nil, err
 	}
 	now := time.Now()
-	p, err := s.gate(ctx, researcher, project, now)
-	if err != nil {
-		return nil, err
-	}
-	v, err := s.view(ctx, researcher, p, now)
+	p, v, err := s.admit(ctx, researcher, project, now)
 	if err != nil {
 		return nil, err
 	}

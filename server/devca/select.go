@@ -12,6 +12,18 @@ import (
 // Names), chosen from the store in storeDir at now, with the names their
 // certificates carry (given name NAME in capitals, family name TEST).
 func People(ctx context.Context, storeDir string, now time.Time) ([]Person, error) {
+	people, err := choose(ctx, storeDir, now)
+	if err != nil {
+		return nil, err
+	}
+	for i := range people {
+		people[i].Given, people[i].Family = strings.ToUpper(people[i].Name), "TEST"
+	}
+	return people, nil
+}
+
+// choose opens the store in storeDir and picks the people of Names at now.
+func choose(ctx context.Context, storeDir string, now time.Time) ([]Person, error) {
 	st, err := store.Open(storeDir, store.Options{})
 	if err != nil {
 		return nil, err
@@ -20,12 +32,5 @@ func People(ctx context.Context, storeDir string, now time.Time) ([]Person, erro
 	if err != nil {
 		return nil, err
 	}
-	people, err := pick(f, now)
-	if err != nil {
-		return nil, err
-	}
-	for i := range people {
-		people[i].Given, people[i].Family = strings.ToUpper(people[i].Name), "TEST"
-	}
-	return people, nil
+	return pick(f, now)
 }

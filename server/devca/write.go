@@ -15,8 +15,6 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"software.sslmate.com/src/go-pkcs12"
-
-	"github.com/varamu/varamu/store"
 )
 
 // EHRIssuer is the issuer (JWT iss) of the registered test EHR.
@@ -40,15 +38,7 @@ type Result struct {
 // member is the researcher) and serve.toml usable as is by `varamu serve
 // --config`.
 func Write(ctx context.Context, storeDir, out string, now time.Time) (*Result, error) {
-	st, err := store.Open(storeDir, store.Options{})
-	if err != nil {
-		return nil, err
-	}
-	f, err := loadFacts(ctx, st)
-	if err != nil {
-		return nil, err
-	}
-	people, err := pick(f, now)
+	people, err := choose(ctx, storeDir, now)
 	if err != nil {
 		return nil, err
 	}
