@@ -3,10 +3,12 @@ package audit
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
 	"github.com/transparency-dev/tessera"
+	"golang.org/x/sys/unix"
 )
 
 // errClosed is returned for an entry submitted after the log's last Close.
@@ -14,46 +16,39 @@ var errClosed = errors.New("audit: log is closed")
 
 // queued is one submitted entry waiting to be durable.
 type queued struct {
-	entry *tessera.Entry
+	leaf  []byte
 	done  chan struct{}
 	index uint64
 	err   error
 }
 
-// groupCommit feeds tessera's appender so that entries arriving while a
-// batch is being written go together in the next batch (group commit).
-//
-// Tessera's own queue cuts a batch every BatchMaxAge whether or not the
-// previous batch is still being written; under a steady stream each small
-// batch then pays the full fsync cost of a batch (bundle, hash tiles, tree
-// state: 3 to 5 files, each written with O_SYNC and its directory
-// fsynced). Here an entry goes to tessera at once while tessera is
-// gathering a batch (the first BatchMaxAge after the batch's first entry);
-// after that, entries wait until the batch is durable and are handed over
-// together, so batches grow with the load and the fsyncs per entry fall,
-// while a lone entry waits no longer than with tessera alone.
+// groupCommit writes the entries of every Log of the process to the
+// journal: all entries that arrived while the previous group was being
+// written and flushed go together in the next group, for one fdatasync
+// (group commit); the group's entries are durable, and acknowledged, when
+// it returns. Integration into the tree follows (integrator).
 type groupCommit struct {
-	app     *tessera.Appender
-	maxAge  time.Duration
+	j       *journal
 	maxSize int
+	written func() // called after each group
 
 	mu      sync.Mutex
 	pending []*queued
 	closed  bool
-	kick    chan struct{} // an entry arrived, or the batcher closes
+	kick    chan struct{} // an entry arrived, or the writer closes
 	stopped chan struct{}
 }
 
-func newGroupCommit(app *tessera.Appender, maxAge time.Duration, maxSize int) *groupCommit {
-	g := &groupCommit{app: app, maxAge: maxAge, maxSize: maxSize,
+func newGroupCommit(j *journal, maxSize int, written func()) *groupCommit {
+	g := &groupCommit{j: j, maxSize: maxSize, written: written,
 		kick: make(chan struct{}, 1), stopped: make(chan struct{})}
 	go g.run()
 	return g
 }
 
-// add queues e; its done channel closes once e is durable or failed.
-func (g *groupCommit) add(e *tessera.Entry) (*queued, error) {
-	q := &queued{entry: e, done: make(chan struct{})}
+// add queues leaf; its done channel closes once leaf is durable or failed.
+func (g *groupCommit) add(leaf []byte) (*queued, error) {
+	q := &queued{leaf: leaf, done: make(chan struct{})}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
@@ -81,77 +76,159 @@ func (g *groupCommit) close() {
 	<-g.stopped
 }
 
-// run hands batches to tessera until closed and drained.
+// run writes groups until closed and drained.
 func (g *groupCommit) run() {
 	defer close(g.stopped)
+	var leaves [][]byte
 	for {
 		<-g.kick
-		first := g.take(g.maxSize)
-		if len(first) == 0 {
-			if g.isClosed() {
-				return
+		for {
+			group, closed := g.take()
+			if len(group) == 0 {
+				if closed {
+					return
+				}
+				break
 			}
-			continue
+			leaves = leaves[:0]
+			for _, q := range group {
+				leaves = append(leaves, q.leaf)
+			}
+			first, err := g.j.append(leaves)
+			for i, q := range group {
+				q.index, q.err = first+uint64(i), err
+				close(q.done)
+			}
+			g.written()
 		}
-		g.wait(g.gather(first))
-		signal(g.kick) // entries that arrived while the batch was written
 	}
 }
 
-func (g *groupCommit) isClosed() bool {
+// take removes up to maxSize entries from the queue.
+func (g *groupCommit) take() ([]*queued, bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	return g.closed
-}
-
-// handed is an entry given to tessera, with its future.
-type handed struct {
-	q *queued
-	f tessera.IndexFuture
-}
-
-// gather hands first to tessera, then every entry that arrives while
-// tessera gathers the batch (maxAge, or until maxSize entries), and
-// returns them all.
-func (g *groupCommit) gather(first []*queued) []handed {
-	out := make([]handed, 0, len(first))
-	give := func(qs []*queued) {
-		for _, q := range qs {
-			out = append(out, handed{q, g.app.Add(context.Background(), q.entry)})
-		}
-	}
-	give(first)
-	window := time.NewTimer(g.maxAge)
-	defer window.Stop()
-	for len(out) < g.maxSize {
-		select {
-		case <-window.C:
-			return out
-		case <-g.kick:
-			give(g.take(g.maxSize - len(out)))
-			if g.isClosed() {
-				return out
-			}
-		}
-	}
-	return out
-}
-
-// take removes up to n entries from the queue.
-func (g *groupCommit) take(n int) []*queued {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	n = min(len(g.pending), n)
+	n := min(len(g.pending), g.maxSize)
 	batch := g.pending[:n:n]
 	g.pending = g.pending[n:]
-	return batch
+	return batch, g.closed
 }
 
-// wait blocks until every handed entry is durable or failed.
-func (g *groupCommit) wait(hs []handed) {
-	for _, h := range hs {
-		idx, err := h.f()
-		h.q.index, h.q.err = idx.Index, err
-		close(h.q.done)
+// integrator adds the journal's records to the tessera tree: after each
+// group the process writes, every pollInterval (records a killed process
+// left behind), and on demand (integrate).
+type integrator struct {
+	j     *journal
+	app   *tessera.Appender
+	batch int
+
+	mu      sync.Mutex // one integration at a time in this process
+	kick    chan struct{}
+	stop    chan struct{}
+	stopped chan struct{}
+	started bool
+	done    bool // the journal is closed: nothing more to integrate here
+}
+
+// pollInterval is how often the integrator looks for records that
+// another (perhaps killed) process journaled.
+const pollInterval = time.Second
+
+func newIntegrator(j *journal, app *tessera.Appender, batch int) *integrator {
+	return &integrator{j: j, app: app, batch: batch, kick: make(chan struct{}, 1),
+		stop: make(chan struct{}), stopped: make(chan struct{})}
+}
+
+func (in *integrator) start() {
+	in.started = true
+	go in.run()
+}
+
+func (in *integrator) run() {
+	defer close(in.stopped)
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	for {
+		select {
+		case <-in.stop:
+			return
+		case <-in.kick:
+		case <-tick.C:
+		}
+		// A failure is retried on the next group or poll, and returned
+		// by the next flush or Close, which integrate themselves.
+		in.integrate(context.Background())
 	}
+}
+
+// close stops the background integration (integrate still works).
+// finish marks the integrator done, so that a late flush does not touch
+// the closed journal.
+func (in *integrator) finish() {
+	in.mu.Lock()
+	in.done = true
+	in.mu.Unlock()
+}
+
+func (in *integrator) close() {
+	if in.started {
+		in.started = false
+		close(in.stop)
+		<-in.stopped
+	}
+}
+
+// integrate adds every record journaled before the call that the tree
+// does not hold yet, in journal order, and returns once they are
+// integrated (each exactly once: the tree's size says which are in).
+func (in *integrator) integrate(ctx context.Context) error {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.done {
+		return nil
+	}
+	if err := flock(in.j.lock, unix.LOCK_EX); err != nil {
+		return err
+	}
+	defer flock(in.j.lock, unix.LOCK_UN)
+	end, err := in.j.snapshot()
+	if err != nil || end <= journalHeader {
+		return err
+	}
+	size, err := integratedSize(in.j.ldir)
+	if err != nil {
+		return err
+	}
+	recs, err := in.j.pending(end, size)
+	if err != nil {
+		return err
+	}
+	for len(recs) > 0 {
+		n := min(len(recs), in.batch)
+		if err := in.add(ctx, recs[:n]); err != nil {
+			return err
+		}
+		recs = recs[n:]
+		size += uint64(n)
+	}
+	return in.j.resetIfIntegrated(size)
+}
+
+// add hands recs to tessera and waits until they are integrated at their
+// journal indices.
+func (in *integrator) add(ctx context.Context, recs []record) error {
+	fs := make([]tessera.IndexFuture, len(recs))
+	for i, r := range recs {
+		fs[i] = in.app.Add(ctx, tessera.NewEntry(r.leaf))
+	}
+	for i, f := range fs {
+		idx, err := f()
+		if err != nil {
+			return fmt.Errorf("audit: integrating journal record %d: %w", recs[i].index, err)
+		}
+		if idx.Index != recs[i].index {
+			return fmt.Errorf("%w: record %d was integrated at %d (something else adds to the tree)", ErrJournal, recs[i].index, idx.Index)
+		}
+	}
+	return nil
 }

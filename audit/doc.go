@@ -34,18 +34,28 @@
 //
 // # Durability contract
 //
-// Append MUST NOT return a nil error before every entry is written with
-// O_SYNC, renamed into place and integrated into the tree. A caller that
-// gets a nil error may release data; a caller that gets an error MUST NOT.
-// Submit and Pending.Wait split the same contract for a writer that keeps
-// many entries outstanding: an entry counts only once its Wait returns a
-// nil error. Entries arriving while a batch is being written go together
-// in the next batch (group commit, see groupCommit).
+// Append MUST NOT return a nil error before every entry is durable: in
+// the write-ahead journal (STORE/audit/journal, checksummed records, see
+// journal.go) and fdatasynced. A caller that gets a nil error may release
+// data; a caller that gets an error MUST NOT. Submit and Pending.Wait split
+// the same contract for a writer that keeps many entries outstanding: an
+// entry counts only once its Wait returns a nil error. Entries arriving
+// while a group is being written and flushed go together in the next
+// group, one fdatasync for the group (group commit, see groupCommit).
+//
+// Journaled entries are integrated into the tessera tree asynchronously,
+// in large batches, at the index the journal gave them; Open replays the
+// journal's entries the tree does not hold yet (left by a killed
+// process), each exactly once. Entries and ByPerson read journaled
+// entries too; everything that proves or checkpoints (Flush, Size,
+// ProveForPerson, NewProver, VerifyLog, Close) integrates the journal of
+// an open log first.
 //
 // Package store logs every generation it commits (LogGeneration) before
 // the manifest is written anywhere; VerifyHistory checks manifest.json and
 // history/ against those entries.
 // Several goroutines and several processes (a server and CLI commands) may
-// append to one log at once: tessera serialises processes with fcntl locks,
-// and Logs of one process share one appender.
+// append to one log at once: the journal is written under its flock, only
+// the holder of journal.lock adds to the tree (tessera serialises its own
+// files with fcntl locks), and Logs of one process share one appender.
 package audit

@@ -15,10 +15,12 @@ import (
 
 const helperEnv = "VARAMU_AUDIT_TEST_APPENDER"
 
-// TestHelperAppender is not a test on its own: run by
-// TestKill9LosesNoAcknowledgedEntry as a child process, it appends from
-// four goroutines until killed and prints "ack ACTOR" after each Append
-// returns.
+// TestHelperAppender is not a test on its own: run by the kill -9 tests
+// as a child process, it appends until killed and prints "ack ACTOR"
+// after each entry is acknowledged. In mode "append" four goroutines
+// call Append, one entry at a time; in mode "burst" 64 goroutines each
+// keep 32 entries outstanding (Submit, then Wait), so that the kill falls
+// in a burst of journaled entries not yet integrated into the tree.
 func TestHelperAppender(t *testing.T) {
 	dir := os.Getenv(helperEnv)
 	if dir == "" {
@@ -29,25 +31,49 @@ func TestHelperAppender(t *testing.T) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	name := os.Getenv(helperEnv + "_NAME")
+	writers, depth := 4, 1
+	if os.Getenv(helperEnv+"_MODE") == "burst" {
+		writers, depth = 64, 32
+	}
 	var mu sync.Mutex
+	ack := func(e *Entry) {
+		mu.Lock()
+		os.Stdout.WriteString("ack " + e.Actor + "\n")
+		mu.Unlock()
+	}
 	var wg sync.WaitGroup
-	for g := range 4 {
+	for g := range writers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := 0; ; i++ {
-				e := entry(people[i%2], fmt.Sprintf("%s-%d-%d", os.Getenv(helperEnv+"_NAME"), g, i), true, i%60)
-				if _, err := l.Append(context.Background(), e); err != nil {
-					fmt.Fprintln(os.Stderr, err)
-					os.Exit(3)
-				}
-				mu.Lock()
-				os.Stdout.WriteString("ack " + e.Actor + "\n")
-				mu.Unlock()
+			if err := appendUntilKilled(l, fmt.Sprintf("%s-%d", name, g), depth, ack); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(3)
 			}
 		}()
 	}
 	wg.Wait()
+}
+
+// appendUntilKilled appends entries named actor-i, keeping depth of them
+// outstanding, and calls ack for each once it is acknowledged.
+func appendUntilKilled(l *Log, actor string, depth int, ack func(*Entry)) error {
+	var out []Pending
+	for i := 0; ; i++ {
+		p, err := l.Submit(context.Background(), entry(people[i%2], fmt.Sprintf("%s-%d", actor, i), true, i%60))
+		if err != nil {
+			return err
+		}
+		if out = append(out, p); len(out) < depth {
+			continue
+		}
+		if _, err := out[0].Wait(); err != nil {
+			return err
+		}
+		ack(out[0].e)
+		out = out[1:]
+	}
 }
 
 // TestKill9LosesNoAcknowledgedEntry kills appending processes (two at a
@@ -56,6 +82,22 @@ func TestHelperAppender(t *testing.T) {
 // and that the log verifies.
 func TestKill9LosesNoAcknowledgedEntry(t *testing.T) {
 	t.Parallel()
+	kill9Rounds(t, "append")
+}
+
+// TestKill9DuringJournaledBurst is TestKill9LosesNoAcknowledgedEntry with
+// bursts of pipelined appends from 64 goroutines per process: the kills
+// fall while acknowledged entries wait in the journal for integration,
+// and reopening replays them into the tree exactly once.
+func TestKill9DuringJournaledBurst(t *testing.T) {
+	t.Parallel()
+	kill9Rounds(t, "burst")
+}
+
+// kill9Rounds runs five rounds of two appenders in mode, kills them with
+// SIGKILL, reopens the log and checks every acknowledged entry is in it
+// exactly once and the log verifies.
+func kill9Rounds(t *testing.T, mode string) {
 	dir := fill(t, 1)
 	acked := map[string]bool{}
 	var mu sync.Mutex
@@ -65,7 +107,7 @@ func TestKill9LosesNoAcknowledgedEntry(t *testing.T) {
 		first := make(chan struct{}, 2)
 		for p := range 2 {
 			cmd := exec.Command(os.Args[0], "-test.run=^TestHelperAppender$")
-			cmd.Env = append(os.Environ(), helperEnv+"="+dir, fmt.Sprintf("%s_NAME=r%dp%d", helperEnv, round, p))
+			cmd.Env = append(os.Environ(), helperEnv+"="+dir, fmt.Sprintf("%s_NAME=r%dp%d", helperEnv, round, p), helperEnv+"_MODE="+mode)
 			cmd.Stderr = os.Stderr
 			out, err := cmd.StdoutPipe()
 			if err != nil {
@@ -121,8 +163,8 @@ func TestKill9LosesNoAcknowledgedEntry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Checkpoint.Size != rep.Entries {
-		t.Errorf("checkpoint of size %d after reopening, the log holds %d", rep.Checkpoint.Size, rep.Entries)
+	if rep.Checkpoint.Size != rep.Entries || rep.Journaled != 0 {
+		t.Errorf("checkpoint of size %d after reopening, the log holds %d, %d more journaled", rep.Checkpoint.Size, rep.Entries, rep.Journaled)
 	}
 	seen := map[string]int{}
 	for e, err := range Entries(dir) {
@@ -142,6 +184,9 @@ func TestKill9LosesNoAcknowledgedEntry(t *testing.T) {
 	}
 	if lost > 0 || len(acked) == 0 {
 		t.Fatalf("%d of %d acknowledged entries lost", lost, len(acked))
+	}
+	if distinct := len(seen); uint64(distinct) != rep.Entries {
+		t.Errorf("%d distinct actors in a log of %d entries : an entry is in it twice", distinct, rep.Entries)
 	}
 	t.Logf("%d acknowledged entries from 10 killed processes, all in the log of %d (checkpoint %d)", len(acked), rep.Entries, rep.Checkpoint.Size)
 }

@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/transparency-dev/tessera"
 	"github.com/transparency-dev/tessera/storage/posix"
+	"golang.org/x/sys/unix"
 )
 
 // Options configure Open. The zero value is the default for every field.
@@ -17,21 +19,26 @@ type Options struct {
 	// KeyDir holds the log key and person secret; "" means KeyDirFor(dir),
 	// where keys are made on first use.
 	KeyDir string
-	// BatchMaxAge is how long the first entry of a batch waits for others
-	// before the batch is written and fsynced; 0 means 2 ms. Entries that
-	// arrive while a batch is being written wait for it and go in the next
-	// batch together (group commit).
+	// BatchMaxAge is how long tessera gathers journaled entries before it
+	// integrates them into the tree; 0 means 2 ms. It does not delay an
+	// acknowledgement: an entry is acknowledged once it is in the journal
+	// (see Append).
 	BatchMaxAge time.Duration
-	// BatchMaxSize is the most entries written in one batch; 0 means 4096.
+	// BatchMaxSize is the most entries written to the journal in one group
+	// and integrated into the tree in one batch; 0 means 8192.
 	BatchMaxSize uint
 	// CheckpointInterval is how often a new signed checkpoint is published
 	// while entries arrive; 0 means 100 ms (tessera's minimum).
 	CheckpointInterval time.Duration
 
 	// direct, set only by this package's benchmarks, hands each entry to
-	// tessera's queue at once instead of through groupCommit (the A of an
+	// tessera's queue at once instead of through the journal (the A of an
 	// A/B comparison).
 	direct bool
+	// noIntegrate, set only by this package's tests, leaves journaled
+	// entries out of the tree, as a process killed after acknowledging
+	// them would.
+	noIntegrate bool
 }
 
 func (o Options) withDefaults(dir string) Options {
@@ -42,7 +49,7 @@ func (o Options) withDefaults(dir string) Options {
 		o.BatchMaxAge = 2 * time.Millisecond
 	}
 	if o.BatchMaxSize == 0 {
-		o.BatchMaxSize = 4096
+		o.BatchMaxSize = 8192
 	}
 	if o.CheckpointInterval == 0 {
 		o.CheckpointInterval = 100 * time.Millisecond
@@ -64,9 +71,14 @@ type shared struct {
 	shutdown func(context.Context) error
 	reader   tessera.LogReader
 	cancel   context.CancelFunc
-	// group batches the entries of every Log of the process (nil: each
-	// entry goes to tessera's queue directly).
-	group *groupCommit
+	// journal is the log's write-ahead journal; group writes the entries
+	// of every Log of the process to it, and integ integrates them into
+	// the tree (all nil: each entry goes to tessera's queue directly).
+	journal *journal
+	group   *groupCommit
+	integ   *integrator
+	// noIntegrate is Options.noIntegrate.
+	noIntegrate bool
 	// witnessMu serialises the process's cosignature requests.
 	witnessMu sync.Mutex
 }
@@ -121,9 +133,7 @@ func OpenWith(dir string, opt Options) (*Log, error) {
 		// were logged: they are logged once, as part of the migration.
 		if _, err := l.LogGenerations(context.Background()); err != nil {
 			delete(appenders.m, ldir)
-			if sh.group != nil {
-				sh.group.close()
-			}
+			sh.stop()
 			sh.cancel()
 			return nil, err
 		}
@@ -155,17 +165,85 @@ func openShared(dir, ldir string, opt Options) (sh *shared, migrated bool, err e
 		cancel()
 		return nil, false, fmt.Errorf("audit: %w", err)
 	}
-	if migrated = hasLegacy(dir); migrated {
-		if err := migrate(ctx, dir, keys, app, ldir); err != nil {
-			cancel()
-			return nil, false, err
-		}
-	}
 	sh = &shared{keys: keys, app: app, shutdown: shutdown, reader: reader, cancel: cancel}
-	if !opt.direct {
-		sh.group = newGroupCommit(app, opt.BatchMaxAge, int(opt.BatchMaxSize))
+	if migrated, err = sh.startJournal(ctx, dir, ldir, opt); err != nil {
+		cancel()
+		return nil, false, err
 	}
 	return sh, migrated, nil
+}
+
+// startJournal opens the journal, migrates a round-1 log, replays the
+// journal's entries that the tree does not hold yet (left by a killed
+// process) and starts the group commit and the integrator.
+func (sh *shared) startJournal(ctx context.Context, dir, ldir string, opt Options) (migrated bool, err error) {
+	sh.noIntegrate = opt.noIntegrate
+	if !opt.direct {
+		if sh.journal, err = openJournal(dir, ldir); err != nil {
+			return false, err
+		}
+		sh.integ = newIntegrator(sh.journal, sh.app, int(opt.BatchMaxSize))
+	}
+	if migrated = hasLegacy(dir); migrated {
+		err = sh.exclusive(func() error { return migrate(ctx, dir, sh.keys, sh.app, ldir) })
+	}
+	if err == nil && sh.integ != nil && !opt.noIntegrate {
+		err = sh.integ.integrate(ctx)
+	}
+	if err != nil {
+		if sh.journal != nil {
+			sh.journal.close()
+		}
+		return false, err
+	}
+	if sh.journal != nil {
+		written := func() {}
+		if !opt.noIntegrate {
+			sh.integ.start()
+			written = func() { signal(sh.integ.kick) }
+		}
+		sh.group = newGroupCommit(sh.journal, int(opt.BatchMaxSize), written)
+	}
+	return migrated, nil
+}
+
+// exclusive runs fn holding the integration lock, so that no process
+// integrates journaled entries meanwhile (fn adds to the tree itself).
+func (sh *shared) exclusive(fn func() error) error {
+	if sh.integ == nil {
+		return fn()
+	}
+	sh.integ.mu.Lock()
+	defer sh.integ.mu.Unlock()
+	if err := flock(sh.journal.lock, unix.LOCK_EX); err != nil {
+		return err
+	}
+	defer flock(sh.journal.lock, unix.LOCK_UN)
+	return fn()
+}
+
+// stop stops the group commit (after the queued entries are durable)
+// and the background integration, and integrates what is journaled.
+func (sh *shared) stop() error {
+	if sh.group == nil {
+		return nil
+	}
+	sh.group.close()
+	sh.integ.close()
+	var err error
+	if !sh.noIntegrate {
+		err = sh.integ.integrate(context.Background())
+	}
+	sh.integ.finish()
+	return errors.Join(err, sh.journal.close())
+}
+
+// flush integrates every entry journaled so far into the tree.
+func (sh *shared) flush(ctx context.Context) error {
+	if sh.integ == nil || sh.noIntegrate {
+		return nil
+	}
+	return sh.integ.integrate(ctx)
 }
 
 // Append adds entries to the log and returns the size of a tree that
@@ -255,7 +333,7 @@ func (l *Log) Submit(ctx context.Context, e *Entry) (Pending, error) {
 	if l.sh.group == nil {
 		return Pending{e: e, f: l.sh.app.Add(ctx, tessera.NewEntry(b))}, nil
 	}
-	q, err := l.sh.group.add(tessera.NewEntry(b))
+	q, err := l.sh.group.add(b)
 	if err != nil {
 		return Pending{}, err
 	}
@@ -340,10 +418,8 @@ func (l *Log) Close() error {
 		return nil
 	}
 	delete(appenders.m, l.ldir)
-	if l.sh.group != nil {
-		l.sh.group.close()
-	}
-	err := l.sh.shutdown(context.Background())
+	err := l.sh.stop()
+	err = errors.Join(err, l.sh.shutdown(context.Background()))
 	if err == nil {
 		err = l.waitPublished()
 	}
@@ -371,10 +447,24 @@ func (l *Log) Keys() *Keys { return l.sh.keys }
 // Commit returns the commitment that stands for person in this log.
 func (l *Log) Commit(person string) string { return l.sh.keys.Commit(person) }
 
-// Size returns the number of entries integrated into the tree (durable,
-// not necessarily covered by a published checkpoint yet).
+// Size integrates every journaled entry and returns the number of entries
+// in the tree (not necessarily covered by a published checkpoint yet).
 func (l *Log) Size(ctx context.Context) (uint64, error) {
+	if err := l.sh.flush(ctx); err != nil {
+		return 0, err
+	}
 	return l.sh.reader.IntegratedSize(ctx)
+}
+
+// Flush integrates every entry acknowledged so far into the tree and
+// waits until a published checkpoint covers it, so that proofs and
+// checkpoints cover it.
+func (l *Log) Flush(ctx context.Context) error {
+	n, err := l.Size(ctx)
+	if err != nil {
+		return err
+	}
+	return l.waitCheckpoint(ctx, n)
 }
 
 // ByPerson returns every logged access to person's data, oldest first,

@@ -98,6 +98,9 @@ func (l *Log) waitCheckpoint(ctx context.Context, size uint64) error {
 	if size == 0 {
 		return nil
 	}
+	if err := l.sh.flush(ctx); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithTimeout(ctx, publishTimeout)
 	defer cancel()
 	for {

@@ -31,6 +31,9 @@ type Prover struct {
 
 // NewProver returns a Prover for the log of the store in dir.
 func NewProver(ctx context.Context, dir string) (*Prover, error) {
+	if err := flushOpen(ctx, dir); err != nil {
+		return nil, err
+	}
 	ldir := logDir(dir)
 	cp, ok, err := ReadWitnessed(dir)
 	if err != nil {

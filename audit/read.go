@@ -84,8 +84,9 @@ func leaves(ctx context.Context, ldir string, size uint64) iter.Seq2[[]byte, err
 
 // Entries iterates over the entries of the log of the store in dir, in
 // index order: every acknowledged entry, also those a published checkpoint
-// does not cover yet. Person is empty (see ByPerson). An entry is valid
-// until the next iteration step.
+// does not cover yet and those still in the journal, not yet integrated
+// into the tree. Person is empty (see ByPerson). An entry is valid until
+// the next iteration step.
 func Entries(dir string) iter.Seq2[*Entry, error] {
 	return EntriesContext(context.Background(), dir)
 }
@@ -94,6 +95,13 @@ func Entries(dir string) iter.Seq2[*Entry, error] {
 func EntriesContext(ctx context.Context, dir string) iter.Seq2[*Entry, error] {
 	return func(yield func(*Entry, error) bool) {
 		ldir := logDir(dir)
+		// The journal is read before the tree's size: a record
+		// integrated in between is then in the tree.
+		recs, err := journaled(dir)
+		if err != nil {
+			yield(nil, err)
+			return
+		}
 		size, err := integratedSize(ldir)
 		if err != nil {
 			yield(nil, err)
@@ -111,7 +119,38 @@ func EntriesContext(ctx context.Context, dir string) iter.Seq2[*Entry, error] {
 			}
 			i++
 		}
+		for _, r := range recs {
+			if r.index < size {
+				continue
+			}
+			if r.index != i {
+				yield(nil, fmt.Errorf("%w: the tree holds %d entries, the journal goes on at %d", ErrJournal, size, r.index))
+				return
+			}
+			e, err := ParseLeaf(r.leaf, i)
+			if !yield(e, err) || err != nil {
+				return
+			}
+			i++
+		}
 	}
+}
+
+// flushOpen integrates the journaled entries of the log of the store in
+// dir if this process has the log open (another process's entries are
+// integrated by it, or by the next Open).
+func flushOpen(ctx context.Context, dir string) error {
+	ldir, err := filepath.Abs(logDir(dir))
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	appenders.Lock()
+	sh := appenders.m[ldir]
+	appenders.Unlock()
+	if sh == nil {
+		return nil
+	}
+	return sh.flush(ctx)
 }
 
 // ByPerson returns every logged access to person's data in the log of the

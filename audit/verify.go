@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/transparency-dev/merkle/compact"
 	"github.com/transparency-dev/merkle/rfc6962"
 	"github.com/transparency-dev/tessera/api/layout"
 )
@@ -53,6 +52,11 @@ type Report struct {
 	Witnessed *Checkpoint
 	// Trusted are the checkpoints of VerifyOptions.Trusted, as parsed.
 	Trusted []Checkpoint
+	// Journaled is the number of acknowledged entries still in the
+	// journal, not yet in the tree (left by a process that was killed or
+	// is still appending; the next Open integrates them). They are
+	// checked by their checksums only.
+	Journaled uint64
 }
 
 func (o VerifyOptions) resolve(dir string) (VerifyOptions, error) {
@@ -87,6 +91,9 @@ func VerifyLog(ctx context.Context, dir string, opt VerifyOptions) (*Report, err
 	if err != nil {
 		return nil, err
 	}
+	if err := flushOpen(ctx, dir); err != nil {
+		return nil, err
+	}
 	ldir := logDir(dir)
 	rep := &Report{}
 	checks, err := checkpointsToCheck(dir, opt, rep)
@@ -96,7 +103,11 @@ func VerifyLog(ctx context.Context, dir string, opt VerifyOptions) (*Report, err
 	if rep.Entries, err = integratedSize(ldir); err != nil {
 		return nil, err
 	}
-	hashes, roots, err := recompute(ctx, ldir, rep.Entries, checks)
+	sc, err := scanTree(ctx, ldir, rep.Entries)
+	if err != nil {
+		return nil, err
+	}
+	roots, err := sc.roots(rep.Entries, checks)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +121,10 @@ func VerifyLog(ctx context.Context, dir string, opt VerifyOptions) (*Report, err
 		}
 	}
 	rep.Root = roots[rep.Entries]
-	if err := verifyTiles(ctx, ldir, hashes); err != nil {
+	if err := sc.verifyTiles(ctx, ldir, rep.Entries); err != nil {
+		return nil, err
+	}
+	if rep.Journaled, err = journaledAfter(dir, rep.Entries); err != nil {
 		return nil, err
 	}
 	return rep, nil
@@ -167,94 +181,6 @@ func witnessedToCheck(dir string, opt VerifyOptions) (*Checkpoint, error) {
 	return &wc, nil
 }
 
-// recompute reads every leaf, returning the leaf hashes and the root of
-// the tree at each checkpoint size and at size.
-func recompute(ctx context.Context, ldir string, size uint64, checks []Checkpoint) ([][]byte, map[uint64][]byte, error) {
-	want := map[uint64]bool{size: true}
-	for _, c := range checks {
-		want[c.Size] = true
-	}
-	roots := map[uint64][]byte{}
-	rng := (&compact.RangeFactory{Hash: hasher.HashChildren}).NewEmptyRange(0)
-	record := func() error {
-		if !want[rng.End()] {
-			return nil
-		}
-		if rng.End() == 0 {
-			roots[0] = hasher.EmptyRoot()
-			return nil
-		}
-		r, err := rng.GetRootHash(nil)
-		roots[rng.End()] = r
-		return err
-	}
-	if err := record(); err != nil {
-		return nil, nil, err
-	}
-	hashes := make([][]byte, 0, size)
-	var i uint64
-	for leaf, err := range leaves(ctx, ldir, size) {
-		if err != nil {
-			return nil, nil, err
-		}
-		if _, err := ParseLeaf(leaf, i); err != nil {
-			return nil, nil, fmt.Errorf("%w (%v)", ErrTampered, err)
-		}
-		h := hasher.HashLeaf(leaf)
-		hashes = append(hashes, h)
-		if err := rng.Append(h, nil); err != nil {
-			return nil, nil, fmt.Errorf("audit: %w", err)
-		}
-		if err := record(); err != nil {
-			return nil, nil, fmt.Errorf("audit: %w", err)
-		}
-		i++
-	}
-	return hashes, roots, nil
-}
-
-// verifyTiles checks every hash tile of the tree (C2SP tlog-tiles) against
-// the hashes recomputed from the entries, level by level.
-func verifyTiles(ctx context.Context, ldir string, nodes [][]byte) error {
-	size := uint64(len(nodes))
-	for level := uint64(0); len(nodes) > 0; level++ {
-		for t := uint64(0); t*layout.TileWidth < uint64(len(nodes)); t++ {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			p := layout.PartialTileSize(level, t, size)
-			end := min(uint64(len(nodes)), (t+1)*layout.TileWidth)
-			path := filepath.Join(ldir, layout.TilePath(level, t, p))
-			got, err := os.ReadFile(path)
-			if err != nil {
-				return fmt.Errorf("%w: hash tile %s: %v", ErrTampered, layout.TilePath(level, t, p), err)
-			}
-			if !bytes.Equal(got, bytes.Join(nodes[t*layout.TileWidth:end], nil)) {
-				return fmt.Errorf("%w: hash tile %s does not match the entries (changed or truncated)", ErrTampered, layout.TilePath(level, t, p))
-			}
-		}
-		nodes = subtreeRoots(nodes)
-	}
-	return nil
-}
-
-// subtreeRoots returns the roots of each complete run of TileWidth nodes:
-// the nodes of the next tile level.
-func subtreeRoots(nodes [][]byte) [][]byte {
-	out := make([][]byte, 0, len(nodes)/layout.TileWidth)
-	for s := 0; s+layout.TileWidth <= len(nodes); s += layout.TileWidth {
-		row := append([][]byte(nil), nodes[s:s+layout.TileWidth]...)
-		for len(row) > 1 {
-			for i := 0; i < len(row)/2; i++ {
-				row[i] = hasher.HashChildren(row[2*i], row[2*i+1])
-			}
-			row = row[:len(row)/2]
-		}
-		out = append(out, row[0])
-	}
-	return out
-}
-
 // Verify checks the log of the store in dir with the keys of its key
 // directory (see VerifyLog) and, when trusted is not nil, that the log
 // extends that checkpoint. It returns the size and root of the tree.
@@ -268,4 +194,24 @@ func Verify(ctx context.Context, dir string, trusted *Checkpoint) (Checkpoint, e
 		return Checkpoint{}, err
 	}
 	return Checkpoint{Origin: rep.Checkpoint.Origin, Size: rep.Entries, Root: rep.Root}, nil
+}
+
+// journaledAfter returns how many journal records follow a tree of size
+// entries (they must go on at size).
+func journaledAfter(dir string, size uint64) (uint64, error) {
+	recs, err := journaled(dir)
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	for _, r := range recs {
+		if r.index < size {
+			continue
+		}
+		if r.index != size+n {
+			return 0, fmt.Errorf("%w: the tree holds %d entries, the journal goes on at %d", ErrJournal, size, r.index)
+		}
+		n++
+	}
+	return n, nil
 }

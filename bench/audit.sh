@@ -9,7 +9,7 @@
 #     RUNS runs of each (default 5), interleaved, medians with min-max;
 #   - the raw durability cost of the disk (fsync, one file replaced the way
 #     tessera's POSIX storage replaces each file), which bounds the rest;
-#   - with strace, the fsyncs and O_SYNC writes of one one-entry batch;
+#   - with strace, the fsyncs of 200 one-entry decisions, A and B;
 #   - the time to verify a log of ENTRIES entries (default 1,000,000; 0
 #     skips it).
 # The machine's load average is printed before and after: on a shared
@@ -28,7 +28,7 @@ echo "machine: $(nproc) cores, $(uname -sr); $(load)"
 summarise() {
   awk '/^Benchmark/ {
       name=$1; sub(/-[0-9]+$/, "", name); sub(/^Benchmark[A-Za-z]+\//, "", name)
-      for (i = 3; i < NF; i++) if ($(i+1) ~ /entries\/s|p50-ms|p99-ms|ns\/op/) { v[name, $(i+1)] = v[name, $(i+1)] " " $i; if (!seen[name]++) order[++n] = name }
+      for (i = 3; i < NF; i++) if ($(i+1) ~ /entries\/s|in-tree\/s|p50-ms|p99-ms|ns\/op/) { v[name, $(i+1)] = v[name, $(i+1)] " " $i; if (!seen[name]++) order[++n] = name }
     }
     function stat(list,   a, k, i, j, t) {
       k = split(list, a, " ")
@@ -38,8 +38,8 @@ summarise() {
     END {
       for (c = 1; c <= n; c++) {
         line = sprintf("  %-24s", order[c])
-        split("entries/s p50-ms p99-ms ns/op", us, " ")
-        for (i = 1; i <= 4; i++) if ((order[c], us[i]) in v && !(us[i] == "ns/op" && (order[c], "entries/s") in v)) line = line sprintf("  %s %s", us[i], stat(v[order[c], us[i]]))
+        split("entries/s in-tree/s p50-ms p99-ms ns/op", us, " ")
+        for (i = 1; i <= 5; i++) if ((order[c], us[i]) in v && !(us[i] == "ns/op" && (order[c], "entries/s") in v)) line = line sprintf("  %s %s", us[i], stat(v[order[c], us[i]]))
         print line
       }
     }' "$1"
@@ -53,20 +53,24 @@ summarise "$tmp/disk"
 
 if command -v strace >/dev/null; then
   echo "== syscalls of 200 one-entry batches (decision/writers=1)"
-  (cd "$tmp" && strace -f -c -e trace=fsync,fdatasync,renameat,renameat2 -o "$tmp/strace" \
-    ./audit.test -test.run '^$' -test.bench '^BenchmarkAppend$/^decision/writers=1$' -test.benchtime 1x >/dev/null)
-  grep -E 'fsync|fdatasync|rename' "$tmp/strace" | awk '{print "  " $NF ": " $4 " calls, " $4/200 " per batch"}'
+  for ab in A B; do
+    direct=; [ "$ab" = A ] && direct=1
+    (cd "$tmp" && VARAMU_BENCH_DIRECT=$direct strace -f -c -e trace=fsync,fdatasync,renameat,renameat2 -o "$tmp/strace" \
+      ./audit.test -test.run '^$' -test.bench '^BenchmarkAppend$/^decision/writers=1$' -test.benchtime 1x >/dev/null)
+    echo "  $ab:"
+    grep -E 'fsync|fdatasync|rename' "$tmp/strace" | awk '{print "    " $NF ": " $4 " calls, " $4/200 " per decision"}'
+  done
   echo "  (each rename is a file written with O_SYNC before it: one more flush per rename)"
 fi
 
-echo "== appends, A (tessera queue directly) / B (group commit), $RUNS runs each, $(load)"
+echo "== appends, A (tessera queue directly) / B (journal), $RUNS runs each, $(load)"
 for _ in $(seq "$RUNS"); do
   (cd "$tmp" && VARAMU_BENCH_DIRECT=1 ./audit.test -test.run '^$' -test.bench '^BenchmarkAppend$' -test.benchtime 1x) | grep '^Benchmark' >>"$tmp/a"
   (cd "$tmp" && ./audit.test -test.run '^$' -test.bench '^BenchmarkAppend$' -test.benchtime 1x) | grep '^Benchmark' >>"$tmp/b"
 done
 echo "A: tessera's queue directly"
 summarise "$tmp/a"
-echo "B: group commit (as shipped)"
+echo "B: write-ahead journal (as shipped)"
 summarise "$tmp/b"
 echo "after: $(load)"
 

@@ -148,6 +148,9 @@ func printReport(cmd *cobra.Command, rep *audit.Report) {
 	if rep.Checkpoint.Size < rep.Entries {
 		fmt.Fprintf(w, "  %d newer entries are durable, not yet in a published checkpoint\n", rep.Entries-rep.Checkpoint.Size)
 	}
+	if rep.Journaled > 0 {
+		fmt.Fprintf(w, "  %d acknowledged entries are in the journal, not yet in the tree (the next writer integrates them)\n", rep.Journaled)
+	}
 	if rep.Witnessed != nil {
 		fmt.Fprintf(w, "witnessed: size %d, cosigned by %v; the log extends it\n", rep.Witnessed.Size, rep.Witnessed.Witnesses)
 	} else {

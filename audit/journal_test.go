@@ -1,0 +1,246 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// journalOnly appends n entries named prefix-i to the log of the store in
+// dir without integrating them into the tree, as a process killed after
+// acknowledging them leaves them, and returns the journal's bytes.
+func journalOnly(t *testing.T, dir, prefix string, n int) []byte {
+	t.Helper()
+	l, err := OpenWith(dir, Options{noIntegrate: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		if _, err := l.Append(context.Background(), entry(people[i%2], fmt.Sprintf("%s-%d", prefix, i), true, i%60)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(journalPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// actors returns the actors of the log's entries in order, checking the
+// indices run 0, 1, ...
+func actors(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	for e, err := range Entries(dir) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Index != uint64(len(out)) {
+			t.Fatalf("entry %d has index %d", len(out), e.Index)
+		}
+		out = append(out, e.Actor)
+	}
+	return out
+}
+
+func wantActors(t *testing.T, dir string, want []string) {
+	t.Helper()
+	got := actors(t, dir)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("log holds %v, want %v", got, want)
+	}
+}
+
+func names(prefix string, n int) []string {
+	var out []string
+	for i := range n {
+		out = append(out, fmt.Sprintf("%s-%d", prefix, i))
+	}
+	return out
+}
+
+func verified(t *testing.T, dir string) *Report {
+	t.Helper()
+	rep, err := VerifyLog(context.Background(), dir, VerifyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// TestJournalReplayedExactlyOnce: acknowledged entries left in the journal
+// are readable at once, integrated by the next Open, and a journal whose
+// records are already in the tree (a kill after integration, before the
+// journal was emptied) adds nothing twice.
+func TestJournalReplayedExactlyOnce(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "store")
+	j := journalOnly(t, dir, "a", 20)
+	wantActors(t, dir, names("a", 20))
+	if rep := verified(t, dir); rep.Entries != 0 || rep.Journaled != 20 {
+		t.Fatalf("before replay: %d in the tree, %d journaled; want 0, 20", rep.Entries, rep.Journaled)
+	}
+	appendN(t, dir, 0, 0) // Open and Close: replays
+	if rep := verified(t, dir); rep.Entries != 20 || rep.Journaled != 0 || rep.Checkpoint.Size != 20 {
+		t.Fatalf("after replay: %+v", rep)
+	}
+	// The kill between integration and emptying the journal.
+	if err := os.WriteFile(journalPath(dir), j, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wantActors(t, dir, names("a", 20))
+	l, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := entry(people[0], "late", true, 0)
+	if _, err := l.Append(context.Background(), e); err != nil || e.Index != 20 {
+		t.Fatalf("append after replay: index %d, %v", e.Index, err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	wantActors(t, dir, append(names("a", 20), "late"))
+	if rep := verified(t, dir); rep.Entries != 21 || rep.Journaled != 0 {
+		t.Fatalf("after append: %+v", rep)
+	}
+}
+
+// TestJournalTornTail: a record cut short or with a bad checksum (a write
+// never acknowledged) ends the journal; the next writer overwrites it and
+// every acknowledged entry keeps its index.
+func TestJournalTornTail(t *testing.T) {
+	t.Parallel()
+	for name, tail := range map[string]func([]byte) []byte{
+		"cut short":    func(j []byte) []byte { return appendRecord(nil, 5, []byte(`{"x":1}`))[:12] },
+		"bad checksum": func(j []byte) []byte { r := appendRecord(nil, 5, []byte(`{"x":1}`)); r[len(r)-1] ^= 1; return r },
+		"half header":  func(j []byte) []byte { return []byte{9, 0, 0} },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(t.TempDir(), "store")
+			j := journalOnly(t, dir, "a", 5)
+			if err := os.WriteFile(journalPath(dir), append(j, tail(j)...), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			wantActors(t, dir, names("a", 5))
+			l, err := Open(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := l.Append(context.Background(), entry(people[0], "b", true, 0)); err != nil {
+				t.Fatal(err)
+			}
+			if err := l.Close(); err != nil {
+				t.Fatal(err)
+			}
+			wantActors(t, dir, append(names("a", 5), "b"))
+			if rep := verified(t, dir); rep.Entries != 6 || rep.Journaled != 0 {
+				t.Fatalf("%+v", rep)
+			}
+		})
+	}
+}
+
+// TestJournalGapRefused: a journal that skips an index (an edited journal)
+// is refused by readers and by Open, never integrated at the wrong index.
+func TestJournalGapRefused(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "store")
+	j := journalOnly(t, dir, "a", 3)
+	leaf, err := entry(people[0], "x", true, 0).Leaf()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A journal whose first record is at 1 while the tree is empty.
+	gap := appendRecord(bytes.Clone(j[:journalHeader]), 1, leaf)
+	if err := os.WriteFile(journalPath(dir), gap, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for range Entries(dir) {
+	}
+	var seenErr error
+	for _, err := range Entries(dir) {
+		seenErr = err
+	}
+	if !errors.Is(seenErr, ErrJournal) {
+		t.Errorf("Entries: %v, want ErrJournal", seenErr)
+	}
+	if l, err := Open(dir); !errors.Is(err, ErrJournal) {
+		if err == nil {
+			l.Close()
+		}
+		t.Errorf("Open: %v, want ErrJournal", err)
+	}
+}
+
+func TestParseJournal(t *testing.T) {
+	head := []byte(journalMagic + "\x07\x00\x00\x00\x00\x00\x00\x00")
+	two := appendRecord(appendRecord(bytes.Clone(head), 3, []byte("a")), 4, []byte("bc"))
+	for _, c := range []struct {
+		name    string
+		b       []byte
+		want    string
+		valid   int
+		wantErr bool
+	}{
+		{"empty", nil, "[]", 0, false},
+		{"header only", head, "[]", 16, false},
+		{"two records", two, "[3:a 4:bc]", len(two), false},
+		{"torn second", two[:len(two)-1], "[3:a]", 16 + 17, false},
+		{"bad magic", append([]byte("NOTAJRNL"), head[8:]...), "", 0, true},
+		{"not consecutive", appendRecord(appendRecord(bytes.Clone(head), 3, []byte("a")), 5, []byte("b")), "", 0, true},
+		{"length too short", append(bytes.Clone(head), binary.LittleEndian.AppendUint32(nil, 4)...), "[]", 16, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			epoch, recs, valid, err := parseJournal(c.b)
+			if (err != nil) != c.wantErr {
+				t.Fatalf("err %v, want error %v", err, c.wantErr)
+			}
+			if err != nil {
+				return
+			}
+			var got []string
+			for _, r := range recs {
+				got = append(got, fmt.Sprintf("%d:%s", r.index, r.leaf))
+			}
+			if fmt.Sprint(got) != c.want || valid != int64(c.valid) {
+				t.Errorf("got %v valid %d, want %s valid %d", got, valid, c.want, c.valid)
+			}
+			if len(c.b) >= 16 && epoch != 7 {
+				t.Errorf("epoch %d", epoch)
+			}
+		})
+	}
+}
+
+// FuzzParseJournal: no panic; the valid prefix re-encodes to the same
+// bytes.
+func FuzzParseJournal(f *testing.F) {
+	head := []byte(journalMagic + "\x01\x00\x00\x00\x00\x00\x00\x00")
+	f.Add(appendRecord(appendRecord(bytes.Clone(head), 0, []byte(`{"a":1}`)), 1, nil))
+	f.Add(head)
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		_, recs, valid, err := parseJournal(b)
+		if err != nil || valid == 0 {
+			return
+		}
+		again := bytes.Clone(b[:journalHeader])
+		for _, r := range recs {
+			again = appendRecord(again, r.index, r.leaf)
+		}
+		if !bytes.Equal(again, b[:valid]) {
+			t.Fatalf("valid prefix %x re-encodes to %x", b[:valid], again)
+		}
+	})
+}
