@@ -21,7 +21,7 @@ type appendCase struct {
 
 var appendCases = []appendCase{
 	{"decision/writers=1", 1, 1, 200},
-	{"decision/writers=64", 64, 1, 200},
+	{"decision/writers=64", 64, 1, 100},
 	{"pipelined/writers=1", 1, 8192, 40000},
 	{"pipelined/writers=64", 64, 512, 1000},
 }
