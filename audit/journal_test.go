@@ -244,3 +244,51 @@ func FuzzParseJournal(f *testing.F) {
 		}
 	})
 }
+
+// TestFlushOnDemand: with no background integration, everything that
+// proves or checkpoints integrates the journal first, and readers see
+// journaled entries before that.
+func TestFlushOnDemand(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir, _ := witnessed(t, 4)
+	l, err := OpenWith(dir, Options{noBackground: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	if _, err := l.Append(ctx, entry(people[0], "doc-now", true, 5)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := integratedSize(logDir(dir)); err != nil || n != 4 {
+		t.Fatalf("tree of %d entries (%v) before any flush, want 4: the entry should wait in the journal", n, err)
+	}
+	mine, err := l.ByPerson(ctx, people[0])
+	if err != nil || len(mine) != 3 || mine[2].Actor != "doc-now" {
+		t.Fatalf("ByPerson before integration: %+v %v", mine, err)
+	}
+	view, err := l.ProveForPerson(ctx, mine, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if view.Checkpoint.Size != 5 || !view.Witnessed {
+		t.Fatalf("proved against size %d (witnessed %v), want 5", view.Checkpoint.Size, view.Witnessed)
+	}
+	for _, a := range view.Accesses {
+		if !a.Verified {
+			t.Errorf("entry %d: %q", a.Entry.Index, a.Status)
+		}
+	}
+	if _, err := l.Append(ctx, entry(people[1], "doc-later", true, 6)); err != nil {
+		t.Fatal(err)
+	}
+	if rep := verified(t, dir); rep.Entries != 6 || rep.Journaled != 0 {
+		t.Fatalf("VerifyLog: %d in the tree, %d journaled; want 6, 0", rep.Entries, rep.Journaled)
+	}
+	if _, err := l.Append(ctx, entry(people[1], "doc-last", true, 7)); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := l.Size(ctx); err != nil || n != 7 {
+		t.Fatalf("Size: %d, %v; want 7", n, err)
+	}
+}

@@ -39,6 +39,10 @@ type Options struct {
 	// entries out of the tree, as a process killed after acknowledging
 	// them would.
 	noIntegrate bool
+	// noBackground, set only by this package's tests, integrates only on
+	// demand (Flush, Size, proofs, VerifyLog, Close), never in the
+	// background.
+	noBackground bool
 }
 
 func (o Options) withDefaults(dir string) Options {
@@ -198,7 +202,7 @@ func (sh *shared) startJournal(ctx context.Context, dir, ldir string, opt Option
 	}
 	if sh.journal != nil {
 		written := func() {}
-		if !opt.noIntegrate {
+		if !opt.noIntegrate && !opt.noBackground {
 			sh.integ.start()
 			written = func() { signal(sh.integ.kick) }
 		}
