@@ -68,7 +68,17 @@ func parseJournal(b []byte) (epoch uint64, recs []record, valid int64, err error
 		return 0, nil, 0, fmt.Errorf("%w: bad magic %q", ErrJournal, b[:8])
 	}
 	epoch = binary.LittleEndian.Uint64(b[8:16])
-	off := journalHeader
+	recs, n, err := parseRecords(b[journalHeader:], nil)
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	return epoch, recs, journalHeader + n, nil
+}
+
+// parseRecords appends to recs the records at the start of b, which must
+// continue recs' indices, and returns the length of those records.
+func parseRecords(b []byte, recs []record) ([]record, int64, error) {
+	off := 0
 	for len(b)-off >= journalRecHead {
 		n := int(binary.LittleEndian.Uint32(b[off:]))
 		sum := binary.LittleEndian.Uint32(b[off+4:])
@@ -81,12 +91,12 @@ func parseJournal(b []byte) (epoch uint64, recs []record, valid int64, err error
 		}
 		r := record{index: binary.LittleEndian.Uint64(body), leaf: body[8:]}
 		if len(recs) > 0 && r.index != recs[len(recs)-1].index+1 {
-			return 0, nil, 0, fmt.Errorf("%w: record %d follows record %d", ErrJournal, r.index, recs[len(recs)-1].index)
+			return nil, 0, fmt.Errorf("%w: record %d follows record %d", ErrJournal, r.index, recs[len(recs)-1].index)
 		}
 		recs = append(recs, r)
 		off += journalRecHead + n
 	}
-	return epoch, recs, int64(off), nil
+	return recs, int64(off), nil
 }
 
 // appendRecord appends the record of leaf with index to buf.
@@ -159,8 +169,8 @@ func (j *journal) refresh() error {
 	if err != nil {
 		return fmt.Errorf("audit: journal: %w", err)
 	}
-	if j.fresh && binary.LittleEndian.Uint64(h[8:]) == j.epoch && st.Size() == j.end {
-		return nil
+	if j.fresh && binary.LittleEndian.Uint64(h[8:]) == j.epoch && st.Size() >= j.end {
+		return j.readTail(st.Size())
 	}
 	b := make([]byte, st.Size())
 	if _, err := j.f.ReadAt(b, 0); err != nil {
@@ -174,14 +184,47 @@ func (j *journal) refresh() error {
 	if err != nil {
 		return err
 	}
-	if valid < st.Size() {
-		if err := j.f.Truncate(valid); err != nil {
-			return fmt.Errorf("audit: journal: %w", err)
-		}
+	if err := j.cut(valid, st.Size()); err != nil {
+		return err
 	}
 	j.epoch, j.end, j.next, j.fresh = epoch, valid, size, true
 	if len(recs) > 0 {
 		j.next = max(size, recs[len(recs)-1].index+1)
+	}
+	return nil
+}
+
+// readTail reads the records other processes appended after the cached
+// end, up to the file's size now.
+func (j *journal) readTail(size int64) error {
+	if size == j.end {
+		return nil
+	}
+	b := make([]byte, size-j.end)
+	if _, err := j.f.ReadAt(b, j.end); err != nil {
+		return fmt.Errorf("audit: journal: %w", err)
+	}
+	recs, n, err := parseRecords(b, nil)
+	if err != nil {
+		return err
+	}
+	if len(recs) > 0 && recs[0].index != j.next {
+		return fmt.Errorf("%w: record %d follows record %d", ErrJournal, recs[0].index, j.next-1)
+	}
+	if err := j.cut(j.end+n, size); err != nil {
+		return err
+	}
+	j.end += n
+	j.next += uint64(len(recs))
+	return nil
+}
+
+// cut removes a torn tail (a write never acknowledged) after valid.
+func (j *journal) cut(valid, size int64) error {
+	if valid < size {
+		if err := j.f.Truncate(valid); err != nil {
+			return fmt.Errorf("audit: journal: %w", err)
+		}
 	}
 	return nil
 }
