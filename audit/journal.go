@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sync"
 
+	"github.com/transparency-dev/tessera/api/layout"
 	"golang.org/x/sys/unix"
 )
 
@@ -29,8 +30,8 @@ import (
 // a reset gets the tree's size, the next one more. Records are only
 // written by a process holding the journal's flock; integration into the
 // tree is only done by a process holding the flock of journal.lock, so
-// nothing but the journal adds to the tree, and replaying the records
-// whose index is not yet below the tree's size adds each exactly once. A
+// nothing but the journal adds to the tree, and replaying the records the
+// tree does not hold (see pending) adds each exactly once. A
 // record cut short or failing its CRC ends the journal (a write that was
 // never acknowledged).
 
@@ -310,27 +311,58 @@ func (j *journal) snapshot() (end int64, err error) {
 	return end, err
 }
 
-// pending returns the records of the first end bytes of the journal whose
-// index is size or more, which must start at size. The caller holds the
-// integration lock, so the journal is not reset meanwhile.
+// pending returns the records of the first end bytes of the journal that
+// the tree of size entries does not hold yet, in journal order. The tree's
+// entries from the journal's first index on are compared by content, not
+// by index: tessera's queue may hand two batches of one integration to its
+// storage in either order, so a record below size may be missing (a kill
+// between the two) and one at size or above may be in already. The caller
+// holds the integration lock, so the journal is not reset meanwhile.
 func (j *journal) pending(end int64, size uint64) ([]record, error) {
 	b := make([]byte, end)
 	if n, err := j.f.ReadAt(b, 0); int64(n) < end {
 		return nil, fmt.Errorf("audit: journal: %w", err)
 	}
 	_, recs, _, err := parseJournal(b)
+	if err != nil || len(recs) == 0 {
+		return nil, err
+	}
+	lo := recs[0].index
+	if lo > size {
+		return nil, fmt.Errorf("%w: the tree holds %d entries, the journal goes on at %d", ErrJournal, size, lo)
+	}
+	have, err := treeLeaves(j.ldir, lo, size)
 	if err != nil {
 		return nil, err
 	}
-	for i, r := range recs {
-		if r.index >= size {
-			if r.index != size {
-				return nil, fmt.Errorf("%w: the tree holds %d entries, the journal goes on at %d", ErrJournal, size, r.index)
+	var out []record
+	for _, r := range recs {
+		if have[string(r.leaf)] > 0 {
+			have[string(r.leaf)]--
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// treeLeaves counts the leaves of entries lo to size-1 of the tree in
+// ldir.
+func treeLeaves(ldir string, lo, size uint64) (map[string]int, error) {
+	have := map[string]int{}
+	const w = layout.EntryBundleWidth
+	for i := lo / w; i*w < size; i++ {
+		leaves, err := readBundle(ldir, i, size)
+		if err != nil {
+			return nil, err
+		}
+		for k, leaf := range leaves {
+			if i*w+uint64(k) >= lo {
+				have[string(leaf)]++
 			}
-			return recs[i:], nil
 		}
 	}
-	return nil, nil
+	return have, nil
 }
 
 // resetIfIntegrated empties the journal when the tree of size entries

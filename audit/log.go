@@ -20,13 +20,17 @@ type Options struct {
 	// where keys are made on first use.
 	KeyDir string
 	// BatchMaxAge is how long tessera gathers journaled entries before it
-	// integrates them into the tree; 0 means 2 ms. It does not delay an
+	// integrates them into the tree; 0 means 10 ms. It does not delay an
 	// acknowledgement: an entry is acknowledged once it is in the journal
 	// (see Append).
 	BatchMaxAge time.Duration
 	// BatchMaxSize is the most entries written to the journal in one group
 	// and integrated into the tree in one batch; 0 means 8192.
 	BatchMaxSize uint
+	// IntegrateInterval is the least time between two integrations of
+	// journaled entries into the tree in the background; 0 means 200 ms.
+	// Flush, proofs and Close integrate at once.
+	IntegrateInterval time.Duration
 	// CheckpointInterval is how often a new signed checkpoint is published
 	// while entries arrive; 0 means 100 ms (tessera's minimum).
 	CheckpointInterval time.Duration
@@ -50,10 +54,13 @@ func (o Options) withDefaults(dir string) Options {
 		o.KeyDir = KeyDirFor(dir)
 	}
 	if o.BatchMaxAge == 0 {
-		o.BatchMaxAge = 2 * time.Millisecond
+		o.BatchMaxAge = 10 * time.Millisecond
 	}
 	if o.BatchMaxSize == 0 {
 		o.BatchMaxSize = 8192
+	}
+	if o.IntegrateInterval == 0 {
+		o.IntegrateInterval = 200 * time.Millisecond
 	}
 	if o.CheckpointInterval == 0 {
 		o.CheckpointInterval = 100 * time.Millisecond
@@ -186,7 +193,7 @@ func (sh *shared) startJournal(ctx context.Context, dir, ldir string, opt Option
 		if sh.journal, err = openJournal(dir, ldir); err != nil {
 			return false, err
 		}
-		sh.integ = newIntegrator(sh.journal, sh.app, int(opt.BatchMaxSize))
+		sh.integ = newIntegrator(sh.journal, sh.app, int(opt.BatchMaxSize), opt.IntegrateInterval)
 	}
 	if migrated = hasLegacy(dir); migrated {
 		err = sh.exclusive(func() error { return migrate(ctx, dir, sh.keys, sh.app, ldir) })
@@ -288,7 +295,10 @@ type Pending struct {
 }
 
 // Wait blocks until the entry is durable (see Append's contract) and
-// returns its index, which it also sets in the entry.
+// returns its index, which it also sets in the entry: the index the
+// journal gave it, which is its place in the tree unless tessera stored
+// two batches of one integration in swapped order (then it moved within
+// that integration's range; it is in the tree once either way).
 func (p Pending) Wait() (uint64, error) {
 	var idx uint64
 	var err error
