@@ -76,14 +76,25 @@ func (g *groupCommit) close() {
 	<-g.stopped
 }
 
+// gatherWait bounds how long a group waits for the writers of the last
+// group to come back (see run).
+const gatherWait = time.Millisecond
+
 // run writes groups until closed and drained.
 func (g *groupCommit) run() {
 	defer close(g.stopped)
 	var leaves [][]byte
+	last := 0
 	for {
 		<-g.kick
 		for {
+			// Writers that each wait for their entry submit the next one
+			// a moment after their group is acknowledged: gathering them
+			// (up to the last group's size, gatherWait at most) keeps the
+			// groups large instead of alternating small and large.
+			g.gather(last)
 			group, closed := g.take()
+			last = len(group)
 			if len(group) == 0 {
 				if closed {
 					return
@@ -100,6 +111,30 @@ func (g *groupCommit) run() {
 				close(q.done)
 			}
 			g.written()
+		}
+	}
+}
+
+// gather waits until n entries are queued, the log closes or gatherWait
+// has passed.
+func (g *groupCommit) gather(n int) {
+	var deadline <-chan time.Time
+	for {
+		g.mu.Lock()
+		enough := len(g.pending) >= n || g.closed
+		g.mu.Unlock()
+		if enough {
+			return
+		}
+		if deadline == nil {
+			t := time.NewTimer(gatherWait)
+			defer t.Stop()
+			deadline = t.C
+		}
+		select {
+		case <-g.kick:
+		case <-deadline:
+			return
 		}
 	}
 }
