@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/transparency-dev/tessera"
@@ -31,6 +32,10 @@ type groupCommit struct {
 	j       *journal
 	maxSize int
 	written func() // called after each group
+	// behind reports whether the tree lags the journal by more than
+	// maxBacklog entries (nil: never); the next group then waits.
+	behind func(next uint64) bool
+	next   uint64 // index after the last group written
 
 	mu      sync.Mutex
 	pending []*queued
@@ -39,8 +44,8 @@ type groupCommit struct {
 	stopped chan struct{}
 }
 
-func newGroupCommit(j *journal, maxSize int, written func()) *groupCommit {
-	g := &groupCommit{j: j, maxSize: maxSize, written: written,
+func newGroupCommit(j *journal, maxSize int, written func(), behind func(uint64) bool) *groupCommit {
+	g := &groupCommit{j: j, maxSize: maxSize, written: written, behind: behind,
 		kick: make(chan struct{}, 1), stopped: make(chan struct{})}
 	go g.run()
 	return g
@@ -93,6 +98,7 @@ func (g *groupCommit) run() {
 			// (up to the last group's size, gatherWait at most) keeps the
 			// groups large instead of alternating small and large.
 			g.gather(last)
+			g.keepUp()
 			group, closed := g.take()
 			last = len(group)
 			if len(group) == 0 {
@@ -106,12 +112,28 @@ func (g *groupCommit) run() {
 				leaves = append(leaves, q.leaf)
 			}
 			first, err := g.j.append(leaves)
+			if err == nil {
+				g.next = first + uint64(len(leaves))
+			}
 			for i, q := range group {
 				q.index, q.err = first+uint64(i), err
 				close(q.done)
 			}
 			g.written()
 		}
+	}
+}
+
+// maxBacklog is how far the tree may lag the journal before writers wait
+// for integration (bounding the journal and the replay after a kill).
+const maxBacklog = 1 << 17
+
+// keepUp waits while the tree lags the journal by more than maxBacklog
+// entries: acknowledgements never run away from integration for long.
+func (g *groupCommit) keepUp() {
+	for g.behind != nil && g.behind(g.next) {
+		g.written() // wakes the integrator
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -157,6 +179,8 @@ type integrator struct {
 	app      *tessera.Appender
 	batch    int
 	interval time.Duration // least time between background integrations
+	size     atomic.Uint64 // the tree's size after the last integration
+	lagging  atomic.Bool   // writers wait for the tree: integrate at once
 
 	mu      sync.Mutex // one integration at a time in this process
 	kick    chan struct{}
@@ -196,7 +220,7 @@ func (in *integrator) run() {
 		// batch rewrites the tree's partial bundle and tiles, each file
 		// flushed, so small frequent batches would cost the disk several
 		// flushes per group and slow the journal's own flush.
-		if wait := in.interval - time.Since(last); wait > 0 {
+		if wait := in.interval - time.Since(last); wait > 0 && !in.lagging.Load() {
 			select {
 			case <-in.stop:
 				return
@@ -208,6 +232,14 @@ func (in *integrator) run() {
 		// by the next flush or Close, which integrate themselves.
 		in.integrate(context.Background())
 	}
+}
+
+// behind reports whether the tree lags the journal, whose next index is
+// next, by more than maxBacklog entries.
+func (in *integrator) behind(next uint64) bool {
+	lag := next > in.size.Load()+maxBacklog
+	in.lagging.Store(lag)
+	return lag
 }
 
 // close stops the background integration (integrate still works).
@@ -241,11 +273,12 @@ func (in *integrator) integrate(ctx context.Context) error {
 	}
 	defer flock(in.j.lock, unix.LOCK_UN)
 	end, err := in.j.snapshot()
-	if err != nil || end <= journalHeader {
+	if err != nil {
 		return err
 	}
 	size, err := integratedSize(in.j.ldir)
-	if err != nil {
+	if err != nil || end <= journalHeader {
+		in.size.Store(size)
 		return err
 	}
 	recs, err := in.j.pending(end, size)
@@ -262,6 +295,7 @@ func (in *integrator) integrate(ctx context.Context) error {
 	if size, err = integratedSize(in.j.ldir); err != nil {
 		return err
 	}
+	in.size.Store(size)
 	return in.j.resetIfIntegrated(size)
 }
 

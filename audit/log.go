@@ -209,11 +209,13 @@ func (sh *shared) startJournal(ctx context.Context, dir, ldir string, opt Option
 	}
 	if sh.journal != nil {
 		written := func() {}
+		var behind func(uint64) bool
 		if !opt.noIntegrate && !opt.noBackground {
 			sh.integ.start()
 			written = func() { signal(sh.integ.kick) }
+			behind = sh.integ.behind
 		}
-		sh.group = newGroupCommit(sh.journal, int(opt.BatchMaxSize), written)
+		sh.group = newGroupCommit(sh.journal, int(opt.BatchMaxSize), written, behind)
 	}
 	return migrated, nil
 }
