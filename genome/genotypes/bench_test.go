@@ -1,9 +1,12 @@
 package genotypes
 
 import (
+	"bufio"
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/varamu/varamu/datasets/synthvcf"
@@ -80,4 +83,78 @@ func BenchmarkLookup2000(b *testing.B) {
 		}
 		b.ReportMetric(float64(len(panel)), "positions")
 	})
+}
+
+// BenchmarkLookupStore times one sample's lookup at a panel of positions in
+// process, on an existing store: VARAMU_BENCH_STORE (the directory),
+// VARAMU_BENCH_SAMPLE and VARAMU_BENCH_PANEL (chrom<TAB>pos lines), as
+// bench/run's lookup figure uses them. "cold" opens the Store each time
+// (what one CLI call does after start-up, permit included); "warm" reuses
+// one open Store. Without VARAMU_BENCH_STORE it runs on a generated
+// 500 x 20000 store and the sample and panel BenchmarkLookup2000 uses.
+func BenchmarkLookupStore(b *testing.B) {
+	dir, sample, panel := os.Getenv("VARAMU_BENCH_STORE"), os.Getenv("VARAMU_BENCH_SAMPLE"), os.Getenv("VARAMU_BENCH_PANEL")
+	if dir == "" {
+		dir = filepath.Join(b.TempDir(), "s")
+		if _, err := Ingest(context.Background(), dir, []string{benchVCF(b)}, IngestOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	s0, err := Open(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if sample == "" {
+		names, _ := s0.Samples()
+		sample = names[len(names)/2]
+	}
+	loci := benchPanel(b, panel)
+	b.Run("cold", func(b *testing.B) {
+		for b.Loop() {
+			s, err := Open(dir)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.Lookup(context.Background(), allPermit(b, s), sample, loci); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(len(loci)), "positions")
+	})
+	b.Run("warm", func(b *testing.B) {
+		g := allPermit(b, s0)
+		for b.Loop() {
+			if _, err := s0.Lookup(context.Background(), g, sample, loci); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(len(loci)), "positions")
+	})
+}
+
+// benchPanel reads chrom<TAB>pos lines, or without a file gives 2,000
+// positions spread over chr1.
+func benchPanel(b *testing.B, path string) []genome.Locus {
+	var loci []genome.Locus
+	if path == "" {
+		for i := range int64(2000) {
+			loci = append(loci, genome.Locus{Chrom: "chr1", Pos: 1 + i*100_000})
+		}
+		return loci
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		chrom, pos, _ := strings.Cut(sc.Text(), "\t")
+		p, err := strconv.ParseInt(pos, 10, 64)
+		if err != nil {
+			b.Fatalf("%s: %q: %v", path, sc.Text(), err)
+		}
+		loci = append(loci, genome.Locus{Chrom: chrom, Pos: p})
+	}
+	return loci
 }
