@@ -45,6 +45,7 @@ type Engine struct {
 	role    Role
 	output  string // the one file a steward session may write ("" none)
 	Summary string // what the caller may see, in words (research mode)
+	decided *Decided // a research session's decisions (research mode)
 }
 
 // dsn opens an in-memory DuckDB database that never installs or loads an
