@@ -60,6 +60,7 @@ type Service struct {
 	dir      string
 	projects *projects.File
 	views    views
+	answers  answerFiles
 }
 
 // New returns a Service over the store in dir; both arguments are
@@ -178,15 +179,15 @@ func (s *Service) release(ctx context.Context, project string, now time.Time, re
 		return err
 	}
 	defer tx.Rollback()
-	earlier, err := history(ctx, st, project, population)
+	earlier, err := s.answers.history(ctx, s.dir, tx.Base(), project, population)
 	if err != nil {
 		return err
 	}
 	if err := disclosure.Differencing(rel, earlier, k); err != nil {
 		return err
 	}
-	if len(rel) == 0 {
-		return nil // nothing shown, nothing to remember
+	if disclosure.Known(rel, earlier) {
+		return nil // nothing shown, or nothing not shown before: nothing new to remember
 	}
 	if err := record(tx, project, now, rel); err != nil {
 		return err

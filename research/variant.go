@@ -186,10 +186,18 @@ func (s *Service) permit(ctx context.Context, researcher string, p *projects.Pro
 			}
 		}
 		v.grants, v.samples, v.complete, v.actor = grants, samples, true, researcher
+		v.permit = nil
 	}
-	gs := make([]access.Grant, 0, len(v.people))
-	for person := range v.people {
-		gs = append(gs, v.grants[person])
+	if v.permit == nil {
+		gs := make([]access.Grant, 0, len(v.people))
+		for person := range v.people {
+			gs = append(gs, v.grants[person])
+		}
+		g, err := access.GrantsPermit(access.Actor{ID: v.actor, Role: access.Researcher}, access.Research, gs, v.samples)
+		if err != nil {
+			return access.Permit{}, err
+		}
+		v.permit = &g
 	}
-	return access.GrantsPermit(access.Actor{ID: v.actor, Role: access.Researcher}, access.Research, gs, v.samples)
+	return *v.permit, nil
 }

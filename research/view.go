@@ -39,7 +39,8 @@ type view struct {
 	grants   map[string]access.Grant
 	samples  map[string][]string // person → linked samples, of the people in grants
 	complete bool
-	actor    string // whom the grants were decided for
+	actor    string         // whom the grants were decided for
+	permit   *access.Permit // made from grants once complete (under views.mu)
 }
 
 // newView indexes people (person → rows).
