@@ -38,6 +38,7 @@ type refreshPlan struct {
 	reason  string
 	changed map[string]bool
 	tables  []string // the tables whose files changed
+	newDay  string   // what deciding everyone again on a new day found
 }
 
 // ignoredTables never change a view: genome calls (a view reads the
@@ -85,7 +86,7 @@ func (s *Service) refresh(ctx context.Context, st *store.Store, researcher strin
 			}
 		}
 		if in.state.Day != in.want.Day {
-			if err := s.redecide(ctx, opt, in.old, plan, next); err != nil {
+			if err := s.redecide(ctx, opt, in.old, &plan, next); err != nil {
 				return nil, err
 			}
 		}
@@ -219,11 +220,12 @@ func namedIn(ctx context.Context, path string) (people, samples []string, ok boo
 // redecide decides every linked person again (a new day) and adds to
 // plan the people whose decision changed: who entered, who left, whose
 // record or documents were closed or reopened. Their grants go to next.
-func (s *Service) redecide(ctx context.Context, opt query.Options, old *view, plan refreshPlan, next *view) error {
+func (s *Service) redecide(ctx context.Context, opt query.Options, old *view, plan *refreshPlan, next *view) error {
 	d, err := query.DecideResearch(ctx, s.dir, opt)
 	if err != nil {
 		return err
 	}
+	before := len(plan.changed)
 	allowed := map[string]bool{}
 	for _, g := range d.Grants {
 		allowed[g.Person] = true
@@ -239,6 +241,7 @@ func (s *Service) redecide(ctx context.Context, opt query.Options, old *view, pl
 			plan.changed[person] = true
 		}
 	}
+	plan.newDay = fmt.Sprintf("a new day: all %d linked people decided again, %d of their decisions changed", len(d.Samples), len(plan.changed)-before)
 	return nil
 }
 
@@ -353,6 +356,9 @@ func describe(project string, plan refreshPlan, people, entered, left int) strin
 		what = fmt.Sprintf("%d people re-evaluated", len(plan.changed))
 		if len(plan.tables) > 0 {
 			what += " (changed: " + strings.Join(plan.tables, ", ") + ")"
+		}
+		if plan.newDay != "" {
+			what += " (" + plan.newDay + ")"
 		}
 	}
 	return fmt.Sprintf("research view of project %s refreshed: %s; %d entered, %d left, %d people in the view", project, what, entered, left, people)

@@ -506,3 +506,37 @@ func TestViewAfterRestart(t *testing.T) {
 		t.Errorf("withdrawn while stopped, then asked:\n%s", got)
 	}
 }
+
+// TestViewNewDay: on a new day (consents start and end, children come of
+// age) everyone is decided again before the first answer; the refresh
+// logs how many decisions changed.
+func TestViewNewDay(t *testing.T) {
+	b := newBiobank(t)
+	if _, err := b.ask(t, "demo-hmb", `{"dimensions": ["sex"]}`); err != nil {
+		t.Fatal(err)
+	}
+	b.svc.day = func(now time.Time) string { return dayOf(now.Add(24 * time.Hour)) }
+	a, err := b.ask(t, "demo-hmb", `{"dimensions": ["sex"]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := table(a); got != "female: 13\nmale: 8\ntotal: 21" {
+		t.Errorf("the next day:\n%s", got)
+	}
+	if n := logged(t, b.dir, b.women[3], func(e audit.Entry) bool { return e.Purpose == "research" && e.Kind == audit.KindAccess }); n != 2 {
+		t.Errorf("%d decisions logged over two days, want 2", n)
+	}
+	var last string
+	for e, err := range audit.EntriesContext(context.Background(), b.dir) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Kind == KindView {
+			last = e.Rule
+		}
+	}
+	want := "research view of project demo-hmb refreshed: 0 people re-evaluated (a new day: all 21 linked people decided again, 0 of their decisions changed); 0 entered, 0 left, 21 people in the view"
+	if last != want {
+		t.Errorf("refresh logged %q, want %q", last, want)
+	}
+}

@@ -127,7 +127,7 @@ func (s *Service) view(ctx context.Context, researcher string, p *projects.Proje
 		return nil, err
 	}
 	m := st.Manifest()
-	want := viewState{Use: p.Use().String(), Day: dayOf(now), Sources: sources(m), Sections: sectionsDigest(m)}
+	want := viewState{Use: p.Use().String(), Day: s.day(now), Sources: sources(m), Sections: sectionsDigest(m)}
 	state, have, err := stateOf(m, p.ID)
 	if err != nil {
 		return nil, err
