@@ -43,8 +43,9 @@ type Engine struct {
 	db      *sql.DB
 	tmp     string // private spill directory of a research session, removed by Close
 	role    Role
-	output  string // the one file a steward session may write ("" none)
-	Summary string // what the caller may see, in words (research mode)
+	output  string   // the one file a steward session may write ("" none)
+	Summary string   // what the caller may see, in words (research mode)
+	decided *Decided // a research session's decisions (research mode)
 }
 
 // dsn opens an in-memory DuckDB database that never installs or loads an

@@ -48,6 +48,59 @@ type Options struct {
 	// Output is the one file a steward's session may write (CopyParquet);
 	// empty means none. A researcher's session writes no file.
 	Output string
+	// People limits a researcher's session to these personal codes (each
+	// still decided and logged; a code with no sample link is ignored);
+	// nil means every linked person. A refresh of a materialised research
+	// view (package research) builds the rows of the people whose data or
+	// consent changed this way.
+	People []string
+}
+
+// Decided is what a research session decided: the allowed people's
+// grants (each an allowed decision, logged) and every decided person's
+// linked samples (person → sorted sample codes).
+type Decided struct {
+	Grants  []access.Grant
+	Samples map[string][]string
+}
+
+// Decided returns the decisions a research session was built from; nil
+// for a steward's session. Callers MUST NOT modify it.
+func (e *Engine) Decided() *Decided { return e.decided }
+
+// DecideResearch decides, now, the research access of the people of opt
+// (opt.People, or every linked person) for opt.Use as OpenAs does, logs
+// each decision, and returns them without building an extract: the
+// grants from which a caller builds an access.Permit for the genome
+// readers.
+func DecideResearch(ctx context.Context, dir string, opt Options) (*Decided, error) {
+	if err := access.CheckIdentifier("actor", opt.Actor); err != nil {
+		return nil, fmt.Errorf("query: who is asking, for the audit log: %w", err)
+	}
+	if opt.Role != Researcher && opt.Role != "" {
+		return nil, fmt.Errorf("query: DecideResearch is for researchers, not %q", opt.Role)
+	}
+	if opt.Use.Purpose == "" {
+		return nil, errors.New("query: a researcher must state the research use (DUO: GRU, HMB, DS-<ICD-10> or POA)")
+	}
+	now := time.Now()
+	if opt.At.IsZero() {
+		opt.At = now
+	}
+	st, err := store.Open(dir, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	log, err := audit.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer log.Close()
+	mapping, _, grants, err := researchGrants(ctx, st, log, opt, now)
+	if err != nil {
+		return nil, err
+	}
+	return &Decided{Grants: grants, Samples: mapping}, nil
 }
 
 // OpenAs opens the store in dir for an actor in a role. Access is decided
@@ -129,6 +182,7 @@ func openResearch(ctx context.Context, st *store.Store, log *audit.Log, opt Opti
 	if err != nil {
 		return nil, err
 	}
+	e.decided = &Decided{Grants: grants, Samples: mapping}
 	x := extract{e: e, m: m, at: opt.At, past: past}
 	visible, err := x.build(ctx, mapping, grants)
 	if err != nil {

@@ -13,17 +13,28 @@ import (
 
 // researchGrants reads the current sample links (clinical.ReadCurrent, the
 // reader every decision uses) and decides, now, every linked person for
-// the researcher's stated use, as of opt.At; each decision is logged. It
-// returns person → samples, the linked people (sorted) and the grants.
-// The mapping is read here and never exposed.
+// the researcher's stated use, as of opt.At (only opt.People when given);
+// each decision is logged. It returns person → samples, the linked people
+// (sorted) and the grants. The mapping never enters the researcher's SQL;
+// Go callers get it through Engine.Decided and DecideResearch.
 func researchGrants(ctx context.Context, st *store.Store, log *audit.Log, opt Options, now time.Time) (map[string][]string, []string, []access.Grant, error) {
 	cur, err := clinical.ReadCurrent(ctx, st)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	mapping := map[string][]string{}
+	var only map[string]bool
+	if opt.People != nil {
+		only = make(map[string]bool, len(opt.People))
+		for _, p := range opt.People {
+			only[p] = true
+		}
+	}
 	var people []string
 	for _, l := range cur.Samples {
+		if only != nil && !only[l.Person] {
+			continue
+		}
 		if len(mapping[l.Person]) == 0 {
 			people = append(people, l.Person)
 		}

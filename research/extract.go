@@ -41,15 +41,12 @@ func (s *Service) Extract(ctx context.Context, researcher, project, table string
 	if err != nil {
 		return 0, err
 	}
-	v, err := s.view(ctx, researcher, p, now)
+	e, err := query.OpenAs(ctx, s.dir, query.Options{Actor: researcher, Use: p.Use()})
 	if err != nil {
 		return 0, err
 	}
-	err = v.use(func(e *query.Engine) error {
-		rows, err = extract(ctx, e, table, w)
-		return err
-	})
-	return rows, err
+	defer e.Close()
+	return extract(ctx, e, table, w)
 }
 
 // extract writes table of e to w as Parquet.

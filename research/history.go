@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -30,35 +31,74 @@ var answersSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "members", Type: arrow.ListOf(arrow.BinaryTypes.String)},
 }, nil)
 
-// history reads the earlier releases of project from st, each group
-// restricted to the people in population (those in the current consented
-// extract): a person no longer consented is no longer counted, and their
-// absence is not a difference between answers.
-func history(ctx context.Context, st *store.Store, project string, population map[string]bool) ([]disclosure.Release, error) {
-	byAnswer := map[string]disclosure.Release{}
-	var order []string
-	err := rows.Scan(ctx, st, TableAnswers, []string{"project", "answer", "label", "members"}, func(r *rows.Row) error {
-		if r.Str(0) != project {
-			return nil
-		}
-		id := r.Str(1)
-		rel, ok := byAnswer[id]
-		if !ok {
-			rel = disclosure.Release{}
-			byAnswer[id] = rel
-			order = append(order, id)
-		}
-		var keep []string
-		for _, m := range r.Strs(3) {
-			if population[m] {
-				keep = append(keep, m)
-			}
-		}
-		rel[r.Str(2)] = keep
+// answerRow is one stored count of an answer.
+type answerRow struct {
+	project, answer, label string
+	members                []string
+}
+
+// answerFiles keeps the rows of TableAnswers files read before, by store
+// path: a committed file never changes, so each is read once per process.
+type answerFiles struct {
+	mu    sync.Mutex
+	files map[string][]answerRow
+}
+
+// rows returns the rows of the answers file at path (store-relative).
+func (c *answerFiles) rows(ctx context.Context, dir, path string) ([]answerRow, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if rs, ok := c.files[path]; ok {
+		return rs, nil
+	}
+	var rs []answerRow
+	err := rows.ScanFile(ctx, storePath(dir, path), []string{"project", "answer", "label", "members"}, func(r *rows.Row) error {
+		rs = append(rs, answerRow{r.Str(0), r.Str(1), r.Str(2), r.Strs(3)})
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("research: answer history: %w", err)
+		return nil, err
+	}
+	if c.files == nil {
+		c.files = map[string][]answerRow{}
+	}
+	c.files[path] = rs
+	return rs, nil
+}
+
+// history reads the earlier releases of project from the answers files of
+// m, each group restricted to the people in population (those in the
+// current consented view): a person no longer consented is no longer
+// counted, and their absence is not a difference between answers.
+func (c *answerFiles) history(ctx context.Context, dir string, m *store.Manifest, project string, population map[string]bool) ([]disclosure.Release, error) {
+	byAnswer := map[string]disclosure.Release{}
+	var order []string
+	for _, f := range m.Tables[TableAnswers] {
+		if f.Part != "" && f.Part != project {
+			continue
+		}
+		rs, err := c.rows(ctx, dir, f.Path)
+		if err != nil {
+			return nil, fmt.Errorf("research: answer history: %s: %w", f.Path, err)
+		}
+		for _, r := range rs {
+			if r.project != project {
+				continue
+			}
+			rel, ok := byAnswer[r.answer]
+			if !ok {
+				rel = disclosure.Release{}
+				byAnswer[r.answer] = rel
+				order = append(order, r.answer)
+			}
+			keep := make([]string, 0, len(r.members))
+			for _, p := range r.members {
+				if population[p] {
+					keep = append(keep, p)
+				}
+			}
+			rel[r.label] = keep
+		}
 	}
 	out := make([]disclosure.Release, len(order))
 	for i, id := range order {

@@ -7,14 +7,24 @@
 //     member of the approved project (package research/projects) and the
 //     day is within its dates, and logs the decision (access.DecideProject)
 //     before anything is read.
-//  2. The consented extract: query.OpenAs builds the pseudonymised research
-//     extract for the project's research use, deciding and logging every
-//     person (withdrawn people, closed records and closed documents are
-//     left out). No second consent path exists. The extract is kept open
-//     (view.go) and reused for the researcher's next answers only while
-//     the store's content (every table but the answer history) and the
-//     day are unchanged: a withdrawal, a closed record or new data is a
-//     new store generation and rebuilds it before the next answer.
+//  2. The consented view: each project's consented participants are
+//     materialised in the store (TableViews, one file per project, with
+//     its state in the manifest section SectionViews), written through a
+//     store transaction like every generation. Every question first
+//     checks that the view is current — built from the store files of
+//     now, for the project's research use, on today's date in Tallinn —
+//     and refreshes it if not (view.go, refresh.go), so no answer is ever
+//     given from a stale view. A refresh is incremental: only the people
+//     named in the files added or removed since (a consent, a closed
+//     record or document, a new sample link, new clinical data) are
+//     decided again and rebuilt, through query.OpenAs limited to them
+//     (the one consent path: withdrawn people, closed records and closed
+//     documents are left out, every decision logged); on a new day
+//     everyone is decided again and the people whose decision changed are
+//     rebuilt; a changed research use, genome batch or PGx annotation
+//     rebuilds the whole view. Each refresh is committed and appended to
+//     the audit log (KindView) with what changed and how many people
+//     entered and left, never who.
 //  3. The cohort (package research/cohort) is counted in up to two
 //     dimensions over the extract's participants.
 //  4. Disclosure control (package research/disclosure), in one place:
@@ -60,6 +70,10 @@ type Service struct {
 	dir      string
 	projects *projects.File
 	views    views
+	answers  answerFiles
+	// day is the date in Tallinn a view's decisions hold for (dayOf);
+	// tests move it.
+	day func(time.Time) string
 }
 
 // New returns a Service over the store in dir; both arguments are
@@ -68,7 +82,7 @@ func New(dir string, pf *projects.File) (*Service, error) {
 	if dir == "" || pf == nil {
 		return nil, errors.New("research: New needs a store directory and a projects file")
 	}
-	return &Service{dir: dir, projects: pf}, nil
+	return &Service{dir: dir, projects: pf, day: dayOf}, nil
 }
 
 // Count is one count of an answer: N and Frequency (of the cohort total)
@@ -178,15 +192,15 @@ func (s *Service) release(ctx context.Context, project string, now time.Time, re
 		return err
 	}
 	defer tx.Rollback()
-	earlier, err := history(ctx, st, project, population)
+	earlier, err := s.answers.history(ctx, s.dir, tx.Base(), project, population)
 	if err != nil {
 		return err
 	}
 	if err := disclosure.Differencing(rel, earlier, k); err != nil {
 		return err
 	}
-	if len(rel) == 0 {
-		return nil // nothing shown, nothing to remember
+	if disclosure.Known(rel, earlier) {
+		return nil // nothing shown, or nothing not shown before: nothing new to remember
 	}
 	if err := record(tx, project, now, rel); err != nil {
 		return err

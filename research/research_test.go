@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -304,16 +305,18 @@ func TestWithdrawnNotCounted(t *testing.T) {
 	if got := table(a); got != "no: 5\nyes: 6\ntotal: 11" {
 		t.Errorf("after withdrawal:\n%s", got)
 	}
-	// Her sample is in no group recorded since.
+	// The second answer's groups are the first's without her: nothing new
+	// to remember, so nothing is recorded since (her sample is in the
+	// first answer's groups only).
 	st, err := store.Open(b.dir, store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	rels, err := history(ctx, st, "demo-hmb", map[string]bool{b.samples[w]: true})
+	rels, err := (&answerFiles{}).history(ctx, b.dir, st.Manifest(), "demo-hmb", map[string]bool{b.samples[w]: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rels) != 2 || len(rels[0]["total"]) != 1 || len(rels[1]["total"]) != 0 {
+	if len(rels) != 1 || len(rels[0]["total"]) != 1 {
 		t.Errorf("withdrawn sample in the history: %v", rels)
 	}
 }
@@ -385,31 +388,155 @@ func logged(t *testing.T, dir, person string, ok func(audit.Entry) bool) int {
 	return n
 }
 
-// TestViewReused: a second answer on the same store content reuses the
-// consented extract (each person decided and logged once), and a change
-// of content (a new consent row) rebuilds it, deciding everyone again.
-func TestViewReused(t *testing.T) {
+// TestViewRefreshedIncrementally: answers on the same store content
+// read the materialised view (each person decided and logged once); a
+// withdrawal re-evaluates only the person who withdrew, the refreshed
+// view is a committed store table without her, and the refresh is in the
+// audit log with how many people left, not who.
+func TestViewRefreshedIncrementally(t *testing.T) {
 	b := newBiobank(t)
+	ctx := context.Background()
 	for _, js := range []string{`{"sex": ["male"]}`, `{"dimensions": ["sex"]}`} {
 		if _, err := b.ask(t, "demo-hmb", js); err != nil {
 			t.Fatal(err)
 		}
 	}
-	p := b.women[3]
-	count := func() int {
+	decided := func(p string) int {
 		return logged(t, b.dir, p, func(e audit.Entry) bool { return e.Actor == researcher && e.Purpose == "research" })
 	}
-	if n := count(); n != 1 {
+	if n := decided(b.women[3]); n != 1 {
 		t.Fatalf("%d decisions logged for two answers on one store content, want 1", n)
 	}
-	g := clinicaltest.Generation{Resources: []string{clinicaltest.Consent(consent.Event{Person: b.women[5], At: time.Now().Add(-time.Minute), Kind: consent.Withdraw}, "w5", "active")}}
-	if _, err := clinicaltest.Ingest(context.Background(), b.st, time.Now(), g); err != nil {
+	w := b.women[5]
+	g := clinicaltest.Generation{Resources: []string{clinicaltest.Consent(consent.Event{Person: w, At: time.Now().Add(-time.Minute), Kind: consent.Withdraw}, "w5", "active")}}
+	if _, err := clinicaltest.Ingest(ctx, b.st, time.Now(), g); err != nil {
 		t.Fatal(err)
 	}
+	a, err := b.ask(t, "demo-hmb", `{"dimensions": ["sex"]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := table(a); got != "female: 12\nmale: 8\ntotal: 20" {
+		t.Errorf("after the withdrawal:\n%s", got)
+	}
+	if n := decided(b.women[3]); n != 1 {
+		t.Errorf("%d decisions logged for a person whose data did not change, want 1 (the refresh re-evaluated everyone)", n)
+	}
+	if n := decided(w); n != 2 {
+		t.Errorf("%d decisions logged for the person who withdrew, want 2", n)
+	}
+	// The view in the store: committed, without her sample.
+	st, err := store.Open(b.dir, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	state, ok, err := stateOf(st.Manifest(), "demo-hmb")
+	if err != nil || !ok {
+		t.Fatalf("no view state in the manifest (%v)", err)
+	}
+	files := st.Manifest().Tables[TableViews]
+	if len(files) != 1 || files[0].Path != state.File || files[0].SHA256 == "" {
+		t.Fatalf("view files %+v, state file %s: want the one committed file", files, state.File)
+	}
+	people, err := readView(ctx, b.dir, state.File)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, in := people[w]; in || len(people) != 20 || state.People != 20 || state.Participants != 20 {
+		t.Errorf("stored view: withdrawn person in it %v, %d people (state %d people, %d participants), want 20", in, len(people), state.People, state.Participants)
+	}
+	// The refreshes in the audit log: a first build, then one person
+	// re-evaluated, who left.
+	var rules []string
+	for e, err := range audit.EntriesContext(ctx, b.dir) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Kind == KindView {
+			rules = append(rules, e.Rule)
+			if strings.Contains(e.Rule, w) || e.Subject != "" {
+				t.Errorf("a refresh entry names a person: %+v", e)
+			}
+		}
+	}
+	want := []string{
+		"research view of project demo-hmb refreshed: first build; 21 entered, 0 left, 21 people in the view",
+		"research view of project demo-hmb refreshed: 1 people re-evaluated (changed: consents); 0 entered, 1 left, 20 people in the view",
+	}
+	if !slices.Equal(rules, want) {
+		t.Errorf("refreshes logged:\n%s\nwant:\n%s", strings.Join(rules, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestViewAfterRestart: a new Service (a restarted server) answers from
+// the stored view without deciding anyone again, and a withdrawal made
+// while no server ran holds for its first question.
+func TestViewAfterRestart(t *testing.T) {
+	b := newBiobank(t)
+	ctx := context.Background()
 	if _, err := b.ask(t, "demo-hmb", `{"dimensions": ["sex"]}`); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(); n != 2 {
-		t.Errorf("%d decisions logged after the store changed, want 2", n)
+	svc, err := New(b.dir, b.svc.projects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := svc.Ask(ctx, researcher, "demo-hmb", def(t, `{"dimensions": ["sex"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := table(a); got != "female: 13\nmale: 8\ntotal: 21" {
+		t.Errorf("after a restart:\n%s", got)
+	}
+	if n := logged(t, b.dir, b.women[2], func(e audit.Entry) bool { return e.Purpose == "research" }); n != 1 {
+		t.Errorf("%d decisions logged, want 1: the restarted service decided again", n)
+	}
+	g := clinicaltest.Generation{Resources: []string{clinicaltest.Consent(consent.Event{Person: b.women[2], At: time.Now().Add(-time.Minute), Kind: consent.Withdraw}, "w2", "active")}}
+	if _, err := clinicaltest.Ingest(ctx, b.st, time.Now(), g); err != nil {
+		t.Fatal(err)
+	}
+	svc, err = New(b.dir, b.svc.projects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err = svc.Ask(ctx, researcher, "demo-hmb", def(t, `{"dimensions": ["sex"]}`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := table(a); got != "female: 12\nmale: 8\ntotal: 20" {
+		t.Errorf("withdrawn while stopped, then asked:\n%s", got)
+	}
+}
+
+// TestViewNewDay: on a new day (consents start and end, children come of
+// age) everyone is decided again before the first answer; the refresh
+// logs how many decisions changed.
+func TestViewNewDay(t *testing.T) {
+	b := newBiobank(t)
+	if _, err := b.ask(t, "demo-hmb", `{"dimensions": ["sex"]}`); err != nil {
+		t.Fatal(err)
+	}
+	b.svc.day = func(now time.Time) string { return dayOf(now.Add(24 * time.Hour)) }
+	a, err := b.ask(t, "demo-hmb", `{"dimensions": ["sex"]}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := table(a); got != "female: 13\nmale: 8\ntotal: 21" {
+		t.Errorf("the next day:\n%s", got)
+	}
+	if n := logged(t, b.dir, b.women[3], func(e audit.Entry) bool { return e.Purpose == "research" && e.Kind == audit.KindAccess }); n != 2 {
+		t.Errorf("%d decisions logged over two days, want 2", n)
+	}
+	var last string
+	for e, err := range audit.EntriesContext(context.Background(), b.dir) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e.Kind == KindView {
+			last = e.Rule
+		}
+	}
+	want := "research view of project demo-hmb refreshed: 0 people re-evaluated (a new day: all 21 linked people decided again, 0 of their decisions changed); 0 entered, 0 left, 21 people in the view"
+	if last != want {
+		t.Errorf("refresh logged %q, want %q", last, want)
 	}
 }

@@ -5,10 +5,16 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"time"
 
+	"github.com/varamu/varamu/access"
+	"github.com/varamu/varamu/genome"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/query"
 	"github.com/varamu/varamu/research/disclosure"
+	"github.com/varamu/varamu/research/projects"
+	"github.com/varamu/varamu/store"
 )
 
 // ErrVariant is wrapped by the error of a malformed variant question.
@@ -78,10 +84,13 @@ type VariantAnswer struct {
 
 // CountVariant counts the project's consented participants (research
 // pseudonyms) carrying q's alternate allele (at least one copy) through
-// the same gate, consented extract and disclosure rules as Ask: a count
+// the same gate, consented view and disclosure rules as Ask: a count
 // below the threshold is not shown, and a count whose carriers differ by
 // fewer than the threshold from an earlier answer of the project is
-// refused (ErrRefused).
+// refused (ErrRefused). The genotypes are read at the one position
+// through the genome store's site reader (genotypes.SitesAt), for the
+// view's participants only, under a permit made from their logged
+// decisions.
 func (s *Service) CountVariant(ctx context.Context, researcher, project string, q Variant) (*VariantAnswer, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
@@ -91,11 +100,7 @@ func (s *Service) CountVariant(ctx context.Context, researcher, project string, 
 	if err != nil {
 		return nil, err
 	}
-	var carriers []string
-	err = v.use(func(e *query.Engine) error {
-		carriers, err = carriersOf(ctx, e, q)
-		return err
-	})
+	carriers, err := s.carriersOf(ctx, researcher, p, v, q)
 	if err != nil {
 		return nil, err
 	}
@@ -112,29 +117,94 @@ func (s *Service) CountVariant(ctx context.Context, researcher, project string, 
 	return a, nil
 }
 
-// carriersOf lists the extract's samples with at least one copy of q's
-// alternate allele.
-func carriersOf(ctx context.Context, e *query.Engine, q Variant) ([]string, error) {
-	have, err := tables(ctx, e)
+// carriersOf lists the view's participants with at least one copy of q's
+// alternate allele, sorted.
+func (s *Service) carriersOf(ctx context.Context, researcher string, p *projects.Project, v *view, q Variant) ([]string, error) {
+	st, err := store.Open(s.dir, store.Options{})
 	if err != nil {
 		return nil, err
 	}
-	if !have["genotypes"] {
+	if len(st.Manifest().Tables[genotypes.TableSamples]) == 0 {
+		return nil, nil // no genome data
+	}
+	gs, err := genotypes.FromStore(st)
+	if err != nil {
+		return nil, err
+	}
+	var keys []string
+	for _, x := range v.participants {
+		ok, err := gs.HasSample(x.Key)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			keys = append(keys, x.Key)
+		}
+	}
+	if len(keys) == 0 {
 		return nil, nil
 	}
-	rows, err := e.DB().QueryContext(ctx, `SELECT DISTINCT sample FROM genotypes
-WHERE chrom = $1 AND pos = $2 AND ref = $3 AND alt = $4 AND dosage > 0 ORDER BY sample`, q.chrom(), q.Pos, q.Ref, q.Alt)
+	g, err := s.permit(ctx, researcher, p, v)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := gs.SitesAt(ctx, g, []genome.Locus{{Chrom: q.chrom(), Pos: q.Pos}}, keys)
 	if err != nil {
 		return nil, fmt.Errorf("research: variant count: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
+	carrier := map[string]bool{}
+	var alleles []int
+	for _, r := range recs {
+		alt := slices.Index(r.Alts, q.Alt) + 1
+		if r.Pos != q.Pos || r.Ref != q.Ref || alt == 0 {
+			continue
 		}
-		out = append(out, s)
+		for i, code := range r.Codes {
+			alleles, _ = genome.DecodeGT(code, alleles[:0])
+			if slices.Contains(alleles, alt) {
+				carrier[keys[i]] = true
+			}
+		}
 	}
-	return out, rows.Err()
+	return sortedSet(carrier), nil
+}
+
+// permit returns a genome reader permit covering the view's participants,
+// made from their logged decisions; when the view's decisions were not
+// all made in this process (a view loaded from the store after a
+// restart), everyone is decided (and logged) again first.
+func (s *Service) permit(ctx context.Context, researcher string, p *projects.Project, v *view) (access.Permit, error) {
+	s.views.mu.Lock()
+	defer s.views.mu.Unlock()
+	if !v.complete {
+		d, err := query.DecideResearch(ctx, s.dir, query.Options{Actor: researcher, Use: p.Use()})
+		if err != nil {
+			return access.Permit{}, err
+		}
+		grants, samples := map[string]access.Grant{}, map[string][]string{}
+		for _, g := range d.Grants {
+			grants[g.Person], samples[g.Person] = g, d.Samples[g.Person]
+		}
+		for person := range v.people {
+			if _, ok := grants[person]; !ok {
+				// Decided otherwise since the view was built: the next
+				// question refreshes it; this one is not answered.
+				return access.Permit{}, ErrViewReplaced
+			}
+		}
+		v.grants, v.samples, v.complete, v.actor = grants, samples, true, researcher
+		v.permit = nil
+	}
+	if v.permit == nil {
+		gs := make([]access.Grant, 0, len(v.people))
+		for person := range v.people {
+			gs = append(gs, v.grants[person])
+		}
+		g, err := access.GrantsPermit(access.Actor{ID: v.actor, Role: access.Researcher}, access.Research, gs, v.samples)
+		if err != nil {
+			return access.Permit{}, err
+		}
+		v.permit = &g
+	}
+	return *v.permit, nil
 }

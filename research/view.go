@@ -4,144 +4,184 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/clinical/consent"
-	"github.com/varamu/varamu/query"
 	"github.com/varamu/varamu/research/cohort"
 	"github.com/varamu/varamu/research/projects"
 	"github.com/varamu/varamu/store"
 )
 
-// A view is a project's consented extract kept open between answers: the
-// research session (query.OpenAs: every linked person decided, now, for
-// the project's use and logged) and its participants. It is reused only
-// while its key is unchanged: the same researcher and project, the same
-// store content (every table but the answer history, which each answer
-// itself writes) and the same day in Tallinn (where birthdays turn), so
-// that anything that changes a decision — a consent given or withdrawn,
-// a closed record or document, a new sample link, new data, a parental
-// consent lapsing on a birthday — builds a new view before the next
-// answer. A view holds the extract in memory (DuckDB; about 870 MB for
-// 20,000 people), one per researcher and project.
+// A view is a project's consented participants as the materialised view
+// in the store (TableViews) holds them, loaded into memory: every answer
+// of the project reads it. It is current only while the store files it
+// was built from, the manifest sections that can change it, the project's
+// research use and the day in Tallinn (where birthdays turn and consents
+// start and end) are unchanged. Every question checks that before it is
+// answered and refreshes a stale view first (refresh.go), so that a
+// withdrawal, a closed record or document, a new sample link or new data
+// holds for the first question asked after it is committed: no answer is
+// ever given from a stale view.
 type view struct {
-	key          string
-	engine       *query.Engine
-	participants []cohort.Participant
-	population   map[string]bool
-	built        time.Time
-	mu           sync.Mutex // the engine has one connection
-	closed       bool       // replaced by a newer view; under mu
+	file         string // the view's store file
+	people       map[string]personRows
+	participants []cohort.Participant // sorted by key
+	population   map[string]bool      // participant keys
+	// grants are the allowed decisions made in this process for the
+	// view's people, by person; complete says whether they cover every
+	// person of the view (else a Beacon question decides them first).
+	grants   map[string]access.Grant
+	samples  map[string][]string // person → linked samples, of the people in grants
+	complete bool
+	actor    string         // whom the grants were decided for
+	permit   *access.Permit // made from grants once complete (under views.mu)
 }
 
-// ErrViewReplaced is returned (503 on the server) when a view was replaced between being
-// looked up and being used; the caller asks again.
-var ErrViewReplaced = errors.New("research: the consented extract was rebuilt during the request; ask again")
-
-// use runs fn on the view's engine, holding its lock.
-func (v *view) use(fn func(e *query.Engine) error) error {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if v.closed {
-		return ErrViewReplaced
+// newView indexes people (person → rows).
+func newView(file string, people map[string]personRows) *view {
+	v := &view{file: file, people: people, population: map[string]bool{}, grants: map[string]access.Grant{}, samples: map[string][]string{}}
+	for _, pr := range people {
+		for _, p := range pr.participants {
+			v.participants = append(v.participants, p)
+			v.population[p.Key] = true
+		}
 	}
-	return fn(v.engine)
+	slices.SortFunc(v.participants, func(a, b cohort.Participant) int { return strings.Compare(a.Key, b.Key) })
+	return v
 }
 
-// close closes the view's engine once no one uses it.
-func (v *view) close() {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if !v.closed {
-		v.closed = true
-		v.engine.Close()
-	}
-}
+// ErrViewReplaced is returned (503 on the server) when a view was
+// replaced between being looked up and being used; the caller asks again.
+var ErrViewReplaced = errors.New("research: the consented view was refreshed during the request; ask again")
 
-// views holds the current view of each (researcher, project).
+// views holds the current view of each project, loaded from the store.
 type views struct {
-	mu sync.Mutex
-	m  map[string]*view // by researcher + "\x00" + project
+	mu sync.Mutex // one refresh at a time
+	m  map[string]*view
 }
 
-// contentKey identifies the store content a view was built from: the
-// files of every table except TableAnswers, and the sections.
-func contentKey(m *store.Manifest) string {
-	h := sha256.New()
-	names := make([]string, 0, len(m.Tables))
-	for n := range m.Tables {
-		if n != TableAnswers {
+// ignoredSections are the manifest sections that never change a view:
+// the clinical ingest list (every ingest also adds files, which the view
+// follows), risk results (not read) and the views' own state.
+var ignoredSections = map[string]bool{"clinical": true, "risk": true, SectionViews: true}
+
+// sectionsDigest digests the manifest sections a view depends on (the
+// genome batches, the PGx annotation).
+func sectionsDigest(m *store.Manifest) string {
+	names := make([]string, 0, len(m.Sections))
+	for n := range m.Sections {
+		if !ignoredSections[n] {
 			names = append(names, n)
 		}
 	}
 	slices.Sort(names)
+	h := sha256.New()
 	for _, n := range names {
 		h.Write([]byte(n + "\x00"))
-		for _, f := range m.Tables[n] {
-			h.Write([]byte(f.Path + "\x00" + f.SHA256 + "\x00"))
-		}
-	}
-	secs := make([]string, 0, len(m.Sections))
-	for n := range m.Sections {
-		secs = append(secs, n)
-	}
-	slices.Sort(secs)
-	for _, n := range secs {
-		b, _ := json.Marshal(m.Sections[n])
-		h.Write([]byte(n + "\x00"))
-		h.Write(b)
+		h.Write(m.Sections[n])
+		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// view returns the researcher's current view of project p, building a new
-// one (and closing the old) when the store content or the day changed.
-func (s *Service) view(ctx context.Context, researcher string, p *projects.Project, now time.Time) (*view, error) {
-	st, err := store.Open(s.dir, store.Options{})
-	if err != nil {
-		return nil, err
+// sources lists the store files a view depends on, as "table:path",
+// sorted: every table's but the research tables'.
+func sources(m *store.Manifest) []string {
+	var out []string
+	for t, files := range m.Tables {
+		if t == TableViews || t == TableAnswers {
+			continue
+		}
+		for _, f := range files {
+			out = append(out, t+":"+f.Path)
+		}
 	}
-	key := contentKey(st.Manifest()) + "\x00" + now.In(consent.Tallinn).Format(time.DateOnly)
-	id := researcher + "\x00" + p.ID
+	slices.Sort(out)
+	return out
+}
+
+// storePath is the file path of a store-relative path.
+func storePath(dir, rel string) string { return filepath.Join(dir, filepath.FromSlash(rel)) }
+
+// dayOf is the day in Tallinn of t.
+func dayOf(t time.Time) string { return t.In(consent.Tallinn).Format(time.DateOnly) }
+
+// view returns project p's current view, refreshing it first when the
+// store, the project's use or the day changed since it was built (the
+// refresh decides the people whose consent or data changed, each logged
+// with researcher as actor, and is itself committed and logged).
+func (s *Service) view(ctx context.Context, researcher string, p *projects.Project, now time.Time) (*view, error) {
 	s.views.mu.Lock()
 	defer s.views.mu.Unlock()
 	if s.views.m == nil {
 		s.views.m = map[string]*view{}
 	}
-	if v := s.views.m[id]; v != nil && v.key == key {
+	st, err := store.Open(s.dir, store.Options{})
+	if err != nil {
+		return nil, err
+	}
+	m := st.Manifest()
+	want := viewState{Use: p.Use().String(), Day: s.day(now), Sources: sources(m), Sections: sectionsDigest(m)}
+	state, have, err := stateOf(m, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	mem := s.views.m[p.ID]
+	if have && state.current(want) {
+		if mem != nil && mem.file == state.File {
+			return mem, nil
+		}
+		people, err := readView(ctx, s.dir, state.File)
+		if err != nil {
+			return nil, err
+		}
+		v := newView(state.File, people)
+		s.views.m[p.ID] = v
 		return v, nil
 	}
-	e, err := query.OpenAs(ctx, s.dir, query.Options{Actor: researcher, Use: p.Use()})
+	var old *view
+	if have && mem != nil && mem.file == state.File {
+		old = mem
+	} else if have {
+		people, err := readView(ctx, s.dir, state.File)
+		if err == nil {
+			old = newView(state.File, people)
+		} // an unreadable old view is rebuilt whole
+	}
+	v, err := s.refresh(ctx, st, researcher, p, now, refreshInput{have: have, state: state, want: want, old: old})
 	if err != nil {
 		return nil, err
 	}
-	ps, err := participants(ctx, e)
-	if err != nil {
-		e.Close()
-		return nil, err
-	}
-	v := &view{key: key, engine: e, participants: ps, population: make(map[string]bool, len(ps)), built: now}
-	for _, x := range ps {
-		v.population[x.Key] = true
-	}
-	if old := s.views.m[id]; old != nil {
-		old.close()
-	}
-	s.views.m[id] = v
+	s.views.m[p.ID] = v
 	return v, nil
 }
 
-// Close closes the views the service keeps open.
+// current reports whether a view built as s is current for want.
+func (s viewState) current(want viewState) bool {
+	return s.Use == want.Use && s.Day == want.Day && s.Sections == want.Sections && slices.Equal(s.Sources, want.Sources)
+}
+
+// stateOf reads project's view state from the manifest.
+func stateOf(m *store.Manifest, project string) (viewState, bool, error) {
+	var sec map[string]viewState
+	if ok, err := m.Section(SectionViews, &sec); err != nil || !ok {
+		return viewState{}, false, err
+	}
+	st, ok := sec[project]
+	return st, ok, nil
+}
+
+// Close forgets the views the service keeps in memory (they stay in the
+// store).
 func (s *Service) Close() error {
 	s.views.mu.Lock()
 	defer s.views.mu.Unlock()
-	for id, v := range s.views.m {
-		v.close()
-		delete(s.views.m, id)
-	}
+	s.views.m = nil
 	return nil
 }

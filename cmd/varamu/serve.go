@@ -62,14 +62,18 @@ people logging in through that OpenID provider ('varamu dev-idp' runs one on loo
 			if err := fhirops.Register(s); err != nil {
 				return err
 			}
-			if err := registerRisk(s, clinvarPath, sfGenesPath); err != nil {
+			rf, err := loadFindings(clinvarPath, sfGenesPath)
+			if err != nil {
+				return err
+			}
+			if err := registerRisk(s, rf); err != nil {
 				return err
 			}
 			if err := registerResearch(s, storeDir, fc.ProjectsPath()); err != nil {
 				return err
 			}
 			fhirrecords.Register(s)
-			if err := registerPortal(s, fc, issuer); err != nil {
+			if err := registerPortal(s, fc, issuer, rf); err != nil {
 				return err
 			}
 			ln, err := net.Listen("tcp", addr)
@@ -84,7 +88,7 @@ people logging in through that OpenID provider ('varamu dev-idp' runs one on loo
 	fl.StringVar(&storeDir, "store", "", "store to serve (required)")
 	fl.StringVar(&addr, "addr", "", "address to listen on (default from the config, else 127.0.0.1:8443; port 0 picks a free one)")
 	fl.StringVar(&configPath, "config", "", "serve.toml (required; 'varamu dev-ca' writes one)")
-	fl.StringVar(&clinvarPath, "clinvar", "", "ClinVar-format VCF for secondary findings in $find-subject-dx-implications (with --sf-genes)")
+	fl.StringVar(&clinvarPath, "clinvar", "", "ClinVar-format VCF for secondary findings in $find-subject-dx-implications and the portal's genome page (with --sf-genes)")
 	fl.StringVar(&sfGenesPath, "sf-genes", "", "secondary-findings gene list (GENE<tab>AD|AR|XL|SD) for --clinvar")
 	fl.StringVar(&issuer, "oidc-issuer", "", "OpenID provider of the patient portal at /portal (default from the config's [portal]; 'varamu dev-idp' runs one)")
 	fl.DurationVar(&drain, "drain", 10*time.Second, "on SIGTERM, how long in-flight requests may finish")
@@ -113,7 +117,7 @@ func registerResearch(s *server.Server, storeDir, projectsPath string) error {
 
 // registerPortal serves the patient portal when an OpenID issuer is
 // configured (the flag wins over the config).
-func registerPortal(s *server.Server, fc *server.FileConfig, issuer string) error {
+func registerPortal(s *server.Server, fc *server.FileConfig, issuer string, rf *fhirops.RiskFindings) error {
 	if issuer == "" {
 		issuer = fc.Portal.OIDCIssuer
 	}
@@ -128,6 +132,10 @@ func registerPortal(s *server.Server, fc *server.FileConfig, issuer string) erro
 	if err != nil {
 		return err
 	}
-	_, err = portal.Register(s, portal.Config{OIDC: o})
+	cfg := portal.Config{OIDC: o}
+	if rf != nil {
+		cfg.Findings = &portal.Findings{ClinVar: rf.ClinVar, Genes: rf.Genes}
+	}
+	_, err = portal.Register(s, cfg)
 	return err
 }

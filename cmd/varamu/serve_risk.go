@@ -10,20 +10,27 @@ import (
 
 // registerRisk adds $find-subject-dx-implications, with secondary
 // findings from a ClinVar-format VCF and gene list when both are given.
-func registerRisk(s *server.Server, clinvar, genes string) error {
+func registerRisk(s *server.Server, rf *fhirops.RiskFindings) error {
+	return fhirops.RegisterRisk(s, rf)
+}
+
+// loadFindings reads the ClinVar-format VCF and gene list of --clinvar
+// and --sf-genes (nil when neither is given): the FHIR operation and the
+// portal's genome page read secondary findings against them.
+func loadFindings(clinvar, genes string) (*fhirops.RiskFindings, error) {
 	if (clinvar == "") != (genes == "") {
-		return fmt.Errorf("--clinvar and --sf-genes go together")
+		return nil, fmt.Errorf("--clinvar and --sf-genes go together")
 	}
 	if clinvar == "" {
-		return fhirops.RegisterRisk(s, nil)
+		return nil, nil
 	}
 	gl, err := findings.ReadGeneList(genes)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cv, err := findings.ReadClinVar(clinvar, gl)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return fhirops.RegisterRisk(s, &fhirops.RiskFindings{ClinVar: cv, Genes: gl})
+	return &fhirops.RiskFindings{ClinVar: cv, Genes: gl}, nil
 }

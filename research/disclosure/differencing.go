@@ -69,29 +69,23 @@ func sorted(s []string) []string {
 // next differs from a group of an earlier release by 1 to k-1 people
 // (the size of the symmetric difference); identical groups are allowed,
 // as they tell nothing new. The error does not say by how many people.
+// Only groups whose sizes differ by less than k can differ by less than
+// k people; those pairs are compared by merging their sorted members,
+// stopping once k differences are found.
 func Differencing(next Release, earlier []Release, k int) error {
-	in := map[string][]string{} // person → labels of next holding them
-	for label, ps := range next {
-		for _, p := range ps {
-			in[p] = append(in[p], label)
-		}
-	}
+	next = sortedRelease(next)
+	labels := sortedLabels(next)
 	for n, old := range earlier {
-		inter := map[[2]string]int{}
-		for olabel, ps := range old {
-			for _, p := range ps {
-				for _, label := range in[p] {
-					inter[[2]string{label, olabel}]++
-				}
-			}
-		}
-		for label, ps := range next {
-			for olabel, ops := range old {
+		old = sortedRelease(old)
+		olabels := sortedLabels(old)
+		for _, label := range labels {
+			ps := next[label]
+			for _, olabel := range olabels {
+				ops := old[olabel]
 				if abs(len(ps)-len(ops)) >= k {
 					continue
 				}
-				d := len(ps) + len(ops) - 2*inter[[2]string{label, olabel}]
-				if d > 0 && d < k {
+				if d := symDiff(ps, ops, k); d > 0 && d < k {
 					return fmt.Errorf("%w: count %q would differ from count %q of earlier answer %d by fewer than %d people",
 						ErrDifferencing, label, olabel, n+1, k)
 				}
@@ -99,6 +93,90 @@ func Differencing(next Release, earlier []Release, k int) error {
 		}
 	}
 	return nil
+}
+
+// Known reports whether every group of next equals a group of an earlier
+// release: such an answer tells nothing new and need not be remembered.
+func Known(next Release, earlier []Release) bool {
+	next = sortedRelease(next)
+	for _, ps := range next {
+		found := false
+		for _, old := range earlier {
+			for _, ops := range sortedRelease(old) {
+				if len(ops) == len(ps) && symDiff(ps, ops, 1) == 0 {
+					found = true
+					break
+				}
+			}
+			if found {
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// symDiff returns the size of the symmetric difference of the sorted
+// sets a and b, or a number at least limit once it reaches limit.
+func symDiff(a, b []string, limit int) int {
+	d, i, j := 0, 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			i++
+			j++
+			continue
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+		if d++; d >= limit {
+			return d
+		}
+	}
+	return d + len(a) - i + len(b) - j
+}
+
+// sortedRelease returns r with every group sorted and without repeats
+// (r itself when it already is).
+func sortedRelease(r Release) Release {
+	ok := true
+	for _, ps := range r {
+		if !strictlySorted(ps) {
+			ok = false
+			break
+		}
+	}
+	if ok {
+		return r
+	}
+	out := make(Release, len(r))
+	for l, ps := range r {
+		out[l] = sorted(ps)
+	}
+	return out
+}
+
+func strictlySorted(s []string) bool {
+	for i := 1; i < len(s); i++ {
+		if s[i-1] >= s[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedLabels(r Release) []string {
+	out := make([]string, 0, len(r))
+	for l := range r {
+		out = append(out, l)
+	}
+	slices.Sort(out)
+	return out
 }
 
 func abs(x int) int {

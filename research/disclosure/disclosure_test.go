@@ -315,3 +315,54 @@ func TestRelease(t *testing.T) {
 		t.Errorf("release %v", rel)
 	}
 }
+
+// TestDifferencingUnsorted: groups given out of order or with repeats
+// are compared as sets.
+func TestDifferencingUnsorted(t *testing.T) {
+	earlier := []Release{{"total": {"S3", "S1", "S2", "S4", "S5", "S6"}}}
+	if err := Differencing(Release{"total": {"S6", "S5", "S4", "S3", "S2", "S1", "S1"}}, earlier, 5); err != nil {
+		t.Errorf("the same set reordered: %v", err)
+	}
+	if err := Differencing(Release{"total": {"S6", "S5", "S4", "S3", "S2", "S1", "S7"}}, earlier, 5); !errors.Is(err, ErrDifferencing) {
+		t.Errorf("one more person, reordered: %v, want ErrDifferencing", err)
+	}
+}
+
+// TestKnown: an answer all of whose groups were shown before is known;
+// one new group makes it new.
+func TestKnown(t *testing.T) {
+	earlier := []Release{{"total": {"S1", "S2", "S3"}}, {"row=a": {"S1", "S2"}, "row=b": {"S3", "S4"}}}
+	for _, tc := range []struct {
+		name string
+		next Release
+		want bool
+	}{
+		{"the same groups under other labels", Release{"total": {"S1", "S2"}, "col=x": {"S3", "S4"}}, true},
+		{"one group new", Release{"total": {"S1", "S2", "S3"}, "row=c": {"S5"}}, false},
+		{"a subset", Release{"total": {"S1"}}, false},
+		{"nothing shown", Release{}, true},
+	} {
+		if got := Known(tc.next, earlier); got != tc.want {
+			t.Errorf("%s: Known %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestSymDiff: the symmetric difference stops counting at the limit.
+func TestSymDiff(t *testing.T) {
+	for _, tc := range []struct {
+		a, b  []string
+		limit int
+		want  int
+	}{
+		{[]string{"a", "b"}, []string{"a", "b"}, 5, 0},
+		{[]string{"a", "b", "c"}, []string{"b"}, 5, 2},
+		{[]string{"a", "c"}, []string{"b", "d"}, 5, 4},
+		{[]string{"a", "c", "e", "g"}, []string{"b", "d", "f", "h"}, 3, 3},
+		{nil, []string{"x"}, 5, 1},
+	} {
+		if got := symDiff(tc.a, tc.b, tc.limit); got != tc.want {
+			t.Errorf("symDiff(%v, %v, %d) = %d, want %d", tc.a, tc.b, tc.limit, got, tc.want)
+		}
+	}
+}

@@ -110,6 +110,9 @@ type envOptions struct {
 	now    func() time.Time
 	extra  func(people map[string]devca.Person) []devidp.User             // more people who may log in
 	before func(t *testing.T, dir string, people map[string]devca.Person) // changes the store before the server starts
+	// findings gives the portal secondary-findings reference data (after
+	// before ran); nil: none.
+	findings func(t *testing.T, dir string, people map[string]devca.Person) *portal.Findings
 }
 
 func newEnv(t *testing.T, opt envOptions) *env {
@@ -159,7 +162,11 @@ func newEnv(t *testing.T, opt envOptions) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := portal.Register(s, portal.Config{OIDC: o}); err != nil {
+	pcfg := portal.Config{OIDC: o}
+	if opt.findings != nil {
+		pcfg.Findings = opt.findings(t, e.Dir, e.People)
+	}
+	if _, err := portal.Register(s, pcfg); err != nil {
 		t.Fatal(err)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -81,7 +81,11 @@ func (p *Portal) personPage(name string) http.HandlerFunc {
 		var err error
 		switch name {
 		case "genome":
-			q.pg.Data, err = genomePage(r.Context(), q)
+			var g *Genome
+			if g, err = genomePage(r.Context(), q); err == nil {
+				g.Risk, err = p.riskPart(r.Context(), q)
+			}
+			q.pg.Data = g
 		case "records":
 			q.pg.Data, err = p.recordsPage(r.Context(), q)
 		case "looked":
@@ -124,6 +128,7 @@ type Genome struct {
 	Genes         []Gene
 	Drugs         []Drug
 	Prescriptions []Prescription
+	Risk          *Risk // polygenic scores and secondary findings (risk.go)
 }
 
 func genomePage(ctx context.Context, q *request) (*Genome, error) {

@@ -41,6 +41,10 @@ type Config struct {
 	// Idle ends a session after this long without a request (0: 15 min);
 	// MaxAge after login whatever happens (0: 8 h).
 	Idle, MaxAge time.Duration
+	// Findings are the ClinVar VCF and gene list the genome page reads a
+	// person's secondary findings against (under their consent); nil:
+	// the page says this server does not report them.
+	Findings *Findings
 }
 
 // Portal serves /portal on a Server.
@@ -54,9 +58,10 @@ type Portal struct {
 }
 
 // CSP is the Content-Security-Policy of every portal page: no script, no
-// plugin, styles and images from the portal only, forms posting to it
-// only, never framed.
-const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// plugin, styles from the portal only, images from the portal or inline
+// data: URLs (the risk section's figures, written by the server), forms
+// posting to it only, never framed.
+const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // Register adds the portal's routes to s.
 func Register(s *server.Server, cfg Config) (*Portal, error) {

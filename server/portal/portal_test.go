@@ -20,6 +20,9 @@ import (
 	"github.com/varamu/varamu/clinical/fhir"
 	"github.com/varamu/varamu/clinical/isikukood"
 	"github.com/varamu/varamu/query"
+	"github.com/varamu/varamu/research"
+	"github.com/varamu/varamu/research/cohort"
+	"github.com/varamu/varamu/research/projects"
 	"github.com/varamu/varamu/server/devca"
 	"github.com/varamu/varamu/server/devidp"
 	"github.com/varamu/varamu/store"
@@ -308,9 +311,16 @@ func TestChoicesHoldOnEveryPath(t *testing.T) {
 	if n := researchCount(t, e.Dir, sample); n != 1 {
 		t.Fatalf("after research consent the extract counts the person %d times, want 1", n)
 	}
+	api := newResearchAPI(t, e)
+	totalBefore := api.total(t)
 	choose(url.Values{"action": {"withdraw"}})
 	if n := researchCount(t, e.Dir, sample); n != 0 {
 		t.Fatalf("after withdrawal the extract still counts the person (%d)", n)
+	}
+	// The research API's next answer (the project's materialised view,
+	// refreshed on read) no longer counts them either.
+	if after := api.total(t); after != totalBefore-1 {
+		t.Fatalf("research API total %d after the withdrawal, %d before: want one fewer", after, totalBefore)
 	}
 	st, err := store.Open(e.Dir, store.Options{})
 	if err != nil {
@@ -370,6 +380,43 @@ func fhirDocuments(t *testing.T, e *env, c *http.Client, person string) []string
 		out = append(out, en.Resource.ID)
 	}
 	return out
+}
+
+// researchAPI asks the research service of the dev-ca project demo-hmb.
+type researchAPI struct {
+	svc        *research.Service
+	researcher string
+}
+
+func newResearchAPI(t *testing.T, e *env) researchAPI {
+	t.Helper()
+	pf, err := projects.Load(filepath.Join(e.CADir, "projects.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := pf.Get("demo-hmb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := research.New(e.Dir, pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { svc.Close() })
+	return researchAPI{svc: svc, researcher: p.Members[0]}
+}
+
+// total is the number of consented participants the API counts.
+func (a researchAPI) total(t *testing.T) int {
+	t.Helper()
+	ans, err := a.svc.Ask(context.Background(), a.researcher, "demo-hmb", &cohort.Definition{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ans.Total.N == nil {
+		t.Fatal("the research total is suppressed")
+	}
+	return *ans.Total.N
 }
 
 // researchCount counts the sample in a researcher's consented extract for
