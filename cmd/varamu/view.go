@@ -1,11 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"fmt"
-	"os"
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	"github.com/varamu/varamu/access"
@@ -27,25 +22,9 @@ func newViewCmd(who whoami) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var names []string
-			if samples != "" {
-				names = strings.Split(samples, ",")
-			}
-			if sampleFile != "" {
-				f, err := os.Open(sampleFile)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				sc := bufio.NewScanner(f)
-				for sc.Scan() {
-					if l := strings.TrimSpace(sc.Text()); l != "" {
-						names = append(names, l)
-					}
-				}
-				if err := sc.Err(); err != nil {
-					return fmt.Errorf("%s: %w", sampleFile, err)
-				}
+			names, err := sampleList(samples, sampleFile)
+			if err != nil {
+				return err
 			}
 			actor, err := who()
 			if err != nil {
