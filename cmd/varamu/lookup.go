@@ -10,9 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/genome"
-	"github.com/varamu/varamu/genome/genotypes"
 )
 
 func newLookupCmd(who whoami) *cobra.Command {
@@ -64,15 +62,7 @@ func newLookupCmd(who whoami) *cobra.Command {
 			if len(ls) == 0 {
 				return fmt.Errorf("no positions: give -l or -L")
 			}
-			actor, err := who()
-			if err != nil {
-				return err
-			}
-			s, err := genotypes.Open(dir)
-			if err != nil {
-				return err
-			}
-			g, err := access.OpenSteward(cmd.Context(), s.Base(), access.StewardAccess{Actor: actor, Scope: fmt.Sprintf("lookup at %d positions", len(ls)), Samples: []string{sample}})
+			s, g, err := stewardGenotypes(cmd.Context(), who, dir, fmt.Sprintf("lookup at %d positions", len(ls)), []string{sample})
 			if err != nil {
 				return err
 			}

@@ -3,7 +3,6 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/genome"
 	"github.com/varamu/varamu/genome/genotypes"
 )
@@ -26,15 +25,7 @@ func newViewCmd(who whoami) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			actor, err := who()
-			if err != nil {
-				return err
-			}
-			s, err := genotypes.Open(dir)
-			if err != nil {
-				return err
-			}
-			g, err := access.OpenSteward(cmd.Context(), s.Base(), access.StewardAccess{Actor: actor, Scope: "view " + region, Samples: names})
+			s, g, err := stewardGenotypes(cmd.Context(), who, dir, "view "+region, names)
 			if err != nil {
 				return err
 			}
