@@ -281,14 +281,6 @@ func (w *Writer) Write(r *Record) error {
 	l.Chrom, l.Pos, l.ID, l.Ref, l.Alts = r.Chrom, r.Pos, r.ID, r.Ref, r.Alts
 	w.info = w.appendInfo(w.info[:0], len(r.Alts))
 	l.Info = string(w.info)
-	for i := range l.GT {
-		x, y := r.Alleles[2*i], r.Alleles[2*i+1]
-		if y == Haploid {
-			l.GT[i] = genome.EncodeHaploid(x)
-		} else {
-			l.GT[i] = genome.EncodeDiploid(x, y, r.Phased)
-		}
-	}
 	w.rec = r
 	if err := w.vw.Write(l); err != nil {
 		w.err = err
@@ -299,7 +291,7 @@ func (w *Writer) Write(r *Record) error {
 // check checks what the generator's records must hold beyond a VCF line:
 // a declared contig, at least one ALT of bases, '*' or <symbolic>, two
 // allele slots per sample, and FORMAT values for every sample. It counts
-// the alleles for INFO.
+// the alleles for INFO and encodes the genotypes into the line.
 func (w *Writer) check(r *Record) error {
 	if !w.contigs[r.Chrom] {
 		return fmt.Errorf("contig %q not in the header", r.Chrom)
@@ -316,20 +308,34 @@ func (w *Writer) check(r *Record) error {
 	if len(r.Alleles) != 2*ns {
 		return fmt.Errorf("%d allele slots: want 2 per sample (%d)", len(r.Alleles), 2*ns)
 	}
-	// Check the allele indices and count them for INFO in one pass.
+	// Check the allele indices, count them for INFO and encode them, in one
+	// pass.
 	nAll := 1 + len(r.Alts)
 	if cap(w.counts) < nAll {
 		w.counts = make([]int, nAll)
 	}
 	counts := w.counts[:nAll]
 	clear(counts)
-	for i, a := range r.Alleles {
+	gt := w.line.GT
+	for i := range ns {
+		x, y := r.Alleles[2*i], r.Alleles[2*i+1]
 		switch {
-		case a >= 0 && a < nAll:
-			counts[a]++
-		case a == genome.Missing, a == Haploid && i%2 == 1:
+		case x >= 0 && x < nAll:
+			counts[x]++
+		case x == genome.Missing:
 		default:
-			return fmt.Errorf("sample %s: allele index %d: want -1 (missing), 0..%d, or Haploid in the second slot", w.h.Samples[i/2], a, nAll-1)
+			return fmt.Errorf("sample %s: allele index %d: want -1 (missing), 0..%d, or Haploid in the second slot", w.h.Samples[i], x, nAll-1)
+		}
+		switch {
+		case y >= 0 && y < nAll:
+			counts[y]++
+			gt[i] = genome.EncodeDiploid(x, y, r.Phased)
+		case y == genome.Missing:
+			gt[i] = genome.EncodeDiploid(x, y, r.Phased)
+		case y == Haploid:
+			gt[i] = genome.EncodeHaploid(x)
+		default:
+			return fmt.Errorf("sample %s: allele index %d: want -1 (missing), 0..%d, or Haploid in the second slot", w.h.Samples[i], y, nAll-1)
 		}
 	}
 	if r.GQ != nil && len(r.GQ) != ns {

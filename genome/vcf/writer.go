@@ -14,8 +14,6 @@ import (
 	"github.com/varamu/varamu/genome"
 )
 
-var colon = []byte(":")
-
 // ErrWrite is wrapped by every error about a header or record a Writer
 // refuses to write.
 var ErrWrite = errors.New("vcf: cannot write")
@@ -40,7 +38,9 @@ type Line struct {
 	GT []int32
 	// Fields, when not nil, appends sample i's values of the FORMAT keys
 	// after GT to dst, each after its ':' separator, and returns the
-	// extended slice. The values MUST NOT contain tabs or line breaks.
+	// extended slice (trailing values may be left out). The values MUST NOT
+	// contain tabs or line breaks; the Writer refuses a line with either,
+	// or with more values than the keys allow over all its samples.
 	Fields func(dst []byte, i int) []byte
 }
 
@@ -341,7 +341,8 @@ func (w *Writer) checkLength(l *Line) error {
 	return nil
 }
 
-// checkSamples checks FORMAT and the genotype codes.
+// checkSamples checks FORMAT and the number of genotypes; format checks
+// the codes as it writes them.
 func (w *Writer) checkSamples(l *Line) error {
 	ns := len(w.hdr.Samples)
 	if ns == 0 {
@@ -355,16 +356,6 @@ func (w *Writer) checkSamples(l *Line) error {
 	}
 	if len(l.GT) != ns {
 		return fmt.Errorf("%d genotypes for %d samples", len(l.GT), ns)
-	}
-	nAll := 1 + len(l.Alts)
-	for i, c := range l.GT {
-		if c&genome.NoGT != 0 {
-			continue
-		}
-		a, b := int(c&0xFFF)-1, int((c>>12)&0xFFF)-1
-		if a >= nAll || b >= nAll && b != 0xFFF-1 {
-			return fmt.Errorf("sample %s: genotype code %#x: want allele indices below %d", w.hdr.Samples[i], c, nAll)
-		}
 	}
 	return nil
 }
@@ -409,19 +400,26 @@ func (w *Writer) format(b []byte, l *Line) []byte {
 	}
 	b = append(b, '\t')
 	b = append(b, l.Format...)
-	var scratch [2]int
-	nKeys := strings.Count(l.Format, ":") + 1
+	nAll := 1 + len(l.Alts)
+	samplesAt := len(b)
 	for i, c := range l.GT {
+		if !validCode(c, nAll) {
+			w.err = fmt.Errorf("%w: record %d (%s:%d): sample %s: genotype code %#x: want allele indices below %d", ErrWrite, w.n, l.Chrom, l.Pos, w.hdr.Samples[i], c, nAll)
+			return b
+		}
 		b = append(b, '\t')
-		b = appendGT(b, c, scratch[:0])
+		b = appendGT(b, c)
 		if l.Fields != nil {
 			start := len(b)
-			b = l.Fields(b, i)
-			if v := b[start:]; len(v) > 0 && (v[0] != ':' || bytes.Count(v, colon) > nKeys-1 || bytes.ContainsAny(v, "\t\n\r")) {
-				w.err = fmt.Errorf("%w: record %d (%s:%d): sample %s: FORMAT values %q: want at most %d values after GT, each after a ':', without tabs or line breaks", ErrWrite, w.n, l.Chrom, l.Pos, w.hdr.Samples[i], v, nKeys-1)
+			if b = l.Fields(b, i); len(b) > start && b[start] != ':' {
+				w.err = fmt.Errorf("%w: record %d (%s:%d): sample %s: FORMAT values %q: want each after a ':'", ErrWrite, w.n, l.Chrom, l.Pos, w.hdr.Samples[i], b[start:])
 				return b
 			}
 		}
+	}
+	if l.Fields != nil && badFields(b[samplesAt:], len(l.GT), len(l.GT)*strings.Count(l.Format, ":")) {
+		w.err = fmt.Errorf("%w: record %d (%s:%d): FORMAT values: want at most %d values after GT a sample, without tabs or line breaks", ErrWrite, w.n, l.Chrom, l.Pos, strings.Count(l.Format, ":"))
+		return b
 	}
 	return append(b, '\n')
 }
@@ -435,37 +433,67 @@ func appendField(b []byte, v string) []byte {
 	return append(b, v...)
 }
 
+// The genotype codes of 0|0 and 0/0, the most common calls.
+var (
+	refPhased   = genome.EncodeDiploid(0, 0, true)
+	refUnphased = genome.EncodeDiploid(0, 0, false)
+)
+
 // appendGT appends the text of a genotype code: "0|1", "0/1", "1" or ".".
-func appendGT(b []byte, code int32, scratch []int) []byte {
-	if code == genome.EncodeDiploid(0, 0, true) {
+func appendGT(b []byte, code int32) []byte {
+	switch {
+	case code == refPhased:
 		return append(b, '0', '|', '0')
-	}
-	if code == genome.EncodeDiploid(0, 0, false) {
+	case code == refUnphased:
 		return append(b, '0', '/', '0')
-	}
-	alleles, phased := genome.DecodeGT(code, scratch)
-	if len(alleles) == 0 {
+	case code&genome.NoGT != 0:
 		return append(b, '.')
 	}
-	for i, a := range alleles {
-		if i > 0 {
-			if phased {
-				b = append(b, '|')
-			} else {
-				b = append(b, '/')
-			}
-		}
-		switch {
-		case a == genome.Missing:
-			b = append(b, '.')
-		case a < 10:
-			b = append(b, byte('0'+a))
-		default:
-			b = strconv.AppendInt(b, int64(a), 10)
-		}
+	b = appendAllele(b, int(code&0xFFF)-1)
+	second := int((code>>12)&0xFFF) - 1
+	if second == haploidSlot {
+		return b
 	}
-	return b
+	if code&phasedBit != 0 {
+		b = append(b, '|')
+	} else {
+		b = append(b, '/')
+	}
+	return appendAllele(b, second)
 }
+
+// haploidSlot and phasedBit read a genotype code as genome.DecodeGT does.
+const haploidSlot = 0xFFF - 1
+
+var phasedBit = genome.EncodeDiploid(0, 0, true) &^ genome.EncodeDiploid(0, 0, false)
+
+func appendAllele(b []byte, a int) []byte {
+	switch {
+	case a == genome.Missing:
+		return append(b, '.')
+	case a < 10:
+		return append(b, byte('0'+a))
+	}
+	return strconv.AppendInt(b, int64(a), 10)
+}
+
+// validCode reports whether the allele indices of a genotype code are
+// below nAll.
+func validCode(c int32, nAll int) bool {
+	a, b := int(c&0xFFF)-1, int((c>>12)&0xFFF)-1
+	return c&genome.NoGT != 0 || a < nAll && (b < nAll || b == haploidSlot)
+}
+
+// badFields reports whether the sample columns v (each after its tab),
+// with the values Fields appended, break the line: a tab or ':' too many
+// (more than tabs and colons) or a line break. The checks run over the
+// whole line at once, so that they cost little beside the formatting.
+func badFields(v []byte, tabs, colons int) bool {
+	return bytes.Count(v, tab) != tabs || bytes.Count(v, colon) > colons ||
+		bytes.IndexByte(v, '\n') >= 0 || bytes.IndexByte(v, '\r') >= 0
+}
+
+var colon = []byte(":")
 
 // emit writes a formatted line; l is nil for the header.
 func (w *Writer) emit(line []byte, l *Line) error {

@@ -68,7 +68,7 @@ func readAll(t testing.TB, data []byte) (*Header, []Line) {
 func gtText(l Line) []string {
 	var out []string
 	for _, c := range l.GT {
-		out = append(out, string(appendGT(nil, c, nil)))
+		out = append(out, string(appendGT(nil, c)))
 	}
 	return out
 }
