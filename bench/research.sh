@@ -22,22 +22,11 @@ mkdir -p "$work"
 V="$work/varamu"
 (cd "$root" && go build -o "$V" ./cmd/varamu)
 
-data="$work/synth"
-[[ -f "$data/synth.json" ]] || "$V" datasets synth --people "$people" --seed 1 --out "$data" >&2
+. "$root/bench/biobank.sh"
+biobank_store "$V" "$people" "$work"
 store="$work/store"
-if [[ ! -f "$store/manifest.json" ]]; then
-  "$V" ingest vcf --store "$store" "$data/genotypes.vcf.gz" >&2
-  "$V" ingest fhir --store "$store" --biobank-samples "$data/biobank/samples.tsv" "$data/fhir" >&2
-  "$V" annotate --store "$store" --outside-calls "$data/biobank/outside-calls.tsv" >&2
-fi
 [[ -z "${PREP_ONLY:-}" ]] || exit 0
-rm -rf "$work/ca"
-"$V" dev-ca --store "$store" --out "$work/ca" >/dev/null
-"$V" serve --store "$store" --config "$work/ca/serve.toml" --addr 127.0.0.1:0 >"$work/serve.out" 2>"$work/serve.log" &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-for _ in $(seq 600); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.5; done
-url=$(sed -n 's/^listening on //p' "$work/serve.out")
+biobank_serve "$V" "$work"
 ca="$work/ca"
 echo "people $people, server $url, $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 

@@ -2,19 +2,17 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
+	"github.com/varamu/varamu/identity"
 )
 
 // serverClient is how a command that acts as a professional or a patient
@@ -42,20 +40,11 @@ func (c *serverClient) get(ctx context.Context, path string, q url.Values, hdr h
 	if c.URL == "" || c.Cert == "" || c.Key == "" || c.CA == "" {
 		return nil, errServerFlags
 	}
-	cert, err := tls.LoadX509KeyPair(c.Cert, c.Key)
+	tc, err := identity.ClientTLS(c.Cert, c.Key, c.CA)
 	if err != nil {
-		return nil, fmt.Errorf("--cert/--key: %w", err)
+		return nil, err
 	}
-	pem, err := os.ReadFile(c.CA)
-	if err != nil {
-		return nil, fmt.Errorf("--ca: %w", err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("--ca %s: no PEM certificate", c.CA)
-	}
-	hc := &http.Client{Timeout: time.Minute, Transport: &http.Transport{TLSClientConfig: &tls.Config{
-		Certificates: []tls.Certificate{cert}, RootCAs: pool, MinVersion: tls.VersionTLS13}}}
+	hc := &http.Client{Timeout: time.Minute, Transport: &http.Transport{TLSClientConfig: tc}}
 	u := strings.TrimSuffix(c.URL, "/") + path
 	if len(q) > 0 {
 		u += "?" + q.Encode()

@@ -11,9 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/genome"
-	"github.com/varamu/varamu/genome/genotypes"
 )
 
 func newLookupCmd(who whoami) *cobra.Command {
@@ -65,20 +63,12 @@ func newLookupCmd(who whoami) *cobra.Command {
 			if len(ls) == 0 {
 				return fmt.Errorf("no positions: give -l or -L")
 			}
-			actor, err := who()
-			if err != nil {
-				return err
-			}
 			// One short read whose allocations are mostly decoded Parquet
 			// pages: collecting at 5x the live heap instead of 2x cut the
 			// CPU of a 2,000-position lookup by about a fifth (GC was 16%
 			// of it) for about 20 MB more peak memory.
 			debug.SetGCPercent(400)
-			s, err := genotypes.Open(dir)
-			if err != nil {
-				return err
-			}
-			g, err := access.OpenSteward(cmd.Context(), s.Base(), access.StewardAccess{Actor: actor, Scope: fmt.Sprintf("lookup at %d positions", len(ls)), Samples: []string{sample}})
+			s, g, err := stewardGenotypes(cmd.Context(), who, dir, fmt.Sprintf("lookup at %d positions", len(ls)), []string{sample})
 			if err != nil {
 				return err
 			}

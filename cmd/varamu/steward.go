@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os/user"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/varamu/varamu/access"
+	"github.com/varamu/varamu/genome/genotypes"
 )
 
 // whoami names the actor of every command: the operating-system user
@@ -72,4 +74,20 @@ func escape(s string) string {
 func printable(r rune) bool {
 	return r != unicode.ReplacementChar && !unicode.IsControl(r) && !unicode.Is(unicode.Cf, r) &&
 		!unicode.Is(unicode.Zl, r) && !unicode.Is(unicode.Zp, r) && unicode.IsPrint(r) || r == ' '
+}
+
+// stewardGenotypes opens the genome store in dir for a data steward's job
+// on the named samples: the access decision, logged before any genotype is
+// read, names the actor, the scope and the samples (all when none).
+func stewardGenotypes(ctx context.Context, who whoami, dir, scope string, samples []string) (*genotypes.Store, access.Permit, error) {
+	actor, err := who()
+	if err != nil {
+		return nil, access.Permit{}, err
+	}
+	s, err := genotypes.Open(dir)
+	if err != nil {
+		return nil, access.Permit{}, err
+	}
+	g, err := access.OpenSteward(ctx, s.Base(), access.StewardAccess{Actor: actor, Scope: scope, Samples: samples})
+	return s, g, err
 }

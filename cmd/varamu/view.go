@@ -1,14 +1,8 @@
 package main
 
 import (
-	"bufio"
-	"fmt"
-	"os"
-	"strings"
-
 	"github.com/spf13/cobra"
 
-	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/genome"
 	"github.com/varamu/varamu/genome/genotypes"
 )
@@ -27,35 +21,11 @@ func newViewCmd(who whoami) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var names []string
-			if samples != "" {
-				names = strings.Split(samples, ",")
-			}
-			if sampleFile != "" {
-				f, err := os.Open(sampleFile)
-				if err != nil {
-					return err
-				}
-				defer f.Close()
-				sc := bufio.NewScanner(f)
-				for sc.Scan() {
-					if l := strings.TrimSpace(sc.Text()); l != "" {
-						names = append(names, l)
-					}
-				}
-				if err := sc.Err(); err != nil {
-					return fmt.Errorf("%s: %w", sampleFile, err)
-				}
-			}
-			actor, err := who()
+			names, err := sampleList(samples, sampleFile)
 			if err != nil {
 				return err
 			}
-			s, err := genotypes.Open(dir)
-			if err != nil {
-				return err
-			}
-			g, err := access.OpenSteward(cmd.Context(), s.Base(), access.StewardAccess{Actor: actor, Scope: "view " + region, Samples: names})
+			s, g, err := stewardGenotypes(cmd.Context(), who, dir, "view "+region, names)
 			if err != nil {
 				return err
 			}

@@ -27,6 +27,12 @@ func TestView(t *testing.T) {
 	if got := strings.Join(body, "\n"); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
+	// The same samples from a file (blank lines skipped) give the same
+	// output.
+	fromFile, _, err := run(t, "view", "--store", dir, "-r", "10:94761000-94800000", "-S", writeFile(t, "samples.txt", "P2\n\n P1 \n"))
+	if err != nil || fromFile != out {
+		t.Errorf("--samples-file: %v\n%s\nwant\n%s", err, fromFile, out)
+	}
 	if _, _, err := run(t, "view", "--store", dir, "-r", "chr10:5-1", "-s", "P1"); err == nil || !strings.Contains(err.Error(), "end") {
 		t.Errorf("bad region: %v", err)
 	}

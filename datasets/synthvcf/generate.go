@@ -5,8 +5,10 @@
 //
 // Its one job is making VCF text that looks like a cohort call set without
 // coming from anyone: a Generator draws sites and genotypes from a seed
-// (math/rand/v2 PCG), and a Writer formats caller-given records, streaming,
-// so another generator can write genotypes it chose itself.
+// (math/rand/v2 PCG), and a Writer turns caller-given records into VCF
+// lines (INFO from the genotypes) and writes them, streaming, through
+// genome/vcf's Writer, so another generator can write genotypes it chose
+// itself.
 //
 // The model, per site: ALT allele frequencies follow the neutral site
 // frequency spectrum (density ∝ 1/f, log-uniform between 1e-4 and 0.5, and

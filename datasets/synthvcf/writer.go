@@ -1,20 +1,15 @@
 package synthvcf
 
 import (
-	"bufio"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 
-	"github.com/biogo/hts/bgzf"
 	"github.com/varamu/varamu/genome"
+	"github.com/varamu/varamu/genome/vcf"
 )
 
 // Haploid in the second allele slot of a sample (Record.Alleles[2*i+1])
@@ -128,31 +123,30 @@ func normalizeFormat(keys []string) ([]string, error) {
 	return out, nil
 }
 
-// Writer writes VCF 4.3 text, plain or BGZF-compressed with a tabix index.
-// It streams: memory holds one formatted record (and, when indexing, the
-// index and one 8-byte offset per 64 KiB BGZF block). A Writer keeps its
-// first error and does nothing after it.
+// Writer turns the generator's records into VCF lines (INFO AC, AN and AF
+// computed from the alleles; FORMAT GT and the Header's other keys) and
+// writes them with a genome/vcf Writer: plain text, or BGZF with a tabix
+// index. A Writer keeps its first error and does nothing after it.
 type Writer struct {
-	h        Header
-	contigs  map[string]int // name -> index in h.Contigs
-	keys     []formatKey
-	fmtField []byte // "GT:GQ..."
+	h       Header
+	contigs map[string]bool
+	keys    []formatKey
+	vw      *vcf.Writer
 
-	plain *bufio.Writer // plain text output, or nil
-	bg    *bgzfOut      // BGZF output, or nil
-
-	closers []func() error // run by Close after flushing
-	commit  func() error   // run by Close when all went well (rename temp files)
-	abort   func()         // run by Close on error (remove temp files)
-
-	buf    []byte
+	line   vcf.Line
+	rec    *Record // the record being written, for fields
+	info   []byte
 	counts []int
-	tid    int
-	last   int64
 	n      int64
 	err    error
-	closed bool
 }
+
+// Compression sets how BGZF output is compressed (genome/vcf's settings).
+type Compression = vcf.Compression
+
+// DefaultCompressionLevel is the gzip level used when Compression.Level is
+// 0 (genome/vcf's default).
+const DefaultCompressionLevel = vcf.DefaultCompressionLevel
 
 // NewWriter returns a Writer of plain VCF text to w. Close flushes it but
 // does not close w.
@@ -161,8 +155,7 @@ func NewWriter(w io.Writer, h Header) (*Writer, error) {
 	if err != nil {
 		return nil, err
 	}
-	vw.plain = bufio.NewWriterSize(w, 1<<20)
-	if err := vw.writeHeader(); err != nil {
+	if vw.vw, err = vcf.NewWriter(w, vw.h.meta(), h.Samples); err != nil {
 		return nil, err
 	}
 	return vw, nil
@@ -176,99 +169,44 @@ func NewBGZFWriter(w, index io.Writer, h Header, c Compression) (*Writer, error)
 	if err != nil {
 		return nil, err
 	}
-	vw.bg, err = newBGZFOut(w, index, c)
-	if err != nil {
+	if vw.vw, err = vcf.NewBGZFWriter(w, index, vw.h.meta(), h.Samples, c); err != nil {
 		return nil, err
-	}
-	if err := vw.writeHeader(); err != nil {
-		return nil, err
-	}
-	// Records start in a fresh block, as bcftools writes them.
-	vw.bg.flushBlock()
-	return vw, vw.bg.err
-}
-
-// Create returns a Writer to the file at path: BGZF with a tabix index at
-// path+".tbi" when the name ends in ".gz", plain VCF text otherwise. The
-// files appear under their names only when Close succeeds; until then they
-// are written to temporary files in the same directory. c applies to BGZF
-// output only.
-func Create(path string, h Header, c Compression) (*Writer, error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return nil, fmt.Errorf("synthvcf: %w", err)
-	}
-	var tmps = []string{f.Name()}
-	var files = []*os.File{f}
-	abort := func() {
-		for i, f := range files {
-			f.Close()
-			os.Remove(tmps[i])
-		}
-	}
-	var vw *Writer
-	if strings.HasSuffix(path, ".gz") {
-		idx, err := os.CreateTemp(dir, "."+base+".tbi.tmp*")
-		if err != nil {
-			abort()
-			return nil, fmt.Errorf("synthvcf: %w", err)
-		}
-		tmps = append(tmps, idx.Name())
-		files = append(files, idx)
-		vw, err = NewBGZFWriter(f, idx, h, c)
-		if err != nil {
-			abort()
-			return nil, err
-		}
-	} else {
-		vw, err = NewWriter(f, h)
-		if err != nil {
-			abort()
-			return nil, err
-		}
-	}
-	finals := []string{path, path + ".tbi"}
-	vw.abort = abort
-	vw.commit = func() error {
-		for i, f := range files {
-			if err := f.Chmod(0o644); err != nil {
-				return fmt.Errorf("synthvcf: %w", err)
-			}
-			if err := f.Sync(); err != nil {
-				return fmt.Errorf("synthvcf: %w", err)
-			}
-			if err := f.Close(); err != nil {
-				return fmt.Errorf("synthvcf: %w", err)
-			}
-			if err := os.Rename(tmps[i], finals[i]); err != nil {
-				return fmt.Errorf("synthvcf: %w", err)
-			}
-		}
-		return nil
 	}
 	return vw, nil
 }
 
+// Create returns a Writer to the file at path: BGZF with a tabix index at
+// path+".tbi" when the name ends in ".gz", plain VCF text otherwise. The
+// files appear under their names only when Close succeeds. c applies to
+// BGZF output only.
+func Create(path string, h Header, c Compression) (*Writer, error) {
+	vw, err := newWriter(h)
+	if err != nil {
+		return nil, err
+	}
+	if vw.vw, err = vcf.Create(path, vw.h.meta(), h.Samples, c); err != nil {
+		return nil, err
+	}
+	return vw, nil
+}
+
+// newWriter checks the header and prepares the line every record fills.
 func newWriter(h Header) (*Writer, error) {
 	if h.Reference == "" {
 		h.Reference = "GRCh38"
 	}
-	vw := &Writer{h: h, contigs: make(map[string]int), tid: -1}
-	for i, c := range h.Contigs {
+	vw := &Writer{h: h, contigs: make(map[string]bool)}
+	for _, c := range h.Contigs {
 		if c.Name == "" || strings.ContainsAny(c.Name, " \t\n,<>=") {
 			return nil, fmt.Errorf("synthvcf: contig name %q: want a name without spaces, commas, '<', '>' or '='", c.Name)
 		}
 		if c.Length <= 0 {
 			return nil, fmt.Errorf("synthvcf: contig %s: length %d: want a positive length", c.Name, c.Length)
 		}
-		if _, dup := vw.contigs[c.Name]; dup {
+		if vw.contigs[c.Name] {
 			return nil, fmt.Errorf("synthvcf: contig %s listed twice", c.Name)
 		}
-		vw.contigs[c.Name] = i
+		vw.contigs[c.Name] = true
 	}
 	seen := make(map[string]bool, len(h.Samples))
 	for _, s := range h.Samples {
@@ -293,54 +231,36 @@ func newWriter(h Header) (*Writer, error) {
 	for _, k := range format {
 		vw.keys = append(vw.keys, formatDefs[k].key)
 	}
-	vw.fmtField = []byte(strings.Join(format, ":"))
+	vw.line = vcf.Line{Filter: "PASS", Format: strings.Join(format, ":"), GT: make([]int32, len(h.Samples))}
+	if len(vw.keys) > 1 {
+		vw.line.Fields = vw.fields
+	}
 	return vw, nil
 }
 
-func (w *Writer) writeHeader() error {
-	h := &w.h
-	b := w.buf[:0]
-	b = append(b, "##fileformat=VCFv4.3\n"...)
-	b = append(b, "##reference="...)
-	b = append(b, h.Reference...)
-	b = append(b, '\n')
+// meta returns the header's meta lines, without their leading "##".
+func (h *Header) meta() []string {
+	m := []string{"reference=" + h.Reference}
+	asm := genome.BuildFromName(h.Reference)
 	for _, c := range h.Contigs {
-		b = append(b, "##contig=<ID="...)
-		b = append(b, c.Name...)
-		b = append(b, ",length="...)
-		b = strconv.AppendInt(b, c.Length, 10)
-		if asm := genome.BuildFromName(h.Reference); asm != genome.UnknownBuild {
-			b = append(b, ",assembly="...)
-			b = append(b, asm...)
+		line := "contig=<ID=" + c.Name + ",length=" + strconv.FormatInt(c.Length, 10)
+		if asm != genome.UnknownBuild {
+			line += ",assembly=" + string(asm)
 		}
-		b = append(b, ">\n"...)
+		m = append(m, line+">")
 	}
-	for _, m := range h.Meta {
-		b = append(b, "##"...)
-		b = append(b, m...)
-		b = append(b, '\n')
-	}
-	b = append(b, `##FILTER=<ID=PASS,Description="All filters passed">`+"\n"...)
-	b = append(b, `##INFO=<ID=AC,Number=A,Type=Integer,Description="Allele count in genotypes, for each ALT allele">`+"\n"...)
-	b = append(b, `##INFO=<ID=AN,Number=1,Type=Integer,Description="Total number of alleles in called genotypes">`+"\n"...)
-	b = append(b, `##INFO=<ID=AF,Number=A,Type=Float,Description="Allele frequency in called genotypes, for each ALT allele">`+"\n"...)
+	m = append(m, h.Meta...)
+	m = append(m,
+		`FILTER=<ID=PASS,Description="All filters passed">`,
+		`INFO=<ID=AC,Number=A,Type=Integer,Description="Allele count in genotypes, for each ALT allele">`,
+		`INFO=<ID=AN,Number=1,Type=Integer,Description="Total number of alleles in called genotypes">`,
+		`INFO=<ID=AF,Number=A,Type=Float,Description="Allele frequency in called genotypes, for each ALT allele">`)
 	if len(h.Samples) > 0 {
 		for _, k := range h.Format {
-			b = append(b, formatDefs[k].line...)
-			b = append(b, '\n')
+			m = append(m, strings.TrimPrefix(formatDefs[k].line, "##"))
 		}
 	}
-	b = append(b, "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO"...)
-	if len(h.Samples) > 0 {
-		b = append(b, "\tFORMAT"...)
-		for _, s := range h.Samples {
-			b = append(b, '\t')
-			b = append(b, s...)
-		}
-	}
-	b = append(b, '\n')
-	w.buf = b
-	return w.emit(b, nil)
+	return m
 }
 
 // Header returns the header the Writer writes, with Format normalised.
@@ -352,35 +272,29 @@ func (w *Writer) Write(r *Record) error {
 	if w.err != nil {
 		return w.err
 	}
-	if w.closed {
-		return errors.New("synthvcf: write after Close")
-	}
 	if err := w.check(r); err != nil {
 		w.err = fmt.Errorf("synthvcf: record %d (%s:%d): %w", w.n+1, r.Chrom, r.Pos, err)
 		return w.err
 	}
 	w.n++
-	w.buf = w.format(w.buf[:0], r)
-	return w.emit(w.buf, r)
+	l := &w.line
+	l.Chrom, l.Pos, l.ID, l.Ref, l.Alts = r.Chrom, r.Pos, r.ID, r.Ref, r.Alts
+	w.info = w.appendInfo(w.info[:0], len(r.Alts))
+	l.Info = string(w.info)
+	w.rec = r
+	if err := w.vw.Write(l); err != nil {
+		w.err = err
+	}
+	return w.err
 }
 
+// check checks what the generator's records must hold beyond a VCF line:
+// a declared contig, at least one ALT of bases, '*' or <symbolic>, two
+// allele slots per sample, and FORMAT values for every sample. It counts
+// the alleles for INFO and encodes the genotypes into the line.
 func (w *Writer) check(r *Record) error {
-	tid, ok := w.contigs[r.Chrom]
-	if !ok {
+	if !w.contigs[r.Chrom] {
 		return fmt.Errorf("contig %q not in the header", r.Chrom)
-	}
-	if r.Pos < 1 || r.Pos > w.h.Contigs[tid].Length {
-		return fmt.Errorf("position %d outside contig %s (1-%d)", r.Pos, r.Chrom, w.h.Contigs[tid].Length)
-	}
-	switch {
-	case tid < w.tid:
-		return fmt.Errorf("contig %s after %s: want the header's contig order", r.Chrom, w.h.Contigs[w.tid].Name)
-	case tid == w.tid && r.Pos < w.last:
-		return fmt.Errorf("position %d after %d: want records sorted by position", r.Pos, w.last)
-	}
-	w.tid, w.last = tid, r.Pos
-	if !validBases(r.Ref) {
-		return fmt.Errorf("REF %q: want bases A, C, G, T, N", r.Ref)
 	}
 	if len(r.Alts) == 0 {
 		return errors.New("no ALT allele")
@@ -390,27 +304,38 @@ func (w *Writer) check(r *Record) error {
 			return fmt.Errorf("ALT %q: want bases, '*' or a <symbolic> allele", a)
 		}
 	}
-	if strings.ContainsAny(r.ID, "\t\n; ") {
-		return fmt.Errorf("ID %q: want no tabs, spaces, semicolons or newlines", r.ID)
-	}
 	ns := len(w.h.Samples)
 	if len(r.Alleles) != 2*ns {
 		return fmt.Errorf("%d allele slots: want 2 per sample (%d)", len(r.Alleles), 2*ns)
 	}
-	// Check the allele indices and count them for INFO in one pass.
+	// Check the allele indices, count them for INFO and encode them, in one
+	// pass.
 	nAll := 1 + len(r.Alts)
 	if cap(w.counts) < nAll {
 		w.counts = make([]int, nAll)
 	}
 	counts := w.counts[:nAll]
 	clear(counts)
-	for i, a := range r.Alleles {
+	gt := w.line.GT
+	for i := range ns {
+		x, y := r.Alleles[2*i], r.Alleles[2*i+1]
 		switch {
-		case a >= 0 && a < nAll:
-			counts[a]++
-		case a == genome.Missing, a == Haploid && i%2 == 1:
+		case x >= 0 && x < nAll:
+			counts[x]++
+		case x == genome.Missing:
 		default:
-			return fmt.Errorf("sample %s: allele index %d: want -1 (missing), 0..%d, or Haploid in the second slot", w.h.Samples[i/2], a, nAll-1)
+			return fmt.Errorf("sample %s: allele index %d: want -1 (missing), 0..%d, or Haploid in the second slot", w.h.Samples[i], x, nAll-1)
+		}
+		switch {
+		case y >= 0 && y < nAll:
+			counts[y]++
+			gt[i] = genome.EncodeDiploid(x, y, r.Phased)
+		case y == genome.Missing:
+			gt[i] = genome.EncodeDiploid(x, y, r.Phased)
+		case y == Haploid:
+			gt[i] = genome.EncodeHaploid(x)
+		default:
+			return fmt.Errorf("sample %s: allele index %d: want -1 (missing), 0..%d, or Haploid in the second slot", w.h.Samples[i], y, nAll-1)
 		}
 	}
 	if r.GQ != nil && len(r.GQ) != ns {
@@ -439,30 +364,9 @@ func validBases(s string) bool {
 	return true
 }
 
-// format appends the VCF line of r to b; w.counts holds r's allele counts.
-func (w *Writer) format(b []byte, r *Record) []byte {
-	b = append(b, r.Chrom...)
-	b = append(b, '\t')
-	b = strconv.AppendInt(b, r.Pos, 10)
-	b = append(b, '\t')
-	if r.ID == "" {
-		b = append(b, '.')
-	} else {
-		b = append(b, r.ID...)
-	}
-	b = append(b, '\t')
-	b = append(b, r.Ref...)
-	b = append(b, '\t')
-	for j, a := range r.Alts {
-		if j > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, a...)
-	}
-	b = append(b, "\t.\tPASS\t"...)
-
-	// INFO: AC, AN, AF from the allele counts check made.
-	nAll := 1 + len(r.Alts)
+// appendInfo appends INFO AC, AN and AF from the allele counts check made.
+func (w *Writer) appendInfo(b []byte, nAlt int) []byte {
+	nAll := 1 + nAlt
 	counts := w.counts[:nAll]
 	an := 0
 	for _, c := range counts {
@@ -486,69 +390,39 @@ func (w *Writer) format(b []byte, r *Record) []byte {
 			b = strconv.AppendFloat(b, float64(counts[j])/float64(an), 'g', 6, 64)
 		}
 	}
+	return b
+}
 
-	ns := len(w.h.Samples)
-	if ns == 0 {
-		return append(b, '\n')
-	}
-	b = append(b, '\t')
-	b = append(b, w.fmtField...)
-	sep := byte('/')
-	if r.Phased {
-		sep = '|'
-	}
+// fields appends sample i's FORMAT values after GT (vcf.Line.Fields).
+func (w *Writer) fields(b []byte, i int) []byte {
+	r := w.rec
 	nAlt := len(r.Alts)
-	al := r.Alleles
-	for i := 0; i < ns; i++ {
-		x, y := al[2*i], al[2*i+1]
-		b = append(b, '\t')
-		switch {
-		case x == 0 && y == 0:
-			b = append(b, '0', sep, '0')
-		case y == Haploid:
-			b = appendAllele(b, x)
-		default:
-			b = appendAllele(b, x)
-			b = append(b, sep)
-			b = appendAllele(b, y)
-		}
-		for _, k := range w.keys[1:] {
-			b = append(b, ':')
-			switch k {
-			case fmtGQ:
-				b = appendInt32(b, r.GQ, i)
-			case fmtDP:
-				b = appendInt32(b, r.DP, i)
-			case fmtDS:
-				if r.DS == nil {
-					b = append(b, '.')
-					break
+	for _, k := range w.keys[1:] {
+		b = append(b, ':')
+		switch k {
+		case fmtGQ:
+			b = appendInt32(b, r.GQ, i)
+		case fmtDP:
+			b = appendInt32(b, r.DP, i)
+		case fmtDS:
+			if r.DS == nil {
+				b = append(b, '.')
+				break
+			}
+			for j := 0; j < nAlt; j++ {
+				if j > 0 {
+					b = append(b, ',')
 				}
-				for j := 0; j < nAlt; j++ {
-					if j > 0 {
-						b = append(b, ',')
-					}
-					v := r.DS[i*nAlt+j]
-					if math.IsNaN(float64(v)) {
-						b = append(b, '.')
-					} else {
-						b = strconv.AppendFloat(b, float64(v), 'f', 3, 32)
-					}
+				v := r.DS[i*nAlt+j]
+				if math.IsNaN(float64(v)) {
+					b = append(b, '.')
+				} else {
+					b = strconv.AppendFloat(b, float64(v), 'f', 3, 32)
 				}
 			}
 		}
 	}
-	return append(b, '\n')
-}
-
-func appendAllele(b []byte, a int) []byte {
-	switch {
-	case a == genome.Missing:
-		return append(b, '.')
-	case a < 10:
-		return append(b, byte('0'+a))
-	}
-	return strconv.AppendInt(b, int64(a), 10)
+	return b
 }
 
 func appendInt32(b []byte, vs []int32, i int) []byte {
@@ -558,184 +432,20 @@ func appendInt32(b []byte, vs []int32, i int) []byte {
 	return strconv.AppendInt(b, int64(vs[i]), 10)
 }
 
-// emit writes a formatted line; r is nil for the header.
-func (w *Writer) emit(line []byte, r *Record) error {
-	if w.plain != nil {
-		if _, err := w.plain.Write(line); err != nil {
-			w.err = fmt.Errorf("synthvcf: %w", err)
-		}
-		return w.err
-	}
-	beg := w.bg.write(line)
-	end := w.bg.offset()
-	if w.bg.err != nil {
-		w.err = w.bg.err
-		return w.err
-	}
-	if r != nil && w.bg.index != nil {
-		p := r.Pos - 1
-		if err := w.bg.idx.add(r.Chrom, p, p+int64(len(r.Ref)), beg, end); err != nil {
-			w.err = fmt.Errorf("synthvcf: %w", err)
-		}
-	}
-	return w.err
-}
-
 // Close flushes the output, writes the index and, for Create, moves the
-// files into place. It returns the first error of the Writer.
+// files into place (or, after an error, removes them). It returns the first
+// error of the Writer.
 func (w *Writer) Close() error {
-	if w.closed {
+	if w.vw == nil {
 		return w.err
 	}
-	w.closed = true
-	if w.plain != nil {
-		if err := w.plain.Flush(); err != nil && w.err == nil {
-			w.err = fmt.Errorf("synthvcf: %w", err)
-		}
+	if w.err != nil {
+		w.vw.Abort(w.err)
 	}
-	if w.bg != nil {
-		if err := w.bg.close(); err != nil && w.err == nil {
-			w.err = err
-		}
-	}
-	if w.err == nil && w.commit != nil {
-		w.err = w.commit()
-	}
-	if w.err != nil && w.abort != nil {
-		w.abort()
+	if err := w.vw.Close(); err != nil && w.err == nil {
+		w.err = err
 	}
 	return w.err
-}
-
-// bgzfOut cuts the text into BGZF blocks itself, so that every block handed
-// to the biogo writer becomes exactly one BGZF block and a record's place can
-// be named by (block number, offset) before the block is compressed.
-type bgzfOut struct {
-	bg    *bgzf.Writer
-	track *blockTracker
-	index io.Writer
-	idx   tbiIndex
-
-	blk   []byte
-	n     int    // bytes used in blk
-	count uint64 // blocks handed to bg
-	err   error
-}
-
-func newBGZFOut(w, index io.Writer, c Compression) (*bgzfOut, error) {
-	level, workers, err := c.resolve()
-	if err != nil {
-		return nil, err
-	}
-	o := &bgzfOut{index: index, blk: make([]byte, bgzf.BlockSize)}
-	out := w
-	if index != nil {
-		o.track = &blockTracker{w: w}
-		out = o.track
-	}
-	bg, err := bgzf.NewWriterLevel(out, level, workers)
-	if err != nil {
-		return nil, fmt.Errorf("synthvcf: %w", err)
-	}
-	o.bg = bg
-	return o, nil
-}
-
-// offset is the logical virtual offset of the next byte.
-func (o *bgzfOut) offset() vOffset { return vOffset(o.count<<16 | uint64(o.n)) }
-
-// write appends p and returns the logical virtual offset of its first byte.
-func (o *bgzfOut) write(p []byte) vOffset {
-	beg := o.offset()
-	for len(p) > 0 && o.err == nil {
-		k := copy(o.blk[o.n:], p)
-		o.n += k
-		p = p[k:]
-		if o.n == len(o.blk) {
-			o.flushBlock()
-		}
-	}
-	return beg
-}
-
-// flushBlock hands the current block to the compressor.
-func (o *bgzfOut) flushBlock() {
-	if o.n == 0 || o.err != nil {
-		return
-	}
-	if _, err := o.bg.Write(o.blk[:o.n]); err != nil {
-		o.err = fmt.Errorf("synthvcf: %w", err)
-		return
-	}
-	if err := o.bg.Flush(); err != nil {
-		o.err = fmt.Errorf("synthvcf: %w", err)
-		return
-	}
-	o.count++
-	o.n = 0
-}
-
-func (o *bgzfOut) close() error {
-	o.flushBlock()
-	if err := o.bg.Close(); err != nil && o.err == nil {
-		o.err = fmt.Errorf("synthvcf: %w", err)
-	}
-	if o.err != nil || o.index == nil {
-		return o.err
-	}
-	if o.track.err != nil {
-		o.err = o.track.err
-		return o.err
-	}
-	// The blocks handed over are the first o.count blocks of the file; the
-	// block after them (biogo's final empty block) starts where they end.
-	if uint64(len(o.track.starts)) <= o.count {
-		o.err = errBlockUnknown
-		return o.err
-	}
-	ib := bgzf.NewWriter(o.index, 1)
-	if err := o.idx.writeTo(ib, o.track.starts); err != nil {
-		o.err = fmt.Errorf("synthvcf: writing tabix index: %w", err)
-		ib.Close()
-		return o.err
-	}
-	if err := ib.Close(); err != nil {
-		o.err = fmt.Errorf("synthvcf: writing tabix index: %w", err)
-	}
-	return o.err
-}
-
-// Compression sets how BGZF output is compressed.
-type Compression struct {
-	// Level is the gzip level, 1 (fastest) to 9 (smallest); 0 means
-	// DefaultCompressionLevel.
-	Level int
-	// Workers is the number of blocks compressed concurrently; 0 means
-	// GOMAXPROCS.
-	Workers int
-}
-
-// DefaultCompressionLevel is the gzip level used when Compression.Level is
-// 0. On genotype text it gives files about 15% larger than level 6 (bgzip's
-// default) for less than half the CPU time (2,000 samples × 100,000 sites:
-// 43 MB in 9 CPU seconds against 37 MB in 21).
-const DefaultCompressionLevel = 4
-
-func (c Compression) resolve() (level, workers int, err error) {
-	level, workers = c.Level, c.Workers
-	if level == 0 {
-		level = DefaultCompressionLevel
-	}
-	if workers == 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	if level < gzip.BestSpeed || level > gzip.BestCompression {
-		return 0, 0, fmt.Errorf("synthvcf: compression level %d: want 1..9 (0 for the default)", c.Level)
-	}
-	if workers < 0 {
-		return 0, 0, fmt.Errorf("synthvcf: %d compression workers: want >= 0", c.Workers)
-	}
-	return level, workers, nil
 }
 
 // Genotype fills dst with sample i's call in r, as genome/vcf decodes it:

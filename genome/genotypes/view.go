@@ -1,13 +1,13 @@
 package genotypes
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"strconv"
 	"strings"
 
 	"github.com/varamu/varamu/genome"
+	"github.com/varamu/varamu/genome/vcf"
 )
 
 // WriteVCF writes the records of chrom:start-end for the named samples (all
@@ -25,54 +25,27 @@ func (s *Store) WriteVCF(ctx context.Context, g Permit, w io.Writer, chrom strin
 	if len(samples) == 0 {
 		samples = s.order
 	}
-	bw := bufio.NewWriterSize(w, 1<<20)
-	if err := s.writeHeader(bw, samples); err != nil {
+	vw, err := vcf.NewWriter(w, s.viewMeta(samples), samples)
+	if err != nil {
 		return err
 	}
-	var line []byte
+	line := vcf.Line{Format: "GT"}
 	var alleles []int
 	for rec, err := range s.Region(ctx, g, chrom, start, end, samples) {
 		if err != nil {
 			return err
 		}
-		line = line[:0]
-		line = append(line, rec.Chrom...)
-		line = append(line, '\t')
-		line = strconv.AppendInt(line, rec.Pos, 10)
-		line = append(line, '\t')
-		line = append(line, rec.ID...)
-		line = append(line, '\t')
-		line = append(line, rec.Ref...)
-		line = append(line, '\t')
-		if len(rec.Alts) == 0 {
-			line = append(line, '.')
-		}
-		for i, a := range rec.Alts {
-			if i > 0 {
-				line = append(line, ',')
-			}
-			line = append(line, a...)
-		}
-		info := rec.Info
+		line.Chrom, line.Pos, line.ID, line.Ref, line.Alts = rec.Chrom, rec.Pos, rec.ID, rec.Ref, rec.Alts
+		line.Qual, line.Filter, line.Info = rec.Qual, rec.Filter, rec.Info
 		if update {
-			info = updateACAN(info, rec.Codes, len(rec.Alts), alleles)
+			line.Info = updateACAN(rec.Info, rec.Codes, len(rec.Alts), alleles)
 		}
-		for _, f := range []string{rec.Qual, rec.Filter, info} {
-			line = append(line, '\t')
-			line = append(line, f...)
-		}
-		line = append(line, "\tGT"...)
-		for _, c := range rec.Codes {
-			line = append(line, '\t')
-			alleles, phased := genome.DecodeGT(c, alleles[:0])
-			line = append(line, genome.FormatGT(alleles, phased)...)
-		}
-		line = append(line, '\n')
-		if _, err := bw.Write(line); err != nil {
+		line.GT = rec.Codes
+		if err := vw.Write(&line); err != nil {
 			return err
 		}
 	}
-	return bw.Flush()
+	return vw.Close()
 }
 
 // ViewOptions tune WriteVCF. The zero value behaves as bcftools view.
@@ -117,9 +90,12 @@ func updateACAN(info string, codes []int32, nAlts int, scratch []int) string {
 	return strings.Join(parts, ";")
 }
 
-func (s *Store) writeHeader(bw *bufio.Writer, samples []string) error {
-	bw.WriteString("##fileformat=VCFv4.3\n")
-	seen := map[string]bool{"fileformat": true}
+// viewMeta returns the meta lines of the samples' batches, each once, with
+// contig names normalised, a GT definition when none has one, and
+// ##source=varamu view.
+func (s *Store) viewMeta(samples []string) []string {
+	var meta []string
+	seen := map[string]bool{}
 	hasGT := false
 	for _, n := range samples {
 		b := s.batches[s.samples[n].batch]
@@ -138,21 +114,13 @@ func (s *Store) writeHeader(bw *bufio.Writer, samples []string) error {
 			if strings.HasPrefix(m, "FORMAT=<ID=GT,") {
 				hasGT = true
 			}
-			bw.WriteString("##")
-			bw.WriteString(m)
-			bw.WriteByte('\n')
+			meta = append(meta, m)
 		}
 	}
 	if !hasGT {
-		bw.WriteString("##FORMAT=<ID=GT,Number=1,Type=String,Description=\"Genotype\">\n")
+		meta = append(meta, `FORMAT=<ID=GT,Number=1,Type=String,Description="Genotype">`)
 	}
-	bw.WriteString("##source=varamu view\n#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT")
-	for _, n := range samples {
-		bw.WriteByte('\t')
-		bw.WriteString(n)
-	}
-	_, err := bw.WriteString("\n")
-	return err
+	return append(meta, "source=varamu view")
 }
 
 // normaliseContigLine rewrites the ID of a <ID=...,...> contig value.

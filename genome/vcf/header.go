@@ -1,5 +1,7 @@
 // Package vcf reads VCF 4.2 and 4.3 files (plain, gzip or BGZF) as a
-// stream of records, decoding each sample's genotype only when asked.
+// stream of records, decoding each sample's genotype only when asked, and
+// writes VCF 4.3 (plain, or BGZF with a tabix index, hts-specs tabix.tex)
+// that it reads back: its Writer is the one VCF writer of varamu.
 //
 // It implements the parts of the VCF 4.3 specification
 // (https://samtools.github.io/hts-specs/VCFv4.3.pdf) that a genotype store

@@ -1,6 +1,7 @@
 package phenotype
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strings"
@@ -91,7 +92,7 @@ func compareNameLists(a, b []string) int {
 			return c
 		}
 	}
-	return cmpInt(len(a), len(b))
+	return cmp.Compare(len(a), len(b))
 }
 
 // ListVariants spells alleles found variant by variant in unphased data

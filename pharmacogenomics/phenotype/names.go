@@ -1,6 +1,7 @@
 package phenotype
 
 import (
+	"cmp"
 	"regexp"
 	"strconv"
 	"strings"
@@ -38,7 +39,7 @@ func CompareHaplotypeNames(a, b string) int {
 		pa := strings.Split(a[1:len(a)-1], " + ")
 		pb := strings.Split(b[1:len(b)-1], " + ")
 		if len(pa) != len(pb) {
-			return cmpInt(len(pa), len(pb))
+			return cmp.Compare(len(pa), len(pb))
 		}
 		a, b = pa[0], pb[0]
 	}
@@ -47,7 +48,7 @@ func CompareHaplotypeNames(a, b string) int {
 		na, _ := strconv.Atoi(ma[1])
 		nb, _ := strconv.Atoi(mb[1])
 		if na != nb {
-			return cmpInt(na, nb)
+			return cmp.Compare(na, nb)
 		}
 		return strings.Compare(a, b)
 	}
@@ -76,14 +77,4 @@ func pharmcatOrdered(names ...string) bool {
 		}
 	}
 	return false
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

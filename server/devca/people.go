@@ -1,6 +1,7 @@
 package devca
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -48,7 +49,7 @@ func loadFacts(ctx context.Context, st *store.Store) (*facts, error) {
 	for _, p := range pracs {
 		f.pracs = append(f.pracs, p)
 	}
-	slices.SortFunc(f.pracs, func(a, b clinical.RegisteredPractitioner) int { return cmpStr(a.ID, b.ID) })
+	slices.SortFunc(f.pracs, func(a, b clinical.RegisteredPractitioner) int { return cmp.Compare(a.ID, b.ID) })
 	if f.pgx, err = server.LoadPGx(ctx, st); err != nil {
 		return nil, err
 	}
@@ -84,16 +85,6 @@ func loadFacts(ctx context.Context, st *store.Store) (*facts, error) {
 		return nil
 	})
 	return f, err
-}
-
-func cmpStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (f *facts) state(person string, t time.Time) consent.State {

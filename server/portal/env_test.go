@@ -2,11 +2,8 @@ package portal_test
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -20,18 +17,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/datasets/synth"
-	"github.com/varamu/varamu/genome/genotypes"
+	"github.com/varamu/varamu/datasets/synth/synthstore"
 	"github.com/varamu/varamu/identity"
 	"github.com/varamu/varamu/pharmacogenomics/annotate"
-	"github.com/varamu/varamu/pharmacogenomics/calling"
-	"github.com/varamu/varamu/server"
 	"github.com/varamu/varamu/server/devca"
 	"github.com/varamu/varamu/server/devidp"
 	"github.com/varamu/varamu/server/fhirrecords"
 	"github.com/varamu/varamu/server/portal"
-	"github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/server/servertest"
 )
 
 // fixture is a synthetic store built once per test binary; every test
@@ -59,32 +53,16 @@ func fixture(t *testing.T) string {
 }
 
 func build(ctx context.Context, tmp string) (string, error) {
-	src := filepath.Join(tmp, "bb")
-	if _, err := synth.Generate(ctx, src, synth.Config{People: 400, Seed: 7, BackgroundSites: -1, Appointments: true}); err != nil {
-		return "", err
-	}
-	dir := filepath.Join(tmp, "store")
-	if _, err := genotypes.Ingest(ctx, dir, []string{filepath.Join(src, "genotypes.vcf.gz")}, genotypes.IngestOptions{}); err != nil {
-		return "", err
-	}
-	st, err := store.Open(dir, store.Options{})
+	bb, err := synthstore.Build(ctx, tmp, synthstore.Config{Synth: synth.Config{People: 400, Seed: 7, BackgroundSites: -1, Appointments: true}})
 	if err != nil {
 		return "", err
 	}
-	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(src, "fhir")}, clinical.Config{BiobankSamples: []string{filepath.Join(src, "biobank", "samples.tsv")}}); err != nil {
-		return "", err
-	}
-	f, err := os.Open(filepath.Join(src, "biobank", "outside-calls.tsv"))
+	oc, err := bb.OutsideCalls()
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
-	oc, err := calling.ParseOutsideCalls(f, "outside-calls.tsv")
-	if err != nil {
-		return "", err
-	}
-	_, err = annotate.Run(ctx, dir, "portal-test-steward", annotate.Options{Outside: oc, Workers: 2})
-	return dir, err
+	_, err = annotate.Run(ctx, bb.Dir, "portal-test-steward", annotate.Options{Outside: oc, Workers: 2})
+	return bb.Dir, err
 }
 
 func TestMain(m *testing.M) {
@@ -98,12 +76,9 @@ func TestMain(m *testing.M) {
 // env is a server with the portal and a development OpenID provider, on
 // loopback, over a copy of the fixture store.
 type env struct {
-	URL, IDP string
-	Dir      string // the store
-	Pool     *x509.CertPool
-	CADir    string
-	People   map[string]devca.Person
-	Srv      *server.Server
+	*servertest.Server
+	IDP string
+	Dir string // the store
 }
 
 type envOptions struct {
@@ -117,76 +92,45 @@ type envOptions struct {
 
 func newEnv(t *testing.T, opt envOptions) *env {
 	t.Helper()
-	ctx := context.Background()
-	e := &env{Dir: filepath.Join(t.TempDir(), "store"), CADir: t.TempDir(), People: map[string]devca.Person{}}
+	e := &env{Dir: filepath.Join(t.TempDir(), "store")}
 	src := fixture(t)
 	for _, d := range []string{"", ".keys"} {
 		if out, err := exec.Command("cp", "-a", src+d, e.Dir+d).CombinedOutput(); err != nil {
 			t.Fatalf("copy store: %v: %s", err, out)
 		}
 	}
-	res, err := devca.Write(ctx, e.Dir, e.CADir, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var users []devidp.User
-	for _, p := range res.People {
-		e.People[p.Name] = p
-		u, err := devidp.NewUser(p.Name, p.Isikukood, p.Role)
-		if err != nil {
-			t.Fatal(err)
-		}
-		users = append(users, u)
-	}
-	if opt.before != nil {
-		opt.before(t, e.Dir, e.People)
-	}
-	if opt.extra != nil {
-		users = append(users, opt.extra(e.People)...)
-	}
-	e.IDP = startIDP(t, users)
-	fc, err := server.LoadConfig(filepath.Join(e.CADir, "serve.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := server.Config{StoreDir: e.Dir, Poll: time.Hour, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: opt.now}
-	if err := fc.Build(&cfg); err != nil {
-		t.Fatal(err)
-	}
-	s, err := server.New(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fhirrecords.Register(s)
-	o, err := identity.NewOIDC(identity.OIDCConfig{Issuer: e.IDP, ClientID: devidp.ClientID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	pcfg := portal.Config{OIDC: o}
-	if opt.findings != nil {
-		pcfg.Findings = opt.findings(t, e.Dir, e.People)
-	}
-	if _, err := portal.Register(s, pcfg); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(sctx, ln, 5*time.Second) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		s.Close()
-	})
-	e.URL, e.Srv = "https://"+ln.Addr().String(), s
-	if e.Pool, _, err = identity.LoadCAs(filepath.Join(e.CADir, "ca.pem")); err != nil {
-		t.Fatal(err)
-	}
+	e.Server = servertest.Start(t, e.Dir, servertest.Config{Poll: time.Hour, Now: opt.now,
+		Prepare: func(_ testing.TB, s *servertest.Server) {
+			var users []devidp.User
+			for _, p := range s.People {
+				u, err := devidp.NewUser(p.Name, p.Isikukood, p.Role)
+				if err != nil {
+					t.Fatal(err)
+				}
+				users = append(users, u)
+			}
+			if opt.before != nil {
+				opt.before(t, e.Dir, s.People)
+			}
+			if opt.extra != nil {
+				users = append(users, opt.extra(s.People)...)
+			}
+			e.IDP = startIDP(t, users)
+		},
+		Register: func(_ testing.TB, s *servertest.Server) {
+			fhirrecords.Register(s.Srv)
+			o, err := identity.NewOIDC(identity.OIDCConfig{Issuer: e.IDP, ClientID: devidp.ClientID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pcfg := portal.Config{OIDC: o}
+			if opt.findings != nil {
+				pcfg.Findings = opt.findings(t, e.Dir, s.People)
+			}
+			if _, err := portal.Register(s.Srv, pcfg); err != nil {
+				t.Fatal(err)
+			}
+		}})
 	return e
 }
 
@@ -214,8 +158,9 @@ func (e *env) browser(t *testing.T) *http.Client {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: e.Pool, MinVersion: tls.VersionTLS13}}}
+	c := e.Client(t, "")
+	c.Jar = jar
+	return c
 }
 
 // login logs code in through the provider with c and returns the portal
@@ -294,15 +239,7 @@ func (e *env) csrf(t *testing.T, c *http.Client) string {
 }
 
 // professional is an HTTPS client with dev-ca's professional certificate.
-func (e *env) professional(t *testing.T) *http.Client {
-	t.Helper()
-	cert, err := tls.LoadX509KeyPair(filepath.Join(e.CADir, "professional.pem"), filepath.Join(e.CADir, "professional.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: e.Pool,
-		Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13}}}
-}
+func (e *env) professional(t *testing.T) *http.Client { return e.Client(t, "professional") }
 
 var errNoMatch = errors.New("no match")
 

@@ -3,7 +3,6 @@ package research
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -51,18 +50,14 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 	if err != nil || u.Scheme != "https" || u.Host == "" {
 		return nil, fmt.Errorf("research: server %q: want https://HOST:PORT", cfg.URL)
 	}
-	pool, _, err := identity.LoadCAs(cfg.CA)
+	tc, err := identity.ClientTLS(cfg.Cert, cfg.Key, cfg.CA)
 	if err != nil {
-		return nil, err
-	}
-	cert, err := tls.LoadX509KeyPair(cfg.Cert, cfg.Key)
-	if err != nil {
-		return nil, fmt.Errorf("research: certificate: %w", err)
+		return nil, fmt.Errorf("research: %w", err)
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Minute
 	}
-	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13}}
+	tr := &http.Transport{TLSClientConfig: tc}
 	return &Client{base: strings.TrimSuffix(cfg.URL, "/"), http: &http.Client{Transport: tr, Timeout: cfg.Timeout}}, nil
 }
 

@@ -2,11 +2,7 @@ package research_test
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,19 +11,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/datasets/synth"
-	"github.com/varamu/varamu/genome/genotypes"
-	"github.com/varamu/varamu/identity"
+	"github.com/varamu/varamu/datasets/synth/synthstore"
 	"github.com/varamu/varamu/pharmacogenomics/annotate"
 	"github.com/varamu/varamu/query"
 	study "github.com/varamu/varamu/research"
 	"github.com/varamu/varamu/research/projects"
-	"github.com/varamu/varamu/server"
-	"github.com/varamu/varamu/server/devca"
 	"github.com/varamu/varamu/server/research"
-	"github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/server/servertest"
 )
 
 // biobank is a synthetic store (genotypes, HIS records with consents and
@@ -56,24 +48,13 @@ func fixture(t *testing.T) string {
 }
 
 func build(ctx context.Context, tmp string) (string, error) {
-	src := filepath.Join(tmp, "bb")
 	y, m, d := time.Now().In(consent.Tallinn).Date()
-	if _, err := synth.Generate(ctx, src, synth.Config{People: 300, Seed: 12, BackgroundSites: -1, AsOf: time.Date(y, m, d, 0, 0, 0, 0, consent.Tallinn)}); err != nil {
-		return "", err
-	}
-	dir := filepath.Join(tmp, "store")
-	if _, err := genotypes.Ingest(ctx, dir, []string{filepath.Join(src, "genotypes.vcf.gz")}, genotypes.IngestOptions{}); err != nil {
-		return "", err
-	}
-	st, err := store.Open(dir, store.Options{})
+	bb, err := synthstore.Build(ctx, tmp, synthstore.Config{Synth: synth.Config{People: 300, Seed: 12, BackgroundSites: -1, AsOf: time.Date(y, m, d, 0, 0, 0, 0, consent.Tallinn)}})
 	if err != nil {
 		return "", err
 	}
-	if _, err := clinical.Ingest(ctx, st, []string{filepath.Join(src, "fhir")}, clinical.Config{BiobankSamples: []string{filepath.Join(src, "biobank", "samples.tsv")}}); err != nil {
-		return "", err
-	}
-	_, err = annotate.Run(ctx, dir, "research-api-test-steward", annotate.Options{Workers: 2})
-	return dir, err
+	_, err = annotate.Run(ctx, bb.Dir, "research-api-test-steward", annotate.Options{Workers: 2})
+	return bb.Dir, err
 }
 
 func TestMain(m *testing.M) {
@@ -87,10 +68,8 @@ func TestMain(m *testing.M) {
 // running is a server on loopback with the research API, the dev-ca
 // certificates and projects.json (plus an ended project).
 type running struct {
-	URL        string
+	*servertest.Server
 	Dir        string // dev-ca output
-	Store      string
-	Pool       *x509.CertPool
 	Researcher string // the researcher's personal code
 }
 
@@ -99,84 +78,34 @@ type running struct {
 func start(t *testing.T) *running {
 	t.Helper()
 	dir := fixture(t)
-	out := t.TempDir()
-	res, err := devca.Write(context.Background(), dir, out, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	fc, err := server.LoadConfig(filepath.Join(out, "serve.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := server.Config{StoreDir: dir, Poll: 50 * time.Millisecond, Logger: slog.New(slog.DiscardHandler)}
-	if err := fc.Build(&cfg); err != nil {
-		t.Fatal(err)
-	}
-	pf, err := projects.Load(fc.ProjectsPath())
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &running{Dir: out, Store: dir}
-	for _, p := range res.People {
-		if p.Name == "researcher" {
-			r.Researcher = p.Isikukood
+	s := servertest.Start(t, dir, servertest.Config{Register: func(t testing.TB, s *servertest.Server) {
+		pf, err := projects.Load(s.File.ProjectsPath())
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	ended := pf.Projects[0]
-	ended.ID, ended.Start, ended.End = "ended", projects.Date{Time: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}, projects.Date{Time: time.Date(2021, 12, 31, 0, 0, 0, 0, time.UTC)}
-	pf.Projects = append(pf.Projects, ended)
-	// Projects of their own answer history for tests that must not
-	// meet each other's earlier answers.
-	for _, id := range []string{"p-one", "p-complement", "p-overlap", "p-withdraw", "p-beacon-get", "p-beacon-post"} {
-		p := pf.Projects[0]
-		p.ID = id
-		pf.Projects = append(pf.Projects, p)
-	}
-	s, err := server.New(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	svc, err := study.New(dir, pf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	research.Register(s, svc)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln, 5*time.Second) }()
-	r.URL = "https://" + ln.Addr().String()
-	if r.Pool, _, err = identity.LoadCAs(filepath.Join(out, "ca.pem")); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
+		ended := pf.Projects[0]
+		ended.ID, ended.Start, ended.End = "ended", projects.Date{Time: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)}, projects.Date{Time: time.Date(2021, 12, 31, 0, 0, 0, 0, time.UTC)}
+		pf.Projects = append(pf.Projects, ended)
+		// Projects of their own answer history for tests that must not
+		// meet each other's earlier answers.
+		for _, id := range []string{"p-one", "p-complement", "p-overlap", "p-withdraw", "p-beacon-get", "p-beacon-post"} {
+			p := pf.Projects[0]
+			p.ID = id
+			pf.Projects = append(pf.Projects, p)
 		}
-		svc.Close()
-		s.Close()
-	})
-	return r
+		svc, err := study.New(dir, pf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { svc.Close() }) // after the server has stopped
+		research.Register(s.Srv, svc)
+	}})
+	return &running{Server: s, Dir: s.CADir, Researcher: s.People["researcher"].Isikukood}
 }
 
 // as returns a client presenting the dev-ca certificate of name ("" for
 // none).
-func (r *running) as(t *testing.T, name string) *http.Client {
-	t.Helper()
-	cfg := &tls.Config{RootCAs: r.Pool, MinVersion: tls.VersionTLS13}
-	if name != "" {
-		cert, err := tls.LoadX509KeyPair(filepath.Join(r.Dir, name+".pem"), filepath.Join(r.Dir, name+".key"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		cfg.Certificates = []tls.Certificate{cert}
-	}
-	return &http.Client{Transport: &http.Transport{TLSClientConfig: cfg}, Timeout: 60 * time.Second}
-}
+func (r *running) as(t *testing.T, name string) *http.Client { return r.Client(t, name) }
 
 // post sends body to path as name and returns the status and body.
 func (r *running) post(t *testing.T, name, path, body string) (int, []byte) {

@@ -1,4 +1,4 @@
-package synthvcf
+package vcf
 
 import (
 	"encoding/binary"
@@ -121,7 +121,7 @@ func reg2bin(beg, end int64) uint32 {
 
 // errBlockUnknown means an offset names a block whose file position the
 // block tracker never saw.
-var errBlockUnknown = errors.New("synthvcf: tabix index refers to a BGZF block that was not written")
+var errBlockUnknown = errors.New("vcf: tabix index refers to a BGZF block that was not written")
 
 // writeTo writes the index in .tbi layout (uncompressed; the caller
 // compresses it with BGZF), resolving block numbers through starts (the file
@@ -261,7 +261,7 @@ func (t *blockTracker) scan(p []byte) {
 		}
 		h := t.hdr
 		if h[0] != 0x1f || h[1] != 0x8b || h[3]&4 == 0 || h[12] != 'B' || h[13] != 'C' {
-			t.err = errors.New("synthvcf: unexpected BGZF block header from the compressor")
+			t.err = errors.New("vcf: unexpected BGZF block header from the compressor")
 			return
 		}
 		bsize := int64(binary.LittleEndian.Uint16(h[16:18])) + 1
