@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -45,10 +46,14 @@ type PGx struct {
 	callIdx     map[string]uint32
 	recIdx      map[string]uint32
 	key         []byte
+	// files are the annotation files read, by table, in manifest order;
+	// linksPrint names the biobank_samples files sampleOf came from.
+	files      map[string][]string
+	linksPrint string
 }
 
-// internCall returns the index of g in the call table, adding it when new.
-func (p *PGx) internCall(g pharmacogenomics.GeneCall) uint32 {
+// callKey spells the fields of g that the call table holds.
+func (p *PGx) callKey(g pharmacogenomics.GeneCall) []byte {
 	k := p.key[:0]
 	k = appendKey(k, g.Gene, g.Phenotype, g.Source, fmt.Sprint(g.Called, g.Phased, g.Uncertain, fptr(g.ActivityScore), fptr(g.Confidence)))
 	k = appendKey(k, g.Diplotypes...)
@@ -56,6 +61,12 @@ func (p *PGx) internCall(g pharmacogenomics.GeneCall) uint32 {
 	k = appendKey(k, g.Novel...)
 	k = appendKey(k, g.Notes...)
 	p.key = k
+	return k
+}
+
+// internCall returns the index of g in the call table, adding it when new.
+func (p *PGx) internCall(g pharmacogenomics.GeneCall) uint32 {
+	k := p.callKey(g)
 	if i, ok := p.callIdx[string(k)]; ok {
 		return i
 	}
@@ -65,12 +76,18 @@ func (p *PGx) internCall(g pharmacogenomics.GeneCall) uint32 {
 	return i
 }
 
-// internRec returns the index of r in the recommendation table.
-func (p *PGx) internRec(r StoredRec) uint32 {
+// recKey spells r.
+func (p *PGx) recKey(r StoredRec) []byte {
 	k := appendKey(p.key[:0], r.Drug, r.Phenotypes, r.Action, r.Strength, r.Text, r.RuleID, r.Guideline)
 	k = appendKey(k, r.Genes...)
 	k = appendKey(k, r.Caveats...)
 	p.key = k
+	return k
+}
+
+// internRec returns the index of r in the recommendation table.
+func (p *PGx) internRec(r StoredRec) uint32 {
+	k := p.recKey(r)
 	if i, ok := p.recIdx[string(k)]; ok {
 		return i
 	}
@@ -152,15 +169,52 @@ func (p *PGx) Call(sample, gene string) (pharmacogenomics.GeneCall, bool) {
 }
 
 // LoadPGx reads the sample links and the current annotation of st.
-func LoadPGx(ctx context.Context, st *store.Store) (*PGx, error) { return loadPGx(ctx, st) }
+func LoadPGx(ctx context.Context, st *store.Store) (*PGx, error) { return loadPGxFrom(ctx, st, nil) }
 
-// loadPGx reads the sample links and the current annotation of st.
-func loadPGx(ctx context.Context, st *store.Store) (*PGx, error) {
-	p := &PGx{sampleOf: map[string]string{}, calls: map[string][]uint32{}, recs: map[string][]uint32{},
-		callIdx: map[string]uint32{}, recIdx: map[string]uint32{}}
+// loadPGxFrom reads the sample links and the current annotation of st. When
+// prev (the previous generation's, or nil) has the same sample links and
+// data version and st only adds annotation files to those prev read, prev
+// is extended by the new files alone (prev itself is not changed); when it
+// adds none, prev is returned.
+func loadPGxFrom(ctx context.Context, st *store.Store, prev *PGx) (*PGx, error) {
+	links := fingerprint(st.Manifest(), "biobank_samples")
+	var sec annotate.Section
+	found, err := st.Manifest().Section(annotate.SectionKey, &sec)
+	if err != nil {
+		return nil, err
+	}
+	p := &PGx{linksPrint: links, calls: map[string][]uint32{}, recs: map[string][]uint32{},
+		callIdx: map[string]uint32{}, recIdx: map[string]uint32{}, files: map[string][]string{}}
+	if found {
+		p.DataVersion = sec.Current
+	}
+	if prev != nil && prev.linksPrint == links {
+		p.sampleOf = prev.sampleOf // read-only once loaded
+		if prev.DataVersion == p.DataVersion && p.grows(st, prev) {
+			if p.sameFiles(st, prev) {
+				return prev, nil
+			}
+			p.extendFrom(prev)
+		}
+	} else if err := p.loadLinks(ctx, st); err != nil {
+		return nil, err
+	}
+	if p.DataVersion == "" {
+		return p, nil
+	}
+	defer func() { p.callIdx, p.recIdx, p.key = nil, nil, nil }() // only needed while loading
+	if err := p.loadCalls(ctx, st); err != nil {
+		return nil, err
+	}
+	return p, p.loadRecs(ctx, st)
+}
+
+// loadLinks reads the biobank sample of each person.
+func (p *PGx) loadLinks(ctx context.Context, st *store.Store) error {
+	p.sampleOf = map[string]string{}
 	type seq struct{ a, b int64 }
 	seen := map[string]seq{}
-	err := rows.Scan(ctx, st, "biobank_samples", []string{"sample_id", "person_id", "ingest_seq", "row_seq"}, func(r *rows.Row) error {
+	return rows.Scan(ctx, st, "biobank_samples", []string{"sample_id", "person_id", "ingest_seq", "row_seq"}, func(r *rows.Row) error {
 		s := seq{r.I64(2), r.I64(3)}
 		if old, ok := seen[r.Str(0)]; ok && (old.a > s.a || old.a == s.a && old.b > s.b) {
 			return nil
@@ -169,23 +223,50 @@ func loadPGx(ctx context.Context, st *store.Store) (*PGx, error) {
 		p.sampleOf[r.Str(1)] = r.Str(0)
 		return nil
 	})
-	if err != nil {
-		return nil, err
+}
+
+// grows reports whether the current annotation files of st begin with
+// the files prev read, table by table.
+func (p *PGx) grows(st *store.Store, prev *PGx) bool {
+	for _, t := range []string{annotate.TableCalls, annotate.TableRecommendations} {
+		cur := p.currentFiles(st, t)
+		if len(cur) < len(prev.files[t]) {
+			return false
+		}
+		for i, path := range prev.files[t] {
+			if cur[i].Path != path {
+				return false
+			}
+		}
 	}
-	var sec annotate.Section
-	found, err := st.Manifest().Section(annotate.SectionKey, &sec)
-	if err != nil {
-		return nil, err
+	return true
+}
+
+// sameFiles reports whether st has no annotation file prev did not read.
+func (p *PGx) sameFiles(st *store.Store, prev *PGx) bool {
+	for _, t := range []string{annotate.TableCalls, annotate.TableRecommendations} {
+		if len(p.currentFiles(st, t)) != len(prev.files[t]) {
+			return false
+		}
 	}
-	if !found || sec.Current == "" {
-		return p, nil
+	return true
+}
+
+// extendFrom starts p as a copy of prev that shares prev's data: the maps
+// are copied, the tables clipped (so that appending copies them), a
+// sample's index list is copied before it changes (loadCalls, loadRecs).
+func (p *PGx) extendFrom(prev *PGx) {
+	p.calls, p.recs = maps.Clone(prev.calls), maps.Clone(prev.recs)
+	p.callTab, p.recTab = slices.Clip(prev.callTab), slices.Clip(prev.recTab)
+	for t, fs := range prev.files {
+		p.files[t] = slices.Clone(fs)
 	}
-	defer func() { p.callIdx, p.recIdx, p.key = nil, nil, nil }() // only needed while loading
-	p.DataVersion = sec.Current
-	if err := p.loadCalls(ctx, st); err != nil {
-		return nil, err
+	for i, g := range p.callTab {
+		p.callIdx[string(p.callKey(g))] = uint32(i)
 	}
-	return p, p.loadRecs(ctx, st)
+	for i, r := range p.recTab {
+		p.recIdx[string(p.recKey(r))] = uint32(i)
+	}
 }
 
 // currentFiles are the files of table written by the current annotation.
@@ -199,15 +280,30 @@ func (p *PGx) currentFiles(st *store.Store, table string) []store.File {
 	return out
 }
 
+// newFiles are the current files of table that p has not read yet, which
+// it records as read.
+func (p *PGx) newFiles(st *store.Store, table string) []store.File {
+	cur := p.currentFiles(st, table)[len(p.files[table]):]
+	for _, f := range cur {
+		p.files[table] = append(p.files[table], f.Path)
+	}
+	return cur
+}
+
 func (p *PGx) loadCalls(ctx context.Context, st *store.Store) error {
 	cols := []string{"sample", "gene", "called", "diplotypes", "phenotype", "activity_score", "phased", "confidence",
 		"uncertain", "source", "missing_positions", "novel", "notes"}
-	for _, f := range p.currentFiles(st, annotate.TableCalls) {
+	for _, f := range p.newFiles(st, annotate.TableCalls) {
+		inFile := map[string]bool{}
 		err := rows.ScanFile(ctx, st.Path(f), cols, func(r *rows.Row) error {
 			g := pharmacogenomics.GeneCall{Gene: r.Str(1), Called: r.Bool(2), Diplotypes: r.Strs(3), Phenotype: r.Str(4),
 				ActivityScore: r.F64p(5), Phased: r.Bool(6), Confidence: r.F64p(7), Uncertain: r.Bool(8),
 				Source: r.Str(9), MissingPositions: r.Strs(10), Novel: r.Strs(11), Notes: r.Strs(12)}
 			s := r.Str(0)
+			if !inFile[s] { // the list may be an earlier generation's: change a copy
+				inFile[s] = true
+				p.calls[s] = slices.Clone(p.calls[s])
+			}
 			j := p.internCall(g)
 			// A resumed run may write a sample twice: the last row wins.
 			if i := slices.IndexFunc(p.calls[s], func(x uint32) bool { return p.callTab[x].Gene == g.Gene }); i >= 0 {
@@ -226,24 +322,20 @@ func (p *PGx) loadCalls(ctx context.Context, st *store.Store) error {
 
 func (p *PGx) loadRecs(ctx context.Context, st *store.Store) error {
 	cols := []string{"sample", "drug", "genes", "phenotypes", "action", "strength", "text", "rule_id", "guideline", "caveats"}
-	done := map[string]bool{} // samples whose rows came from an earlier file of a resumed run
-	for _, f := range p.currentFiles(st, annotate.TableRecommendations) {
+	for _, f := range p.newFiles(st, annotate.TableRecommendations) {
 		inFile := map[string]bool{}
 		err := rows.ScanFile(ctx, st.Path(f), cols, func(r *rows.Row) error {
 			s := r.Str(0)
-			if done[s] && !inFile[s] {
+			if !inFile[s] { // a later file holds all of a sample's rows again (a resumed run)
+				inFile[s] = true
 				p.recs[s] = nil
 			}
-			inFile[s] = true
 			p.recs[s] = append(p.recs[s], p.internRec(StoredRec{Drug: r.Str(1), Genes: r.Strs(2), Phenotypes: r.Str(3), Action: r.Str(4),
 				Strength: r.Str(5), Text: r.Str(6), RuleID: r.Str(7), Guideline: r.Str(8), Caveats: r.Strs(9)}))
 			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("server: %s: %w", f.Path, err)
-		}
-		for s := range inFile {
-			done[s] = true
 		}
 	}
 	return nil

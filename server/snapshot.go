@@ -13,6 +13,7 @@ import (
 	"github.com/varamu/varamu/audit"
 	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/identity"
+	"github.com/varamu/varamu/pharmacogenomics/annotate"
 	"github.com/varamu/varamu/pharmacogenomics/rules"
 	"github.com/varamu/varamu/store"
 	"github.com/varamu/varamu/store/rows"
@@ -37,7 +38,7 @@ type Snapshot struct {
 	// RuleDrugs are the drugs with PGx rules, sorted.
 	RuleDrugs []string
 
-	pgxPrint, drugPrint string
+	drugPrint, recordsPrint string
 }
 
 // DrugIndex recognises drugs by code: RxNorm and ATC codes are mapped to
@@ -101,8 +102,8 @@ func loadDrugIndex(ctx context.Context, st *store.Store, atc func(string) (strin
 	return d, err
 }
 
-// fingerprint names the files of tables in m (and the annotation section),
-// so that a part of a snapshot is reused when none of its tables changed.
+// fingerprint names the files of tables in m, so that a part of a
+// snapshot is reused when none of its tables changed.
 func fingerprint(m *store.Manifest, tables ...string) string {
 	var b strings.Builder
 	for _, t := range tables {
@@ -112,19 +113,47 @@ func fingerprint(m *store.Manifest, tables ...string) string {
 		}
 		b.WriteString("\n")
 	}
-	if raw, ok := m.Sections["pgx"]; ok {
-		b.Write(raw)
+	return b.String()
+}
+
+// recordsFingerprint names every table file and manifest section of m
+// except those of `varamu annotate`: what the access directory and the
+// practitioner register may be read from. A commit that only adds
+// annotation results (or nothing) keeps them.
+func recordsFingerprint(m *store.Manifest) string {
+	var tables, sections []string
+	for t := range m.Tables {
+		if !slices.Contains(annotateTables, t) {
+			tables = append(tables, t)
+		}
+	}
+	for k := range m.Sections {
+		if k != annotate.SectionKey {
+			sections = append(sections, k)
+		}
+	}
+	slices.Sort(tables)
+	slices.Sort(sections)
+	var b strings.Builder
+	b.WriteString(fingerprint(m, tables...))
+	for _, k := range sections {
+		b.WriteString(k + "\x00")
+		b.Write(m.Sections[k])
+		b.WriteString("\n")
 	}
 	return b.String()
 }
 
 var (
-	pgxTables  = []string{"biobank_samples", "pgx_calls", "pgx_recommendations"}
-	drugTables = []string{"medications"}
+	annotateTables = []string{annotate.TableCalls, annotate.TablePhenotypes, annotate.TableRecommendations, annotate.TableChanges}
+	drugTables     = []string{"medications"}
 )
 
 // loadSnapshot reads the store's current generation; parts whose tables
-// did not change since prev are taken from prev.
+// did not change since prev are taken from prev, and annotation results
+// that only grew by new files are read from those files alone (PGx.extend),
+// so that a commit of `varamu annotate` is served in about the time of
+// reading its own results.
 func loadSnapshot(ctx context.Context, dir string, log *audit.Log, eng *rules.Engine, atc func(string) (string, bool), prev *Snapshot) (*Snapshot, error) {
 	st, err := store.Open(dir, store.Options{})
 	if err != nil {
@@ -132,22 +161,17 @@ func loadSnapshot(ctx context.Context, dir string, log *audit.Log, eng *rules.En
 	}
 	m := st.Manifest()
 	s := &Snapshot{Generation: m.Generation, Committed: m.Committed, Store: st, Rules: eng}
-	dir0, err := access.LoadDirectory(ctx, st)
-	if err != nil {
-		return nil, fmt.Errorf("server: access directory: %w", err)
-	}
-	if s.Decider, err = access.New(dir0, log); err != nil {
+	s.recordsPrint, s.drugPrint = recordsFingerprint(m), fingerprint(m, drugTables...)
+	if prev != nil && prev.recordsPrint == s.recordsPrint {
+		s.Decider, s.Register = prev.Decider, prev.Register
+	} else if err := s.loadRecords(ctx, log); err != nil {
 		return nil, err
 	}
-	pracs, err := clinical.Practitioners(ctx, st)
-	if err != nil {
-		return nil, fmt.Errorf("server: practitioner register: %w", err)
+	var prevPGx *PGx
+	if prev != nil {
+		prevPGx = prev.PGx
 	}
-	s.Register = identity.NewMemRegister(pracs)
-	s.pgxPrint, s.drugPrint = fingerprint(m, pgxTables...), fingerprint(m, drugTables...)
-	if prev != nil && prev.pgxPrint == s.pgxPrint {
-		s.PGx = prev.PGx
-	} else if s.PGx, err = loadPGx(ctx, st); err != nil {
+	if s.PGx, err = loadPGxFrom(ctx, st, prevPGx); err != nil {
 		return nil, err
 	}
 	if prev != nil && prev.drugPrint == s.drugPrint {
@@ -162,6 +186,24 @@ func loadSnapshot(ctx context.Context, dir string, log *audit.Log, eng *rules.En
 		s.Populations[r.ID] = r.Population
 	}
 	return s, nil
+}
+
+// loadRecords builds the access decider and the practitioner register
+// from the clinical tables of s.Store.
+func (s *Snapshot) loadRecords(ctx context.Context, log *audit.Log) error {
+	dir, err := access.LoadDirectory(ctx, s.Store)
+	if err != nil {
+		return fmt.Errorf("server: access directory: %w", err)
+	}
+	if s.Decider, err = access.New(dir, log); err != nil {
+		return err
+	}
+	pracs, err := clinical.Practitioners(ctx, s.Store)
+	if err != nil {
+		return fmt.Errorf("server: practitioner register: %w", err)
+	}
+	s.Register = identity.NewMemRegister(pracs)
+	return nil
 }
 
 // manifestStamp identifies the committed manifest file: it changes on every

@@ -76,6 +76,9 @@ func run(storeDir, caDir, url, clients string, dur time.Duration) error {
 		fmt.Printf("order-sign, %d clients, %v: %d requests (%.0f/s), %d errors %v, p50 %v, p99 %v, max %v\n",
 			n, dur, m.Requests, m.Throughput, errorsOf(m), m.StatusCodes, m.Latencies.P50.Round(time.Microsecond*10),
 			m.Latencies.P99.Round(time.Microsecond*10), m.Latencies.Max.Round(time.Microsecond*10))
+		for _, e := range m.Errors {
+			fmt.Printf("  error: %s\n", e)
+		}
 	}
 	d, err := reload(ctx, st, url, tlsCfg)
 	if err != nil {

@@ -23,7 +23,7 @@ func TestAudit(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A researcher session logs one decision per linked person.
-	if _, _, err := runAs(t, "res-1", "query", "--store", dir, "--use", "HMB", "SELECT 1"); err != nil {
+	if _, _, err := researchSession(t, dir, "res-1", time.Time{}, ""); err != nil {
 		t.Fatal(err)
 	}
 	out, _, err := run(t, "audit", "verify", "--store", dir)
@@ -127,7 +127,7 @@ func TestAuditWitnessAndProof(t *testing.T) {
 	if _, _, err := run(t, "audit", "add-witness", "--store", dir, "--url", url, "--key", wkey); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := runAs(t, "res-1", "query", "--store", dir, "--use", "HMB", "SELECT 1"); err != nil {
+	if _, _, err := researchSession(t, dir, "res-1", time.Time{}, ""); err != nil {
 		t.Fatal(err)
 	}
 	out, _, err := run(t, "audit", "checkpoint", "--store", dir)

@@ -192,7 +192,7 @@ func runDemo(ctx context.Context, w io.Writer, out, actor string, people, backgr
 	}
 	defer res2.Close()
 	step("researcher session: %s", res2.Summary)
-	if err := show("phenotype frequencies among consenting participants (varamu query --use HMB):",
+	if err := show("phenotype frequencies among consenting participants (the consented extract the research API answers from):",
 		`SELECT gene, phenotype, count(*) AS n, round(100.0 * count(*) / sum(count(*)) OVER (PARTITION BY gene), 1) AS pct
 		 FROM pgx_phenotypes WHERE gene IN ('CYP2C19', 'SLCO1B1') AND phenotype <> '' GROUP BY gene, phenotype ORDER BY gene, n DESC`, res2); err != nil {
 		return err
@@ -205,7 +205,7 @@ func runDemo(ctx context.Context, w io.Writer, out, actor string, people, backgr
 	step("varamu risk score (synthetic demonstration score over the VCF's SNVs, not a published one):\n%s", strings.TrimRight(rsum, "\n"))
 	printRiskLine(w, rline)
 	step("varamu risk plot: %s", fig)
-	step("done. Store: %s — try: go run ./cmd/varamu query --store %s --use HMB \"SELECT * FROM pgx_phenotypes LIMIT 5\"", dir, dir)
+	step("done. Store: %s — try: go run ./cmd/varamu query --store %s \"SELECT * FROM pgx_phenotypes LIMIT 5\"", dir, dir)
 	return nil
 }
 

@@ -13,8 +13,8 @@ import (
 )
 
 // TestQueryAtDoesNotBypassWithdrawal is the attack of issue 8 item 1:
-// `query --use HMB --at 2019-12-01` must not show a person who withdrew in
-// 2020, nor a diagnosis recorded in 2024.
+// a research session (use HMB) at 2019-12-01 must not show a person who
+// withdrew in 2020, nor a diagnosis recorded in 2024.
 func TestQueryAtDoesNotBypassWithdrawal(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "store")
@@ -39,7 +39,7 @@ func TestQueryAtDoesNotBypassWithdrawal(t *testing.T) {
 		t.Fatal(err)
 	}
 	sql := "SELECT sample, icd10 FROM conditions ORDER BY 1, 2"
-	out, stderr, err := runAs(t, "r1", "query", "--store", dir, "--use", "HMB", "--at", "2019-12-01", "--format", "csv", sql)
+	out, stderr, err := researchSession(t, dir, "r1", day("2019-12-02").Add(-time.Microsecond), sql)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestQueryAtDoesNotBypassWithdrawal(t *testing.T) {
 	if !strings.Contains(stderr, "1 of 2 linked samples visible") || !strings.Contains(stderr, "data as recorded by 2019-12-01") {
 		t.Errorf("summary: %s", stderr)
 	}
-	out, _, err = runAs(t, "r1", "query", "--store", dir, "--use", "HMB", "--format", "csv", sql)
+	out, _, err = researchSession(t, dir, "r1", time.Time{}, sql)
 	if err != nil || out != "sample,icd10\nS-STAYS,E11\nS-STAYS,I10\nS-STAYS,J45\n" {
 		t.Errorf("now: %q %v", out, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/varamu/varamu/access"
 
@@ -129,7 +130,7 @@ func TestRiskCommands(t *testing.T) {
 	if err != nil || strings.TrimSpace(q) != "n,p\n150,150" {
 		t.Errorf("steward query: %q %v", q, err)
 	}
-	if _, _, err := run(t, "query", "--store", dir, "--use", "HMB", "SELECT * FROM risk_scores"); err == nil {
+	if _, _, err := researchSession(t, dir, "res-1", time.Time{}, "SELECT * FROM risk_scores"); err == nil {
 		t.Error("a researcher's extract shows person-level risk scores")
 	}
 

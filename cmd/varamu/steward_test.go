@@ -183,7 +183,7 @@ func TestVerifyCommand(t *testing.T) {
 func TestDamagedStoreFailsClosed(t *testing.T) {
 	dir, samples, person := stewardBiobank(t, "30")
 	p := person[samples[0]]
-	if _, _, err := runAs(t, "res-1", "query", "--store", dir, "--use", "HMB", "SELECT 1"); err != nil && strings.Contains(err.Error(), "damaged") {
+	if _, _, err := researchSession(t, dir, "res-1", time.Time{}, ""); err != nil && strings.Contains(err.Error(), "damaged") {
 		t.Fatalf("intact store: %v", err)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "manifest.json"))
@@ -201,7 +201,6 @@ func TestDamagedStoreFailsClosed(t *testing.T) {
 		actor string
 		args  []string
 	}{
-		{"res-1", []string{"query", "--store", dir, "--use", "HMB", "SELECT 1"}},
 		{"job", []string{"alerts", "--store", dir, "--calls", writeFile(t, "calls.json", `{"dataVersion":"x","samples":[]}`)}},
 		{p, []string{"consent", "show", "--store", dir, "--person", p}},
 	} {
@@ -209,6 +208,9 @@ func TestDamagedStoreFailsClosed(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "store damaged") {
 			t.Errorf("%s %v on a store without its consent table: %v", c.actor, c.args[:2], err)
 		}
+	}
+	if _, _, err := researchSession(t, dir, "res-1", time.Time{}, "SELECT 1"); err == nil || !strings.Contains(err.Error(), "store damaged") {
+		t.Errorf("a research session on a store without its consent table: %v", err)
 	}
 }
 

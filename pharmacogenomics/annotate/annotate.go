@@ -278,7 +278,9 @@ func (r *run) scan(ctx context.Context, p *pipeline) <-chan genotypes.SampleGeno
 }
 
 // call calls every gene and evaluates every drug's rules for each sample,
-// on opt.Workers goroutines.
+// on opt.Workers goroutines; each worker reuses the gene calls it made for
+// the same observations (calling.Memo) and the answers it gave for the
+// same calls (recMemo).
 func (r *run) call(ctx context.Context, in <-chan genotypes.SampleGenotypes, p *pipeline) <-chan sampleResult {
 	out := make(chan sampleResult, r.opt.Workers*4)
 	outside := map[string][]calling.OutsideCall{}
@@ -290,20 +292,20 @@ func (r *run) call(ctx context.Context, in <-chan genotypes.SampleGenotypes, p *
 			outside[oc.Sample] = append(outside[oc.Sample], oc)
 		}
 	}
-	drugs := r.engine.Drugs()
 	var wg sync.WaitGroup
 	for range r.opt.Workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			memo, calls := newRecMemo(r.engine), r.caller.NewMemo()
 			for sg := range in {
 				subj := calling.Subject{Sample: sg.Sample, Outside: append(slices.Clone(everyone), outside[sg.Sample]...)}
-				sc, err := r.caller.CallGenotypes(subj, notCoveredAsEmpty(sg.Genotypes))
+				sc, err := calls.CallGenotypes(subj, notCoveredAsEmpty(sg.Genotypes))
 				if err != nil {
 					p.fail(err)
 					return
 				}
-				recs, err := r.engine.Recommend(ctx, sc, rules.Patient{}, drugs...)
+				recs, err := memo.recommend(ctx, sc)
 				if err != nil {
 					p.fail(err)
 					return

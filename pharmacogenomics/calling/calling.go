@@ -222,6 +222,12 @@ func (c *Caller) Call(ctx context.Context, src Source, subj Subject) (pharmacoge
 // CallGenotypes calls every gene from genotypes given per locus of Loci
 // (gts[i] holds the records at Loci()[i]; an empty slice means not covered).
 func (c *Caller) CallGenotypes(subj Subject, gts [][]genome.Genotype) (pharmacogenomics.SampleCalls, error) {
+	return c.callGenotypes(subj, gts, nil)
+}
+
+// callGenotypes is CallGenotypes, with the gene calls from memo when it
+// is not nil.
+func (c *Caller) callGenotypes(subj Subject, gts [][]genome.Genotype, memo *Memo) (pharmacogenomics.SampleCalls, error) {
 	if len(gts) != len(c.loci) {
 		return pharmacogenomics.SampleCalls{}, fmt.Errorf("calling: sample %s: %d genotype lists for %d loci", subj.Sample, len(gts), len(c.loci))
 	}
@@ -254,7 +260,12 @@ func (c *Caller) CallGenotypes(subj Subject, gts [][]genome.Genotype) (pharmacog
 		for i := range m.positions {
 			obsv[i] = observe(&m.positions[i], gts[c.locusOf[g.Name][i]])
 		}
-		call := c.callGene(m, obsv, sex)
+		var call pharmacogenomics.GeneCall
+		if memo != nil {
+			call = memo.callGene(m, obsv, sex)
+		} else {
+			call = c.callGene(m, obsv, sex)
+		}
 		for i, p := range g.Extra {
 			if call.Extra == nil {
 				call.Extra = map[string]string{}
