@@ -29,6 +29,8 @@ import (
 //	[portal]
 //	oidc_issuer = "http://127.0.0.1:9000"  # OpenID provider of the portal; "" serves no portal
 //	oidc_client_id = "varamu-portal"       # "" means varamu-portal
+//	[audit]
+//	keys = "/run/secrets/varamu.keys"      # the log key and person secret; "" means $VARAMU_AUDIT_KEYS, else STORE.keys
 type FileConfig struct {
 	Addr    string `toml:"addr"`
 	BaseURL string `toml:"base_url"`
@@ -51,6 +53,10 @@ type FileConfig struct {
 		OIDCIssuer   string `toml:"oidc_issuer"`
 		OIDCClientID string `toml:"oidc_client_id"`
 	} `toml:"portal"`
+	// Audit names where the audit log's keys are kept (outside the store).
+	Audit struct {
+		Keys string `toml:"keys"`
+	} `toml:"audit"`
 
 	dir string
 }
@@ -122,6 +128,10 @@ func (c *FileConfig) Build(cfg *Config) error {
 	}
 	return nil
 }
+
+// AuditKeysPath returns the audit key directory the configuration names,
+// resolved against its directory ("" when it names none).
+func (c *FileConfig) AuditKeysPath() string { return c.path(c.Audit.Keys) }
 
 // ProjectsPath returns the approved research projects file the
 // configuration names, resolved against its directory ("" for none).

@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/varamu/varamu/audit"
 	"github.com/varamu/varamu/identity"
 	"github.com/varamu/varamu/research"
 	"github.com/varamu/varamu/research/projects"
@@ -21,7 +24,7 @@ import (
 )
 
 func newServeCmd() *cobra.Command {
-	var storeDir, addr, configPath, clinvarPath, sfGenesPath, issuer string
+	var storeDir, addr, configPath, clinvarPath, sfGenesPath, issuer, keys string
 	var drain time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve --store DIR --config serve.toml [--addr 127.0.0.1:8443]",
@@ -38,6 +41,9 @@ people logging in through that OpenID provider ('varamu dev-idp' runs one on loo
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fc, err := server.LoadConfig(configPath)
 			if err != nil {
+				return err
+			}
+			if err := useAuditKeys(keys, fc.AuditKeysPath()); err != nil {
 				return err
 			}
 			if addr == "" {
@@ -88,6 +94,7 @@ people logging in through that OpenID provider ('varamu dev-idp' runs one on loo
 	fl.StringVar(&storeDir, "store", "", "store to serve (required)")
 	fl.StringVar(&addr, "addr", "", "address to listen on (default from the config, else 127.0.0.1:8443; port 0 picks a free one)")
 	fl.StringVar(&configPath, "config", "", "serve.toml (required; 'varamu dev-ca' writes one)")
+	fl.StringVar(&keys, "keys", "", "audit key directory made by 'varamu audit keygen' (default from the config's [audit] keys, else $"+audit.KeyDirEnv+", else STORE.keys beside the store)")
 	fl.StringVar(&clinvarPath, "clinvar", "", "ClinVar-format VCF for secondary findings in $find-subject-dx-implications and the portal's genome page (with --sf-genes)")
 	fl.StringVar(&sfGenesPath, "sf-genes", "", "secondary-findings gene list (GENE<tab>AD|AR|XL|SD) for --clinvar")
 	fl.StringVar(&issuer, "oidc-issuer", "", "OpenID provider of the patient portal at /portal (default from the config's [portal]; 'varamu dev-idp' runs one)")
@@ -95,6 +102,29 @@ people logging in through that OpenID provider ('varamu dev-idp' runs one on loo
 	cmd.MarkFlagRequired("store")
 	cmd.MarkFlagRequired("config")
 	return cmd
+}
+
+// useAuditKeys points every audit log this process opens at the key
+// directory named by the flag, else by the configuration. A directory named
+// explicitly must already hold a log key (made by 'varamu audit keygen'),
+// with its files' modes as audit.LoadKeys requires: a server never makes
+// its own keys in a place it was told to find them.
+func useAuditKeys(flag, config string) error {
+	dir := flag
+	if dir == "" {
+		dir = config
+	}
+	if dir == "" {
+		return nil
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if _, err := audit.LoadKeys(abs); err != nil {
+		return fmt.Errorf("serve: audit keys %s: %w (make them with 'varamu audit keygen --store STORE --keys %s')", abs, err, dir)
+	}
+	return os.Setenv(audit.KeyDirEnv, abs)
 }
 
 // registerResearch adds the research API when the configuration names an
