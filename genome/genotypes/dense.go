@@ -122,15 +122,18 @@ func fillSite[T any](s *DenseSite, dst []T, missing T, conv func(int32) T) []T {
 // form of the default for haploid samples the plane leaves expected, then
 // the listed exceptions. Stored codes are phase relative to def.
 func fillBlock[T any](dst []T, bw *blockWant, r callsRow, def int32, exp, hapExp T, hapOffs []int32, conv func(int32) T) {
-	if r.words == nil {
+	lut := [4]T{exp, exp, exp, exp}
+	for l, c := range r.levels {
+		lut[l+1] = conv(PhaseRelative(c, def))
+	}
+	switch {
+	case bw.whole >= 0:
+		fillWhole(dst[bw.whole:bw.whole+int32(len(bw.offs))], r.words, &lut)
+	case r.words == nil:
 		for _, o := range bw.outs {
 			dst[o] = exp
 		}
-	} else {
-		lut := [4]T{exp, exp, exp, exp}
-		for l, c := range r.levels {
-			lut[l+1] = conv(PhaseRelative(c, def))
-		}
+	default:
 		for j, off := range bw.offs {
 			dst[bw.outs[j]] = lut[r.plane(off)]
 		}
@@ -143,6 +146,29 @@ func fillBlock[T any](dst []T, bw *blockWant, r callsRow, def int32, exp, hapExp
 	for i, off := range r.samples {
 		if o := bw.posOf[off]; o >= 0 {
 			dst[o] = conv(PhaseRelative(r.codes[i], def))
+		}
+	}
+}
+
+// fillWhole decodes a plane (nil: all expected) into out, the block's
+// samples in order, 32 samples a word; a zero word (all expected) is a
+// fill.
+func fillWhole[T any](out []T, words []int64, lut *[4]T) {
+	for w := 0; w < len(out); w += 32 {
+		seg := out[w:min(w+32, len(out))]
+		var word uint64
+		if words != nil {
+			word = uint64(words[w/32])
+		}
+		if word == 0 {
+			for j := range seg {
+				seg[j] = lut[0]
+			}
+			continue
+		}
+		for j := range seg {
+			seg[j] = lut[word&3]
+			word >>= 2
 		}
 	}
 }
@@ -198,6 +224,10 @@ func (c *callsCols) row(i int) callsRow {
 type blockWant struct {
 	first      int32 // batch index of the block's first sample
 	offs, outs []int32
+	// whole is the output position of offset 0 when the block's samples
+	// are asked for from its first on, in order, at consecutive positions;
+	// -1 otherwise.
+	whole int32
 	posOf      [SamplesPerBlock]int32 // output position of an offset; -1 not asked for
 }
 
@@ -421,6 +451,13 @@ func (s *Store) blocksOf(samples []string, want []int) []*blockWant {
 	}
 	for _, bw := range out {
 		sortPairs(bw.offs, bw.outs)
+		bw.whole = bw.outs[0]
+		for j, off := range bw.offs {
+			if off != int32(j) || bw.outs[j] != bw.outs[0]+int32(j) {
+				bw.whole = -1
+				break
+			}
+		}
 	}
 	slices.SortFunc(out, func(a, b *blockWant) int { return int(a.first - b.first) })
 	return out
@@ -508,4 +545,14 @@ func (db *denseBatch) readFile(ctx context.Context, path string, rgs []int, bloc
 		}
 	}
 	return rr.Err()
+}
+
+// Dosages writes each sample's dosage of allele (0: REF) at the record
+// into dst (grown as needed) and returns it, as DenseSite.Dosages does.
+func (r *Record) Dosages(allele int, dst []Dosage) []Dosage {
+	dst = slices.Grow(dst[:0], len(r.Codes))[:len(r.Codes)]
+	for i, c := range r.Codes {
+		dst[i] = CodeDosage(c, allele)
+	}
+	return dst
 }
