@@ -228,7 +228,7 @@ type blockWant struct {
 	// are asked for from its first on, in order, at consecutive positions;
 	// -1 otherwise.
 	whole int32
-	posOf      [SamplesPerBlock]int32 // output position of an offset; -1 not asked for
+	posOf [SamplesPerBlock]int32 // output position of an offset; -1 not asked for
 }
 
 // rowRef locates a stored row: record batch rb of the read, row; rb -1
