@@ -1,7 +1,10 @@
 package risk
 
 import (
+	"encoding/binary"
+	"iter"
 	"math"
+	"unsafe"
 
 	"github.com/varamu/varamu/genome/genotypes"
 )
@@ -65,10 +68,8 @@ func (v *dosages) decode(hits []recIndex, ref []bool, nRef int) {
 	// The reference cohort's alleles: the baseline for its samples that
 	// do not differ, plus those that do.
 	alleles, count := 2*nRef, int(v.base)*nRef
-	for i, d := range v.dense {
-		if d == baseline {
-			continue
-		}
+	for i := range differing(v.dense, baseline) {
+		d := v.dense[i]
 		v.idx = append(v.idx, int32(i))
 		v.st = append(v.st, stateOf[d&15])
 		if d.Ploidy() == 0 {
@@ -82,5 +83,30 @@ func (v *dosages) decode(hits []recIndex, ref []bool, nRef int) {
 	v.freq = math.NaN()
 	if alleles > 0 {
 		v.freq = float64(count) / float64(alleles)
+	}
+}
+
+// differing yields the indices of the dosages other than baseline, eight
+// samples at a time where all eight have it.
+func differing(dense []genotypes.Dosage, baseline genotypes.Dosage) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		b := unsafe.Slice((*byte)(unsafe.SliceData(dense)), len(dense)) // Dosage is a byte
+		pattern := uint64(baseline) * 0x0101010101010101
+		i := 0
+		for ; i+8 <= len(b); i += 8 {
+			if binary.LittleEndian.Uint64(b[i:]) == pattern {
+				continue
+			}
+			for j := i; j < i+8; j++ {
+				if dense[j] != baseline && !yield(j) {
+					return
+				}
+			}
+		}
+		for ; i < len(b); i++ {
+			if dense[i] != baseline && !yield(i) {
+				return
+			}
+		}
 	}
 }

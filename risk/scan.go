@@ -89,7 +89,7 @@ func newScorer(results []*ScoreResult, c *cohort, cfg *Config) *scorer {
 // maxWindowLoci caps a window. The store's rows of calls are read in
 // chunks of up to 4,096 sites: a window of a few chunks reads each chunk
 // at most twice, and keeps a few per lane in memory.
-const maxWindowLoci = 8192
+const maxWindowLoci = 16384
 
 // windows splits the sorted loci into reads of at most as many loci as
 // the memory budget allows rows of calls for in every lane (a dense row

@@ -154,6 +154,10 @@ func fillBlock[T any](dst []T, bw *blockWant, r callsRow, def int32, exp, hapExp
 // samples in order, 32 samples a word; a zero word (all expected) is a
 // fill.
 func fillWhole[T any](out []T, words []int64, lut *[4]T) {
+	var expected [32]T
+	for j := range expected {
+		expected[j] = lut[0]
+	}
 	for w := 0; w < len(out); w += 32 {
 		seg := out[w:min(w+32, len(out))]
 		var word uint64
@@ -161,9 +165,7 @@ func fillWhole[T any](out []T, words []int64, lut *[4]T) {
 			word = uint64(words[w/32])
 		}
 		if word == 0 {
-			for j := range seg {
-				seg[j] = lut[0]
-			}
+			copy(seg, expected[:])
 			continue
 		}
 		for j := range seg {
