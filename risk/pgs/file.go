@@ -111,7 +111,10 @@ func checkDuplicates(path string, vs []Variant) error {
 	}
 	key := func(a, b int32) int {
 		x, y := &vs[a], &vs[b]
-		return cmp.Or(cmp.Compare(x.Pos, y.Pos), strings.Compare(x.Chrom, y.Chrom),
+		if c := cmp.Compare(x.Pos, y.Pos); c != 0 {
+			return c // most pairs differ here: skip the string comparisons (cmp.Or evaluates them all)
+		}
+		return cmp.Or(strings.Compare(x.Chrom, y.Chrom),
 			strings.Compare(x.EffectAllele, y.EffectAllele), strings.Compare(x.OtherAllele, y.OtherAllele))
 	}
 	slices.SortFunc(order, func(a, b int32) int { return cmp.Or(key(a, b), cmp.Compare(a, b)) })
