@@ -112,7 +112,7 @@ func (a *accum) apply(v *dosages) {
 		cnt[stDiploid0+d] = counts{dosage: d - b}
 	}
 	for j, i := range v.idx {
-		st := state(v.dos[j], v.ploidy[j])
+		st := v.st[j]
 		row := int(i) * a.k
 		for _, u := range v.pending {
 			a.sums[row+u.k] += u.delta[st]
@@ -133,6 +133,19 @@ func weighted(d, ploidy int8, dominant, recessive bool) float64 {
 		return float64(max(d-1, 0))
 	}
 	return float64(d)
+}
+
+// merge adds another accumulator's totals (of other variants) to a.
+func (a *accum) merge(o *accum) {
+	for k := range a.baseSum {
+		a.baseSum[k] += o.baseSum[k]
+		a.baseDosage[k] += o.baseDosage[k]
+		a.baseAlleles[k] += o.baseAlleles[k]
+	}
+	for i := range a.sums {
+		a.sums[i] += o.sums[i]
+		a.counts[i].add(o.counts[i])
+	}
 }
 
 // fill writes score k's totals into its result's samples.

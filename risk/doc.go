@@ -17,8 +17,9 @@
 //     or an abstention that says why the percentile would mislead.
 //
 // Many scores are computed in one pass over the genotypes, site by site
-// (one site-major read, genome/genotypes SitesAt, in windows of positions
-// bounded by a memory budget), so each site's cohort frequency is known
+// (one site-major read, genome/genotypes DenseSitesAt, in windows of
+// positions bounded by a memory budget, scored in parallel lanes merged in
+// a fixed order), so each site's cohort frequency is known
 // before its dosages are added. Each record allele is decoded once per
 // pass, however many scores use it, into a baseline dosage and the samples
 // that differ from it; a score then costs the differing samples only.

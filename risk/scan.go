@@ -3,29 +3,45 @@ package risk
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/varamu/varamu/genome"
-	"github.com/varamu/varamu/genome/genotypes"
 )
 
 // varRef is one scoring variant: score k, variant j.
 type varRef struct{ k, j int }
 
-// scorer holds the state of one pass over the genotypes.
+// scorer holds what one pass over the genotypes shares: the scores, the
+// cohort and the scoring loci. The windows are scored in lanes.
 type scorer struct {
 	results []*ScoreResult
 	cohort  *cohort
 	cfg     *Config
 	byLocus map[genome.Locus][]varRef
 	loci    []genome.Locus
-	acc     *accum
 	nRef    int // samples in the reference cohort
+}
 
-	// per position group, reused: the uses of the group and the decoded
-	// dosages of each distinct record allele they read.
+// lanes is how many shares the windows are dealt into (window i to lane
+// i mod lanes), each scored by one goroutine at a time into its own
+// totals, merged in lane order at the end: the result does not depend on
+// the number of cores (up to lanes of them are used).
+const lanes = 4
+
+// lane is the scoring state of one share of the windows: its totals and
+// match-report counts, and per position group, reused, the uses of the
+// group and the decoded dosages of each distinct record allele they read.
+// Each variant is in one window, so lanes write disjoint VariantMatches.
+type lane struct {
+	*scorer
+	acc     *accum
+	reports []MatchReport
+
 	uses    []use
 	hits    []recIndex
 	decoded []decodedHits
@@ -62,7 +78,6 @@ func newScorer(results []*ScoreResult, c *cohort, cfg *Config) *scorer {
 			sc.byLocus[l] = append(sc.byLocus[l], varRef{k, j})
 		}
 	}
-	sc.acc = newAccum(len(results), len(c.names), cfg.NoMeanImputation)
 	slices.SortFunc(sc.loci, func(a, b genome.Locus) int {
 		ra, na := genome.ChromRank(a.Chrom)
 		rb, nb := genome.ChromRank(b.Chrom)
@@ -71,20 +86,18 @@ func newScorer(results []*ScoreResult, c *cohort, cfg *Config) *scorer {
 	return sc
 }
 
-// maxWindowLoci caps a window: the genotype store fills a window's
-// records sample by sample, touching one cache line per record, so a
-// window of a few thousand records stays in the CPU cache while
-// neighbouring samples fill the same lines (at 2,000 × 92,000, 4,096 loci
-// a window took 19.5 s of CPU and 318 MB against 30.1 s and 1.5 GB for
-// 66,000; the store's row groups of calls are then decoded a few times
-// instead of once, which costs less).
-const maxWindowLoci = 4096
+// maxWindowLoci caps a window. The store's rows of calls are read in
+// chunks of up to 4,096 sites: a window of a few chunks reads each chunk
+// at most twice, and keeps a few per lane in memory.
+const maxWindowLoci = 16384
 
 // windows splits the sorted loci into reads of at most as many loci as
-// the memory budget allows codes for, and at most maxWindowLoci (one read
-// may span chromosomes).
+// the memory budget allows rows of calls for in every lane (a dense row
+// holds 2 bits a sample, a difference list at most about 4), and at most
+// maxWindowLoci (one read may span chromosomes).
 func (sc *scorer) windows() [][]genome.Locus {
-	maxLoci := min(max(int(sc.cfg.MemoryBudget/int64(4*len(sc.cohort.names)+64)), 64), maxWindowLoci)
+	perLocus := int64(len(sc.cohort.names)/2 + 64)
+	maxLoci := min(max(int(sc.cfg.MemoryBudget/lanes/perLocus), 64), maxWindowLoci)
 	var out [][]genome.Locus
 	for start := 0; start < len(sc.loci); start += maxLoci {
 		out = append(out, sc.loci[start:min(start+maxLoci, len(sc.loci))])
@@ -92,45 +105,98 @@ func (sc *scorer) windows() [][]genome.Locus {
 	return out
 }
 
-// run reads every window and scores the records at the scoring loci, then
-// writes the totals into the results.
+// run reads every window and scores the records at the scoring loci, the
+// lanes in parallel on up to GOMAXPROCS cores, then merges the lanes'
+// totals and writes them into the results.
 func (sc *scorer) run(ctx context.Context, src siteSource) error {
 	ws := sc.windows()
-	for wi, w := range ws {
-		err := src.window(ctx, w, sc.cohort.names, func(recs []*genotypes.Record) error {
-			for start := 0; start < len(recs); {
-				end := start + 1
-				for end < len(recs) && recs[end].Pos == recs[start].Pos && recs[end].Chrom == recs[start].Chrom {
-					end++
+	ls := make([]*lane, max(1, min(lanes, len(ws))))
+	for i := range ls {
+		ls[i] = &lane{scorer: sc, acc: newAccum(len(sc.results), len(sc.cohort.names), sc.cfg.NoMeanImputation),
+			reports: make([]MatchReport, len(sc.results))}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(ls))
+	var mu sync.Mutex
+	done := 0
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for li := w; li < len(ls); li += workers {
+				for wi := li; wi < len(ws); wi += len(ls) {
+					if err := ls[li].window(wctx, src, ws[wi]); err != nil {
+						errs[w] = err
+						cancel()
+						return
+					}
+					if sc.cfg.Progress != nil {
+						mu.Lock()
+						done++
+						sc.cfg.Progress(done, len(ws))
+						mu.Unlock()
+					}
 				}
-				sc.group(recs[start:end])
-				start = end
 			}
-			return ctx.Err()
 		})
-		if err != nil {
-			return err
-		}
-		if sc.cfg.Progress != nil {
-			sc.cfg.Progress(wi+1, len(ws))
-		}
+	}
+	wg.Wait()
+	if err := firstError(ctx, errs); err != nil {
+		return err
+	}
+	for _, ln := range ls[1:] {
+		ls[0].acc.merge(ln.acc)
 	}
 	for k, r := range sc.results {
-		sc.acc.fill(k, r)
+		for _, ln := range ls {
+			r.Report.add(ln.reports[k])
+		}
+		ls[0].acc.fill(k, r)
 	}
 	return ctx.Err()
 }
 
+// firstError returns the error that stopped the lanes: ctx's own when it
+// was cancelled, else the first that is not the cancellation it caused in
+// the other lanes.
+func firstError(ctx context.Context, errs []error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for _, err := range errs {
+		if err != nil && !errors.Is(err, context.Canceled) {
+			return err
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// window scores the records of one window of loci.
+func (sc *lane) window(ctx context.Context, src siteSource, loci []genome.Locus) error {
+	return src.window(ctx, loci, sc.cohort.names, func(recs []record) error {
+		for start := 0; start < len(recs); {
+			end := start + 1
+			for end < len(recs) && recs[end].Pos == recs[start].Pos && recs[end].Chrom == recs[start].Chrom {
+				end++
+			}
+			sc.group(recs[start:end])
+			start = end
+		}
+		return ctx.Err()
+	})
+}
+
 // recIndex is the effect allele's index at one record.
 type recIndex struct {
-	rec   *genotypes.Record
+	rec   *record
 	index int
 }
 
 // group scores the records at one position for every scoring variant
 // there: each variant is matched, each distinct record allele decoded
 // once, and every score using it updated from the one decoding.
-func (sc *scorer) group(recs []*genotypes.Record) {
+func (sc *lane) group(recs []record) {
 	l := genome.Locus{Chrom: recs[0].Chrom, Pos: recs[0].Pos}
 	sc.uses, sc.hits, sc.decoded = sc.uses[:0], sc.hits[:0], sc.decoded[:0]
 	for _, vr := range sc.byLocus[l] {
@@ -149,11 +215,12 @@ func (sc *scorer) group(recs []*genotypes.Record) {
 // match finds a scoring variant's effect allele among the records at its
 // position; ok is false when the variant is left out (the reason is in
 // its VariantMatch).
-func (sc *scorer) match(vr varRef, recs []*genotypes.Record) (use, bool) {
+func (sc *lane) match(vr varRef, recs []record) (use, bool) {
 	m := &sc.results[vr.k].Matches[vr.j]
 	v := &m.Variant
 	u := use{vr: vr, orient: AlleleMismatch, from: len(sc.hits)}
-	for _, rec := range recs {
+	for i := range recs {
+		rec := &recs[i]
 		sm := matchAlleles(v.EffectAllele, v.OtherAllele, rec.Ref, rec.Alts)
 		if sm.index < 0 {
 			continue
@@ -179,7 +246,7 @@ func (sc *scorer) match(vr varRef, recs []*genotypes.Record) (use, bool) {
 
 // score resolves a strand-ambiguous use by frequency and adds a used
 // variant to its score.
-func (sc *scorer) score(u use) {
+func (sc *lane) score(u use) {
 	r := sc.results[u.vr.k]
 	m := &r.Matches[u.vr.j]
 	v := &m.Variant
@@ -189,7 +256,7 @@ func (sc *scorer) score(u use) {
 		keep, flip, why := resolveAmbiguous(v.EffectFreq, sc.dosagesOf(hits).freq)
 		if !keep {
 			m.Orient, m.Why = AmbiguousDropped, why
-			r.Report.AmbiguousDropped++
+			sc.reports[u.vr.k].AmbiguousDropped++
 			return
 		}
 		orient = AmbiguousResolved
@@ -208,14 +275,14 @@ func (sc *scorer) score(u use) {
 	m.Alt = alleleAt(hits[0].rec, hits[0].index)
 	m.Alts = strings.Join(hits[0].rec.Alts, ",")
 	m.Missing = d.missing
-	r.Report.MissingGenotypes += d.missing
-	sc.count(r, m, hits)
+	sc.reports[u.vr.k].MissingGenotypes += d.missing
+	sc.count(&sc.reports[u.vr.k], m, hits)
 	sc.acc.use(d, u.vr.k, v.Weight, v.Dominant, v.Recessive)
 }
 
 // dosagesOf returns the decoded dosages of hits, decoding them once per
 // position group.
-func (sc *scorer) dosagesOf(hits []recIndex) *dosages {
+func (sc *lane) dosagesOf(hits []recIndex) *dosages {
 	for _, d := range sc.decoded {
 		if slices.Equal(d.hits, hits) {
 			return d.v
@@ -238,7 +305,7 @@ func orDot(s string) string {
 }
 
 // alleleIndex is the index of allele a at rec; -1 when absent.
-func alleleIndex(a string, rec *genotypes.Record) int {
+func alleleIndex(a string, rec *record) int {
 	if strings.EqualFold(rec.Ref, a) {
 		return 0
 	}
@@ -250,16 +317,15 @@ func alleleIndex(a string, rec *genotypes.Record) int {
 	return -1
 }
 
-func alleleAt(rec *genotypes.Record, i int) string {
+func alleleAt(rec *record, i int) string {
 	if i == 0 {
 		return rec.Ref
 	}
 	return rec.Alts[i-1]
 }
 
-// count adds a used variant to the match report.
-func (sc *scorer) count(r *ScoreResult, m *VariantMatch, hits []recIndex) {
-	rep := &r.Report
+// count adds a used variant to a match report.
+func (sc *lane) count(rep *MatchReport, m *VariantMatch, hits []recIndex) {
 	rep.Matched++
 	switch m.Orient {
 	case Direct:

@@ -49,8 +49,9 @@ type Config struct {
 	// MinReference is the smallest reference cohort for percentiles; 0
 	// means 100.
 	MinReference int
-	// MemoryBudget bounds the genotype codes held at once (one window's
-	// records × samples × 4 bytes); 0 means 512 MiB.
+	// MemoryBudget bounds the stored rows of calls held at once (each
+	// lane's window of loci, counted as half a byte per sample and locus);
+	// 0 means 512 MiB.
 	MemoryBudget int64
 	// Progress, when set, is called after each window with the windows done
 	// and the total.
@@ -107,6 +108,21 @@ type MatchReport struct {
 	// MissingGenotypes is the number of sample × variant genotypes that
 	// were missing (mean-imputed unless NoMeanImputation).
 	MissingGenotypes int
+}
+
+// add adds the counts of variants matched in another pass share (all but
+// Variants, NoSite and AlleleMismatch, which are counted once at the end).
+func (r *MatchReport) add(o MatchReport) {
+	r.Matched += o.Matched
+	r.Direct += o.Direct
+	r.Swapped += o.Swapped
+	r.Flipped += o.Flipped
+	r.AmbiguousResolved += o.AmbiguousResolved
+	r.AmbiguousDropped += o.AmbiguousDropped
+	r.MultiAllelic += o.MultiAllelic
+	r.Dominant += o.Dominant
+	r.Recessive += o.Recessive
+	r.MissingGenotypes += o.MissingGenotypes
 }
 
 // MatchRate is Matched / Variants.

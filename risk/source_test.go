@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -17,15 +18,15 @@ import (
 // side alone). Codes are in cohort order already.
 type memSource []*genotypes.Record
 
-func (m memSource) window(ctx context.Context, loci []genome.Locus, _ []string, fn func([]*genotypes.Record) error) error {
+func (m memSource) window(ctx context.Context, loci []genome.Locus, _ []string, fn func([]record) error) error {
 	want := make(map[genome.Locus]bool, len(loci))
 	for _, l := range loci {
 		want[l] = true
 	}
-	var recs []*genotypes.Record
+	var recs []record
 	for _, r := range m {
 		if want[genome.Locus{Chrom: r.Chrom, Pos: r.Pos}] {
-			recs = append(recs, r)
+			recs = append(recs, record{&r.SiteInfo, r})
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -108,11 +109,15 @@ func denseSums(recs memSource, r *ScoreResult, noImpute bool) []SampleScore {
 		if !m.Orient.Used() {
 			continue
 		}
-		var hits []recIndex
+		type hit struct {
+			rec   *genotypes.Record
+			index int
+		}
+		var hits []hit
 		for _, rec := range recs {
 			if rec.Pos == m.Variant.Pos {
 				if sm := matchAlleles(m.Variant.EffectAllele, m.Variant.OtherAllele, rec.Ref, rec.Alts); sm.index >= 0 {
-					hits = append(hits, recIndex{rec, sm.index})
+					hits = append(hits, hit{rec, sm.index})
 				}
 			}
 		}
@@ -120,7 +125,8 @@ func denseSums(recs memSource, r *ScoreResult, noImpute bool) []SampleScore {
 		for i := range out {
 			d, p := int8(0), int8(0)
 			for _, h := range hits {
-				if d, p = codeDosage(h.rec.Codes[i], int32(h.index+1)); p > 0 {
+				x := genotypes.CodeDosage(h.rec.Codes[i], h.index)
+				if d, p = int8(x.Count()), int8(x.Ploidy()); p > 0 {
 					break
 				}
 			}
@@ -177,21 +183,33 @@ func TestSparseEqualsDense(t *testing.T) {
 	for i := range names {
 		names[i] = fmt.Sprint("S", i)
 	}
-	for _, noImpute := range []bool{false, true} {
+	var reports [][]MatchReport
+	for _, run := range []struct {
+		noImpute bool
+		budget   int64
+	}{{false, 0}, {true, 0}, {false, 1}, {true, 1}} {
+		// Budget 1: windows of 64 loci, dealt to every lane.
+		noImpute := run.noImpute
 		c := &cohort{names: names, scored: samples, ref: make([]bool, samples)}
 		for i := range c.ref {
 			c.ref[i] = i%4 != 0 // a reference cohort smaller than the scored samples
 		}
-		cfg := Config{NoMeanImputation: noImpute}
+		cfg := Config{NoMeanImputation: noImpute, MemoryBudget: run.budget}
 		cfg.defaults()
 		var results []*ScoreResult
 		for _, s := range scores {
 			results = append(results, newResult(s, "GRCh38", c))
 		}
-		if err := newScorer(results, c, &cfg).run(context.Background(), recs); err != nil {
+		sc := newScorer(results, c, &cfg)
+		if n := len(sc.windows()); (run.budget == 1) != (n > lanes) {
+			t.Fatalf("budget %d: %d windows", run.budget, n)
+		}
+		if err := sc.run(context.Background(), recs); err != nil {
 			t.Fatal(err)
 		}
+		var reps []MatchReport
 		for k, r := range results {
+			reps = append(reps, r.Report)
 			want := denseSums(recs, r, noImpute)
 			if r.Report.Matched == 0 || r.Report.MultiAllelic == 0 || r.Report.MissingGenotypes == 0 {
 				t.Fatalf("score %d covers too little: %+v", k, r.Report)
@@ -200,11 +218,16 @@ func TestSparseEqualsDense(t *testing.T) {
 				w := want[i]
 				if math.Abs(s.Sum-w.Sum) > 1e-9*max(1, math.Abs(w.Sum)) || s.AlleleCount != w.AlleleCount || s.Denom != w.Denom ||
 					s.Missing != w.Missing || math.Abs(s.DosageSum-w.DosageSum) > 1e-9 {
-					t.Fatalf("noImpute %v score %d sample %d: got sum %v alleles %d denom %d missing %d dosage %v, want %+v",
-						noImpute, k, i, s.Sum, s.AlleleCount, s.Denom, s.Missing, s.DosageSum, w)
+					t.Fatalf("%+v score %d sample %d: got sum %v alleles %d denom %d missing %d dosage %v, want %+v",
+						run, k, i, s.Sum, s.AlleleCount, s.Denom, s.Missing, s.DosageSum, w)
 				}
 			}
 		}
+		reports = append(reports, reps)
+	}
+	// One window or many lanes: the same match reports.
+	if !slices.Equal(reports[0], reports[2]) || !slices.Equal(reports[1], reports[3]) {
+		t.Errorf("match reports differ between one window and many lanes:\n%+v\n%+v", reports[0], reports[2])
 	}
 }
 
@@ -256,32 +279,5 @@ func BenchmarkScoringSide(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-func TestCodeDosage(t *testing.T) {
-	if genome.EncodeDiploid(0, 1, true)^genome.EncodeDiploid(0, 1, false) != gtPhased {
-		t.Fatal("gtPhased is not package genome's phase bit")
-	}
-	for _, c := range []struct {
-		code      int32
-		a         int
-		d, ploidy int8
-	}{
-		{genome.EncodeDiploid(0, 1, false), 1, 1, 2},
-		{genome.EncodeDiploid(1, 1, true), 1, 2, 2},
-		{genome.EncodeDiploid(2, 1, false), 2, 1, 2},
-		{genome.EncodeDiploid(0, 0, false), 0, 2, 2},
-		{genome.EncodeHaploid(1), 1, 1, 1},
-		{genome.EncodeHaploid(0), 1, 0, 1},
-		{genome.EncodeHaploid(genome.Missing), 1, 0, 0},
-		{genome.EncodeDiploid(1, genome.Missing, false), 1, 0, 0},
-		{genome.EncodeDiploid(genome.Missing, 1, true), 1, 0, 0},
-		{genome.NoGT, 0, 0, 0},
-		{genome.EncodeDiploid(4000, 4000, false), 4000, 2, 2},
-	} {
-		if d, p := codeDosage(c.code, int32(c.a+1)); d != c.d || p != c.ploidy {
-			t.Errorf("code %#x allele %d: got %d copies ploidy %d, want %d, %d", c.code, c.a, d, p, c.d, c.ploidy)
-		}
 	}
 }

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -158,9 +160,62 @@ func matchesRecord(r *ScoreResult) arrow.RecordBatch {
 	return b.NewRecordBatch()
 }
 
-func writeParquet(tx *store.Txn, table, rel, part string, rec arrow.RecordBatch) error {
-	defer rec.Release()
-	return tx.WriteTable(table, rel, part, rec, "varamu risk")
+// writeResults writes each result's two files: the writers are made and
+// closed (added to the transaction) in order, the rows encoded in
+// parallel, one result at a time per core (encoding dominates with many
+// scores).
+func writeResults(tx *store.Txn, results []*ScoreResult) error {
+	type file struct {
+		w      *store.TableWriter
+		record func(*ScoreResult) arrow.RecordBatch
+		r      *ScoreResult
+		err    error
+	}
+	var files []*file
+	defer func() {
+		for _, f := range files {
+			f.w.Abort() // no-op once closed
+		}
+	}()
+	for _, r := range results {
+		dir := "risk/" + safeName(r.Version) + "-" + tx.ID()
+		for _, t := range []struct {
+			table, name string
+			record      func(*ScoreResult) arrow.RecordBatch
+			schema      *arrow.Schema
+		}{{TableScores, "scores.parquet", scoresRecord, scoresSchema}, {TableMatches, "matches.parquet", matchesRecord, matchesSchema}} {
+			w, err := tx.CreateTable(t.table, dir+"/"+t.name, t.schema, store.ParquetProps("varamu risk"))
+			if err != nil {
+				return err
+			}
+			files = append(files, &file{w: w, record: t.record, r: r})
+		}
+	}
+	next := make(chan *file)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Go(func() {
+			for f := range next {
+				rec := f.record(f.r)
+				f.err = f.w.Write(rec)
+				rec.Release()
+			}
+		})
+	}
+	for _, f := range files {
+		next <- f
+	}
+	close(next)
+	wg.Wait()
+	for _, f := range files {
+		if f.err != nil {
+			return f.err
+		}
+		if err := f.w.Close(f.r.Version + "#" + tx.ID()); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Write stores the results in one transaction: the tables risk_scores and
@@ -179,14 +234,9 @@ func Write(ctx context.Context, st *store.Store, results []*ScoreResult) error {
 			return fmt.Errorf("risk: score id %s given twice", r.ID)
 		}
 		ids[r.ID] = true
-		part := r.Version + "#" + tx.ID()
-		dir := "risk/" + safeName(r.Version) + "-" + tx.ID()
-		if err := writeParquet(tx, TableScores, dir+"/scores.parquet", part, scoresRecord(r)); err != nil {
-			return err
-		}
-		if err := writeParquet(tx, TableMatches, dir+"/matches.parquet", part, matchesRecord(r)); err != nil {
-			return err
-		}
+	}
+	if err := writeResults(tx, results); err != nil {
+		return err
 	}
 	now := time.Now().UTC()
 	var names []string

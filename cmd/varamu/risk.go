@@ -97,13 +97,9 @@ Scoring the biobank is a steward access, logged before genotypes are read.`,
 			if cfg.Reference, err = sampleList(ref, refFile); err != nil {
 				return err
 			}
-			var scores []*pgs.Score
-			for _, a := range args {
-				s, err := pgs.ReadFile(a)
-				if err != nil {
-					return err
-				}
-				scores = append(scores, s)
+			scores, err := pgs.ReadFiles(args)
+			if err != nil {
+				return err
 			}
 			st, err := store.Open(dir, store.Options{})
 			if err != nil {

@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Score is a whole scoring file in memory.
@@ -33,6 +35,34 @@ func (s *Score) ID() string {
 		base = base[:len(base)-len(ext)]
 	}
 	return base
+}
+
+// ReadFiles reads scoring files as ReadFile does, up to one per core at a
+// time, and returns them in the order given; on errors, the first file's
+// in that order.
+func ReadFiles(paths []string) ([]*Score, error) {
+	out := make([]*Score, len(paths))
+	errs := make([]error, len(paths))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(paths)) {
+		wg.Go(func() {
+			for i := range next {
+				out[i], errs[i] = ReadFile(paths[i])
+			}
+		})
+	}
+	for i := range paths {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // ReadFile reads a whole scoring file, checksums it and refuses duplicate
@@ -81,7 +111,10 @@ func checkDuplicates(path string, vs []Variant) error {
 	}
 	key := func(a, b int32) int {
 		x, y := &vs[a], &vs[b]
-		return cmp.Or(cmp.Compare(x.Pos, y.Pos), strings.Compare(x.Chrom, y.Chrom),
+		if c := cmp.Compare(x.Pos, y.Pos); c != 0 {
+			return c // most pairs differ here: skip the string comparisons (cmp.Or evaluates them all)
+		}
+		return cmp.Or(strings.Compare(x.Chrom, y.Chrom),
 			strings.Compare(x.EffectAllele, y.EffectAllele), strings.Compare(x.OtherAllele, y.OtherAllele))
 	}
 	slices.SortFunc(order, func(a, b int32) int { return cmp.Or(key(a, b), cmp.Compare(a, b)) })

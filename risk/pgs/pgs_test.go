@@ -187,3 +187,33 @@ func BenchmarkReadFile(b *testing.B) {
 		}
 	}
 }
+
+// TestReadFiles: files come back in the order given, and of several bad
+// files the first one's error, whatever finished first.
+func TestReadFiles(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for i := range 6 {
+		body := fmt.Sprintf("#pgs_id=P%d\n#genome_build=GRCh38\nchr_name\tchr_position\teffect_allele\teffect_weight\n1\t%d\tA\t1\n", i, i+1)
+		if i == 3 || i == 5 {
+			body += "1\tx\tA\t1\n"
+		}
+		p := filepath.Join(dir, fmt.Sprintf("s%d.txt", i))
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	got, err := ReadFiles(paths[:3])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range got {
+		if s.ID() != fmt.Sprint("P", i) {
+			t.Errorf("file %d: %s", i, s.ID())
+		}
+	}
+	if _, err := ReadFiles(paths); err == nil || !strings.Contains(err.Error(), "s3.txt:5") {
+		t.Errorf("error %v, want s3.txt's", err)
+	}
+}

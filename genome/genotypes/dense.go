@@ -1,0 +1,560 @@
+package genotypes
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+
+	"github.com/varamu/varamu/genome"
+)
+
+// The dense read: the records at many loci for many samples, site-major,
+// decoded one site at a time straight from the stored rows (a block's 2-bit
+// plane or difference list) into a caller's buffer. It is SitesAt without
+// the per-sample exception lists and without a codes vector per record:
+// memory is the row groups of calls holding the sites, and decoding a site
+// costs one pass over the samples asked for.
+
+// Dosage is one sample's copies of one allele at a site and the ploidy of
+// its call, in a byte. Ploidy 0 is a missing call: "./.", a half-missing
+// diploid call such as "./1" (read as missing, as plink2's
+// --vcf-half-call missing does), no GT at all, or a sample whose batch has
+// no record at the site.
+type Dosage uint8
+
+// Count returns the copies of the allele (0, 1 or 2).
+func (d Dosage) Count() int { return int(d & 3) }
+
+// Ploidy returns the ploidy of the call: 2 diploid, 1 haploid, 0 missing.
+func (d Dosage) Ploidy() int { return int(d >> 2) }
+
+// haploidAllele is the second allele field of a haploid code (package
+// genome's encoding; TestCodeDosage checks it).
+const haploidAllele = 0xFFF
+
+// CodeDosage returns the dosage of allele (0: REF, k: the k-th ALT) in a
+// genotype code (genome.EncodeGT).
+func CodeDosage(code int32, allele int) Dosage {
+	if code&genome.NoGT != 0 {
+		return 0
+	}
+	a1 := int32(allele + 1)
+	x, y := code&0xFFF, (code>>12)&0xFFF
+	if x == 0 || y == 0 {
+		return 0
+	}
+	var d Dosage
+	if x == a1 {
+		d = 1
+	}
+	if y == haploidAllele {
+		return d | 1<<2
+	}
+	if y == a1 {
+		d++
+	}
+	return d | 2<<2
+}
+
+// DenseSite is one stored record of a dense read: its fixed columns and,
+// not yet decoded, the calls of the samples asked for. It is valid only
+// during the callback of DenseSitesAt.
+type DenseSite struct {
+	SiteInfo
+	n     int
+	parts []densePart // one per batch holding the record, in batch order
+}
+
+// densePart is the record in one batch: site k of the batch's read, and
+// its default genotype there (stored codes are phase relative to it).
+type densePart struct {
+	db  *denseBatch
+	k   int
+	def int32
+}
+
+// Codes writes the genotype codes of the samples asked for, in their
+// order, into dst (grown as needed) and returns it: the codes SitesAt gives
+// (MissingCode where a sample's batch has no such record).
+func (s *DenseSite) Codes(dst []int32) []int32 {
+	return fillSite(s, dst, MissingCode, func(code int32) int32 { return code })
+}
+
+// Dosages writes each sample's dosage of allele (0: REF) into dst (grown
+// as needed) and returns it, in the order of the samples asked for.
+func (s *DenseSite) Dosages(allele int, dst []Dosage) []Dosage {
+	return fillSite(s, dst, 0, func(code int32) Dosage { return CodeDosage(code, allele) })
+}
+
+// fillSite decodes a site into dst: missing everywhere, then each batch
+// part block by block. conv maps a genotype code to the value wanted.
+func fillSite[T any](s *DenseSite, dst []T, missing T, conv func(int32) T) []T {
+	dst = slices.Grow(dst[:0], s.n)[:s.n]
+	for i := range dst {
+		dst[i] = missing
+	}
+	for _, p := range s.parts {
+		db := p.db
+		exp := conv(p.def)
+		hap := db.haploidAt(s.Chrom, db.sites[p.k])
+		var hapExp T
+		if hap != nil {
+			hapExp = conv(HaploidForm(p.def))
+		}
+		rows := db.rows[p.k*len(db.blocks) : (p.k+1)*len(db.blocks)]
+		for bi, bw := range db.blocks {
+			var hapOffs []int32
+			if hap != nil {
+				hapOffs = hap[bi]
+			}
+			fillBlock(dst, bw, db.row(rows[bi]), p.def, exp, hapExp, hapOffs, conv)
+		}
+	}
+	return dst
+}
+
+// fillBlock decodes one block's row (the zero row: no exceptions) for its
+// wanted samples: the expected genotype or the plane's level, the haploid
+// form of the default for haploid samples the plane leaves expected, then
+// the listed exceptions. Stored codes are phase relative to def.
+func fillBlock[T any](dst []T, bw *blockWant, r callsRow, def int32, exp, hapExp T, hapOffs []int32, conv func(int32) T) {
+	lut := [4]T{exp, exp, exp, exp}
+	for l, c := range r.levels {
+		lut[l+1] = conv(PhaseRelative(c, def))
+	}
+	switch {
+	case bw.whole >= 0:
+		fillWhole(dst[bw.whole:bw.whole+int32(len(bw.offs))], r.words, &lut)
+	case r.words == nil:
+		for _, o := range bw.outs {
+			dst[o] = exp
+		}
+	default:
+		for j, off := range bw.offs {
+			dst[bw.outs[j]] = lut[r.plane(off)]
+		}
+	}
+	for _, off := range hapOffs {
+		if r.words == nil || r.plane(off) == 0 {
+			dst[bw.posOf[off]] = hapExp
+		}
+	}
+	for i, off := range r.samples {
+		if o := bw.posOf[off]; o >= 0 {
+			dst[o] = conv(PhaseRelative(r.codes[i], def))
+		}
+	}
+}
+
+// fillWhole decodes a plane (nil: all expected) into out, the block's
+// samples in order, 32 samples a word; a zero word (all expected) is a
+// fill.
+func fillWhole[T any](out []T, words []int64, lut *[4]T) {
+	var expected [32]T
+	for j := range expected {
+		expected[j] = lut[0]
+	}
+	for w := 0; w < len(out); w += 32 {
+		seg := out[w:min(w+32, len(out))]
+		var word uint64
+		if words != nil {
+			word = uint64(words[w/32])
+		}
+		if word == 0 {
+			copy(seg, expected[:])
+			continue
+		}
+		for j := range seg {
+			seg[j] = lut[word&3]
+			word >>= 2
+		}
+	}
+}
+
+// callsRow is one decoded row of calls.parquet (see callsSchema): the
+// plane (nil for a difference list), its levels, and the listed
+// exceptions (block offsets and codes).
+type callsRow struct {
+	words                  []int64
+	levels, samples, codes []int32
+}
+
+// plane returns the 2-bit plane value of block offset off.
+func (r callsRow) plane(off int32) int64 { return (r.words[off/32] >> (2 * (off % 32))) & 3 }
+
+// callsCols are the columns of one record batch of calls.parquet.
+type callsCols struct {
+	site, from     []int32
+	dl, ll, sl, cl *array.List
+	dv             []int64
+	lv, sv, cv     []int32
+}
+
+func newCallsCols(rec arrow.RecordBatch) callsCols {
+	c := callsCols{
+		site: rec.Column(0).(*array.Int32).Int32Values(),
+		from: rec.Column(1).(*array.Int32).Int32Values(),
+		dl:   rec.Column(2).(*array.List), ll: rec.Column(3).(*array.List),
+		sl: rec.Column(4).(*array.List), cl: rec.Column(5).(*array.List),
+	}
+	c.dv = c.dl.ListValues().(*array.Int64).Int64Values()
+	c.lv = c.ll.ListValues().(*array.Int32).Int32Values()
+	c.sv = c.sl.ListValues().(*array.Int32).Int32Values()
+	c.cv = c.cl.ListValues().(*array.Int32).Int32Values()
+	return c
+}
+
+// row returns row i.
+func (c *callsCols) row(i int) callsRow {
+	sa, se := c.sl.ValueOffsets(i)
+	ca, ce := c.cl.ValueOffsets(i)
+	r := callsRow{samples: c.sv[sa:se], codes: c.cv[ca:ce]}
+	if !c.dl.IsNull(i) {
+		da, de := c.dl.ValueOffsets(i)
+		la, le := c.ll.ValueOffsets(i)
+		r.words, r.levels = c.dv[da:de], c.lv[la:le]
+	}
+	return r
+}
+
+// blockWant is one block of samples of a batch and the samples of it asked
+// for: their offsets in the block (ascending) and output positions.
+type blockWant struct {
+	first      int32 // batch index of the block's first sample
+	offs, outs []int32
+	// whole is the output position of offset 0 when the block's samples
+	// are asked for from its first on, in order, at consecutive positions;
+	// -1 otherwise.
+	whole int32
+	posOf [SamplesPerBlock]int32 // output position of an offset; -1 not asked for
+}
+
+// rowRef locates a stored row: record batch rb of the read, row; rb -1
+// when the block has no row at the site (no exceptions).
+type rowRef struct{ rb, row int32 }
+
+// denseBatch is the read of one batch: the sites at the loci, and for each
+// site × block the stored row.
+type denseBatch struct {
+	b      *batchReader
+	x      *siteIndex
+	sites  []int32
+	blocks []*blockWant
+	recs   []arrow.RecordBatch
+	cols   []callsCols
+	rows   []rowRef // site-major: len(sites) × len(blocks)
+	hap    map[string]haploidBlocks
+}
+
+// haploidBlocks are, per block, the offsets of the samples asked for that
+// are haploid on a chromosome, from site on.
+type haploidBlocks struct {
+	from int32
+	offs [][]int32
+}
+
+func (db *denseBatch) row(r rowRef) callsRow {
+	if r.rb < 0 {
+		return callsRow{}
+	}
+	return db.cols[r.rb].row(int(r.row))
+}
+
+// haploidAt returns the per-block haploid offsets at site of chrom, nil
+// when no sample asked for is haploid there.
+func (db *denseBatch) haploidAt(chrom string, site int32) [][]int32 {
+	hb, ok := db.hap[chrom]
+	if !ok {
+		h, isHap := db.b.haploid[chrom]
+		if isHap {
+			hb.from = h.from
+			for _, bw := range db.blocks {
+				var offs []int32
+				for _, off := range bw.offs {
+					if h.samples[bw.first+off] {
+						offs = append(offs, off)
+					}
+				}
+				hb.offs = append(hb.offs, offs)
+			}
+		}
+		if db.hap == nil {
+			db.hap = map[string]haploidBlocks{}
+		}
+		db.hap[chrom] = hb
+	}
+	if hb.offs == nil || site < hb.from {
+		return nil
+	}
+	return hb.offs
+}
+
+func (db *denseBatch) release() {
+	for _, r := range db.recs {
+		r.Release()
+	}
+	db.recs, db.cols = nil, nil
+}
+
+// DenseSitesAt reads the records that start at loci, for the named
+// samples (all live samples when samples is empty), and calls fn once with
+// them: the records SitesAt returns, merged across batches and in the same
+// order, each decoded only when asked (DenseSite.Codes, DenseSite.Dosages).
+// The sites and their calls are valid only during fn. Memory is the
+// stored rows of the row groups holding the sites (at most 2 bits a
+// genotype for a dense row), not records × samples.
+//
+// g MUST cover the samples (all of the store's when samples is empty).
+func (s *Store) DenseSitesAt(ctx context.Context, g Permit, loci []genome.Locus, samples []string, fn func([]*DenseSite) error) error {
+	if err := checkPermit(g, samples...); err != nil {
+		return err
+	}
+	if err := s.loadSamples(); err != nil {
+		return err
+	}
+	if len(samples) == 0 {
+		samples = s.order
+	}
+	perBatch := make([][]int, len(s.batches))
+	for i, n := range samples {
+		ref, ok := s.samples[n]
+		if !ok {
+			return fmt.Errorf("%q: %w", n, ErrUnknownSample)
+		}
+		perBatch[ref.batch] = append(perBatch[ref.batch], i)
+	}
+	type key struct {
+		chrom     string
+		pos       int64
+		ref, alts string
+	}
+	merged := map[key]*DenseSite{}
+	var out []*DenseSite
+	for bi, want := range perBatch {
+		if len(want) == 0 {
+			continue
+		}
+		db, err := s.denseBatch(ctx, bi, loci, samples, want)
+		if db != nil {
+			defer db.release()
+		}
+		if err != nil {
+			return err
+		}
+		for k, site := range db.sites {
+			var info SiteInfo
+			if err := db.b.siteInfo(ctx, db.x, site, &info, false); err != nil {
+				return err
+			}
+			kk := key{info.Chrom, info.Pos, info.Ref, strings.Join(info.Alts, ",")}
+			ds, ok := merged[kk]
+			if !ok {
+				info.Alts = slices.Clone(info.Alts)
+				ds = &DenseSite{SiteInfo: info, n: len(samples)}
+				merged[kk] = ds
+				out = append(out, ds)
+			}
+			ds.parts = append(ds.parts, densePart{db, k, info.DefaultGT})
+		}
+	}
+	sortByLoci(out, loci, func(d *DenseSite) *SiteInfo { return &d.SiteInfo })
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return fn(out)
+}
+
+// sortByLoci orders sites as SitesAt does: by chromosome in the order the
+// loci name them, by position within one, stable otherwise.
+func sortByLoci[T any](sites []T, loci []genome.Locus, info func(T) *SiteInfo) {
+	rank := map[string]int{}
+	for _, l := range loci {
+		c := genome.NormalizeChrom(l.Chrom)
+		if _, ok := rank[c]; !ok {
+			rank[c] = len(rank)
+		}
+	}
+	slices.SortStableFunc(sites, func(x, y T) int {
+		a, b := info(x), info(y)
+		if d := rank[a.Chrom] - rank[b.Chrom]; d != 0 {
+			return d
+		}
+		switch {
+		case a.Pos < b.Pos:
+			return -1
+		case a.Pos > b.Pos:
+			return 1
+		}
+		return 0
+	})
+}
+
+// denseBatch finds batch bi's sites at loci and reads the row groups of
+// calls holding them for the blocks of the samples at indices want of
+// samples. The result is returned with an error too, to be released.
+func (s *Store) denseBatch(ctx context.Context, bi int, loci []genome.Locus, samples []string, want []int) (*denseBatch, error) {
+	b := s.batches[bi]
+	x, err := b.index(ctx)
+	if err != nil {
+		return nil, err
+	}
+	db := &denseBatch{b: b, x: x, sites: sitesAt(x, loci)}
+	if len(db.sites) == 0 {
+		return db, nil
+	}
+	db.blocks = s.blocksOf(samples, want)
+	db.rows = make([]rowRef, len(db.sites)*len(db.blocks))
+	for i := range db.rows {
+		db.rows[i].rb = -1
+	}
+	return db, db.readRows(ctx)
+}
+
+// sitesAt returns the sorted sites of a batch that start at loci.
+func sitesAt(x *siteIndex, loci []genome.Locus) []int32 {
+	var sites, buf []int32
+	for _, l := range loci {
+		buf = x.overlapping(genome.NormalizeChrom(l.Chrom), l.Pos, l.Pos, buf[:0])
+		for _, site := range buf {
+			if x.pos[site] == l.Pos {
+				sites = append(sites, site)
+			}
+		}
+	}
+	slices.Sort(sites)
+	return slices.Compact(sites)
+}
+
+// blocksOf groups the samples at indices want (all of one batch) by block
+// of samples, in block order.
+func (s *Store) blocksOf(samples []string, want []int) []*blockWant {
+	byBlock := map[int32]*blockWant{}
+	var out []*blockWant
+	for _, i := range want {
+		idx := s.samples[samples[i]].idx
+		first := idx / samplesPerBlock * samplesPerBlock
+		bw, ok := byBlock[first]
+		if !ok {
+			bw = &blockWant{first: first}
+			for j := range bw.posOf {
+				bw.posOf[j] = -1
+			}
+			byBlock[first] = bw
+			out = append(out, bw)
+		}
+		off := idx - first
+		bw.offs = append(bw.offs, off)
+		bw.outs = append(bw.outs, int32(i))
+		bw.posOf[off] = int32(i)
+	}
+	for _, bw := range out {
+		sortPairs(bw.offs, bw.outs)
+		bw.whole = bw.outs[0]
+		for j, off := range bw.offs {
+			if off != int32(j) || bw.outs[j] != bw.outs[0]+int32(j) {
+				bw.whole = -1
+				break
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b *blockWant) int { return int(a.first - b.first) })
+	return out
+}
+
+// sortPairs sorts offs ascending, keeping outs paired.
+func sortPairs(offs, outs []int32) {
+	idx := make([]int, len(offs))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortFunc(idx, func(a, b int) int { return int(offs[a] - offs[b]) })
+	o, p := slices.Clone(offs), slices.Clone(outs)
+	for i, j := range idx {
+		offs[i], outs[i] = o[j], p[j]
+	}
+}
+
+// readRows reads, file by file, the row groups of calls that hold the
+// batch's sites for its blocks, and indexes the rows by site and block.
+func (db *denseBatch) readRows(ctx context.Context) error {
+	chunk := int32(db.b.b.ChunkSites)
+	var chunks []int32
+	for _, site := range db.sites {
+		if c := site / chunk; len(chunks) == 0 || chunks[len(chunks)-1] != c {
+			chunks = append(chunks, c)
+		}
+	}
+	blockAt := map[int32]int{} // first sample of a block → index in db.blocks
+	rgsOf := map[int][]int{}   // calls file → row groups
+	var files []int
+	for i, bw := range db.blocks {
+		blockAt[bw.first] = i
+		f := int(bw.first) / samplesPerCallsFile
+		if _, ok := rgsOf[f]; !ok {
+			files = append(files, f)
+		}
+		for _, c := range chunks {
+			rgsOf[f] = append(rgsOf[f], db.b.rowGroups(bw.first, c*chunk, c*chunk)...)
+		}
+	}
+	for _, f := range files {
+		if f >= len(db.b.calls) {
+			return fmt.Errorf("genotypes: batch %s has no calls file %d", db.b.b.ID, f)
+		}
+		if err := db.readFile(ctx, db.b.calls[f], rgsOf[f], blockAt); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// readFile reads row groups rgs of one calls file and indexes their rows.
+func (db *denseBatch) readFile(ctx context.Context, path string, rgs []int, blockAt map[int32]int) error {
+	slices.Sort(rgs)
+	fr, pf, err := openParquet(path, db.b.mem)
+	if err != nil {
+		return err
+	}
+	defer pf.Close()
+	tbl, err := fr.ReadRowGroups(ctx, []int{0, 1, 2, 3, 4, 5}, rgs)
+	if err != nil {
+		return fmt.Errorf("genotypes: %s: %w", path, err)
+	}
+	defer tbl.Release()
+	rr := array.NewTableReader(tbl, 1<<30)
+	defer rr.Release()
+	for rr.Next() {
+		rec := rr.RecordBatch()
+		rec.Retain()
+		rb := int32(len(db.recs))
+		db.recs = append(db.recs, rec)
+		db.cols = append(db.cols, newCallsCols(rec))
+		c := &db.cols[rb]
+		for i, site := range c.site {
+			k, ok := slices.BinarySearch(db.sites, site)
+			if !ok {
+				continue
+			}
+			bi, ok := blockAt[c.from[i]]
+			if !ok {
+				continue
+			}
+			db.rows[k*len(db.blocks)+bi] = rowRef{rb, int32(i)}
+		}
+	}
+	return rr.Err()
+}
+
+// Dosages writes each sample's dosage of allele (0: REF) at the record
+// into dst (grown as needed) and returns it, as DenseSite.Dosages does.
+func (r *Record) Dosages(allele int, dst []Dosage) []Dosage {
+	dst = slices.Grow(dst[:0], len(r.Codes))[:len(r.Codes)]
+	for i, c := range r.Codes {
+		dst[i] = CodeDosage(c, allele)
+	}
+	return dst
+}
