@@ -38,7 +38,7 @@ func people() []string {
 func storeDecide(t *testing.T, gens []clinicaltest.Generation, reqs ...Request) []Decision {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(t.TempDir(), store.Options{Create: true})
+	st, err := store.Open(t.TempDir(), store.Config{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestAsOfNeverWidensAccess(t *testing.T) {
 // date goes in AsOf (issue 8 item 1).
 func TestStoreDeciderDecidesNow(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(t.TempDir(), store.Options{Create: true})
+	st, err := store.Open(t.TempDir(), store.Config{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -112,7 +112,7 @@ func TestMissingConsentTableFailsClosed(t *testing.T) {
 	delete(m["tables"].(map[string]any), "consents")
 	b, _ = json.Marshal(m)
 	os.WriteFile(filepath.Join(dir, "manifest.json"), b, 0o644)
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

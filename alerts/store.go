@@ -255,8 +255,8 @@ func (s *StoreSource) Calls(ctx context.Context, person string) (pharmacogenomic
 	return *c, s.dataVersion, true, nil
 }
 
-// StoreOptions tune RunStore.
-type StoreOptions struct {
+// StoreConfig tune RunStore.
+type StoreConfig struct {
 	Config
 	// CallsPath is a PGx call set as `varamu pgx call --format json`
 	// writes it, keyed by biobank sample code; "" reads the store's
@@ -268,8 +268,8 @@ type StoreOptions struct {
 // directory from the clinical tables (access.LoadDirectory), opens the
 // store's audit log, reads the call set and runs Run with the embedded
 // guideline rules.
-func RunStore(ctx context.Context, dir string, opt StoreOptions) ([]Alert, Stats, error) {
-	st, err := store.Open(dir, store.Options{})
+func RunStore(ctx context.Context, dir string, opt StoreConfig) ([]Alert, Stats, error) {
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		return nil, Stats{}, err
 	}

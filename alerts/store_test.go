@@ -60,7 +60,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs, err := caller.CallVCF(ctx, r, calling.VCFOptions{Outside: outside})
+	cs, err := caller.CallVCF(ctx, r, calling.VCFConfig{Outside: outside})
 	r.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -138,13 +138,13 @@ func TestAnnotatedStoreMatchesCallSet(t *testing.T) {
 	}
 	vcfPath := filepath.Join(gen, "genotypes.vcf.gz")
 	dir := t.TempDir()
-	if _, err := genotypes.Ingest(ctx, dir, []string{vcfPath}, genotypes.IngestOptions{}); err != nil {
+	if _, err := genotypes.Ingest(ctx, dir, []string{vcfPath}, genotypes.IngestConfig{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := annotate.Run(ctx, dir, "test-annotate", annotate.Options{}); err != nil {
+	if _, err := annotate.Run(ctx, dir, "test-annotate", annotate.Config{}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestAnnotatedStoreMatchesCallSet(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	fromStore, stats, err := RunStore(ctx, dir, StoreOptions{})
+	fromStore, stats, err := RunStore(ctx, dir, StoreConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +161,7 @@ func TestAnnotatedStoreMatchesCallSet(t *testing.T) {
 
 	// Asked about yesterday, before the annotation was recorded, the
 	// store has no PGx results to alert on (issue 8 item 1).
-	_, past, err := RunStore(ctx, dir, StoreOptions{Config: Config{At: today.AddDate(0, 0, -1)}})
+	_, past, err := RunStore(ctx, dir, StoreConfig{Config: Config{At: today.AddDate(0, 0, -1)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestAnnotatedStoreMatchesCallSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs, err := caller.CallVCF(ctx, r, calling.VCFOptions{})
+	cs, err := caller.CallVCF(ctx, r, calling.VCFConfig{})
 	r.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -194,7 +194,7 @@ func TestAnnotatedStoreMatchesCallSet(t *testing.T) {
 	if err := os.WriteFile(callsPath, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	fromFile, _, err := RunStore(ctx, dir, StoreOptions{CallsPath: callsPath})
+	fromFile, _, err := RunStore(ctx, dir, StoreConfig{CallsPath: callsPath})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestAnnotatedStoreMatchesCallSet(t *testing.T) {
 // item 4).
 func TestRelinkedSampleLeavesOldPerson(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(t.TempDir(), store.Options{Create: true})
+	st, err := store.Open(t.TempDir(), store.Config{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,13 +305,13 @@ func TestStoredCallsKeepUnknowns(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	if _, err := genotypes.Ingest(ctx, dir, []string{vcfPath}, genotypes.IngestOptions{}); err != nil {
+	if _, err := genotypes.Ingest(ctx, dir, []string{vcfPath}, genotypes.IngestConfig{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := annotate.Run(ctx, dir, "test-annotate", annotate.Options{}); err != nil {
+	if _, err := annotate.Run(ctx, dir, "test-annotate", annotate.Config{}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -328,7 +328,7 @@ func TestStoredCallsKeepUnknowns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	cs, err := caller.CallVCF(ctx, r, calling.VCFOptions{})
+	cs, err := caller.CallVCF(ctx, r, calling.VCFConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func TestAppendVerify(t *testing.T) {
 	t.Parallel()
 	for _, n := range []int{0, 1, 7, 256, 300} {
 		dir := fill(t, n)
-		rep, err := VerifyLog(context.Background(), dir, VerifyOptions{})
+		rep, err := VerifyLog(context.Background(), dir, VerifyConfig{})
 		if err != nil {
 			t.Fatalf("n=%d: %v", n, err)
 		}
@@ -262,7 +262,7 @@ func TestReopenAndConcurrentWriters(t *testing.T) {
 	}
 	a.Close()
 	b.Close()
-	rep, err := VerifyLog(ctx, dir, VerifyOptions{})
+	rep, err := VerifyLog(ctx, dir, VerifyConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,7 +288,7 @@ func TestMigrateRound1(t *testing.T) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := VerifyLog(context.Background(), dir, VerifyOptions{}); err != nil {
+	if _, err := VerifyLog(context.Background(), dir, VerifyConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	if hasLegacy(dir) {
@@ -394,7 +394,7 @@ func TestSubmitPipelined(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "store")
-	l, err := OpenWith(dir, Options{BatchMaxSize: 100})
+	l, err := OpenWith(dir, Config{BatchMaxSize: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -427,7 +427,7 @@ func TestSubmitPipelined(t *testing.T) {
 	if i != 1000 {
 		t.Fatalf("%d entries logged, want 1000", i)
 	}
-	if rep, err := VerifyLog(ctx, dir, VerifyOptions{}); err != nil || rep.Checkpoint.Size != 1000 {
+	if rep, err := VerifyLog(ctx, dir, VerifyConfig{}); err != nil || rep.Checkpoint.Size != 1000 {
 		t.Fatalf("verify: %+v %v", rep, err)
 	}
 }

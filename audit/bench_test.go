@@ -33,13 +33,13 @@ var appendCases = []appendCase{
 // counts until every entry is also integrated into the tree and covered
 // by a published checkpoint (Flush). Each
 // iteration appends the case's fixed number of entries to a new log; run
-// it with -benchtime 1x (bench/audit.sh). The log's Options come from
+// it with -benchtime 1x (bench/audit.sh). The log's Config comes from
 // $VARAMU_BENCH_BATCH_AGE and $VARAMU_BENCH_CHECKPOINT_INTERVAL (Go
 // durations; empty means the default) for A/B runs, and
 // $VARAMU_BENCH_DIRECT=1 hands entries to tessera's queue directly, as
 // before the journal (the A of bench/audit.sh).
 func BenchmarkAppend(b *testing.B) {
-	opt := benchOptions(b)
+	opt := benchConfig(b)
 	for _, c := range appendCases {
 		b.Run(c.name, func(b *testing.B) {
 			for range b.N {
@@ -49,8 +49,8 @@ func BenchmarkAppend(b *testing.B) {
 	}
 }
 
-func benchOptions(b *testing.B) Options {
-	var opt Options
+func benchConfig(b *testing.B) Config {
+	var opt Config
 	for env, d := range map[string]*time.Duration{"VARAMU_BENCH_BATCH_AGE": &opt.BatchMaxAge, "VARAMU_BENCH_CHECKPOINT_INTERVAL": &opt.CheckpointInterval} {
 		if s := os.Getenv(env); s != "" {
 			v, err := time.ParseDuration(s)
@@ -64,7 +64,7 @@ func benchOptions(b *testing.B) Options {
 	return opt
 }
 
-func benchAppend(b *testing.B, opt Options, c appendCase) {
+func benchAppend(b *testing.B, opt Config, c appendCase) {
 	dir := filepath.Join(b.TempDir(), "store")
 	l, err := OpenWith(dir, opt)
 	if err != nil {
@@ -247,7 +247,7 @@ func BenchmarkVerify(b *testing.B) {
 	b.Logf("built %d entries in %s (%.0f entries/s in batches of 4096)", n, time.Since(t0).Round(time.Millisecond), float64(n)/time.Since(t0).Seconds())
 	b.ResetTimer()
 	for range b.N {
-		rep, err := VerifyLog(ctx, dir, VerifyOptions{})
+		rep, err := VerifyLog(ctx, dir, VerifyConfig{})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -159,7 +159,7 @@ func kill9Rounds(t *testing.T, mode string) {
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := VerifyLog(context.Background(), dir, VerifyOptions{})
+	rep, err := VerifyLog(context.Background(), dir, VerifyConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

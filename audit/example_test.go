@@ -36,7 +36,7 @@ func Example() {
 		return
 	}
 
-	rep, err := audit.VerifyLog(ctx, store, audit.VerifyOptions{})
+	rep, err := audit.VerifyLog(ctx, store, audit.VerifyConfig{})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -44,7 +44,7 @@ func Example() {
 	fmt.Println("verified entries:", rep.Entries, "checkpoint size:", rep.Checkpoint.Size)
 
 	mine, _ := audit.ByPerson(ctx, store, "38001010000")
-	proved, _ := audit.ProveEntries(ctx, store, mine, audit.VerifyOptions{})
+	proved, _ := audit.ProveEntries(ctx, store, mine, audit.VerifyConfig{})
 	for _, p := range proved {
 		fmt.Println(p.Entry.Actor, p.Entry.Purpose, p.Entry.Allowed, p.Status)
 	}

@@ -16,7 +16,7 @@ import (
 // acknowledging them leaves them, and returns the journal's bytes.
 func journalOnly(t *testing.T, dir, prefix string, n int) []byte {
 	t.Helper()
-	l, err := OpenWith(dir, Options{noIntegrate: true})
+	l, err := OpenWith(dir, Config{noIntegrate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func names(prefix string, n int) []string {
 
 func verified(t *testing.T, dir string) *Report {
 	t.Helper()
-	rep, err := VerifyLog(context.Background(), dir, VerifyOptions{})
+	rep, err := VerifyLog(context.Background(), dir, VerifyConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +252,7 @@ func TestFlushOnDemand(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir, _ := witnessed(t, 4)
-	l, err := OpenWith(dir, Options{noBackground: true})
+	l, err := OpenWith(dir, Config{noBackground: true})
 	if err != nil {
 		t.Fatal(err)
 	}

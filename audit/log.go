@@ -14,8 +14,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Options configure Open. The zero value is the default for every field.
-type Options struct {
+// Config configure Open. The zero value is the default for every field.
+type Config struct {
 	// KeyDir holds the log key and person secret; "" means KeyDirFor(dir),
 	// where keys are made on first use.
 	KeyDir string
@@ -49,7 +49,7 @@ type Options struct {
 	noBackground bool
 }
 
-func (o Options) withDefaults(dir string) Options {
+func (o Config) withDefaults(dir string) Config {
 	if o.KeyDir == "" {
 		o.KeyDir = KeyDirFor(dir)
 	}
@@ -88,7 +88,7 @@ type shared struct {
 	journal *journal
 	group   *groupCommit
 	integ   *integrator
-	// noIntegrate is Options.noIntegrate.
+	// noIntegrate is Config.noIntegrate.
 	noIntegrate bool
 	// witnessMu serialises the process's cosignature requests.
 	witnessMu sync.Mutex
@@ -114,14 +114,14 @@ type Log struct {
 }
 
 // Open opens (creating if needed) the audit log of the store directory
-// dir with default Options. The store's keys are made on first use in
+// dir with the default Config. The store's keys are made on first use in
 // KeyDirFor(dir).
-func Open(dir string) (*Log, error) { return OpenWith(dir, Options{}) }
+func Open(dir string) (*Log, error) { return OpenWith(dir, Config{}) }
 
 // OpenWith opens the audit log of the store directory dir. A round-1 log
 // (entries.jsonl) is migrated first (see Migrate). Within one process the
-// first Open of a log fixes its Options until every Log of it is closed.
-func OpenWith(dir string, opt Options) (*Log, error) {
+// first Open of a log fixes its Config until every Log of it is closed.
+func OpenWith(dir string, opt Config) (*Log, error) {
 	opt = opt.withDefaults(dir)
 	ldir, err := filepath.Abs(logDir(dir))
 	if err != nil {
@@ -154,7 +154,7 @@ func OpenWith(dir string, opt Options) (*Log, error) {
 
 // openShared starts the appender of the log in ldir, migrating a round-1
 // log first (migrated is then true).
-func openShared(dir, ldir string, opt Options) (sh *shared, migrated bool, err error) {
+func openShared(dir, ldir string, opt Config) (sh *shared, migrated bool, err error) {
 	keys, err := loadOrCreateKeys(opt.KeyDir, dir)
 	if err != nil {
 		return nil, false, err
@@ -187,7 +187,7 @@ func openShared(dir, ldir string, opt Options) (sh *shared, migrated bool, err e
 // startJournal opens the journal, migrates a round-1 log, replays the
 // journal's entries that the tree does not hold yet (left by a killed
 // process) and starts the group commit and the integrator.
-func (sh *shared) startJournal(ctx context.Context, dir, ldir string, opt Options) (migrated bool, err error) {
+func (sh *shared) startJournal(ctx context.Context, dir, ldir string, opt Config) (migrated bool, err error) {
 	sh.noIntegrate = opt.noIntegrate
 	if !opt.direct {
 		if sh.journal, err = openJournal(dir, ldir); err != nil {
@@ -268,7 +268,7 @@ func (sh *shared) flush(ctx context.Context) error {
 // storage writes each file with O_SYNC and renames it into place). A
 // caller that gets a nil error may release data; a caller that gets an
 // error MUST NOT. A signed checkpoint covering the entries is published
-// within Options.CheckpointInterval, and before Close returns.
+// within Config.CheckpointInterval, and before Close returns.
 func (l *Log) Append(ctx context.Context, entries ...*Entry) (uint64, error) {
 	pending := make([]Pending, len(entries))
 	for i, e := range entries {

@@ -49,7 +49,7 @@ func (l *Log) ProveForPerson(ctx context.Context, entries []Entry, hc *http.Clie
 		return nil, err
 	}
 	keys := l.sh.keys
-	opt := VerifyOptions{LogKey: keys.VerifierKey, WitnessKeys: []string{}}
+	opt := VerifyConfig{LogKey: keys.VerifierKey, WitnessKeys: []string{}}
 	for _, w := range keys.Witnesses {
 		opt.WitnessKeys = append(opt.WitnessKeys, w.Key)
 	}
@@ -89,7 +89,7 @@ func (l *Log) cosign(ctx context.Context, need uint64, hc *http.Client) error {
 }
 
 // publishTimeout bounds the wait for a checkpoint (tessera publishes one
-// within Options.CheckpointInterval while entries arrive).
+// within Config.CheckpointInterval while entries arrive).
 const publishTimeout = 30 * time.Second
 
 // waitCheckpoint waits until the published checkpoint covers size

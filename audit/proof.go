@@ -170,7 +170,7 @@ type EntryProof struct {
 // returns them) against the latest witnessed checkpoint, else the latest
 // signed one, and checks each proof as the person's own device would:
 // offline, with the published log key and witness keys of opt.
-func ProveEntries(ctx context.Context, dir string, entries []Entry, opt VerifyOptions) ([]EntryProof, error) {
+func ProveEntries(ctx context.Context, dir string, entries []Entry, opt VerifyConfig) ([]EntryProof, error) {
 	opt, err := opt.resolve(dir)
 	if err != nil {
 		return nil, err
@@ -183,7 +183,7 @@ func ProveEntries(ctx context.Context, dir string, entries []Entry, opt VerifyOp
 }
 
 // proveWith proves and checks each entry with pr (see ProveEntries).
-func proveWith(ctx context.Context, pr *Prover, entries []Entry, opt VerifyOptions) ([]EntryProof, error) {
+func proveWith(ctx context.Context, pr *Prover, entries []Entry, opt VerifyConfig) ([]EntryProof, error) {
 	var err error
 	out := make([]EntryProof, len(entries))
 	for i, e := range entries {
@@ -201,7 +201,7 @@ func proveWith(ctx context.Context, pr *Prover, entries []Entry, opt VerifyOptio
 	return out, nil
 }
 
-func checkEntryProof(e Entry, p []byte, opt VerifyOptions) string {
+func checkEntryProof(e Entry, p []byte, opt VerifyConfig) string {
 	got, err := VerifyProof(p, opt.LogKey, opt.WitnessKeys, len(opt.WitnessKeys) > 0)
 	if err != nil {
 		return "NOT VERIFIED: " + err.Error()

@@ -109,11 +109,11 @@ func TestTamperDetected(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			dir, _ := witnessed(t, n)
-			if _, err := VerifyLog(context.Background(), dir, VerifyOptions{}); err != nil {
+			if _, err := VerifyLog(context.Background(), dir, VerifyConfig{}); err != nil {
 				t.Fatalf("before tampering: %v", err)
 			}
 			tt.edit(t, dir)
-			_, err := VerifyLog(context.Background(), dir, VerifyOptions{})
+			_, err := VerifyLog(context.Background(), dir, VerifyConfig{})
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("VerifyLog after %s: err = %v, want %v", tt.name, err, tt.want)
 			}
@@ -147,14 +147,14 @@ func TestRollbackDetected(t *testing.T) {
 	}
 	w, _ := os.ReadFile(witnessedPath(dir))
 	copyLog(t, filepath.Join(saved, "log"), logDir(dir))
-	if _, err := VerifyLog(ctx, dir, VerifyOptions{}); !errors.Is(err, ErrTampered) {
+	if _, err := VerifyLog(ctx, dir, VerifyConfig{}); !errors.Is(err, ErrTampered) {
 		t.Errorf("rolled-back log, witnessed checkpoint kept: err = %v, want ErrTampered", err)
 	}
 	copyLog(t, saved, filepath.Join(dir, "audit"))
 	if _, err := RequestCosignatures(ctx, dir, nil); !errors.Is(err, ErrTampered) {
 		t.Errorf("witness asked to cosign a rolled-back log: err = %v, want ErrTampered", err)
 	}
-	if _, err := VerifyLog(ctx, dir, VerifyOptions{Trusted: [][]byte{w}}); !errors.Is(err, ErrTampered) {
+	if _, err := VerifyLog(ctx, dir, VerifyConfig{Trusted: [][]byte{w}}); !errors.Is(err, ErrTampered) {
 		t.Errorf("rolled-back log against a published checkpoint: err = %v, want ErrTampered", err)
 	}
 }
@@ -185,20 +185,20 @@ func TestInsiderRewriteCaughtByWitness(t *testing.T) {
 	}
 	l.Close()
 	copyLog(t, logDir(forged), logDir(dir))
-	if _, err := VerifyLog(ctx, dir, VerifyOptions{}); !errors.Is(err, ErrTampered) {
+	if _, err := VerifyLog(ctx, dir, VerifyConfig{}); !errors.Is(err, ErrTampered) {
 		t.Errorf("rewritten log against the witnessed checkpoint: err = %v, want ErrTampered", err)
 	}
 	os.Remove(witnessedPath(dir))
-	if _, err := VerifyLog(ctx, dir, VerifyOptions{WitnessKeys: []string{}}); err != nil {
+	if _, err := VerifyLog(ctx, dir, VerifyConfig{WitnessKeys: []string{}}); err != nil {
 		t.Fatalf("the re-signed log, its witness evidence removed, should verify on its signature alone: %v", err)
 	}
 	if _, err := RequestCosignatures(ctx, dir, nil); !errors.Is(err, ErrTampered) {
 		t.Errorf("witness asked to cosign the rewritten log: err = %v, want ErrTampered (refused)", err)
 	}
-	if _, err := VerifyLog(ctx, dir, VerifyOptions{}); !errors.Is(err, ErrSignature) {
+	if _, err := VerifyLog(ctx, dir, VerifyConfig{}); !errors.Is(err, ErrSignature) {
 		t.Errorf("witness configured, witnessed checkpoint removed: err = %v, want ErrSignature", err)
 	}
-	if _, err := VerifyLog(ctx, dir, VerifyOptions{RequireWitness: true}); !errors.Is(err, ErrSignature) {
+	if _, err := VerifyLog(ctx, dir, VerifyConfig{RequireWitness: true}); !errors.Is(err, ErrSignature) {
 		t.Errorf("no witnessed checkpoint left: err = %v, want ErrSignature", err)
 	}
 }
@@ -222,7 +222,7 @@ func TestWitnessExtendsAndProves(t *testing.T) {
 	if err != nil || !ok || last.Size != 306 {
 		t.Fatalf("witness state: %+v %v %v", last, ok, err)
 	}
-	rep, err := VerifyLog(ctx, dir, VerifyOptions{RequireWitness: true})
+	rep, err := VerifyLog(ctx, dir, VerifyConfig{RequireWitness: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestInclusionProofCompat(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	dir := fill(t, 11)
-	rep, err := VerifyLog(ctx, dir, VerifyOptions{})
+	rep, err := VerifyLog(ctx, dir, VerifyConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,9 +23,9 @@ var ErrCorrupt = errors.New("audit: corrupt log file")
 
 var hasher = rfc6962.DefaultHasher
 
-// VerifyOptions say what Verify trusts. The zero value reads the log key
+// VerifyConfig say what Verify trusts. The zero value reads the log key
 // and the witnesses from the store's key directory (KeyDirFor).
-type VerifyOptions struct {
+type VerifyConfig struct {
 	// LogKey is the log's note verifier key; "" reads KEYDIR/log.pub.
 	LogKey string
 	// WitnessKeys are cosignature verifier keys; nil reads the witnesses
@@ -50,7 +50,7 @@ type Report struct {
 	Checkpoint Checkpoint
 	// Witnessed is the latest witness-cosigned checkpoint, if any.
 	Witnessed *Checkpoint
-	// Trusted are the checkpoints of VerifyOptions.Trusted, as parsed.
+	// Trusted are the checkpoints of VerifyConfig.Trusted, as parsed.
 	Trusted []Checkpoint
 	// Journaled is the number of acknowledged entries still in the
 	// journal, not yet in the tree (left by a process that was killed or
@@ -59,7 +59,7 @@ type Report struct {
 	Journaled uint64
 }
 
-func (o VerifyOptions) resolve(dir string) (VerifyOptions, error) {
+func (o VerifyConfig) resolve(dir string) (VerifyConfig, error) {
 	kd := KeyDirFor(dir)
 	if o.LogKey == "" {
 		b, err := os.ReadFile(filepath.Join(kd, logPubFile))
@@ -86,7 +86,7 @@ func (o VerifyOptions) resolve(dir string) (VerifyOptions, error) {
 // cosignatures and that the log extends it, and that the log extends every
 // trusted checkpoint. Any mismatch wraps ErrTampered or ErrSignature and
 // names what does not match.
-func VerifyLog(ctx context.Context, dir string, opt VerifyOptions) (*Report, error) {
+func VerifyLog(ctx context.Context, dir string, opt VerifyConfig) (*Report, error) {
 	opt, err := opt.resolve(dir)
 	if err != nil {
 		return nil, err
@@ -132,7 +132,7 @@ func VerifyLog(ctx context.Context, dir string, opt VerifyOptions) (*Report, err
 
 // checkpointsToCheck verifies the signatures of the latest checkpoint, the
 // witnessed one and the trusted ones, records them in rep and returns them.
-func checkpointsToCheck(dir string, opt VerifyOptions, rep *Report) ([]Checkpoint, error) {
+func checkpointsToCheck(dir string, opt VerifyConfig, rep *Report) ([]Checkpoint, error) {
 	b, err := os.ReadFile(filepath.Join(logDir(dir), layout.CheckpointPath))
 	if err != nil {
 		return nil, fmt.Errorf("%w: no checkpoint: %v", ErrTampered, err)
@@ -160,7 +160,7 @@ func checkpointsToCheck(dir string, opt VerifyOptions, rep *Report) ([]Checkpoin
 
 // witnessedToCheck returns the witnessed checkpoint kept with the log,
 // signatures checked, or nil when there is none and none is required.
-func witnessedToCheck(dir string, opt VerifyOptions) (*Checkpoint, error) {
+func witnessedToCheck(dir string, opt VerifyConfig) (*Checkpoint, error) {
 	w, ok, err := ReadWitnessed(dir)
 	if err != nil {
 		return nil, err
@@ -185,7 +185,7 @@ func witnessedToCheck(dir string, opt VerifyOptions) (*Checkpoint, error) {
 // directory (see VerifyLog) and, when trusted is not nil, that the log
 // extends that checkpoint. It returns the size and root of the tree.
 func Verify(ctx context.Context, dir string, trusted *Checkpoint) (Checkpoint, error) {
-	var opt VerifyOptions
+	var opt VerifyConfig
 	if trusted != nil {
 		opt.Trusted = [][]byte{trusted.Signed}
 	}

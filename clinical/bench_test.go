@@ -22,7 +22,7 @@ func BenchmarkIngestSynth(b *testing.B) {
 	b.ResetTimer()
 	var total int64
 	for i := 0; i < b.N; i++ {
-		s, err := store.Open(b.TempDir(), store.Options{Create: true})
+		s, err := store.Open(b.TempDir(), store.Config{Create: true})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -45,7 +45,7 @@ func BenchmarkIngestDir(b *testing.B) {
 	}
 	var total int64
 	for i := 0; i < b.N; i++ {
-		s, err := store.Open(b.TempDir(), store.Options{Create: true})
+		s, err := store.Open(b.TempDir(), store.Config{Create: true})
 		if err != nil {
 			b.Fatal(err)
 		}

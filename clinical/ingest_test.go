@@ -23,7 +23,7 @@ func testConfig(t *testing.T) (Config, *memory.CheckedAllocator) {
 }
 
 func openStore(t *testing.T) *store.Store {
-	s, err := store.Open(t.TempDir(), store.Options{Create: true})
+	s, err := store.Open(t.TempDir(), store.Config{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,7 @@ import (
 // the parent's consent lapses at 18 (issue 8 item 14).
 func TestConsentPerformerKeptAndExported(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(t.TempDir(), store.Options{Create: true})
+	st, err := store.Open(t.TempDir(), store.Config{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

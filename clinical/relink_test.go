@@ -20,7 +20,7 @@ func TestRelinkNeedsStewardReason(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
 	a, b := clinicaltest.Code("1970-01-01", "male", 1), clinicaltest.Code("1971-01-01", "female", 2)
-	st, err := store.Open(t.TempDir(), store.Options{Create: true})
+	st, err := store.Open(t.TempDir(), store.Config{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

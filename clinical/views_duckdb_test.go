@@ -22,7 +22,7 @@ import (
 func TestViews(t *testing.T) {
 	synthea := filepath.Join("..", "..", "shared", "reference", "synthea-r4")
 	dir := t.TempDir()
-	s, err := store.Open(dir, store.Options{Create: true})
+	s, err := store.Open(dir, store.Config{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,7 @@ func TestViews(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	e, err := query.OpenAs(context.Background(), dir, query.Options{Role: query.Steward, Actor: "test-steward"})
+	e, err := query.OpenAs(context.Background(), dir, query.Config{Role: query.Steward, Actor: "test-steward"})
 	if err != nil {
 		t.Fatal(err)
 	}

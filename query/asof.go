@@ -9,7 +9,7 @@ import (
 	"github.com/varamu/varamu/store"
 )
 
-// A research extract about a past date (Options.At) sees only the data
+// A research extract about a past date (Config.At) sees only the data
 // recorded up to it. Consent is never evaluated at that date: it is
 // decided at the moment the session opens (two clocks: the decision
 // moment, always now, and the as-of date of the data).

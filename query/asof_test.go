@@ -48,7 +48,7 @@ func TestResearchAsOfAndWithheldRecords(t *testing.T) {
 		clinicaltest.Weight("o1", p3, 80, "2018-06-01"),
 	}
 	dir := t.TempDir()
-	st, err := store.Open(dir, store.Options{Create: true})
+	st, err := store.Open(dir, store.Config{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestResearchAsOfAndWithheldRecords(t *testing.T) {
 	}
 	open := func(at time.Time) *Engine {
 		t.Helper()
-		e, err := OpenAs(ctx, dir, Options{Actor: "r1", Use: consent.ResearchUse{Purpose: consent.HMB}, At: at})
+		e, err := OpenAs(ctx, dir, Config{Actor: "r1", Use: consent.ResearchUse{Purpose: consent.HMB}, At: at})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,7 +103,7 @@ func TestResearchAsOfAndWithheldRecords(t *testing.T) {
 			}
 		})
 	}
-	if _, err := OpenAs(ctx, dir, Options{Actor: "r1", Use: consent.ResearchUse{Purpose: consent.HMB}, At: now.AddDate(0, 0, 1)}); err == nil {
+	if _, err := OpenAs(ctx, dir, Config{Actor: "r1", Use: consent.ResearchUse{Purpose: consent.HMB}, At: now.AddDate(0, 0, 1)}); err == nil {
 		t.Error("a session about tomorrow opened")
 	}
 }

@@ -99,7 +99,7 @@ func (p pool) generation(r *rand.Rand, first bool) clinicaltest.Generation {
 func checkCurrent(t *testing.T, r *rand.Rand) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	st, err := store.Open(dir, store.Options{Create: true})
+	st, err := store.Open(dir, store.Config{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func checkCurrent(t *testing.T, r *rand.Rand) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := OpenAs(ctx, dir, Options{Role: Steward, Actor: "test-steward"})
+	e, err := OpenAs(ctx, dir, Config{Role: Steward, Actor: "test-steward"})
 	if err != nil {
 		t.Fatal(err)
 	}

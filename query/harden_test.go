@@ -25,7 +25,7 @@ func hardenStore(t *testing.T) (tmp, dir string) {
 	vcfPath := filepath.Join(tmp, "a.vcf")
 	os.WriteFile(vcfPath, []byte(testVCF), 0o644)
 	dir = filepath.Join(tmp, "store")
-	if _, err := genotypes.Ingest(context.Background(), dir, []string{vcfPath}, genotypes.IngestOptions{}); err != nil {
+	if _, err := genotypes.Ingest(context.Background(), dir, []string{vcfPath}, genotypes.IngestConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	return tmp, dir
@@ -40,12 +40,12 @@ func TestStewardSessionConfined(t *testing.T) {
 	secret := filepath.Join(tmp, "secret.txt")
 	os.WriteFile(secret, []byte("secret"), 0o644)
 	out := filepath.Join(tmp, "allowed.parquet")
-	e, err := OpenAs(ctx, dir, Options{Role: Steward, Actor: "steward-1", Output: out})
+	e, err := OpenAs(ctx, dir, Config{Role: Steward, Actor: "steward-1", Output: out})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
-	st, _ := store.Open(dir, store.Options{})
+	st, _ := store.Open(dir, store.Config{})
 	calls := st.Files(genotypes.TableCalls)[0]
 	for _, q := range []string{
 		"SELECT * FROM read_blob('" + secret + "')",
@@ -105,7 +105,7 @@ const researchChildEnv = "VARAMU_RESEARCH_CHILD_STORE"
 
 func TestMain(m *testing.M) {
 	if dir := os.Getenv(researchChildEnv); dir != "" {
-		e, err := OpenAs(context.Background(), dir, Options{Actor: "researcher-killed", Use: hmb()})
+		e, err := OpenAs(context.Background(), dir, Config{Actor: "researcher-killed", Use: hmb()})
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(3)
@@ -163,7 +163,7 @@ func TestResearchExtractLeavesNothingOnDisk(t *testing.T) {
 	alive := filepath.Join(tmpdir, spillPrefix+strconv.Itoa(os.Getpid())+"-y")
 	os.MkdirAll(alive, 0o700)
 
-	e, err := OpenAs(ctx, dir, Options{Actor: "researcher-1", Use: hmb()})
+	e, err := OpenAs(ctx, dir, Config{Actor: "researcher-1", Use: hmb()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -351,7 +351,7 @@ func (e *Engine) run(ctx context.Context, q string) (*Result, error) {
 
 // CopyParquet writes the result of the read-only query q to a Parquet file
 // with DuckDB's COPY. Only a steward's session writes, and only to the
-// output path it was opened with (Options.Output).
+// output path it was opened with (Config.Output).
 func (e *Engine) CopyParquet(ctx context.Context, q, path string) error {
 	if e.role != Steward {
 		return fmt.Errorf("query: a researcher's session cannot write files; use --format csv or json")

@@ -36,11 +36,11 @@ func TestGenotypesView(t *testing.T) {
 	vcfPath := filepath.Join(tmp, "a.vcf")
 	os.WriteFile(vcfPath, []byte(testVCF), 0o644)
 	dir := filepath.Join(tmp, "store")
-	if _, err := genotypes.Ingest(ctx, dir, []string{vcfPath}, genotypes.IngestOptions{}); err != nil {
+	if _, err := genotypes.Ingest(ctx, dir, []string{vcfPath}, genotypes.IngestConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(tmp, "o.parquet")
-	e, err := OpenAs(ctx, dir, Options{Role: Steward, Actor: "test-steward", Output: out})
+	e, err := OpenAs(ctx, dir, Config{Role: Steward, Actor: "test-steward", Output: out})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestGenotypesViewMatchesGoReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(tmp, "store")
-	if _, err := genotypes.Ingest(ctx, dir, []string{src}, genotypes.IngestOptions{}); err != nil {
+	if _, err := genotypes.Ingest(ctx, dir, []string{src}, genotypes.IngestConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := genotypes.Open(dir)
@@ -124,7 +124,7 @@ func TestGenotypesViewMatchesGoReader(t *testing.T) {
 		}
 	}
 	slices.Sort(want)
-	e, err := OpenAs(ctx, dir, Options{Role: Steward, Actor: "test-steward"})
+	e, err := OpenAs(ctx, dir, Config{Role: Steward, Actor: "test-steward"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,9 +32,9 @@ const (
 	Steward Role = "steward"
 )
 
-// Options say who queries, and for what. The zero value is a researcher
+// Config say who queries, and for what. The zero value is a researcher
 // with no declared use, who sees nobody.
-type Options struct {
+type Config struct {
 	Role  Role   // zero value: Researcher
 	Actor string // who, for the audit log; required
 	// Use is the research use, GA4GH DUO terms (Researcher only).
@@ -73,7 +73,7 @@ func (e *Engine) Decided() *Decided { return e.decided }
 // each decision, and returns them without building an extract: the
 // grants from which a caller builds an access.Permit for the genome
 // readers.
-func DecideResearch(ctx context.Context, dir string, opt Options) (*Decided, error) {
+func DecideResearch(ctx context.Context, dir string, opt Config) (*Decided, error) {
 	if err := access.CheckIdentifier("actor", opt.Actor); err != nil {
 		return nil, fmt.Errorf("query: who is asking, for the audit log: %w", err)
 	}
@@ -87,7 +87,7 @@ func DecideResearch(ctx context.Context, dir string, opt Options) (*Decided, err
 	if opt.At.IsZero() {
 		opt.At = now
 	}
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		return nil, err
 	}
@@ -108,7 +108,7 @@ func DecideResearch(ctx context.Context, dir string, opt Options) (*Decided, err
 // log before any data is visible. A researcher's session runs on an extract
 // of only what consent allows, with DuckDB's file access switched off and
 // its configuration locked, so SQL cannot reach the store's files.
-func OpenAs(ctx context.Context, dir string, opt Options) (*Engine, error) {
+func OpenAs(ctx context.Context, dir string, opt Config) (*Engine, error) {
 	if err := access.CheckIdentifier("actor", opt.Actor); err != nil {
 		return nil, fmt.Errorf("query: who is asking, for the audit log: %w", err)
 	}
@@ -126,7 +126,7 @@ func OpenAs(ctx context.Context, dir string, opt Options) (*Engine, error) {
 		}
 		opt.Output = abs
 	}
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ var researchClinical = []string{"persons", "conditions", "observations", "medica
 // every linked person decided now (researchGrants), then the extract of
 // what those decisions allow, and finally every way back to the store
 // removed.
-func openResearch(ctx context.Context, st *store.Store, log *audit.Log, opt Options, now time.Time) (*Engine, error) {
+func openResearch(ctx context.Context, st *store.Store, log *audit.Log, opt Config, now time.Time) (*Engine, error) {
 	if opt.Use.Purpose == "" {
 		return nil, errors.New("query: a researcher must state the research use (DUO: GRU, HMB, DS-<ICD-10> or POA)")
 	}

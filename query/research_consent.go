@@ -17,7 +17,7 @@ import (
 // each decision is logged. It returns person → samples, the linked people
 // (sorted) and the grants. The mapping never enters the researcher's SQL;
 // Go callers get it through Engine.Decided and DecideResearch.
-func researchGrants(ctx context.Context, st *store.Store, log *audit.Log, opt Options, now time.Time) (map[string][]string, []string, []access.Grant, error) {
+func researchGrants(ctx context.Context, st *store.Store, log *audit.Log, opt Config, now time.Time) (map[string][]string, []string, []access.Grant, error) {
 	cur, err := clinical.ReadCurrent(ctx, st)
 	if err != nil {
 		return nil, nil, nil, err

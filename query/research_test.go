@@ -28,7 +28,7 @@ func TestResearcherSeesOnlyConsentedPseudonymisedData(t *testing.T) {
 
 	// Expected, from the consent model directly: people whose research
 	// consent now (the decision moment) permits the use.
-	stew, err := OpenAs(ctx, dir, Options{Role: Steward, Actor: "test-steward"})
+	stew, err := OpenAs(ctx, dir, Config{Role: Steward, Actor: "test-steward"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,14 +59,14 @@ func TestResearcherSeesOnlyConsentedPseudonymisedData(t *testing.T) {
 	}
 	slices.Sort(want)
 
-	e, err := OpenAs(ctx, dir, Options{Actor: "researcher-1", Use: use})
+	e, err := OpenAs(ctx, dir, Config{Actor: "researcher-1", Use: use})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
 	// As of the dataset's date, before the genotypes and PGx results
 	// entered the store, the extract holds none of them (issue 8 item 1).
-	past, err := OpenAs(ctx, dir, Options{Actor: "researcher-1", Use: use, At: at})
+	past, err := OpenAs(ctx, dir, Config{Actor: "researcher-1", Use: use, At: at})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,11 +124,11 @@ func TestResearcherSeesOnlyConsentedPseudonymisedData(t *testing.T) {
 		t.Errorf("%d audit entries for the researcher, want one per linked person per session (2 x %d)", n, len(res.Rows))
 	}
 	// Without a stated use there is no session.
-	if _, err := OpenAs(ctx, dir, Options{Actor: "x"}); err == nil || !strings.Contains(err.Error(), "research use") {
+	if _, err := OpenAs(ctx, dir, Config{Actor: "x"}); err == nil || !strings.Contains(err.Error(), "research use") {
 		t.Errorf("no use: %v", err)
 	}
 	// A steward sees every sample.
-	s, err := OpenAs(ctx, dir, Options{Role: Steward, Actor: "steward-1", At: at})
+	s, err := OpenAs(ctx, dir, Config{Role: Steward, Actor: "steward-1", At: at})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,7 +176,7 @@ FROM variants v JOIN g USING (batch, chrom, pos, ref, alt, alt_index) WHERE NOT 
 	}
 	// The rows kept are exactly the ALT alleles a visible sample carries,
 	// as the steward sees them in the store.
-	stew, err := OpenAs(ctx, dir, Options{Role: Steward, Actor: "test-steward"})
+	stew, err := OpenAs(ctx, dir, Config{Role: Steward, Actor: "test-steward"})
 	if err != nil {
 		t.Fatal(err)
 	}

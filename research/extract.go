@@ -41,7 +41,7 @@ func (s *Service) Extract(ctx context.Context, researcher, project, table string
 	if err != nil {
 		return 0, err
 	}
-	e, err := query.OpenAs(ctx, s.dir, query.Options{Actor: researcher, Use: p.Use()})
+	e, err := query.OpenAs(ctx, s.dir, query.Config{Actor: researcher, Use: p.Use()})
 	if err != nil {
 		return 0, err
 	}

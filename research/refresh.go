@@ -69,7 +69,7 @@ func (s *Service) refresh(ctx context.Context, st *store.Store, researcher strin
 	if err != nil {
 		return nil, err
 	}
-	opt := query.Options{Actor: researcher, Use: p.Use()}
+	opt := query.Config{Actor: researcher, Use: p.Use()}
 	people := map[string]personRows{}
 	next := &view{grants: map[string]access.Grant{}, samples: map[string][]string{}, actor: researcher}
 	if !plan.full {
@@ -220,7 +220,7 @@ func namedIn(ctx context.Context, path string) (people, samples []string, ok boo
 // redecide decides every linked person again (a new day) and adds to
 // plan the people whose decision changed: who entered, who left, whose
 // record or documents were closed or reopened. Their grants go to next.
-func (s *Service) redecide(ctx context.Context, opt query.Options, old *view, plan *refreshPlan, next *view) error {
+func (s *Service) redecide(ctx context.Context, opt query.Config, old *view, plan *refreshPlan, next *view) error {
 	d, err := query.DecideResearch(ctx, s.dir, opt)
 	if err != nil {
 		return err
@@ -247,7 +247,7 @@ func (s *Service) redecide(ctx context.Context, opt query.Options, old *view, pl
 
 // build opens the research extract of opt (everyone, or opt.People),
 // reads its participants and returns them by person with the decisions.
-func build(ctx context.Context, dir string, opt query.Options) (map[string]personRows, *query.Decided, error) {
+func build(ctx context.Context, dir string, opt query.Config) (map[string]personRows, *query.Decided, error) {
 	e, err := query.OpenAs(ctx, dir, opt)
 	if err != nil {
 		return nil, nil, err
@@ -281,7 +281,7 @@ func build(ctx context.Context, dir string, opt query.Options) (map[string]perso
 // commitView writes the refreshed view and its state in one store
 // transaction, logs the refresh (KindView) and returns the view.
 func (s *Service) commitView(ctx context.Context, project, researcher string, now time.Time, in refreshInput, plan refreshPlan, people map[string]personRows, next *view) (*view, error) {
-	st, err := store.Open(s.dir, store.Options{})
+	st, err := store.Open(s.dir, store.Config{})
 	if err != nil {
 		return nil, err
 	}

@@ -183,7 +183,7 @@ func (s *Service) gate(ctx context.Context, researcher, project string, now time
 // it, in one store transaction (the store's writer lock serialises
 // answers).
 func (s *Service) release(ctx context.Context, project string, now time.Time, rel disclosure.Release, population map[string]bool, k int) error {
-	st, err := store.Open(s.dir, store.Options{})
+	st, err := store.Open(s.dir, store.Config{})
 	if err != nil {
 		return err
 	}

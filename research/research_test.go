@@ -53,7 +53,7 @@ func newBiobank(t *testing.T) *biobank {
 	t.Helper()
 	ctx := context.Background()
 	b := &biobank{dir: t.TempDir(), samples: map[string]string{}}
-	st, err := store.Open(b.dir, store.Options{Create: true})
+	st, err := store.Open(b.dir, store.Config{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestAskCrossTab(t *testing.T) {
 	}
 	// The answer history is a store table the steward sees and no
 	// research extract holds.
-	stew, err := query.OpenAs(context.Background(), b.dir, query.Options{Role: query.Steward, Actor: "steward-1"})
+	stew, err := query.OpenAs(context.Background(), b.dir, query.Config{Role: query.Steward, Actor: "steward-1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func TestAskCrossTab(t *testing.T) {
 	if err != nil || len(res.Rows) != 1 || query.Text(res.Rows[0][1]) != "21" {
 		t.Errorf("steward reads the history: %v %v", res, err)
 	}
-	r, err := query.OpenAs(context.Background(), b.dir, query.Options{Actor: researcher, Use: consent.ResearchUse{Purpose: consent.HMB}})
+	r, err := query.OpenAs(context.Background(), b.dir, query.Config{Actor: researcher, Use: consent.ResearchUse{Purpose: consent.HMB}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -308,7 +308,7 @@ func TestWithdrawnNotCounted(t *testing.T) {
 	// The second answer's groups are the first's without her: nothing new
 	// to remember, so nothing is recorded since (her sample is in the
 	// first answer's groups only).
-	st, err := store.Open(b.dir, store.Options{})
+	st, err := store.Open(b.dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -426,7 +426,7 @@ func TestViewRefreshedIncrementally(t *testing.T) {
 		t.Errorf("%d decisions logged for the person who withdrew, want 2", n)
 	}
 	// The view in the store: committed, without her sample.
-	st, err := store.Open(b.dir, store.Options{})
+	st, err := store.Open(b.dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func TestSyntheticBiobankPGx(t *testing.T) {
 	y, m, d := time.Now().In(consent.Tallinn).Date()
 	bb := synthstore.New(t, synthstore.Config{Synth: synth.Config{People: 300, Seed: 12, BackgroundSites: -1, AsOf: time.Date(y, m, d, 0, 0, 0, 0, consent.Tallinn)}})
 	dir := bb.Dir
-	if _, err := annotate.Run(ctx, dir, "test-annotate", annotate.Options{}); err != nil {
+	if _, err := annotate.Run(ctx, dir, "test-annotate", annotate.Config{}); err != nil {
 		t.Fatal(err)
 	}
 	pf, err := projects.Decode("projects.json", strings.NewReader(fmt.Sprintf(`{"projects": [{"id": "demo-hmb", "purpose": "HMB",
@@ -49,7 +49,7 @@ func TestSyntheticBiobankPGx(t *testing.T) {
 	t.Logf("answer:\n%s\n%s", table(a), out)
 
 	// The same counts by SQL over the consented extract.
-	e, err := query.OpenAs(ctx, dir, query.Options{Actor: "check", Use: p.Use()})
+	e, err := query.OpenAs(ctx, dir, query.Config{Actor: "check", Use: p.Use()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -120,7 +120,7 @@ func (s *Service) CountVariant(ctx context.Context, researcher, project string, 
 // carriersOf lists the view's participants with at least one copy of q's
 // alternate allele, sorted.
 func (s *Service) carriersOf(ctx context.Context, researcher string, p *projects.Project, v *view, q Variant) ([]string, error) {
-	st, err := store.Open(s.dir, store.Options{})
+	st, err := store.Open(s.dir, store.Config{})
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +177,7 @@ func (s *Service) permit(ctx context.Context, researcher string, p *projects.Pro
 	s.views.mu.Lock()
 	defer s.views.mu.Unlock()
 	if !v.complete {
-		d, err := query.DecideResearch(ctx, s.dir, query.Options{Actor: researcher, Use: p.Use()})
+		d, err := query.DecideResearch(ctx, s.dir, query.Config{Actor: researcher, Use: p.Use()})
 		if err != nil {
 			return access.Permit{}, err
 		}

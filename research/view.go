@@ -122,7 +122,7 @@ func (s *Service) view(ctx context.Context, researcher string, p *projects.Proje
 	if s.views.m == nil {
 		s.views.m = map[string]*view{}
 	}
-	st, err := store.Open(s.dir, store.Options{})
+	st, err := store.Open(s.dir, store.Config{})
 	if err != nil {
 		return nil, err
 	}

@@ -134,7 +134,7 @@ func writeCohortVCF(t testing.TB, dir, name string, samples []string, sites []te
 func cohortStore(t testing.TB, vcf string) (string, *genotypes.Store) {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "store")
-	if _, err := genotypes.Ingest(context.Background(), dir, []string{vcf}, genotypes.IngestOptions{}); err != nil {
+	if _, err := genotypes.Ingest(context.Background(), dir, []string{vcf}, genotypes.IngestConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	gs, err := genotypes.Open(dir)

@@ -32,7 +32,7 @@ func TestWriteVersions(t *testing.T) {
 	a1 := smallScore(t, dir, "a1.txt", strings.Replace(head, "%s", "A", 1)+body)
 	b1 := smallScore(t, dir, "b1.txt", strings.Replace(head, "%s", "B", 1)+body)
 	a2 := smallScore(t, dir, "a2.txt", strings.Replace(head, "%s", "A", 1)+body+"22\t104\tG\tA\t1\n")
-	st, err := store.Open(storeDir, store.Options{})
+	st, err := store.Open(storeDir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

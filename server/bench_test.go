@@ -26,7 +26,7 @@ import (
 func allowedPeople(tb testing.TB, dir string) []string {
 	tb.Helper()
 	ctx := context.Background()
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -30,7 +30,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 func withPhenotype(t *testing.T, dir, gene, phenotype string) string {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

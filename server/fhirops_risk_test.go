@@ -52,7 +52,7 @@ func withRisk(t *testing.T, dir string) {
 			riskErr = err
 			return
 		}
-		st, err := store.Open(dir, store.Options{})
+		st, err := store.Open(dir, store.Config{})
 		if err != nil {
 			riskErr = err
 			return
@@ -85,7 +85,7 @@ func withRisk(t *testing.T, dir string) {
 func sfPeople(t *testing.T, dir string) (yes, no, yesSample string) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func sfPeople(t *testing.T, dir string) (yes, no, yesSample string) {
 func testClinVar(t *testing.T, dir, sample string) *fhirops.RiskFindings {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,7 +65,7 @@ func build(ctx context.Context, tmp string, asOf *time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, err = annotate.Run(ctx, bb.Dir, "server-test-steward", annotate.Options{Outside: oc, Workers: 2})
+	_, err = annotate.Run(ctx, bb.Dir, "server-test-steward", annotate.Config{Outside: oc, Workers: 2})
 	return bb.Dir, err
 }
 

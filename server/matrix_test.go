@@ -34,7 +34,7 @@ import (
 func special(t *testing.T, dir string, now time.Time) (closed, noReturn, withdrawn string) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -113,7 +113,7 @@ func TestNewGenerationServedWithoutRestart(t *testing.T) {
 			}
 		}()
 	}
-	st, err := store.Open(b.dir, store.Options{})
+	st, err := store.Open(b.dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -155,7 +155,7 @@ var (
 // so that a commit of `varamu annotate` is served in about the time of
 // reading its own results.
 func loadSnapshot(ctx context.Context, dir string, log *audit.Log, eng *rules.Engine, atc func(string) (string, bool), prev *Snapshot) (*Snapshot, error) {
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		return nil, err
 	}

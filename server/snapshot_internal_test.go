@@ -42,7 +42,7 @@ func TestSnapshotReadsOnlyNewAnnotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	half := len(samples) / 2
-	if _, err := annotate.Run(ctx, bb.Dir, "test", annotate.Options{Samples: samples[:half], ChunkSamples: 7, Workers: 1}); err != nil {
+	if _, err := annotate.Run(ctx, bb.Dir, "test", annotate.Config{Samples: samples[:half], ChunkSamples: 7, Workers: 1}); err != nil {
 		t.Fatal(err)
 	}
 	eng, err := rules.LoadEmbedded()
@@ -60,10 +60,10 @@ func TestSnapshotReadsOnlyNewAnnotation(t *testing.T) {
 	}
 	before := pgxContent(first.PGx)
 
-	if _, err := annotate.Run(ctx, bb.Dir, "test", annotate.Options{Samples: samples[half:], ChunkSamples: 7, Workers: 1}); err != nil {
+	if _, err := annotate.Run(ctx, bb.Dir, "test", annotate.Config{Samples: samples[half:], ChunkSamples: 7, Workers: 1}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(bb.Dir, store.Options{})
+	st, err := store.Open(bb.Dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func TestHelperCommitChild(t *testing.T) {
 		return
 	}
 	point := os.Getenv(commitChildEnv + "_POINT")
-	s, err := Open(dir, Options{})
+	s, err := Open(dir, Config{})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -83,7 +83,7 @@ func TestKill9BetweenLogAndCommit(t *testing.T) {
 	for _, point := range []string{"logged", "history written"} {
 		t.Run(point, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "store")
-			s, err := Open(dir, Options{Create: true})
+			s, err := Open(dir, Config{Create: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -92,7 +92,7 @@ func TestKill9BetweenLogAndCommit(t *testing.T) {
 			}
 			killAt(t, dir, point)
 
-			s, err = Open(dir, Options{})
+			s, err = Open(dir, Config{})
 			if err != nil {
 				t.Fatal(err)
 			}

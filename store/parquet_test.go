@@ -28,7 +28,7 @@ func testRecord(t *testing.T, values ...string) arrow.RecordBatch {
 // settings (zstd, statistics, created_by) and its rows in the manifest
 // once committed.
 func TestWriteTable(t *testing.T) {
-	s, err := Open(t.TempDir(), Options{Create: true})
+	s, err := Open(t.TempDir(), Config{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestWriteTable(t *testing.T) {
 // TestTableWriterKeepsFirstError: after a failed write every call returns
 // the same error and Close adds no file; an aborted file is not added.
 func TestTableWriterKeepsFirstError(t *testing.T) {
-	s, err := Open(t.TempDir(), Options{Create: true})
+	s, err := Open(t.TempDir(), Config{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 // that wrote it; a path the log does not name is never "recorded by" any
 // date (unknown is never old enough).
 func TestRecorded(t *testing.T) {
-	s, err := Open(t.TempDir(), Options{Create: true})
+	s, err := Open(t.TempDir(), Config{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 func newStore(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "s")
-	s, err := Open(dir, Options{Create: true})
+	s, err := Open(dir, Config{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestMissingManifestRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, create := range []bool{false, true} {
-		_, err := Open(dir, Options{Create: create})
+		_, err := Open(dir, Config{Create: create})
 		if !errors.Is(err, ErrNoManifest) {
 			t.Fatalf("Open(Create=%v) without manifest: got %v, want ErrNoManifest", create, err)
 		}
@@ -69,7 +69,7 @@ func TestMissingManifestRefused(t *testing.T) {
 	// Following the message restores the store.
 	b, _ := os.ReadFile(filepath.Join(dir, "history", "00000001.json"))
 	os.WriteFile(filepath.Join(dir, "manifest.json"), b, 0o644)
-	if _, err := Open(dir, Options{}); err != nil {
+	if _, err := Open(dir, Config{}); err != nil {
 		t.Fatalf("after recovery: %v", err)
 	}
 
@@ -77,7 +77,7 @@ func TestMissingManifestRefused(t *testing.T) {
 	os.Remove(filepath.Join(dir, "manifest.json"))
 	os.RemoveAll(filepath.Join(dir, "history"))
 	os.Rename(filepath.Join(dir, "data", ents[0].Name()), filepath.Join(dir, "data", "00000007-abcd"))
-	if _, err := Open(dir, Options{Create: true}); !errors.Is(err, ErrNoManifest) {
+	if _, err := Open(dir, Config{Create: true}); !errors.Is(err, ErrNoManifest) {
 		t.Fatalf("data without manifest or history: got %v, want ErrNoManifest", err)
 	}
 }
@@ -86,7 +86,7 @@ func TestMissingManifestRefused(t *testing.T) {
 // manifest disappeared does not commit over it.
 func TestRefreshAfterManifestLost(t *testing.T) {
 	dir := newStore(t)
-	s, err := Open(dir, Options{})
+	s, err := Open(dir, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +141,7 @@ func TestManifestAttacks(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir := newStore(t)
 			c.attack(t, dir)
-			if _, err := Open(dir, Options{}); !errors.Is(err, c.want) {
+			if _, err := Open(dir, Config{}); !errors.Is(err, c.want) {
 				t.Fatalf("Open: got %v, want %v", err, c.want)
 			}
 			r, err := VerifyDir(context.Background(), dir)
@@ -166,7 +166,7 @@ func TestVerifyDirReportsEveryProblem(t *testing.T) {
 	}
 	m, _ := readManifest(filepath.Join(dir, "manifest.json"))
 	os.WriteFile(filepath.Join(dir, m.Tables["calls"][0].Path), []byte("1/1"), 0o644)
-	if _, err := Open(dir, Options{}); err != nil {
+	if _, err := Open(dir, Config{}); err != nil {
 		t.Fatalf("Open with a changed unguarded file: %v", err)
 	}
 	os.Remove(filepath.Join(dir, m.Tables["consents"][0].Path))

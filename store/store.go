@@ -138,15 +138,15 @@ type Store struct {
 	manifest *Manifest
 }
 
-// Options tune Open.
-type Options struct {
+// Config tune Open.
+type Config struct {
 	// Create makes an empty store when dir holds none. The zero value
 	// opens existing stores only.
 	Create bool
 }
 
 // Open opens the store in dir.
-func Open(dir string, opt Options) (*Store, error) {
+func Open(dir string, opt Config) (*Store, error) {
 	s := &Store{dir: dir}
 	m, err := readManifest(filepath.Join(dir, "manifest.json"))
 	if errors.Is(err, fs.ErrNotExist) {

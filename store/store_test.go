@@ -25,10 +25,10 @@ func writeFile(t *testing.T, tx *Txn, rel, body string) string {
 
 func TestCommitRollbackOrphans(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := Open(dir, Options{}); !errors.Is(err, ErrNotStore) {
+	if _, err := Open(dir, Config{}); !errors.Is(err, ErrNotStore) {
 		t.Fatalf("Open of empty dir: got %v, want ErrNotStore", err)
 	}
-	s, err := Open(dir, Options{Create: true})
+	s, err := Open(dir, Config{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestCommitRollbackOrphans(t *testing.T) {
 		t.Fatalf("orphan survived: %v", err)
 	}
 
-	s2, err := Open(dir, Options{})
+	s2, err := Open(dir, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestCommitRollbackOrphans(t *testing.T) {
 }
 
 func TestCreateRejectsEscapingNames(t *testing.T) {
-	s, _ := Open(t.TempDir(), Options{Create: true})
+	s, _ := Open(t.TempDir(), Config{Create: true})
 	tx, err := s.Begin(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -118,7 +118,7 @@ func TestCreateRejectsEscapingNames(t *testing.T) {
 
 func TestRollbackOfFirstTransactionLeavesNoStore(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "new")
-	s, err := Open(dir, Options{Create: true})
+	s, err := Open(dir, Config{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func main() {
 
 func run(storeDir, caDir, url, clients string, dur time.Duration) error {
 	ctx := context.Background()
-	st, err := store.Open(storeDir, store.Options{})
+	st, err := store.Open(storeDir, store.Config{})
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 
 func newAlertsCmd(who whoami) *cobra.Command {
 	var (
-		opt                  alerts.StoreOptions
+		opt                  alerts.StoreConfig
 		dir, since, at, fmt_ string
 	)
 	cmd := &cobra.Command{

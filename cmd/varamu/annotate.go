@@ -13,7 +13,7 @@ import (
 
 func newAnnotateCmd(who whoami) *cobra.Command {
 	var dir, outside string
-	var opt annotate.Options
+	var opt annotate.Config
 	cmd := &cobra.Command{
 		Use:   "annotate --store DIR",
 		Short: "Call every pharmacogene for every sample of the genome store (resumable; records changes between data versions)",

@@ -108,7 +108,7 @@ func newAuditVerifyCmd() *cobra.Command {
 		Short: "Check every entry and tile, the checkpoint signatures, the witness cosignatures, and that the log extends each given checkpoint",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opt := audit.VerifyOptions{LogKey: logKey, RequireWitness: requireWitness}
+			opt := audit.VerifyConfig{LogKey: logKey, RequireWitness: requireWitness}
 			if cmd.Flags().Changed("witness-key") {
 				opt.WitnessKeys = []string{} // --witness-key "" trusts no witness
 				for _, k := range witnessKeys {

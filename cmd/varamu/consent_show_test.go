@@ -18,7 +18,7 @@ import (
 func TestConsentShowSaysParentalConsentLapsed(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "store")
-	st, err := store.Open(dir, store.Options{Create: true})
+	st, err := store.Open(dir, store.Config{Create: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -82,7 +82,7 @@ func runDemo(ctx context.Context, w io.Writer, out, actor string, people, backgr
 	// 2. Genotypes into the columnar store.
 	dir := filepath.Join(out, "store")
 	vcfPath := filepath.Join(bb, "genotypes.vcf.gz")
-	res, err := genotypes.Ingest(ctx, dir, []string{vcfPath}, genotypes.IngestOptions{})
+	res, err := genotypes.Ingest(ctx, dir, []string{vcfPath}, genotypes.IngestConfig{})
 	if err != nil {
 		return err
 	}
@@ -92,7 +92,7 @@ func runDemo(ctx context.Context, w io.Writer, out, actor string, people, backgr
 
 	// 3. Clinical records and consents (FHIR R4 Bulk NDJSON) and the coded
 	// sample map, in the same store.
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		return err
 	}
@@ -144,14 +144,14 @@ func runDemo(ctx context.Context, w io.Writer, out, actor string, people, backgr
 	if err != nil {
 		return err
 	}
-	ar, err := annotate.Run(ctx, dir, actor, annotate.Options{Outside: oc})
+	ar, err := annotate.Run(ctx, dir, actor, annotate.Config{Outside: oc})
 	if err != nil {
 		return err
 	}
 	step("varamu annotate: %d samples in %.1fs (%.0f samples/s), CYP2D6 from outside calls; data version %s",
 		ar.Annotated, ar.Elapsed.Seconds(), float64(ar.Annotated)/ar.Elapsed.Seconds(), ar.DataVersion)
 
-	stew, err := query.OpenAs(ctx, dir, query.Options{Role: query.Steward, Actor: actor})
+	stew, err := query.OpenAs(ctx, dir, query.Config{Role: query.Steward, Actor: actor})
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func runDemo(ctx context.Context, w io.Writer, out, actor string, people, backgr
 
 	// 6. Drug–gene alerts: current prescriptions × actionable phenotypes,
 	// under consent, every decision logged.
-	list, stats, err := alerts.RunStore(ctx, dir, alerts.StoreOptions{Config: alerts.Config{Actor: actor}})
+	list, stats, err := alerts.RunStore(ctx, dir, alerts.StoreConfig{Config: alerts.Config{Actor: actor}})
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func runDemo(ctx context.Context, w io.Writer, out, actor string, people, backgr
 	}
 
 	// 7. A researcher: pseudonymised extract of consenting people only.
-	res2, err := query.OpenAs(ctx, dir, query.Options{Actor: actor, Use: consent.ResearchUse{Purpose: consent.HMB, GeneticStudy: true}})
+	res2, err := query.OpenAs(ctx, dir, query.Config{Actor: actor, Use: consent.ResearchUse{Purpose: consent.HMB, GeneticStudy: true}})
 	if err != nil {
 		return err
 	}

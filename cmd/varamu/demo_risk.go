@@ -36,7 +36,7 @@ func demoRisk(ctx context.Context, out, dir, actor, vcfPath, sample string) (sum
 	if err != nil {
 		return "", "", line, err
 	}
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		return "", "", line, err
 	}

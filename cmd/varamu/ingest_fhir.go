@@ -42,7 +42,7 @@ decision); the re-link is then written to the audit log for both people.`,
 			if err != nil {
 				return err
 			}
-			s, err := store.Open(dir, store.Options{Create: true})
+			s, err := store.Open(dir, store.Config{Create: true})
 			if err != nil {
 				return err
 			}

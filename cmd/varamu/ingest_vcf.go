@@ -26,7 +26,7 @@ refused unless --replace is given.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			start := time.Now()
-			res, err := genotypes.Ingest(cmd.Context(), dir, args, genotypes.IngestOptions{
+			res, err := genotypes.Ingest(cmd.Context(), dir, args, genotypes.IngestConfig{
 				Replace:  replace,
 				Build:    genome.Build(build),
 				Progress: newProgress(cmd.ErrOrStderr(), "ingest"),

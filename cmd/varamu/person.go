@@ -35,7 +35,7 @@ func (p *personSession) Close() error { return p.log.Close() }
 
 // openAccess opens the store in dir and its access decider; close the log.
 func openAccess(ctx context.Context, dir string) (*store.Store, *access.Decider, *audit.Log, error) {
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -52,7 +52,7 @@ guideline recommendations (no clinical facts: use 'varamu pgx recommend' to add 
 			if err != nil {
 				return err
 			}
-			opt := calling.VCFOptions{Sex: map[string]calling.Sex{}}
+			opt := calling.VCFConfig{Sex: map[string]calling.Sex{}}
 			for _, s := range samples {
 				for _, x := range strings.Split(s, ",") {
 					if x = strings.TrimSpace(x); x != "" {

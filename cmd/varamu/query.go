@@ -26,7 +26,7 @@ Researchers do not use this command: they are clients of varamu serve
 			if err != nil {
 				return err
 			}
-			opt := query.Options{Role: query.Steward, Actor: actor, Output: out}
+			opt := query.Config{Role: query.Steward, Actor: actor, Output: out}
 			e, err := query.OpenAs(ctx, dir, opt)
 			if err != nil {
 				return err

@@ -17,7 +17,7 @@ import (
 // research server does.
 func researchSession(t *testing.T, dir, actor string, at time.Time, sql string) (string, string, error) {
 	t.Helper()
-	e, err := query.OpenAs(t.Context(), dir, query.Options{Role: query.Researcher, Actor: actor,
+	e, err := query.OpenAs(t.Context(), dir, query.Config{Role: query.Researcher, Actor: actor,
 		Use: consent.ResearchUse{Purpose: consent.HMB, GeneticStudy: true}, At: at})
 	if err != nil {
 		return "", "", err

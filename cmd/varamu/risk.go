@@ -101,7 +101,7 @@ Scoring the biobank is a steward access, logged before genotypes are read.`,
 			if err != nil {
 				return err
 			}
-			st, err := store.Open(dir, store.Options{})
+			st, err := store.Open(dir, store.Config{})
 			if err != nil {
 				return err
 			}

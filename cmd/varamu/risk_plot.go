@@ -22,7 +22,7 @@ func newRiskPlotCmd(who whoami) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			st, err := store.Open(dir, store.Options{})
+			st, err := store.Open(dir, store.Config{})
 			if err != nil {
 				return err
 			}

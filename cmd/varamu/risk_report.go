@@ -25,7 +25,7 @@ representative), or with --clinician a health professional, who needs the
 person's consent to return of results. Access is decided and logged first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := store.Open(dir, store.Options{})
+			st, err := store.Open(dir, store.Config{})
 			if err != nil {
 				return err
 			}

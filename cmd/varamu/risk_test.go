@@ -65,7 +65,7 @@ func firstSamples(t *testing.T, dir string, n int) []string {
 
 func generation(t *testing.T, dir string) int64 {
 	t.Helper()
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -181,7 +181,7 @@ func researcherAccess(t *testing.T, dir, person string) audit.EntryProof {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proved, err := audit.ProveEntries(context.Background(), dir, es, audit.VerifyOptions{})
+	proved, err := audit.ProveEntries(context.Background(), dir, es, audit.VerifyConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func whoLookedTable(t *testing.T, dir, person string) string {
 		}
 		es = append(es, e...)
 	}
-	proved, err := audit.ProveEntries(context.Background(), dir, es, audit.VerifyOptions{})
+	proved, err := audit.ProveEntries(context.Background(), dir, es, audit.VerifyConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

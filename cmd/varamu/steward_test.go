@@ -130,7 +130,7 @@ func TestAuditWhoEscapes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proved, err := audit.ProveEntries(context.Background(), dir, es, audit.VerifyOptions{})
+	proved, err := audit.ProveEntries(context.Background(), dir, es, audit.VerifyConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ func newVerifyCmd() *cobra.Command {
 			if err := verifyDataFiles(cmd, dir); err != nil {
 				return err
 			}
-			rep, err := audit.VerifyLog(cmd.Context(), dir, audit.VerifyOptions{})
+			rep, err := audit.VerifyLog(cmd.Context(), dir, audit.VerifyConfig{})
 			if err != nil {
 				return err
 			}

@@ -29,7 +29,7 @@ func newViewCmd(who whoami) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return s.WriteVCF(cmd.Context(), g, cmd.OutOrStdout(), chrom, start, end, names, genotypes.ViewOptions{NoUpdate: noUpdate})
+			return s.WriteVCF(cmd.Context(), g, cmd.OutOrStdout(), chrom, start, end, names, genotypes.ViewConfig{NoUpdate: noUpdate})
 		},
 	}
 	cmd.Flags().StringVar(&dir, "store", "", "store directory")

@@ -58,7 +58,7 @@ func TestViewEqualsBcftools(t *testing.T) {
 	bcfQuery(t, "view", "-I", "-s", strings.Join(all[:35], ","), "-Oz", "-o", b1, src)
 	bcfQuery(t, "view", "-I", "-s", strings.Join(all[35:], ","), "-Oz", "-o", b2, src)
 	dir := filepath.Join(tmp, "store")
-	if _, err := Ingest(ctx, dir, []string{b1, b2}, IngestOptions{}); err != nil {
+	if _, err := Ingest(ctx, dir, []string{b1, b2}, IngestConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := Open(dir)
@@ -85,7 +85,7 @@ func TestViewEqualsBcftools(t *testing.T) {
 			bcfQuery(t, append(append(args, "-o", peer), src)...)
 			var buf bytes.Buffer
 			chrom, start, end, _ := genome.ParseRegion(c.region)
-			if err := s.WriteVCF(ctx, allPermit(t, s), &buf, chrom, start, end, names, ViewOptions{}); err != nil {
+			if err := s.WriteVCF(ctx, allPermit(t, s), &buf, chrom, start, end, names, ViewConfig{}); err != nil {
 				t.Fatal(err)
 			}
 			mine := filepath.Join(t.TempDir(), "mine.vcf")

@@ -31,7 +31,7 @@ func BenchmarkIngest(b *testing.B) {
 	b.SetBytes(fi.Size())
 	for i := 0; b.Loop(); i++ {
 		dir := filepath.Join(b.TempDir(), "s")
-		if _, err := Ingest(context.Background(), dir, []string{src}, IngestOptions{}); err != nil {
+		if _, err := Ingest(context.Background(), dir, []string{src}, IngestConfig{}); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -40,7 +40,7 @@ func BenchmarkIngest(b *testing.B) {
 func BenchmarkLookup2000(b *testing.B) {
 	src := benchVCF(b)
 	dir := filepath.Join(b.TempDir(), "s")
-	if _, err := Ingest(context.Background(), dir, []string{src}, IngestOptions{}); err != nil {
+	if _, err := Ingest(context.Background(), dir, []string{src}, IngestConfig{}); err != nil {
 		b.Fatal(err)
 	}
 	s0, err := Open(dir)
@@ -96,7 +96,7 @@ func BenchmarkLookupStore(b *testing.B) {
 	dir, sample, panel := os.Getenv("VARAMU_BENCH_STORE"), os.Getenv("VARAMU_BENCH_SAMPLE"), os.Getenv("VARAMU_BENCH_PANEL")
 	if dir == "" {
 		dir = filepath.Join(b.TempDir(), "s")
-		if _, err := Ingest(context.Background(), dir, []string{benchVCF(b)}, IngestOptions{}); err != nil {
+		if _, err := Ingest(context.Background(), dir, []string{benchVCF(b)}, IngestConfig{}); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -21,7 +21,7 @@ func TestIngestChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("only runs as the child of TestKillDuringIngest")
 	}
-	if _, err := Ingest(context.Background(), dir, []string{src}, IngestOptions{MemoryBudget: 1 << 20}); err != nil {
+	if _, err := Ingest(context.Background(), dir, []string{src}, IngestConfig{MemoryBudget: 1 << 20}); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(3)
 	}
@@ -59,7 +59,7 @@ func TestKillDuringIngest(t *testing.T) {
 	committed := 0
 	for i, delay := range []time.Duration{5, 20, 50, 100, 200, 400, 800, 1600, 5000} {
 		d := filepath.Join(tmp, fmt.Sprintf("s%d", i))
-		if _, err := Ingest(ctx, d, []string{base}, IngestOptions{}); err != nil {
+		if _, err := Ingest(ctx, d, []string{base}, IngestConfig{}); err != nil {
 			t.Fatal(err)
 		}
 		// A different sample set for the killed ingest.
@@ -71,7 +71,7 @@ func TestKillDuringIngest(t *testing.T) {
 		time.Sleep(delay * time.Millisecond)
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
-		st, err := store.Open(d, store.Options{})
+		st, err := store.Open(d, store.Config{})
 		if err != nil {
 			t.Fatalf("kill after %dms: store does not open: %v", delay, err)
 		}
@@ -98,7 +98,7 @@ func TestKillDuringIngest(t *testing.T) {
 		}
 		// The store still takes an ingest (which also removes leftovers).
 		if gen == 1 {
-			if _, err := Ingest(ctx, d, []string{first}, IngestOptions{}); err != nil {
+			if _, err := Ingest(ctx, d, []string{first}, IngestConfig{}); err != nil {
 				t.Fatalf("ingest after kill: %v", err)
 			}
 			entries, _ := os.ReadDir(filepath.Join(d, "data"))

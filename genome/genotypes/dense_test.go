@@ -63,7 +63,7 @@ func checkDenseEqualsSitesAt(t testing.TB, s *Store, loci []genome.Locus, sample
 func TestDenseEqualsSitesAtEdgeCases(t *testing.T) {
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "store")
-	if _, err := Ingest(context.Background(), dir, []string{writeVCF(t, tmp, "a.vcf", testVCF)}, IngestOptions{}); err != nil {
+	if _, err := Ingest(context.Background(), dir, []string{writeVCF(t, tmp, "a.vcf", testVCF)}, IngestConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := Open(dir)
@@ -115,7 +115,7 @@ func checkRandomStore(t *testing.T, seed uint64, n, sites int) {
 	a, b := randomCohortVCFs(rng, n, split, sites)
 	for i, body := range []string{a, b} {
 		p := writeVCF(t, tmp, fmt.Sprint("b", i, ".vcf"), body)
-		if _, err := Ingest(context.Background(), dir, []string{p}, IngestOptions{MemoryBudget: 1 + rng.Int64N(1<<16)}); err != nil {
+		if _, err := Ingest(context.Background(), dir, []string{p}, IngestConfig{MemoryBudget: 1 + rng.Int64N(1<<16)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -246,7 +246,7 @@ func TestDenseNeedsAPermit(t *testing.T) {
 	ctx := context.Background()
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "store")
-	if _, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "a.vcf", testVCF)}, IngestOptions{}); err != nil {
+	if _, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "a.vcf", testVCF)}, IngestConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := Open(dir)

@@ -24,7 +24,7 @@ import (
 var ErrBuildMismatch = errors.New("genotypes: genome build differs from the store's")
 
 // ErrDuplicateSample is returned when a sample is already in the store and
-// IngestOptions.Replace is not set.
+// IngestConfig.Replace is not set.
 var ErrDuplicateSample = errors.New("genotypes: sample already in the store")
 
 // ErrUnknownContig is returned (wrapped in a vcf.ParseError) for a record
@@ -43,8 +43,8 @@ var ErrSampleName = errors.New("genotypes: unusable sample name")
 // ErrUnsorted is returned (wrapped) for records out of order.
 var ErrUnsorted = errors.New("genotypes: records are not sorted by chromosome and position (sort with bcftools sort)")
 
-// IngestOptions tune Ingest. The zero value is ready to use.
-type IngestOptions struct {
+// IngestConfig tune Ingest. The zero value is ready to use.
+type IngestConfig struct {
 	// Replace lets a batch carry samples already in the store; the older
 	// copies are marked superseded. The zero value refuses them.
 	Replace bool
@@ -84,7 +84,7 @@ type BatchResult struct {
 // Ingest loads VCF files (each becomes one batch) into the store at dir,
 // creating it when needed. It commits all files or nothing: on any error the
 // store is left exactly as it was.
-func Ingest(ctx context.Context, dir string, paths []string, opt IngestOptions) (*IngestResult, error) {
+func Ingest(ctx context.Context, dir string, paths []string, opt IngestConfig) (*IngestResult, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("genotypes: no input files")
 	}
@@ -94,7 +94,7 @@ func Ingest(ctx context.Context, dir string, paths []string, opt IngestOptions) 
 	if opt.MemoryBudget <= 0 {
 		opt.MemoryBudget = 64 << 20
 	}
-	st, err := store.Open(dir, store.Options{Create: true})
+	st, err := store.Open(dir, store.Config{Create: true})
 	if err != nil {
 		return nil, err
 	}
@@ -221,7 +221,7 @@ type chunk struct {
 
 // ingestFile ingests one VCF as batch b: open it, check its header against
 // the store, then parse and write its records.
-func ingestFile(ctx context.Context, tx *store.Txn, path string, sec *Section, b *Batch, existing map[string]int, opt IngestOptions) (*BatchResult, error) {
+func ingestFile(ctx context.Context, tx *store.Txn, path string, sec *Section, b *Batch, existing map[string]int, opt IngestConfig) (*BatchResult, error) {
 	in, err := openInput(path)
 	if err != nil {
 		return nil, err
@@ -295,7 +295,7 @@ func openInput(path string) (*input, error) {
 // checkHeader checks a file's header against the store (genome build,
 // samples, sample names), marks replaced samples superseded and records
 // the file's samples in existing; it returns the file's build.
-func checkHeader(name string, h *vcf.Header, sec *Section, existing map[string]int, opt IngestOptions) (genome.Build, error) {
+func checkHeader(name string, h *vcf.Header, sec *Section, existing map[string]int, opt IngestConfig) (genome.Build, error) {
 	build := h.Build
 	if build == genome.UnknownBuild {
 		build = opt.Build
@@ -333,7 +333,7 @@ func checkHeader(name string, h *vcf.Header, sec *Section, existing map[string]i
 
 // runPipeline reads r in chunks of lines, parses them with opt.Workers
 // workers and hands the parsed chunks to w in file order.
-func runPipeline(ctx context.Context, r *vcf.Reader, in *input, w *batchWriter, opt IngestOptions) error {
+func runPipeline(ctx context.Context, r *vcf.Reader, in *input, w *batchWriter, opt IngestConfig) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	h := r.Header()

@@ -27,7 +27,7 @@ func TestReadersNeedAPermit(t *testing.T) {
 	ctx := context.Background()
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "store")
-	if _, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "a.vcf", testVCF)}, IngestOptions{}); err != nil {
+	if _, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "a.vcf", testVCF)}, IngestConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := Open(dir)
@@ -66,7 +66,7 @@ func TestReadersNeedAPermit(t *testing.T) {
 		}
 		break
 	}
-	if err := s.Scan(ctx, onlyA, loci, ScanOptions{}, func(SampleGenotypes) error { return nil }); !errors.Is(err, access.ErrNotPermitted) {
+	if err := s.Scan(ctx, onlyA, loci, ScanConfig{}, func(SampleGenotypes) error { return nil }); !errors.Is(err, access.ErrNotPermitted) {
 		t.Errorf("Scan of every sample with a one-sample permit: %v", err)
 	}
 	if _, err := s.RegionRecords(ctx, onlyA, "chr10", 1, 1000, []string{"B"}, 0, nil); !errors.Is(err, access.ErrNotPermitted) {

@@ -67,7 +67,7 @@ type batchReader struct {
 
 // Open opens the genome store in dir.
 func Open(dir string) (*Store, error) {
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		return nil, err
 	}

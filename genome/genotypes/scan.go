@@ -19,8 +19,8 @@ type SampleGenotypes struct {
 	Genotypes [][]genome.Genotype
 }
 
-// ScanOptions tune Scan. The zero value is ready to use.
-type ScanOptions struct {
+// ScanConfig tune Scan. The zero value is ready to use.
+type ScanConfig struct {
 	// Samples restricts the scan; nil means every live sample. Samples
 	// not in the store are an error.
 	Samples []string
@@ -38,7 +38,7 @@ type ScanOptions struct {
 // its own to keep. Scan stops at the first error fn returns.
 //
 // g MUST cover opt.Samples (every sample when it is nil).
-func (s *Store) Scan(ctx context.Context, g Permit, loci []genome.Locus, opt ScanOptions, fn func(SampleGenotypes) error) error {
+func (s *Store) Scan(ctx context.Context, g Permit, loci []genome.Locus, opt ScanConfig, fn func(SampleGenotypes) error) error {
 	if err := checkPermit(g, opt.Samples...); err != nil {
 		return err
 	}

@@ -44,7 +44,7 @@
 //
 // Ingest streams site-major: each site's exceptions go to the row of their
 // block, and a chunk of Batch.ChunkSites sites is written as one row group
-// per block, so memory is bounded by the chunk (IngestOptions.MemoryBudget)
+// per block, so memory is bounded by the chunk (IngestConfig.MemoryBudget)
 // and nothing is transposed or spilled. A one-patient lookup reads the row
 // groups of the patient's block (samplesPerBlock samples); a
 // region reads the chunks it overlaps of the blocks of the samples asked

@@ -30,7 +30,7 @@ func TestSitesAtEqualsRegion(t *testing.T) {
 	bcfQuery(t, "view", "-I", "-s", strings.Join(all[25:], ","), "-Oz", "-o", b2, src)
 	dir := filepath.Join(tmp, "store")
 	for _, f := range []string{b1, b2} {
-		if _, err := Ingest(ctx, dir, []string{f}, IngestOptions{}); err != nil {
+		if _, err := Ingest(ctx, dir, []string{f}, IngestConfig{}); err != nil {
 			t.Fatal(err)
 		}
 	}

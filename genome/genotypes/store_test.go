@@ -49,7 +49,7 @@ func TestIngestLookupRegion(t *testing.T) {
 	ctx := context.Background()
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "store")
-	res, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "a.vcf", testVCF)}, IngestOptions{})
+	res, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "a.vcf", testVCF)}, IngestConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestIngestLookupRegion(t *testing.T) {
 	}
 
 	var buf bytes.Buffer
-	if err := s.WriteVCF(ctx, allPermit(t, s), &buf, "chr10", 150, 350, []string{"C", "A"}, ViewOptions{}); err != nil {
+	if err := s.WriteVCF(ctx, allPermit(t, s), &buf, "chr10", 150, 350, []string{"C", "A"}, ViewConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	var body []string
@@ -137,7 +137,7 @@ func TestIngestRefusals(t *testing.T) {
 	ctx := context.Background()
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "store")
-	if _, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "a.vcf", testVCF)}, IngestOptions{}); err != nil {
+	if _, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "a.vcf", testVCF)}, IngestConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	manifest := func() string {
@@ -173,7 +173,7 @@ func TestIngestRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "x.vcf", tt.body)}, IngestOptions{})
+			_, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "x.vcf", tt.body)}, IngestConfig{})
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want %q", err, tt.want)
 			}
@@ -192,11 +192,11 @@ func TestIngestRefusals(t *testing.T) {
 	// A declared scaffold of the build is taken.
 	scaffold := strings.Replace(strings.Replace(testVCF, "\tA\tB\tC\n", "\tS1\tS2\tS3\n", 1), "##contig=<ID=X,", "##contig=<ID=chrUn_KI270302v1,length=2274>\n##contig=<ID=X,", 1) +
 		"chrUn_KI270302v1\t5\t.\tA\tG\t.\t.\t.\tGT\t0/1\t0/0\t0/0\n"
-	if _, err := Ingest(ctx, filepath.Join(tmp, "scaffold-store"), []string{writeVCF(t, tmp, "scaffold.vcf", scaffold)}, IngestOptions{}); err != nil {
+	if _, err := Ingest(ctx, filepath.Join(tmp, "scaffold-store"), []string{writeVCF(t, tmp, "scaffold.vcf", scaffold)}, IngestConfig{}); err != nil {
 		t.Fatalf("declared scaffold: %v", err)
 	}
 	// Replace supersedes the old copy.
-	if _, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "r.vcf", strings.Replace(testVCF, "0|1:30", "1|1:30", 1))}, IngestOptions{Replace: true}); err != nil {
+	if _, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "r.vcf", strings.Replace(testVCF, "0|1:30", "1|1:30", 1))}, IngestConfig{Replace: true}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := Open(dir)
@@ -211,7 +211,7 @@ func TestIngestRefusals(t *testing.T) {
 	if err != nil || g[0][0].GT() != "1|1" {
 		t.Errorf("replaced sample reads %v %v, want 1|1", g, err)
 	}
-	st, _ := store.Open(dir, store.Options{})
+	st, _ := store.Open(dir, store.Config{})
 	if err := st.Verify(); err != nil {
 		t.Error(err)
 	}
@@ -240,17 +240,17 @@ func TestChunkHeightsAgree(t *testing.T) {
 	}
 	path := writeVCF(t, tmp, "s.vcf", b.String())
 	a, c := filepath.Join(tmp, "a"), filepath.Join(tmp, "c")
-	if _, err := Ingest(ctx, a, []string{path}, IngestOptions{}); err != nil {
+	if _, err := Ingest(ctx, a, []string{path}, IngestConfig{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Ingest(ctx, c, []string{path}, IngestOptions{MemoryBudget: 512, Workers: 3}); err != nil {
+	if _, err := Ingest(ctx, c, []string{path}, IngestConfig{MemoryBudget: 512, Workers: 3}); err != nil {
 		t.Fatal(err)
 	}
 	var va, vc bytes.Buffer
 	sa, _ := Open(a)
 	sc, _ := Open(c)
-	sa.WriteVCF(ctx, allPermit(t, sa), &va, "chr1", 1, 1<<40, nil, ViewOptions{})
-	sc.WriteVCF(ctx, allPermit(t, sc), &vc, "chr1", 1, 1<<40, nil, ViewOptions{})
+	sa.WriteVCF(ctx, allPermit(t, sa), &va, "chr1", 1, 1<<40, nil, ViewConfig{})
+	sc.WriteVCF(ctx, allPermit(t, sc), &vc, "chr1", 1, 1<<40, nil, ViewConfig{})
 	if va.String() != vc.String() || strings.Count(va.String(), "\n") < 400 {
 		t.Errorf("spilled store differs from in-memory store")
 	}
@@ -262,7 +262,7 @@ func TestRegionRecordsNoLeak(t *testing.T) {
 	ctx := context.Background()
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "store")
-	if _, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "a.vcf", testVCF)}, IngestOptions{}); err != nil {
+	if _, err := Ingest(ctx, dir, []string{writeVCF(t, tmp, "a.vcf", testVCF)}, IngestConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := Open(dir)
@@ -302,23 +302,23 @@ func TestManyCallsFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	a, c := filepath.Join(tmp, "a"), filepath.Join(tmp, "c")
-	if _, err := Ingest(ctx, a, []string{src}, IngestOptions{}); err != nil {
+	if _, err := Ingest(ctx, a, []string{src}, IngestConfig{}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Ingest(ctx, c, []string{src}, IngestOptions{MemoryBudget: 4096}); err != nil {
+	if _, err := Ingest(ctx, c, []string{src}, IngestConfig{MemoryBudget: 4096}); err != nil {
 		t.Fatal(err)
 	}
-	st, _ := store.Open(a, store.Options{})
+	st, _ := store.Open(a, store.Config{})
 	if n := len(st.Manifest().Tables[TableCalls]); n != 3 {
 		t.Fatalf("%d calls files, want 3", n)
 	}
 	var va, vc bytes.Buffer
 	sa, _ := Open(a)
 	sc, _ := Open(c)
-	if err := sa.WriteVCF(ctx, allPermit(t, sa), &va, "chr22", 1, 1<<40, nil, ViewOptions{}); err != nil {
+	if err := sa.WriteVCF(ctx, allPermit(t, sa), &va, "chr22", 1, 1<<40, nil, ViewConfig{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := sc.WriteVCF(ctx, allPermit(t, sc), &vc, "chr22", 1, 1<<40, nil, ViewOptions{}); err != nil {
+	if err := sc.WriteVCF(ctx, allPermit(t, sc), &vc, "chr22", 1, 1<<40, nil, ViewConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	if va.String() != vc.String() {
@@ -327,7 +327,7 @@ func TestManyCallsFiles(t *testing.T) {
 	// The VCF text agrees with the source for the last sample (third file).
 	last := synthvcf.SampleName(samplesPerCallsFile*2 + 36)
 	var one bytes.Buffer
-	sa.WriteVCF(ctx, allPermit(t, sa), &one, "chr22", 1, 1<<40, []string{last}, ViewOptions{NoUpdate: true})
+	sa.WriteVCF(ctx, allPermit(t, sa), &one, "chr22", 1, 1<<40, []string{last}, ViewConfig{NoUpdate: true})
 	r, err := vcf.Open(src)
 	if err != nil {
 		t.Fatal(err)
@@ -370,7 +370,7 @@ func TestLookupAcrossSiteChunks(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := filepath.Join(tmp, "s")
-	if _, err := Ingest(ctx, dir, []string{src}, IngestOptions{}); err != nil {
+	if _, err := Ingest(ctx, dir, []string{src}, IngestConfig{}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := Open(dir)
@@ -420,10 +420,10 @@ func TestOldLayoutRefused(t *testing.T) {
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "s")
 	src := writeVCF(t, tmp, "x.vcf", testVCF)
-	if _, err := Ingest(ctx, dir, []string{src}, IngestOptions{}); err != nil {
+	if _, err := Ingest(ctx, dir, []string{src}, IngestConfig{}); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -445,7 +445,7 @@ func TestOldLayoutRefused(t *testing.T) {
 	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "layout 4, this varamu reads layout 5") {
 		t.Errorf("Open: %v, want the layouts named", err)
 	}
-	if _, err := Ingest(ctx, dir, []string{src}, IngestOptions{Replace: true}); err == nil || !strings.Contains(err.Error(), "layout 4, this varamu writes layout 5") {
+	if _, err := Ingest(ctx, dir, []string{src}, IngestConfig{Replace: true}); err == nil || !strings.Contains(err.Error(), "layout 4, this varamu writes layout 5") {
 		t.Errorf("Ingest: %v, want the layouts named", err)
 	}
 }

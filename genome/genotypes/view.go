@@ -17,7 +17,7 @@ import (
 // including in ##contig lines. As bcftools does, when samples are chosen
 // the INFO/AC and INFO/AN values present in a record are recomputed for
 // them, unless opt.NoUpdate is set.
-func (s *Store) WriteVCF(ctx context.Context, g Permit, w io.Writer, chrom string, start, end int64, samples []string, opt ViewOptions) error {
+func (s *Store) WriteVCF(ctx context.Context, g Permit, w io.Writer, chrom string, start, end int64, samples []string, opt ViewConfig) error {
 	if err := s.loadSamples(); err != nil {
 		return err
 	}
@@ -48,8 +48,8 @@ func (s *Store) WriteVCF(ctx context.Context, g Permit, w io.Writer, chrom strin
 	return vw.Close()
 }
 
-// ViewOptions tune WriteVCF. The zero value behaves as bcftools view.
-type ViewOptions struct {
+// ViewConfig tune WriteVCF. The zero value behaves as bcftools view.
+type ViewConfig struct {
 	// NoUpdate keeps INFO/AC and INFO/AN as stored (bcftools view -I).
 	NoUpdate bool
 }

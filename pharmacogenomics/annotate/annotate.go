@@ -70,8 +70,8 @@ type RunRecord struct {
 	Previous    string    `json:"previous,omitempty"`
 }
 
-// Options tune Run. The zero value is ready to use.
-type Options struct {
+// Config tune Run. The zero value is ready to use.
+type Config struct {
 	// Workers call samples in parallel; 0 means GOMAXPROCS.
 	Workers int
 	// MinConfidence is passed to the caller; 0 means its default.
@@ -118,7 +118,7 @@ type sampleResult struct {
 // operating-system user, or a job name they chose): the access to every
 // sample's genotypes (opt.Samples when set) is logged with package access
 // before any genotype is read.
-func Run(ctx context.Context, dir, actor string, opt Options) (*Result, error) {
+func Run(ctx context.Context, dir, actor string, opt Config) (*Result, error) {
 	start := time.Now()
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
@@ -151,7 +151,7 @@ func Run(ctx context.Context, dir, actor string, opt Options) (*Result, error) {
 // run is one annotation run: the store, the steward's permit, the caller
 // and rules, and what earlier runs left.
 type run struct {
-	opt         Options
+	opt         Config
 	st          *store.Store
 	gs          *genotypes.Store
 	permit      access.Permit
@@ -166,10 +166,10 @@ type run struct {
 
 // prepare opens the store, logs the steward access to every sample to be
 // read, and loads the allele and rule data and the previous run's results.
-func prepare(ctx context.Context, dir, actor string, opt Options) (*run, error) {
+func prepare(ctx context.Context, dir, actor string, opt Config) (*run, error) {
 	r := &run{opt: opt}
 	var err error
-	if r.st, err = store.Open(dir, store.Options{}); err != nil {
+	if r.st, err = store.Open(dir, store.Config{}); err != nil {
 		return nil, err
 	}
 	if r.gs, err = genotypes.FromStore(r.st); err != nil {
@@ -264,7 +264,7 @@ func (r *run) scan(ctx context.Context, p *pipeline) <-chan genotypes.SampleGeno
 	in := make(chan genotypes.SampleGenotypes, r.opt.Workers*4)
 	go func() {
 		defer close(in)
-		p.scanErr = r.gs.Scan(ctx, r.permit, r.caller.Loci(), genotypes.ScanOptions{Samples: r.opt.Samples, Skip: func(s string) bool { return r.done[s] }},
+		p.scanErr = r.gs.Scan(ctx, r.permit, r.caller.Loci(), genotypes.ScanConfig{Samples: r.opt.Samples, Skip: func(s string) bool { return r.done[s] }},
 			func(sg genotypes.SampleGenotypes) error {
 				select {
 				case in <- sg:

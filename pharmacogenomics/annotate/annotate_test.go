@@ -34,7 +34,7 @@ func ingest(t *testing.T, dir, body string, replace bool) {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "in.vcf")
 	os.WriteFile(p, []byte(body), 0o644)
-	if _, err := genotypes.Ingest(context.Background(), dir, []string{p}, genotypes.IngestOptions{Replace: replace}); err != nil {
+	if _, err := genotypes.Ingest(context.Background(), dir, []string{p}, genotypes.IngestConfig{Replace: replace}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -42,7 +42,7 @@ func ingest(t *testing.T, dir, body string, replace bool) {
 // tableRows reads a table's rows (current data version) as "sample gene value".
 func tableRows(t *testing.T, dir, table string, cols ...string) []string {
 	t.Helper()
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +71,7 @@ func TestAnnotateMatchesDirectCalling(t *testing.T) {
 	ctx := context.Background()
 	dir := filepath.Join(t.TempDir(), "store")
 	ingest(t, dir, vcfText, false)
-	res, err := Run(ctx, dir, "test-annotate", Options{ChunkSamples: 2})
+	res, err := Run(ctx, dir, "test-annotate", Config{ChunkSamples: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestAnnotateMatchesDirectCalling(t *testing.T) {
 		t.Errorf("no clopidogrel recommendation for P1 in %d rows", len(recs))
 	}
 	// Everything done: a second run skips all.
-	res, err = Run(ctx, dir, "test-annotate", Options{})
+	res, err = Run(ctx, dir, "test-annotate", Config{})
 	if err != nil || res.Annotated != 0 || res.Skipped != 3 {
 		t.Fatalf("rerun: %+v %v", res, err)
 	}
@@ -134,16 +134,16 @@ func TestAnnotateResumesAndReportsChanges(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "store")
 	ingest(t, dir, vcfText, false)
 	// An interrupted run: only P1 got done.
-	if _, err := Run(ctx, dir, "test-annotate", Options{Samples: []string{"P1"}, version: "v1"}); err != nil {
+	if _, err := Run(ctx, dir, "test-annotate", Config{Samples: []string{"P1"}, version: "v1"}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(ctx, dir, "test-annotate", Options{version: "v1"})
+	res, err := Run(ctx, dir, "test-annotate", Config{version: "v1"})
 	if err != nil || res.Annotated != 2 || res.Skipped != 1 {
 		t.Fatalf("resume: %+v %v", res, err)
 	}
 	// P3's genotype is corrected (re-sequenced): *1/*1 instead of *17/*17.
 	ingest(t, dir, strings.Replace(vcfText, "0/1\t0/0\t1/1", "0/1\t0/0\t0/0", 1), true)
-	res, err = Run(ctx, dir, "test-annotate", Options{version: "v2"})
+	res, err = Run(ctx, dir, "test-annotate", Config{version: "v2"})
 	if err != nil {
 		t.Fatal(err)
 	}

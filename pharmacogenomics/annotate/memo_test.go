@@ -26,7 +26,7 @@ func TestMemoMatchesEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := prepare(ctx, bb.Dir, "test-memo", Options{})
+	r, err := prepare(ctx, bb.Dir, "test-memo", Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func TestMemoMatchesEngine(t *testing.T) {
 	}
 	memo, calls := newRecMemo(r.engine), r.caller.NewMemo()
 	n := 0
-	err = r.gs.Scan(ctx, r.permit, r.caller.Loci(), genotypes.ScanOptions{}, func(sg genotypes.SampleGenotypes) error {
+	err = r.gs.Scan(ctx, r.permit, r.caller.Loci(), genotypes.ScanConfig{}, func(sg genotypes.SampleGenotypes) error {
 		subj := calling.Subject{Sample: sg.Sample, Outside: bySample[sg.Sample]}
 		gts := notCoveredAsEmpty(sg.Genotypes)
 		sc, err := r.caller.CallGenotypes(subj, gts)

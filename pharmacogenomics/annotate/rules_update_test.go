@@ -70,10 +70,10 @@ func TestRuleUpdateListsAffectedPeople(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "store")
 	ingest(t, dir, thiopurineVCF(t), false)
 	old := loadOldRules(t)
-	if _, err := Run(ctx, dir, "test-annotate", Options{engine: old}); err != nil {
+	if _, err := Run(ctx, dir, "test-annotate", Config{engine: old}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := Run(ctx, dir, "test-annotate", Options{})
+	res, err := Run(ctx, dir, "test-annotate", Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

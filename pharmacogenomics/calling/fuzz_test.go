@@ -180,7 +180,7 @@ func FuzzCallVCF(f *testing.F) {
 		if err != nil {
 			return
 		}
-		cs, err := c.CallVCF(context.Background(), r, VCFOptions{Workers: 1})
+		cs, err := c.CallVCF(context.Background(), r, VCFConfig{Workers: 1})
 		if err != nil {
 			return
 		}
@@ -258,7 +258,7 @@ func BenchmarkCallVCF(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := c.CallVCF(context.Background(), r, VCFOptions{}); err != nil {
+		if _, err := c.CallVCF(context.Background(), r, VCFConfig{}); err != nil {
 			b.Fatal(err)
 		}
 	}

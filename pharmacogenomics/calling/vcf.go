@@ -15,8 +15,8 @@ import (
 	"github.com/varamu/varamu/pharmacogenomics"
 )
 
-// VCFOptions are the optional settings of CallVCF.
-type VCFOptions struct {
+// VCFConfig are the optional settings of CallVCF.
+type VCFConfig struct {
 	// Samples limits calling to these samples (header order is kept); empty
 	// means every sample of the file.
 	Samples []string
@@ -35,7 +35,7 @@ type VCFOptions struct {
 // and deletions count for every locus they span. The VCF MUST be on GRCh38
 // and normalised (left-aligned, as bcftools norm writes it) for indels to be
 // recognised.
-func (c *Caller) CallVCF(ctx context.Context, r *vcf.Reader, opt VCFOptions) (pharmacogenomics.CallSet, error) {
+func (c *Caller) CallVCF(ctx context.Context, r *vcf.Reader, opt VCFConfig) (pharmacogenomics.CallSet, error) {
 	hdr := r.Header()
 	if hdr.Build != genome.UnknownBuild && hdr.Build != genome.GRCh38 {
 		return pharmacogenomics.CallSet{}, fmt.Errorf("calling: %s is on %s; the definitions are on GRCh38", r.Name(), hdr.Build)
@@ -167,7 +167,7 @@ func (c *Caller) lociHit(idx []int, pos, end int64) []int {
 
 // callKept calls the selected samples from the kept lines with a bounded
 // pool of workers.
-func (c *Caller) callKept(ctx context.Context, hdr *vcf.Header, kept []keptLine, sel []int, opt VCFOptions) (pharmacogenomics.CallSet, error) {
+func (c *Caller) callKept(ctx context.Context, hdr *vcf.Header, kept []keptLine, sel []int, opt VCFConfig) (pharmacogenomics.CallSet, error) {
 	out := pharmacogenomics.CallSet{DataVersion: c.DataVersion(), Samples: make([]pharmacogenomics.SampleCalls, len(sel))}
 	workers := opt.Workers
 	if workers <= 0 {

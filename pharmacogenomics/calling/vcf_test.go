@@ -130,7 +130,7 @@ func TestPatients(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs, err := c.CallVCF(context.Background(), r, VCFOptions{Outside: outside})
+	cs, err := c.CallVCF(context.Background(), r, VCFConfig{Outside: outside})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +168,7 @@ func TestGVCF(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := testCaller(t, Config{Genes: []string{"CYP2C19"}})
-	cs, err := c.CallVCF(context.Background(), r, VCFOptions{})
+	cs, err := c.CallVCF(context.Background(), r, VCFConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}

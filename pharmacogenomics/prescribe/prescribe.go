@@ -81,7 +81,7 @@ func Recommend(ctx context.Context, dir string, req Request) (*Result, error) {
 	if req.Purpose == "" {
 		req.Purpose = access.Treatment
 	}
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ func TestRecommendUnderAccessControl(t *testing.T) {
 	ctx := context.Background()
 	bb := synthstore.New(t, synthstore.Config{Synth: synth.Config{People: 300, Seed: 3, BackgroundSites: -1}})
 	sum, dir := bb.Summary, bb.Dir
-	e, err := query.OpenAs(ctx, dir, query.Options{Role: query.Steward, Actor: "test-steward"})
+	e, err := query.OpenAs(ctx, dir, query.Config{Role: query.Steward, Actor: "test-steward"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -115,7 +115,7 @@ func ForPerson(ctx context.Context, dir string, cv *ClinVar, genes *GeneList, re
 	if req.At.IsZero() {
 		req.At = time.Now()
 	}
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,7 @@ func People(ctx context.Context, storeDir string, now time.Time) ([]Person, erro
 
 // choose opens the store in storeDir and picks the people of Names at now.
 func choose(ctx context.Context, storeDir string, now time.Time) ([]Person, error) {
-	st, err := store.Open(storeDir, store.Options{})
+	st, err := store.Open(storeDir, store.Config{})
 	if err != nil {
 		return nil, err
 	}

@@ -96,7 +96,7 @@ func browserLogin(t *testing.T, ctx context.Context, e *env, code string) {
 // child's genome page, switches to themself, closes a document and reads
 // who looked at their data.
 func TestBrowserParent(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := newEnv(t, envConfig{})
 	parent, child := e.People["parent"].Isikukood, e.People["child"].Isikukood
 	ctx := chrome(t)
 	browserLogin(t, ctx, e, parent)
@@ -142,7 +142,7 @@ func TestBrowserChildComesOfAge(t *testing.T) {
 		t.Fatal(err)
 	}
 	offset := time.Until(consent.AdultAt(code.BirthDate()).Add(24 * time.Hour))
-	e := newEnv(t, envOptions{now: func() time.Time { return time.Now().Add(offset) }})
+	e := newEnv(t, envConfig{now: func() time.Time { return time.Now().Add(offset) }})
 	parent, child := e.People["parent"].Isikukood, e.People["child"].Isikukood
 	if child != probe["child"] {
 		t.Fatalf("dev-ca chose another child (%s, %s)", child, probe["child"])

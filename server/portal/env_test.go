@@ -61,7 +61,7 @@ func build(ctx context.Context, tmp string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, err = annotate.Run(ctx, bb.Dir, "portal-test-steward", annotate.Options{Outside: oc, Workers: 2})
+	_, err = annotate.Run(ctx, bb.Dir, "portal-test-steward", annotate.Config{Outside: oc, Workers: 2})
 	return bb.Dir, err
 }
 
@@ -81,7 +81,7 @@ type env struct {
 	Dir string // the store
 }
 
-type envOptions struct {
+type envConfig struct {
 	now    func() time.Time
 	extra  func(people map[string]devca.Person) []devidp.User             // more people who may log in
 	before func(t *testing.T, dir string, people map[string]devca.Person) // changes the store before the server starts
@@ -90,7 +90,7 @@ type envOptions struct {
 	findings func(t *testing.T, dir string, people map[string]devca.Person) *portal.Findings
 }
 
-func newEnv(t *testing.T, opt envOptions) *env {
+func newEnv(t *testing.T, opt envConfig) *env {
 	t.Helper()
 	e := &env{Dir: filepath.Join(t.TempDir(), "store")}
 	src := fixture(t)

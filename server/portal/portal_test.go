@@ -32,7 +32,7 @@ import (
 // switch lists the child, the child's genome page names whose data it is,
 // and the child's access log shows the parent as the one who looked.
 func TestParentSeesChildAndIsLoggedAsActor(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := newEnv(t, envConfig{})
 	parent, child := e.People["parent"].Isikukood, e.People["child"].Isikukood
 	c := e.loggedIn(t, parent)
 	_, home := e.get(t, c, "/portal/")
@@ -81,7 +81,7 @@ func checkOpenAPI(t *testing.T, e *env) {
 // TestCSRFRefused: a choice or a logout posted without the session's token
 // (or with another) is refused and changes nothing.
 func TestCSRFRefused(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := newEnv(t, envConfig{})
 	patient := e.People["patient"].Isikukood
 	c := e.loggedIn(t, patient)
 	for name, form := range map[string]url.Values{
@@ -110,7 +110,7 @@ func TestCSRFRefused(t *testing.T) {
 // TestSessionFixation: a session id planted in the browser before login is
 // never adopted, the id changes at every login, and logout ends it.
 func TestSessionFixation(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := newEnv(t, envConfig{})
 	patient := e.People["patient"].Isikukood
 	c := e.browser(t)
 	u, _ := url.Parse(e.URL)
@@ -159,7 +159,7 @@ func sessionID(t *testing.T, c *http.Client, u *url.URL) string {
 // code in the URL is refused on every page and every choice, and the
 // refusal is in that person's access log.
 func TestAnotherPersonsIDInURL(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := newEnv(t, envConfig{})
 	parent, patient := e.People["parent"].Isikukood, e.People["patient"].Isikukood
 	c := e.loggedIn(t, parent)
 	for _, pg := range []string{"genome", "records", "looked", "choices"} {
@@ -190,7 +190,7 @@ func TestAnotherPersonsIDInURL(t *testing.T) {
 // authorisation in the portal; the representative's open session is
 // refused at its next request.
 func TestWithdrawnAuthorisationFromOpenSession(t *testing.T) {
-	e := newEnv(t, envOptions{extra: func(people map[string]devca.Person) []devidp.User {
+	e := newEnv(t, envConfig{extra: func(people map[string]devca.Person) []devidp.User {
 		code, err := authoriser(people["representative"])
 		if err != nil {
 			t.Fatal(err)
@@ -228,7 +228,7 @@ func TestHTMLInjectionEscaped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := newEnv(t, envOptions{
+	e := newEnv(t, envConfig{
 		extra: func(map[string]devca.Person) []devidp.User {
 			return []devidp.User{{Isikukood: evil.String(), Given: evilName, Family: "O'Brien&<b>"}}
 		},
@@ -264,7 +264,7 @@ func ingestDocument(t *testing.T, dir, person, id, title string) {
 		t.Fatal(err)
 	}
 	f.Close()
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +278,7 @@ func ingestDocument(t *testing.T, dir, person, id, title string) {
 // portal lets the research extract count the person and withdrawing it in
 // the portal makes the next extract leave them out.
 func TestChoicesHoldOnEveryPath(t *testing.T) {
-	e := newEnv(t, envOptions{})
+	e := newEnv(t, envConfig{})
 	patient := e.People["patient"].Isikukood
 	pro := e.professional(t)
 	before := fhirDocuments(t, e, pro, patient)
@@ -322,7 +322,7 @@ func TestChoicesHoldOnEveryPath(t *testing.T) {
 	if after := api.total(t); after != totalBefore-1 {
 		t.Fatalf("research API total %d after the withdrawal, %d before: want one fewer", after, totalBefore)
 	}
-	st, err := store.Open(e.Dir, store.Options{})
+	st, err := store.Open(e.Dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -423,7 +423,7 @@ func (a researchAPI) total(t *testing.T) int {
 // health research (the extract every research answer is counted over).
 func researchCount(t *testing.T, dir, sample string) int {
 	t.Helper()
-	eng, err := query.OpenAs(context.Background(), dir, query.Options{Actor: "portal-test-researcher",
+	eng, err := query.OpenAs(context.Background(), dir, query.Config{Actor: "portal-test-researcher",
 		Use: consent.ResearchUse{Purpose: consent.HMB}})
 	if err != nil {
 		t.Fatal(err)

@@ -39,7 +39,7 @@ func ingestResources(t *testing.T, dir, name string, rs ...fhir.Resource) {
 		t.Fatal(err)
 	}
 	f.Close()
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func appointment(id, person, prac, status string, start time.Time) *fhir.Appoint
 // nobody else does; a closed record hides it from the practitioner too.
 func TestAppointmentsAndMessages(t *testing.T) {
 	var prac string
-	e := newEnv(t, envOptions{before: func(t *testing.T, dir string, people map[string]devca.Person) {
+	e := newEnv(t, envConfig{before: func(t *testing.T, dir string, people map[string]devca.Person) {
 		prac = practitionerOf(t, people["professional"])
 		patient := people["patient"].Isikukood
 		ingestResources(t, dir, "Appointment.ndjson",
@@ -82,7 +82,7 @@ func TestAppointmentsAndMessages(t *testing.T) {
 	if code, body := e.post(t, c, path, url.Values{"csrf": {e.csrf(t, c)}}); code != http.StatusSeeOther {
 		t.Fatalf("cancel answered %d: %s", code, body)
 	}
-	st, _ := store.Open(e.Dir, store.Options{})
+	st, _ := store.Open(e.Dir, store.Config{})
 	apts, err := fhirrecords.Appointments(context.Background(), st, patient)
 	if err != nil || len(apts) != 2 || apts[1].ID != "apt-next" || apts[1].Status != "cancelled" {
 		t.Fatalf("after cancelling: %+v %v", apts, err)

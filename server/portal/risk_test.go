@@ -31,7 +31,7 @@ import (
 // consent to them (a choice made in the portal), each read decided and
 // logged.
 func TestRiskSection(t *testing.T) {
-	e := newEnv(t, envOptions{before: scoreStore, findings: patientClinVar})
+	e := newEnv(t, envConfig{before: scoreStore, findings: patientClinVar})
 	patient := e.People["patient"].Isikukood
 	c := e.loggedIn(t, patient)
 	choose := func(given string) {
@@ -122,7 +122,7 @@ func scoreStore(t *testing.T, dir string, _ map[string]devca.Person) {
 
 func stewardRead(t *testing.T, dir, scope string) (*store.Store, *genotypes.Store, access.Permit) {
 	t.Helper()
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

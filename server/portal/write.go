@@ -29,7 +29,7 @@ type writer struct{ mu sync.Mutex }
 func (w *writer) append(ctx context.Context, dir string, e consent.Event, now time.Time) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (w *writer) message(ctx context.Context, dir, person, sender, practitioner,
 }
 
 func openWithIDs(ctx context.Context, dir string) (*store.Store, fhirIDs, error) {
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -53,7 +53,7 @@ func build(ctx context.Context, tmp string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, err = annotate.Run(ctx, bb.Dir, "research-api-test-steward", annotate.Options{Workers: 2})
+	_, err = annotate.Run(ctx, bb.Dir, "research-api-test-steward", annotate.Config{Workers: 2})
 	return bb.Dir, err
 }
 
@@ -142,7 +142,7 @@ func (r *running) get(t *testing.T, name, path string) (int, []byte) {
 // consented extract, opened as the researcher, so it logs like one.
 func (r *running) oracle(t *testing.T, sql string) [][]string {
 	t.Helper()
-	e, err := query.OpenAs(context.Background(), r.Store, query.Options{Actor: r.Researcher,
+	e, err := query.OpenAs(context.Background(), r.Store, query.Config{Actor: r.Researcher,
 		Use: consent.ResearchUse{Purpose: consent.HMB, GeneticStudy: true, EthicsApproval: true, WillPublish: true}})
 	if err != nil {
 		t.Fatal(err)

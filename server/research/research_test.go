@@ -199,7 +199,7 @@ func TestResearchAPIAttacks(t *testing.T) {
 func withdraw(t *testing.T, dir, sample string) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(dir, store.Options{})
+	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

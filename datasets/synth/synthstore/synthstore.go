@@ -52,11 +52,11 @@ func Build(ctx context.Context, tmp string, cfg Config) (*Biobank, error) {
 		return nil, err
 	}
 	if !cfg.NoGenotypes {
-		if _, err := genotypes.Ingest(ctx, b.Dir, []string{b.Path("genotypes.vcf.gz")}, genotypes.IngestOptions{}); err != nil {
+		if _, err := genotypes.Ingest(ctx, b.Dir, []string{b.Path("genotypes.vcf.gz")}, genotypes.IngestConfig{}); err != nil {
 			return nil, err
 		}
 	}
-	if b.Store, err = store.Open(b.Dir, store.Options{Create: true}); err != nil {
+	if b.Store, err = store.Open(b.Dir, store.Config{Create: true}); err != nil {
 		return nil, err
 	}
 	ccfg := clinical.Config{Now: cfg.Now}
