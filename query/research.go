@@ -87,11 +87,7 @@ func DecideResearch(ctx context.Context, dir string, opt Config) (*Decided, erro
 	if opt.At.IsZero() {
 		opt.At = now
 	}
-	st, err := store.Open(dir, store.Config{})
-	if err != nil {
-		return nil, err
-	}
-	log, err := audit.Open(dir)
+	st, log, err := openWithLog(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -126,11 +122,7 @@ func OpenAs(ctx context.Context, dir string, opt Config) (*Engine, error) {
 		}
 		opt.Output = abs
 	}
-	st, err := store.Open(dir, store.Config{})
-	if err != nil {
-		return nil, err
-	}
-	log, err := audit.Open(dir)
+	st, log, err := openWithLog(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -372,4 +364,18 @@ func (e *Engine) withheld(ctx context.Context, grants []access.Grant, haveDocs b
 JOIN _hidden_doc h ON h.person_id = d.person_id AND h.document_id = d.resource_id WHERE d.encounter_id IS NOT NULL`
 	}
 	return e.exec(ctx, append(stmts, enc)...)
+}
+
+// openWithLog opens the store in dir and its audit log, in which every
+// decision of the session is recorded; the caller closes the log.
+func openWithLog(dir string) (*store.Store, *audit.Log, error) {
+	st, err := store.Open(dir, store.Config{})
+	if err != nil {
+		return nil, nil, err
+	}
+	log, err := audit.Open(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return st, log, nil
 }

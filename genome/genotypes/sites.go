@@ -67,25 +67,7 @@ func (s *Store) SitesAt(ctx context.Context, g Permit, loci []genome.Locus, samp
 			}
 		}
 	}
-	rank := map[string]int{}
-	for _, l := range loci {
-		c := genome.NormalizeChrom(l.Chrom)
-		if _, ok := rank[c]; !ok {
-			rank[c] = len(rank)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b *Record) int {
-		if d := rank[a.Chrom] - rank[b.Chrom]; d != 0 {
-			return d
-		}
-		switch {
-		case a.Pos < b.Pos:
-			return -1
-		case a.Pos > b.Pos:
-			return 1
-		}
-		return 0
-	})
+	sortByLoci(out, loci, func(r *Record) *SiteInfo { return &r.SiteInfo })
 	return out, nil
 }
 
