@@ -236,3 +236,37 @@ func TestSlowClientCutOff(t *testing.T) {
 		})
 	}
 }
+
+// TestDrainDoesNotWaitForFreshConnections: a connection that finished its
+// TLS handshake but never sent a request (a client's spare pooled
+// connection) has nothing in flight; the drain must not wait for it until
+// its deadline (net/http alone would wait 5 s, the whole drain here).
+func TestDrainDoesNotWaitForFreshConnections(t *testing.T) {
+	fixture(t)
+	r := start(t, nil)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := server.New(context.Background(), serverConfig(t, r))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln, 2*time.Second) }()
+	conn, err := tls.Dial("tcp", ln.Addr().String(), &tls.Config{RootCAs: r.Pool, ServerName: "localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if err := conn.Handshake(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // the server has seen the connection
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("drain with a fresh connection open: %v", err)
+	}
+}
