@@ -310,22 +310,9 @@ func (db *denseBatch) release() {
 //
 // g MUST cover the samples (all of the store's when samples is empty).
 func (s *Store) DenseSitesAt(ctx context.Context, g Permit, loci []genome.Locus, samples []string, fn func([]*DenseSite) error) error {
-	if err := checkPermit(g, samples...); err != nil {
+	samples, perBatch, err := s.permittedByBatch(g, samples)
+	if err != nil {
 		return err
-	}
-	if err := s.loadSamples(); err != nil {
-		return err
-	}
-	if len(samples) == 0 {
-		samples = s.order
-	}
-	perBatch := make([][]int, len(s.batches))
-	for i, n := range samples {
-		ref, ok := s.samples[n]
-		if !ok {
-			return fmt.Errorf("%q: %w", n, ErrUnknownSample)
-		}
-		perBatch[ref.batch] = append(perBatch[ref.batch], i)
 	}
 	type key struct {
 		chrom     string

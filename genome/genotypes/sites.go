@@ -20,22 +20,9 @@ import (
 // Records come grouped by chromosome in the order the loci name them, by
 // position within one; memory is len(records) × len(samples) codes.
 func (s *Store) SitesAt(ctx context.Context, g Permit, loci []genome.Locus, samples []string) ([]*Record, error) {
-	if err := checkPermit(g, samples...); err != nil {
+	samples, perBatch, err := s.permittedByBatch(g, samples)
+	if err != nil {
 		return nil, err
-	}
-	if err := s.loadSamples(); err != nil {
-		return nil, err
-	}
-	if len(samples) == 0 {
-		samples = s.order
-	}
-	perBatch := map[int][]int{}
-	for i, n := range samples {
-		ref, ok := s.samples[n]
-		if !ok {
-			return nil, fmt.Errorf("%q: %w", n, ErrUnknownSample)
-		}
-		perBatch[ref.batch] = append(perBatch[ref.batch], i)
 	}
 	type key struct {
 		chrom     string
@@ -44,13 +31,11 @@ func (s *Store) SitesAt(ctx context.Context, g Permit, loci []genome.Locus, samp
 	}
 	merged := map[key]*Record{}
 	var out []*Record
-	bis := make([]int, 0, len(perBatch))
-	for bi := range perBatch {
-		bis = append(bis, bi)
-	}
-	slices.Sort(bis)
-	for _, bi := range bis {
-		recs, err := s.batchSitesAt(ctx, bi, loci, samples, perBatch[bi])
+	for bi, want := range perBatch {
+		if len(want) == 0 {
+			continue
+		}
+		recs, err := s.batchSitesAt(ctx, bi, loci, samples, want)
 		if err != nil {
 			return nil, err
 		}
@@ -130,4 +115,28 @@ func (s *Store) batchSitesAt(ctx context.Context, bi int, loci []genome.Locus, s
 		}
 	}
 	return recs, ctx.Err()
+}
+
+// permittedByBatch checks that g covers samples (all live samples when
+// empty) and groups their indexes by the batch holding each, in batch
+// order; it returns the samples it resolved.
+func (s *Store) permittedByBatch(g Permit, samples []string) ([]string, [][]int, error) {
+	if err := checkPermit(g, samples...); err != nil {
+		return nil, nil, err
+	}
+	if err := s.loadSamples(); err != nil {
+		return nil, nil, err
+	}
+	if len(samples) == 0 {
+		samples = s.order
+	}
+	perBatch := make([][]int, len(s.batches))
+	for i, n := range samples {
+		ref, ok := s.samples[n]
+		if !ok {
+			return nil, nil, fmt.Errorf("%q: %w", n, ErrUnknownSample)
+		}
+		perBatch[ref.batch] = append(perBatch[ref.batch], i)
+	}
+	return samples, perBatch, nil
 }
