@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -314,12 +313,7 @@ func (s *Store) DenseSitesAt(ctx context.Context, g Permit, loci []genome.Locus,
 	if err != nil {
 		return err
 	}
-	type key struct {
-		chrom     string
-		pos       int64
-		ref, alts string
-	}
-	merged := map[key]*DenseSite{}
+	merged := map[siteKey]*DenseSite{}
 	var out []*DenseSite
 	for bi, want := range perBatch {
 		if len(want) == 0 {
@@ -337,7 +331,7 @@ func (s *Store) DenseSitesAt(ctx context.Context, g Permit, loci []genome.Locus,
 			if err := db.b.siteInfo(ctx, db.x, site, &info, false); err != nil {
 				return err
 			}
-			kk := key{info.Chrom, info.Pos, info.Ref, strings.Join(info.Alts, ",")}
+			kk := keyOf(&info)
 			ds, ok := merged[kk]
 			if !ok {
 				info.Alts = slices.Clone(info.Alts)

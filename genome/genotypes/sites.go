@@ -24,12 +24,7 @@ func (s *Store) SitesAt(ctx context.Context, g Permit, loci []genome.Locus, samp
 	if err != nil {
 		return nil, err
 	}
-	type key struct {
-		chrom     string
-		pos       int64
-		ref, alts string
-	}
-	merged := map[key]*Record{}
+	merged := map[siteKey]*Record{}
 	var out []*Record
 	for bi, want := range perBatch {
 		if len(want) == 0 {
@@ -40,7 +35,7 @@ func (s *Store) SitesAt(ctx context.Context, g Permit, loci []genome.Locus, samp
 			return nil, err
 		}
 		for _, r := range recs {
-			k := key{r.Chrom, r.Pos, r.Ref, strings.Join(r.Alts, ",")}
+			k := keyOf(&r.SiteInfo)
 			prev, ok := merged[k]
 			if !ok {
 				merged[k] = r
@@ -139,4 +134,16 @@ func (s *Store) permittedByBatch(g Permit, samples []string) ([]string, [][]int,
 		perBatch[ref.batch] = append(perBatch[ref.batch], i)
 	}
 	return samples, perBatch, nil
+}
+
+// siteKey says which records of different batches are one site: the same
+// chromosome, position, REF and ALT alleles.
+type siteKey struct {
+	chrom     string
+	pos       int64
+	ref, alts string
+}
+
+func keyOf(info *SiteInfo) siteKey {
+	return siteKey{info.Chrom, info.Pos, info.Ref, strings.Join(info.Alts, ",")}
 }
