@@ -11,13 +11,8 @@ import (
 // commit: their Time is set to now, and every decision is in the audit log
 // before it returns. On error, access MUST be treated as denied.
 func (s *Server) DecideRequests(ctx context.Context, snap *Snapshot, reqs []access.Request) ([]access.Decision, error) {
-	now := s.cfg.Now()
-	for i := range reqs {
-		reqs[i].Time = now
-	}
-	ds, err := s.decideAll(ctx, snap.Decider, reqs)
+	ds, err := s.decideNow(ctx, snap, reqs)
 	if err != nil {
-		s.metrics.decisions.WithLabelValues("error").Inc()
 		return nil, err
 	}
 	for _, d := range ds {
@@ -26,6 +21,21 @@ func (s *Server) DecideRequests(ctx context.Context, snap *Snapshot, reqs []acce
 			outcome = "denied"
 		}
 		s.metrics.decisions.WithLabelValues(outcome).Inc()
+	}
+	return ds, nil
+}
+
+// decideNow decides reqs at the server's now through the group commit,
+// counting a failed decision in the metrics.
+func (s *Server) decideNow(ctx context.Context, snap *Snapshot, reqs []access.Request) ([]access.Decision, error) {
+	now := s.cfg.Now()
+	for i := range reqs {
+		reqs[i].Time = now
+	}
+	ds, err := s.decideAll(ctx, snap.Decider, reqs)
+	if err != nil {
+		s.metrics.decisions.WithLabelValues("error").Inc()
+		return nil, err
 	}
 	return ds, nil
 }
