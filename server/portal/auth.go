@@ -2,6 +2,7 @@ package portal
 
 import (
 	"net/http"
+	"time"
 )
 
 // callbackURL is the portal's OpenID callback on the host the browser
@@ -71,13 +72,7 @@ func (p *Portal) callback(w http.ResponseWriter, r *http.Request) {
 
 // logout ends the session.
 func (p *Portal) logout(w http.ResponseWriter, r *http.Request) {
-	ss, ok := p.sess.get(r, p.s.Now()())
-	if !ok {
-		http.Redirect(w, r, "/portal/", http.StatusSeeOther)
-		return
-	}
-	if !ss.checkCSRF(r) {
-		p.render(w, r, http.StatusForbidden, "error", newPage(r, ss), "error.csrf")
+	if _, ok := p.postSession(w, r, p.s.Now()()); !ok {
 		return
 	}
 	p.sess.end(r)
@@ -89,4 +84,20 @@ func (p *Portal) logout(w http.ResponseWriter, r *http.Request) {
 func (p *Portal) fail(w http.ResponseWriter, r *http.Request, ss *session, err error) {
 	p.s.Logger().Error("portal", "err", err)
 	p.render(w, r, http.StatusInternalServerError, "error", newPage(r, ss), "error.internal")
+}
+
+// postSession is the session of a form POST: without one the browser goes
+// to the start page, and a POST without the session's CSRF token is
+// refused (403). ok is false when the response has been written.
+func (p *Portal) postSession(w http.ResponseWriter, r *http.Request, now time.Time) (*session, bool) {
+	ss, ok := p.sess.get(r, now)
+	if !ok {
+		http.Redirect(w, r, "/portal/", http.StatusSeeOther)
+		return nil, false
+	}
+	if !ss.checkCSRF(r) {
+		p.render(w, r, http.StatusForbidden, "error", newPage(r, ss), "error.csrf")
+		return nil, false
+	}
+	return ss, true
 }

@@ -153,13 +153,8 @@ func formDate(s string) (time.Time, error) {
 // choose records one choice.
 func (p *Portal) choose(w http.ResponseWriter, r *http.Request) {
 	now := p.s.Now()()
-	ss, ok := p.sess.get(r, now)
+	ss, ok := p.postSession(w, r, now)
 	if !ok {
-		http.Redirect(w, r, "/portal/", http.StatusSeeOther)
-		return
-	}
-	if !ss.checkCSRF(r) {
-		p.render(w, r, http.StatusForbidden, "error", newPage(r, ss), "error.csrf")
 		return
 	}
 	q, ok := p.begin(w, r, "choices")

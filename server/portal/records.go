@@ -17,13 +17,8 @@ const maxMessage = 4000
 // session's CSRF token, an allowed access decision, and the right to act
 // for the person (self, or parent of a child under 18).
 func (p *Portal) beginChange(w http.ResponseWriter, r *http.Request) (*request, bool) {
-	ss, ok := p.sess.get(r, p.s.Now()())
+	ss, ok := p.postSession(w, r, p.s.Now()())
 	if !ok {
-		http.Redirect(w, r, "/portal/", http.StatusSeeOther)
-		return nil, false
-	}
-	if !ss.checkCSRF(r) {
-		p.render(w, r, http.StatusForbidden, "error", newPage(r, ss), "error.csrf")
 		return nil, false
 	}
 	q, ok := p.begin(w, r, "records")
