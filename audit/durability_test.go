@@ -145,10 +145,13 @@ func kill9Rounds(t *testing.T, mode string) {
 		for _, p := range procs {
 			p.Process.Kill() // SIGKILL
 		}
+		// Read every acknowledgement to EOF before Wait, which closes
+		// the pipes: a read cut off by the close hands the scanner's
+		// half-read last line over as if it were whole.
+		readers.Wait()
 		for _, p := range procs {
 			p.Wait()
 		}
-		readers.Wait()
 	}
 	// The next process to open the log publishes a checkpoint covering
 	// everything acknowledged.
