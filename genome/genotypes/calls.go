@@ -345,43 +345,13 @@ func readCallsGroup(ctx context.Context, fr *pqarrow.FileReader, path string, rg
 
 // decodeCalls appends the exceptions of samples idxs in the rows of rec.
 func decodeCalls(rec arrow.RecordBatch, idxs []int32, out map[int32]*sampleCalls) {
-	site := rec.Column(0).(*array.Int32).Int32Values()
-	from := rec.Column(1).(*array.Int32).Int32Values()
-	dl := rec.Column(2).(*array.List)
-	ll := rec.Column(3).(*array.List)
-	sl := rec.Column(4).(*array.List)
-	cl := rec.Column(5).(*array.List)
-	dv := dl.ListValues().(*array.Int64).Int64Values()
-	lv := ll.ListValues().(*array.Int32).Int32Values()
-	sv := sl.ListValues().(*array.Int32).Int32Values()
-	cv := cl.ListValues().(*array.Int32).Int32Values()
-	for r := range rec.NumRows() {
-		i := int(r)
-		sa, se := sl.ValueOffsets(i)
-		ca, _ := cl.ValueOffsets(i)
-		samples := sv[sa:se]
-		dense := !dl.IsNull(i)
-		var words []int64
-		var levels []int32
-		if dense {
-			da, de := dl.ValueOffsets(i)
-			words = dv[da:de]
-			la, le := ll.ValueOffsets(i)
-			levels = lv[la:le]
-		}
+	c := newCallsCols(rec)
+	for i, site := range c.site {
+		r := c.row(i)
 		for _, idx := range idxs {
-			off := idx - from[i]
-			code, ok := int32(0), false
-			if k, found := slices.BinarySearch(samples, off); found {
-				code, ok = cv[int(ca)+k], true
-			} else if dense {
-				if v := (words[off/32] >> (2 * (off % 32))) & 3; v != 0 {
-					code, ok = levels[v-1], true
-				}
-			}
-			if ok {
+			if code, ok := r.code(idx - c.from[i]); ok {
 				sc := out[idx]
-				sc.sites = append(sc.sites, site[i])
+				sc.sites = append(sc.sites, site)
 				sc.codes = append(sc.codes, code)
 			}
 		}
