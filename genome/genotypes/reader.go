@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -63,6 +64,10 @@ type batchReader struct {
 
 	mu      sync.Mutex
 	rgCache map[int]*variantGroup
+
+	// callsGroups counts the calls row groups (chunk x block) decoded, so
+	// that tests can bound the work of a read.
+	callsGroups atomic.Int64
 }
 
 // Open opens the genome store in dir.
@@ -466,9 +471,46 @@ func (b *batchReader) variantRowsEnd(x *siteIndex, site int32) int {
 	return int(x.rows)
 }
 
-// readCalls reads the calls of samples idxs at sites [lo, hi] (all sites
-// when hi < 0); lists may hold sites outside the range.
-func (b *batchReader) readCalls(ctx context.Context, idxs []int32, lo, hi int32) (map[int32]*sampleCalls, error) {
+// chunksOf returns the site chunks (Batch.ChunkSites sites each) holding
+// sites, ascending and without repeats.
+func (b *batchReader) chunksOf(sites []int32) []int {
+	out := make([]int, 0, len(sites))
+	for _, s := range sites {
+		out = append(out, int(s)/b.b.ChunkSites)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// rowGroupsIn returns the row groups of the calls file holding sample
+// index idx that hold its block's rows of the given site chunks.
+func (b *batchReader) rowGroupsIn(idx int32, chunks []int) []int {
+	first := int(idx) / samplesPerCallsFile * samplesPerCallsFile
+	inFile := (min(first+samplesPerCallsFile, b.b.Samples) - first + samplesPerBlock - 1) / samplesPerBlock
+	block := (int(idx) - first) / samplesPerBlock
+	out := make([]int, len(chunks))
+	for i, c := range chunks {
+		out[i] = c*inFile + block
+	}
+	return out
+}
+
+// noCalls is the calls of samples idxs read from no chunk: none.
+func noCalls(idxs []int32) map[int32]*sampleCalls {
+	out := make(map[int32]*sampleCalls, len(idxs))
+	for _, i := range idxs {
+		out[i] = &sampleCalls{}
+	}
+	return out
+}
+
+// readCalls reads the calls of samples idxs in the given site chunks
+// (chunksOf); the lists hold every exception of those chunks, also at
+// sites the caller did not ask for.
+func (b *batchReader) readCalls(ctx context.Context, idxs []int32, chunks []int) (map[int32]*sampleCalls, error) {
+	if len(chunks) == 0 {
+		return noCalls(idxs), nil
+	}
 	groups := groupCalls(idxs)
 	results := make([]map[int32]*sampleCalls, len(groups))
 	errs := make([]error, len(groups))
@@ -507,7 +549,9 @@ func (b *batchReader) readCalls(ctx context.Context, idxs []int32, lo, hi int32)
 					}
 					open = g.file
 				}
-				results[i], errs[i] = readCallsGroup(ctx, fr, b.calls[g.file], b.rowGroups(g.idxs[0], lo, hi), g.idxs)
+				rgs := b.rowGroupsIn(g.idxs[0], chunks)
+				b.callsGroups.Add(int64(len(rgs)))
+				results[i], errs[i] = readCallsGroup(ctx, fr, b.calls[g.file], rgs, g.idxs)
 			}
 		}()
 	}
@@ -572,11 +616,6 @@ func (s *Store) Lookup(ctx context.Context, g Permit, sample string, loci []geno
 	if err != nil {
 		return nil, err
 	}
-	calls, err := b.readCalls(ctx, []int32{ref.idx}, 0, -1)
-	if err != nil {
-		return nil, err
-	}
-	sc := calls[ref.idx]
 	out := make([][]genome.Genotype, len(loci))
 	var hits []int32
 	var info SiteInfo
@@ -597,17 +636,26 @@ func (s *Store) Lookup(ctx context.Context, g Permit, sample string, loci []geno
 			if err := b.siteInfo(ctx, x, site, &info, false); err != nil {
 				return nil, err
 			}
-			g := genome.Genotype{Chrom: info.Chrom, Pos: info.Pos, End: info.End, ID: info.ID, Ref: info.Ref,
-				Alts: slices.Clone(info.Alts), GQ: -1, DP: -1}
-			g.Alleles, g.Phased = genome.DecodeGT(sc.code(site, info.DefaultGT, b.expected(info.Chrom, site, ref.idx, info.DefaultGT)), nil)
-			g.State = genome.StateOf(g.Alleles)
-			out[li] = append(out[li], g)
+			out[li] = append(out[li], genome.Genotype{Chrom: info.Chrom, Pos: info.Pos, End: info.End, ID: info.ID, Ref: info.Ref,
+				Alts: slices.Clone(info.Alts), GQ: -1, DP: -1})
 			pending = append(pending, pend{li, len(out[li]) - 1, site, len(info.Alts)})
 		}
 	}
 	sites := make([]int32, len(pending))
 	for i, p := range pending {
 		sites[i] = p.site
+	}
+	// Only the chunks holding the hit sites, of the sample's block.
+	calls, err := b.readCalls(ctx, []int32{ref.idx}, b.chunksOf(sites))
+	if err != nil {
+		return nil, err
+	}
+	sc := calls[ref.idx]
+	for _, p := range pending {
+		g := &out[p.locus][p.k]
+		def := x.def[p.site]
+		g.Alleles, g.Phased = genome.DecodeGT(sc.code(p.site, def, b.expected(g.Chrom, p.site, ref.idx, def)), nil)
+		g.State = genome.StateOf(g.Alleles)
 	}
 	ex, err := b.readExtras(ctx, sites, int(ref.idx))
 	if err != nil {
@@ -890,7 +938,7 @@ func (s *Store) Region(ctx context.Context, g Permit, chrom string, start, end i
 			if len(sites) == 0 {
 				continue
 			}
-			calls, err := b.readCalls(ctx, idxs, sites[0], sites[len(sites)-1])
+			calls, err := b.readCalls(ctx, idxs, b.chunksOf(sites))
 			if err != nil {
 				yield(nil, err)
 				return

@@ -111,6 +111,13 @@ func (s *Store) scanBatch(ctx context.Context, b *batchReader, names []string, i
 	if err != nil {
 		return err
 	}
+	var sites []int32
+	for _, hs := range hits {
+		for _, h := range hs {
+			sites = append(sites, h.site)
+		}
+	}
+	chunks := b.chunksOf(sites) // only the chunks holding the loci
 	groups := groupCalls(idxs)
 	type result struct {
 		out []SampleGenotypes
@@ -163,7 +170,12 @@ func (s *Store) scanBatch(ctx context.Context, b *batchReader, names []string, i
 				}
 				file = g.file
 			}
-			calls, err := readCallsGroup(ctx, fr, b.calls[g.file], b.rowGroups(g.idxs[0], 0, -1), g.idxs)
+			calls, err := noCalls(g.idxs), error(nil)
+			if len(chunks) > 0 {
+				rgs := b.rowGroupsIn(g.idxs[0], chunks)
+				b.callsGroups.Add(int64(len(rgs)))
+				calls, err = readCallsGroup(ctx, fr, b.calls[g.file], rgs, g.idxs)
+			}
 			if err != nil {
 				select {
 				case results <- result{err: err}:

@@ -77,7 +77,7 @@ func (s *Store) batchSitesAt(ctx context.Context, bi int, loci []genome.Locus, s
 	for j, i := range want {
 		idxs[j] = s.samples[samples[i]].idx
 	}
-	calls, err := b.readCalls(ctx, idxs, sites[0], sites[len(sites)-1])
+	calls, err := b.readCalls(ctx, idxs, b.chunksOf(sites))
 	if err != nil {
 		return nil, err
 	}
