@@ -46,6 +46,7 @@ type Engine struct {
 	output  string   // the one file a steward session may write ("" none)
 	Summary string   // what the caller may see, in words (research mode)
 	decided *Decided // a research session's decisions (research mode)
+	batches []string // genome batch IDs in view order (steward; narrowSites)
 }
 
 // dsn opens an in-memory DuckDB database that never installs or loads an
@@ -63,6 +64,11 @@ func openSteward(ctx context.Context, st *store.Store, output string) (*Engine, 
 	}
 	db.SetMaxOpenConns(1) // views and macros live in one connection's catalog
 	e := &Engine{db: db, role: Steward, output: output}
+	var sec genotypes.Section
+	st.Manifest().Section(genotypes.SectionKey, &sec)
+	for _, b := range sec.Batches {
+		e.batches = append(e.batches, b.ID)
+	}
 	if err := e.exec(ctx, viewSQL(st)...); err != nil {
 		db.Close()
 		return nil, err
@@ -215,22 +221,30 @@ func viewSQLFrom(st *store.Store, m *store.Manifest, prefix string) []string {
 	var sec genotypes.Section
 	m.Section(genotypes.SectionKey, &sec)
 	genomeTables := map[string]bool{genotypes.TableVariants: true, genotypes.TableSamples: true, genotypes.TableCalls: true, genotypes.TableFormat: true, genotypes.TablePloidy: true}
-	perBatch := func(table, cols string, extra func(b genotypes.Batch) string) string {
+	perBatch := func(table, cols string, extra func(i int, b genotypes.Batch) string) string {
 		var parts []string
-		for _, b := range sec.Batches {
+		for i, b := range sec.Batches {
+			// One scan of the batch's files (a batch of 200,000 samples has
+			// 196 calls files: as a UNION of one scan each, binding and
+			// planning a query took seconds).
+			var files []store.File
 			for _, f := range m.Tables[table] {
 				if f.Part == b.ID {
-					parts = append(parts, fmt.Sprintf("SELECT %s AS batch, %s FROM read_parquet(%s)%s", quote(b.ID), cols, quote(st.Path(f)), extra(b)))
+					files = append(files, f)
 				}
+			}
+			if len(files) > 0 {
+				parts = append(parts, fmt.Sprintf("SELECT %s AS batch, %s FROM read_parquet(%s)%s", quote(b.ID), cols, fileList(st, files), extra(i, b)))
 			}
 		}
 		return strings.Join(parts, "\nUNION ALL ")
 	}
-	none := func(genotypes.Batch) string { return "" }
+	none := func(int, genotypes.Batch) string { return "" }
+	sites := func(i int, _ genotypes.Batch) string { return siteWhere(i) }
 	if len(sec.Batches) > 0 && len(m.Tables[genotypes.TableSamples]) > 0 && len(m.Tables[genotypes.TableVariants]) > 0 {
 		out = append(out,
 			view("samples_all", perBatch(genotypes.TableSamples, "sample_idx, sample", none)),
-			view("samples", perBatch(genotypes.TableSamples, "sample_idx, sample", func(b genotypes.Batch) string {
+			view("samples", perBatch(genotypes.TableSamples, "sample_idx, sample", func(_ int, b genotypes.Batch) string {
 				if len(b.Superseded) == 0 {
 					return ""
 				}
@@ -241,12 +255,12 @@ func viewSQLFrom(st *store.Store, m *store.Manifest, prefix string) []string {
 				return " WHERE sample NOT IN (" + strings.Join(q, ", ") + ")"
 			})),
 			view("variants", perBatch(genotypes.TableVariants, "*", none)),
-			view("_calls_rows", perBatch(genotypes.TableCalls, "site, sample_from, dense, levels, samples, codes", none)),
+			view("_calls_rows", perBatch(genotypes.TableCalls, "site, sample_from, dense, levels, samples, codes", sites)),
 			view("_calls", fmt.Sprintf(callsSQL, quoteIdent(prefix+"_calls_rows"))),
 		)
 		fmtView := "SELECT NULL::VARCHAR AS batch, NULL::INTEGER AS site, NULL::INTEGER[] AS gq, NULL::INTEGER[] AS dp, NULL::BIGINT[] AS ps, NULL::FLOAT[] AS ds WHERE false"
 		if len(m.Tables[genotypes.TableFormat]) > 0 {
-			fmtView = perBatch(genotypes.TableFormat, "site, gq, dp, ps, ds", none)
+			fmtView = perBatch(genotypes.TableFormat, "site, gq, dp, ps, ds", sites)
 		}
 		ploidyView := "SELECT NULL::VARCHAR AS batch, NULL::VARCHAR AS chrom, NULL::INTEGER AS from_site, NULL::INTEGER AS sample_idx WHERE false"
 		if len(m.Tables[genotypes.TablePloidy]) > 0 {
@@ -300,6 +314,12 @@ func (e *Engine) Run(ctx context.Context, q string) (*Result, error) {
 		if err := e.readOnly(ctx, q); err != nil {
 			return nil, err
 		}
+		reset, err := e.narrowSites(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		res, err := e.run(ctx, q)
+		return res, errors.Join(err, reset())
 	}
 	return e.run(ctx, q)
 }
