@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"math"
 	"runtime"
 	"slices"
@@ -511,28 +512,14 @@ func (b *batchReader) readCalls(ctx context.Context, idxs []int32, chunks []int)
 		return noCalls(idxs), nil
 	}
 	groups := groupCalls(idxs)
-	// Jobs are a block's chunks, split in contiguous parts when there are
-	// fewer blocks than workers (a one-sample lookup is one block), so
-	// that every core decodes; parts are joined in chunk order, which
-	// keeps each sample's sites ascending.
-	workers := runtime.GOMAXPROCS(0)
-	parts := max(1, min(len(chunks), workers/len(groups)))
-	type job struct {
-		g      int
-		chunks []int
-	}
-	var jobs []job
-	for gi := range groups {
-		for p := range parts {
-			jobs = append(jobs, job{gi, chunks[p*len(chunks)/parts : (p+1)*len(chunks)/parts]})
-		}
-	}
-	results := make([]map[int32]*sampleCalls, len(jobs))
-	errs := make([]error, len(jobs))
-	// Each worker has its own file handle.
+	results := make([]map[int32]*sampleCalls, len(groups))
+	errs := make([]error, len(groups))
+	// Row groups are decoded in parallel, each worker with its own file
+	// handle.
+	workers := min(runtime.GOMAXPROCS(0), len(groups))
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(workers, len(jobs)) {
+	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -545,7 +532,7 @@ func (b *batchReader) readCalls(ctx context.Context, idxs []int32, chunks []int)
 				}
 			}()
 			for i := range next {
-				g := groups[jobs[i].g]
+				g := groups[i]
 				if g.file >= len(b.calls) {
 					errs[i] = fmt.Errorf("genotypes: batch %s has no calls file for sample index %d", b.b.ID, g.idxs[0])
 					continue
@@ -562,13 +549,13 @@ func (b *batchReader) readCalls(ctx context.Context, idxs []int32, chunks []int)
 					}
 					open = g.file
 				}
-				rgs := b.rowGroupsIn(g.idxs[0], jobs[i].chunks)
+				rgs := b.rowGroupsIn(g.idxs[0], chunks)
 				b.callsGroups.Add(int64(len(rgs)))
 				results[i], errs[i] = readCallsGroup(ctx, fr, b.calls[g.file], rgs, g.idxs)
 			}
 		}()
 	}
-	for i := range jobs {
+	for i := range groups {
 		next <- i
 	}
 	close(next)
@@ -578,14 +565,7 @@ func (b *batchReader) readCalls(ctx context.Context, idxs []int32, chunks []int)
 	}
 	out := make(map[int32]*sampleCalls, len(idxs))
 	for _, r := range results {
-		for idx, sc := range r {
-			if have, ok := out[idx]; ok {
-				have.sites = append(have.sites, sc.sites...)
-				have.codes = append(have.codes, sc.codes...)
-				continue
-			}
-			out[idx] = sc
-		}
+		maps.Copy(out, r)
 	}
 	return out, nil
 }
