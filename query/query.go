@@ -17,7 +17,10 @@
 //	            annotate); NAME_all views keep every version.
 //
 // Macros gt_text(code) and gt_dosage(code, alt_index) decode the store's
-// genotype codes (genome.EncodeGT). DuckDB is used only in this package.
+// genotype codes (genome.EncodeGT). A steward's query of genotypes whose
+// WHERE names chrom = 'text' (and optionally bounds pos) reads only the
+// calls and format rows of those sites (sitefilter.go). DuckDB is used only
+// in this package.
 package query
 
 import (
