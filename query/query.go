@@ -32,6 +32,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	_ "github.com/duckdb/duckdb-go/v2" // registers the "duckdb" driver
 
@@ -46,10 +47,11 @@ type Engine struct {
 	db      *sql.DB
 	tmp     string // private spill directory of a research session, removed by Close
 	role    Role
-	output  string   // the one file a steward session may write ("" none)
-	Summary string   // what the caller may see, in words (research mode)
-	decided *Decided // a research session's decisions (research mode)
-	batches []string // genome batch IDs in view order (steward; narrowSites)
+	output  string     // the one file a steward session may write ("" none)
+	Summary string     // what the caller may see, in words (research mode)
+	decided *Decided   // a research session's decisions (research mode)
+	batches []string   // genome batch IDs in view order (steward; narrowSites)
+	narrow  sync.Mutex // one narrowed query at a time: the site variables are the connection's
 }
 
 // dsn opens an in-memory DuckDB database that never installs or loads an
@@ -317,6 +319,8 @@ func (e *Engine) Run(ctx context.Context, q string) (*Result, error) {
 		if err := e.readOnly(ctx, q); err != nil {
 			return nil, err
 		}
+		e.narrow.Lock()
+		defer e.narrow.Unlock()
 		reset, err := e.narrowSites(ctx, q)
 		if err != nil {
 			return nil, err
@@ -389,6 +393,8 @@ func (e *Engine) CopyParquet(ctx context.Context, q, path string) error {
 	if err := e.readOnly(ctx, q); err != nil {
 		return err
 	}
+	e.narrow.Lock() // not while another query's site variables are set
+	defer e.narrow.Unlock()
 	_, err := e.db.ExecContext(ctx, fmt.Sprintf("COPY (%s) TO %s (FORMAT parquet, COMPRESSION zstd)", q, quote(path)))
 	return err
 }
