@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 
 	"github.com/transparency-dev/tessera/api/layout"
 	"golang.org/x/sys/unix"
@@ -122,6 +123,8 @@ type journal struct {
 	next  uint64     // index of the next record
 	fresh bool       // epoch, end and next are known
 	buf   []byte
+	// scanned counts the journal bytes integrations have read.
+	scanned atomic.Int64
 }
 
 func openJournal(dir, ldir string) (*journal, error) {
@@ -305,10 +308,40 @@ func (j *journal) append(leaves [][]byte) (first uint64, err error) {
 	return first, err
 }
 
-// snapshot returns the journal's durable length now.
-func (j *journal) snapshot() (end int64, err error) {
-	err = j.locked(func() error { end = j.end; return nil })
-	return end, err
+// snapshot returns the journal's epoch and durable length now.
+func (j *journal) snapshot() (epoch uint64, end int64, err error) {
+	err = j.locked(func() error { epoch, end = j.epoch, j.end; return nil })
+	return epoch, end, err
+}
+
+// mark records how far an integration got: every record in the first end
+// bytes of the journal of epoch is in the tree, which then held size
+// entries. The zero mark means nothing is known.
+type mark struct {
+	epoch uint64
+	end   int64
+	size  uint64
+}
+
+// pendingSince returns the records of the journal's bytes from past.end
+// to end that the tree of size entries does not hold yet, in journal
+// order, reading only those bytes and the tree's entries added since
+// past (by other processes, possibly in either order; see pending). A
+// long run of writers never lets the journal be emptied, so without this
+// every integration would re-read the whole journal and the tree's
+// entries since it began. past must be a mark of the journal's current
+// epoch; the caller holds the integration lock.
+func (j *journal) pendingSince(past mark, end int64, size uint64) ([]record, error) {
+	b := make([]byte, end-past.end)
+	j.scanned.Add(int64(len(b)))
+	if n, err := j.f.ReadAt(b, past.end); int64(n) < int64(len(b)) {
+		return nil, fmt.Errorf("audit: journal: %w", err)
+	}
+	recs, _, err := parseRecords(b, nil)
+	if err != nil || len(recs) == 0 {
+		return nil, err
+	}
+	return notIn(j.ldir, recs, past.size, size)
 }
 
 // pending returns the records of the first end bytes of the journal that
@@ -320,6 +353,7 @@ func (j *journal) snapshot() (end int64, err error) {
 // holds the integration lock, so the journal is not reset meanwhile.
 func (j *journal) pending(end int64, size uint64) ([]record, error) {
 	b := make([]byte, end)
+	j.scanned.Add(end)
 	if n, err := j.f.ReadAt(b, 0); int64(n) < end {
 		return nil, fmt.Errorf("audit: journal: %w", err)
 	}
@@ -331,7 +365,13 @@ func (j *journal) pending(end int64, size uint64) ([]record, error) {
 	if lo > size {
 		return nil, fmt.Errorf("%w: the tree holds %d entries, the journal goes on at %d", ErrJournal, size, lo)
 	}
-	have, err := treeLeaves(j.ldir, lo, size)
+	return notIn(j.ldir, recs, lo, size)
+}
+
+// notIn returns the records of recs whose leaves are not among the
+// entries lo to size-1 of the tree in ldir, compared by content.
+func notIn(ldir string, recs []record, lo, size uint64) ([]record, error) {
+	have, err := treeLeaves(ldir, lo, size)
 	if err != nil {
 		return nil, err
 	}
