@@ -51,6 +51,9 @@ type PGx struct {
 	// so that an outside call's line does not make every call and
 	// recommendation of its sample a table entry of its own.
 	lines map[string][]string
+	// recLined tells, by recTab index, whether the entry holds a line
+	// placeholder (most do not, and need no per-sample copy).
+	recLined []bool
 	// files are the annotation files read, by table, in manifest order;
 	// linksPrint names the biobank_samples files sampleOf came from.
 	files      map[string][]string
@@ -98,6 +101,7 @@ func (p *PGx) internRec(r StoredRec) uint32 {
 	}
 	i := uint32(len(p.recTab))
 	p.recTab = append(p.recTab, r)
+	p.recLined = append(p.recLined, strings.Contains(r.Text, linePlaceholder) || slices.ContainsFunc(r.Caveats, hasPlaceholder))
 	p.recIdx[string(k)] = i
 	return i
 }
@@ -158,7 +162,10 @@ func (p *PGx) Recs(sample string) []StoredRec {
 	}
 	out := make([]StoredRec, len(idx))
 	for i, j := range idx {
-		out[i] = p.sampleRec(sample, p.recTab[j])
+		out[i] = p.recTab[j]
+		if p.recLined[j] {
+			out[i] = p.sampleRec(sample, out[i])
+		}
 	}
 	return out
 }
@@ -295,7 +302,7 @@ func (p *PGx) sameFiles(st *store.Store, prev *PGx) bool {
 // sample's index list is copied before it changes (loadCalls, loadRecs).
 func (p *PGx) extendFrom(prev *PGx) {
 	p.calls, p.recs, p.lines = maps.Clone(prev.calls), maps.Clone(prev.recs), maps.Clone(prev.lines)
-	p.callTab, p.recTab = slices.Clip(prev.callTab), slices.Clip(prev.recTab)
+	p.callTab, p.recTab, p.recLined = slices.Clip(prev.callTab), slices.Clip(prev.recTab), slices.Clip(prev.recLined)
 	for t, fs := range prev.files {
 		p.files[t] = slices.Clone(fs)
 	}

@@ -107,16 +107,16 @@ func (p *PGx) specificStrs(sample string, ss []string) []string {
 // sampleCall returns a table call as sample's own (its line references
 // put back); a sample without any returns g itself.
 func (p *PGx) sampleCall(sample string, g pharmacogenomics.GeneCall) pharmacogenomics.GeneCall {
-	if len(p.lines[sample]) > 0 {
+	if slices.ContainsFunc(g.Notes, hasPlaceholder) {
 		g.Notes = p.specificStrs(sample, g.Notes)
 	}
 	return g
 }
 
-// sampleRec is sampleCall for a recommendation.
+// sampleRec returns a table recommendation as sample's own.
 func (p *PGx) sampleRec(sample string, r StoredRec) StoredRec {
-	if len(p.lines[sample]) > 0 {
-		r.Text, r.Caveats = p.specific(sample, r.Text), p.specificStrs(sample, r.Caveats)
-	}
+	r.Text, r.Caveats = p.specific(sample, r.Text), p.specificStrs(sample, r.Caveats)
 	return r
 }
+
+func hasPlaceholder(s string) bool { return strings.Contains(s, linePlaceholder) }
