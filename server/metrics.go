@@ -82,6 +82,13 @@ func (m *Metrics) wrap(mux *http.ServeMux, log *slog.Logger, prep func(*http.Req
 		d := time.Since(start)
 		m.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
 		m.latency.WithLabelValues(route).Observe(d.Seconds())
-		log.Info("request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "ms", d.Milliseconds())
+		// A line per request is a locked write to stderr each (under load a
+		// queue of its own): debug only, except the server's own failures.
+		// The metrics count every request; the audit log holds every access.
+		level := slog.LevelDebug
+		if sw.status >= http.StatusInternalServerError {
+			level = slog.LevelWarn
+		}
+		log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "ms", d.Milliseconds())
 	})
 }

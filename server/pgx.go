@@ -46,6 +46,14 @@ type PGx struct {
 	callIdx     map[string]uint32
 	recIdx      map[string]uint32
 	key         []byte
+	// lines are the outside-call line references ("(line 123)") of each
+	// sample: the tables hold a numbered placeholder instead (lineRefs),
+	// so that an outside call's line does not make every call and
+	// recommendation of its sample a table entry of its own.
+	lines map[string][]string
+	// recLined tells, by recTab index, whether the entry holds a line
+	// placeholder (most do not, and need no per-sample copy).
+	recLined []bool
 	// files are the annotation files read, by table, in manifest order;
 	// linksPrint names the biobank_samples files sampleOf came from.
 	files      map[string][]string
@@ -93,6 +101,7 @@ func (p *PGx) internRec(r StoredRec) uint32 {
 	}
 	i := uint32(len(p.recTab))
 	p.recTab = append(p.recTab, r)
+	p.recLined = append(p.recLined, strings.Contains(r.Text, linePlaceholder) || slices.ContainsFunc(r.Caveats, hasPlaceholder))
 	p.recIdx[string(k)] = i
 	return i
 }
@@ -139,7 +148,7 @@ func (p *PGx) Calls(sample string) []pharmacogenomics.GeneCall {
 	}
 	out := make([]pharmacogenomics.GeneCall, len(idx))
 	for i, j := range idx {
-		out[i] = p.callTab[j]
+		out[i] = p.sampleCall(sample, p.callTab[j])
 	}
 	return out
 }
@@ -154,6 +163,9 @@ func (p *PGx) Recs(sample string) []StoredRec {
 	out := make([]StoredRec, len(idx))
 	for i, j := range idx {
 		out[i] = p.recTab[j]
+		if p.recLined[j] {
+			out[i] = p.sampleRec(sample, out[i])
+		}
 	}
 	return out
 }
@@ -162,7 +174,7 @@ func (p *PGx) Recs(sample string) []StoredRec {
 func (p *PGx) Call(sample, gene string) (pharmacogenomics.GeneCall, bool) {
 	for _, j := range p.calls[sample] {
 		if g := p.callTab[j]; g.Gene == gene {
-			return g, true
+			return p.sampleCall(sample, g), true
 		}
 	}
 	return pharmacogenomics.GeneCall{}, false
@@ -170,6 +182,39 @@ func (p *PGx) Call(sample, gene string) (pharmacogenomics.GeneCall, bool) {
 
 // LoadPGx reads the sample links and the current annotation of st.
 func LoadPGx(ctx context.Context, st *store.Store) (*PGx, error) { return loadPGxFrom(ctx, st, nil) }
+
+// AnnotatedPeople returns the people whose sample has recommendations in
+// the current annotation of st: the people whose LoadPGx Recs are not
+// empty, found from the sample links and the recommendation files' sample
+// column alone, without reading or holding the results.
+func AnnotatedPeople(ctx context.Context, st *store.Store) (map[string]bool, error) {
+	var sec annotate.Section
+	found, err := st.Manifest().Section(annotate.SectionKey, &sec)
+	if err != nil || !found {
+		return map[string]bool{}, err
+	}
+	p := &PGx{DataVersion: sec.Current}
+	if err := p.loadLinks(ctx, st); err != nil {
+		return nil, err
+	}
+	samples := map[string]bool{}
+	for _, f := range p.currentFiles(st, annotate.TableRecommendations) {
+		err := rows.ScanFile(ctx, st.Path(f), []string{"sample"}, func(r *rows.Row) error {
+			samples[r.Str(0)] = true
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("server: %s: %w", f.Path, err)
+		}
+	}
+	out := map[string]bool{}
+	for person, s := range p.sampleOf {
+		if samples[s] {
+			out[person] = true
+		}
+	}
+	return out, nil
+}
 
 // loadPGxFrom reads the sample links and the current annotation of st. When
 // prev (the previous generation's, or nil) has the same sample links and
@@ -184,7 +229,7 @@ func loadPGxFrom(ctx context.Context, st *store.Store, prev *PGx) (*PGx, error) 
 		return nil, err
 	}
 	p := &PGx{linksPrint: links, calls: map[string][]uint32{}, recs: map[string][]uint32{},
-		callIdx: map[string]uint32{}, recIdx: map[string]uint32{}, files: map[string][]string{}}
+		callIdx: map[string]uint32{}, recIdx: map[string]uint32{}, files: map[string][]string{}, lines: map[string][]string{}}
 	if found {
 		p.DataVersion = sec.Current
 	}
@@ -256,8 +301,8 @@ func (p *PGx) sameFiles(st *store.Store, prev *PGx) bool {
 // are copied, the tables clipped (so that appending copies them), a
 // sample's index list is copied before it changes (loadCalls, loadRecs).
 func (p *PGx) extendFrom(prev *PGx) {
-	p.calls, p.recs = maps.Clone(prev.calls), maps.Clone(prev.recs)
-	p.callTab, p.recTab = slices.Clip(prev.callTab), slices.Clip(prev.recTab)
+	p.calls, p.recs, p.lines = maps.Clone(prev.calls), maps.Clone(prev.recs), maps.Clone(prev.lines)
+	p.callTab, p.recTab, p.recLined = slices.Clip(prev.callTab), slices.Clip(prev.recTab), slices.Clip(prev.recLined)
 	for t, fs := range prev.files {
 		p.files[t] = slices.Clone(fs)
 	}
@@ -296,10 +341,10 @@ func (p *PGx) loadCalls(ctx context.Context, st *store.Store) error {
 	for _, f := range p.newFiles(st, annotate.TableCalls) {
 		inFile := map[string]bool{}
 		err := rows.ScanFile(ctx, st.Path(f), cols, func(r *rows.Row) error {
+			s := r.Str(0)
 			g := pharmacogenomics.GeneCall{Gene: r.Str(1), Called: r.Bool(2), Diplotypes: r.Strs(3), Phenotype: r.Str(4),
 				ActivityScore: r.F64p(5), Phased: r.Bool(6), Confidence: r.F64p(7), Uncertain: r.Bool(8),
-				Source: r.Str(9), MissingPositions: r.Strs(10), Novel: r.Strs(11), Notes: r.Strs(12)}
-			s := r.Str(0)
+				Source: r.Str(9), MissingPositions: r.Strs(10), Novel: r.Strs(11), Notes: p.generalStrs(s, r.Strs(12))}
 			if !inFile[s] { // the list may be an earlier generation's: change a copy
 				inFile[s] = true
 				p.calls[s] = slices.Clone(p.calls[s])
@@ -331,7 +376,7 @@ func (p *PGx) loadRecs(ctx context.Context, st *store.Store) error {
 				p.recs[s] = nil
 			}
 			p.recs[s] = append(p.recs[s], p.internRec(StoredRec{Drug: r.Str(1), Genes: r.Strs(2), Phenotypes: r.Str(3), Action: r.Str(4),
-				Strength: r.Str(5), Text: r.Str(6), RuleID: r.Str(7), Guideline: r.Str(8), Caveats: r.Strs(9)}))
+				Strength: r.Str(5), Text: p.general(s, r.Str(6)), RuleID: r.Str(7), Guideline: r.Str(8), Caveats: p.generalStrs(s, r.Strs(9))}))
 			return nil
 		})
 		if err != nil {

@@ -225,6 +225,11 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, `{"status":"ok","generation":%d}`+"\n", snap.Generation)
 }
 
+// handshakeParallel is how many TLS handshakes run at a time (see
+// handshakeListener): enough to keep every core busy while some wait on
+// the network, few enough that each finishes quickly.
+const handshakeParallel = 32
+
 // Serve serves on ln until ctx ends, then stops accepting and drains
 // in-flight requests for up to drain. ready, when not nil, is called once
 // the listener accepts connections.
@@ -242,7 +247,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 	defer cancel()
 	go s.watch(wctx)
 	errc := make(chan error, 1)
-	go func() { errc <- hs.ServeTLS(ln, "", "") }()
+	// As ServeTLS would offer, but handshakes are made by the listener.
+	tlsCfg.NextProtos = []string{"h2", "http/1.1"}
+	hl := newHandshakeListener(ln, tlsCfg, handshakeParallel, s.cfg.ReadHeaderTimeout, s.cfg.Logger)
+	go func() { errc <- hs.Serve(hl) }()
 	select {
 	case err := <-errc:
 		return err

@@ -26,6 +26,7 @@ import (
 func newServeCmd() *cobra.Command {
 	var storeDir, addr, configPath, clinvarPath, sfGenesPath, issuer, keys string
 	var drain time.Duration
+	var level slog.Level
 	cmd := &cobra.Command{
 		Use:   "serve --store DIR --config serve.toml [--addr 127.0.0.1:8443]",
 		Short: "Serve CDS Hooks 2.0 and FHIR Genomics operations over HTTPS to callers proven by client certificate or CDS JWT",
@@ -53,7 +54,7 @@ people logging in through that OpenID provider ('varamu dev-idp' runs one on loo
 				addr = "127.0.0.1:8443"
 			}
 			cfg := server.Config{StoreDir: storeDir,
-				Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelInfo}))}
+				Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))}
 			if err := fc.Build(&cfg); err != nil {
 				return err
 			}
@@ -99,6 +100,7 @@ people logging in through that OpenID provider ('varamu dev-idp' runs one on loo
 	fl.StringVar(&sfGenesPath, "sf-genes", "", "secondary-findings gene list (GENE<tab>AD|AR|XL|SD) for --clinvar")
 	fl.StringVar(&issuer, "oidc-issuer", "", "OpenID provider of the patient portal at /portal (default from the config's [portal]; 'varamu dev-idp' runs one)")
 	fl.DurationVar(&drain, "drain", 10*time.Second, "on SIGTERM, how long in-flight requests may finish")
+	fl.TextVar(&level, "log-level", slog.LevelInfo, "least level logged to stderr: DEBUG (adds net/http's connection errors, e.g. TLS handshakes), INFO, WARN or ERROR")
 	cmd.MarkFlagRequired("store")
 	cmd.MarkFlagRequired("config")
 	return cmd

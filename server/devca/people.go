@@ -33,7 +33,7 @@ var Names = []string{"professional", "patient", "parent", "child", "representati
 
 type facts struct {
 	pracs     []clinical.RegisteredPractitioner
-	pgx       *server.PGx
+	annotated map[string]bool // people with PGx recommendations
 	dir       *access.MemDirectory
 	histories map[string]*consent.History
 	persons   []string                   // sorted
@@ -50,7 +50,7 @@ func loadFacts(ctx context.Context, st *store.Store) (*facts, error) {
 		f.pracs = append(f.pracs, p)
 	}
 	slices.SortFunc(f.pracs, func(a, b clinical.RegisteredPractitioner) int { return cmp.Compare(a.ID, b.ID) })
-	if f.pgx, err = server.LoadPGx(ctx, st); err != nil {
+	if f.annotated, err = server.AnnotatedPeople(ctx, st); err != nil {
 		return nil, err
 	}
 	if f.dir, err = access.LoadDirectory(ctx, st); err != nil {
@@ -97,8 +97,7 @@ func (f *facts) state(person string, t time.Time) consent.State {
 
 // hasResults reports whether the person has annotated PGx recommendations.
 func (f *facts) hasResults(person string) bool {
-	s, ok := f.pgx.Sample(person)
-	return ok && len(f.pgx.Recs(s)) > 0
+	return f.annotated[person]
 }
 
 // returnable: results, return-of-results consent, record open, not withdrawn.
