@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -139,15 +141,42 @@ func recordEntryJSON(resource []byte) (*Entry, error) {
 // logical id as a keyed commitment (ids carry personal codes: Patient ids
 // are isikukoods, others embed them).
 func (l *Log) LogRecords(ctx context.Context, resources [][]byte) error {
-	es := make([]*Entry, 0, len(resources))
-	for _, raw := range resources {
-		e, err := recordEntryJSON(raw)
-		if err != nil {
-			return err
-		}
-		e.Record.ID = l.sh.keys.Commit(e.Record.ID)
-		es = append(es, e)
+	es, err := recordEntries(ctx, resources)
+	if err != nil {
+		return err
 	}
-	_, err := l.Append(ctx, es...)
+	for _, e := range es {
+		e.Record.ID = l.sh.keys.Commit(e.Record.ID)
+	}
+	_, err = l.Append(ctx, es...)
 	return err
+}
+
+// recordEntries returns the record entries of resources, in order. The
+// canonical JSON of each is most of an ingest's work, so the resources
+// are split among the cores in contiguous runs.
+func recordEntries(ctx context.Context, resources [][]byte) ([]*Entry, error) {
+	es := make([]*Entry, len(resources))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(resources)/64))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*len(resources)/workers, (w+1)*len(resources)/workers
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi && errs[w] == nil; i++ {
+				if errs[w] = ctx.Err(); errs[w] == nil {
+					es[i], errs[w] = recordEntryJSON(resources[i])
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return es, nil
 }
