@@ -13,6 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
+	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/varamu/varamu/store"
@@ -96,6 +97,13 @@ var (
 		{Name: "missing_genotypes", Type: arrow.PrimitiveTypes.Int64},
 	}, nil)
 )
+
+// tableProps write the risk tables plain, without dictionaries or
+// column statistics, at zstd's fastest level: writing risk_matches (a row
+// per scoring variant and score, mostly distinct values) cost as much as
+// scoring with the store's defaults, and zstd alone packs the repeats.
+var tableProps = store.ParquetProps("varamu risk",
+	parquet.WithDictionaryDefault(false), parquet.WithStats(false), parquet.WithCompressionLevel(1))
 
 func appendNullable(b array.Builder, v float64) {
 	fb := b.(*array.Float64Builder)
@@ -184,7 +192,7 @@ func writeResults(tx *store.Txn, results []*ScoreResult) error {
 			record      func(*ScoreResult) arrow.RecordBatch
 			schema      *arrow.Schema
 		}{{TableScores, "scores.parquet", scoresRecord, scoresSchema}, {TableMatches, "matches.parquet", matchesRecord, matchesSchema}} {
-			w, err := tx.CreateTable(t.table, dir+"/"+t.name, t.schema, store.ParquetProps("varamu risk"))
+			w, err := tx.CreateTable(t.table, dir+"/"+t.name, t.schema, tableProps)
 			if err != nil {
 				return err
 			}
