@@ -1,6 +1,10 @@
 package risk
 
-import "math"
+import (
+	"encoding/binary"
+	"math"
+	"slices"
+)
 
 // Genotype states of a sample that differs from the baseline, as the
 // accumulator tells them apart.
@@ -46,22 +50,91 @@ type pendingUse struct {
 }
 
 // accum holds every score's totals in one pass: per score the baseline
-// shared by all samples, and per sample × score (sample-major, so that
-// the scores sharing a variant update neighbouring memory) what the
-// sample's genotypes added beyond it.
+// shared by all samples, per sample × score (sample-major, so that the
+// scores sharing a variant update neighbouring memory) the sums the
+// sample's genotypes added beyond it, and the counters in count groups.
+//
+// A decoding adds the same counters to every score using it, so they are
+// kept once per set of scores that share decodings (a group), not once per
+// score: group k < scores is score k alone; sets of several scores get
+// their own groups, up to maxSharedGroups of them (further sets add to
+// each score's own group). A score's counters are the sum of the groups
+// naming it.
 type accum struct {
 	k                int // number of scores
+	n                int // number of samples
 	baseSum          []float64
 	baseDosage       []int
 	baseAlleles      []int // 2 per used variant (DENOM too)
 	sums             []float64
-	counts           []counts
+	groups           []countGroup
+	groupOf          map[string]int // a shared group by its key
+	key              []byte         // scratch for group
+	scores           []int          // scratch for apply
 	noMeanImputation bool
 }
 
+// countGroup is the counters of the samples for the decodings used by one
+// set of scores (a score listed twice uses each decoding twice).
+type countGroup struct {
+	scores []int
+	counts []counts // per sample; nil until first added to
+}
+
+// maxSharedGroups bounds the groups of several scores: each holds a
+// counter per sample.
+const maxSharedGroups = 16
+
 func newAccum(scores, samples int, noMeanImputation bool) *accum {
-	return &accum{k: scores, baseSum: make([]float64, scores), baseDosage: make([]int, scores), baseAlleles: make([]int, scores),
-		sums: make([]float64, scores*samples), counts: make([]counts, scores*samples), noMeanImputation: noMeanImputation}
+	a := &accum{k: scores, n: samples, baseSum: make([]float64, scores), baseDosage: make([]int, scores), baseAlleles: make([]int, scores),
+		sums: make([]float64, scores*samples), groupOf: map[string]int{}, noMeanImputation: noMeanImputation}
+	for k := range scores {
+		a.groups = append(a.groups, countGroup{scores: []int{k}})
+	}
+	return a
+}
+
+// group returns the counters of the group of scores (the scores of a
+// decoding's pending uses, in order), or nil when the set has no group and
+// no room for one more.
+func (a *accum) group(scores []int) []counts {
+	g := -1
+	if len(scores) == 1 {
+		g = scores[0]
+	} else {
+		a.key = a.key[:0]
+		for _, k := range scores {
+			a.key = binary.LittleEndian.AppendUint32(a.key, uint32(k))
+		}
+		var ok bool
+		if g, ok = a.groupOf[string(a.key)]; !ok {
+			if len(a.groupOf) >= maxSharedGroups {
+				return nil
+			}
+			g = len(a.groups)
+			a.groupOf[string(a.key)] = g
+			a.groups = append(a.groups, countGroup{scores: slices.Clone(scores)})
+		}
+	}
+	return a.countsOf(g)
+}
+
+// own returns score k's own group's counters.
+func (a *accum) own(k int) []counts { return a.countsOf(k) }
+
+func (a *accum) countsOf(g int) []counts {
+	if a.groups[g].counts == nil {
+		a.groups[g].counts = make([]counts, a.n)
+	}
+	return a.groups[g].counts
+}
+
+// addCounts adds the counters of a decoding's differing samples (cnt by
+// genotype state).
+func addCounts(cs []counts, v *dosages, cnt *[nStates]counts) {
+	for j, i := range v.idx {
+		cs[i].add(cnt[v.st[j]])
+	}
 }
 
 // use adds score k's baseline for one used variant (weight w) and queues
@@ -116,7 +189,17 @@ func (a *accum) apply(v *dosages) {
 		row := int(i) * a.k
 		for _, u := range v.pending {
 			a.sums[row+u.k] += u.delta[st]
-			a.counts[row+u.k].add(cnt[st])
+		}
+	}
+	a.scores = a.scores[:0]
+	for _, u := range v.pending {
+		a.scores = append(a.scores, u.k)
+	}
+	if cs := a.group(a.scores); cs != nil {
+		addCounts(cs, v, &cnt)
+	} else {
+		for _, k := range a.scores {
+			addCounts(a.own(k), v, &cnt)
 		}
 	}
 	v.pending = v.pending[:0]
@@ -144,18 +227,46 @@ func (a *accum) merge(o *accum) {
 	}
 	for i := range a.sums {
 		a.sums[i] += o.sums[i]
-		a.counts[i].add(o.counts[i])
+	}
+	for _, g := range o.groups {
+		if g.counts == nil {
+			continue
+		}
+		if cs := a.group(g.scores); cs != nil {
+			addAll(cs, g.counts)
+			continue
+		}
+		for _, k := range g.scores {
+			addAll(a.own(k), g.counts)
+		}
+	}
+}
+
+func addAll(dst, src []counts) {
+	for i := range dst {
+		dst[i].add(src[i])
 	}
 }
 
 // fill writes score k's totals into its result's samples.
 func (a *accum) fill(k int, r *ScoreResult) {
+	c := make([]counts, a.n)
+	for _, g := range a.groups {
+		if g.counts == nil {
+			continue
+		}
+		for _, gk := range g.scores {
+			if gk == k {
+				addAll(c, g.counts)
+			}
+		}
+	}
 	for i := range r.Samples {
-		s, c := &r.Samples[i], a.counts[i*a.k+k]
+		s := &r.Samples[i]
 		s.Sum = a.baseSum[k] + a.sums[i*a.k+k]
-		s.DosageSum = float64(a.baseDosage[k] + int(c.dosage))
-		s.AlleleCount = a.baseAlleles[k] - int(c.alleleDef)
-		s.Denom = a.baseAlleles[k] - int(c.denomDef)
-		s.Missing = int(c.missing)
+		s.DosageSum = float64(a.baseDosage[k] + int(c[i].dosage))
+		s.AlleleCount = a.baseAlleles[k] - int(c[i].alleleDef)
+		s.Denom = a.baseAlleles[k] - int(c[i].denomDef)
+		s.Missing = int(c[i].missing)
 	}
 }

@@ -154,13 +154,16 @@ func denseSums(recs memSource, r *ScoreResult, noImpute bool) []SampleScore {
 
 // TestSparseEqualsDense checks the scorer's sparse accumulation (baseline
 // plus differing samples, shared decodings) against the dense reference
-// on random records, for several scores sharing variants at once.
+// on random records, for several scores sharing variants at once: six
+// scores each using a random three quarters of the variants, so that the
+// sets of scores sharing a decoding outnumber maxSharedGroups (some
+// counters go to shared groups, the rest to each score's own).
 func TestSparseEqualsDense(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	const samples, positions = 300, 400
 	recs := randomRecords(rng, positions, samples)
 	var scores []*pgs.Score
-	for k := range 4 {
+	for k := range 6 {
 		s := &pgs.Score{Path: fmt.Sprintf("s%d.txt", k), SHA256: strings.Repeat("0", 64), Header: pgs.Header{ID: fmt.Sprintf("S%d", k)}}
 		for p := 1; p <= positions; p++ {
 			if rng.IntN(4) == 0 {
