@@ -79,7 +79,7 @@ func ReadFile(path string) (*Score, error) {
 		return nil, err
 	}
 	defer r.Close()
-	s := &Score{Path: path}
+	s := &Score{Path: path, Variants: make([]Variant, 0, r.Header().expectedVariants())}
 	for v, err := range r.All() {
 		if err != nil {
 			return nil, err
@@ -103,8 +103,62 @@ func ReadFile(path string) (*Score, error) {
 // checkDuplicates refuses the same position, effect and other allele
 // twice, naming the first repeat in file order and the line it repeats.
 // (Sorting an index is much cheaper than a map of string keys at a
-// million variants.)
+// million variants; a sorted file needs no sort.)
 func checkDuplicates(path string, vs []Variant) error {
+	first, dup, ok := sortedDuplicates(vs)
+	if !ok {
+		first, dup = sortDuplicates(vs)
+	}
+	if dup < 0 {
+		return nil
+	}
+	v := &vs[dup]
+	return &ParseError{File: path, Line: v.Line, Err: errorf("duplicate variant %s:%d %s/%s (first on line %d)", v.Chrom, v.Pos, v.EffectAllele, dot(v.OtherAllele), vs[first].Line)}
+}
+
+// maxSamePosition bounds the variants at one position sortedDuplicates
+// compares pairwise.
+const maxSamePosition = 64
+
+// sortedDuplicates finds the first repeat (dup; -1 for none) and the
+// variant it repeats (first) in one pass when the file is sorted as PGS
+// Catalog files are: each chromosome in one run, positions not decreasing
+// within it, so that a repeat is in the run of its position. ok is false
+// when the file is not so sorted (or a position has too many variants).
+func sortedDuplicates(vs []Variant) (first, dup int, ok bool) {
+	seen := map[string]bool{}
+	start := 0
+	for i := range vs {
+		x := &vs[i]
+		if i == 0 || x.Chrom != vs[i-1].Chrom {
+			if seen[x.Chrom] {
+				return 0, 0, false
+			}
+			seen[x.Chrom] = true
+			start = i
+			continue
+		}
+		switch {
+		case x.Pos < vs[i-1].Pos:
+			return 0, 0, false
+		case x.Pos > vs[i-1].Pos:
+			start = i
+			continue
+		case i-start > maxSamePosition:
+			return 0, 0, false
+		}
+		for j := start; j < i; j++ {
+			if vs[j].EffectAllele == x.EffectAllele && vs[j].OtherAllele == x.OtherAllele {
+				return j, i, true
+			}
+		}
+	}
+	return -1, -1, true
+}
+
+// sortDuplicates is sortedDuplicates for a file in any order, through a
+// sorted index.
+func sortDuplicates(vs []Variant) (first, dup int) {
 	order := make([]int32, len(vs))
 	for i := range order {
 		order[i] = int32(i)
@@ -118,7 +172,7 @@ func checkDuplicates(path string, vs []Variant) error {
 			strings.Compare(x.EffectAllele, y.EffectAllele), strings.Compare(x.OtherAllele, y.OtherAllele))
 	}
 	slices.SortFunc(order, func(a, b int32) int { return cmp.Or(key(a, b), cmp.Compare(a, b)) })
-	first, dup := -1, -1
+	first, dup = -1, -1
 	for k := 1; k < len(order); k++ {
 		a, b := order[k-1], order[k]
 		if key(a, b) != 0 || (dup >= 0 && int(b) > dup) {
@@ -131,11 +185,7 @@ func checkDuplicates(path string, vs []Variant) error {
 		}
 		first, dup = int(order[start]), int(b)
 	}
-	if dup < 0 {
-		return nil
-	}
-	v := &vs[dup]
-	return &ParseError{File: path, Line: v.Line, Err: errorf("duplicate variant %s:%d %s/%s (first on line %d)", v.Chrom, v.Pos, v.EffectAllele, dot(v.OtherAllele), vs[first].Line)}
+	return first, dup
 }
 
 // dot writes an absent allele as ".".

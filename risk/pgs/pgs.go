@@ -404,6 +404,12 @@ var bases = map[byte]string{'A': "A", 'C': "C", 'G': "G", 'T': "T", 'N': "N", 'a
 
 // flag parses is_dominant / is_recessive values; empty is false.
 func flag(s string) (bool, error) {
+	switch s { // the common spellings without folding case
+	case "", "FALSE", "0":
+		return false, nil
+	case "TRUE", "1":
+		return true, nil
+	}
 	switch strings.ToLower(s) {
 	case "", "false", "f", "0":
 		return false, nil
@@ -411,4 +417,18 @@ func flag(s string) (bool, error) {
 		return true, nil
 	}
 	return false, errorf("%q: want TRUE or FALSE", s)
+}
+
+// maxPresized bounds the variants a header's variants_number reserves
+// room for (the header is not trusted further).
+const maxPresized = 1 << 22
+
+// expectedVariants returns variants_number when the header gives a
+// plausible one, else 0: a capacity hint for reading the table.
+func (h *Header) expectedVariants() int {
+	n, err := strconv.Atoi(h.Values["variants_number"])
+	if err != nil || n < 0 {
+		return 0
+	}
+	return min(n, maxPresized)
 }

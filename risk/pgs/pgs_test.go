@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -215,5 +216,38 @@ func TestReadFiles(t *testing.T) {
 	}
 	if _, err := ReadFiles(paths); err == nil || !strings.Contains(err.Error(), "s3.txt:5") {
 		t.Errorf("error %v, want s3.txt's", err)
+	}
+}
+
+// TestSortedDuplicatesAgreesWithSort: the one-pass check of a sorted file
+// finds the same first repeat as the sorted index, on random sorted files
+// with repeats, several alleles at a position and chromosomes out of
+// order (where it must give way).
+func TestSortedDuplicatesAgreesWithSort(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	alleles := []string{"A", "C", "G", "T", ""}
+	sorted := 0
+	for trial := range 2000 {
+		var vs []Variant
+		chroms := []string{"chr1", "chr2", "chr1"}[:2+trial%2]
+		for _, c := range chroms {
+			pos := int64(1)
+			for range rng.IntN(12) {
+				pos += int64(rng.IntN(3))
+				vs = append(vs, Variant{Chrom: c, Pos: pos, EffectAllele: alleles[rng.IntN(4)], OtherAllele: alleles[rng.IntN(5)], Line: len(vs) + 1})
+			}
+		}
+		f1, d1, ok := sortedDuplicates(vs)
+		f2, d2 := sortDuplicates(vs)
+		if !ok {
+			continue
+		}
+		sorted++
+		if d1 != d2 || (d1 >= 0 && f1 != f2) {
+			t.Fatalf("trial %d: one pass says %d repeats %d, the sort %d repeats %d: %+v", trial, d1, f1, d2, f2, vs)
+		}
+	}
+	if sorted < 500 {
+		t.Fatalf("only %d sorted trials", sorted)
 	}
 }
