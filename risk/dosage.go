@@ -49,8 +49,12 @@ func (v *dosages) decode(hits []recIndex, ref []bool, nRef int) {
 	n := len(ref)
 	v.idx, v.st, v.missing = v.idx[:0], v.st[:0], 0
 	v.base = 0
-	if d := genotypes.CodeDosage(hits[0].rec.DefaultGT, hits[0].index); d.Ploidy() == 2 {
-		v.base = int8(d.Count())
+	def := genotypes.CodeDosage(hits[0].rec.DefaultGT, hits[0].index)
+	if def.Ploidy() == 2 {
+		v.base = int8(def.Count())
+	}
+	if ds, ok := hits[0].rec.d.(*genotypes.DenseSite); ok && len(hits) == 1 && def.Ploidy() == 2 && v.decodeExceptions(ds, hits[0].index, ref, nRef) {
+		return
 	}
 	v.dense = hits[0].rec.d.Dosages(hits[0].index, v.dense)[:n]
 	for _, h := range hits[1:] {
@@ -84,6 +88,36 @@ func (v *dosages) decode(hits []recIndex, ref []bool, nRef int) {
 	if alleles > 0 {
 		v.freq = float64(count) / float64(alleles)
 	}
+}
+
+// decodeExceptions is decode of one record read densely, visiting only
+// the samples its stored rows do not leave at the default genotype (the
+// baseline): false when the site cannot be read so (nothing done).
+func (v *dosages) decodeExceptions(ds *genotypes.DenseSite, index int, ref []bool, nRef int) bool {
+	baseline := genotypes.Dosage(v.base) | 2<<2
+	alleles, count := 2*nRef, int(v.base)*nRef
+	_, ok := ds.Exceptions(index, func(i int32, d genotypes.Dosage) {
+		if d == baseline {
+			return
+		}
+		v.idx = append(v.idx, i)
+		v.st = append(v.st, stateOf[d&15])
+		if d.Ploidy() == 0 {
+			v.missing++
+		}
+		if ref[i] {
+			alleles += d.Ploidy() - 2
+			count += d.Count() - int(v.base)
+		}
+	})
+	if !ok {
+		return false
+	}
+	v.freq = math.NaN()
+	if alleles > 0 {
+		v.freq = float64(count) / float64(alleles)
+	}
+	return true
 }
 
 // differing yields the indices of the dosages other than baseline, eight

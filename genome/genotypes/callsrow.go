@@ -1,6 +1,7 @@
 package genotypes
 
 import (
+	"math/bits"
 	"slices"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -129,5 +130,28 @@ func fillBlock[T any](dst []T, bw *blockWant, r callsRow, def int32, exp, hapExp
 		if o := bw.posOf[off]; o >= 0 {
 			dst[o] = conv(PhaseRelative(r.codes[i], def))
 		}
+	}
+}
+
+// rowExceptions calls fn with the output position (first plus the block
+// offset) and value of each sample a row marks in its plane or lists;
+// the samples it leaves at the expected genotype are not visited. Stored
+// codes are phase relative to def; conv maps a code to the value wanted.
+func rowExceptions[T any](r callsRow, first, def int32, conv func(int32) T, fn func(int32, T)) {
+	if r.words != nil {
+		var lut [4]T
+		for l, c := range r.levels {
+			lut[l+1] = conv(PhaseRelative(c, def))
+		}
+		for w, word := range r.words {
+			for u := uint64(word); u != 0; {
+				tz := bits.TrailingZeros64(u) &^ 1
+				fn(first+int32(w*32+tz/2), lut[(u>>tz)&3])
+				u &^= 3 << tz
+			}
+		}
+	}
+	for i, off := range r.samples {
+		fn(first+off, conv(PhaseRelative(r.codes[i], def)))
 	}
 }

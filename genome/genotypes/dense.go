@@ -89,6 +89,45 @@ func (s *DenseSite) Dosages(allele int, dst []Dosage) []Dosage {
 	return fillSite(s, dst, 0, func(code int32) Dosage { return CodeDosage(code, allele) })
 }
 
+// Exceptions calls fn with the position (among the samples asked for) and
+// dosage of allele of each sample the stored rows do not leave at the
+// site's default genotype; every other sample has exp, the default's
+// dosage. fn may be called for a sample whose dosage is exp all the same,
+// and in no particular order. It costs the stored exceptions, not the
+// samples. ok is false, and fn is not called, when the site cannot be read
+// so: another batch holds the site too, the samples asked for are not
+// whole blocks of one batch in order, or some are haploid at the site;
+// Dosages reads every site.
+func (s *DenseSite) Exceptions(allele int, fn func(i int32, d Dosage)) (exp Dosage, ok bool) {
+	if len(s.parts) != 1 {
+		return 0, false
+	}
+	p := s.parts[0]
+	db := p.db
+	if !db.whole(s.n) || db.haploidAt(s.Chrom, db.sites[p.k]) != nil {
+		return 0, false
+	}
+	conv := func(code int32) Dosage { return CodeDosage(code, allele) }
+	rows := db.rows[p.k*len(db.blocks) : (p.k+1)*len(db.blocks)]
+	for bi, bw := range db.blocks {
+		rowExceptions(db.row(rows[bi]), bw.whole, p.def, conv, fn)
+	}
+	return conv(p.def), true
+}
+
+// whole reports whether the batch's blocks are the n samples asked for,
+// each block whole and in order.
+func (db *denseBatch) whole(n int) bool {
+	total := 0
+	for _, bw := range db.blocks {
+		if bw.whole < 0 {
+			return false
+		}
+		total += len(bw.offs)
+	}
+	return total == n
+}
+
 // fillSite decodes a site into dst: missing everywhere, then each batch
 // part block by block. conv maps a genotype code to the value wanted.
 func fillSite[T any](s *DenseSite, dst []T, missing T, conv func(int32) T) []T {

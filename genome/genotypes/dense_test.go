@@ -18,6 +18,45 @@ import (
 // codes SitesAt gives at loci for samples, and Dosages to equal
 // CodeDosage of those codes for every allele.
 func checkDenseEqualsSitesAt(t testing.TB, s *Store, loci []genome.Locus, samples []string) int {
+	n, _ := checkDenseRead(t, s, loci, samples)
+	return n
+}
+
+// checkExceptions requires DenseSite.Exceptions, where it reads the site,
+// to give the dosages want (each sample visited at most once), and counts
+// the sites it read in *read.
+func checkExceptions(g *DenseSite, a int, want []Dosage, read *int) error {
+	got := make([]Dosage, len(want))
+	seen := make([]bool, len(want))
+	var twice error
+	exp, ok := g.Exceptions(a, func(i int32, d Dosage) {
+		if seen[i] {
+			twice = fmt.Errorf("sample %d visited twice", i)
+		}
+		seen[i], got[i] = true, d
+	})
+	if !ok {
+		return nil
+	}
+	*read++
+	for j := range got {
+		if !seen[j] {
+			got[j] = exp
+		}
+	}
+	if twice != nil {
+		return twice
+	}
+	if !slices.Equal(got, want) {
+		return fmt.Errorf("Exceptions give\n%v\nDosages\n%v", got, want)
+	}
+	return nil
+}
+
+// checkDenseRead is checkDenseEqualsSitesAt, also returning how many
+// (record, allele) pairs DenseSite.Exceptions read (and agreed with
+// Dosages on).
+func checkDenseRead(t testing.TB, s *Store, loci []genome.Locus, samples []string) (records, exc int) {
 	t.Helper()
 	ctx := context.Background()
 	want, err := s.SitesAt(ctx, allPermit(t, s), loci, samples)
@@ -46,6 +85,9 @@ func checkDenseEqualsSitesAt(t testing.TB, s *Store, loci []genome.Locus, sample
 						return fmt.Errorf("record %d (%s:%d) allele %d sample %d: dosage %d, code %#x gives %d", i, g.Chrom, g.Pos, a, j, dos[j], c, CodeDosage(c, a))
 					}
 				}
+				if err := checkExceptions(g, a, dos, &exc); err != nil {
+					return fmt.Errorf("record %d (%s:%d) allele %d: %w", i, g.Chrom, g.Pos, a, err)
+				}
 			}
 		}
 		return nil
@@ -53,7 +95,7 @@ func checkDenseEqualsSitesAt(t testing.TB, s *Store, loci []genome.Locus, sample
 	if err != nil {
 		t.Fatal(err)
 	}
-	return len(want)
+	return len(want), exc
 }
 
 // TestDenseEqualsSitesAtEdgeCases: the store tests' hand-written records
@@ -270,5 +312,38 @@ func TestDenseNeedsAPermit(t *testing.T) {
 	}
 	if err := s.DenseSitesAt(ctx, onlyA, loci, []string{"A"}, none); err != nil {
 		t.Errorf("the permitted sample: %v", err)
+	}
+}
+
+// TestExceptionsEqualDosages: on random one-batch cohorts (dense and
+// sparse rows, a partial last block, haploid chrX samples, multi-allelic
+// records), DenseSite.Exceptions gives the dosages Dosages gives wherever
+// it reads a site, and it reads the autosomal sites for all samples.
+func TestExceptionsEqualDosages(t *testing.T) {
+	for seed := range uint64(3) {
+		rng := rand.New(rand.NewPCG(seed, 7))
+		tmp := t.TempDir()
+		dir := filepath.Join(tmp, "store")
+		n := []int{600, 40, 257}[seed]
+		a, _ := randomCohortVCFs(rng, n+1, n, 300)
+		if _, err := Ingest(context.Background(), dir, []string{writeVCF(t, tmp, "a.vcf", a)}, IngestConfig{}); err != nil {
+			t.Fatal(err)
+		}
+		s, err := Open(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var loci []genome.Locus
+		for _, chrom := range []string{"chrX", "chr1"} {
+			for p := 1; p <= 300; p++ {
+				loci = append(loci, genome.Locus{Chrom: chrom, Pos: int64(p * 10)})
+			}
+		}
+		records, read := checkDenseRead(t, s, loci, nil)
+		if read < records/3 {
+			t.Errorf("seed %d: Exceptions read %d (record, allele) pairs of %d records", seed, read, records)
+		}
+		all, _ := s.Samples()
+		checkDenseRead(t, s, loci, all[1:]) // not whole blocks: Dosages only
 	}
 }
