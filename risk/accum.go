@@ -71,6 +71,7 @@ type accum struct {
 	groupOf          map[string]int // a shared group by its key
 	key              []byte         // scratch for group
 	scores           []int          // scratch for apply
+	deltas           []float64      // scratch for addSums
 	noMeanImputation bool
 }
 
@@ -184,17 +185,7 @@ func (a *accum) apply(v *dosages) {
 	for d := range int32(3) {
 		cnt[stDiploid0+d] = counts{dosage: d - b}
 	}
-	for j, i := range v.idx {
-		st := v.st[j]
-		row := int(i) * a.k
-		for _, u := range v.pending {
-			a.sums[row+u.k] += u.delta[st]
-		}
-	}
-	a.scores = a.scores[:0]
-	for _, u := range v.pending {
-		a.scores = append(a.scores, u.k)
-	}
+	a.addSums(v)
 	if cs := a.group(a.scores); cs != nil {
 		addCounts(cs, v, &cnt)
 	} else {
@@ -203,6 +194,46 @@ func (a *accum) apply(v *dosages) {
 		}
 	}
 	v.pending = v.pending[:0]
+}
+
+// addSums adds each differing sample's sum to every score queued on a
+// decoding, from a table of the uses' deltas by state (use-minor), into
+// the sample's run of scores when the uses are consecutive scores (as when
+// the scores share their variants). It leaves the uses' scores in
+// a.scores.
+func (a *accum) addSums(v *dosages) {
+	m := len(v.pending)
+	a.scores = a.scores[:0]
+	a.deltas = slices.Grow(a.deltas[:0], nStates*m)[:nStates*m]
+	run := true
+	for p := range v.pending {
+		u := &v.pending[p]
+		a.scores = append(a.scores, u.k)
+		run = run && u.k == v.pending[0].k+p
+		for st := range nStates {
+			a.deltas[st*m+p] = u.delta[st]
+		}
+	}
+	if run {
+		k0 := a.scores[0]
+		for j, i := range v.idx {
+			st := int(v.st[j])
+			d := a.deltas[st*m : st*m+m]
+			s := a.sums[int(i)*a.k+k0:][:m]
+			for p := range s {
+				s[p] += d[p]
+			}
+		}
+		return
+	}
+	for j, i := range v.idx {
+		st := int(v.st[j])
+		d := a.deltas[st*m : st*m+m]
+		row := int(i) * a.k
+		for p, k := range a.scores {
+			a.sums[row+k] += d[p]
+		}
+	}
 }
 
 // weighted returns the value a dosage contributes under the variant's
