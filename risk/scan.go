@@ -22,7 +22,8 @@ type scorer struct {
 	results []*ScoreResult
 	cohort  *cohort
 	cfg     *Config
-	byLocus map[genome.Locus][]varRef
+	at      map[genome.Locus]int32 // index in refs
+	refs    [][]varRef             // the scoring variants at each locus
 	loci    []genome.Locus
 	nRef    int // samples in the reference cohort
 }
@@ -63,27 +64,125 @@ type decodedHits struct {
 }
 
 func newScorer(results []*ScoreResult, c *cohort, cfg *Config) *scorer {
-	sc := &scorer{results: results, cohort: c, cfg: cfg, byLocus: map[genome.Locus][]varRef{}}
+	sc := &scorer{results: results, cohort: c, cfg: cfg, at: make(map[genome.Locus]int32, len(results[0].Matches))}
 	for _, r := range c.ref {
 		if r {
 			sc.nRef++
 		}
 	}
-	for k, r := range results {
+	if !sc.mergeSorted() {
+		sc.indexAll()
+	}
+	for i, l := range sc.loci {
+		sc.at[l] = int32(i)
+	}
+	return sc
+}
+
+// indexAll lists the loci of every score's variants, sorted, and the
+// variants at each, through a map: for scoring files in any order.
+func (sc *scorer) indexAll() {
+	sc.loci, sc.refs = sc.loci[:0], sc.refs[:0]
+	at := make(map[genome.Locus][]varRef, len(sc.results[0].Matches))
+	for k, r := range sc.results {
 		for j, m := range r.Matches {
 			l := genome.Locus{Chrom: m.Variant.Chrom, Pos: m.Variant.Pos}
-			if _, ok := sc.byLocus[l]; !ok {
+			refs, ok := at[l]
+			if !ok {
 				sc.loci = append(sc.loci, l)
 			}
-			sc.byLocus[l] = append(sc.byLocus[l], varRef{k, j})
+			at[l] = append(refs, varRef{k, j})
 		}
 	}
-	slices.SortFunc(sc.loci, func(a, b genome.Locus) int {
-		ra, na := genome.ChromRank(a.Chrom)
-		rb, nb := genome.ChromRank(b.Chrom)
-		return cmp.Or(cmp.Compare(ra, rb), cmp.Compare(na, nb), cmp.Compare(a.Pos, b.Pos))
-	})
-	return sc
+	slices.SortFunc(sc.loci, func(a, b genome.Locus) int { return compareLoci(keyOfLocus(a), keyOfLocus(b)) })
+	for _, l := range sc.loci {
+		sc.refs = append(sc.refs, at[l])
+	}
+}
+
+// locusKey orders loci: by chromosome rank, name, position, then the
+// chromosome as written.
+type locusKey struct {
+	rank  int
+	name  string
+	pos   int64
+	chrom string
+}
+
+func keyOfLocus(l genome.Locus) locusKey {
+	r, n := genome.ChromRank(l.Chrom)
+	return locusKey{r, n, l.Pos, l.Chrom}
+}
+
+func compareLoci(a, b locusKey) int {
+	if c := cmp.Compare(a.rank, b.rank); c != 0 {
+		return c
+	}
+	if c := strings.Compare(a.name, b.name); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.pos, b.pos); c != 0 {
+		return c
+	}
+	return strings.Compare(a.chrom, b.chrom)
+}
+
+// mergeSorted lists the loci and the variants at each by merging the
+// scores' variants when every scoring file is sorted (as PGS Catalog
+// files are): a pass over them without a map. It returns false, having
+// listed only part, when one is not sorted.
+func (sc *scorer) mergeSorted() bool {
+	n := len(sc.results)
+	next := make([]int, n)
+	heads := make([]locusKey, n)
+	done := make([]bool, n)
+	// load reads score k's next variant into heads[k]; false when it
+	// comes before the previous one.
+	load := func(k int) bool {
+		ms := sc.results[k].Matches
+		if next[k] >= len(ms) {
+			done[k] = true
+			return true
+		}
+		v := &ms[next[k]].Variant
+		h := heads[k]
+		if next[k] == 0 || v.Chrom != h.chrom {
+			h.rank, h.name = genome.ChromRank(v.Chrom)
+		}
+		h.pos, h.chrom = v.Pos, v.Chrom
+		ok := next[k] == 0 || compareLoci(heads[k], h) <= 0
+		heads[k] = h
+		return ok
+	}
+	for k := range n {
+		if !load(k) {
+			return false
+		}
+	}
+	for {
+		first := -1 // the first score whose next variant is at the least locus
+		for k := range n {
+			if !done[k] && (first < 0 || compareLoci(heads[k], heads[first]) < 0) {
+				first = k
+			}
+		}
+		if first < 0 {
+			return true
+		}
+		key := heads[first]
+		var refs []varRef
+		for k := first; k < n; k++ {
+			for !done[k] && compareLoci(heads[k], key) == 0 {
+				refs = append(refs, varRef{k, next[k]})
+				next[k]++
+				if !load(k) {
+					return false
+				}
+			}
+		}
+		sc.loci = append(sc.loci, genome.Locus{Chrom: key.chrom, Pos: key.pos})
+		sc.refs = append(sc.refs, refs)
+	}
 }
 
 // maxWindowLoci caps a window. The store's rows of calls are read in
@@ -199,7 +298,11 @@ type recIndex struct {
 func (sc *lane) group(recs []record) {
 	l := genome.Locus{Chrom: recs[0].Chrom, Pos: recs[0].Pos}
 	sc.uses, sc.hits, sc.decoded = sc.uses[:0], sc.hits[:0], sc.decoded[:0]
-	for _, vr := range sc.byLocus[l] {
+	i, ok := sc.at[l]
+	if !ok {
+		return
+	}
+	for _, vr := range sc.refs[i] {
 		if u, ok := sc.match(vr, recs); ok {
 			sc.uses = append(sc.uses, u)
 		}

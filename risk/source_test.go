@@ -284,3 +284,49 @@ func BenchmarkScoringSide(b *testing.B) {
 		})
 	}
 }
+
+// TestMergeSortedEqualsIndex: the loci and the variants at each listed by
+// merging sorted scoring files equal those listed through the map, with
+// repeated positions, several chromosomes and scores over different
+// variants; an unsorted file is refused by the merge and listed by the map.
+func TestMergeSortedEqualsIndex(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	c := &cohort{names: []string{"A"}, scored: 1, ref: []bool{true}}
+	var results []*ScoreResult
+	for k := range 5 {
+		s := &pgs.Score{Path: fmt.Sprint(k), SHA256: strings.Repeat("0", 64), Header: pgs.Header{ID: fmt.Sprint("S", k)}}
+		for _, chrom := range []string{"chr2", "chr10", "chrX", "chrUn_x"} {
+			pos := int64(0)
+			for range rng.IntN(40) {
+				pos += int64(rng.IntN(3))
+				s.Variants = append(s.Variants, pgs.Variant{Chrom: chrom, Pos: pos, EffectAllele: "A", EffectFreq: math.NaN()})
+			}
+		}
+		results = append(results, newResult(s, "GRCh38", c))
+	}
+	cfg := Config{}
+	cfg.defaults()
+	merged := &scorer{results: results}
+	if !merged.mergeSorted() {
+		t.Fatal("sorted files refused by the merge")
+	}
+	indexed := &scorer{results: results}
+	indexed.indexAll()
+	if !slices.Equal(merged.loci, indexed.loci) || len(merged.refs) != len(indexed.refs) {
+		t.Fatalf("loci differ:\n%v\n%v", merged.loci, indexed.loci)
+	}
+	for i := range merged.refs {
+		if !slices.Equal(merged.refs[i], indexed.refs[i]) {
+			t.Fatalf("locus %v: merge %v, map %v", merged.loci[i], merged.refs[i], indexed.refs[i])
+		}
+	}
+	m := results[2].Matches
+	m[0], m[len(m)-1] = m[len(m)-1], m[0]
+	if (&scorer{results: results}).mergeSorted() {
+		t.Fatal("an unsorted file merged")
+	}
+	sc := newScorer(results, c, &cfg)
+	if len(sc.loci) != len(indexed.loci) || !slices.IsSortedFunc(sc.loci, func(a, b genome.Locus) int { return compareLoci(keyOfLocus(a), keyOfLocus(b)) }) {
+		t.Fatalf("unsorted file: %d loci, want %d, sorted", len(sc.loci), len(indexed.loci))
+	}
+}

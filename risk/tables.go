@@ -117,6 +117,7 @@ func appendNullable(b array.Builder, v float64) {
 func scoresRecord(r *ScoreResult) arrow.RecordBatch {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, scoresSchema)
 	defer b.Release()
+	b.Reserve(len(r.Samples))
 	f := b.Fields()
 	for _, s := range r.Samples {
 		f[0].(*array.StringBuilder).Append(s.Sample)
@@ -142,6 +143,7 @@ func scoresRecord(r *ScoreResult) arrow.RecordBatch {
 func matchesRecord(r *ScoreResult) arrow.RecordBatch {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, matchesSchema)
 	defer b.Release()
+	b.Reserve(len(r.Matches))
 	f := b.Fields()
 	for _, m := range r.Matches {
 		v := m.Variant
