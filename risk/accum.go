@@ -219,8 +219,16 @@ func (a *accum) addSums(v *dosages) {
 		for j, i := range v.idx {
 			st := int(v.st[j])
 			d := a.deltas[st*m : st*m+m]
-			s := a.sums[int(i)*a.k+k0:][:m]
-			for p := range s {
+			s := a.sums[int(i)*a.k+k0:][:len(d)]
+			p := 0
+			for ; p+4 <= len(s); p += 4 {
+				s4, d4 := s[p:p+4:p+4], d[p:p+4:p+4]
+				s4[0] += d4[0]
+				s4[1] += d4[1]
+				s4[2] += d4[2]
+				s4[3] += d4[3]
+			}
+			for ; p < len(s); p++ {
 				s[p] += d[p]
 			}
 		}
