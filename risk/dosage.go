@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"iter"
 	"math"
+	"slices"
 	"unsafe"
 
 	"github.com/varamu/varamu/genome/genotypes"
@@ -94,13 +95,21 @@ func (v *dosages) decode(hits []recIndex, ref []bool, nRef int) {
 // the samples its stored rows do not leave at the default genotype (the
 // baseline): false when the site cannot be read so (nothing done).
 func (v *dosages) decodeExceptions(ds *genotypes.DenseSite, index int, ref []bool, nRef int) bool {
+	_, idx, dos, ok := ds.AppendExceptions(index, v.idx[:0], v.dense[:0])
+	if !ok {
+		return false
+	}
 	baseline := genotypes.Dosage(v.base) | 2<<2
 	alleles, count := 2*nRef, int(v.base)*nRef
-	_, ok := ds.Exceptions(index, func(i int32, d genotypes.Dosage) {
+	n := 0 // idx[:n] are the samples differing from the baseline
+	v.st = slices.Grow(v.st[:0], len(idx))
+	for j, i := range idx {
+		d := dos[j]
 		if d == baseline {
-			return
+			continue
 		}
-		v.idx = append(v.idx, i)
+		idx[n] = i
+		n++
 		v.st = append(v.st, stateOf[d&15])
 		if d.Ploidy() == 0 {
 			v.missing++
@@ -109,10 +118,8 @@ func (v *dosages) decodeExceptions(ds *genotypes.DenseSite, index int, ref []boo
 			alleles += d.Ploidy() - 2
 			count += d.Count() - int(v.base)
 		}
-	})
-	if !ok {
-		return false
 	}
+	v.idx, v.dense = idx[:n], dos
 	v.freq = math.NaN()
 	if alleles > 0 {
 		v.freq = float64(count) / float64(alleles)

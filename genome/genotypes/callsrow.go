@@ -133,25 +133,28 @@ func fillBlock[T any](dst []T, bw *blockWant, r callsRow, def int32, exp, hapExp
 	}
 }
 
-// rowExceptions calls fn with the output position (first plus the block
-// offset) and value of each sample a row marks in its plane or lists;
-// the samples it leaves at the expected genotype are not visited. Stored
-// codes are phase relative to def; conv maps a code to the value wanted.
-func rowExceptions[T any](r callsRow, first, def int32, conv func(int32) T, fn func(int32, T)) {
+// appendRowExceptions appends the output position (first plus the block
+// offset) and dosage of allele of each sample a row marks in its plane or
+// lists; the samples it leaves at the expected genotype are not visited.
+// Stored codes are phase relative to def.
+func appendRowExceptions(r callsRow, first, def int32, allele int, idx []int32, ds []Dosage) ([]int32, []Dosage) {
 	if r.words != nil {
-		var lut [4]T
+		var lut [4]Dosage
 		for l, c := range r.levels {
-			lut[l+1] = conv(PhaseRelative(c, def))
+			lut[l+1] = CodeDosage(PhaseRelative(c, def), allele)
 		}
 		for w, word := range r.words {
 			for u := uint64(word); u != 0; {
 				tz := bits.TrailingZeros64(u) &^ 1
-				fn(first+int32(w*32+tz/2), lut[(u>>tz)&3])
+				idx = append(idx, first+int32(w*32+tz/2))
+				ds = append(ds, lut[(u>>tz)&3])
 				u &^= 3 << tz
 			}
 		}
 	}
 	for i, off := range r.samples {
-		fn(first+off, conv(PhaseRelative(r.codes[i], def)))
+		idx = append(idx, first+off)
+		ds = append(ds, CodeDosage(PhaseRelative(r.codes[i], def), allele))
 	}
+	return idx, ds
 }

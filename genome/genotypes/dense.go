@@ -89,30 +89,29 @@ func (s *DenseSite) Dosages(allele int, dst []Dosage) []Dosage {
 	return fillSite(s, dst, 0, func(code int32) Dosage { return CodeDosage(code, allele) })
 }
 
-// Exceptions calls fn with the position (among the samples asked for) and
-// dosage of allele of each sample the stored rows do not leave at the
-// site's default genotype; every other sample has exp, the default's
-// dosage. fn may be called for a sample whose dosage is exp all the same,
+// AppendExceptions appends to idx the position (among the samples asked
+// for), and to ds the dosage of allele, of each sample the stored rows do
+// not leave at the site's default genotype; every other sample has exp,
+// the default's dosage. A sample may be appended with exp all the same,
 // and in no particular order. It costs the stored exceptions, not the
-// samples. ok is false, and fn is not called, when the site cannot be read
-// so: another batch holds the site too, the samples asked for are not
+// samples. ok is false, and nothing is appended, when the site cannot be
+// read so: another batch holds the site too, the samples asked for are not
 // whole blocks of one batch in order, or some are haploid at the site;
 // Dosages reads every site.
-func (s *DenseSite) Exceptions(allele int, fn func(i int32, d Dosage)) (exp Dosage, ok bool) {
+func (s *DenseSite) AppendExceptions(allele int, idx []int32, ds []Dosage) (exp Dosage, _ []int32, _ []Dosage, ok bool) {
 	if len(s.parts) != 1 {
-		return 0, false
+		return 0, idx, ds, false
 	}
 	p := s.parts[0]
 	db := p.db
 	if !db.whole(s.n) || db.haploidAt(s.Chrom, db.sites[p.k]) != nil {
-		return 0, false
+		return 0, idx, ds, false
 	}
-	conv := func(code int32) Dosage { return CodeDosage(code, allele) }
 	rows := db.rows[p.k*len(db.blocks) : (p.k+1)*len(db.blocks)]
 	for bi, bw := range db.blocks {
-		rowExceptions(db.row(rows[bi]), bw.whole, p.def, conv, fn)
+		idx, ds = appendRowExceptions(db.row(rows[bi]), bw.whole, p.def, allele, idx, ds)
 	}
-	return conv(p.def), true
+	return CodeDosage(p.def, allele), idx, ds, true
 }
 
 // whole reports whether the batch's blocks are the n samples asked for,

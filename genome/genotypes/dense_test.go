@@ -22,19 +22,20 @@ func checkDenseEqualsSitesAt(t testing.TB, s *Store, loci []genome.Locus, sample
 	return n
 }
 
-// checkExceptions requires DenseSite.Exceptions, where it reads the site,
+// checkExceptions requires DenseSite.AppendExceptions, where it reads the site,
 // to give the dosages want (each sample visited at most once), and counts
 // the sites it read in *read.
 func checkExceptions(g *DenseSite, a int, want []Dosage, read *int) error {
 	got := make([]Dosage, len(want))
 	seen := make([]bool, len(want))
 	var twice error
-	exp, ok := g.Exceptions(a, func(i int32, d Dosage) {
+	exp, idx, ds, ok := g.AppendExceptions(a, nil, nil)
+	for j, i := range idx {
 		if seen[i] {
 			twice = fmt.Errorf("sample %d visited twice", i)
 		}
-		seen[i], got[i] = true, d
-	})
+		seen[i], got[i] = true, ds[j]
+	}
 	if !ok {
 		return nil
 	}
@@ -48,13 +49,13 @@ func checkExceptions(g *DenseSite, a int, want []Dosage, read *int) error {
 		return twice
 	}
 	if !slices.Equal(got, want) {
-		return fmt.Errorf("Exceptions give\n%v\nDosages\n%v", got, want)
+		return fmt.Errorf("AppendExceptions gives\n%v\nDosages\n%v", got, want)
 	}
 	return nil
 }
 
 // checkDenseRead is checkDenseEqualsSitesAt, also returning how many
-// (record, allele) pairs DenseSite.Exceptions read (and agreed with
+// (record, allele) pairs DenseSite.AppendExceptions read (and agreed with
 // Dosages on).
 func checkDenseRead(t testing.TB, s *Store, loci []genome.Locus, samples []string) (records, exc int) {
 	t.Helper()
@@ -317,7 +318,7 @@ func TestDenseNeedsAPermit(t *testing.T) {
 
 // TestExceptionsEqualDosages: on random one-batch cohorts (dense and
 // sparse rows, a partial last block, haploid chrX samples, multi-allelic
-// records), DenseSite.Exceptions gives the dosages Dosages gives wherever
+// records), DenseSite.AppendExceptions gives the dosages Dosages gives wherever
 // it reads a site, and it reads the autosomal sites for all samples.
 func TestExceptionsEqualDosages(t *testing.T) {
 	for seed := range uint64(3) {
@@ -341,7 +342,7 @@ func TestExceptionsEqualDosages(t *testing.T) {
 		}
 		records, read := checkDenseRead(t, s, loci, nil)
 		if read < records/3 {
-			t.Errorf("seed %d: Exceptions read %d (record, allele) pairs of %d records", seed, read, records)
+			t.Errorf("seed %d: AppendExceptions read %d (record, allele) pairs of %d records", seed, read, records)
 		}
 		all, _ := s.Samples()
 		checkDenseRead(t, s, loci, all[1:]) // not whole blocks: Dosages only
