@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/varamu/varamu/access"
@@ -173,54 +171,6 @@ func SamplesOf(ctx context.Context, st *store.Store, gs *genotypes.Store, person
 	return out, nil
 }
 
-// Words is one of a person's scores in plain words, sentence by sentence.
-type Words struct {
-	// Title names the score, its version and when it was computed.
-	Title string
-	// Result is the score and where it falls in the reference cohort, or
-	// why no percentile is given.
-	Result string
-	// Means and DoesNotMean say what the score means and does not mean;
-	// Missing what was missing.
-	Means, DoesNotMean, Missing string
-}
-
-// The explanations, wrapped as Explain prints them.
-const (
-	meansText = "the score adds up many common variants, each with a small effect. A higher score means a somewhat\n" +
-		"  higher chance of the trait than others in this cohort, on average; it is a comparison within this cohort, not a diagnosis."
-	doesNotMeanText = "it does not say that you have or will get the condition. Lifestyle, family history, other\n" +
-		"  genes and chance matter too, and the score was developed in a population that may differ from this cohort."
-)
-
-func unwrap(s string) string { return strings.ReplaceAll(s, "\n  ", " ") }
-
-// WordsOf writes a person's score in plain words.
-func WordsOf(ps PersonScore) Words {
-	r, s := ps.Record, ps.Score
-	name := ps.ID
-	if r.Trait != "" {
-		name += " (" + r.Trait + ")"
-	}
-	w := Words{Title: fmt.Sprintf("%s, version %s, computed %s", name, r.Version, r.Computed.Format(time.DateOnly)),
-		Means: unwrap(meansText), DoesNotMean: unwrap(doesNotMeanText)}
-	w.Result = fmt.Sprintf("Score: %.4g.", s.Sum)
-	if math.IsNaN(s.Percentile) {
-		w.Result += fmt.Sprintf(" No percentile is given: %s.", s.Abstain)
-	} else {
-		w.Result += fmt.Sprintf(" Among the %d people of the reference cohort, %.0f%% have a lower score (percentile %.0f; %.1f standard deviations %s the average).",
-			r.ReferenceN, s.Percentile, s.Percentile, math.Abs(s.Z), aboveBelow(s.Z))
-	}
-	rep := r.Report
-	w.Missing = fmt.Sprintf("%d of the score's %d variants were not found in the genome data (%.0f%% matched)",
-		rep.Variants-rep.Matched, rep.Variants, 100*rep.MatchRate())
-	if s.Missing > 0 {
-		w.Missing += fmt.Sprintf("; at %d variants your genotype was missing and the cohort average was used instead", s.Missing)
-	}
-	w.Missing += "."
-	return w
-}
-
 // Explain writes a person's score in plain words: the score, where it
 // falls, what that means and does not mean, and what was missing.
 func Explain(ps PersonScore) string {
@@ -229,11 +179,4 @@ func Explain(ps PersonScore) string {
 		"  What it means: " + meansText + "\n" +
 		"  What it does not mean: " + doesNotMeanText + "\n" +
 		"  What was missing: " + w.Missing + "\n"
-}
-
-func aboveBelow(z float64) string {
-	if z < 0 {
-		return "below"
-	}
-	return "above"
 }

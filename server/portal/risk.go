@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"html/template"
-	"math"
 
 	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/risk"
 	"github.com/varamu/varamu/risk/findings"
-	rplot "github.com/varamu/varamu/risk/plot"
 )
 
 // Risk is the risk part of "My genome and medicines": the person's
@@ -34,15 +32,12 @@ type Risk struct {
 type Score struct {
 	risk.ScoreSection
 	Figure template.URL
+	person risk.PersonScore
 }
 
-// Percent is the percentile as an ordinal ("79th"), "" when withheld.
-func (s Score) Percent() string {
-	if math.IsNaN(s.Percentile) {
-		return ""
-	}
-	return rplot.Ordinal(s.Percentile)
-}
+// Say is the score in plain words in the page's language (risk's
+// catalogue of score words: risk.WordsIn).
+func (s Score) Say(lang string) risk.Words { return risk.WordsIn(lang, s.person) }
 
 // FindingsPart is the secondary findings part of the page.
 type FindingsPart struct {
@@ -82,8 +77,8 @@ func (p *Portal) riskPart(ctx context.Context, q *request) (*Risk, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, s := range sec.Scores {
-		sc := Score{ScoreSection: s}
+	for i, s := range sec.Scores {
+		sc := Score{ScoreSection: s, person: scores[i]}
 		if s.SVG != nil {
 			sc.Figure = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(s.SVG))
 		}

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -179,4 +181,51 @@ func patientClinVar(t *testing.T, dir string, people map[string]devca.Person) *p
 		t.Fatal(err)
 	}
 	return &portal.Findings{ClinVar: cv, Genes: gl}
+}
+
+// TestRiskSectionEstonian: the Estonian genome page says the risk section
+// (its headings and each score's sentences, the reason for a withheld
+// percentile included) in Estonian: no English catalogue string, no
+// English score sentence and no English word is left in it but the
+// score's own name and trait (data of the scoring file).
+func TestRiskSectionEstonian(t *testing.T) {
+	e := newEnv(t, envConfig{before: scoreStore})
+	patient := e.People["patient"].Isikukood
+	c := e.loggedIn(t, patient)
+	_, en := e.get(t, c, "/portal/p/"+patient+"/genome?lang=en")
+	_, et := e.get(t, c, "/portal/p/"+patient+"/genome?lang=et")
+	enSec, etSec := riskSectionText(t, en), riskSectionText(t, et)
+	if !strings.Contains(enSec, "No percentile is given") && !strings.Contains(enSec, "standard deviations") {
+		t.Fatalf("the English risk section has no score sentence: %q", enSec)
+	}
+	for _, want := range []string{"Polügeensed riskiskoorid", "Skoor: ", "Mida see ei tähenda", "variandist"} {
+		if !strings.Contains(etSec, want) {
+			t.Errorf("the Estonian risk section lacks %q: %q", want, etSec)
+		}
+	}
+	for _, sentence := range regexp.MustCompile(`[.:;]\s+`).Split(enSec, -1) {
+		if len(sentence) > 12 && !strings.Contains(sentence, "TESTPRS") && strings.Contains(etSec, sentence) {
+			t.Errorf("the Estonian risk section says in English: %q", sentence)
+		}
+	}
+	low := strings.ToLower(etSec)
+	for _, w := range []string{"the ", "score", "variants", "percentile", "cohort", "people", "missing", "genotype ", "what ", "not given", "computed", "version"} {
+		if strings.Contains(low, w) {
+			t.Errorf("the Estonian risk section says %q: %q", w, etSec)
+		}
+	}
+}
+
+// riskSectionText is the text of a genome page's risk section, tags,
+// the figure and the synthetic score's trait (scoring file data) left out.
+func riskSectionText(t *testing.T, page string) string {
+	t.Helper()
+	from, to := strings.Index(page, `<h2 id="risk">`), strings.Index(page, `<h2 id="findings">`)
+	if from < 0 || to < from {
+		t.Fatalf("no risk section in %s", page)
+	}
+	s := page[from:to]
+	s = regexp.MustCompile(`<[^>]*>`).ReplaceAllString(s, " ")
+	s = strings.ReplaceAll(s, "synthetic demonstration trait (not a published score)", "")
+	return strings.Join(strings.Fields(html.UnescapeString(s)), " ")
 }
