@@ -88,9 +88,9 @@ type VariantAnswer struct {
 // below the threshold is not shown, and a count whose carriers differ by
 // fewer than the threshold from an earlier answer of the project is
 // refused (ErrRefused). The genotypes are read at the one position
-// through the genome store's site reader (genotypes.SitesAt), for the
-// view's participants only, under a permit made from their logged
-// decisions.
+// through the genome store's dense site reader (genotypes.DenseSitesAt),
+// for the view's participants only, under a permit made from their
+// logged decisions.
 func (s *Service) CountVariant(ctx context.Context, researcher, project string, q Variant) (*VariantAnswer, error) {
 	if err := q.Validate(); err != nil {
 		return nil, err
@@ -118,55 +118,86 @@ func (s *Service) CountVariant(ctx context.Context, researcher, project string, 
 }
 
 // carriersOf lists the view's participants with at least one copy of q's
-// alternate allele, sorted.
+// alternate allele, sorted. The position is read through the dense site
+// reader (genotypes.DenseSitesAt): only the stored rows of the row groups
+// holding it, decoded for the view's genotyped participants.
 func (s *Service) carriersOf(ctx context.Context, researcher string, p *projects.Project, v *view, q Variant) ([]string, error) {
-	st, err := store.Open(s.dir, store.Config{})
-	if err != nil {
+	gs, keys, err := s.genome(v)
+	if err != nil || len(keys) == 0 {
 		return nil, err
-	}
-	if len(st.Manifest().Tables[genotypes.TableSamples]) == 0 {
-		return nil, nil // no genome data
-	}
-	gs, err := genotypes.FromStore(st)
-	if err != nil {
-		return nil, err
-	}
-	var keys []string
-	for _, x := range v.participants {
-		ok, err := gs.HasSample(x.Key)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			keys = append(keys, x.Key)
-		}
-	}
-	if len(keys) == 0 {
-		return nil, nil
 	}
 	g, err := s.permit(ctx, researcher, p, v)
 	if err != nil {
 		return nil, err
 	}
-	recs, err := gs.SitesAt(ctx, g, []genome.Locus{{Chrom: q.chrom(), Pos: q.Pos}}, keys)
+	var carriers []string
+	err = gs.DenseSitesAt(ctx, g, []genome.Locus{{Chrom: q.chrom(), Pos: q.Pos}}, keys, func(sites []*genotypes.DenseSite) error {
+		carriers = carriersAt(sites, keys, q)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("research: variant count: %w", err)
 	}
+	return carriers, nil
+}
+
+// carriersAt lists the samples (keys, in the order the sites' calls
+// follow) with at least one copy of q's alternate allele at any of the
+// sites, sorted: a called allele, whatever the other (a half-missing
+// "./1" carries it too).
+func carriersAt(sites []*genotypes.DenseSite, keys []string, q Variant) []string {
 	carrier := map[string]bool{}
+	var codes []int32
 	var alleles []int
-	for _, r := range recs {
+	for _, r := range sites {
 		alt := slices.Index(r.Alts, q.Alt) + 1
 		if r.Pos != q.Pos || r.Ref != q.Ref || alt == 0 {
 			continue
 		}
-		for i, code := range r.Codes {
+		codes = r.Codes(codes)
+		for i, code := range codes {
 			alleles, _ = genome.DecodeGT(code, alleles[:0])
 			if slices.Contains(alleles, alt) {
 				carrier[keys[i]] = true
 			}
 		}
 	}
-	return sortedSet(carrier), nil
+	return sortedSet(carrier)
+}
+
+// genome returns the genome store the view was built over and the view's
+// participants who have a genotyped sample in it, sorted; both are read
+// once per view (a view is replaced when any store file changes).
+func (s *Service) genome(v *view) (*genotypes.Store, []string, error) {
+	s.views.mu.Lock()
+	defer s.views.mu.Unlock()
+	if v.genome.read {
+		return v.genome.store, v.genome.keys, nil
+	}
+	st, err := store.Open(s.dir, store.Config{})
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(st.Manifest().Tables[genotypes.TableSamples]) == 0 {
+		v.genome.read = true
+		return nil, nil, nil // no genome data
+	}
+	gs, err := genotypes.FromStore(st)
+	if err != nil {
+		return nil, nil, err
+	}
+	var keys []string
+	for _, x := range v.participants {
+		ok, err := gs.HasSample(x.Key)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ok {
+			keys = append(keys, x.Key)
+		}
+	}
+	v.genome.store, v.genome.keys, v.genome.read = gs, keys, true
+	return gs, keys, nil
 }
 
 // permit returns a genome reader permit covering the view's participants,

@@ -13,6 +13,7 @@ import (
 
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/clinical/consent"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/research/cohort"
 	"github.com/varamu/varamu/research/projects"
 	"github.com/varamu/varamu/store"
@@ -41,6 +42,13 @@ type view struct {
 	complete bool
 	actor    string         // whom the grants were decided for
 	permit   *access.Permit // made from grants once complete (under views.mu)
+	// genome is the genome store the view's Beacon questions read and
+	// its genotyped participants, read at the first (under views.mu).
+	genome struct {
+		read  bool
+		store *genotypes.Store
+		keys  []string // sorted
+	}
 }
 
 // newView indexes people (person → rows).

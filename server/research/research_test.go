@@ -308,6 +308,7 @@ WHERE dosage > 0 AND regexp_full_match(ref, '[ACGT]+') AND regexp_full_match(alt
 			}
 		}
 	}
+	beaconAfterWithdrawal(t, r, r.oracle(t, "SELECT * FROM ("+carriers+") WHERE n >= 7 ORDER BY n, chrom, pos LIMIT 1"), ask)
 	status, body := r.get(t, "patient", "/research/demo-hmb/beacon/g_variants?referenceName=1&start=1&referenceBases=A&alternateBases=G")
 	if status != http.StatusForbidden || !strings.Contains(string(body), `"errorCode":403`) {
 		t.Errorf("non-member beacon: %d %s", status, body)
@@ -315,6 +316,38 @@ WHERE dosage > 0 AND regexp_full_match(ref, '[ACGT]+') AND regexp_full_match(alt
 	status, body = r.get(t, "researcher", "/research/demo-hmb/beacon/g_variants?referenceName=chrZZ&start=1&referenceBases=A&alternateBases=G")
 	if status != http.StatusBadRequest || !strings.Contains(string(body), `"errorCode":400`) {
 		t.Errorf("bad chromosome: %d %s", status, body)
+	}
+}
+
+// beaconAfterWithdrawal: a carrier of the allele of the row rows[0]
+// (chrom, pos, ref, alt, n ≥ 7) withdraws; the next Beacon count is n-1,
+// both for a project that was shown n before (she has left its
+// population, so the difference singles out no participant) and for one
+// that asks only afterwards: the genotypes read at the position follow
+// the refreshed view, not the one read before.
+func beaconAfterWithdrawal(t *testing.T, r *running, rows [][]string, ask func(string, []string, string, bool) (int, map[string]any)) {
+	t.Helper()
+	if len(rows) == 0 {
+		t.Fatal("no allele with 7 or more carriers")
+	}
+	v := rows[0]
+	n, _ := strconv.Atoi(v[4])
+	count := func(project string, post bool) string {
+		status, m := ask(project, v, "count", post)
+		return fmt.Sprint(status, " ", m["responseSummary"])
+	}
+	if got, want := count("p-beacon-withdraw", false), fmt.Sprintf("200 map[exists:true numTotalResults:%d]", n); got != want {
+		t.Fatalf("before the withdrawal: %s, want %s", got, want)
+	}
+	carrier := r.oracle(t, fmt.Sprintf(`SELECT sample FROM genotypes WHERE dosage > 0 AND chrom = '%s' AND pos = %s AND ref = '%s' AND alt = '%s'
+ORDER BY sample LIMIT 1`, v[0], v[1], v[2], v[3]))[0][0]
+	withdraw(t, r.Store, carrier)
+	want := fmt.Sprintf("200 map[exists:true numTotalResults:%d]", n-1)
+	if got := count("p-beacon-withdraw", false); got != want {
+		t.Errorf("the same project after the withdrawal: %s, want %s", got, want)
+	}
+	if got := count("p-beacon-after", true); got != want {
+		t.Errorf("a new project after the withdrawal: %s, want %s", got, want)
 	}
 }
 
