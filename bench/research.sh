@@ -4,7 +4,11 @@
 # records, consents and PGx annotation, makes dev-ca certificates (the
 # researcher is a member of demo-hmb), starts varamu serve on loopback and
 # times over TLS with curl, RUNS times each (default 5):
-#   first   the first cohort count (builds the project's consented extract)
+#   first   the first cohort count (builds or loads the project's consented
+#           view)
+#   first-b the first Beacon count after the server started (decides the
+#           view's people again, logged, when the view was loaded from the
+#           store rather than built by this server)
 #   count   a cohort count (conditions × medication)
 #   xtab    a cross-tab (sex × CYP2C19 phenotype)
 #   beacon  a one-position genotype count (Beacon v2, count granularity)
@@ -42,12 +46,13 @@ ask() {
 stats() {
   local name=$1; shift
   printf '%s\n' "$@" | sort -g | awk -v n="$name" '{v[NR]=$1} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2;
-    printf "%-7s median %.3f s  (min %.3f, max %.3f, %d runs)\n", n, m, v[1], v[NR], NR}'
+    printf "%-8s median %.3f s  (min %.3f, max %.3f, %d runs)\n", n, m, v[1], v[NR], NR}'
 }
 count='{"conditions": ["I25"], "medications": ["B01AC"]}'
 xtab='{"dimensions": ["sex", "phenotype:CYP2C19"]}'
 beacon='/research/demo-hmb/beacon/g_variants?referenceName=chr10&start=94781858&referenceBases=G&alternateBases=A&requestedGranularity=count'
 stats first "$(ask POST /research/demo-hmb/cohorts "$count")"
+stats first-b "$(ask GET "$beacon")"
 c=(); x=(); b=()
 for _ in $(seq "$runs"); do
   c+=("$(ask POST /research/demo-hmb/cohorts "$count")")
