@@ -12,8 +12,11 @@
 #   count   a cohort count (conditions × medication)
 #   xtab    a cross-tab (sex × CYP2C19 phenotype)
 #   beacon  a one-position genotype count (Beacon v2, count granularity)
-# and prints median, min and max per question with the load average. The
-# machine may be shared: the load average is printed before and after.
+# and prints median, min and max per question, of the wall time and of the
+# server's CPU time, with the load average. The machine may be shared: the
+# load average is printed before and after, and the CPU time is what an
+# answer costs on an idle machine with one core (the server's own
+# parallelism aside).
 #
 # Usage: bench/research.sh [PEOPLE] [WORKDIR]; PREP_ONLY=1 builds the store
 # and stops; RUNS=N changes the repetitions.
@@ -34,19 +37,29 @@ biobank_serve "$V" "$work"
 ca="$work/ca"
 echo "people $people, server $url, $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# ask METHOD PATH [BODY]: prints the seconds curl took; fails on a non-200.
+# ask METHOD PATH [BODY]: prints the seconds curl took and the CPU
+# seconds the server spent meanwhile (its utime + stime: what the answer
+# costs whatever the machine's load); fails on a non-200.
+tick=$(getconf CLK_TCK)
+cpu() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 ask() {
-  local out
+  local out c0 c1
+  c0=$(cpu)
   out=$(curl -sS -o "$work/answer.json" -w '%{http_code} %{time_total}' --cacert "$ca/ca.pem" --cert "$ca/researcher.pem" \
     --key "$ca/researcher.key" -X "$1" "$url$2" ${3:+-H 'Content-Type: application/json' --data "$3"})
+  c1=$(cpu)
   [[ ${out%% *} == 200 ]] || { echo "HTTP ${out%% *} for $2: $(cat "$work/answer.json")" >&2; exit 1; }
-  echo "${out#* }"
+  echo "${out#* } $(awk -v d=$((c1 - c0)) -v t="$tick" 'BEGIN {printf "%.2f", d / t}')"
 }
-# stats NAME TIMES...: median, min, max.
+# stats NAME "WALL CPU"...: median, min, max of the wall and the CPU
+# seconds.
 stats() {
   local name=$1; shift
-  printf '%s\n' "$@" | sort -g | awk -v n="$name" '{v[NR]=$1} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2;
-    printf "%-8s median %.3f s  (min %.3f, max %.3f, %d runs)\n", n, m, v[1], v[NR], NR}'
+  for col in 1 2; do
+    printf '%s\n' "$@" | awk -v c=$col '{print $c}' | sort -g | awk -v n="$name" -v what="$([[ $col == 1 ]] && echo wall || echo cpu)" \
+      '{v[NR]=$1} END {m=(NR%2)?v[(NR+1)/2]:(v[NR/2]+v[NR/2+1])/2;
+      printf "%-8s %-4s median %.3f s  (min %.3f, max %.3f, %d runs)\n", n, what, m, v[1], v[NR], NR}'
+  done
 }
 count='{"conditions": ["I25"], "medications": ["B01AC"]}'
 xtab='{"dimensions": ["sex", "phenotype:CYP2C19"]}'
