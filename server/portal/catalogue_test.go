@@ -13,6 +13,7 @@ import (
 	"github.com/varamu/varamu/access"
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/pharmacogenomics/rules"
+	"github.com/varamu/varamu/risk/findings"
 )
 
 // TestCatalogueComplete: both languages have the same keys, every key a
@@ -63,6 +64,14 @@ func TestCatalogueComplete(t *testing.T) {
 	}
 	for _, c := range append(slices.Clone(researchPermissions), researchModifiers...) {
 		dynamic = append(dynamic, "duo."+string(c))
+	}
+	for _, z := range []string{"heterozygous", "homozygous", "hemizygous"} {
+		dynamic = append(dynamic, "zygosity."+z)
+		for _, inh := range []findings.Inheritance{findings.Dominant, findings.Recessive, findings.XLinked, findings.SemiDominant, ""} {
+			for copies := 1; copies <= 2; copies++ {
+				dynamic = append(dynamic, findingNote(findings.Finding{Zygosity: z, Copies: copies, Inheritance: inh}))
+			}
+		}
 	}
 	for _, k := range dynamic {
 		if _, ok := catalogue["en"][k]; !ok {

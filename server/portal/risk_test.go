@@ -69,9 +69,14 @@ func TestRiskSection(t *testing.T) {
 		}
 	}
 	_, et := e.get(t, c, "/portal/p/"+patient+"/genome?lang=et")
-	for _, want := range []string{"Polügeensed riskiskoorid", "Leiud haigusgeenides", "Mida see ei tähenda"} {
+	for _, want := range []string{"Polügeensed riskiskoorid", "Leiud haigusgeenides", "Mida see ei tähenda", "ühest haigust põhjustavast koopiast piisab"} {
 		if !strings.Contains(et, want) {
 			t.Errorf("Estonian genome page lacks %q", want)
+		}
+	}
+	for _, english := range []string{"heterozygous)", "homozygous)", "suffices", "one P/LP"} {
+		if strings.Contains(et, english) {
+			t.Errorf("Estonian findings say %q", english)
 		}
 	}
 	// Each findings read asked access about the consent, logged: refused

@@ -23,9 +23,9 @@ func loadTemplates() (map[string]*pageTemplate, error) {
 	out := map[string]*pageTemplate{}
 	for _, n := range pageNames {
 		t, err := template.New("layout.html").Funcs(template.FuncMap{"date": fmtDate, "datetime": fmtDateTime,
-			"mul100": func(f float64) float64 { return 100 * f },
-			"num":    func(f *float64) string { return strconv.FormatFloat(*f, 'g', 6, 64) },
-			"pair":   func(p *page, a []Access) accessRows { return accessRows{P: p, A: a} }}).
+			"mul100": func(f float64) float64 { return 100 * f }, "findingNote": findingNote,
+			"num":  func(f *float64) string { return strconv.FormatFloat(*f, 'g', 6, 64) },
+			"pair": func(p *page, a []Access) accessRows { return accessRows{P: p, A: a} }}).
 			ParseFS(files, "templates/layout.html", "templates/"+n+".html")
 		if err != nil {
 			return nil, fmt.Errorf("portal: template %s: %w", n, err)
