@@ -59,18 +59,25 @@ func Tabulate(d *Definition, ps []Participant, year int) Tabulation {
 	type cell struct{ r, c string }
 	cells := map[cell][]string{}
 	rowSet, colSet := map[string]bool{}, map[string]bool{}
+	var rowOf, colOf func(p *Participant) string
+	if len(d.Dimensions) > 0 {
+		rowOf = d.valueOf(d.Dimensions[0], year)
+	}
+	if len(d.Dimensions) > 1 {
+		colOf = d.valueOf(d.Dimensions[1], year)
+	}
 	for i := range ps {
 		p := &ps[i]
 		if !d.Matches(p, year) {
 			continue
 		}
 		var k cell
-		if len(d.Dimensions) > 0 {
-			k.r = d.value(d.Dimensions[0], p, year)
+		if rowOf != nil {
+			k.r = rowOf(p)
 			rowSet[k.r] = true
 		}
-		if len(d.Dimensions) > 1 {
-			k.c = d.value(d.Dimensions[1], p, year)
+		if colOf != nil {
+			k.c = colOf(p)
 			colSet[k.c] = true
 		}
 		cells[k] = append(cells[k], p.Key)
@@ -153,36 +160,45 @@ func anyPrefix(codes, prefixes []string) bool {
 	return false
 }
 
-// value is p's category in dimension dim.
-func (d *Definition) value(dim string, p *Participant, year int) string {
+// valueOf returns the function giving a participant's value in dimension
+// dim in year, decided once for the dimension rather than per participant.
+func (d *Definition) valueOf(dim string, year int) func(p *Participant) string {
 	kind, arg, _ := strings.Cut(dim, ":")
 	switch kind {
 	case "sex":
-		return sexOf(p)
+		return sexOf
 	case "age_band":
-		if p.BirthYear == 0 {
-			return Unknown
+		return func(p *Participant) string {
+			if p.BirthYear == 0 {
+				return Unknown
+			}
+			return d.band(year - p.BirthYear)
 		}
-		return d.band(year - p.BirthYear)
 	case "phenotype":
-		if r, ok := p.PGx[arg]; ok && r.Phenotype != "" {
-			return r.Phenotype
+		return func(p *Participant) string {
+			if r, ok := p.PGx[arg]; ok && r.Phenotype != "" {
+				return r.Phenotype
+			}
+			return NotCalled
 		}
-		return NotCalled
 	case "diplotype":
-		switch r := p.PGx[arg]; {
-		case len(r.Diplotypes) == 1:
-			return r.Diplotypes[0]
-		case len(r.Diplotypes) > 1:
-			return Ambiguous
+		return func(p *Participant) string {
+			switch r := p.PGx[arg]; {
+			case len(r.Diplotypes) == 1:
+				return r.Diplotypes[0]
+			case len(r.Diplotypes) > 1:
+				return Ambiguous
+			}
+			return NotCalled
 		}
-		return NotCalled
 	case "condition":
-		return yesNo(anyPrefix(p.Conditions, []string{arg}))
+		prefixes := []string{arg}
+		return func(p *Participant) string { return yesNo(anyPrefix(p.Conditions, prefixes)) }
 	case "medication":
-		return yesNo(anyPrefix(p.Medications, []string{arg}))
+		prefixes := []string{arg}
+		return func(p *Participant) string { return yesNo(anyPrefix(p.Medications, prefixes)) }
 	}
-	return Unknown
+	return func(*Participant) string { return Unknown }
 }
 
 func yesNo(b bool) string {
