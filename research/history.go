@@ -67,10 +67,10 @@ func (c *answerFiles) rows(ctx context.Context, dir, path string) ([]answerRow, 
 }
 
 // history reads the earlier releases of project from the answers files of
-// m, each group restricted to the people in population (those in the
-// current consented view): a person no longer consented is no longer
-// counted, and their absence is not a difference between answers.
-func (c *answerFiles) history(ctx context.Context, dir string, m *store.Manifest, project string, population map[string]bool) ([]disclosure.Release, error) {
+// m, each group restricted to the people of pop (those in the current
+// consented view): a person no longer consented is no longer counted, and
+// their absence is not a difference between answers.
+func (c *answerFiles) history(ctx context.Context, dir string, m *store.Manifest, project string, pop *population) ([]disclosure.Release, error) {
 	byAnswer := map[string]disclosure.Release{}
 	var order []string
 	for _, f := range m.Tables[TableAnswers] {
@@ -81,7 +81,8 @@ func (c *answerFiles) history(ctx context.Context, dir string, m *store.Manifest
 		if err != nil {
 			return nil, fmt.Errorf("research: answer history: %s: %w", f.Path, err)
 		}
-		for _, r := range rs {
+		kept := pop.restrict(f.Path, rs)
+		for i, r := range rs {
 			if r.project != project {
 				continue
 			}
@@ -91,13 +92,7 @@ func (c *answerFiles) history(ctx context.Context, dir string, m *store.Manifest
 				byAnswer[r.answer] = rel
 				order = append(order, r.answer)
 			}
-			keep := make([]string, 0, len(r.members))
-			for _, p := range r.members {
-				if population[p] {
-					keep = append(keep, p)
-				}
-			}
-			rel[r.label] = keep
+			rel[r.label] = kept[i]
 		}
 	}
 	out := make([]disclosure.Release, len(order))
@@ -105,6 +100,43 @@ func (c *answerFiles) history(ctx context.Context, dir string, m *store.Manifest
 		out[i] = byAnswer[id]
 	}
 	return out, nil
+}
+
+// population is a view's participant keys, with the members of each
+// answers file read so far restricted to them: a committed file never
+// changes and a view's people never do (a refresh makes a new view), so
+// each file is restricted once per view, not at every question.
+type population struct {
+	keys  map[string]bool
+	mu    sync.Mutex
+	files map[string][][]string // store path → members kept, by row
+}
+
+func newPopulation(keys map[string]bool) *population {
+	return &population{keys: keys, files: map[string][][]string{}}
+}
+
+// restrict returns the members of each of rs (the rows of the answers
+// file at path) who are in the population. The slices are shared: callers
+// MUST NOT modify them.
+func (p *population) restrict(path string, rs []answerRow) [][]string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if kept, ok := p.files[path]; ok {
+		return kept
+	}
+	kept := make([][]string, len(rs))
+	for i, r := range rs {
+		keep := make([]string, 0, len(r.members))
+		for _, m := range r.members {
+			if p.keys[m] {
+				keep = append(keep, m)
+			}
+		}
+		kept[i] = keep
+	}
+	p.files[path] = kept
+	return kept
 }
 
 // record writes one release of project to the transaction as a new file

@@ -182,7 +182,7 @@ func (s *Service) gate(ctx context.Context, researcher, project string, now time
 // release checks rel against the project's earlier answers and records
 // it, in one store transaction (the store's writer lock serialises
 // answers).
-func (s *Service) release(ctx context.Context, project string, now time.Time, rel disclosure.Release, population map[string]bool, k int) error {
+func (s *Service) release(ctx context.Context, project string, now time.Time, rel disclosure.Release, population *population, k int) error {
 	st, err := store.Open(s.dir, store.Config{})
 	if err != nil {
 		return err

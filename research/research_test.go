@@ -312,7 +312,7 @@ func TestWithdrawnNotCounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rels, err := (&answerFiles{}).history(ctx, b.dir, st.Manifest(), "demo-hmb", map[string]bool{b.samples[w]: true})
+	rels, err := (&answerFiles{}).history(ctx, b.dir, st.Manifest(), "demo-hmb", newPopulation(map[string]bool{b.samples[w]: true}))
 	if err != nil {
 		t.Fatal(err)
 	}
