@@ -1,12 +1,14 @@
 // Command serveload is the load test of `varamu serve` (issue 10): CDS Hooks
 // order-sign requests for random annotated patients of a store, from N
-// concurrent clients (vegeta as a library, maximum effort: each client
-// sends its next request when the previous one is answered), over TLS with
+// concurrent clients (vegeta as a library; by default at maximum effort:
+// each client sends its next request when the previous one is answered, so
+// the latency is the clients over the throughput; -rate offers a fixed
+// number of requests per second among them instead), over TLS with
 // the dev-ca professional's client certificate. It prints requests, errors,
 // p50, p99 and max per run, then the time from a store commit to the new
 // generation being served (/healthz).
 //
-// Usage: serveload -store DIR -ca DIR -url https://127.0.0.1:8443 [-clients 200,1000] [-duration 30s]
+// Usage: serveload -store DIR -ca DIR -url https://127.0.0.1:8443 [-clients 200,1000] [-duration 30s] [-rate 1000]
 package main
 
 import (
@@ -38,14 +40,15 @@ func main() {
 	url := flag.String("url", "https://127.0.0.1:8443", "server URL")
 	clients := flag.String("clients", "200,1000", "concurrent clients per run, comma-separated")
 	dur := flag.Duration("duration", 30*time.Second, "length of each run")
+	rate := flag.Int("rate", 0, "requests per second offered by all clients together (0: as fast as they are answered)")
 	flag.Parse()
-	if err := run(*storeDir, *caDir, *url, *clients, *dur); err != nil {
+	if err := run(*storeDir, *caDir, *url, *clients, *dur, *rate); err != nil {
 		fmt.Fprintln(os.Stderr, "serveload:", err)
 		os.Exit(1)
 	}
 }
 
-func run(storeDir, caDir, url, clients string, dur time.Duration) error {
+func run(storeDir, caDir, url, clients string, dur time.Duration, rate int) error {
 	ctx := context.Background()
 	st, err := store.Open(storeDir, store.Config{})
 	if err != nil {
@@ -72,9 +75,13 @@ func run(storeDir, caDir, url, clients string, dur time.Duration) error {
 		if err != nil {
 			return err
 		}
-		m := attack(url, tlsCfg, people, n, dur)
-		fmt.Printf("order-sign, %d clients, %v: %d requests (%.0f/s), %d errors %v, p50 %v, p99 %v, max %v\n",
-			n, dur, m.Requests, m.Throughput, errorsOf(m), m.StatusCodes, m.Latencies.P50.Round(time.Microsecond*10),
+		m := attack(url, tlsCfg, people, n, dur, rate)
+		offered := "as fast as answered"
+		if rate > 0 {
+			offered = fmt.Sprintf("%d/s offered", rate)
+		}
+		fmt.Printf("order-sign, %d clients, %s, %v: %d requests (%.0f/s), %d errors %v, p50 %v, p99 %v, max %v\n",
+			n, offered, dur, m.Requests, m.Throughput, errorsOf(m), m.StatusCodes, m.Latencies.P50.Round(time.Microsecond*10),
 			m.Latencies.P99.Round(time.Microsecond*10), m.Latencies.Max.Round(time.Microsecond*10))
 		for _, e := range m.Errors {
 			fmt.Printf("  error: %s\n", e)
@@ -140,7 +147,7 @@ func clientTLS(dir string) (*tls.Config, error) {
 
 var drugs = []string{"clopidogrel", "simvastatin", "codeine", "warfarin", "omeprazole", "sertraline"}
 
-func attack(url string, cfg *tls.Config, people []string, clients int, dur time.Duration) *vegeta.Metrics {
+func attack(url string, cfg *tls.Config, people []string, clients int, dur time.Duration, rate int) *vegeta.Metrics {
 	hdr := http.Header{"Content-Type": []string{"application/json"}}
 	targeter := func(t *vegeta.Target) error {
 		p := people[rand.IntN(len(people))]
@@ -154,7 +161,7 @@ func attack(url string, cfg *tls.Config, people []string, clients int, dur time.
 	a := vegeta.NewAttacker(vegeta.TLSConfig(cfg), vegeta.Workers(uint64(clients)), vegeta.MaxWorkers(uint64(clients)),
 		vegeta.Connections(clients), vegeta.KeepAlive(true), vegeta.Timeout(30*time.Second))
 	var m vegeta.Metrics
-	for res := range a.Attack(targeter, vegeta.Rate{Freq: 0}, dur, fmt.Sprintf("%d clients", clients)) {
+	for res := range a.Attack(targeter, vegeta.Rate{Freq: rate, Per: time.Second}, dur, fmt.Sprintf("%d clients", clients)) {
 		m.Add(res)
 	}
 	m.Close()
