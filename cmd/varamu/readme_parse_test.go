@@ -115,7 +115,7 @@ var masks = []struct {
 	{regexp.MustCompile(`(127\.0\.0\.1|localhost)%3A[0-9]+`), "$1%3APORT"},
 	{regexp.MustCompile(`\b[0-9a-f]{64}\b`), "HASH"},
 	{regexp.MustCompile(`\b[0-9]+(\.[0-9]+)? (KiB|MiB|bytes)\b`), "SIZE $2"},
-	{regexp.MustCompile(`(decided|as of|computed|consent of \S+ on) [0-9]{4}-[0-9]{2}-[0-9]{2}`), "$1 TODAY"},
+	{regexp.MustCompile(`(decided|as of|computed|person at|consent of \S+ on) [0-9]{4}-[0-9]{2}-[0-9]{2}`), "$1 TODAY"},
 }
 
 // mask applies masks to one line and drops trailing blanks.
