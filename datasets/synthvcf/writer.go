@@ -350,19 +350,8 @@ func (w *Writer) check(r *Record) error {
 	return nil
 }
 
-func validBases(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case 'A', 'C', 'G', 'T', 'N', 'a', 'c', 'g', 't', 'n':
-		default:
-			return false
-		}
-	}
-	return true
-}
+// validBases reports whether s is a non-empty run of nucleotide letters.
+func validBases(s string) bool { return s != "" && genome.Bases(s) }
 
 // appendInfo appends INFO AC, AN and AF from the allele counts check made.
 func (w *Writer) appendInfo(b []byte, nAlt int) []byte {

@@ -128,7 +128,7 @@ func ParseLine(hdr *Header, file string, lineNo int, line []byte, rec *Record) e
 	if len(f[3]) == 0 || bytes.Equal(f[3], []byte(".")) {
 		return rec.errAt("REF", "", errorf("want at least one base, found %q", f[3]))
 	}
-	if !validBases(f[3]) {
+	if !genome.Bases(f[3]) {
 		return rec.errAt("REF", "", errorf("want bases A,C,G,T,N, found %q", f[3]))
 	}
 	rec.Ref = internRef(f[3])
@@ -510,17 +510,6 @@ func parseInt(b []byte) (int64, bool) {
 		n = -n
 	}
 	return n, true
-}
-
-func validBases(b []byte) bool {
-	for _, c := range b {
-		switch c {
-		case 'A', 'C', 'G', 'T', 'N', 'a', 'c', 'g', 't', 'n':
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // Small strings repeat on every line; these avoid an allocation for the

@@ -273,7 +273,7 @@ func (w *Writer) check(l *Line) error {
 	if err := w.checkOrder(l); err != nil {
 		return err
 	}
-	if l.Ref == "" || !validBases([]byte(l.Ref)) {
+	if l.Ref == "" || !genome.Bases(l.Ref) {
 		return fmt.Errorf("REF %q: want bases A, C, G, T, N", l.Ref)
 	}
 	if len(l.Alts) > genome.MaxAlleleIndex {

@@ -65,23 +65,10 @@ func parseSPDI(s string) (spdi, error) {
 	if err != nil || !known || pos < 0 || f[2] == "" || f[3] == "" {
 		return spdi{}, fmt.Errorf("variant %q: want SPDI on a GRCh38 RefSeq accession", s)
 	}
-	if !nucleotides(f[2]) || !nucleotides(f[3]) {
+	if !genome.Bases(f[2]) || !genome.Bases(f[3]) {
 		return spdi{}, fmt.Errorf("variant %q: want deleted and inserted sequences of A, C, G, T or N", s)
 	}
 	return spdi{span{f[0], chrom, pos, pos + int64(len(f[2]))}, strings.ToUpper(f[2]), strings.ToUpper(f[3])}, nil
-}
-
-// nucleotides reports whether s is made of A, C, G, T and N only, in either
-// case.
-func nucleotides(s string) bool {
-	for _, c := range []byte(s) {
-		switch c {
-		case 'A', 'C', 'G', 'T', 'N', 'a', 'c', 'g', 't', 'n':
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // found is one ALT allele the subject carries.
