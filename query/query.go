@@ -184,7 +184,7 @@ LEFT JOIN %[1]s_format f ON f.batch = v.batch AND f.site = v.site
 LEFT JOIN %[1]s_ploidy p ON p.batch = v.batch AND p.chrom = v.chrom AND p.sample_idx = s.sample_idx)`
 
 // callsSQL decodes the rows of calls files (genotypes.callsSchema, layout
-// 5) over the view %[1]s into one row per exception (batch, sample_idx,
+// 6, its plane columns gathered into one list dense by _calls_rows) over the view %[1]s into one row per exception (batch, sample_idx,
 // site, code): the listed samples of every row, and the samples whose
 // 2-bit value in a dense row names one of the row's levels.
 const callsSQL = `SELECT batch, sample_from + unnest(samples) AS sample_idx, site, unnest(codes) AS code FROM %[1]s
@@ -210,6 +210,16 @@ var genotypesRowsSQL = strings.NewReplacer(
 	"xor(c.code, v.default_gt & 16777216)",
 	"xor(_calls_code(c.dense, c.levels, c.samples, c.codes, s.sample_idx - c.sample_from), v.default_gt & 16777216)",
 ).Replace(genotypesSQL)
+
+// planeList gathers a calls row's plane columns (plane0 … plane7, null in
+// a sparse row) into one list of words, null for a sparse row.
+var planeList = func() string {
+	var w []string
+	for k := range genotypes.SamplesPerBlock / 32 {
+		w = append(w, fmt.Sprintf("plane%d", k))
+	}
+	return "CASE WHEN plane0 IS NULL THEN NULL ELSE [" + strings.Join(w, ", ") + "] END"
+}()
 
 // viewSQLPrefixed returns the statements that install the store's views,
 // each view name prefixed (the research extract reads the store through
@@ -260,7 +270,7 @@ func viewSQLFrom(st *store.Store, m *store.Manifest, prefix string) []string {
 				return " WHERE sample NOT IN (" + strings.Join(q, ", ") + ")"
 			})),
 			view("variants", perBatch(genotypes.TableVariants, "*", none)),
-			view("_calls_rows", perBatch(genotypes.TableCalls, "site, sample_from, dense, levels, samples, codes", sites)),
+			view("_calls_rows", perBatch(genotypes.TableCalls, "site, sample_from, "+planeList+" AS dense, levels, samples, codes", sites)),
 			view("_calls", fmt.Sprintf(callsSQL, quoteIdent(prefix+"_calls_rows"))),
 		)
 		fmtView := "SELECT NULL::VARCHAR AS batch, NULL::INTEGER AS site, NULL::INTEGER[] AS gq, NULL::INTEGER[] AS dp, NULL::BIGINT[] AS ps, NULL::FLOAT[] AS ds WHERE false"

@@ -16,7 +16,7 @@ import (
 	"github.com/varamu/varamu/store"
 )
 
-// The calls encoding (layout 5). A calls file holds samplesPerCallsFile
+// The calls encoding (layout 6). A calls file holds samplesPerCallsFile
 // samples in blocks of samplesPerBlock; its row groups are two-dimensional
 // chunks, one per (chunk of Batch.ChunkSites sites, block of samples), in
 // site-chunk order then block order, every one written even when empty, so
@@ -25,22 +25,70 @@ import (
 // expected genotype (its default, in haploid form for a haploid sample),
 // in site order. A row encodes those exceptions either
 //
-//   - sparse: samples (offsets in the block, ascending) and codes, or
+//   - sparse: samples (offsets in the block, ascending) and codes, with
+//     the plane columns null, or
 //   - dense: a 2-bit plane with one value per sample of the block (0: the
 //     expected genotype; 1-3: levels[0-2], the block's three most common
 //     exception codes at the site) plus samples/codes for the remaining
 //     exceptions (their plane value is 0),
 //
 // whichever is smaller (as PLINK 2 .pgen chooses between a dense row and a
-// difference list). Codes are stored PhaseRelative to the site default.
-var callsSchema = arrow.NewSchema([]arrow.Field{
-	{Name: "site", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "sample_from", Type: arrow.PrimitiveTypes.Int32},
-	{Name: "dense", Type: arrow.ListOf(arrow.PrimitiveTypes.Int64), Nullable: true},
-	{Name: "levels", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)},
-	{Name: "samples", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)},
-	{Name: "codes", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)},
-}, nil)
+// difference list). The plane is planeWords columns plane0 … plane7, one
+// 64-bit word of 32 samples each (words past the block's width are 0), so
+// that a read of one sample decodes one of them: its column chunk is an
+// eighth of the plane's bytes (layout 5 kept the plane as one list per row,
+// which a one-sample lookup decoded whole). Codes are stored PhaseRelative
+// to the site default.
+var callsSchema = arrow.NewSchema(callsFields(), nil)
+
+// Calls columns before the plane columns.
+const (
+	callsSite = iota
+	callsFrom
+	callsLevels
+	callsSamples
+	callsCodes
+	callsPlane0
+)
+
+// planeWords is the number of plane columns: 32 samples each.
+const planeWords = samplesPerBlock / 32
+
+func callsFields() []arrow.Field {
+	f := []arrow.Field{
+		{Name: "site", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "sample_from", Type: arrow.PrimitiveTypes.Int32},
+		{Name: "levels", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)},
+		{Name: "samples", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)},
+		{Name: "codes", Type: arrow.ListOf(arrow.PrimitiveTypes.Int32)},
+	}
+	for k := range planeWords {
+		f = append(f, arrow.Field{Name: planeColumn(k), Type: arrow.PrimitiveTypes.Int64, Nullable: true})
+	}
+	return f
+}
+
+// planeColumn names plane column k (samples 32k … 32k+31 of a block).
+func planeColumn(k int) string { return fmt.Sprintf("plane%d", k) }
+
+// callsColumns returns the calls columns a read of the block offsets offs
+// needs: the lists and the plane words holding offs (every word for nil).
+func callsColumns(offs []int32) []int {
+	cols := []int{callsSite, callsFrom, callsLevels, callsSamples, callsCodes}
+	if offs == nil {
+		for k := range planeWords {
+			cols = append(cols, callsPlane0+k)
+		}
+		return cols
+	}
+	for _, off := range offs {
+		if c := callsPlane0 + int(off/32); !slices.Contains(cols, c) {
+			cols = append(cols, c)
+		}
+	}
+	slices.Sort(cols)
+	return cols
+}
 
 // SamplesPerBlock is the sample width of a calls chunk: a one-sample
 // lookup decodes the rows of its block only. A row's sample_from is a
@@ -106,18 +154,7 @@ func newCallsWriter(tx *store.Txn, batchID string, nSample, chunk int, mem memor
 			w.release()
 			return nil, err
 		}
-		pw, err := pqarrow.NewFileWriter(callsSchema, f, parquetProps(
-			parquet.WithMaxRowGroupLength(1<<30),
-			parquet.WithDictionaryDefault(false),
-			parquet.WithDictionaryFor("codes.list.element", true),
-			parquet.WithDictionaryFor("levels.list.element", true),
-			parquet.WithEncodingFor("site", parquet.Encodings.DeltaBinaryPacked),
-			parquet.WithDictionaryFor("samples.list.element", true),
-			parquet.WithStatsFor("dense.list.element", false),
-			parquet.WithStatsFor("samples.list.element", false),
-			parquet.WithStatsFor("codes.list.element", false),
-			parquet.WithStatsFor("levels.list.element", false),
-		), pqarrow.DefaultWriterProps())
+		pw, err := pqarrow.NewFileWriter(callsSchema, f, callsProps(), pqarrow.DefaultWriterProps())
 		if err != nil {
 			f.Close()
 			w.release()
@@ -169,12 +206,11 @@ func (w *callsWriter) addSite(site int32, excs []exc) error {
 // appendRow encodes the exceptions of one block at site, dense or sparse.
 func (w *callsWriter) appendRow(b *array.RecordBuilder, site, from int32, width int, excs []exc) {
 	w.rows++
-	b.Field(0).(*array.Int32Builder).Append(site)
-	b.Field(1).(*array.Int32Builder).Append(from)
-	dl := b.Field(2).(*array.ListBuilder)
-	ll := b.Field(3).(*array.ListBuilder)
-	sl := b.Field(4).(*array.ListBuilder)
-	cl := b.Field(5).(*array.ListBuilder)
+	b.Field(callsSite).(*array.Int32Builder).Append(site)
+	b.Field(callsFrom).(*array.Int32Builder).Append(from)
+	ll := b.Field(callsLevels).(*array.ListBuilder)
+	sl := b.Field(callsSamples).(*array.ListBuilder)
+	cl := b.Field(callsCodes).(*array.ListBuilder)
 	ll.Append(true)
 	sl.Append(true)
 	cl.Append(true)
@@ -191,7 +227,9 @@ func (w *callsWriter) appendRow(b *array.RecordBuilder, site, from int32, width 
 		levels, leftover = w.topLevels(excs)
 	}
 	if levels == nil || 8*len(excs) <= width*4/10+8*leftover {
-		dl.AppendNull()
+		for k := range planeWords {
+			b.Field(callsPlane0 + k).AppendNull()
+		}
 		for _, e := range excs {
 			sv.Append(e.sample - from)
 			cv.Append(e.code)
@@ -199,10 +237,9 @@ func (w *callsWriter) appendRow(b *array.RecordBuilder, site, from int32, width 
 		return
 	}
 	w.dense++
-	dl.Append(true)
 	lv := ll.ValueBuilder().(*array.Int32Builder)
 	lv.AppendValues(levels, nil)
-	words := make([]int64, (width+31)/32)
+	var words [planeWords]int64
 	for _, e := range excs {
 		off := e.sample - from
 		k := slices.Index(levels, e.code)
@@ -213,7 +250,30 @@ func (w *callsWriter) appendRow(b *array.RecordBuilder, site, from int32, width 
 		}
 		words[off/32] |= int64(k+1) << (2 * (off % 32))
 	}
-	dl.ValueBuilder().(*array.Int64Builder).AppendValues(words, nil)
+	for k, word := range words {
+		b.Field(callsPlane0 + k).(*array.Int64Builder).Append(word)
+	}
+}
+
+// callsProps are the calls files' writer properties: dictionaries for the
+// lists, no statistics but the site's (min and max of bit words or list
+// elements say nothing).
+func callsProps() *parquet.WriterProperties {
+	props := []parquet.WriterProperty{
+		parquet.WithMaxRowGroupLength(1 << 30),
+		parquet.WithDictionaryDefault(false),
+		parquet.WithDictionaryFor("codes.list.element", true),
+		parquet.WithDictionaryFor("levels.list.element", true),
+		parquet.WithEncodingFor("site", parquet.Encodings.DeltaBinaryPacked),
+		parquet.WithDictionaryFor("samples.list.element", true),
+		parquet.WithStatsFor("samples.list.element", false),
+		parquet.WithStatsFor("codes.list.element", false),
+		parquet.WithStatsFor("levels.list.element", false),
+	}
+	for k := range planeWords {
+		props = append(props, parquet.WithStatsFor(planeColumn(k), false))
+	}
+	return parquetProps(props...)
 }
 
 // topLevels returns the (up to) three most common codes of excs, most
@@ -330,7 +390,11 @@ func readCallsGroup(ctx context.Context, fr *pqarrow.FileReader, path string, rg
 	for _, i := range idxs {
 		out[i] = &sampleCalls{}
 	}
-	tbl, err := fr.ReadRowGroups(ctx, []int{0, 1, 2, 3, 4, 5}, rgs)
+	offs := make([]int32, len(idxs))
+	for i, idx := range idxs {
+		offs[i] = idx % samplesPerBlock
+	}
+	tbl, err := fr.ReadRowGroups(ctx, callsColumns(offs), rgs)
 	if err != nil {
 		return nil, fmt.Errorf("genotypes: %s: %w", path, err)
 	}

@@ -3,6 +3,8 @@ package genotypes
 import (
 	"math/bits"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -25,26 +27,59 @@ type callsRow struct {
 // plane returns the 2-bit plane value of block offset off.
 func (r callsRow) plane(off int32) int64 { return (r.words[off/32] >> (2 * (off % 32))) & 3 }
 
-// callsCols are the columns of one record batch of calls.parquet.
+// callsCols are the columns of one record batch of calls.parquet. A read
+// may hold only some plane columns (callsColumns): the words of the others
+// are 0 here, right only for the samples of the words read.
 type callsCols struct {
-	site, from     []int32
-	dl, ll, sl, cl *array.List
-	dv             []int64
-	lv, sv, cv     []int32
+	site, from []int32
+	ll, sl, cl *array.List
+	dense      []bool  // the row is dense
+	dv         []int64 // planeWords words a row
+	lv, sv, cv []int32
 }
 
 func newCallsCols(rec arrow.RecordBatch) callsCols {
-	c := callsCols{
-		site: rec.Column(0).(*array.Int32).Int32Values(),
-		from: rec.Column(1).(*array.Int32).Int32Values(),
-		dl:   rec.Column(2).(*array.List), ll: rec.Column(3).(*array.List),
-		sl: rec.Column(4).(*array.List), cl: rec.Column(5).(*array.List),
+	var c callsCols
+	n := int(rec.NumRows())
+	c.dense = make([]bool, n)
+	c.dv = make([]int64, n*planeWords)
+	for i, f := range rec.Schema().Fields() {
+		col := rec.Column(i)
+		switch f.Name {
+		case "site":
+			c.site = col.(*array.Int32).Int32Values()
+		case "sample_from":
+			c.from = col.(*array.Int32).Int32Values()
+		case "levels":
+			c.ll = col.(*array.List)
+			c.lv = c.ll.ListValues().(*array.Int32).Int32Values()
+		case "samples":
+			c.sl = col.(*array.List)
+			c.sv = c.sl.ListValues().(*array.Int32).Int32Values()
+		case "codes":
+			c.cl = col.(*array.List)
+			c.cv = c.cl.ListValues().(*array.Int32).Int32Values()
+		default:
+			if d, ok := strings.CutPrefix(f.Name, "plane"); ok {
+				if k, err := strconv.Atoi(d); err == nil && k >= 0 && k < planeWords {
+					c.setPlane(k, col.(*array.Int64))
+				}
+			}
+		}
 	}
-	c.dv = c.dl.ListValues().(*array.Int64).Int64Values()
-	c.lv = c.ll.ListValues().(*array.Int32).Int32Values()
-	c.sv = c.sl.ListValues().(*array.Int32).Int32Values()
-	c.cv = c.cl.ListValues().(*array.Int32).Int32Values()
 	return c
+}
+
+// setPlane copies plane column k into the rows' words; a non-null word
+// marks its row dense.
+func (c *callsCols) setPlane(k int, a *array.Int64) {
+	vals := a.Int64Values()
+	for i, v := range vals {
+		if a.IsValid(i) {
+			c.dense[i] = true
+			c.dv[i*planeWords+k] = v
+		}
+	}
 }
 
 // row returns row i.
@@ -52,10 +87,9 @@ func (c *callsCols) row(i int) callsRow {
 	sa, se := c.sl.ValueOffsets(i)
 	ca, ce := c.cl.ValueOffsets(i)
 	r := callsRow{samples: c.sv[sa:se], codes: c.cv[ca:ce]}
-	if !c.dl.IsNull(i) {
-		da, de := c.dl.ValueOffsets(i)
+	if c.dense[i] {
 		la, le := c.ll.ValueOffsets(i)
-		r.words, r.levels = c.dv[da:de], c.lv[la:le]
+		r.words, r.levels = c.dv[i*planeWords:(i+1)*planeWords], c.lv[la:le]
 	}
 	return r
 }

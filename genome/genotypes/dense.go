@@ -435,7 +435,7 @@ func (db *denseBatch) readFile(ctx context.Context, path string, rgs []int, bloc
 		return err
 	}
 	defer pf.Close()
-	tbl, err := fr.ReadRowGroups(ctx, []int{0, 1, 2, 3, 4, 5}, rgs)
+	tbl, err := fr.ReadRowGroups(ctx, callsColumns(nil), rgs)
 	if err != nil {
 		return fmt.Errorf("genotypes: %s: %w", path, err)
 	}

@@ -117,8 +117,9 @@ var formatSchema = arrow.NewSchema([]arrow.Field{
 // It changes when the meaning of the files changes (row-group sizes, code
 // encodings); a store of another layout is refused, never misread. Layout
 // 5 replaced layout 4's sample-major exception lists by site x sample
-// chunks with dense 2-bit rows.
-const Layout = 5
+// chunks with dense 2-bit rows; layout 6 stores a dense row's plane as
+// planeWords columns of 32 samples each instead of one list.
+const Layout = 6
 
 // Section is the genome store's manifest section.
 type Section struct {

@@ -431,21 +431,21 @@ func TestOldLayoutRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = tx.Commit("pretend layout 4", func(m *store.Manifest) error {
+	err = tx.Commit("pretend layout 5 (one plane list a row)", func(m *store.Manifest) error {
 		var sec Section
 		if _, err := m.Section(SectionKey, &sec); err != nil {
 			return err
 		}
-		sec.Layout = 4
+		sec.Layout = 5
 		return m.SetSection(SectionKey, &sec)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "layout 4, this varamu reads layout 5") {
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "layout 5, this varamu reads layout 6") {
 		t.Errorf("Open: %v, want the layouts named", err)
 	}
-	if _, err := Ingest(ctx, dir, []string{src}, IngestConfig{Replace: true}); err == nil || !strings.Contains(err.Error(), "layout 4, this varamu writes layout 5") {
+	if _, err := Ingest(ctx, dir, []string{src}, IngestConfig{Replace: true}); err == nil || !strings.Contains(err.Error(), "layout 5, this varamu writes layout 6") {
 		t.Errorf("Ingest: %v, want the layouts named", err)
 	}
 }
