@@ -2,6 +2,7 @@ package genotypes
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -124,5 +125,71 @@ func checkAgainstRegion(t *testing.T, loci []genome.Locus, gts [][]genome.Genoty
 		if !slices.Equal(got.Alleles, alleles) || got.Phased != phased {
 			t.Errorf("%v: %v phased %v, Region says %v phased %v", l, got.Alleles, got.Phased, alleles, phased)
 		}
+	}
+}
+
+// TestRegionLoadsOnlyItsIndexGroups pins issue 14's region cost: a region
+// or a lookup loads the site index of the variants row groups whose
+// statistics may hold it, not of every site of the batch, and still gives
+// the records a fully loaded index gives.
+func TestRegionLoadsOnlyItsIndexGroups(t *testing.T) {
+	ctx := context.Background()
+	tmp := t.TempDir()
+	src := filepath.Join(tmp, "in.vcf.gz")
+	if err := synthvcf.GenerateFile(ctx, src, synthvcf.Config{Samples: 8, Variants: 3*variantsPerRowGroup + 100, Seed: 3, Chromosomes: []string{"chr22"}}); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(tmp, "s")
+	if _, err := Ingest(ctx, dir, []string{src}, IngestConfig{}); err != nil {
+		t.Fatal(err)
+	}
+	full, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := full.batches[0].index(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(x.groups) < 3 {
+		t.Fatalf("%d variants row groups, want >= 3", len(x.groups))
+	}
+	// A range inside the second row group.
+	first := x.groups[1].runs[0].from
+	start, end := x.pos[first+10], x.pos[first+20]
+	part, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, _ := part.Samples()
+	region := func(s *Store) []string {
+		var out []string
+		for rec, err := range s.Region(ctx, allPermit(t, s), "chr22", start, end, names[:2]) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprint(rec.Pos, rec.Ref, rec.Alts, rec.Codes))
+		}
+		return out
+	}
+	got, want := region(part), region(full)
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Errorf("Region with a partial index: %q, with the whole index: %q", got, want)
+	}
+	loaded := 0
+	for _, g := range part.batches[0].idx.groups {
+		if g.loaded {
+			loaded++
+		}
+	}
+	if loaded != 1 {
+		t.Errorf("Region loaded the index of %d row groups, want 1", loaded)
+	}
+	gts, err := part.Lookup(ctx, allPermit(t, part), names[3], []genome.Locus{{Chrom: "chr22", Pos: start}, {Chrom: "chr1", Pos: 5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gts[0][0].State == genome.NotCovered || gts[1][0].State != genome.NotCovered {
+		t.Errorf("Lookup: %+v", gts)
 	}
 }

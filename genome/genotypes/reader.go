@@ -218,91 +218,27 @@ func readSampleNames(path string) ([]string, error) {
 	return names, nil
 }
 
-// siteIndex holds the positions of every site of a batch, for binary search.
-type siteIndex struct {
-	chroms   []string // contig order of the file
-	chromAt  []int    // first site of each chrom, plus len(sites) at the end
-	maxSpan  []int64  // per chrom, the largest end-pos
-	pos, end []int64
-	block    []bool
-	def      []int32
-	firstRow []int32 // first variants.parquet row of each site
-	rows     int32   // variants.parquet rows
-	rgStart  []int64 // first row of each variants.parquet row group
+// index returns the batch's site index with every site loaded.
+func (b *batchReader) index(ctx context.Context) (*siteIndex, error) {
+	return b.indexFor(ctx, nil)
 }
 
-func (b *batchReader) index(ctx context.Context) (*siteIndex, error) {
+// indexFor returns the batch's site index with the row groups loaded that
+// may hold sites overlapping spans (all of them for nil).
+func (b *batchReader) indexFor(ctx context.Context, spans []span) (*siteIndex, error) {
 	b.idxOnce.Do(func() {
-		// site, alt_index, chrom (read as a dictionary: no string per
-		// row), pos, end, block, default_gt
-		pf, err := file.OpenParquetFile(b.variants, false)
-		if err != nil {
-			b.idxErr = fmt.Errorf("genotypes: %s: %w", b.variants, err)
-			return
+		b.idx, b.idxErr = newSiteIndex(b.variants, b.b.Sites, b.mem)
+		if b.idxErr == nil {
+			b.idxErr = b.loadPloidy(ctx)
 		}
-		defer pf.Close()
-		props := pqarrow.ArrowReadProperties{BatchSize: 1 << 16}
-		props.SetReadDict(3, true)
-		fr, err := pqarrow.NewFileReader(pf, props, b.mem)
-		if err != nil {
-			b.idxErr = fmt.Errorf("genotypes: %s: %w", b.variants, err)
-			return
-		}
-		x := &siteIndex{}
-		var start int64
-		for rg := range pf.NumRowGroups() {
-			x.rgStart = append(x.rgStart, start)
-			start += pf.MetaData().RowGroup(rg).NumRows()
-		}
-		tbl, err := fr.ReadRowGroups(ctx, []int{0, 1, 3, 4, 5, 12, 13}, allGroups(pf.NumRowGroups()))
-		if err != nil {
-			b.idxErr = fmt.Errorf("genotypes: %s: %w", b.variants, err)
-			return
-		}
-		defer tbl.Release()
-		n := int(b.b.Sites)
-		x.pos, x.end, x.block, x.def, x.firstRow = make([]int64, 0, n), make([]int64, 0, n), make([]bool, 0, n), make([]int32, 0, n), make([]int32, 0, n)
-		rr := array.NewTableReader(tbl, 1<<16)
-		defer rr.Release()
-		row := int32(0)
-		last := int32(-1)
-		for rr.Next() {
-			rec := rr.RecordBatch()
-			site := rec.Column(0).(*array.Int32)
-			chromDict := rec.Column(2).(*array.Dictionary)
-			chromNames := chromDict.Dictionary().(*array.String)
-			pos := rec.Column(3).(*array.Int64)
-			end := rec.Column(4).(*array.Int64)
-			blk := rec.Column(5).(*array.Boolean)
-			def := rec.Column(6).(*array.Int32)
-			for i := range int(rec.NumRows()) {
-				if st := site.Value(i); st != last {
-					last = st
-					c := chromNames.Value(chromDict.GetValueIndex(i))
-					if len(x.chroms) == 0 || x.chroms[len(x.chroms)-1] != c {
-						x.chroms = append(x.chroms, c)
-						x.chromAt = append(x.chromAt, len(x.pos))
-						x.maxSpan = append(x.maxSpan, 0)
-					}
-					p, e := pos.Value(i), end.Value(i)
-					x.pos = append(x.pos, p)
-					x.end = append(x.end, e)
-					x.block = append(x.block, blk.Value(i))
-					x.def = append(x.def, def.Value(i))
-					x.firstRow = append(x.firstRow, row)
-					if span := e - p; span > x.maxSpan[len(x.maxSpan)-1] {
-						x.maxSpan[len(x.maxSpan)-1] = span
-					}
-				}
-				row++
-			}
-		}
-		x.chromAt = append(x.chromAt, len(x.pos))
-		x.rows = row
-		b.idx = x
-		b.idxErr = b.loadPloidy(ctx)
 	})
-	return b.idx, b.idxErr
+	if b.idxErr != nil {
+		return nil, b.idxErr
+	}
+	if err := b.idx.load(ctx, spans); err != nil {
+		return nil, err
+	}
+	return b.idx, nil
 }
 
 // haploidRead is a chromosome's haploid samples from a site on.
@@ -348,23 +284,6 @@ func (b *batchReader) expected(chrom string, site, sidx, def int32) int32 {
 		return HaploidForm(def)
 	}
 	return def
-}
-
-// overlapping returns the sites whose [pos, end] overlaps [start, end].
-func (x *siteIndex) overlapping(chrom string, start, end int64, dst []int32) []int32 {
-	ci := slices.Index(x.chroms, chrom)
-	if ci < 0 {
-		return dst
-	}
-	lo, hi := x.chromAt[ci], x.chromAt[ci+1]
-	from := lo + sort.Search(hi-lo, func(i int) bool { return x.pos[lo+i] >= start-x.maxSpan[ci] })
-	to := lo + sort.Search(hi-lo, func(i int) bool { return x.pos[lo+i] > end })
-	for i := from; i < to; i++ {
-		if x.end[i] >= start {
-			dst = append(dst, int32(i))
-		}
-	}
-	return dst
 }
 
 // variantGroup is one decoded row group of variants.parquet.
@@ -458,17 +377,13 @@ func (b *batchReader) siteInfo(ctx context.Context, x *siteIndex, site int32, ds
 			dst.Alts = append(dst.Alts, g.alt[i])
 		}
 	}
-	ci := sort.Search(len(x.chromAt)-1, func(c int) bool { return x.chromAt[c+1] > int(site) })
-	dst.Chrom = x.chroms[ci]
+	dst.Chrom = x.chromName(site)
 	dst.Pos, dst.End, dst.Block, dst.DefaultGT = x.pos[site], x.end[site], x.block[site], x.def[site]
 	return nil
 }
 
 func (b *batchReader) variantRowsEnd(x *siteIndex, site int32) int {
-	if int(site)+1 < len(x.firstRow) {
-		return int(x.firstRow[site+1])
-	}
-	return int(x.rows)
+	return int(x.endRow[site])
 }
 
 // chunksOf returns the site chunks (Batch.ChunkSites sites each) holding
@@ -612,7 +527,11 @@ func (s *Store) Lookup(ctx context.Context, g Permit, sample string, loci []geno
 		return nil, fmt.Errorf("%q: %w", sample, ErrUnknownSample)
 	}
 	b := s.batches[ref.batch]
-	x, err := b.index(ctx)
+	spans := make([]span, len(loci))
+	for i, l := range loci {
+		spans[i] = span{genome.NormalizeChrom(l.Chrom), l.Pos, l.Pos}
+	}
+	x, err := b.indexFor(ctx, spans)
 	if err != nil {
 		return nil, err
 	}
@@ -925,7 +844,7 @@ func (s *Store) Region(ctx context.Context, g Permit, chrom string, start, end i
 		slices.Sort(bis)
 		for _, bi := range bis {
 			b := s.batches[bi]
-			x, err := b.index(ctx)
+			x, err := b.indexFor(ctx, []span{{chrom, start, end}})
 			if err != nil {
 				yield(nil, err)
 				return
