@@ -148,12 +148,17 @@ var macros = []string{
 			(CASE WHEN gt_a2(code) < 0 THEN '.' ELSE gt_a2(code)::VARCHAR END) END) END`,
 	`CREATE MACRO gt_haploid(code) AS CASE WHEN (code & 33554432) <> 0 THEN code ELSE (code & 4095) | (4095 << 12) END`,
 	// _calls_code decodes the code of the sample at offset off of a calls
-	// row (genotypes.callsSchema): listed, or a level of the dense plane;
-	// NULL when the sample has its site's expected genotype.
-	`CREATE MACRO _calls_code(dense, levels, samples, codes, off) AS CASE
+	// row (genotypes.callsSchema): listed, or a level of the dense plane
+	// (word, the row's plane word holding off: _calls_word); NULL when the
+	// sample has its site's expected genotype.
+	`CREATE MACRO _calls_code(word, levels, samples, codes, off) AS CASE
 		WHEN coalesce(list_position(samples, off), 0) > 0 THEN codes[list_position(samples, off)]
-		WHEN dense IS NOT NULL AND ((dense[off // 32 + 1] >> ((off % 32) * 2)) & 3) > 0
-			THEN levels[((dense[off // 32 + 1] >> ((off % 32) * 2)) & 3)::INTEGER] END`,
+		WHEN word IS NOT NULL AND ((word >> ((off % 32) * 2)) & 3) > 0
+			THEN levels[((word >> ((off % 32) * 2)) & 3)::INTEGER] END`,
+	// _calls_word picks the plane column holding block offset off (no
+	// list is built per row: a query over 200,000 samples decodes 200,000
+	// offsets).
+	`CREATE MACRO _calls_word(` + planeArgs + `, off) AS CASE off // 32 ` + planeCases + ` END`,
 	`CREATE MACRO gt_dosage(code, k) AS CASE WHEN (code & 33554432) <> 0 OR gt_a1(code) < 0 OR coalesce(gt_a2(code), 0) < 0 THEN NULL
 		ELSE (gt_a1(code) = k)::INTEGER + coalesce((gt_a2(code) = k)::INTEGER, 0) END`,
 }
@@ -184,14 +189,14 @@ LEFT JOIN %[1]s_format f ON f.batch = v.batch AND f.site = v.site
 LEFT JOIN %[1]s_ploidy p ON p.batch = v.batch AND p.chrom = v.chrom AND p.sample_idx = s.sample_idx)`
 
 // callsSQL decodes the rows of calls files (genotypes.callsSchema, layout
-// 6, its plane columns gathered into one list dense by _calls_rows) over the view %[1]s into one row per exception (batch, sample_idx,
+// 6, its plane columns gathered into one list dense) over the view %[1]s into one row per exception (batch, sample_idx,
 // site, code): the listed samples of every row, and the samples whose
 // 2-bit value in a dense row names one of the row's levels.
-const callsSQL = `SELECT batch, sample_from + unnest(samples) AS sample_idx, site, unnest(codes) AS code FROM %[1]s
+var callsSQL = `SELECT batch, sample_from + unnest(samples) AS sample_idx, site, unnest(codes) AS code FROM %[1]s
 UNION ALL
 SELECT batch, sample_from + i AS sample_idx, site, levels[v] AS code FROM (
 	SELECT batch, sample_from, site, levels, i, ((dense[i // 32 + 1] >> ((i %% 32) * 2)) & 3)::INTEGER AS v
-	FROM (SELECT *, unnest(range(len(dense) * 32)) AS i FROM %[1]s WHERE dense IS NOT NULL))
+	FROM (SELECT *, unnest(range(len(dense) * 32)) AS i FROM (SELECT *, ` + planeList + ` AS dense FROM %[1]s) WHERE dense IS NOT NULL))
 WHERE v > 0`
 
 // genotypesView is the genotypes view over unprefixed names, reading the
@@ -208,17 +213,21 @@ var genotypesRowsSQL = strings.NewReplacer(
 	"LEFT JOIN %[1]s_calls c ON c.batch = v.batch AND c.site = v.site AND c.sample_idx = s.sample_idx",
 	fmt.Sprintf("LEFT JOIN %%[1]s_calls_rows c ON c.batch = v.batch AND c.site = v.site AND c.sample_from = s.sample_idx - s.sample_idx %%%% %d", genotypes.SamplesPerBlock),
 	"xor(c.code, v.default_gt & 16777216)",
-	"xor(_calls_code(c.dense, c.levels, c.samples, c.codes, s.sample_idx - c.sample_from), v.default_gt & 16777216)",
+	"xor(_calls_code(_calls_word("+strings.ReplaceAll(planeArgs, "plane", "c.plane")+", s.sample_idx - c.sample_from), c.levels, c.samples, c.codes, s.sample_idx - c.sample_from), v.default_gt & 16777216)",
 ).Replace(genotypesSQL)
 
-// planeList gathers a calls row's plane columns (plane0 … plane7, null in
-// a sparse row) into one list of words, null for a sparse row.
-var planeList = func() string {
-	var w []string
+// The plane columns of a calls row (plane0, …, plane7: null in a sparse
+// row): planeArgs lists them, planeCases picks word k of them (WHEN k
+// THEN planek), planeList gathers them into one list (null for a sparse
+// row).
+var planeArgs, planeCases, planeList = func() (string, string, string) {
+	var w, c []string
 	for k := range genotypes.SamplesPerBlock / 32 {
 		w = append(w, fmt.Sprintf("plane%d", k))
+		c = append(c, fmt.Sprintf("WHEN %d THEN plane%d", k, k))
 	}
-	return "CASE WHEN plane0 IS NULL THEN NULL ELSE [" + strings.Join(w, ", ") + "] END"
+	args := strings.Join(w, ", ")
+	return args, strings.Join(c, " "), "CASE WHEN plane0 IS NULL THEN NULL ELSE [" + args + "] END"
 }()
 
 // viewSQLPrefixed returns the statements that install the store's views,
@@ -270,7 +279,7 @@ func viewSQLFrom(st *store.Store, m *store.Manifest, prefix string) []string {
 				return " WHERE sample NOT IN (" + strings.Join(q, ", ") + ")"
 			})),
 			view("variants", perBatch(genotypes.TableVariants, "*", none)),
-			view("_calls_rows", perBatch(genotypes.TableCalls, "site, sample_from, "+planeList+" AS dense, levels, samples, codes", sites)),
+			view("_calls_rows", perBatch(genotypes.TableCalls, "site, sample_from, "+planeArgs+", levels, samples, codes", sites)),
 			view("_calls", fmt.Sprintf(callsSQL, quoteIdent(prefix+"_calls_rows"))),
 		)
 		fmtView := "SELECT NULL::VARCHAR AS batch, NULL::INTEGER AS site, NULL::INTEGER[] AS gq, NULL::INTEGER[] AS dp, NULL::BIGINT[] AS ps, NULL::FLOAT[] AS ds WHERE false"
