@@ -134,7 +134,7 @@ type callsWriter struct {
 	inChunk int
 	dense   int64 // dense rows written
 	rows    int64 // rows written
-	counts  map[int32]int
+	counts  []codeCount // topLevels' tally, reused
 }
 
 // callsFile is one calls file being written: a builder per block.
@@ -147,7 +147,7 @@ type callsFile struct {
 }
 
 func newCallsWriter(tx *store.Txn, batchID string, nSample, chunk int, mem memory.Allocator) (*callsWriter, error) {
-	w := &callsWriter{tx: tx, batchID: batchID, nSample: nSample, chunk: chunk, mem: mem, counts: map[int32]int{}}
+	w := &callsWriter{tx: tx, batchID: batchID, nSample: nSample, chunk: chunk, mem: mem}
 	for first := 0; first < nSample; first += samplesPerCallsFile {
 		f, rel, err := tx.Create(fmt.Sprintf("genome/%s/calls-%05d.parquet", batchID, first/samplesPerCallsFile))
 		if err != nil {
@@ -276,22 +276,30 @@ func callsProps() *parquet.WriterProperties {
 	return parquetProps(props...)
 }
 
+// codeCount is how many exceptions of a row have one code.
+type codeCount struct {
+	code int32
+	n    int
+}
+
 // topLevels returns the (up to) three most common codes of excs, most
 // common first, and how many exceptions have another code.
 func (w *callsWriter) topLevels(excs []exc) ([]int32, int) {
-	clear(w.counts)
+	// A block's exceptions at a site have few distinct codes: a linear
+	// tally beats a map (the map was 6% of an ingest's CPU).
+	all := w.counts[:0]
 	for _, e := range excs {
-		w.counts[e.code]++
+		k := 0
+		for k < len(all) && all[k].code != e.code {
+			k++
+		}
+		if k == len(all) {
+			all = append(all, codeCount{e.code, 0})
+		}
+		all[k].n++
 	}
-	type lc struct {
-		code int32
-		n    int
-	}
-	all := make([]lc, 0, len(w.counts))
-	for c, n := range w.counts {
-		all = append(all, lc{c, n})
-	}
-	slices.SortFunc(all, func(a, b lc) int {
+	w.counts = all
+	slices.SortFunc(all, func(a, b codeCount) int {
 		if d := cmp.Compare(b.n, a.n); d != 0 {
 			return d
 		}

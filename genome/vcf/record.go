@@ -284,6 +284,15 @@ func (r *Record) Codes(dst []int32) ([]int32, error) {
 	b := r.samples
 	var alleles [2]int
 	for i := 0; i < n; i++ {
+		// The common case, a one-digit diploid GT alone in a sample column
+		// followed by another ("0|1\t"), is decoded without scanning.
+		if i < n-1 && len(b) >= 4 && b[3] == '\t' {
+			if code, ok := fastGT(b[:3], nAlleles); ok {
+				dst[i] = code
+				b = b[4:]
+				continue
+			}
+		}
 		// GT runs to the first ':' or '\t'.
 		j := 0
 		for j < len(b) && b[j] != ':' && b[j] != '\t' {
