@@ -14,6 +14,7 @@ import (
 	"github.com/varamu/varamu/clinical/clinicaltest"
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/query"
+	"github.com/varamu/varamu/research/disclosure"
 	"github.com/varamu/varamu/research/cohort"
 	"github.com/varamu/varamu/research/projects"
 	"github.com/varamu/varamu/store"
@@ -312,12 +313,13 @@ func TestWithdrawnNotCounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rels, err := (&answerFiles{}).history(ctx, b.dir, st.Manifest(), "demo-hmb", newPopulation(map[string]bool{b.samples[w]: true}))
+	pop := newPopulation([]string{b.samples[w]})
+	h, err := pop.history(ctx, &answerFiles{}, b.dir, st.Manifest(), "demo-hmb")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rels) != 1 || len(rels[0]["total"]) != 1 {
-		t.Errorf("withdrawn sample in the history: %v", rels)
+	if h.Answers() != 1 || !h.Known(disclosure.Release{"total": {0}}) {
+		t.Errorf("withdrawn sample not in the first answer's total only: %d answers", h.Answers())
 	}
 }
 

@@ -144,9 +144,26 @@ func TestTabulate(t *testing.T) {
 			if diff := cmp.Diff(tc.cols, got.Cols); diff != "" {
 				t.Errorf("cols (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tc.want, got.Members); diff != "" {
+			if diff := cmp.Diff(tc.want, memberKeys(got, ps)); diff != "" {
 				t.Errorf("members (-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+// memberKeys returns a tabulation's members by key.
+func memberKeys(t Tabulation, ps []Participant) [][][]string {
+	out := make([][][]string, len(t.Members))
+	for r, row := range t.Members {
+		out[r] = make([][]string, len(row))
+		for c, m := range row {
+			for i, n := range m {
+				if i > 0 && m[i-1] >= n {
+					panic("members not increasing")
+				}
+				out[r][c] = append(out[r][c], ps[n].Key)
+			}
+		}
+	}
+	return out
 }

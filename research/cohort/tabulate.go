@@ -31,12 +31,13 @@ const (
 )
 
 // Tabulation is a cohort split by its dimensions: Members[r][c] are the
-// keys of the participants in row category r and column category c (one
-// column without a second dimension; one row and column without any).
+// participants in row category r and column category c (one column
+// without a second dimension; one row and column without any), by their
+// index in the participants tabulated, increasing.
 type Tabulation struct {
 	Dimensions []string
 	Rows, Cols []string
-	Members    [][][]string
+	Members    [][][]int32
 }
 
 // Counts returns the number of members of each cell.
@@ -57,7 +58,7 @@ func (t *Tabulation) Counts() [][]int {
 func Tabulate(d *Definition, ps []Participant, year int) Tabulation {
 	t := Tabulation{Dimensions: slices.Clone(d.Dimensions)}
 	type cell struct{ r, c string }
-	cells := map[cell][]string{}
+	cells := map[cell][]int32{}
 	rowSet, colSet := map[string]bool{}, map[string]bool{}
 	var rowOf, colOf func(p *Participant) string
 	if len(d.Dimensions) > 0 {
@@ -80,7 +81,7 @@ func Tabulate(d *Definition, ps []Participant, year int) Tabulation {
 			k.c = colOf(p)
 			colSet[k.c] = true
 		}
-		cells[k] = append(cells[k], p.Key)
+		cells[k] = append(cells[k], int32(i))
 	}
 	rows, cols := []string{""}, []string{""}
 	if len(rowSet) > 0 {
@@ -91,13 +92,11 @@ func Tabulate(d *Definition, ps []Participant, year int) Tabulation {
 		cols = d.order(d.Dimensions[1], colSet)
 		t.Cols = cols
 	}
-	t.Members = make([][][]string, len(rows))
+	t.Members = make([][][]int32, len(rows))
 	for r, rv := range rows {
-		t.Members[r] = make([][]string, len(cols))
+		t.Members[r] = make([][]int32, len(cols))
 		for c, cv := range cols {
-			m := cells[cell{rv, cv}]
-			slices.Sort(m)
-			t.Members[r][c] = m
+			t.Members[r][c] = cells[cell{rv, cv}]
 		}
 	}
 	return t
