@@ -14,8 +14,8 @@ import (
 	"github.com/varamu/varamu/clinical/clinicaltest"
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/query"
-	"github.com/varamu/varamu/research/disclosure"
 	"github.com/varamu/varamu/research/cohort"
+	"github.com/varamu/varamu/research/disclosure"
 	"github.com/varamu/varamu/research/projects"
 	"github.com/varamu/varamu/store"
 )
