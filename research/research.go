@@ -127,7 +127,7 @@ func (s *Service) Ask(ctx context.Context, researcher, project string, def *coho
 	if err != nil {
 		return nil, err
 	}
-	tab := cohort.Tabulate(def, v.participants, now.UTC().Year())
+	tab := v.columns.Tabulate(def, now.UTC().Year())
 	table := disclosure.Table{Rows: tab.Rows, Cols: tab.Cols, N: tab.Counts()}
 	k := p.MinCount()
 	mask, err := disclosure.Protect(table, k)

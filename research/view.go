@@ -34,6 +34,7 @@ type view struct {
 	people       map[string]personRows
 	participants []cohort.Participant // sorted by key
 	population   *population          // participants numbered in that order
+	columns      *cohort.Columns      // participants for tabulation
 	// grants are the allowed decisions made in this process for the
 	// view's people, by person; complete says whether they cover every
 	// person of the view (else a Beacon question decides them first).
@@ -63,6 +64,7 @@ func newView(file string, people map[string]personRows) *view {
 		keys[i] = p.Key
 	}
 	v.population = newPopulation(keys)
+	v.columns = cohort.NewColumns(v.participants)
 	return v
 }
 
