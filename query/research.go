@@ -54,6 +54,13 @@ type Config struct {
 	// view (package research) builds the rows of the people whose data or
 	// consent changed this way.
 	People []string
+	// Tables limits a researcher's extract to these of its tables (as it
+	// names them: "samples", "persons", "conditions", "pgx_calls", ...);
+	// nil means every table. The genotypes view and the tables it reads
+	// are built only when "genotypes" is named. Consent is decided and
+	// withheld data left out as for the whole extract. A materialised
+	// research view (package research) reads only what a cohort counts.
+	Tables []string
 }
 
 // Decided is what a research session decided: the allowed people's
@@ -175,7 +182,7 @@ func openResearch(ctx context.Context, st *store.Store, log *audit.Log, opt Conf
 		return nil, err
 	}
 	e.decided = &Decided{Grants: grants, Samples: mapping}
-	x := extract{e: e, m: m, at: opt.At, past: past}
+	x := extract{e: e, m: m, at: opt.At, past: past, only: opt.Tables}
 	visible, err := x.build(ctx, mapping, grants)
 	if err != nil {
 		e.Close()
@@ -227,9 +234,13 @@ type extract struct {
 	m    *store.Manifest
 	at   time.Time
 	past bool
+	only []string // the tables to build; nil: all
 }
 
 func (x extract) have(name string) bool { return len(x.m.Tables[name]) > 0 }
+
+// want reports whether the extract builds table name.
+func (x extract) want(name string) bool { return x.only == nil || slices.Contains(x.only, name) }
 
 // build fills the extract with what grants allow and returns the number
 // of visible samples.
@@ -243,12 +254,12 @@ func (x extract) build(ctx context.Context, mapping map[string][]string, grants 
 	}
 	build := x.genomeSQL()
 	for _, t := range []string{"pgx_calls", "pgx_phenotypes", "pgx_recommendations", "pgx_changes"} {
-		if x.have(t) {
+		if x.have(t) && x.want(t) {
 			build = append(build, fmt.Sprintf("CREATE TABLE %s AS SELECT x.* FROM raw_%s x SEMI JOIN _map m ON m.sample = x.sample", t, t))
 		}
 	}
 	for _, t := range researchClinical {
-		if !x.have(t) {
+		if !x.have(t) || !x.want(t) {
 			continue
 		}
 		cols, err := x.e.columns(ctx, "raw_"+t)
@@ -282,11 +293,15 @@ func (x extract) fillMap(ctx context.Context, mapping map[string][]string, grant
 
 // genomeSQL builds the genome tables of the visible samples.
 func (x extract) genomeSQL() []string {
-	if !x.have("samples") {
+	if !x.have("samples") || !x.want("samples") && !x.want("genotypes") {
 		return nil
 	}
+	samples := "CREATE TABLE samples AS SELECT s.* FROM raw_samples s SEMI JOIN _map m ON m.sample = s.sample"
+	if !x.want("genotypes") {
+		return []string{samples}
+	}
 	build := []string{
-		"CREATE TABLE samples AS SELECT s.* FROM raw_samples s SEMI JOIN _map m ON m.sample = s.sample",
+		samples,
 		"CREATE TABLE _variants_all AS SELECT * FROM raw_variants",
 		"CREATE TABLE _calls AS SELECT c.* FROM raw__calls c SEMI JOIN samples s ON s.batch = c.batch AND s.sample_idx = c.sample_idx",
 		"CREATE TABLE _ploidy AS SELECT p.* FROM raw__ploidy p SEMI JOIN samples s ON s.batch = p.batch AND s.sample_idx = p.sample_idx",

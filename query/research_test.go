@@ -199,3 +199,31 @@ FROM variants v JOIN g USING (batch, chrom, pos, ref, alt, alt_index) WHERE NOT 
 	}
 	t.Logf("variants: %s ALT rows in the store, %s visible to the researcher", Text(all.Rows[0][0]), Text(kept.Rows[0][0]))
 }
+
+// TestResearchExtractTables: an extract limited to some tables has those
+// alone (the genotypes view only when asked), with the same rows as the
+// whole extract.
+func TestResearchExtractTables(t *testing.T) {
+	ctx := context.Background()
+	bb := synthstore.New(t, synthstore.Config{Synth: synth.Config{People: 60, Seed: 7, BackgroundSites: 10}})
+	use := consent.ResearchUse{Purpose: consent.HMB}
+	all, err := OpenAs(ctx, bb.Dir, Config{Actor: "researcher-1", Use: use})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer all.Close()
+	some, err := OpenAs(ctx, bb.Dir, Config{Actor: "researcher-1", Use: use, Tables: []string{"samples", "conditions", "persons"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer some.Close()
+	const list = "SELECT table_name FROM information_schema.tables ORDER BY 1"
+	if got := column(t, some, list); !slices.Equal(got, []string{"conditions", "persons", "samples"}) {
+		t.Errorf("tables %v, want conditions, persons, samples (of %v)", got, column(t, all, list))
+	}
+	for _, q := range []string{"SELECT count(*) FROM samples", "SELECT count(*) FROM conditions", "SELECT count(*) FROM persons"} {
+		if got, want := column(t, some, q), column(t, all, q); !slices.Equal(got, want) || want[0] == "0" {
+			t.Errorf("%s: %v, whole extract %v", q, got, want)
+		}
+	}
+}

@@ -82,6 +82,11 @@ func participants(ctx context.Context, e *query.Engine) ([]cohort.Participant, e
 	return out, nil
 }
 
+// viewTables are the tables of the research extract participants reads:
+// a view's extract is built with these alone (query.Config.Tables), not
+// the genotypes and the clinical tables no cohort counts.
+var viewTables = []string{"samples", "persons", "conditions", "medications", "pgx_phenotypes", "pgx_calls"}
+
 // tables lists the tables of the extract.
 func tables(ctx context.Context, e *query.Engine) (map[string]bool, error) {
 	have := map[string]bool{}

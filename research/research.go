@@ -127,14 +127,14 @@ func (s *Service) Ask(ctx context.Context, researcher, project string, def *coho
 	if err != nil {
 		return nil, err
 	}
-	tab := cohort.Tabulate(def, v.participants, now.UTC().Year())
+	tab := v.columns.Tabulate(def, now.UTC().Year())
 	table := disclosure.Table{Rows: tab.Rows, Cols: tab.Cols, N: tab.Counts()}
 	k := p.MinCount()
 	mask, err := disclosure.Protect(table, k)
 	if err != nil {
 		return nil, fmt.Errorf("research: %w", err)
 	}
-	if err := s.release(ctx, p.ID, now, mask.Release(table, tab.Members), v.population, k); err != nil {
+	if err := s.release(ctx, p.ID, now, mask.Release(table, groups(tab)), v.population, k); err != nil {
 		return nil, err
 	}
 	return answer(p.ID, now, k, tab, table, mask), nil
@@ -179,10 +179,10 @@ func (s *Service) gate(ctx context.Context, researcher, project string, now time
 	return p, nil
 }
 
-// release checks rel against the project's earlier answers and records
-// it, in one store transaction (the store's writer lock serialises
-// answers).
-func (s *Service) release(ctx context.Context, project string, now time.Time, rel disclosure.Release, population *population, k int) error {
+// release checks rel (its groups numbered in pop) against the project's
+// earlier answers and records it, in one store transaction (the store's
+// writer lock serialises answers).
+func (s *Service) release(ctx context.Context, project string, now time.Time, rel disclosure.Release, pop *population, k int) error {
 	st, err := store.Open(s.dir, store.Config{})
 	if err != nil {
 		return err
@@ -192,20 +192,39 @@ func (s *Service) release(ctx context.Context, project string, now time.Time, re
 		return err
 	}
 	defer tx.Rollback()
-	earlier, err := s.answers.history(ctx, s.dir, tx.Base(), project, population)
+	pop.mu.Lock()
+	defer pop.mu.Unlock()
+	earlier, err := pop.history(ctx, &s.answers, s.dir, tx.Base(), project)
 	if err != nil {
 		return err
 	}
-	if err := disclosure.Differencing(rel, earlier, k); err != nil {
+	if err := earlier.Check(rel, k); err != nil {
 		return err
 	}
-	if disclosure.Known(rel, earlier) {
+	if earlier.Known(rel) {
 		return nil // nothing shown, or nothing not shown before: nothing new to remember
 	}
-	if err := record(tx, project, now, rel); err != nil {
+	if err := record(tx, project, now, rel, pop); err != nil {
 		return err
 	}
-	return tx.Commit(fmt.Sprintf("research answer for project %s", project), nil)
+	if err := tx.Commit(fmt.Sprintf("research answer for project %s", project), nil); err != nil {
+		return err
+	}
+	pop.recorded(st.Manifest(), project, rel)
+	return nil
+}
+
+// groups returns the members of a tabulation's cells as disclosure
+// groups: both number participants by their place in the view.
+func groups(tab cohort.Tabulation) [][]disclosure.Group {
+	out := make([][]disclosure.Group, len(tab.Members))
+	for r, row := range tab.Members {
+		out[r] = make([]disclosure.Group, len(row))
+		for c, m := range row {
+			out[r][c] = disclosure.Group(m)
+		}
+	}
+	return out
 }
 
 // answer builds what the researcher sees from the table and its mask.

@@ -15,6 +15,7 @@ import (
 	"github.com/varamu/varamu/clinical/consent"
 	"github.com/varamu/varamu/query"
 	"github.com/varamu/varamu/research/cohort"
+	"github.com/varamu/varamu/research/disclosure"
 	"github.com/varamu/varamu/research/projects"
 	"github.com/varamu/varamu/store"
 )
@@ -281,6 +282,42 @@ func TestOverlappingCohorts(t *testing.T) {
 	}
 }
 
+// TestDifferencingLongAgo: a cohort differing by one person from the
+// project's first answer is refused after several unrelated answers were
+// given (and remembered in this process's history as they were given),
+// and after a restart, when the history is read back from the store.
+func TestDifferencingLongAgo(t *testing.T) {
+	b := newBiobank(t)
+	if a, err := b.ask(t, "demo-hmb", `{"sex": ["female"]}`); err != nil || shown(a.Total) != "13" {
+		t.Fatalf("13 women: %v %v", a, err)
+	}
+	for _, q := range []string{`{"sex": ["male"]}`, `{"medications": ["B01AC04"]}`, `{"dimensions": ["sex"]}`,
+		`{"dimensions": ["medication:B01AC04"]}`, `{"sex": ["female"], "dimensions": ["medication:B01AC04"]}`,
+		`{"dimensions": ["sex", "medication:B01AC04"]}`} {
+		if _, err := b.ask(t, "demo-hmb", q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	st, err := store.Open(b.dir, store.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(st.Manifest().Tables[TableAnswers]); n < 5 {
+		t.Fatalf("%d answers remembered, want the first and at least 4 unrelated ones", n)
+	}
+	attack := `{"conditions": ["I21"]}` // the 13 women but the one with C50
+	if _, err := b.ask(t, "demo-hmb", attack); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "earlier answer 1 ") {
+		t.Errorf("cohort differing by one person from the first answer: %v, want ErrRefused naming answer 1", err)
+	}
+	again, err := New(b.dir, b.svc.projects)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := again.Ask(context.Background(), researcher, "demo-hmb", def(t, attack)); !errors.Is(err, ErrRefused) {
+		t.Errorf("after a restart: %v, want ErrRefused", err)
+	}
+}
+
 // TestWithdrawnNotCounted: after a woman withdraws, the next answer no
 // longer counts her, and her absence is not a difference that refuses it.
 func TestWithdrawnNotCounted(t *testing.T) {
@@ -312,12 +349,13 @@ func TestWithdrawnNotCounted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rels, err := (&answerFiles{}).history(ctx, b.dir, st.Manifest(), "demo-hmb", newPopulation(map[string]bool{b.samples[w]: true}))
+	pop := newPopulation([]string{b.samples[w]})
+	h, err := pop.history(ctx, &answerFiles{}, b.dir, st.Manifest(), "demo-hmb")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rels) != 1 || len(rels[0]["total"]) != 1 {
-		t.Errorf("withdrawn sample in the history: %v", rels)
+	if h.Answers() != 1 || !h.Known(disclosure.Release{"total": {0}}) {
+		t.Errorf("withdrawn sample not in the first answer's total only: %d answers", h.Answers())
 	}
 }
 

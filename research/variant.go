@@ -110,7 +110,7 @@ func (s *Service) CountVariant(ctx context.Context, researcher, project string, 
 		return a, nil // nothing shown, nothing to remember
 	}
 	label := fmt.Sprintf("variant=%s:%d:%s:%s", q.chrom(), q.Pos, q.Ref, q.Alt)
-	if err := s.release(ctx, p.ID, now, disclosure.Release{label: carriers}, v.population, k); err != nil {
+	if err := s.release(ctx, p.ID, now, disclosure.Release{label: v.population.group(carriers)}, v.population, k); err != nil {
 		return nil, err
 	}
 	a.Exists, a.Carriers = true, len(carriers)

@@ -33,7 +33,8 @@ type view struct {
 	file         string // the view's store file
 	people       map[string]personRows
 	participants []cohort.Participant // sorted by key
-	population   *population          // participant keys
+	population   *population          // participants numbered in that order
+	columns      *cohort.Columns      // participants for tabulation
 	// grants are the allowed decisions made in this process for the
 	// view's people, by person; complete says whether they cover every
 	// person of the view (else a Beacon question decides them first).
@@ -54,15 +55,16 @@ type view struct {
 // newView indexes people (person → rows).
 func newView(file string, people map[string]personRows) *view {
 	v := &view{file: file, people: people, grants: map[string]access.Grant{}, samples: map[string][]string{}}
-	keys := map[string]bool{}
 	for _, pr := range people {
-		for _, p := range pr.participants {
-			v.participants = append(v.participants, p)
-			keys[p.Key] = true
-		}
+		v.participants = append(v.participants, pr.participants...)
+	}
+	slices.SortFunc(v.participants, func(a, b cohort.Participant) int { return strings.Compare(a.Key, b.Key) })
+	keys := make([]string, len(v.participants))
+	for i, p := range v.participants {
+		keys[i] = p.Key
 	}
 	v.population = newPopulation(keys)
-	slices.SortFunc(v.participants, func(a, b cohort.Participant) int { return strings.Compare(a.Key, b.Key) })
+	v.columns = cohort.NewColumns(v.participants)
 	return v
 }
 

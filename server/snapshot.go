@@ -117,18 +117,19 @@ func fingerprint(m *store.Manifest, tables ...string) string {
 }
 
 // recordsFingerprint names every table file and manifest section of m
-// except those of `varamu annotate`: what the access directory and the
-// practitioner register may be read from. A commit that only adds
-// annotation results (or nothing) keeps them.
+// except those of `varamu annotate` and of the research answers and views:
+// what the access directory and the practitioner register may be read
+// from. A commit that only adds annotation results, a research answer, a
+// refreshed research view (or nothing) keeps them.
 func recordsFingerprint(m *store.Manifest) string {
 	var tables, sections []string
 	for t := range m.Tables {
-		if !slices.Contains(annotateTables, t) {
+		if !slices.Contains(annotateTables, t) && !slices.Contains(researchTables, t) {
 			tables = append(tables, t)
 		}
 	}
 	for k := range m.Sections {
-		if k != annotate.SectionKey {
+		if k != annotate.SectionKey && !slices.Contains(researchTables, k) {
 			sections = append(sections, k)
 		}
 	}
@@ -147,6 +148,12 @@ func recordsFingerprint(m *store.Manifest) string {
 var (
 	annotateTables = []string{annotate.TableCalls, annotate.TablePhenotypes, annotate.TableRecommendations, annotate.TableChanges}
 	drugTables     = []string{"medications"}
+	// researchTables are package research's TableAnswers and TableViews
+	// (the views' state is the manifest section of TableViews' name),
+	// written at every new research answer and view refresh; they never
+	// change a record (package server does not import research, which
+	// brings DuckDB).
+	researchTables = []string{"research_answers", "research_views"}
 )
 
 // loadSnapshot reads the store's current generation; parts whose tables

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -144,9 +145,68 @@ func TestTabulate(t *testing.T) {
 			if diff := cmp.Diff(tc.cols, got.Cols); diff != "" {
 				t.Errorf("cols (-want +got):\n%s", diff)
 			}
-			if diff := cmp.Diff(tc.want, got.Members); diff != "" {
+			if diff := cmp.Diff(tc.want, memberKeys(got, ps)); diff != "" {
 				t.Errorf("members (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// memberKeys returns a tabulation's members by key.
+func memberKeys(t Tabulation, ps []Participant) [][][]string {
+	out := make([][][]string, len(t.Members))
+	for r, row := range t.Members {
+		out[r] = make([][]string, len(row))
+		for c, m := range row {
+			for i, n := range m {
+				if i > 0 && m[i-1] >= n {
+					panic("members not increasing")
+				}
+				out[r][c] = append(out[r][c], ps[n].Key)
+			}
+		}
+	}
+	return out
+}
+
+// TestColumnsReused: one Columns answers many questions (its dimension
+// columns kept between them) as a fresh tabulation does, with ages
+// reckoned in each question's year and age bands, and a question nobody
+// matches has one empty cell.
+func TestColumnsReused(t *testing.T) {
+	nm := map[string]GeneResult{"CYP2C19": {Phenotype: "Normal Metabolizer", Diplotypes: []string{"*1/*1"}}}
+	ps := []Participant{
+		{Key: "S1", Sex: "female", BirthYear: 1960, PGx: nm},
+		{Key: "S2", Sex: "male", BirthYear: 2010},
+		{Key: "S3", BirthYear: 1990, Conditions: []string{"E11"}, PGx: nm},
+	}
+	cols := NewColumns(ps)
+	for _, q := range []struct {
+		def  string
+		year int
+	}{
+		{`{"dimensions":["age_band","sex"]}`, 2026},
+		{`{"dimensions":["age_band","sex"]}`, 2030},
+		{`{"dimensions":["age_band","sex"],"age_bands":[30]}`, 2030},
+		{`{"dimensions":["phenotype:CYP2C19"]}`, 2026},
+		{`{"dimensions":["sex","phenotype:CYP2C19"],"conditions":["E11"]}`, 2026},
+		{`{"dimensions":["sex"],"conditions":["Z99"]}`, 2026},
+	} {
+		d, err := Decode("q", strings.NewReader(q.def))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := cols.Tabulate(d, q.year), NewColumns(ps).Tabulate(d, q.year)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s in %d (-fresh +reused):\n%s", q.def, q.year, diff)
+		}
+	}
+	d, _ := Decode("q", strings.NewReader(`{"dimensions":["sex"],"conditions":["Z99"]}`))
+	if got := cols.Tabulate(d, 2026); got.Rows != nil || len(got.Members) != 1 || len(got.Members[0]) != 1 || len(got.Members[0][0]) != 0 {
+		t.Errorf("nobody matches: %+v", got)
+	}
+	d, _ = Decode("q", strings.NewReader(`{"dimensions":["age_band"]}`))
+	if got := cols.Tabulate(d, 2030); !slices.Equal(got.Rows, []string{"18-29", "40-49", "70-79"}) {
+		t.Errorf("age bands in 2030: %v", got.Rows)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Participant is one consented participant as a cohort sees them, under
@@ -31,12 +32,13 @@ const (
 )
 
 // Tabulation is a cohort split by its dimensions: Members[r][c] are the
-// keys of the participants in row category r and column category c (one
-// column without a second dimension; one row and column without any).
+// participants in row category r and column category c (one column
+// without a second dimension; one row and column without any), by their
+// index in the participants tabulated, increasing.
 type Tabulation struct {
 	Dimensions []string
 	Rows, Cols []string
-	Members    [][][]string
+	Members    [][][]int32
 }
 
 // Counts returns the number of members of each cell.
@@ -55,52 +57,163 @@ func (t *Tabulation) Counts() [][]int {
 // are reckoned in year (the age reached in that calendar year, as the
 // research extract keeps only birth years).
 func Tabulate(d *Definition, ps []Participant, year int) Tabulation {
+	return NewColumns(ps).Tabulate(d, year)
+}
+
+// Columns holds participants for tabulation with each dimension's values
+// column by column: every participant's category in a dimension as a
+// number into the dimension's category names, worked out at the first
+// question that splits by it and kept, so that a cross-tab is counting
+// with integer indices, without maps or strings per participant. The
+// participants MUST NOT change while it is used. It is safe for
+// concurrent use.
+type Columns struct {
+	ps   []Participant
+	mu   sync.Mutex
+	cols map[string]*column // by columnKey
+}
+
+// column is one dimension's values: names[codes[i]] is participant i's.
+type column struct {
+	names []string
+	codes []int32
+}
+
+// NewColumns returns the Columns of ps.
+func NewColumns(ps []Participant) *Columns {
+	return &Columns{ps: ps, cols: map[string]*column{}}
+}
+
+// Tabulate is Tabulate over the participants of c.
+func (c *Columns) Tabulate(d *Definition, year int) Tabulation {
 	t := Tabulation{Dimensions: slices.Clone(d.Dimensions)}
-	type cell struct{ r, c string }
-	cells := map[cell][]string{}
-	rowSet, colSet := map[string]bool{}, map[string]bool{}
-	var rowOf, colOf func(p *Participant) string
-	if len(d.Dimensions) > 0 {
-		rowOf = d.valueOf(d.Dimensions[0], year)
+	row, col := c.column(d, 0, year), c.column(d, 1, year)
+	nc := len(col.names)
+	counts := make([]int32, len(row.names)*nc)
+	matched := c.matching(d, year)
+	for _, i := range matched {
+		counts[int(row.codes[i])*nc+int(col.codes[i])]++
 	}
-	if len(d.Dimensions) > 1 {
-		colOf = d.valueOf(d.Dimensions[1], year)
-	}
-	for i := range ps {
-		p := &ps[i]
-		if !d.Matches(p, year) {
-			continue
-		}
-		var k cell
-		if rowOf != nil {
-			k.r = rowOf(p)
-			rowSet[k.r] = true
-		}
-		if colOf != nil {
-			k.c = colOf(p)
-			colSet[k.c] = true
-		}
-		cells[k] = append(cells[k], p.Key)
-	}
-	rows, cols := []string{""}, []string{""}
-	if len(rowSet) > 0 {
-		rows = d.order(d.Dimensions[0], rowSet)
-		t.Rows = rows
-	}
-	if len(colSet) > 0 {
-		cols = d.order(d.Dimensions[1], colSet)
-		t.Cols = cols
-	}
-	t.Members = make([][][]string, len(rows))
-	for r, rv := range rows {
-		t.Members[r] = make([][]string, len(cols))
-		for c, cv := range cols {
-			m := cells[cell{rv, cv}]
-			slices.Sort(m)
-			t.Members[r][c] = m
+	cells := make([][]int32, len(counts))
+	for k, n := range counts {
+		if n > 0 {
+			cells[k] = make([]int32, 0, n)
 		}
 	}
+	for _, i := range matched {
+		k := int(row.codes[i])*nc + int(col.codes[i])
+		cells[k] = append(cells[k], i)
+	}
+	rows, cols := present(row, col, cells)
+	if len(d.Dimensions) > 0 && len(rows) > 0 {
+		t.Rows = d.order(d.Dimensions[0], setOf(rows))
+	}
+	if len(d.Dimensions) > 1 && len(cols) > 0 {
+		t.Cols = d.order(d.Dimensions[1], setOf(cols))
+	}
+	t.Members = arrange(cells, row, col, orEmpty(t.Rows), orEmpty(t.Cols))
 	return t
+}
+
+// matching returns the indices of the participants who match d.
+func (c *Columns) matching(d *Definition, year int) []int32 {
+	out := make([]int32, 0, len(c.ps))
+	for i := range c.ps {
+		if d.Matches(&c.ps[i], year) {
+			out = append(out, int32(i))
+		}
+	}
+	return out
+}
+
+// column returns the column of d's dimension n (a one-category column
+// when d has fewer dimensions), working it out at its first use.
+func (c *Columns) column(d *Definition, n, year int) *column {
+	if n >= len(d.Dimensions) {
+		return &column{names: []string{""}, codes: make([]int32, len(c.ps))}
+	}
+	dim := d.Dimensions[n]
+	key := dim
+	if dim == "age_band" {
+		key = fmt.Sprintf("%s %d %v", dim, year, d.bands())
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if col, ok := c.cols[key]; ok {
+		return col
+	}
+	valueOf := d.valueOf(dim, year)
+	col := &column{codes: make([]int32, len(c.ps))}
+	code := map[string]int32{}
+	for i := range c.ps {
+		v := valueOf(&c.ps[i])
+		k, ok := code[v]
+		if !ok {
+			k = int32(len(col.names))
+			code[v] = k
+			col.names = append(col.names, v)
+		}
+		col.codes[i] = k
+	}
+	c.cols[key] = col
+	return col
+}
+
+// present returns the categories of the rows and of the columns that
+// hold a participant, each in code order.
+func present(row, col *column, cells [][]int32) (rows, cols []string) {
+	nc := len(col.names)
+	rowHas, colHas := make([]bool, len(row.names)), make([]bool, nc)
+	for k, m := range cells {
+		if len(m) > 0 {
+			rowHas[k/nc], colHas[k%nc] = true, true
+		}
+	}
+	for k, ok := range rowHas {
+		if ok {
+			rows = append(rows, row.names[k])
+		}
+	}
+	for k, ok := range colHas {
+		if ok {
+			cols = append(cols, col.names[k])
+		}
+	}
+	return rows, cols
+}
+
+// arrange lays cells (by code) out in the order of the category names
+// rows and cols; a name not in a column (the empty category of a
+// dimension nobody matched) has no members.
+func arrange(cells [][]int32, row, col *column, rows, cols []string) [][][]int32 {
+	nc := len(col.names)
+	out := make([][][]int32, len(rows))
+	for r, rv := range rows {
+		out[r] = make([][]int32, len(cols))
+		for c, cv := range cols {
+			if i, j := slices.Index(row.names, rv), slices.Index(col.names, cv); i >= 0 && j >= 0 {
+				out[r][c] = cells[i*nc+j]
+			}
+		}
+	}
+	return out
+}
+
+func setOf(vs []string) map[string]bool {
+	m := make(map[string]bool, len(vs))
+	for _, v := range vs {
+		m[v] = true
+	}
+	return m
+}
+
+// orEmpty is the categories of a dimension, or the one empty category of
+// a dimension not asked.
+func orEmpty(cats []string) []string {
+	if cats == nil {
+		return []string{""}
+	}
+	return cats
 }
 
 // Matches reports whether p meets every criterion of d. A criterion on a

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -266,13 +267,6 @@ func agrees(cand Table, s shown) bool {
 }
 
 func TestDifferencing(t *testing.T) {
-	people := func(n int, from int) []string {
-		var out []string
-		for i := range n {
-			out = append(out, fmt.Sprintf("S%03d", from+i))
-		}
-		return out
-	}
 	earlier := []Release{{"total": people(10, 0)}}
 	for _, tc := range []struct {
 		name string
@@ -281,10 +275,11 @@ func TestDifferencing(t *testing.T) {
 	}{
 		{"same cohort again", Release{"total": people(10, 0)}, true},
 		{"two overlapping cohorts differing by one person", Release{"total": people(11, 0)}, false},
-		{"one person swapped", Release{"total": append(people(9, 0), "S999")}, false},
+		{"one person swapped", Release{"total": append(people(9, 0), 999)}, false},
 		{"a row equal to the old total plus one", Release{"total": people(30, 0), "row=female": people(11, 0)}, false},
 		{"differing by the threshold", Release{"total": people(15, 0)}, true},
 		{"disjoint", Release{"total": people(10, 100)}, true},
+		{"an empty count against a shrunken one", Release{"total": Group{}}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := Differencing(tc.next, earlier, 5)
@@ -298,9 +293,18 @@ func TestDifferencing(t *testing.T) {
 	}
 }
 
+// people returns the group of n people numbered from from.
+func people(n, from int) Group {
+	var out Group
+	for i := range n {
+		out = append(out, int32(from+i))
+	}
+	return out
+}
+
 func TestRelease(t *testing.T) {
 	tb := Table{Rows: []string{"f", "m"}, Cols: []string{"PM", "NM"}, N: [][]int{{1, 6}, {5, 7}}}
-	members := [][][]string{{{"a"}, {"b1", "b2", "b3", "b4", "b5", "b6"}}, {{"c1", "c2", "c3", "c4", "c5"}, {"d1", "d2", "d3", "d4", "d5", "d6", "d7"}}}
+	members := [][]Group{{people(1, 0), people(6, 10)}, {people(5, 20), people(7, 30)}}
 	m, err := Protect(tb, 5)
 	if err != nil {
 		t.Fatal(err)
@@ -309,6 +313,9 @@ func TestRelease(t *testing.T) {
 	for label, ps := range rel {
 		if label == "cell=f|PM" || len(ps) > 0 && len(ps) < 5 {
 			t.Errorf("released %s of %d people", label, len(ps))
+		}
+		if !strictlySorted(ps) {
+			t.Errorf("%s: %v not increasing", label, ps)
 		}
 	}
 	if len(rel["total"]) != 19 || len(rel["row=m"]) != 12 {
@@ -319,11 +326,11 @@ func TestRelease(t *testing.T) {
 // TestDifferencingUnsorted: groups given out of order or with repeats
 // are compared as sets.
 func TestDifferencingUnsorted(t *testing.T) {
-	earlier := []Release{{"total": {"S3", "S1", "S2", "S4", "S5", "S6"}}}
-	if err := Differencing(Release{"total": {"S6", "S5", "S4", "S3", "S2", "S1", "S1"}}, earlier, 5); err != nil {
+	earlier := []Release{{"total": {3, 1, 2, 4, 5, 6}}}
+	if err := Differencing(Release{"total": {6, 5, 4, 3, 2, 1, 1}}, earlier, 5); err != nil {
 		t.Errorf("the same set reordered: %v", err)
 	}
-	if err := Differencing(Release{"total": {"S6", "S5", "S4", "S3", "S2", "S1", "S7"}}, earlier, 5); !errors.Is(err, ErrDifferencing) {
+	if err := Differencing(Release{"total": {6, 5, 4, 3, 2, 1, 7}}, earlier, 5); !errors.Is(err, ErrDifferencing) {
 		t.Errorf("one more person, reordered: %v, want ErrDifferencing", err)
 	}
 }
@@ -331,15 +338,16 @@ func TestDifferencingUnsorted(t *testing.T) {
 // TestKnown: an answer all of whose groups were shown before is known;
 // one new group makes it new.
 func TestKnown(t *testing.T) {
-	earlier := []Release{{"total": {"S1", "S2", "S3"}}, {"row=a": {"S1", "S2"}, "row=b": {"S3", "S4"}}}
+	earlier := []Release{{"total": {1, 2, 3}}, {"row=a": {1, 2}, "row=b": {3, 4}}}
 	for _, tc := range []struct {
 		name string
 		next Release
 		want bool
 	}{
-		{"the same groups under other labels", Release{"total": {"S1", "S2"}, "col=x": {"S3", "S4"}}, true},
-		{"one group new", Release{"total": {"S1", "S2", "S3"}, "row=c": {"S5"}}, false},
-		{"a subset", Release{"total": {"S1"}}, false},
+		{"the same groups under other labels", Release{"total": {1, 2}, "col=x": {3, 4}}, true},
+		{"one group new", Release{"total": {1, 2, 3}, "row=c": {5}}, false},
+		{"a subset", Release{"total": {1}}, false},
+		{"the same size, other people", Release{"total": {1, 2, 4}}, false},
 		{"nothing shown", Release{}, true},
 	} {
 		if got := Known(tc.next, earlier); got != tc.want {
@@ -348,18 +356,44 @@ func TestKnown(t *testing.T) {
 	}
 }
 
+// TestDifferencingLongAgo: a differencing attack against an answer given
+// long ago, after many unrelated answers (and many repeats of the same
+// groups, which the history keeps once), is still refused, and the error
+// names that answer.
+func TestDifferencingLongAgo(t *testing.T) {
+	var h History
+	h.Add(Release{"total": people(40, 1000)}) // answer 1: the target
+	for i := range 500 {
+		h.Add(Release{"total": people(200, 0), "row=a": people(100, 0), "row=b": people(100, 100), "cell=x": people(20+i%7, 3000+i*50)})
+	}
+	if h.Answers() != 501 {
+		t.Fatalf("%d answers, want 501", h.Answers())
+	}
+	next := Release{"total": people(41, 1000), "row=a": people(100, 0)}
+	err := h.Check(next, 5)
+	if !errors.Is(err, ErrDifferencing) || !strings.Contains(err.Error(), "earlier answer 1 ") {
+		t.Errorf("one more person than answer 1 of 501: %v, want ErrDifferencing naming answer 1", err)
+	}
+	if err := h.Check(Release{"total": people(40, 1000), "row=b": people(100, 100)}, 5); err != nil {
+		t.Errorf("groups shown before: %v", err)
+	}
+	if n := len(h.bySize[200]) + len(h.bySize[100]); n != 3 {
+		t.Errorf("%d distinct groups of 100 and 200 kept, want 3 (each once)", n)
+	}
+}
+
 // TestSymDiff: the symmetric difference stops counting at the limit.
 func TestSymDiff(t *testing.T) {
 	for _, tc := range []struct {
-		a, b  []string
+		a, b  Group
 		limit int
 		want  int
 	}{
-		{[]string{"a", "b"}, []string{"a", "b"}, 5, 0},
-		{[]string{"a", "b", "c"}, []string{"b"}, 5, 2},
-		{[]string{"a", "c"}, []string{"b", "d"}, 5, 4},
-		{[]string{"a", "c", "e", "g"}, []string{"b", "d", "f", "h"}, 3, 3},
-		{nil, []string{"x"}, 5, 1},
+		{Group{1, 2}, Group{1, 2}, 5, 0},
+		{Group{1, 2, 3}, Group{2}, 5, 2},
+		{Group{1, 3}, Group{2, 4}, 5, 4},
+		{Group{1, 3, 5, 7}, Group{2, 4, 6, 8}, 3, 3},
+		{nil, Group{9}, 5, 1},
 	} {
 		if got := symDiff(tc.a, tc.b, tc.limit); got != tc.want {
 			t.Errorf("symDiff(%v, %v, %d) = %d, want %d", tc.a, tc.b, tc.limit, got, tc.want)

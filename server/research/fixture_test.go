@@ -88,7 +88,7 @@ func start(t *testing.T) *running {
 		pf.Projects = append(pf.Projects, ended)
 		// Projects of their own answer history for tests that must not
 		// meet each other's earlier answers.
-		for _, id := range []string{"p-one", "p-complement", "p-overlap", "p-withdraw", "p-beacon-get", "p-beacon-post", "p-beacon-withdraw", "p-beacon-after"} {
+		for _, id := range []string{"p-one", "p-complement", "p-overlap", "p-withdraw", "p-beacon-get", "p-beacon-post", "p-beacon-withdraw", "p-beacon-after", "p-records"} {
 			p := pf.Projects[0]
 			p.ID = id
 			pf.Projects = append(pf.Projects, p)

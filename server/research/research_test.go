@@ -435,3 +435,35 @@ func TestOpenAPIHasResearch(t *testing.T) {
 		}
 	}
 }
+
+// TestAnswerKeepsAccessDirectory: a research answer and the refresh of a
+// project's view are new store generations, but they change no record:
+// the server serves them with the access directory it has (reading it
+// again takes minutes of CPU at 200,000 people, beside every answer).
+func TestAnswerKeepsAccessDirectory(t *testing.T) {
+	r := start(t)
+	ctx := context.Background()
+	before := r.Srv.Snapshot()
+	status, body := r.post(t, "researcher", "/research/p-records/cohorts", `{"dimensions": ["sex"]}`)
+	if status != http.StatusOK {
+		t.Fatalf("status %d: %s", status, body)
+	}
+	if _, err := r.Srv.Refresh(ctx); err != nil { // the server's own poll may have been first
+		t.Fatal(err)
+	}
+	after := r.Srv.Snapshot()
+	st, err := store.Open(r.Store, store.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := st.Manifest()
+	if len(m.Tables[study.TableAnswers]) == 0 || len(m.Tables[study.TableViews]) == 0 || len(m.Sections[study.SectionViews]) == 0 {
+		t.Fatalf("no answer or view in the store (tables %v)", m.TableNames())
+	}
+	if after.Generation <= before.Generation {
+		t.Errorf("generation %d after the answer, %d before", after.Generation, before.Generation)
+	}
+	if after.Decider != before.Decider || after.Register != before.Register {
+		t.Error("the access directory or practitioner register was read again for a research answer")
+	}
+}
