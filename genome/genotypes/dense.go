@@ -114,6 +114,26 @@ func (s *DenseSite) AppendExceptions(allele int, idx []int32, ds []Dosage) (exp 
 	return CodeDosage(p.def, allele), idx, ds, true
 }
 
+// AppendMappedExceptions is AppendExceptions appending, for each sample
+// whose dosage d of allele differs from exp (the default's), m[d] rather
+// than d: each such sample once, none at exp.
+func (s *DenseSite) AppendMappedExceptions(allele int, m *[16]uint8, idx []int32, vs []uint8) (exp Dosage, _ []int32, _ []uint8, ok bool) {
+	if len(s.parts) != 1 {
+		return 0, idx, vs, false
+	}
+	p := s.parts[0]
+	db := p.db
+	if !db.whole(s.n) || db.haploidAt(s.Chrom, db.sites[p.k]) != nil {
+		return 0, idx, vs, false
+	}
+	exp = CodeDosage(p.def, allele)
+	rows := db.rows[p.k*len(db.blocks) : (p.k+1)*len(db.blocks)]
+	for bi, bw := range db.blocks {
+		idx, vs = appendRowMapped(db.row(rows[bi]), bw.whole, p.def, allele, exp, m, idx, vs)
+	}
+	return exp, idx, vs, true
+}
+
 // whole reports whether the batch's blocks are the n samples asked for,
 // each block whole and in order.
 func (db *denseBatch) whole(n int) bool {

@@ -51,6 +51,32 @@ func checkExceptions(g *DenseSite, a int, want []Dosage, read *int) error {
 	if !slices.Equal(got, want) {
 		return fmt.Errorf("AppendExceptions gives\n%v\nDosages\n%v", got, want)
 	}
+	return checkMapped(g, a, exp, want)
+}
+
+// checkMapped requires AppendMappedExceptions to append exactly the
+// samples whose dosage is not exp, once each, with the mapped dosage.
+func checkMapped(g *DenseSite, a int, exp Dosage, want []Dosage) error {
+	var m [16]uint8
+	for d := range m {
+		m[d] = uint8(d) + 100
+	}
+	mexp, idx, vs, ok := g.AppendMappedExceptions(a, &m, nil, nil)
+	if !ok || mexp != exp {
+		return fmt.Errorf("AppendMappedExceptions: ok %v, default %d; AppendExceptions read it, default %d", ok, mexp, exp)
+	}
+	seen := make([]bool, len(want))
+	for j, i := range idx {
+		if seen[i] || want[i] == exp || vs[j] != m[want[i]] {
+			return fmt.Errorf("AppendMappedExceptions: sample %d (twice %v) gives %d, its dosage %d, default %d", i, seen[i], vs[j], want[i], exp)
+		}
+		seen[i] = true
+	}
+	for i, d := range want {
+		if d != exp && !seen[i] {
+			return fmt.Errorf("AppendMappedExceptions: sample %d (dosage %d, default %d) not appended", i, d, exp)
+		}
+	}
 	return nil
 }
 
