@@ -206,6 +206,39 @@ func checkRandomStore(t *testing.T, seed uint64, n, sites int) {
 	subset = subset[:1+rng.IntN(len(subset))]
 	for _, samples := range [][]string{nil, subset} {
 		checkDenseEqualsSitesAt(t, s, loci, samples)
+		checkReusing(t, s, loci, samples)
+	}
+}
+
+// checkReusing requires DenseSitesAtReusing, reading loci in three
+// windows one after another with one DenseBuffers (the later windows in
+// the earlier ones' buffers), to give the codes SitesAt gives.
+func checkReusing(t *testing.T, s *Store, loci []genome.Locus, samples []string) {
+	t.Helper()
+	ctx := context.Background()
+	var buf DenseBuffers
+	var codes []int32
+	step := max(1, len(loci)/3)
+	for from := 0; from < len(loci); from += step {
+		win := loci[from:min(from+step, len(loci))]
+		want, err := s.SitesAt(ctx, allPermit(t, s), win, samples)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.DenseSitesAtReusing(ctx, allPermit(t, s), win, samples, &buf, func(got []*DenseSite) error {
+			if len(got) != len(want) {
+				return fmt.Errorf("%d records, SitesAt %d", len(got), len(want))
+			}
+			for i, g := range got {
+				if codes = g.Codes(codes); !slices.Equal(codes, want[i].Codes) {
+					return fmt.Errorf("record %d (%s:%d): codes\n%v\nSitesAt\n%v", i, g.Chrom, g.Pos, codes, want[i].Codes)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("window from locus %d: %v", from, err)
+		}
 	}
 }
 
