@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"iter"
 	"math"
-	"slices"
 	"unsafe"
 
 	"github.com/varamu/varamu/genome/genotypes"
@@ -91,35 +90,33 @@ func (v *dosages) decode(hits []recIndex, ref []bool, nRef int) {
 	}
 }
 
+// stateCount and statePloidy are the copies and the ploidy of a genotype
+// state.
+var (
+	stateCount  = [nStates]int{stHaploid1: 1, stDiploid1: 1, stDiploid2: 2}
+	statePloidy = [nStates]int{stHaploid0: 1, stHaploid1: 1, stDiploid0: 2, stDiploid1: 2, stDiploid2: 2}
+)
+
 // decodeExceptions is decode of one record read densely, visiting only
 // the samples its stored rows do not leave at the default genotype (the
 // baseline): false when the site cannot be read so (nothing done).
 func (v *dosages) decodeExceptions(ds *genotypes.DenseSite, index int, ref []bool, nRef int) bool {
-	_, idx, dos, ok := ds.AppendExceptions(index, v.idx[:0], v.dense[:0])
+	_, idx, st, ok := ds.AppendMappedExceptions(index, &stateOf, v.idx[:0], v.st[:0])
 	if !ok {
 		return false
 	}
-	baseline := genotypes.Dosage(v.base) | 2<<2
 	alleles, count := 2*nRef, int(v.base)*nRef
-	n := 0 // idx[:n] are the samples differing from the baseline
-	v.st = slices.Grow(v.st[:0], len(idx))
 	for j, i := range idx {
-		d := dos[j]
-		if d == baseline {
-			continue
-		}
-		idx[n] = i
-		n++
-		v.st = append(v.st, stateOf[d&15])
-		if d.Ploidy() == 0 {
+		s := st[j]
+		if s == stMissing {
 			v.missing++
 		}
 		if ref[i] {
-			alleles += d.Ploidy() - 2
-			count += d.Count() - int(v.base)
+			alleles += statePloidy[s] - 2
+			count += stateCount[s] - int(v.base)
 		}
 	}
-	v.idx, v.dense = idx[:n], dos
+	v.idx, v.st = idx, st
 	v.freq = math.NaN()
 	if alleles > 0 {
 		v.freq = float64(count) / float64(alleles)

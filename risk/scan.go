@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/varamu/varamu/genome"
+	"github.com/varamu/varamu/genome/genotypes"
 )
 
 // varRef is one scoring variant: score k, variant j.
@@ -42,6 +43,7 @@ type lane struct {
 	*scorer
 	acc     *accum
 	reports []MatchReport
+	buf     genotypes.DenseBuffers // the lane's windows' rows of calls
 
 	uses    []use
 	hits    []recIndex
@@ -273,7 +275,7 @@ func firstError(ctx context.Context, errs []error) error {
 
 // window scores the records of one window of loci.
 func (sc *lane) window(ctx context.Context, src siteSource, loci []genome.Locus) error {
-	return src.window(ctx, loci, sc.cohort.names, func(recs []record) error {
+	return src.window(ctx, loci, sc.cohort.names, &sc.buf, func(recs []record) error {
 		for start := 0; start < len(recs); {
 			end := start + 1
 			for end < len(recs) && recs[end].Pos == recs[start].Pos && recs[end].Chrom == recs[start].Chrom {

@@ -16,7 +16,9 @@ type siteSource interface {
 	// window calls fn with the records at loci (sorted by chromosome and
 	// position) for the samples. The records are valid only during fn.
 	// window may be called from several goroutines at once.
-	window(ctx context.Context, loci []genome.Locus, samples []string, fn func(recs []record) error) error
+	// buf, when not nil, is the calling lane's buffers, reused from one
+	// window to its next.
+	window(ctx context.Context, loci []genome.Locus, samples []string, buf *genotypes.DenseBuffers, fn func(recs []record) error) error
 }
 
 // record is one stored record as the scorer reads it: its fixed columns
@@ -39,8 +41,8 @@ type storeSource struct {
 	permit genotypes.Permit
 }
 
-func (s storeSource) window(ctx context.Context, loci []genome.Locus, samples []string, fn func([]record) error) error {
-	err := s.gs.DenseSitesAt(ctx, s.permit, loci, samples, func(sites []*genotypes.DenseSite) error {
+func (s storeSource) window(ctx context.Context, loci []genome.Locus, samples []string, buf *genotypes.DenseBuffers, fn func([]record) error) error {
+	err := s.gs.DenseSitesAtReusing(ctx, s.permit, loci, samples, buf, func(sites []*genotypes.DenseSite) error {
 		recs := make([]record, len(sites))
 		for i, ds := range sites {
 			recs[i] = record{&ds.SiteInfo, ds}

@@ -18,7 +18,7 @@ import (
 // side alone). Codes are in cohort order already.
 type memSource []*genotypes.Record
 
-func (m memSource) window(ctx context.Context, loci []genome.Locus, _ []string, fn func([]record) error) error {
+func (m memSource) window(ctx context.Context, loci []genome.Locus, _ []string, _ *genotypes.DenseBuffers, fn func([]record) error) error {
 	want := make(map[genome.Locus]bool, len(loci))
 	for _, l := range loci {
 		want[l] = true

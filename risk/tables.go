@@ -115,6 +115,13 @@ func appendNullable(b array.Builder, v float64) {
 	}
 }
 
+// writeScores writes a result's risk_scores rows.
+func writeScores(w *store.TableWriter, r *ScoreResult) error {
+	rec := scoresRecord(r)
+	defer rec.Release()
+	return w.Write(rec)
+}
+
 func scoresRecord(r *ScoreResult) arrow.RecordBatch {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, scoresSchema)
 	defer b.Release()
@@ -141,32 +148,81 @@ func scoresRecord(r *ScoreResult) arrow.RecordBatch {
 	return b.NewRecordBatch()
 }
 
-func matchesRecord(r *ScoreResult) arrow.RecordBatch {
+// matchesChunk is the rows of risk_matches built and written at a time:
+// the builders' memory is a chunk's, not a score's.
+const matchesChunk = 16384
+
+// writeMatches writes a result's risk_matches rows in chunks, one record
+// batch (a row group) each.
+func writeMatches(w *store.TableWriter, r *ScoreResult) error {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, matchesSchema)
 	defer b.Release()
-	b.Reserve(len(r.Matches))
+	for start := 0; start < len(r.Matches); start += matchesChunk {
+		rec := matchesRecord(b, r, r.Matches[start:min(start+matchesChunk, len(r.Matches))])
+		err := w.Write(rec)
+		rec.Release()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// matchesRecord builds the risk_matches rows of ms, matches of r, with b.
+func matchesRecord(b *array.RecordBuilder, r *ScoreResult, ms []VariantMatch) arrow.RecordBatch {
+	b.Reserve(len(ms))
 	f := b.Fields()
-	for _, m := range r.Matches {
-		v := m.Variant
-		f[0].(*array.StringBuilder).Append(r.ID)
-		f[1].(*array.StringBuilder).Append(r.Version)
-		f[2].(*array.Int64Builder).Append(int64(v.Line))
-		f[3].(*array.StringBuilder).Append(v.RsID)
-		f[4].(*array.StringBuilder).Append(v.Chrom)
-		f[5].(*array.Int64Builder).Append(v.Pos)
-		f[6].(*array.StringBuilder).Append(v.EffectAllele)
-		f[7].(*array.StringBuilder).Append(v.OtherAllele)
-		f[8].(*array.Float64Builder).Append(v.Weight)
-		f[9].(*array.BooleanBuilder).Append(v.Dominant)
-		f[10].(*array.BooleanBuilder).Append(v.Recessive)
-		f[11].(*array.StringBuilder).Append(string(m.Orient))
-		f[12].(*array.StringBuilder).Append(m.Why)
-		f[13].(*array.StringBuilder).Append(m.Ref)
-		f[14].(*array.StringBuilder).Append(m.Alts)
-		f[15].(*array.StringBuilder).Append(m.Alt)
-		f[16].(*array.Int64Builder).Append(int64(m.Index))
-		appendNullable(f[17], m.CohortFreq)
-		f[18].(*array.Int64Builder).Append(int64(m.Missing))
+	str := func(i int) *array.StringBuilder { return f[i].(*array.StringBuilder) }
+	i64 := func(i int) *array.Int64Builder { return f[i].(*array.Int64Builder) }
+	id, version, rsid, chrom, effect, other := str(0), str(1), str(3), str(4), str(6), str(7)
+	orient, why, ref, alts, alt := str(11), str(12), str(13), str(14), str(15)
+	line, pos, index, missing := i64(2), i64(5), i64(16), i64(18)
+	weight, freq := f[8].(*array.Float64Builder), f[17].(*array.Float64Builder)
+	dom, rec := f[9].(*array.BooleanBuilder), f[10].(*array.BooleanBuilder)
+	var size [19]int
+	for _, m := range ms {
+		size[3] += len(m.Variant.RsID)
+		size[4] += len(m.Variant.Chrom)
+		size[6] += len(m.Variant.EffectAllele)
+		size[7] += len(m.Variant.OtherAllele)
+		size[11] += len(m.Orient)
+		size[12] += len(m.Why)
+		size[13] += len(m.Ref)
+		size[14] += len(m.Alts)
+		size[15] += len(m.Alt)
+	}
+	size[0], size[1] = len(ms)*len(r.ID), len(ms)*len(r.Version)
+	for i, n := range size {
+		if n > 0 {
+			str(i).ReserveData(n)
+		}
+	}
+	for i := range ms {
+		m := &ms[i]
+		v := &m.Variant
+		id.Append(r.ID)
+		version.Append(r.Version)
+		line.Append(int64(v.Line))
+		rsid.Append(v.RsID)
+		chrom.Append(v.Chrom)
+		pos.Append(v.Pos)
+		effect.Append(v.EffectAllele)
+		other.Append(v.OtherAllele)
+		weight.Append(v.Weight)
+		dom.Append(v.Dominant)
+		rec.Append(v.Recessive)
+		orient.Append(string(m.Orient))
+		why.Append(m.Why)
+		ref.Append(m.Ref)
+		alts.Append(m.Alts)
+		alt.Append(m.Alt)
+		index.Append(int64(m.Index))
+		if math.IsNaN(m.CohortFreq) || math.IsInf(m.CohortFreq, 0) {
+			freq.AppendNull()
+		} else {
+			freq.Append(m.CohortFreq)
+		}
+		missing.Append(int64(m.Missing))
 	}
 	return b.NewRecordBatch()
 }
@@ -177,10 +233,10 @@ func matchesRecord(r *ScoreResult) arrow.RecordBatch {
 // scores).
 func writeResults(tx *store.Txn, results []*ScoreResult) error {
 	type file struct {
-		w      *store.TableWriter
-		record func(*ScoreResult) arrow.RecordBatch
-		r      *ScoreResult
-		err    error
+		w     *store.TableWriter
+		write func(*store.TableWriter, *ScoreResult) error
+		r     *ScoreResult
+		err   error
 	}
 	var files []*file
 	defer func() {
@@ -192,14 +248,14 @@ func writeResults(tx *store.Txn, results []*ScoreResult) error {
 		dir := "risk/" + safeName(r.Version) + "-" + tx.ID()
 		for _, t := range []struct {
 			table, name string
-			record      func(*ScoreResult) arrow.RecordBatch
+			write       func(*store.TableWriter, *ScoreResult) error
 			schema      *arrow.Schema
-		}{{TableScores, "scores.parquet", scoresRecord, scoresSchema}, {TableMatches, "matches.parquet", matchesRecord, matchesSchema}} {
+		}{{TableScores, "scores.parquet", writeScores, scoresSchema}, {TableMatches, "matches.parquet", writeMatches, matchesSchema}} {
 			w, err := tx.CreateTable(t.table, dir+"/"+t.name, t.schema, tableProps)
 			if err != nil {
 				return err
 			}
-			files = append(files, &file{w: w, record: t.record, r: r})
+			files = append(files, &file{w: w, write: t.write, r: r})
 		}
 	}
 	next := make(chan *file)
@@ -207,9 +263,7 @@ func writeResults(tx *store.Txn, results []*ScoreResult) error {
 	for range min(runtime.GOMAXPROCS(0), len(files)) {
 		wg.Go(func() {
 			for f := range next {
-				rec := f.record(f.r)
-				f.err = f.w.Write(rec)
-				rec.Release()
+				f.err = f.write(f.w, f.r)
 			}
 		})
 	}

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
 
 	"github.com/varamu/varamu/genome"
 )
@@ -114,6 +114,26 @@ func (s *DenseSite) AppendExceptions(allele int, idx []int32, ds []Dosage) (exp 
 	return CodeDosage(p.def, allele), idx, ds, true
 }
 
+// AppendMappedExceptions is AppendExceptions appending, for each sample
+// whose dosage d of allele differs from exp (the default's), m[d] rather
+// than d: each such sample once, none at exp.
+func (s *DenseSite) AppendMappedExceptions(allele int, m *[16]uint8, idx []int32, vs []uint8) (exp Dosage, _ []int32, _ []uint8, ok bool) {
+	if len(s.parts) != 1 {
+		return 0, idx, vs, false
+	}
+	p := s.parts[0]
+	db := p.db
+	if !db.whole(s.n) || db.haploidAt(s.Chrom, db.sites[p.k]) != nil {
+		return 0, idx, vs, false
+	}
+	exp = CodeDosage(p.def, allele)
+	rows := db.rows[p.k*len(db.blocks) : (p.k+1)*len(db.blocks)]
+	for bi, bw := range db.blocks {
+		idx, vs = appendRowMapped(db.row(rows[bi]), bw.whole, p.def, allele, exp, m, idx, vs)
+	}
+	return exp, idx, vs, true
+}
+
 // whole reports whether the batch's blocks are the n samples asked for,
 // each block whole and in order.
 func (db *denseBatch) whole(n int) bool {
@@ -177,10 +197,10 @@ type denseBatch struct {
 	x      *siteIndex
 	sites  []int32
 	blocks []*blockWant
-	recs   []arrow.RecordBatch
-	cols   []callsCols
+	cols   []pageCols
 	rows   []rowRef // site-major: len(sites) × len(blocks)
 	hap    map[string]haploidBlocks
+	buf    *DenseBuffers // of the rows read; nil: the batch's allocator
 }
 
 // haploidBlocks are, per block, the offsets of the samples asked for that
@@ -227,10 +247,7 @@ func (db *denseBatch) haploidAt(chrom string, site int32) [][]int32 {
 }
 
 func (db *denseBatch) release() {
-	for _, r := range db.recs {
-		r.Release()
-	}
-	db.recs, db.cols = nil, nil
+	db.cols = nil
 }
 
 // DenseSitesAt reads the records that start at loci, for the named
@@ -243,6 +260,14 @@ func (db *denseBatch) release() {
 //
 // g MUST cover the samples (all of the store's when samples is empty).
 func (s *Store) DenseSitesAt(ctx context.Context, g Permit, loci []genome.Locus, samples []string, fn func([]*DenseSite) error) error {
+	return s.DenseSitesAtReusing(ctx, g, loci, samples, nil, fn)
+}
+
+// DenseSitesAtReusing is DenseSitesAt reading the stored rows into buf's
+// buffers (the store's allocator when buf is nil), which are given back to
+// buf when fn returns: windows read one after another with one buf reuse
+// the memory of the first.
+func (s *Store) DenseSitesAtReusing(ctx context.Context, g Permit, loci []genome.Locus, samples []string, buf *DenseBuffers, fn func([]*DenseSite) error) error {
 	samples, perBatch, err := s.permittedByBatch(g, samples)
 	if err != nil {
 		return err
@@ -253,7 +278,7 @@ func (s *Store) DenseSitesAt(ctx context.Context, g Permit, loci []genome.Locus,
 		if len(want) == 0 {
 			continue
 		}
-		db, err := s.denseBatch(ctx, bi, loci, samples, want)
+		db, err := s.denseBatch(ctx, bi, loci, samples, want, buf)
 		if db != nil {
 			defer db.release()
 		}
@@ -311,13 +336,13 @@ func sortByLoci[T any](sites []T, loci []genome.Locus, info func(T) *SiteInfo) {
 // denseBatch finds batch bi's sites at loci and reads the row groups of
 // calls holding them for the blocks of the samples at indices want of
 // samples. The result is returned with an error too, to be released.
-func (s *Store) denseBatch(ctx context.Context, bi int, loci []genome.Locus, samples []string, want []int) (*denseBatch, error) {
+func (s *Store) denseBatch(ctx context.Context, bi int, loci []genome.Locus, samples []string, want []int, buf *DenseBuffers) (*denseBatch, error) {
 	b := s.batches[bi]
 	x, err := b.index(ctx)
 	if err != nil {
 		return nil, err
 	}
-	db := &denseBatch{b: b, x: x, sites: sitesAt(x, loci)}
+	db := &denseBatch{b: b, x: x, sites: sitesAt(x, loci), buf: buf}
 	if len(db.sites) == 0 {
 		return db, nil
 	}
@@ -427,28 +452,30 @@ func (db *denseBatch) readRows(ctx context.Context) error {
 	return ctx.Err()
 }
 
-// readFile reads row groups rgs of one calls file and indexes their rows.
+// readFile reads row groups rgs of one calls file, straight from their
+// pages (pageCols), and indexes their rows.
 func (db *denseBatch) readFile(ctx context.Context, path string, rgs []int, blockAt map[int32]int) error {
 	slices.Sort(rgs)
-	fr, pf, err := openParquet(path, db.b.mem)
-	if err != nil {
-		return err
+	props := parquet.NewReaderProperties(nil)
+	if db.buf != nil {
+		props = parquet.NewReaderProperties(db.buf)
 	}
-	defer pf.Close()
-	tbl, err := fr.ReadRowGroups(ctx, callsColumns(nil), rgs)
+	pf, err := file.OpenParquetFile(path, false, file.WithReadProps(props))
 	if err != nil {
 		return fmt.Errorf("genotypes: %s: %w", path, err)
 	}
-	defer tbl.Release()
-	rr := array.NewTableReader(tbl, 1<<30)
-	defer rr.Release()
-	for rr.Next() {
-		rec := rr.RecordBatch()
-		rec.Retain()
-		rb := int32(len(db.recs))
-		db.recs = append(db.recs, rec)
-		db.cols = append(db.cols, newCallsCols(rec))
-		c := &db.cols[rb]
+	defer pf.Close()
+	var lv levelScratch
+	for _, g := range rgs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		c, err := readPageCols(pf.RowGroup(g), &lv)
+		if err != nil {
+			return fmt.Errorf("genotypes: %s: row group %d: %w", path, g, err)
+		}
+		rb := int32(len(db.cols))
+		db.cols = append(db.cols, c)
 		for i, site := range c.site {
 			k, ok := slices.BinarySearch(db.sites, site)
 			if !ok {
@@ -461,7 +488,7 @@ func (db *denseBatch) readFile(ctx context.Context, path string, rgs []int, bloc
 			db.rows[k*len(db.blocks)+bi] = rowRef{rb, int32(i)}
 		}
 	}
-	return rr.Err()
+	return nil
 }
 
 // Dosages writes each sample's dosage of allele (0: REF) at the record

@@ -51,6 +51,32 @@ func checkExceptions(g *DenseSite, a int, want []Dosage, read *int) error {
 	if !slices.Equal(got, want) {
 		return fmt.Errorf("AppendExceptions gives\n%v\nDosages\n%v", got, want)
 	}
+	return checkMapped(g, a, exp, want)
+}
+
+// checkMapped requires AppendMappedExceptions to append exactly the
+// samples whose dosage is not exp, once each, with the mapped dosage.
+func checkMapped(g *DenseSite, a int, exp Dosage, want []Dosage) error {
+	var m [16]uint8
+	for d := range m {
+		m[d] = uint8(d) + 100
+	}
+	mexp, idx, vs, ok := g.AppendMappedExceptions(a, &m, nil, nil)
+	if !ok || mexp != exp {
+		return fmt.Errorf("AppendMappedExceptions: ok %v, default %d; AppendExceptions read it, default %d", ok, mexp, exp)
+	}
+	seen := make([]bool, len(want))
+	for j, i := range idx {
+		if seen[i] || want[i] == exp || vs[j] != m[want[i]] {
+			return fmt.Errorf("AppendMappedExceptions: sample %d (twice %v) gives %d, its dosage %d, default %d", i, seen[i], vs[j], want[i], exp)
+		}
+		seen[i] = true
+	}
+	for i, d := range want {
+		if d != exp && !seen[i] {
+			return fmt.Errorf("AppendMappedExceptions: sample %d (dosage %d, default %d) not appended", i, d, exp)
+		}
+	}
 	return nil
 }
 
@@ -180,6 +206,39 @@ func checkRandomStore(t *testing.T, seed uint64, n, sites int) {
 	subset = subset[:1+rng.IntN(len(subset))]
 	for _, samples := range [][]string{nil, subset} {
 		checkDenseEqualsSitesAt(t, s, loci, samples)
+		checkReusing(t, s, loci, samples)
+	}
+}
+
+// checkReusing requires DenseSitesAtReusing, reading loci in three
+// windows one after another with one DenseBuffers (the later windows in
+// the earlier ones' buffers), to give the codes SitesAt gives.
+func checkReusing(t *testing.T, s *Store, loci []genome.Locus, samples []string) {
+	t.Helper()
+	ctx := context.Background()
+	var buf DenseBuffers
+	var codes []int32
+	step := max(1, len(loci)/3)
+	for from := 0; from < len(loci); from += step {
+		win := loci[from:min(from+step, len(loci))]
+		want, err := s.SitesAt(ctx, allPermit(t, s), win, samples)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.DenseSitesAtReusing(ctx, allPermit(t, s), win, samples, &buf, func(got []*DenseSite) error {
+			if len(got) != len(want) {
+				return fmt.Errorf("%d records, SitesAt %d", len(got), len(want))
+			}
+			for i, g := range got {
+				if codes = g.Codes(codes); !slices.Equal(codes, want[i].Codes) {
+					return fmt.Errorf("record %d (%s:%d): codes\n%v\nSitesAt\n%v", i, g.Chrom, g.Pos, codes, want[i].Codes)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("window from locus %d: %v", from, err)
+		}
 	}
 }
 
