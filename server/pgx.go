@@ -79,7 +79,7 @@ func (p *PGx) internCall(g pharmacogenomics.GeneCall) uint32 {
 		return i
 	}
 	i := uint32(len(p.callTab))
-	p.callTab = append(p.callTab, g)
+	p.callTab = append(p.callTab, cloneCall(g))
 	p.callIdx[string(k)] = i
 	return i
 }
@@ -100,10 +100,56 @@ func (p *PGx) internRec(r StoredRec) uint32 {
 		return i
 	}
 	i := uint32(len(p.recTab))
+	r = cloneRec(r)
 	p.recTab = append(p.recTab, r)
 	p.recLined = append(p.recLined, strings.Contains(r.Text, linePlaceholder) || slices.ContainsFunc(r.Caveats, hasPlaceholder))
 	p.recIdx[string(k)] = i
 	return i
+}
+
+// A row's strings share the memory of the column chunk they were read
+// from (store/rows): a string kept from one row would keep its whole
+// chunk alive (at 20,000 people 280 MB of the server's 345 MB heap were
+// such chunks). What the snapshot keeps is copied: table entries when
+// they are added, sample names once per sample and file (canon).
+
+// cloneCall returns g with its own copies of its strings.
+func cloneCall(g pharmacogenomics.GeneCall) pharmacogenomics.GeneCall {
+	g.Gene, g.Phenotype, g.Source = strings.Clone(g.Gene), strings.Clone(g.Phenotype), strings.Clone(g.Source)
+	g.Diplotypes, g.MissingPositions = cloneStrs(g.Diplotypes), cloneStrs(g.MissingPositions)
+	g.Novel, g.Notes = cloneStrs(g.Novel), cloneStrs(g.Notes)
+	return g
+}
+
+// cloneRec returns r with its own copies of its strings.
+func cloneRec(r StoredRec) StoredRec {
+	for _, f := range []*string{&r.Drug, &r.Phenotypes, &r.Action, &r.Strength, &r.Text, &r.RuleID, &r.Guideline} {
+		*f = strings.Clone(*f)
+	}
+	r.Genes, r.Caveats = cloneStrs(r.Genes), cloneStrs(r.Caveats)
+	return r
+}
+
+func cloneStrs(ss []string) []string {
+	if ss == nil {
+		return nil
+	}
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strings.Clone(s)
+	}
+	return out
+}
+
+// canon returns the copy of a row's sample name that the maps of p hold,
+// making it the first time the sample is seen in a file.
+func canon(inFile map[string]string, s string) (c string, first bool) {
+	if c, ok := inFile[s]; ok {
+		return c, false
+	}
+	c = strings.Clone(s)
+	inFile[c] = c
+	return c, true
 }
 
 func appendKey(k []byte, parts ...string) []byte {
@@ -155,17 +201,32 @@ func (p *PGx) Calls(sample string) []pharmacogenomics.GeneCall {
 
 // Recs returns the precomputed recommendations of a sample; their slices
 // are shared and MUST NOT be modified.
-func (p *PGx) Recs(sample string) []StoredRec {
+func (p *PGx) Recs(sample string) []StoredRec { return p.RecsWhere(sample, nil) }
+
+// RecsWhere returns the precomputed recommendations of a sample for which
+// keep (nil: all) is true, as Recs does: nil when the sample was not
+// annotated, else a non-nil slice. keep is given the table's entry, whose
+// Text and Caveats may hold line placeholders instead of the sample's own
+// line references; only the entries kept are made the sample's own (a
+// card for one drug need not copy a patient's ~150 recommendations).
+func (p *PGx) RecsWhere(sample string, keep func(*StoredRec) bool) []StoredRec {
 	idx := p.recs[sample]
 	if idx == nil {
 		return nil
 	}
-	out := make([]StoredRec, len(idx))
-	for i, j := range idx {
-		out[i] = p.recTab[j]
-		if p.recLined[j] {
-			out[i] = p.sampleRec(sample, out[i])
+	out := make([]StoredRec, 0, min(len(idx), 4))
+	if keep == nil {
+		out = make([]StoredRec, 0, len(idx))
+	}
+	for _, j := range idx {
+		if keep != nil && !keep(&p.recTab[j]) {
+			continue
 		}
+		r := p.recTab[j]
+		if p.recLined[j] {
+			r = p.sampleRec(sample, r)
+		}
+		out = append(out, r)
 	}
 	return out
 }
@@ -264,8 +325,9 @@ func (p *PGx) loadLinks(ctx context.Context, st *store.Store) error {
 		if old, ok := seen[r.Str(0)]; ok && (old.a > s.a || old.a == s.a && old.b > s.b) {
 			return nil
 		}
-		seen[r.Str(0)] = s
-		p.sampleOf[r.Str(1)] = r.Str(0)
+		sample := strings.Clone(r.Str(0))
+		seen[sample] = s
+		p.sampleOf[strings.Clone(r.Str(1))] = sample
 		return nil
 	})
 }
@@ -339,14 +401,13 @@ func (p *PGx) loadCalls(ctx context.Context, st *store.Store) error {
 	cols := []string{"sample", "gene", "called", "diplotypes", "phenotype", "activity_score", "phased", "confidence",
 		"uncertain", "source", "missing_positions", "novel", "notes"}
 	for _, f := range p.newFiles(st, annotate.TableCalls) {
-		inFile := map[string]bool{}
+		inFile := map[string]string{}
 		err := rows.ScanFile(ctx, st.Path(f), cols, func(r *rows.Row) error {
-			s := r.Str(0)
+			s, first := canon(inFile, r.Str(0))
 			g := pharmacogenomics.GeneCall{Gene: r.Str(1), Called: r.Bool(2), Diplotypes: r.Strs(3), Phenotype: r.Str(4),
 				ActivityScore: r.F64p(5), Phased: r.Bool(6), Confidence: r.F64p(7), Uncertain: r.Bool(8),
 				Source: r.Str(9), MissingPositions: r.Strs(10), Novel: r.Strs(11), Notes: p.generalStrs(s, r.Strs(12))}
-			if !inFile[s] { // the list may be an earlier generation's: change a copy
-				inFile[s] = true
+			if first { // the list may be an earlier generation's: change a copy
 				p.calls[s] = slices.Clone(p.calls[s])
 			}
 			j := p.internCall(g)
@@ -368,11 +429,10 @@ func (p *PGx) loadCalls(ctx context.Context, st *store.Store) error {
 func (p *PGx) loadRecs(ctx context.Context, st *store.Store) error {
 	cols := []string{"sample", "drug", "genes", "phenotypes", "action", "strength", "text", "rule_id", "guideline", "caveats"}
 	for _, f := range p.newFiles(st, annotate.TableRecommendations) {
-		inFile := map[string]bool{}
+		inFile := map[string]string{}
 		err := rows.ScanFile(ctx, st.Path(f), cols, func(r *rows.Row) error {
-			s := r.Str(0)
-			if !inFile[s] { // a later file holds all of a sample's rows again (a resumed run)
-				inFile[s] = true
+			s, first := canon(inFile, r.Str(0))
+			if first { // a later file holds all of a sample's rows again (a resumed run)
 				p.recs[s] = nil
 			}
 			p.recs[s] = append(p.recs[s], p.internRec(StoredRec{Drug: r.Str(1), Genes: r.Strs(2), Phenotypes: r.Str(3), Action: r.Str(4),

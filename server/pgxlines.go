@@ -33,7 +33,7 @@ func (p *PGx) general(sample, s string) string {
 		k := slices.Index(p.lines[sample], ref)
 		if k < 0 {
 			k = len(p.lines[sample])
-			p.lines[sample] = append(slices.Clip(p.lines[sample]), ref)
+			p.lines[sample] = append(slices.Clip(p.lines[sample]), strings.Clone(ref)) // see cloneCall
 		}
 		b.WriteString(s[:i])
 		b.WriteString(linePlaceholder + strconv.Itoa(k) + "\x01)")
