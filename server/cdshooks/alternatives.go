@@ -145,9 +145,15 @@ func refused(text string, start, end int) bool {
 // to prefer an alternative, or had no genotype to judge it.
 func advisedAgainst(drug string, recs []server.StoredRec) bool {
 	for _, r := range recs {
-		if r.Drug == drug && (r.Action == rules.ActionAvoid || r.Action == rules.ActionAlternativePreferred || r.Action == rules.ActionNoGenotype) {
+		if r.Drug == drug && advisesAgainst(r.Action) {
 			return true
 		}
 	}
 	return false
+}
+
+// advisesAgainst reports whether a recommendation's action speaks against
+// giving its drug as an alternative (see advisedAgainst).
+func advisesAgainst(action string) bool {
+	return action == rules.ActionAvoid || action == rules.ActionAlternativePreferred || action == rules.ActionNoGenotype
 }

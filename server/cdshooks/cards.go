@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 
@@ -111,12 +112,12 @@ func summary(rec server.StoredRec, population string) string {
 	if words == "" {
 		words = rec.Action
 	}
-	s := fmt.Sprintf("%s: %s (%s)", rec.Drug, words, rec.Phenotypes)
+	s := rec.Drug + ": " + words + " (" + rec.Phenotypes + ")"
 	if population != "" {
 		s += " – " + population
 	}
-	if r := []rune(s); len(r) > 139 {
-		s = string(r[:138]) + "…"
+	if utf8.RuneCountInString(s) > 139 {
+		s = string([]rune(s)[:138]) + "…"
 	}
 	return s
 }

@@ -210,13 +210,22 @@ func drugOf(o Order, snap *server.Snapshot) string {
 // orderCards are the cards for the drugs of the draft orders.
 func orderCards(snap *server.Snapshot, person string, drugs []orderDrug, table *Alternatives) []Card {
 	sample, ok := snap.PGx.Sample(person)
-	recs := snap.PGx.Recs(sample)
+	ordered := func(r *server.StoredRec) bool {
+		return slices.ContainsFunc(drugs, func(od orderDrug) bool { return od.Drug == r.Drug })
+	}
+	recs := snap.PGx.RecsWhere(sample, ordered)
 	if !ok || recs == nil {
 		return noResultCards(snap, drugs)
 	}
-	calls := snap.PGx.Calls(sample)
-	pops := snap.Populations
 	cards := []Card{}
+	if len(recs) == 0 {
+		return cards
+	}
+	// Only what the cards use is read: the calls, and the recommendations
+	// that may advise against an alternative (Alternatives.For).
+	calls := snap.PGx.Calls(sample)
+	against := snap.PGx.RecsWhere(sample, func(r *server.StoredRec) bool { return advisesAgainst(r.Action) })
+	pops := snap.Populations
 	for _, od := range drugs {
 		for _, rec := range recs {
 			if rec.Drug != od.Drug {
@@ -224,7 +233,7 @@ func orderCards(snap *server.Snapshot, person string, drugs []orderDrug, table *
 			}
 			c := Card{UUID: uuid.NewString(), Summary: summary(rec, pops[rec.RuleID]), Indicator: Indicator(rec.Action, rec.Strength),
 				Detail: detail(rec, calls, snap.PGx.DataVersion), Source: source(snap.Rules, rec.Guideline)}
-			alts := table.For(rec, recs)
+			alts := table.For(rec, against)
 			if replaceable(rec.Action) && len(alts) == 0 {
 				c.Detail += noAlternativeNote(rec.Drug)
 			}
