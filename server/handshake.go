@@ -7,7 +7,10 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // handshakeListener accepts TCP connections and hands net/http only those
@@ -20,22 +23,27 @@ import (
 // the others wait in the accept backlog, so that handshakes finish in
 // order instead of timing out together.
 type handshakeListener struct {
-	inner    net.Listener
-	cfg      *tls.Config
-	timeout  time.Duration
-	log      *slog.Logger
-	slots    chan struct{}
-	ready    chan net.Conn
-	failed   chan error
+	inner     net.Listener
+	cfg       *tls.Config
+	timeout   time.Duration
+	idle      time.Duration // how long a connection may wait for its first request (freshConn)
+	log       *slog.Logger
+	slots     chan struct{}
+	ready     chan net.Conn
+	acceptErr chan error
+	// failed counts failed handshakes (nil: not counted); fails is the
+	// running count logged with each.
+	failed   prometheus.Counter
+	fails    atomic.Int64
 	ctx      context.Context
 	cancel   context.CancelFunc
 	closeOne sync.Once
 }
 
-func newHandshakeListener(inner net.Listener, cfg *tls.Config, parallel int, timeout time.Duration, log *slog.Logger) *handshakeListener {
+func newHandshakeListener(inner net.Listener, cfg *tls.Config, parallel int, timeout, idle time.Duration, log *slog.Logger) *handshakeListener {
 	ctx, cancel := context.WithCancel(context.Background())
-	l := &handshakeListener{inner: inner, cfg: cfg, timeout: timeout, log: log, slots: make(chan struct{}, parallel),
-		ready: make(chan net.Conn), failed: make(chan error, 1), ctx: ctx, cancel: cancel}
+	l := &handshakeListener{inner: inner, cfg: cfg, timeout: timeout, idle: idle, log: log, slots: make(chan struct{}, parallel),
+		ready: make(chan net.Conn), acceptErr: make(chan error, 1), ctx: ctx, cancel: cancel}
 	go l.acceptLoop()
 	return l
 }
@@ -57,7 +65,7 @@ func (l *handshakeListener) acceptLoop() {
 				time.Sleep(50 * time.Millisecond)
 				continue
 			}
-			l.failed <- err
+			l.acceptErr <- err
 			return
 		}
 		go l.handshake(c)
@@ -68,12 +76,17 @@ func (l *handshakeListener) handshake(c net.Conn) {
 	defer func() { <-l.slots }()
 	ctx, cancel := context.WithTimeout(l.ctx, l.timeout)
 	defer cancel()
-	tc := tls.Server(c, l.cfg)
+	fc := newFreshConn(c, l.idle)
+	tc := tls.Server(fc, l.cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
-		l.log.Debug("http: TLS handshake error", "remote", c.RemoteAddr().String(), "err", err)
+		if l.failed != nil {
+			l.failed.Inc()
+		}
+		l.log.Info("TLS handshake failed", "count", l.fails.Add(1), "remote", c.RemoteAddr().String(), "err", err)
 		c.Close()
 		return
 	}
+	fc.handshakeDone()
 	select {
 	case l.ready <- tc:
 	case <-l.ctx.Done():
@@ -86,8 +99,8 @@ func (l *handshakeListener) Accept() (net.Conn, error) {
 	select {
 	case c := <-l.ready:
 		return c, nil
-	case err := <-l.failed:
-		l.failed <- err // every later Accept fails alike
+	case err := <-l.acceptErr:
+		l.acceptErr <- err // every later Accept fails alike
 		return nil, err
 	case <-l.ctx.Done():
 		return nil, net.ErrClosed

@@ -24,7 +24,7 @@ func TestHandshakeListenerStalledClients(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS13}
-	hl := newHandshakeListener(ln, cfg, 2, 300*time.Millisecond, slog.New(slog.DiscardHandler))
+	hl := newHandshakeListener(ln, cfg, 2, 300*time.Millisecond, time.Minute, slog.New(slog.DiscardHandler))
 	defer hl.Close()
 	for range 4 { // twice the slots: two rounds of timeouts before the real client's turn
 		c, err := net.Dial("tcp", ln.Addr().String())

@@ -22,6 +22,10 @@ type Metrics struct {
 	batchSize  prometheus.Histogram
 	Cards      *prometheus.CounterVec
 	Feedback   *prometheus.CounterVec
+	// connsClosed counts connections net/http closed, by the state they
+	// were in; handshakeFailed the TLS handshakes that failed.
+	connsClosed     *prometheus.CounterVec
+	handshakeFailed prometheus.Counter
 }
 
 func newMetrics() *Metrics {
@@ -37,7 +41,10 @@ func newMetrics() *Metrics {
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}})
 	m.batchSize = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "varamu_audit_batch_requests", Help: "Requests whose decisions share one audit append.",
 		Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}})
-	m.reg.MustRegister(m.requests, m.latency, m.decisions, m.generation, m.appendSec, m.batchSize, m.Cards, m.Feedback,
+	m.connsClosed = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "varamu_http_connections_closed_total",
+		Help: "Connections closed by the server, by the state they were in (new: before a request, active: during one, idle: between requests)."}, []string{"state"})
+	m.handshakeFailed = prometheus.NewCounter(prometheus.CounterOpts{Name: "varamu_tls_handshake_failures_total", Help: "TLS handshakes that failed or timed out."})
+	m.reg.MustRegister(m.requests, m.latency, m.decisions, m.generation, m.appendSec, m.batchSize, m.Cards, m.Feedback, m.connsClosed, m.handshakeFailed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

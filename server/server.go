@@ -240,16 +240,21 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 	hs := &http.Server{Handler: s.Handler(), TLSConfig: tlsCfg,
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout, ReadTimeout: s.cfg.ReadTimeout,
 		WriteTimeout: s.cfg.WriteTimeout, IdleTimeout: s.cfg.IdleTimeout, MaxHeaderBytes: 64 << 10,
-		ErrorLog: slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelDebug)}
+		ErrorLog: slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelInfo)}
 	fresh := &freshConns{conns: map[net.Conn]bool{}}
-	hs.ConnState = fresh.track
+	stats := newConnStats(s.metrics.connsClosed, s.cfg.Logger)
+	hs.ConnState = func(c net.Conn, st http.ConnState) {
+		fresh.track(c, st)
+		stats.track(c, st)
+	}
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go s.watch(wctx)
 	errc := make(chan error, 1)
 	// As ServeTLS would offer, but handshakes are made by the listener.
 	tlsCfg.NextProtos = []string{"h2", "http/1.1"}
-	hl := newHandshakeListener(ln, tlsCfg, handshakeParallel, s.cfg.ReadHeaderTimeout, s.cfg.Logger)
+	hl := newHandshakeListener(ln, tlsCfg, handshakeParallel, s.cfg.ReadHeaderTimeout, s.cfg.IdleTimeout, s.cfg.Logger)
+	hl.failed = s.metrics.handshakeFailed
 	go func() { errc <- hs.Serve(hl) }()
 	select {
 	case err := <-errc:

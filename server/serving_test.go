@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -235,6 +236,59 @@ func TestSlowClientCutOff(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSpareConnectionWaitsLikeIdle: a connection whose client completed the
+// TLS handshake ahead of need (Go's HTTP client pools a spare connection
+// whenever it dialled one it then did not need) waits for its first
+// request as long as a kept-alive connection waits for its next one, not
+// only the header timeout: at 1,000 clients net/http closed such
+// connections at the 5 s header timeout while the client was writing a
+// request on them, which it saw as EOF. The header timeout still counts
+// from the request's first bytes, and a connection that never sends is
+// closed at the idle timeout.
+func TestSpareConnectionWaitsLikeIdle(t *testing.T) {
+	r := start(t, func(c *server.Config) {
+		c.ReadHeaderTimeout = 200 * time.Millisecond
+		c.IdleTimeout = 1500 * time.Millisecond
+	})
+	cert, err := tls.LoadX509KeyPair(r.Dir+"/professional.pem", r.Dir+"/professional.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dial := func(t *testing.T) *tls.Conn {
+		conn, err := tls.Dial("tcp", strings.TrimPrefix(r.URL, "https://"), &tls.Config{RootCAs: r.Pool, Certificates: []tls.Certificate{cert}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		return conn
+	}
+	t.Run("request after the header timeout", func(t *testing.T) {
+		conn := dial(t)
+		time.Sleep(600 * time.Millisecond) // three header timeouts
+		if _, err := conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatalf("a request on a spare connection: %v", err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("status %d", resp.StatusCode)
+		}
+	})
+	t.Run("never a request", func(t *testing.T) {
+		conn := dial(t)
+		start := time.Now()
+		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, err := io.ReadAll(conn)
+		if d := time.Since(start); d < time.Second || d > 4*time.Second {
+			t.Errorf("a connection without a request closed after %v (%v), want the idle timeout", d, err)
+		}
+	})
 }
 
 // TestDrainDoesNotWaitForFreshConnections: a connection that finished its
