@@ -2,10 +2,14 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	httppprof "net/http/pprof"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -24,7 +28,7 @@ import (
 )
 
 func newServeCmd() *cobra.Command {
-	var storeDir, addr, configPath, clinvarPath, sfGenesPath, issuer, keys string
+	var storeDir, addr, configPath, clinvarPath, sfGenesPath, issuer, keys, pprofAddr string
 	var drain time.Duration
 	var level slog.Level
 	cmd := &cobra.Command{
@@ -63,6 +67,13 @@ people logging in through that OpenID provider ('varamu dev-idp' runs one on loo
 				return err
 			}
 			defer s.Close()
+			if pprofAddr != "" {
+				stop, err := serveProfiles(pprofAddr, cmd.ErrOrStderr())
+				if err != nil {
+					return err
+				}
+				defer stop()
+			}
 			if err := cdshooks.Register(s); err != nil {
 				return err
 			}
@@ -100,10 +111,39 @@ people logging in through that OpenID provider ('varamu dev-idp' runs one on loo
 	fl.StringVar(&sfGenesPath, "sf-genes", "", "secondary-findings gene list (GENE<tab>AD|AR|XL|SD) for --clinvar")
 	fl.StringVar(&issuer, "oidc-issuer", "", "OpenID provider of the patient portal at /portal (default from the config's [portal]; 'varamu dev-idp' runs one)")
 	fl.DurationVar(&drain, "drain", 10*time.Second, "on SIGTERM, how long in-flight requests may finish")
-	fl.TextVar(&level, "log-level", slog.LevelInfo, "least level logged to stderr: DEBUG (adds net/http's connection errors, e.g. TLS handshakes), INFO, WARN or ERROR")
+	fl.TextVar(&level, "log-level", slog.LevelInfo, "least level logged to stderr: DEBUG (adds a line per request), INFO (also failed TLS handshakes and connections closed before or during a request, with counts), WARN or ERROR")
+	fl.StringVar(&pprofAddr, "pprof", "", "serve Go's runtime profiles (net/http/pprof, with block and mutex profiling on) over plain HTTP on this loopback address, for performance work")
+	fl.MarkHidden("pprof")
 	cmd.MarkFlagRequired("store")
 	cmd.MarkFlagRequired("config")
 	return cmd
+}
+
+// serveProfiles serves net/http/pprof on a loopback address (never the
+// public listener: profiles show the heap) and turns on block and mutex
+// profiling. It returns a function that stops it.
+func serveProfiles(addr string, out io.Writer) (func(), error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("serve: --pprof %s: a loopback address is required", addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	runtime.SetBlockProfileRate(int(time.Millisecond / 10))
+	runtime.SetMutexProfileFraction(10)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", httppprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", httppprof.Trace)
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go hs.Serve(ln)
+	fmt.Fprintf(out, "profiles on http://%s/debug/pprof/\n", ln.Addr())
+	return func() { hs.Close() }, nil
 }
 
 // useAuditKeys points every audit log this process opens at the key
