@@ -33,8 +33,9 @@ biobank_serve "$V" "$work"
 echo "server $url (pid $pid), $(nproc) cores shared with the load generator; $(uptime)"
 load() { # load RATE [prefix]: one serveload run over CLIENTS at RATE (0: as fast as answered)
   ${2:-} "$work/serveload" -store "$store" -ca "$work/ca" -url "$url" -clients "${CLIENTS:-200,1000}" \
-    -duration "${DURATION:-30s}" -rate "$1" -server-pid "$pid" -reload="${RELOAD:-true}"
+    -duration "${DURATION:-30s}" -rate "$1" -server-pid "$pid" -reload="${RELOAD:-true}" -people "$work/people.txt"
 }
+rm -f "$work/people.txt" # found once, by the first run
 # Full effort (each client sends when answered), then fixed offered rates,
 # then full effort with the generator at the lowest CPU priority: the
 # server's own capacity when it gets the CPU first (not the issue's

@@ -23,6 +23,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -52,24 +53,21 @@ func main() {
 	rate := flag.Int("rate", 0, "requests per second offered by all clients together (0: as fast as they are answered)")
 	serverPID := flag.Int("server-pid", 0, "the server's process id, to split the CPU time between it and this generator (0: not split)")
 	commit := flag.Bool("reload", true, "after the runs, time an empty store commit until the server serves it")
+	peopleFile := flag.String("people", "", "file of the patients to ask for, one a line: read when it exists, else found in the store and written (several runs on one store need not find them again)")
 	flag.Parse()
-	if err := run(*storeDir, *caDir, *url, *clients, *dur, *rate, *serverPID, *commit); err != nil {
+	if err := run(*storeDir, *caDir, *url, *clients, *dur, *rate, *serverPID, *commit, *peopleFile); err != nil {
 		fmt.Fprintln(os.Stderr, "serveload:", err)
 		os.Exit(1)
 	}
 }
 
-func run(storeDir, caDir, url, clients string, dur time.Duration, rate, serverPID int, commit bool) error {
+func run(storeDir, caDir, url, clients string, dur time.Duration, rate, serverPID int, commit bool, peopleFile string) error {
 	ctx := context.Background()
 	st, err := store.Open(storeDir, store.Config{})
 	if err != nil {
 		return err
 	}
-	pgx, err := server.LoadPGx(ctx, st)
-	if err != nil {
-		return err
-	}
-	people, err := allowed(ctx, st, pgx.People())
+	people, err := patients(ctx, st, peopleFile)
 	if err != nil {
 		return err
 	}
@@ -115,6 +113,28 @@ func run(storeDir, caDir, url, clients string, dur time.Duration, rate, serverPI
 	}
 	fmt.Printf("commit to served: %v\n", d.Round(time.Millisecond))
 	return nil
+}
+
+// patients are the people to ask for: those of file when it exists, else
+// the annotated people a professional may see now (written to file when
+// one is named).
+func patients(ctx context.Context, st *store.Store, file string) ([]string, error) {
+	if file != "" {
+		if b, err := os.ReadFile(file); err == nil {
+			return strings.Fields(string(b)), nil
+		} else if !errors.Is(err, os.ErrNotExist) {
+			return nil, err
+		}
+	}
+	pgx, err := server.LoadPGx(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	people, err := allowed(ctx, st, pgx.People())
+	if err != nil || file == "" {
+		return people, err
+	}
+	return people, os.WriteFile(file, []byte(strings.Join(people, "\n")+"\n"), 0o644)
 }
 
 // allowed keeps the people whose results a treating professional may see
