@@ -132,8 +132,8 @@ type callsWriter struct {
 	mem     memory.Allocator
 	files   []*callsFile
 	inChunk int
-	dense   int64 // dense rows written
-	rows    int64 // rows written
+	dense   int64       // dense rows written
+	rows    int64       // rows written
 	counts  []codeCount // topLevels' tally, reused
 }
 
