@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -203,11 +204,32 @@ func newLogger(w io.Writer) *slog.Logger {
 // as returns a client with the dev-ca certificate of name.
 func (r *running) as(t testing.TB, name string) *http.Client {
 	t.Helper()
+	cert := r.keyPair(t, name)
+	return r.client(&cert)
+}
+
+// keyPair loads the dev-ca certificate and key of name.
+func (r *running) keyPair(t testing.TB, name string) tls.Certificate {
+	t.Helper()
 	cert, err := tls.LoadX509KeyPair(filepath.Join(r.Dir, name+".pem"), filepath.Join(r.Dir, name+".key"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r.client(&cert)
+	return cert
+}
+
+// dialAs opens a raw TLS connection to r's server with the dev-ca
+// certificate of name (for tests that write requests byte by byte), closed
+// when t ends.
+func (r *running) dialAs(t testing.TB, name string) *tls.Conn {
+	t.Helper()
+	cert := r.keyPair(t, name)
+	conn, err := tls.Dial("tcp", strings.TrimPrefix(r.URL, "https://"), &tls.Config{RootCAs: r.Pool, Certificates: []tls.Certificate{cert}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
 
 func parseKey(b []byte) (any, error) {

@@ -210,20 +210,12 @@ func TestSlowClientCutOff(t *testing.T) {
 		c.ReadHeaderTimeout = 300 * time.Millisecond
 		c.ReadTimeout = 600 * time.Millisecond
 	})
-	cert, err := tls.LoadX509KeyPair(r.Dir+"/professional.pem", r.Dir+"/professional.key")
-	if err != nil {
-		t.Fatal(err)
-	}
 	for name, partial := range map[string]string{
 		"headers": "GET /healthz HTTP/1.1\r\nHost: x\r\n",
 		"body":    "POST /cds-services/varamu-pgx-order-sign HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n{\"hook\":",
 	} {
 		t.Run(name, func(t *testing.T) {
-			conn, err := tls.Dial("tcp", strings.TrimPrefix(r.URL, "https://"), &tls.Config{RootCAs: r.Pool, Certificates: []tls.Certificate{cert}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer conn.Close()
+			conn := r.dialAs(t, "professional")
 			conn.Write([]byte(partial))
 			start := time.Now()
 			conn.SetReadDeadline(time.Now().Add(5 * time.Second))
@@ -252,20 +244,8 @@ func TestSpareConnectionWaitsLikeIdle(t *testing.T) {
 		c.ReadHeaderTimeout = 200 * time.Millisecond
 		c.IdleTimeout = 1500 * time.Millisecond
 	})
-	cert, err := tls.LoadX509KeyPair(r.Dir+"/professional.pem", r.Dir+"/professional.key")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dial := func(t *testing.T) *tls.Conn {
-		conn, err := tls.Dial("tcp", strings.TrimPrefix(r.URL, "https://"), &tls.Config{RootCAs: r.Pool, Certificates: []tls.Certificate{cert}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { conn.Close() })
-		return conn
-	}
 	t.Run("request after the header timeout", func(t *testing.T) {
-		conn := dial(t)
+		conn := r.dialAs(t, "professional")
 		time.Sleep(600 * time.Millisecond) // three header timeouts
 		if _, err := conn.Write([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")); err != nil {
 			t.Fatal(err)
@@ -281,7 +261,7 @@ func TestSpareConnectionWaitsLikeIdle(t *testing.T) {
 		}
 	})
 	t.Run("never a request", func(t *testing.T) {
-		conn := dial(t)
+		conn := r.dialAs(t, "professional")
 		start := time.Now()
 		conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 		_, err := io.ReadAll(conn)
