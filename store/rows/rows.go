@@ -23,8 +23,11 @@ import (
 )
 
 // Row is the current row of a scan. Column c is the c-th name given to
-// Scan. A Row is valid only inside the callback; values it returns are
-// copies the caller may keep. A null reads as the zero value.
+// Scan. A Row is valid only inside the callback; values it returns may be
+// kept. A string (Str, Strs) is not copied: it shares the memory of its
+// column chunk, so keeping one keeps the whole chunk alive; a caller that
+// keeps strings from many rows (a long-lived index) should keep
+// strings.Clone copies. A null reads as the zero value.
 type Row struct {
 	cols []arrow.Array
 	i    int
