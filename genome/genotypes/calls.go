@@ -370,34 +370,11 @@ func (c *sampleCalls) code(site, def, expected int32) int32 {
 	return expected
 }
 
-// rowGroups returns the row groups of the block holding sample index idx
-// that hold the site chunks overlapping sites [lo, hi] (all chunks: lo 0,
-// hi -1).
-func (b *batchReader) rowGroups(idx int32, lo, hi int32) []int {
-	chunk := int32(b.b.ChunkSites)
-	n := int((b.b.Sites + int64(chunk) - 1) / int64(chunk))
-	first := int(idx) / samplesPerCallsFile * samplesPerCallsFile
-	inFile := (min(first+samplesPerCallsFile, b.b.Samples) - first + samplesPerBlock - 1) / samplesPerBlock
-	block := (int(idx) - first) / samplesPerBlock
-	cLo, cHi := 0, n-1
-	if hi >= 0 {
-		cLo, cHi = int(lo/chunk), min(int(hi/chunk), n-1)
-	}
-	var out []int
-	for c := cLo; c <= cHi; c++ {
-		out = append(out, c*inFile+block)
-	}
-	return out
-}
-
 // readCallsGroup decodes, from row groups rgs of a calls file (chunks of
 // one block of samples, in site order), the exceptions of the wanted
 // samples idxs of that block.
 func readCallsGroup(ctx context.Context, fr *pqarrow.FileReader, path string, rgs []int, idxs []int32) (map[int32]*sampleCalls, error) {
-	out := make(map[int32]*sampleCalls, len(idxs))
-	for _, i := range idxs {
-		out[i] = &sampleCalls{}
-	}
+	out := noCalls(idxs)
 	offs := make([]int32, len(idxs))
 	for i, idx := range idxs {
 		offs[i] = idx % samplesPerBlock

@@ -421,13 +421,7 @@ func sortPairs(offs, outs []int32) {
 // readRows reads, file by file, the row groups of calls that hold the
 // batch's sites for its blocks, and indexes the rows by site and block.
 func (db *denseBatch) readRows(ctx context.Context) error {
-	chunk := int32(db.b.b.ChunkSites)
-	var chunks []int32
-	for _, site := range db.sites {
-		if c := site / chunk; len(chunks) == 0 || chunks[len(chunks)-1] != c {
-			chunks = append(chunks, c)
-		}
-	}
+	chunks := db.b.chunksOf(db.sites)
 	blockAt := map[int32]int{} // first sample of a block → index in db.blocks
 	rgsOf := map[int][]int{}   // calls file → row groups
 	var files []int
@@ -437,9 +431,7 @@ func (db *denseBatch) readRows(ctx context.Context) error {
 		if _, ok := rgsOf[f]; !ok {
 			files = append(files, f)
 		}
-		for _, c := range chunks {
-			rgsOf[f] = append(rgsOf[f], db.b.rowGroups(bw.first, c*chunk, c*chunk)...)
-		}
+		rgsOf[f] = append(rgsOf[f], db.b.rowGroupsIn(bw.first, chunks)...)
 	}
 	for _, f := range files {
 		if f >= len(db.b.calls) {

@@ -356,7 +356,7 @@ type SiteInfo struct {
 // and Info are left ".".
 func (b *batchReader) siteInfo(ctx context.Context, x *siteIndex, site int32, dst *SiteInfo, full bool) error {
 	first := int(x.firstRow[site])
-	last := b.variantRowsEnd(x, site)
+	last := int(x.endRow[site])
 	dst.Alts = dst.Alts[:0]
 	for r := first; r < last; r++ {
 		// Row groups are about variantsPerRowGroup rows, not exactly
@@ -382,10 +382,6 @@ func (b *batchReader) siteInfo(ctx context.Context, x *siteIndex, site int32, ds
 	return nil
 }
 
-func (b *batchReader) variantRowsEnd(x *siteIndex, site int32) int {
-	return int(x.endRow[site])
-}
-
 // chunksOf returns the site chunks (Batch.ChunkSites sites each) holding
 // sites, ascending and without repeats.
 func (b *batchReader) chunksOf(sites []int32) []int {
@@ -408,6 +404,18 @@ func (b *batchReader) rowGroupsIn(idx int32, chunks []int) []int {
 		out[i] = c*inFile + block
 	}
 	return out
+}
+
+// readChunks decodes, from the open calls file fr (at path) holding the
+// samples idxs of one block, their exceptions in the given site chunks,
+// counting the row groups read.
+func (b *batchReader) readChunks(ctx context.Context, fr *pqarrow.FileReader, path string, idxs []int32, chunks []int) (map[int32]*sampleCalls, error) {
+	if len(chunks) == 0 {
+		return noCalls(idxs), nil
+	}
+	rgs := b.rowGroupsIn(idxs[0], chunks)
+	b.callsGroups.Add(int64(len(rgs)))
+	return readCallsGroup(ctx, fr, path, rgs, idxs)
 }
 
 // noCalls is the calls of samples idxs read from no chunk: none.
@@ -464,9 +472,7 @@ func (b *batchReader) readCalls(ctx context.Context, idxs []int32, chunks []int)
 					}
 					open = g.file
 				}
-				rgs := b.rowGroupsIn(g.idxs[0], chunks)
-				b.callsGroups.Add(int64(len(rgs)))
-				results[i], errs[i] = readCallsGroup(ctx, fr, b.calls[g.file], rgs, g.idxs)
+				results[i], errs[i] = b.readChunks(ctx, fr, b.calls[g.file], g.idxs, chunks)
 			}
 		}()
 	}

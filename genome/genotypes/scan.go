@@ -170,12 +170,7 @@ func (s *Store) scanBatch(ctx context.Context, b *batchReader, names []string, i
 				}
 				file = g.file
 			}
-			calls, err := noCalls(g.idxs), error(nil)
-			if len(chunks) > 0 {
-				rgs := b.rowGroupsIn(g.idxs[0], chunks)
-				b.callsGroups.Add(int64(len(rgs)))
-				calls, err = readCallsGroup(ctx, fr, b.calls[g.file], rgs, g.idxs)
-			}
+			calls, err := b.readChunks(ctx, fr, b.calls[g.file], g.idxs, chunks)
 			if err != nil {
 				select {
 				case results <- result{err: err}:
