@@ -332,16 +332,26 @@ type mark struct {
 // entries since it began. past must be a mark of the journal's current
 // epoch; the caller holds the integration lock.
 func (j *journal) pendingSince(past mark, end int64, size uint64) ([]record, error) {
-	b := make([]byte, end-past.end)
-	j.scanned.Add(int64(len(b)))
-	if n, err := j.f.ReadAt(b, past.end); int64(n) < int64(len(b)) {
-		return nil, fmt.Errorf("audit: journal: %w", err)
+	b, err := j.read(past.end, end)
+	if err != nil {
+		return nil, err
 	}
 	recs, _, err := parseRecords(b, nil)
 	if err != nil || len(recs) == 0 {
 		return nil, err
 	}
 	return notIn(j.ldir, recs, past.size, size)
+}
+
+// read returns the journal's bytes from offset from to to, counting them
+// as scanned.
+func (j *journal) read(from, to int64) ([]byte, error) {
+	b := make([]byte, to-from)
+	j.scanned.Add(int64(len(b)))
+	if n, err := j.f.ReadAt(b, from); n < len(b) {
+		return nil, fmt.Errorf("audit: journal: %w", err)
+	}
+	return b, nil
 }
 
 // pending returns the records of the first end bytes of the journal that
@@ -352,10 +362,9 @@ func (j *journal) pendingSince(past mark, end int64, size uint64) ([]record, err
 // between the two) and one at size or above may be in already. The caller
 // holds the integration lock, so the journal is not reset meanwhile.
 func (j *journal) pending(end int64, size uint64) ([]record, error) {
-	b := make([]byte, end)
-	j.scanned.Add(end)
-	if n, err := j.f.ReadAt(b, 0); int64(n) < end {
-		return nil, fmt.Errorf("audit: journal: %w", err)
+	b, err := j.read(0, end)
+	if err != nil {
+		return nil, err
 	}
 	_, recs, _, err := parseJournal(b)
 	if err != nil || len(recs) == 0 {
