@@ -235,7 +235,7 @@ func record(tx *store.Txn, project string, at time.Time, rel disclosure.Release,
 // read the history of the manifest before the commit.
 func (p *population) recorded(m *store.Manifest, project string, rel disclosure.Release) {
 	for _, f := range m.Tables[TableAnswers] {
-		if (f.Part == "" || f.Part == project) && !p.added[f.Path] {
+		if f.Part == "" || f.Part == project {
 			p.added[f.Path] = true
 		}
 	}

@@ -3,6 +3,7 @@ package disclosure
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -128,7 +129,7 @@ func (h *History) Add(r Release) {
 	if h.bySize == nil {
 		h.bySize = map[int][]*earlierGroup{}
 	}
-	for _, label := range sortedLabels(r) {
+	for _, label := range slices.Sorted(maps.Keys(r)) {
 		g := sorted(r[label])
 		hash := hashOf(g)
 		if h.find(g, hash) == nil {
@@ -155,7 +156,7 @@ func (h *History) find(g Group, hash uint64) *earlierGroup {
 // those are compared by merging their members, stopping once k
 // differences are found.
 func (h *History) Check(next Release, k int) error {
-	for _, label := range sortedLabels(next) {
+	for _, label := range slices.Sorted(maps.Keys(next)) {
 		g := sorted(next[label])
 		hash := hashOf(g)
 		for n := max(len(g)-k+1, 0); n < len(g)+k; n++ {
@@ -237,13 +238,4 @@ func symDiff(a, b Group, limit int) int {
 		}
 	}
 	return d + len(a) - i + len(b) - j
-}
-
-func sortedLabels(r Release) []string {
-	out := make([]string, 0, len(r))
-	for l := range r {
-		out = append(out, l)
-	}
-	slices.Sort(out)
-	return out
 }
