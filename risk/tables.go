@@ -217,11 +217,7 @@ func matchesRecord(b *array.RecordBuilder, r *ScoreResult, ms []VariantMatch) ar
 		alts.Append(m.Alts)
 		alt.Append(m.Alt)
 		index.Append(int64(m.Index))
-		if math.IsNaN(m.CohortFreq) || math.IsInf(m.CohortFreq, 0) {
-			freq.AppendNull()
-		} else {
-			freq.Append(m.CohortFreq)
-		}
+		appendNullable(freq, m.CohortFreq)
 		missing.Append(int64(m.Missing))
 	}
 	return b.NewRecordBatch()
