@@ -18,7 +18,8 @@ import (
 // EOF, so each is logged at INFO with the running count and how long it
 // had been in that state; closing an idle one (the client left, or the
 // idle timeout) is normal and only counted. TLS handshake failures are
-// counted by the handshake listener.
+// counted by the handshake listener. It also lets a drain close the
+// connections that have not begun a request (closeNewUntil).
 type connStats struct {
 	mu     sync.Mutex
 	state  map[net.Conn]connState
@@ -60,5 +61,34 @@ func (c *connStats) track(conn net.Conn, st http.ConnState) {
 	n := c.n[prev.st].Add(1)
 	if prev.st != http.StateIdle {
 		c.log.Info("connection closed", "state", prev.st.String(), "count", n, "after", now.Sub(prev.since).Round(time.Millisecond), "remote", conn.RemoteAddr().String())
+	}
+}
+
+// closeNewUntil closes the connections that have not begun a request, at
+// once and every 50 ms, until the shutdown reports on done; it returns
+// what the shutdown returned. net/http waits 5 s before it counts such a
+// connection as idle, so a drain would otherwise wait for it.
+func (c *connStats) closeNewUntil(done <-chan error) error {
+	t := time.NewTicker(50 * time.Millisecond)
+	defer t.Stop()
+	for {
+		c.closeNew()
+		select {
+		case err := <-done:
+			return err
+		case <-t.C:
+		}
+	}
+}
+
+// closeNew closes the connections in state new; each stays tracked until
+// net/http reports it closed, so that it is counted as before.
+func (c *connStats) closeNew() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for conn, s := range c.state {
+		if s.st == http.StateNew {
+			conn.Close()
+		}
 	}
 }

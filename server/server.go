@@ -252,12 +252,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout, ReadTimeout: s.cfg.ReadTimeout,
 		WriteTimeout: s.cfg.WriteTimeout, IdleTimeout: s.cfg.IdleTimeout, MaxHeaderBytes: 64 << 10,
 		ErrorLog: slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelInfo)}
-	fresh := &freshConns{conns: map[net.Conn]bool{}}
-	stats := newConnStats(s.metrics.connsClosed, s.cfg.Logger)
-	hs.ConnState = func(c net.Conn, st http.ConnState) {
-		fresh.track(c, st)
-		stats.track(c, st)
-	}
+	conns := newConnStats(s.metrics.connsClosed, s.cfg.Logger)
+	hs.ConnState = conns.track
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go s.watch(wctx)
@@ -279,7 +275,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 	// A connection that has not begun a request has nothing in flight, but
 	// net/http waits 5 s before it counts one as idle (a client's spare
 	// pooled connection, for instance): close those while draining.
-	err := fresh.closeUntil(shut)
+	err := conns.closeNewUntil(shut)
 	if err != nil {
 		return fmt.Errorf("server: drain: %w", err)
 	}
@@ -287,45 +283,4 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, drain time.Duration
 		return err
 	}
 	return nil
-}
-
-// freshConns tracks the connections that have not yet begun a request, so
-// that a drain need not wait for them.
-type freshConns struct {
-	mu    sync.Mutex
-	conns map[net.Conn]bool
-}
-
-func (f *freshConns) track(c net.Conn, st http.ConnState) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if st == http.StateNew {
-		f.conns[c] = true
-	} else {
-		delete(f.conns, c)
-	}
-}
-
-// closeUntil closes fresh connections, at once and every 50 ms, until the
-// shutdown reports on done; it returns what the shutdown returned.
-func (f *freshConns) closeUntil(done <-chan error) error {
-	t := time.NewTicker(50 * time.Millisecond)
-	defer t.Stop()
-	for {
-		f.closeAll()
-		select {
-		case err := <-done:
-			return err
-		case <-t.C:
-		}
-	}
-}
-
-func (f *freshConns) closeAll() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	for c := range f.conns {
-		c.Close()
-		delete(f.conns, c)
-	}
 }
