@@ -27,17 +27,13 @@ type Risk struct {
 	Findings FindingsPart
 }
 
-// Score is one polygenic score with its figure as a data: URL (the CSP
-// allows data: images and nothing else inline).
+// Score is one polygenic score, its Words in the page's language (risk's
+// catalogue of score words: risk.WordsIn), with its figure as a data: URL
+// (the CSP allows data: images and nothing else inline).
 type Score struct {
 	risk.ScoreSection
 	Figure template.URL
-	person risk.PersonScore
 }
-
-// Say is the score in plain words in the page's language (risk's
-// catalogue of score words: risk.WordsIn).
-func (s Score) Say(lang string) risk.Words { return risk.WordsIn(lang, s.person) }
 
 // FindingsPart is the secondary findings part of the page.
 type FindingsPart struct {
@@ -78,7 +74,8 @@ func (p *Portal) riskPart(ctx context.Context, q *request) (*Risk, error) {
 		return nil, err
 	}
 	for i, s := range sec.Scores {
-		sc := Score{ScoreSection: s, person: scores[i]}
+		sc := Score{ScoreSection: s}
+		sc.Words = risk.WordsIn(q.pg.Lang, scores[i])
 		if s.SVG != nil {
 			sc.Figure = template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(s.SVG))
 		}
