@@ -167,37 +167,11 @@ func fillBlock[T any](dst []T, bw *blockWant, r callsRow, def int32, exp, hapExp
 	}
 }
 
-// appendRowExceptions appends the output position (first plus the block
-// offset) and dosage of allele of each sample a row marks in its plane or
-// lists; the samples it leaves at the expected genotype are not visited.
-// Stored codes are phase relative to def.
-func appendRowExceptions(r callsRow, first, def int32, allele int, idx []int32, ds []Dosage) ([]int32, []Dosage) {
-	if r.words != nil {
-		var lut [4]Dosage
-		for l, c := range r.levels {
-			lut[l+1] = CodeDosage(PhaseRelative(c, def), allele)
-		}
-		for w, word := range r.words {
-			for u := uint64(word); u != 0; {
-				tz := bits.TrailingZeros64(u) &^ 1
-				idx = append(idx, first+int32(w*32+tz/2))
-				ds = append(ds, lut[(u>>tz)&3])
-				u &^= 3 << tz
-			}
-		}
-	}
-	for i, off := range r.samples {
-		idx = append(idx, first+off)
-		ds = append(ds, CodeDosage(PhaseRelative(r.codes[i], def), allele))
-	}
-	return idx, ds
-}
-
-// appendRowMapped is appendRowExceptions for a caller that wants a small
-// value per dosage rather than the dosage: it appends the output position
-// and m[dosage] of each sample the row marks or lists whose dosage of
-// allele is not exp (the site default's), so that only the samples that
-// differ from it are visited and appended.
+// appendRowMapped appends the output position (first plus the block
+// offset) and m[dosage] of each sample the row marks in its plane or lists
+// whose dosage of allele is not exp (the site default's), so that only the
+// samples that differ from it are visited and appended. Stored codes are
+// phase relative to def.
 func appendRowMapped(r callsRow, first, def int32, allele int, exp Dosage, m *[16]uint8, idx []int32, vs []uint8) ([]int32, []uint8) {
 	if r.words != nil {
 		var lut [4]uint8

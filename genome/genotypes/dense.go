@@ -89,34 +89,14 @@ func (s *DenseSite) Dosages(allele int, dst []Dosage) []Dosage {
 	return fillSite(s, dst, 0, func(code int32) Dosage { return CodeDosage(code, allele) })
 }
 
-// AppendExceptions appends to idx the position (among the samples asked
-// for), and to ds the dosage of allele, of each sample the stored rows do
-// not leave at the site's default genotype; every other sample has exp,
-// the default's dosage. A sample may be appended with exp all the same,
-// and in no particular order. It costs the stored exceptions, not the
-// samples. ok is false, and nothing is appended, when the site cannot be
-// read so: another batch holds the site too, the samples asked for are not
-// whole blocks of one batch in order, or some are haploid at the site;
-// Dosages reads every site.
-func (s *DenseSite) AppendExceptions(allele int, idx []int32, ds []Dosage) (exp Dosage, _ []int32, _ []Dosage, ok bool) {
-	if len(s.parts) != 1 {
-		return 0, idx, ds, false
-	}
-	p := s.parts[0]
-	db := p.db
-	if !db.whole(s.n) || db.haploidAt(s.Chrom, db.sites[p.k]) != nil {
-		return 0, idx, ds, false
-	}
-	rows := db.rows[p.k*len(db.blocks) : (p.k+1)*len(db.blocks)]
-	for bi, bw := range db.blocks {
-		idx, ds = appendRowExceptions(db.row(rows[bi]), bw.whole, p.def, allele, idx, ds)
-	}
-	return CodeDosage(p.def, allele), idx, ds, true
-}
-
-// AppendMappedExceptions is AppendExceptions appending, for each sample
-// whose dosage d of allele differs from exp (the default's), m[d] rather
-// than d: each such sample once, none at exp.
+// AppendMappedExceptions appends to idx the position (among the samples
+// asked for), and to vs m[d], of each sample whose dosage d of allele
+// differs from exp, the site default's dosage: each such sample once, in no
+// particular order; every other sample has exp. It costs the stored
+// exceptions, not the samples. ok is false, and nothing is appended, when
+// the site cannot be read so: another batch holds the site too, the
+// samples asked for are not whole blocks of one batch in order, or some
+// are haploid at the site; Dosages reads every site.
 func (s *DenseSite) AppendMappedExceptions(allele int, m *[16]uint8, idx []int32, vs []uint8) (exp Dosage, _ []int32, _ []uint8, ok bool) {
 	if len(s.parts) != 1 {
 		return 0, idx, vs, false
