@@ -99,7 +99,7 @@ func strictlySorted(g Group) bool {
 	return true
 }
 
-// History is the groups a project was shown, for Differencing and Known:
+// History is the groups a project was shown, for Check and Known:
 // each distinct group once, indexed by its size, so that checking a new
 // answer costs the same whatever the number of earlier answers that
 // showed the same groups, and compares a new group only with the earlier
@@ -184,24 +184,6 @@ func (h *History) Known(next Release) bool {
 		}
 	}
 	return true
-}
-
-// Differencing is History.Check over the releases earlier, in order.
-func Differencing(next Release, earlier []Release, k int) error {
-	return historyOf(earlier).Check(next, k)
-}
-
-// Known is History.Known over the releases earlier.
-func Known(next Release, earlier []Release) bool {
-	return historyOf(earlier).Known(next)
-}
-
-func historyOf(rs []Release) *History {
-	h := &History{}
-	for _, r := range rs {
-		h.Add(r)
-	}
-	return h
 }
 
 // hashOf digests a group (FNV-1a over its numbers, then a final mix): a

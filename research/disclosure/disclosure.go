@@ -17,7 +17,7 @@
 //     until none is.
 //   - Differencing: an answer whose released groups of people differ from
 //     a group released earlier by the same project by 1 to k-1 people MUST
-//     NOT be released (Differencing), since the difference of the two
+//     NOT be released (History.Check), since the difference of the two
 //     counts would describe those few people.
 package disclosure
 

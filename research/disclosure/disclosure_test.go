@@ -282,7 +282,7 @@ func TestDifferencing(t *testing.T) {
 		{"an empty count against a shrunken one", Release{"total": Group{}}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := Differencing(tc.next, earlier, 5)
+			err := differencing(tc.next, earlier, 5)
 			if ok := err == nil; ok != tc.ok {
 				t.Errorf("allowed %v (%v), want %v", ok, err, tc.ok)
 			}
@@ -327,10 +327,10 @@ func TestRelease(t *testing.T) {
 // are compared as sets.
 func TestDifferencingUnsorted(t *testing.T) {
 	earlier := []Release{{"total": {3, 1, 2, 4, 5, 6}}}
-	if err := Differencing(Release{"total": {6, 5, 4, 3, 2, 1, 1}}, earlier, 5); err != nil {
+	if err := differencing(Release{"total": {6, 5, 4, 3, 2, 1, 1}}, earlier, 5); err != nil {
 		t.Errorf("the same set reordered: %v", err)
 	}
-	if err := Differencing(Release{"total": {6, 5, 4, 3, 2, 1, 7}}, earlier, 5); !errors.Is(err, ErrDifferencing) {
+	if err := differencing(Release{"total": {6, 5, 4, 3, 2, 1, 7}}, earlier, 5); !errors.Is(err, ErrDifferencing) {
 		t.Errorf("one more person, reordered: %v, want ErrDifferencing", err)
 	}
 }
@@ -350,7 +350,7 @@ func TestKnown(t *testing.T) {
 		{"the same size, other people", Release{"total": {1, 2, 4}}, false},
 		{"nothing shown", Release{}, true},
 	} {
-		if got := Known(tc.next, earlier); got != tc.want {
+		if got := known(tc.next, earlier); got != tc.want {
 			t.Errorf("%s: Known %v, want %v", tc.name, got, tc.want)
 		}
 	}
@@ -399,4 +399,22 @@ func TestSymDiff(t *testing.T) {
 			t.Errorf("symDiff(%v, %v, %d) = %d, want %d", tc.a, tc.b, tc.limit, got, tc.want)
 		}
 	}
+}
+
+// differencing is History.Check over the releases earlier, in order.
+func differencing(next Release, earlier []Release, k int) error {
+	return historyOf(earlier).Check(next, k)
+}
+
+// known is History.Known over the releases earlier.
+func known(next Release, earlier []Release) bool {
+	return historyOf(earlier).Known(next)
+}
+
+func historyOf(rs []Release) *History {
+	h := &History{}
+	for _, r := range rs {
+		h.Add(r)
+	}
+	return h
 }
