@@ -129,7 +129,7 @@ func ConsentHistory(ctx context.Context, s *store.Store, person string) (*consen
 // "Patient/<isikukood>". It returns the number of resources written.
 //
 // g MUST cover the person: an access.Permit from an allowed, logged
-// decision (access.ExportConsents makes one).
+// decision (the server's consent export makes one).
 func ExportConsents(ctx context.Context, s *store.Store, g PersonPermit, person string, w io.Writer, bundle bool) (int, error) {
 	if g == nil {
 		return 0, ErrNoPermit
