@@ -243,4 +243,26 @@ func TestStoreDeciderDecidesNow(t *testing.T) {
 	check(t, ds[1], false, "withdrew")
 	check(t, ds[2], true, "own data")
 	check(t, ds[3], false, "is not now")
+
+	// A Decider on another clock (the README's pinned day) holds its
+	// moment to that clock, not to the wall clock: the pinned moment is
+	// now, the wall clock's is not, and a withdrawal before the pinned
+	// moment still holds.
+	pinned := tln(2020, 6, 1)
+	pd, plog, err := OpenStore(ctx, st, Clock(func() time.Time { return pinned }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plog.Close()
+	ds, err = pd.DecideAll(ctx, []Request{
+		{Actor: pat(member), Person: member, Purpose: Self, Time: pinned},
+		{Actor: pat(member), Person: member, Purpose: Self, Time: now},
+		{Actor: res, Person: member, Purpose: Research, Use: hmbUse, Time: pinned},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, ds[0], true, "own data")
+	check(t, ds[1], false, "is not now")
+	check(t, ds[2], false, "withdrew")
 }

@@ -42,17 +42,20 @@ func ProjectSubject(id string) string { return "project:" + id }
 
 // DecideProject decides whether actor may ask a research question in
 // project p at the decision moment t (which MUST be now, within NowSkew of
-// the wall clock), and logs the decision to log before it returns. A
+// clock, nil meaning time.Now), and logs the decision to log before it returns. A
 // researcher who is not a member, a day outside the project's dates, a
 // project without an ethics approval or with an invalid use are denied.
 // Callers MUST ask no question when it returns an error or a denial, and
 // MUST still decide every person in the answer for p.Use (the consented
 // extract does: query.OpenAs).
-func DecideProject(ctx context.Context, log *audit.Log, actor Actor, p Project, t time.Time) (Decision, error) {
+func DecideProject(ctx context.Context, log *audit.Log, actor Actor, p Project, t time.Time, clock func() time.Time) (Decision, error) {
 	if log == nil {
 		return Decision{}, fmt.Errorf("access: a project decision needs an audit log")
 	}
-	dec := projectDecision(actor, p, t)
+	if clock == nil {
+		clock = time.Now
+	}
+	dec := projectDecision(actor, p, t, clock())
 	e := &audit.Entry{Time: t, Actor: actor.ID, Role: string(actor.Role), Person: ProjectSubject(p.ID),
 		Purpose: string(Research), Use: p.Use.String(), Allowed: dec.Allowed, Rule: dec.Rule}
 	if _, err := log.Append(context.WithoutCancel(ctx), e); err != nil {
@@ -62,11 +65,11 @@ func DecideProject(ctx context.Context, log *audit.Log, actor Actor, p Project, 
 	return dec, nil
 }
 
-func projectDecision(actor Actor, p Project, t time.Time) Decision {
+func projectDecision(actor Actor, p Project, t, now time.Time) Decision {
 	switch {
 	case t.IsZero():
 		return deny("request without a time")
-	case t.Before(time.Now().Add(-NowSkew)) || t.After(time.Now().Add(NowSkew)):
+	case t.Before(now.Add(-NowSkew)) || t.After(now.Add(NowSkew)):
 		return deny("the decision moment %s is not now", t.Format(time.RFC3339))
 	case actor.ID == "":
 		return deny("request names no actor")

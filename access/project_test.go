@@ -47,7 +47,7 @@ func TestDecideProject(t *testing.T) {
 		{"bad use", member, edit(func(q *Project) { q.Use = consent.ResearchUse{Purpose: "XYZ"} }), now, false, "research purpose"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dec, err := DecideProject(ctx, log, tc.actor, tc.p, tc.t)
+			dec, err := DecideProject(ctx, log, tc.actor, tc.p, tc.t, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -63,5 +63,37 @@ func TestDecideProject(t *testing.T) {
 				t.Errorf("logged %+v, decided %+v", last, dec)
 			}
 		})
+	}
+}
+
+// TestDecideProjectClock: the moment is held to the given clock (the README
+// test's pinned day), not to the wall clock.
+func TestDecideProjectClock(t *testing.T) {
+	ctx := context.Background()
+	log, err := audit.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	pinned := time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return pinned }
+	p := Project{ID: "demo-hmb", Use: consent.ResearchUse{Purpose: consent.HMB, GeneticStudy: true}, Ethics: "TAIEK-1",
+		Members: []string{"38001085718"}, Start: pinned.AddDate(0, 0, -10), End: pinned.AddDate(0, 0, 10)}
+	member := Actor{ID: "38001085718", Role: Researcher}
+	for _, tc := range []struct {
+		at    time.Time
+		allow bool
+		rule  string
+	}{
+		{pinned, true, "member of project demo-hmb"},
+		{time.Now(), false, "not now"},
+	} {
+		dec, err := DecideProject(ctx, log, member, p, tc.at, clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dec.Allowed != tc.allow || !strings.Contains(dec.Rule, tc.rule) {
+			t.Errorf("at %s: allowed %v (%s), want %v (%q)", tc.at, dec.Allowed, dec.Rule, tc.allow, tc.rule)
+		}
 	}
 }

@@ -57,9 +57,9 @@ const NowSkew = 5 * time.Minute
 
 // OpenStore returns a Decider over the clinical tables of st (LoadDirectory)
 // that logs to the store's audit log and decides only at the present
-// moment (RequireNow(NowSkew)). The caller MUST Close the returned log when
-// done.
-func OpenStore(ctx context.Context, st *store.Store) (*Decider, *audit.Log, error) {
+// moment (RequireNow(NowSkew)); opts add to that (Clock). The caller MUST
+// Close the returned log when done.
+func OpenStore(ctx context.Context, st *store.Store, opts ...Option) (*Decider, *audit.Log, error) {
 	d, err := LoadDirectory(ctx, st)
 	if err != nil {
 		return nil, nil, err
@@ -68,7 +68,7 @@ func OpenStore(ctx context.Context, st *store.Store) (*Decider, *audit.Log, erro
 	if err != nil {
 		return nil, nil, err
 	}
-	dec, err := New(d, log, RequireNow(NowSkew))
+	dec, err := New(d, log, append([]Option{RequireNow(NowSkew)}, opts...)...)
 	if err != nil {
 		log.Close()
 		return nil, nil, err

@@ -286,7 +286,7 @@ func RunStore(ctx context.Context, dir string, opt StoreConfig) ([]Alert, Stats,
 		}
 		cs = &set
 	}
-	dec, log, err := access.OpenStore(ctx, st)
+	dec, log, err := access.OpenStore(ctx, st, access.Clock(opt.Clock))
 	if err != nil {
 		return nil, Stats{}, err
 	}

@@ -61,6 +61,17 @@ type Config struct {
 	// withheld data left out as for the whole extract. A materialised
 	// research view (package research) reads only what a cohort counts.
 	Tables []string
+	// Clock gives the decision moment (nil: time.Now). Only the README
+	// test's pinned day sets it; access checks the moment against it.
+	Clock func() time.Time
+}
+
+// now is the decision moment by the configured clock.
+func (c Config) now() time.Time {
+	if c.Clock == nil {
+		return time.Now()
+	}
+	return c.Clock()
 }
 
 // Decided is what a research session decided: the allowed people's
@@ -90,7 +101,7 @@ func DecideResearch(ctx context.Context, dir string, opt Config) (*Decided, erro
 	if opt.Use.Purpose == "" {
 		return nil, errors.New("query: a researcher must state the research use (DUO: GRU, HMB, DS-<ICD-10> or POA)")
 	}
-	now := time.Now()
+	now := opt.now()
 	if opt.At.IsZero() {
 		opt.At = now
 	}
@@ -115,7 +126,7 @@ func OpenAs(ctx context.Context, dir string, opt Config) (*Engine, error) {
 	if err := access.CheckIdentifier("actor", opt.Actor); err != nil {
 		return nil, fmt.Errorf("query: who is asking, for the audit log: %w", err)
 	}
-	now := time.Now()
+	now := opt.now()
 	if opt.At.IsZero() {
 		opt.At = now
 	}

@@ -51,7 +51,7 @@ func researchGrants(ctx context.Context, st *store.Store, log *audit.Log, opt Co
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	dec, err := access.New(dir, log, access.RequireNow(access.NowSkew))
+	dec, err := access.New(dir, log, access.RequireNow(access.NowSkew), access.Clock(opt.Clock))
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -36,12 +36,12 @@ const extractBatch = 8192
 // (text, integers, floating point, boolean, date, timestamp); lists and
 // structures are written as their text.
 func (s *Service) Extract(ctx context.Context, researcher, project, table string, w io.Writer) (rows int64, err error) {
-	now := time.Now()
+	now := s.now()
 	p, err := s.gate(ctx, researcher, project, now)
 	if err != nil {
 		return 0, err
 	}
-	e, err := query.OpenAs(ctx, s.dir, query.Config{Actor: researcher, Use: p.Use()})
+	e, err := query.OpenAs(ctx, s.dir, query.Config{Actor: researcher, Use: p.Use(), Clock: s.now})
 	if err != nil {
 		return 0, err
 	}

@@ -69,7 +69,7 @@ func (s *Service) refresh(ctx context.Context, st *store.Store, researcher strin
 	if err != nil {
 		return nil, err
 	}
-	opt := query.Config{Actor: researcher, Use: p.Use(), Tables: viewTables}
+	opt := query.Config{Actor: researcher, Use: p.Use(), Tables: viewTables, Clock: s.now}
 	people := map[string]personRows{}
 	next := &view{grants: map[string]access.Grant{}, samples: map[string][]string{}, actor: researcher}
 	if !plan.full {

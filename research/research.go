@@ -74,15 +74,20 @@ type Service struct {
 	// day is the date in Tallinn a view's decisions hold for (dayOf);
 	// tests move it.
 	day func(time.Time) string
+	now func() time.Time // the decision moment's clock
 }
 
 // New returns a Service over the store in dir; both arguments are
-// required.
-func New(dir string, pf *projects.File) (*Service, error) {
+// required. clock gives the decision moments (nil: time.Now; the server
+// passes its own).
+func New(dir string, pf *projects.File, clock func() time.Time) (*Service, error) {
 	if dir == "" || pf == nil {
 		return nil, errors.New("research: New needs a store directory and a projects file")
 	}
-	return &Service{dir: dir, projects: pf, day: dayOf}, nil
+	if clock == nil {
+		clock = time.Now
+	}
+	return &Service{dir: dir, projects: pf, day: dayOf, now: clock}, nil
 }
 
 // Count is one count of an answer: N and Frequency (of the cohort total)
@@ -122,7 +127,7 @@ func (s *Service) Ask(ctx context.Context, researcher, project string, def *coho
 	if err := def.Validate(); err != nil {
 		return nil, err
 	}
-	now := time.Now()
+	now := s.now()
 	p, v, err := s.admit(ctx, researcher, project, now)
 	if err != nil {
 		return nil, err
@@ -166,7 +171,7 @@ func (s *Service) gate(ctx context.Context, researcher, project string, now time
 		return nil, err
 	}
 	defer log.Close()
-	dec, err := access.DecideProject(ctx, log, access.Actor{ID: researcher, Role: access.Researcher}, ap, now)
+	dec, err := access.DecideProject(ctx, log, access.Actor{ID: researcher, Role: access.Researcher}, ap, now, s.now)
 	if err != nil {
 		return nil, err
 	}
@@ -286,6 +291,6 @@ func (s *Service) RefuseUnverified(ctx context.Context, project string) error {
 	if p, err := s.projects.Get(project); err == nil {
 		ap = access.Project{ID: p.ID, Use: p.Use(), Ethics: p.EthicsApproval, Members: p.Members, Start: p.Start.Time, End: p.End.Time}
 	}
-	_, err = access.DecideProject(ctx, log, unverified, ap, time.Now())
+	_, err = access.DecideProject(ctx, log, unverified, ap, s.now(), s.now)
 	return err
 }

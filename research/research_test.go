@@ -93,7 +93,7 @@ func newBiobank(t *testing.T) *biobank {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b.svc, err = New(b.dir, pf); err != nil {
+	if b.svc, err = New(b.dir, pf, nil); err != nil {
 		t.Fatal(err)
 	}
 	return b
@@ -269,7 +269,7 @@ func TestOverlappingCohorts(t *testing.T) {
 	}
 	// A restart: a new service over the same store remembers.
 	pf := b.svc.projects
-	again, err := New(b.dir, pf)
+	again, err := New(b.dir, pf, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +309,7 @@ func TestDifferencingLongAgo(t *testing.T) {
 	if _, err := b.ask(t, "demo-hmb", attack); !errors.Is(err, ErrRefused) || !strings.Contains(err.Error(), "earlier answer 1 ") {
 		t.Errorf("cohort differing by one person from the first answer: %v, want ErrRefused naming answer 1", err)
 	}
-	again, err := New(b.dir, b.svc.projects)
+	again, err := New(b.dir, b.svc.projects, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -515,7 +515,7 @@ func TestViewAfterRestart(t *testing.T) {
 	if _, err := b.ask(t, "demo-hmb", `{"dimensions": ["sex"]}`); err != nil {
 		t.Fatal(err)
 	}
-	svc, err := New(b.dir, b.svc.projects)
+	svc, err := New(b.dir, b.svc.projects, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -533,7 +533,7 @@ func TestViewAfterRestart(t *testing.T) {
 	if _, err := clinicaltest.Ingest(ctx, b.st, time.Now(), g); err != nil {
 		t.Fatal(err)
 	}
-	svc, err = New(b.dir, b.svc.projects)
+	svc, err = New(b.dir, b.svc.projects, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

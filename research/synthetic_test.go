@@ -36,7 +36,7 @@ func TestSyntheticBiobankPGx(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := New(dir, pf)
+	svc, err := New(dir, pf, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -95,7 +95,7 @@ func (s *Service) CountVariant(ctx context.Context, researcher, project string, 
 	if err := q.Validate(); err != nil {
 		return nil, err
 	}
-	now := time.Now()
+	now := s.now()
 	p, v, err := s.admit(ctx, researcher, project, now)
 	if err != nil {
 		return nil, err
@@ -208,7 +208,7 @@ func (s *Service) permit(ctx context.Context, researcher string, p *projects.Pro
 	s.views.mu.Lock()
 	defer s.views.mu.Unlock()
 	if !v.complete {
-		d, err := query.DecideResearch(ctx, s.dir, query.Config{Actor: researcher, Use: p.Use()})
+		d, err := query.DecideResearch(ctx, s.dir, query.Config{Actor: researcher, Use: p.Use(), Clock: s.now})
 		if err != nil {
 			return access.Permit{}, err
 		}

@@ -31,7 +31,10 @@ type PersonRequest struct {
 	// person's consent) or a Patient (the person, or their representative).
 	Actor  access.Actor
 	Person string
-	At     time.Time
+	At     time.Time // the decision moment; zero means now by Clock
+	// Clock is the clock the decision moment must agree with (nil:
+	// time.Now; the README test pins the day).
+	Clock func() time.Time
 }
 
 // PersonScore is one stored score of a person, with what is needed to
@@ -55,8 +58,11 @@ type PersonResult struct {
 // ForPerson decides access (logged) and then reads the person's stored
 // scores, every score id in the store.
 func ForPerson(ctx context.Context, st *store.Store, req PersonRequest) (*PersonResult, error) {
+	if req.Clock == nil {
+		req.Clock = time.Now
+	}
 	if req.At.IsZero() {
-		req.At = time.Now()
+		req.At = req.Clock()
 	}
 	var purpose access.Purpose
 	switch req.Actor.Role {
@@ -70,7 +76,7 @@ func ForPerson(ctx context.Context, st *store.Store, req PersonRequest) (*Person
 	default:
 		return nil, fmt.Errorf("%w (role %q)", ErrRole, req.Actor.Role)
 	}
-	dec, log, err := access.OpenStore(ctx, st)
+	dec, log, err := access.OpenStore(ctx, st, access.Clock(req.Clock))
 	if err != nil {
 		return nil, err
 	}

@@ -50,13 +50,14 @@ people by the store's biobank_samples table.`,
 				if opt.At, err = day("at", at); err != nil {
 					return err
 				}
-				if y, m, d := time.Now().In(consent.Tallinn).Date(); opt.At.Equal(time.Date(y, m, d, 0, 0, 0, 0, consent.Tallinn)) {
+				if y, m, d := clockOf(cmd.Context())().In(consent.Tallinn).Date(); opt.At.Equal(time.Date(y, m, d, 0, 0, 0, 0, consent.Tallinn)) {
 					opt.At = time.Time{} // today: now
 				}
 			}
 			if !slices.Contains(alerts.Formats, fmt_) {
 				return fmt.Errorf("--format %q: want one of %s", fmt_, strings.Join(alerts.Formats, ", "))
 			}
+			opt.Clock = clockOf(cmd.Context())
 			if opt.Actor, err = who(); err != nil {
 				return err
 			}

@@ -26,7 +26,7 @@ func newConsentShowCmd(who whoami) *cobra.Command {
 				return err
 			}
 			defer ps.Close()
-			now := time.Now()
+			now := clockOf(ctx)()
 			d, err := ps.dec.Decide(ctx, access.Request{Actor: ps.actor, Person: person, Purpose: access.OwnPurpose(ps.actor.ID, person), Time: now})
 			if err != nil {
 				return err

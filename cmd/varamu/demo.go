@@ -66,7 +66,7 @@ func runDemo(ctx context.Context, w io.Writer, out, actor string, people, backgr
 	bb := filepath.Join(out, "biobank")
 	// The dataset's "today" is today: alerts and research are asked about
 	// now, when the data was recorded.
-	y, m, d := time.Now().In(consent.Tallinn).Date()
+	y, m, d := clockOf(ctx)().In(consent.Tallinn).Date()
 	today := time.Date(y, m, d, 0, 0, 0, 0, consent.Tallinn)
 	sum, err := synth.Generate(ctx, bb, synth.Config{People: people, Seed: 1, BackgroundSites: background, AsOf: today})
 	if err != nil {
@@ -100,7 +100,7 @@ func runDemo(ctx context.Context, w io.Writer, out, actor string, people, backgr
 	if err != nil {
 		return err
 	}
-	cs, err := clinical.Ingest(ctx, st, []string{filepath.Join(bb, "fhir")}, clinical.Config{BiobankSamples: []string{filepath.Join(bb, "biobank", "samples.tsv")}, Records: rec.add})
+	cs, err := clinical.Ingest(ctx, st, []string{filepath.Join(bb, "fhir")}, clinical.Config{BiobankSamples: []string{filepath.Join(bb, "biobank", "samples.tsv")}, Records: rec.add, Now: clockOf(ctx)()})
 	if err := rec.close(err); err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func runDemo(ctx context.Context, w io.Writer, out, actor string, people, backgr
 
 	// 6. Drug–gene alerts: current prescriptions × actionable phenotypes,
 	// under consent, every decision logged.
-	list, stats, err := alerts.RunStore(ctx, dir, alerts.StoreConfig{Config: alerts.Config{Actor: actor}})
+	list, stats, err := alerts.RunStore(ctx, dir, alerts.StoreConfig{Config: alerts.Config{Actor: actor, Clock: clockOf(ctx)}})
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -20,7 +19,7 @@ NAME.p12 (password "` + devca.P12Password + `") for professional, patient, paren
 researcher, expired-licence and revoked. For loopback trials only: keys are not encrypted.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, err := devca.Write(cmd.Context(), storeDir, out, time.Now())
+			res, err := devca.Write(cmd.Context(), storeDir, out, clockOf(cmd.Context())())
 			if err != nil {
 				return err
 			}
@@ -46,7 +45,7 @@ func newDevCATokenCmd() *cobra.Command {
 		Short: "Print a CDS Hooks bearer token (JWT, five minutes) signed by the test EHR of a dev-ca directory",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			tok, err := devca.EHRToken(dir, aud, time.Now())
+			tok, err := devca.EHRToken(dir, aud, clockOf(cmd.Context())())
 			if err != nil {
 				return err
 			}

@@ -74,7 +74,7 @@ func devIDPUsers(cmd *cobra.Command, storeDir, people string) ([]devidp.User, er
 		defer f.Close()
 		return devidp.ReadPeople(f, people)
 	}
-	ps, err := devca.People(cmd.Context(), storeDir, time.Now())
+	ps, err := devca.People(cmd.Context(), storeDir, clockOf(cmd.Context())())
 	if err != nil {
 		return nil, err
 	}

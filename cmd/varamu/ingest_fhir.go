@@ -7,7 +7,6 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -50,7 +49,7 @@ decision); the re-link is then written to the audit log for both people.`,
 			if err != nil {
 				return err
 			}
-			sum, err := clinical.Ingest(cmd.Context(), s, args, clinical.Config{BiobankSamples: samples,
+			sum, err := clinical.Ingest(cmd.Context(), s, args, clinical.Config{BiobankSamples: samples, Now: clockOf(cmd.Context())(),
 				RelinkReason: relink, Relinked: relinkLogger(dir, actor), Records: rec.add})
 			if err := rec.close(err); err != nil {
 				return err
@@ -76,7 +75,7 @@ func relinkLogger(dir, actor string) func(context.Context, []clinical.Relink) er
 			return err
 		}
 		defer log.Close()
-		return access.LogRelinks(ctx, log, actor, relinks, time.Now())
+		return access.LogRelinks(ctx, log, actor, relinks, clockOf(ctx)())
 	}
 }
 

@@ -39,6 +39,6 @@ func openAccess(ctx context.Context, dir string) (*store.Store, *access.Decider,
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	dec, log, err := access.OpenStore(ctx, st)
+	dec, log, err := access.OpenStore(ctx, st, access.Clock(clockOf(ctx)))
 	return st, dec, log, err
 }

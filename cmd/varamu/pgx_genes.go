@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -28,7 +27,7 @@ flagged "OLD" and listed at the end, so that rules due for review are visible.`,
 				return fmt.Errorf("--max-rule-age %d: want 0 or more years", maxAge)
 			}
 			if year == 0 {
-				year = time.Now().Year()
+				year = clockOf(cmd.Context())().Year()
 			}
 			db, err := alleles.Load()
 			if err != nil {

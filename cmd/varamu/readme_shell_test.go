@@ -73,7 +73,7 @@ func readmeEnv(work string) []string {
 		env = append(env, kv)
 	}
 	return append(env, "PATH="+filepath.Join(work, ".bin")+string(os.PathListSeparator)+os.Getenv("PATH"), "LC_ALL=C",
-		"TMPDIR="+filepath.Join(work, ".tmp"))
+		"TMPDIR="+filepath.Join(work, ".tmp"), clockEnv+"="+readmeClockValue(time.Now()))
 }
 
 // run runs one example and returns its output lines, with "(exit status

@@ -42,6 +42,14 @@ func readmeVaramu() int {
 	if a := os.Getenv(actorEnv); a != "" {
 		who = func() (string, error) { return a, nil }
 	}
+	if v := os.Getenv(clockEnv); v != "" {
+		now, err := readmeClock(v)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "varamu:", err)
+			return 1
+		}
+		ctx = withClock(ctx, now)
+	}
 	if err := newRootCmdAs(who).ExecuteContext(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, "varamu:", err)
 		return 1

@@ -44,7 +44,7 @@ every decision is logged. Findings are never written to the store.`,
 			if clinician {
 				a.Role = access.Professional
 			}
-			res, err := findings.ForPerson(cmd.Context(), dir, cv, gl, findings.Request{Actor: a, Person: person})
+			res, err := findings.ForPerson(cmd.Context(), dir, cv, gl, findings.Request{Actor: a, Person: person, Clock: clockOf(cmd.Context())})
 			if err != nil {
 				return err
 			}

@@ -40,7 +40,7 @@ person's consent to return of results. Access is decided and logged first.`,
 			if clinician {
 				a.Role = access.Professional
 			}
-			res, err := risk.ForPerson(cmd.Context(), st, risk.PersonRequest{Actor: a, Person: person})
+			res, err := risk.ForPerson(cmd.Context(), st, risk.PersonRequest{Actor: a, Person: person, Clock: clockOf(cmd.Context())})
 			if err != nil {
 				return err
 			}

@@ -57,7 +57,7 @@ people logging in through that OpenID provider ('varamu dev-idp' runs one on loo
 			if addr == "" {
 				addr = "127.0.0.1:8443"
 			}
-			cfg := server.Config{StoreDir: storeDir,
+			cfg := server.Config{StoreDir: storeDir, Now: clockOf(cmd.Context()),
 				Logger: slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))}
 			if err := fc.Build(&cfg); err != nil {
 				return err
@@ -87,7 +87,7 @@ people logging in through that OpenID provider ('varamu dev-idp' runs one on loo
 			if err := registerRisk(s, rf); err != nil {
 				return err
 			}
-			if err := registerResearch(s, storeDir, fc.ProjectsPath()); err != nil {
+			if err := registerResearch(s, storeDir, fc.ProjectsPath(), cfg.Now); err != nil {
 				return err
 			}
 			fhirrecords.Register(s)
@@ -171,7 +171,7 @@ func useAuditKeys(flag, config string) error {
 
 // registerResearch adds the research API when the configuration names an
 // approved projects file.
-func registerResearch(s *server.Server, storeDir, projectsPath string) error {
+func registerResearch(s *server.Server, storeDir, projectsPath string, clock func() time.Time) error {
 	if projectsPath == "" {
 		return nil
 	}
@@ -179,7 +179,7 @@ func registerResearch(s *server.Server, storeDir, projectsPath string) error {
 	if err != nil {
 		return err
 	}
-	svc, err := research.New(storeDir, pf)
+	svc, err := research.New(storeDir, pf, clock)
 	if err != nil {
 		return err
 	}

@@ -38,8 +38,11 @@ type Request struct {
 	// Actor is a Professional (with licence) or a Patient (the person or
 	// their representative).
 	Actor  access.Actor
-	Person string // isikukood
-	At     time.Time
+	Person string    // isikukood
+	At     time.Time // the decision moment; zero means now by Clock
+	// Clock is the clock the decision moment must agree with (nil:
+	// time.Now; the README test pins the day).
+	Clock func() time.Time
 }
 
 // Finding is one P/LP assertion the person carries.
@@ -112,14 +115,17 @@ func decide(ctx context.Context, d *access.Decider, req Request) ([]access.Decis
 // ForPerson decides access (logged), then reads the person's genotypes at
 // the ClinVar assertions and reports their findings.
 func ForPerson(ctx context.Context, dir string, cv *ClinVar, genes *GeneList, req Request) (*Result, error) {
+	if req.Clock == nil {
+		req.Clock = time.Now
+	}
 	if req.At.IsZero() {
-		req.At = time.Now()
+		req.At = req.Clock()
 	}
 	st, err := store.Open(dir, store.Config{})
 	if err != nil {
 		return nil, err
 	}
-	dec, log, err := access.OpenStore(ctx, st)
+	dec, log, err := access.OpenStore(ctx, st, access.Clock(req.Clock))
 	if err != nil {
 		return nil, err
 	}

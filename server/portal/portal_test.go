@@ -398,7 +398,7 @@ func newResearchAPI(t *testing.T, e *env) researchAPI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := research.New(e.Dir, pf)
+	svc, err := research.New(e.Dir, pf, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

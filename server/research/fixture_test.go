@@ -93,7 +93,7 @@ func start(t *testing.T) *running {
 			p.ID = id
 			pf.Projects = append(pf.Projects, p)
 		}
-		svc, err := study.New(dir, pf)
+		svc, err := study.New(dir, pf, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
