@@ -54,9 +54,11 @@ type Finding struct {
 	Zygosity    string // heterozygous, homozygous, hemizygous
 	Inheritance Inheritance
 	// Reportable is true when the zygosity meets the inheritance (one
-	// allele for AD/SD/XL, two for AR); Note explains either way.
+	// allele for AD/SD/XL, two for AR); Note explains either way, in
+	// English, and Why names the explanation for other languages.
 	Reportable bool
 	Note       string
+	Why        Why
 }
 
 // Result is one person's findings.
@@ -233,6 +235,22 @@ func carrier(a Assertion, gs []genome.Genotype) (f *Finding, known bool) {
 // conditions need one P/LP allele; recessive ones two (homozygous, or two
 // different variants in the gene: compound heterozygous when phase is
 // unknown, said so).
+// Why names the explanation classify chose for a finding (its Note).
+type Why string
+
+// The explanations of a finding.
+const (
+	WhyHomozygousRecessive Why = "AR.homozygous" // two copies, recessive: reportable
+	WhyCompoundRecessive   Why = "AR.compound"   // two variants in one recessive gene: reportable
+	WhyCarrier             Why = "AR.carrier"    // one allele, recessive: a carrier, not reported
+	WhyXLinked             Why = "XL"            // X-linked, hemi- or homozygous: reportable
+	WhyXLinkedHeterozygous Why = "XL.heterozygous"
+	WhyDominant            Why = "dominant" // one allele suffices: reportable
+)
+
+// Whys lists every explanation, for the catalogues of other languages.
+var Whys = []Why{WhyHomozygousRecessive, WhyCompoundRecessive, WhyCarrier, WhyXLinked, WhyXLinkedHeterozygous, WhyDominant}
+
 func classify(carried []Finding) (findings, carriers []Finding) {
 	perGene := map[string]int{}
 	for _, f := range carried {
@@ -243,20 +261,21 @@ func classify(carried []Finding) (findings, carriers []Finding) {
 		case Recessive:
 			switch {
 			case f.Copies == 2:
-				f.Reportable, f.Note = true, "homozygous in a gene with recessive inheritance"
+				f.Reportable, f.Why, f.Note = true, WhyHomozygousRecessive, "homozygous in a gene with recessive inheritance"
 			case perGene[f.Gene] >= 2:
-				f.Reportable, f.Note = true, "two P/LP variants in a gene with recessive inheritance: possibly compound heterozygous (phase not confirmed)"
+				f.Reportable, f.Why, f.Note = true, WhyCompoundRecessive, "two P/LP variants in a gene with recessive inheritance: possibly compound heterozygous (phase not confirmed)"
 			default:
-				f.Note = "one P/LP allele in a gene with recessive inheritance: carrier, not a secondary finding"
+				f.Why, f.Note = WhyCarrier, "one P/LP allele in a gene with recessive inheritance: carrier, not a secondary finding"
 			}
 		case XLinked:
-			f.Reportable = true
+			f.Reportable, f.Why = true, WhyXLinked
 			f.Note = "X-linked: " + f.Zygosity
 			if f.Zygosity == "heterozygous" {
+				f.Why = WhyXLinkedHeterozygous
 				f.Note += " (expression in heterozygous females varies)"
 			}
 		default:
-			f.Reportable, f.Note = true, "one P/LP allele suffices ("+string(f.Inheritance)+")"
+			f.Reportable, f.Why, f.Note = true, WhyDominant, "one P/LP allele suffices ("+string(f.Inheritance)+")"
 		}
 		if f.Reportable {
 			findings = append(findings, f)

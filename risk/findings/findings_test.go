@@ -321,3 +321,35 @@ func TestStarsAndSignificance(t *testing.T) {
 		}
 	}
 }
+
+// TestClassifyWhy: each carried P/LP variant gets the explanation its
+// inheritance and copies call for, and only those that meet the inheritance
+// are reportable.
+func TestClassifyWhy(t *testing.T) {
+	f := func(gene string, inh Inheritance, copies int, zyg string) Finding {
+		return Finding{Assertion: Assertion{Gene: gene}, Inheritance: inh, Copies: copies, Zygosity: zyg}
+	}
+	carried := []Finding{
+		f("AR1", Recessive, 2, "homozygous"),
+		f("AR2", Recessive, 1, "heterozygous"), f("AR2", Recessive, 1, "heterozygous"),
+		f("AR3", Recessive, 1, "heterozygous"),
+		f("XL1", XLinked, 1, "hemizygous"),
+		f("XL2", XLinked, 1, "heterozygous"),
+		f("AD1", Dominant, 1, "heterozygous"),
+		f("SD1", SemiDominant, 1, "heterozygous"),
+	}
+	want := map[string]Why{"AR1": WhyHomozygousRecessive, "AR2": WhyCompoundRecessive, "AR3": WhyCarrier,
+		"XL1": WhyXLinked, "XL2": WhyXLinkedHeterozygous, "AD1": WhyDominant, "SD1": WhyDominant}
+	reportable, carriers := classify(carried)
+	if len(reportable) != 7 || len(carriers) != 1 || carriers[0].Gene != "AR3" {
+		t.Fatalf("%d reportable, carriers %+v: want 7 and AR3", len(reportable), carriers)
+	}
+	for _, g := range append(reportable, carriers...) {
+		if g.Why != want[g.Gene] || g.Reportable == (g.Why == WhyCarrier) || g.Note == "" {
+			t.Errorf("%s: why %q, reportable %v, note %q; want why %q", g.Gene, g.Why, g.Reportable, g.Note, want[g.Gene])
+		}
+		if !slices.Contains(Whys, g.Why) {
+			t.Errorf("%s: why %q not in Whys", g.Gene, g.Why)
+		}
+	}
+}

@@ -67,11 +67,9 @@ func TestCatalogueComplete(t *testing.T) {
 	}
 	for _, z := range []string{"heterozygous", "homozygous", "hemizygous"} {
 		dynamic = append(dynamic, "zygosity."+z)
-		for _, inh := range []findings.Inheritance{findings.Dominant, findings.Recessive, findings.XLinked, findings.SemiDominant, ""} {
-			for copies := 1; copies <= 2; copies++ {
-				dynamic = append(dynamic, findingNote(findings.Finding{Zygosity: z, Copies: copies, Inheritance: inh}))
-			}
-		}
+	}
+	for _, w := range findings.Whys {
+		dynamic = append(dynamic, findingNote(findings.Finding{Why: w}))
 	}
 	for _, k := range dynamic {
 		if _, ok := catalogue["en"][k]; !ok {

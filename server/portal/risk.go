@@ -126,21 +126,6 @@ func (p *Portal) findingsPart(ctx context.Context, q *request, sample string) (F
 	return out, nil
 }
 
-// findingNote is the catalogue key of what a reportable secondary finding
-// means (what package findings notes in English): the inheritance and, for
-// a recessive or X-linked gene, the copies.
-func findingNote(f findings.Finding) string {
-	switch f.Inheritance {
-	case findings.Recessive:
-		if f.Copies == 2 {
-			return "findingnote.AR.homozygous"
-		}
-		return "findingnote.AR.compound"
-	case findings.XLinked:
-		if f.Zygosity == "heterozygous" {
-			return "findingnote.XL.heterozygous"
-		}
-		return "findingnote.XL"
-	}
-	return "findingnote.dominant"
-}
+// findingNote is the catalogue key of what a secondary finding means: the
+// explanation package findings chose (its Note, in English).
+func findingNote(f findings.Finding) string { return "findingnote." + string(f.Why) }
