@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/varamu/varamu/access"
@@ -30,22 +31,22 @@ type Variant struct {
 }
 
 var (
-	chromRE = regexp.MustCompile(`^(chr)?([1-9]|1[0-9]|2[0-2]|X|Y|M|MT)$`)
+	chromRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(chr)?([1-9]|1[0-9]|2[0-2]|X|Y|M|MT)$`) })
 	// basesRE with a length check, not {1,1000}: that repeat compiles to a
 	// 1,000-state program at every start-up of the binary (25 ms of init).
-	basesRE = regexp.MustCompile(`^[ACGTN]+$`)
+	basesRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[ACGTN]+$`) })
 )
 
 // maxBases bounds referenceBases and alternateBases.
 const maxBases = 1000
 
-func bases(s string) bool { return len(s) <= maxBases && basesRE.MatchString(s) }
+func bases(s string) bool { return len(s) <= maxBases && basesRE().MatchString(s) }
 
 // Validate checks the variant: a human chromosome, a position from 1 to
 // 300,000,000, and REF and ALT in A, C, G, T, N.
 func (q Variant) Validate() error {
 	switch {
-	case !chromRE.MatchString(q.Chrom):
+	case !chromRE().MatchString(q.Chrom):
 		return fmt.Errorf("%w: referenceName %q: want 1-22, X, Y or MT (with or without chr)", ErrVariant, q.Chrom)
 	case q.Pos < 1 || q.Pos > 300_000_000:
 		return fmt.Errorf("%w: position %d: want 1 to 300000000", ErrVariant, q.Pos)
@@ -59,7 +60,7 @@ func (q Variant) Validate() error {
 
 // chrom is the store's spelling of the chromosome (chr-prefixed).
 func (q Variant) chrom() string {
-	m := chromRE.FindStringSubmatch(q.Chrom)
+	m := chromRE().FindStringSubmatch(q.Chrom)
 	c := m[2]
 	if c == "MT" {
 		c = "M"

@@ -8,6 +8,7 @@ import (
 	"html/template"
 	"io"
 	"math"
+	"sync"
 	"time"
 
 	rplot "github.com/varamu/varamu/risk/plot"
@@ -77,18 +78,21 @@ func SectionOf(res *PersonResult) (*RiskSection, error) {
 	return sec, nil
 }
 
-var sectionHTML = template.Must(template.New("risk").Funcs(template.FuncMap{
-	"svg": func(b []byte) template.URL {
-		return template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(b))
-	},
-	"pct": func(x float64) string {
-		if math.IsNaN(x) {
-			return "not given"
-		}
-		return rplot.Ordinal(x)
-	},
-	"date": func(t time.Time) string { return t.Format(time.DateOnly) },
-}).Parse(`<!DOCTYPE html>
+// sectionHTML is parsed on first use, not at start-up (every command of
+// the binary would pay for it).
+var sectionHTML = sync.OnceValue(func() *template.Template {
+	return template.Must(template.New("risk").Funcs(template.FuncMap{
+		"svg": func(b []byte) template.URL {
+			return template.URL("data:image/svg+xml;base64," + base64.StdEncoding.EncodeToString(b))
+		},
+		"pct": func(x float64) string {
+			if math.IsNaN(x) {
+				return "not given"
+			}
+			return rplot.Ordinal(x)
+		},
+		"date": func(t time.Time) string { return t.Format(time.DateOnly) },
+	}).Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Polygenic scores of {{.Person}}</title>
 <style>
 body{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}
@@ -122,11 +126,12 @@ footer{margin-top:2rem;font-size:.85rem;color:#555}
 <footer>Shown under access rule: {{.Access}} (audit entry {{.AuditIndex}}).</footer>
 </body></html>
 `))
+})
 
 // WriteHTML writes the section as one self-contained HTML page (inline
 // CSS and figures, no scripts).
 func WriteHTML(w io.Writer, sec *RiskSection) error {
-	if err := sectionHTML.Execute(w, sec); err != nil {
+	if err := sectionHTML().Execute(w, sec); err != nil {
 		return fmt.Errorf("risk: writing HTML: %w", err)
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"math"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	rplot "github.com/varamu/varamu/risk/plot"
@@ -103,16 +104,19 @@ type abstention struct {
 	say    map[string]string
 }
 
-var abstentions = []abstention{
-	{regexp.MustCompile(`^only (\d+) of the score's (\d+) variants \(([\d.]+)%\) were found in the store, below the (\d+)% needed: the score would not be the one published$`),
-		map[string]string{"et": "andmetest leiti skoori %[2]s variandist ainult %[1]s (%[3]s%%), vähem kui nõutav %[4]s%%: see ei oleks avaldatud skoor"}},
-	{regexp.MustCompile(`^the reference cohort has (\d+) people, fewer than the (\d+) needed for a percentile$`),
-		map[string]string{"et": "võrdluskohordis on %[1]s inimest, protsentiili andmiseks on vaja vähemalt %[2]s"}},
-	{regexp.MustCompile(`^the score does not vary in the reference cohort$`),
-		map[string]string{"et": "skoor ei erine võrdluskohordi inimeste vahel"}},
-	{regexp.MustCompile(`^(\d+) of the (\d+) matched variants \(([\d.]+)%\) have no genotype for this person, above the (\d+)% allowed: their score leans on the cohort average$`),
-		map[string]string{"et": "%[2]s leitud variandist %[1]s (%[3]s%%) puudub selle inimese genotüüp, rohkem kui lubatud %[4]s%%: skoor toetuks liialt kohordi keskmisele"}},
-}
+// abstentions are compiled on first use, not at start-up.
+var abstentions = sync.OnceValue(func() []abstention {
+	return []abstention{
+		{regexp.MustCompile(`^only (\d+) of the score's (\d+) variants \(([\d.]+)%\) were found in the store, below the (\d+)% needed: the score would not be the one published$`),
+			map[string]string{"et": "andmetest leiti skoori %[2]s variandist ainult %[1]s (%[3]s%%), vähem kui nõutav %[4]s%%: see ei oleks avaldatud skoor"}},
+		{regexp.MustCompile(`^the reference cohort has (\d+) people, fewer than the (\d+) needed for a percentile$`),
+			map[string]string{"et": "võrdluskohordis on %[1]s inimest, protsentiili andmiseks on vaja vähemalt %[2]s"}},
+		{regexp.MustCompile(`^the score does not vary in the reference cohort$`),
+			map[string]string{"et": "skoor ei erine võrdluskohordi inimeste vahel"}},
+		{regexp.MustCompile(`^(\d+) of the (\d+) matched variants \(([\d.]+)%\) have no genotype for this person, above the (\d+)% allowed: their score leans on the cohort average$`),
+			map[string]string{"et": "%[2]s leitud variandist %[1]s (%[3]s%%) puudub selle inimese genotüüp, rohkem kui lubatud %[4]s%%: skoor toetuks liialt kohordi keskmisele"}},
+	}
+})
 
 // WordsOf writes a person's score in plain English words.
 func WordsOf(ps PersonScore) Words { return WordsIn("en", ps) }
@@ -163,7 +167,7 @@ func abstainIn(lang string, f *wordForms, stored string, num func(string, any) s
 	if lang == WordLanguages[0] {
 		return stored
 	}
-	for _, a := range abstentions {
+	for _, a := range abstentions() {
 		m := a.stored.FindStringSubmatch(stored)
 		if m == nil {
 			continue

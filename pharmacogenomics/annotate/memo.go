@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/varamu/varamu/pharmacogenomics"
 	"github.com/varamu/varamu/pharmacogenomics/rules"
@@ -126,7 +127,7 @@ func forSample(recs []rules.Recommendation, sample string, lines *strings.Replac
 }
 
 // lineRef is how calling names the line of an outside call in its note.
-var lineRef = regexp.MustCompile(`\(line [0-9]+\)`)
+var lineRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\(line [0-9]+\)`) })
 
 // outsideLines returns sc with the line of each outside call's note
 // replaced by a placeholder naming the gene, and the replacer that puts
@@ -135,7 +136,7 @@ func outsideLines(sc pharmacogenomics.SampleCalls) (pharmacogenomics.SampleCalls
 	var pairs []string
 	general := sc
 	for i, g := range sc.Genes {
-		if g.Source != "outside" || !slices.ContainsFunc(g.Notes, lineRef.MatchString) {
+		if g.Source != "outside" || !slices.ContainsFunc(g.Notes, lineRef().MatchString) {
 			continue
 		}
 		if len(pairs) == 0 {
@@ -144,7 +145,7 @@ func outsideLines(sc pharmacogenomics.SampleCalls) (pharmacogenomics.SampleCalls
 		notes := slices.Clone(g.Notes)
 		ph := "(line \x01" + g.Gene + "\x01)"
 		for j, n := range notes {
-			if ref := lineRef.FindString(n); ref != "" {
+			if ref := lineRef().FindString(n); ref != "" {
 				notes[j] = strings.Replace(n, ref, ph, 1)
 				pairs = append(pairs, ph, ref)
 			}

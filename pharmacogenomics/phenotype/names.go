@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/varamu/varamu/pharmacogenomics/alleles"
 )
@@ -17,7 +18,7 @@ import (
 // before "*10"). Inside a combination the alleles keep the order of the
 // gene's definitions.
 
-var hgvsName = regexp.MustCompile(`^(?:.*:)?[cgnmopr]\.(\d+)`)
+var hgvsName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^(?:.*:)?[cgnmopr]\.(\d+)`) })
 
 // IsCombination reports whether a haplotype name is a combination "[a + b]".
 func IsCombination(name string) bool {
@@ -43,7 +44,7 @@ func CompareHaplotypeNames(a, b string) int {
 		}
 		a, b = pa[0], pb[0]
 	}
-	ma, mb := hgvsName.FindStringSubmatch(a), hgvsName.FindStringSubmatch(b)
+	ma, mb := hgvsName().FindStringSubmatch(a), hgvsName().FindStringSubmatch(b)
 	if ma != nil && mb != nil {
 		na, _ := strconv.Atoi(ma[1])
 		nb, _ := strconv.Atoi(mb[1])
@@ -72,7 +73,7 @@ func CompareDiplotypeNames(a, b string) int {
 // variant by variant (HGVS, combinations, the reference).
 func pharmcatOrdered(names ...string) bool {
 	for _, n := range names {
-		if IsCombination(n) || hgvsName.MatchString(n) {
+		if IsCombination(n) || hgvsName().MatchString(n) {
 			return true
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
@@ -305,12 +306,14 @@ func (e *Engine) Guideline(id string) (Guideline, bool) {
 
 func normDrug(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
-var geneRef = regexp.MustCompile(`(?:phenotype|genotypicPhenotype|called|score|diplotypes|alleles|outside)\["([^"\\]+)"\]|"([^"\\]+)" in (?:score|called|outside)\b`)
+var geneRef = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?:phenotype|genotypicPhenotype|called|score|diplotypes|alleles|outside)\["([^"\\]+)"\]|"([^"\\]+)" in (?:score|called|outside)\b`)
+})
 
 // referencedGenes lists the genes a condition indexes by literal name.
 func referencedGenes(expr string) []string {
 	var out []string
-	for _, m := range geneRef.FindAllStringSubmatch(expr, -1) {
+	for _, m := range geneRef().FindAllStringSubmatch(expr, -1) {
 		g := m[1] + m[2]
 		if !slices.Contains(out, g) {
 			out = append(out, g)

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/varamu/varamu/pharmacogenomics"
 )
@@ -31,14 +32,14 @@ const indeterminate = "Indeterminate"
 const maxReadings = 64
 
 // carrierRef matches a condition's test for carrying one allele.
-var carrierRef = regexp.MustCompile(`"([^"\\]+)" in alleles\["([^"\\]+)"\]`)
+var carrierRef = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`"([^"\\]+)" in alleles\["([^"\\]+)"\]`) })
 
 // carrierKeysByDrug lists, per drug and gene, the alleles its rules test by
 // carrier status ("*57:01" for HLA-B), in the order they first appear.
 func carrierKeysByDrug(rs []Rule) map[string]map[string][]string {
 	out := map[string]map[string][]string{}
 	for _, r := range rs {
-		for _, m := range carrierRef.FindAllStringSubmatch(r.When, -1) {
+		for _, m := range carrierRef().FindAllStringSubmatch(r.When, -1) {
 			for _, d := range r.Drugs {
 				d = normDrug(d)
 				if out[d] == nil {

@@ -30,6 +30,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/varamu/varamu/internal/strictjson"
 )
@@ -130,9 +131,9 @@ func Decode(name string, r io.Reader) (*Definition, error) {
 }
 
 var (
-	genePattern  = regexp.MustCompile(`^[A-Z][A-Z0-9-]{1,15}$`)
-	icd10Pattern = regexp.MustCompile(`^[A-Z]([0-9]{1,2}(\.[0-9A-Z]{0,4})?)?$`)
-	atcPattern   = regexp.MustCompile(`^[A-Z]([0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?)?$`)
+	genePattern  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z][A-Z0-9-]{1,15}$`) })
+	icd10Pattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z]([0-9]{1,2}(\.[0-9A-Z]{0,4})?)?$`) })
+	atcPattern   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Z]([0-9]{2}([A-Z]([A-Z]([0-9]{2})?)?)?)?$`) })
 	sexes        = []string{"female", "male", "other", "unknown"}
 )
 
@@ -159,7 +160,7 @@ func (d *Definition) validateCriteria(bad func(string, string, ...any) error) er
 	for i, g := range d.PGx {
 		path := fmt.Sprintf("pgx[%d]", i)
 		switch {
-		case !genePattern.MatchString(g.Gene):
+		case !genePattern().MatchString(g.Gene):
 			return bad(path+".gene", "%q: want a gene symbol (CYP2C19)", g.Gene)
 		case genes[g.Gene]:
 			return bad(path+".gene", "%s given twice", g.Gene)
@@ -173,12 +174,12 @@ func (d *Definition) validateCriteria(bad func(string, string, ...any) error) er
 		genes[g.Gene] = true
 	}
 	for i, c := range d.Conditions {
-		if !icd10Pattern.MatchString(c) {
+		if !icd10Pattern().MatchString(c) {
 			return bad(fmt.Sprintf("conditions[%d]", i), "%q: want an ICD-10 code prefix (E11, I21.0)", c)
 		}
 	}
 	for i, c := range d.Medications {
-		if !atcPattern.MatchString(c) {
+		if !atcPattern().MatchString(c) {
 			return bad(fmt.Sprintf("medications[%d]", i), "%q: want an ATC code prefix (B01AC, B01AC04)", c)
 		}
 	}
@@ -215,11 +216,11 @@ func (d *Definition) validateDimensions(bad func(string, string, ...any) error) 
 		case "sex", "age_band":
 			ok = arg == "" && !strings.Contains(dim, ":")
 		case "phenotype", "diplotype":
-			ok = genePattern.MatchString(arg)
+			ok = genePattern().MatchString(arg)
 		case "condition":
-			ok = icd10Pattern.MatchString(arg)
+			ok = icd10Pattern().MatchString(arg)
 		case "medication":
-			ok = atcPattern.MatchString(arg)
+			ok = atcPattern().MatchString(arg)
 		}
 		if !ok {
 			return bad(path, "%q: want sex, age_band, phenotype:GENE, diplotype:GENE, condition:ICD10 or medication:ATC", dim)

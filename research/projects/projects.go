@@ -27,6 +27,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/varamu/varamu/clinical/consent"
@@ -201,14 +202,14 @@ func Decode(name string, r io.Reader) (*File, error) {
 	return out, nil
 }
 
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
+var idPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`) })
 
 // check validates one project against the file so far.
 func (f *File) check(p *Project) *Error {
 	bad := func(field, format string, args ...any) *Error {
 		return &Error{Project: p.ID, Field: field, Err: fmt.Errorf("%w: %s", ErrProjects, fmt.Sprintf(format, args...))}
 	}
-	if !idPattern.MatchString(p.ID) {
+	if !idPattern().MatchString(p.ID) {
 		return &Error{Field: "id", Err: fmt.Errorf("%w: %q: want lower-case letters, digits and '-', at most 63", ErrProjects, p.ID)}
 	}
 	if _, err := f.Get(p.ID); err == nil {

@@ -2,6 +2,7 @@ package portal
 
 import (
 	"net/http"
+	"sync"
 
 	"golang.org/x/text/language"
 )
@@ -13,7 +14,8 @@ import (
 // languages are the catalogue's languages, the first the default.
 var languages = []language.Tag{language.English, language.Estonian}
 
-var matcher = language.NewMatcher(languages)
+// matcher is built on first use, not at start-up.
+var matcher = sync.OnceValue(func() language.Matcher { return language.NewMatcher(languages) })
 
 // pageLanguage picks the page language: ?lang=, then the language cookie, then
 // Accept-Language.
@@ -25,7 +27,7 @@ func pageLanguage(r *http.Request) string {
 		return c.Value
 	}
 	tags, _, _ := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
-	_, i, _ := matcher.Match(tags...)
+	_, i, _ := matcher().Match(tags...)
 	base, _ := languages[i].Base()
 	return base.String()
 }
