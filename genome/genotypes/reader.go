@@ -52,6 +52,7 @@ type batchReader struct {
 	ploidyPF                    string
 	haploid                     map[string]haploidRead
 	mem                         memory.Allocator
+	files                       footers // of variants and format
 
 	idxOnce sync.Once
 	idx     *siteIndex
@@ -227,7 +228,7 @@ func (b *batchReader) index(ctx context.Context) (*siteIndex, error) {
 // may hold sites overlapping spans (all of them for nil).
 func (b *batchReader) indexFor(ctx context.Context, spans []span) (*siteIndex, error) {
 	b.idxOnce.Do(func() {
-		b.idx, b.idxErr = newSiteIndex(b.variants, b.b.Sites, b.mem)
+		b.idx, b.idxErr = newSiteIndex(b.variants, b.b.Sites, &b.files, b.mem)
 		if b.idxErr == nil {
 			b.idxErr = b.loadPloidy(ctx)
 		}
@@ -286,10 +287,64 @@ func (b *batchReader) expected(chrom string, site, sidx, def int32) int32 {
 	return def
 }
 
-// variantGroup is one decoded row group of variants.parquet.
+// variantGroup is one decoded row group of variants.parquet: its string
+// columns id, ref and alt, and with full also qual, filter and info, kept
+// as read (a site's strings are taken from them when asked for: a lookup
+// wants a few rows of each group).
 type variantGroup struct {
-	id, ref, alt, qual, filter, info []string
-	altNull                          []bool
+	cols []strCol
+}
+
+// strCol is a string column of a row group, copied out of its Arrow
+// chunks into one string (the strings it gives share that string's memory).
+type strCol struct {
+	data string
+	offs []int32 // row i is data[offs[i]:offs[i+1]]
+	null []bool  // nil when no row is null
+}
+
+// newStrCol copies a string column out of its chunks: one buffer, no
+// string header per row (a []string per row group was a third of a cold
+// lookup's time in growing slices and write barriers).
+func newStrCol(chunks []arrow.Array) strCol {
+	var c strCol
+	var buf []byte
+	n := 0
+	for _, ch := range chunks {
+		n += ch.Len()
+	}
+	c.offs = make([]int32, 1, n+1)
+	for _, ch := range chunks {
+		a := ch.(*array.String)
+		for i := range a.Len() {
+			if a.IsNull(i) {
+				if c.null == nil {
+					c.null = make([]bool, n)
+				}
+				c.null[len(c.offs)-1] = true
+			}
+			buf = append(buf, a.Value(i)...)
+			c.offs = append(c.offs, int32(len(buf)))
+		}
+	}
+	c.data = string(buf)
+	return c
+}
+
+// at returns row i's value, and whether it is null.
+func (c *strCol) at(i int) (string, bool) {
+	if c.null != nil && c.null[i] {
+		return "", true
+	}
+	return c.data[c.offs[i]:c.offs[i+1]], false
+}
+
+// text returns row i's value, "." when null.
+func (c *strCol) text(i int) string {
+	if v, null := c.at(i); !null {
+		return v
+	}
+	return "."
 }
 
 // group decodes row group rg of variants.parquet: id, ref and alt, and
@@ -308,30 +363,19 @@ func (b *batchReader) group(ctx context.Context, rg int, full bool) (*variantGro
 	if full {
 		want = append(want, 9, 10, 11)
 	}
-	tbl, err := readTable(ctx, b.variants, want, []int{rg}, b.mem)
+	fr, pf, err := b.files.openArrow(b.variants, pqarrow.ArrowReadProperties{BatchSize: 1 << 22}, b.mem)
 	if err != nil {
 		return nil, err
 	}
+	defer pf.Close()
+	tbl, err := fr.ReadRowGroups(ctx, want, []int{rg})
+	if err != nil {
+		return nil, fmt.Errorf("genotypes: %s: %w", b.variants, err)
+	}
 	defer tbl.Release()
-	g := &variantGroup{}
-	cols := []*[]string{&g.id, &g.ref, &g.alt, &g.qual, &g.filter, &g.info}[:len(want)]
-	for ci, dst := range cols {
-		for _, c := range tbl.Column(ci).Data().Chunks() {
-			a := c.(*array.String)
-			for i := range a.Len() {
-				if a.IsNull(i) {
-					*dst = append(*dst, ".")
-					if ci == 2 {
-						g.altNull = append(g.altNull, true)
-					}
-					continue
-				}
-				*dst = append(*dst, a.Value(i))
-				if ci == 2 {
-					g.altNull = append(g.altNull, false)
-				}
-			}
-		}
+	g := &variantGroup{cols: make([]strCol, len(want))}
+	for ci := range want {
+		g.cols[ci] = newStrCol(tbl.Column(ci).Data().Chunks())
 	}
 	if len(b.rgCache) > 64 {
 		clear(b.rgCache)
@@ -368,13 +412,13 @@ func (b *batchReader) siteInfo(ctx context.Context, x *siteIndex, site int32, ds
 		}
 		i := r - int(x.rgStart[rg])
 		if r == first {
-			dst.ID, dst.Ref, dst.Qual, dst.Filter, dst.Info = g.id[i], g.ref[i], ".", ".", "."
+			dst.ID, dst.Ref, dst.Qual, dst.Filter, dst.Info = g.cols[0].text(i), g.cols[1].text(i), ".", ".", "."
 			if full {
-				dst.Qual, dst.Filter, dst.Info = g.qual[i], g.filter[i], g.info[i]
+				dst.Qual, dst.Filter, dst.Info = g.cols[3].text(i), g.cols[4].text(i), g.cols[5].text(i)
 			}
 		}
-		if !g.altNull[i] {
-			dst.Alts = append(dst.Alts, g.alt[i])
+		if alt, null := g.cols[2].at(i); !null {
+			dst.Alts = append(dst.Alts, alt)
 		}
 	}
 	dst.Chrom = x.chromName(site)
@@ -653,7 +697,7 @@ func (e *extrasCache) fill(site int32, sidx, nAlts int, g *genome.Genotype) {
 
 func (b *batchReader) loadFormatIndex(ctx context.Context) error {
 	b.fmtOnce.Do(func() {
-		fr, pf, err := openParquet(b.format, b.mem)
+		fr, pf, err := b.files.openArrow(b.format, pqarrow.ArrowReadProperties{BatchSize: 1 << 22}, b.mem)
 		if err != nil {
 			b.fmtErr = err
 			return
@@ -710,7 +754,7 @@ func (b *batchReader) readExtras(ctx context.Context, sites []int32, single int)
 	if len(byGroup) == 0 {
 		return e, nil
 	}
-	fr, pf, err := openParquet(b.format, b.mem)
+	fr, pf, err := b.files.openArrow(b.format, pqarrow.ArrowReadProperties{BatchSize: 1 << 22}, b.mem)
 	if err != nil {
 		return nil, err
 	}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
-	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 )
@@ -21,8 +20,9 @@ import (
 // The per-site slices are indexed by site and valid for the sites of the
 // loaded row groups.
 type siteIndex struct {
-	path string
-	mem  memory.Allocator
+	path  string
+	mem   memory.Allocator
+	files *footers
 
 	chroms   []string // chromosome names, by chromOf
 	chromOf  []int32
@@ -73,14 +73,14 @@ const (
 
 // newSiteIndex reads the footer of variants.parquet: the row groups and
 // their statistics; no site is loaded.
-func newSiteIndex(path string, sites int64, mem memory.Allocator) (*siteIndex, error) {
-	pf, err := file.OpenParquetFile(path, false)
+func newSiteIndex(path string, sites int64, files *footers, mem memory.Allocator) (*siteIndex, error) {
+	pf, err := files.open(path)
 	if err != nil {
-		return nil, fmt.Errorf("genotypes: %s: %w", path, err)
+		return nil, err
 	}
 	defer pf.Close()
 	n := int(sites)
-	x := &siteIndex{path: path, mem: mem, chromOf: make([]int32, n), pos: make([]int64, n), end: make([]int64, n),
+	x := &siteIndex{path: path, mem: mem, files: files, chromOf: make([]int32, n), pos: make([]int64, n), end: make([]int64, n),
 		block: make([]bool, n), def: make([]int32, n), firstRow: make([]int32, n), endRow: make([]int32, n)}
 	var start int64
 	for rg := range pf.NumRowGroups() {
@@ -153,17 +153,13 @@ func (x *siteIndex) load(ctx context.Context, spans []span) error {
 	if len(want) == 0 {
 		return nil
 	}
-	pf, err := file.OpenParquetFile(x.path, false)
-	if err != nil {
-		return fmt.Errorf("genotypes: %s: %w", x.path, err)
-	}
-	defer pf.Close()
 	props := pqarrow.ArrowReadProperties{BatchSize: 1 << 16}
 	props.SetReadDict(variantsChrom, true)
-	fr, err := pqarrow.NewFileReader(pf, props, x.mem)
+	fr, pf, err := x.files.openArrow(x.path, props, x.mem)
 	if err != nil {
-		return fmt.Errorf("genotypes: %s: %w", x.path, err)
+		return err
 	}
+	defer pf.Close()
 	for _, rg := range want {
 		if err := x.loadGroup(ctx, fr, rg); err != nil {
 			return err
