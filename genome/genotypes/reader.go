@@ -482,7 +482,10 @@ func (b *batchReader) readCalls(ctx context.Context, idxs []int32, chunks []int)
 	results := make([]map[int32]*sampleCalls, len(groups))
 	errs := make([]error, len(groups))
 	// Row groups are decoded in parallel, each worker with its own file
-	// handle.
+	// handle; a calls file's footer (a row group per chunk and block) is
+	// parsed once for all of them (a region of 50 samples spent 12% of its
+	// CPU parsing the same two footers four times).
+	var callsFooters footers
 	workers := min(runtime.GOMAXPROCS(0), len(groups))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -509,7 +512,7 @@ func (b *batchReader) readCalls(ctx context.Context, idxs []int32, chunks []int)
 						pf.Close()
 					}
 					var err error
-					if fr, pf, err = openParquet(b.calls[g.file], b.mem); err != nil {
+					if fr, pf, err = callsFooters.openArrow(b.calls[g.file], pqarrow.ArrowReadProperties{BatchSize: 1 << 22}, b.mem); err != nil {
 						errs[i] = err
 						pf, open = nil, -1
 						continue
