@@ -66,6 +66,10 @@ type batchReader struct {
 	mu      sync.Mutex
 	rgCache map[int]*variantGroup
 
+	namesOnce sync.Once
+	names     []string // samples.parquet, in file order
+	namesErr  error
+
 	// callsGroups counts the calls row groups (chunk x block) decoded, so
 	// that tests can bound the work of a read.
 	callsGroups atomic.Int64
@@ -129,7 +133,7 @@ func (s *Store) loadSamples() error {
 	s.once.Do(func() {
 		s.samples = map[string]sampleRef{}
 		for bi, b := range s.batches {
-			names, err := readSampleNames(b.samplesPF)
+			names, err := b.sampleNames()
 			if err != nil {
 				s.err = err
 				return
@@ -144,6 +148,31 @@ func (s *Store) loadSamples() error {
 		}
 	})
 	return s.err
+}
+
+// sampleNames returns the batch's samples in file order, read once.
+func (b *batchReader) sampleNames() ([]string, error) {
+	b.namesOnce.Do(func() { b.names, b.namesErr = readSampleNames(b.samplesPF) })
+	return b.names, b.namesErr
+}
+
+// findSample returns where the live copy of a sample is, as loadSamples'
+// map would (a later batch's live copy wins), reading the batches' sample
+// names from the last batch back only until it is found: a lookup of one
+// sample in a store of many batches reads the files of the batches after
+// its own, not all of them.
+func (s *Store) findSample(name string) (sampleRef, bool, error) {
+	for bi := len(s.batches) - 1; bi >= 0; bi-- {
+		b := s.batches[bi]
+		names, err := b.sampleNames()
+		if err != nil {
+			return sampleRef{}, false, err
+		}
+		if i := slices.Index(names, name); i >= 0 && !slices.Contains(b.b.Superseded, name) {
+			return sampleRef{bi, int32(i)}, true, nil
+		}
+	}
+	return sampleRef{}, false, nil
 }
 
 // Samples returns every live sample, in batch then file order.
@@ -572,10 +601,10 @@ func (s *Store) Lookup(ctx context.Context, g Permit, sample string, loci []geno
 	if err := checkPermit(g, sample); err != nil {
 		return nil, err
 	}
-	if err := s.loadSamples(); err != nil {
+	ref, ok, err := s.findSample(sample)
+	if err != nil {
 		return nil, err
 	}
-	ref, ok := s.samples[sample]
 	if !ok {
 		return nil, fmt.Errorf("%q: %w", sample, ErrUnknownSample)
 	}

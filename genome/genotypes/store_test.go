@@ -211,6 +211,20 @@ func TestIngestRefusals(t *testing.T) {
 	if err != nil || g[0][0].GT() != "1|1" {
 		t.Errorf("replaced sample reads %v %v, want 1|1", g, err)
 	}
+	// Lookup finds a sample reading the batches from the last back
+	// (findSample): it must agree with every sample's entry in the map of
+	// all of them, and find no superseded or unknown one.
+	fresh, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"A", "B", "C", "Z"} {
+		got, ok, err := fresh.findSample(n)
+		want, wantOK := s.samples[n]
+		if err != nil || ok != wantOK || got != want {
+			t.Errorf("findSample(%s) = %v %v %v, want %v %v", n, got, ok, err, want, wantOK)
+		}
+	}
 	st, _ := store.Open(dir, store.Config{})
 	if err := st.Verify(); err != nil {
 		t.Error(err)
