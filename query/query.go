@@ -74,12 +74,7 @@ func openSteward(ctx context.Context, st *store.Store, output string) (*Engine, 
 	for _, b := range sec.Batches {
 		e.batches = append(e.batches, b.ID)
 	}
-	// Store files are never rewritten (a commit adds new files), so
-	// their Parquet footers may be cached: each view's binding and then
-	// the query read the same footers (a query about one position at
-	// 2,000 samples spent 40 ms CPU creating the views and 75-110 ms
-	// running, 25 and 50-90 ms with the cache).
-	if err := e.exec(ctx, append([]string{"SET parquet_metadata_cache = true"}, viewSQL(st)...)...); err != nil {
+	if err := e.exec(ctx, viewSQL(st)...); err != nil {
 		db.Close()
 		return nil, err
 	}
