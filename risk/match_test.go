@@ -138,8 +138,8 @@ func TestAmbiguousResolvedByFrequency(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := res[0]
-	if r.Matches[0].Orient != AmbiguousResolved || r.Matches[0].Alt != "A" || r.Matches[1].Orient != AmbiguousDropped || r.Report.Matched != 2 {
-		t.Fatalf("matches %+v %+v report %+v", r.Matches[0], r.Matches[1], r.Report)
+	if m0, m1 := r.Match(0), r.Match(1); m0.Orient != AmbiguousResolved || m0.Alt != "A" || m1.Orient != AmbiguousDropped || r.Report.Matched != 2 {
+		t.Fatalf("matches %+v %+v report %+v", m0, m1, r.Report)
 	}
 	// Sample 1 is 0/1 at both used sites: A dosage 1 + A dosage 1.
 	if got := r.Samples[0].Sum; got != 2 {

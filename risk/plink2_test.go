@@ -123,7 +123,7 @@ func plink2Sums(t *testing.T, plink2, dir, vcf string, rows []string, mode strin
 // parts (pgsc_calc scores these with one plink2 run each).
 func splitByMode(s *pgs.Score) map[string]*pgs.Score {
 	out := map[string]*pgs.Score{}
-	for _, v := range s.Variants {
+	for _, v := range s.Variants.All() {
 		mode := "additive"
 		switch {
 		case v.Dominant:
@@ -137,7 +137,7 @@ func splitByMode(s *pgs.Score) map[string]*pgs.Score {
 			p.Header.ID = s.ID() + "-" + mode
 			out[mode] = p
 		}
-		p.Variants = append(p.Variants, v)
+		p.Variants.Append(v)
 	}
 	return out
 }
@@ -156,7 +156,11 @@ func TestEqualsPlink2(t *testing.T) {
 	domrec := withModes(main)
 	dir := t.TempDir()
 	samples := sampleNames(150)
-	sites := makeSites(main.Variants, len(samples), 1)
+	var mainVariants []pgs.Variant
+	for _, v := range main.Variants.All() {
+		mainVariants = append(mainVariants, v)
+	}
+	sites := makeSites(mainVariants, len(samples), 1)
 	vcf := writeCohortVCF(t, dir, "cohort.vcf", samples, sites, nil)
 	_, gs := cohortStore(t, vcf)
 
@@ -177,7 +181,7 @@ func TestEqualsPlink2(t *testing.T) {
 	}
 	check := func(name string, r *ScoreResult, mode string, modifiers ...string) {
 		var rows []string
-		for _, m := range r.Matches {
+		for _, m := range r.Matches() {
 			if m.Orient.Used() {
 				rows = append(rows, fmt.Sprintf("%s\t%s\t%.17g", siteID(sites, m.Variant.Pos), m.Alt, m.Variant.Weight))
 			}
@@ -231,10 +235,11 @@ func TestEqualsPlink2(t *testing.T) {
 func withModes(s *pgs.Score) *pgs.Score {
 	c := *s
 	c.Header.ID = s.ID() + "-modes"
-	c.Variants = append([]pgs.Variant(nil), s.Variants...)
-	for j := range c.Variants {
-		c.Variants[j].Dominant = j%5 == 0
-		c.Variants[j].Recessive = j%7 == 0 && j%5 != 0
+	c.Variants = pgs.Table{}
+	for j, v := range s.Variants.All() {
+		v.Dominant = j%5 == 0
+		v.Recessive = j%7 == 0 && j%5 != 0
+		c.Variants.Append(v)
 	}
 	return &c
 }

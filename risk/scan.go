@@ -12,6 +12,7 @@ import (
 
 	"github.com/varamu/varamu/genome"
 	"github.com/varamu/varamu/genome/genotypes"
+	"github.com/varamu/varamu/risk/pgs"
 )
 
 // varRef is one scoring variant: score k, variant j.
@@ -27,6 +28,7 @@ type scorer struct {
 	refs    [][]varRef             // the scoring variants at each locus
 	loci    []genome.Locus
 	nRef    int // samples in the reference cohort
+	alleles *alleleTable
 }
 
 // lanes is how many shares the windows are dealt into (window i to lane
@@ -49,6 +51,22 @@ type lane struct {
 	hits    []recIndex
 	decoded []decodedHits
 	pool    []*dosages
+
+	// whys are the reasons of the lane's allele mismatches, set in the
+	// results after the run (lanes write the results' matches, disjoint,
+	// but not their maps).
+	whys []laneWhy
+	// interned is the last record's interned REF and ALTs.
+	internedRec     *record
+	internedRef     uint32
+	internedAlts    uint32
+	scratch         []byte
+}
+
+// laneWhy is the reason variant j of score k was left out.
+type laneWhy struct {
+	k, j int
+	why  string
 }
 
 // use is one scoring variant matched at a position: the records and allele
@@ -66,7 +84,10 @@ type decodedHits struct {
 }
 
 func newScorer(results []*ScoreResult, c *cohort, cfg *Config) *scorer {
-	sc := &scorer{results: results, cohort: c, cfg: cfg, at: make(map[genome.Locus]int32, len(results[0].Matches))}
+	sc := &scorer{results: results, cohort: c, cfg: cfg, at: make(map[genome.Locus]int32, results[0].Variants.Len()), alleles: newAlleleTable()}
+	for _, r := range results {
+		r.alleles = sc.alleles
+	}
 	for _, r := range c.ref {
 		if r {
 			sc.nRef++
@@ -85,10 +106,10 @@ func newScorer(results []*ScoreResult, c *cohort, cfg *Config) *scorer {
 // variants at each, through a map: for scoring files in any order.
 func (sc *scorer) indexAll() {
 	sc.loci, sc.refs = sc.loci[:0], sc.refs[:0]
-	at := make(map[genome.Locus][]varRef, len(sc.results[0].Matches))
+	at := make(map[genome.Locus][]varRef, sc.results[0].Variants.Len())
 	for k, r := range sc.results {
-		for j, m := range r.Matches {
-			l := genome.Locus{Chrom: m.Variant.Chrom, Pos: m.Variant.Pos}
+		for j := range r.Variants.Len() {
+			l := genome.Locus{Chrom: r.Variants.Chrom(j), Pos: r.Variants.Pos(j)}
 			refs, ok := at[l]
 			if !ok {
 				sc.loci = append(sc.loci, l)
@@ -141,17 +162,17 @@ func (sc *scorer) mergeSorted() bool {
 	// load reads score k's next variant into heads[k]; false when it
 	// comes before the previous one.
 	load := func(k int) bool {
-		ms := sc.results[k].Matches
-		if next[k] >= len(ms) {
+		vs := sc.results[k].Variants
+		if next[k] >= vs.Len() {
 			done[k] = true
 			return true
 		}
-		v := &ms[next[k]].Variant
+		chrom, pos := vs.Chrom(next[k]), vs.Pos(next[k])
 		h := heads[k]
-		if next[k] == 0 || v.Chrom != h.chrom {
-			h.rank, h.name = genome.ChromRank(v.Chrom)
+		if next[k] == 0 || chrom != h.chrom {
+			h.rank, h.name = genome.ChromRank(chrom)
 		}
-		h.pos, h.chrom = v.Pos, v.Chrom
+		h.pos, h.chrom = pos, chrom
 		ok := next[k] == 0 || compareLoci(heads[k], h) <= 0
 		heads[k] = h
 		return ok
@@ -255,6 +276,11 @@ func (sc *scorer) run(ctx context.Context, src siteSource) error {
 		}
 		ls[0].acc.fill(k, r)
 	}
+	for _, ln := range ls {
+		for _, w := range ln.whys {
+			sc.results[w.k].whys[int32(w.j)] = w.why
+		}
+	}
 	return ctx.Err()
 }
 
@@ -300,6 +326,7 @@ type recIndex struct {
 func (sc *lane) group(recs []record) {
 	l := genome.Locus{Chrom: recs[0].Chrom, Pos: recs[0].Pos}
 	sc.uses, sc.hits, sc.decoded = sc.uses[:0], sc.hits[:0], sc.decoded[:0]
+	sc.internedRec = nil // records are not kept from one group to the next
 	i, ok := sc.at[l]
 	if !ok {
 		return
@@ -321,8 +348,9 @@ func (sc *lane) group(recs []record) {
 // position; ok is false when the variant is left out (the reason is in
 // its VariantMatch).
 func (sc *lane) match(vr varRef, recs []record) (use, bool) {
-	m := &sc.results[vr.k].Matches[vr.j]
-	v := &m.Variant
+	r := sc.results[vr.k]
+	m := &r.matches[vr.j]
+	v := r.Variants.Locus(vr.j)
 	u := use{vr: vr, orient: AlleleMismatch, from: len(sc.hits)}
 	for i := range recs {
 		rec := &recs[i]
@@ -332,35 +360,53 @@ func (sc *lane) match(vr varRef, recs []record) (use, bool) {
 		}
 		if u.from == len(sc.hits) {
 			u.orient = sm.orient
-			m.Ref = rec.Ref
+			m.ref, _ = sc.intern(rec)
 		}
 		sc.hits = append(sc.hits, recIndex{rec, sm.index})
 	}
 	u.to = len(sc.hits)
 	if u.from == u.to {
-		m.Orient = AlleleMismatch
+		m.orient, m.why = orientCode(AlleleMismatch), whyMismatch
 		var seen []string
 		for _, rec := range recs {
 			seen = append(seen, rec.Ref+">"+strings.Join(rec.Alts, ","))
 		}
-		m.Why = fmt.Sprintf("store has %s, the file %s/%s", strings.Join(seen, " and "), v.EffectAllele, orDot(v.OtherAllele))
+		sc.whys = append(sc.whys, laneWhy{vr.k, vr.j, fmt.Sprintf("store has %s, the file %s/%s", strings.Join(seen, " and "), v.EffectAllele, orDot(v.OtherAllele))})
 		return u, false
 	}
 	return u, true
+}
+
+// intern returns the numbers of a record's REF and ALTs (joined by
+// commas) in the scorer's alleleTable, remembering the last record's.
+func (sc *lane) intern(rec *record) (ref, alts uint32) {
+	if rec != sc.internedRec {
+		sc.internedRec = rec
+		sc.internedRef = sc.alleles.id(append(sc.scratch[:0], rec.Ref...))
+		sc.scratch = sc.scratch[:0]
+		for i, a := range rec.Alts {
+			if i > 0 {
+				sc.scratch = append(sc.scratch, ',')
+			}
+			sc.scratch = append(sc.scratch, a...)
+		}
+		sc.internedAlts = sc.alleles.id(sc.scratch)
+	}
+	return sc.internedRef, sc.internedAlts
 }
 
 // score resolves a strand-ambiguous use by frequency and adds a used
 // variant to its score.
 func (sc *lane) score(u use) {
 	r := sc.results[u.vr.k]
-	m := &r.Matches[u.vr.j]
-	v := &m.Variant
+	m := &r.matches[u.vr.j]
+	v := r.Variants.Locus(u.vr.j)
 	hits := sc.hits[u.from:u.to]
 	orient := u.orient
 	if orient == AmbiguousDropped {
 		keep, flip, why := resolveAmbiguous(v.EffectFreq, sc.dosagesOf(hits).freq)
 		if !keep {
-			m.Orient, m.Why = AmbiguousDropped, why
+			m.orient, m.why = orientCode(AmbiguousDropped), whyAmbiguous+uint8(slices.Index(ambiguousWhys[:], why))
 			sc.reports[u.vr.k].AmbiguousDropped++
 			return
 		}
@@ -376,12 +422,11 @@ func (sc *lane) score(u use) {
 		}
 	}
 	d := sc.dosagesOf(hits)
-	m.Orient, m.Why, m.Index, m.CohortFreq = orient, "", hits[0].index, d.freq
-	m.Alt = alleleAt(hits[0].rec, hits[0].index)
-	m.Alts = strings.Join(hits[0].rec.Alts, ",")
-	m.Missing = d.missing
+	m.orient, m.why, m.index, m.freq = orientCode(orient), whyNone, int16(hits[0].index), d.freq
+	m.ref, m.alts = sc.intern(hits[0].rec)
+	m.missing = int32(d.missing)
 	sc.reports[u.vr.k].MissingGenotypes += d.missing
-	sc.count(&sc.reports[u.vr.k], m, hits)
+	sc.count(&sc.reports[u.vr.k], orient, &v, hits)
 	sc.acc.use(d, u.vr.k, v.Weight, v.Dominant, v.Recessive)
 }
 
@@ -422,17 +467,10 @@ func alleleIndex(a string, rec *record) int {
 	return -1
 }
 
-func alleleAt(rec *record, i int) string {
-	if i == 0 {
-		return rec.Ref
-	}
-	return rec.Alts[i-1]
-}
-
 // count adds a used variant to a match report.
-func (sc *lane) count(rep *MatchReport, m *VariantMatch, hits []recIndex) {
+func (sc *lane) count(rep *MatchReport, orient Orientation, v *pgs.Variant, hits []recIndex) {
 	rep.Matched++
-	switch m.Orient {
+	switch orient {
 	case Direct:
 		rep.Direct++
 	case Swapped:
@@ -448,10 +486,10 @@ func (sc *lane) count(rep *MatchReport, m *VariantMatch, hits []recIndex) {
 			break
 		}
 	}
-	if m.Variant.Dominant {
+	if v.Dominant {
 		rep.Dominant++
 	}
-	if m.Variant.Recessive {
+	if v.Recessive {
 		rep.Recessive++
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/varamu/varamu/genome"
@@ -73,7 +72,7 @@ func (c *Config) defaults() {
 	}
 }
 
-// VariantMatch is how one scoring variant was matched.
+// VariantMatch is how one scoring variant was matched (ScoreResult.Match).
 type VariantMatch struct {
 	Variant pgs.Variant
 	Orient  Orientation
@@ -171,9 +170,15 @@ type ScoreResult struct {
 	Version string
 	Build   genome.Build
 	// Header is the scoring file's header values (trait, weight type...).
-	Header    map[string]string
-	Report    MatchReport
-	Matches   []VariantMatch
+	Header map[string]string
+	Report MatchReport
+	// Variants are the scoring file's variants (shared with its Score);
+	// Match tells how each was matched.
+	Variants *pgs.Table
+	matches  []match
+	// whys are the reasons of the allele mismatches, by variant.
+	whys      map[int32]string
+	alleles   *alleleTable
 	Samples   []SampleScore
 	Reference ReferenceStats
 	// Abstain, when set, is why no percentile is given for anyone.
@@ -225,8 +230,8 @@ func Score(ctx context.Context, gs *genotypes.Store, permit genotypes.Permit, sc
 		return nil, err
 	}
 	for _, r := range results {
-		for _, m := range r.Matches {
-			switch m.Orient {
+		for _, m := range r.matches {
+			switch orientations[m.orient] {
 			case NoSite:
 				r.Report.NoSite++
 			case AlleleMismatch:
@@ -298,11 +303,12 @@ func cohortOf(gs *genotypes.Store, cfg *Config) (*cohort, error) {
 }
 
 func newResult(s *pgs.Score, b genome.Build, c *cohort) *ScoreResult {
-	r := &ScoreResult{ID: s.ID(), Path: s.Path, SHA256: s.SHA256, Version: VersionOf(s), Build: b, Header: s.Header.Values}
-	r.Report.Variants = len(s.Variants)
-	r.Matches = make([]VariantMatch, len(s.Variants))
-	for j, v := range s.Variants {
-		r.Matches[j] = VariantMatch{Variant: v, Orient: NoSite, Index: -1, CohortFreq: math.NaN(), Why: "no record at this position in the store"}
+	r := &ScoreResult{ID: s.ID(), Path: s.Path, SHA256: s.SHA256, Version: VersionOf(s), Build: b, Header: s.Header.Values,
+		Variants: &s.Variants, whys: map[int32]string{}}
+	r.Report.Variants = s.Variants.Len()
+	r.matches = make([]match, s.Variants.Len())
+	for j := range r.matches {
+		r.matches[j] = unmatched
 	}
 	r.Samples = make([]SampleScore, len(c.names))
 	for i, n := range c.names {

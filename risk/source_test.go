@@ -105,7 +105,7 @@ func randomRecord(rng *rand.Rand, pos int64, alts []string, samples int, f, miss
 // where the sample is called).
 func denseSums(recs memSource, r *ScoreResult, noImpute bool) []SampleScore {
 	out := make([]SampleScore, len(r.Samples))
-	for _, m := range r.Matches {
+	for _, m := range r.Matches() {
 		if !m.Orient.Used() {
 			continue
 		}
@@ -178,7 +178,7 @@ func TestSparseEqualsDense(t *testing.T) {
 			}
 			v.Dominant = k == 1 && p%3 == 0
 			v.Recessive = k == 2 && p%3 == 0
-			s.Variants = append(s.Variants, v)
+			s.Variants.Append(v)
 		}
 		scores = append(scores, s)
 	}
@@ -243,7 +243,7 @@ func benchScores(rng *rand.Rand, recs memSource, k int) []*pgs.Score {
 		last := int64(0)
 		for _, r := range recs {
 			if r.Pos != last {
-				sc.Variants = append(sc.Variants, pgs.Variant{Chrom: r.Chrom, Pos: r.Pos, EffectAllele: "G", OtherAllele: "A", Weight: rng.NormFloat64(), EffectFreq: math.NaN()})
+				sc.Variants.Append(pgs.Variant{Chrom: r.Chrom, Pos: r.Pos, EffectAllele: "G", OtherAllele: "A", Weight: rng.NormFloat64(), EffectFreq: math.NaN()})
 				last = r.Pos
 			}
 		}
@@ -299,7 +299,7 @@ func TestMergeSortedEqualsIndex(t *testing.T) {
 			pos := int64(0)
 			for range rng.IntN(40) {
 				pos += int64(rng.IntN(3))
-				s.Variants = append(s.Variants, pgs.Variant{Chrom: chrom, Pos: pos, EffectAllele: "A", EffectFreq: math.NaN()})
+				s.Variants.Append(pgs.Variant{Chrom: chrom, Pos: pos, EffectAllele: "A", EffectFreq: math.NaN()})
 			}
 		}
 		results = append(results, newResult(s, "GRCh38", c))
@@ -320,8 +320,13 @@ func TestMergeSortedEqualsIndex(t *testing.T) {
 			t.Fatalf("locus %v: merge %v, map %v", merged.loci[i], merged.refs[i], indexed.refs[i])
 		}
 	}
-	m := results[2].Matches
-	m[0], m[len(m)-1] = m[len(m)-1], m[0]
+	var vs []pgs.Variant
+	for _, v := range results[2].Variants.All() {
+		vs = append(vs, v)
+	}
+	vs[0], vs[len(vs)-1] = vs[len(vs)-1], vs[0]
+	swapped := pgs.TableOf(vs...)
+	results[2].Variants = &swapped
 	if (&scorer{results: results}).mergeSorted() {
 		t.Fatal("an unsorted file merged")
 	}

@@ -157,8 +157,8 @@ const matchesChunk = 16384
 func writeMatches(w *store.TableWriter, r *ScoreResult) error {
 	b := array.NewRecordBuilder(memory.DefaultAllocator, matchesSchema)
 	defer b.Release()
-	for start := 0; start < len(r.Matches); start += matchesChunk {
-		rec := matchesRecord(b, r, r.Matches[start:min(start+matchesChunk, len(r.Matches))])
+	for start := 0; start < len(r.matches); start += matchesChunk {
+		rec := matchesRecord(b, r, start, min(start+matchesChunk, len(r.matches)))
 		err := w.Write(rec)
 		rec.Release()
 		if err != nil {
@@ -168,9 +168,10 @@ func writeMatches(w *store.TableWriter, r *ScoreResult) error {
 	return nil
 }
 
-// matchesRecord builds the risk_matches rows of ms, matches of r, with b.
-func matchesRecord(b *array.RecordBuilder, r *ScoreResult, ms []VariantMatch) arrow.RecordBatch {
-	b.Reserve(len(ms))
+// matchesRecord builds the risk_matches rows of r's variants from to to
+// with b.
+func matchesRecord(b *array.RecordBuilder, r *ScoreResult, from, to int) arrow.RecordBatch {
+	b.Reserve(to - from)
 	f := b.Fields()
 	str := func(i int) *array.StringBuilder { return f[i].(*array.StringBuilder) }
 	i64 := func(i int) *array.Int64Builder { return f[i].(*array.Int64Builder) }
@@ -179,31 +180,15 @@ func matchesRecord(b *array.RecordBuilder, r *ScoreResult, ms []VariantMatch) ar
 	line, pos, index, missing := i64(2), i64(5), i64(16), i64(18)
 	weight, freq := f[8].(*array.Float64Builder), f[17].(*array.Float64Builder)
 	dom, rec := f[9].(*array.BooleanBuilder), f[10].(*array.BooleanBuilder)
-	var size [19]int
-	for _, m := range ms {
-		size[3] += len(m.Variant.RsID)
-		size[4] += len(m.Variant.Chrom)
-		size[6] += len(m.Variant.EffectAllele)
-		size[7] += len(m.Variant.OtherAllele)
-		size[11] += len(m.Orient)
-		size[12] += len(m.Why)
-		size[13] += len(m.Ref)
-		size[14] += len(m.Alts)
-		size[15] += len(m.Alt)
-	}
-	size[0], size[1] = len(ms)*len(r.ID), len(ms)*len(r.Version)
-	for i, n := range size {
-		if n > 0 {
-			str(i).ReserveData(n)
-		}
-	}
-	for i := range ms {
-		m := &ms[i]
-		v := &m.Variant
+	var rs []byte
+	for j := from; j < to; j++ {
+		m := &r.matches[j]
+		v := r.Variants.Locus(j)
 		id.Append(r.ID)
 		version.Append(r.Version)
 		line.Append(int64(v.Line))
-		rsid.Append(v.RsID)
+		rs = r.Variants.AppendRsID(rs[:0], j)
+		rsid.BinaryBuilder.Append(rs)
 		chrom.Append(v.Chrom)
 		pos.Append(v.Pos)
 		effect.Append(v.EffectAllele)
@@ -211,14 +196,15 @@ func matchesRecord(b *array.RecordBuilder, r *ScoreResult, ms []VariantMatch) ar
 		weight.Append(v.Weight)
 		dom.Append(v.Dominant)
 		rec.Append(v.Recessive)
-		orient.Append(string(m.Orient))
-		why.Append(m.Why)
-		ref.Append(m.Ref)
-		alts.Append(m.Alts)
-		alt.Append(m.Alt)
-		index.Append(int64(m.Index))
-		appendNullable(freq, m.CohortFreq)
-		missing.Append(int64(m.Missing))
+		orient.Append(string(orientations[m.orient]))
+		why.Append(r.why(j))
+		sRef, sAlts := r.alleles.get(m.ref), r.alleles.get(m.alts)
+		ref.Append(sRef)
+		alts.Append(sAlts)
+		alt.Append(alleleOf(sRef, sAlts, int(m.index)))
+		index.Append(int64(m.index))
+		appendNullable(freq, m.freq)
+		missing.Append(int64(m.missing))
 	}
 	return b.NewRecordBatch()
 }

@@ -71,3 +71,50 @@ func TestWriteVersions(t *testing.T) {
 		t.Errorf("unknown score: %v", err)
 	}
 }
+
+// benchResult is a score of n variants as a 100,000-variant file matches
+// a store: most used (direct), some without a site.
+func benchResult(n int) *ScoreResult {
+	var s pgs.Score
+	s.Header.ID, s.SHA256 = "PGS000001", strings.Repeat("ab", 32)
+	for j := range n {
+		s.Variants.Append(pgs.Variant{RsID: "rs" + fmtInt(1000000+j*37), Chrom: "chr" + fmtInt(1+j*22/n), Pos: int64(10000 + 97*j),
+			EffectAllele: "ACGT"[j%4 : j%4+1], OtherAllele: "ACGT"[(j+1)%4 : (j+1)%4+1], Weight: float64(j%1000) / 7919, Line: j + 10, EffectFreq: math.NaN()})
+	}
+	r := newResult(&s, "GRCh38", &cohort{})
+	r.alleles = newAlleleTable()
+	for j := range r.matches {
+		if j%10 != 0 {
+			v := s.Variants.Locus(j)
+			r.matches[j] = match{freq: float64(j%997) / 997, missing: int32(j % 3), ref: r.alleles.id([]byte(v.OtherAllele)), alts: r.alleles.id([]byte(v.EffectAllele)),
+				index: 1, orient: orientCode(Direct)}
+		}
+	}
+	return r
+}
+
+// BenchmarkWriteMatches writes the risk_matches rows of a 100,000-variant
+// score.
+func BenchmarkWriteMatches(b *testing.B) {
+	r := benchResult(100000)
+	st, err := store.Open(b.TempDir(), store.Config{Create: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		tx, err := st.Begin(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		w, err := tx.CreateTable(TableMatches, "m.parquet", matchesSchema, tableProps)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := writeMatches(w, r); err != nil {
+			b.Fatal(err)
+		}
+		w.Abort()
+		tx.Rollback()
+	}
+}

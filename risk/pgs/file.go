@@ -10,14 +10,14 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strings"
 	"sync"
 )
 
-// Score is a whole scoring file in memory.
+// Score is a whole scoring file in memory, its variants held compactly
+// (Table).
 type Score struct {
 	Header   Header
-	Variants []Variant
+	Variants Table
 	// Path is the file read; SHA256 the hex checksum of its bytes as
 	// stored (compressed or not), which versions results computed from it.
 	Path   string
@@ -79,17 +79,18 @@ func ReadFile(path string) (*Score, error) {
 		return nil, err
 	}
 	defer r.Close()
-	s := &Score{Path: path, Variants: make([]Variant, 0, r.Header().expectedVariants())}
+	s := &Score{Path: path}
+	s.Variants.Grow(r.Header().expectedVariants())
 	for v, err := range r.All() {
 		if err != nil {
 			return nil, err
 		}
-		s.Variants = append(s.Variants, *v)
+		s.Variants.Append(*v)
 	}
-	if len(s.Variants) == 0 {
+	if s.Variants.Len() == 0 {
 		return nil, &ParseError{File: path, Line: r.line, Err: errorf("no variants")}
 	}
-	if err := checkDuplicates(path, s.Variants); err != nil {
+	if err := checkDuplicates(path, &s.Variants); err != nil {
 		return nil, err
 	}
 	if _, err := io.Copy(h, f); err != nil {
@@ -104,51 +105,56 @@ func ReadFile(path string) (*Score, error) {
 // twice, naming the first repeat in file order and the line it repeats.
 // (Sorting an index is much cheaper than a map of string keys at a
 // million variants; a sorted file needs no sort.)
-func checkDuplicates(path string, vs []Variant) error {
-	first, dup, ok := sortedDuplicates(vs)
+func checkDuplicates(path string, t *Table) error {
+	first, dup, ok := sortedDuplicates(t)
 	if !ok {
-		first, dup = sortDuplicates(vs)
+		first, dup = sortDuplicates(t)
 	}
 	if dup < 0 {
 		return nil
 	}
-	v := &vs[dup]
-	return &ParseError{File: path, Line: v.Line, Err: errorf("duplicate variant %s:%d %s/%s (first on line %d)", v.Chrom, v.Pos, v.EffectAllele, dot(v.OtherAllele), vs[first].Line)}
+	v := t.Locus(dup)
+	return &ParseError{File: path, Line: v.Line, Err: errorf("duplicate variant %s:%d %s/%s (first on line %d)", v.Chrom, v.Pos, v.EffectAllele, dot(v.OtherAllele), t.line[first])}
 }
 
 // maxSamePosition bounds the variants at one position sortedDuplicates
 // compares pairwise.
 const maxSamePosition = 64
 
+// sameAlleles reports whether variants i and j have the same effect and
+// other allele (interned: equal strings, equal numbers).
+func (t *Table) sameAlleles(i, j int) bool {
+	return t.effect[i] == t.effect[j] && t.other[i] == t.other[j]
+}
+
 // sortedDuplicates finds the first repeat (dup; -1 for none) and the
 // variant it repeats (first) in one pass when the file is sorted as PGS
 // Catalog files are: each chromosome in one run, positions not decreasing
 // within it, so that a repeat is in the run of its position. ok is false
 // when the file is not so sorted (or a position has too many variants).
-func sortedDuplicates(vs []Variant) (first, dup int, ok bool) {
-	seen := map[string]bool{}
+func sortedDuplicates(t *Table) (first, dup int, ok bool) {
+	seen := make([]bool, len(t.chroms))
 	start := 0
-	for i := range vs {
-		x := &vs[i]
-		if i == 0 || x.Chrom != vs[i-1].Chrom {
-			if seen[x.Chrom] {
+	for i := range t.Len() {
+		if i == 0 || t.chrom[i] != t.chrom[i-1] {
+			if seen[t.chrom[i]] {
 				return 0, 0, false
 			}
-			seen[x.Chrom] = true
+			seen[t.chrom[i]] = true
 			start = i
 			continue
 		}
 		switch {
-		case x.Pos < vs[i-1].Pos:
+		case t.pos[i] < t.pos[i-1]:
 			return 0, 0, false
-		case x.Pos > vs[i-1].Pos:
+		case t.pos[i] > t.pos[i-1]:
 			start = i
 			continue
 		case i-start > maxSamePosition:
 			return 0, 0, false
 		}
 		for j := start; j < i; j++ {
-			if vs[j].EffectAllele == x.EffectAllele && vs[j].OtherAllele == x.OtherAllele {
+			if t.sameAlleles(j, i) {
 				return j, i, true
 			}
 		}
@@ -158,18 +164,14 @@ func sortedDuplicates(vs []Variant) (first, dup int, ok bool) {
 
 // sortDuplicates is sortedDuplicates for a file in any order, through a
 // sorted index.
-func sortDuplicates(vs []Variant) (first, dup int) {
-	order := make([]int32, len(vs))
+func sortDuplicates(t *Table) (first, dup int) {
+	order := make([]int32, t.Len())
 	for i := range order {
 		order[i] = int32(i)
 	}
 	key := func(a, b int32) int {
-		x, y := &vs[a], &vs[b]
-		if c := cmp.Compare(x.Pos, y.Pos); c != 0 {
-			return c // most pairs differ here: skip the string comparisons (cmp.Or evaluates them all)
-		}
-		return cmp.Or(strings.Compare(x.Chrom, y.Chrom),
-			strings.Compare(x.EffectAllele, y.EffectAllele), strings.Compare(x.OtherAllele, y.OtherAllele))
+		return cmp.Or(cmp.Compare(t.pos[a], t.pos[b]), cmp.Compare(t.chrom[a], t.chrom[b]),
+			cmp.Compare(t.effect[a], t.effect[b]), cmp.Compare(t.other[a], t.other[b]))
 	}
 	slices.SortFunc(order, func(a, b int32) int { return cmp.Or(key(a, b), cmp.Compare(a, b)) })
 	first, dup = -1, -1

@@ -38,10 +38,10 @@ func TestReadCatalogFile(t *testing.T) {
 	if s.Header.Values["weight_type"] != "NR" || s.Header.Values["format_version"] != "2.0" {
 		t.Errorf("header values: %v", s.Header.Values)
 	}
-	if len(s.Variants) != 835 {
-		t.Errorf("%d variants, want 835", len(s.Variants))
+	if s.Variants.Len() != 835 {
+		t.Errorf("%d variants, want 835", s.Variants.Len())
 	}
-	first := s.Variants[0]
+	first := s.Variants.At(0)
 	want := Variant{RsID: "rs5746679", Chrom: "chr22", Pos: 17080378, EffectAllele: "G", OtherAllele: "A", Weight: 1.045457e-02, EffectFreq: math.NaN(), Line: 16}
 	if d := cmp.Diff(want, first, cmp.Comparer(func(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) })); d != "" {
 		t.Errorf("first variant (-want +got):\n%s", d)
@@ -56,8 +56,9 @@ func TestDominantRecessive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !s.Variants[0].Dominant || s.Variants[0].Recessive || !s.Variants[1].Recessive || s.Variants[2].Dominant {
-		t.Errorf("flags: %+v %+v %+v", s.Variants[0], s.Variants[1], s.Variants[2])
+	v0, v1, v2 := s.Variants.At(0), s.Variants.At(1), s.Variants.At(2)
+	if !v0.Dominant || v0.Recessive || !v1.Recessive || v2.Dominant {
+		t.Errorf("flags: %+v %+v %+v", v0, v1, v2)
 	}
 	if s.ID() != "PGS001229_22_DominantRecessiveExample" {
 		t.Errorf("id %q", s.ID())
@@ -78,7 +79,7 @@ func TestGzipAndHarmonised(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := s.Variants[0]
+	v := s.Variants.At(0)
 	if s.Header.Build != genome.GRCh38 || !s.Header.Harmonized || v.Chrom != "chr1" || v.Pos != 200 || v.EffectAllele != "A" || v.EffectFreq != 0.25 {
 		t.Errorf("got build %s %+v", s.Header.Build, v)
 	}
@@ -237,8 +238,9 @@ func TestSortedDuplicatesAgreesWithSort(t *testing.T) {
 				vs = append(vs, Variant{Chrom: c, Pos: pos, EffectAllele: alleles[rng.IntN(4)], OtherAllele: alleles[rng.IntN(5)], Line: len(vs) + 1})
 			}
 		}
-		f1, d1, ok := sortedDuplicates(vs)
-		f2, d2 := sortDuplicates(vs)
+		tab := TableOf(vs...)
+		f1, d1, ok := sortedDuplicates(&tab)
+		f2, d2 := sortDuplicates(&tab)
 		if !ok {
 			continue
 		}
