@@ -57,10 +57,10 @@ type lane struct {
 	// but not their maps).
 	whys []laneWhy
 	// interned is the last record's interned REF and ALTs.
-	internedRec     *record
-	internedRef     uint32
-	internedAlts    uint32
-	scratch         []byte
+	internedRec  *record
+	internedRef  uint32
+	internedAlts uint32
+	scratch      []byte
 }
 
 // laneWhy is the reason variant j of score k was left out.
