@@ -17,6 +17,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/compress"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/store"
 	"github.com/varamu/varamu/store/rows"
 )
@@ -76,19 +77,23 @@ var (
 		{Name: "file_sha256", Type: arrow.BinaryTypes.String},
 	}, nil)
 
+	// matchesSchema's columns of few distinct values are dictionary
+	// arrays (the dictionaries are the scoring file's interned names), so
+	// their values are written once per row group and the rows as small
+	// numbers; readers see strings (Parquet STRING, dictionary-encoded).
 	matchesSchema = arrow.NewSchema([]arrow.Field{
-		{Name: "score_id", Type: arrow.BinaryTypes.String},
-		{Name: "score_version", Type: arrow.BinaryTypes.String},
+		{Name: "score_id", Type: dictString},
+		{Name: "score_version", Type: dictString},
 		{Name: "line", Type: arrow.PrimitiveTypes.Int64},
 		{Name: "rsid", Type: arrow.BinaryTypes.String},
-		{Name: "chrom", Type: arrow.BinaryTypes.String},
+		{Name: "chrom", Type: dictString},
 		{Name: "pos", Type: arrow.PrimitiveTypes.Int64},
-		{Name: "effect_allele", Type: arrow.BinaryTypes.String},
-		{Name: "other_allele", Type: arrow.BinaryTypes.String},
+		{Name: "effect_allele", Type: dictString},
+		{Name: "other_allele", Type: dictString},
 		{Name: "weight", Type: arrow.PrimitiveTypes.Float64},
 		{Name: "is_dominant", Type: arrow.FixedWidthTypes.Boolean},
 		{Name: "is_recessive", Type: arrow.FixedWidthTypes.Boolean},
-		{Name: "match", Type: arrow.BinaryTypes.String},
+		{Name: "match", Type: dictString},
 		{Name: "reason", Type: arrow.BinaryTypes.String},
 		{Name: "store_ref", Type: arrow.BinaryTypes.String},
 		{Name: "store_alts", Type: arrow.BinaryTypes.String},
@@ -97,14 +102,52 @@ var (
 		{Name: "cohort_freq", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 		{Name: "missing_genotypes", Type: arrow.PrimitiveTypes.Int64},
 	}, nil)
+
+	dictString = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+
+	// matchesPlain is matchesSchema without its dictionary columns: what
+	// the row builder builds.
+	matchesPlain = plainFields(matchesSchema)
 )
+
+// Dictionary columns of risk_matches, by index in matchesSchema.
+const (
+	mScoreID = 0
+	mVersion = 1
+	mChrom   = 4
+	mEffect  = 6
+	mOther   = 7
+	mMatch   = 11
+)
+
+func plainFields(s *arrow.Schema) *arrow.Schema {
+	var fs []arrow.Field
+	for _, f := range s.Fields() {
+		if f.Type.ID() != arrow.DICTIONARY {
+			fs = append(fs, f)
+		}
+	}
+	return arrow.NewSchema(fs, nil)
+}
 
 // tableProps write the risk tables plain, without dictionaries or
 // column statistics, compressed with Snappy: writing risk_matches (a row
 // per scoring variant and score, mostly distinct values) with the store's
 // defaults (dictionaries, zstd) cost as much CPU as scoring.
-var tableProps = store.ParquetProps("varamu risk",
-	parquet.WithDictionaryDefault(false), parquet.WithStats(false), parquet.WithCompression(compress.Codecs.Snappy))
+//
+// Each file is written with its own allocator that reuses buffers from one
+// row group to the next (the builders' and the page writer's): the memory
+// of a row group, not of the rows.
+func tableProps(alloc memory.Allocator) *parquet.WriterProperties {
+	opts := []parquet.WriterProperty{parquet.WithAllocator(alloc),
+		parquet.WithDictionaryDefault(false), parquet.WithStats(false), parquet.WithCompression(compress.Codecs.Snappy)}
+	for _, f := range matchesSchema.Fields() {
+		if f.Type.ID() == arrow.DICTIONARY {
+			opts = append(opts, parquet.WithDictionaryFor(f.Name, true))
+		}
+	}
+	return store.ParquetProps("varamu risk", opts...)
+}
 
 func appendNullable(b array.Builder, v float64) {
 	fb := b.(*array.Float64Builder)
@@ -116,7 +159,7 @@ func appendNullable(b array.Builder, v float64) {
 }
 
 // writeScores writes a result's risk_scores rows.
-func writeScores(w *store.TableWriter, r *ScoreResult) error {
+func writeScores(w *store.TableWriter, r *ScoreResult, _ memory.Allocator) error {
 	rec := scoresRecord(r)
 	defer rec.Release()
 	return w.Write(rec)
@@ -154,11 +197,13 @@ const matchesChunk = 16384
 
 // writeMatches writes a result's risk_matches rows in chunks, one record
 // batch (a row group) each.
-func writeMatches(w *store.TableWriter, r *ScoreResult) error {
-	b := array.NewRecordBuilder(memory.DefaultAllocator, matchesSchema)
+func writeMatches(w *store.TableWriter, r *ScoreResult, alloc memory.Allocator) error {
+	b := array.NewRecordBuilder(alloc, matchesPlain)
 	defer b.Release()
+	d := newMatchDicts(alloc, r)
+	defer d.release()
 	for start := 0; start < len(r.matches); start += matchesChunk {
-		rec := matchesRecord(b, r, start, min(start+matchesChunk, len(r.matches)))
+		rec := matchesRecord(b, d, r, start, min(start+matchesChunk, len(r.matches)))
 		err := w.Write(rec)
 		rec.Release()
 		if err != nil {
@@ -168,35 +213,85 @@ func writeMatches(w *store.TableWriter, r *ScoreResult) error {
 	return nil
 }
 
+// matchDicts are the dictionaries of risk_matches' dictionary columns for
+// one result, by column, and the indices of a chunk.
+type matchDicts struct {
+	alloc   memory.Allocator
+	dicts   map[int]arrow.Array
+	indices map[int]*array.Int32Builder
+}
+
+func newMatchDicts(alloc memory.Allocator, r *ScoreResult) *matchDicts {
+	orients := make([]string, len(orientations))
+	for i, o := range orientations {
+		orients[i] = string(o)
+	}
+	alleles := r.Variants.Alleles()
+	d := &matchDicts{alloc: alloc, dicts: map[int]arrow.Array{
+		mScoreID: stringArray(alloc, []string{r.ID}), mVersion: stringArray(alloc, []string{r.Version}),
+		mChrom: stringArray(alloc, r.Variants.Chroms()), mEffect: stringArray(alloc, alleles), mOther: stringArray(alloc, alleles),
+		mMatch: stringArray(alloc, orients),
+	}, indices: map[int]*array.Int32Builder{}}
+	for c := range d.dicts {
+		d.indices[c] = array.NewInt32Builder(alloc)
+	}
+	return d
+}
+
+func stringArray(alloc memory.Allocator, vs []string) arrow.Array {
+	b := array.NewStringBuilder(alloc)
+	defer b.Release()
+	b.AppendValues(vs, nil)
+	return b.NewArray()
+}
+
+// column returns dictionary column c of the rows appended to its indices
+// since the last call.
+func (d *matchDicts) column(c int) arrow.Array {
+	idx := d.indices[c].NewArray()
+	defer idx.Release()
+	return array.NewDictionaryArray(dictString, idx, d.dicts[c])
+}
+
+func (d *matchDicts) release() {
+	for c, a := range d.dicts {
+		a.Release()
+		d.indices[c].Release()
+	}
+}
+
 // matchesRecord builds the risk_matches rows of r's variants from to to
-// with b.
-func matchesRecord(b *array.RecordBuilder, r *ScoreResult, from, to int) arrow.RecordBatch {
+// with b and d.
+func matchesRecord(b *array.RecordBuilder, d *matchDicts, r *ScoreResult, from, to int) arrow.RecordBatch {
 	b.Reserve(to - from)
-	f := b.Fields()
+	for _, ib := range d.indices {
+		ib.Reserve(to - from)
+	}
+	f := b.Fields() // matchesPlain's
 	str := func(i int) *array.StringBuilder { return f[i].(*array.StringBuilder) }
 	i64 := func(i int) *array.Int64Builder { return f[i].(*array.Int64Builder) }
-	id, version, rsid, chrom, effect, other := str(0), str(1), str(3), str(4), str(6), str(7)
-	orient, why, ref, alts, alt := str(11), str(12), str(13), str(14), str(15)
-	line, pos, index, missing := i64(2), i64(5), i64(16), i64(18)
-	weight, freq := f[8].(*array.Float64Builder), f[17].(*array.Float64Builder)
-	dom, rec := f[9].(*array.BooleanBuilder), f[10].(*array.BooleanBuilder)
+	line, rsid, pos, weight := i64(0), str(1), i64(2), f[3].(*array.Float64Builder)
+	dom, rec := f[4].(*array.BooleanBuilder), f[5].(*array.BooleanBuilder)
+	why, ref, alts, alt := str(6), str(7), str(8), str(9)
+	index, freq, missing := i64(10), f[11].(*array.Float64Builder), i64(12)
+	id, version, chrom, effect, other, orient := d.indices[mScoreID], d.indices[mVersion], d.indices[mChrom], d.indices[mEffect], d.indices[mOther], d.indices[mMatch]
 	var rs []byte
 	for j := from; j < to; j++ {
 		m := &r.matches[j]
-		v := r.Variants.Locus(j)
-		id.Append(r.ID)
-		version.Append(r.Version)
+		v := r.Variants.Codes(j)
+		id.UnsafeAppend(0)
+		version.UnsafeAppend(0)
 		line.Append(int64(v.Line))
 		rs = r.Variants.AppendRsID(rs[:0], j)
 		rsid.BinaryBuilder.Append(rs)
-		chrom.Append(v.Chrom)
+		chrom.UnsafeAppend(int32(v.Chrom))
 		pos.Append(v.Pos)
-		effect.Append(v.EffectAllele)
-		other.Append(v.OtherAllele)
+		effect.UnsafeAppend(int32(v.Effect))
+		other.UnsafeAppend(int32(v.Other))
 		weight.Append(v.Weight)
 		dom.Append(v.Dominant)
 		rec.Append(v.Recessive)
-		orient.Append(string(orientations[m.orient]))
+		orient.UnsafeAppend(int32(m.orient))
 		why.Append(r.why(j))
 		sRef, sAlts := r.alleles.get(m.ref), r.alleles.get(m.alts)
 		ref.Append(sRef)
@@ -206,7 +301,21 @@ func matchesRecord(b *array.RecordBuilder, r *ScoreResult, from, to int) arrow.R
 		appendNullable(freq, m.freq)
 		missing.Append(int64(m.missing))
 	}
-	return b.NewRecordBatch()
+	plain := b.NewRecordBatch()
+	defer plain.Release()
+	cols := make([]arrow.Array, 0, matchesSchema.NumFields())
+	p := 0
+	for c, fl := range matchesSchema.Fields() {
+		if fl.Type.ID() == arrow.DICTIONARY {
+			a := d.column(c)
+			defer a.Release()
+			cols = append(cols, a)
+			continue
+		}
+		cols = append(cols, plain.Column(p))
+		p++
+	}
+	return array.NewRecordBatch(matchesSchema, cols, int64(to-from))
 }
 
 // writeResults writes each result's two files: the writers are made and
@@ -216,7 +325,8 @@ func matchesRecord(b *array.RecordBuilder, r *ScoreResult, from, to int) arrow.R
 func writeResults(tx *store.Txn, results []*ScoreResult) error {
 	type file struct {
 		w     *store.TableWriter
-		write func(*store.TableWriter, *ScoreResult) error
+		write func(*store.TableWriter, *ScoreResult, memory.Allocator) error
+		alloc memory.Allocator
 		r     *ScoreResult
 		err   error
 	}
@@ -230,14 +340,15 @@ func writeResults(tx *store.Txn, results []*ScoreResult) error {
 		dir := "risk/" + safeName(r.Version) + "-" + tx.ID()
 		for _, t := range []struct {
 			table, name string
-			write       func(*store.TableWriter, *ScoreResult) error
+			write       func(*store.TableWriter, *ScoreResult, memory.Allocator) error
 			schema      *arrow.Schema
 		}{{TableScores, "scores.parquet", writeScores, scoresSchema}, {TableMatches, "matches.parquet", writeMatches, matchesSchema}} {
-			w, err := tx.CreateTable(t.table, dir+"/"+t.name, t.schema, tableProps)
+			alloc := &genotypes.DenseBuffers{}
+			w, err := tx.CreateTable(t.table, dir+"/"+t.name, t.schema, tableProps(alloc))
 			if err != nil {
 				return err
 			}
-			files = append(files, &file{w: w, write: t.write, r: r})
+			files = append(files, &file{w: w, write: t.write, alloc: alloc, r: r})
 		}
 	}
 	next := make(chan *file)
@@ -245,7 +356,7 @@ func writeResults(tx *store.Txn, results []*ScoreResult) error {
 	for range min(runtime.GOMAXPROCS(0), len(files)) {
 		wg.Go(func() {
 			for f := range next {
-				f.err = f.write(f.w, f.r)
+				f.err = f.write(f.w, f.r, f.alloc)
 			}
 		})
 	}

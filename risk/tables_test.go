@@ -3,9 +3,12 @@ package risk
 import (
 	"context"
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/risk/pgs"
 	"github.com/varamu/varamu/store"
 )
@@ -97,7 +100,8 @@ func benchResult(n int) *ScoreResult {
 // score.
 func BenchmarkWriteMatches(b *testing.B) {
 	r := benchResult(100000)
-	st, err := store.Open(b.TempDir(), store.Config{Create: true})
+	dir := b.TempDir()
+	st, err := store.Open(dir, store.Config{Create: true})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -107,14 +111,22 @@ func BenchmarkWriteMatches(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		w, err := tx.CreateTable(TableMatches, "m.parquet", matchesSchema, tableProps)
+		alloc := &genotypes.DenseBuffers{}
+		w, err := tx.CreateTable(TableMatches, "m.parquet", matchesSchema, tableProps(alloc))
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := writeMatches(w, r); err != nil {
+		if err := writeMatches(w, r, alloc); err != nil {
 			b.Fatal(err)
 		}
-		w.Abort()
+		if err := w.Close(""); err != nil {
+			b.Fatal(err)
+		}
+		if fs, _ := filepath.Glob(filepath.Join(dir, "*", "*", "m.parquet")); len(fs) == 1 {
+			if fi, err := os.Stat(fs[0]); err == nil {
+				b.ReportMetric(float64(fi.Size()), "file-bytes")
+			}
+		}
 		tx.Rollback()
 	}
 }

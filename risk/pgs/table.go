@@ -153,7 +153,37 @@ func (t *Table) Locus(j int) Variant {
 	return v
 }
 
-// Chrom and Pos return variant j's chromosome (normalised) and position.
+// Codes is a variant with its chromosome and alleles as numbers: indices
+// in Chroms and Alleles.
+type Codes struct {
+	Chrom, Effect, Other uint32
+	Pos                  int64
+	Weight               float64
+	Dominant, Recessive  bool
+	Line                 int
+}
+
+// Codes returns variant j with its chromosome and alleles as numbers.
+func (t *Table) Codes(j int) Codes {
+	return Codes{Chrom: t.chrom[j], Effect: t.effect[j], Other: t.other[j], Pos: t.pos[j], Weight: t.weight[j],
+		Dominant: t.dominance[j]&1 != 0, Recessive: t.dominance[j]&2 != 0, Line: int(t.line[j])}
+}
+
+// Chroms returns the table's chromosome names, numbered as Codes numbers
+// them. The slice is the table's: not to be changed.
+func (t *Table) Chroms() []string { return t.chroms }
+
+// Alleles returns the table's alleles, numbered as Codes numbers them
+// (0 is "", an absent other allele). The slice is the table's: not to be
+// changed.
+func (t *Table) Alleles() []string {
+	if len(t.alleles) == 0 {
+		return []string{""}
+	}
+	return t.alleles
+}
+
+// Chrom returns variant j's chromosome (normalised).
 func (t *Table) Chrom(j int) string { return t.chroms[t.chrom[j]] }
 
 // Pos returns variant j's position.
