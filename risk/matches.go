@@ -3,19 +3,18 @@ package risk
 import (
 	"iter"
 	"math"
-	"strings"
 	"sync"
 )
 
-// match is how one scoring variant was matched, in 24 bytes and without
+// match is how one scoring variant was matched, in 32 bytes and without
 // pointers (a result holds one per variant of its file): the store's
 // alleles interned in the scorer's alleleTable, the orientation and the
 // reason as small numbers. ScoreResult.Match expands it.
 type match struct {
-	freq      float64 // CohortFreq
-	missing   int32
-	ref, alts uint32 // in the alleleTable; 0 ""
-	index     int16  // allele index; -1 none
+	freq           float64 // CohortFreq
+	missing        int32
+	ref, alts, alt uint32 // in the alleleTable; 0 ""
+	index          int16  // allele index; -1 none
 	orient    uint8  // in orientations
 	why       uint8  // whyNone...
 }
@@ -60,8 +59,7 @@ func (r *ScoreResult) Match(j int) VariantMatch {
 	vm := VariantMatch{Variant: r.Variants.At(j), Orient: orientations[m.orient], Why: r.why(j), Index: int(m.index),
 		CohortFreq: m.freq, Missing: int(m.missing)}
 	if r.alleles != nil {
-		vm.Ref, vm.Alts = r.alleles.get(m.ref), r.alleles.get(m.alts)
-		vm.Alt = alleleOf(vm.Ref, vm.Alts, vm.Index)
+		vm.Ref, vm.Alts, vm.Alt = r.alleles.get(m.ref), r.alleles.get(m.alts), r.alleles.get(m.alt)
 	}
 	return vm
 }
@@ -90,24 +88,6 @@ func (r *ScoreResult) why(j int) string {
 	}
 }
 
-// alleleOf returns allele index i of a record with REF ref and ALTs alts
-// (comma-separated); "" for index -1.
-func alleleOf(ref, alts string, i int) string {
-	switch {
-	case i < 0:
-		return ""
-	case i == 0:
-		return ref
-	}
-	for k := 1; ; k++ {
-		a, rest, more := strings.Cut(alts, ",")
-		if k == i || !more {
-			return a
-		}
-		alts = rest
-	}
-}
-
 // alleleTable interns the store's REF and ALT alleles (the ALTs of a
 // record joined by commas) for the matches of one scoring run, shared by
 // its lanes.
@@ -133,6 +113,13 @@ func (t *alleleTable) id(b []byte) uint32 {
 	t.all = append(t.all, s)
 	t.at[s] = i
 	return i
+}
+
+// list returns the alleles interned so far, numbered as id numbers them.
+func (t *alleleTable) list() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.all
 }
 
 func (t *alleleTable) get(i uint32) string {

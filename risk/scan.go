@@ -424,6 +424,14 @@ func (sc *lane) score(u use) {
 	d := sc.dosagesOf(hits)
 	m.orient, m.why, m.index, m.freq = orientCode(orient), whyNone, int16(hits[0].index), d.freq
 	m.ref, m.alts = sc.intern(hits[0].rec)
+	switch i := hits[0].index; {
+	case i == 0:
+		m.alt = m.ref
+	case len(hits[0].rec.Alts) == 1:
+		m.alt = m.alts // the one ALT is the ALTs joined
+	default:
+		m.alt = sc.alleles.id(append(sc.scratch[:0], alleleAt(hits[0].rec, i)...))
+	}
 	m.missing = int32(d.missing)
 	sc.reports[u.vr.k].MissingGenotypes += d.missing
 	sc.count(&sc.reports[u.vr.k], orient, &v, hits)
@@ -465,6 +473,13 @@ func alleleIndex(a string, rec *record) int {
 		}
 	}
 	return -1
+}
+
+func alleleAt(rec *record, i int) string {
+	if i == 0 {
+		return rec.Ref
+	}
+	return rec.Alts[i-1]
 }
 
 // count adds a used variant to a match report.

@@ -95,9 +95,9 @@ var (
 		{Name: "is_recessive", Type: arrow.FixedWidthTypes.Boolean},
 		{Name: "match", Type: dictString},
 		{Name: "reason", Type: arrow.BinaryTypes.String},
-		{Name: "store_ref", Type: arrow.BinaryTypes.String},
-		{Name: "store_alts", Type: arrow.BinaryTypes.String},
-		{Name: "store_allele", Type: arrow.BinaryTypes.String},
+		{Name: "store_ref", Type: dictString},
+		{Name: "store_alts", Type: dictString},
+		{Name: "store_allele", Type: dictString},
 		{Name: "allele_index", Type: arrow.PrimitiveTypes.Int64},
 		{Name: "cohort_freq", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 		{Name: "missing_genotypes", Type: arrow.PrimitiveTypes.Int64},
@@ -118,6 +118,9 @@ const (
 	mEffect  = 6
 	mOther   = 7
 	mMatch   = 11
+	mRef     = 13
+	mAlts    = 14
+	mAlt     = 15
 )
 
 func plainFields(s *arrow.Schema) *arrow.Schema {
@@ -226,11 +229,14 @@ func newMatchDicts(alloc memory.Allocator, r *ScoreResult) *matchDicts {
 	for i, o := range orientations {
 		orients[i] = string(o)
 	}
-	alleles := r.Variants.Alleles()
+	alleles, store := r.Variants.Alleles(), []string{""}
+	if r.alleles != nil {
+		store = r.alleles.list()
+	}
 	d := &matchDicts{alloc: alloc, dicts: map[int]arrow.Array{
 		mScoreID: stringArray(alloc, []string{r.ID}), mVersion: stringArray(alloc, []string{r.Version}),
 		mChrom: stringArray(alloc, r.Variants.Chroms()), mEffect: stringArray(alloc, alleles), mOther: stringArray(alloc, alleles),
-		mMatch: stringArray(alloc, orients),
+		mMatch: stringArray(alloc, orients), mRef: stringArray(alloc, store), mAlts: stringArray(alloc, store), mAlt: stringArray(alloc, store),
 	}, indices: map[int]*array.Int32Builder{}}
 	for c := range d.dicts {
 		d.indices[c] = array.NewInt32Builder(alloc)
@@ -272,9 +278,9 @@ func matchesRecord(b *array.RecordBuilder, d *matchDicts, r *ScoreResult, from, 
 	i64 := func(i int) *array.Int64Builder { return f[i].(*array.Int64Builder) }
 	line, rsid, pos, weight := i64(0), str(1), i64(2), f[3].(*array.Float64Builder)
 	dom, rec := f[4].(*array.BooleanBuilder), f[5].(*array.BooleanBuilder)
-	why, ref, alts, alt := str(6), str(7), str(8), str(9)
-	index, freq, missing := i64(10), f[11].(*array.Float64Builder), i64(12)
+	why, index, freq, missing := str(6), i64(7), f[8].(*array.Float64Builder), i64(9)
 	id, version, chrom, effect, other, orient := d.indices[mScoreID], d.indices[mVersion], d.indices[mChrom], d.indices[mEffect], d.indices[mOther], d.indices[mMatch]
+	ref, alts, alt := d.indices[mRef], d.indices[mAlts], d.indices[mAlt]
 	var rs []byte
 	for j := from; j < to; j++ {
 		m := &r.matches[j]
@@ -293,10 +299,9 @@ func matchesRecord(b *array.RecordBuilder, d *matchDicts, r *ScoreResult, from, 
 		rec.Append(v.Recessive)
 		orient.UnsafeAppend(int32(m.orient))
 		why.Append(r.why(j))
-		sRef, sAlts := r.alleles.get(m.ref), r.alleles.get(m.alts)
-		ref.Append(sRef)
-		alts.Append(sAlts)
-		alt.Append(alleleOf(sRef, sAlts, int(m.index)))
+		ref.UnsafeAppend(int32(m.ref))
+		alts.UnsafeAppend(int32(m.alts))
+		alt.UnsafeAppend(int32(m.alt))
 		index.Append(int64(m.index))
 		appendNullable(freq, m.freq)
 		missing.Append(int64(m.missing))

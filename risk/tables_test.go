@@ -89,7 +89,8 @@ func benchResult(n int) *ScoreResult {
 	for j := range r.matches {
 		if j%10 != 0 {
 			v := s.Variants.Locus(j)
-			r.matches[j] = match{freq: float64(j%997) / 997, missing: int32(j % 3), ref: r.alleles.id([]byte(v.OtherAllele)), alts: r.alleles.id([]byte(v.EffectAllele)),
+			alt := r.alleles.id([]byte(v.EffectAllele))
+			r.matches[j] = match{freq: float64(j%997) / 997, missing: int32(j % 3), ref: r.alleles.id([]byte(v.OtherAllele)), alts: alt, alt: alt,
 				index: 1, orient: orientCode(Direct)}
 		}
 	}
