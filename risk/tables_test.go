@@ -8,9 +8,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/risk/pgs"
 	"github.com/varamu/varamu/store"
+	"github.com/varamu/varamu/store/rows"
 )
 
 // TestWriteVersions: a second run of a score with a changed file replaces
@@ -129,5 +132,95 @@ func BenchmarkWriteMatches(b *testing.B) {
 			}
 		}
 		tx.Rollback()
+	}
+}
+
+// TestMatchesTableRows: the risk_matches rows read back from the store are
+// the matches as computed, column by column, for every kind of match
+// (direct, swapped, flipped, multi-allelic, ambiguous resolved and
+// dropped, no site, other alleles at two records), rsIDs of both forms
+// and none, dominant and recessive weights.
+func TestMatchesTableRows(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	n := 120
+	samples := sampleNames(n)
+	gts := func(alts int) []string {
+		g := make([]string, n)
+		for i := range g {
+			g[i] = []string{"0/0", "0/1", "1/1", "./.", "0/0"}[i%5]
+			if alts > 1 && i%7 == 0 {
+				g[i] = "1/2"
+			}
+		}
+		return g
+	}
+	sites := []testSite{
+		{pos: 100, ref: "A", alts: []string{"G"}, gts: gts(1)},
+		{pos: 200, ref: "A", alts: []string{"G"}, gts: gts(1)},
+		{pos: 300, ref: "A", alts: []string{"G"}, gts: gts(1)},
+		{pos: 400, ref: "C", alts: []string{"T", "G"}, gts: gts(2)},
+		{pos: 500, ref: "A", alts: []string{"T"}, gts: gts(1)},
+		{pos: 600, ref: "C", alts: []string{"G"}, gts: gts(1)},
+		{pos: 700, ref: "A", alts: []string{"C"}, gts: gts(1)},
+		{pos: 700, ref: "AT", alts: []string{"A"}, gts: gts(1)},
+	}
+	storeDir, gs := cohortStore(t, writeCohortVCF(t, dir, "c.vcf", samples, sites, nil))
+	score := smallScore(t, dir, "s.txt", "#pgs_id=ROWS\n#genome_build=GRCh37\n"+
+		"rsID\tchr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\tis_dominant\tis_recessive\tallelefrequency_effect\n"+
+		"rs11\t22\t100\tG\tA\t0.5\tFALSE\tFALSE\t\n"+ // direct
+		"esv2\t22\t200\tA\tG\t-0.25\tTRUE\tFALSE\t\n"+ // swapped, dominant
+		"\t22\t300\tC\tT\t1.5\tFALSE\tTRUE\t\n"+ // flipped, recessive
+		"rs44\t22\t400\tG\t\t2\tFALSE\tFALSE\t\n"+ // multi-allelic: the second ALT
+		"rs55\t22\t500\tT\tA\t1\tFALSE\tFALSE\t0.9\n"+ // ambiguous, resolved
+		"rs66\t22\t600\tG\tC\t1\tFALSE\tFALSE\t0.5\n"+ // ambiguous, dropped
+		"rs77\t22\t700\tTT\tT\t1\tFALSE\tFALSE\t\n"+ // other alleles at two records
+		"rs88\t22\t800\tG\tA\t1\tFALSE\tFALSE\t\n") // no site
+	res, err := Score(ctx, gs, stewardPermit(t, gs), []*pgs.Score{score}, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(storeDir, store.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(ctx, st, res); err != nil {
+		t.Fatal(err)
+	}
+	r := res[0]
+	want := []struct {
+		orient         Orientation
+		rsid, alt, why string
+	}{
+		{Direct, "rs11", "G", ""}, {Swapped, "esv2", "A", ""}, {Flipped, "", "G", ""}, {Direct, "rs44", "G", ""},
+		{AmbiguousResolved, "rs55", "A", ""}, {AmbiguousDropped, "rs66", "", ambiguousWhys[2]},
+		{AlleleMismatch, "rs77", "", "store has A>C and AT>A, the file TT/T"}, {NoSite, "rs88", "", whyNoSiteText},
+	}
+	cols := []string{"score_id", "line", "rsid", "chrom", "pos", "effect_allele", "other_allele", "weight", "is_dominant", "is_recessive",
+		"match", "reason", "store_ref", "store_alts", "store_allele", "allele_index", "cohort_freq", "missing_genotypes"}
+	j := 0
+	for _, f := range st.Manifest().Tables[TableMatches] {
+		err := rows.ScanFile(ctx, st.Path(f), cols, func(row *rows.Row) error {
+			m := r.Match(j)
+			v := m.Variant
+			got := []any{row.Str(0), row.I64(1), row.Str(2), row.Str(3), row.I64(4), row.Str(5), row.Str(6), row.F64(7), row.Bool(8), row.Bool(9),
+				Orientation(row.Str(10)), row.Str(11), row.Str(12), row.Str(13), row.Str(14), row.I64(15), row.F64p(16) == nil, row.I64(17)}
+			exp := []any{"ROWS", int64(v.Line), v.RsID, v.Chrom, v.Pos, v.EffectAllele, v.OtherAllele, v.Weight, v.Dominant, v.Recessive,
+				m.Orient, m.Why, m.Ref, m.Alts, m.Alt, int64(m.Index), math.IsNaN(m.CohortFreq), int64(m.Missing)}
+			if d := cmp.Diff(exp, got); d != "" {
+				t.Errorf("row %d (-computed +stored):\n%s", j, d)
+			}
+			if w := want[j]; m.Orient != w.orient || v.RsID != w.rsid || m.Alt != w.alt || m.Why != w.why {
+				t.Errorf("row %d: %s %q %q %q, want %+v", j, m.Orient, v.RsID, m.Alt, m.Why, w)
+			}
+			j++
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if j != len(want) {
+		t.Fatalf("%d rows, want %d", j, len(want))
 	}
 }
