@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -334,4 +335,49 @@ func TestMergeSortedEqualsIndex(t *testing.T) {
 	if len(sc.loci) != len(indexed.loci) || !slices.IsSortedFunc(sc.loci, func(a, b genome.Locus) int { return compareLoci(keyOfLocus(a), keyOfLocus(b)) }) {
 		t.Fatalf("unsorted file: %d loci, want %d, sorted", len(sc.loci), len(indexed.loci))
 	}
+}
+
+// TestResultMemoryPerVariant: a scored result holds at most 40 bytes per
+// variant of its scoring file beyond the file itself (a 32-byte match;
+// the scorer's index of loci is gone once scored), for ten scores of
+// 100,000 variants each.
+func TestResultMemoryPerVariant(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	const samples, variants, k = 10, 100000, 10
+	recs := realisticRecords(rng, 2000, samples)
+	var scores []*pgs.Score
+	for s := range k {
+		sc := &pgs.Score{Path: fmt.Sprint("m", s), SHA256: strings.Repeat("0", 64), Header: pgs.Header{ID: fmt.Sprint("M", s)}}
+		sc.Variants.Grow(variants)
+		for p := 1; p <= variants; p++ {
+			sc.Variants.Append(pgs.Variant{RsID: fmt.Sprint("rs", p), Chrom: "chr1", Pos: int64(p), EffectAllele: "G", OtherAllele: "A", Weight: rng.NormFloat64(), EffectFreq: math.NaN(), Line: p})
+		}
+		scores = append(scores, sc)
+	}
+	c := &cohort{names: sampleNames(samples), scored: samples, ref: slices.Repeat([]bool{true}, samples)}
+	cfg := Config{}
+	cfg.defaults()
+	before := heapBytes()
+	var results []*ScoreResult
+	for _, s := range scores {
+		results = append(results, newResult(s, "GRCh38", c))
+	}
+	if err := newScorer(results, c, &cfg).run(context.Background(), recs); err != nil {
+		t.Fatal(err)
+	}
+	perVariant := float64(heapBytes()-before) / (k * variants)
+	if results[3].Report.Matched != 2000 || results[3].Match(variants-1).Orient != NoSite {
+		t.Fatalf("report %+v", results[3].Report)
+	}
+	t.Logf("%.1f bytes a variant and score", perVariant)
+	if perVariant > 40 {
+		t.Errorf("%.1f bytes a variant and score held by the results, want at most 40", perVariant)
+	}
+}
+
+func heapBytes() int64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
 }
