@@ -384,7 +384,7 @@ func allele(s string, emptyOK bool) (string, error) {
 		return "", errorf("empty (want an allele of A, C, G, T)")
 	}
 	if len(s) == 1 {
-		if b, ok := bases[s[0]]; ok {
+		if b := bases[s[0]]; b != "" {
 			return b, nil // shared: the line is not kept alive by it
 		}
 	}
@@ -399,8 +399,9 @@ func allele(s string, emptyOK bool) (string, error) {
 	return u, nil
 }
 
-// bases are the single-base alleles, any case, as returned.
-var bases = map[byte]string{'A': "A", 'C': "C", 'G': "G", 'T': "T", 'N': "N", 'a': "A", 'c': "C", 'g': "G", 't': "T", 'n': "N"}
+// bases are the single-base alleles, any case, as returned ("" for other
+// bytes).
+var bases = [256]string{'A': "A", 'C': "C", 'G': "G", 'T': "T", 'N': "N", 'a': "A", 'c': "C", 'g': "G", 't': "T", 'n': "N"}
 
 // flag parses is_dominant / is_recessive values; empty is false.
 func flag(s string) (bool, error) {
