@@ -16,19 +16,43 @@ import (
 )
 
 // varRef is one scoring variant: score k, variant j.
-type varRef struct{ k, j int }
+type varRef struct{ k, j int32 }
 
 // scorer holds what one pass over the genotypes shares: the scores, the
 // cohort and the scoring loci. The windows are scored in lanes.
+//
+// The loci are not held as such: locus i is the position of its first
+// variant, refs[start[i]] (8 bytes a variant and score, 4 a locus); a
+// lane lists a window's loci when it reads them.
 type scorer struct {
 	results []*ScoreResult
 	cohort  *cohort
 	cfg     *Config
-	at      map[genome.Locus]int32 // index in refs
-	refs    [][]varRef             // the scoring variants at each locus
-	loci    []genome.Locus
-	nRef    int // samples in the reference cohort
+	refs    []varRef // the scoring variants, by locus in order
+	start   []int32  // refs[start[i]:start[i+1]] are at locus i
+	nRef    int      // samples in the reference cohort
 	alleles *alleleTable
+}
+
+// nLoci is the number of scoring loci.
+func (sc *scorer) nLoci() int { return max(len(sc.start)-1, 0) }
+
+// locus returns scoring locus i.
+func (sc *scorer) locus(i int) genome.Locus {
+	vr := sc.refs[sc.start[i]]
+	vs := sc.results[vr.k].Variants
+	return genome.Locus{Chrom: vs.Chrom(int(vr.j)), Pos: vs.Pos(int(vr.j))}
+}
+
+// atLocus returns the variants at locus i.
+func (sc *scorer) atLocus(i int) []varRef { return sc.refs[sc.start[i]:sc.start[i+1]] }
+
+// addLocus ends the list of the variants at a locus, appended to refs.
+func (sc *scorer) addLocus() {
+	if len(sc.start) == 0 {
+		sc.start = append(sc.start, 0)
+	}
+	sc.start = append(sc.start, int32(len(sc.refs)))
 }
 
 // lanes is how many shares the windows are dealt into (window i to lane
@@ -46,6 +70,10 @@ type lane struct {
 	acc     *accum
 	reports []MatchReport
 	buf     genotypes.DenseBuffers // the lane's windows' rows of calls
+
+	// wloci are the loci of the lane's window, wat their numbers.
+	wloci []genome.Locus
+	wat   map[genome.Locus]int32
 
 	uses    []use
 	hits    []recIndex
@@ -84,7 +112,7 @@ type decodedHits struct {
 }
 
 func newScorer(results []*ScoreResult, c *cohort, cfg *Config) *scorer {
-	sc := &scorer{results: results, cohort: c, cfg: cfg, at: make(map[genome.Locus]int32, results[0].Variants.Len()), alleles: newAlleleTable()}
+	sc := &scorer{results: results, cohort: c, cfg: cfg, alleles: newAlleleTable()}
 	for _, r := range results {
 		r.alleles = sc.alleles
 	}
@@ -96,30 +124,29 @@ func newScorer(results []*ScoreResult, c *cohort, cfg *Config) *scorer {
 	if !sc.mergeSorted() {
 		sc.indexAll()
 	}
-	for i, l := range sc.loci {
-		sc.at[l] = int32(i)
-	}
 	return sc
 }
 
 // indexAll lists the loci of every score's variants, sorted, and the
 // variants at each, through a map: for scoring files in any order.
 func (sc *scorer) indexAll() {
-	sc.loci, sc.refs = sc.loci[:0], sc.refs[:0]
+	sc.refs, sc.start = sc.refs[:0], sc.start[:0]
+	var loci []genome.Locus
 	at := make(map[genome.Locus][]varRef, sc.results[0].Variants.Len())
 	for k, r := range sc.results {
 		for j := range r.Variants.Len() {
 			l := genome.Locus{Chrom: r.Variants.Chrom(j), Pos: r.Variants.Pos(j)}
 			refs, ok := at[l]
 			if !ok {
-				sc.loci = append(sc.loci, l)
+				loci = append(loci, l)
 			}
-			at[l] = append(refs, varRef{k, j})
+			at[l] = append(refs, varRef{int32(k), int32(j)})
 		}
 	}
-	slices.SortFunc(sc.loci, func(a, b genome.Locus) int { return compareLoci(keyOfLocus(a), keyOfLocus(b)) })
-	for _, l := range sc.loci {
-		sc.refs = append(sc.refs, at[l])
+	slices.SortFunc(loci, func(a, b genome.Locus) int { return compareLoci(keyOfLocus(a), keyOfLocus(b)) })
+	for _, l := range loci {
+		sc.refs = append(sc.refs, at[l]...)
+		sc.addLocus()
 	}
 }
 
@@ -155,6 +182,7 @@ func compareLoci(a, b locusKey) int {
 // files are): a pass over them without a map. It returns false, having
 // listed only part, when one is not sorted.
 func (sc *scorer) mergeSorted() bool {
+	sc.refs, sc.start = sc.refs[:0], sc.start[:0]
 	n := len(sc.results)
 	next := make([]int, n)
 	heads := make([]locusKey, n)
@@ -193,18 +221,16 @@ func (sc *scorer) mergeSorted() bool {
 			return true
 		}
 		key := heads[first]
-		var refs []varRef
 		for k := first; k < n; k++ {
 			for !done[k] && compareLoci(heads[k], key) == 0 {
-				refs = append(refs, varRef{k, next[k]})
+				sc.refs = append(sc.refs, varRef{int32(k), int32(next[k])})
 				next[k]++
 				if !load(k) {
 					return false
 				}
 			}
 		}
-		sc.loci = append(sc.loci, genome.Locus{Chrom: key.chrom, Pos: key.pos})
-		sc.refs = append(sc.refs, refs)
+		sc.addLocus()
 	}
 }
 
@@ -217,15 +243,18 @@ const maxWindowLoci = 16384
 // the memory budget allows rows of calls for in every lane (a dense row
 // holds 2 bits a sample, a difference list at most about 4), and at most
 // maxWindowLoci (one read may span chromosomes).
-func (sc *scorer) windows() [][]genome.Locus {
+func (sc *scorer) windows() []window {
 	perLocus := int64(len(sc.cohort.names)/2 + 64)
 	maxLoci := min(max(int(sc.cfg.MemoryBudget/lanes/perLocus), 64), maxWindowLoci)
-	var out [][]genome.Locus
-	for start := 0; start < len(sc.loci); start += maxLoci {
-		out = append(out, sc.loci[start:min(start+maxLoci, len(sc.loci))])
+	var out []window
+	for start := 0; start < sc.nLoci(); start += maxLoci {
+		out = append(out, window{start, min(start+maxLoci, sc.nLoci())})
 	}
 	return out
 }
+
+// window is the loci from, from+1, ..., to-1.
+type window struct{ from, to int }
 
 // run reads every window and scores the records at the scoring loci, the
 // lanes in parallel on up to GOMAXPROCS cores, then merges the lanes'
@@ -300,8 +329,18 @@ func firstError(ctx context.Context, errs []error) error {
 }
 
 // window scores the records of one window of loci.
-func (sc *lane) window(ctx context.Context, src siteSource, loci []genome.Locus) error {
-	return src.window(ctx, loci, sc.cohort.names, &sc.buf, func(recs []record) error {
+func (sc *lane) window(ctx context.Context, src siteSource, w window) error {
+	sc.wloci = sc.wloci[:0]
+	if sc.wat == nil {
+		sc.wat = make(map[genome.Locus]int32, w.to-w.from)
+	}
+	clear(sc.wat)
+	for i := w.from; i < w.to; i++ {
+		l := sc.locus(i)
+		sc.wloci = append(sc.wloci, l)
+		sc.wat[l] = int32(i)
+	}
+	return src.window(ctx, sc.wloci, sc.cohort.names, &sc.buf, func(recs []record) error {
 		for start := 0; start < len(recs); {
 			end := start + 1
 			for end < len(recs) && recs[end].Pos == recs[start].Pos && recs[end].Chrom == recs[start].Chrom {
@@ -327,11 +366,11 @@ func (sc *lane) group(recs []record) {
 	l := genome.Locus{Chrom: recs[0].Chrom, Pos: recs[0].Pos}
 	sc.uses, sc.hits, sc.decoded = sc.uses[:0], sc.hits[:0], sc.decoded[:0]
 	sc.internedRec = nil // records are not kept from one group to the next
-	i, ok := sc.at[l]
+	i, ok := sc.wat[l]
 	if !ok {
 		return
 	}
-	for _, vr := range sc.refs[i] {
+	for _, vr := range sc.atLocus(int(i)) {
 		if u, ok := sc.match(vr, recs); ok {
 			sc.uses = append(sc.uses, u)
 		}
@@ -350,7 +389,7 @@ func (sc *lane) group(recs []record) {
 func (sc *lane) match(vr varRef, recs []record) (use, bool) {
 	r := sc.results[vr.k]
 	m := &r.matches[vr.j]
-	v := r.Variants.Locus(vr.j)
+	v := r.Variants.Locus(int(vr.j))
 	u := use{vr: vr, orient: AlleleMismatch, from: len(sc.hits)}
 	for i := range recs {
 		rec := &recs[i]
@@ -371,7 +410,7 @@ func (sc *lane) match(vr varRef, recs []record) (use, bool) {
 		for _, rec := range recs {
 			seen = append(seen, rec.Ref+">"+strings.Join(rec.Alts, ","))
 		}
-		sc.whys = append(sc.whys, laneWhy{vr.k, vr.j, fmt.Sprintf("store has %s, the file %s/%s", strings.Join(seen, " and "), v.EffectAllele, orDot(v.OtherAllele))})
+		sc.whys = append(sc.whys, laneWhy{int(vr.k), int(vr.j), fmt.Sprintf("store has %s, the file %s/%s", strings.Join(seen, " and "), v.EffectAllele, orDot(v.OtherAllele))})
 		return u, false
 	}
 	return u, true
@@ -400,7 +439,7 @@ func (sc *lane) intern(rec *record) (ref, alts uint32) {
 func (sc *lane) score(u use) {
 	r := sc.results[u.vr.k]
 	m := &r.matches[u.vr.j]
-	v := r.Variants.Locus(u.vr.j)
+	v := r.Variants.Locus(int(u.vr.j))
 	hits := sc.hits[u.from:u.to]
 	orient := u.orient
 	if orient == AmbiguousDropped {
@@ -435,7 +474,7 @@ func (sc *lane) score(u use) {
 	m.missing = int32(d.missing)
 	sc.reports[u.vr.k].MissingGenotypes += d.missing
 	sc.count(&sc.reports[u.vr.k], orient, &v, hits)
-	sc.acc.use(d, u.vr.k, v.Weight, v.Dominant, v.Recessive)
+	sc.acc.use(d, int(u.vr.k), v.Weight, v.Dominant, v.Recessive)
 }
 
 // dosagesOf returns the decoded dosages of hits, decoding them once per
