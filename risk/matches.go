@@ -15,8 +15,8 @@ type match struct {
 	missing        int32
 	ref, alts, alt uint32 // in the alleleTable; 0 ""
 	index          int16  // allele index; -1 none
-	orient    uint8  // in orientations
-	why       uint8  // whyNone...
+	orient         uint8  // in orientations
+	why            uint8  // whyNone...
 }
 
 // orientations numbers the orientations for match.orient.
