@@ -60,8 +60,8 @@ type ScoreRecord struct {
 var (
 	scoresSchema = arrow.NewSchema([]arrow.Field{
 		{Name: "sample", Type: arrow.BinaryTypes.String},
-		{Name: "score_id", Type: arrow.BinaryTypes.String},
-		{Name: "score_version", Type: arrow.BinaryTypes.String},
+		{Name: "score_id", Type: dictString},
+		{Name: "score_version", Type: dictString},
 		{Name: "sum", Type: arrow.PrimitiveTypes.Float64},
 		{Name: "avg", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 		{Name: "allele_ct", Type: arrow.PrimitiveTypes.Int64},
@@ -70,12 +70,15 @@ var (
 		{Name: "missing", Type: arrow.PrimitiveTypes.Int64},
 		{Name: "z", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
 		{Name: "percentile", Type: arrow.PrimitiveTypes.Float64, Nullable: true},
-		{Name: "abstain", Type: arrow.BinaryTypes.String},
+		{Name: "abstain", Type: dictString},
 		{Name: "in_reference", Type: arrow.FixedWidthTypes.Boolean},
 		{Name: "matched", Type: arrow.PrimitiveTypes.Int64},
 		{Name: "variants", Type: arrow.PrimitiveTypes.Int64},
-		{Name: "file_sha256", Type: arrow.BinaryTypes.String},
+		{Name: "file_sha256", Type: dictString},
 	}, nil)
+
+	// scoresPlain is scoresSchema without its dictionary columns.
+	scoresPlain = plainFields(scoresSchema)
 
 	// matchesSchema's columns of few distinct values are dictionary
 	// arrays (the dictionaries are the scoring file's interned names), so
@@ -144,7 +147,7 @@ func plainFields(s *arrow.Schema) *arrow.Schema {
 func tableProps(alloc memory.Allocator) *parquet.WriterProperties {
 	opts := []parquet.WriterProperty{parquet.WithAllocator(alloc),
 		parquet.WithDictionaryDefault(false), parquet.WithStats(false), parquet.WithCompression(compress.Codecs.Snappy)}
-	for _, f := range matchesSchema.Fields() {
+	for _, f := range append(matchesSchema.Fields(), scoresSchema.Fields()...) {
 		if f.Type.ID() == arrow.DICTIONARY {
 			opts = append(opts, parquet.WithDictionaryFor(f.Name, true))
 		}
@@ -168,30 +171,79 @@ func writeScores(w *store.TableWriter, r *ScoreResult, _ memory.Allocator) error
 	return w.Write(rec)
 }
 
+// scoresRecord builds a result's risk_scores rows: the columns of one
+// value (score_id, score_version, file_sha256) and abstain (a few) as
+// dictionary arrays.
 func scoresRecord(r *ScoreResult) arrow.RecordBatch {
-	b := array.NewRecordBuilder(memory.DefaultAllocator, scoresSchema)
+	alloc := memory.DefaultAllocator
+	b := array.NewRecordBuilder(alloc, scoresPlain)
 	defer b.Release()
 	b.Reserve(len(r.Samples))
-	f := b.Fields()
+	f := b.Fields() // scoresPlain's
+	abstain := map[string]int32{}
+	var abstains []string
+	abstainIdx := array.NewInt32Builder(alloc)
+	defer abstainIdx.Release()
+	abstainIdx.Reserve(len(r.Samples))
 	for _, s := range r.Samples {
 		f[0].(*array.StringBuilder).Append(s.Sample)
-		f[1].(*array.StringBuilder).Append(r.ID)
-		f[2].(*array.StringBuilder).Append(r.Version)
-		f[3].(*array.Float64Builder).Append(s.Sum)
-		appendNullable(f[4], s.Avg)
-		f[5].(*array.Int64Builder).Append(int64(s.AlleleCount))
-		f[6].(*array.Int64Builder).Append(int64(s.Denom))
-		f[7].(*array.Float64Builder).Append(s.DosageSum)
-		f[8].(*array.Int64Builder).Append(int64(s.Missing))
-		appendNullable(f[9], s.Z)
-		appendNullable(f[10], s.Percentile)
-		f[11].(*array.StringBuilder).Append(s.Abstain)
-		f[12].(*array.BooleanBuilder).Append(s.Reference)
-		f[13].(*array.Int64Builder).Append(int64(r.Report.Matched))
-		f[14].(*array.Int64Builder).Append(int64(r.Report.Variants))
-		f[15].(*array.StringBuilder).Append(r.SHA256)
+		f[1].(*array.Float64Builder).Append(s.Sum)
+		appendNullable(f[2], s.Avg)
+		f[3].(*array.Int64Builder).Append(int64(s.AlleleCount))
+		f[4].(*array.Int64Builder).Append(int64(s.Denom))
+		f[5].(*array.Float64Builder).Append(s.DosageSum)
+		f[6].(*array.Int64Builder).Append(int64(s.Missing))
+		appendNullable(f[7], s.Z)
+		appendNullable(f[8], s.Percentile)
+		f[9].(*array.BooleanBuilder).Append(s.Reference)
+		f[10].(*array.Int64Builder).Append(int64(r.Report.Matched))
+		f[11].(*array.Int64Builder).Append(int64(r.Report.Variants))
+		a, ok := abstain[s.Abstain]
+		if !ok {
+			a = int32(len(abstains))
+			abstain[s.Abstain] = a
+			abstains = append(abstains, s.Abstain)
+		}
+		abstainIdx.UnsafeAppend(a)
 	}
-	return b.NewRecordBatch()
+	plain := b.NewRecordBatch()
+	defer plain.Release()
+	one := func(v string) arrow.Array { return constDict(alloc, v, len(r.Samples)) }
+	idx := abstainIdx.NewArray()
+	defer idx.Release()
+	dict := stringArray(alloc, abstains)
+	defer dict.Release()
+	return assemble(scoresSchema, plain, map[string]arrow.Array{"score_id": one(r.ID), "score_version": one(r.Version),
+		"abstain": array.NewDictionaryArray(dictString, idx, dict), "file_sha256": one(r.SHA256)})
+}
+
+// constDict is a dictionary array of n rows of v.
+func constDict(alloc memory.Allocator, v string, n int) arrow.Array {
+	dict := stringArray(alloc, []string{v})
+	defer dict.Release()
+	ib := array.NewInt32Builder(alloc)
+	defer ib.Release()
+	ib.AppendValues(make([]int32, n), nil)
+	idx := ib.NewArray()
+	defer idx.Release()
+	return array.NewDictionaryArray(dictString, idx, dict)
+}
+
+// assemble returns a record of schema from the columns of plain (its
+// other columns, in order) and the named ones, which it releases.
+func assemble(schema *arrow.Schema, plain arrow.RecordBatch, named map[string]arrow.Array) arrow.RecordBatch {
+	cols := make([]arrow.Array, 0, schema.NumFields())
+	p := 0
+	for _, fl := range schema.Fields() {
+		if a, ok := named[fl.Name]; ok {
+			defer a.Release()
+			cols = append(cols, a)
+			continue
+		}
+		cols = append(cols, plain.Column(p))
+		p++
+	}
+	return array.NewRecordBatch(schema, cols, plain.NumRows())
 }
 
 // matchesChunk is the rows of risk_matches built and written at a time:

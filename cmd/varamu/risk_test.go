@@ -123,7 +123,14 @@ func TestRiskCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
-	if err := rows.ScanFile(t.Context(), pq, []string{"sample", "sum"}, func(*rows.Row) error { n++; return nil }); err != nil || n != 2 {
+	readRow := func(r *rows.Row) error {
+		if r.Str(2) != "DEMO1" || len(r.Str(3)) != 64 || r.Str(4) != "" {
+			t.Errorf("parquet row: score %q, file %q, abstain %q", r.Str(2), r.Str(3), r.Str(4))
+		}
+		n++
+		return nil
+	}
+	if err := rows.ScanFile(t.Context(), pq, []string{"sample", "sum", "score_id", "file_sha256", "abstain"}, readRow); err != nil || n != 2 {
 		t.Errorf("parquet output: %d rows, %v", n, err)
 	}
 	q, _, err := run(t, "query", "--store", dir, "--format", "csv", "SELECT count(*) AS n, count(percentile) AS p FROM risk_scores WHERE score_id = 'DEMO1'")
