@@ -276,7 +276,7 @@ func (in *integrator) integrate(ctx context.Context) error {
 		return err
 	}
 	defer flock(in.j.lock, unix.LOCK_UN)
-	epoch, end, err := in.j.snapshot()
+	epoch, seed, end, err := in.j.snapshot()
 	if err != nil {
 		return err
 	}
@@ -287,7 +287,7 @@ func (in *integrator) integrate(ctx context.Context) error {
 	}
 	var recs []record
 	if past := in.last; past.epoch == epoch && past.end > journalHeader && past.end <= end && past.size <= size {
-		recs, err = in.j.pendingSince(past, end, size)
+		recs, err = in.j.pendingSince(past, seed, end, size)
 	} else {
 		recs, err = in.j.pending(end, size)
 	}

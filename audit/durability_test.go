@@ -152,6 +152,7 @@ func kill9Rounds(t *testing.T, mode string) {
 		for _, p := range procs {
 			p.Wait()
 		}
+		killedInSegment(t, dir)
 	}
 	// The next process to open the log publishes a checkpoint covering
 	// everything acknowledged.
@@ -192,4 +193,20 @@ func kill9Rounds(t *testing.T, mode string) {
 		t.Errorf("%d distinct actors in a log of %d entries : an entry is in it twice", distinct, rep.Entries)
 	}
 	t.Logf("%d acknowledged entries from 10 killed processes, all in the log of %d (checkpoint %d)", len(acked), rep.Entries, rep.Checkpoint.Size)
+}
+
+// killedInSegment checks that the kill left the journal as a preallocated
+// one: whole segments, the records (if any) followed by space that is not
+// a record, so that the reopening below recovers from the middle of a
+// segment.
+func killedInSegment(t *testing.T, dir string) {
+	t.Helper()
+	b := journalFile(t, dir)
+	_, _, valid, err := parseJournal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b)%journalSegment != 0 || valid >= int64(len(b)) {
+		t.Fatalf("journal of %d bytes with %d valid after the kill: want whole segments of %d with room left", len(b), valid, journalSegment)
+	}
 }

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/transparency-dev/tessera/api/layout"
 	"golang.org/x/sys/unix"
@@ -23,9 +25,24 @@ import (
 //
 // File (audit/journal in the store directory):
 //
-//	header  magic "VARAMUJ1" (8 bytes), epoch (uint64 LE, new after each reset)
-//	record  length n (uint32 LE), CRC-32C of the n bytes after it (uint32 LE),
-//	        then n bytes: the entry's tree index (uint64 LE) and its leaf
+//	header  magic "VARAMUJ2" (8 bytes), epoch (uint64 LE, new after each reset)
+//	record  length n (uint32 LE), CRC-32C of the epoch (uint64 LE) followed
+//	        by the n bytes after it (uint32 LE), then n bytes: the entry's
+//	        tree index (uint64 LE) and its leaf
+//	zeros   to the end of the file
+//
+// The file's space is allocated ahead, in journalSegment steps, by writing
+// zeros and flushing them once; records then overwrite zeros in place, so
+// that a group's fdatasync flushes the group's data only, never the file's
+// size or block map (on ext4 a metadata flush waits for the filesystem
+// journal's commit, which first writes out every other file's pending data,
+// e.g. the tree's tiles: the stall this layout avoids). A reset writes a
+// new header and leaves the old records in place: their checksums hold only
+// under their own epoch, so a reader stops at the first of them as it stops
+// at zeros. A torn tail is overwritten with zeros before anything is written
+// after it. Journals of the first format ("VARAMUJ1": no epoch in the
+// checksum, no zeros ahead, emptied by truncation) are read and appended to
+// until their next reset, which writes the new format.
 //
 // A record's index is the one it has in the tree: the first record after
 // a reset gets the tree's size, the next one more. Records are only
@@ -41,11 +58,17 @@ import (
 var ErrJournal = errors.New("audit: journal")
 
 const (
-	journalMagic   = "VARAMUJ1"
+	journalMagic   = "VARAMUJ2"
+	journalMagic1  = "VARAMUJ1"
 	journalHeader  = 16
 	journalRecHead = 8
 	// maxLeaf bounds one record's leaf (an entry is well below 1 MiB).
 	maxLeaf = 1 << 20
+	// journalSegment is the step in which the journal's space is zero-filled
+	// ahead of its records.
+	journalSegment = 1 << 20
+	// maxKept is the most space a reset keeps allocated.
+	maxKept = 16 * journalSegment
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -66,20 +89,34 @@ func parseJournal(b []byte) (epoch uint64, recs []record, valid int64, err error
 	if len(b) < journalHeader {
 		return 0, nil, 0, nil
 	}
-	if string(b[:8]) != journalMagic {
-		return 0, nil, 0, fmt.Errorf("%w: bad magic %q", ErrJournal, b[:8])
+	seed, err := headerSeed(b[:journalHeader])
+	if err != nil {
+		return 0, nil, 0, err
 	}
 	epoch = binary.LittleEndian.Uint64(b[8:16])
-	recs, n, err := parseRecords(b[journalHeader:], nil)
+	recs, n, err := parseRecords(b[journalHeader:], nil, seed)
 	if err != nil {
 		return 0, nil, 0, err
 	}
 	return epoch, recs, journalHeader + n, nil
 }
 
+// headerSeed checks a journal header's magic and returns the checksum seed
+// of its records: the CRC-32C of the epoch, or 0 in the first format.
+func headerSeed(h []byte) (uint32, error) {
+	switch string(h[:8]) {
+	case journalMagic:
+		return crc32.Checksum(h[8:16], castagnoli), nil
+	case journalMagic1:
+		return 0, nil
+	}
+	return 0, fmt.Errorf("%w: bad magic %q", ErrJournal, h[:8])
+}
+
 // parseRecords appends to recs the records at the start of b, which must
-// continue recs' indices, and returns the length of those records.
-func parseRecords(b []byte, recs []record) ([]record, int64, error) {
+// continue recs' indices and be checksummed from seed, and returns the
+// length of those records.
+func parseRecords(b []byte, recs []record, seed uint32) ([]record, int64, error) {
 	off := 0
 	for len(b)-off >= journalRecHead {
 		n := int(binary.LittleEndian.Uint32(b[off:]))
@@ -88,7 +125,7 @@ func parseRecords(b []byte, recs []record) ([]record, int64, error) {
 			break
 		}
 		body := b[off+journalRecHead : off+journalRecHead+n]
-		if crc32.Checksum(body, castagnoli) != sum {
+		if crc32.Update(seed, castagnoli, body) != sum {
 			break
 		}
 		r := record{index: binary.LittleEndian.Uint64(body), leaf: body[8:]}
@@ -101,12 +138,13 @@ func parseRecords(b []byte, recs []record) ([]record, int64, error) {
 	return recs, int64(off), nil
 }
 
-// appendRecord appends the record of leaf with index to buf.
-func appendRecord(buf []byte, index uint64, leaf []byte) []byte {
+// appendRecord appends the record of leaf with index, checksummed from
+// seed, to buf.
+func appendRecord(buf []byte, seed uint32, index uint64, leaf []byte) []byte {
 	var h [journalRecHead + 8]byte
 	binary.LittleEndian.PutUint32(h[0:], uint32(8+len(leaf)))
 	binary.LittleEndian.PutUint64(h[8:], index)
-	c := crc32.Update(crc32.Checksum(h[8:], castagnoli), castagnoli, leaf)
+	c := crc32.Update(crc32.Update(seed, castagnoli, h[8:]), castagnoli, leaf)
 	binary.LittleEndian.PutUint32(h[4:], c)
 	return append(append(buf, h[:]...), leaf...)
 }
@@ -119,15 +157,19 @@ type journal struct {
 
 	mu    sync.Mutex // serialises this process's use of f and the cache
 	epoch uint64     // the cache below is of this epoch
+	seed  uint32     // records' checksum seed in this epoch (headerSeed)
 	end   int64      // valid length of the journal file
+	alloc int64      // the file's length: zeros from end on
 	next  uint64     // index of the next record
 	fresh bool       // epoch, end and next are known
 	buf   []byte
+	// onSync, if not nil, is told how long each group's fdatasync took.
+	onSync func(time.Duration)
 	// scanned counts the journal bytes integrations have read.
 	scanned atomic.Int64
 }
 
-func openJournal(dir, ldir string) (*journal, error) {
+func openJournal(dir, ldir string, onSync func(time.Duration)) (*journal, error) {
 	if err := os.MkdirAll(filepath.Dir(journalPath(dir)), 0o755); err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
 	}
@@ -140,7 +182,7 @@ func openJournal(dir, ldir string) (*journal, error) {
 		f.Close()
 		return nil, fmt.Errorf("audit: %w", err)
 	}
-	return &journal{ldir: ldir, f: f, lock: lock}, nil
+	return &journal{ldir: ldir, f: f, lock: lock, onSync: onSync}, nil
 }
 
 func (j *journal) close() error { return errors.Join(j.f.Close(), j.lock.Close()) }
@@ -159,7 +201,7 @@ func flock(f *os.File, how int) error {
 }
 
 // refresh brings the cache up to date with the file; the caller holds mu
-// and the file lock. A torn tail (a write never acknowledged) is cut off.
+// and the file lock.
 func (j *journal) refresh() error {
 	var h [journalHeader]byte
 	n, err := j.f.ReadAt(h[:], 0)
@@ -169,12 +211,18 @@ func (j *journal) refresh() error {
 	if err != nil {
 		return fmt.Errorf("audit: journal: %w", err)
 	}
+	if j.fresh && binary.LittleEndian.Uint64(h[8:]) == j.epoch {
+		return j.readTail()
+	}
+	return j.reload()
+}
+
+// reload reads the whole journal into the cache. A torn tail (a write
+// never acknowledged) is overwritten with zeros.
+func (j *journal) reload() error {
 	st, err := j.f.Stat()
 	if err != nil {
 		return fmt.Errorf("audit: journal: %w", err)
-	}
-	if j.fresh && binary.LittleEndian.Uint64(h[8:]) == j.epoch && st.Size() >= j.end {
-		return j.readTail(st.Size())
 	}
 	b := make([]byte, st.Size())
 	if _, err := j.f.ReadAt(b, 0); err != nil {
@@ -184,14 +232,18 @@ func (j *journal) refresh() error {
 	if err != nil {
 		return err
 	}
+	seed, err := headerSeed(b)
+	if err != nil {
+		return err
+	}
 	size, err := integratedSize(j.ldir)
 	if err != nil {
 		return err
 	}
-	if err := j.cut(valid, st.Size()); err != nil {
+	if err := j.zeroTorn(b, seed, valid); err != nil {
 		return err
 	}
-	j.epoch, j.end, j.next, j.fresh = epoch, valid, size, true
+	j.epoch, j.seed, j.end, j.alloc, j.next, j.fresh = epoch, seed, valid, st.Size(), size, true
 	if len(recs) > 0 {
 		j.next = max(size, recs[len(recs)-1].index+1)
 	}
@@ -199,64 +251,164 @@ func (j *journal) refresh() error {
 }
 
 // readTail reads the records other processes appended after the cached
-// end, up to the file's size now.
-func (j *journal) readTail(size int64) error {
-	if size == j.end {
-		return nil
+// end. A record is written with one write, so a process killed while
+// writing leaves a prefix of its group: anything but zeros where the
+// records stop is such a tail, and the journal is reloaded (which zeroes
+// it).
+func (j *journal) readTail() error {
+	chunk := 4096
+	for {
+		b := make([]byte, chunk)
+		n, err := j.f.ReadAt(b, j.end)
+		if n < len(b) && err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("audit: journal: %w", err)
+		}
+		b = b[:n]
+		recs, used, err := parseRecords(b, nil, j.seed)
+		if err != nil {
+			return err
+		}
+		if len(recs) > 0 && recs[0].index != j.next {
+			return fmt.Errorf("%w: record %d follows record %d", ErrJournal, recs[0].index, j.next-1)
+		}
+		j.end += used
+		j.next += uint64(len(recs))
+		rest := b[used:]
+		switch {
+		case used > 0 && n == chunk:
+			// more may follow
+		case len(rest) == 0 || allZero(rest[:min(len(rest), journalRecHead)]):
+			return nil
+		case n == chunk && len(rest) >= journalRecHead && longRecord(rest) > len(rest):
+			chunk = longRecord(rest)
+		default:
+			return j.reload()
+		}
 	}
-	b := make([]byte, size-j.end)
-	if _, err := j.f.ReadAt(b, j.end); err != nil {
-		return fmt.Errorf("audit: journal: %w", err)
-	}
-	recs, n, err := parseRecords(b, nil)
-	if err != nil {
-		return err
-	}
-	if len(recs) > 0 && recs[0].index != j.next {
-		return fmt.Errorf("%w: record %d follows record %d", ErrJournal, recs[0].index, j.next-1)
-	}
-	if err := j.cut(j.end+n, size); err != nil {
-		return err
-	}
-	j.end += n
-	j.next += uint64(len(recs))
-	return nil
 }
 
-// cut removes a torn tail (a write never acknowledged) after valid.
-func (j *journal) cut(valid, size int64) error {
-	if valid < size {
-		if err := j.f.Truncate(valid); err != nil {
+// longRecord returns the length of the record whose header starts b, or 0
+// when the header is not one.
+func longRecord(b []byte) int {
+	n := int(binary.LittleEndian.Uint32(b))
+	if n < 8 || n > maxLeaf+8 {
+		return 0
+	}
+	return journalRecHead + n
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// zeroTorn overwrites with zeros every record of the current epoch (seed)
+// that lies after valid in the journal's bytes b, and flushes: such a
+// record was written but never acknowledged (a group of which the disk kept
+// a later page but not an earlier one, after a power loss), and new records
+// written over the space before it could end exactly where it starts. A
+// cut-short record needs no zeros (it can never check) and neither do the
+// old epochs' records (their checksums hold under their own epoch only).
+func (j *journal) zeroTorn(b []byte, seed uint32, valid int64) error {
+	last := lastRecordEnd(b[valid:], seed)
+	if last == 0 {
+		return nil
+	}
+	if err := j.zero(valid, valid+int64(last)); err != nil {
+		return err
+	}
+	return j.sync()
+}
+
+// lastRecordEnd returns where the last record checksummed from seed that
+// starts anywhere in b ends, or 0 when none does.
+func lastRecordEnd(b []byte, seed uint32) int {
+	last := 0
+	for o := 0; o+journalRecHead+8 <= len(b); o++ {
+		n := int(binary.LittleEndian.Uint32(b[o:]))
+		if n < 8 || n > maxLeaf+8 || o+journalRecHead+n > len(b) {
+			continue
+		}
+		if crc32.Update(seed, castagnoli, b[o+journalRecHead:o+journalRecHead+n]) == binary.LittleEndian.Uint32(b[o+4:]) {
+			last = o + journalRecHead + n
+		}
+	}
+	return last
+}
+
+// zero writes zeros to the journal from from to to.
+func (j *journal) zero(from, to int64) error {
+	z := make([]byte, min(to-from, journalSegment))
+	for off := from; off < to; off += int64(len(z)) {
+		if _, err := j.f.WriteAt(z[:min(int64(len(z)), to-off)], off); err != nil {
 			return fmt.Errorf("audit: journal: %w", err)
 		}
 	}
 	return nil
 }
 
+// zeroAhead zero-fills the journal from end, the end of the records just
+// written, to the next multiple of journalSegment, so that later groups
+// overwrite allocated space; the caller flushes.
+func (j *journal) zeroAhead(end int64) error {
+	alloc := (end/journalSegment + 1) * journalSegment
+	if err := j.zero(end, alloc); err != nil {
+		return err
+	}
+	j.alloc = alloc
+	return nil
+}
+
+func (j *journal) sync() error {
+	if err := unix.Fdatasync(int(j.f.Fd())); err != nil {
+		return fmt.Errorf("audit: journal: %w", err)
+	}
+	return nil
+}
+
 // reset empties the journal under a new epoch, so that other processes'
 // caches of it are known stale; the next record gets index size. The
-// caller holds mu and the file lock.
+// file keeps its length: the records of the old epoch stay in place,
+// unreadable under the new one. The caller holds mu and the file lock.
 func (j *journal) reset(size uint64) error {
 	var h [journalHeader]byte
 	copy(h[:], journalMagic)
 	epoch := rand.Uint64()
 	binary.LittleEndian.PutUint64(h[8:], epoch)
-	if err := j.f.Truncate(0); err != nil {
-		return fmt.Errorf("audit: journal: %w", err)
-	}
 	if _, err := j.f.WriteAt(h[:], 0); err != nil {
 		return fmt.Errorf("audit: journal: %w", err)
 	}
-	if err := unix.Fdatasync(int(j.f.Fd())); err != nil {
+	st, err := j.f.Stat()
+	if err != nil {
 		return fmt.Errorf("audit: journal: %w", err)
 	}
+	j.alloc = st.Size()
+	if j.alloc > maxKept {
+		// A backlog grew the journal: give the space back.
+		if err := j.f.Truncate(journalSegment); err != nil {
+			return fmt.Errorf("audit: journal: %w", err)
+		}
+		j.alloc = journalSegment
+	}
+	if j.alloc < journalSegment {
+		if err := j.zeroAhead(max(j.alloc, journalHeader)); err != nil {
+			return err
+		}
+	}
+	if err := j.sync(); err != nil {
+		return err
+	}
 	if size == 0 {
-		var err error
 		if size, err = integratedSize(j.ldir); err != nil {
 			return err
 		}
 	}
-	j.epoch, j.end, j.next, j.fresh = epoch, journalHeader, size, true
+	seed, _ := headerSeed(h[:])
+	j.epoch, j.seed, j.end, j.next, j.fresh = epoch, seed, journalHeader, size, true
 	return nil
 }
 
@@ -292,14 +444,23 @@ func (j *journal) append(leaves [][]byte) (first uint64, err error) {
 			if len(l) > maxLeaf {
 				return fmt.Errorf("%w: entry of %d bytes is too large", ErrJournal, len(l))
 			}
-			buf = appendRecord(buf, first+uint64(i), l)
+			buf = appendRecord(buf, j.seed, first+uint64(i), l)
 		}
 		j.buf = buf
 		if _, err := j.f.WriteAt(buf, j.end); err != nil {
 			return fmt.Errorf("audit: journal: %w", err)
 		}
-		if err := unix.Fdatasync(int(j.f.Fd())); err != nil {
-			return fmt.Errorf("audit: journal: %w", err)
+		if end := j.end + int64(len(buf)); end > j.alloc {
+			if err := j.zeroAhead(end); err != nil {
+				return err
+			}
+		}
+		start := time.Now()
+		if err := j.sync(); err != nil {
+			return err
+		}
+		if j.onSync != nil {
+			j.onSync(time.Since(start))
 		}
 		j.end += int64(len(buf))
 		j.next += uint64(len(leaves))
@@ -308,10 +469,11 @@ func (j *journal) append(leaves [][]byte) (first uint64, err error) {
 	return first, err
 }
 
-// snapshot returns the journal's epoch and durable length now.
-func (j *journal) snapshot() (epoch uint64, end int64, err error) {
-	err = j.locked(func() error { epoch, end = j.epoch, j.end; return nil })
-	return epoch, end, err
+// snapshot returns the journal's epoch, its records' checksum seed and its
+// durable length now.
+func (j *journal) snapshot() (epoch uint64, seed uint32, end int64, err error) {
+	err = j.locked(func() error { epoch, seed, end = j.epoch, j.seed, j.end; return nil })
+	return epoch, seed, end, err
 }
 
 // mark records how far an integration got: every record in the first end
@@ -324,19 +486,19 @@ type mark struct {
 }
 
 // pendingSince returns the records of the journal's bytes from past.end
-// to end that the tree of size entries does not hold yet, in journal
+// to end (records checksummed from seed) that the tree of size entries does not hold yet, in journal
 // order, reading only those bytes and the tree's entries added since
 // past (by other processes, possibly in either order; see pending). A
 // long run of writers never lets the journal be emptied, so without this
 // every integration would re-read the whole journal and the tree's
 // entries since it began. past must be a mark of the journal's current
 // epoch; the caller holds the integration lock.
-func (j *journal) pendingSince(past mark, end int64, size uint64) ([]record, error) {
+func (j *journal) pendingSince(past mark, seed uint32, end int64, size uint64) ([]record, error) {
 	b, err := j.read(past.end, end)
 	if err != nil {
 		return nil, err
 	}
-	recs, _, err := parseRecords(b, nil)
+	recs, _, err := parseRecords(b, nil, seed)
 	if err != nil || len(recs) == 0 {
 		return nil, err
 	}

@@ -32,7 +32,21 @@ func journalOnly(t *testing.T, dir, prefix string, n int) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	_, _, valid, err := parseJournal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b[:valid]
+}
+
+// seedOf returns the checksum seed of the records of journal bytes j.
+func seedOf(t *testing.T, j []byte) uint32 {
+	t.Helper()
+	s, err := headerSeed(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // actors returns the actors of the log's entries in order, checking the
@@ -120,10 +134,24 @@ func TestJournalReplayedExactlyOnce(t *testing.T) {
 // every acknowledged entry keeps its index.
 func TestJournalTornTail(t *testing.T) {
 	t.Parallel()
+	cutShort := func(j []byte) []byte { return appendRecord(nil, seedOf(t, j), 5, []byte(`{"x":1}`))[:12] }
 	for name, tail := range map[string]func([]byte) []byte{
-		"cut short":    func(j []byte) []byte { return appendRecord(nil, 5, []byte(`{"x":1}`))[:12] },
-		"bad checksum": func(j []byte) []byte { r := appendRecord(nil, 5, []byte(`{"x":1}`)); r[len(r)-1] ^= 1; return r },
-		"half header":  func(j []byte) []byte { return []byte{9, 0, 0} },
+		"cut short": cutShort,
+		"bad checksum": func(j []byte) []byte {
+			r := appendRecord(nil, seedOf(t, j), 5, []byte(`{"x":1}`))
+			r[len(r)-1] ^= 1
+			return r
+		},
+		"half header": func(j []byte) []byte { return []byte{9, 0, 0} },
+		// A kill in a zero-filled segment: the torn record, then zeros.
+		"cut short in a preallocated segment": func(j []byte) []byte {
+			return append(cutShort(j), make([]byte, journalSegment-len(j)-12)...)
+		},
+		// Zeros, then a record the writer had written further on (a
+		// write whose first page never reached the disk).
+		"zeros then a record": func(j []byte) []byte {
+			return append(make([]byte, 100), appendRecord(nil, seedOf(t, j), 5, []byte(`{"x":1}`))...)
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -162,7 +190,7 @@ func TestJournalGapRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A journal whose first record is at 1 while the tree is empty.
-	gap := appendRecord(bytes.Clone(j[:journalHeader]), 1, leaf)
+	gap := appendRecord(bytes.Clone(j[:journalHeader]), seedOf(t, j), 1, leaf)
 	if err := os.WriteFile(journalPath(dir), gap, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +213,12 @@ func TestJournalGapRefused(t *testing.T) {
 
 func TestParseJournal(t *testing.T) {
 	head := []byte(journalMagic + "\x07\x00\x00\x00\x00\x00\x00\x00")
-	two := appendRecord(appendRecord(bytes.Clone(head), 3, []byte("a")), 4, []byte("bc"))
+	seed := seedOf(t, head)
+	two := appendRecord(appendRecord(bytes.Clone(head), seed, 3, []byte("a")), seed, 4, []byte("bc"))
+	// The same records under another epoch (left in place by a reset).
+	seed8 := seedOf(t, []byte(journalMagic+"\x08\x00\x00\x00\x00\x00\x00\x00"))
+	stale := appendRecord(appendRecord(nil, seed8, 5, []byte("a")), seed8, 6, []byte("bc"))
+	first := []byte(journalMagic1 + "\x07\x00\x00\x00\x00\x00\x00\x00")
 	for _, c := range []struct {
 		name    string
 		b       []byte
@@ -198,7 +231,12 @@ func TestParseJournal(t *testing.T) {
 		{"two records", two, "[3:a 4:bc]", len(two), false},
 		{"torn second", two[:len(two)-1], "[3:a]", 16 + 17, false},
 		{"bad magic", append([]byte("NOTAJRNL"), head[8:]...), "", 0, true},
-		{"not consecutive", appendRecord(appendRecord(bytes.Clone(head), 3, []byte("a")), 5, []byte("b")), "", 0, true},
+		{"not consecutive", appendRecord(appendRecord(bytes.Clone(head), seed, 3, []byte("a")), seed, 5, []byte("b")), "", 0, true},
+		{"zeros after", append(bytes.Clone(two), make([]byte, 4096)...), "[3:a 4:bc]", len(two), false},
+		{"old epoch's records after", append(bytes.Clone(two), stale...), "[3:a 4:bc]", len(two), false},
+		{"old epoch's records only", append(bytes.Clone(head), stale...), "[]", 16, false},
+		{"first format", appendRecord(bytes.Clone(first), 0, 3, []byte("a")), "[3:a]", 16 + 17, false},
+		{"first format's records under the new magic", appendRecord(bytes.Clone(head), 0, 3, []byte("a")), "[]", 16, false},
 		{"length too short", append(bytes.Clone(head), binary.LittleEndian.AppendUint32(nil, 4)...), "[]", 16, false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -227,7 +265,9 @@ func TestParseJournal(t *testing.T) {
 // bytes.
 func FuzzParseJournal(f *testing.F) {
 	head := []byte(journalMagic + "\x01\x00\x00\x00\x00\x00\x00\x00")
-	f.Add(appendRecord(appendRecord(bytes.Clone(head), 0, []byte(`{"a":1}`)), 1, nil))
+	seed, _ := headerSeed(head)
+	f.Add(appendRecord(appendRecord(bytes.Clone(head), seed, 0, []byte(`{"a":1}`)), seed, 1, nil))
+	f.Add(append(appendRecord(bytes.Clone(head), seed, 0, []byte(`{"a":1}`)), make([]byte, 64)...))
 	f.Add(head)
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -236,8 +276,9 @@ func FuzzParseJournal(f *testing.F) {
 			return
 		}
 		again := bytes.Clone(b[:journalHeader])
+		seed, _ := headerSeed(again)
 		for _, r := range recs {
-			again = appendRecord(again, r.index, r.leaf)
+			again = appendRecord(again, seed, r.index, r.leaf)
 		}
 		if !bytes.Equal(again, b[:valid]) {
 			t.Fatalf("valid prefix %x re-encodes to %x", b[:valid], again)
@@ -324,19 +365,96 @@ func TestIntegrationReadsOnlyNewRecords(t *testing.T) {
 		}
 	}
 	l.sh.integ.beforeReset = nil
-	st, err := os.Stat(journalPath(dir))
+	j := l.sh.journal
+	_, _, size, err := j.snapshot() // never emptied: its records' length
 	if err != nil {
 		t.Fatal(err)
 	}
-	j := l.sh.journal
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := j.scanned.Load(); got > 2*st.Size() {
-		t.Errorf("integrations read %d journal bytes of a journal of %d: the whole journal again each time", got, st.Size())
+	if got := j.scanned.Load(); got > 2*size {
+		t.Errorf("integrations read %d journal bytes of a journal of %d: the whole journal again each time", got, size)
 	}
 	wantActors(t, dir, want)
 	if rep := verified(t, dir); rep.Entries != uint64(len(want)) || rep.Journaled != 0 {
 		t.Fatalf("VerifyLog: %d in the tree, %d journaled; want %d, 0", rep.Entries, rep.Journaled, len(want))
+	}
+}
+
+// TestJournalPreallocatedTail: the journal's space is zero-filled ahead in
+// whole segments and records overwrite it in place; after a reset the old
+// records stay in the file, yet a reader takes neither zeros nor a record
+// of an old epoch for a record, and the next records get the right
+// indices.
+func TestJournalPreallocatedTail(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "store")
+	l, err := OpenWith(dir, Config{noBackground: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 10 {
+		if _, err := l.Append(ctx, entry(people[i%2], fmt.Sprintf("a-%d", i), true, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := journalFile(t, dir)
+	if err := l.Flush(ctx); err != nil { // integrates, then empties the journal
+		t.Fatal(err)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	after := journalFile(t, dir)
+	if len(after) != len(before) || len(after)%journalSegment != 0 {
+		t.Fatalf("journal of %d bytes, then %d after the reset; want the same multiple of %d", len(before), len(after), journalSegment)
+	}
+	if _, recs, valid, err := parseJournal(after); err != nil || len(recs) != 0 || valid != journalHeader || allZero(after[journalHeader:]) {
+		t.Fatalf("after the reset: %d records, valid %d, %v; want none, the old ones still in the file", len(recs), valid, err)
+	}
+	b := journalOnly(t, dir, "b", 3)
+	if rest := journalFile(t, dir)[len(b):]; allZero(rest[:journalRecHead]) || len(rest)+len(b) != len(after) {
+		t.Fatalf("the new records are not followed by the old ones in the same file")
+	}
+	wantActors(t, dir, append(names("a", 10), names("b", 3)...))
+	if rep := verified(t, dir); rep.Entries != 10 || rep.Journaled != 3 {
+		t.Fatalf("%d in the tree, %d journaled; want 10, 3", rep.Entries, rep.Journaled)
+	}
+	appendN(t, dir, 0, 0) // Open and Close: replays
+	wantActors(t, dir, append(names("a", 10), names("b", 3)...))
+}
+
+func journalFile(t *testing.T, dir string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(journalPath(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestLastRecordEnd: after a power loss only records of the current epoch
+// need zeros; zeros, a cut-short record and an old epoch's records do not.
+func TestLastRecordEnd(t *testing.T) {
+	seed, old := uint32(7), uint32(8)
+	rec := appendRecord(nil, seed, 5, []byte(`{"x":1}`))
+	for _, c := range []struct {
+		name string
+		b    []byte
+		want int
+	}{
+		{"zeros", make([]byte, 4096), 0},
+		{"cut short", append(rec[:len(rec)-2:len(rec)-2], make([]byte, 64)...), 0},
+		{"old epoch", append(appendRecord(nil, old, 5, []byte(`{"x":1}`)), make([]byte, 64)...), 0},
+		{"after a hole", append(append(make([]byte, 100), rec...), make([]byte, 64)...), 100 + len(rec)},
+		{"two", append(bytes.Clone(rec), rec...), 2 * len(rec)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := lastRecordEnd(c.b, seed); got != c.want {
+				t.Errorf("lastRecordEnd = %d, want %d", got, c.want)
+			}
+		})
 	}
 }

@@ -34,6 +34,11 @@ type Config struct {
 	// CheckpointInterval is how often a new signed checkpoint is published
 	// while entries arrive; 0 means 100 ms (tessera's minimum).
 	CheckpointInterval time.Duration
+	// JournalSync, if not nil, is called with the duration of each
+	// fdatasync that makes a group of entries durable (for metrics). It
+	// runs while appends wait, so it must be quick. The first Open of a
+	// log in a process sets it for all of that process's Logs of it.
+	JournalSync func(time.Duration)
 
 	// direct, set only by this package's benchmarks, hands each entry to
 	// tessera's queue at once instead of through the journal (the A of an
@@ -190,7 +195,7 @@ func openShared(dir, ldir string, opt Config) (sh *shared, migrated bool, err er
 func (sh *shared) startJournal(ctx context.Context, dir, ldir string, opt Config) (migrated bool, err error) {
 	sh.noIntegrate = opt.noIntegrate
 	if !opt.direct {
-		if sh.journal, err = openJournal(dir, ldir); err != nil {
+		if sh.journal, err = openJournal(dir, ldir, opt.JournalSync); err != nil {
 			return false, err
 		}
 		sh.integ = newIntegrator(sh.journal, sh.app, int(opt.BatchMaxSize), opt.IntegrateInterval)
