@@ -19,9 +19,11 @@ type Metrics struct {
 	decisions  *prometheus.CounterVec
 	generation prometheus.Gauge
 	appendSec  prometheus.Histogram
-	batchSize  prometheus.Histogram
-	Cards      *prometheus.CounterVec
-	Feedback   *prometheus.CounterVec
+	// journalSync times the audit journal's fdatasync of each group.
+	journalSync prometheus.Histogram
+	batchSize   prometheus.Histogram
+	Cards       *prometheus.CounterVec
+	Feedback    *prometheus.CounterVec
 	// connsClosed counts connections net/http closed, by the state they
 	// were in; handshakeFailed the TLS handshakes that failed.
 	connsClosed     *prometheus.CounterVec
@@ -39,12 +41,14 @@ func newMetrics() *Metrics {
 	m.Feedback = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "varamu_cds_feedback_total", Help: "CDS Hooks card feedback by outcome."}, []string{"outcome"})
 	m.appendSec = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "varamu_audit_append_seconds", Help: "Time to decide and durably log one group of requests' decisions.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}})
+	m.journalSync = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "varamu_audit_journal_sync_seconds", Help: "Time of the audit journal's fdatasync that makes one group of entries durable.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1}})
 	m.batchSize = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "varamu_audit_batch_requests", Help: "Requests whose decisions share one audit append.",
 		Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512}})
 	m.connsClosed = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "varamu_http_connections_closed_total",
 		Help: "Connections closed by the server, by the state they were in (new: before a request, active: during one, idle: between requests)."}, []string{"state"})
 	m.handshakeFailed = prometheus.NewCounter(prometheus.CounterOpts{Name: "varamu_tls_handshake_failures_total", Help: "TLS handshakes that failed or timed out."})
-	m.reg.MustRegister(m.requests, m.latency, m.decisions, m.generation, m.appendSec, m.batchSize, m.Cards, m.Feedback, m.connsClosed, m.handshakeFailed,
+	m.reg.MustRegister(m.requests, m.latency, m.decisions, m.generation, m.appendSec, m.journalSync, m.batchSize, m.Cards, m.Feedback, m.connsClosed, m.handshakeFailed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -127,7 +127,9 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	log, err := audit.OpenWith(cfg.StoreDir, audit.Config{IntegrateInterval: cfg.AuditIntegrate})
+	metrics := newMetrics()
+	log, err := audit.OpenWith(cfg.StoreDir, audit.Config{IntegrateInterval: cfg.AuditIntegrate,
+		JournalSync: func(d time.Duration) { metrics.journalSync.Observe(d.Seconds()) }})
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +138,7 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		log.Close()
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, rules: eng, mux: http.NewServeMux(), metrics: newMetrics(),
+	s := &Server{cfg: cfg, log: log, rules: eng, mux: http.NewServeMux(), metrics: metrics,
 		decideCh: make(chan decideReq, maxBatch), quit: make(chan struct{})}
 	if _, err := s.Refresh(ctx); err != nil {
 		log.Close()

@@ -62,11 +62,8 @@ people logging in through that OpenID provider ('varamu dev-idp' runs one on loo
 			if err := fc.Build(&cfg); err != nil {
 				return err
 			}
-			s, err := server.New(cmd.Context(), cfg)
-			if err != nil {
-				return err
-			}
-			defer s.Close()
+			// Profiles are served before the store is loaded, so that
+			// start-up itself can be profiled.
 			if pprofAddr != "" {
 				stop, err := serveProfiles(pprofAddr, cmd.ErrOrStderr())
 				if err != nil {
@@ -74,6 +71,11 @@ people logging in through that OpenID provider ('varamu dev-idp' runs one on loo
 				}
 				defer stop()
 			}
+			s, err := server.New(cmd.Context(), cfg)
+			if err != nil {
+				return err
+			}
+			defer s.Close()
 			if err := cdshooks.Register(s); err != nil {
 				return err
 			}
