@@ -3,6 +3,7 @@ package cdshooks
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -148,10 +149,11 @@ func source(eng *rules.Engine, guideline string) Source {
 // recommendation, and every uncertainty.
 func detail(rec server.StoredRec, calls []pharmacogenomics.GeneCall, dataVersion string) string {
 	var b strings.Builder
+	b.Grow(512)
 	for _, gene := range rec.Genes {
 		i := slices.IndexFunc(calls, func(c pharmacogenomics.GeneCall) bool { return c.Gene == gene })
 		if i < 0 {
-			fmt.Fprintf(&b, "- **%s**: not called (no result)\n", gene)
+			b.WriteString("- **" + gene + "**: not called (no result)\n")
 			continue
 		}
 		c := calls[i]
@@ -159,25 +161,25 @@ func detail(rec server.StoredRec, calls []pharmacogenomics.GeneCall, dataVersion
 		if dip == "" {
 			dip = "not determined"
 		}
-		fmt.Fprintf(&b, "- **%s**: diplotype %s, phenotype **%s**", gene, dip, orUnknown(c.Phenotype))
+		b.WriteString("- **" + gene + "**: diplotype " + dip + ", phenotype **" + orUnknown(c.Phenotype) + "**")
 		if c.ActivityScore != nil {
-			fmt.Fprintf(&b, ", activity score %g", *c.ActivityScore)
+			b.WriteString(", activity score " + strconv.FormatFloat(*c.ActivityScore, 'g', -1, 64))
 		}
 		b.WriteString("\n")
 	}
-	fmt.Fprintf(&b, "\n**Recommendation** (%s", rec.Action)
+	b.WriteString("\n**Recommendation** (" + rec.Action)
 	if rec.Strength != "" {
-		fmt.Fprintf(&b, ", strength %s", rec.Strength)
+		b.WriteString(", strength " + rec.Strength)
 	}
-	fmt.Fprintf(&b, "): %s\n", rec.Text)
+	b.WriteString("): " + rec.Text + "\n")
 	unc := uncertainties(rec, calls)
 	if len(unc) > 0 {
 		b.WriteString("\n**Uncertainties**\n")
 		for _, u := range unc {
-			fmt.Fprintf(&b, "- %s\n", u)
+			b.WriteString("- " + u + "\n")
 		}
 	}
-	fmt.Fprintf(&b, "\n_Rule %s; results of annotation %s._\n", rec.RuleID, dataVersion)
+	b.WriteString("\n_Rule " + rec.RuleID + "; results of annotation " + dataVersion + "._\n")
 	return b.String()
 }
 
