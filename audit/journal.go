@@ -69,6 +69,9 @@ const (
 	journalSegment = 1 << 20
 	// maxKept is the most space a reset keeps allocated.
 	maxKept = 16 * journalSegment
+	// maxUnacked bounds how many records past the valid ones a torn
+	// group can hold (a group holds at most BatchMaxSize entries).
+	maxUnacked = 1 << 20
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -165,8 +168,10 @@ type journal struct {
 	buf   []byte
 	// onSync, if not nil, is told how long each group's fdatasync took.
 	onSync func(time.Duration)
-	// scanned counts the journal bytes integrations have read.
+	// scanned counts the journal bytes integrations have read; reloads
+	// the whole-journal reads of refresh.
 	scanned atomic.Int64
+	reloads atomic.Int64
 }
 
 func openJournal(dir, ldir string, onSync func(time.Duration)) (*journal, error) {
@@ -220,6 +225,7 @@ func (j *journal) refresh() error {
 // reload reads the whole journal into the cache. A torn tail (a write
 // never acknowledged) is overwritten with zeros.
 func (j *journal) reload() error {
+	j.reloads.Add(1)
 	st, err := j.f.Stat()
 	if err != nil {
 		return fmt.Errorf("audit: journal: %w", err)
@@ -240,21 +246,22 @@ func (j *journal) reload() error {
 	if err != nil {
 		return err
 	}
-	if err := j.zeroTorn(b, seed, valid); err != nil {
+	next := size
+	if len(recs) > 0 {
+		next = max(size, recs[len(recs)-1].index+1)
+	}
+	if err := j.zeroTorn(b, seed, valid, next); err != nil {
 		return err
 	}
-	j.epoch, j.seed, j.end, j.alloc, j.next, j.fresh = epoch, seed, valid, st.Size(), size, true
-	if len(recs) > 0 {
-		j.next = max(size, recs[len(recs)-1].index+1)
-	}
+	j.epoch, j.seed, j.end, j.alloc, j.next, j.fresh = epoch, seed, valid, st.Size(), next, true
 	return nil
 }
 
 // readTail reads the records other processes appended after the cached
-// end. A record is written with one write, so a process killed while
-// writing leaves a prefix of its group: anything but zeros where the
-// records stop is such a tail, and the journal is reloaded (which zeroes
-// it).
+// end. What follows them is zeros, an old epoch's records, or the cut-short
+// record of a process killed while writing (a group is one write, so a
+// kill leaves a prefix of it, and a cut-short record never checks): none
+// of them needs zeros before the next group overwrites it.
 func (j *journal) readTail() error {
 	chunk := 4096
 	for {
@@ -277,12 +284,10 @@ func (j *journal) readTail() error {
 		switch {
 		case used > 0 && n == chunk:
 			// more may follow
-		case len(rest) == 0 || allZero(rest[:min(len(rest), journalRecHead)]):
-			return nil
 		case n == chunk && len(rest) >= journalRecHead && longRecord(rest) > len(rest):
 			chunk = longRecord(rest)
 		default:
-			return j.reload()
+			return nil
 		}
 	}
 }
@@ -297,15 +302,6 @@ func longRecord(b []byte) int {
 	return journalRecHead + n
 }
 
-func allZero(b []byte) bool {
-	for _, c := range b {
-		if c != 0 {
-			return false
-		}
-	}
-	return true
-}
-
 // zeroTorn overwrites with zeros every record of the current epoch (seed)
 // that lies after valid in the journal's bytes b, and flushes: such a
 // record was written but never acknowledged (a group of which the disk kept
@@ -313,8 +309,8 @@ func allZero(b []byte) bool {
 // written over the space before it could end exactly where it starts. A
 // cut-short record needs no zeros (it can never check) and neither do the
 // old epochs' records (their checksums hold under their own epoch only).
-func (j *journal) zeroTorn(b []byte, seed uint32, valid int64) error {
-	last := lastRecordEnd(b[valid:], seed)
+func (j *journal) zeroTorn(b []byte, seed uint32, valid int64, next uint64) error {
+	last := lastRecordEnd(b[valid:], seed, next)
 	if last == 0 {
 		return nil
 	}
@@ -325,12 +321,17 @@ func (j *journal) zeroTorn(b []byte, seed uint32, valid int64) error {
 }
 
 // lastRecordEnd returns where the last record checksummed from seed that
-// starts anywhere in b ends, or 0 when none does.
-func lastRecordEnd(b []byte, seed uint32) int {
+// starts anywhere in b ends, or 0 when none does. Such a record was
+// written after the valid ones, so its index is next or above (by less
+// than maxUnacked); only those are checksummed.
+func lastRecordEnd(b []byte, seed uint32, next uint64) int {
 	last := 0
 	for o := 0; o+journalRecHead+8 <= len(b); o++ {
 		n := int(binary.LittleEndian.Uint32(b[o:]))
 		if n < 8 || n > maxLeaf+8 || o+journalRecHead+n > len(b) {
+			continue
+		}
+		if i := binary.LittleEndian.Uint64(b[o+journalRecHead:]); i < next || i-next >= maxUnacked {
 			continue
 		}
 		if crc32.Update(seed, castagnoli, b[o+journalRecHead:o+journalRecHead+n]) == binary.LittleEndian.Uint32(b[o+4:]) {

@@ -424,6 +424,23 @@ func TestJournalPreallocatedTail(t *testing.T) {
 	}
 	appendN(t, dir, 0, 0) // Open and Close: replays
 	wantActors(t, dir, append(names("a", 10), names("b", 3)...))
+	// Regression: an append after a reset read the whole journal again,
+	// taking the old records after the header for a torn tail.
+	l, err = OpenWith(dir, Config{noBackground: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 20 {
+		if _, err := l.Append(ctx, entry(people[0], fmt.Sprintf("c-%d", i), true, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := l.sh.journal.reloads.Load(); n > 1 {
+		t.Errorf("20 appends after a reset read the whole journal %d times, want once (at Open)", n)
+	}
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func journalFile(t *testing.T, dir string) []byte {
@@ -450,11 +467,26 @@ func TestLastRecordEnd(t *testing.T) {
 		{"old epoch", append(appendRecord(nil, old, 5, []byte(`{"x":1}`)), make([]byte, 64)...), 0},
 		{"after a hole", append(append(make([]byte, 100), rec...), make([]byte, 64)...), 100 + len(rec)},
 		{"two", append(bytes.Clone(rec), rec...), 2 * len(rec)},
+		{"acknowledged before", append(bytes.Clone(rec), make([]byte, 64)...), 0}, // index 5 < next 6
+		{"far ahead", append(appendRecord(nil, seed, 5+maxUnacked, []byte(`{"x":1}`)), make([]byte, 64)...), 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := lastRecordEnd(c.b, seed); got != c.want {
+			next := uint64(5)
+			if c.name == "acknowledged before" {
+				next = 6
+			}
+			if got := lastRecordEnd(c.b, seed, next); got != c.want {
 				t.Errorf("lastRecordEnd = %d, want %d", got, c.want)
 			}
 		})
 	}
+}
+
+func allZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
