@@ -2,14 +2,15 @@
 # functions): the synthetic biobank store both benchmarks run against, and
 # varamu serve started on it with dev-ca certificates.
 
-# biobank_store VARAMU PEOPLE WORKDIR: makes WORKDIR/synth (datasets synth,
-# seed 1) and WORKDIR/store (genotypes, HIS records with consents, PGx
-# annotation), each only when it is not there yet. Progress goes to stderr.
+# biobank_store VARAMU PEOPLE WORKDIR: makes WORKDIR/store (genotypes, HIS
+# records with consents, PGx annotation) from WORKDIR/synth (datasets synth,
+# seed 1) when the store is not there yet, and the synthetic input only
+# then (a kept store needs no input). Progress goes to stderr.
 biobank_store() {
   local V=$1 people=$2 work=$3
   local data="$work/synth" store="$work/store"
-  [[ -f "$data/synth.json" ]] || "$V" datasets synth --people "$people" --seed 1 --out "$data" >&2
   if [[ ! -f "$store/manifest.json" ]]; then
+    [[ -f "$data/synth.json" ]] || "$V" datasets synth --people "$people" --seed 1 --out "$data" >&2
     "$V" ingest vcf --store "$store" "$data/genotypes.vcf.gz" >&2
     "$V" ingest fhir --store "$store" --biobank-samples "$data/biobank/samples.tsv" "$data/fhir" >&2
     "$V" annotate --store "$store" --outside-calls "$data/biobank/outside-calls.tsv" >&2
