@@ -225,18 +225,20 @@ func (w *callsWriter) appendRow(b *array.RecordBuilder, site, from int32, width 
 	sv := sl.ValueBuilder().(*array.Int32Builder)
 	cv := cl.ValueBuilder().(*array.Int32Builder)
 	// A row is dense when its listed exceptions (about 8 bits each, a gap
-	// and a code) would cost more than 1.2 bits a sample of the plane plus
+	// and a code) would cost more than 0.8 bits a sample of the plane plus
 	// its leftovers. Measured with gap-coded lists (layout 7) and
-	// 8,192-site chunks, whole store of bench/run's 2,000 x 100,000
-	// independent-sites file: 0.6 gave 18.86 MB, 0.8 18.65, 1.0 18.53,
-	// 1.2 18.49, 1.4 18.52; on the LD file 1.2 gave 18.22 MB and 0.8 18.38.
-	// (Layout 6's 0.4 was chosen when the lists held offsets.)
+	// 8,192-site chunks, whole store of bench/run's 2,000 x 100,000 files:
+	// independent sites 0.6 gave 18.86 MB, 0.8 18.65, 1.0 18.53, 1.2 18.49;
+	// LD 0.4 (layout 6's) 18.85, 0.8 18.38, 1.2 18.22. Above 0.8 the store
+	// shrinks but a one-sample lookup decodes longer lists: 1 sample x
+	// 2,000 positions took 0.261 s CPU at 1.2 against 0.226 s at 0.8, as
+	// layout 6 (0.226 s) and 0.4 (0.233 s).
 	var levels []int32
 	leftover := len(excs)
 	if 32*len(excs) > width {
 		levels, leftover = w.topLevels(excs)
 	}
-	if levels == nil || 8*len(excs) <= width*12/10+8*leftover {
+	if levels == nil || 8*len(excs) <= width*8/10+8*leftover {
 		for k := range planeWords {
 			b.Field(callsPlane0 + k).AppendNull()
 		}
