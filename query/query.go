@@ -155,6 +155,10 @@ var macros = []string{
 		WHEN coalesce(list_position(samples, off), 0) > 0 THEN codes[list_position(samples, off)]
 		WHEN word IS NOT NULL AND ((word >> ((off % 32) * 2)) & 3) > 0
 			THEN levels[((word >> ((off % 32) * 2)) & 3)::INTEGER] END`,
+	// _calls_offsets turns a calls row's gap-coded samples list (layout 7:
+	// the first block offset, then each one's distance from the one
+	// before) back into the offsets.
+	`CREATE MACRO _calls_offsets(gaps) AS list_transform(range(1, len(gaps) + 1), lambda i: list_sum(gaps[1:i])::INTEGER)`,
 	// _calls_word picks the plane column holding block offset off (no
 	// list is built per row: a query over 200,000 samples decodes 200,000
 	// offsets).
@@ -189,7 +193,7 @@ LEFT JOIN %[1]s_format f ON f.batch = v.batch AND f.site = v.site
 LEFT JOIN %[1]s_ploidy p ON p.batch = v.batch AND p.chrom = v.chrom AND p.sample_idx = s.sample_idx)`
 
 // callsSQL decodes the rows of calls files (genotypes.callsSchema, layout
-// 6, its plane columns gathered into one list dense) over the view %[1]s into one row per exception (batch, sample_idx,
+// 7, its samples lists gap-decoded by _calls_rows, its plane columns gathered into one list dense) over the view %[1]s into one row per exception (batch, sample_idx,
 // site, code): the listed samples of every row, and the samples whose
 // 2-bit value in a dense row names one of the row's levels.
 var callsSQL = `SELECT batch, sample_from + unnest(samples) AS sample_idx, site, unnest(codes) AS code FROM %[1]s
@@ -279,7 +283,7 @@ func viewSQLFrom(st *store.Store, m *store.Manifest, prefix string) []string {
 				return " WHERE sample NOT IN (" + strings.Join(q, ", ") + ")"
 			})),
 			view("variants", perBatch(genotypes.TableVariants, "*", none)),
-			view("_calls_rows", perBatch(genotypes.TableCalls, "site, sample_from, "+planeArgs+", levels, samples, codes", sites)),
+			view("_calls_rows", perBatch(genotypes.TableCalls, "site, sample_from, "+planeArgs+", levels, _calls_offsets(samples) AS samples, codes", sites)),
 			view("_calls", fmt.Sprintf(callsSQL, quoteIdent(prefix+"_calls_rows"))),
 		)
 		fmtView := "SELECT NULL::VARCHAR AS batch, NULL::INTEGER AS site, NULL::INTEGER[] AS gq, NULL::INTEGER[] AS dp, NULL::BIGINT[] AS ps, NULL::FLOAT[] AS ds WHERE false"

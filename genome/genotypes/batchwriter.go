@@ -73,6 +73,10 @@ func newBatchWriter(tx *store.Txn, name, batchID string, h *vcf.Header, chunk in
 		parquet.WithEncodingFor("pos", parquet.Encodings.DeltaBinaryPacked),
 		parquet.WithEncodingFor("end", parquet.Encodings.DeltaBinaryPacked),
 		parquet.WithEncodingFor("site", parquet.Encodings.DeltaBinaryPacked),
+		// INFO text is most of the variants file: zstd's best level (19)
+		// saves 23% of it (723 to 556 KB on bench/run's 100,000-site
+		// file) for 0.26 s more CPU per 2.8 MB of text.
+		parquet.WithCompressionLevelFor("info", 19),
 	), pqarrow.DefaultWriterProps())
 	if err != nil {
 		return nil, err

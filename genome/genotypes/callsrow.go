@@ -55,7 +55,8 @@ func newCallsCols(rec arrow.RecordBatch) callsCols {
 			c.lv = c.ll.ListValues().(*array.Int32).Int32Values()
 		case "samples":
 			c.sl = col.(*array.List)
-			c.sv = c.sl.ListValues().(*array.Int32).Int32Values()
+			c.sv = slices.Clone(c.sl.ListValues().(*array.Int32).Int32Values())
+			ungapRows(c.sv, c.sl.Offsets())
 		case "codes":
 			c.cl = col.(*array.List)
 			c.cv = c.cl.ListValues().(*array.Int32).Int32Values()
@@ -78,6 +79,18 @@ func (c *callsCols) setPlane(k int, a *array.Int64) {
 		if a.IsValid(i) {
 			c.dense[i] = true
 			c.dv[i*planeWords+k] = v
+		}
+	}
+}
+
+// ungapRows turns the gap-coded samples lists of a row group (layout 7:
+// the first offset, then the distance of each from the one before) back
+// into block offsets, in place: row i's values are v[off[i]:off[i+1]].
+func ungapRows(v, off []int32) {
+	for i := 0; i+1 < len(off); i++ {
+		row := v[off[i]:off[i+1]]
+		for j := 1; j < len(row); j++ {
+			row[j] += row[j-1]
 		}
 	}
 }

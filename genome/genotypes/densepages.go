@@ -24,8 +24,8 @@ type pageList[T int32 | int64] struct {
 func (l *pageList[T]) at(i int) []T { return l.v[l.off[i]:l.off[i+1]] }
 
 // pageCols are the columns of one row group of calls.parquet (layout
-// 6: the plane in planeWords nullable columns, a row dense when its words
-// are not null).
+// 7: the plane in planeWords nullable columns, a row dense when its words
+// are not null; the samples lists gap-decoded).
 type pageCols struct {
 	site, from         []int32
 	levels, smp, codes pageList[int32]
@@ -72,6 +72,7 @@ func readPageCols(rg *file.RowGroupReader, lv *levelScratch) (pageCols, error) {
 			return c, err
 		}
 	}
+	ungapRows(c.smp.v, c.smp.off)
 	c.dense, c.dv = make([]bool, rows), make([]int64, rows*planeWords)
 	for k := range planeWords {
 		if err := readPlane(rg, k, &c, lv); err != nil {

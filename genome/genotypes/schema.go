@@ -118,8 +118,9 @@ var formatSchema = arrow.NewSchema([]arrow.Field{
 // encodings); a store of another layout is refused, never misread. Layout
 // 5 replaced layout 4's sample-major exception lists by site x sample
 // chunks with dense 2-bit rows; layout 6 stores a dense row's plane as
-// planeWords columns of 32 samples each instead of one list.
-const Layout = 6
+// planeWords columns of 32 samples each instead of one list; layout 7
+// gap-codes the samples lists (see callsSchema).
+const Layout = 7
 
 // Section is the genome store's manifest section.
 type Section struct {

@@ -427,7 +427,7 @@ func TestLookupAcrossSiteChunks(t *testing.T) {
 }
 
 // TestOldLayoutRefused checks that a store written with another layout
-// (here: layout 4's section, sample-major calls) is refused by readers and
+// (here: layout 6's section, whose samples lists held offsets, not gaps) is refused by readers and
 // by ingest with a message naming both layouts, never misread.
 func TestOldLayoutRefused(t *testing.T) {
 	ctx := context.Background()
@@ -445,21 +445,21 @@ func TestOldLayoutRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = tx.Commit("pretend layout 5 (one plane list a row)", func(m *store.Manifest) error {
+	err = tx.Commit("pretend layout 6 (offsets in the samples lists)", func(m *store.Manifest) error {
 		var sec Section
 		if _, err := m.Section(SectionKey, &sec); err != nil {
 			return err
 		}
-		sec.Layout = 5
+		sec.Layout = 6
 		return m.SetSection(SectionKey, &sec)
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "layout 5, this varamu reads layout 6") {
+	if _, err := Open(dir); err == nil || !strings.Contains(err.Error(), "layout 6, this varamu reads layout 7") {
 		t.Errorf("Open: %v, want the layouts named", err)
 	}
-	if _, err := Ingest(ctx, dir, []string{src}, IngestConfig{Replace: true}); err == nil || !strings.Contains(err.Error(), "layout 5, this varamu writes layout 6") {
+	if _, err := Ingest(ctx, dir, []string{src}, IngestConfig{Replace: true}); err == nil || !strings.Contains(err.Error(), "layout 6, this varamu writes layout 7") {
 		t.Errorf("Ingest: %v, want the layouts named", err)
 	}
 }
