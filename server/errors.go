@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 )
 
@@ -62,6 +63,16 @@ func writeOutcome(w http.ResponseWriter, status int, msg string) {
 		"resourceType": "OperationOutcome",
 		"issue":        []any{map[string]any{"severity": "error", "code": fhirIssueCode(status), "diagnostics": msg}},
 	})
+}
+
+// WriteBody writes b, an encoded body of contentType, with status 200
+// and its Content-Length, in one write: net/http neither chunks it nor
+// splits it over more TLS records than its size needs.
+func WriteBody(w http.ResponseWriter, contentType string, b []byte) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	w.Write(b)
 }
 
 // WriteJSON writes v with status 200.

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/google/uuid"
 
@@ -74,6 +75,9 @@ func Register(s *server.Server) error {
 type handler struct {
 	s    *server.Server
 	alts *Alternatives
+	// bodies are reused response buffers (*[]byte; a card answer is a
+	// few KiB).
+	bodies sync.Pool
 }
 
 func (h *handler) discovery(w http.ResponseWriter, r *http.Request) {
@@ -109,7 +113,7 @@ func (h *handler) hook(svc Service) http.Handler {
 		}
 		drugs := recognise(req.Orders(), snap, req.Context.Selections)
 		if svc.Hook != "patient-view" && len(drugs) == 0 {
-			server.WriteJSON(w, "application/json", Response{Cards: []Card{}})
+			h.writeResponse(w, &Response{Cards: []Card{}})
 			return
 		}
 		reason, _ := req.EmergencyReason() // validated by DecodeRequest
@@ -129,8 +133,29 @@ func (h *handler) hook(svc Service) http.Handler {
 			}
 			h.s.Metrics().Cards.WithLabelValues(cards[i].Indicator).Inc()
 		}
-		server.WriteJSON(w, "application/json", Response{Cards: cards})
+		h.writeResponse(w, &Response{Cards: cards})
 	})
+}
+
+// writeResponse writes a hook's answer, encoded by Response.AppendJSON into
+// a reused buffer, with its length; as server.WriteJSON it ends in a
+// newline.
+func (h *handler) writeResponse(w http.ResponseWriter, resp *Response) {
+	bp, _ := h.bodies.Get().(*[]byte)
+	if bp == nil {
+		bp = new([]byte)
+	}
+	defer h.bodies.Put(bp)
+	b, err := resp.AppendJSON((*bp)[:0])
+	if err != nil {
+		server.WriteJSON(w, "application/json", resp) // fails alike, as before
+		return
+	}
+	b = append(b, '\n')
+	server.WriteBody(w, "application/json", b)
+	if cap(b) <= 1<<20 {
+		*bp = b
+	}
 }
 
 func writeDecodeError(w http.ResponseWriter, r *http.Request, err error) {
