@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +29,36 @@ type Metrics struct {
 	// were in; handshakeFailed the TLS handshakes that failed.
 	connsClosed     *prometheus.CounterVec
 	handshakeFailed prometheus.Counter
+	// perRoute holds each route's latency observer and each (route,
+	// status) counter once looked up, so that a request costs no label
+	// hashing (routes and statuses are few).
+	perRoute sync.Map // routeStatus -> prometheus.Counter, string -> prometheus.Observer
+}
+
+type routeStatus struct {
+	route  string
+	status int
+}
+
+// requestCounter returns the requests counter of route and status.
+func (m *Metrics) requestCounter(route string, status int) prometheus.Counter {
+	k := routeStatus{route, status}
+	if c, ok := m.perRoute.Load(k); ok {
+		return c.(prometheus.Counter)
+	}
+	c := m.requests.WithLabelValues(route, strconv.Itoa(status))
+	m.perRoute.Store(k, c)
+	return c
+}
+
+// routeLatency returns the latency observer of route.
+func (m *Metrics) routeLatency(route string) prometheus.Observer {
+	if o, ok := m.perRoute.Load(route); ok {
+		return o.(prometheus.Observer)
+	}
+	o := m.latency.WithLabelValues(route)
+	m.perRoute.Store(route, o)
+	return o
 }
 
 func newMetrics() *Metrics {
@@ -82,17 +113,17 @@ func (m *Metrics) wrap(mux *http.ServeMux, log *slog.Logger, prep func(*http.Req
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		r = prep(r)
-		_, route := mux.Handler(r)
+		mux.ServeHTTP(sw, r)
+		route := r.Pattern // set by the mux's match: the request is routed once
 		if route == "" {
 			route = "other"
 		}
-		mux.ServeHTTP(sw, r)
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
 		d := time.Since(start)
-		m.requests.WithLabelValues(route, strconv.Itoa(sw.status)).Inc()
-		m.latency.WithLabelValues(route).Observe(d.Seconds())
+		m.requestCounter(route, sw.status).Inc()
+		m.routeLatency(route).Observe(d.Seconds())
 		// A line per request is a locked write to stderr each (under load a
 		// queue of its own): debug only, except the server's own failures.
 		// The metrics count every request; the audit log holds every access.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/google/uuid"
@@ -143,6 +144,27 @@ func source(eng *rules.Engine, guideline string) Source {
 		label = body + " " + label
 	}
 	return Source{Label: label, URL: g.URL, Topic: &Coding{System: "https://www.pharmgkb.org/guidelineAnnotation", Code: g.ID, Display: g.Name}}
+}
+
+// sourceCache holds each guideline's Source once made: a card's source
+// depends only on the rules and the guideline, of which there are a few
+// hundred. Its Sources share their Topic, which nobody modifies.
+type sourceCache struct{ m sync.Map } // sourceKey -> Source
+
+type sourceKey struct {
+	eng       *rules.Engine
+	guideline string
+}
+
+// get returns source(eng, guideline).
+func (c *sourceCache) get(eng *rules.Engine, guideline string) Source {
+	k := sourceKey{eng, guideline}
+	if s, ok := c.m.Load(k); ok {
+		return s.(Source)
+	}
+	s := source(eng, guideline)
+	c.m.Store(k, s)
+	return s
 }
 
 // detail is the card's markdown: each gene's diplotype and phenotype, the

@@ -92,6 +92,20 @@ func DecodeRequest(r io.Reader, hook string) (*Request, error) {
 	if err != nil {
 		return nil, err
 	}
+	req, ok := decodeFast(b)
+	if !ok {
+		if req, err = decodeJSON(b); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkRequest(req, hook); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+// decodeJSON decodes a request with encoding/json.
+func decodeJSON(b []byte) (*Request, error) {
 	var req Request
 	dec := json.NewDecoder(bytes.NewReader(b))
 	if err := dec.Decode(&req); err != nil {
@@ -100,21 +114,24 @@ func DecodeRequest(r io.Reader, hook string) (*Request, error) {
 	if dec.More() {
 		return nil, &RequestError{Field: "$", Msg: "trailing data after the request object"}
 	}
+	return &req, nil
+}
+
+// checkRequest checks what the services need of a decoded request.
+func checkRequest(req *Request, hook string) error {
 	switch {
 	case req.Hook != hook:
-		return nil, &RequestError{Field: "hook", Msg: fmt.Sprintf("this service answers %s", hook)}
+		return &RequestError{Field: "hook", Msg: fmt.Sprintf("this service answers %s", hook)}
 	case req.HookInstance == "":
-		return nil, &RequestError{Field: "hookInstance", Msg: "required"}
+		return &RequestError{Field: "hookInstance", Msg: "required"}
 	case req.Context.PatientID == "":
-		return nil, &RequestError{Field: "context.patientId", Msg: "required"}
+		return &RequestError{Field: "context.patientId", Msg: "required"}
 	}
 	if d := req.Context.DraftOrders; d != nil && d.ResourceType != "Bundle" {
-		return nil, &RequestError{Field: "context.draftOrders.resourceType", Msg: "want Bundle"}
+		return &RequestError{Field: "context.draftOrders.resourceType", Msg: "want Bundle"}
 	}
-	if _, err := req.EmergencyReason(); err != nil {
-		return nil, err
-	}
-	return &req, nil
+	_, err := req.EmergencyReason()
+	return err
 }
 
 // jsonMsg describes a JSON error without echoing the input.
@@ -163,8 +180,14 @@ func (r *Request) Orders() []Order {
 	}
 	var out []Order
 	for _, e := range r.Context.DraftOrders.Entry {
-		var o Order
-		if json.Unmarshal(e.Resource, &o) != nil || o.ResourceType == "" {
+		o, ok := orderFast(e.Resource)
+		if !ok {
+			o = Order{}
+			if json.Unmarshal(e.Resource, &o) != nil {
+				continue
+			}
+		}
+		if o.ResourceType == "" {
 			continue
 		}
 		out = append(out, o)

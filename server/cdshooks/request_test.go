@@ -1,9 +1,12 @@
 package cdshooks
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func TestDecodeRequest(t *testing.T) {
@@ -102,4 +105,76 @@ func TestIndicator(t *testing.T) {
 			t.Errorf("Indicator(%q, %q) = %s, want %s", c.action, c.strength, got, c.want)
 		}
 	}
+}
+
+// fastSeeds are bodies for the differential tests of decodeFast: plain
+// ones it takes, and the shapes it must leave to encoding/json.
+var fastSeeds = []string{
+	`{"context":{"draftOrders":{"entry":[{"resource":{"id":"mr","medicationCodeableConcept":{"text":"codeine"},"resourceType":"MedicationRequest"}}],"resourceType":"Bundle"},"patientId":"39001010008","userId":"Practitioner/load"},"hook":"order-sign","hookInstance":"5f2a"}`,
+	`{"hook":"order-select","hookInstance":"i","fhirServer":"https://f","context":{"patientId":"p","encounterId":"e","selections":["MedicationRequest/1"],"draftOrders":{"resourceType":"Bundle","entry":[]},"extension":{"ee.varamu.emergency":{"reason":"patient is unconscious now"}}},"prefetch":{"patient":{"resourceType":"Patient","n":[1,2.5e-3,-0,true,false,null]}},"extension":{}}`,
+	` { "hook" : "order-sign" , "hookInstance" : "i" , "context" : { "patientId" : "p" , "x" : [ { } , [ ] ] } } `,
+	`{"hook":"order-sign","Hook":"x","hookInstance":"i","context":{"patientId":"p"}}`,
+	`{"hook":"order-sign","hook":"order-sign","hookInstance":"i","context":{"patientId":"p"}}`,
+	`{"hook":"order-sign","hookInstance":"i","context":{"patientId":"p\u0041"}}`,
+	`{"hook":"order-sign","hookInstance":"i","context":{"patientId":"p"}}]`,
+	`{"hook":"order-sign","hookInstance":"i","context":{"patientId":"p"}}` + "\x00",
+	`{"hook":"order-sign","hookInstance":"i","context":null}`,
+	`{"hook":"order-sign","hookInstance":"i","context":{"patientId":"p","draftOrders":{"entry":[{"resource":null},{"resource":{"resourceType":"X","medicationCodeableConcept":{"coding":[{"system":"s","code":"c","display":"d"}]}}}]}}}`,
+	`{"hook":"order-sign","hookInstance":"i","context":{"patientId":"p","selections":[]}}`,
+	"{\"hook\":\"order-sign\",\"hookInstance\":\"\xff\",\"context\":{\"patientId\":\"p\"}}",
+	`{"hook":"order-sign","hookInstance":"i","context":{"patientId":"p"},"n":01}`,
+	`null`, `[]`, `{}`, `{"a":1e}`, `{"a":-}`, `{"a":tru}`,
+}
+
+// TestDecodeFastTakesPlainRequests: the load generator's body and a full
+// request are decoded without encoding/json.
+func TestDecodeFastTakesPlainRequests(t *testing.T) {
+	for _, s := range fastSeeds[:3] {
+		if _, ok := decodeFast([]byte(s)); !ok {
+			t.Errorf("decodeFast gave up on %s", s)
+		}
+	}
+	for _, s := range fastSeeds[3:9] {
+		if _, ok := decodeFast([]byte(s)); ok {
+			t.Errorf("decodeFast took %s, which encoding/json reads differently", s)
+		}
+	}
+}
+
+// FuzzDecodeFast: whatever decodeFast takes, encoding/json decodes to the
+// same request, and the same orders; what it gives up on is decoded by
+// encoding/json as before.
+func FuzzDecodeFast(f *testing.F) {
+	for _, s := range fastSeeds {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fast, ok := decodeFast(b)
+		if !ok {
+			return
+		}
+		slow, err := decodeJSON(b)
+		if err != nil {
+			t.Fatalf("decodeFast took what encoding/json refuses (%v)", err)
+		}
+		if d := cmp.Diff(slow, fast); d != "" {
+			t.Fatalf("decodeFast differs (-encoding/json +fast):\n%s", d)
+		}
+		if fast.Context.DraftOrders == nil {
+			return
+		}
+		for _, e := range fast.Context.DraftOrders.Entry {
+			o, ok := orderFast(e.Resource)
+			if !ok {
+				continue
+			}
+			var want Order
+			if err := json.Unmarshal(e.Resource, &want); err != nil {
+				t.Fatalf("orderFast took what encoding/json refuses (%v)", err)
+			}
+			if d := cmp.Diff(want, o); d != "" {
+				t.Fatalf("orderFast differs (-encoding/json +fast):\n%s", d)
+			}
+		}
+	})
 }

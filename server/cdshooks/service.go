@@ -77,7 +77,8 @@ type handler struct {
 	alts *Alternatives
 	// bodies are reused response buffers (*[]byte; a card answer is a
 	// few KiB).
-	bodies sync.Pool
+	bodies  sync.Pool
+	sources sourceCache
 }
 
 func (h *handler) discovery(w http.ResponseWriter, r *http.Request) {
@@ -125,7 +126,7 @@ func (h *handler) hook(svc Service) http.Handler {
 		if svc.Hook == "patient-view" {
 			cards = patientViewCards(snap, person)
 		} else {
-			cards = orderCards(snap, person, drugs, h.alts)
+			cards = orderCards(snap, person, drugs, h.alts, &h.sources)
 		}
 		for i := range cards {
 			if grant.Flagged {
@@ -233,7 +234,7 @@ func drugOf(o Order, snap *server.Snapshot) string {
 }
 
 // orderCards are the cards for the drugs of the draft orders.
-func orderCards(snap *server.Snapshot, person string, drugs []orderDrug, table *Alternatives) []Card {
+func orderCards(snap *server.Snapshot, person string, drugs []orderDrug, table *Alternatives, sources *sourceCache) []Card {
 	sample, ok := snap.PGx.Sample(person)
 	ordered := func(r *server.StoredRec) bool {
 		return slices.ContainsFunc(drugs, func(od orderDrug) bool { return od.Drug == r.Drug })
@@ -246,10 +247,14 @@ func orderCards(snap *server.Snapshot, person string, drugs []orderDrug, table *
 	if len(recs) == 0 {
 		return cards
 	}
-	// Only what the cards use is read: the calls, and the recommendations
-	// that may advise against an alternative (Alternatives.For).
-	calls := snap.PGx.Calls(sample)
-	against := snap.PGx.RecsWhere(sample, func(r *server.StoredRec) bool { return advisesAgainst(r.Action) })
+	// Only what the cards use is read: the calls of the recommendations'
+	// genes, and, for advice that asks for another drug, the
+	// recommendations that may advise against an alternative
+	// (Alternatives.For).
+	calls := snap.PGx.CallsWhere(sample, func(gene string) bool {
+		return slices.ContainsFunc(recs, func(r server.StoredRec) bool { return slices.Contains(r.Genes, gene) })
+	})
+	var against []server.StoredRec
 	pops := snap.Populations
 	for _, od := range drugs {
 		for _, rec := range recs {
@@ -257,10 +262,15 @@ func orderCards(snap *server.Snapshot, person string, drugs []orderDrug, table *
 				continue
 			}
 			c := Card{UUID: uuid.NewString(), Summary: summary(rec, pops[rec.RuleID]), Indicator: Indicator(rec.Action, rec.Strength),
-				Detail: detail(rec, calls, snap.PGx.DataVersion), Source: source(snap.Rules, rec.Guideline)}
-			alts := table.For(rec, against)
-			if replaceable(rec.Action) && len(alts) == 0 {
-				c.Detail += noAlternativeNote(rec.Drug)
+				Detail: detail(rec, calls, snap.PGx.DataVersion), Source: sources.get(snap.Rules, rec.Guideline)}
+			var alts []Alternative
+			if replaceable(rec.Action) {
+				if against == nil {
+					against = snap.PGx.RecsWhere(sample, func(r *server.StoredRec) bool { return advisesAgainst(r.Action) })
+				}
+				if alts = table.For(rec, against); len(alts) == 0 {
+					c.Detail += noAlternativeNote(rec.Drug)
+				}
 			}
 			c.Suggestions = suggestions(rec, od.Order, person, alts)
 			if len(c.Suggestions) > 0 {

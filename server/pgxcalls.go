@@ -1,0 +1,21 @@
+package server
+
+import "github.com/varamu/varamu/pharmacogenomics"
+
+// CallsWhere returns the gene calls of a sample whose gene keep accepts,
+// in the order Calls gives them (nil when the sample was not annotated):
+// a card about one drug reads its genes' calls, not a copy of all of them.
+// The calls' slices are shared: callers MUST NOT modify them.
+func (p *PGx) CallsWhere(sample string, keep func(gene string) bool) []pharmacogenomics.GeneCall {
+	idx := p.calls[sample]
+	if idx == nil {
+		return nil
+	}
+	out := make([]pharmacogenomics.GeneCall, 0, 2)
+	for _, j := range idx {
+		if g := &p.callTab[j]; keep(g.Gene) {
+			out = append(out, p.sampleCall(sample, *g))
+		}
+	}
+	return out
+}
