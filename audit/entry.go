@@ -82,6 +82,9 @@ type RecordRef struct {
 // Leaf returns the bytes the log commits to for e: its JSON encoding
 // (Person and Index are not part of it).
 func (e *Entry) Leaf() ([]byte, error) {
+	if b, ok := e.appendLeaf(make([]byte, 0, 512)); ok {
+		return b, nil
+	}
 	b, err := json.Marshal(e)
 	if err != nil {
 		return nil, fmt.Errorf("audit: %w", err)
