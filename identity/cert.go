@@ -152,10 +152,14 @@ func loadCRL(path string, roots []*x509.Certificate) (map[string]bool, time.Time
 // chainCache remembers verified chains, so that a client's signature chain
 // is checked once, not on every request of its connection: an entry holds
 // for at most chainTTL and never past the leaf's NotAfter. Expiry and the
-// CRL are still checked on every request.
+// CRL are still checked on every request. Entries are found by the leaf's
+// SHA-256, and first by the leaf itself: the requests of one TLS
+// connection share its parsed certificates, so that most requests hash
+// nothing (a held *x509.Certificate is never another certificate).
 type chainCache struct {
-	mu sync.Mutex
-	m  map[[32]byte]cachedChain
+	mu    sync.Mutex
+	m     map[[32]byte]cachedChain
+	byPtr map[*x509.Certificate]cachedChain
 }
 
 type cachedChain struct {
@@ -172,9 +176,18 @@ func (c *chainCache) verify(peer []*x509.Certificate, roots *x509.CertPool, t ti
 	if len(peer) == 0 {
 		return nil, ErrNoCredentials
 	}
+	c.mu.Lock()
+	e, ok := c.byPtr[peer[0]]
+	c.mu.Unlock()
+	if ok && t.Before(e.until) && !t.Before(e.chain[0].NotBefore) {
+		return e.chain, nil
+	}
 	key := sha256.Sum256(peer[0].Raw)
 	c.mu.Lock()
-	e, ok := c.m[key]
+	e, ok = c.m[key]
+	if ok {
+		c.remember(peer[0], e)
+	}
 	c.mu.Unlock()
 	if ok && t.Before(e.until) && !t.Before(e.chain[0].NotBefore) {
 		return e.chain, nil
@@ -194,6 +207,15 @@ func (c *chainCache) verify(peer []*x509.Certificate, roots *x509.CertPool, t ti
 		c.m = map[[32]byte]cachedChain{}
 	}
 	c.m[key] = cachedChain{chain, until}
+	c.remember(peer[0], c.m[key])
 	c.mu.Unlock()
 	return chain, nil
+}
+
+// remember files e under leaf; the caller holds mu.
+func (c *chainCache) remember(leaf *x509.Certificate, e cachedChain) {
+	if c.byPtr == nil || len(c.byPtr) >= chainEntries {
+		c.byPtr = map[*x509.Certificate]cachedChain{}
+	}
+	c.byPtr[leaf] = e
 }

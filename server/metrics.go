@@ -131,6 +131,8 @@ func (m *Metrics) wrap(mux *http.ServeMux, log *slog.Logger, prep func(*http.Req
 		if sw.status >= http.StatusInternalServerError {
 			level = slog.LevelWarn
 		}
-		log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "ms", d.Milliseconds())
+		if log.Enabled(r.Context(), level) { // the arguments alone cost allocations
+			log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "ms", d.Milliseconds())
+		}
 	})
 }
