@@ -74,7 +74,7 @@ func (s *Server) decideRequests(ctx context.Context, snap *Snapshot, caller iden
 	for _, d := range ds {
 		g.Audit = append(g.Audit, d.AuditIndex)
 		if !d.Allowed {
-			s.metrics.decisions.WithLabelValues("denied").Inc()
+			s.metrics.decision("denied")
 			s.cfg.Logger.Info("access denied", "actor", caller.Actor.ID, "role", caller.Actor.Role, "audit", d.AuditIndex)
 			return Grant{}, ErrDenied
 		}
@@ -93,7 +93,7 @@ func (s *Server) decideRequests(ctx context.Context, snap *Snapshot, caller iden
 	if g.Permit, err = ds[last].Permit(reqs[last], samples...); err != nil {
 		return Grant{}, err
 	}
-	s.metrics.decisions.WithLabelValues("allowed").Inc()
+	s.metrics.decision("allowed")
 	return g, nil
 }
 
@@ -102,7 +102,7 @@ func (s *Server) decideRequests(ctx context.Context, snap *Snapshot, caller iden
 // actor and the refusal is in the audit log.
 func (s *Server) LogUnauthenticated(ctx context.Context, snap *Snapshot, person string, why error) {
 	s.cfg.Logger.Info("unauthenticated", "err", why)
-	s.metrics.decisions.WithLabelValues("unauthenticated").Inc()
+	s.metrics.decision("unauthenticated")
 	if person == "" {
 		return
 	}

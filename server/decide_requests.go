@@ -20,7 +20,7 @@ func (s *Server) DecideRequests(ctx context.Context, snap *Snapshot, reqs []acce
 		if !d.Allowed {
 			outcome = "denied"
 		}
-		s.metrics.decisions.WithLabelValues(outcome).Inc()
+		s.metrics.decision(outcome)
 	}
 	return ds, nil
 }
@@ -34,7 +34,7 @@ func (s *Server) decideNow(ctx context.Context, snap *Snapshot, reqs []access.Re
 	}
 	ds, err := s.decideAll(ctx, snap.Decider, reqs)
 	if err != nil {
-		s.metrics.decisions.WithLabelValues("error").Inc()
+		s.metrics.decision("error")
 		return nil, err
 	}
 	return ds, nil

@@ -33,6 +33,18 @@ type Metrics struct {
 	// status) counter once looked up, so that a request costs no label
 	// hashing (routes and statuses are few).
 	perRoute sync.Map // routeStatus -> prometheus.Counter, string -> prometheus.Observer
+	// outcomes are the decisions counter's children, by outcome.
+	outcomes map[string]prometheus.Counter
+}
+
+// decision counts one access outcome (allowed, denied, unauthenticated,
+// error).
+func (m *Metrics) decision(outcome string) {
+	if c, ok := m.outcomes[outcome]; ok {
+		c.Inc()
+		return
+	}
+	m.decisions.WithLabelValues(outcome).Inc()
 }
 
 type routeStatus struct {
@@ -79,6 +91,10 @@ func newMetrics() *Metrics {
 	m.connsClosed = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "varamu_http_connections_closed_total",
 		Help: "Connections closed by the server, by the state they were in (new: before a request, active: during one, idle: between requests)."}, []string{"state"})
 	m.handshakeFailed = prometheus.NewCounter(prometheus.CounterOpts{Name: "varamu_tls_handshake_failures_total", Help: "TLS handshakes that failed or timed out."})
+	m.outcomes = map[string]prometheus.Counter{}
+	for _, o := range []string{"allowed", "denied", "unauthenticated", "error"} {
+		m.outcomes[o] = m.decisions.WithLabelValues(o)
+	}
 	m.reg.MustRegister(m.requests, m.latency, m.decisions, m.generation, m.appendSec, m.journalSync, m.batchSize, m.Cards, m.Feedback, m.connsClosed, m.handshakeFailed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -18,6 +18,7 @@ import (
 	"sync"
 
 	"github.com/google/uuid"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/identity"
@@ -57,7 +58,10 @@ func Register(s *server.Server) error {
 	if err != nil {
 		return err
 	}
-	h := &handler{s: s, alts: alts}
+	h := &handler{s: s, alts: alts, cardCounts: map[string]prometheus.Counter{}}
+	for _, ind := range []string{"info", "warning", "critical"} {
+		h.cardCounts[ind] = s.Metrics().Cards.WithLabelValues(ind)
+	}
 	s.Handle("GET /cds-services", http.HandlerFunc(h.discovery),
 		server.PathDoc{Path: "/cds-services", Method: "get", Summary: "CDS Hooks discovery", Tag: "cds-hooks", Response: "application/json", Public: true})
 	for _, svc := range Services {
@@ -79,6 +83,17 @@ type handler struct {
 	// few KiB).
 	bodies  sync.Pool
 	sources sourceCache
+	// cardCounts are the cards counter's children by indicator.
+	cardCounts map[string]prometheus.Counter
+}
+
+// countCard counts a card of indicator in the metrics.
+func (h *handler) countCard(indicator string) {
+	if c, ok := h.cardCounts[indicator]; ok {
+		c.Inc()
+		return
+	}
+	h.s.Metrics().Cards.WithLabelValues(indicator).Inc()
 }
 
 func (h *handler) discovery(w http.ResponseWriter, r *http.Request) {
@@ -132,7 +147,7 @@ func (h *handler) hook(svc Service) http.Handler {
 			if grant.Flagged {
 				cards[i].Extension = map[string]any{EmergencyExtension: map[string]any{"flagged": true, "audit": grant.Audit}}
 			}
-			h.s.Metrics().Cards.WithLabelValues(cards[i].Indicator).Inc()
+			h.countCard(cards[i].Indicator)
 		}
 		h.writeResponse(w, &Response{Cards: cards})
 	})
