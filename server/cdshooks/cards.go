@@ -48,7 +48,7 @@ type Suggestion struct {
 type Action struct {
 	Type        string         `json:"type"`
 	Description string         `json:"description"`
-	Resource    map[string]any `json:"resource,omitempty"`
+	Resource    *DraftOrder    `json:"resource,omitempty"`
 	ResourceID  []string       `json:"resourceId,omitempty"`
 }
 
@@ -290,15 +290,40 @@ func suggestions(rec server.StoredRec, order Order, patient string, alts []Alter
 	return out
 }
 
+// DraftOrder is the draft MedicationRequest a suggestion creates. Its
+// members are in name order, and all present, as the map it replaces
+// encoded them.
+type DraftOrder struct {
+	Intent       string          `json:"intent"`
+	Medication   DraftMedication `json:"medicationCodeableConcept"`
+	ResourceType string          `json:"resourceType"`
+	Status       string          `json:"status"`
+	Subject      struct {
+		Reference string `json:"reference"`
+	} `json:"subject"`
+}
+
+// DraftMedication is a draft order's medicationCodeableConcept.
+type DraftMedication struct {
+	Coding []DraftCoding `json:"coding"`
+	Text   string        `json:"text"`
+}
+
+// DraftCoding is a coding of a draft order's medication.
+type DraftCoding struct {
+	Code    string `json:"code"`
+	Display string `json:"display"`
+	System  string `json:"system"`
+}
+
 // replacementOrder is the draft MedicationRequest of an alternative.
-func replacementOrder(alt Alternative, patient string) map[string]any {
-	codings := []map[string]string{{"system": atcSystem, "code": alt.ATC, "display": alt.Name}}
+func replacementOrder(alt Alternative, patient string) *DraftOrder {
+	codings := []DraftCoding{{System: atcSystem, Code: alt.ATC, Display: alt.Name}}
 	if alt.RxNorm != "" {
-		codings = append(codings, map[string]string{"system": rxnormSystem, "code": alt.RxNorm, "display": alt.Name})
+		codings = append(codings, DraftCoding{System: rxnormSystem, Code: alt.RxNorm, Display: alt.Name})
 	}
-	return map[string]any{
-		"resourceType": "MedicationRequest", "status": "draft", "intent": "proposal",
-		"subject":                   map[string]string{"reference": "Patient/" + patient},
-		"medicationCodeableConcept": map[string]any{"coding": codings, "text": alt.Name},
-	}
+	o := &DraftOrder{ResourceType: "MedicationRequest", Status: "draft", Intent: "proposal",
+		Medication: DraftMedication{Coding: codings, Text: alt.Name}}
+	o.Subject.Reference = "Patient/" + patient
+	return o
 }

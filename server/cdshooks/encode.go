@@ -140,33 +140,60 @@ func (s *Suggestion) appendJSON(b []byte) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			var err error
-			if b, err = s.Actions[i].appendJSON(b); err != nil {
-				return nil, err
-			}
+			b = s.Actions[i].appendJSON(b)
 		}
 		b = append(b, ']')
 	}
 	return append(b, '}'), nil
 }
 
-func (a *Action) appendJSON(b []byte) ([]byte, error) {
+func (a *Action) appendJSON(b []byte) []byte {
 	b = append(b, `{"type":`...)
 	b = jsonappend.String(b, a.Type)
 	b = append(b, `,"description":`...)
 	b = jsonappend.String(b, a.Description)
-	if len(a.Resource) > 0 {
+	if a.Resource != nil {
 		b = append(b, `,"resource":`...)
-		var err error
-		if b, err = appendMarshal(b, a.Resource); err != nil {
-			return nil, err
-		}
+		b = a.Resource.appendJSON(b)
 	}
 	if len(a.ResourceID) > 0 {
 		b = append(b, `,"resourceId":`...)
 		b = jsonappend.Strings(b, a.ResourceID)
 	}
-	return append(b, '}'), nil
+	return append(b, '}')
+}
+
+func (o *DraftOrder) appendJSON(b []byte) []byte {
+	b = append(b, `{"intent":`...)
+	b = jsonappend.String(b, o.Intent)
+	b = append(b, `,"medicationCodeableConcept":{"coding":`...)
+	if o.Medication.Coding == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, c := range o.Medication.Coding {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"code":`...)
+			b = jsonappend.String(b, c.Code)
+			b = append(b, `,"display":`...)
+			b = jsonappend.String(b, c.Display)
+			b = append(b, `,"system":`...)
+			b = jsonappend.String(b, c.System)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"text":`...)
+	b = jsonappend.String(b, o.Medication.Text)
+	b = append(b, `},"resourceType":`...)
+	b = jsonappend.String(b, o.ResourceType)
+	b = append(b, `,"status":`...)
+	b = jsonappend.String(b, o.Status)
+	b = append(b, `,"subject":{"reference":`...)
+	b = jsonappend.String(b, o.Subject.Reference)
+	return append(b, "}}"...)
 }
 
 // appendMarshal appends encoding/json's encoding of v.

@@ -66,7 +66,7 @@ func TestAppendJSONShapes(t *testing.T) {
 		"bare card":   {Cards: []Card{{}}},
 		"full card": {Cards: []Card{{UUID: "u", Summary: "a <b> & \"c\"", Detail: "- **x**\n\t\u2028", Indicator: "critical",
 			Source:      Source{Label: "l", URL: "https://x/?a=1&b=2", Topic: &Coding{Code: "c"}},
-			Suggestions: []Suggestion{{Label: "s", UUID: "v", IsRecommended: true, Actions: []Action{{Type: "delete", ResourceID: []string{"MedicationRequest/1"}}, {Type: "create", Resource: map[string]any{"z": 1, "a": []string{"<"}}}}}, {Label: "t"}},
+			Suggestions: []Suggestion{{Label: "s", UUID: "v", IsRecommended: true, Actions: []Action{{Type: "delete", ResourceID: []string{"MedicationRequest/1"}}, {Type: "create", Resource: replacementOrder(Alternative{Name: "<x>", ATC: "A", RxNorm: "1"}, "p&q")}, {Type: "create", Resource: &DraftOrder{}}}}, {Label: "t"}},
 			SelectionBehavior: "at-most-one", OverrideReasons: overrideReasons, Links: []Link{{Label: "k", URL: "u", Type: "absolute"}},
 			Extension: map[string]any{EmergencyExtension: map[string]any{"flagged": true, "audit": []uint64{1, 2}}}}}},
 	} {
@@ -89,11 +89,36 @@ func FuzzAppendJSON(f *testing.F) {
 		if flag {
 			c.Source.Topic = &Coding{Display: detail}
 			c.Extension = map[string]any{label: summary}
-			c.Suggestions[0].Actions[0].Resource = map[string]any{"text": detail}
+			c.Suggestions[0].Actions[0].Resource = replacementOrder(Alternative{Name: detail, ATC: code, RxNorm: label}, summary)
 		}
 		r := &Response{Cards: []Card{c, {Summary: detail}}}
 		if got, want := appendJSON(t, r), encodingJSON(t, r); got != want {
 			t.Errorf("AppendJSON:\n%s\nencoding/json:\n%s", got, want)
 		}
 	})
+}
+
+// TestDraftOrderLikeMap: a replacement order encodes as the map it
+// replaced did (members in name order, the RxNorm coding only when known).
+func TestDraftOrderLikeMap(t *testing.T) {
+	for _, alt := range []Alternative{{Name: "prasugrel", ATC: "B01AC22", RxNorm: "613391"}, {Name: "<b>&", ATC: "X"}} {
+		codings := []map[string]string{{"system": atcSystem, "code": alt.ATC, "display": alt.Name}}
+		if alt.RxNorm != "" {
+			codings = append(codings, map[string]string{"system": rxnormSystem, "code": alt.RxNorm, "display": alt.Name})
+		}
+		old := map[string]any{
+			"resourceType": "MedicationRequest", "status": "draft", "intent": "proposal",
+			"subject":                   map[string]string{"reference": "Patient/39001010008"},
+			"medicationCodeableConcept": map[string]any{"coding": codings, "text": alt.Name},
+		}
+		want, _ := json.Marshal(old)
+		o := replacementOrder(alt, "39001010008")
+		got, _ := json.Marshal(o)
+		if d := cmp.Diff(string(want), string(got)); d != "" {
+			t.Errorf("json.Marshal (-map +DraftOrder):\n%s", d)
+		}
+		if d := cmp.Diff(string(want), string(o.appendJSON(nil))); d != "" {
+			t.Errorf("appendJSON (-map +DraftOrder):\n%s", d)
+		}
+	}
 }
