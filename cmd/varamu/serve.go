@@ -78,6 +78,7 @@ people logging in through that OpenID provider ('varamu dev-idp' runs one on loo
 			if err != nil {
 				return err
 			}
+			go keepGCHeadroom(cmd.Context())
 			defer s.Close()
 			if err := cdshooks.Register(s); err != nil {
 				return err
