@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"golang.org/x/mod/sumdb/note"
 )
@@ -49,6 +50,8 @@ type Keys struct {
 	// Witnesses are the witnesses the log asks for cosignatures, from the
 	// key directory's witnesses file.
 	Witnesses []WitnessConfig
+	// macs are reused HMAC-SHA256 states keyed with person (see commit).
+	macs sync.Pool
 }
 
 // WitnessConfig names a witness: where it listens and its cosignature
@@ -215,9 +218,7 @@ func (k *Keys) Commit(person string) string {
 	if person == "" || person == "*" {
 		return person
 	}
-	m := hmac.New(sha256.New, k.person)
-	m.Write([]byte(person))
-	return hex.EncodeToString(m.Sum(nil))
+	return k.commit(person)
 }
 
 func (k *Keys) aead() (cipher.AEAD, error) {

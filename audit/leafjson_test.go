@@ -1,7 +1,11 @@
 package audit
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,12 +27,12 @@ func marshalLeaf(t *testing.T, e *Entry) string {
 func TestAppendLeafLikeMarshal(t *testing.T) {
 	now := time.Date(2026, 12, 2, 7, 0, 0, 123456000, time.UTC)
 	for name, e := range map[string]*Entry{
-		"zero":     {},
-		"decision": {Logged: now, Time: now.Add(-time.Second), Actor: "D12345", Role: "professional", Licence: "D12345", Subject: "ab12", Purpose: "treatment", Allowed: true, Rule: "treatment by licensed professional D12345"},
-		"sealed":   {Logged: now, Time: now, ActorSealed: "c2VhbGVk", Role: "patient", Subject: "cd", Purpose: "self", TextSealed: "x+y/z=", Flagged: true, Reason: "<unconscious> & \"bleeding\"\n"},
-		"research": {Kind: KindAccess, Logged: now, Time: now, Actor: "R1", Role: "researcher", Subject: "*", Purpose: "research", Use: "DUO:0000042", Rule: "no research consent"},
-		"record":   {Kind: KindRecord, Logged: now, Time: now, Role: "batch", Record: &RecordRef{Type: "Observation", ID: "ef", Version: "2", SHA256: "00ff"}},
-		"gen":      {Kind: KindGeneration, Logged: now, Time: now.In(time.FixedZone("EET", 7200)), Role: "operator", Record: &RecordRef{Type: "generation", ID: "7", SHA256: "aa"}},
+		"zero":                                 {},
+		"decision":                             {Logged: now, Time: now.Add(-time.Second), Actor: "D12345", Role: "professional", Licence: "D12345", Subject: "ab12", Purpose: "treatment", Allowed: true, Rule: "treatment by licensed professional D12345"},
+		"sealed":                               {Logged: now, Time: now, ActorSealed: "c2VhbGVk", Role: "patient", Subject: "cd", Purpose: "self", TextSealed: "x+y/z=", Flagged: true, Reason: "<unconscious> & \"bleeding\"\n"},
+		"research":                             {Kind: KindAccess, Logged: now, Time: now, Actor: "R1", Role: "researcher", Subject: "*", Purpose: "research", Use: "DUO:0000042", Rule: "no research consent"},
+		"record":                               {Kind: KindRecord, Logged: now, Time: now, Role: "batch", Record: &RecordRef{Type: "Observation", ID: "ef", Version: "2", SHA256: "00ff"}},
+		"gen":                                  {Kind: KindGeneration, Logged: now, Time: now.In(time.FixedZone("EET", 7200)), Role: "operator", Record: &RecordRef{Type: "generation", ID: "7", SHA256: "aa"}},
 		"index and person are not in the leaf": {Index: 9, Person: "39001010008", Logged: now, Time: now},
 	} {
 		got, ok := e.appendLeaf([]byte("prefix"))
@@ -71,4 +75,34 @@ func FuzzAppendLeaf(f *testing.F) {
 			t.Fatalf("appendLeaf:\n%s\njson.Marshal:\n%s", got, want)
 		}
 	})
+}
+
+// TestCommitReusesNoState: the pooled HMAC gives each person the same
+// commitment as a fresh one, in any order and from many goroutines.
+func TestCommitReusesNoState(t *testing.T) {
+	k := &Keys{person: []byte("a person secret of thirty-two b.")}
+	want := func(p string) string {
+		m := hmac.New(sha256.New, k.person)
+		m.Write([]byte(p))
+		return hex.EncodeToString(m.Sum(nil))
+	}
+	people := []string{"39001010008", "49002020019", "x", "39001010008"}
+	var wg sync.WaitGroup
+	for g := 0; g < 4; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				p := people[(i+g)%len(people)]
+				if got := k.Commit(p); got != want(p) {
+					t.Errorf("Commit(%s) = %s, want %s", p, got, want(p))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if k.Commit("") != "" || k.Commit("*") != "*" {
+		t.Error(`"" and "*" are not kept as they are`)
+	}
 }
