@@ -364,6 +364,32 @@ func (j *journal) zeroAhead(end int64) error {
 	return nil
 }
 
+// grow sets the journal's length past end, where a group about to be
+// written ends, to the next multiple of journalSegment, in one step
+// (ftruncate), and returns that length; the caller writes the group and
+// then zeros from end to it, so that later groups overwrite allocated
+// space. A kill at any moment thus leaves whole segments, with the zeros
+// not yet written reading as zeros (a file hole), and a group torn by the
+// kill inside them; writing the group before the file had grown left a
+// length in between. It returns 0 when another process already grew the
+// file past end.
+func (j *journal) grow(end int64) (int64, error) {
+	st, err := j.f.Stat()
+	if err != nil {
+		return 0, fmt.Errorf("audit: journal: %w", err)
+	}
+	if st.Size() > end {
+		j.alloc = st.Size()
+		return 0, nil
+	}
+	alloc := (end/journalSegment + 1) * journalSegment
+	if err := j.f.Truncate(alloc); err != nil {
+		return 0, fmt.Errorf("audit: journal: %w", err)
+	}
+	j.alloc = alloc
+	return alloc, nil
+}
+
 func (j *journal) sync() error {
 	if err := unix.Fdatasync(int(j.f.Fd())); err != nil {
 		return fmt.Errorf("audit: journal: %w", err)
@@ -448,11 +474,18 @@ func (j *journal) append(leaves [][]byte) (first uint64, err error) {
 			buf = appendRecord(buf, j.seed, first+uint64(i), l)
 		}
 		j.buf = buf
+		end := j.end + int64(len(buf))
+		var grown int64
+		if end > j.alloc {
+			if grown, err = j.grow(end); err != nil {
+				return err
+			}
+		}
 		if _, err := j.f.WriteAt(buf, j.end); err != nil {
 			return fmt.Errorf("audit: journal: %w", err)
 		}
-		if end := j.end + int64(len(buf)); end > j.alloc {
-			if err := j.zeroAhead(end); err != nil {
+		if grown > 0 {
+			if err := j.zero(end, grown); err != nil {
 				return err
 			}
 		}
