@@ -46,10 +46,10 @@ type Suggestion struct {
 
 // Action is a suggestion's action.
 type Action struct {
-	Type        string         `json:"type"`
-	Description string         `json:"description"`
-	Resource    *DraftOrder    `json:"resource,omitempty"`
-	ResourceID  []string       `json:"resourceId,omitempty"`
+	Type        string      `json:"type"`
+	Description string      `json:"description"`
+	Resource    *DraftOrder `json:"resource,omitempty"`
+	ResourceID  []string    `json:"resourceId,omitempty"`
 }
 
 // Link is a card's link.

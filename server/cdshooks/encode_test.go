@@ -65,8 +65,8 @@ func TestAppendJSONShapes(t *testing.T) {
 		"empty cards": {Cards: []Card{}},
 		"bare card":   {Cards: []Card{{}}},
 		"full card": {Cards: []Card{{UUID: "u", Summary: "a <b> & \"c\"", Detail: "- **x**\n\t\u2028", Indicator: "critical",
-			Source:      Source{Label: "l", URL: "https://x/?a=1&b=2", Topic: &Coding{Code: "c"}},
-			Suggestions: []Suggestion{{Label: "s", UUID: "v", IsRecommended: true, Actions: []Action{{Type: "delete", ResourceID: []string{"MedicationRequest/1"}}, {Type: "create", Resource: replacementOrder(Alternative{Name: "<x>", ATC: "A", RxNorm: "1"}, "p&q")}, {Type: "create", Resource: &DraftOrder{}}}}, {Label: "t"}},
+			Source:            Source{Label: "l", URL: "https://x/?a=1&b=2", Topic: &Coding{Code: "c"}},
+			Suggestions:       []Suggestion{{Label: "s", UUID: "v", IsRecommended: true, Actions: []Action{{Type: "delete", ResourceID: []string{"MedicationRequest/1"}}, {Type: "create", Resource: replacementOrder(Alternative{Name: "<x>", ATC: "A", RxNorm: "1"}, "p&q")}, {Type: "create", Resource: &DraftOrder{}}}}, {Label: "t"}},
 			SelectionBehavior: "at-most-one", OverrideReasons: overrideReasons, Links: []Link{{Label: "k", URL: "u", Type: "absolute"}},
 			Extension: map[string]any{EmergencyExtension: map[string]any{"flagged": true, "audit": []uint64{1, 2}}}}}},
 	} {

@@ -121,7 +121,11 @@ func (h *handler) hook(svc Service) http.Handler {
 			server.WriteError(w, r, http.StatusUnauthorized, server.AuthMessage(identity.ErrNoCredentials), nil)
 			return
 		}
-		caller, err := h.s.Identity().CDSClient(r, h.audiences(r, svc.ID), req.Context.UserID, snap.Register, h.s.Now()())
+		var auds []string // only a bearer token has an audience
+		if identity.HasBearer(r) {
+			auds = h.audiences(r, svc.ID)
+		}
+		caller, err := h.s.Identity().CDSClient(r, auds, req.Context.UserID, snap.Register, h.s.Now()())
 		if err != nil {
 			h.s.LogUnauthenticated(r.Context(), snap, person, err)
 			server.WriteError(w, r, http.StatusUnauthorized, server.AuthMessage(err), err)
