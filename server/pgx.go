@@ -60,8 +60,11 @@ type PGx struct {
 	// of its sample a table entry of its own.
 	lineRefs names
 	// recLined tells, by recTab index, whether the entry holds a line
-	// placeholder (most do not, and need no per-sample copy).
+	// placeholder (most do not, and need no per-sample copy); recDrug is
+	// the entry's drug's number in drugIDs (RecsOfDrug).
 	recLined []bool
+	recDrug  []uint32
+	drugIDs  map[string]uint32
 	// files are the annotation files read, by table, in manifest order;
 	// linksPrint names the biobank_samples files the people came from.
 	files      map[string][]string
@@ -317,6 +320,7 @@ func (p *PGx) extendFrom(prev *PGx) {
 		p.files[t] = slices.Clone(fs)
 	}
 	p.callTab, p.recTab, p.recLined = slices.Clip(prev.callTab), slices.Clip(prev.recTab), slices.Clip(prev.recLined)
+	p.recDrug, p.drugIDs = nil, nil // made again by the build's finish
 }
 
 // currentFiles are the files of table written by the current annotation.

@@ -132,8 +132,14 @@ func checkAgainstRef(t *testing.T, name string, p *PGx, ref *refPGx) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Fatalf("%s: RecsWhere(%s, %s) (-want +got):\n%s", name, s, drug, diff)
 		}
+		if diff := cmp.Diff(want, p.RecsOfDrug(s, drug)); diff != "" {
+			t.Fatalf("%s: RecsOfDrug(%s, %s) (-want +got):\n%s", name, s, drug, diff)
+		}
+		if got := p.RecsOfDrug(s, "no such drug"); got == nil || len(got) > 0 {
+			t.Fatalf("%s: RecsOfDrug(%s, no such drug) = %#v, want empty and not nil", name, s, got)
+		}
 	}
-	if p.Calls("no such sample") != nil || p.Recs("no such sample") != nil {
+	if p.Calls("no such sample") != nil || p.Recs("no such sample") != nil || p.RecsOfDrug("no such sample", "codeine") != nil {
 		t.Errorf("%s: an unknown sample has results", name)
 	}
 	if _, ok := p.Sample("no such person"); ok {

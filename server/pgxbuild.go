@@ -146,6 +146,7 @@ func (b *pgxBuild) finish() {
 	if p.recLined == nil {
 		p.recLined = []bool{}
 	}
+	p.indexDrugs()
 	b.callIdx, b.recIdx, b.calls, b.recs, b.lines = nil, nil, nil, nil, nil
 }
 
