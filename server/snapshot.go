@@ -169,29 +169,16 @@ func loadSnapshot(ctx context.Context, dir string, log *audit.Log, eng *rules.En
 	m := st.Manifest()
 	s := &Snapshot{Generation: m.Generation, Committed: m.Committed, Store: st, Rules: eng}
 	s.recordsPrint, s.drugPrint = recordsFingerprint(m), fingerprint(m, drugTables...)
-	switch {
-	case prev != nil && prev.recordsPrint == s.recordsPrint:
+	if prev != nil && prev.recordsPrint == s.recordsPrint {
 		s.Decider, s.Register = prev.Decider, prev.Register
-	case prev != nil: // a reload while serving: the requests come first
-		if err := lowPriority(func() error { return s.loadRecords(ctx, log) }); err != nil {
-			return nil, err
-		}
-	default:
-		if err := s.loadRecords(ctx, log); err != nil {
-			return nil, err
-		}
+	} else if err := s.loadRecords(ctx, log); err != nil {
+		return nil, err
 	}
 	var prevPGx *PGx
 	if prev != nil {
 		prevPGx = prev.PGx
 	}
-	loadPGx := func() (err error) { s.PGx, err = loadPGxFrom(ctx, st, prevPGx); return err }
-	if prev != nil {
-		err = lowPriority(loadPGx)
-	} else {
-		err = loadPGx()
-	}
-	if err != nil {
+	if s.PGx, err = loadPGxFrom(ctx, st, prevPGx); err != nil {
 		return nil, err
 	}
 	if prev != nil && prev.drugPrint == s.drugPrint {
