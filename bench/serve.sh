@@ -14,10 +14,16 @@
 # handshakes, and the audit journal's fdatasync times (each run prints its own:
 # how many, their mean and how many took over 10, 50 and 100 ms).
 #
+# The generator's HTTP client is serveload's direct transport (one kept-alive
+# HTTP/1.1 connection per client, TLS sessions resumed); each run prints
+# the connections it made and their protocol, and how many requests took
+# over 50 ms in each second. The fixed-rate runs commit an empty generation
+# COMMIT_AT (default 10s) into each run and print the 5 s after it apart.
+#
 # Usage: bench/serve.sh [PEOPLE] [WORKDIR]
 #   PREP_ONLY=1 builds the store and stops (so the load run can be timed
-#   separately); CLIENTS=200,1000, DURATION=30s and RATES="500 1000 2000"
-#   change the runs.
+#   separately); CLIENTS=200,1000, DURATION=30s, RATES="500 1000 2000",
+#   COMMIT_AT=10s (0: none) and TRANSPORT=direct|std|vegeta change the runs.
 set -euo pipefail
 people=${1:-200000}
 work=${2:-bench/out/serve-$people}
@@ -34,7 +40,8 @@ biobank_serve "$V" "$work"
 echo "server $url (pid $pid), $(nproc) cores shared with the load generator; $(uptime)"
 load() { # load RATE [prefix]: one serveload run over CLIENTS at RATE (0: as fast as answered)
   ${2:-} "$work/serveload" -store "$store" -ca "$work/ca" -url "$url" -clients "${CLIENTS:-200,1000}" \
-    -duration "${DURATION:-30s}" -rate "$1" -server-pid "$pid" -reload="${RELOAD:-true}" -people "$work/people.txt"
+    -duration "${DURATION:-30s}" -rate "$1" -server-pid "$pid" -reload="${RELOAD:-true}" -people "$work/people.txt" \
+    -transport "${TRANSPORT:-direct}" -commit-at "${COMMIT:-0}"
 }
 rm -f "$work/people.txt" # found once, by the first run
 # Full effort (each client sends when answered), then fixed offered rates,
@@ -42,7 +49,7 @@ rm -f "$work/people.txt" # found once, by the first run
 # server's own capacity when it gets the CPU first (not the issue's
 # setting, where both share the cores equally).
 load 0
-for r in ${RATES:-500 1000 2000}; do CLIENTS=200 RELOAD=false load "$r"; done
+for r in ${RATES:-500 1000 2000}; do CLIENTS=200 RELOAD=false COMMIT=${COMMIT_AT:-10s} load "$r"; done
 CLIENTS=200 RELOAD=false load 0 "nice -n 19"
 echo "server connections closed and TLS handshake failures (Prometheus):"
 curl -sk --cert "$work/ca/professional.pem" --key "$work/ca/professional.key" "$url/metrics" |

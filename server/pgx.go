@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -33,85 +32,59 @@ type StoredRec struct {
 // returned to anyone without an access decision for the sample's person.
 //
 // Results repeat across a biobank (the same call, the same recommendation
-// text), so each distinct gene call and recommendation is held once and a
-// sample holds indexes into those tables: at 200,000 people × ~150
-// recommendations this is the difference between gigabytes and ~150 MB.
+// text, often the same whole list of them), so each distinct gene call and
+// recommendation is held once, each distinct list of them once, and a
+// sample holds the ids of its lists. Names and lists are flat interned
+// tables (seqTab) and the by-sample arrays hold ids, not pointers: at
+// 200,000 people the results are ~60 MB in a few dozen objects, which the
+// collector marks in no time, where maps of strings and slices were
+// ~300 MB in millions of objects, marked on every cycle while serving.
 type PGx struct {
 	DataVersion string
-	sampleOf    map[string]string // person -> sample
-	calls       map[string][]uint32
-	recs        map[string][]uint32
-	callTab     []pharmacogenomics.GeneCall
-	recTab      []StoredRec
-	callIdx     map[string]uint32
-	recIdx      map[string]uint32
-	key         []byte
-	// lines are the outside-call line references ("(line 123)") of each
-	// sample: the tables hold a numbered placeholder instead (lineRefs),
-	// so that an outside call's line does not make every call and
-	// recommendation of its sample a table entry of its own.
-	lines map[string][]string
+	// samples are the sample names (a sample's id indexes the by-sample
+	// arrays), persons the people, personSample each person's sample id.
+	samples, persons names
+	personSample     []uint32
+	// By sample id, 1 + the id of the sample's list in callLists,
+	// recLists and lineLists (0: none, not annotated).
+	sampleCalls, sampleRecs, sampleLines []uint32
+	// callLists and recLists hold indexes into callTab and recTab,
+	// lineLists ids in lineRefs.
+	callLists, recLists, lineLists seqTab[uint32]
+	callTab                        []pharmacogenomics.GeneCall
+	recTab                         []StoredRec
+	// lineRefs are the outside-call line references ("(line 123)") of
+	// the samples: the tables hold a numbered placeholder instead (see
+	// pgxlines.go), the K-th of a sample's lineLists entry, so that an
+	// outside call's line does not make every call and recommendation
+	// of its sample a table entry of its own.
+	lineRefs names
 	// recLined tells, by recTab index, whether the entry holds a line
-	// placeholder (most do not, and need no per-sample copy).
+	// placeholder (most do not, and need no per-sample copy); recDrug is
+	// the entry's drug's number in drugIDs (RecsOfDrug).
 	recLined []bool
+	recDrug  []uint32
+	drugIDs  map[string]uint32
 	// files are the annotation files read, by table, in manifest order;
-	// linksPrint names the biobank_samples files sampleOf came from.
+	// linksPrint names the biobank_samples files the people came from.
 	files      map[string][]string
 	linksPrint string
 }
 
-// callKey spells the fields of g that the call table holds.
-func (p *PGx) callKey(g pharmacogenomics.GeneCall) []byte {
-	k := p.key[:0]
-	k = appendKey(k, g.Gene, g.Phenotype, g.Source, fmt.Sprint(g.Called, g.Phased, g.Uncertain, fptr(g.ActivityScore), fptr(g.Confidence)))
-	k = appendKey(k, g.Diplotypes...)
-	k = appendKey(k, g.MissingPositions...)
-	k = appendKey(k, g.Novel...)
-	k = appendKey(k, g.Notes...)
-	p.key = k
-	return k
-}
-
-// internCall returns the index of g in the call table, adding it when new.
-func (p *PGx) internCall(g pharmacogenomics.GeneCall) uint32 {
-	k := p.callKey(g)
-	if i, ok := p.callIdx[string(k)]; ok {
-		return i
+// list returns the list of by (a by-sample array) for sample id sid in
+// tab, nil when none.
+func list(tab *seqTab[uint32], by []uint32, sid uint32) []uint32 {
+	if int(sid) >= len(by) || by[sid] == 0 {
+		return nil
 	}
-	i := uint32(len(p.callTab))
-	p.callTab = append(p.callTab, cloneCall(g))
-	p.callIdx[string(k)] = i
-	return i
-}
-
-// recKey spells r.
-func (p *PGx) recKey(r StoredRec) []byte {
-	k := appendKey(p.key[:0], r.Drug, r.Phenotypes, r.Action, r.Strength, r.Text, r.RuleID, r.Guideline)
-	k = appendKey(k, r.Genes...)
-	k = appendKey(k, r.Caveats...)
-	p.key = k
-	return k
-}
-
-// internRec returns the index of r in the recommendation table.
-func (p *PGx) internRec(r StoredRec) uint32 {
-	k := p.recKey(r)
-	if i, ok := p.recIdx[string(k)]; ok {
-		return i
-	}
-	i := uint32(len(p.recTab))
-	r = cloneRec(r)
-	p.recTab = append(p.recTab, r)
-	p.recLined = append(p.recLined, strings.Contains(r.Text, linePlaceholder) || slices.ContainsFunc(r.Caveats, hasPlaceholder))
-	p.recIdx[string(k)] = i
-	return i
+	return tab.At(by[sid] - 1)
 }
 
 // A row's strings share the memory of the column chunk they were read
 // from (store/rows): a string kept from one row would keep its whole
 // chunk alive (at 20,000 people 280 MB of the server's 345 MB heap were
 // such chunks). What the snapshot keeps is copied: table entries when
-// they are added, sample names once per sample and file (canon).
+// they are added, names into their flat tables.
 
 // cloneCall returns g with its own copies of its strings.
 func cloneCall(g pharmacogenomics.GeneCall) pharmacogenomics.GeneCall {
@@ -141,44 +114,21 @@ func cloneStrs(ss []string) []string {
 	return out
 }
 
-// canon returns the copy of a row's sample name that the maps of p hold,
-// making it the first time the sample is seen in a file.
-func canon(inFile map[string]string, s string) (c string, first bool) {
-	if c, ok := inFile[s]; ok {
-		return c, false
-	}
-	c = strings.Clone(s)
-	inFile[c] = c
-	return c, true
-}
-
-func appendKey(k []byte, parts ...string) []byte {
-	for _, s := range parts {
-		k = append(k, s...)
-		k = append(k, 0)
-	}
-	return append(k, 1)
-}
-
-func fptr(f *float64) string {
-	if f == nil {
-		return "-"
-	}
-	return fmt.Sprint(*f)
-}
-
 // Sample returns the biobank sample of a person.
 func (p *PGx) Sample(person string) (string, bool) {
-	s, ok := p.sampleOf[person]
-	return s, ok
+	pid, ok := p.persons.ID(person)
+	if !ok {
+		return "", false
+	}
+	return p.samples.Name(p.personSample[pid]), true
 }
 
 // People returns the people with annotated results, sorted.
 func (p *PGx) People() []string {
 	var out []string
-	for person, s := range p.sampleOf {
-		if p.calls[s] != nil {
-			out = append(out, person)
+	for pid, sid := range p.personSample {
+		if list(&p.callLists, p.sampleCalls, sid) != nil {
+			out = append(out, p.persons.Name(uint32(pid)))
 		}
 	}
 	slices.Sort(out)
@@ -188,13 +138,14 @@ func (p *PGx) People() []string {
 // Calls returns the gene calls of a sample (nil when it was not annotated).
 // The calls' slices are shared: callers MUST NOT modify them.
 func (p *PGx) Calls(sample string) []pharmacogenomics.GeneCall {
-	idx := p.calls[sample]
-	if idx == nil {
+	sid, found := p.samples.ID(sample)
+	idx := list(&p.callLists, p.sampleCalls, sid)
+	if !found || idx == nil {
 		return nil
 	}
 	out := make([]pharmacogenomics.GeneCall, len(idx))
 	for i, j := range idx {
-		out[i] = p.sampleCall(sample, p.callTab[j])
+		out[i] = p.sampleCall(sid, p.callTab[j])
 	}
 	return out
 }
@@ -210,8 +161,9 @@ func (p *PGx) Recs(sample string) []StoredRec { return p.RecsWhere(sample, nil) 
 // line references; only the entries kept are made the sample's own (a
 // card for one drug need not copy a patient's ~150 recommendations).
 func (p *PGx) RecsWhere(sample string, keep func(*StoredRec) bool) []StoredRec {
-	idx := p.recs[sample]
-	if idx == nil {
+	sid, found := p.samples.ID(sample)
+	idx := list(&p.recLists, p.sampleRecs, sid)
+	if !found || idx == nil {
 		return nil
 	}
 	out := make([]StoredRec, 0, min(len(idx), 4))
@@ -224,7 +176,7 @@ func (p *PGx) RecsWhere(sample string, keep func(*StoredRec) bool) []StoredRec {
 		}
 		r := p.recTab[j]
 		if p.recLined[j] {
-			r = p.sampleRec(sample, r)
+			r = p.sampleRec(sid, r)
 		}
 		out = append(out, r)
 	}
@@ -233,9 +185,13 @@ func (p *PGx) RecsWhere(sample string, keep func(*StoredRec) bool) []StoredRec {
 
 // Call returns one gene's call of a sample.
 func (p *PGx) Call(sample, gene string) (pharmacogenomics.GeneCall, bool) {
-	for _, j := range p.calls[sample] {
+	sid, found := p.samples.ID(sample)
+	if !found {
+		return pharmacogenomics.GeneCall{}, false
+	}
+	for _, j := range list(&p.callLists, p.sampleCalls, sid) {
 		if g := p.callTab[j]; g.Gene == gene {
-			return p.sampleCall(sample, g), true
+			return p.sampleCall(sid, g), true
 		}
 	}
 	return pharmacogenomics.GeneCall{}, false
@@ -254,14 +210,17 @@ func AnnotatedPeople(ctx context.Context, st *store.Store) (map[string]bool, err
 	if err != nil || !found {
 		return map[string]bool{}, err
 	}
-	p := &PGx{DataVersion: sec.Current}
-	if err := p.loadLinks(ctx, st); err != nil {
+	b := newPGxBuild(&PGx{DataVersion: sec.Current}, nil)
+	if err := b.loadLinks(ctx, st); err != nil {
 		return nil, err
 	}
-	samples := map[string]bool{}
+	p := b.p
+	withRecs := make([]bool, p.samples.Len())
 	for _, f := range p.currentFiles(st, annotate.TableRecommendations) {
 		err := rows.ScanFile(ctx, st.Path(f), []string{"sample"}, func(r *rows.Row) error {
-			samples[r.Str(0)] = true
+			if sid, ok := p.samples.ID(r.Str(0)); ok {
+				withRecs[sid] = true
+			}
 			return nil
 		})
 		if err != nil {
@@ -269,9 +228,9 @@ func AnnotatedPeople(ctx context.Context, st *store.Store) (map[string]bool, err
 		}
 	}
 	out := map[string]bool{}
-	for person, s := range p.sampleOf {
-		if samples[s] {
-			out[person] = true
+	for pid, sid := range p.personSample {
+		if withRecs[sid] {
+			out[p.persons.Name(uint32(pid))] = true
 		}
 	}
 	return out, nil
@@ -289,47 +248,39 @@ func loadPGxFrom(ctx context.Context, st *store.Store, prev *PGx) (*PGx, error) 
 	if err != nil {
 		return nil, err
 	}
-	p := &PGx{linksPrint: links, calls: map[string][]uint32{}, recs: map[string][]uint32{},
-		callIdx: map[string]uint32{}, recIdx: map[string]uint32{}, files: map[string][]string{}, lines: map[string][]string{}}
+	p := &PGx{linksPrint: links, files: map[string][]string{}}
 	if found {
 		p.DataVersion = sec.Current
 	}
+	var b *pgxBuild
 	if prev != nil && prev.linksPrint == links {
-		p.sampleOf = prev.sampleOf // read-only once loaded
 		if prev.DataVersion == p.DataVersion && p.grows(st, prev) {
 			if p.sameFiles(st, prev) {
 				return prev, nil
 			}
 			p.extendFrom(prev)
+		} else {
+			p.samples, p.persons, p.personSample = prev.samples, prev.persons, prev.personSample // read-only once loaded
 		}
-	} else if err := p.loadLinks(ctx, st); err != nil {
-		return nil, err
+		b = newPGxBuild(p, prev)
+	} else {
+		b = newPGxBuild(p, nil)
+		if err := b.loadLinks(ctx, st); err != nil {
+			return nil, err
+		}
 	}
 	if p.DataVersion == "" {
+		b.finish()
 		return p, nil
 	}
-	defer func() { p.callIdx, p.recIdx, p.key = nil, nil, nil }() // only needed while loading
-	if err := p.loadCalls(ctx, st); err != nil {
+	if err := b.loadCalls(ctx, st); err != nil {
 		return nil, err
 	}
-	return p, p.loadRecs(ctx, st)
-}
-
-// loadLinks reads the biobank sample of each person.
-func (p *PGx) loadLinks(ctx context.Context, st *store.Store) error {
-	p.sampleOf = map[string]string{}
-	type seq struct{ a, b int64 }
-	seen := map[string]seq{}
-	return rows.Scan(ctx, st, "biobank_samples", []string{"sample_id", "person_id", "ingest_seq", "row_seq"}, func(r *rows.Row) error {
-		s := seq{r.I64(2), r.I64(3)}
-		if old, ok := seen[r.Str(0)]; ok && (old.a > s.a || old.a == s.a && old.b > s.b) {
-			return nil
-		}
-		sample := strings.Clone(r.Str(0))
-		seen[sample] = s
-		p.sampleOf[strings.Clone(r.Str(1))] = sample
-		return nil
-	})
+	if err := b.loadRecs(ctx, st); err != nil {
+		return nil, err
+	}
+	b.finish()
+	return p, nil
 }
 
 // grows reports whether the current annotation files of st begin with
@@ -359,21 +310,17 @@ func (p *PGx) sameFiles(st *store.Store, prev *PGx) bool {
 	return true
 }
 
-// extendFrom starts p as a copy of prev that shares prev's data: the maps
-// are copied, the tables clipped (so that appending copies them), a
-// sample's index list is copied before it changes (loadCalls, loadRecs).
+// extendFrom starts p as a copy of prev that shares prev's data, which
+// the build clones before it changes any of it (pgxBuild).
 func (p *PGx) extendFrom(prev *PGx) {
-	p.calls, p.recs, p.lines = maps.Clone(prev.calls), maps.Clone(prev.recs), maps.Clone(prev.lines)
-	p.callTab, p.recTab, p.recLined = slices.Clip(prev.callTab), slices.Clip(prev.recTab), slices.Clip(prev.recLined)
+	files := p.files
+	*p = *prev
+	p.files = files
 	for t, fs := range prev.files {
 		p.files[t] = slices.Clone(fs)
 	}
-	for i, g := range p.callTab {
-		p.callIdx[string(p.callKey(g))] = uint32(i)
-	}
-	for i, r := range p.recTab {
-		p.recIdx[string(p.recKey(r))] = uint32(i)
-	}
+	p.callTab, p.recTab, p.recLined = slices.Clip(prev.callTab), slices.Clip(prev.recTab), slices.Clip(prev.recLined)
+	p.recDrug, p.drugIDs = nil, nil // made again by the build's finish
 }
 
 // currentFiles are the files of table written by the current annotation.
@@ -395,55 +342,6 @@ func (p *PGx) newFiles(st *store.Store, table string) []store.File {
 		p.files[table] = append(p.files[table], f.Path)
 	}
 	return cur
-}
-
-func (p *PGx) loadCalls(ctx context.Context, st *store.Store) error {
-	cols := []string{"sample", "gene", "called", "diplotypes", "phenotype", "activity_score", "phased", "confidence",
-		"uncertain", "source", "missing_positions", "novel", "notes"}
-	for _, f := range p.newFiles(st, annotate.TableCalls) {
-		inFile := map[string]string{}
-		err := rows.ScanFile(ctx, st.Path(f), cols, func(r *rows.Row) error {
-			s, first := canon(inFile, r.Str(0))
-			g := pharmacogenomics.GeneCall{Gene: r.Str(1), Called: r.Bool(2), Diplotypes: r.Strs(3), Phenotype: r.Str(4),
-				ActivityScore: r.F64p(5), Phased: r.Bool(6), Confidence: r.F64p(7), Uncertain: r.Bool(8),
-				Source: r.Str(9), MissingPositions: r.Strs(10), Novel: r.Strs(11), Notes: p.generalStrs(s, r.Strs(12))}
-			if first { // the list may be an earlier generation's: change a copy
-				p.calls[s] = slices.Clone(p.calls[s])
-			}
-			j := p.internCall(g)
-			// A resumed run may write a sample twice: the last row wins.
-			if i := slices.IndexFunc(p.calls[s], func(x uint32) bool { return p.callTab[x].Gene == g.Gene }); i >= 0 {
-				p.calls[s][i] = j
-			} else {
-				p.calls[s] = append(p.calls[s], j)
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("server: %s: %w", f.Path, err)
-		}
-	}
-	return nil
-}
-
-func (p *PGx) loadRecs(ctx context.Context, st *store.Store) error {
-	cols := []string{"sample", "drug", "genes", "phenotypes", "action", "strength", "text", "rule_id", "guideline", "caveats"}
-	for _, f := range p.newFiles(st, annotate.TableRecommendations) {
-		inFile := map[string]string{}
-		err := rows.ScanFile(ctx, st.Path(f), cols, func(r *rows.Row) error {
-			s, first := canon(inFile, r.Str(0))
-			if first { // a later file holds all of a sample's rows again (a resumed run)
-				p.recs[s] = nil
-			}
-			p.recs[s] = append(p.recs[s], p.internRec(StoredRec{Drug: r.Str(1), Genes: r.Strs(2), Phenotypes: r.Str(3), Action: r.Str(4),
-				Strength: r.Str(5), Text: p.general(s, r.Str(6)), RuleID: r.Str(7), Guideline: r.Str(8), Caveats: p.generalStrs(s, r.Strs(9))}))
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("server: %s: %w", f.Path, err)
-		}
-	}
-	return nil
 }
 
 // errNoStore is returned before the first generation is loaded.

@@ -13,34 +13,47 @@ import (
 // the caveats of every recommendation that reads the gene.
 
 // linePlaceholder begins the placeholder that stands for a sample's K-th
-// line reference in the tables: "(line \x01K\x01)".
+// line reference in the tables: "(line \x01K\x01)". A sample's references
+// are its list in PGx.lineLists, of ids in PGx.lineRefs.
 const linePlaceholder = "(line \x01"
 
 // general returns s with each outside-call line reference replaced by a
-// placeholder numbered in sample's list of references (p.lines), adding the
-// reference when new. A list is never changed in place: the previous
-// generation may share it.
-func (p *PGx) general(sample, s string) string {
+// placeholder numbered in sample sid's list of references (b.lines),
+// adding the reference when new.
+func (b *pgxBuild) general(sid uint32, s string) string {
 	if !strings.Contains(s, "(line ") {
 		return s
 	}
-	var b strings.Builder
+	var sb strings.Builder
 	for {
 		i, ref := nextLineRef(s)
 		if i < 0 {
 			break
 		}
-		k := slices.Index(p.lines[sample], ref)
+		l := pending(b.lines, &b.p.lineLists, b.p.sampleLines, sid)
+		k := slices.Index(l, b.lineRef(ref))
 		if k < 0 {
-			k = len(p.lines[sample])
-			p.lines[sample] = append(slices.Clip(p.lines[sample]), strings.Clone(ref)) // see cloneCall
+			k = len(l)
+			b.lines[sid] = append(l, b.lineRef(ref))
 		}
-		b.WriteString(s[:i])
-		b.WriteString(linePlaceholder + strconv.Itoa(k) + "\x01)")
+		sb.WriteString(s[:i])
+		sb.WriteString(linePlaceholder + strconv.Itoa(k) + "\x01)")
 		s = s[i+len(ref):]
 	}
-	b.WriteString(s)
-	return b.String()
+	sb.WriteString(s)
+	return sb.String()
+}
+
+// lineRef returns the id of a line reference in p.lineRefs, adding it
+// when new.
+func (b *pgxBuild) lineRef(ref string) uint32 {
+	if id, ok := b.p.lineRefs.ID(ref); ok {
+		return id
+	}
+	if !b.ownLines {
+		b.p.lineRefs, b.ownLines = b.p.lineRefs.Clone(), true
+	}
+	return b.p.lineRefs.Add(ref)
 }
 
 // nextLineRef finds the first match of lineRef in s (its index, -1 when
@@ -64,18 +77,19 @@ func nextLineRef(s string) (int, string) {
 }
 
 // generalStrs applies general to each of ss (in place: ss is a row's own).
-func (p *PGx) generalStrs(sample string, ss []string) []string {
+func (b *pgxBuild) generalStrs(sid uint32, ss []string) []string {
 	for i, s := range ss {
-		ss[i] = p.general(sample, s)
+		ss[i] = b.general(sid, s)
 	}
 	return ss
 }
 
-// specific undoes general for sample.
-func (p *PGx) specific(sample, s string) string {
+// specific undoes general for sample sid.
+func (p *PGx) specific(sid uint32, s string) string {
 	if !strings.Contains(s, linePlaceholder) {
 		return s
 	}
+	lines := list(&p.lineLists, p.sampleLines, sid)
 	var b strings.Builder
 	for {
 		i := strings.Index(s, linePlaceholder)
@@ -85,37 +99,37 @@ func (p *PGx) specific(sample, s string) string {
 		rest := s[i+len(linePlaceholder):]
 		num, after, ok := strings.Cut(rest, "\x01)")
 		k, err := strconv.Atoi(num)
-		if !ok || err != nil || k >= len(p.lines[sample]) {
+		if !ok || err != nil || k < 0 || k >= len(lines) {
 			break // not one of ours: left as it is
 		}
 		b.WriteString(s[:i])
-		b.WriteString(p.lines[sample][k])
+		b.WriteString(p.lineRefs.Name(lines[k]))
 		s = after
 	}
 	b.WriteString(s)
 	return b.String()
 }
 
-func (p *PGx) specificStrs(sample string, ss []string) []string {
+func (p *PGx) specificStrs(sid uint32, ss []string) []string {
 	out := make([]string, len(ss))
 	for i, s := range ss {
-		out[i] = p.specific(sample, s)
+		out[i] = p.specific(sid, s)
 	}
 	return out
 }
 
-// sampleCall returns a table call as sample's own (its line references
-// put back); a sample without any returns g itself.
-func (p *PGx) sampleCall(sample string, g pharmacogenomics.GeneCall) pharmacogenomics.GeneCall {
+// sampleCall returns a table call as sample sid's own (its line
+// references put back); a sample without any returns g itself.
+func (p *PGx) sampleCall(sid uint32, g pharmacogenomics.GeneCall) pharmacogenomics.GeneCall {
 	if slices.ContainsFunc(g.Notes, hasPlaceholder) {
-		g.Notes = p.specificStrs(sample, g.Notes)
+		g.Notes = p.specificStrs(sid, g.Notes)
 	}
 	return g
 }
 
-// sampleRec returns a table recommendation as sample's own.
-func (p *PGx) sampleRec(sample string, r StoredRec) StoredRec {
-	r.Text, r.Caveats = p.specific(sample, r.Text), p.specificStrs(sample, r.Caveats)
+// sampleRec returns a table recommendation as sample sid's own.
+func (p *PGx) sampleRec(sid uint32, r StoredRec) StoredRec {
+	r.Text, r.Caveats = p.specific(sid, r.Text), p.specificStrs(sid, r.Caveats)
 	return r
 }
 

@@ -24,8 +24,17 @@ import (
 // pgxContent is everything a PGx answers, by person.
 func pgxContent(p *PGx) map[string]any {
 	out := map[string]any{"version": p.DataVersion}
-	for person, s := range p.sampleOf {
+	for person, s := range sampleOf(p) {
 		out[person] = []any{s, p.Calls(s), p.Recs(s)}
+	}
+	return out
+}
+
+// sampleOf is the sample of each person of p.
+func sampleOf(p *PGx) map[string]string {
+	out := map[string]string{}
+	for pid, sid := range p.personSample {
+		out[p.persons.Name(uint32(pid))] = p.samples.Name(sid)
 	}
 	return out
 }
@@ -151,7 +160,7 @@ func TestOutsideCallLinesDoNotSplitTables(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]bool{}
-	for person, s := range full.sampleOf {
+	for person, s := range sampleOf(full) {
 		if len(full.Recs(s)) > 0 {
 			want[person] = true
 		}
@@ -220,8 +229,11 @@ func FuzzNextLineRef(f *testing.F) {
 		if strings.Contains(s, linePlaceholder) {
 			return // not a text annotate writes
 		}
-		p := &PGx{lines: map[string][]string{}}
-		if got := p.specific("s", p.general("s", s)); got != s {
+		p := &PGx{}
+		b := newPGxBuild(p, nil)
+		g := b.general(b.sampleID("s"), s)
+		b.finish()
+		if got := p.specific(0, g); got != s {
 			t.Fatalf("general then specific of %q gave %q", s, got)
 		}
 	})
