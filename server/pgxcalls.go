@@ -7,14 +7,15 @@ import "github.com/varamu/varamu/pharmacogenomics"
 // a card about one drug reads its genes' calls, not a copy of all of them.
 // The calls' slices are shared: callers MUST NOT modify them.
 func (p *PGx) CallsWhere(sample string, keep func(gene string) bool) []pharmacogenomics.GeneCall {
-	idx := p.calls[sample]
-	if idx == nil {
+	sid, found := p.samples.ID(sample)
+	idx := list(&p.callLists, p.sampleCalls, sid)
+	if !found || idx == nil {
 		return nil
 	}
 	out := make([]pharmacogenomics.GeneCall, 0, 2)
 	for _, j := range idx {
 		if g := &p.callTab[j]; keep(g.Gene) {
-			out = append(out, p.sampleCall(sample, *g))
+			out = append(out, p.sampleCall(sid, *g))
 		}
 	}
 	return out

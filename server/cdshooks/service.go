@@ -252,14 +252,32 @@ func drugOf(o Order, snap *server.Snapshot) string {
 	return ""
 }
 
+// recsOfDrugs returns a sample's stored recommendations for the ordered
+// drugs (each drug once, in the order of the orders) and whether the sample
+// was annotated at all.
+func recsOfDrugs(p *server.PGx, sample string, drugs []orderDrug) ([]server.StoredRec, bool) {
+	if len(drugs) == 0 {
+		return []server.StoredRec{}, p.RecsOfDrug(sample, "") != nil
+	}
+	recs := []server.StoredRec{}
+	for i, od := range drugs {
+		if slices.ContainsFunc(drugs[:i], func(o orderDrug) bool { return o.Drug == od.Drug }) {
+			continue
+		}
+		r := p.RecsOfDrug(sample, od.Drug)
+		if r == nil {
+			return nil, false
+		}
+		recs = append(recs, r...)
+	}
+	return recs, true
+}
+
 // orderCards are the cards for the drugs of the draft orders.
 func orderCards(snap *server.Snapshot, person string, drugs []orderDrug, table *Alternatives, sources *sourceCache) []Card {
 	sample, ok := snap.PGx.Sample(person)
-	ordered := func(r *server.StoredRec) bool {
-		return slices.ContainsFunc(drugs, func(od orderDrug) bool { return od.Drug == r.Drug })
-	}
-	recs := snap.PGx.RecsWhere(sample, ordered)
-	if !ok || recs == nil {
+	recs, annotated := recsOfDrugs(snap.PGx, sample, drugs)
+	if !ok || !annotated {
 		return noResultCards(snap, drugs)
 	}
 	cards := []Card{}
