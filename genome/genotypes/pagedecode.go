@@ -387,6 +387,14 @@ func unpack(b []byte, w int, dst []int32, maxV int32) error {
 		clear(dst)
 		return nil
 	}
+	if w <= 8 {
+		return unpackNarrow(b, w, dst, maxV)
+	}
+	return unpackWide(b, w, dst, maxV)
+}
+
+// unpackWide is unpack a value at a time.
+func unpackWide(b []byte, w int, dst []int32, maxV int32) error {
 	mask := uint64(1)<<w - 1
 	var acc uint64
 	var nb, j int
@@ -405,6 +413,42 @@ func unpack(b []byte, w int, dst []int32, maxV int32) error {
 	}
 	if bad {
 		return fmt.Errorf("%w: packed value above %d", errChunk, maxV)
+	}
+	return nil
+}
+
+// unpackNarrow is unpack for widths up to 8 bits (levels, most
+// dictionary indices), a group of 8 values (w bytes) at a time.
+func unpackNarrow(b []byte, w int, dst []int32, maxV int32) error {
+	if maxV < 0 {
+		return fmt.Errorf("%w: packed values where none may be", errChunk)
+	}
+	mask := uint64(1)<<w - 1
+	var over uint64 // values above maxV, or'ed: nonzero is an error
+	i, j := 0, 0
+	var tmp [8]byte
+	for ; i < len(dst); i, j = i+8, j+w {
+		var x uint64
+		if j+8 <= len(b) {
+			x = binary.LittleEndian.Uint64(b[j:])
+		} else {
+			copy(tmp[:], b[j:min(j+w, len(b))])
+			x = binary.LittleEndian.Uint64(tmp[:])
+			clear(tmp[:])
+		}
+		n := min(8, len(dst)-i)
+		for k := range n {
+			v := (x >> (k * w)) & mask
+			over |= v &^ uint64(maxV) // cheap: maxV+1 is rarely a power of two, checked exactly below
+			dst[i+k] = int32(v)
+		}
+	}
+	if over != 0 {
+		for _, v := range dst {
+			if v > maxV {
+				return fmt.Errorf("%w: packed value above %d", errChunk, maxV)
+			}
+		}
 	}
 	return nil
 }

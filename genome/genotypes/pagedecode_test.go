@@ -293,3 +293,25 @@ func FuzzPageHeader(f *testing.F) {
 		}
 	})
 }
+
+// TestUnpackNarrowEqualsWide: the 8-values-at-a-time unpacking of widths
+// up to 8 bits gives what the value-at-a-time one does, values above the
+// maximum refused by both.
+func TestUnpackNarrowEqualsWide(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	for w := 1; w <= 8; w++ {
+		for _, n := range []int{1, 7, 8, 9, 63, 200} {
+			b := make([]byte, (n*w+7)/8)
+			for i := range b {
+				b[i] = byte(rng.Uint32())
+			}
+			for _, maxV := range []int32{1<<w - 1, int32(rng.IntN(1 << w)), -1} {
+				got, want := make([]int32, n), make([]int32, n)
+				errN, errW := unpackNarrow(b, w, got, maxV), unpackWide(b, w, want, maxV)
+				if (errN == nil) != (errW == nil) || errN == nil && !slices.Equal(got, want) {
+					t.Fatalf("w %d n %d max %d: narrow %v %v, wide %v %v", w, n, maxV, got, errN, want, errW)
+				}
+			}
+		}
+	}
+}
