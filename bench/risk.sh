@@ -18,6 +18,7 @@
 # beforehand (or symlinked; the store must be a writable copy, as the runs
 # add risk tables to it) are not made again. SCORES="1" runs only the
 # 1-score pair, SCORES="10" only the 10-score one (default "1 10").
+# VARAMU=path runs that binary instead of building this checkout's.
 # Every run's wall time, CPU time (user + sys) and peak RSS is reported,
 # with the load average before each pair: the machine may be shared.
 set -euo pipefail
@@ -30,7 +31,11 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 mkdir -p "$work"
 work=$(cd "$work" && pwd)
 V="$work/varamu"
-(cd "$root" && go build -o "$V" ./cmd/varamu)
+if [[ -n "${VARAMU:-}" ]]; then # a binary built beforehand (e.g. of another branch)
+  cp "$VARAMU" "$V"
+else
+  (cd "$root" && go build -o "$V" ./cmd/varamu)
+fi
 T() { /usr/bin/time -f "%e %M %U %S" "$@"; }
 scores=${SCORES:-1 10}
 echo "machine: $(nproc) cores, shared; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
