@@ -66,7 +66,8 @@ for k in $(seq 2 10); do
 done
 
 # One varamu run to learn the matched variants; plink2 gets those.
-"$V" risk score --store "$store" "$work"/score{1..10}.txt --format csv >"$work/varamu10.csv" 2>"$work/varamu10.err"
+read -r s m u y < <(T "$V" risk score --store "$store" "$work"/score{1..10}.txt --format csv 2>&1 >"$work/varamu10.csv" | tee "$work/varamu10.err" | tail -1)
+echo "varamu, 10 scores, the run listing the matched variants: $s s wall, $(awk -v a="$u" -v b="$y" 'BEGIN { print a + b }') s CPU, peak RSS $((m / 1024)) MiB, load $(cut -d' ' -f1-3 /proc/loadavg)"
 "$V" query --store "$store" --format csv \
   "PIVOT (SELECT replace(chrom, 'chr', '') || ':' || pos || ':' || store_ref || ':' || store_alts AS id, store_allele AS allele, score_id, weight
           FROM risk_matches WHERE match IN ('direct', 'swapped', 'flipped', 'flipped-swapped', 'ambiguous-resolved'))
