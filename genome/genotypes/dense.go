@@ -233,7 +233,13 @@ func (s *Store) DenseSitesAtReusing(ctx context.Context, g Permit, loci []genome
 	if err != nil {
 		return err
 	}
-	merged := map[siteKey]*DenseSite{}
+	// Records are merged across batches by their key; with one batch
+	// read there is nothing to merge, and no map is kept (its inserts were
+	// a tenth of a 100,000-site score's CPU).
+	var merged map[siteKey]*DenseSite
+	if readBatches(perBatch) > 1 {
+		merged = make(map[siteKey]*DenseSite, len(loci))
+	}
 	var out []*DenseSite
 	for bi, want := range perBatch {
 		if len(want) == 0 {
@@ -246,6 +252,7 @@ func (s *Store) DenseSitesAtReusing(ctx context.Context, g Permit, loci []genome
 		if err != nil {
 			return err
 		}
+		block := make([]DenseSite, len(db.sites)) // one allocation for the batch's new sites
 		for k, site := range db.sites {
 			var info SiteInfo
 			if err := db.b.siteInfo(ctx, db.x, site, &info, false); err != nil {
@@ -255,8 +262,11 @@ func (s *Store) DenseSitesAtReusing(ctx context.Context, g Permit, loci []genome
 			ds, ok := merged[kk]
 			if !ok {
 				info.Alts = slices.Clone(info.Alts)
-				ds = &DenseSite{SiteInfo: info, n: len(samples)}
-				merged[kk] = ds
+				ds = &block[k]
+				*ds = DenseSite{SiteInfo: info, n: len(samples)}
+				if merged != nil {
+					merged[kk] = ds
+				}
 				out = append(out, ds)
 			}
 			ds.parts = append(ds.parts, densePart{db, k, info.DefaultGT})
@@ -267,6 +277,17 @@ func (s *Store) DenseSitesAtReusing(ctx context.Context, g Permit, loci []genome
 		return err
 	}
 	return fn(out)
+}
+
+// readBatches counts the batches with samples to read.
+func readBatches(perBatch [][]int) int {
+	n := 0
+	for _, want := range perBatch {
+		if len(want) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // sortByLoci orders sites as SitesAt does: by chromosome in the order the
