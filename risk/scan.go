@@ -69,7 +69,7 @@ type lane struct {
 	*scorer
 	acc     *accum
 	reports []MatchReport
-	buf     genotypes.DenseBuffers // the lane's windows' rows of calls
+	buf     *genotypes.DenseBuffers // the rows of calls of the worker scoring the lane
 
 	// wloci are the loci of the lane's window, wat their numbers.
 	wloci []genome.Locus
@@ -244,13 +244,18 @@ const maxWindowLoci = 16384
 // holds 2 bits a sample, a difference list at most about 4), and at most
 // maxWindowLoci (one read may span chromosomes).
 func (sc *scorer) windows() []window {
-	perLocus := int64(len(sc.cohort.names)/2 + 64)
-	maxLoci := min(max(int(sc.cfg.MemoryBudget/lanes/perLocus), 64), maxWindowLoci)
+	maxLoci := sc.maxLoci()
 	var out []window
 	for start := 0; start < sc.nLoci(); start += maxLoci {
 		out = append(out, window{start, min(start+maxLoci, sc.nLoci())})
 	}
 	return out
+}
+
+// maxLoci is the most loci a window may hold under the memory budget.
+func (sc *scorer) maxLoci() int {
+	perLocus := int64(len(sc.cohort.names)/2 + 64)
+	return min(max(int(sc.cfg.MemoryBudget/lanes/perLocus), 64), maxWindowLoci)
 }
 
 // window is the loci from, from+1, ..., to-1.
@@ -260,7 +265,10 @@ type window struct{ from, to int }
 // lanes in parallel on up to GOMAXPROCS cores, then merges the lanes'
 // totals and writes them into the results.
 func (sc *scorer) run(ctx context.Context, src siteSource) error {
-	ws := sc.windows()
+	ws, err := sc.windowsOf(ctx, src)
+	if err != nil {
+		return fmt.Errorf("risk: reading the genotypes: %w", err)
+	}
 	ls := make([]*lane, max(1, min(lanes, len(ws))))
 	for i := range ls {
 		ls[i] = &lane{scorer: sc, acc: newAccum(len(sc.results), len(sc.cohort.names), sc.cfg.NoMeanImputation),
@@ -272,10 +280,14 @@ func (sc *scorer) run(ctx context.Context, src siteSource) error {
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errs := make([]error, workers)
+	// Buffers per worker, not per lane: only workers' windows are read
+	// at once, and a lane's buffers would be kept to the end.
+	bufs := make([]genotypes.DenseBuffers, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			for li := w; li < len(ls); li += workers {
+				ls[li].buf = &bufs[w]
 				for wi := li; wi < len(ws); wi += len(ls) {
 					if err := ls[li].window(wctx, src, ws[wi]); err != nil {
 						errs[w] = err
@@ -340,7 +352,7 @@ func (sc *lane) window(ctx context.Context, src siteSource, w window) error {
 		sc.wloci = append(sc.wloci, l)
 		sc.wat[l] = int32(i)
 	}
-	return src.window(ctx, sc.wloci, sc.cohort.names, &sc.buf, func(recs []record) error {
+	return src.window(ctx, sc.wloci, sc.cohort.names, sc.buf, func(recs []record) error {
 		for start := 0; start < len(recs); {
 			end := start + 1
 			for end < len(recs) && recs[end].Pos == recs[start].Pos && recs[end].Chrom == recs[start].Chrom {

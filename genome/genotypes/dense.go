@@ -2,11 +2,7 @@ package genotypes
 
 import (
 	"context"
-	"fmt"
 	"slices"
-
-	"github.com/apache/arrow-go/v18/parquet"
-	"github.com/apache/arrow-go/v18/parquet/file"
 
 	"github.com/varamu/varamu/genome"
 )
@@ -166,10 +162,6 @@ type blockWant struct {
 	posOf [SamplesPerBlock]int32 // output position of an offset; -1 not asked for
 }
 
-// rowRef locates a stored row: record batch rb of the read, row; rb -1
-// when the block has no row at the site (no exceptions).
-type rowRef struct{ rb, row int32 }
-
 // denseBatch is the read of one batch: the sites at the loci, and for each
 // site × block the stored row.
 type denseBatch struct {
@@ -177,8 +169,8 @@ type denseBatch struct {
 	x      *siteIndex
 	sites  []int32
 	blocks []*blockWant
-	cols   []pageCols
-	rows   []rowRef // site-major: len(sites) × len(blocks)
+	arena  *rowArena // the rows read (densereader.go)
+	rows   []rowRef  // site-major: len(sites) × len(blocks)
 	hap    map[string]haploidBlocks
 	buf    *DenseBuffers // of the rows read; nil: the batch's allocator
 }
@@ -188,13 +180,6 @@ type denseBatch struct {
 type haploidBlocks struct {
 	from int32
 	offs [][]int32
-}
-
-func (db *denseBatch) row(r rowRef) callsRow {
-	if r.rb < 0 {
-		return callsRow{}
-	}
-	return db.cols[r.rb].row(int(r.row))
 }
 
 // haploidAt returns the per-block haploid offsets at site of chrom, nil
@@ -226,10 +211,6 @@ func (db *denseBatch) haploidAt(chrom string, site int32) [][]int32 {
 	return hb.offs
 }
 
-func (db *denseBatch) release() {
-	db.cols = nil
-}
-
 // DenseSitesAt reads the records that start at loci, for the named
 // samples (all live samples when samples is empty), and calls fn once with
 // them: the records SitesAt returns, merged across batches and in the same
@@ -252,7 +233,13 @@ func (s *Store) DenseSitesAtReusing(ctx context.Context, g Permit, loci []genome
 	if err != nil {
 		return err
 	}
-	merged := map[siteKey]*DenseSite{}
+	// Records are merged across batches by their key; with one batch
+	// read there is nothing to merge, and no map is kept (its inserts were
+	// a tenth of a 100,000-site score's CPU).
+	var merged map[siteKey]*DenseSite
+	if readBatches(perBatch) > 1 {
+		merged = make(map[siteKey]*DenseSite, len(loci))
+	}
 	var out []*DenseSite
 	for bi, want := range perBatch {
 		if len(want) == 0 {
@@ -265,6 +252,7 @@ func (s *Store) DenseSitesAtReusing(ctx context.Context, g Permit, loci []genome
 		if err != nil {
 			return err
 		}
+		block := make([]DenseSite, len(db.sites)) // one allocation for the batch's new sites
 		for k, site := range db.sites {
 			var info SiteInfo
 			if err := db.b.siteInfo(ctx, db.x, site, &info, false); err != nil {
@@ -274,8 +262,11 @@ func (s *Store) DenseSitesAtReusing(ctx context.Context, g Permit, loci []genome
 			ds, ok := merged[kk]
 			if !ok {
 				info.Alts = slices.Clone(info.Alts)
-				ds = &DenseSite{SiteInfo: info, n: len(samples)}
-				merged[kk] = ds
+				ds = &block[k]
+				*ds = DenseSite{SiteInfo: info, n: len(samples)}
+				if merged != nil {
+					merged[kk] = ds
+				}
 				out = append(out, ds)
 			}
 			ds.parts = append(ds.parts, densePart{db, k, info.DefaultGT})
@@ -286,6 +277,17 @@ func (s *Store) DenseSitesAtReusing(ctx context.Context, g Permit, loci []genome
 		return err
 	}
 	return fn(out)
+}
+
+// readBatches counts the batches with samples to read.
+func readBatches(perBatch [][]int) int {
+	n := 0
+	for _, want := range perBatch {
+		if len(want) > 0 {
+			n++
+		}
+	}
+	return n
 }
 
 // sortByLoci orders sites as SitesAt does: by chromosome in the order the
@@ -329,7 +331,7 @@ func (s *Store) denseBatch(ctx context.Context, bi int, loci []genome.Locus, sam
 	db.blocks = s.blocksOf(samples, want)
 	db.rows = make([]rowRef, len(db.sites)*len(db.blocks))
 	for i := range db.rows {
-		db.rows[i].rb = -1
+		db.rows[i] = noRow
 	}
 	return db, db.readRows(ctx)
 }
@@ -396,71 +398,6 @@ func sortPairs(offs, outs []int32) {
 	for i, j := range idx {
 		offs[i], outs[i] = o[j], p[j]
 	}
-}
-
-// readRows reads, file by file, the row groups of calls that hold the
-// batch's sites for its blocks, and indexes the rows by site and block.
-func (db *denseBatch) readRows(ctx context.Context) error {
-	chunks := db.b.chunksOf(db.sites)
-	blockAt := map[int32]int{} // first sample of a block → index in db.blocks
-	rgsOf := map[int][]int{}   // calls file → row groups
-	var files []int
-	for i, bw := range db.blocks {
-		blockAt[bw.first] = i
-		f := int(bw.first) / samplesPerCallsFile
-		if _, ok := rgsOf[f]; !ok {
-			files = append(files, f)
-		}
-		rgsOf[f] = append(rgsOf[f], db.b.rowGroupsIn(bw.first, chunks)...)
-	}
-	for _, f := range files {
-		if f >= len(db.b.calls) {
-			return fmt.Errorf("genotypes: batch %s has no calls file %d", db.b.b.ID, f)
-		}
-		if err := db.readFile(ctx, db.b.calls[f], rgsOf[f], blockAt); err != nil {
-			return err
-		}
-	}
-	return ctx.Err()
-}
-
-// readFile reads row groups rgs of one calls file, straight from their
-// pages (pageCols), and indexes their rows.
-func (db *denseBatch) readFile(ctx context.Context, path string, rgs []int, blockAt map[int32]int) error {
-	slices.Sort(rgs)
-	props := parquet.NewReaderProperties(nil)
-	if db.buf != nil {
-		props = parquet.NewReaderProperties(db.buf)
-	}
-	pf, err := file.OpenParquetFile(path, false, file.WithReadProps(props))
-	if err != nil {
-		return fmt.Errorf("genotypes: %s: %w", path, err)
-	}
-	defer pf.Close()
-	var lv levelScratch
-	for _, g := range rgs {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		c, err := readPageCols(pf.RowGroup(g), &lv)
-		if err != nil {
-			return fmt.Errorf("genotypes: %s: row group %d: %w", path, g, err)
-		}
-		rb := int32(len(db.cols))
-		db.cols = append(db.cols, c)
-		for i, site := range c.site {
-			k, ok := slices.BinarySearch(db.sites, site)
-			if !ok {
-				continue
-			}
-			bi, ok := blockAt[c.from[i]]
-			if !ok {
-				continue
-			}
-			db.rows[k*len(db.blocks)+bi] = rowRef{rb, int32(i)}
-		}
-	}
-	return nil
 }
 
 // Dosages writes each sample's dosage of allele (0: REF) at the record

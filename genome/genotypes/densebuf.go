@@ -18,7 +18,8 @@ import (
 // It is an arrow memory.Allocator.
 type DenseBuffers struct {
 	mu   sync.Mutex
-	free [64][][]byte // by log2 of the capacity
+	free [64][][]byte  // by log2 of the capacity
+	held *denseScratch // the dense read's decoder scratch and row arenas (densereader.go)
 }
 
 // denseAlign is the alignment of a buffer, as arrow's Go allocator gives.

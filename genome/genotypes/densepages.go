@@ -2,33 +2,34 @@ package genotypes
 
 import (
 	"fmt"
-
-	"github.com/apache/arrow-go/v18/parquet/file"
-	"github.com/apache/arrow-go/v18/parquet/schema"
+	"io"
+	"os"
 )
 
 // The dense read decodes the row groups of calls.parquet it needs
-// straight from their pages into Go slices (pageCols), without building
-// Arrow arrays: the levels of each list column give the rows' offsets into
-// its values. The rows mean what callsCols gives the per-sample read; the
-// dense tests hold the two reads equal.
+// straight from their pages into reused Go slices (pageCols), without
+// building Arrow arrays or column readers: the row group's bytes are read
+// with one ReadAt, each column chunk decoded by chunkDecoder, and the
+// levels of each list column give the rows' offsets into its values. The
+// rows mean what callsCols gives the per-sample read; the dense tests hold
+// the two reads equal.
 
 // pageList is one list column of a row group: row i's values are
-// v[off[i]:off[i+1]]; null[i] marks a null list (nil when none is).
-type pageList[T int32 | int64] struct {
-	off  []int32
-	null []bool
-	v    []T
+// v[off[i]:off[i+1]] (a null list reads as empty).
+type pageList struct {
+	off []int32
+	v   []int32
 }
 
-func (l *pageList[T]) at(i int) []T { return l.v[l.off[i]:l.off[i+1]] }
+func (l *pageList) at(i int) []int32 { return l.v[l.off[i]:l.off[i+1]] }
 
 // pageCols are the columns of one row group of calls.parquet (layout
 // 7: the plane in planeWords nullable columns, a row dense when its words
-// are not null; the samples lists gap-decoded).
+// are not null; the samples lists gap-decoded). Its slices are reused
+// for the next row group.
 type pageCols struct {
 	site, from         []int32
-	levels, smp, codes pageList[int32]
+	levels, smp, codes pageList
 	dense              []bool  // the row is dense
 	dv                 []int64 // planeWords words a row
 }
@@ -42,161 +43,162 @@ func (c *pageCols) row(i int) callsRow {
 	return r
 }
 
-// leafReader reads a leaf column's values and levels (file's typed
-// column chunk readers).
-type leafReader[T int32 | int64] interface {
-	ReadBatch(batchSize int64, values []T, defLvls, repLvls []int16) (int64, int, error)
-	Descriptor() *schema.Column
+// pageScratch is what decoding row groups reuses: the bytes read, the
+// decoder's buffers, each column's decoded levels and values, and the
+// columns.
+type pageScratch struct {
+	dec  chunkDecoder
+	raw  []byte
+	flat [2]chunkOut[int32] // site, sample_from
+	list [3]chunkOut[int32] // levels, samples, codes
+	pl   chunkOut[int64]
+	c    pageCols
 }
 
-// levelScratch is the definition and repetition levels of a column
-// chunk, reused from one chunk to the next.
-type levelScratch struct{ def, rep []int16 }
+// allPlanes asks readPageCols for every plane word.
+const allPlanes = 1<<planeWords - 1
 
-// readPageCols decodes row group rg of a calls file.
-func readPageCols(rg *file.RowGroupReader, lv *levelScratch) (pageCols, error) {
-	var c pageCols
-	if n := rg.NumColumns(); n != callsPlane0+planeWords {
-		return c, fmt.Errorf("genotypes: calls row group of %d columns, want %d", n, callsPlane0+planeWords)
+// readPageCols decodes row group g of the calls file f (indexed by x),
+// reading the plane words in the mask planes only (the others are 0), into
+// sc.c, valid until the next call.
+func readPageCols(f io.ReaderAt, x *callsIndex, g int, planes uint, sc *pageScratch) (*pageCols, error) {
+	if g < 0 || g >= len(x.rows) {
+		return nil, fmt.Errorf("genotypes: calls row group %d of %d", g, len(x.rows))
 	}
-	rows := int(rg.NumRows())
-	var err error
-	if c.site, err = readFlat(rg, callsSite, rows); err != nil {
-		return c, err
+	rows := x.rows[g]
+	if rows > 1<<24 {
+		return nil, fmt.Errorf("genotypes: calls row group of %d rows", rows)
 	}
-	if c.from, err = readFlat(rg, callsFrom, rows); err != nil {
-		return c, err
+	c := &sc.c
+	if rows == 0 { // an empty chunk of a block: its columns' offsets are not to be read
+		c.site, c.from = c.site[:0], c.from[:0]
+		return c, nil
 	}
-	for i, l := range []*pageList[int32]{&c.levels, &c.smp, &c.codes} {
-		if *l, err = readList[int32](rg, callsLevels+i, rows, lv); err != nil {
-			return c, err
+	lo, hi := x.span(g, planes)
+	sc.raw = growLen(sc.raw[:0], int(hi-lo))
+	if _, err := f.ReadAt(sc.raw, lo); err != nil {
+		return nil, err
+	}
+	chunk := func(col int) []byte {
+		cc := x.chunk(g, col)
+		if cc.levels == 0 {
+			return nil
+		}
+		return sc.raw[cc.off-lo : cc.off-lo+cc.size]
+	}
+	shape := func(col int) colShape {
+		sh := x.shape[col]
+		cc := x.chunk(g, col)
+		sh.codec, sh.levels = cc.codec, cc.levels
+		return sh
+	}
+	for i, col := range []int{callsSite, callsFrom} {
+		if err := decodeChunk(&sc.dec, chunk(col), shape(col), &sc.flat[i]); err != nil {
+			return nil, fmt.Errorf("column %d: %w", col, err)
+		}
+		if int64(len(sc.flat[i].v)) != rows {
+			return nil, fmt.Errorf("genotypes: calls column %d has %d values for %d rows", col, len(sc.flat[i].v), rows)
+		}
+	}
+	c.site, c.from = sc.flat[0].v, sc.flat[1].v
+	for i, l := range []*pageList{&c.levels, &c.smp, &c.codes} {
+		col := callsLevels + i
+		if err := decodeChunk(&sc.dec, chunk(col), shape(col), &sc.list[i]); err != nil {
+			return nil, fmt.Errorf("column %d: %w", col, err)
+		}
+		if err := listOffsets(l, &sc.list[i], x.shape[col].maxDef, int(rows)); err != nil {
+			return nil, fmt.Errorf("column %d: %w", col, err)
 		}
 	}
 	ungapRows(c.smp.v, c.smp.off)
-	c.dense, c.dv = make([]bool, rows), make([]int64, rows*planeWords)
+	c.dense = growLen(c.dense[:0], int(rows))
+	clear(c.dense)
+	c.dv = growLen(c.dv[:0], int(rows)*planeWords)
+	if planes&allPlanes != allPlanes {
+		clear(c.dv)
+	}
 	for k := range planeWords {
-		if err := readPlane(rg, k, &c, lv); err != nil {
-			return c, err
+		if planes&(1<<k) == 0 {
+			continue
+		}
+		col := callsPlane0 + k
+		if err := decodeChunk(&sc.dec, chunk(col), shape(col), &sc.pl); err != nil {
+			return nil, fmt.Errorf("column %d: %w", col, err)
+		}
+		if err := setPlane(c, k, &sc.pl, x.shape[col].maxDef); err != nil {
+			return nil, fmt.Errorf("column %d: %w", col, err)
 		}
 	}
 	return c, nil
 }
 
-// readPlane reads plane column k into the rows' words; a non-null word
-// marks its row dense.
-func readPlane(rg *file.RowGroupReader, k int, c *pageCols, lv *levelScratch) error {
-	col := callsPlane0 + k
-	cr, err := rg.Column(col)
-	if err != nil {
-		return err
+// span returns the bytes of row group g holding its list columns and the
+// plane words in planes.
+func (x *callsIndex) span(g int, planes uint) (lo, hi int64) {
+	lo, hi = x.size, 0
+	for col := range callsColumnsN {
+		cc := x.chunk(g, col)
+		if cc.levels == 0 || col >= callsPlane0 && planes&(1<<(col-callsPlane0)) == 0 {
+			continue // empty chunks' offsets are not to be read
+		}
+		lo, hi = min(lo, cc.off), max(hi, cc.off+cc.size)
 	}
-	r, ok := cr.(*file.Int64ColumnChunkReader)
-	if !ok {
-		return fmt.Errorf("genotypes: calls column %d is %s, not int64", col, cr.Type())
+	return lo, max(lo, hi)
+}
+
+// setPlane copies plane word k of each dense row (a non-null value) into
+// the rows' words.
+func setPlane(c *pageCols, k int, o *chunkOut[int64], maxDef int16) error {
+	if len(o.def) != len(c.dense) {
+		return fmt.Errorf("genotypes: calls plane has %d levels for %d rows", len(o.def), len(c.dense))
 	}
-	rows := len(c.dense)
-	if cap(lv.def) < rows {
-		lv.def, lv.rep = make([]int16, rows), make([]int16, rows)
-	}
-	def := lv.def[:rows]
-	vals := make([]int64, rows)
-	n, nv, err := r.ReadBatch(int64(rows), vals, def, nil)
-	if err != nil {
-		return err
-	}
-	if int(n) != rows {
-		return fmt.Errorf("genotypes: calls column %d has %d levels for %d rows", col, n, rows)
-	}
-	maxDef := r.Descriptor().MaxDefinitionLevel()
 	j := 0
-	for i, d := range def {
-		if d == maxDef {
+	for i, d := range o.def {
+		if d == int32(maxDef) {
 			c.dense[i] = true
-			c.dv[i*planeWords+k] = vals[j]
+			c.dv[i*planeWords+k] = o.v[j]
 			j++
 		}
-	}
-	if j != nv {
-		return fmt.Errorf("genotypes: calls column %d: %d values for %d non-null levels", col, nv, j)
 	}
 	return nil
 }
 
-// readFlat reads a required int32 column of rows values.
-func readFlat(rg *file.RowGroupReader, col, rows int) ([]int32, error) {
-	cr, err := rg.Column(col)
-	if err != nil {
-		return nil, err
+// listOffsets makes list l of rows rows from a list column's levels: a
+// list of non-null elements (a null element is an error), itself
+// nullable or not as its levels say.
+func listOffsets(l *pageList, o *chunkOut[int32], maxDef int16, rows int) error {
+	if len(o.rep) != len(o.def) {
+		return fmt.Errorf("genotypes: calls list of %d repetition and %d definition levels", len(o.rep), len(o.def))
 	}
-	r, ok := cr.(*file.Int32ColumnChunkReader)
-	if !ok {
-		return nil, fmt.Errorf("genotypes: calls column %d is %s, not int32", col, cr.Type())
+	md := int32(maxDef)
+	l.v, l.off = o.v, l.off[:0]
+	if len(o.rep) > 0 && o.rep[0] != 0 {
+		return fmt.Errorf("genotypes: calls list column starts inside a list")
 	}
-	v := make([]int32, rows)
-	n, _, err := r.ReadBatch(int64(rows), v, nil, nil)
-	if err != nil {
-		return nil, err
-	}
-	if int(n) != rows {
-		return nil, fmt.Errorf("genotypes: calls column %d has %d values for %d rows", col, n, rows)
-	}
-	return v, nil
-}
-
-// readList reads a list column of rows rows: a list of non-null
-// elements, itself nullable or not as its levels say.
-func readList[T int32 | int64](rg *file.RowGroupReader, col, rows int, lv *levelScratch) (pageList[T], error) {
-	var l pageList[T]
-	cr, err := rg.Column(col)
-	if err != nil {
-		return l, err
-	}
-	r, ok := cr.(leafReader[T])
-	if !ok {
-		return l, fmt.Errorf("genotypes: calls column %d is %s", col, cr.Type())
-	}
-	md, err := rg.MetaData().ColumnChunk(col)
-	if err != nil {
-		return l, err
-	}
-	n := md.NumValues() // levels: one per element, empty or null list
-	if int64(cap(lv.def)) < n {
-		lv.def, lv.rep = make([]int16, n), make([]int16, n)
-	}
-	def, rep := lv.def[:n], lv.rep[:n]
-	vals := make([]T, n)
-	got, nv, err := r.ReadBatch(n, vals, def, rep)
-	if err != nil {
-		return l, err
-	}
-	if got != n {
-		return l, fmt.Errorf("genotypes: calls column %d: %d of %d levels read", col, got, n)
-	}
-	maxDef := r.Descriptor().MaxDefinitionLevel()
-	l.v, l.off = vals[:nv], make([]int32, 0, rows+1)
 	var k int32 // values so far
-	for i, d := range def {
-		if rep[i] == 0 {
-			if d < maxDef-2 {
-				if l.null == nil {
-					l.null = make([]bool, rows)
-				}
-				if len(l.off) < rows {
-					l.null[len(l.off)] = true
-				}
-			}
+	for i, d := range o.def {
+		if o.rep[i] == 0 {
 			l.off = append(l.off, k)
 		}
 		switch {
-		case d == maxDef:
+		case d == md:
 			k++
-		case d == maxDef-1:
-			return l, fmt.Errorf("genotypes: calls column %d holds a null element", col)
+		case d == md-1:
+			return fmt.Errorf("genotypes: calls list holds a null element")
 		}
 	}
-	if len(l.off) != rows || int(k) != nv {
-		return l, fmt.Errorf("genotypes: calls column %d: %d lists of %d values for %d rows of %d", col, len(l.off), k, rows, nv)
+	if len(l.off) != rows || int(k) != len(o.v) {
+		return fmt.Errorf("genotypes: calls list column: %d lists of %d values for %d rows of %d", len(l.off), k, rows, len(o.v))
 	}
 	l.off = append(l.off, k)
-	return l, nil
+	return nil
+}
+
+// openCalls opens a calls file for the dense read.
+func openCalls(path string) (*os.File, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("genotypes: %w", err)
+	}
+	return f, nil
 }

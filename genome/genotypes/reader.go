@@ -52,7 +52,8 @@ type batchReader struct {
 	ploidyPF                    string
 	haploid                     map[string]haploidRead
 	mem                         memory.Allocator
-	files                       footers // of variants and format
+	files                       footers      // of variants and format
+	callsIdx                    callsIndexes // of calls files, for the dense read
 
 	idxOnce sync.Once
 	idx     *siteIndex
