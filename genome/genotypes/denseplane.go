@@ -48,10 +48,10 @@ func (s *DenseSite) PlaneRows(allele int, fn func(*PlaneRow)) (exp Dosage, ok bo
 	rows := db.rows[p.k*len(db.blocks) : (p.k+1)*len(db.blocks)]
 	var pr PlaneRow
 	for bi, bw := range db.blocks {
-		if rows[bi].rb < 0 {
-			continue
-		}
 		r := db.row(rows[bi])
+		if r.words == nil && len(r.samples) == 0 {
+			continue // no row: every sample has the default
+		}
 		pr.First, pr.Width, pr.Words = bw.whole, int32(len(bw.offs)), r.words
 		pr.Levels = [4]Dosage{exp, exp, exp, exp}
 		for l, c := range r.levels {
