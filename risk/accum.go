@@ -130,11 +130,11 @@ func (a *accum) countsOf(g int) []counts {
 	return a.groups[g].counts
 }
 
-// addCounts adds the counters of a decoding's differing samples (cnt by
-// genotype state).
-func addCounts(cs []counts, v *dosages, cnt *[nStates]counts) {
-	for j, i := range v.idx {
-		cs[i].add(cnt[v.st[j]])
+// addCounts adds the counters of differing samples idx (cnt by their
+// genotype states st).
+func addCounts(cs []counts, idx []int32, st []uint8, cnt *[nStates]counts) {
+	for j, i := range idx {
+		cs[i].add(cnt[st[j]])
 	}
 }
 
@@ -173,7 +173,15 @@ func (a *accum) apply(v *dosages) {
 	if len(v.pending) == 0 {
 		return
 	}
-	var cnt [nStates]counts
+	cnt := a.countTable(v)
+	run := a.prepare(v)
+	a.add(v.idx, v.st, run, a.group(a.scores), &cnt)
+	v.pending = v.pending[:0]
+}
+
+// countTable returns the counters a differing sample adds, by its
+// genotype state.
+func (a *accum) countTable(v *dosages) (cnt [nStates]counts) {
 	b := int32(v.base)
 	cnt[stMissing] = counts{missing: 1, alleleDef: 2, dosage: -b}
 	if !a.imputes(v) {
@@ -185,27 +193,81 @@ func (a *accum) apply(v *dosages) {
 	for d := range int32(3) {
 		cnt[stDiploid0+d] = counts{dosage: d - b}
 	}
-	a.addSums(v)
-	if cs := a.group(a.scores); cs != nil {
-		addCounts(cs, v, &cnt)
-	} else {
-		for _, k := range a.scores {
-			addCounts(a.own(k), v, &cnt)
-		}
-	}
-	v.pending = v.pending[:0]
+	return cnt
 }
 
-// addSums adds each differing sample's sum to every score queued on a
-// decoding, from a table of the uses' deltas by state (use-minor), into
-// the sample's run of scores when the uses are consecutive scores (as when
-// the scores share their variants). It leaves the uses' scores in
-// a.scores.
-func (a *accum) addSums(v *dosages) {
+// add adds differing samples idx (genotype states st) to the sums of the
+// uses prepared and to the counters: cs, or each score's own when nil.
+// One use or a run of consecutive scores with shared counters (the common
+// cases) take one fused pass.
+func (a *accum) add(idx []int32, st []uint8, run bool, cs []counts, cnt *[nStates]counts) {
+	switch {
+	case cs != nil && len(a.scores) == 1:
+		a.addOne(idx, st, cs, cnt)
+		return
+	case cs != nil && run:
+		a.addRun(idx, st, cs, cnt)
+		return
+	}
+	a.addSums(idx, st, run)
+	if cs != nil {
+		addCounts(cs, idx, st, cnt)
+		return
+	}
+	for _, k := range a.scores {
+		addCounts(a.own(k), idx, st, cnt)
+	}
+}
+
+// addOne is add for one use: the sample's sum of its score and its
+// counters, in one pass.
+func (a *accum) addOne(idx []int32, st []uint8, cs []counts, cnt *[nStates]counts) {
+	var d [8]float64 // by state; 8 so that a state masked by 7 needs no bounds check
+	copy(d[:], a.deltas[:nStates])
+	var c [8]counts
+	copy(c[:], cnt[:])
+	k, k0 := a.k, a.scores[0]
+	sums := a.sums
+	for j, i := range idx {
+		s := st[j] & 7
+		sums[int(i)*k+k0] += d[s]
+		cs[i].add(c[s])
+	}
+}
+
+// addRun is add for uses of consecutive scores: each sample's run of sums
+// and its counters, in one pass.
+func (a *accum) addRun(idx []int32, st []uint8, cs []counts, cnt *[nStates]counts) {
+	m := len(a.scores)
+	k0 := a.scores[0]
+	for j, i := range idx {
+		s := int(st[j])
+		d := a.deltas[s*m : s*m+m]
+		sum := a.sums[int(i)*a.k+k0:][:len(d)]
+		p := 0
+		for ; p+4 <= len(sum); p += 4 {
+			s4, d4 := sum[p:p+4:p+4], d[p:p+4:p+4]
+			s4[0] += d4[0]
+			s4[1] += d4[1]
+			s4[2] += d4[2]
+			s4[3] += d4[3]
+		}
+		for ; p < len(sum); p++ {
+			sum[p] += d[p]
+		}
+		cs[i].add(cnt[s])
+	}
+}
+
+// prepare lists the scores queued on a decoding in a.scores and their
+// deltas by state in a.deltas (state-major, use-minor), and reports
+// whether the uses are consecutive scores (as when the scores share their
+// variants).
+func (a *accum) prepare(v *dosages) (run bool) {
 	m := len(v.pending)
 	a.scores = a.scores[:0]
 	a.deltas = slices.Grow(a.deltas[:0], nStates*m)[:nStates*m]
-	run := true
+	run = true
 	for p := range v.pending {
 		u := &v.pending[p]
 		a.scores = append(a.scores, u.k)
@@ -214,29 +276,37 @@ func (a *accum) addSums(v *dosages) {
 			a.deltas[st*m+p] = u.delta[st]
 		}
 	}
+	return run
+}
+
+// addSums adds each differing sample's deltas (its state's, of the
+// prepared uses) to its sums: into the sample's run of scores when the
+// uses are consecutive scores.
+func (a *accum) addSums(idx []int32, st []uint8, run bool) {
+	m := len(a.scores)
 	if run {
 		k0 := a.scores[0]
-		for j, i := range v.idx {
-			st := int(v.st[j])
-			d := a.deltas[st*m : st*m+m]
-			s := a.sums[int(i)*a.k+k0:][:len(d)]
+		for j, i := range idx {
+			s := int(st[j])
+			d := a.deltas[s*m : s*m+m]
+			sum := a.sums[int(i)*a.k+k0:][:len(d)]
 			p := 0
-			for ; p+4 <= len(s); p += 4 {
-				s4, d4 := s[p:p+4:p+4], d[p:p+4:p+4]
+			for ; p+4 <= len(sum); p += 4 {
+				s4, d4 := sum[p:p+4:p+4], d[p:p+4:p+4]
 				s4[0] += d4[0]
 				s4[1] += d4[1]
 				s4[2] += d4[2]
 				s4[3] += d4[3]
 			}
-			for ; p < len(s); p++ {
-				s[p] += d[p]
+			for ; p < len(sum); p++ {
+				sum[p] += d[p]
 			}
 		}
 		return
 	}
-	for j, i := range v.idx {
-		st := int(v.st[j])
-		d := a.deltas[st*m : st*m+m]
+	for j, i := range idx {
+		s := int(st[j])
+		d := a.deltas[s*m : s*m+m]
 		row := int(i) * a.k
 		for p, k := range a.scores {
 			a.sums[row+k] += d[p]

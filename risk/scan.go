@@ -30,7 +30,7 @@ type scorer struct {
 	cfg     *Config
 	refs    []varRef // the scoring variants, by locus in order
 	start   []int32  // refs[start[i]:start[i+1]] are at locus i
-	nRef    int      // samples in the reference cohort
+	ref     *refCohort
 	alleles *alleleTable
 }
 
@@ -116,11 +116,7 @@ func newScorer(results []*ScoreResult, c *cohort, cfg *Config) *scorer {
 	for _, r := range results {
 		r.alleles = sc.alleles
 	}
-	for _, r := range c.ref {
-		if r {
-			sc.nRef++
-		}
-	}
+	sc.ref = newRefCohort(c.ref)
 	if !sc.mergeSorted() {
 		sc.indexAll()
 	}
@@ -342,6 +338,15 @@ func firstError(ctx context.Context, errs []error) error {
 
 // window scores the records of one window of loci.
 func (sc *lane) window(ctx context.Context, src siteSource, w window) error {
+	sc.listLoci(w)
+	return src.window(ctx, sc.wloci, sc.cohort.names, sc.buf, func(recs []record) error {
+		sc.groups(recs)
+		return ctx.Err()
+	})
+}
+
+// listLoci lists the loci of window w and their numbers.
+func (sc *lane) listLoci(w window) {
 	sc.wloci = sc.wloci[:0]
 	if sc.wat == nil {
 		sc.wat = make(map[genome.Locus]int32, w.to-w.from)
@@ -352,17 +357,18 @@ func (sc *lane) window(ctx context.Context, src siteSource, w window) error {
 		sc.wloci = append(sc.wloci, l)
 		sc.wat[l] = int32(i)
 	}
-	return src.window(ctx, sc.wloci, sc.cohort.names, sc.buf, func(recs []record) error {
-		for start := 0; start < len(recs); {
-			end := start + 1
-			for end < len(recs) && recs[end].Pos == recs[start].Pos && recs[end].Chrom == recs[start].Chrom {
-				end++
-			}
-			sc.group(recs[start:end])
-			start = end
+}
+
+// groups scores a window's records, position group by position group.
+func (sc *lane) groups(recs []record) {
+	for start := 0; start < len(recs); {
+		end := start + 1
+		for end < len(recs) && recs[end].Pos == recs[start].Pos && recs[end].Chrom == recs[start].Chrom {
+			end++
 		}
-		return ctx.Err()
-	})
+		sc.group(recs[start:end])
+		start = end
+	}
 }
 
 // recIndex is the effect allele's index at one record.
@@ -501,7 +507,7 @@ func (sc *lane) dosagesOf(hits []recIndex) *dosages {
 		sc.pool = append(sc.pool, &dosages{})
 	}
 	v := sc.pool[len(sc.decoded)]
-	v.decode(hits, sc.cohort.ref, sc.nRef)
+	v.decode(hits, sc.ref)
 	sc.decoded = append(sc.decoded, decodedHits{hits, v})
 	return v
 }

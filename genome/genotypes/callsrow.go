@@ -1,7 +1,6 @@
 package genotypes
 
 import (
-	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -178,38 +177,4 @@ func fillBlock[T any](dst []T, bw *blockWant, r callsRow, def int32, exp, hapExp
 			dst[o] = conv(PhaseRelative(r.codes[i], def))
 		}
 	}
-}
-
-// appendRowMapped appends the output position (first plus the block
-// offset) and m[dosage] of each sample the row marks in its plane or lists
-// whose dosage of allele is not exp (the site default's), so that only the
-// samples that differ from it are visited and appended. Stored codes are
-// phase relative to def.
-func appendRowMapped(r callsRow, first, def int32, allele int, exp Dosage, m *[16]uint8, idx []int32, vs []uint8) ([]int32, []uint8) {
-	if r.words != nil {
-		var lut [4]uint8
-		var skip [4]bool
-		skip[0] = true
-		for l, c := range r.levels {
-			d := CodeDosage(PhaseRelative(c, def), allele)
-			lut[l+1], skip[l+1] = m[d&15], d == exp
-		}
-		for w, word := range r.words {
-			for u := uint64(word); u != 0; {
-				tz := bits.TrailingZeros64(u) &^ 1
-				if v := (u >> tz) & 3; !skip[v] {
-					idx = append(idx, first+int32(w*32+tz/2))
-					vs = append(vs, lut[v])
-				}
-				u &^= 3 << tz
-			}
-		}
-	}
-	for i, off := range r.samples {
-		if d := CodeDosage(PhaseRelative(r.codes[i], def), allele); d != exp {
-			idx = append(idx, first+off)
-			vs = append(vs, m[d&15])
-		}
-	}
-	return idx, vs
 }

@@ -85,31 +85,6 @@ func (s *DenseSite) Dosages(allele int, dst []Dosage) []Dosage {
 	return fillSite(s, dst, 0, func(code int32) Dosage { return CodeDosage(code, allele) })
 }
 
-// AppendMappedExceptions appends to idx the position (among the samples
-// asked for), and to vs m[d], of each sample whose dosage d of allele
-// differs from exp, the site default's dosage: each such sample once, in no
-// particular order; every other sample has exp. It costs the stored
-// exceptions, not the samples. ok is false, and nothing is appended, when
-// the site cannot be read so: another batch holds the site too, the
-// samples asked for are not whole blocks of one batch in order, or some
-// are haploid at the site; Dosages reads every site.
-func (s *DenseSite) AppendMappedExceptions(allele int, m *[16]uint8, idx []int32, vs []uint8) (exp Dosage, _ []int32, _ []uint8, ok bool) {
-	if len(s.parts) != 1 {
-		return 0, idx, vs, false
-	}
-	p := s.parts[0]
-	db := p.db
-	if !db.whole(s.n) || db.haploidAt(s.Chrom, db.sites[p.k]) != nil {
-		return 0, idx, vs, false
-	}
-	exp = CodeDosage(p.def, allele)
-	rows := db.rows[p.k*len(db.blocks) : (p.k+1)*len(db.blocks)]
-	for bi, bw := range db.blocks {
-		idx, vs = appendRowMapped(db.row(rows[bi]), bw.whole, p.def, allele, exp, m, idx, vs)
-	}
-	return exp, idx, vs, true
-}
-
 // whole reports whether the batch's blocks are the n samples asked for,
 // each block whole and in order.
 func (db *denseBatch) whole(n int) bool {
@@ -173,6 +148,7 @@ type denseBatch struct {
 	rows   []rowRef  // site-major: len(sites) × len(blocks)
 	hap    map[string]haploidBlocks
 	buf    *DenseBuffers // of the rows read; nil: the batch's allocator
+	listed []Dosage      // PlaneRows' scratch: a row's listed dosages
 }
 
 // haploidBlocks are, per block, the offsets of the samples asked for that

@@ -22,38 +22,88 @@ func checkDenseEqualsSitesAt(t testing.TB, s *Store, loci []genome.Locus, sample
 	return n
 }
 
-// checkExceptions requires DenseSite.AppendMappedExceptions, where it
-// reads the site, to append exactly the samples whose dosage (want, as
-// Dosages gives it) is not the site default's, once each, with the mapped
-// dosage, and counts the sites it read in *read.
-func checkExceptions(g *DenseSite, a int, want []Dosage, read *int) error {
-	var m [16]uint8
-	for d := range m {
-		m[d] = uint8(d) + 100
-	}
-	exp, idx, vs, ok := g.AppendMappedExceptions(a, &m, nil, nil)
+// checkPlaneRows requires DenseSite.PlaneRows, where it reads the site,
+// to give well-formed rows (inside the samples, blocks in order, planes 0
+// past a block's width and where a sample is listed, no empty row) that,
+// expanded sample by sample, equal want (as Dosages gives it), and counts
+// the sites it read in *read.
+func checkPlaneRows(g *DenseSite, a int, want []Dosage, read *int) error {
+	var rowErr error
+	end := int32(0)
+	exp, ok := g.PlaneRows(a, func(r *PlaneRow) {
+		if rowErr == nil {
+			rowErr = checkPlaneRow(r, end, int32(len(want)))
+			end = r.First + r.Width
+		}
+	})
 	if !ok {
 		return nil
 	}
 	*read++
-	seen := make([]bool, len(want))
-	for j, i := range idx {
-		if seen[i] || want[i] == exp || vs[j] != m[want[i]] {
-			return fmt.Errorf("AppendMappedExceptions: sample %d (twice %v) gives %d, its dosage %d, default %d", i, seen[i], vs[j], want[i], exp)
-		}
-		seen[i] = true
+	if rowErr != nil {
+		return rowErr
 	}
-	for i, d := range want {
-		if d != exp && !seen[i] {
-			return fmt.Errorf("AppendMappedExceptions: sample %d (dosage %d, default %d) not appended", i, d, exp)
+	return comparePlaneRows(g, a, exp, want)
+}
+
+// checkPlaneRow checks one row's shape: it starts at or after end and
+// ends by n.
+func checkPlaneRow(r *PlaneRow, end, n int32) error {
+	value := func(o int32) int64 {
+		if r.Words == nil {
+			return 0
+		}
+		return r.Words[o/32] >> (2 * (o % 32)) & 3
+	}
+	switch {
+	case r.First < end || r.Width <= 0 || r.Width > SamplesPerBlock || r.First+r.Width > n:
+		return fmt.Errorf("PlaneRows: row at %d of width %d after %d of %d samples", r.First, r.Width, end, n)
+	case len(r.Listed) != len(r.Dosages):
+		return fmt.Errorf("PlaneRows: %d listed, %d dosages", len(r.Listed), len(r.Dosages))
+	case r.Words == nil && len(r.Listed) == 0:
+		return fmt.Errorf("PlaneRows: empty row at %d", r.First)
+	}
+	for o := r.Width; o < SamplesPerBlock; o++ {
+		if v := value(o); v != 0 {
+			return fmt.Errorf("PlaneRows: plane value %d at %d, past the block's width %d", v, o, r.Width)
+		}
+	}
+	for _, o := range r.Listed {
+		if o < 0 || o >= r.Width || value(o) != 0 {
+			return fmt.Errorf("PlaneRows: listed offset %d (block width %d) outside the block or set in the plane", o, r.Width)
+		}
+	}
+	return nil
+}
+
+// comparePlaneRows expands PlaneRows over a vector of the default dosage
+// and compares it with want.
+func comparePlaneRows(g *DenseSite, a int, exp Dosage, want []Dosage) error {
+	got := make([]Dosage, len(want))
+	for i := range got {
+		got[i] = exp
+	}
+	g.PlaneRows(a, func(r *PlaneRow) {
+		for o := range r.Width {
+			if r.Words != nil {
+				got[r.First+o] = r.Levels[r.Words[o/32]>>(2*(o%32))&3]
+			}
+		}
+		for j, o := range r.Listed {
+			got[r.First+o] = r.Dosages[j]
+		}
+	})
+	for i := range want {
+		if got[i] != want[i] {
+			return fmt.Errorf("PlaneRows: sample %d has dosage %d, Dosages %d (default %d)", i, got[i], want[i], exp)
 		}
 	}
 	return nil
 }
 
 // checkDenseRead is checkDenseEqualsSitesAt, also returning how many
-// (record, allele) pairs DenseSite.AppendMappedExceptions read (and agreed with
-// Dosages on).
+// (record, allele) pairs DenseSite.PlaneRows read (and agreed with Dosages
+// on).
 func checkDenseRead(t testing.TB, s *Store, loci []genome.Locus, samples []string) (records, exc int) {
 	t.Helper()
 	ctx := context.Background()
@@ -83,7 +133,7 @@ func checkDenseRead(t testing.TB, s *Store, loci []genome.Locus, samples []strin
 						return fmt.Errorf("record %d (%s:%d) allele %d sample %d: dosage %d, code %#x gives %d", i, g.Chrom, g.Pos, a, j, dos[j], c, CodeDosage(c, a))
 					}
 				}
-				if err := checkExceptions(g, a, dos, &exc); err != nil {
+				if err := checkPlaneRows(g, a, dos, &exc); err != nil {
 					return fmt.Errorf("record %d (%s:%d) allele %d: %w", i, g.Chrom, g.Pos, a, err)
 				}
 			}
@@ -346,11 +396,11 @@ func TestDenseNeedsAPermit(t *testing.T) {
 	}
 }
 
-// TestExceptionsEqualDosages: on random one-batch cohorts (dense and
+// TestPlaneRowsEqualDosages: on random one-batch cohorts (dense and
 // sparse rows, a partial last block, haploid chrX samples, multi-allelic
-// records), DenseSite.AppendMappedExceptions gives the dosages Dosages gives wherever
+// records), DenseSite.PlaneRows gives the dosages Dosages gives wherever
 // it reads a site, and it reads the autosomal sites for all samples.
-func TestExceptionsEqualDosages(t *testing.T) {
+func TestPlaneRowsEqualDosages(t *testing.T) {
 	for seed := range uint64(3) {
 		rng := rand.New(rand.NewPCG(seed, 7))
 		tmp := t.TempDir()
@@ -372,7 +422,7 @@ func TestExceptionsEqualDosages(t *testing.T) {
 		}
 		records, read := checkDenseRead(t, s, loci, nil)
 		if read < records/3 {
-			t.Errorf("seed %d: AppendMappedExceptions read %d (record, allele) pairs of %d records", seed, read, records)
+			t.Errorf("seed %d: PlaneRows read %d (record, allele) pairs of %d records", seed, read, records)
 		}
 		all, _ := s.Samples()
 		checkDenseRead(t, s, loci, all[1:]) // not whole blocks: Dosages only
