@@ -174,13 +174,18 @@ func (p *PGx) RecsWhere(sample string, keep func(*StoredRec) bool) []StoredRec {
 		if keep != nil && !keep(&p.recTab[j]) {
 			continue
 		}
-		r := p.recTab[j]
-		if p.recLined[j] {
-			r = p.sampleRec(sid, r)
-		}
-		out = append(out, r)
+		out = append(out, p.recOf(sid, j))
 	}
 	return out
+}
+
+// recOf returns recommendation table entry j as sample sid's own (its line
+// references filled in when the entry holds placeholders).
+func (p *PGx) recOf(sid, j uint32) StoredRec {
+	if p.recLined[j] {
+		return p.sampleRec(sid, p.recTab[j])
+	}
+	return p.recTab[j]
 }
 
 // Call returns one gene's call of a sample.

@@ -22,11 +22,7 @@ func (p *PGx) RecsOfDrug(sample, drug string) []StoredRec {
 		if p.recDrug[j] != id {
 			continue
 		}
-		r := p.recTab[j]
-		if p.recLined[j] {
-			r = p.sampleRec(sid, r)
-		}
-		out = append(out, r)
+		out = append(out, p.recOf(sid, j))
 	}
 	return out
 }
