@@ -66,19 +66,23 @@ for k in $(seq 2 10); do
 done
 
 # One varamu run to learn the matched variants; plink2 gets those.
-read -r s m u y < <(T "$V" risk score --store "$store" "$work"/score{1..10}.txt --format csv 2>&1 >"$work/varamu10.csv" | tee "$work/varamu10.err" | tail -1)
-echo "varamu, 10 scores, the run listing the matched variants: $s s wall, $(awk -v a="$u" -v b="$y" 'BEGIN { print a + b }') s CPU, peak RSS $((m / 1024)) MiB, load $(cut -d' ' -f1-3 /proc/loadavg)"
-"$V" query --store "$store" --format csv \
-  "PIVOT (SELECT replace(chrom, 'chr', '') || ':' || pos || ':' || store_ref || ':' || store_alts AS id, store_allele AS allele, score_id, weight
-          FROM risk_matches WHERE match IN ('direct', 'swapped', 'flipped', 'flipped-swapped', 'ambiguous-resolved'))
-   ON score_id IN ('S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9', 'S10') USING first(weight) GROUP BY id, allele ORDER BY id" \
-  2>/dev/null | python3 -c '
+# Kept from an earlier run on the same WORKDIR when both of its outputs exist
+# (delete plink2-scores.tsv to list them again).
+if [[ ! -s "$work/plink2-scores.tsv" || ! -s "$work/varamu10.csv" ]]; then
+  read -r s m u y < <(T "$V" risk score --store "$store" "$work"/score{1..10}.txt --format csv 2>&1 >"$work/varamu10.csv" | tee "$work/varamu10.err" | tail -1)
+  echo "varamu, 10 scores, the run listing the matched variants: $s s wall, $(awk -v a="$u" -v b="$y" 'BEGIN { print a + b }') s CPU, peak RSS $((m / 1024)) MiB, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  "$V" query --store "$store" --format csv \
+    "PIVOT (SELECT replace(chrom, 'chr', '') || ':' || pos || ':' || store_ref || ':' || store_alts AS id, store_allele AS allele, score_id, weight
+            FROM risk_matches WHERE match IN ('direct', 'swapped', 'flipped', 'flipped-swapped', 'ambiguous-resolved'))
+     ON score_id IN ('S1', 'S2', 'S3', 'S4', 'S5', 'S6', 'S7', 'S8', 'S9', 'S10') USING first(weight) GROUP BY id, allele ORDER BY id" \
+    2>/dev/null | python3 -c '
 import csv, sys
 r = csv.reader(sys.stdin)
 w = csv.writer(sys.stdout, delimiter="\t", lineterminator="\n")
 for row in r:
     w.writerow([x if x != "" else "0" for x in row])
 ' >"$work/plink2-scores.tsv"
+fi
 echo "plink2 scoring rows: $(($(wc -l <"$work/plink2-scores.tsv") - 1))"
 
 run_pair() { # label, varamu args..., --, plink2 args...
