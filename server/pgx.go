@@ -137,18 +137,7 @@ func (p *PGx) People() []string {
 
 // Calls returns the gene calls of a sample (nil when it was not annotated).
 // The calls' slices are shared: callers MUST NOT modify them.
-func (p *PGx) Calls(sample string) []pharmacogenomics.GeneCall {
-	sid, found := p.samples.ID(sample)
-	idx := list(&p.callLists, p.sampleCalls, sid)
-	if !found || idx == nil {
-		return nil
-	}
-	out := make([]pharmacogenomics.GeneCall, len(idx))
-	for i, j := range idx {
-		out[i] = p.sampleCall(sid, p.callTab[j])
-	}
-	return out
-}
+func (p *PGx) Calls(sample string) []pharmacogenomics.GeneCall { return p.CallsWhere(sample, nil) }
 
 // Recs returns the precomputed recommendations of a sample; their slices
 // are shared and MUST NOT be modified.
