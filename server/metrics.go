@@ -34,18 +34,39 @@ type Metrics struct {
 	// hashing (routes and statuses are few).
 	perRoute sync.Map // routeStatus -> prometheus.Counter, string -> prometheus.Observer
 	// outcomes are the decisions counter's children, by outcome.
-	outcomes map[string]prometheus.Counter
+	outcomes labelCounters
+}
+
+// labelCounters are the children of a one-label counter, each looked up
+// once (a request costs no label hashing); a label not made beforehand is
+// looked up when counted.
+type labelCounters struct {
+	vec *prometheus.CounterVec
+	m   map[string]prometheus.Counter
+}
+
+// newLabelCounters makes vec's children of labels, so that their series
+// exist (at 0) from the start.
+func newLabelCounters(vec *prometheus.CounterVec, labels ...string) labelCounters {
+	l := labelCounters{vec: vec, m: make(map[string]prometheus.Counter, len(labels))}
+	for _, v := range labels {
+		l.m[v] = vec.WithLabelValues(v)
+	}
+	return l
+}
+
+// inc counts one of label.
+func (l labelCounters) inc(label string) {
+	if c, ok := l.m[label]; ok {
+		c.Inc()
+		return
+	}
+	l.vec.WithLabelValues(label).Inc()
 }
 
 // decision counts one access outcome (allowed, denied, unauthenticated,
 // error).
-func (m *Metrics) decision(outcome string) {
-	if c, ok := m.outcomes[outcome]; ok {
-		c.Inc()
-		return
-	}
-	m.decisions.WithLabelValues(outcome).Inc()
-}
+func (m *Metrics) decision(outcome string) { m.outcomes.inc(outcome) }
 
 type routeStatus struct {
 	route  string
@@ -91,10 +112,7 @@ func newMetrics() *Metrics {
 	m.connsClosed = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "varamu_http_connections_closed_total",
 		Help: "Connections closed by the server, by the state they were in (new: before a request, active: during one, idle: between requests)."}, []string{"state"})
 	m.handshakeFailed = prometheus.NewCounter(prometheus.CounterOpts{Name: "varamu_tls_handshake_failures_total", Help: "TLS handshakes that failed or timed out."})
-	m.outcomes = map[string]prometheus.Counter{}
-	for _, o := range []string{"allowed", "denied", "unauthenticated", "error"} {
-		m.outcomes[o] = m.decisions.WithLabelValues(o)
-	}
+	m.outcomes = newLabelCounters(m.decisions, "allowed", "denied", "unauthenticated", "error")
 	m.reg.MustRegister(m.requests, m.latency, m.decisions, m.generation, m.appendSec, m.journalSync, m.batchSize, m.Cards, m.Feedback, m.connsClosed, m.handshakeFailed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -151,4 +169,11 @@ func (m *Metrics) wrap(mux *http.ServeMux, log *slog.Logger, prep func(*http.Req
 			log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", sw.status, "ms", d.Milliseconds())
 		}
 	})
+}
+
+// CardCounter returns a function that counts one card of an indicator in
+// Cards, its children of indicators looked up once (their series exist
+// from then on, at 0).
+func (m *Metrics) CardCounter(indicators ...string) func(indicator string) {
+	return newLabelCounters(m.Cards, indicators...).inc
 }

@@ -18,7 +18,6 @@ import (
 	"sync"
 
 	"github.com/google/uuid"
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/varamu/varamu/clinical"
 	"github.com/varamu/varamu/identity"
@@ -58,10 +57,7 @@ func Register(s *server.Server) error {
 	if err != nil {
 		return err
 	}
-	h := &handler{s: s, alts: alts, cardCounts: map[string]prometheus.Counter{}}
-	for _, ind := range []string{"info", "warning", "critical"} {
-		h.cardCounts[ind] = s.Metrics().Cards.WithLabelValues(ind)
-	}
+	h := &handler{s: s, alts: alts, cardCounts: s.Metrics().CardCounter("info", "warning", "critical")}
 	s.Handle("GET /cds-services", http.HandlerFunc(h.discovery),
 		server.PathDoc{Path: "/cds-services", Method: "get", Summary: "CDS Hooks discovery", Tag: "cds-hooks", Response: "application/json", Public: true})
 	for _, svc := range Services {
@@ -83,17 +79,8 @@ type handler struct {
 	// few KiB).
 	bodies  sync.Pool
 	sources sourceCache
-	// cardCounts are the cards counter's children by indicator.
-	cardCounts map[string]prometheus.Counter
-}
-
-// countCard counts a card of indicator in the metrics.
-func (h *handler) countCard(indicator string) {
-	if c, ok := h.cardCounts[indicator]; ok {
-		c.Inc()
-		return
-	}
-	h.s.Metrics().Cards.WithLabelValues(indicator).Inc()
+	// cardCounts counts the cards by indicator.
+	cardCounts func(indicator string)
 }
 
 func (h *handler) discovery(w http.ResponseWriter, r *http.Request) {
@@ -151,7 +138,7 @@ func (h *handler) hook(svc Service) http.Handler {
 			if grant.Flagged {
 				cards[i].Extension = map[string]any{EmergencyExtension: map[string]any{"flagged": true, "audit": grant.Audit}}
 			}
-			h.countCard(cards[i].Indicator)
+			h.cardCounts(cards[i].Indicator)
 		}
 		h.writeResponse(w, &Response{Cards: cards})
 	})
