@@ -97,9 +97,6 @@ func Strings(dst []byte, ss []string) []byte {
 // Bool appends true or false.
 func Bool(dst []byte, v bool) []byte { return strconv.AppendBool(dst, v) }
 
-// Uint appends v in decimal.
-func Uint(dst []byte, v uint64) []byte { return strconv.AppendUint(dst, v, 10) }
-
 // Time appends t as time.Time's MarshalJSON does (RFC 3339 with
 // nanoseconds, quoted). It reports false, having appended nothing, for a
 // time MarshalJSON refuses (a year outside 0–9999 or a zone offset of a day

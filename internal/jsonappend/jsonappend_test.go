@@ -2,6 +2,7 @@ package jsonappend
 
 import (
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -56,7 +57,7 @@ func TestTime(t *testing.T) {
 func TestKey(t *testing.T) {
 	b := append([]byte(nil), '{')
 	b = Key(b, "<n>")
-	b = Uint(b, 42)
+	b = strconv.AppendUint(b, 42, 10)
 	b = Key(b, "a")
 	b = Bool(b, true)
 	b = append(b, '}')
