@@ -248,7 +248,7 @@ func viewSQLFrom(st *store.Store, m *store.Manifest, prefix string) []string {
 	view := func(name, body string) string { return "CREATE VIEW " + quoteIdent(prefix+name) + " AS " + body }
 	var sec genotypes.Section
 	m.Section(genotypes.SectionKey, &sec)
-	genomeTables := map[string]bool{genotypes.TableVariants: true, genotypes.TableSamples: true, genotypes.TableCalls: true, genotypes.TableFormat: true, genotypes.TablePloidy: true}
+	genomeTables := map[string]bool{genotypes.TableVariants: true, genotypes.TableSamples: true, genotypes.TableCalls: true, genotypes.TableFormat: true, genotypes.TablePloidy: true, genotypes.TableSiteCalls: true}
 	perBatch := func(table, cols string, extra func(i int, b genotypes.Batch) string) string {
 		var parts []string
 		for i, b := range sec.Batches {

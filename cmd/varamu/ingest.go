@@ -7,6 +7,6 @@ func newIngestCmd(who whoami) *cobra.Command {
 		Use:   "ingest",
 		Short: "Load genotypes (VCF) or clinical records (FHIR) into a store",
 	}
-	cmd.AddCommand(newIngestVCFCmd(), newIngestFHIRCmd(who))
+	cmd.AddCommand(newIngestVCFCmd(), newIngestFHIRCmd(who), newIngestSiteCallsCmd())
 	return cmd
 }

@@ -143,6 +143,7 @@ type callsWriter struct {
 	dense   int64       // dense rows written
 	rows    int64       // rows written
 	counts  []codeCount // topLevels' tally, reused
+	bySite  *siteCallsWriter
 }
 
 // callsFile is one calls file being written: a builder per block.
@@ -174,6 +175,11 @@ func newCallsWriter(tx *store.Txn, batchID string, nSample, chunk int, mem memor
 		}
 		w.files = append(w.files, cf)
 	}
+	var err error
+	if w.bySite, err = newSiteCallsWriter(tx, batchID, nSample, mem); err != nil {
+		w.release()
+		return nil, err
+	}
 	return w, nil
 }
 
@@ -188,10 +194,14 @@ func (w *callsWriter) release() {
 			cf.f.Close()
 		}
 	}
+	if w.bySite != nil {
+		w.bySite.release()
+	}
 }
 
 // addSite adds the exceptions of one site (sorted by sample).
 func (w *callsWriter) addSite(site int32, excs []exc) error {
+	w.bySite.add(site, excs)
 	for len(excs) > 0 {
 		block := int(excs[0].sample) / samplesPerBlock
 		from := int32(block * samplesPerBlock)
@@ -236,7 +246,7 @@ func (w *callsWriter) appendRow(b *array.RecordBuilder, site, from int32, width 
 	var levels []int32
 	leftover := len(excs)
 	if 32*len(excs) > width {
-		levels, leftover = w.topLevels(excs)
+		levels, leftover = topLevels(&w.counts, excs)
 	}
 	if levels == nil || 8*len(excs) <= width*8/10+8*leftover {
 		for k := range planeWords {
@@ -303,10 +313,10 @@ type codeCount struct {
 
 // topLevels returns the (up to) three most common codes of excs, most
 // common first, and how many exceptions have another code.
-func (w *callsWriter) topLevels(excs []exc) ([]int32, int) {
+func topLevels(counts *[]codeCount, excs []exc) ([]int32, int) {
 	// A block's exceptions at a site have few distinct codes: a linear
 	// tally beats a map (the map was 6% of an ingest's CPU).
-	all := w.counts[:0]
+	all := (*counts)[:0]
 	for _, e := range excs {
 		k := 0
 		for k < len(all) && all[k].code != e.code {
@@ -317,7 +327,7 @@ func (w *callsWriter) topLevels(excs []exc) ([]int32, int) {
 		}
 		all[k].n++
 	}
-	w.counts = all
+	*counts = all
 	slices.SortFunc(all, func(a, b codeCount) int {
 		if d := cmp.Compare(b.n, a.n); d != 0 {
 			return d
@@ -346,7 +356,7 @@ func (w *callsWriter) flush() error {
 		}
 	}
 	w.inChunk = 0
-	return nil
+	return w.bySite.flush()
 }
 
 // close writes the last chunk, closes the files and adds them to the
@@ -370,7 +380,9 @@ func (w *callsWriter) close() error {
 		rows := min(cf.first+samplesPerCallsFile, w.nSample) - cf.first
 		w.tx.Add(TableCalls, cf.rel, w.batchID, int64(rows))
 	}
-	return nil
+	err := w.bySite.close(w.tx, w.batchID)
+	w.bySite = nil
+	return err
 }
 
 // sampleCalls holds one sample's exceptions: sorted sites and their codes

@@ -24,11 +24,12 @@ type callsChunk struct {
 	codec     int8
 }
 
-// callsIndex is the compact footer of one calls file.
+// callsIndex is the compact footer of one calls file (or site-major
+// calls file: its columns are given by a fileColumns).
 type callsIndex struct {
 	rows  []int64      // rows of each row group
-	cols  []callsChunk // row group g's columns: cols[g*callsColumnsN:]
-	shape [callsColumnsN]colShape
+	cols  []callsChunk // row group g's columns: cols[g*len(shape):]
+	shape []colShape
 	size  int64 // the file's
 }
 
@@ -36,7 +37,20 @@ type callsIndex struct {
 const callsColumnsN = callsPlane0 + planeWords
 
 // chunk returns column col of row group g.
-func (x *callsIndex) chunk(g, col int) callsChunk { return x.cols[g*callsColumnsN+col] }
+func (x *callsIndex) chunk(g, col int) callsChunk { return x.cols[g*len(x.shape)+col] }
+
+// fileColumns is what an index checks of a file's columns: their physical
+// types, and the most levels a row may have (a bound on a damaged
+// footer's sizes).
+type fileColumns struct {
+	what         string // "calls", "site calls"
+	physical     []parquet.Type
+	levelsPerRow func(samples int64) int64
+}
+
+// callsFileColumns are a calls file's columns.
+var callsFileColumns = fileColumns{what: "calls", physical: callsPhysicals(),
+	levelsPerRow: func(int64) int64 { return samplesPerBlock + 1 }}
 
 // callsIndexes keeps the calls files' indexes of a batch.
 type callsIndexes struct {
@@ -46,13 +60,19 @@ type callsIndexes struct {
 
 // get returns the index of the calls file at path, made on first use.
 func (c *callsIndexes) get(path string) (*callsIndex, error) {
+	return c.getOf(path, &callsFileColumns, 0)
+}
+
+// getOf returns the index of the file at path with columns fc, made on
+// first use (samples bounds its rows' levels).
+func (c *callsIndexes) getOf(path string, fc *fileColumns, samples int64) (*callsIndex, error) {
 	c.mu.Lock()
 	x := c.m[path]
 	c.mu.Unlock()
 	if x != nil {
 		return x, nil
 	}
-	x, err := newCallsIndex(path)
+	x, err := newCallsIndex(path, fc, samples)
 	if err != nil {
 		return nil, err
 	}
@@ -65,31 +85,37 @@ func (c *callsIndexes) get(path string) (*callsIndex, error) {
 	return x, nil
 }
 
-// callsPhysical is the physical type of each calls column.
-func callsPhysical(col int) parquet.Type {
-	if col >= callsPlane0 {
-		return parquet.Types.Int64
+// callsPhysicals are the physical types of the calls columns.
+func callsPhysicals() []parquet.Type {
+	var out []parquet.Type
+	for col := range callsColumnsN {
+		t := parquet.Types.Int32
+		if col >= callsPlane0 {
+			t = parquet.Types.Int64
+		}
+		out = append(out, t)
 	}
-	return parquet.Types.Int32
+	return out
 }
 
-// newCallsIndex reads the footer of the calls file at path and checks its
-// columns are those of callsSchema.
-func newCallsIndex(path string) (*callsIndex, error) {
+// newCallsIndex reads the footer of the file at path and checks its
+// columns are those of fc.
+func newCallsIndex(path string, fc *fileColumns, samples int64) (*callsIndex, error) {
 	pf, err := file.OpenParquetFile(path, false)
 	if err != nil {
 		return nil, fmt.Errorf("genotypes: %s: %w", path, err)
 	}
 	defer pf.Close()
 	md := pf.MetaData()
-	if n := md.Schema.NumColumns(); n != callsColumnsN {
-		return nil, fmt.Errorf("genotypes: %s: calls file of %d columns, want %d", path, n, callsColumnsN)
+	ncol := len(fc.physical)
+	if n := md.Schema.NumColumns(); n != ncol {
+		return nil, fmt.Errorf("genotypes: %s: %s file of %d columns, want %d", path, fc.what, n, ncol)
 	}
-	x := &callsIndex{size: md.GetSourceFileSize()}
-	for col := range callsColumnsN {
+	x := &callsIndex{size: md.GetSourceFileSize(), shape: make([]colShape, ncol)}
+	for col := range ncol {
 		d := md.Schema.Column(col)
-		if d.PhysicalType() != callsPhysical(col) {
-			return nil, fmt.Errorf("genotypes: %s: calls column %d is %s, want %s", path, col, d.PhysicalType(), callsPhysical(col))
+		if d.PhysicalType() != fc.physical[col] {
+			return nil, fmt.Errorf("genotypes: %s: %s column %d is %s, want %s", path, fc.what, col, d.PhysicalType(), fc.physical[col])
 		}
 		x.shape[col] = colShape{maxDef: d.MaxDefinitionLevel(), maxRep: d.MaxRepetitionLevel()}
 	}
@@ -100,10 +126,10 @@ func newCallsIndex(path string) (*callsIndex, error) {
 		rg := md.RowGroup(g)
 		rows := rg.NumRows()
 		if rows < 0 || rows > maxChunkSites*4 {
-			return nil, fmt.Errorf("genotypes: %s: calls row group %d of %d rows", path, g, rows)
+			return nil, fmt.Errorf("genotypes: %s: %s row group %d of %d rows", path, fc.what, g, rows)
 		}
 		x.rows = append(x.rows, rows)
-		for col := range callsColumnsN {
+		for col := range ncol {
 			cc, err := rg.ColumnChunk(col)
 			if err != nil {
 				return nil, fmt.Errorf("genotypes: %s: row group %d: %w", path, g, err)
@@ -118,10 +144,10 @@ func newCallsIndex(path string) (*callsIndex, error) {
 			case compress.Codecs.Uncompressed:
 				c.codec = codecNone
 			default:
-				return nil, fmt.Errorf("genotypes: %s: calls column %d compressed with %s", path, col, cc.Compression())
+				return nil, fmt.Errorf("genotypes: %s: %s column %d compressed with %s", path, fc.what, col, cc.Compression())
 			}
-			// A row's list holds at most a block's samples.
-			if c.off < 0 || c.size < 0 || c.off+c.size > x.size || c.levels < 0 || c.levels > rows*(samplesPerBlock+1) {
+			// A row's list holds at most a block's (or batch's) samples.
+			if c.off < 0 || c.size < 0 || c.off+c.size > x.size || c.levels < 0 || c.levels > rows*fc.levelsPerRow(samples) {
 				return nil, fmt.Errorf("genotypes: %s: row group %d column %d lies outside the file", path, g, col)
 			}
 			x.cols = append(x.cols, c)

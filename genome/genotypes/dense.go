@@ -113,6 +113,10 @@ func fillSite[T any](s *DenseSite, dst []T, missing T, conv func(int32) T) []T {
 		if hap != nil {
 			hapExp = conv(HaploidForm(p.def))
 		}
+		if db.bySite != nil {
+			fillSiteRow(dst, db, db.siteRow(p.k), p.def, exp, hapExp, hap, conv)
+			continue
+		}
 		rows := db.rows[p.k*len(db.blocks) : (p.k+1)*len(db.blocks)]
 		for bi, bw := range db.blocks {
 			var hapOffs []int32
@@ -149,6 +153,12 @@ type denseBatch struct {
 	hap    map[string]haploidBlocks
 	buf    *DenseBuffers // of the rows read; nil: the batch's allocator
 	listed []Dosage      // PlaneRows' scratch: a row's listed dosages
+	// bySite, when not nil, holds the sites' rows from the batch's
+	// site-major table (sitecallsread.go), and rows is unused.
+	bySite *siteRead
+	// blockReads: read the calls files even where the site-major table
+	// could be read (tests compare the two).
+	blockReads bool
 }
 
 // haploidBlocks are, per block, the offsets of the samples asked for that
@@ -300,11 +310,14 @@ func (s *Store) denseBatch(ctx context.Context, bi int, loci []genome.Locus, sam
 	if err != nil {
 		return nil, err
 	}
-	db := &denseBatch{b: b, x: x, sites: sitesAt(x, loci), buf: buf}
+	db := &denseBatch{b: b, x: x, sites: sitesAt(x, loci), buf: buf, blockReads: s.blockReads}
 	if len(db.sites) == 0 {
 		return db, nil
 	}
 	db.blocks = s.blocksOf(samples, want)
+	if db.usesSiteCalls() {
+		return db, db.readSiteRows(ctx)
+	}
 	db.rows = make([]rowRef, len(db.sites)*len(db.blocks))
 	for i := range db.rows {
 		db.rows[i] = noRow

@@ -56,14 +56,14 @@ func checkPlaneRow(r *PlaneRow, end, n int32) error {
 		return r.Words[o/32] >> (2 * (o % 32)) & 3
 	}
 	switch {
-	case r.First < end || r.Width <= 0 || r.Width > SamplesPerBlock || r.First+r.Width > n:
+	case r.First < end || r.Width <= 0 || r.First+r.Width > n:
 		return fmt.Errorf("PlaneRows: row at %d of width %d after %d of %d samples", r.First, r.Width, end, n)
 	case len(r.Listed) != len(r.Dosages):
 		return fmt.Errorf("PlaneRows: %d listed, %d dosages", len(r.Listed), len(r.Dosages))
 	case r.Words == nil && len(r.Listed) == 0:
 		return fmt.Errorf("PlaneRows: empty row at %d", r.First)
 	}
-	for o := r.Width; o < SamplesPerBlock; o++ {
+	for o := r.Width; o < int32(32*len(r.Words)); o++ {
 		if v := value(o); v != 0 {
 			return fmt.Errorf("PlaneRows: plane value %d at %d, past the block's width %d", v, o, r.Width)
 		}
@@ -104,6 +104,10 @@ func comparePlaneRows(g *DenseSite, a int, exp Dosage, want []Dosage) error {
 // checkDenseRead is checkDenseEqualsSitesAt, also returning how many
 // (record, allele) pairs DenseSite.PlaneRows read (and agreed with Dosages
 // on).
+//
+// Both ways of reading are checked: from the batches' site-major tables
+// where the samples are whole batches (which it requires when samples is
+// nil and no batch has superseded samples), and from the calls files.
 func checkDenseRead(t testing.TB, s *Store, loci []genome.Locus, samples []string) (records, exc int) {
 	t.Helper()
 	ctx := context.Background()
@@ -111,9 +115,37 @@ func checkDenseRead(t testing.TB, s *Store, loci []genome.Locus, samples []strin
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer func() { s.blockReads = false }()
+	for _, blocks := range []bool{true, false} {
+		s.blockReads = blocks
+		bySite := 0
+		exc = 0
+		if err := checkDenseReadOnce(s, allPermit(t, s), loci, samples, want, &exc, &bySite); err != nil {
+			t.Fatalf("block reads %v: %v", blocks, err)
+		}
+		if wantBySite := !blocks && samples == nil && !anySuperseded(s); (wantBySite && bySite != len(want)) || (!wantBySite && bySite > 0 && blocks) {
+			t.Fatalf("block reads %v: %d of %d records read from the site-major table", blocks, bySite, len(want))
+		}
+	}
+	return len(want), exc
+}
+
+// anySuperseded reports whether a batch of s has superseded samples.
+func anySuperseded(s *Store) bool {
+	for _, b := range s.batches {
+		if len(b.b.Superseded) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// checkDenseReadOnce is one dense read of checkDenseRead, counting the
+// records read from a site-major table in *bySite.
+func checkDenseReadOnce(s *Store, g Permit, loci []genome.Locus, samples []string, want []*Record, exc, bySite *int) error {
 	var codes []int32
 	var dos []Dosage
-	err = s.DenseSitesAt(ctx, allPermit(t, s), loci, samples, func(got []*DenseSite) error {
+	return s.DenseSitesAt(context.Background(), g, loci, samples, func(got []*DenseSite) error {
 		if len(got) != len(want) {
 			return fmt.Errorf("%d records, SitesAt %d", len(got), len(want))
 		}
@@ -121,6 +153,9 @@ func checkDenseRead(t testing.TB, s *Store, loci []genome.Locus, samples []strin
 			w := want[i]
 			if g.Chrom != w.Chrom || g.Pos != w.Pos || g.Ref != w.Ref || !slices.Equal(g.Alts, w.Alts) || g.DefaultGT != w.DefaultGT {
 				return fmt.Errorf("record %d: %s:%d %s>%v, SitesAt %s:%d %s>%v", i, g.Chrom, g.Pos, g.Ref, g.Alts, w.Chrom, w.Pos, w.Ref, w.Alts)
+			}
+			if g.parts[0].db.bySite != nil {
+				*bySite++
 			}
 			codes = g.Codes(codes)
 			if !slices.Equal(codes, w.Codes) {
@@ -133,17 +168,13 @@ func checkDenseRead(t testing.TB, s *Store, loci []genome.Locus, samples []strin
 						return fmt.Errorf("record %d (%s:%d) allele %d sample %d: dosage %d, code %#x gives %d", i, g.Chrom, g.Pos, a, j, dos[j], c, CodeDosage(c, a))
 					}
 				}
-				if err := checkPlaneRows(g, a, dos, &exc); err != nil {
+				if err := checkPlaneRows(g, a, dos, exc); err != nil {
 					return fmt.Errorf("record %d (%s:%d) allele %d: %w", i, g.Chrom, g.Pos, a, err)
 				}
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return len(want), exc
 }
 
 // TestDenseEqualsSitesAtEdgeCases: the store tests' hand-written records

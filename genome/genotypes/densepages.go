@@ -136,7 +136,7 @@ func readPageCols(f io.ReaderAt, x *callsIndex, g int, planes uint, sc *pageScra
 // plane words in planes.
 func (x *callsIndex) span(g int, planes uint) (lo, hi int64) {
 	lo, hi = x.size, 0
-	for col := range callsColumnsN {
+	for col := range len(x.shape) {
 		cc := x.chunk(g, col)
 		if cc.levels == 0 || col >= callsPlane0 && planes&(1<<(col-callsPlane0)) == 0 {
 			continue // empty chunks' offsets are not to be read
@@ -167,31 +167,40 @@ func setPlane(c *pageCols, k int, o *chunkOut[int64], maxDef int16) error {
 // list of non-null elements (a null element is an error), itself
 // nullable or not as its levels say.
 func listOffsets(l *pageList, o *chunkOut[int32], maxDef int16, rows int) error {
-	if len(o.rep) != len(o.def) {
-		return fmt.Errorf("genotypes: calls list of %d repetition and %d definition levels", len(o.rep), len(o.def))
+	var err error
+	l.v = o.v
+	l.off, err = levelOffsets(l.off[:0], o.def, o.rep, maxDef, rows, len(o.v))
+	return err
+}
+
+// levelOffsets appends to off the offsets of rows lists (rows+1 of them:
+// list i's values are off[i]:off[i+1]) from a list column's levels, with
+// nv values in all.
+func levelOffsets(off, def, rep []int32, maxDef int16, rows, nv int) ([]int32, error) {
+	if len(rep) != len(def) {
+		return off, fmt.Errorf("genotypes: calls list of %d repetition and %d definition levels", len(rep), len(def))
 	}
 	md := int32(maxDef)
-	l.v, l.off = o.v, l.off[:0]
-	if len(o.rep) > 0 && o.rep[0] != 0 {
-		return fmt.Errorf("genotypes: calls list column starts inside a list")
+	if len(rep) > 0 && rep[0] != 0 {
+		return off, fmt.Errorf("genotypes: calls list column starts inside a list")
 	}
+	at := len(off)
 	var k int32 // values so far
-	for i, d := range o.def {
-		if o.rep[i] == 0 {
-			l.off = append(l.off, k)
+	for i, d := range def {
+		if rep[i] == 0 {
+			off = append(off, k)
 		}
 		switch {
 		case d == md:
 			k++
 		case d == md-1:
-			return fmt.Errorf("genotypes: calls list holds a null element")
+			return off, fmt.Errorf("genotypes: calls list holds a null element")
 		}
 	}
-	if len(l.off) != rows || int(k) != len(o.v) {
-		return fmt.Errorf("genotypes: calls list column: %d lists of %d values for %d rows of %d", len(l.off), k, rows, len(o.v))
+	if len(off)-at != rows || int(k) != nv {
+		return off, fmt.Errorf("genotypes: calls list column: %d lists of %d values for %d rows of %d", len(off)-at, k, rows, nv)
 	}
-	l.off = append(l.off, k)
-	return nil
+	return append(off, k), nil
 }
 
 // openCalls opens a calls file for the dense read.

@@ -45,6 +45,10 @@ func (s *DenseSite) PlaneRows(allele int, fn func(*PlaneRow)) (exp Dosage, ok bo
 		return 0, false
 	}
 	exp = CodeDosage(p.def, allele)
+	if db.bySite != nil {
+		db.sitePlaneRow(db.siteRow(p.k), p.def, allele, exp, fn)
+		return exp, true
+	}
 	rows := db.rows[p.k*len(db.blocks) : (p.k+1)*len(db.blocks)]
 	var pr PlaneRow
 	for bi, bw := range db.blocks {
@@ -65,4 +69,32 @@ func (s *DenseSite) PlaneRows(allele int, fn func(*PlaneRow)) (exp Dosage, ok bo
 		fn(&pr)
 	}
 	return exp, true
+}
+
+// sitePlaneRow calls fn with a site's row from the batch's site-major
+// table, when it has one: a single PlaneRow of all the batch's samples.
+func (db *denseBatch) sitePlaneRow(r callsRow, def int32, allele int, exp Dosage, fn func(*PlaneRow)) {
+	if r.words == nil && len(r.samples) == 0 {
+		return
+	}
+	pr := PlaneRow{First: db.blocks[0].whole, Width: int32(db.b.b.Samples), Words: r.words,
+		Levels: [4]Dosage{exp, exp, exp, exp}}
+	for l, c := range r.levels {
+		pr.Levels[l+1] = CodeDosage(PhaseRelative(c, def), allele)
+	}
+	// A site's listed codes are few: each distinct one is converted once.
+	db.listed = growLen(db.listed[:0], len(r.codes))
+	last, d := int32(0), Dosage(0)
+	if len(r.codes) > 0 {
+		last = r.codes[0]
+		d = CodeDosage(PhaseRelative(last, def), allele)
+	}
+	for j, c := range r.codes {
+		if c != last {
+			last, d = c, CodeDosage(PhaseRelative(c, def), allele)
+		}
+		db.listed[j] = d
+	}
+	pr.Listed, pr.Dosages = r.samples, db.listed
+	fn(&pr)
 }

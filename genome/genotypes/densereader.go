@@ -124,6 +124,10 @@ func (db *denseBatch) row(r rowRef) callsRow {
 
 // release gives the batch's rows back to the read's buffers.
 func (db *denseBatch) release() {
+	if db.bySite != nil {
+		db.buf.giveSiteRead(db.bySite)
+		db.bySite = nil
+	}
 	if db.arena != nil {
 		db.buf.giveArena(db.arena)
 		db.arena = nil
@@ -133,8 +137,9 @@ func (db *denseBatch) release() {
 // denseScratch is what a DenseBuffers keeps of the dense read between
 // reads: the page decoder's scratch and free arenas.
 type denseScratch struct {
-	pages  *pageScratch
-	arenas []*rowArena
+	pages     *pageScratch
+	arenas    []*rowArena
+	siteReads []*siteRead
 }
 
 // takeScratch takes the page scratch out of p (a new one when p is nil or

@@ -76,6 +76,7 @@ func TestDenseReadKeepsOnlyWantedRows(t *testing.T) {
 	g := allPermit(t, s)
 	var buf DenseBuffers
 	loci := []genome.Locus{{Chrom: "chr1", Pos: 102}}
+	s.blockReads = true // the site-major read: TestSiteReadKeepsOnlyWantedRows
 	err = s.DenseSitesAtReusing(context.Background(), g, loci, nil, &buf, func(sites []*DenseSite) error {
 		if len(sites) != 1 || len(sites[0].parts) != 1 {
 			return fmt.Errorf("%d sites", len(sites))
@@ -133,6 +134,11 @@ func arenaUsed(sites []*DenseSite) (bytes, rows int) {
 				continue
 			}
 			seen[db] = true
+			if sr := db.bySite; sr != nil {
+				bytes += 96*len(sr.rows) + 48*len(sr.at) + 8*len(sr.words) + 4*len(sr.ints)
+				rows += len(sr.rows)
+				continue
+			}
 			a := db.arena
 			bytes += 16*len(a.rows) + 4*len(db.rows)
 			for _, w := range a.words {
@@ -182,6 +188,15 @@ func TestDenseWindowMemory(t *testing.T) {
 		}
 		return out
 	}
+	for _, blocks := range []bool{true, false} {
+		s.blockReads = blocks
+		t.Logf("block reads %v", blocks)
+		checkWindowMemory(t, s, g, n, lociEvery)
+	}
+}
+
+// checkWindowMemory is TestDenseWindowMemory's windows, read one way.
+func checkWindowMemory(t *testing.T, s *Store, g Permit, n float64, lociEvery func(step, from int) []genome.Locus) {
 	perSite := map[string]float64{}
 	var buf DenseBuffers
 	for _, c := range []struct {

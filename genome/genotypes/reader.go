@@ -38,6 +38,9 @@ type Store struct {
 	err     error
 	samples map[string]sampleRef
 	order   []string
+
+	// blockReads makes dense reads use the calls files only (tests).
+	blockReads bool
 }
 
 type sampleRef struct {
@@ -50,6 +53,7 @@ type batchReader struct {
 	variants, format, samplesPF string
 	calls                       []string // calls files, in sample order
 	ploidyPF                    string
+	siteCalls                   string // the site-major table ("" in stores written before it)
 	haploid                     map[string]haploidRead
 	mem                         memory.Allocator
 	files                       footers      // of variants and format
@@ -115,7 +119,8 @@ func FromStore(st *store.Store) (*Store, error) {
 	for _, b := range s.sec.Batches {
 		br := &batchReader{b: b, mem: memory.DefaultAllocator, rgCache: map[int]*variantGroup{},
 			variants: find(TableVariants, b.ID), calls: findAll(TableCalls, b.ID),
-			format: find(TableFormat, b.ID), samplesPF: find(TableSamples, b.ID), ploidyPF: find(TablePloidy, b.ID)}
+			format: find(TableFormat, b.ID), samplesPF: find(TableSamples, b.ID), ploidyPF: find(TablePloidy, b.ID),
+			siteCalls: find(TableSiteCalls, b.ID)}
 		if br.variants == "" || len(br.calls) == 0 || br.samplesPF == "" {
 			return nil, fmt.Errorf("genotypes: batch %s is missing files in the manifest", b.ID)
 		}

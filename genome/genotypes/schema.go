@@ -67,6 +67,9 @@ const (
 	TableCalls    = "calls"
 	TableFormat   = "format"
 	TablePloidy   = "ploidy"
+	// TableSiteCalls is the site-major copy of the calls (sitecalls.go),
+	// read by scans of a whole batch.
+	TableSiteCalls = "site_calls"
 )
 
 // SectionKey is the manifest section holding genome store metadata.

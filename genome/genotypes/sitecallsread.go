@@ -1,0 +1,447 @@
+package genotypes
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/apache/arrow-go/v18/parquet"
+)
+
+// The dense read of a whole batch from the site-major table
+// (sitecalls.go): when the samples asked for of a batch are all of its
+// samples, in batch order at consecutive positions, its sites' rows are
+// read one a site from the batch's site_calls file instead of one a block
+// from its calls files. The rows decode as the calls files' do (callsRow,
+// with the batch's sample indices as offsets and ceil(samples/32) words).
+
+// siteRead is the read of a batch's rows from its site-major table:
+// rows[k] is the row of site sites[k]. Only those rows are kept (copied
+// out of each row group before the next is read), so a read's memory is
+// the rows asked for plus one row group, not the row groups it touched.
+type siteRead struct {
+	rows    []callsRow
+	at      []siteRowAt // where rows[k] is in words and ints, until done
+	words   []int64     // the rows' planes, one after another
+	ints    []int32     // the rows' levels, samples and codes
+	nw      int         // words a plane
+	scratch siteScratch
+}
+
+// siteRowAt locates a kept row in siteRead.words and ints (words -1: no
+// plane).
+type siteRowAt struct {
+	words, ints  int
+	nl, nsm, ncd int
+}
+
+// usesSiteCalls reports whether the read's samples of this batch are all
+// of the batch's samples in batch order at consecutive positions, and the
+// batch has a site-major table.
+func (db *denseBatch) usesSiteCalls() bool {
+	if db.b.siteCalls == "" || db.blockReads || len(db.blocks) == 0 || len(db.b.b.Superseded) > 0 {
+		return false
+	}
+	base := db.blocks[0].whole
+	total := 0
+	for _, bw := range db.blocks {
+		if bw.whole < 0 || bw.whole != base+bw.first {
+			return false
+		}
+		total += len(bw.offs)
+	}
+	return total == db.b.b.Samples
+}
+
+// siteCallsFileColumns are a site-major calls file's columns.
+var siteCallsFileColumns = fileColumns{what: "site calls",
+	physical:     []parquet.Type{parquet.Types.Int32, parquet.Types.ByteArray, parquet.Types.ByteArray},
+	levelsPerRow: func(int64) int64 { return 1 }}
+
+// maxExceptionsBytes bounds a row's exceptions value for n samples: three
+// levels and n listed exceptions, each with a distinct code (5 bytes a
+// number).
+func maxExceptionsBytes(n int) int64 { return 5 * (8 + 3*int64(n)) }
+
+// siteScratch is what decoding the row groups of a site-major file reuses.
+type siteScratch struct {
+	dec   chunkDecoder
+	raw   []byte
+	site  chunkOut[int32]
+	exc   blobOut
+	plane blobOut
+	codes []int32
+}
+
+// readSiteRows reads the rows of the batch's sites from its site-major
+// table, a row group at a time, keeping only theirs.
+func (db *denseBatch) readSiteRows(ctx context.Context) error {
+	path := db.b.siteCalls
+	x, err := db.b.callsIdx.getOf(path, &siteCallsFileColumns, int64(db.b.b.Samples))
+	if err != nil {
+		return err
+	}
+	f, err := openCalls(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sr := db.buf.takeSiteRead()
+	sr.rows = slices.Grow(sr.rows[:0], len(db.sites))[:len(db.sites)]
+	sr.nw = planeWordsOf(db.b.b.Samples)
+	db.bySite = sr
+	var start int64
+	for g, rows := range x.rows {
+		end := start + rows
+		if k := len(sr.at); k < len(db.sites) && int64(db.sites[k]) < end {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if err := db.keepSiteGroup(f, x, g, int32(start)); err != nil {
+				return fmt.Errorf("genotypes: %s: row group %d: %w", path, g, err)
+			}
+		}
+		start = end
+	}
+	if k := len(sr.at); k < len(db.sites) {
+		return fmt.Errorf("genotypes: %s: %d rows, no row for site %d", path, start, db.sites[k])
+	}
+	sr.done()
+	return nil
+}
+
+// keepSiteGroup decodes row group g of the site-major file f (its rows
+// are sites first, first+1, …) and copies its rows at the batch's sites
+// into db.bySite.
+func (db *denseBatch) keepSiteGroup(f io.ReaderAt, x *callsIndex, g int, first int32) error {
+	sr := db.bySite
+	sc := &sr.scratch
+	rows := int(x.rows[g])
+	lo, hi := x.span(g, allPlanes)
+	sc.raw = growLen(sc.raw[:0], int(hi-lo))
+	if _, err := f.ReadAt(sc.raw, lo); err != nil {
+		return err
+	}
+	chunk := func(col int) ([]byte, colShape) {
+		cc, sh := x.chunk(g, col), x.shape[col]
+		sh.codec, sh.levels = cc.codec, cc.levels
+		if cc.levels == 0 {
+			return nil, sh
+		}
+		return sc.raw[cc.off-lo : cc.off-lo+cc.size], sh
+	}
+	b, sh := chunk(siteCallsSite)
+	if err := decodeChunk(&sc.dec, b, sh, &sc.site); err != nil {
+		return fmt.Errorf("site column: %w", err)
+	}
+	if len(sc.site.v) != rows {
+		return fmt.Errorf("%d sites for %d rows", len(sc.site.v), rows)
+	}
+	b, sh = chunk(siteCallsExceptions)
+	if err := decodeBlobChunk(&sc.dec, b, sh, maxExceptionsBytes(db.b.b.Samples), &sc.exc); err != nil {
+		return fmt.Errorf("exceptions column: %w", err)
+	}
+	b, sh = chunk(siteCallsPlane)
+	if err := decodeBlobChunk(&sc.dec, b, sh, 8*int64(sr.nw), &sc.plane); err != nil {
+		return fmt.Errorf("plane column: %w", err)
+	}
+	if len(sc.exc.off) != rows+1 || len(sc.plane.off) != rows+1 {
+		return fmt.Errorf("%d exceptions and %d planes for %d rows", len(sc.exc.off)-1, len(sc.plane.off)-1, rows)
+	}
+	return db.keepSiteRows(first)
+}
+
+// keepSiteRows copies the decoded rows (sites first, first+1, …) at the
+// batch's sites into db.bySite.
+func (db *denseBatch) keepSiteRows(first int32) error {
+	sr := db.bySite
+	sc := &sr.scratch
+	for i, s := range sc.site.v {
+		if s != first+int32(i) {
+			return fmt.Errorf("row %d is site %d, want %d", i, s, first+int32(i))
+		}
+		k := len(sr.at)
+		if k == len(db.sites) {
+			break
+		}
+		if db.sites[k] != s {
+			continue
+		}
+		at, err := sr.keep(sc.exc.at(i), sc.plane.at(i))
+		if err == nil {
+			err = checkSiteRow(sr.row(at), db.b.b.Samples)
+		}
+		if err != nil {
+			return fmt.Errorf("site %d: %w", s, err)
+		}
+		sr.at = append(sr.at, at)
+	}
+	return nil
+}
+
+// keep copies a row (its exceptions and plane values) into sr.
+func (sr *siteRead) keep(exc, plane []byte) (siteRowAt, error) {
+	at := siteRowAt{words: -1, ints: len(sr.ints)}
+	if len(plane) > 0 {
+		if len(plane) != 8*sr.nw {
+			return at, fmt.Errorf("plane of %d bytes, want %d", len(plane), 8*sr.nw)
+		}
+		at.words = len(sr.words)
+		for j := 0; j < len(plane); j += 8 {
+			sr.words = append(sr.words, int64(binary.LittleEndian.Uint64(plane[j:])))
+		}
+	}
+	d := exceptionsReader{b: exc}
+	nl := d.count(3)
+	for range nl {
+		sr.ints = append(sr.ints, d.code())
+	}
+	codes := sr.scratch.codes[:0]
+	for range d.count(len(exc)) {
+		codes = append(codes, d.code())
+	}
+	sr.scratch.codes = codes
+	n := d.count(len(exc))
+	if n > 0 && len(codes) == 0 && d.err == nil {
+		d.err = fmt.Errorf("%d listed exceptions without codes", n)
+	}
+	if d.err == nil {
+		sr.ints = d.samples(sr.ints, n)
+		sr.ints = d.codes(sr.ints, n, codes)
+	}
+	if d.err == nil && len(d.b) != 0 {
+		d.err = fmt.Errorf("%d bytes after the exceptions", len(d.b))
+	}
+	if d.err != nil {
+		sr.ints = sr.ints[:at.ints]
+		return at, d.err
+	}
+	at.nl, at.nsm, at.ncd = nl, n, n
+	if at.words < 0 && nl > 0 {
+		return at, fmt.Errorf("%d levels without a plane", nl)
+	}
+	return at, nil
+}
+
+// exceptionsReader reads the varints of an exceptions value, keeping the
+// first error (after which every number is 0).
+type exceptionsReader struct {
+	b   []byte
+	err error
+}
+
+func (r *exceptionsReader) uvarint() uint64 {
+	if r.err != nil {
+		return 0
+	}
+	x, n := binary.Uvarint(r.b)
+	if n <= 0 {
+		r.err = fmt.Errorf("exceptions value cut short or overlong")
+		return 0
+	}
+	r.b = r.b[n:]
+	return x
+}
+
+// count reads a number of at most most.
+func (r *exceptionsReader) count(most int) int {
+	x := r.uvarint()
+	if x > uint64(max(most, 0)) {
+		if r.err == nil {
+			r.err = fmt.Errorf("exceptions value: %d where at most %d", x, most)
+		}
+		return 0
+	}
+	return int(x)
+}
+
+// code reads a genotype code.
+func (r *exceptionsReader) code() int32 {
+	x := r.uvarint()
+	if x > 1<<32-1 && r.err == nil {
+		r.err = fmt.Errorf("exceptions value: code %d", x)
+	}
+	return int32(uint32(x))
+}
+
+// samples appends n gap-coded sample indices. Most gaps are one byte: they
+// are read without a call (the listed exceptions of a biobank are
+// billions).
+func (r *exceptionsReader) samples(dst []int32, n int) []int32 {
+	at := len(dst)
+	dst = growLen(dst, n)
+	out := dst[at:]
+	b := r.b
+	prev := int64(0)
+	for i := range out {
+		if len(b) > 0 && b[0] < 0x80 {
+			prev += int64(b[0])
+			b = b[1:]
+		} else {
+			x, k := binary.Uvarint(b)
+			if k <= 0 || x > 1<<31 {
+				r.err = fmt.Errorf("exceptions value: bad sample gap")
+				return dst[:at]
+			}
+			prev += int64(x)
+			b = b[k:]
+		}
+		if prev > 1<<31-1 {
+			r.err = fmt.Errorf("exceptions value: sample index %d", prev)
+			return dst[:at]
+		}
+		out[i] = int32(prev)
+	}
+	r.b = b
+	return dst
+}
+
+// codes appends the codes of n listed exceptions, each an index into
+// table.
+func (r *exceptionsReader) codes(dst []int32, n int, table []int32) []int32 {
+	at := len(dst)
+	dst = growLen(dst, n)
+	out := dst[at:]
+	b := r.b
+	for i := range out {
+		var x uint64
+		if len(b) > 0 && b[0] < 0x80 {
+			x = uint64(b[0])
+			b = b[1:]
+		} else {
+			var k int
+			if x, k = binary.Uvarint(b); k <= 0 {
+				r.err = fmt.Errorf("exceptions value: bad code index")
+				return dst[:at]
+			}
+			b = b[k:]
+		}
+		if x >= uint64(len(table)) {
+			r.err = fmt.Errorf("exceptions value: code index %d of %d", x, len(table))
+			return dst[:at]
+		}
+		out[i] = table[x]
+	}
+	r.b = b
+	return dst
+}
+
+// ungap turns one gap-coded samples list back into sample indices.
+func ungap(v []int32) {
+	for j := 1; j < len(v); j++ {
+		v[j] += v[j-1]
+	}
+}
+
+// row returns the row kept at at (valid until more rows are kept).
+func (sr *siteRead) row(at siteRowAt) callsRow {
+	nw := sr.nw
+	r := callsRow{samples: sr.ints[at.ints+at.nl : at.ints+at.nl+at.nsm], codes: sr.ints[at.ints+at.nl+at.nsm : at.ints+at.nl+at.nsm+at.ncd]}
+	if at.words >= 0 {
+		r.words, r.levels = sr.words[at.words:at.words+nw:at.words+nw], sr.ints[at.ints:at.ints+at.nl]
+	}
+	return r
+}
+
+// done makes rows of the kept rows, once every row is kept.
+func (sr *siteRead) done() {
+	for k, at := range sr.at {
+		sr.rows[k] = sr.row(at)
+	}
+}
+
+// checkSiteRow refuses a row that would index outside the batch: levels
+// beyond three, a listed sample out of range or out of order, plane values
+// past the levels.
+func checkSiteRow(r callsRow, n int) error {
+	if len(r.levels) > 3 {
+		return fmt.Errorf("%d levels", len(r.levels))
+	}
+	for j, s := range r.samples {
+		if s < 0 || int(s) >= n || (j > 0 && s <= r.samples[j-1]) {
+			return fmt.Errorf("listed sample %d out of order or range", s)
+		}
+	}
+	if r.words == nil {
+		return nil
+	}
+	// Plane values must name a level, and samples past n must be 0.
+	var used uint64
+	for _, w := range r.words {
+		used |= uint64(w) | uint64(w)>>1
+	}
+	if used&0x5555555555555555 != 0 && len(r.levels) == 0 {
+		return fmt.Errorf("plane without levels")
+	}
+	if n%32 != 0 && uint64(r.words[len(r.words)-1])>>(2*(n%32)) != 0 {
+		return fmt.Errorf("plane values past the batch's %d samples", n)
+	}
+	return nil
+}
+
+// reset empties sr for another read, keeping its buffers.
+func (sr *siteRead) reset() {
+	clear(sr.rows)
+	sr.rows, sr.at, sr.words, sr.ints = sr.rows[:0], sr.at[:0], sr.words[:0], sr.ints[:0]
+}
+
+// takeSiteRead returns an empty siteRead, reused from p's when it has one.
+func (p *DenseBuffers) takeSiteRead() *siteRead {
+	if p == nil {
+		return &siteRead{}
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.held == nil || len(p.held.siteReads) == 0 {
+		return &siteRead{}
+	}
+	sr := p.held.siteReads[len(p.held.siteReads)-1]
+	p.held.siteReads = p.held.siteReads[:len(p.held.siteReads)-1]
+	return sr
+}
+
+// giveSiteRead gives sr back to p for a later read.
+func (p *DenseBuffers) giveSiteRead(sr *siteRead) {
+	sr.reset()
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.held == nil {
+		p.held = &denseScratch{}
+	}
+	p.held.siteReads = append(p.held.siteReads, sr)
+}
+
+// siteRow returns the site-major row of site k of the read.
+func (db *denseBatch) siteRow(k int) callsRow { return db.bySite.rows[k] }
+
+// fillSiteRow decodes the site-major row r into dst, whose positions base
+// … base+samples-1 are the batch's samples: the expected genotype, the
+// plane's levels, the haploid form of the default for the haploid samples
+// the plane leaves expected (hap: per block of db.blocks, their offsets;
+// nil for none), then the listed exceptions. Stored codes are phase
+// relative to def.
+func fillSiteRow[T any](dst []T, db *denseBatch, r callsRow, def int32, exp, hapExp T, hap [][]int32, conv func(int32) T) {
+	base := int(db.blocks[0].whole)
+	out := dst[base : base+db.b.b.Samples]
+	lut := [4]T{exp, exp, exp, exp}
+	for l, c := range r.levels {
+		lut[l+1] = conv(PhaseRelative(c, def))
+	}
+	fillPlane(out, r.words, &lut)
+	for bi, offs := range hap {
+		for _, off := range offs {
+			i := db.blocks[bi].first + off
+			if r.words == nil || r.plane(i) == 0 {
+				out[i] = hapExp
+			}
+		}
+	}
+	for i, s := range r.samples {
+		out[s] = conv(PhaseRelative(r.codes[i], def))
+	}
+}
