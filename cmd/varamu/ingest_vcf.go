@@ -12,9 +12,10 @@ import (
 
 func newIngestVCFCmd() *cobra.Command {
 	var (
-		dir     string
-		replace bool
-		build   string
+		dir         string
+		replace     bool
+		build       string
+		noSiteCalls bool
 	)
 	cmd := &cobra.Command{
 		Use:   "vcf --store DIR FILE...",
@@ -22,14 +23,20 @@ func newIngestVCFCmd() *cobra.Command {
 		Long: `Ingest loads each VCF file as a new batch of the genome store: new files are
 written and the manifest switched only when every file loaded, so a failed or
 killed ingest leaves the store as it was. A sample already in the store is
-refused unless --replace is given.`,
+refused unless --replace is given.
+
+Each batch's calls are written twice: in blocks of 256 samples, so that one
+person's lookup reads little, and one row a site for the whole batch (the
+site_calls table, about as big), so that a scan of every sample (risk
+score) reads one row a site. --no-site-calls skips the second.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			start := time.Now()
 			res, err := genotypes.Ingest(cmd.Context(), dir, args, genotypes.IngestConfig{
-				Replace:  replace,
-				Build:    genome.Build(build),
-				Progress: newProgress(cmd.ErrOrStderr(), "ingest"),
+				Replace:     replace,
+				Build:       genome.Build(build),
+				NoSiteCalls: noSiteCalls,
+				Progress:    newProgress(cmd.ErrOrStderr(), "ingest"),
 			})
 			if err != nil {
 				return err
@@ -46,6 +53,7 @@ refused unless --replace is given.`,
 	cmd.Flags().StringVar(&dir, "store", "", "store directory (created if missing)")
 	cmd.Flags().BoolVar(&replace, "replace", false, "supersede samples already in the store")
 	cmd.Flags().StringVar(&build, "build", "", "genome build when the header does not say (GRCh38 or GRCh37)")
+	cmd.Flags().BoolVar(&noSiteCalls, "no-site-calls", false, "do not write the site-major copy of the calls (half the store; whole-cohort scans such as risk score are then several times slower; 'ingest site-calls' adds it later)")
 	cmd.MarkFlagRequired("store")
 	return cmd
 }

@@ -56,7 +56,7 @@ func parquetProps(extra ...parquet.WriterProperty) *parquet.WriterProperties {
 	return store.ParquetProps("varamu genotypes", extra...)
 }
 
-func newBatchWriter(tx *store.Txn, name, batchID string, h *vcf.Header, chunk int) (*batchWriter, error) {
+func newBatchWriter(tx *store.Txn, name, batchID string, h *vcf.Header, chunk int, siteCalls bool) (*batchWriter, error) {
 	w := &batchWriter{tx: tx, name: name, batchID: batchID, hdr: h, nSample: len(h.Samples),
 		seenChr: map[string]bool{}, mem: memory.DefaultAllocator}
 	var err error
@@ -82,7 +82,7 @@ func newBatchWriter(tx *store.Txn, name, batchID string, h *vcf.Header, chunk in
 		return nil, err
 	}
 	w.vb = array.NewRecordBuilder(w.mem, variantsSchema)
-	w.calls, err = newCallsWriter(tx, batchID, w.nSample, chunk, w.mem)
+	w.calls, err = newCallsWriter(tx, batchID, w.nSample, chunk, siteCalls, w.mem)
 	if err != nil {
 		return nil, err
 	}

@@ -155,7 +155,7 @@ type callsFile struct {
 	blocks []*array.RecordBuilder
 }
 
-func newCallsWriter(tx *store.Txn, batchID string, nSample, chunk int, mem memory.Allocator) (*callsWriter, error) {
+func newCallsWriter(tx *store.Txn, batchID string, nSample, chunk int, siteCalls bool, mem memory.Allocator) (*callsWriter, error) {
 	w := &callsWriter{tx: tx, batchID: batchID, nSample: nSample, chunk: chunk, mem: mem}
 	for first := 0; first < nSample; first += samplesPerCallsFile {
 		f, rel, err := tx.Create(fmt.Sprintf("genome/%s/calls-%05d.parquet", batchID, first/samplesPerCallsFile))
@@ -174,6 +174,9 @@ func newCallsWriter(tx *store.Txn, batchID string, nSample, chunk int, mem memor
 			cf.blocks = append(cf.blocks, array.NewRecordBuilder(mem, callsSchema))
 		}
 		w.files = append(w.files, cf)
+	}
+	if !siteCalls {
+		return w, nil
 	}
 	var err error
 	if w.bySite, err = newSiteCallsWriter(tx, batchID, nSample, mem); err != nil {
@@ -201,7 +204,9 @@ func (w *callsWriter) release() {
 
 // addSite adds the exceptions of one site (sorted by sample).
 func (w *callsWriter) addSite(site int32, excs []exc) error {
-	w.bySite.add(site, excs)
+	if w.bySite != nil {
+		w.bySite.add(site, excs)
+	}
 	for len(excs) > 0 {
 		block := int(excs[0].sample) / samplesPerBlock
 		from := int32(block * samplesPerBlock)
@@ -356,6 +361,9 @@ func (w *callsWriter) flush() error {
 		}
 	}
 	w.inChunk = 0
+	if w.bySite == nil {
+		return nil
+	}
 	return w.bySite.flush()
 }
 
@@ -379,6 +387,9 @@ func (w *callsWriter) close() error {
 		}
 		rows := min(cf.first+samplesPerCallsFile, w.nSample) - cf.first
 		w.tx.Add(TableCalls, cf.rel, w.batchID, int64(rows))
+	}
+	if w.bySite == nil {
+		return nil
 	}
 	err := w.bySite.close(w.tx, w.batchID)
 	w.bySite = nil

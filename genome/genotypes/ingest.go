@@ -60,6 +60,11 @@ type IngestConfig struct {
 	// Progress, when set, is called from one goroutine with the number of
 	// input bytes read so far and the input size (0 when unknown).
 	Progress func(read, total int64)
+	// NoSiteCalls skips the site-major copy of the calls (sitecalls.go):
+	// the store is about half the size, and scans of the whole cohort
+	// (risk score) read the calls files instead, several times slower.
+	// AddSiteCalls adds it later.
+	NoSiteCalls bool
 }
 
 // IngestResult summarises an ingest.
@@ -241,7 +246,7 @@ func ingestFile(ctx context.Context, tx *store.Txn, path string, sec *Section, b
 	b.GVCF = h.GVCF
 	b.Header = h.Meta
 	b.ChunkSites = chunkSitesFor(len(h.Samples), opt.MemoryBudget)
-	w, err := newBatchWriter(tx, in.name, b.ID, h, b.ChunkSites)
+	w, err := newBatchWriter(tx, in.name, b.ID, h, b.ChunkSites, !opt.NoSiteCalls)
 	if err != nil {
 		return nil, err
 	}

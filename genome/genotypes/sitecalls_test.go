@@ -3,6 +3,7 @@ package genotypes
 import (
 	"context"
 	"crypto/sha256"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -74,6 +75,22 @@ func TestAddSiteCallsEqualsIngest(t *testing.T) {
 		t.Fatalf("%d site-major files, want one a batch", len(want))
 	}
 	dropSiteCalls(t, b)
+	// A store ingested without the table (NoSiteCalls) gets the same.
+	c := filepath.Join(tmp, "c")
+	noSite := cfg
+	noSite.NoSiteCalls = true
+	if _, err := Ingest(ctx, c, vcfs, noSite); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(siteCallsSum(t, c)); n != 0 {
+		t.Fatalf("NoSiteCalls: %d site-major files", n)
+	}
+	if _, err := AddSiteCalls(ctx, c, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := siteCallsSum(t, c); !maps.Equal(got, want) {
+		t.Errorf("the site-major files added to a store ingested without them differ from the ingested ones")
+	}
 	added, err := AddSiteCalls(ctx, b, nil)
 	if err != nil {
 		t.Fatal(err)

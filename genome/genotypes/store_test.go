@@ -36,7 +36,7 @@ const testVCF = `##fileformat=VCFv4.3
 X	300	.	G	A	.	.	.	GT:GP	1:0.1,0.9	0/1:0,1,0	.:.
 `
 
-func writeVCF(t *testing.T, dir, name, body string) string {
+func writeVCF(t testing.TB, dir, name, body string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
