@@ -158,7 +158,7 @@ func TestVerifyCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _, err := run(t, "verify", "--store", dir)
-	if err != nil || !strings.Contains(out, "data files: every file of generation 1 matches the manifest (3 tables") {
+	if err != nil || !strings.Contains(out, "data files: every file of generation 1 matches the manifest (4 tables") {
 		t.Fatalf("verify: %q %v", out, err)
 	}
 	calls, _ := filepath.Glob(filepath.Join(dir, "data", "*", "*", "calls*.parquet"))

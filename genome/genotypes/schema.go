@@ -5,7 +5,7 @@
 //
 // # Design
 //
-// Each ingest adds one batch; a batch has four files, never rewritten:
+// Each ingest adds one batch; a batch has these files, never rewritten:
 //
 //	variants.parquet  one row per ALT allele of each VCF record (a record
 //	                  with k ALTs gives k rows sharing its site index, as
@@ -26,6 +26,13 @@
 //	                  site-major: one row per site that has any, each a list
 //	                  with one value per sample (AD, DS and GP flattened with
 //	                  a per-site stride); -1 / NaN where missing.
+//
+//	site-calls.parquet the same exceptions site-major: one row a site for
+//	                  all the batch's samples (sitecalls.go), read by
+//	                  dense reads of whole batches (a score of every
+//	                  sample reads one row a site, not one per block).
+//	                  Absent in batches ingested with NoSiteCalls or
+//	                  before it existed (AddSiteCalls writes it later).
 //
 //	ploidy.parquet    haploid samples per chromosome (chrom, from_site,
 //	                  sample_idx): from from_site on, such a sample's
