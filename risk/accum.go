@@ -79,7 +79,44 @@ type accum struct {
 // set of scores (a score listed twice uses each decoding twice).
 type countGroup struct {
 	scores []int
-	counts []counts // per sample; nil until first added to
+	t      *tally // nil until first added to
+}
+
+// tally is one count group's counters per sample: the dosage apart from
+// the counters that only missing and haploid genotypes change (rare), so
+// that the common update, a called diploid sample's, touches 4 bytes a
+// sample.
+type tally struct {
+	dosage []int32
+	rare   []rareCounts
+}
+
+// rareCounts are counts without the dosage.
+type rareCounts struct{ missing, alleleDef, denomDef int32 }
+
+func (r *rareCounts) add(c *counts) {
+	r.missing += c.missing
+	r.alleleDef += c.alleleDef
+	r.denomDef += c.denomDef
+}
+
+func newTally(n int) *tally { return &tally{dosage: make([]int32, n), rare: make([]rareCounts, n)} }
+
+// add adds counters c to sample i.
+func (t *tally) add(i int32, c *counts) {
+	t.dosage[i] += c.dosage
+	if c.missing|c.alleleDef|c.denomDef != 0 {
+		t.rare[i].add(c)
+	}
+}
+
+// addAll adds another tally of as many samples.
+func (t *tally) addAll(o *tally) {
+	for i := range t.dosage {
+		t.dosage[i] += o.dosage[i]
+		r := o.rare[i]
+		t.rare[i].add(&counts{missing: r.missing, alleleDef: r.alleleDef, denomDef: r.denomDef})
+	}
 }
 
 // maxSharedGroups bounds the groups of several scores: each holds a
@@ -98,7 +135,7 @@ func newAccum(scores, samples int, noMeanImputation bool) *accum {
 // group returns the counters of the group of scores (the scores of a
 // decoding's pending uses, in order), or nil when the set has no group and
 // no room for one more.
-func (a *accum) group(scores []int) []counts {
+func (a *accum) group(scores []int) *tally {
 	g := -1
 	if len(scores) == 1 {
 		g = scores[0]
@@ -121,20 +158,20 @@ func (a *accum) group(scores []int) []counts {
 }
 
 // own returns score k's own group's counters.
-func (a *accum) own(k int) []counts { return a.countsOf(k) }
+func (a *accum) own(k int) *tally { return a.countsOf(k) }
 
-func (a *accum) countsOf(g int) []counts {
-	if a.groups[g].counts == nil {
-		a.groups[g].counts = make([]counts, a.n)
+func (a *accum) countsOf(g int) *tally {
+	if a.groups[g].t == nil {
+		a.groups[g].t = newTally(a.n)
 	}
-	return a.groups[g].counts
+	return a.groups[g].t
 }
 
 // addCounts adds the counters of differing samples idx (cnt by their
 // genotype states st).
-func addCounts(cs []counts, idx []int32, st []uint8, cnt *[nStates]counts) {
+func addCounts(cs *tally, idx []int32, st []uint8, cnt *[nStates]counts) {
 	for j, i := range idx {
-		cs[i].add(cnt[st[j]])
+		cs.add(i, &cnt[st[j]])
 	}
 }
 
@@ -168,14 +205,23 @@ func (a *accum) use(v *dosages, k int, w float64, dominant, recessive bool) {
 func (a *accum) imputes(v *dosages) bool { return !a.noMeanImputation && !math.IsNaN(v.freq) }
 
 // apply adds the differing samples of a decoding to every score queued on
-// it, visiting each sample once.
+// it, visiting each sample once: in one fused pass per list and plane
+// when one use or a run of consecutive scores shares counters (the common
+// cases), else sample by sample from lists.
 func (a *accum) apply(v *dosages) {
 	if len(v.pending) == 0 {
 		return
 	}
 	cnt := a.countTable(v)
 	run := a.prepare(v)
-	a.add(v.idx, v.st, run, a.group(a.scores), &cnt)
+	cs := a.group(a.scores)
+	if cs != nil && (run || len(a.scores) == 1) {
+		a.addFused(v, cs, &cnt)
+	} else {
+		v.expandPlanes()
+		a.add(v.idx, v.st, run, cs, &cnt)
+		a.add(v.ridx, v.rst, run, cs, &cnt)
+	}
 	v.pending = v.pending[:0]
 }
 
@@ -200,7 +246,7 @@ func (a *accum) countTable(v *dosages) (cnt [nStates]counts) {
 // uses prepared and to the counters: cs, or each score's own when nil.
 // One use or a run of consecutive scores with shared counters (the common
 // cases) take one fused pass.
-func (a *accum) add(idx []int32, st []uint8, run bool, cs []counts, cnt *[nStates]counts) {
+func (a *accum) add(idx []int32, st []uint8, run bool, cs *tally, cnt *[nStates]counts) {
 	switch {
 	case cs != nil && len(a.scores) == 1:
 		a.addOne(idx, st, cs, cnt)
@@ -221,7 +267,7 @@ func (a *accum) add(idx []int32, st []uint8, run bool, cs []counts, cnt *[nState
 
 // addOne is add for one use: the sample's sum of its score and its
 // counters, in one pass.
-func (a *accum) addOne(idx []int32, st []uint8, cs []counts, cnt *[nStates]counts) {
+func (a *accum) addOne(idx []int32, st []uint8, cs *tally, cnt *[nStates]counts) {
 	var d [8]float64 // by state; 8 so that a state masked by 7 needs no bounds check
 	copy(d[:], a.deltas[:nStates])
 	var c [8]counts
@@ -231,13 +277,13 @@ func (a *accum) addOne(idx []int32, st []uint8, cs []counts, cnt *[nStates]count
 	for j, i := range idx {
 		s := st[j] & 7
 		sums[int(i)*k+k0] += d[s]
-		cs[i].add(c[s])
+		cs.add(i, &c[s])
 	}
 }
 
 // addRun is add for uses of consecutive scores: each sample's run of sums
 // and its counters, in one pass.
-func (a *accum) addRun(idx []int32, st []uint8, cs []counts, cnt *[nStates]counts) {
+func (a *accum) addRun(idx []int32, st []uint8, cs *tally, cnt *[nStates]counts) {
 	m := len(a.scores)
 	k0 := a.scores[0]
 	for j, i := range idx {
@@ -255,7 +301,7 @@ func (a *accum) addRun(idx []int32, st []uint8, cs []counts, cnt *[nStates]count
 		for ; p < len(sum); p++ {
 			sum[p] += d[p]
 		}
-		cs[i].add(cnt[s])
+		cs.add(i, &cnt[s])
 	}
 }
 
@@ -338,44 +384,38 @@ func (a *accum) merge(o *accum) {
 		a.sums[i] += o.sums[i]
 	}
 	for _, g := range o.groups {
-		if g.counts == nil {
+		if g.t == nil {
 			continue
 		}
 		if cs := a.group(g.scores); cs != nil {
-			addAll(cs, g.counts)
+			cs.addAll(g.t)
 			continue
 		}
 		for _, k := range g.scores {
-			addAll(a.own(k), g.counts)
+			a.own(k).addAll(g.t)
 		}
-	}
-}
-
-func addAll(dst, src []counts) {
-	for i := range dst {
-		dst[i].add(src[i])
 	}
 }
 
 // fill writes score k's totals into its result's samples.
 func (a *accum) fill(k int, r *ScoreResult) {
-	c := make([]counts, a.n)
+	c := newTally(a.n)
 	for _, g := range a.groups {
-		if g.counts == nil {
+		if g.t == nil {
 			continue
 		}
 		for _, gk := range g.scores {
 			if gk == k {
-				addAll(c, g.counts)
+				c.addAll(g.t)
 			}
 		}
 	}
 	for i := range r.Samples {
 		s := &r.Samples[i]
 		s.Sum = a.baseSum[k] + a.sums[i*a.k+k]
-		s.DosageSum = float64(a.baseDosage[k] + int(c[i].dosage))
-		s.AlleleCount = a.baseAlleles[k] - int(c[i].alleleDef)
-		s.Denom = a.baseAlleles[k] - int(c[i].denomDef)
-		s.Missing = int(c[i].missing)
+		s.DosageSum = float64(a.baseDosage[k] + int(c.dosage[i]))
+		s.AlleleCount = a.baseAlleles[k] - int(c.rare[i].alleleDef)
+		s.Denom = a.baseAlleles[k] - int(c.rare[i].denomDef)
+		s.Missing = int(c.rare[i].missing)
 	}
 }

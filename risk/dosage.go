@@ -5,7 +5,6 @@ import (
 	"iter"
 	"math"
 	"math/bits"
-	"slices"
 	"unsafe"
 
 	"github.com/varamu/varamu/genome/genotypes"
@@ -19,13 +18,26 @@ import (
 // differing samples × the scores that use it.
 type dosages struct {
 	base int8 // dosage of the baseline (diploid, called)
-	// idx are the differing samples; st their genotype states (accum.go).
-	idx []int32
-	st  []uint8
+	// idx are the differing samples listed one by one whose genotype is
+	// diploid and called (only their dosage counter changes), st their
+	// genotype states (accum.go); ridx and rst the other listed ones
+	// (missing or haploid).
+	idx  []int32
+	st   []uint8
+	ridx []int32
+	rst  []uint8
+	// planes are the plane rows with samples that differ, not listed:
+	// their words (values whose state is the baseline cleared) are in
+	// words.
+	planes []planeSeg
+	words  []int64
 	// freq is the effect allele frequency in the reference cohort (NaN
 	// when nobody there is called); missing the samples without a call.
 	freq    float64
 	missing int
+	// alleles and count are the reference cohort's called alleles and
+	// effect alleles, while plane rows are added.
+	alleles, count int
 
 	// pending are the scores to add this decoding to (accum.apply).
 	pending []pendingUse
@@ -33,6 +45,29 @@ type dosages struct {
 	// dense scratch: one dosage per cohort sample, and a second for
 	// another record at the same position.
 	dense, other []genotypes.Dosage
+}
+
+// planeSeg is one plane row of a decoding: the samples from first on,
+// words[from:to] of the decoding, and the genotype state of each plane
+// value (lut[0] unused: value 0 is the baseline).
+type planeSeg struct {
+	first, from, to int32
+	lut             [4]uint8
+}
+
+// reset forgets the differing samples.
+func (v *dosages) reset() {
+	v.idx, v.st, v.ridx, v.rst, v.missing = v.idx[:0], v.st[:0], v.ridx[:0], v.rst[:0], 0
+	v.planes, v.words = v.planes[:0], v.words[:0]
+}
+
+// push lists differing sample i in genotype state s.
+func (v *dosages) push(i int32, s uint8) {
+	if s >= stDiploid0 {
+		v.idx, v.st = append(v.idx, i), append(v.st, s)
+		return
+	}
+	v.ridx, v.rst = append(v.ridx, i), append(v.rst, s)
 }
 
 // stateOf maps a genotypes.Dosage (copies | ploidy<<2) to its genotype
@@ -49,7 +84,7 @@ var stateOf = func() (t [16]uint8) {
 // reference cohort ref.
 func (v *dosages) decode(hits []recIndex, ref *refCohort) {
 	n, nRef := len(ref.in), ref.n
-	v.idx, v.st, v.missing = v.idx[:0], v.st[:0], 0
+	v.reset()
 	v.base = 0
 	def := genotypes.CodeDosage(hits[0].rec.DefaultGT, hits[0].index)
 	if def.Ploidy() == 2 {
@@ -77,8 +112,7 @@ func (v *dosages) decode(hits []recIndex, ref *refCohort) {
 	alleles, count := 2*nRef, int(v.base)*nRef
 	for i := range differing(v.dense, baseline) {
 		d := v.dense[i]
-		v.idx = append(v.idx, int32(i))
-		v.st = append(v.st, stateOf[d&15])
+		v.push(int32(i), stateOf[d&15])
 		if d.Ploidy() == 0 {
 			v.missing++
 		}
@@ -141,60 +175,76 @@ func valueCounts(word uint64, c *[4]int) {
 }
 
 // decodePlanes is decode of one record read densely, from its stored
-// rows (genotypes.DenseSite.PlaneRows) in one pass: the differing samples
-// of a plane found 2 bits at a time and skipped a word at a time, those of
-// a list one by one; the reference cohort's allele counts and the missing
-// calls counted per plane value a word at a time (masked by the cohort's
-// plane when it is a subset). False when the site cannot be read so
-// (nothing done).
+// rows (genotypes.DenseSite.PlaneRows) in one pass (startRows, addRow for
+// each row, endRows). False when the site cannot be read so (nothing
+// done).
 func (v *dosages) decodePlanes(ds *genotypes.DenseSite, index int, ref *refCohort) bool {
-	base := int(v.base)
-	baseline := uint8(state(v.base, 2))
-	alleles, count := 2*ref.n, base*ref.n
-	idx, st := v.idx[:0], v.st[:0]
-	_, ok := ds.PlaneRows(index, func(r *genotypes.PlaneRow) {
-		var lut [4]uint8
-		for val, d := range r.Levels {
-			lut[val] = stateOf[d&15]
-		}
-		if r.Words != nil && (lut[1] != baseline || lut[2] != baseline || lut[3] != baseline) {
-			var all, in [4]int
-			planeCounts(r, ref, &all, &in)
-			for val := 1; val < 4; val++ {
-				d := r.Levels[val]
-				if d.Ploidy() == 0 {
-					v.missing += all[val]
-				}
-				alleles += in[val] * (d.Ploidy() - 2)
-				count += in[val] * (d.Count() - base)
-			}
-			idx, st = appendPlane(idx, st, r.Words, r.First, &lut, baseline)
-		}
-		for j, o := range r.Listed {
-			d := r.Dosages[j]
-			s := stateOf[d&15]
-			if s == baseline {
-				continue
-			}
-			idx, st = append(idx, r.First+o), append(st, s)
-			if s == stMissing {
-				v.missing++
-			}
-			if ref.in[r.First+o] {
-				alleles += d.Ploidy() - 2
-				count += d.Count() - base
-			}
-		}
-	})
+	v.startRows(ref)
+	_, ok := ds.PlaneRows(index, func(r *genotypes.PlaneRow) { v.addRow(r, ref) })
 	if !ok {
+		v.reset()
 		return false
 	}
-	v.idx, v.st = idx, st
-	v.freq = math.NaN()
-	if alleles > 0 {
-		v.freq = float64(count) / float64(alleles)
-	}
+	v.endRows()
 	return true
+}
+
+// startRows begins a decoding from plane rows (v.base set): no sample
+// differs yet, and the reference cohort's alleles are all the baseline's.
+func (v *dosages) startRows(ref *refCohort) {
+	v.reset()
+	v.alleles, v.count = 2*ref.n, int(v.base)*ref.n
+}
+
+// addRow adds one stored row: its plane, when some value differs from
+// the baseline, kept as words (accum.apply finds the differing samples 2
+// bits at a time, skipping a word at a time), the differing samples of its
+// list one by one; the reference cohort's allele counts and the missing calls counted
+// per plane value a word at a time (masked by the cohort's plane when it
+// is a subset).
+func (v *dosages) addRow(r *genotypes.PlaneRow, ref *refCohort) {
+	base := int(v.base)
+	baseline := uint8(state(v.base, 2))
+	var lut [4]uint8
+	for val, d := range r.Levels {
+		lut[val] = stateOf[d&15]
+	}
+	if r.Words != nil && (lut[1] != baseline || lut[2] != baseline || lut[3] != baseline) {
+		var all, in [4]int
+		planeCounts(r, ref, &all, &in)
+		for val := 1; val < 4; val++ {
+			d := r.Levels[val]
+			if d.Ploidy() == 0 {
+				v.missing += all[val]
+			}
+			v.alleles += in[val] * (d.Ploidy() - 2)
+			v.count += in[val] * (d.Count() - base)
+		}
+		v.addPlane(r.Words, r.First, &lut, baseline)
+	}
+	for j, o := range r.Listed {
+		d := r.Dosages[j]
+		s := stateOf[d&15]
+		if s == baseline {
+			continue
+		}
+		v.push(r.First+o, s)
+		if s == stMissing {
+			v.missing++
+		}
+		if ref.in[r.First+o] {
+			v.alleles += d.Ploidy() - 2
+			v.count += d.Count() - base
+		}
+	}
+}
+
+// endRows sets the effect allele frequency from the rows' counts.
+func (v *dosages) endRows() {
+	v.freq = math.NaN()
+	if v.alleles > 0 {
+		v.freq = float64(v.count) / float64(v.alleles)
+	}
 }
 
 // planeCounts counts a row's plane values 1-3 among all its samples and
@@ -214,26 +264,67 @@ func planeCounts(r *genotypes.PlaneRow, ref *refCohort, all, in *[4]int) {
 	}
 }
 
-// appendPlane appends the position (first plus the block offset) and the
-// state (lut of its plane value) of each sample of a plane whose state is
-// not baseline.
-func appendPlane(idx []int32, st []uint8, words []int64, first int32, lut *[4]uint8, baseline uint8) ([]int32, []uint8) {
-	n := len(idx)
-	idx = slices.Grow(idx, 32*len(words))[:n+32*len(words)]
-	st = slices.Grow(st, 32*len(words))[:n+32*len(words)]
-	for w, word := range words {
-		at := first + int32(w*32)
-		for u := uint64(word); u != 0; {
-			tz := bits.TrailingZeros64(u) &^ 1
-			s := lut[(u>>tz)&3]
-			idx[n], st[n] = at+int32(tz/2), s
-			if s != baseline {
-				n++
-			}
-			u &^= 3 << tz
+// addPlane keeps a plane's words (first: the position of its first
+// sample, lut: each value's genotype state) as a planeSeg, clearing the
+// values whose state is the baseline.
+func (v *dosages) addPlane(words []int64, first int32, lut *[4]uint8, baseline uint8) {
+	from := len(v.words)
+	v.words = append(v.words, words...)
+	if keep := keptValues(lut, baseline); keep != 0b1110 {
+		for w, word := range v.words[from:] {
+			v.words[from+w] = int64(keepValues(uint64(word), keep))
 		}
 	}
-	return idx[:n], st[:n]
+	v.planes = append(v.planes, planeSeg{first: first, from: int32(from), to: int32(len(v.words)), lut: *lut})
+}
+
+// keptValues returns bit v set for each plane value v (1-3) whose state
+// is not the baseline.
+func keptValues(lut *[4]uint8, baseline uint8) (keep uint8) {
+	for val := 1; val < 4; val++ {
+		if lut[val] != baseline {
+			keep |= 1 << val
+		}
+	}
+	return keep
+}
+
+// m55 selects the low bit of each 2-bit value of a plane word.
+const m55 = 0x5555555555555555
+
+// valueBits returns the low bits of the 2-bit values 1, 2 and 3 of a
+// plane word.
+func valueBits(word uint64) [3]uint64 {
+	lo, hi := word&m55, (word>>1)&m55
+	return [3]uint64{lo &^ hi, hi &^ lo, lo & hi}
+}
+
+// keepValues clears the 2-bit values of a plane word not in keep (bit v
+// for value v).
+func keepValues(word uint64, keep uint8) uint64 {
+	var sel uint64
+	for val, b := range valueBits(word) {
+		if keep&(2<<val) != 0 {
+			sel |= b
+		}
+	}
+	return word & (sel | sel<<1)
+}
+
+// expandPlanes lists the samples of the decoding's planes one by one (for
+// the accumulator's general path).
+func (v *dosages) expandPlanes() {
+	for _, p := range v.planes {
+		for w, word := range v.words[p.from:p.to] {
+			at := p.first + int32(w*32)
+			for u := uint64(word); u != 0; {
+				tz := bits.TrailingZeros64(u) &^ 1
+				v.push(at+int32(tz/2), p.lut[(u>>tz)&3])
+				u &^= 3 << tz
+			}
+		}
+	}
+	v.planes, v.words = v.planes[:0], v.words[:0]
 }
 
 // differing yields the indices of the dosages other than baseline, eight

@@ -1,0 +1,180 @@
+package risk
+
+import "math/bits"
+
+// The accumulator's fused paths (accum.apply): a decoding's differing
+// samples added to the prepared uses (one, or a run of consecutive
+// scores) and to shared counters straight from its lists and plane words,
+// without listing the planes' samples first. A called diploid sample
+// changes only its dosage counter; the missing and haploid ones (few)
+// take a second pass that adds their other counters.
+
+// addFused adds decoding v's differing samples to the prepared uses
+// (a.scores, one or consecutive) and to the counters cs.
+func (a *accum) addFused(v *dosages, cs *tally, cnt *[nStates]counts) {
+	var dd [8]int32 // dosage change by state; 8 so that a state masked by 7 needs no bounds check
+	for s := range nStates {
+		dd[s] = cnt[s].dosage
+	}
+	if len(a.scores) == 1 {
+		a.listOne(v.idx, v.st, cs, &dd)
+		a.addOne(v.ridx, v.rst, cs, cnt)
+	} else {
+		a.listRun(v.idx, v.st, cs, &dd)
+		a.addRun(v.ridx, v.rst, cs, cnt)
+	}
+	for _, p := range v.planes {
+		words := v.words[p.from:p.to]
+		if len(a.scores) == 1 {
+			a.planeOne(words, int(p.first), &p.lut, cs, &dd)
+		} else {
+			a.planeRun(words, int(p.first), &p.lut, cs, &dd)
+		}
+		planeRare(words, int(p.first), &p.lut, cs, cnt)
+	}
+}
+
+// listOne adds listed called diploid samples idx (states st) to one use's
+// sums and to their dosage counters.
+func (a *accum) listOne(idx []int32, st []uint8, cs *tally, dd *[8]int32) {
+	var d [8]float64
+	copy(d[:], a.deltas[:nStates])
+	k, k0 := a.k, a.scores[0]
+	sums, dos := a.sums, cs.dosage
+	for j, i := range idx {
+		s := st[j] & 7
+		sums[int(i)*k+k0] += d[s]
+		dos[i] += dd[s]
+	}
+}
+
+// listRun is listOne for a run of consecutive scores.
+func (a *accum) listRun(idx []int32, st []uint8, cs *tally, dd *[8]int32) {
+	m := len(a.scores)
+	k0, dos := a.scores[0], cs.dosage
+	for j, i := range idx {
+		s := int(st[j] & 7)
+		addRun4(a.sums[int(i)*a.k+k0:][:m], a.deltas[s*m:s*m+m])
+		dos[i] += dd[s]
+	}
+}
+
+// denseWord is the number of differing samples of a plane word (of 32)
+// from which visiting all 32 in order costs less than finding each
+// (BenchmarkRowScoring).
+const denseWord = 10
+
+// nonzero counts the nonzero 2-bit values of a plane word.
+func nonzero(word uint64) int { return bits.OnesCount64((word | word>>1) & m55) }
+
+// planeOne adds the samples of plane words (samples from first on, the
+// states of their values lut) to one use's sums and to their dosage
+// counters: a word's samples value by value, a set bit at a time, or all
+// 32 in order (value 0 adding nothing) when many differ.
+func (a *accum) planeOne(words []int64, first int, lut *[4]uint8, cs *tally, dd *[8]int32) {
+	var d [4]float64 // by plane value; value 0 adds +0, which changes no sum
+	var ddv [4]int32
+	for val := 1; val < 4; val++ {
+		s := lut[val] & 7
+		d[val], ddv[val] = a.deltas[s], dd[s]
+	}
+	k, k0 := a.k, a.scores[0]
+	sums, dos := a.sums, cs.dosage
+	for w, word := range words {
+		if word == 0 {
+			continue
+		}
+		at := first + 32*w
+		if nonzero(uint64(word)) >= denseWord {
+			dw := dos[at:min(at+32, len(dos))]
+			if k == 1 {
+				denseOne(sums[at:][:len(dw)], dw, uint64(word), &d, &ddv)
+				continue
+			}
+			u := uint64(word)
+			for j := range dw {
+				val := u & 3
+				sums[(at+j)*k+k0] += d[val]
+				dw[j] += ddv[val]
+				u >>= 2
+			}
+			continue
+		}
+		for val, m := range valueBits(uint64(word)) {
+			dv, ddx := d[val+1], ddv[val+1]
+			for ; m != 0; m &= m - 1 {
+				i := at + bits.TrailingZeros64(m)>>1
+				sums[i*k+k0] += dv
+				dos[i] += ddx
+			}
+		}
+	}
+}
+
+// denseOne adds the deltas d and dosage changes dd of the 2-bit values of
+// a plane word to the sums and dosage counters of its samples, for a
+// single score.
+func denseOne(sums []float64, dos []int32, word uint64, d *[4]float64, dd *[4]int32) {
+	dos = dos[:len(sums)]
+	for j := range sums {
+		val := word & 3
+		sums[j] += d[val]
+		dos[j] += dd[val]
+		word >>= 2
+	}
+}
+
+// planeRun is planeOne for a run of consecutive scores (visiting only the
+// differing samples: their runs of sums cost more than finding them).
+func (a *accum) planeRun(words []int64, first int, lut *[4]uint8, cs *tally, dd *[8]int32) {
+	m := len(a.scores)
+	k0, dos := a.scores[0], cs.dosage
+	for w, word := range words {
+		if word == 0 {
+			continue
+		}
+		at := first + 32*w
+		for val, b := range valueBits(uint64(word)) {
+			s := int(lut[val+1] & 7)
+			d, ddx := a.deltas[s*m:s*m+m], dd[s]
+			for ; b != 0; b &= b - 1 {
+				i := at + bits.TrailingZeros64(b)>>1
+				addRun4(a.sums[i*a.k+k0:][:m], d)
+				dos[i] += ddx
+			}
+		}
+	}
+}
+
+// planeRare adds the counters other than the dosage of the plane values
+// whose state is missing or haploid (none, mostly).
+func planeRare(words []int64, first int, lut *[4]uint8, cs *tally, cnt *[nStates]counts) {
+	for val := range 3 {
+		s := lut[val+1]
+		if s >= stDiploid0 {
+			continue
+		}
+		c := &cnt[s]
+		for w, word := range words {
+			at := first + 32*w
+			for b := valueBits(uint64(word))[val]; b != 0; b &= b - 1 {
+				cs.rare[at+bits.TrailingZeros64(b)>>1].add(c) // not its dosage: planeOne/planeRun added it
+			}
+		}
+	}
+}
+
+// addRun4 adds deltas d to sums (as long), four at a time.
+func addRun4(sum, d []float64) {
+	p := 0
+	for ; p+4 <= len(sum); p += 4 {
+		s4, d4 := sum[p:p+4:p+4], d[p:p+4:p+4]
+		s4[0] += d4[0]
+		s4[1] += d4[1]
+		s4[2] += d4[2]
+		s4[3] += d4[3]
+	}
+	for ; p < len(sum); p++ {
+		sum[p] += d[p]
+	}
+}
