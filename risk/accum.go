@@ -30,16 +30,20 @@ func state(d, p int8) int {
 }
 
 // counts are one sample's counters for one score, as differences from the
-// score's baseline (2 alleles and the baseline dosage per used variant).
+// score's baseline (2 alleles and the baseline dosage per used variant):
+// the dosage, the missing genotypes, those of them not imputed (they leave
+// the denominator: 2 alleles each) and the haploid genotypes (1 allele
+// each off both the allele count and the denominator); a missing genotype
+// is 2 alleles off the allele count.
 type counts struct {
-	missing, alleleDef, denomDef, dosage int32
+	dosage, missing, unimputed, haploid int32
 }
 
 func (c *counts) add(d counts) {
-	c.missing += d.missing
-	c.alleleDef += d.alleleDef
-	c.denomDef += d.denomDef
 	c.dosage += d.dosage
+	c.missing += d.missing
+	c.unimputed += d.unimputed
+	c.haploid += d.haploid
 }
 
 // pendingUse is one score's use of a decoding: the sum each state adds
@@ -82,31 +86,31 @@ type countGroup struct {
 	t      *tally // nil until first added to
 }
 
-// tally is one count group's counters per sample: the dosage apart from
-// the counters that only missing and haploid genotypes change (rare), so
-// that the common update, a called diploid sample's, touches 4 bytes a
-// sample.
+// tally is one count group's counters per sample, each apart (counts'
+// fields), so that the common updates touch 4 bytes a sample: a called
+// diploid sample changes only its dosage, a missing one (1% of calls) its
+// dosage and missing count; unimputed and haploid genotypes (none, with
+// mean imputation and autosomes) the rest.
 type tally struct {
-	dosage []int32
-	rare   []rareCounts
+	dosage, missing []int32
+	rare            []rareCounts
 }
 
-// rareCounts are counts without the dosage.
-type rareCounts struct{ missing, alleleDef, denomDef int32 }
+// rareCounts are counts' unimputed and haploid.
+type rareCounts struct{ unimputed, haploid int32 }
 
-func (r *rareCounts) add(c *counts) {
-	r.missing += c.missing
-	r.alleleDef += c.alleleDef
-	r.denomDef += c.denomDef
+func newTally(n int) *tally {
+	return &tally{dosage: make([]int32, n), missing: make([]int32, n), rare: make([]rareCounts, n)}
 }
-
-func newTally(n int) *tally { return &tally{dosage: make([]int32, n), rare: make([]rareCounts, n)} }
 
 // add adds counters c to sample i.
 func (t *tally) add(i int32, c *counts) {
 	t.dosage[i] += c.dosage
-	if c.missing|c.alleleDef|c.denomDef != 0 {
-		t.rare[i].add(c)
+	t.missing[i] += c.missing
+	if c.unimputed|c.haploid != 0 {
+		r := &t.rare[i]
+		r.unimputed += c.unimputed
+		r.haploid += c.haploid
 	}
 }
 
@@ -114,8 +118,9 @@ func (t *tally) add(i int32, c *counts) {
 func (t *tally) addAll(o *tally) {
 	for i := range t.dosage {
 		t.dosage[i] += o.dosage[i]
-		r := o.rare[i]
-		t.rare[i].add(&counts{missing: r.missing, alleleDef: r.alleleDef, denomDef: r.denomDef})
+		t.missing[i] += o.missing[i]
+		t.rare[i].unimputed += o.rare[i].unimputed
+		t.rare[i].haploid += o.rare[i].haploid
 	}
 }
 
@@ -220,7 +225,6 @@ func (a *accum) apply(v *dosages) {
 	} else {
 		v.expandPlanes()
 		a.add(v.idx, v.st, run, cs, &cnt)
-		a.add(v.ridx, v.rst, run, cs, &cnt)
 	}
 	v.pending = v.pending[:0]
 }
@@ -229,12 +233,12 @@ func (a *accum) apply(v *dosages) {
 // genotype state.
 func (a *accum) countTable(v *dosages) (cnt [nStates]counts) {
 	b := int32(v.base)
-	cnt[stMissing] = counts{missing: 1, alleleDef: 2, dosage: -b}
+	cnt[stMissing] = counts{missing: 1, dosage: -b}
 	if !a.imputes(v) {
-		cnt[stMissing].denomDef = 2
+		cnt[stMissing].unimputed = 1
 	}
 	for d := range int32(2) {
-		cnt[stHaploid0+d] = counts{alleleDef: 1, denomDef: 1, dosage: d - b}
+		cnt[stHaploid0+d] = counts{haploid: 1, dosage: d - b}
 	}
 	for d := range int32(3) {
 		cnt[stDiploid0+d] = counts{dosage: d - b}
@@ -413,9 +417,10 @@ func (a *accum) fill(k int, r *ScoreResult) {
 	for i := range r.Samples {
 		s := &r.Samples[i]
 		s.Sum = a.baseSum[k] + a.sums[i*a.k+k]
+		r := c.rare[i]
 		s.DosageSum = float64(a.baseDosage[k] + int(c.dosage[i]))
-		s.AlleleCount = a.baseAlleles[k] - int(c.rare[i].alleleDef)
-		s.Denom = a.baseAlleles[k] - int(c.rare[i].denomDef)
-		s.Missing = int(c.rare[i].missing)
+		s.AlleleCount = a.baseAlleles[k] - int(2*c.missing[i]+r.haploid)
+		s.Denom = a.baseAlleles[k] - int(2*r.unimputed+r.haploid)
+		s.Missing = int(c.missing[i])
 	}
 }

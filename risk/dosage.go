@@ -5,6 +5,7 @@ import (
 	"iter"
 	"math"
 	"math/bits"
+	"slices"
 	"unsafe"
 
 	"github.com/varamu/varamu/genome/genotypes"
@@ -18,19 +19,16 @@ import (
 // differing samples × the scores that use it.
 type dosages struct {
 	base int8 // dosage of the baseline (diploid, called)
-	// idx are the differing samples listed one by one whose genotype is
-	// diploid and called (only their dosage counter changes), st their
-	// genotype states (accum.go); ridx and rst the other listed ones
-	// (missing or haploid).
-	idx  []int32
-	st   []uint8
-	ridx []int32
-	rst  []uint8
+	// idx are the differing samples listed one by one, st their genotype
+	// states (accum.go).
+	idx []int32
+	st  []uint8
 	// planes are the plane rows with samples that differ, not listed:
-	// their words (values whose state is the baseline cleared) are in
-	// words.
+	// their words are in words.
 	planes []planeSeg
 	words  []int64
+	// haploid counts the haploid samples listed.
+	haploid int
 	// freq is the effect allele frequency in the reference cohort (NaN
 	// when nobody there is called); missing the samples without a call.
 	freq    float64
@@ -57,17 +55,56 @@ type planeSeg struct {
 
 // reset forgets the differing samples.
 func (v *dosages) reset() {
-	v.idx, v.st, v.ridx, v.rst, v.missing = v.idx[:0], v.st[:0], v.ridx[:0], v.rst[:0], 0
+	v.idx, v.st, v.missing, v.haploid = v.idx[:0], v.st[:0], 0, 0
 	v.planes, v.words = v.planes[:0], v.words[:0]
 }
 
-// push lists differing sample i in genotype state s.
-func (v *dosages) push(i int32, s uint8) {
-	if s >= stDiploid0 {
-		v.idx, v.st = append(v.idx, i), append(v.st, s)
-		return
+// stateCounts are the samples listed by genotype state: all, and those in
+// the reference cohort.
+type stateCounts struct{ all, in [nStates]int }
+
+// add adds the counted samples to the decoding's missing and haploid
+// counts and to the reference cohort's alleles.
+func (c *stateCounts) add(v *dosages) {
+	v.missing += c.all[stMissing]
+	v.haploid += c.all[stHaploid0] + c.all[stHaploid1]
+	for s, n := range c.in {
+		d := stateDosage[s]
+		v.alleles += n * (d.Ploidy() - 2)
+		v.count += n * (d.Count() - int(v.base))
 	}
-	v.ridx, v.rst = append(v.ridx, i), append(v.rst, s)
+}
+
+// stateDosage is the dosage of each genotype state.
+var stateDosage = [nStates]genotypes.Dosage{stMissing: 0, stHaploid0: 1 << 2, stHaploid1: 1 | 1<<2,
+	stDiploid0: 2 << 2, stDiploid1: 1 | 2<<2, stDiploid2: 2 | 2<<2}
+
+// list lists the samples of positions pos (from first on) whose dosage
+// ds is not the baseline, counting them by state in c.
+func (v *dosages) list(pos []int32, first int32, ds []genotypes.Dosage, in []bool, c *stateCounts) {
+	baseline := uint8(state(v.base, 2))
+	n := len(v.idx)
+	v.idx = slices.Grow(v.idx, len(pos))[:n+len(pos)]
+	v.st = slices.Grow(v.st, len(pos))[:n+len(pos)]
+	ds = ds[:len(pos)]
+	for j, o := range pos {
+		s := stateOf[ds[j]&15]
+		i := first + o
+		v.idx[n], v.st[n] = i, s
+		if s != baseline {
+			n++
+			c.all[s]++
+			c.in[s] += b2i(in[i])
+		}
+	}
+	v.idx, v.st = v.idx[:n], v.st[:n]
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // stateOf maps a genotypes.Dosage (copies | ploidy<<2) to its genotype
@@ -109,22 +146,16 @@ func (v *dosages) decode(hits []recIndex, ref *refCohort) {
 	baseline := genotypes.Dosage(v.base) | 2<<2
 	// The reference cohort's alleles: the baseline for its samples that
 	// do not differ, plus those that do.
-	alleles, count := 2*nRef, int(v.base)*nRef
+	v.alleles, v.count = 2*nRef, int(v.base)*nRef
+	var c stateCounts
 	for i := range differing(v.dense, baseline) {
-		d := v.dense[i]
-		v.push(int32(i), stateOf[d&15])
-		if d.Ploidy() == 0 {
-			v.missing++
-		}
-		if in[i] {
-			alleles += d.Ploidy() - 2
-			count += d.Count() - int(v.base)
-		}
+		s := stateOf[v.dense[i]&15]
+		v.idx, v.st = append(v.idx, int32(i)), append(v.st, s)
+		c.all[s]++
+		c.in[s] += b2i(in[i])
 	}
-	v.freq = math.NaN()
-	if alleles > 0 {
-		v.freq = float64(count) / float64(alleles)
-	}
+	c.add(v)
+	v.endRows()
 }
 
 // refCohort is the reference cohort among the samples read: in marks it,
@@ -220,26 +251,16 @@ func (v *dosages) addRow(r *genotypes.PlaneRow, ref *refCohort) {
 			v.alleles += in[val] * (d.Ploidy() - 2)
 			v.count += in[val] * (d.Count() - base)
 		}
-		v.addPlane(r.Words, r.First, &lut, baseline)
+		v.addPlane(r.Words, r.First, &lut)
 	}
-	for j, o := range r.Listed {
-		d := r.Dosages[j]
-		s := stateOf[d&15]
-		if s == baseline {
-			continue
-		}
-		v.push(r.First+o, s)
-		if s == stMissing {
-			v.missing++
-		}
-		if ref.in[r.First+o] {
-			v.alleles += d.Ploidy() - 2
-			v.count += d.Count() - base
-		}
+	if len(r.Listed) > 0 {
+		var c stateCounts
+		v.list(r.Listed, r.First, r.Dosages, ref.in, &c)
+		c.add(v)
 	}
 }
 
-// endRows sets the effect allele frequency from the rows' counts.
+// endRows sets the effect allele frequency from the counts.
 func (v *dosages) endRows() {
 	v.freq = math.NaN()
 	if v.alleles > 0 {
@@ -265,28 +286,13 @@ func planeCounts(r *genotypes.PlaneRow, ref *refCohort, all, in *[4]int) {
 }
 
 // addPlane keeps a plane's words (first: the position of its first
-// sample, lut: each value's genotype state) as a planeSeg, clearing the
-// values whose state is the baseline.
-func (v *dosages) addPlane(words []int64, first int32, lut *[4]uint8, baseline uint8) {
+// sample, lut: each value's genotype state) as a planeSeg. A value whose
+// state is the baseline (another phase of the default) is kept: it adds
+// nothing.
+func (v *dosages) addPlane(words []int64, first int32, lut *[4]uint8) {
 	from := len(v.words)
 	v.words = append(v.words, words...)
-	if keep := keptValues(lut, baseline); keep != 0b1110 {
-		for w, word := range v.words[from:] {
-			v.words[from+w] = int64(keepValues(uint64(word), keep))
-		}
-	}
 	v.planes = append(v.planes, planeSeg{first: first, from: int32(from), to: int32(len(v.words)), lut: *lut})
-}
-
-// keptValues returns bit v set for each plane value v (1-3) whose state
-// is not the baseline.
-func keptValues(lut *[4]uint8, baseline uint8) (keep uint8) {
-	for val := 1; val < 4; val++ {
-		if lut[val] != baseline {
-			keep |= 1 << val
-		}
-	}
-	return keep
 }
 
 // m55 selects the low bit of each 2-bit value of a plane word.
@@ -299,18 +305,6 @@ func valueBits(word uint64) [3]uint64 {
 	return [3]uint64{lo &^ hi, hi &^ lo, lo & hi}
 }
 
-// keepValues clears the 2-bit values of a plane word not in keep (bit v
-// for value v).
-func keepValues(word uint64, keep uint8) uint64 {
-	var sel uint64
-	for val, b := range valueBits(word) {
-		if keep&(2<<val) != 0 {
-			sel |= b
-		}
-	}
-	return word & (sel | sel<<1)
-}
-
 // expandPlanes lists the samples of the decoding's planes one by one (for
 // the accumulator's general path).
 func (v *dosages) expandPlanes() {
@@ -319,7 +313,7 @@ func (v *dosages) expandPlanes() {
 			at := p.first + int32(w*32)
 			for u := uint64(word); u != 0; {
 				tz := bits.TrailingZeros64(u) &^ 1
-				v.push(at+int32(tz/2), p.lut[(u>>tz)&3])
+				v.idx, v.st = append(v.idx, at+int32(tz/2)), append(v.st, p.lut[(u>>tz)&3])
 				u &^= 3 << tz
 			}
 		}

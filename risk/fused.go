@@ -5,23 +5,25 @@ import "math/bits"
 // The accumulator's fused paths (accum.apply): a decoding's differing
 // samples added to the prepared uses (one, or a run of consecutive
 // scores) and to shared counters straight from its lists and plane words,
-// without listing the planes' samples first. A called diploid sample
-// changes only its dosage counter; the missing and haploid ones (few)
-// take a second pass that adds their other counters.
+// without listing the planes' samples first. Every differing sample
+// changes its dosage counter and, when missing, its missing count, taken
+// from tables by state (no branch); unimputed and haploid genotypes (none,
+// with mean imputation and autosomes) take a second pass.
 
 // addFused adds decoding v's differing samples to the prepared uses
 // (a.scores, one or consecutive) and to the counters cs.
 func (a *accum) addFused(v *dosages, cs *tally, cnt *[nStates]counts) {
-	var dd [8]int32 // dosage change by state; 8 so that a state masked by 7 needs no bounds check
+	var dd, mi [8]int32 // dosage and missing changes by state; 8 so that a state masked by 7 needs no bounds check
 	for s := range nStates {
-		dd[s] = cnt[s].dosage
+		dd[s], mi[s] = cnt[s].dosage, cnt[s].missing
 	}
 	if len(a.scores) == 1 {
-		a.listOne(v.idx, v.st, cs, &dd)
-		a.addOne(v.ridx, v.rst, cs, cnt)
+		a.listOne(v.idx, v.st, cs, &dd, &mi)
 	} else {
-		a.listRun(v.idx, v.st, cs, &dd)
-		a.addRun(v.ridx, v.rst, cs, cnt)
+		a.listRun(v.idx, v.st, cs, &dd, &mi)
+	}
+	if v.haploid > 0 || v.missing > 0 && cnt[stMissing].unimputed != 0 {
+		listRare(v.idx, v.st, cs, cnt)
 	}
 	for _, p := range v.planes {
 		words := v.words[p.from:p.to]
@@ -34,28 +36,41 @@ func (a *accum) addFused(v *dosages, cs *tally, cnt *[nStates]counts) {
 	}
 }
 
-// listOne adds listed called diploid samples idx (states st) to one use's
-// sums and to their dosage counters.
-func (a *accum) listOne(idx []int32, st []uint8, cs *tally, dd *[8]int32) {
+// listOne adds listed samples idx (states st) to one use's sums and to
+// their dosage and missing counters.
+func (a *accum) listOne(idx []int32, st []uint8, cs *tally, dd, mi *[8]int32) {
 	var d [8]float64
 	copy(d[:], a.deltas[:nStates])
 	k, k0 := a.k, a.scores[0]
-	sums, dos := a.sums, cs.dosage
+	sums, dos, miss := a.sums, cs.dosage, cs.missing
 	for j, i := range idx {
 		s := st[j] & 7
 		sums[int(i)*k+k0] += d[s]
 		dos[i] += dd[s]
+		miss[i] += mi[s]
 	}
 }
 
 // listRun is listOne for a run of consecutive scores.
-func (a *accum) listRun(idx []int32, st []uint8, cs *tally, dd *[8]int32) {
+func (a *accum) listRun(idx []int32, st []uint8, cs *tally, dd, mi *[8]int32) {
 	m := len(a.scores)
-	k0, dos := a.scores[0], cs.dosage
+	k0, dos, miss := a.scores[0], cs.dosage, cs.missing
 	for j, i := range idx {
 		s := int(st[j] & 7)
 		addRun4(a.sums[int(i)*a.k+k0:][:m], a.deltas[s*m:s*m+m])
 		dos[i] += dd[s]
+		miss[i] += mi[s]
+	}
+}
+
+// listRare adds the unimputed and haploid counts of listed samples.
+func listRare(idx []int32, st []uint8, cs *tally, cnt *[nStates]counts) {
+	for j, i := range idx {
+		if c := &cnt[st[j]]; c.unimputed|c.haploid != 0 {
+			r := &cs.rare[i]
+			r.unimputed += c.unimputed
+			r.haploid += c.haploid
+		}
 	}
 }
 
@@ -116,7 +131,21 @@ func (a *accum) planeOne(words []int64, first int, lut *[4]uint8, cs *tally, dd 
 // single score.
 func denseOne(sums []float64, dos []int32, word uint64, d *[4]float64, dd *[4]int32) {
 	dos = dos[:len(sums)]
-	for j := range sums {
+	j := 0
+	for ; j+4 <= len(sums); j += 4 {
+		s4, d4 := sums[j:j+4:j+4], dos[j:j+4:j+4]
+		v0, v1, v2, v3 := word&3, word>>2&3, word>>4&3, word>>6&3
+		s4[0] += d[v0]
+		s4[1] += d[v1]
+		s4[2] += d[v2]
+		s4[3] += d[v3]
+		d4[0] += dd[v0]
+		d4[1] += dd[v1]
+		d4[2] += dd[v2]
+		d4[3] += dd[v3]
+		word >>= 8
+	}
+	for ; j < len(sums); j++ {
 		val := word & 3
 		sums[j] += d[val]
 		dos[j] += dd[val]
@@ -147,18 +176,19 @@ func (a *accum) planeRun(words []int64, first int, lut *[4]uint8, cs *tally, dd 
 }
 
 // planeRare adds the counters other than the dosage of the plane values
-// whose state is missing or haploid (none, mostly).
+// whose state is missing or haploid (missing calls, mostly: 1% of calls).
 func planeRare(words []int64, first int, lut *[4]uint8, cs *tally, cnt *[nStates]counts) {
 	for val := range 3 {
 		s := lut[val+1]
 		if s >= stDiploid0 {
 			continue
 		}
-		c := &cnt[s]
+		c := cnt[s]
+		c.dosage = 0 // planeOne/planeRun added it
 		for w, word := range words {
 			at := first + 32*w
 			for b := valueBits(uint64(word))[val]; b != 0; b &= b - 1 {
-				cs.rare[at+bits.TrailingZeros64(b)>>1].add(c) // not its dosage: planeOne/planeRun added it
+				cs.add(int32(at+bits.TrailingZeros64(b)>>1), &c)
 			}
 		}
 	}
