@@ -41,8 +41,10 @@ type dosages struct {
 	pending []pendingUse
 
 	// dense scratch: one dosage per cohort sample, and a second for
-	// another record at the same position.
+	// another record at the same position (then the differing samples'
+	// dosages, pos their positions).
 	dense, other []genotypes.Dosage
+	pos          []int32
 }
 
 // planeSeg is one plane row of a decoding: the samples from first on,
@@ -59,45 +61,42 @@ func (v *dosages) reset() {
 	v.planes, v.words = v.planes[:0], v.words[:0]
 }
 
-// stateCounts are the samples listed by genotype state: all, and those in
-// the reference cohort.
-type stateCounts struct{ all, in [nStates]int }
+// stateFacts are what a genotype state adds to a decoding's counts:
+// missing, haploid, and the called alleles beyond 2 and effect alleles
+// of a sample in the reference cohort.
+type stateFacts struct{ missing, haploid, allelesDef, count int8 }
 
-// add adds the counted samples to the decoding's missing and haploid
-// counts and to the reference cohort's alleles.
-func (c *stateCounts) add(v *dosages) {
-	v.missing += c.all[stMissing]
-	v.haploid += c.all[stHaploid0] + c.all[stHaploid1]
-	for s, n := range c.in {
-		d := stateDosage[s]
-		v.alleles += n * (d.Ploidy() - 2)
-		v.count += n * (d.Count() - int(v.base))
-	}
-}
-
-// stateDosage is the dosage of each genotype state.
-var stateDosage = [nStates]genotypes.Dosage{stMissing: 0, stHaploid0: 1 << 2, stHaploid1: 1 | 1<<2,
-	stDiploid0: 2 << 2, stDiploid1: 1 | 2<<2, stDiploid2: 2 | 2<<2}
+var stateFact = [nStates]stateFacts{stMissing: {missing: 1, allelesDef: -2}, stHaploid0: {haploid: 1, allelesDef: -1},
+	stHaploid1: {haploid: 1, allelesDef: -1, count: 1}, stDiploid0: {}, stDiploid1: {count: 1}, stDiploid2: {count: 2}}
 
 // list lists the samples of positions pos (from first on) whose dosage
-// ds is not the baseline, counting them by state in c.
-func (v *dosages) list(pos []int32, first int32, ds []genotypes.Dosage, in []bool, c *stateCounts) {
+// ds is not the baseline, adding them to the decoding's counts (in a
+// sample's own sums, so that no counter waits on the previous update).
+func (v *dosages) list(pos []int32, first int32, ds []genotypes.Dosage, in []bool) {
 	baseline := uint8(state(v.base, 2))
 	n := len(v.idx)
 	v.idx = slices.Grow(v.idx, len(pos))[:n+len(pos)]
 	v.st = slices.Grow(v.st, len(pos))[:n+len(pos)]
 	ds = ds[:len(pos)]
+	var missing, haploid, nIn, alleles, count int
 	for j, o := range pos {
 		s := stateOf[ds[j]&15]
 		i := first + o
 		v.idx[n], v.st[n] = i, s
-		if s != baseline {
-			n++
-			c.all[s]++
-			c.in[s] += b2i(in[i])
+		if s == baseline {
+			continue
 		}
+		n++
+		f, isIn := &stateFact[s%nStates], -b2i(in[i]) // all ones when in
+		missing += int(f.missing)
+		haploid += int(f.haploid)
+		nIn -= isIn
+		alleles += int(f.allelesDef) & isIn
+		count += int(f.count) & isIn
 	}
 	v.idx, v.st = v.idx[:n], v.st[:n]
+	v.missing, v.haploid = v.missing+missing, v.haploid+haploid
+	v.alleles, v.count = v.alleles+alleles, v.count+count-int(v.base)*nIn
 }
 
 func b2i(b bool) int {
@@ -147,14 +146,11 @@ func (v *dosages) decode(hits []recIndex, ref *refCohort) {
 	// The reference cohort's alleles: the baseline for its samples that
 	// do not differ, plus those that do.
 	v.alleles, v.count = 2*nRef, int(v.base)*nRef
-	var c stateCounts
+	v.pos, v.other = v.pos[:0], v.other[:0]
 	for i := range differing(v.dense, baseline) {
-		s := stateOf[v.dense[i]&15]
-		v.idx, v.st = append(v.idx, int32(i)), append(v.st, s)
-		c.all[s]++
-		c.in[s] += b2i(in[i])
+		v.pos, v.other = append(v.pos, int32(i)), append(v.other, v.dense[i])
 	}
-	c.add(v)
+	v.list(v.pos, 0, v.other, in)
 	v.endRows()
 }
 
@@ -254,9 +250,7 @@ func (v *dosages) addRow(r *genotypes.PlaneRow, ref *refCohort) {
 		v.addPlane(r.Words, r.First, &lut)
 	}
 	if len(r.Listed) > 0 {
-		var c stateCounts
-		v.list(r.Listed, r.First, r.Dosages, ref.in, &c)
-		c.add(v)
+		v.list(r.Listed, r.First, r.Dosages, ref.in)
 	}
 }
 

@@ -57,7 +57,18 @@ func (a *accum) listRun(idx []int32, st []uint8, cs *tally, dd, mi *[8]int32) {
 	k0, dos, miss := a.scores[0], cs.dosage, cs.missing
 	for j, i := range idx {
 		s := int(st[j] & 7)
-		addRun4(a.sums[int(i)*a.k+k0:][:m], a.deltas[s*m:s*m+m])
+		sum, d := a.sums[int(i)*a.k+k0:][:m], a.deltas[s*m:s*m+m]
+		p := 0 // as addRun, by hand: a call per sample costs more than it adds
+		for ; p+4 <= len(sum); p += 4 {
+			s4, d4 := sum[p:p+4:p+4], d[p:p+4:p+4]
+			s4[0] += d4[0]
+			s4[1] += d4[1]
+			s4[2] += d4[2]
+			s4[3] += d4[3]
+		}
+		for ; p < len(sum); p++ {
+			sum[p] += d[p]
+		}
 		dos[i] += dd[s]
 		miss[i] += mi[s]
 	}
@@ -115,13 +126,12 @@ func (a *accum) planeOne(words []int64, first int, lut *[4]uint8, cs *tally, dd 
 			}
 			continue
 		}
-		for val, m := range valueBits(uint64(word)) {
-			dv, ddx := d[val+1], ddv[val+1]
-			for ; m != 0; m &= m - 1 {
-				i := at + bits.TrailingZeros64(m)>>1
-				sums[i*k+k0] += dv
-				dos[i] += ddx
-			}
+		u := uint64(word)
+		for m := (u | u>>1) & m55; m != 0; m &= m - 1 {
+			tz := bits.TrailingZeros64(m)
+			val, i := (u>>tz)&3, at+tz>>1
+			sums[i*k+k0] += d[val]
+			dos[i] += ddv[val]
 		}
 	}
 }
@@ -163,14 +173,23 @@ func (a *accum) planeRun(words []int64, first int, lut *[4]uint8, cs *tally, dd 
 			continue
 		}
 		at := first + 32*w
-		for val, b := range valueBits(uint64(word)) {
-			s := int(lut[val+1] & 7)
-			d, ddx := a.deltas[s*m:s*m+m], dd[s]
-			for ; b != 0; b &= b - 1 {
-				i := at + bits.TrailingZeros64(b)>>1
-				addRun4(a.sums[i*a.k+k0:][:m], d)
-				dos[i] += ddx
+		u := uint64(word)
+		for b := (u | u>>1) & m55; b != 0; b &= b - 1 {
+			tz := bits.TrailingZeros64(b)
+			s, i := int(lut[(u>>tz)&3]&7), at+tz>>1
+			sum, d := a.sums[i*a.k+k0:][:m], a.deltas[s*m:s*m+m]
+			p := 0 // as addRun, by hand
+			for ; p+4 <= len(sum); p += 4 {
+				s4, d4 := sum[p:p+4:p+4], d[p:p+4:p+4]
+				s4[0] += d4[0]
+				s4[1] += d4[1]
+				s4[2] += d4[2]
+				s4[3] += d4[3]
 			}
+			for ; p < len(sum); p++ {
+				sum[p] += d[p]
+			}
+			dos[i] += dd[s]
 		}
 	}
 }
@@ -191,20 +210,5 @@ func planeRare(words []int64, first int, lut *[4]uint8, cs *tally, cnt *[nStates
 				cs.add(int32(at+bits.TrailingZeros64(b)>>1), &c)
 			}
 		}
-	}
-}
-
-// addRun4 adds deltas d to sums (as long), four at a time.
-func addRun4(sum, d []float64) {
-	p := 0
-	for ; p+4 <= len(sum); p += 4 {
-		s4, d4 := sum[p:p+4:p+4], d[p:p+4:p+4]
-		s4[0] += d4[0]
-		s4[1] += d4[1]
-		s4[2] += d4[2]
-		s4[3] += d4[3]
-	}
-	for ; p < len(sum); p++ {
-		sum[p] += d[p]
 	}
 }
