@@ -204,10 +204,19 @@ func planeRare(words []int64, first int, lut *[4]uint8, cs *tally, cnt *[nStates
 		}
 		c := cnt[s]
 		c.dosage = 0 // planeOne/planeRun added it
+		onlyMissing := c.unimputed|c.haploid == 0
 		for w, word := range words {
+			if word == 0 {
+				continue
+			}
 			at := first + 32*w
 			for b := valueBits(uint64(word))[val]; b != 0; b &= b - 1 {
-				cs.add(int32(at+bits.TrailingZeros64(b)>>1), &c)
+				i := int32(at + bits.TrailingZeros64(b)>>1)
+				if onlyMissing {
+					cs.missing[i] += c.missing
+					continue
+				}
+				cs.add(i, &c)
 			}
 		}
 	}
