@@ -86,27 +86,35 @@ type countGroup struct {
 	t      *tally // nil until first added to
 }
 
-// tally is one count group's counters per sample, each apart (counts'
-// fields), so that the common updates touch 4 bytes a sample: a called
-// diploid sample changes only its dosage, a missing one (1% of calls) its
-// dosage and missing count; unimputed and haploid genotypes (none, with
-// mean imputation and autosomes) the rest.
+// tally is one count group's counters per sample: the dosage and the
+// missing count packed in one word (dm: missing<<32 + dosage, see pack), so
+// that a differing sample's common update is one 8-byte addition; the
+// unimputed and haploid counts (none, with mean imputation and autosomes)
+// apart.
 type tally struct {
-	dosage, missing []int32
-	rare            []rareCounts
+	dm   []int64
+	rare []rareCounts
 }
 
 // rareCounts are counts' unimputed and haploid.
 type rareCounts struct{ unimputed, haploid int32 }
 
-func newTally(n int) *tally {
-	return &tally{dosage: make([]int32, n), missing: make([]int32, n), rare: make([]rareCounts, n)}
+func newTally(n int) *tally { return &tally{dm: make([]int64, n), rare: make([]rareCounts, n)} }
+
+// pack returns the dosage and missing count of c as one word: sums of
+// packed words unpack to the sums of the counts while the dosage stays
+// within an int32 (2 a variant: fewer than 10⁹ variants).
+func pack(c *counts) int64 { return int64(c.missing)<<32 + int64(c.dosage) }
+
+// unpack returns the dosage and missing count of a sum of packed words.
+func unpack(x int64) (dosage, missing int32) {
+	d := int64(int32(uint32(x))) // the low word, sign-extended
+	return int32(d), int32((x - d) >> 32)
 }
 
 // add adds counters c to sample i.
 func (t *tally) add(i int32, c *counts) {
-	t.dosage[i] += c.dosage
-	t.missing[i] += c.missing
+	t.dm[i] += pack(c)
 	if c.unimputed|c.haploid != 0 {
 		r := &t.rare[i]
 		r.unimputed += c.unimputed
@@ -116,9 +124,8 @@ func (t *tally) add(i int32, c *counts) {
 
 // addAll adds another tally of as many samples.
 func (t *tally) addAll(o *tally) {
-	for i := range t.dosage {
-		t.dosage[i] += o.dosage[i]
-		t.missing[i] += o.missing[i]
+	for i := range t.dm {
+		t.dm[i] += o.dm[i]
 		t.rare[i].unimputed += o.rare[i].unimputed
 		t.rare[i].haploid += o.rare[i].haploid
 	}
@@ -418,9 +425,10 @@ func (a *accum) fill(k int, r *ScoreResult) {
 		s := &r.Samples[i]
 		s.Sum = a.baseSum[k] + a.sums[i*a.k+k]
 		r := c.rare[i]
-		s.DosageSum = float64(a.baseDosage[k] + int(c.dosage[i]))
-		s.AlleleCount = a.baseAlleles[k] - int(2*c.missing[i]+r.haploid)
+		dosage, missing := unpack(c.dm[i])
+		s.DosageSum = float64(a.baseDosage[k] + int(dosage))
+		s.AlleleCount = a.baseAlleles[k] - int(2*missing+r.haploid)
 		s.Denom = a.baseAlleles[k] - int(2*r.unimputed+r.haploid)
-		s.Missing = int(c.missing[i])
+		s.Missing = int(missing)
 	}
 }

@@ -5,22 +5,22 @@ import "math/bits"
 // The accumulator's fused paths (accum.apply): a decoding's differing
 // samples added to the prepared uses (one, or a run of consecutive
 // scores) and to shared counters straight from its lists and plane words,
-// without listing the planes' samples first. Every differing sample
-// changes its dosage counter and, when missing, its missing count, taken
-// from tables by state (no branch); unimputed and haploid genotypes (none,
-// with mean imputation and autosomes) take a second pass.
+// without listing the planes' samples first. Every differing sample adds
+// its packed dosage and missing count (tally.dm) from a table by state (no
+// branch); unimputed and haploid genotypes (none, with mean imputation
+// and autosomes) take a second pass.
 
 // addFused adds decoding v's differing samples to the prepared uses
 // (a.scores, one or consecutive) and to the counters cs.
 func (a *accum) addFused(v *dosages, cs *tally, cnt *[nStates]counts) {
-	var dd, mi [8]int32 // dosage and missing changes by state; 8 so that a state masked by 7 needs no bounds check
+	var dd [8]int64 // packed dosage and missing changes by state; 8 so that a state masked by 7 needs no bounds check
 	for s := range nStates {
-		dd[s], mi[s] = cnt[s].dosage, cnt[s].missing
+		dd[s] = pack(&cnt[s])
 	}
 	if len(a.scores) == 1 {
-		a.listOne(v.idx, v.st, cs, &dd, &mi)
+		a.listOne(v.idx, v.st, cs, &dd)
 	} else {
-		a.listRun(v.idx, v.st, cs, &dd, &mi)
+		a.listRun(v.idx, v.st, cs, &dd)
 	}
 	if v.haploid > 0 || v.missing > 0 && cnt[stMissing].unimputed != 0 {
 		listRare(v.idx, v.st, cs, cnt)
@@ -37,24 +37,23 @@ func (a *accum) addFused(v *dosages, cs *tally, cnt *[nStates]counts) {
 }
 
 // listOne adds listed samples idx (states st) to one use's sums and to
-// their dosage and missing counters.
-func (a *accum) listOne(idx []int32, st []uint8, cs *tally, dd, mi *[8]int32) {
+// their dosage and missing counts.
+func (a *accum) listOne(idx []int32, st []uint8, cs *tally, dd *[8]int64) {
 	var d [8]float64
 	copy(d[:], a.deltas[:nStates])
 	k, k0 := a.k, a.scores[0]
-	sums, dos, miss := a.sums, cs.dosage, cs.missing
+	sums, dm := a.sums, cs.dm
 	for j, i := range idx {
 		s := st[j] & 7
 		sums[int(i)*k+k0] += d[s]
-		dos[i] += dd[s]
-		miss[i] += mi[s]
+		dm[i] += dd[s]
 	}
 }
 
 // listRun is listOne for a run of consecutive scores.
-func (a *accum) listRun(idx []int32, st []uint8, cs *tally, dd, mi *[8]int32) {
+func (a *accum) listRun(idx []int32, st []uint8, cs *tally, dd *[8]int64) {
 	m := len(a.scores)
-	k0, dos, miss := a.scores[0], cs.dosage, cs.missing
+	k0, dm := a.scores[0], cs.dm
 	for j, i := range idx {
 		s := int(st[j] & 7)
 		sum, d := a.sums[int(i)*a.k+k0:][:m], a.deltas[s*m:s*m+m]
@@ -69,8 +68,7 @@ func (a *accum) listRun(idx []int32, st []uint8, cs *tally, dd, mi *[8]int32) {
 		for ; p < len(sum); p++ {
 			sum[p] += d[p]
 		}
-		dos[i] += dd[s]
-		miss[i] += mi[s]
+		dm[i] += dd[s]
 	}
 }
 
@@ -97,22 +95,22 @@ func nonzero(word uint64) int { return bits.OnesCount64((word | word>>1) & m55) 
 // states of their values lut) to one use's sums and to their dosage
 // counters: a word's samples value by value, a set bit at a time, or all
 // 32 in order (value 0 adding nothing) when many differ.
-func (a *accum) planeOne(words []int64, first int, lut *[4]uint8, cs *tally, dd *[8]int32) {
+func (a *accum) planeOne(words []int64, first int, lut *[4]uint8, cs *tally, dd *[8]int64) {
 	var d [4]float64 // by plane value; value 0 adds +0, which changes no sum
-	var ddv [4]int32
+	var ddv [4]int64
 	for val := 1; val < 4; val++ {
 		s := lut[val] & 7
 		d[val], ddv[val] = a.deltas[s], dd[s]
 	}
 	k, k0 := a.k, a.scores[0]
-	sums, dos := a.sums, cs.dosage
+	sums, dm := a.sums, cs.dm
 	for w, word := range words {
 		if word == 0 {
 			continue
 		}
 		at := first + 32*w
 		if nonzero(uint64(word)) >= denseWord {
-			dw := dos[at:min(at+32, len(dos))]
+			dw := dm[at:min(at+32, len(dm))]
 			if k == 1 {
 				denseOne(sums[at:][:len(dw)], dw, uint64(word), &d, &ddv)
 				continue
@@ -131,19 +129,19 @@ func (a *accum) planeOne(words []int64, first int, lut *[4]uint8, cs *tally, dd 
 			tz := bits.TrailingZeros64(m)
 			val, i := (u>>tz)&3, at+tz>>1
 			sums[i*k+k0] += d[val]
-			dos[i] += ddv[val]
+			dm[i] += ddv[val]
 		}
 	}
 }
 
 // denseOne adds the deltas d and dosage changes dd of the 2-bit values of
-// a plane word to the sums and dosage counters of its samples, for a
+// a plane word to the sums and packed dosage and missing counts of its samples, for a
 // single score.
-func denseOne(sums []float64, dos []int32, word uint64, d *[4]float64, dd *[4]int32) {
-	dos = dos[:len(sums)]
+func denseOne(sums []float64, dm []int64, word uint64, d *[4]float64, dd *[4]int64) {
+	dm = dm[:len(sums)]
 	j := 0
 	for ; j+4 <= len(sums); j += 4 {
-		s4, d4 := sums[j:j+4:j+4], dos[j:j+4:j+4]
+		s4, d4 := sums[j:j+4:j+4], dm[j:j+4:j+4]
 		v0, v1, v2, v3 := word&3, word>>2&3, word>>4&3, word>>6&3
 		s4[0] += d[v0]
 		s4[1] += d[v1]
@@ -158,16 +156,16 @@ func denseOne(sums []float64, dos []int32, word uint64, d *[4]float64, dd *[4]in
 	for ; j < len(sums); j++ {
 		val := word & 3
 		sums[j] += d[val]
-		dos[j] += dd[val]
+		dm[j] += dd[val]
 		word >>= 2
 	}
 }
 
 // planeRun is planeOne for a run of consecutive scores (visiting only the
 // differing samples: their runs of sums cost more than finding them).
-func (a *accum) planeRun(words []int64, first int, lut *[4]uint8, cs *tally, dd *[8]int32) {
+func (a *accum) planeRun(words []int64, first int, lut *[4]uint8, cs *tally, dd *[8]int64) {
 	m := len(a.scores)
-	k0, dos := a.scores[0], cs.dosage
+	k0, dm := a.scores[0], cs.dm
 	for w, word := range words {
 		if word == 0 {
 			continue
@@ -189,34 +187,25 @@ func (a *accum) planeRun(words []int64, first int, lut *[4]uint8, cs *tally, dd 
 			for ; p < len(sum); p++ {
 				sum[p] += d[p]
 			}
-			dos[i] += dd[s]
+			dm[i] += dd[s]
 		}
 	}
 }
 
-// planeRare adds the counters other than the dosage of the plane values
-// whose state is missing or haploid (missing calls, mostly: 1% of calls).
+// planeRare adds the unimputed and haploid counts of the plane values
+// whose state has them (none, with mean imputation and autosomes).
 func planeRare(words []int64, first int, lut *[4]uint8, cs *tally, cnt *[nStates]counts) {
 	for val := range 3 {
-		s := lut[val+1]
-		if s >= stDiploid0 {
+		c := &cnt[lut[val+1]]
+		if c.unimputed|c.haploid == 0 {
 			continue
 		}
-		c := cnt[s]
-		c.dosage = 0 // planeOne/planeRun added it
-		onlyMissing := c.unimputed|c.haploid == 0
 		for w, word := range words {
-			if word == 0 {
-				continue
-			}
 			at := first + 32*w
 			for b := valueBits(uint64(word))[val]; b != 0; b &= b - 1 {
-				i := int32(at + bits.TrailingZeros64(b)>>1)
-				if onlyMissing {
-					cs.missing[i] += c.missing
-					continue
-				}
-				cs.add(i, &c)
+				r := &cs.rare[at+bits.TrailingZeros64(b)>>1]
+				r.unimputed += c.unimputed
+				r.haploid += c.haploid
 			}
 		}
 	}

@@ -392,3 +392,39 @@ func noteCoverage(c map[string]bool, v *dosages) {
 		c["diploid listed"] = c["diploid listed"] || s >= stDiploid0
 	}
 }
+
+// TestPackedCounts requires sums of packed dosage and missing counts to
+// unpack to the sums of the counts, with negative dosages, at the bounds
+// of the dosage (±2 a variant up to 10⁹ variants) and with many missing.
+func TestPackedCounts(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for _, tc := range []struct {
+		name       string
+		start      counts // counts already summed
+		steps      int
+		maxMissing int32
+	}{
+		{"random", counts{}, 10000, 1},
+		{"low dosage bound", counts{dosage: -2e9 + 10, missing: 3}, 5, 1},
+		{"high dosage bound", counts{dosage: 2e9 - 10, missing: 1e9}, 5, 1},
+		{"many missing", counts{missing: 2e9}, 100, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			want, x := tc.start, pack(&tc.start)
+			for range tc.steps {
+				c := counts{dosage: int32(rng.IntN(5)) - 2, missing: rng.Int32N(tc.maxMissing + 1)}
+				if tc.name == "low dosage bound" {
+					c.dosage = -1
+				}
+				if tc.name == "high dosage bound" {
+					c.dosage = 1
+				}
+				want.dosage, want.missing = want.dosage+c.dosage, want.missing+c.missing
+				x += pack(&c)
+			}
+			if d, m := unpack(x); d != want.dosage || m != want.missing {
+				t.Fatalf("unpacked dosage %d missing %d, want %d %d", d, m, want.dosage, want.missing)
+			}
+		})
+	}
+}
