@@ -424,11 +424,11 @@ func (a *accum) fill(k int, r *ScoreResult) {
 	for i := range r.Samples {
 		s := &r.Samples[i]
 		s.Sum = a.baseSum[k] + a.sums[i*a.k+k]
-		r := c.rare[i]
+		rare := c.rare[i]
 		dosage, missing := unpack(c.dm[i])
 		s.DosageSum = float64(a.baseDosage[k] + int(dosage))
-		s.AlleleCount = a.baseAlleles[k] - int(2*missing+r.haploid)
-		s.Denom = a.baseAlleles[k] - int(2*r.unimputed+r.haploid)
+		s.AlleleCount = a.baseAlleles[k] - int(2*missing+rare.haploid)
+		s.Denom = a.baseAlleles[k] - int(2*rare.unimputed+rare.haploid)
 		s.Missing = int(missing)
 	}
 }

@@ -66,7 +66,8 @@ func (v *dosages) reset() {
 // of a sample in the reference cohort.
 type stateFacts struct{ missing, haploid, allelesDef, count int8 }
 
-var stateFact = [nStates]stateFacts{stMissing: {missing: 1, allelesDef: -2}, stHaploid0: {haploid: 1, allelesDef: -1},
+var stateFact = [8]stateFacts{ // 8 so that a state masked by 7 needs no bounds check
+	stMissing: {missing: 1, allelesDef: -2}, stHaploid0: {haploid: 1, allelesDef: -1},
 	stHaploid1: {haploid: 1, allelesDef: -1, count: 1}, stDiploid0: {}, stDiploid1: {count: 1}, stDiploid2: {count: 2}}
 
 // list lists the samples of positions pos (from first on) whose dosage
@@ -87,7 +88,7 @@ func (v *dosages) list(pos []int32, first int32, ds []genotypes.Dosage, in []boo
 			continue
 		}
 		n++
-		f, isIn := &stateFact[s%nStates], -b2i(in[i]) // all ones when in
+		f, isIn := &stateFact[s&7], -b2i(in[i]) // all ones when in
 		missing += int(f.missing)
 		haploid += int(f.haploid)
 		nIn -= isIn
