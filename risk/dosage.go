@@ -195,11 +195,10 @@ func (r *refCohort) word(p int32) uint64 {
 
 // valueCounts adds to c[v] the 2-bit values v (1-3) of a plane word.
 func valueCounts(word uint64, c *[4]int) {
-	const lo = 0x5555555555555555
-	l, h := word&lo, (word>>1)&lo
-	c[1] += bits.OnesCount64(l &^ h)
-	c[2] += bits.OnesCount64(h &^ l)
-	c[3] += bits.OnesCount64(l & h)
+	b := valueBits(word)
+	c[1] += bits.OnesCount64(b[0])
+	c[2] += bits.OnesCount64(b[1])
+	c[3] += bits.OnesCount64(b[2])
 }
 
 // decodePlanes is decode of one record read densely, from its stored
@@ -225,11 +224,10 @@ func (v *dosages) startRows(ref *refCohort) {
 }
 
 // addRow adds one stored row: its plane, when some value differs from
-// the baseline, kept as words (accum.apply finds the differing samples 2
-// bits at a time, skipping a word at a time), the differing samples of its
-// list one by one; the reference cohort's allele counts and the missing calls counted
-// per plane value a word at a time (masked by the cohort's plane when it
-// is a subset).
+// the baseline, kept as words (accum.apply finds the differing samples),
+// the differing samples of its list one by one; the reference cohort's
+// allele counts and the missing calls counted per plane value a word at a
+// time (masked by the cohort's plane when it is a subset).
 func (v *dosages) addRow(r *genotypes.PlaneRow, ref *refCohort) {
 	base := int(v.base)
 	baseline := uint8(state(v.base, 2))
