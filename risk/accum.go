@@ -30,16 +30,20 @@ func state(d, p int8) int {
 }
 
 // counts are one sample's counters for one score, as differences from the
-// score's baseline (2 alleles and the baseline dosage per used variant).
+// score's baseline (2 alleles and the baseline dosage per used variant):
+// the dosage, the missing genotypes, those of them not imputed (they leave
+// the denominator: 2 alleles each) and the haploid genotypes (1 allele
+// each off both the allele count and the denominator); a missing genotype
+// is 2 alleles off the allele count.
 type counts struct {
-	missing, alleleDef, denomDef, dosage int32
+	dosage, missing, unimputed, haploid int32
 }
 
 func (c *counts) add(d counts) {
-	c.missing += d.missing
-	c.alleleDef += d.alleleDef
-	c.denomDef += d.denomDef
 	c.dosage += d.dosage
+	c.missing += d.missing
+	c.unimputed += d.unimputed
+	c.haploid += d.haploid
 }
 
 // pendingUse is one score's use of a decoding: the sum each state adds
@@ -79,7 +83,52 @@ type accum struct {
 // set of scores (a score listed twice uses each decoding twice).
 type countGroup struct {
 	scores []int
-	counts []counts // per sample; nil until first added to
+	t      *tally // nil until first added to
+}
+
+// tally is one count group's counters per sample: the dosage and the
+// missing count packed in one word (dm: missing<<32 + dosage, see pack), so
+// that a differing sample's common update is one 8-byte addition; the
+// unimputed and haploid counts (none, with mean imputation and autosomes)
+// apart.
+type tally struct {
+	dm   []int64
+	rare []rareCounts
+}
+
+// rareCounts are counts' unimputed and haploid.
+type rareCounts struct{ unimputed, haploid int32 }
+
+func newTally(n int) *tally { return &tally{dm: make([]int64, n), rare: make([]rareCounts, n)} }
+
+// pack returns the dosage and missing count of c as one word: sums of
+// packed words unpack to the sums of the counts while the dosage stays
+// within an int32 (2 a variant: fewer than 10⁹ variants).
+func pack(c *counts) int64 { return int64(c.missing)<<32 + int64(c.dosage) }
+
+// unpack returns the dosage and missing count of a sum of packed words.
+func unpack(x int64) (dosage, missing int32) {
+	d := int64(int32(uint32(x))) // the low word, sign-extended
+	return int32(d), int32((x - d) >> 32)
+}
+
+// add adds counters c to sample i.
+func (t *tally) add(i int32, c *counts) {
+	t.dm[i] += pack(c)
+	if c.unimputed|c.haploid != 0 {
+		r := &t.rare[i]
+		r.unimputed += c.unimputed
+		r.haploid += c.haploid
+	}
+}
+
+// addAll adds another tally of as many samples.
+func (t *tally) addAll(o *tally) {
+	for i := range t.dm {
+		t.dm[i] += o.dm[i]
+		t.rare[i].unimputed += o.rare[i].unimputed
+		t.rare[i].haploid += o.rare[i].haploid
+	}
 }
 
 // maxSharedGroups bounds the groups of several scores: each holds a
@@ -98,7 +147,7 @@ func newAccum(scores, samples int, noMeanImputation bool) *accum {
 // group returns the counters of the group of scores (the scores of a
 // decoding's pending uses, in order), or nil when the set has no group and
 // no room for one more.
-func (a *accum) group(scores []int) []counts {
+func (a *accum) group(scores []int) *tally {
 	g := -1
 	if len(scores) == 1 {
 		g = scores[0]
@@ -121,20 +170,20 @@ func (a *accum) group(scores []int) []counts {
 }
 
 // own returns score k's own group's counters.
-func (a *accum) own(k int) []counts { return a.countsOf(k) }
+func (a *accum) own(k int) *tally { return a.countsOf(k) }
 
-func (a *accum) countsOf(g int) []counts {
-	if a.groups[g].counts == nil {
-		a.groups[g].counts = make([]counts, a.n)
+func (a *accum) countsOf(g int) *tally {
+	if a.groups[g].t == nil {
+		a.groups[g].t = newTally(a.n)
 	}
-	return a.groups[g].counts
+	return a.groups[g].t
 }
 
 // addCounts adds the counters of differing samples idx (cnt by their
 // genotype states st).
-func addCounts(cs []counts, idx []int32, st []uint8, cnt *[nStates]counts) {
+func addCounts(cs *tally, idx []int32, st []uint8, cnt *[nStates]counts) {
 	for j, i := range idx {
-		cs[i].add(cnt[st[j]])
+		cs.add(i, &cnt[st[j]])
 	}
 }
 
@@ -168,14 +217,22 @@ func (a *accum) use(v *dosages, k int, w float64, dominant, recessive bool) {
 func (a *accum) imputes(v *dosages) bool { return !a.noMeanImputation && !math.IsNaN(v.freq) }
 
 // apply adds the differing samples of a decoding to every score queued on
-// it, visiting each sample once.
+// it, visiting each sample once: in one fused pass per list and plane
+// when one use or a run of consecutive scores shares counters (the common
+// cases), else sample by sample from lists.
 func (a *accum) apply(v *dosages) {
 	if len(v.pending) == 0 {
 		return
 	}
 	cnt := a.countTable(v)
 	run := a.prepare(v)
-	a.add(v.idx, v.st, run, a.group(a.scores), &cnt)
+	cs := a.group(a.scores)
+	if cs != nil && (run || len(a.scores) == 1) {
+		a.addFused(v, cs, &cnt)
+	} else {
+		v.expandPlanes()
+		a.add(v.idx, v.st, run, cs, &cnt)
+	}
 	v.pending = v.pending[:0]
 }
 
@@ -183,12 +240,12 @@ func (a *accum) apply(v *dosages) {
 // genotype state.
 func (a *accum) countTable(v *dosages) (cnt [nStates]counts) {
 	b := int32(v.base)
-	cnt[stMissing] = counts{missing: 1, alleleDef: 2, dosage: -b}
+	cnt[stMissing] = counts{missing: 1, dosage: -b}
 	if !a.imputes(v) {
-		cnt[stMissing].denomDef = 2
+		cnt[stMissing].unimputed = 1
 	}
 	for d := range int32(2) {
-		cnt[stHaploid0+d] = counts{alleleDef: 1, denomDef: 1, dosage: d - b}
+		cnt[stHaploid0+d] = counts{haploid: 1, dosage: d - b}
 	}
 	for d := range int32(3) {
 		cnt[stDiploid0+d] = counts{dosage: d - b}
@@ -200,7 +257,7 @@ func (a *accum) countTable(v *dosages) (cnt [nStates]counts) {
 // uses prepared and to the counters: cs, or each score's own when nil.
 // One use or a run of consecutive scores with shared counters (the common
 // cases) take one fused pass.
-func (a *accum) add(idx []int32, st []uint8, run bool, cs []counts, cnt *[nStates]counts) {
+func (a *accum) add(idx []int32, st []uint8, run bool, cs *tally, cnt *[nStates]counts) {
 	switch {
 	case cs != nil && len(a.scores) == 1:
 		a.addOne(idx, st, cs, cnt)
@@ -221,7 +278,7 @@ func (a *accum) add(idx []int32, st []uint8, run bool, cs []counts, cnt *[nState
 
 // addOne is add for one use: the sample's sum of its score and its
 // counters, in one pass.
-func (a *accum) addOne(idx []int32, st []uint8, cs []counts, cnt *[nStates]counts) {
+func (a *accum) addOne(idx []int32, st []uint8, cs *tally, cnt *[nStates]counts) {
 	var d [8]float64 // by state; 8 so that a state masked by 7 needs no bounds check
 	copy(d[:], a.deltas[:nStates])
 	var c [8]counts
@@ -231,13 +288,13 @@ func (a *accum) addOne(idx []int32, st []uint8, cs []counts, cnt *[nStates]count
 	for j, i := range idx {
 		s := st[j] & 7
 		sums[int(i)*k+k0] += d[s]
-		cs[i].add(c[s])
+		cs.add(i, &c[s])
 	}
 }
 
 // addRun is add for uses of consecutive scores: each sample's run of sums
 // and its counters, in one pass.
-func (a *accum) addRun(idx []int32, st []uint8, cs []counts, cnt *[nStates]counts) {
+func (a *accum) addRun(idx []int32, st []uint8, cs *tally, cnt *[nStates]counts) {
 	m := len(a.scores)
 	k0 := a.scores[0]
 	for j, i := range idx {
@@ -255,7 +312,7 @@ func (a *accum) addRun(idx []int32, st []uint8, cs []counts, cnt *[nStates]count
 		for ; p < len(sum); p++ {
 			sum[p] += d[p]
 		}
-		cs[i].add(cnt[s])
+		cs.add(i, &cnt[s])
 	}
 }
 
@@ -338,44 +395,40 @@ func (a *accum) merge(o *accum) {
 		a.sums[i] += o.sums[i]
 	}
 	for _, g := range o.groups {
-		if g.counts == nil {
+		if g.t == nil {
 			continue
 		}
 		if cs := a.group(g.scores); cs != nil {
-			addAll(cs, g.counts)
+			cs.addAll(g.t)
 			continue
 		}
 		for _, k := range g.scores {
-			addAll(a.own(k), g.counts)
+			a.own(k).addAll(g.t)
 		}
-	}
-}
-
-func addAll(dst, src []counts) {
-	for i := range dst {
-		dst[i].add(src[i])
 	}
 }
 
 // fill writes score k's totals into its result's samples.
 func (a *accum) fill(k int, r *ScoreResult) {
-	c := make([]counts, a.n)
+	c := newTally(a.n)
 	for _, g := range a.groups {
-		if g.counts == nil {
+		if g.t == nil {
 			continue
 		}
 		for _, gk := range g.scores {
 			if gk == k {
-				addAll(c, g.counts)
+				c.addAll(g.t)
 			}
 		}
 	}
 	for i := range r.Samples {
 		s := &r.Samples[i]
 		s.Sum = a.baseSum[k] + a.sums[i*a.k+k]
-		s.DosageSum = float64(a.baseDosage[k] + int(c[i].dosage))
-		s.AlleleCount = a.baseAlleles[k] - int(c[i].alleleDef)
-		s.Denom = a.baseAlleles[k] - int(c[i].denomDef)
-		s.Missing = int(c[i].missing)
+		rare := c.rare[i]
+		dosage, missing := unpack(c.dm[i])
+		s.DosageSum = float64(a.baseDosage[k] + int(dosage))
+		s.AlleleCount = a.baseAlleles[k] - int(2*missing+rare.haploid)
+		s.Denom = a.baseAlleles[k] - int(2*rare.unimputed+rare.haploid)
+		s.Missing = int(missing)
 	}
 }

@@ -19,20 +19,92 @@ import (
 // differing samples × the scores that use it.
 type dosages struct {
 	base int8 // dosage of the baseline (diploid, called)
-	// idx are the differing samples; st their genotype states (accum.go).
+	// idx are the differing samples listed one by one, st their genotype
+	// states (accum.go).
 	idx []int32
 	st  []uint8
+	// planes are the plane rows with samples that differ, not listed:
+	// their words are in words.
+	planes []planeSeg
+	words  []int64
+	// haploid counts the haploid samples listed.
+	haploid int
 	// freq is the effect allele frequency in the reference cohort (NaN
 	// when nobody there is called); missing the samples without a call.
 	freq    float64
 	missing int
+	// alleles and count are the reference cohort's called alleles and
+	// effect alleles, while plane rows are added.
+	alleles, count int
 
 	// pending are the scores to add this decoding to (accum.apply).
 	pending []pendingUse
 
 	// dense scratch: one dosage per cohort sample, and a second for
-	// another record at the same position.
+	// another record at the same position (then the differing samples'
+	// dosages, pos their positions).
 	dense, other []genotypes.Dosage
+	pos          []int32
+}
+
+// planeSeg is one plane row of a decoding: the samples from first on,
+// words[from:to] of the decoding, and the genotype state of each plane
+// value (lut[0] unused: value 0 is the baseline).
+type planeSeg struct {
+	first, from, to int32
+	lut             [4]uint8
+}
+
+// reset forgets the differing samples.
+func (v *dosages) reset() {
+	v.idx, v.st, v.missing, v.haploid = v.idx[:0], v.st[:0], 0, 0
+	v.planes, v.words = v.planes[:0], v.words[:0]
+}
+
+// stateFacts are what a genotype state adds to a decoding's counts:
+// missing, haploid, and the called alleles beyond 2 and effect alleles
+// of a sample in the reference cohort.
+type stateFacts struct{ missing, haploid, allelesDef, count int8 }
+
+var stateFact = [8]stateFacts{ // 8 so that a state masked by 7 needs no bounds check
+	stMissing: {missing: 1, allelesDef: -2}, stHaploid0: {haploid: 1, allelesDef: -1},
+	stHaploid1: {haploid: 1, allelesDef: -1, count: 1}, stDiploid0: {}, stDiploid1: {count: 1}, stDiploid2: {count: 2}}
+
+// list lists the samples of positions pos (from first on) whose dosage
+// ds is not the baseline, adding them to the decoding's counts (in a
+// sample's own sums, so that no counter waits on the previous update).
+func (v *dosages) list(pos []int32, first int32, ds []genotypes.Dosage, in []bool) {
+	baseline := uint8(state(v.base, 2))
+	n := len(v.idx)
+	v.idx = slices.Grow(v.idx, len(pos))[:n+len(pos)]
+	v.st = slices.Grow(v.st, len(pos))[:n+len(pos)]
+	ds = ds[:len(pos)]
+	var missing, haploid, nIn, alleles, count int
+	for j, o := range pos {
+		s := stateOf[ds[j]&15]
+		i := first + o
+		v.idx[n], v.st[n] = i, s
+		if s == baseline {
+			continue
+		}
+		n++
+		f, isIn := &stateFact[s&7], -b2i(in[i]) // all ones when in
+		missing += int(f.missing)
+		haploid += int(f.haploid)
+		nIn -= isIn
+		alleles += int(f.allelesDef) & isIn
+		count += int(f.count) & isIn
+	}
+	v.idx, v.st = v.idx[:n], v.st[:n]
+	v.missing, v.haploid = v.missing+missing, v.haploid+haploid
+	v.alleles, v.count = v.alleles+alleles, v.count+count-int(v.base)*nIn
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // stateOf maps a genotypes.Dosage (copies | ploidy<<2) to its genotype
@@ -49,7 +121,7 @@ var stateOf = func() (t [16]uint8) {
 // reference cohort ref.
 func (v *dosages) decode(hits []recIndex, ref *refCohort) {
 	n, nRef := len(ref.in), ref.n
-	v.idx, v.st, v.missing = v.idx[:0], v.st[:0], 0
+	v.reset()
 	v.base = 0
 	def := genotypes.CodeDosage(hits[0].rec.DefaultGT, hits[0].index)
 	if def.Ploidy() == 2 {
@@ -74,23 +146,13 @@ func (v *dosages) decode(hits []recIndex, ref *refCohort) {
 	baseline := genotypes.Dosage(v.base) | 2<<2
 	// The reference cohort's alleles: the baseline for its samples that
 	// do not differ, plus those that do.
-	alleles, count := 2*nRef, int(v.base)*nRef
+	v.alleles, v.count = 2*nRef, int(v.base)*nRef
+	v.pos, v.other = v.pos[:0], v.other[:0]
 	for i := range differing(v.dense, baseline) {
-		d := v.dense[i]
-		v.idx = append(v.idx, int32(i))
-		v.st = append(v.st, stateOf[d&15])
-		if d.Ploidy() == 0 {
-			v.missing++
-		}
-		if in[i] {
-			alleles += d.Ploidy() - 2
-			count += d.Count() - int(v.base)
-		}
+		v.pos, v.other = append(v.pos, int32(i)), append(v.other, v.dense[i])
 	}
-	v.freq = math.NaN()
-	if alleles > 0 {
-		v.freq = float64(count) / float64(alleles)
-	}
+	v.list(v.pos, 0, v.other, in)
+	v.endRows()
 }
 
 // refCohort is the reference cohort among the samples read: in marks it,
@@ -133,68 +195,70 @@ func (r *refCohort) word(p int32) uint64 {
 
 // valueCounts adds to c[v] the 2-bit values v (1-3) of a plane word.
 func valueCounts(word uint64, c *[4]int) {
-	const lo = 0x5555555555555555
-	l, h := word&lo, (word>>1)&lo
-	c[1] += bits.OnesCount64(l &^ h)
-	c[2] += bits.OnesCount64(h &^ l)
-	c[3] += bits.OnesCount64(l & h)
+	b := valueBits(word)
+	c[1] += bits.OnesCount64(b[0])
+	c[2] += bits.OnesCount64(b[1])
+	c[3] += bits.OnesCount64(b[2])
 }
 
 // decodePlanes is decode of one record read densely, from its stored
-// rows (genotypes.DenseSite.PlaneRows) in one pass: the differing samples
-// of a plane found 2 bits at a time and skipped a word at a time, those of
-// a list one by one; the reference cohort's allele counts and the missing
-// calls counted per plane value a word at a time (masked by the cohort's
-// plane when it is a subset). False when the site cannot be read so
-// (nothing done).
+// rows (genotypes.DenseSite.PlaneRows) in one pass (startRows, addRow for
+// each row, endRows). False when the site cannot be read so (nothing
+// done).
 func (v *dosages) decodePlanes(ds *genotypes.DenseSite, index int, ref *refCohort) bool {
-	base := int(v.base)
-	baseline := uint8(state(v.base, 2))
-	alleles, count := 2*ref.n, base*ref.n
-	idx, st := v.idx[:0], v.st[:0]
-	_, ok := ds.PlaneRows(index, func(r *genotypes.PlaneRow) {
-		var lut [4]uint8
-		for val, d := range r.Levels {
-			lut[val] = stateOf[d&15]
-		}
-		if r.Words != nil && (lut[1] != baseline || lut[2] != baseline || lut[3] != baseline) {
-			var all, in [4]int
-			planeCounts(r, ref, &all, &in)
-			for val := 1; val < 4; val++ {
-				d := r.Levels[val]
-				if d.Ploidy() == 0 {
-					v.missing += all[val]
-				}
-				alleles += in[val] * (d.Ploidy() - 2)
-				count += in[val] * (d.Count() - base)
-			}
-			idx, st = appendPlane(idx, st, r.Words, r.First, &lut, baseline)
-		}
-		for j, o := range r.Listed {
-			d := r.Dosages[j]
-			s := stateOf[d&15]
-			if s == baseline {
-				continue
-			}
-			idx, st = append(idx, r.First+o), append(st, s)
-			if s == stMissing {
-				v.missing++
-			}
-			if ref.in[r.First+o] {
-				alleles += d.Ploidy() - 2
-				count += d.Count() - base
-			}
-		}
-	})
+	v.startRows(ref)
+	_, ok := ds.PlaneRows(index, func(r *genotypes.PlaneRow) { v.addRow(r, ref) })
 	if !ok {
+		v.reset()
 		return false
 	}
-	v.idx, v.st = idx, st
-	v.freq = math.NaN()
-	if alleles > 0 {
-		v.freq = float64(count) / float64(alleles)
-	}
+	v.endRows()
 	return true
+}
+
+// startRows begins a decoding from plane rows (v.base set): no sample
+// differs yet, and the reference cohort's alleles are all the baseline's.
+func (v *dosages) startRows(ref *refCohort) {
+	v.reset()
+	v.alleles, v.count = 2*ref.n, int(v.base)*ref.n
+}
+
+// addRow adds one stored row: its plane, when some value differs from
+// the baseline, kept as words (accum.apply finds the differing samples),
+// the differing samples of its list one by one; the reference cohort's
+// allele counts and the missing calls counted per plane value a word at a
+// time (masked by the cohort's plane when it is a subset).
+func (v *dosages) addRow(r *genotypes.PlaneRow, ref *refCohort) {
+	base := int(v.base)
+	baseline := uint8(state(v.base, 2))
+	var lut [4]uint8
+	for val, d := range r.Levels {
+		lut[val] = stateOf[d&15]
+	}
+	if r.Words != nil && (lut[1] != baseline || lut[2] != baseline || lut[3] != baseline) {
+		var all, in [4]int
+		planeCounts(r, ref, &all, &in)
+		for val := 1; val < 4; val++ {
+			d := r.Levels[val]
+			if d.Ploidy() == 0 {
+				v.missing += all[val]
+			}
+			v.alleles += in[val] * (d.Ploidy() - 2)
+			v.count += in[val] * (d.Count() - base)
+		}
+		v.addPlane(r.Words, r.First, &lut)
+	}
+	if len(r.Listed) > 0 {
+		v.list(r.Listed, r.First, r.Dosages, ref.in)
+	}
+}
+
+// endRows sets the effect allele frequency from the counts.
+func (v *dosages) endRows() {
+	v.freq = math.NaN()
+	if v.alleles > 0 {
+		v.freq = float64(v.count) / float64(v.alleles)
+	}
 }
 
 // planeCounts counts a row's plane values 1-3 among all its samples and
@@ -214,26 +278,40 @@ func planeCounts(r *genotypes.PlaneRow, ref *refCohort, all, in *[4]int) {
 	}
 }
 
-// appendPlane appends the position (first plus the block offset) and the
-// state (lut of its plane value) of each sample of a plane whose state is
-// not baseline.
-func appendPlane(idx []int32, st []uint8, words []int64, first int32, lut *[4]uint8, baseline uint8) ([]int32, []uint8) {
-	n := len(idx)
-	idx = slices.Grow(idx, 32*len(words))[:n+32*len(words)]
-	st = slices.Grow(st, 32*len(words))[:n+32*len(words)]
-	for w, word := range words {
-		at := first + int32(w*32)
-		for u := uint64(word); u != 0; {
-			tz := bits.TrailingZeros64(u) &^ 1
-			s := lut[(u>>tz)&3]
-			idx[n], st[n] = at+int32(tz/2), s
-			if s != baseline {
-				n++
+// addPlane keeps a plane's words (first: the position of its first
+// sample, lut: each value's genotype state) as a planeSeg. A value whose
+// state is the baseline (another phase of the default) is kept: it adds
+// nothing.
+func (v *dosages) addPlane(words []int64, first int32, lut *[4]uint8) {
+	from := len(v.words)
+	v.words = append(v.words, words...)
+	v.planes = append(v.planes, planeSeg{first: first, from: int32(from), to: int32(len(v.words)), lut: *lut})
+}
+
+// m55 selects the low bit of each 2-bit value of a plane word.
+const m55 = 0x5555555555555555
+
+// valueBits returns the low bits of the 2-bit values 1, 2 and 3 of a
+// plane word.
+func valueBits(word uint64) [3]uint64 {
+	lo, hi := word&m55, (word>>1)&m55
+	return [3]uint64{lo &^ hi, hi &^ lo, lo & hi}
+}
+
+// expandPlanes lists the samples of the decoding's planes one by one (for
+// the accumulator's general path).
+func (v *dosages) expandPlanes() {
+	for _, p := range v.planes {
+		for w, word := range v.words[p.from:p.to] {
+			at := p.first + int32(w*32)
+			for u := uint64(word); u != 0; {
+				tz := bits.TrailingZeros64(u) &^ 1
+				v.idx, v.st = append(v.idx, at+int32(tz/2)), append(v.st, p.lut[(u>>tz)&3])
+				u &^= 3 << tz
 			}
-			u &^= 3 << tz
 		}
 	}
-	return idx[:n], st[:n]
+	v.planes, v.words = v.planes[:0], v.words[:0]
 }
 
 // differing yields the indices of the dosages other than baseline, eight
