@@ -153,6 +153,7 @@ type denseBatch struct {
 	hap    map[string]haploidBlocks
 	buf    *DenseBuffers // of the rows read; nil: the batch's allocator
 	listed []Dosage      // PlaneRows' scratch: a row's listed dosages
+	dtab   []Dosage      // and a site-major row's code table's
 	// bySite, when not nil, holds the sites' rows from the batch's
 	// site-major table (sitecallsread.go), and rows is unused.
 	bySite *siteRead

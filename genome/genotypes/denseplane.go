@@ -73,7 +73,7 @@ func (s *DenseSite) PlaneRows(allele int, fn func(*PlaneRow)) (exp Dosage, ok bo
 
 // sitePlaneRow calls fn with a site's row from the batch's site-major
 // table, when it has one: a single PlaneRow of all the batch's samples.
-func (db *denseBatch) sitePlaneRow(r callsRow, def int32, allele int, exp Dosage, fn func(*PlaneRow)) {
+func (db *denseBatch) sitePlaneRow(r *siteRow, def int32, allele int, exp Dosage, fn func(*PlaneRow)) {
 	if r.words == nil && len(r.samples) == 0 {
 		return
 	}
@@ -82,18 +82,14 @@ func (db *denseBatch) sitePlaneRow(r callsRow, def int32, allele int, exp Dosage
 	for l, c := range r.levels {
 		pr.Levels[l+1] = CodeDosage(PhaseRelative(c, def), allele)
 	}
-	// A site's listed codes are few: each distinct one is converted once.
-	db.listed = growLen(db.listed[:0], len(r.codes))
-	last, d := int32(0), Dosage(0)
-	if len(r.codes) > 0 {
-		last = r.codes[0]
-		d = CodeDosage(PhaseRelative(last, def), allele)
+	// The row's few distinct listed codes are converted once each.
+	db.dtab = db.dtab[:0]
+	for _, c := range r.table {
+		db.dtab = append(db.dtab, CodeDosage(PhaseRelative(c, def), allele))
 	}
-	for j, c := range r.codes {
-		if c != last {
-			last, d = c, CodeDosage(PhaseRelative(c, def), allele)
-		}
-		db.listed[j] = d
+	db.listed = growLen(db.listed[:0], len(r.cix))
+	for j, x := range r.cix {
+		db.listed[j] = db.dtab[x]
 	}
 	pr.Listed, pr.Dosages = r.samples, db.listed
 	fn(&pr)

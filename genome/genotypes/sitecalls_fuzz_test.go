@@ -3,6 +3,7 @@ package genotypes
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -56,7 +57,7 @@ func TestSiteExceptionsRoundTrip(t *testing.T) {
 		}
 		var tab []int32
 		b := appendExceptions(nil, levels, listed, &tab)
-		sr := &siteRead{nw: planeWordsOf(n)}
+		sr := &siteRead{n: n, nw: planeWordsOf(n)}
 		var plane []byte
 		if len(levels) > 0 {
 			plane = make([]byte, 8*sr.nw)
@@ -73,11 +74,11 @@ func TestSiteExceptionsRoundTrip(t *testing.T) {
 			t.Fatalf("trial %d: %d listed, wrote %d", trial, len(r.samples), len(listed))
 		}
 		for j, e := range listed {
-			if r.samples[j] != e.sample || r.codes[j] != e.code {
-				t.Fatalf("trial %d: listed %d is (%d, %#x), wrote (%d, %#x)", trial, j, r.samples[j], r.codes[j], e.sample, e.code)
+			if r.samples[j] != e.sample || r.table[r.cix[j]] != e.code {
+				t.Fatalf("trial %d: listed %d is (%d, %#x), wrote (%d, %#x)", trial, j, r.samples[j], r.table[r.cix[j]], e.sample, e.code)
 			}
 		}
-		if err := checkSiteRow(r, n); err != nil {
+		if err := checkRowInside(r, n); err != nil {
 			t.Fatalf("trial %d: %v", trial, err)
 		}
 	}
@@ -100,7 +101,7 @@ func TestSiteReadRefusesDamage(t *testing.T) {
 		for s := range int32(600) {
 			db.sites = append(db.sites, s)
 		}
-		db.bySite = &siteRead{rows: make([]callsRow, len(db.sites)), nw: planeWordsOf(n)}
+		db.bySite = &siteRead{rows: make([]siteRow, len(db.sites)), n: n, nw: planeWordsOf(n)}
 		var start int64
 		var err error
 		for g, rows := range x.rows {
@@ -115,7 +116,7 @@ func TestSiteReadRefusesDamage(t *testing.T) {
 		}
 		db.bySite.done()
 		for k, r := range db.bySite.rows {
-			if err := checkSiteRow(r, n); err != nil {
+			if err := checkRowInside(r, n); err != nil {
 				t.Fatalf("trial %d: site %d read without error but %v", trial, k, err)
 			}
 		}
@@ -142,22 +143,20 @@ func indexOfBytes(t testing.TB, data []byte, samples int64) *callsIndex {
 
 // FuzzSiteExceptions: any bytes as a row's exceptions and plane are read
 // or refused, never a panic, and a row read is inside the batch or
-// refused by checkSiteRow.
+// refused.
 func FuzzSiteExceptions(f *testing.F) {
 	var tab []int32
 	f.Add(appendExceptions(nil, []int32{0x1001}, []exc{{3, 0x2002}, {40, 0x1001}}, &tab), make([]byte, 16), uint16(64))
 	f.Add(appendExceptions(nil, nil, []exc{{0, 0x3}, {1, 0x3}, {299, 0x1001}}, &tab), []byte{}, uint16(300))
 	f.Fuzz(func(t *testing.T, exc, plane []byte, n uint16) {
-		sr := &siteRead{nw: planeWordsOf(int(n))}
+		sr := &siteRead{n: int(n), nw: planeWordsOf(int(n))}
 		at, err := sr.keep(exc, plane)
 		if err != nil {
 			return
 		}
-		r := sr.row(at)
-		if len(r.samples) != len(r.codes) {
-			t.Fatalf("%d samples, %d codes", len(r.samples), len(r.codes))
+		if err := checkRowInside(sr.row(at), int(n)); err != nil {
+			t.Fatalf("a row read without error: %v", err)
 		}
-		_ = checkSiteRow(r, int(n))
 	})
 }
 
@@ -193,4 +192,31 @@ func FuzzDecodeBlobChunk(f *testing.F) {
 			}
 		}
 	})
+}
+
+// checkRowInside is every check a row read without error must pass: at
+// most three levels, listed samples ascending and inside the batch, code
+// indices inside the table, the plane's values naming levels and none
+// past the samples.
+func checkRowInside(r siteRow, n int) error {
+	if len(r.levels) > 3 || len(r.samples) != len(r.cix) {
+		return fmt.Errorf("%d levels, %d samples, %d code indices", len(r.levels), len(r.samples), len(r.cix))
+	}
+	for j, s := range r.samples {
+		if s < 0 || int(s) >= n || (j > 0 && s <= r.samples[j-1]) {
+			return fmt.Errorf("listed sample %d out of order or range", s)
+		}
+		if r.cix[j] < 0 || int(r.cix[j]) >= len(r.table) {
+			return fmt.Errorf("code index %d of %d", r.cix[j], len(r.table))
+		}
+	}
+	if r.words != nil && len(r.words) != planeWordsOf(n) {
+		return fmt.Errorf("plane of %d words", len(r.words))
+	}
+	for i := range int32(32 * len(r.words)) {
+		if v := r.plane(i); v != 0 && (int(v) > len(r.levels) || int(i) >= n) {
+			return fmt.Errorf("plane value %d at %d with %d levels", v, i, len(r.levels))
+		}
+	}
+	return nil
 }

@@ -22,19 +22,32 @@ import (
 // out of each row group before the next is read), so a read's memory is
 // the rows asked for plus one row group, not the row groups it touched.
 type siteRead struct {
-	rows    []callsRow
+	rows    []siteRow
 	at      []siteRowAt // where rows[k] is in words and ints, until done
 	words   []int64     // the rows' planes, one after another
-	ints    []int32     // the rows' levels, samples and codes
-	nw      int         // words a plane
+	ints    []int32     // the rows' levels, code tables, samples and code indices
+	n, nw   int         // the batch's samples, words a plane
 	scratch siteScratch
 }
 
+// siteRow is one site's row of a site-major read: its plane (nil: none)
+// and levels, the distinct codes of its listed exceptions (table), and
+// the listed samples (ascending batch indices) with each one's code as an
+// index into table. Codes are PhaseRelative to the site default.
+type siteRow struct {
+	words                  []int64
+	levels, table, samples []int32
+	cix                    []int32
+}
+
+// plane returns the 2-bit plane value of sample i.
+func (r *siteRow) plane(i int32) int64 { return (r.words[i/32] >> (2 * (i % 32))) & 3 }
+
 // siteRowAt locates a kept row in siteRead.words and ints (words -1: no
-// plane).
+// plane): levels, table, samples and code indices one after another.
 type siteRowAt struct {
-	words, ints  int
-	nl, nsm, ncd int
+	words, ints int
+	nl, nt, n   int
 }
 
 // usesSiteCalls reports whether the read's samples of this batch are all
@@ -90,7 +103,7 @@ func (db *denseBatch) readSiteRows(ctx context.Context) error {
 	defer f.Close()
 	sr := db.buf.takeSiteRead()
 	sr.rows = slices.Grow(sr.rows[:0], len(db.sites))[:len(db.sites)]
-	sr.nw = planeWordsOf(db.b.b.Samples)
+	sr.n, sr.nw = db.b.b.Samples, planeWordsOf(db.b.b.Samples)
 	db.bySite = sr
 	var start int64
 	for g, rows := range x.rows {
@@ -170,9 +183,6 @@ func (db *denseBatch) keepSiteRows(first int32) error {
 			continue
 		}
 		at, err := sr.keep(sc.exc.at(i), sc.plane.at(i))
-		if err == nil {
-			err = checkSiteRow(sr.row(at), db.b.b.Samples)
-		}
 		if err != nil {
 			return fmt.Errorf("site %d: %w", s, err)
 		}
@@ -181,7 +191,10 @@ func (db *denseBatch) keepSiteRows(first int32) error {
 	return nil
 }
 
-// keep copies a row (its exceptions and plane values) into sr.
+// keep copies a row (its exceptions and plane values) into sr, checked
+// to stay inside the batch: listed samples ascending and below its
+// samples, code indices inside the table, plane values naming a level and
+// none past the samples.
 func (sr *siteRead) keep(exc, plane []byte) (siteRowAt, error) {
 	at := siteRowAt{words: -1, ints: len(sr.ints)}
 	if len(plane) > 0 {
@@ -194,33 +207,34 @@ func (sr *siteRead) keep(exc, plane []byte) (siteRowAt, error) {
 		}
 	}
 	d := exceptionsReader{b: exc}
-	nl := d.count(3)
-	for range nl {
+	at.nl = d.count(3)
+	for range at.nl {
 		sr.ints = append(sr.ints, d.code())
 	}
-	codes := sr.scratch.codes[:0]
-	for range d.count(len(exc)) {
-		codes = append(codes, d.code())
+	at.nt = d.count(len(exc))
+	for range at.nt {
+		sr.ints = append(sr.ints, d.code())
 	}
-	sr.scratch.codes = codes
-	n := d.count(len(exc))
-	if n > 0 && len(codes) == 0 && d.err == nil {
-		d.err = fmt.Errorf("%d listed exceptions without codes", n)
+	at.n = d.count(min(len(exc), sr.n))
+	if at.n > 0 && at.nt == 0 && d.err == nil {
+		d.err = fmt.Errorf("%d listed exceptions without codes", at.n)
 	}
 	if d.err == nil {
-		sr.ints = d.samples(sr.ints, n)
-		sr.ints = d.codes(sr.ints, n, codes)
+		sr.ints = d.samples(sr.ints, at.n, sr.n)
+		sr.ints = d.codeIndices(sr.ints, at.n, at.nt)
 	}
 	if d.err == nil && len(d.b) != 0 {
 		d.err = fmt.Errorf("%d bytes after the exceptions", len(d.b))
 	}
+	if d.err == nil {
+		d.err = checkPlane(sr.row(at), sr.n)
+	}
 	if d.err != nil {
 		sr.ints = sr.ints[:at.ints]
+		if at.words >= 0 {
+			sr.words = sr.words[:at.words]
+		}
 		return at, d.err
-	}
-	at.nl, at.nsm, at.ncd = nl, n, n
-	if at.words < 0 && nl > 0 {
-		return at, fmt.Errorf("%d levels without a plane", nl)
 	}
 	return at, nil
 }
@@ -266,18 +280,19 @@ func (r *exceptionsReader) code() int32 {
 	return int32(uint32(x))
 }
 
-// samples appends n gap-coded sample indices. Most gaps are one byte: they
-// are read without a call (the listed exceptions of a biobank are
-// billions).
-func (r *exceptionsReader) samples(dst []int32, n int) []int32 {
+// samples appends n gap-coded sample indices, each below most and above
+// the one before. Most gaps are one byte: they are read without a call
+// (the listed exceptions of a biobank are billions).
+func (r *exceptionsReader) samples(dst []int32, n, most int) []int32 {
 	at := len(dst)
 	dst = growLen(dst, n)
 	out := dst[at:]
 	b := r.b
-	prev := int64(0)
+	prev := int64(-1)
 	for i := range out {
+		var gap int64
 		if len(b) > 0 && b[0] < 0x80 {
-			prev += int64(b[0])
+			gap = int64(b[0])
 			b = b[1:]
 		} else {
 			x, k := binary.Uvarint(b)
@@ -285,22 +300,26 @@ func (r *exceptionsReader) samples(dst []int32, n int) []int32 {
 				r.err = fmt.Errorf("exceptions value: bad sample gap")
 				return dst[:at]
 			}
-			prev += int64(x)
+			gap = int64(x)
 			b = b[k:]
 		}
-		if prev > 1<<31-1 {
-			r.err = fmt.Errorf("exceptions value: sample index %d", prev)
+		if i == 0 {
+			gap++ // the first is an index, not a distance
+		}
+		if gap == 0 || prev+gap >= int64(most) {
+			r.err = fmt.Errorf("exceptions value: sample %d after %d (of %d samples)", prev+gap, prev, most)
 			return dst[:at]
 		}
+		prev += gap
 		out[i] = int32(prev)
 	}
 	r.b = b
 	return dst
 }
 
-// codes appends the codes of n listed exceptions, each an index into
-// table.
-func (r *exceptionsReader) codes(dst []int32, n int, table []int32) []int32 {
+// codeIndices appends the code indices of n listed exceptions, each below
+// tab.
+func (r *exceptionsReader) codeIndices(dst []int32, n, tab int) []int32 {
 	at := len(dst)
 	dst = growLen(dst, n)
 	out := dst[at:]
@@ -318,29 +337,26 @@ func (r *exceptionsReader) codes(dst []int32, n int, table []int32) []int32 {
 			}
 			b = b[k:]
 		}
-		if x >= uint64(len(table)) {
-			r.err = fmt.Errorf("exceptions value: code index %d of %d", x, len(table))
+		if x >= uint64(tab) {
+			r.err = fmt.Errorf("exceptions value: code index %d of %d", x, tab)
 			return dst[:at]
 		}
-		out[i] = table[x]
+		out[i] = int32(x)
 	}
 	r.b = b
 	return dst
 }
 
-// ungap turns one gap-coded samples list back into sample indices.
-func ungap(v []int32) {
-	for j := 1; j < len(v); j++ {
-		v[j] += v[j-1]
-	}
-}
-
 // row returns the row kept at at (valid until more rows are kept).
-func (sr *siteRead) row(at siteRowAt) callsRow {
-	nw := sr.nw
-	r := callsRow{samples: sr.ints[at.ints+at.nl : at.ints+at.nl+at.nsm], codes: sr.ints[at.ints+at.nl+at.nsm : at.ints+at.nl+at.nsm+at.ncd]}
+func (sr *siteRead) row(at siteRowAt) siteRow {
+	v := sr.ints[at.ints:]
+	r := siteRow{levels: v[:at.nl:at.nl]}
+	v = v[at.nl:]
+	r.table, v = v[:at.nt:at.nt], v[at.nt:]
+	r.samples, v = v[:at.n:at.n], v[at.n:]
+	r.cix = v[:at.n:at.n]
 	if at.words >= 0 {
-		r.words, r.levels = sr.words[at.words:at.words+nw:at.words+nw], sr.ints[at.ints:at.ints+at.nl]
+		r.words = sr.words[at.words : at.words+sr.nw : at.words+sr.nw]
 	}
 	return r
 }
@@ -352,28 +368,28 @@ func (sr *siteRead) done() {
 	}
 }
 
-// checkSiteRow refuses a row that would index outside the batch: levels
-// beyond three, a listed sample out of range or out of order, plane values
-// past the levels.
-func checkSiteRow(r callsRow, n int) error {
-	if len(r.levels) > 3 {
-		return fmt.Errorf("%d levels", len(r.levels))
-	}
-	for j, s := range r.samples {
-		if s < 0 || int(s) >= n || (j > 0 && s <= r.samples[j-1]) {
-			return fmt.Errorf("listed sample %d out of order or range", s)
-		}
-	}
+// checkPlane refuses a plane that would index outside the row: values
+// without levels (or a level past them), values past the n samples.
+func checkPlane(r siteRow, n int) error {
 	if r.words == nil {
+		if len(r.levels) > 0 {
+			return fmt.Errorf("%d levels without a plane", len(r.levels))
+		}
 		return nil
 	}
-	// Plane values must name a level, and samples past n must be 0.
-	var used uint64
+	// A value v needs levels[v-1]: value 3 needs 3 levels, 2 needs 2.
+	var has [4]bool
 	for _, w := range r.words {
-		used |= uint64(w) | uint64(w)>>1
+		u := uint64(w)
+		lo, hi := u&0x5555555555555555, (u>>1)&0x5555555555555555
+		has[1] = has[1] || lo&^hi != 0
+		has[2] = has[2] || hi&^lo != 0
+		has[3] = has[3] || lo&hi != 0
 	}
-	if used&0x5555555555555555 != 0 && len(r.levels) == 0 {
-		return fmt.Errorf("plane without levels")
+	for v := len(r.levels) + 1; v < 4; v++ {
+		if has[v] {
+			return fmt.Errorf("plane value %d with %d levels", v, len(r.levels))
+		}
 	}
 	if n%32 != 0 && uint64(r.words[len(r.words)-1])>>(2*(n%32)) != 0 {
 		return fmt.Errorf("plane values past the batch's %d samples", n)
@@ -417,7 +433,7 @@ func (p *DenseBuffers) giveSiteRead(sr *siteRead) {
 }
 
 // siteRow returns the site-major row of site k of the read.
-func (db *denseBatch) siteRow(k int) callsRow { return db.bySite.rows[k] }
+func (db *denseBatch) siteRow(k int) *siteRow { return &db.bySite.rows[k] }
 
 // fillSiteRow decodes the site-major row r into dst, whose positions base
 // … base+samples-1 are the batch's samples: the expected genotype, the
@@ -425,7 +441,7 @@ func (db *denseBatch) siteRow(k int) callsRow { return db.bySite.rows[k] }
 // the plane leaves expected (hap: per block of db.blocks, their offsets;
 // nil for none), then the listed exceptions. Stored codes are phase
 // relative to def.
-func fillSiteRow[T any](dst []T, db *denseBatch, r callsRow, def int32, exp, hapExp T, hap [][]int32, conv func(int32) T) {
+func fillSiteRow[T any](dst []T, db *denseBatch, r *siteRow, def int32, exp, hapExp T, hap [][]int32, conv func(int32) T) {
 	base := int(db.blocks[0].whole)
 	out := dst[base : base+db.b.b.Samples]
 	lut := [4]T{exp, exp, exp, exp}
@@ -442,6 +458,6 @@ func fillSiteRow[T any](dst []T, db *denseBatch, r callsRow, def int32, exp, hap
 		}
 	}
 	for i, s := range r.samples {
-		out[s] = conv(PhaseRelative(r.codes[i], def))
+		out[s] = conv(PhaseRelative(r.table[r.cix[i]], def))
 	}
 }
