@@ -42,11 +42,19 @@ import (
 //     site's three most common exception codes).
 //
 // A row is dense (has a plane, and lists the exceptions whose codes are
-// not levels) when that is smaller than listing them all. Codes are
+// not levels) when more than 1 sample in 16 has a level's code. Codes are
 // PhaseRelative to the site default, and a haploid sample's expected
-// genotype is the default's haploid form, as in the calls files. The plane
-// is stored uncompressed, as a .pgen is: zstd would save little on 2-bit
-// genotypes of common variants and cost a decompression on every read.
+// genotype is the default's haploid form, as in the calls files.
+//
+// The threshold and the plane's codec were measured on bench/risk.sh's
+// 20,000 x 1,000,000 store, one score (CPU s user+sys; the machine shared,
+// load 3-6): dense above 1 in 4, plane uncompressed: table 1.61 GB,
+// 21.3-23.6 s; above 1 in 16, uncompressed: 2.11 GB, 15.9-20.7 s; above 1
+// in 16, zstd: 1.44 GB, 20.4-24.2 s, of which 3.4 s in zstd (planes and
+// exceptions). A list costs a varint decode a sample, a plane a word of 32
+// samples. The plane is stored uncompressed, as a .pgen record is (plink2's
+// .pgen of that cohort: 1.68 GB): zstd saves a third of the table and
+// costs a tenth of a score's CPU.
 var siteCallsSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "site", Type: arrow.PrimitiveTypes.Int32},
 	{Name: "exceptions", Type: arrow.BinaryTypes.Binary},
@@ -94,7 +102,8 @@ func newSiteCallsWriter(tx *store.Txn, batchID string, nSample int, mem memory.A
 // planeWordsOf is the number of 64-bit plane words of n samples.
 func planeWordsOf(n int) int { return (n + 31) / 32 }
 
-// siteCallsProps: PLAIN byte arrays, the plane uncompressed.
+// siteCallsProps: PLAIN byte arrays, no statistics, the plane
+// uncompressed.
 func siteCallsProps() *parquet.WriterProperties {
 	return parquetProps(
 		parquet.WithMaxRowGroupLength(1<<30),
@@ -112,15 +121,14 @@ func siteCallsProps() *parquet.WriterProperties {
 func (w *siteCallsWriter) add(site int32, excs []exc) {
 	w.rows++
 	w.b.Field(siteCallsSite).(*array.Int32Builder).Append(site)
-	// Dense when the listed exceptions (about a byte each once
-	// compressed) would cost more than the plane's 2 bits a sample.
+	// Dense above 1 sample in 16 of a level (see siteCallsSchema).
 	var levels []int32
 	leftover := len(excs)
-	if 4*len(excs) > w.nSample {
+	if 16*len(excs) > w.nSample {
 		levels, leftover = topLevels(&w.counts, excs)
 	}
 	listed := excs
-	if levels == nil || 4*(len(excs)-leftover) <= w.nSample {
+	if levels == nil || 16*(len(excs)-leftover) <= w.nSample {
 		levels = nil
 		w.b.Field(siteCallsPlane).(*array.BinaryBuilder).Append(nil)
 	} else {
