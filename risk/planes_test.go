@@ -244,6 +244,9 @@ func BenchmarkDenseScoring(b *testing.B) {
 				results = append(results, newResult(sc, gs.Build(), c))
 			}
 			sc := newScorer(results, c, &cfg)
+			for _, r := range results {
+				r.matches.ensure(0, r.matches.n)
+			}
 			ln := &lane{scorer: sc, acc: newAccum(k, len(names), false), reports: make([]MatchReport, k)}
 			ln.listLoci(window{0, sc.nLoci()})
 			runtime.LockOSThread()
