@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/varamu/varamu/genome"
+	"github.com/varamu/varamu/genome/genotypes"
 	"github.com/varamu/varamu/risk/pgs"
 	"github.com/varamu/varamu/store"
 	"github.com/varamu/varamu/store/rows"
@@ -227,4 +229,99 @@ func TestRunWritesNothingOnLateError(t *testing.T) {
 			t.Errorf("%s: files left: %v", c.name, fs)
 		}
 	}
+}
+
+// TestRunMemoryPerVariant: what a run holds beyond the parsed scoring
+// files grows, at its peak (sampled every 2 windows), by at most 20 bytes
+// a variant and score with Run, where Score holds every variant's 32-byte
+// match to the end: ten sorted scores of 25,000 and of 150,000 variants,
+// windows of 1,024 loci, chunks of 4,096 matches. Run's growth is the
+// index of loci (8 bytes a variant, 4 a locus) and the files' row-group
+// metadata (about 5 bytes a variant at 4,096 rows a group, 1.3 at the
+// 16,384 of a real run); measured 11-19 bytes, the rest being which
+// windows are in flight when the heap is sampled. The matches of the
+// windows in flight, and the writers' buffers, are a constant per score.
+func TestRunMemoryPerVariant(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(25, 26))
+	const n, k = 150, 10
+	dir := t.TempDir()
+	vcf, sites, _ := planeVCF(t, rng, dir, n)
+	storeDir, _ := cohortStore(t, vcf)
+	st, err := store.Open(storeDir, store.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := map[string][]int64{} // by mode, for each size
+	sizes := []int{25000, 150000}
+	for _, variants := range sizes {
+		scores := memoryScores(rng, sites, k, variants)
+		for _, mode := range []string{"Score", "Run"} {
+			held[mode] = append(held[mode], peakHeld(t, ctx, st, mode, scores, n))
+		}
+	}
+	slope := map[string]float64{}
+	for mode, h := range held {
+		slope[mode] = float64(h[1]-h[0]) / float64(k*(sizes[1]-sizes[0]))
+		t.Logf("%s: %d and %d bytes held beyond the files, %.1f bytes more a variant and score", mode, h[0], h[1], slope[mode])
+	}
+	if slope["Run"] > 20 {
+		t.Errorf("Run holds %.1f bytes more a variant and score, want at most 20", slope["Run"])
+	}
+	if slope["Score"] < 32 {
+		t.Errorf("Score holds %.1f bytes more a variant and score, want its 32-byte matches counted", slope["Score"])
+	}
+}
+
+// memoryScores returns k sorted scores of the given number of variants
+// on chr22, one in ten on a record of sites.
+func memoryScores(rng *rand.Rand, sites []testSite, k, variants int) []*pgs.Score {
+	var scores []*pgs.Score
+	for s := range k {
+		sc := &pgs.Score{Path: fmt.Sprint("m", s), SHA256: strings.Repeat(fmt.Sprint(s%10), 64), Header: pgs.Header{ID: fmt.Sprint("M", s), Build: genome.GRCh37}}
+		sc.Variants.Grow(variants)
+		for p := range variants {
+			v := pgs.Variant{RsID: fmt.Sprint("rs", p+1), Chrom: "chr22", Pos: int64(1000 + p), EffectAllele: "G", OtherAllele: "A",
+				Weight: rng.NormFloat64(), EffectFreq: math.NaN(), Line: p + 2}
+			if p%10 == 0 && p/10 < 200 {
+				v.Pos = sites[p/10].pos // on a record
+			}
+			sc.Variants.Append(v)
+		}
+		scores = append(scores, sc)
+	}
+	return scores
+}
+
+// peakHeld returns the most heap a run of mode (Score or Run) held beyond
+// what was live before it.
+func peakHeld(t *testing.T, ctx context.Context, st *store.Store, mode string, scores []*pgs.Score, n int) int64 {
+	t.Helper()
+	gs, err := genotypes.FromStore(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{chunk: 4096, MemoryBudget: 1024 * lanes * int64(n/2+64)}
+	before, peak, windows := heapBytes(), int64(0), 0
+	cfg.Progress = func(done, total int) {
+		if done%2 == 0 {
+			peak = max(peak, heapBytes())
+		}
+		windows = total
+	}
+	var res []*ScoreResult
+	if mode == "Score" {
+		res, err = Score(ctx, gs, stewardPermit(t, gs), scores, cfg)
+	} else {
+		res, err = Run(ctx, st, gs, stewardPermit(t, gs), scores, cfg)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	peak = max(peak, heapBytes())
+	if r := res[len(res)-1].Report; r.Variants != scores[0].Variants.Len() || r.Matched == 0 || windows < 20 {
+		t.Fatalf("%s: report %+v, %d windows", mode, r, windows)
+	}
+	runtime.KeepAlive(res)
+	return peak - before
 }

@@ -43,6 +43,7 @@ type scorer struct {
 	sink matchSink
 	// finalChunks counts each score's chunks of matches made final.
 	finalChunks []int
+	gate        gate
 }
 
 // matchSink takes the matches of a score's variants once final, a chunk
@@ -322,11 +323,13 @@ func (sc *scorer) run(ctx context.Context, src siteSource) error {
 	defer cancel()
 	done := make(chan int, len(ws))
 	finished := make(chan error, 1)
+	sc.gate.cond = sync.NewCond(&sc.gate.mu)
 	go func() {
 		err := sc.finishWindows(ws, spans, done)
 		if err != nil {
 			cancel()
 		}
+		sc.gate.pass(len(ws)) // no more waiting: done, or failed
 		finished <- err
 	}()
 	errs := sc.scoreWindows(wctx, src, ws, spans, ls, done)
@@ -369,6 +372,7 @@ func (sc *scorer) scoreWindows(ctx context.Context, src siteSource, ws []window,
 		wg.Go(func() {
 			for wi := int(next.Add(1) - 1); wi < len(ws); wi = int(next.Add(1) - 1) {
 				ln := ls[wi%len(ls)]
+				sc.gate.wait(wi)
 				ln.wait(wi)
 				ln.buf = &bufs[w]
 				err := ln.window(ctx, src, ws[wi], spans[wi*len(sc.results):(wi+1)*len(sc.results)])
@@ -418,18 +422,49 @@ func (sc *scorer) finishWindows(ws []window, spans []span, done <-chan int) erro
 	for wi := range done {
 		complete[wi] = true
 		for ; next < len(ws) && complete[next]; next++ {
-			if !sc.sorted {
-				continue
-			}
 			for k := range sc.results {
+				if !sc.sorted {
+					break
+				}
 				upto[k] = max(upto[k], int(spans[next*len(sc.results)+k].to))
 				if err := sc.finalize(k, upto[k]); err != nil {
 					return err
 				}
 			}
+			sc.gate.pass(next + 1)
 		}
 	}
 	return nil
+}
+
+// maxAhead is how many windows past the last one finished in order the
+// workers may score: the matches held are those of at most maxAhead
+// windows, even when writing them is slower than scoring.
+const maxAhead = 2 * lanes
+
+// gate holds back the workers that run maxAhead windows ahead of the
+// finisher.
+type gate struct {
+	mu       sync.Mutex
+	cond     *sync.Cond
+	finished int // windows finished in order
+}
+
+// wait waits until window wi may be scored.
+func (g *gate) wait(wi int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for wi >= g.finished+maxAhead {
+		g.cond.Wait()
+	}
+}
+
+// pass records that the first n windows are finished.
+func (g *gate) pass(n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.finished = max(g.finished, n)
+	g.cond.Broadcast()
 }
 
 // finalize makes final score k's chunks of matches whose variants are all
