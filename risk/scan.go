@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -23,14 +24,20 @@ type varRef struct{ k, j int32 }
 // cohort and the scoring loci. The windows are scored in lanes.
 //
 // The loci are not held as such: locus i is the position of its first
-// variant, refs[start[i]] (8 bytes a variant and score, 4 a locus); a
-// lane lists a window's loci when it reads them.
+// variant; a lane lists a window's loci, and the variants at each, when
+// it reads them. Sorted files (mergeSorted) are indexed by the score of
+// each variant alone, keys (2 bytes a variant and score, and 8 a locus:
+// start and the first variant's number, firstJ), their numbers being
+// consecutive in each score; files in any order (indexAll) by refs (8
+// bytes a variant and score, 4 a locus).
 type scorer struct {
 	results []*ScoreResult
 	cohort  *cohort
 	cfg     *Config
-	refs    []varRef // the scoring variants, by locus in order
-	start   []int32  // refs[start[i]:start[i+1]] are at locus i
+	refs    []varRef // the scoring variants, by locus in order (indexAll)
+	keys    []uint16 // the scores of the variants, by locus in order (mergeSorted)
+	firstJ  []int32  // the number of the first variant at each locus (mergeSorted)
+	start   []int32  // refs[start[i]:start[i+1]] (or keys) are at locus i
 	ref     *refCohort
 	alleles *alleleTable
 	// sorted is true when every scoring file is sorted (mergeSorted):
@@ -58,20 +65,61 @@ func (sc *scorer) nLoci() int { return max(len(sc.start)-1, 0) }
 
 // locus returns scoring locus i.
 func (sc *scorer) locus(i int) genome.Locus {
-	vr := sc.refs[sc.start[i]]
+	vr := sc.first(i)
 	vs := sc.results[vr.k].Variants
 	return genome.Locus{Chrom: vs.Chrom(int(vr.j)), Pos: vs.Pos(int(vr.j))}
 }
 
-// atLocus returns the variants at locus i.
-func (sc *scorer) atLocus(i int) []varRef { return sc.refs[sc.start[i]:sc.start[i+1]] }
+// first returns the first variant at locus i.
+func (sc *scorer) first(i int) varRef {
+	if sc.sorted {
+		return varRef{int32(sc.keys[sc.start[i]]), sc.firstJ[i]}
+	}
+	return sc.refs[sc.start[i]]
+}
 
-// addLocus ends the list of the variants at a locus, appended to refs.
+// addLocus ends the list of the variants at a locus, appended to refs or
+// keys.
 func (sc *scorer) addLocus() {
 	if len(sc.start) == 0 {
 		sc.start = append(sc.start, 0)
 	}
-	sc.start = append(sc.start, int32(len(sc.refs)))
+	sc.start = append(sc.start, int32(len(sc.refs)+len(sc.keys)))
+}
+
+// variants is the number of variants of all scores.
+func (sc *scorer) variants() int {
+	n := 0
+	for _, r := range sc.results {
+		n += r.Variants.Len()
+	}
+	return n
+}
+
+// refsOf lists the variants at the loci of window w, into refs (reused),
+// and where each locus' begin, into at (reused; at[i-w.from]); spans are
+// the window's (scorer.spans).
+func (sc *scorer) refsOf(w window, spans []span, refs []varRef, at []int32) ([]varRef, []int32) {
+	refs, at = refs[:0], at[:0]
+	if !sc.sorted {
+		for i := w.from; i < w.to; i++ {
+			at = append(at, int32(len(refs)))
+			refs = append(refs, sc.refs[sc.start[i]:sc.start[i+1]]...)
+		}
+		return refs, append(at, int32(len(refs)))
+	}
+	next := make([]int32, len(spans))
+	for k, s := range spans {
+		next[k] = s.from
+	}
+	for i := w.from; i < w.to; i++ {
+		at = append(at, int32(len(refs)))
+		for _, k := range sc.keys[sc.start[i]:sc.start[i+1]] {
+			refs = append(refs, varRef{int32(k), next[k]})
+			next[k]++
+		}
+	}
+	return refs, append(at, int32(len(refs)))
 }
 
 // lanes is how many shares the windows are dealt into (window i to lane
@@ -94,9 +142,12 @@ type lane struct {
 	cond *sync.Cond
 	turn int
 
-	// wloci are the loci of the lane's window, wat their numbers.
-	wloci []genome.Locus
-	wat   map[genome.Locus]int32
+	// wloci are the loci of the lane's window, wat their numbers in it;
+	// wrefs[wstart[i]:wstart[i+1]] are the variants at wloci[i].
+	wloci  []genome.Locus
+	wat    map[genome.Locus]int32
+	wrefs  []varRef
+	wstart []int32
 
 	uses    []use
 	hits    []recIndex
@@ -141,7 +192,7 @@ func newScorer(results []*ScoreResult, c *cohort, cfg *Config) *scorer {
 // indexAll lists the loci of every score's variants, sorted, and the
 // variants at each, through a map: for scoring files in any order.
 func (sc *scorer) indexAll() {
-	sc.refs, sc.start = sc.refs[:0], sc.start[:0]
+	sc.refs, sc.start, sc.keys, sc.firstJ = make([]varRef, 0, sc.variants()), sc.start[:0], nil, nil
 	var loci []genome.Locus
 	at := make(map[genome.Locus][]varRef, sc.results[0].Variants.Len())
 	for k, r := range sc.results {
@@ -193,8 +244,11 @@ func compareLoci(a, b locusKey) int {
 // files are): a pass over them without a map. It returns false, having
 // listed only part, when one is not sorted.
 func (sc *scorer) mergeSorted() bool {
-	sc.refs, sc.start = sc.refs[:0], sc.start[:0]
 	n := len(sc.results)
+	if n > math.MaxUint16+1 {
+		return false
+	}
+	sc.refs, sc.start, sc.keys, sc.firstJ = nil, sc.start[:0], make([]uint16, 0, sc.variants()), sc.firstJ[:0]
 	next := make([]int, n)
 	heads := make([]locusKey, n)
 	done := make([]bool, n)
@@ -232,9 +286,10 @@ func (sc *scorer) mergeSorted() bool {
 			return true
 		}
 		key := heads[first]
+		sc.firstJ = append(sc.firstJ, int32(next[first]))
 		for k := first; k < n; k++ {
 			for !done[k] && compareLoci(heads[k], key) == 0 {
-				sc.refs = append(sc.refs, varRef{int32(k), int32(next[k])})
+				sc.keys = append(sc.keys, uint16(k))
 				next[k]++
 				if !load(k) {
 					return false
@@ -282,6 +337,22 @@ type span struct{ from, to int32 }
 func (sc *scorer) spans(ws []window) []span {
 	n := len(sc.results)
 	out := make([]span, len(ws)*n)
+	if sc.sorted {
+		next := make([]int32, n)
+		for i, w := range ws {
+			sp := out[i*n : (i+1)*n]
+			for k := range sp {
+				sp[k].from = next[k]
+			}
+			for _, k := range sc.keys[sc.start[w.from]:sc.start[w.to]] {
+				next[k]++
+			}
+			for k := range sp {
+				sp[k].to = next[k]
+			}
+		}
+		return out
+	}
 	for i, w := range ws {
 		sp := out[i*n : (i+1)*n]
 		for _, vr := range sc.refs[sc.start[w.from]:sc.start[w.to]] {
@@ -516,7 +587,7 @@ func (sc *lane) window(ctx context.Context, src siteSource, w window, spans []sp
 	for k, s := range spans {
 		sc.results[k].matches.ensure(int(s.from), int(s.to))
 	}
-	sc.listLoci(w)
+	sc.listLoci(w, spans)
 	return src.window(ctx, sc.wloci, sc.cohort.names, sc.buf, func(recs []record) error {
 		sc.groups(recs)
 		return ctx.Err()
@@ -524,14 +595,17 @@ func (sc *lane) window(ctx context.Context, src siteSource, w window, spans []sp
 }
 
 // listLoci lists the loci of window w and their numbers.
-func (sc *lane) listLoci(w window) {
+func (sc *lane) listLoci(w window, spans []span) {
+	sc.wrefs, sc.wstart = sc.refsOf(w, spans, sc.wrefs, sc.wstart)
 	sc.wloci = sc.wloci[:0]
 	if sc.wat == nil {
 		sc.wat = make(map[genome.Locus]int32, w.to-w.from)
 	}
 	clear(sc.wat)
-	for i := w.from; i < w.to; i++ {
-		l := sc.locus(i)
+	for i := range w.to - w.from {
+		vr := sc.wrefs[sc.wstart[i]]
+		vs := sc.results[vr.k].Variants
+		l := genome.Locus{Chrom: vs.Chrom(int(vr.j)), Pos: vs.Pos(int(vr.j))}
 		sc.wloci = append(sc.wloci, l)
 		sc.wat[l] = int32(i)
 	}
@@ -566,7 +640,7 @@ func (sc *lane) group(recs []record) {
 	if !ok {
 		return
 	}
-	for _, vr := range sc.atLocus(int(i)) {
+	for _, vr := range sc.wrefs[sc.wstart[i]:sc.wstart[i+1]] {
 		if u, ok := sc.match(vr, recs); ok {
 			sc.uses = append(sc.uses, u)
 		}
