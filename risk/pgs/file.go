@@ -124,7 +124,7 @@ const maxSamePosition = 64
 // sameAlleles reports whether variants i and j have the same effect and
 // other allele (interned: equal strings, equal numbers).
 func (t *Table) sameAlleles(i, j int) bool {
-	return t.effect[i] == t.effect[j] && t.other[i] == t.other[j]
+	return t.effect.at(i) == t.effect.at(j) && t.other.at(i) == t.other.at(j)
 }
 
 // sortedDuplicates finds the first repeat (dup; -1 for none) and the
@@ -171,7 +171,7 @@ func sortDuplicates(t *Table) (first, dup int) {
 	}
 	key := func(a, b int32) int {
 		return cmp.Or(cmp.Compare(t.Pos(int(a)), t.Pos(int(b))), cmp.Compare(t.chromCode(int(a)), t.chromCode(int(b))),
-			cmp.Compare(t.effect[a], t.effect[b]), cmp.Compare(t.other[a], t.other[b]))
+			cmp.Compare(t.effect.at(int(a)), t.effect.at(int(b))), cmp.Compare(t.other.at(int(a)), t.other.at(int(b))))
 	}
 	slices.SortFunc(order, func(a, b int32) int { return cmp.Or(key(a, b), cmp.Compare(a, b)) })
 	first, dup = -1, -1
