@@ -403,7 +403,7 @@ func (sc *scorer) run(ctx context.Context, src siteSource) error {
 		sc.gate.pass(len(ws)) // no more waiting: done, or failed
 		finished <- err
 	}()
-	errs := sc.scoreWindows(wctx, src, ws, spans, ls, done)
+	errs := sc.scoreWindows(wctx, cancel, src, ws, spans, ls, done)
 	close(done)
 	if err := <-finished; err != nil {
 		return err
@@ -428,8 +428,9 @@ func (sc *scorer) run(ctx context.Context, src siteSource) error {
 
 // scoreWindows scores the windows on up to GOMAXPROCS workers, each
 // taking the next window in order and waiting for its lane's turn; it
-// sends each window's number to done when scored.
-func (sc *scorer) scoreWindows(ctx context.Context, src siteSource, ws []window, spans []span, ls []*lane, done chan<- int) []error {
+// sends each window's number to done when scored. A worker's error
+// cancels the others.
+func (sc *scorer) scoreWindows(ctx context.Context, cancel context.CancelFunc, src siteSource, ws []window, spans []span, ls []*lane, done chan<- int) []error {
 	workers := min(runtime.GOMAXPROCS(0), len(ls))
 	var next atomic.Int64
 	var mu sync.Mutex
@@ -450,6 +451,7 @@ func (sc *scorer) scoreWindows(ctx context.Context, src siteSource, ws []window,
 				ln.pass(wi + len(ls))
 				if err != nil {
 					errs[w] = err
+					cancel()
 					return
 				}
 				done <- wi
