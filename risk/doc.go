@@ -25,6 +25,8 @@
 // that differ from it; a score then costs the differing samples only.
 // Results are written as the store
 // tables risk_scores and risk_matches, versioned by score id and scoring
-// file checksum. Person-level results are person data: callers MUST decide
+// file checksum; Run writes each score's risk_matches rows as the windows
+// before them are done, in file order, instead of holding a match per
+// variant to the end (Score and Write hold them). Person-level results are person data: callers MUST decide
 // access (package access) before showing them.
 package risk

@@ -53,9 +53,93 @@ var ambiguousWhys = [...]string{
 // unmatched is a variant no record has been found for.
 var unmatched = match{freq: math.NaN(), index: -1, orient: orientCode(NoSite), why: whyNoSite}
 
-// Match returns how variant j (0 ≤ j < Variants.Len()) was matched.
+// matchesChunk is the variants whose matches are held, and written to
+// risk_matches (as one row group), together.
+const matchesChunk = 16384
+
+// matchStore holds a result's matches in chunks of matchesChunk variants.
+// A run that writes risk_matches as it goes (Run) makes a chunk when a
+// window first reaches its variants and drops it once its rows are
+// written, so that only the chunks of the windows in flight are held; a
+// run that keeps them (Score) makes them all at the start.
+//
+// Lanes write disjoint variants without a lock; a chunk must have been
+// made (ensure) by the lane before it writes there.
+type matchStore struct {
+	mu     sync.Mutex
+	n      int
+	size   int // variants a chunk: matchesChunk but in tests
+	chunks [][]match
+	// whys are the reasons of the allele mismatches held, by variant.
+	whys map[int32]string
+}
+
+func newMatchStore(n, size int) *matchStore {
+	return &matchStore{n: n, size: size, chunks: make([][]match, (n+size-1)/size), whys: map[int32]string{}}
+}
+
+// bounds returns the variants of chunk c: from to to-1.
+func (s *matchStore) bounds(c int) (from, to int) { return c * s.size, min((c+1)*s.size, s.n) }
+
+// ensure makes the chunks of variants from to to-1 that are not made yet.
+func (s *matchStore) ensure(from, to int) {
+	if from >= to {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := from / s.size; c <= (to-1)/s.size; c++ {
+		if s.chunks[c] == nil {
+			lo, hi := s.bounds(c)
+			ms := make([]match, hi-lo)
+			for i := range ms {
+				ms[i] = unmatched
+			}
+			s.chunks[c] = ms
+		}
+	}
+}
+
+// at returns variant j's match; its chunk must be made and not dropped.
+func (s *matchStore) at(j int) *match { return &s.chunks[j/s.size][j%s.size] }
+
+// held reports whether variant j's chunk is held.
+func (s *matchStore) held(j int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.chunks[j/s.size] != nil
+}
+
+func (s *matchStore) setWhy(j int, why string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.whys[int32(j)] = why
+}
+
+func (s *matchStore) why(j int) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.whys[int32(j)]
+}
+
+// drop frees chunk c and the reasons of its variants.
+func (s *matchStore) drop(c int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	from, to := s.bounds(c)
+	for j := from; j < to; j++ {
+		if s.chunks[c][j-from].why == whyMismatch {
+			delete(s.whys, int32(j))
+		}
+	}
+	s.chunks[c] = nil
+}
+
+// Match returns how variant j (0 ≤ j < Variants.Len()) was matched. The
+// matches of a result of Run are not held (they are in the store's
+// risk_matches): Match panics there.
 func (r *ScoreResult) Match(j int) VariantMatch {
-	m := &r.matches[j]
+	m := r.matches.at(j)
 	vm := VariantMatch{Variant: r.Variants.At(j), Orient: orientations[m.orient], Why: r.why(j), Index: int(m.index),
 		CohortFreq: m.freq, Missing: int(m.missing)}
 	if r.alleles != nil {
@@ -67,7 +151,7 @@ func (r *ScoreResult) Match(j int) VariantMatch {
 // Matches yields how each variant was matched, in file order.
 func (r *ScoreResult) Matches() iter.Seq2[int, VariantMatch] {
 	return func(yield func(int, VariantMatch) bool) {
-		for j := range r.matches {
+		for j := range r.matches.n {
 			if !yield(j, r.Match(j)) {
 				return
 			}
@@ -76,13 +160,13 @@ func (r *ScoreResult) Matches() iter.Seq2[int, VariantMatch] {
 }
 
 func (r *ScoreResult) why(j int) string {
-	switch w := r.matches[j].why; w {
+	switch w := r.matches.at(j).why; w {
 	case whyNone:
 		return ""
 	case whyNoSite:
 		return whyNoSiteText
 	case whyMismatch:
-		return r.whys[int32(j)]
+		return r.matches.why(j)
 	default:
 		return ambiguousWhys[w-whyAmbiguous]
 	}

@@ -244,8 +244,12 @@ func BenchmarkDenseScoring(b *testing.B) {
 				results = append(results, newResult(sc, gs.Build(), c))
 			}
 			sc := newScorer(results, c, &cfg)
+			for _, r := range results {
+				r.matches.ensure(0, r.matches.n)
+			}
 			ln := &lane{scorer: sc, acc: newAccum(k, len(names), false), reports: make([]MatchReport, k)}
-			ln.listLoci(window{0, sc.nLoci()})
+			w := window{0, sc.nLoci()}
+			ln.listLoci(w, sc.spans([]window{w}))
 			runtime.LockOSThread()
 			defer runtime.UnlockOSThread()
 			err := storeSource{gs, permit}.window(ctx, ln.wloci, names, nil, func(recs []record) error {

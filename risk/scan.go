@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/varamu/varamu/genome"
 	"github.com/varamu/varamu/genome/genotypes"
@@ -22,16 +24,40 @@ type varRef struct{ k, j int32 }
 // cohort and the scoring loci. The windows are scored in lanes.
 //
 // The loci are not held as such: locus i is the position of its first
-// variant, refs[start[i]] (8 bytes a variant and score, 4 a locus); a
-// lane lists a window's loci when it reads them.
+// variant; a lane lists a window's loci, and the variants at each, when
+// it reads them. Sorted files (mergeSorted) are indexed by the score of
+// each variant alone, keys (2 bytes a variant and score, and 8 a locus:
+// start and the first variant's number, firstJ), their numbers being
+// consecutive in each score; files in any order (indexAll) by refs (8
+// bytes a variant and score, 4 a locus).
 type scorer struct {
 	results []*ScoreResult
 	cohort  *cohort
 	cfg     *Config
-	refs    []varRef // the scoring variants, by locus in order
-	start   []int32  // refs[start[i]:start[i+1]] are at locus i
+	refs    []varRef // the scoring variants, by locus in order (indexAll)
+	keys    []uint16 // the scores of the variants, by locus in order (mergeSorted)
+	firstJ  []int32  // the number of the first variant at each locus (mergeSorted)
+	start   []int32  // refs[start[i]:start[i+1]] (or keys) are at locus i
 	ref     *refCohort
 	alleles *alleleTable
+	// sorted is true when every scoring file is sorted (mergeSorted):
+	// each window then holds a run of each score's variants in file order,
+	// and the variants before it are final once it and the windows before
+	// it are done.
+	sorted bool
+	// sink, when set, writes each score's matches as they become final
+	// (Run); else they are held in the results (Score).
+	sink matchSink
+	// finalChunks counts each score's chunks of matches made final.
+	finalChunks []int
+	gate        gate
+}
+
+// matchSink takes the matches of a score's variants once final, a chunk
+// (matchesChunk variants) at a time, in file order; the chunk is dropped
+// after.
+type matchSink interface {
+	chunk(k, c int) error
 }
 
 // nLoci is the number of scoring loci.
@@ -39,20 +65,61 @@ func (sc *scorer) nLoci() int { return max(len(sc.start)-1, 0) }
 
 // locus returns scoring locus i.
 func (sc *scorer) locus(i int) genome.Locus {
-	vr := sc.refs[sc.start[i]]
+	vr := sc.first(i)
 	vs := sc.results[vr.k].Variants
 	return genome.Locus{Chrom: vs.Chrom(int(vr.j)), Pos: vs.Pos(int(vr.j))}
 }
 
-// atLocus returns the variants at locus i.
-func (sc *scorer) atLocus(i int) []varRef { return sc.refs[sc.start[i]:sc.start[i+1]] }
+// first returns the first variant at locus i.
+func (sc *scorer) first(i int) varRef {
+	if sc.sorted {
+		return varRef{int32(sc.keys[sc.start[i]]), sc.firstJ[i]}
+	}
+	return sc.refs[sc.start[i]]
+}
 
-// addLocus ends the list of the variants at a locus, appended to refs.
+// addLocus ends the list of the variants at a locus, appended to refs or
+// keys.
 func (sc *scorer) addLocus() {
 	if len(sc.start) == 0 {
 		sc.start = append(sc.start, 0)
 	}
-	sc.start = append(sc.start, int32(len(sc.refs)))
+	sc.start = append(sc.start, int32(len(sc.refs)+len(sc.keys)))
+}
+
+// variants is the number of variants of all scores.
+func (sc *scorer) variants() int {
+	n := 0
+	for _, r := range sc.results {
+		n += r.Variants.Len()
+	}
+	return n
+}
+
+// refsOf lists the variants at the loci of window w, into refs (reused),
+// and where each locus' begin, into at (reused; at[i-w.from]); spans are
+// the window's (scorer.spans).
+func (sc *scorer) refsOf(w window, spans []span, refs []varRef, at []int32) ([]varRef, []int32) {
+	refs, at = refs[:0], at[:0]
+	if !sc.sorted {
+		for i := w.from; i < w.to; i++ {
+			at = append(at, int32(len(refs)))
+			refs = append(refs, sc.refs[sc.start[i]:sc.start[i+1]]...)
+		}
+		return refs, append(at, int32(len(refs)))
+	}
+	next := make([]int32, len(spans))
+	for k, s := range spans {
+		next[k] = s.from
+	}
+	for i := w.from; i < w.to; i++ {
+		at = append(at, int32(len(refs)))
+		for _, k := range sc.keys[sc.start[i]:sc.start[i+1]] {
+			refs = append(refs, varRef{int32(k), next[k]})
+			next[k]++
+		}
+	}
+	return refs, append(at, int32(len(refs)))
 }
 
 // lanes is how many shares the windows are dealt into (window i to lane
@@ -70,31 +137,28 @@ type lane struct {
 	acc     *accum
 	reports []MatchReport
 	buf     *genotypes.DenseBuffers // the rows of calls of the worker scoring the lane
+	// turn is the window the lane scores next (guarded by mu).
+	mu   sync.Mutex
+	cond *sync.Cond
+	turn int
 
-	// wloci are the loci of the lane's window, wat their numbers.
-	wloci []genome.Locus
-	wat   map[genome.Locus]int32
+	// wloci are the loci of the lane's window, wat their numbers in it;
+	// wrefs[wstart[i]:wstart[i+1]] are the variants at wloci[i].
+	wloci  []genome.Locus
+	wat    map[genome.Locus]int32
+	wrefs  []varRef
+	wstart []int32
 
 	uses    []use
 	hits    []recIndex
 	decoded []decodedHits
 	pool    []*dosages
 
-	// whys are the reasons of the lane's allele mismatches, set in the
-	// results after the run (lanes write the results' matches, disjoint,
-	// but not their maps).
-	whys []laneWhy
 	// interned is the last record's interned REF and ALTs.
 	internedRec  *record
 	internedRef  uint32
 	internedAlts uint32
 	scratch      []byte
-}
-
-// laneWhy is the reason variant j of score k was left out.
-type laneWhy struct {
-	k, j int
-	why  string
 }
 
 // use is one scoring variant matched at a position: the records and allele
@@ -117,7 +181,9 @@ func newScorer(results []*ScoreResult, c *cohort, cfg *Config) *scorer {
 		r.alleles = sc.alleles
 	}
 	sc.ref = newRefCohort(c.ref)
-	if !sc.mergeSorted() {
+	sc.finalChunks = make([]int, len(results))
+	sc.sorted = sc.mergeSorted()
+	if !sc.sorted {
 		sc.indexAll()
 	}
 	return sc
@@ -126,7 +192,7 @@ func newScorer(results []*ScoreResult, c *cohort, cfg *Config) *scorer {
 // indexAll lists the loci of every score's variants, sorted, and the
 // variants at each, through a map: for scoring files in any order.
 func (sc *scorer) indexAll() {
-	sc.refs, sc.start = sc.refs[:0], sc.start[:0]
+	sc.refs, sc.start, sc.keys, sc.firstJ = make([]varRef, 0, sc.variants()), sc.start[:0], nil, nil
 	var loci []genome.Locus
 	at := make(map[genome.Locus][]varRef, sc.results[0].Variants.Len())
 	for k, r := range sc.results {
@@ -178,8 +244,11 @@ func compareLoci(a, b locusKey) int {
 // files are): a pass over them without a map. It returns false, having
 // listed only part, when one is not sorted.
 func (sc *scorer) mergeSorted() bool {
-	sc.refs, sc.start = sc.refs[:0], sc.start[:0]
 	n := len(sc.results)
+	if n > math.MaxUint16+1 {
+		return false
+	}
+	sc.refs, sc.start, sc.keys, sc.firstJ = nil, sc.start[:0], make([]uint16, 0, sc.variants()), sc.firstJ[:0]
 	next := make([]int, n)
 	heads := make([]locusKey, n)
 	done := make([]bool, n)
@@ -217,9 +286,10 @@ func (sc *scorer) mergeSorted() bool {
 			return true
 		}
 		key := heads[first]
+		sc.firstJ = append(sc.firstJ, int32(next[first]))
 		for k := first; k < n; k++ {
 			for !done[k] && compareLoci(heads[k], key) == 0 {
-				sc.refs = append(sc.refs, varRef{int32(k), int32(next[k])})
+				sc.keys = append(sc.keys, uint16(k))
 				next[k]++
 				if !load(k) {
 					return false
@@ -257,50 +327,87 @@ func (sc *scorer) maxLoci() int {
 // window is the loci from, from+1, ..., to-1.
 type window struct{ from, to int }
 
+// span is the variants from to to-1 of one score.
+type span struct{ from, to int32 }
+
+// spans returns, for each window and score, the least and the greatest
+// (+1) of the score's variants there: ws[i]'s for score k at
+// i*len(results)+k; empty when none. Files sorted, the variants between
+// are all there.
+func (sc *scorer) spans(ws []window) []span {
+	n := len(sc.results)
+	out := make([]span, len(ws)*n)
+	if sc.sorted {
+		next := make([]int32, n)
+		for i, w := range ws {
+			sp := out[i*n : (i+1)*n]
+			for k := range sp {
+				sp[k].from = next[k]
+			}
+			for _, k := range sc.keys[sc.start[w.from]:sc.start[w.to]] {
+				next[k]++
+			}
+			for k := range sp {
+				sp[k].to = next[k]
+			}
+		}
+		return out
+	}
+	for i, w := range ws {
+		sp := out[i*n : (i+1)*n]
+		for _, vr := range sc.refs[sc.start[w.from]:sc.start[w.to]] {
+			s := &sp[vr.k]
+			if s.from == s.to {
+				*s = span{vr.j, vr.j + 1}
+			} else {
+				s.from, s.to = min(s.from, vr.j), max(s.to, vr.j+1)
+			}
+		}
+	}
+	return out
+}
+
 // run reads every window and scores the records at the scoring loci, the
 // lanes in parallel on up to GOMAXPROCS cores, then merges the lanes'
-// totals and writes them into the results.
+// totals and writes them into the results. Window i is scored by lane
+// i mod lanes, each lane's windows in order (so the sums do not depend
+// on the cores); the windows are taken in order, so that the matches
+// become final, and are handed to the sink, while the later ones are read.
 func (sc *scorer) run(ctx context.Context, src siteSource) error {
 	ws, err := sc.windowsOf(ctx, src)
 	if err != nil {
 		return fmt.Errorf("risk: reading the genotypes: %w", err)
 	}
+	spans := sc.spans(ws)
+	if !sc.sorted {
+		for _, r := range sc.results {
+			r.matches.ensure(0, r.matches.n)
+		}
+	}
 	ls := make([]*lane, max(1, min(lanes, len(ws))))
 	for i := range ls {
 		ls[i] = &lane{scorer: sc, acc: newAccum(len(sc.results), len(sc.cohort.names), sc.cfg.NoMeanImputation),
-			reports: make([]MatchReport, len(sc.results))}
+			reports: make([]MatchReport, len(sc.results)), turn: i}
+		ls[i].cond = sync.NewCond(&ls[i].mu)
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(ls))
-	var mu sync.Mutex
-	done := 0
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	errs := make([]error, workers)
-	// Buffers per worker, not per lane: only workers' windows are read
-	// at once, and a lane's buffers would be kept to the end.
-	bufs := make([]genotypes.DenseBuffers, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for li := w; li < len(ls); li += workers {
-				ls[li].buf = &bufs[w]
-				for wi := li; wi < len(ws); wi += len(ls) {
-					if err := ls[li].window(wctx, src, ws[wi]); err != nil {
-						errs[w] = err
-						cancel()
-						return
-					}
-					if sc.cfg.Progress != nil {
-						mu.Lock()
-						done++
-						sc.cfg.Progress(done, len(ws))
-						mu.Unlock()
-					}
-				}
-			}
-		})
+	done := make(chan int, len(ws))
+	finished := make(chan error, 1)
+	sc.gate.cond = sync.NewCond(&sc.gate.mu)
+	go func() {
+		err := sc.finishWindows(ws, spans, done)
+		if err != nil {
+			cancel()
+		}
+		sc.gate.pass(len(ws)) // no more waiting: done, or failed
+		finished <- err
+	}()
+	errs := sc.scoreWindows(wctx, cancel, src, ws, spans, ls, done)
+	close(done)
+	if err := <-finished; err != nil {
+		return err
 	}
-	wg.Wait()
 	if err := firstError(ctx, errs); err != nil {
 		return err
 	}
@@ -312,13 +419,153 @@ func (sc *scorer) run(ctx context.Context, src siteSource) error {
 			r.Report.add(ln.reports[k])
 		}
 		ls[0].acc.fill(k, r)
-	}
-	for _, ln := range ls {
-		for _, w := range ln.whys {
-			sc.results[w.k].whys[int32(w.j)] = w.why
+		if err := sc.finalize(k, r.matches.n); err != nil {
+			return err
 		}
 	}
 	return ctx.Err()
+}
+
+// scoreWindows scores the windows on up to GOMAXPROCS workers, each
+// taking the next window in order and waiting for its lane's turn; it
+// sends each window's number to done when scored. A worker's error
+// cancels the others.
+func (sc *scorer) scoreWindows(ctx context.Context, cancel context.CancelFunc, src siteSource, ws []window, spans []span, ls []*lane, done chan<- int) []error {
+	workers := min(runtime.GOMAXPROCS(0), len(ls))
+	var next atomic.Int64
+	var mu sync.Mutex
+	scored := 0
+	errs := make([]error, workers)
+	// Buffers per worker, not per lane: only workers' windows are read
+	// at once, and a lane's buffers would be kept to the end.
+	bufs := make([]genotypes.DenseBuffers, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for wi := int(next.Add(1) - 1); wi < len(ws); wi = int(next.Add(1) - 1) {
+				ln := ls[wi%len(ls)]
+				sc.gate.wait(wi)
+				ln.wait(wi)
+				ln.buf = &bufs[w]
+				err := ln.window(ctx, src, ws[wi], spans[wi*len(sc.results):(wi+1)*len(sc.results)])
+				ln.pass(wi + len(ls))
+				if err != nil {
+					errs[w] = err
+					cancel()
+					return
+				}
+				done <- wi
+				if sc.cfg.Progress != nil {
+					mu.Lock()
+					scored++
+					sc.cfg.Progress(scored, len(ws))
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return errs
+}
+
+// wait waits for window wi to be the lane's turn.
+func (ln *lane) wait(wi int) {
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	for ln.turn != wi {
+		ln.cond.Wait()
+	}
+}
+
+// pass makes window wi the lane's turn.
+func (ln *lane) pass(wi int) {
+	ln.mu.Lock()
+	defer ln.mu.Unlock()
+	ln.turn = wi
+	ln.cond.Broadcast()
+}
+
+// finishWindows takes the windows' numbers as they are scored and, for
+// sorted files, makes final each score's matches up to the last variant
+// of the windows done in order.
+func (sc *scorer) finishWindows(ws []window, spans []span, done <-chan int) error {
+	complete := make([]bool, len(ws))
+	upto := make([]int, len(sc.results))
+	next := 0
+	for wi := range done {
+		complete[wi] = true
+		for ; next < len(ws) && complete[next]; next++ {
+			for k := range sc.results {
+				if !sc.sorted {
+					break
+				}
+				upto[k] = max(upto[k], int(spans[next*len(sc.results)+k].to))
+				if err := sc.finalize(k, upto[k]); err != nil {
+					return err
+				}
+			}
+			sc.gate.pass(next + 1)
+		}
+	}
+	return nil
+}
+
+// maxAhead is how many windows past the last one finished in order the
+// workers may score: the matches held are those of at most maxAhead
+// windows, even when writing them is slower than scoring.
+const maxAhead = 2 * lanes
+
+// gate holds back the workers that run maxAhead windows ahead of the
+// finisher.
+type gate struct {
+	mu       sync.Mutex
+	cond     *sync.Cond
+	finished int // windows finished in order
+}
+
+// wait waits until window wi may be scored.
+func (g *gate) wait(wi int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for wi >= g.finished+maxAhead {
+		g.cond.Wait()
+	}
+}
+
+// pass records that the first n windows are finished.
+func (g *gate) pass(n int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.finished = max(g.finished, n)
+	g.cond.Broadcast()
+}
+
+// finalize makes final score k's chunks of matches whose variants are all
+// before upto: counts the variants left without a site or with other
+// alleles, and hands the chunk to the sink, if any.
+func (sc *scorer) finalize(k, upto int) error {
+	r := sc.results[k]
+	for c := sc.finalChunks[k]; c < len(r.matches.chunks); c++ {
+		if _, to := r.matches.bounds(c); to > upto {
+			break
+		}
+		for _, m := range r.matches.chunks[c] {
+			switch orientations[m.orient] {
+			case NoSite:
+				r.Report.NoSite++
+			case AlleleMismatch:
+				r.Report.AlleleMismatch++
+			}
+		}
+		if sc.sink != nil {
+			if err := sc.sink.chunk(k, c); err != nil {
+				return err
+			}
+			r.matches.drop(c)
+		}
+		sc.finalChunks[k] = c + 1
+	}
+	return nil
 }
 
 // firstError returns the error that stopped the lanes: ctx's own when it
@@ -336,9 +583,13 @@ func firstError(ctx context.Context, errs []error) error {
 	return errors.Join(errs...)
 }
 
-// window scores the records of one window of loci.
-func (sc *lane) window(ctx context.Context, src siteSource, w window) error {
-	sc.listLoci(w)
+// window scores the records of one window of loci, whose variants are
+// spans (by score).
+func (sc *lane) window(ctx context.Context, src siteSource, w window, spans []span) error {
+	for k, s := range spans {
+		sc.results[k].matches.ensure(int(s.from), int(s.to))
+	}
+	sc.listLoci(w, spans)
 	return src.window(ctx, sc.wloci, sc.cohort.names, sc.buf, func(recs []record) error {
 		sc.groups(recs)
 		return ctx.Err()
@@ -346,14 +597,17 @@ func (sc *lane) window(ctx context.Context, src siteSource, w window) error {
 }
 
 // listLoci lists the loci of window w and their numbers.
-func (sc *lane) listLoci(w window) {
+func (sc *lane) listLoci(w window, spans []span) {
+	sc.wrefs, sc.wstart = sc.refsOf(w, spans, sc.wrefs, sc.wstart)
 	sc.wloci = sc.wloci[:0]
 	if sc.wat == nil {
 		sc.wat = make(map[genome.Locus]int32, w.to-w.from)
 	}
 	clear(sc.wat)
-	for i := w.from; i < w.to; i++ {
-		l := sc.locus(i)
+	for i := range w.to - w.from {
+		vr := sc.wrefs[sc.wstart[i]]
+		vs := sc.results[vr.k].Variants
+		l := genome.Locus{Chrom: vs.Chrom(int(vr.j)), Pos: vs.Pos(int(vr.j))}
 		sc.wloci = append(sc.wloci, l)
 		sc.wat[l] = int32(i)
 	}
@@ -388,7 +642,7 @@ func (sc *lane) group(recs []record) {
 	if !ok {
 		return
 	}
-	for _, vr := range sc.atLocus(int(i)) {
+	for _, vr := range sc.wrefs[sc.wstart[i]:sc.wstart[i+1]] {
 		if u, ok := sc.match(vr, recs); ok {
 			sc.uses = append(sc.uses, u)
 		}
@@ -406,7 +660,7 @@ func (sc *lane) group(recs []record) {
 // its VariantMatch).
 func (sc *lane) match(vr varRef, recs []record) (use, bool) {
 	r := sc.results[vr.k]
-	m := &r.matches[vr.j]
+	m := r.matches.at(int(vr.j))
 	v := r.Variants.Locus(int(vr.j))
 	u := use{vr: vr, orient: AlleleMismatch, from: len(sc.hits)}
 	for i := range recs {
@@ -428,7 +682,7 @@ func (sc *lane) match(vr varRef, recs []record) (use, bool) {
 		for _, rec := range recs {
 			seen = append(seen, rec.Ref+">"+strings.Join(rec.Alts, ","))
 		}
-		sc.whys = append(sc.whys, laneWhy{int(vr.k), int(vr.j), fmt.Sprintf("store has %s, the file %s/%s", strings.Join(seen, " and "), v.EffectAllele, orDot(v.OtherAllele))})
+		r.matches.setWhy(int(vr.j), fmt.Sprintf("store has %s, the file %s/%s", strings.Join(seen, " and "), v.EffectAllele, orDot(v.OtherAllele)))
 		return u, false
 	}
 	return u, true
@@ -456,7 +710,7 @@ func (sc *lane) intern(rec *record) (ref, alts uint32) {
 // variant to its score.
 func (sc *lane) score(u use) {
 	r := sc.results[u.vr.k]
-	m := &r.matches[u.vr.j]
+	m := r.matches.at(int(u.vr.j))
 	v := r.Variants.Locus(int(u.vr.j))
 	hits := sc.hits[u.from:u.to]
 	orient := u.orient

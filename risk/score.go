@@ -55,6 +55,9 @@ type Config struct {
 	// Progress, when set, is called after each window with the windows done
 	// and the total.
 	Progress func(done, total int)
+	// chunk, when set, is the variants a chunk of matches holds (and a
+	// row group of risk_matches), instead of matchesChunk (tests).
+	chunk int
 }
 
 func (c *Config) defaults() {
@@ -174,10 +177,8 @@ type ScoreResult struct {
 	Report MatchReport
 	// Variants are the scoring file's variants (shared with its Score);
 	// Match tells how each was matched.
-	Variants *pgs.Table
-	matches  []match
-	// whys are the reasons of the allele mismatches, by variant.
-	whys      map[int32]string
+	Variants  *pgs.Table
+	matches   *matchStore
 	alleles   *alleleTable
 	Samples   []SampleScore
 	Reference ReferenceStats
@@ -207,44 +208,59 @@ func checkBuild(s *pgs.Score, store, given genome.Build) (genome.Build, error) {
 }
 
 // Score computes every scoring file's scores for the store's samples in
-// one pass over the genotypes. Nothing is written: see Write.
+// one pass over the genotypes, holding each variant's match (see Match).
+// Nothing is written: see Write, and Run, which writes the matches as it
+// goes instead of holding them.
 func Score(ctx context.Context, gs *genotypes.Store, permit genotypes.Permit, scores []*pgs.Score, cfg Config) ([]*ScoreResult, error) {
-	cfg.defaults()
-	if len(scores) == 0 {
-		return nil, errors.New("risk: no scoring file")
-	}
-	cohort, err := cohortOf(gs, &cfg)
+	results, cohort, err := prepare(gs, scores, &cfg)
 	if err != nil {
 		return nil, err
-	}
-	results := make([]*ScoreResult, len(scores))
-	for k, s := range scores {
-		b, err := checkBuild(s, gs.Build(), cfg.Build)
-		if err != nil {
-			return nil, err
-		}
-		results[k] = newResult(s, b, cohort)
 	}
 	sc := newScorer(results, cohort, &cfg)
 	if err := sc.run(ctx, storeSource{gs, permit}); err != nil {
 		return nil, err
 	}
-	for _, r := range results {
-		for _, m := range r.matches {
-			switch orientations[m.orient] {
-			case NoSite:
-				r.Report.NoSite++
-			case AlleleMismatch:
-				r.Report.AlleleMismatch++
-			}
+	return results, finishAll(results, &cfg)
+}
+
+// prepare checks the scores' builds and makes their results for the
+// cohort of cfg (defaults set).
+func prepare(gs *genotypes.Store, scores []*pgs.Score, cfg *Config) ([]*ScoreResult, *cohort, error) {
+	cfg.defaults()
+	if len(scores) == 0 {
+		return nil, nil, errors.New("risk: no scoring file")
+	}
+	cohort, err := cohortOf(gs, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	results := make([]*ScoreResult, len(scores))
+	for k, s := range scores {
+		b, err := checkBuild(s, gs.Build(), cfg.Build)
+		if err != nil {
+			return nil, nil, err
 		}
+		results[k] = newResult(s, b, cohort)
+		if cfg.chunk > 0 {
+			results[k].matches = newMatchStore(s.Variants.Len(), cfg.chunk)
+		}
+	}
+	return results, cohort, nil
+}
+
+// finishAll refuses a score none of whose variants matched, and computes
+// the others' z-scores, percentiles and abstentions.
+func finishAll(results []*ScoreResult, cfg *Config) error {
+	for _, r := range results {
 		if r.Report.Matched == 0 {
-			return nil, fmt.Errorf("%s: %w (0 of %d variants matched: %d positions without a record, %d with other alleles, %d strand-ambiguous dropped)",
+			return fmt.Errorf("%s: %w (0 of %d variants matched: %d positions without a record, %d with other alleles, %d strand-ambiguous dropped)",
 				r.Path, ErrNoOverlap, r.Report.Variants, r.Report.NoSite, r.Report.AlleleMismatch, r.Report.AmbiguousDropped)
 		}
-		finish(r, &cfg)
 	}
-	return results, nil
+	for _, r := range results {
+		finish(r, cfg)
+	}
+	return nil
 }
 
 // cohort is the samples read: the scored ones first, then reference-only
@@ -304,12 +320,8 @@ func cohortOf(gs *genotypes.Store, cfg *Config) (*cohort, error) {
 
 func newResult(s *pgs.Score, b genome.Build, c *cohort) *ScoreResult {
 	r := &ScoreResult{ID: s.ID(), Path: s.Path, SHA256: s.SHA256, Version: VersionOf(s), Build: b, Header: s.Header.Values,
-		Variants: &s.Variants, whys: map[int32]string{}}
+		Variants: &s.Variants, matches: newMatchStore(s.Variants.Len(), matchesChunk)}
 	r.Report.Variants = s.Variants.Len()
-	r.matches = make([]match, s.Variants.Len())
-	for j := range r.matches {
-		r.matches[j] = unmatched
-	}
 	r.Samples = make([]SampleScore, len(c.names))
 	for i, n := range c.names {
 		r.Samples[i] = SampleScore{Sample: n, Reference: c.ref[i]}

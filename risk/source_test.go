@@ -311,10 +311,28 @@ func TestMergeSortedEqualsIndex(t *testing.T) {
 	if !merged.mergeSorted() {
 		t.Fatal("sorted files refused by the merge")
 	}
+	merged.sorted = true
 	indexed := &scorer{results: results}
 	indexed.indexAll()
-	if merged.nLoci() == 0 || !slices.Equal(merged.start, indexed.start) || !slices.Equal(merged.refs, indexed.refs) {
-		t.Fatalf("loci differ:\n%v %v\n%v %v", merged.start, merged.refs, indexed.start, indexed.refs)
+	all := window{0, merged.nLoci()}
+	mrefs, mat := merged.refsOf(all, merged.spans([]window{all}), nil, nil)
+	irefs, iat := indexed.refsOf(all, indexed.spans([]window{all}), nil, nil)
+	if merged.nLoci() == 0 || !slices.Equal(merged.start, indexed.start) || !slices.Equal(mrefs, irefs) || !slices.Equal(mat, iat) {
+		t.Fatalf("loci differ:\n%v %v\n%v %v", merged.start, mrefs, indexed.start, irefs)
+	}
+	// Listed window by window, the variants are the same.
+	var ws []window
+	for from := 0; from < all.to; from += 7 {
+		ws = append(ws, window{from, min(from+7, all.to)})
+	}
+	spans := merged.spans(ws)
+	var byWindow []varRef
+	for i, w := range ws {
+		refs, _ := merged.refsOf(w, spans[i*len(results):(i+1)*len(results)], nil, nil)
+		byWindow = append(byWindow, refs...)
+	}
+	if !slices.Equal(byWindow, mrefs) {
+		t.Fatalf("listed by windows of 7 loci:\n%v\nwhole:\n%v", byWindow, mrefs)
 	}
 	for i := range merged.nLoci() {
 		if merged.locus(i) != indexed.locus(i) {
@@ -379,7 +397,10 @@ func TestResultMemoryPerVariant(t *testing.T) {
 	}
 }
 
+// heapBytes returns the live heap: after two collections, so that what
+// sync.Pools held is gone too.
 func heapBytes() int64 {
+	runtime.GC()
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)

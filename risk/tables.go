@@ -18,6 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
 	"github.com/varamu/varamu/genome/genotypes"
+	"github.com/varamu/varamu/risk/pgs"
 	"github.com/varamu/varamu/store"
 	"github.com/varamu/varamu/store/rows"
 )
@@ -246,27 +247,52 @@ func assemble(schema *arrow.Schema, plain arrow.RecordBatch, named map[string]ar
 	return array.NewRecordBatch(schema, cols, plain.NumRows())
 }
 
-// matchesChunk is the rows of risk_matches built and written at a time:
-// the builders' memory is a chunk's, not a score's.
-const matchesChunk = 16384
-
-// writeMatches writes a result's risk_matches rows in chunks, one record
-// batch (a row group) each.
+// writeMatches writes a result's risk_matches rows in chunks of
+// matchesChunk, one record batch (a row group) each.
 func writeMatches(w *store.TableWriter, r *ScoreResult, alloc memory.Allocator) error {
-	b := array.NewRecordBuilder(alloc, matchesPlain)
-	defer b.Release()
-	d := newMatchDicts(alloc, r)
-	defer d.release()
-	for start := 0; start < len(r.matches); start += matchesChunk {
-		rec := matchesRecord(b, d, r, start, min(start+matchesChunk, len(r.matches)))
-		err := w.Write(rec)
-		rec.Release()
-		if err != nil {
+	mw := newMatchesWriter(w, r, alloc)
+	defer mw.release()
+	for c := range len(r.matches.chunks) {
+		if err := mw.chunk(c); err != nil {
 			return err
 		}
 	}
 	return nil
 }
+
+// matchesWriter writes a result's risk_matches rows a chunk of matches
+// (matchesChunk variants, a row group) at a time, in order: the builders'
+// memory is a chunk's, not a score's.
+type matchesWriter struct {
+	w *store.TableWriter
+	r *ScoreResult
+	b *array.RecordBuilder
+	d *matchDicts
+}
+
+func newMatchesWriter(w *store.TableWriter, r *ScoreResult, alloc memory.Allocator) *matchesWriter {
+	return &matchesWriter{w: w, r: r, b: array.NewRecordBuilder(alloc, matchesPlain), d: newMatchDicts(alloc, r)}
+}
+
+// chunk writes the rows of chunk c of the result's matches.
+func (mw *matchesWriter) chunk(c int) error {
+	mw.d.storeAlleles(mw.r)
+	from, to := mw.r.matches.bounds(c)
+	rec := matchesRecord(mw.b, mw.d, mw.r, from, to)
+	defer rec.Release()
+	return mw.w.Write(rec)
+}
+
+func (mw *matchesWriter) release() {
+	mw.b.Release()
+	mw.d.release()
+}
+
+// matchesSink writes each score's matches to its risk_matches file as
+// they become final (Run).
+type matchesSink []*matchesWriter
+
+func (s matchesSink) chunk(k, c int) error { return s[k].chunk(c) }
 
 // matchDicts are the dictionaries of risk_matches' dictionary columns for
 // one result, by column, and the indices of a chunk.
@@ -274,6 +300,9 @@ type matchDicts struct {
 	alloc   memory.Allocator
 	dicts   map[int]arrow.Array
 	indices map[int]*array.Int32Builder
+	// stores is the number of store alleles in the dictionaries of
+	// store_ref, store_alts and store_allele.
+	stores int
 }
 
 func newMatchDicts(alloc memory.Allocator, r *ScoreResult) *matchDicts {
@@ -281,19 +310,35 @@ func newMatchDicts(alloc memory.Allocator, r *ScoreResult) *matchDicts {
 	for i, o := range orientations {
 		orients[i] = string(o)
 	}
-	alleles, store := r.Variants.Alleles(), []string{""}
-	if r.alleles != nil {
-		store = r.alleles.list()
-	}
+	alleles := r.Variants.Alleles()
 	d := &matchDicts{alloc: alloc, dicts: map[int]arrow.Array{
 		mScoreID: stringArray(alloc, []string{r.ID}), mVersion: stringArray(alloc, []string{r.Version}),
 		mChrom: stringArray(alloc, r.Variants.Chroms()), mEffect: stringArray(alloc, alleles), mOther: stringArray(alloc, alleles),
-		mMatch: stringArray(alloc, orients), mRef: stringArray(alloc, store), mAlts: stringArray(alloc, store), mAlt: stringArray(alloc, store),
+		mMatch: stringArray(alloc, orients),
 	}, indices: map[int]*array.Int32Builder{}}
-	for c := range d.dicts {
+	for _, c := range []int{mScoreID, mVersion, mChrom, mEffect, mOther, mMatch, mRef, mAlts, mAlt} {
 		d.indices[c] = array.NewInt32Builder(alloc)
 	}
 	return d
+}
+
+// storeAlleles makes the dictionaries of the store's alleles hold every
+// allele interned so far (a run writing as it goes interns more later).
+func (d *matchDicts) storeAlleles(r *ScoreResult) {
+	store := []string{""}
+	if r.alleles != nil {
+		store = r.alleles.list()
+	}
+	if len(store) == d.stores {
+		return
+	}
+	d.stores = len(store)
+	for _, c := range []int{mRef, mAlts, mAlt} {
+		if old := d.dicts[c]; old != nil {
+			old.Release()
+		}
+		d.dicts[c] = stringArray(d.alloc, store)
+	}
 }
 
 func stringArray(alloc memory.Allocator, vs []string) arrow.Array {
@@ -312,9 +357,11 @@ func (d *matchDicts) column(c int) arrow.Array {
 }
 
 func (d *matchDicts) release() {
-	for c, a := range d.dicts {
-		a.Release()
-		d.indices[c].Release()
+	for c, ib := range d.indices {
+		if a := d.dicts[c]; a != nil {
+			a.Release()
+		}
+		ib.Release()
 	}
 }
 
@@ -335,7 +382,7 @@ func matchesRecord(b *array.RecordBuilder, d *matchDicts, r *ScoreResult, from, 
 	ref, alts, alt := d.indices[mRef], d.indices[mAlts], d.indices[mAlt]
 	var rs []byte
 	for j := from; j < to; j++ {
-		m := &r.matches[j]
+		m := r.matches.at(j)
 		v := r.Variants.Codes(j)
 		id.UnsafeAppend(0)
 		version.UnsafeAppend(0)
@@ -375,17 +422,32 @@ func matchesRecord(b *array.RecordBuilder, d *matchDicts, r *ScoreResult, from, 
 	return array.NewRecordBatch(matchesSchema, cols, int64(to-from))
 }
 
-// writeResults writes each result's two files: the writers are made and
+// resultsDir is the directory of a result's files in transaction tx.
+func resultsDir(tx *store.Txn, r *ScoreResult) string {
+	return "risk/" + safeName(r.Version) + "-" + tx.ID()
+}
+
+// writeResults writes each result's risk_scores file, and its
+// risk_matches file when matches is true: the writers are made and
 // closed (added to the transaction) in order, the rows encoded in
 // parallel, one result at a time per core (encoding dominates with many
 // scores).
-func writeResults(tx *store.Txn, results []*ScoreResult) error {
+func writeResults(tx *store.Txn, results []*ScoreResult, matches bool) error {
 	type file struct {
 		w     *store.TableWriter
 		write func(*store.TableWriter, *ScoreResult, memory.Allocator) error
 		alloc memory.Allocator
 		r     *ScoreResult
 		err   error
+	}
+	type table struct {
+		table, name string
+		write       func(*store.TableWriter, *ScoreResult, memory.Allocator) error
+		schema      *arrow.Schema
+	}
+	tables := []table{{TableScores, "scores.parquet", writeScores, scoresSchema}}
+	if matches {
+		tables = append(tables, table{TableMatches, "matches.parquet", writeMatches, matchesSchema})
 	}
 	var files []*file
 	defer func() {
@@ -394,14 +456,9 @@ func writeResults(tx *store.Txn, results []*ScoreResult) error {
 		}
 	}()
 	for _, r := range results {
-		dir := "risk/" + safeName(r.Version) + "-" + tx.ID()
-		for _, t := range []struct {
-			table, name string
-			write       func(*store.TableWriter, *ScoreResult, memory.Allocator) error
-			schema      *arrow.Schema
-		}{{TableScores, "scores.parquet", writeScores, scoresSchema}, {TableMatches, "matches.parquet", writeMatches, matchesSchema}} {
+		for _, t := range tables {
 			alloc := &genotypes.DenseBuffers{}
-			w, err := tx.CreateTable(t.table, dir+"/"+t.name, t.schema, tableProps(alloc))
+			w, err := tx.CreateTable(t.table, resultsDir(tx, r)+"/"+t.name, t.schema, tableProps(alloc))
 			if err != nil {
 				return err
 			}
@@ -433,26 +490,101 @@ func writeResults(tx *store.Txn, results []*ScoreResult) error {
 	return nil
 }
 
-// Write stores the results in one transaction: the tables risk_scores and
-// risk_matches, and the score's record in the manifest section "risk". A
-// score already stored under the same id is replaced; its rows move to the
-// *_previous tables. Either all results are written or none.
+// Write stores the results of Score in one transaction: the tables
+// risk_scores and risk_matches, and the score's record in the manifest
+// section "risk". A score already stored under the same id is replaced;
+// its rows move to the *_previous tables. Either all results are written
+// or none.
 func Write(ctx context.Context, st *store.Store, results []*ScoreResult) error {
+	ids, err := idsOf(results)
+	if err != nil {
+		return err
+	}
 	tx, err := st.Begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	if err := writeResults(tx, results, true); err != nil {
+		return err
+	}
+	return commit(tx, results, ids)
+}
+
+// Run scores as Score does and stores the results as Write does, in one
+// transaction, but writes each score's risk_matches rows while the later
+// windows of loci are read, instead of holding them to the end: for
+// scoring files sorted by position (as PGS Catalog files are), a result
+// holds the matches of the windows in flight only (see README, "memory").
+// The results returned hold no matches (Match is not available). When
+// anything fails, even at the end (a score that matched nothing), nothing
+// is written.
+func Run(ctx context.Context, st *store.Store, gs *genotypes.Store, permit genotypes.Permit, scores []*pgs.Score, cfg Config) ([]*ScoreResult, error) {
+	results, cohort, err := prepare(gs, scores, &cfg)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := idsOf(results)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := st.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	sink := make(matchesSink, 0, len(results))
+	defer func() {
+		for _, mw := range sink {
+			mw.w.Abort() // no-op once closed
+			mw.release()
+		}
+	}()
+	// One allocator for every file: the rows are written one chunk at a
+	// time, so the buffers of one are held, not of one per score.
+	alloc := &genotypes.DenseBuffers{}
+	for _, r := range results {
+		w, err := tx.CreateTable(TableMatches, resultsDir(tx, r)+"/matches.parquet", matchesSchema, tableProps(alloc))
+		if err != nil {
+			return nil, err
+		}
+		sink = append(sink, newMatchesWriter(w, r, alloc))
+	}
+	sc := newScorer(results, cohort, &cfg)
+	sc.sink = sink
+	if err := sc.run(ctx, storeSource{gs, permit}); err != nil {
+		return nil, err
+	}
+	if err := finishAll(results, &cfg); err != nil {
+		return nil, err
+	}
+	for _, mw := range sink {
+		if err := mw.w.Close(mw.r.Version + "#" + tx.ID()); err != nil {
+			return nil, err
+		}
+	}
+	if err := writeResults(tx, results, false); err != nil {
+		return nil, err
+	}
+	return results, commit(tx, results, ids)
+}
+
+// idsOf returns the results' score ids; an id given twice is refused.
+func idsOf(results []*ScoreResult) (map[string]bool, error) {
 	ids := map[string]bool{}
 	for _, r := range results {
 		if ids[r.ID] {
-			return fmt.Errorf("risk: score id %s given twice", r.ID)
+			return nil, fmt.Errorf("risk: score id %s given twice", r.ID)
 		}
 		ids[r.ID] = true
 	}
-	if err := writeResults(tx, results); err != nil {
-		return err
-	}
+	return ids, nil
+}
+
+// commit records the results in the manifest and commits tx: the scores'
+// records in section "risk", the rows of the versions they replace moved
+// to the *_previous tables.
+func commit(tx *store.Txn, results []*ScoreResult, ids map[string]bool) error {
 	now := time.Now().UTC()
 	var names []string
 	for _, r := range results {

@@ -89,11 +89,12 @@ func benchResult(n int) *ScoreResult {
 	}
 	r := newResult(&s, "GRCh38", &cohort{})
 	r.alleles = newAlleleTable()
-	for j := range r.matches {
+	r.matches.ensure(0, n)
+	for j := range n {
 		if j%10 != 0 {
 			v := s.Variants.Locus(j)
 			alt := r.alleles.id([]byte(v.EffectAllele))
-			r.matches[j] = match{freq: float64(j%997) / 997, missing: int32(j % 3), ref: r.alleles.id([]byte(v.OtherAllele)), alts: alt, alt: alt,
+			*r.matches.at(j) = match{freq: float64(j%997) / 997, missing: int32(j % 3), ref: r.alleles.id([]byte(v.OtherAllele)), alts: alt, alt: alt,
 				index: 1, orient: orientCode(Direct)}
 		}
 	}

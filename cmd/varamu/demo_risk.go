@@ -48,11 +48,8 @@ func demoRisk(ctx context.Context, out, dir, actor, vcfPath, sample string) (sum
 	if err != nil {
 		return "", "", line, err
 	}
-	res, err := risk.Score(ctx, gs, permit, []*pgs.Score{s}, risk.Config{})
+	res, err := risk.Run(ctx, st, gs, permit, []*pgs.Score{s}, risk.Config{})
 	if err != nil {
-		return "", "", line, err
-	}
-	if err := risk.Write(ctx, st, res); err != nil {
 		return "", "", line, err
 	}
 	r := res[0]

@@ -131,11 +131,8 @@ Scoring the biobank is a steward access, logged before genotypes are read.`,
 			start := time.Now()
 			bar := newProgress(cmd.ErrOrStderr(), "risk score")
 			cfg.Progress = func(done, total int) { bar(int64(done), int64(total)) }
-			res, err := risk.Score(ctx, gs, permit, scores, cfg)
+			res, err := risk.Run(ctx, st, gs, permit, scores, cfg)
 			if err != nil {
-				return err
-			}
-			if err := risk.Write(ctx, st, res); err != nil {
 				return err
 			}
 			ew := cmd.ErrOrStderr()

@@ -114,7 +114,7 @@ func checkDuplicates(path string, t *Table) error {
 		return nil
 	}
 	v := t.Locus(dup)
-	return &ParseError{File: path, Line: v.Line, Err: errorf("duplicate variant %s:%d %s/%s (first on line %d)", v.Chrom, v.Pos, v.EffectAllele, dot(v.OtherAllele), t.line[first])}
+	return &ParseError{File: path, Line: v.Line, Err: errorf("duplicate variant %s:%d %s/%s (first on line %d)", v.Chrom, v.Pos, v.EffectAllele, dot(v.OtherAllele), t.Line(first))}
 }
 
 // maxSamePosition bounds the variants at one position sortedDuplicates
@@ -124,7 +124,7 @@ const maxSamePosition = 64
 // sameAlleles reports whether variants i and j have the same effect and
 // other allele (interned: equal strings, equal numbers).
 func (t *Table) sameAlleles(i, j int) bool {
-	return t.effect[i] == t.effect[j] && t.other[i] == t.other[j]
+	return t.effect.at(i) == t.effect.at(j) && t.other.at(i) == t.other.at(j)
 }
 
 // sortedDuplicates finds the first repeat (dup; -1 for none) and the
@@ -136,18 +136,18 @@ func sortedDuplicates(t *Table) (first, dup int, ok bool) {
 	seen := make([]bool, len(t.chroms))
 	start := 0
 	for i := range t.Len() {
-		if i == 0 || t.chrom[i] != t.chrom[i-1] {
-			if seen[t.chrom[i]] {
+		if i == 0 || t.chromCode(i) != t.chromCode(i-1) {
+			if seen[t.chromCode(i)] {
 				return 0, 0, false
 			}
-			seen[t.chrom[i]] = true
+			seen[t.chromCode(i)] = true
 			start = i
 			continue
 		}
 		switch {
-		case t.pos[i] < t.pos[i-1]:
+		case t.Pos(i) < t.Pos(i-1):
 			return 0, 0, false
-		case t.pos[i] > t.pos[i-1]:
+		case t.Pos(i) > t.Pos(i-1):
 			start = i
 			continue
 		case i-start > maxSamePosition:
@@ -170,8 +170,8 @@ func sortDuplicates(t *Table) (first, dup int) {
 		order[i] = int32(i)
 	}
 	key := func(a, b int32) int {
-		return cmp.Or(cmp.Compare(t.pos[a], t.pos[b]), cmp.Compare(t.chrom[a], t.chrom[b]),
-			cmp.Compare(t.effect[a], t.effect[b]), cmp.Compare(t.other[a], t.other[b]))
+		return cmp.Or(cmp.Compare(t.Pos(int(a)), t.Pos(int(b))), cmp.Compare(t.chromCode(int(a)), t.chromCode(int(b))),
+			cmp.Compare(t.effect.at(int(a)), t.effect.at(int(b))), cmp.Compare(t.other.at(int(a)), t.other.at(int(b))))
 	}
 	slices.SortFunc(order, func(a, b int32) int { return cmp.Or(key(a, b), cmp.Compare(a, b)) })
 	first, dup = -1, -1

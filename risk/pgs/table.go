@@ -1,48 +1,111 @@
 package pgs
 
 import (
+	"cmp"
 	"iter"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
 
 // Table is a scoring file's variants held column by column, without a
 // pointer per variant: chromosome names and alleles interned, rsIDs of the
-// form "rs" + digits kept as their number, the rest in flat slices. A
-// variant costs 41 bytes (49 when the file gives effect allele
-// frequencies), plus the text of an rsID of another form; the garbage
-// collector has no per-variant pointers to follow. The zero value is an
-// empty table ready to use.
+// form "rs" + digits kept as their number, positions in 32 bits, alleles'
+// numbers in 16 (while a file has at most 65,536 distinct alleles), and the
+// chromosomes and line numbers as runs (a file sorted by chromosome, with
+// one variant a line, has one run of each a chromosome), the rest in flat
+// slices. A variant costs 21 bytes (29 when the file gives effect allele
+// frequencies), plus the text of an rsID of another form, and 8 bytes a
+// run; the garbage collector has no per-variant pointers to follow. The
+// zero value is an empty table ready to use.
 type Table struct {
 	chroms  []string // distinct chromosome names
 	chromAt map[string]uint32
 	alleles []string // distinct alleles; alleles[0] is ""
 	allele  map[string]uint32
-	others  []string // rsIDs not of the form rs + digits
+	others  []string // rsIDs not of the form rs + digits (or past 2^31)
 
-	chrom     []uint32
-	pos       []int64
-	effect    []uint32
-	other     []uint32
+	chromRuns []run // the chromosome of variant j is the last run's from ≤ j
+	lineRuns  []run // the line of variant j is the last run's + j - from
+	pos       []uint32
+	wide      []int64 // every position, instead of pos, once one does not fit in 32 bits
+	effect    codes
+	other     codes
 	weight    []float64
 	freq      []float64 // nil until a variant has a frequency
-	line      []int32
-	rsid      []uint64 // 0 none; n<<1|1 "rs<n>"; (i+1)<<1 others[i]
-	dominance []uint8  // bit 0 dominant, bit 1 recessive
+	rsid      []uint32  // 0 none; n<<1|1 "rs<n>"; (i+1)<<1 others[i]
+	dominance []uint8   // bit 0 dominant, bit 1 recessive
+	n         int
+}
+
+// codes is a column of numbers in 16 bits, or in 32 for every row once
+// one does not fit.
+type codes struct {
+	narrow []uint16
+	wide   []uint32
+}
+
+func (c *codes) grow(n int) {
+	if c.wide == nil {
+		c.narrow = growTo(c.narrow, n)
+	} else {
+		c.wide = growTo(c.wide, n)
+	}
+}
+
+func (c *codes) append(x uint32) {
+	if c.wide == nil && x <= math.MaxUint16 {
+		c.narrow = append(c.narrow, uint16(x))
+		return
+	}
+	if c.wide == nil {
+		c.wide = make([]uint32, len(c.narrow), cap(c.narrow))
+		for i, v := range c.narrow {
+			c.wide[i] = uint32(v)
+		}
+		c.narrow = nil
+	}
+	c.wide = append(c.wide, x)
+}
+
+func (c *codes) at(j int) uint32 {
+	if c.wide != nil {
+		return c.wide[j]
+	}
+	return uint32(c.narrow[j])
+}
+
+// run is a run of variants from variant from on with value v (a
+// chromosome's number, or the line of variant from).
+type run struct {
+	from int32
+	v    uint32
+}
+
+// runAt returns the run of variant j.
+func runAt(runs []run, j int) run {
+	if last := runs[len(runs)-1]; int(last.from) <= j {
+		return last
+	}
+	i, _ := slices.BinarySearchFunc(runs, j, func(r run, j int) int { return cmp.Compare(int(r.from), j) })
+	if i == len(runs) || int(runs[i].from) > j {
+		i--
+	}
+	return runs[i]
 }
 
 // Len returns the number of variants.
-func (t *Table) Len() int { return len(t.pos) }
+func (t *Table) Len() int { return t.n }
 
 // Grow makes room for n more variants.
 func (t *Table) Grow(n int) {
-	t.chrom = growTo(t.chrom, n)
-	t.pos = growTo(t.pos, n)
-	t.effect = growTo(t.effect, n)
-	t.other = growTo(t.other, n)
+	if t.wide == nil {
+		t.pos = growTo(t.pos, n)
+	}
+	t.effect.grow(n)
+	t.other.grow(n)
 	t.weight = growTo(t.weight, n)
-	t.line = growTo(t.line, n)
 	t.rsid = growTo(t.rsid, n)
 	t.dominance = growTo(t.dominance, n)
 }
@@ -58,12 +121,18 @@ func growTo[T any](s []T, n int) []T {
 
 // Append adds a variant.
 func (t *Table) Append(v Variant) {
-	t.chrom = append(t.chrom, t.chromIndex(v.Chrom))
-	t.pos = append(t.pos, v.Pos)
-	t.effect = append(t.effect, t.intern(v.EffectAllele))
-	t.other = append(t.other, t.intern(v.OtherAllele))
+	j := t.n
+	t.n++
+	if c := t.chromIndex(v.Chrom); len(t.chromRuns) == 0 || t.chromRuns[len(t.chromRuns)-1].v != c {
+		t.chromRuns = append(t.chromRuns, run{int32(j), c})
+	}
+	if len(t.lineRuns) == 0 || t.Line(j) != v.Line {
+		t.lineRuns = append(t.lineRuns, run{int32(j), uint32(v.Line)})
+	}
+	t.appendPos(v.Pos)
+	t.effect.append(t.intern(v.EffectAllele))
+	t.other.append(t.intern(v.OtherAllele))
 	t.weight = append(t.weight, v.Weight)
-	t.line = append(t.line, int32(v.Line))
 	t.rsid = append(t.rsid, t.rsCode(v.RsID))
 	var d uint8
 	if v.Dominant {
@@ -74,7 +143,7 @@ func (t *Table) Append(v Variant) {
 	}
 	t.dominance = append(t.dominance, d)
 	if !math.IsNaN(v.EffectFreq) && t.freq == nil {
-		t.freq = make([]float64, len(t.pos)-1, cap(t.pos))
+		t.freq = make([]float64, j, cap(t.weight))
 		for i := range t.freq {
 			t.freq[i] = math.NaN()
 		}
@@ -84,10 +153,27 @@ func (t *Table) Append(v Variant) {
 	}
 }
 
+// appendPos appends a position: in 32 bits, or 64 for every variant once
+// one does not fit.
+func (t *Table) appendPos(p int64) {
+	if t.wide == nil && p >= 0 && p <= math.MaxUint32 {
+		t.pos = append(t.pos, uint32(p))
+		return
+	}
+	if t.wide == nil {
+		t.wide = make([]int64, len(t.pos), cap(t.pos))
+		for i, x := range t.pos {
+			t.wide[i] = int64(x)
+		}
+		t.pos = nil
+	}
+	t.wide = append(t.wide, p)
+}
+
 func (t *Table) chromIndex(name string) uint32 {
 	// Files are sorted by chromosome: the last name is the likely one.
-	if n := len(t.chrom); n > 0 && t.chroms[t.chrom[n-1]] == name {
-		return t.chrom[n-1]
+	if n := len(t.chromRuns); n > 0 && t.chroms[t.chromRuns[n-1].v] == name {
+		return t.chromRuns[n-1].v
 	}
 	if i, ok := t.chromAt[name]; ok {
 		return i
@@ -121,17 +207,17 @@ func (t *Table) intern(a string) uint32 {
 }
 
 // rsCode encodes an rsID (see Table.rsid).
-func (t *Table) rsCode(id string) uint64 {
+func (t *Table) rsCode(id string) uint32 {
 	if id == "" {
 		return 0
 	}
-	if len(id) > 2 && len(id) <= 20 && id[:2] == "rs" && id[2] != '0' {
-		if n, err := strconv.ParseUint(id[2:], 10, 62); err == nil {
-			return n<<1 | 1
+	if len(id) > 2 && len(id) <= 12 && id[:2] == "rs" && id[2] != '0' {
+		if n, err := strconv.ParseUint(id[2:], 10, 31); err == nil {
+			return uint32(n)<<1 | 1
 		}
 	}
 	t.others = append(t.others, strings.Clone(id))
-	return uint64(len(t.others)) << 1
+	return uint32(len(t.others)) << 1
 }
 
 // At returns variant j (0 ≤ j < Len). Its strings are shared with the
@@ -145,8 +231,8 @@ func (t *Table) At(j int) Variant {
 // Locus returns variant j without its rsID: what matching and scoring
 // read, made without allocating.
 func (t *Table) Locus(j int) Variant {
-	v := Variant{Chrom: t.chroms[t.chrom[j]], Pos: t.pos[j], EffectAllele: t.alleles[t.effect[j]], OtherAllele: t.alleles[t.other[j]],
-		Weight: t.weight[j], Dominant: t.dominance[j]&1 != 0, Recessive: t.dominance[j]&2 != 0, EffectFreq: math.NaN(), Line: int(t.line[j])}
+	v := Variant{Chrom: t.Chrom(j), Pos: t.Pos(j), EffectAllele: t.alleles[t.effect.at(j)], OtherAllele: t.alleles[t.other.at(j)],
+		Weight: t.weight[j], Dominant: t.dominance[j]&1 != 0, Recessive: t.dominance[j]&2 != 0, EffectFreq: math.NaN(), Line: t.Line(j)}
 	if t.freq != nil {
 		v.EffectFreq = t.freq[j]
 	}
@@ -165,8 +251,8 @@ type Codes struct {
 
 // Codes returns variant j with its chromosome and alleles as numbers.
 func (t *Table) Codes(j int) Codes {
-	return Codes{Chrom: t.chrom[j], Effect: t.effect[j], Other: t.other[j], Pos: t.pos[j], Weight: t.weight[j],
-		Dominant: t.dominance[j]&1 != 0, Recessive: t.dominance[j]&2 != 0, Line: int(t.line[j])}
+	return Codes{Chrom: t.chromCode(j), Effect: t.effect.at(j), Other: t.other.at(j), Pos: t.Pos(j), Weight: t.weight[j],
+		Dominant: t.dominance[j]&1 != 0, Recessive: t.dominance[j]&2 != 0, Line: t.Line(j)}
 }
 
 // Chroms returns the table's chromosome names, numbered as Codes numbers
@@ -184,10 +270,24 @@ func (t *Table) Alleles() []string {
 }
 
 // Chrom returns variant j's chromosome (normalised).
-func (t *Table) Chrom(j int) string { return t.chroms[t.chrom[j]] }
+func (t *Table) Chrom(j int) string { return t.chroms[t.chromCode(j)] }
+
+// chromCode returns the number of variant j's chromosome in chroms.
+func (t *Table) chromCode(j int) uint32 { return runAt(t.chromRuns, j).v }
 
 // Pos returns variant j's position.
-func (t *Table) Pos(j int) int64 { return t.pos[j] }
+func (t *Table) Pos(j int) int64 {
+	if t.wide != nil {
+		return t.wide[j]
+	}
+	return int64(t.pos[j])
+}
+
+// Line returns variant j's line in the file.
+func (t *Table) Line(j int) int {
+	r := runAt(t.lineRuns, j)
+	return int(r.v) + j - int(r.from)
+}
 
 // RsID returns variant j's rsID ("" when the file gives none).
 func (t *Table) RsID(j int) string {
@@ -210,7 +310,7 @@ func (t *Table) AppendRsID(dst []byte, j int) []byte {
 	case c&1 == 0:
 		return append(dst, t.others[c>>1-1]...)
 	}
-	return strconv.AppendUint(append(dst, "rs"...), c>>1, 10)
+	return strconv.AppendUint(append(dst, "rs"...), uint64(c>>1), 10)
 }
 
 // All yields the variants in order, as At makes them.
