@@ -39,13 +39,6 @@ type counts struct {
 	dosage, missing, unimputed, haploid int32
 }
 
-func (c *counts) add(d counts) {
-	c.dosage += d.dosage
-	c.missing += d.missing
-	c.unimputed += d.unimputed
-	c.haploid += d.haploid
-}
-
 // pendingUse is one score's use of a decoding: the sum each state adds
 // beyond the baseline.
 type pendingUse struct {

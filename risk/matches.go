@@ -103,13 +103,6 @@ func (s *matchStore) ensure(from, to int) {
 // at returns variant j's match; its chunk must be made and not dropped.
 func (s *matchStore) at(j int) *match { return &s.chunks[j/s.size][j%s.size] }
 
-// held reports whether variant j's chunk is held.
-func (s *matchStore) held(j int) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.chunks[j/s.size] != nil
-}
-
 func (s *matchStore) setWhy(j int, why string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
