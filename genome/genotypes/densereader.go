@@ -173,22 +173,41 @@ func (p *DenseBuffers) giveScratch(sc *pageScratch) {
 
 // takeArena returns an empty arena, reused from p's when it has one.
 func (p *DenseBuffers) takeArena() *rowArena {
-	if p == nil {
-		return &rowArena{}
+	if a := takeKept(p, arenasOf); a != nil {
+		a.reset()
+		return a
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.held == nil || len(p.held.arenas) == 0 {
-		return &rowArena{}
-	}
-	a := p.held.arenas[len(p.held.arenas)-1]
-	p.held.arenas = p.held.arenas[:len(p.held.arenas)-1]
-	a.reset()
-	return a
+	return &rowArena{}
 }
 
 // giveArena gives a back to p for a later read.
-func (p *DenseBuffers) giveArena(a *rowArena) {
+func (p *DenseBuffers) giveArena(a *rowArena) { keepFor(p, a, arenasOf) }
+
+func arenasOf(h *denseScratch) *[]*rowArena { return &h.arenas }
+
+// takeKept pops a value kept in p's list that list picks; nil when p is
+// nil or keeps none.
+func takeKept[T any](p *DenseBuffers, list func(*denseScratch) *[]*T) *T {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.held == nil {
+		return nil
+	}
+	l := list(p.held)
+	if len(*l) == 0 {
+		return nil
+	}
+	v := (*l)[len(*l)-1]
+	*l = (*l)[:len(*l)-1]
+	return v
+}
+
+// keepFor keeps v in p's list that list picks, for a later read (nothing
+// when p is nil).
+func keepFor[T any](p *DenseBuffers, v *T, list func(*denseScratch) *[]*T) {
 	if p == nil {
 		return
 	}
@@ -197,7 +216,8 @@ func (p *DenseBuffers) giveArena(a *rowArena) {
 	if p.held == nil {
 		p.held = &denseScratch{}
 	}
-	p.held.arenas = append(p.held.arenas, a)
+	l := list(p.held)
+	*l = append(*l, v)
 }
 
 // rgBlock is a row group of a calls file and the block of samples it

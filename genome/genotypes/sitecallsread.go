@@ -405,32 +405,19 @@ func (sr *siteRead) reset() {
 
 // takeSiteRead returns an empty siteRead, reused from p's when it has one.
 func (p *DenseBuffers) takeSiteRead() *siteRead {
-	if p == nil {
-		return &siteRead{}
+	if sr := takeKept(p, siteReadsOf); sr != nil {
+		return sr
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.held == nil || len(p.held.siteReads) == 0 {
-		return &siteRead{}
-	}
-	sr := p.held.siteReads[len(p.held.siteReads)-1]
-	p.held.siteReads = p.held.siteReads[:len(p.held.siteReads)-1]
-	return sr
+	return &siteRead{}
 }
 
 // giveSiteRead gives sr back to p for a later read.
 func (p *DenseBuffers) giveSiteRead(sr *siteRead) {
 	sr.reset()
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.held == nil {
-		p.held = &denseScratch{}
-	}
-	p.held.siteReads = append(p.held.siteReads, sr)
+	keepFor(p, sr, siteReadsOf)
 }
+
+func siteReadsOf(h *denseScratch) *[]*siteRead { return &h.siteReads }
 
 // siteRow returns the site-major row of site k of the read.
 func (db *denseBatch) siteRow(k int) *siteRow { return &db.bySite.rows[k] }
