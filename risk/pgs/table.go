@@ -28,10 +28,9 @@ type Table struct {
 
 	chromRuns []run // the chromosome of variant j is the last run's from ≤ j
 	lineRuns  []run // the line of variant j is the last run's + j - from
-	pos       []uint32
-	wide      []int64 // every position, instead of pos, once one does not fit in 32 bits
-	effect    codes
-	other     codes
+	pos       widening[uint32, int64]
+	effect    widening[uint16, uint32]
+	other     widening[uint16, uint32]
 	weight    []float64
 	freq      []float64 // nil until a variant has a frequency
 	rsid      []uint32  // 0 none; n<<1|1 "rs<n>"; (i+1)<<1 others[i]
@@ -39,14 +38,14 @@ type Table struct {
 	n         int
 }
 
-// codes is a column of numbers in 16 bits, or in 32 for every row once
-// one does not fit.
-type codes struct {
-	narrow []uint16
-	wide   []uint32
+// widening is a column of numbers held in the narrow type N, or in the
+// wide type W for every row once one does not fit.
+type widening[N, W uint16 | uint32 | int64] struct {
+	narrow []N
+	wide   []W
 }
 
-func (c *codes) grow(n int) {
+func (c *widening[N, W]) grow(n int) {
 	if c.wide == nil {
 		c.narrow = growTo(c.narrow, n)
 	} else {
@@ -54,26 +53,26 @@ func (c *codes) grow(n int) {
 	}
 }
 
-func (c *codes) append(x uint32) {
-	if c.wide == nil && x <= math.MaxUint16 {
-		c.narrow = append(c.narrow, uint16(x))
+func (c *widening[N, W]) append(x W) {
+	if c.wide == nil && W(N(x)) == x {
+		c.narrow = append(c.narrow, N(x))
 		return
 	}
 	if c.wide == nil {
-		c.wide = make([]uint32, len(c.narrow), cap(c.narrow))
+		c.wide = make([]W, len(c.narrow), cap(c.narrow))
 		for i, v := range c.narrow {
-			c.wide[i] = uint32(v)
+			c.wide[i] = W(v)
 		}
 		c.narrow = nil
 	}
 	c.wide = append(c.wide, x)
 }
 
-func (c *codes) at(j int) uint32 {
+func (c *widening[N, W]) at(j int) W {
 	if c.wide != nil {
 		return c.wide[j]
 	}
-	return uint32(c.narrow[j])
+	return W(c.narrow[j])
 }
 
 // run is a run of variants from variant from on with value v (a
@@ -100,9 +99,7 @@ func (t *Table) Len() int { return t.n }
 
 // Grow makes room for n more variants.
 func (t *Table) Grow(n int) {
-	if t.wide == nil {
-		t.pos = growTo(t.pos, n)
-	}
+	t.pos.grow(n)
 	t.effect.grow(n)
 	t.other.grow(n)
 	t.weight = growTo(t.weight, n)
@@ -129,7 +126,7 @@ func (t *Table) Append(v Variant) {
 	if len(t.lineRuns) == 0 || t.Line(j) != v.Line {
 		t.lineRuns = append(t.lineRuns, run{int32(j), uint32(v.Line)})
 	}
-	t.appendPos(v.Pos)
+	t.pos.append(v.Pos)
 	t.effect.append(t.intern(v.EffectAllele))
 	t.other.append(t.intern(v.OtherAllele))
 	t.weight = append(t.weight, v.Weight)
@@ -151,23 +148,6 @@ func (t *Table) Append(v Variant) {
 	if t.freq != nil {
 		t.freq = append(t.freq, v.EffectFreq)
 	}
-}
-
-// appendPos appends a position: in 32 bits, or 64 for every variant once
-// one does not fit.
-func (t *Table) appendPos(p int64) {
-	if t.wide == nil && p >= 0 && p <= math.MaxUint32 {
-		t.pos = append(t.pos, uint32(p))
-		return
-	}
-	if t.wide == nil {
-		t.wide = make([]int64, len(t.pos), cap(t.pos))
-		for i, x := range t.pos {
-			t.wide[i] = int64(x)
-		}
-		t.pos = nil
-	}
-	t.wide = append(t.wide, p)
 }
 
 func (t *Table) chromIndex(name string) uint32 {
@@ -276,12 +256,7 @@ func (t *Table) Chrom(j int) string { return t.chroms[t.chromCode(j)] }
 func (t *Table) chromCode(j int) uint32 { return runAt(t.chromRuns, j).v }
 
 // Pos returns variant j's position.
-func (t *Table) Pos(j int) int64 {
-	if t.wide != nil {
-		return t.wide[j]
-	}
-	return int64(t.pos[j])
-}
+func (t *Table) Pos(j int) int64 { return t.pos.at(j) }
 
 // Line returns variant j's line in the file.
 func (t *Table) Line(j int) int {

@@ -56,8 +56,8 @@ func TestTableRoundTrip(t *testing.T) {
 		if tab.Len() != len(vs) {
 			t.Fatalf("%d variants, want %d", tab.Len(), len(vs))
 		}
-		if (tab.effect.wide != nil) != (c == 6) || (tab.wide != nil) != (wideFrom >= 0) {
-			t.Fatalf("case %d: wide alleles %v, wide positions %v", c, tab.effect.wide != nil, tab.wide != nil)
+		if (tab.effect.wide != nil) != (c == 6) || (tab.pos.wide != nil) != (wideFrom >= 0) {
+			t.Fatalf("case %d: wide alleles %v, wide positions %v", c, tab.effect.wide != nil, tab.pos.wide != nil)
 		}
 		for j, v := range tab.All() {
 			if d := cmp.Diff(vs[j], v, nanEqual); d != "" {
