@@ -247,18 +247,10 @@ func (a *accum) countTable(v *dosages) (cnt [nStates]counts) {
 }
 
 // add adds differing samples idx (genotype states st) to the sums of the
-// uses prepared and to the counters: cs, or each score's own when nil.
-// One use or a run of consecutive scores with shared counters (the common
-// cases) take one fused pass.
+// uses prepared and to the counters: cs, or each score's own when nil. It
+// takes what addFused does not: uses without shared counters, or several
+// uses that are not a run of consecutive scores.
 func (a *accum) add(idx []int32, st []uint8, run bool, cs *tally, cnt *[nStates]counts) {
-	switch {
-	case cs != nil && len(a.scores) == 1:
-		a.addOne(idx, st, cs, cnt)
-		return
-	case cs != nil && run:
-		a.addRun(idx, st, cs, cnt)
-		return
-	}
 	a.addSums(idx, st, run)
 	if cs != nil {
 		addCounts(cs, idx, st, cnt)
@@ -266,46 +258,6 @@ func (a *accum) add(idx []int32, st []uint8, run bool, cs *tally, cnt *[nStates]
 	}
 	for _, k := range a.scores {
 		addCounts(a.own(k), idx, st, cnt)
-	}
-}
-
-// addOne is add for one use: the sample's sum of its score and its
-// counters, in one pass.
-func (a *accum) addOne(idx []int32, st []uint8, cs *tally, cnt *[nStates]counts) {
-	var d [8]float64 // by state; 8 so that a state masked by 7 needs no bounds check
-	copy(d[:], a.deltas[:nStates])
-	var c [8]counts
-	copy(c[:], cnt[:])
-	k, k0 := a.k, a.scores[0]
-	sums := a.sums
-	for j, i := range idx {
-		s := st[j] & 7
-		sums[int(i)*k+k0] += d[s]
-		cs.add(i, &c[s])
-	}
-}
-
-// addRun is add for uses of consecutive scores: each sample's run of sums
-// and its counters, in one pass.
-func (a *accum) addRun(idx []int32, st []uint8, cs *tally, cnt *[nStates]counts) {
-	m := len(a.scores)
-	k0 := a.scores[0]
-	for j, i := range idx {
-		s := int(st[j])
-		d := a.deltas[s*m : s*m+m]
-		sum := a.sums[int(i)*a.k+k0:][:len(d)]
-		p := 0
-		for ; p+4 <= len(sum); p += 4 {
-			s4, d4 := sum[p:p+4:p+4], d[p:p+4:p+4]
-			s4[0] += d4[0]
-			s4[1] += d4[1]
-			s4[2] += d4[2]
-			s4[3] += d4[3]
-		}
-		for ; p < len(sum); p++ {
-			sum[p] += d[p]
-		}
-		cs.add(i, &cnt[s])
 	}
 }
 

@@ -57,7 +57,7 @@ func (a *accum) listRun(idx []int32, st []uint8, cs *tally, dd *[8]int64) {
 	for j, i := range idx {
 		s := int(st[j] & 7)
 		sum, d := a.sums[int(i)*a.k+k0:][:m], a.deltas[s*m:s*m+m]
-		p := 0 // as addRun, by hand: a call per sample costs more than it adds
+		p := 0 // as addSums, by hand: a call per sample costs more than it adds
 		for ; p+4 <= len(sum); p += 4 {
 			s4, d4 := sum[p:p+4:p+4], d[p:p+4:p+4]
 			s4[0] += d4[0]
@@ -176,7 +176,7 @@ func (a *accum) planeRun(words []int64, first int, lut *[4]uint8, cs *tally, dd 
 			tz := bits.TrailingZeros64(b)
 			s, i := int(lut[(u>>tz)&3]&7), at+tz>>1
 			sum, d := a.sums[i*a.k+k0:][:m], a.deltas[s*m:s*m+m]
-			p := 0 // as addRun, by hand
+			p := 0 // as addSums, by hand
 			for ; p+4 <= len(sum); p += 4 {
 				s4, d4 := sum[p:p+4:p+4], d[p:p+4:p+4]
 				s4[0] += d4[0]
