@@ -73,7 +73,7 @@ func (s *DenseSite) PlaneRows(allele int, fn func(*PlaneRow)) (exp Dosage, ok bo
 
 // sitePlaneRow calls fn with a site's row from the batch's site-major
 // table, when it has one: a single PlaneRow of all the batch's samples.
-func (db *denseBatch) sitePlaneRow(r *siteRow, def int32, allele int, exp Dosage, fn func(*PlaneRow)) {
+func (db *denseBatch) sitePlaneRow(r siteRow, def int32, allele int, exp Dosage, fn func(*PlaneRow)) {
 	if r.words == nil && len(r.samples) == 0 {
 		return
 	}

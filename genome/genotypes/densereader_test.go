@@ -135,8 +135,8 @@ func arenaUsed(sites []*DenseSite) (bytes, rows int) {
 			}
 			seen[db] = true
 			if sr := db.bySite; sr != nil {
-				bytes += 96*len(sr.rows) + 48*len(sr.at) + 8*len(sr.words) + 4*len(sr.ints)
-				rows += len(sr.rows)
+				bytes += 48*len(sr.at) + 8*len(sr.words) + 4*len(sr.ints)
+				rows += len(sr.at)
 				continue
 			}
 			a := db.arena

@@ -101,7 +101,7 @@ func TestSiteReadRefusesDamage(t *testing.T) {
 		for s := range int32(600) {
 			db.sites = append(db.sites, s)
 		}
-		db.bySite = &siteRead{rows: make([]siteRow, len(db.sites)), n: n, nw: planeWordsOf(n)}
+		db.bySite = &siteRead{n: n, nw: planeWordsOf(n)}
 		var start int64
 		var err error
 		for g, rows := range x.rows {
@@ -114,9 +114,8 @@ func TestSiteReadRefusesDamage(t *testing.T) {
 			errs++
 			continue
 		}
-		db.bySite.done()
-		for k, r := range db.bySite.rows {
-			if err := checkRowInside(r, n); err != nil {
+		for k := range db.bySite.at {
+			if err := checkRowInside(db.siteRow(k), n); err != nil {
 				t.Fatalf("trial %d: site %d read without error but %v", trial, k, err)
 			}
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/apache/arrow-go/v18/parquet"
 )
@@ -17,13 +16,12 @@ import (
 // from its calls files. The rows decode as the calls files' do (callsRow,
 // with the batch's sample indices as offsets and ceil(samples/32) words).
 
-// siteRead is the read of a batch's rows from its site-major table:
-// rows[k] is the row of site sites[k]. Only those rows are kept (copied
-// out of each row group before the next is read), so a read's memory is
-// the rows asked for plus one row group, not the row groups it touched.
+// siteRead is the read of a batch's rows from its site-major table: at[k]
+// locates the row of site sites[k]. Only those rows are kept (copied out
+// of each row group before the next is read), so a read's memory is the
+// rows asked for plus one row group, not the row groups it touched.
 type siteRead struct {
-	rows    []siteRow
-	at      []siteRowAt // where rows[k] is in words and ints, until done
+	at      []siteRowAt // where the row of sites[k] is in words and ints
 	words   []int64     // the rows' planes, one after another
 	ints    []int32     // the rows' levels, code tables, samples and code indices
 	n, nw   int         // the batch's samples, words a plane
@@ -85,7 +83,6 @@ type siteScratch struct {
 	site  chunkOut[int32]
 	exc   blobOut
 	plane blobOut
-	codes []int32
 }
 
 // readSiteRows reads the rows of the batch's sites from its site-major
@@ -102,7 +99,6 @@ func (db *denseBatch) readSiteRows(ctx context.Context) error {
 	}
 	defer f.Close()
 	sr := db.buf.takeSiteRead()
-	sr.rows = slices.Grow(sr.rows[:0], len(db.sites))[:len(db.sites)]
 	sr.n, sr.nw = db.b.b.Samples, planeWordsOf(db.b.b.Samples)
 	db.bySite = sr
 	var start int64
@@ -121,7 +117,6 @@ func (db *denseBatch) readSiteRows(ctx context.Context) error {
 	if k := len(sr.at); k < len(db.sites) {
 		return fmt.Errorf("genotypes: %s: %d rows, no row for site %d", path, start, db.sites[k])
 	}
-	sr.done()
 	return nil
 }
 
@@ -347,7 +342,8 @@ func (r *exceptionsReader) codeIndices(dst []int32, n, tab int) []int32 {
 	return dst
 }
 
-// row returns the row kept at at (valid until more rows are kept).
+// row returns the row kept at at (valid until the next row is kept: the
+// buffers may move).
 func (sr *siteRead) row(at siteRowAt) siteRow {
 	v := sr.ints[at.ints:]
 	r := siteRow{levels: v[:at.nl:at.nl]}
@@ -359,13 +355,6 @@ func (sr *siteRead) row(at siteRowAt) siteRow {
 		r.words = sr.words[at.words : at.words+sr.nw : at.words+sr.nw]
 	}
 	return r
-}
-
-// done makes rows of the kept rows, once every row is kept.
-func (sr *siteRead) done() {
-	for k, at := range sr.at {
-		sr.rows[k] = sr.row(at)
-	}
 }
 
 // checkPlane refuses a plane that would index outside the row: values
@@ -399,8 +388,7 @@ func checkPlane(r siteRow, n int) error {
 
 // reset empties sr for another read, keeping its buffers.
 func (sr *siteRead) reset() {
-	clear(sr.rows)
-	sr.rows, sr.at, sr.words, sr.ints = sr.rows[:0], sr.at[:0], sr.words[:0], sr.ints[:0]
+	sr.at, sr.words, sr.ints = sr.at[:0], sr.words[:0], sr.ints[:0]
 }
 
 // takeSiteRead returns an empty siteRead, reused from p's when it has one.
@@ -420,7 +408,7 @@ func (p *DenseBuffers) giveSiteRead(sr *siteRead) {
 func siteReadsOf(h *denseScratch) *[]*siteRead { return &h.siteReads }
 
 // siteRow returns the site-major row of site k of the read.
-func (db *denseBatch) siteRow(k int) *siteRow { return &db.bySite.rows[k] }
+func (db *denseBatch) siteRow(k int) siteRow { return db.bySite.row(db.bySite.at[k]) }
 
 // fillSiteRow decodes the site-major row r into dst, whose positions base
 // … base+samples-1 are the batch's samples: the expected genotype, the
@@ -428,7 +416,7 @@ func (db *denseBatch) siteRow(k int) *siteRow { return &db.bySite.rows[k] }
 // the plane leaves expected (hap: per block of db.blocks, their offsets;
 // nil for none), then the listed exceptions. Stored codes are phase
 // relative to def.
-func fillSiteRow[T any](dst []T, db *denseBatch, r *siteRow, def int32, exp, hapExp T, hap [][]int32, conv func(int32) T) {
+func fillSiteRow[T any](dst []T, db *denseBatch, r siteRow, def int32, exp, hapExp T, hap [][]int32, conv func(int32) T) {
 	base := int(db.blocks[0].whole)
 	out := dst[base : base+db.b.b.Samples]
 	lut := [4]T{exp, exp, exp, exp}
