@@ -135,41 +135,27 @@ func (db *denseBatch) release() {
 }
 
 // denseScratch is what a DenseBuffers keeps of the dense read between
-// reads: the page decoder's scratch and free arenas.
+// reads: page decoders' scratch, free arenas and site-major reads (one of
+// each a read at a time).
 type denseScratch struct {
-	pages     *pageScratch
+	pages     []*pageScratch
 	arenas    []*rowArena
 	siteReads []*siteRead
 }
 
-// takeScratch takes the page scratch out of p (a new one when p is nil or
-// another read holds it).
+// takeScratch takes a page scratch out of p (a new one when p is nil or
+// keeps none).
 func (p *DenseBuffers) takeScratch() *pageScratch {
-	if p == nil {
-		return &pageScratch{}
+	if sc := takeKept(p, pagesOf); sc != nil {
+		return sc
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.held == nil || p.held.pages == nil {
-		return &pageScratch{}
-	}
-	sc := p.held.pages
-	p.held.pages = nil
-	return sc
+	return &pageScratch{}
 }
 
 // giveScratch gives sc back to p.
-func (p *DenseBuffers) giveScratch(sc *pageScratch) {
-	if p == nil {
-		return
-	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.held == nil {
-		p.held = &denseScratch{}
-	}
-	p.held.pages = sc
-}
+func (p *DenseBuffers) giveScratch(sc *pageScratch) { keepFor(p, sc, pagesOf) }
+
+func pagesOf(h *denseScratch) *[]*pageScratch { return &h.pages }
 
 // takeArena returns an empty arena, reused from p's when it has one.
 func (p *DenseBuffers) takeArena() *rowArena {
