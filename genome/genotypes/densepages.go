@@ -133,7 +133,8 @@ func readPageCols(f io.ReaderAt, x *callsIndex, g int, planes uint, sc *pageScra
 }
 
 // span returns the bytes of row group g holding its list columns and the
-// plane words in planes.
+// plane words in planes (a site-major file's index has no plane word
+// columns, callsPlane0 on: all of its columns).
 func (x *callsIndex) span(g int, planes uint) (lo, hi int64) {
 	lo, hi = x.size, 0
 	for col := range len(x.shape) {
@@ -167,40 +168,31 @@ func setPlane(c *pageCols, k int, o *chunkOut[int64], maxDef int16) error {
 // list of non-null elements (a null element is an error), itself
 // nullable or not as its levels say.
 func listOffsets(l *pageList, o *chunkOut[int32], maxDef int16, rows int) error {
-	var err error
-	l.v = o.v
-	l.off, err = levelOffsets(l.off[:0], o.def, o.rep, maxDef, rows, len(o.v))
-	return err
-}
-
-// levelOffsets appends to off the offsets of rows lists (rows+1 of them:
-// list i's values are off[i]:off[i+1]) from a list column's levels, with
-// nv values in all.
-func levelOffsets(off, def, rep []int32, maxDef int16, rows, nv int) ([]int32, error) {
-	if len(rep) != len(def) {
-		return off, fmt.Errorf("genotypes: calls list of %d repetition and %d definition levels", len(rep), len(def))
+	if len(o.rep) != len(o.def) {
+		return fmt.Errorf("genotypes: calls list of %d repetition and %d definition levels", len(o.rep), len(o.def))
 	}
 	md := int32(maxDef)
-	if len(rep) > 0 && rep[0] != 0 {
-		return off, fmt.Errorf("genotypes: calls list column starts inside a list")
+	l.v, l.off = o.v, l.off[:0]
+	if len(o.rep) > 0 && o.rep[0] != 0 {
+		return fmt.Errorf("genotypes: calls list column starts inside a list")
 	}
-	at := len(off)
 	var k int32 // values so far
-	for i, d := range def {
-		if rep[i] == 0 {
-			off = append(off, k)
+	for i, d := range o.def {
+		if o.rep[i] == 0 {
+			l.off = append(l.off, k)
 		}
 		switch {
 		case d == md:
 			k++
 		case d == md-1:
-			return off, fmt.Errorf("genotypes: calls list holds a null element")
+			return fmt.Errorf("genotypes: calls list holds a null element")
 		}
 	}
-	if len(off)-at != rows || int(k) != nv {
-		return off, fmt.Errorf("genotypes: calls list column: %d lists of %d values for %d rows of %d", len(off)-at, k, rows, nv)
+	if len(l.off) != rows || int(k) != len(o.v) {
+		return fmt.Errorf("genotypes: calls list column: %d lists of %d values for %d rows of %d", len(l.off), k, rows, len(o.v))
 	}
-	return append(off, k), nil
+	l.off = append(l.off, k)
+	return nil
 }
 
 // openCalls opens a calls file for the dense read.
