@@ -319,10 +319,6 @@ func (s *Store) denseBatch(ctx context.Context, bi int, loci []genome.Locus, sam
 	if db.usesSiteCalls() {
 		return db, db.readSiteRows(ctx)
 	}
-	db.rows = make([]rowRef, len(db.sites)*len(db.blocks))
-	for i := range db.rows {
-		db.rows[i] = noRow
-	}
 	return db, db.readRows(ctx)
 }
 

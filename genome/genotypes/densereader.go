@@ -211,8 +211,13 @@ func keepFor[T any](p *DenseBuffers, v *T, list func(*denseScratch) *[]*T) {
 type rgBlock struct{ g, block int }
 
 // readRows reads, file by file, the row groups of calls that hold the
-// batch's sites for its blocks, and keeps their rows at those sites.
+// batch's sites for its blocks, and keeps their rows at those sites (a
+// site's block without a row has noRow).
 func (db *denseBatch) readRows(ctx context.Context) error {
+	db.rows = slices.Grow(db.rows[:0], len(db.sites)*len(db.blocks))[:len(db.sites)*len(db.blocks)]
+	for i := range db.rows {
+		db.rows[i] = noRow
+	}
 	chunks := db.b.chunksOf(db.sites)
 	rgsOf := map[int][]rgBlock{} // calls file → row groups
 	var files []int

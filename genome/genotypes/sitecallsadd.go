@@ -80,10 +80,6 @@ func addBatchSiteCalls(ctx context.Context, tx *store.Txn, b *batchReader, progr
 		for site := from; site < min(from+chunk, b.b.Sites); site++ {
 			db.sites = append(db.sites, int32(site))
 		}
-		db.rows = make([]rowRef, len(db.sites)*len(blocks))
-		for i := range db.rows {
-			db.rows[i] = noRow
-		}
 		err := db.readRows(ctx)
 		for k := 0; err == nil && k < len(db.sites); k++ {
 			if excs, err = db.siteExceptions(k, excs[:0]); err == nil {
