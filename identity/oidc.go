@@ -77,9 +77,6 @@ func NewOIDC(cfg OIDCConfig) (*OIDC, error) {
 	return &OIDC{cfg: cfg}, nil
 }
 
-// Issuer returns the provider's issuer URL.
-func (o *OIDC) Issuer() string { return o.cfg.Issuer }
-
 func (o *OIDC) discover(ctx context.Context) (*oidc.Provider, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()

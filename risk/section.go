@@ -1,7 +1,6 @@
 package risk
 
 import (
-	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -12,12 +11,12 @@ import (
 	"time"
 
 	rplot "github.com/varamu/varamu/risk/plot"
-	"github.com/varamu/varamu/store"
 )
 
 // RiskSection is a person's risk section as people read it (the HTML report,
 // the patient portal): every stored score in plain words with its figure.
-// It is built only after access has decided and logged (PersonSection).
+// It is built (SectionOf) only from a result access has decided and logged
+// (ForPerson).
 type RiskSection struct {
 	Person, Sample string
 	// Access is the rule access decided by, and its audit entry.
@@ -40,19 +39,6 @@ type ScoreSection struct {
 	// (package risk/plot), an SVG document; nil when the reference
 	// cohort is too small to draw.
 	SVG []byte
-}
-
-// PersonSection decides access (logged, as ForPerson) and returns the
-// person's risk section. The patient portal calls it with the signed-in
-// person (or representative) as a Patient actor; a clinician's view uses
-// a Professional actor, who needs the person's consent to return of
-// results.
-func PersonSection(ctx context.Context, st *store.Store, req PersonRequest) (*RiskSection, error) {
-	res, err := ForPerson(ctx, st, req)
-	if err != nil {
-		return nil, err
-	}
-	return SectionOf(res)
 }
 
 // SectionOf writes a decided person result as a section: words and

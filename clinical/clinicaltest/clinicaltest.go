@@ -120,13 +120,6 @@ func Weight(id, person string, kg float64, day string) string {
 		id, person, day, kg)
 }
 
-// Prescription is an active MedicationRequest of drug (a generic name)
-// for person authored on authored (YYYY-MM-DD).
-func Prescription(id, person, drug, authored string) string {
-	return fmt.Sprintf(`{"resourceType":"MedicationRequest","id":%q,"status":"active","intent":"order","medicationCodeableConcept":{"text":%q},"subject":{"reference":"Patient/%s"},"authoredOn":%q}`,
-		id, drug, person, authored)
-}
-
 // Generation is one ingest: FHIR resources (JSON, one per element) and
 // biobank sample links (sample → person).
 type Generation struct {

@@ -44,9 +44,6 @@ func NewMapper(key []byte) *Mapper {
 	return &Mapper{key: append([]byte(nil), key...), bySource: map[string]Code{}, byCode: map[string]string{}}
 }
 
-// Len returns the number of sources mapped.
-func (m *Mapper) Len() int { return len(m.bySource) }
-
 // Lookup returns the code assigned to source, if any.
 func (m *Mapper) Lookup(source string) (Code, bool) {
 	c, ok := m.bySource[source]

@@ -182,17 +182,6 @@ func verifyHistory(cmd *cobra.Command, dir string) error {
 	return nil
 }
 
-func printWho(cmd *cobra.Command, view *audit.PersonView) error {
-	cp, info := view.Checkpoint, cmd.ErrOrStderr()
-	fmt.Fprintf(info, "proofs against the checkpoint of size %d of %s", cp.Size, escape(cp.Origin))
-	if view.Witnessed {
-		fmt.Fprintln(info, ", cosigned by the witnesses")
-	} else {
-		fmt.Fprintln(info, ", signed by the log key only (no witness cosigned it)")
-	}
-	return whoTable(cmd, view.Accesses)
-}
-
 // whoTable prints a person's accesses with each proof's status.
 func whoTable(cmd *cobra.Command, accesses []audit.EntryProof) error {
 	tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)

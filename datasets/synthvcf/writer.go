@@ -263,9 +263,6 @@ func (h *Header) meta() []string {
 	return m
 }
 
-// Header returns the header the Writer writes, with Format normalised.
-func (w *Writer) Header() Header { return w.h }
-
 // Write writes one record. Records MUST follow the header's contig order
 // and be sorted by position within a contig.
 func (w *Writer) Write(r *Record) error {

@@ -237,9 +237,6 @@ func (w *Writer) writeHeader() error {
 	return w.emit(b, nil)
 }
 
-// Header returns the header the Writer writes, as the Reader reads it.
-func (w *Writer) Header() *Header { return w.hdr }
-
 // Write writes one record.
 func (w *Writer) Write(l *Line) error {
 	if w.err != nil {

@@ -105,14 +105,3 @@ func fromAlleles(src memSource, g *alleles.Gene, haps []*alleles.Allele, phased 
 		src[genome.Locus{Chrom: g.Chrom, Pos: p.Pos}] = []genome.Genotype{genotype(g, p, hs, phased, 0)}
 	}
 }
-
-func allele(t testing.TB, g *alleles.Gene, name string) *alleles.Allele {
-	t.Helper()
-	for i := range g.Alleles {
-		if g.Alleles[i].Name == name {
-			return &g.Alleles[i]
-		}
-	}
-	t.Fatalf("%s has no allele %q", g.Name, name)
-	return nil
-}

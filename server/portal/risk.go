@@ -15,7 +15,7 @@ import (
 // does not mean, what was missing, the reference cohort's distribution)
 // and their monogenic secondary findings, the latter only under their
 // consent to secondary findings. Each part is decided and logged by
-// package access on its own (risk.PersonSection, findings.ForPerson)
+// package access on its own (risk.ForPerson, findings.ForPerson)
 // before anything is read.
 type Risk struct {
 	// NoGenome: the person has no genotyped sample.

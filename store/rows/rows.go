@@ -109,14 +109,6 @@ func (r *Row) Time(c int) time.Time {
 	return a.Value(r.i).ToTime(a.DataType().(*arrow.TimestampType).Unit).UTC()
 }
 
-// Date reads a date32 column, as midnight UTC.
-func (r *Row) Date(c int) time.Time {
-	if r.IsNull(c) {
-		return time.Time{}
-	}
-	return r.cols[c].(*array.Date32).Value(r.i).ToTime().UTC()
-}
-
 // Scan calls fn for every row of every file of a store table, reading only
 // the named columns. A table without files has no rows. It stops at the
 // first error fn returns.
