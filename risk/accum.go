@@ -70,6 +70,11 @@ type accum struct {
 	scores           []int          // scratch for apply
 	deltas           []float64      // scratch for addSums
 	noMeanImputation bool
+	// blk holds up to blockSites sites of a run of scores (block.go);
+	// 0 adds every decoding at once. kernel adds a flushed block's tiles.
+	blk        block
+	blockSites int
+	kernel     blockKernel
 }
 
 // countGroup is the counters of the samples for the decodings used by one
@@ -130,7 +135,8 @@ const maxSharedGroups = 16
 
 func newAccum(scores, samples int, noMeanImputation bool) *accum {
 	a := &accum{k: scores, n: samples, baseSum: make([]float64, scores), baseDosage: make([]int, scores), baseAlleles: make([]int, scores),
-		sums: make([]float64, scores*samples), groupOf: map[string]int{}, noMeanImputation: noMeanImputation}
+		sums: make([]float64, scores*samples), groupOf: map[string]int{}, noMeanImputation: noMeanImputation,
+		blockSites: defaultBlockSites, kernel: bestKernel()}
 	for k := range scores {
 		a.groups = append(a.groups, countGroup{scores: []int{k}})
 	}
@@ -210,9 +216,12 @@ func (a *accum) use(v *dosages, k int, w float64, dominant, recessive bool) {
 func (a *accum) imputes(v *dosages) bool { return !a.noMeanImputation && !math.IsNaN(v.freq) }
 
 // apply adds the differing samples of a decoding to every score queued on
-// it, visiting each sample once: in one fused pass per list and plane
-// when one use or a run of consecutive scores shares counters (the common
-// cases), else sample by sample from lists.
+// it, visiting each sample once: a run of several consecutive scores
+// sharing counters joins the block of sites held (block.go), flushed when
+// full or when another run comes; one use sharing counters takes one
+// fused pass per list and plane; anything else goes sample by sample
+// from lists. A block held is flushed before any other addition, so that
+// every sum sees its sites in order.
 func (a *accum) apply(v *dosages) {
 	if len(v.pending) == 0 {
 		return
@@ -220,6 +229,20 @@ func (a *accum) apply(v *dosages) {
 	cnt := a.countTable(v)
 	run := a.prepare(v)
 	cs := a.group(a.scores)
+	if cs != nil && run && len(a.scores) > 1 && a.blockSites > 0 {
+		if bound, ok := siteBound(v); ok {
+			if !a.blk.joins(a.scores[0], len(a.scores), cs, bound) {
+				a.flush()
+			}
+			a.holdFused(v, cs, &cnt, bound)
+			if len(a.blk.sites) >= a.blockSites {
+				a.flush()
+			}
+			v.pending = v.pending[:0]
+			return
+		}
+	}
+	a.flush()
 	if cs != nil && (run || len(a.scores) == 1) {
 		a.addFused(v, cs, &cnt)
 	} else {
@@ -331,6 +354,8 @@ func weighted(d, ploidy int8, dominant, recessive bool) float64 {
 
 // merge adds another accumulator's totals (of other variants) to a.
 func (a *accum) merge(o *accum) {
+	a.flush()
+	o.flush()
 	for k := range a.baseSum {
 		a.baseSum[k] += o.baseSum[k]
 		a.baseDosage[k] += o.baseDosage[k]
@@ -355,6 +380,7 @@ func (a *accum) merge(o *accum) {
 
 // fill writes score k's totals into its result's samples.
 func (a *accum) fill(k int, r *ScoreResult) {
+	a.flush()
 	c := newTally(a.n)
 	for _, g := range a.groups {
 		if g.t == nil {

@@ -13,17 +13,11 @@ import "math/bits"
 // addFused adds decoding v's differing samples to the prepared uses
 // (a.scores, one or consecutive) and to the counters cs.
 func (a *accum) addFused(v *dosages, cs *tally, cnt *[nStates]counts) {
-	var dd [8]int64 // packed dosage and missing changes by state; 8 so that a state masked by 7 needs no bounds check
-	for s := range nStates {
-		dd[s] = pack(&cnt[s])
-	}
+	dd := packedTable(cnt)
 	if len(a.scores) == 1 {
 		a.listOne(v.idx, v.st, cs, &dd)
 	} else {
 		a.listRun(v.idx, v.st, cs, &dd)
-	}
-	if v.haploid > 0 || v.missing > 0 && cnt[stMissing].unimputed != 0 {
-		listRare(v.idx, v.st, cs, cnt)
 	}
 	for _, p := range v.planes {
 		words := v.words[p.from:p.to]
@@ -32,7 +26,36 @@ func (a *accum) addFused(v *dosages, cs *tally, cnt *[nStates]counts) {
 		} else {
 			a.planeRun(words, int(p.first), &p.lut, cs, &dd)
 		}
-		planeRare(words, int(p.first), &p.lut, cs, cnt)
+	}
+	addRare(v, cs, cnt)
+}
+
+// holdFused is addFused for a decoding joining the block held: its sums
+// and packed counters wait for the block's flush, its rare counts are
+// added now (integer counts: their order does not matter).
+func (a *accum) holdFused(v *dosages, cs *tally, cnt *[nStates]counts, bound int) {
+	dd := packedTable(cnt)
+	a.hold(v, cs, &dd, bound)
+	addRare(v, cs, cnt)
+}
+
+// packedTable returns the packed dosage and missing change by state; 8
+// so that a state masked by 7 needs no bounds check.
+func packedTable(cnt *[nStates]counts) (dd [8]int64) {
+	for s := range nStates {
+		dd[s] = pack(&cnt[s])
+	}
+	return dd
+}
+
+// addRare adds the unimputed and haploid counts of a decoding's listed
+// and plane samples.
+func addRare(v *dosages, cs *tally, cnt *[nStates]counts) {
+	if v.haploid > 0 || v.missing > 0 && cnt[stMissing].unimputed != 0 {
+		listRare(v.idx, v.st, cs, cnt)
+	}
+	for _, p := range v.planes {
+		planeRare(v.words[p.from:p.to], int(p.first), &p.lut, cs, cnt)
 	}
 }
 
