@@ -230,9 +230,13 @@ func kernelInputFrom(data []byte) (*kernelInput, bool) {
 	return in, true
 }
 
-// BenchmarkBlockScoring is BenchmarkRowScoring's 10 scores (and one, for
-// comparison) with blocks of sites of several sizes (0: site by site) and
-// each kernel. ns/event is the thread's CPU time per differing sample.
+// BenchmarkBlockScoring measures the additions of BenchmarkRowScoring's
+// sites (20,000 samples, synth-vcf's frequency mix) to 10 scores, site by
+// site (old) against blocks of 64 sites with the best kernel (new), and
+// to 1 score: each iteration decodes the sites alone, then scores them
+// each way, alternating, so that the ratio survives a shared machine.
+// add-ns/event is the thread's CPU time beyond the decoding per
+// differing sample.
 func BenchmarkBlockScoring(b *testing.B) {
 	const n, nSites = 20000, 400
 	rng := rand.New(rand.NewPCG(21, 22))
@@ -244,6 +248,14 @@ func BenchmarkBlockScoring(b *testing.B) {
 	ref := newRefCohort(in)
 	events := 0
 	v := &dosages{}
+	decode := func() {
+		for s := range sites {
+			v.base = sites[s].base
+			v.startRows(ref)
+			v.addRow(&sites[s].rows[0], ref)
+			v.endRows()
+		}
+	}
 	for s := range sites {
 		v.base = sites[s].base
 		v.startRows(ref)
@@ -251,30 +263,29 @@ func BenchmarkBlockScoring(b *testing.B) {
 		v.expandPlanes()
 		events += len(v.idx)
 	}
-	for _, k := range []int{1, 10} {
-		w := synthWeights(rng, k, nSites)
-		for _, bs := range []int{0, 16, 32, 64, 128} {
-			for name, kernel := range kernels() {
-				if bs == 0 && name != "go" || k == 1 && bs != 0 {
-					continue
-				}
-				b.Run(fmt.Sprintf("%dscores/block=%d/%s", k, bs, name), func(b *testing.B) {
-					a, v := newAccum(k, n, false), &dosages{}
-					a.blockSites, a.kernel = bs, kernel
-					runtime.LockOSThread()
-					defer runtime.UnlockOSThread()
-					start := threadCPU(b)
-					for b.Loop() {
-						scoreRows(a, v, sites, ref, w, 0)
-						a.flush()
-					}
-					cpu := float64(threadCPU(b) - start)
-					b.ReportMetric(cpu/float64(b.N*nSites), "cpu-ns/site")
-					b.ReportMetric(cpu/float64(b.N*events), "cpu-ns/event")
-				})
-			}
-		}
+	w10, w1 := synthWeights(rng, 10, nSites), synthWeights(rng, 1, nSites)
+	old, blocks, one := newAccum(10, n, false), newAccum(10, n, false), newAccum(1, n, false)
+	old.blockSites = 0
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var cpu [4]int64 // decoding, old, blocks, one score
+	timed := func(i int, f func()) {
+		start := threadCPU(b)
+		f()
+		cpu[i] += threadCPU(b) - start
 	}
+	for b.Loop() {
+		timed(0, decode)
+		timed(1, func() { scoreRows(old, v, sites, ref, w10, 0) })
+		timed(2, func() { scoreRows(blocks, v, sites, ref, w10, 0); blocks.flush() })
+		timed(3, func() { scoreRows(one, v, sites, ref, w1, 0) })
+	}
+	per := func(i int) float64 { return float64(cpu[i]-cpu[0]) / float64(b.N*events) }
+	b.ReportMetric(float64(events)/nSites, "events/site")
+	b.ReportMetric(per(1), "old-add-ns/event")
+	b.ReportMetric(per(2), "new-add-ns/event")
+	b.ReportMetric(per(3), "one-add-ns/event")
+	b.ReportMetric(per(1)/per(2), "old/new")
 }
 
 // BenchmarkBlockKernel measures each kernel alone on a tile of 256
