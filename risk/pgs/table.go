@@ -24,6 +24,7 @@ type Table struct {
 	chromAt map[string]uint32
 	alleles []string // distinct alleles; alleles[0] is ""
 	allele  map[string]uint32
+	oneBase [256]uint32 // the numbers of one-byte alleles (0 not yet)
 	others  []string // rsIDs not of the form rs + digits (or past 2^31)
 
 	chromRuns []run // the chromosome of variant j is the last run's from ≤ j
@@ -117,7 +118,11 @@ func growTo[T any](s []T, n int) []T {
 }
 
 // Append adds a variant.
-func (t *Table) Append(v Variant) {
+func (t *Table) Append(v Variant) { add(t, &v, v.RsID) }
+
+// add adds variant v with the rsID rsid (v.RsID is not read): a reader
+// passes the line's bytes, which are not kept.
+func add[S ~string | ~[]byte](t *Table, v *Variant, rsid S) {
 	j := t.n
 	t.n++
 	if c := t.chromIndex(v.Chrom); len(t.chromRuns) == 0 || t.chromRuns[len(t.chromRuns)-1].v != c {
@@ -130,7 +135,7 @@ func (t *Table) Append(v Variant) {
 	t.effect.append(t.intern(v.EffectAllele))
 	t.other.append(t.intern(v.OtherAllele))
 	t.weight = append(t.weight, v.Weight)
-	t.rsid = append(t.rsid, t.rsCode(v.RsID))
+	t.rsid = append(t.rsid, rsCode(t, rsid))
 	var d uint8
 	if v.Dominant {
 		d |= 1
@@ -172,6 +177,9 @@ func (t *Table) intern(a string) uint32 {
 	if a == "" {
 		return 0
 	}
+	if len(a) == 1 && t.oneBase[a[0]] != 0 {
+		return t.oneBase[a[0]]
+	}
 	if i, ok := t.allele[a]; ok {
 		return i
 	}
@@ -183,21 +191,42 @@ func (t *Table) intern(a string) uint32 {
 	a = strings.Clone(a) // not the line it was read from
 	t.alleles = append(t.alleles, a)
 	t.allele[a] = i
+	if len(a) == 1 {
+		t.oneBase[a[0]] = i
+	}
 	return i
 }
 
 // rsCode encodes an rsID (see Table.rsid).
-func (t *Table) rsCode(id string) uint32 {
-	if id == "" {
+func rsCode[S ~string | ~[]byte](t *Table, id S) uint32 {
+	if len(id) == 0 {
 		return 0
 	}
-	if len(id) > 2 && len(id) <= 12 && id[:2] == "rs" && id[2] != '0' {
-		if n, err := strconv.ParseUint(id[2:], 10, 31); err == nil {
-			return uint32(n)<<1 | 1
-		}
+	if n, ok := rsNumber(id); ok {
+		return uint32(n)<<1 | 1
 	}
-	t.others = append(t.others, strings.Clone(id))
+	t.others = append(t.others, strings.Clone(string(id)))
 	return uint32(len(t.others)) << 1
+}
+
+// rsNumber returns n for an rsID "rs<n>" written without leading zeros,
+// n < 2^31; ok is false for any other.
+func rsNumber[S ~string | ~[]byte](id S) (n uint32, ok bool) {
+	if len(id) <= 2 || len(id) > 12 || id[0] != 'r' || id[1] != 's' || id[2] == '0' {
+		return 0, false
+	}
+	var x uint64
+	for i := 2; i < len(id); i++ {
+		c := id[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		x = x*10 + uint64(c-'0')
+	}
+	if x >= 1<<31 {
+		return 0, false
+	}
+	return uint32(x), true
 }
 
 // At returns variant j (0 ≤ j < Len). Its strings are shared with the
