@@ -25,7 +25,7 @@ type Table struct {
 	alleles []string // distinct alleles; alleles[0] is ""
 	allele  map[string]uint32
 	oneBase [256]uint32 // the numbers of one-byte alleles (0 not yet)
-	others  []string // rsIDs not of the form rs + digits (or past 2^31)
+	others  []string    // rsIDs not of the form rs + digits (or past 2^31)
 
 	chromRuns []run // the chromosome of variant j is the last run's from ≤ j
 	lineRuns  []run // the line of variant j is the last run's + j - from
