@@ -84,15 +84,31 @@ type run struct {
 }
 
 // runAt returns the run of variant j.
-func runAt(runs []run, j int) run {
-	if last := runs[len(runs)-1]; int(last.from) <= j {
+func runAt(runs []run, j int) run { return runs[runIndex(runs, j)] }
+
+// runIndex returns the index in runs of the run of variant j.
+func runIndex(runs []run, j int) int {
+	if last := len(runs) - 1; int(runs[last].from) <= j {
 		return last
 	}
 	i, _ := slices.BinarySearchFunc(runs, j, func(r run, j int) int { return cmp.Compare(int(r.from), j) })
 	if i == len(runs) || int(runs[i].from) > j {
 		i--
 	}
-	return runs[i]
+	return i
+}
+
+// eachRun calls fn for each part of the variants from to to-1 (from <
+// to) in one run: variants lo to hi-1, in run r, in order.
+func eachRun(runs []run, from, to int, fn func(lo, hi int, r run)) {
+	for i, lo := runIndex(runs, from), from; lo < to; i++ {
+		hi := to
+		if i+1 < len(runs) {
+			hi = min(hi, int(runs[i+1].from))
+		}
+		fn(lo, hi, runs[i])
+		lo = hi
+	}
 }
 
 // Len returns the number of variants.
@@ -248,20 +264,44 @@ func (t *Table) Locus(j int) Variant {
 	return v
 }
 
-// Codes is a variant with its chromosome and alleles as numbers: indices
-// in Chroms and Alleles.
-type Codes struct {
-	Chrom, Effect, Other uint32
-	Pos                  int64
-	Weight               float64
-	Dominant, Recessive  bool
-	Line                 int
+// Columns are variants column by column, their chromosomes and alleles
+// as numbers: indices in Chroms and Alleles (AppendColumns).
+type Columns struct {
+	Chrom, Effect, Other []int32
+	Pos, Line            []int64
+	Weight               []float64
+	Dominant, Recessive  []bool
 }
 
-// Codes returns variant j with its chromosome and alleles as numbers.
-func (t *Table) Codes(j int) Codes {
-	return Codes{Chrom: t.chromCode(j), Effect: t.effect.at(j), Other: t.other.at(j), Pos: t.Pos(j), Weight: t.weight[j],
-		Dominant: t.dominance[j]&1 != 0, Recessive: t.dominance[j]&2 != 0, Line: t.Line(j)}
+// Reset empties c, keeping its memory.
+func (c *Columns) Reset() {
+	*c = Columns{c.Chrom[:0], c.Effect[:0], c.Other[:0], c.Pos[:0], c.Line[:0], c.Weight[:0], c.Dominant[:0], c.Recessive[:0]}
+}
+
+// AppendColumns appends variants from to to-1 (0 ≤ from ≤ to ≤ Len) to
+// c: a walk of the table, with no search per variant.
+func (t *Table) AppendColumns(c *Columns, from, to int) {
+	if from >= to {
+		return
+	}
+	eachRun(t.chromRuns, from, to, func(lo, hi int, r run) {
+		for range hi - lo {
+			c.Chrom = append(c.Chrom, int32(r.v))
+		}
+	})
+	eachRun(t.lineRuns, from, to, func(lo, hi int, r run) {
+		for j := lo; j < hi; j++ {
+			c.Line = append(c.Line, int64(int(r.v)+j-int(r.from)))
+		}
+	})
+	for j := from; j < to; j++ {
+		c.Effect = append(c.Effect, int32(t.effect.at(j)))
+		c.Other = append(c.Other, int32(t.other.at(j)))
+		c.Pos = append(c.Pos, t.pos.at(j))
+		c.Dominant = append(c.Dominant, t.dominance[j]&1 != 0)
+		c.Recessive = append(c.Recessive, t.dominance[j]&2 != 0)
+	}
+	c.Weight = append(c.Weight, t.weight[from:to]...)
 }
 
 // Chroms returns the table's chromosome names, numbered as Codes numbers
