@@ -135,7 +135,9 @@ func (c *matchColumns) record(d *matchDicts) arrow.RecordBatch {
 		defer ia.Release()
 		return array.NewDictionaryArray(dictString, ia, values)
 	}
-	i64 := func(v []int64) arrow.Array { return fixedArray(arrow.PrimitiveTypes.Int64, n, arrow.GetBytes(v), nil, 0) }
+	i64 := func(v []int64) arrow.Array {
+		return fixedArray(arrow.PrimitiveTypes.Int64, n, arrow.GetBytes(v), nil, 0)
+	}
 	f64 := func(v []float64, valid []byte, nulls int) arrow.Array {
 		return fixedArray(arrow.PrimitiveTypes.Float64, n, arrow.GetBytes(v), valid, nulls)
 	}
