@@ -14,11 +14,32 @@ import (
 
 	"github.com/varamu/varamu/genome"
 	"github.com/varamu/varamu/genome/genotypes"
-	"github.com/varamu/varamu/risk/pgs"
 )
 
 // varRef is one scoring variant: score k, variant j.
 type varRef struct{ k, j int32 }
+
+// chroms tells the chromosome of the scores' variants, remembering each
+// score's last run of one chromosome: variants asked for in file order
+// cost a search per chromosome, not per variant.
+type chroms struct {
+	results  []*ScoreResult
+	name     []string
+	from, to []int
+}
+
+func newChroms(results []*ScoreResult) *chroms {
+	n := len(results)
+	return &chroms{results: results, name: make([]string, n), from: make([]int, n), to: make([]int, n)}
+}
+
+// of returns the chromosome of score k's variant j.
+func (c *chroms) of(k, j int) string {
+	if j < c.from[k] || j >= c.to[k] {
+		c.name[k], c.from[k], c.to[k] = c.results[k].Variants.ChromRun(j)
+	}
+	return c.name[k]
+}
 
 // scorer holds what one pass over the genotypes shares: the scores, the
 // cohort and the scoring loci. The windows are scored in lanes.
@@ -148,6 +169,7 @@ type lane struct {
 	wat    map[genome.Locus]int32
 	wrefs  []varRef
 	wstart []int32
+	chroms *chroms // the lane's, for listing its windows' loci
 
 	uses    []use
 	hits    []recIndex
@@ -159,6 +181,7 @@ type lane struct {
 	internedRef  uint32
 	internedAlts uint32
 	scratch      []byte
+	lastMatch    lastMatch
 }
 
 // use is one scoring variant matched at a position: the records and allele
@@ -195,9 +218,10 @@ func (sc *scorer) indexAll() {
 	sc.refs, sc.start, sc.keys, sc.firstJ = make([]varRef, 0, sc.variants()), sc.start[:0], nil, nil
 	var loci []genome.Locus
 	at := make(map[genome.Locus][]varRef, sc.results[0].Variants.Len())
+	cs := newChroms(sc.results)
 	for k, r := range sc.results {
 		for j := range r.Variants.Len() {
-			l := genome.Locus{Chrom: r.Variants.Chrom(j), Pos: r.Variants.Pos(j)}
+			l := genome.Locus{Chrom: cs.of(k, j), Pos: r.Variants.Pos(j)}
 			refs, ok := at[l]
 			if !ok {
 				loci = append(loci, l)
@@ -252,6 +276,7 @@ func (sc *scorer) mergeSorted() bool {
 	next := make([]int, n)
 	heads := make([]locusKey, n)
 	done := make([]bool, n)
+	cs := newChroms(sc.results)
 	// load reads score k's next variant into heads[k]; false when it
 	// comes before the previous one.
 	load := func(k int) bool {
@@ -260,7 +285,7 @@ func (sc *scorer) mergeSorted() bool {
 			done[k] = true
 			return true
 		}
-		chrom, pos := vs.Chrom(next[k]), vs.Pos(next[k])
+		chrom, pos := cs.of(k, next[k]), vs.Pos(next[k])
 		h := heads[k]
 		if next[k] == 0 || chrom != h.chrom {
 			h.rank, h.name = genome.ChromRank(chrom)
@@ -604,10 +629,13 @@ func (sc *lane) listLoci(w window, spans []span) {
 		sc.wat = make(map[genome.Locus]int32, w.to-w.from)
 	}
 	clear(sc.wat)
+	if sc.chroms == nil {
+		sc.chroms = newChroms(sc.results)
+	}
 	for i := range w.to - w.from {
 		vr := sc.wrefs[sc.wstart[i]]
 		vs := sc.results[vr.k].Variants
-		l := genome.Locus{Chrom: vs.Chrom(int(vr.j)), Pos: vs.Pos(int(vr.j))}
+		l := genome.Locus{Chrom: sc.chroms.of(int(vr.k), int(vr.j)), Pos: vs.Pos(int(vr.j))}
 		sc.wloci = append(sc.wloci, l)
 		sc.wat[l] = int32(i)
 	}
@@ -638,6 +666,7 @@ func (sc *lane) group(recs []record) {
 	l := genome.Locus{Chrom: recs[0].Chrom, Pos: recs[0].Pos}
 	sc.uses, sc.hits, sc.decoded = sc.uses[:0], sc.hits[:0], sc.decoded[:0]
 	sc.internedRec = nil // records are not kept from one group to the next
+	sc.lastMatch.ok = false
 	i, ok := sc.wat[l]
 	if !ok {
 		return
@@ -661,7 +690,13 @@ func (sc *lane) group(recs []record) {
 func (sc *lane) match(vr varRef, recs []record) (use, bool) {
 	r := sc.results[vr.k]
 	m := r.matches.at(int(vr.j))
-	v := r.Variants.Locus(int(vr.j))
+	v := r.Variants.Weighted(int(vr.j))
+	if l := &sc.lastMatch; l.ok && v.EffectAllele == l.effect && v.OtherAllele == l.other {
+		// The same alleles as the last variant matched in the group
+		// (another score's, most often): the same records and orientation.
+		m.ref = l.ref
+		return use{vr: vr, orient: l.use.orient, from: l.use.from, to: l.use.to}, true
+	}
 	u := use{vr: vr, orient: AlleleMismatch, from: len(sc.hits)}
 	for i := range recs {
 		rec := &recs[i]
@@ -685,7 +720,17 @@ func (sc *lane) match(vr varRef, recs []record) (use, bool) {
 		r.matches.setWhy(int(vr.j), fmt.Sprintf("store has %s, the file %s/%s", strings.Join(seen, " and "), v.EffectAllele, orDot(v.OtherAllele)))
 		return u, false
 	}
+	sc.lastMatch = lastMatch{ok: true, effect: v.EffectAllele, other: v.OtherAllele, use: u, ref: m.ref}
 	return u, true
+}
+
+// lastMatch is the last variant matched in a position group: its alleles,
+// use and the number of its record's REF.
+type lastMatch struct {
+	ok            bool
+	effect, other string
+	use           use
+	ref           uint32
 }
 
 // intern returns the numbers of a record's REF and ALTs (joined by
@@ -711,7 +756,7 @@ func (sc *lane) intern(rec *record) (ref, alts uint32) {
 func (sc *lane) score(u use) {
 	r := sc.results[u.vr.k]
 	m := r.matches.at(int(u.vr.j))
-	v := r.Variants.Locus(int(u.vr.j))
+	v := r.Variants.Weighted(int(u.vr.j))
 	hits := sc.hits[u.from:u.to]
 	orient := u.orient
 	if orient == AmbiguousDropped {
@@ -745,7 +790,7 @@ func (sc *lane) score(u use) {
 	}
 	m.missing = int32(d.missing)
 	sc.reports[u.vr.k].MissingGenotypes += d.missing
-	sc.count(&sc.reports[u.vr.k], orient, &v, hits)
+	sc.count(&sc.reports[u.vr.k], orient, v.Dominant, v.Recessive, hits)
 	sc.acc.use(d, int(u.vr.k), v.Weight, v.Dominant, v.Recessive)
 }
 
@@ -794,7 +839,7 @@ func alleleAt(rec *record, i int) string {
 }
 
 // count adds a used variant to a match report.
-func (sc *lane) count(rep *MatchReport, orient Orientation, v *pgs.Variant, hits []recIndex) {
+func (sc *lane) count(rep *MatchReport, orient Orientation, dominant, recessive bool, hits []recIndex) {
 	rep.Matched++
 	switch orient {
 	case Direct:
@@ -812,10 +857,10 @@ func (sc *lane) count(rep *MatchReport, orient Orientation, v *pgs.Variant, hits
 			break
 		}
 	}
-	if v.Dominant {
+	if dominant {
 		rep.Dominant++
 	}
-	if v.Recessive {
+	if recessive {
 		rep.Recessive++
 	}
 }

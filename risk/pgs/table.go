@@ -264,6 +264,39 @@ func (t *Table) Locus(j int) Variant {
 	return v
 }
 
+// Weighted is what scoring reads of a variant (Table.Weighted).
+type Weighted struct {
+	EffectAllele, OtherAllele string
+	Weight                    float64
+	Dominant, Recessive       bool
+	// EffectFreq is NaN when the file gives none.
+	EffectFreq float64
+}
+
+// Weighted returns variant j's alleles, weight, dominance and effect
+// allele frequency: Locus without the chromosome and line, which cost a
+// search each.
+func (t *Table) Weighted(j int) Weighted {
+	w := Weighted{EffectAllele: t.alleles[t.effect.at(j)], OtherAllele: t.alleles[t.other.at(j)], Weight: t.weight[j],
+		Dominant: t.dominance[j]&1 != 0, Recessive: t.dominance[j]&2 != 0, EffectFreq: math.NaN()}
+	if t.freq != nil {
+		w.EffectFreq = t.freq[j]
+	}
+	return w
+}
+
+// ChromRun returns variant j's chromosome and the variants from to end-1
+// around it on the same chromosome (a run of the file): a walk of the
+// table in order asks again only past end.
+func (t *Table) ChromRun(j int) (chrom string, from, end int) {
+	i := runIndex(t.chromRuns, j)
+	end = t.n
+	if i+1 < len(t.chromRuns) {
+		end = int(t.chromRuns[i+1].from)
+	}
+	return t.chroms[t.chromRuns[i].v], int(t.chromRuns[i].from), end
+}
+
 // Columns are variants column by column, their chromosomes and alleles
 // as numbers: indices in Chroms and Alleles (AppendColumns).
 type Columns struct {
