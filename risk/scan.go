@@ -14,6 +14,7 @@ import (
 
 	"github.com/varamu/varamu/genome"
 	"github.com/varamu/varamu/genome/genotypes"
+	"github.com/varamu/varamu/risk/pgs"
 )
 
 // varRef is one scoring variant: score k, variant j.
@@ -163,13 +164,17 @@ type lane struct {
 	cond *sync.Cond
 	turn int
 
-	// wloci are the loci of the lane's window, wat their numbers in it;
-	// wrefs[wstart[i]:wstart[i+1]] are the variants at wloci[i].
-	wloci  []genome.Locus
-	wat    map[genome.Locus]int32
-	wrefs  []varRef
-	wstart []int32
-	chroms *chroms // the lane's, for listing its windows' loci
+	// wloci are the loci of the lane's window; wrefs[wstart[i]:wstart[i+1]]
+	// are the variants at wloci[i]. wnext is the locus after the last one
+	// a record was found at; wat the loci's numbers, made (watMade) when
+	// records come in another order.
+	wloci   []genome.Locus
+	wrefs   []varRef
+	wstart  []int32
+	wnext   int
+	wat     map[genome.Locus]int32
+	watMade bool
+	chroms  *chroms // the lane's, for listing its windows' loci
 
 	uses    []use
 	hits    []recIndex
@@ -190,6 +195,8 @@ type use struct {
 	vr       varRef
 	orient   Orientation
 	from, to int
+	v        pgs.Weighted // the variant
+	m        *match       // its match
 }
 
 // decodedHits is the dosages decoded for one list of hits.
@@ -624,21 +631,47 @@ func (sc *lane) window(ctx context.Context, src siteSource, w window, spans []sp
 // listLoci lists the loci of window w and their numbers.
 func (sc *lane) listLoci(w window, spans []span) {
 	sc.wrefs, sc.wstart = sc.refsOf(w, spans, sc.wrefs, sc.wstart)
-	sc.wloci = sc.wloci[:0]
-	if sc.wat == nil {
-		sc.wat = make(map[genome.Locus]int32, w.to-w.from)
-	}
-	clear(sc.wat)
+	sc.wloci, sc.wnext, sc.watMade = sc.wloci[:0], 0, false
 	if sc.chroms == nil {
 		sc.chroms = newChroms(sc.results)
 	}
 	for i := range w.to - w.from {
 		vr := sc.wrefs[sc.wstart[i]]
 		vs := sc.results[vr.k].Variants
-		l := genome.Locus{Chrom: sc.chroms.of(int(vr.k), int(vr.j)), Pos: vs.Pos(int(vr.j))}
-		sc.wloci = append(sc.wloci, l)
-		sc.wat[l] = int32(i)
+		sc.wloci = append(sc.wloci, genome.Locus{Chrom: sc.chroms.of(int(vr.k), int(vr.j)), Pos: vs.Pos(int(vr.j))})
 	}
+}
+
+// locusReach is how many loci past the last one found locusAt compares
+// before it looks a locus up in the window's map.
+const locusReach = 64
+
+// locusAt returns the number of locus l in the window. Records come in
+// the order of the loci (some without records): it looks first at the
+// loci after the last one found, then in a map of them, made when first
+// needed.
+func (sc *lane) locusAt(l genome.Locus) (int32, bool) {
+	for k := sc.wnext; k < len(sc.wloci) && k < sc.wnext+locusReach; k++ {
+		if sc.wloci[k].Pos == l.Pos && sc.wloci[k].Chrom == l.Chrom {
+			sc.wnext = k + 1
+			return int32(k), true
+		}
+	}
+	if !sc.watMade {
+		if sc.wat == nil {
+			sc.wat = make(map[genome.Locus]int32, len(sc.wloci))
+		}
+		clear(sc.wat)
+		for i, wl := range sc.wloci {
+			sc.wat[wl] = int32(i)
+		}
+		sc.watMade = true
+	}
+	i, ok := sc.wat[l]
+	if ok {
+		sc.wnext = int(i) + 1
+	}
+	return i, ok
 }
 
 // groups scores a window's records, position group by position group.
@@ -667,7 +700,7 @@ func (sc *lane) group(recs []record) {
 	sc.uses, sc.hits, sc.decoded = sc.uses[:0], sc.hits[:0], sc.decoded[:0]
 	sc.internedRec = nil // records are not kept from one group to the next
 	sc.lastMatch.ok = false
-	i, ok := sc.wat[l]
+	i, ok := sc.locusAt(l)
 	if !ok {
 		return
 	}
@@ -695,9 +728,9 @@ func (sc *lane) match(vr varRef, recs []record) (use, bool) {
 		// The same alleles as the last variant matched in the group
 		// (another score's, most often): the same records and orientation.
 		m.ref = l.ref
-		return use{vr: vr, orient: l.use.orient, from: l.use.from, to: l.use.to}, true
+		return use{vr: vr, orient: l.use.orient, from: l.use.from, to: l.use.to, v: v, m: m}, true
 	}
-	u := use{vr: vr, orient: AlleleMismatch, from: len(sc.hits)}
+	u := use{vr: vr, orient: AlleleMismatch, from: len(sc.hits), v: v, m: m}
 	for i := range recs {
 		rec := &recs[i]
 		sm := matchAlleles(v.EffectAllele, v.OtherAllele, rec.Ref, rec.Alts)
@@ -754,9 +787,7 @@ func (sc *lane) intern(rec *record) (ref, alts uint32) {
 // score resolves a strand-ambiguous use by frequency and adds a used
 // variant to its score.
 func (sc *lane) score(u use) {
-	r := sc.results[u.vr.k]
-	m := r.matches.at(int(u.vr.j))
-	v := r.Variants.Weighted(int(u.vr.j))
+	m, v := u.m, &u.v
 	hits := sc.hits[u.from:u.to]
 	orient := u.orient
 	if orient == AmbiguousDropped {
@@ -768,13 +799,13 @@ func (sc *lane) score(u use) {
 		}
 		orient = AmbiguousResolved
 		if flip {
-			// A copy: the hits may be shared with a decoding cached
-			// under the direct indices.
-			flipped := make([]recIndex, len(hits))
-			for i, h := range hits {
-				flipped[i] = recIndex{h.rec, alleleIndex(v.OtherAllele, h.rec)}
+			// A copy, at the end of the group's hits: the hits may be
+			// shared with a decoding cached under the direct indices.
+			from := len(sc.hits)
+			for _, h := range hits {
+				sc.hits = append(sc.hits, recIndex{h.rec, alleleIndex(v.OtherAllele, h.rec)})
 			}
-			hits = flipped
+			hits = sc.hits[from:]
 		}
 	}
 	d := sc.dosagesOf(hits)
