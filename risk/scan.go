@@ -170,6 +170,7 @@ type lane struct {
 	// records come in another order.
 	wloci   []genome.Locus
 	wrefs   []varRef
+	wvars   []pgs.Weighted // the variants of wrefs
 	wstart  []int32
 	wnext   int
 	wat     map[genome.Locus]int32
@@ -195,8 +196,8 @@ type use struct {
 	vr       varRef
 	orient   Orientation
 	from, to int
-	v        pgs.Weighted // the variant
-	m        *match       // its match
+	x        int32  // the variant's index in the lane's wrefs and wvars
+	m        *match // its match
 }
 
 // decodedHits is the dosages decoded for one list of hits.
@@ -635,6 +636,13 @@ func (sc *lane) listLoci(w window, spans []span) {
 	if sc.chroms == nil {
 		sc.chroms = newChroms(sc.results)
 	}
+	// The variants read in one tight loop, in the order matching reads
+	// them: far fewer stalls on memory than one at a time between
+	// additions.
+	sc.wvars = sc.wvars[:0]
+	for _, vr := range sc.wrefs {
+		sc.wvars = append(sc.wvars, sc.results[vr.k].Variants.Weighted(int(vr.j)))
+	}
 	for i := range w.to - w.from {
 		vr := sc.wrefs[sc.wstart[i]]
 		vs := sc.results[vr.k].Variants
@@ -704,8 +712,8 @@ func (sc *lane) group(recs []record) {
 	if !ok {
 		return
 	}
-	for _, vr := range sc.wrefs[sc.wstart[i]:sc.wstart[i+1]] {
-		if u, ok := sc.match(vr, recs); ok {
+	for x := sc.wstart[i]; x < sc.wstart[i+1]; x++ {
+		if u, ok := sc.match(x, recs); ok {
 			sc.uses = append(sc.uses, u)
 		}
 	}
@@ -717,20 +725,20 @@ func (sc *lane) group(recs []record) {
 	}
 }
 
-// match finds a scoring variant's effect allele among the records at its
-// position; ok is false when the variant is left out (the reason is in
-// its VariantMatch).
-func (sc *lane) match(vr varRef, recs []record) (use, bool) {
+// match finds the effect allele of variant x of the window (wrefs[x])
+// among the records at its position; ok is false when the variant is
+// left out (the reason is in its VariantMatch).
+func (sc *lane) match(x int32, recs []record) (use, bool) {
+	vr, v := sc.wrefs[x], &sc.wvars[x]
 	r := sc.results[vr.k]
 	m := r.matches.at(int(vr.j))
-	v := r.Variants.Weighted(int(vr.j))
 	if l := &sc.lastMatch; l.ok && v.EffectAllele == l.effect && v.OtherAllele == l.other {
 		// The same alleles as the last variant matched in the group
 		// (another score's, most often): the same records and orientation.
 		m.ref = l.ref
-		return use{vr: vr, orient: l.use.orient, from: l.use.from, to: l.use.to, v: v, m: m}, true
+		return use{vr: vr, orient: l.use.orient, from: l.use.from, to: l.use.to, x: x, m: m}, true
 	}
-	u := use{vr: vr, orient: AlleleMismatch, from: len(sc.hits), v: v, m: m}
+	u := use{vr: vr, orient: AlleleMismatch, from: len(sc.hits), x: x, m: m}
 	for i := range recs {
 		rec := &recs[i]
 		sm := matchAlleles(v.EffectAllele, v.OtherAllele, rec.Ref, rec.Alts)
@@ -787,7 +795,7 @@ func (sc *lane) intern(rec *record) (ref, alts uint32) {
 // score resolves a strand-ambiguous use by frequency and adds a used
 // variant to its score.
 func (sc *lane) score(u use) {
-	m, v := u.m, &u.v
+	m, v := u.m, &sc.wvars[u.x]
 	hits := sc.hits[u.from:u.to]
 	orient := u.orient
 	if orient == AmbiguousDropped {
