@@ -245,20 +245,34 @@ func (sc *scorer) indexAll() {
 }
 
 // locusKey orders loci: by chromosome rank, name, position, then the
-// chromosome as written.
+// chromosome as written. packed, when not 0, is rank and position in one
+// number that orders them so (a chromosome of no name: a primary one).
 type locusKey struct {
-	rank  int
-	name  string
-	pos   int64
-	chrom string
+	rank   int
+	name   string
+	pos    int64
+	chrom  string
+	packed uint64
 }
 
 func keyOfLocus(l genome.Locus) locusKey {
 	r, n := genome.ChromRank(l.Chrom)
-	return locusKey{r, n, l.Pos, l.Chrom}
+	return locusKey{r, n, l.Pos, l.Chrom, 0}.withPacked()
+}
+
+// withPacked sets k.packed where rank and position fit.
+func (k locusKey) withPacked() locusKey {
+	k.packed = 0
+	if k.name == "" && k.rank > 0 && k.rank < 1<<20 && k.pos >= 0 && k.pos < 1<<40 {
+		k.packed = uint64(k.rank)<<40 | uint64(k.pos)
+	}
+	return k
 }
 
 func compareLoci(a, b locusKey) int {
+	if a.packed != 0 && b.packed != 0 && a.packed != b.packed {
+		return cmp.Compare(a.packed, b.packed)
+	}
 	if c := cmp.Compare(a.rank, b.rank); c != 0 {
 		return c
 	}
@@ -299,6 +313,7 @@ func (sc *scorer) mergeSorted() bool {
 			h.rank, h.name = genome.ChromRank(chrom)
 		}
 		h.pos, h.chrom = pos, chrom
+		h = h.withPacked()
 		ok := next[k] == 0 || compareLoci(heads[k], h) <= 0
 		heads[k] = h
 		return ok
