@@ -295,57 +295,82 @@ func (sc *scorer) mergeSorted() bool {
 		return false
 	}
 	sc.refs, sc.start, sc.keys, sc.firstJ = nil, sc.start[:0], make([]uint16, 0, sc.variants()), sc.firstJ[:0]
-	next := make([]int, n)
-	heads := make([]locusKey, n)
-	done := make([]bool, n)
-	cs := newChroms(sc.results)
-	// load reads score k's next variant into heads[k]; false when it
-	// comes before the previous one.
-	load := func(k int) bool {
-		vs := sc.results[k].Variants
-		if next[k] >= vs.Len() {
-			done[k] = true
-			return true
-		}
-		chrom, pos := cs.of(k, next[k]), vs.Pos(next[k])
-		h := heads[k]
-		if next[k] == 0 || chrom != h.chrom {
-			h.rank, h.name = genome.ChromRank(chrom)
-		}
-		h.pos, h.chrom = pos, chrom
-		h = h.withPacked()
-		ok := next[k] == 0 || compareLoci(heads[k], h) <= 0
-		heads[k] = h
-		return ok
-	}
+	h := &mergeHeads{results: sc.results, next: make([]int, n), keys: make([]locusKey, n), done: make([]bool, n), chroms: newChroms(sc.results)}
 	for k := range n {
-		if !load(k) {
+		if !h.load(k) {
 			return false
 		}
 	}
 	for {
 		first := -1 // the first score whose next variant is at the least locus
 		for k := range n {
-			if !done[k] && (first < 0 || compareLoci(heads[k], heads[first]) < 0) {
+			if !h.done[k] && (first < 0 || h.less(k, first)) {
 				first = k
 			}
 		}
 		if first < 0 {
 			return true
 		}
-		key := heads[first]
-		sc.firstJ = append(sc.firstJ, int32(next[first]))
+		key := h.keys[first]
+		sc.firstJ = append(sc.firstJ, int32(h.next[first]))
 		for k := first; k < n; k++ {
-			for !done[k] && compareLoci(heads[k], key) == 0 {
+			for !h.done[k] && h.at(k, &key) {
 				sc.keys = append(sc.keys, uint16(k))
-				next[k]++
-				if !load(k) {
+				h.next[k]++
+				if !h.load(k) {
 					return false
 				}
 			}
 		}
 		sc.addLocus()
 	}
+}
+
+// mergeHeads are the next variants of each score in mergeSorted: keys[k]
+// the locus of score k's variant next[k]; done[k] once past its last.
+type mergeHeads struct {
+	results []*ScoreResult
+	next    []int
+	keys    []locusKey
+	done    []bool
+	chroms  *chroms
+}
+
+// load reads score k's next variant into keys[k]; false when it comes
+// before the previous one.
+func (h *mergeHeads) load(k int) bool {
+	vs, j := h.results[k].Variants, h.next[k]
+	if j >= vs.Len() {
+		h.done[k] = true
+		return true
+	}
+	chrom, pos := h.chroms.of(k, j), vs.Pos(j)
+	key := &h.keys[k]
+	prev := *key
+	if j == 0 || chrom != key.chrom {
+		key.rank, key.name = genome.ChromRank(chrom)
+	}
+	key.pos, key.chrom = pos, chrom
+	*key = key.withPacked()
+	return j == 0 || compareLoci(prev, *key) <= 0
+}
+
+// less reports whether score a's next locus comes before score b's.
+func (h *mergeHeads) less(a, b int) bool {
+	ka, kb := &h.keys[a], &h.keys[b]
+	if ka.packed != 0 && kb.packed != 0 && ka.packed != kb.packed {
+		return ka.packed < kb.packed
+	}
+	return compareLoci(*ka, *kb) < 0
+}
+
+// at reports whether score k's next locus is key.
+func (h *mergeHeads) at(k int, key *locusKey) bool {
+	kk := &h.keys[k]
+	if kk.packed != 0 && key.packed != 0 {
+		return kk.packed == key.packed && kk.chrom == key.chrom
+	}
+	return compareLoci(*kk, *key) == 0
 }
 
 // maxWindowLoci caps a window. The store's rows of calls are read in
