@@ -3,6 +3,7 @@ package risk
 import (
 	"iter"
 	"math"
+	"math/bits"
 	"sync"
 )
 
@@ -68,14 +69,19 @@ const matchesChunk = 16384
 type matchStore struct {
 	mu     sync.Mutex
 	n      int
-	size   int // variants a chunk: matchesChunk but in tests
+	size   int  // variants a chunk: matchesChunk but in tests; a power of two
+	shift  uint // size is 1 << shift
 	chunks [][]match
 	// whys are the reasons of the allele mismatches held, by variant.
 	whys map[int32]string
 }
 
+// newMatchStore holds the matches of n variants in chunks of size
+// variants, rounded up to a power of two (at divides by a shift).
 func newMatchStore(n, size int) *matchStore {
-	return &matchStore{n: n, size: size, chunks: make([][]match, (n+size-1)/size), whys: map[int32]string{}}
+	shift := uint(bits.Len(uint(max(size, 1) - 1)))
+	size = 1 << shift
+	return &matchStore{n: n, size: size, shift: shift, chunks: make([][]match, (n+size-1)/size), whys: map[int32]string{}}
 }
 
 // bounds returns the variants of chunk c: from to to-1.
@@ -101,7 +107,7 @@ func (s *matchStore) ensure(from, to int) {
 }
 
 // at returns variant j's match; its chunk must be made and not dropped.
-func (s *matchStore) at(j int) *match { return &s.chunks[j/s.size][j%s.size] }
+func (s *matchStore) at(j int) *match { return &s.chunks[j>>s.shift][j&(s.size-1)] }
 
 func (s *matchStore) setWhy(j int, why string) {
 	s.mu.Lock()

@@ -87,7 +87,7 @@ func tableText(t *testing.T, st *store.Store, table string, schema *arrow.Schema
 }
 
 // TestRunEqualsScoreThenWrite: Run, which writes the matches as the
-// windows are done (here five windows of loci and chunks of 7 variants),
+// windows are done (here five windows of loci and chunks of 8 variants),
 // stores the rows Score then Write store, for sorted scoring files and an
 // unsorted one, and returns the same results; the matches it wrote are no
 // longer held.
@@ -98,7 +98,7 @@ func TestRunEqualsScoreThenWrite(t *testing.T) {
 	dir := t.TempDir()
 	vcf, sites, chroms := planeVCF(t, rng, dir, n)
 	scores := runScores(rng, sites, chroms)
-	cfg := Config{chunk: 7, MemoryBudget: 64 * lanes * (n/2 + 64)}
+	cfg := Config{chunk: 8, MemoryBudget: 64 * lanes * (n/2 + 64)}
 	windows := 0
 	cfg.Progress = func(_, total int) { windows = total }
 
@@ -201,7 +201,7 @@ func TestRunWritesNothingOnLateError(t *testing.T) {
 		{"cancelled", cctx, scores, true, context.Canceled},
 	} {
 		written := 0
-		cfg := Config{chunk: 7, MemoryBudget: 64 * lanes * (n/2 + 64)}
+		cfg := Config{chunk: 8, MemoryBudget: 64 * lanes * (n/2 + 64)}
 		cfg.Progress = func(done, _ int) {
 			written = done
 			if c.cancel && done == 1 {

@@ -20,6 +20,28 @@ import (
 // varRef is one scoring variant: score k, variant j.
 type varRef struct{ k, j int32 }
 
+// chroms tells the chromosome of the scores' variants, remembering each
+// score's last run of one chromosome: variants asked for in file order
+// cost a search per chromosome, not per variant.
+type chroms struct {
+	results  []*ScoreResult
+	name     []string
+	from, to []int
+}
+
+func newChroms(results []*ScoreResult) *chroms {
+	n := len(results)
+	return &chroms{results: results, name: make([]string, n), from: make([]int, n), to: make([]int, n)}
+}
+
+// of returns the chromosome of score k's variant j.
+func (c *chroms) of(k, j int) string {
+	if j < c.from[k] || j >= c.to[k] {
+		c.name[k], c.from[k], c.to[k] = c.results[k].Variants.ChromRun(j)
+	}
+	return c.name[k]
+}
+
 // scorer holds what one pass over the genotypes shares: the scores, the
 // cohort and the scoring loci. The windows are scored in lanes.
 //
@@ -142,12 +164,18 @@ type lane struct {
 	cond *sync.Cond
 	turn int
 
-	// wloci are the loci of the lane's window, wat their numbers in it;
-	// wrefs[wstart[i]:wstart[i+1]] are the variants at wloci[i].
-	wloci  []genome.Locus
-	wat    map[genome.Locus]int32
-	wrefs  []varRef
-	wstart []int32
+	// wloci are the loci of the lane's window; wrefs[wstart[i]:wstart[i+1]]
+	// are the variants at wloci[i]. wnext is the locus after the last one
+	// a record was found at; wat the loci's numbers, made (watMade) when
+	// records come in another order.
+	wloci   []genome.Locus
+	wrefs   []varRef
+	wvars   []pgs.Weighted // the variants of wrefs
+	wstart  []int32
+	wnext   int
+	wat     map[genome.Locus]int32
+	watMade bool
+	chroms  *chroms // the lane's, for listing its windows' loci
 
 	uses    []use
 	hits    []recIndex
@@ -159,6 +187,7 @@ type lane struct {
 	internedRef  uint32
 	internedAlts uint32
 	scratch      []byte
+	lastMatch    lastMatch
 }
 
 // use is one scoring variant matched at a position: the records and allele
@@ -167,6 +196,8 @@ type use struct {
 	vr       varRef
 	orient   Orientation
 	from, to int
+	x        int32  // the variant's index in the lane's wrefs and wvars
+	m        *match // its match
 }
 
 // decodedHits is the dosages decoded for one list of hits.
@@ -195,9 +226,10 @@ func (sc *scorer) indexAll() {
 	sc.refs, sc.start, sc.keys, sc.firstJ = make([]varRef, 0, sc.variants()), sc.start[:0], nil, nil
 	var loci []genome.Locus
 	at := make(map[genome.Locus][]varRef, sc.results[0].Variants.Len())
+	cs := newChroms(sc.results)
 	for k, r := range sc.results {
 		for j := range r.Variants.Len() {
-			l := genome.Locus{Chrom: r.Variants.Chrom(j), Pos: r.Variants.Pos(j)}
+			l := genome.Locus{Chrom: cs.of(k, j), Pos: r.Variants.Pos(j)}
 			refs, ok := at[l]
 			if !ok {
 				loci = append(loci, l)
@@ -213,20 +245,34 @@ func (sc *scorer) indexAll() {
 }
 
 // locusKey orders loci: by chromosome rank, name, position, then the
-// chromosome as written.
+// chromosome as written. packed, when not 0, is rank and position in one
+// number that orders them so (a chromosome of no name: a primary one).
 type locusKey struct {
-	rank  int
-	name  string
-	pos   int64
-	chrom string
+	rank   int
+	name   string
+	pos    int64
+	chrom  string
+	packed uint64
 }
 
 func keyOfLocus(l genome.Locus) locusKey {
 	r, n := genome.ChromRank(l.Chrom)
-	return locusKey{r, n, l.Pos, l.Chrom}
+	return locusKey{r, n, l.Pos, l.Chrom, 0}.withPacked()
+}
+
+// withPacked sets k.packed where rank and position fit.
+func (k locusKey) withPacked() locusKey {
+	k.packed = 0
+	if k.name == "" && k.rank > 0 && k.rank < 1<<20 && k.pos >= 0 && k.pos < 1<<40 {
+		k.packed = uint64(k.rank)<<40 | uint64(k.pos)
+	}
+	return k
 }
 
 func compareLoci(a, b locusKey) int {
+	if a.packed != 0 && b.packed != 0 && a.packed != b.packed {
+		return cmp.Compare(a.packed, b.packed)
+	}
 	if c := cmp.Compare(a.rank, b.rank); c != 0 {
 		return c
 	}
@@ -249,55 +295,82 @@ func (sc *scorer) mergeSorted() bool {
 		return false
 	}
 	sc.refs, sc.start, sc.keys, sc.firstJ = nil, sc.start[:0], make([]uint16, 0, sc.variants()), sc.firstJ[:0]
-	next := make([]int, n)
-	heads := make([]locusKey, n)
-	done := make([]bool, n)
-	// load reads score k's next variant into heads[k]; false when it
-	// comes before the previous one.
-	load := func(k int) bool {
-		vs := sc.results[k].Variants
-		if next[k] >= vs.Len() {
-			done[k] = true
-			return true
-		}
-		chrom, pos := vs.Chrom(next[k]), vs.Pos(next[k])
-		h := heads[k]
-		if next[k] == 0 || chrom != h.chrom {
-			h.rank, h.name = genome.ChromRank(chrom)
-		}
-		h.pos, h.chrom = pos, chrom
-		ok := next[k] == 0 || compareLoci(heads[k], h) <= 0
-		heads[k] = h
-		return ok
-	}
+	h := &mergeHeads{results: sc.results, next: make([]int, n), keys: make([]locusKey, n), done: make([]bool, n), chroms: newChroms(sc.results)}
 	for k := range n {
-		if !load(k) {
+		if !h.load(k) {
 			return false
 		}
 	}
 	for {
 		first := -1 // the first score whose next variant is at the least locus
 		for k := range n {
-			if !done[k] && (first < 0 || compareLoci(heads[k], heads[first]) < 0) {
+			if !h.done[k] && (first < 0 || h.less(k, first)) {
 				first = k
 			}
 		}
 		if first < 0 {
 			return true
 		}
-		key := heads[first]
-		sc.firstJ = append(sc.firstJ, int32(next[first]))
+		key := h.keys[first]
+		sc.firstJ = append(sc.firstJ, int32(h.next[first]))
 		for k := first; k < n; k++ {
-			for !done[k] && compareLoci(heads[k], key) == 0 {
+			for !h.done[k] && h.at(k, &key) {
 				sc.keys = append(sc.keys, uint16(k))
-				next[k]++
-				if !load(k) {
+				h.next[k]++
+				if !h.load(k) {
 					return false
 				}
 			}
 		}
 		sc.addLocus()
 	}
+}
+
+// mergeHeads are the next variants of each score in mergeSorted: keys[k]
+// the locus of score k's variant next[k]; done[k] once past its last.
+type mergeHeads struct {
+	results []*ScoreResult
+	next    []int
+	keys    []locusKey
+	done    []bool
+	chroms  *chroms
+}
+
+// load reads score k's next variant into keys[k]; false when it comes
+// before the previous one.
+func (h *mergeHeads) load(k int) bool {
+	vs, j := h.results[k].Variants, h.next[k]
+	if j >= vs.Len() {
+		h.done[k] = true
+		return true
+	}
+	chrom, pos := h.chroms.of(k, j), vs.Pos(j)
+	key := &h.keys[k]
+	prev := *key
+	if j == 0 || chrom != key.chrom {
+		key.rank, key.name = genome.ChromRank(chrom)
+	}
+	key.pos, key.chrom = pos, chrom
+	*key = key.withPacked()
+	return j == 0 || compareLoci(prev, *key) <= 0
+}
+
+// less reports whether score a's next locus comes before score b's.
+func (h *mergeHeads) less(a, b int) bool {
+	ka, kb := &h.keys[a], &h.keys[b]
+	if ka.packed != 0 && kb.packed != 0 && ka.packed != kb.packed {
+		return ka.packed < kb.packed
+	}
+	return compareLoci(*ka, *kb) < 0
+}
+
+// at reports whether score k's next locus is key.
+func (h *mergeHeads) at(k int, key *locusKey) bool {
+	kk := &h.keys[k]
+	if kk.packed != 0 && key.packed != 0 {
+		return kk.packed == key.packed && kk.chrom == key.chrom
+	}
+	return compareLoci(*kk, *key) == 0
 }
 
 // maxWindowLoci caps a window. The store's rows of calls are read in
@@ -599,18 +672,54 @@ func (sc *lane) window(ctx context.Context, src siteSource, w window, spans []sp
 // listLoci lists the loci of window w and their numbers.
 func (sc *lane) listLoci(w window, spans []span) {
 	sc.wrefs, sc.wstart = sc.refsOf(w, spans, sc.wrefs, sc.wstart)
-	sc.wloci = sc.wloci[:0]
-	if sc.wat == nil {
-		sc.wat = make(map[genome.Locus]int32, w.to-w.from)
+	sc.wloci, sc.wnext, sc.watMade = sc.wloci[:0], 0, false
+	if sc.chroms == nil {
+		sc.chroms = newChroms(sc.results)
 	}
-	clear(sc.wat)
+	// The variants read in one tight loop, in the order matching reads
+	// them: far fewer stalls on memory than one at a time between
+	// additions.
+	sc.wvars = sc.wvars[:0]
+	for _, vr := range sc.wrefs {
+		sc.wvars = append(sc.wvars, sc.results[vr.k].Variants.Weighted(int(vr.j)))
+	}
 	for i := range w.to - w.from {
 		vr := sc.wrefs[sc.wstart[i]]
 		vs := sc.results[vr.k].Variants
-		l := genome.Locus{Chrom: vs.Chrom(int(vr.j)), Pos: vs.Pos(int(vr.j))}
-		sc.wloci = append(sc.wloci, l)
-		sc.wat[l] = int32(i)
+		sc.wloci = append(sc.wloci, genome.Locus{Chrom: sc.chroms.of(int(vr.k), int(vr.j)), Pos: vs.Pos(int(vr.j))})
 	}
+}
+
+// locusReach is how many loci past the last one found locusAt compares
+// before it looks a locus up in the window's map.
+const locusReach = 64
+
+// locusAt returns the number of locus l in the window. Records come in
+// the order of the loci (some without records): it looks first at the
+// loci after the last one found, then in a map of them, made when first
+// needed.
+func (sc *lane) locusAt(l genome.Locus) (int32, bool) {
+	for k := sc.wnext; k < len(sc.wloci) && k < sc.wnext+locusReach; k++ {
+		if sc.wloci[k].Pos == l.Pos && sc.wloci[k].Chrom == l.Chrom {
+			sc.wnext = k + 1
+			return int32(k), true
+		}
+	}
+	if !sc.watMade {
+		if sc.wat == nil {
+			sc.wat = make(map[genome.Locus]int32, len(sc.wloci))
+		}
+		clear(sc.wat)
+		for i, wl := range sc.wloci {
+			sc.wat[wl] = int32(i)
+		}
+		sc.watMade = true
+	}
+	i, ok := sc.wat[l]
+	if ok {
+		sc.wnext = int(i) + 1
+	}
+	return i, ok
 }
 
 // groups scores a window's records, position group by position group.
@@ -638,12 +747,13 @@ func (sc *lane) group(recs []record) {
 	l := genome.Locus{Chrom: recs[0].Chrom, Pos: recs[0].Pos}
 	sc.uses, sc.hits, sc.decoded = sc.uses[:0], sc.hits[:0], sc.decoded[:0]
 	sc.internedRec = nil // records are not kept from one group to the next
-	i, ok := sc.wat[l]
+	sc.lastMatch.ok = false
+	i, ok := sc.locusAt(l)
 	if !ok {
 		return
 	}
-	for _, vr := range sc.wrefs[sc.wstart[i]:sc.wstart[i+1]] {
-		if u, ok := sc.match(vr, recs); ok {
+	for x := sc.wstart[i]; x < sc.wstart[i+1]; x++ {
+		if u, ok := sc.match(x, recs); ok {
 			sc.uses = append(sc.uses, u)
 		}
 	}
@@ -655,14 +765,20 @@ func (sc *lane) group(recs []record) {
 	}
 }
 
-// match finds a scoring variant's effect allele among the records at its
-// position; ok is false when the variant is left out (the reason is in
-// its VariantMatch).
-func (sc *lane) match(vr varRef, recs []record) (use, bool) {
+// match finds the effect allele of variant x of the window (wrefs[x])
+// among the records at its position; ok is false when the variant is
+// left out (the reason is in its VariantMatch).
+func (sc *lane) match(x int32, recs []record) (use, bool) {
+	vr, v := sc.wrefs[x], &sc.wvars[x]
 	r := sc.results[vr.k]
 	m := r.matches.at(int(vr.j))
-	v := r.Variants.Locus(int(vr.j))
-	u := use{vr: vr, orient: AlleleMismatch, from: len(sc.hits)}
+	if l := &sc.lastMatch; l.ok && v.EffectAllele == l.effect && v.OtherAllele == l.other {
+		// The same alleles as the last variant matched in the group
+		// (another score's, most often): the same records and orientation.
+		m.ref = l.ref
+		return use{vr: vr, orient: l.use.orient, from: l.use.from, to: l.use.to, x: x, m: m}, true
+	}
+	u := use{vr: vr, orient: AlleleMismatch, from: len(sc.hits), x: x, m: m}
 	for i := range recs {
 		rec := &recs[i]
 		sm := matchAlleles(v.EffectAllele, v.OtherAllele, rec.Ref, rec.Alts)
@@ -685,7 +801,17 @@ func (sc *lane) match(vr varRef, recs []record) (use, bool) {
 		r.matches.setWhy(int(vr.j), fmt.Sprintf("store has %s, the file %s/%s", strings.Join(seen, " and "), v.EffectAllele, orDot(v.OtherAllele)))
 		return u, false
 	}
+	sc.lastMatch = lastMatch{ok: true, effect: v.EffectAllele, other: v.OtherAllele, use: u, ref: m.ref}
 	return u, true
+}
+
+// lastMatch is the last variant matched in a position group: its alleles,
+// use and the number of its record's REF.
+type lastMatch struct {
+	ok            bool
+	effect, other string
+	use           use
+	ref           uint32
 }
 
 // intern returns the numbers of a record's REF and ALTs (joined by
@@ -709,9 +835,7 @@ func (sc *lane) intern(rec *record) (ref, alts uint32) {
 // score resolves a strand-ambiguous use by frequency and adds a used
 // variant to its score.
 func (sc *lane) score(u use) {
-	r := sc.results[u.vr.k]
-	m := r.matches.at(int(u.vr.j))
-	v := r.Variants.Locus(int(u.vr.j))
+	m, v := u.m, &sc.wvars[u.x]
 	hits := sc.hits[u.from:u.to]
 	orient := u.orient
 	if orient == AmbiguousDropped {
@@ -723,13 +847,13 @@ func (sc *lane) score(u use) {
 		}
 		orient = AmbiguousResolved
 		if flip {
-			// A copy: the hits may be shared with a decoding cached
-			// under the direct indices.
-			flipped := make([]recIndex, len(hits))
-			for i, h := range hits {
-				flipped[i] = recIndex{h.rec, alleleIndex(v.OtherAllele, h.rec)}
+			// A copy, at the end of the group's hits: the hits may be
+			// shared with a decoding cached under the direct indices.
+			from := len(sc.hits)
+			for _, h := range hits {
+				sc.hits = append(sc.hits, recIndex{h.rec, alleleIndex(v.OtherAllele, h.rec)})
 			}
-			hits = flipped
+			hits = sc.hits[from:]
 		}
 	}
 	d := sc.dosagesOf(hits)
@@ -745,7 +869,7 @@ func (sc *lane) score(u use) {
 	}
 	m.missing = int32(d.missing)
 	sc.reports[u.vr.k].MissingGenotypes += d.missing
-	sc.count(&sc.reports[u.vr.k], orient, &v, hits)
+	sc.count(&sc.reports[u.vr.k], orient, v.Dominant, v.Recessive, hits)
 	sc.acc.use(d, int(u.vr.k), v.Weight, v.Dominant, v.Recessive)
 }
 
@@ -794,7 +918,7 @@ func alleleAt(rec *record, i int) string {
 }
 
 // count adds a used variant to a match report.
-func (sc *lane) count(rep *MatchReport, orient Orientation, v *pgs.Variant, hits []recIndex) {
+func (sc *lane) count(rep *MatchReport, orient Orientation, dominant, recessive bool, hits []recIndex) {
 	rep.Matched++
 	switch orient {
 	case Direct:
@@ -812,10 +936,10 @@ func (sc *lane) count(rep *MatchReport, orient Orientation, v *pgs.Variant, hits
 			break
 		}
 	}
-	if v.Dominant {
+	if dominant {
 		rep.Dominant++
 	}
-	if v.Recessive {
+	if recessive {
 		rep.Recessive++
 	}
 }

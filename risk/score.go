@@ -56,7 +56,8 @@ type Config struct {
 	// and the total.
 	Progress func(done, total int)
 	// chunk, when set, is the variants a chunk of matches holds (and a
-	// row group of risk_matches), instead of matchesChunk (tests).
+	// row group of risk_matches), instead of matchesChunk (tests), rounded
+	// up to a power of two.
 	chunk int
 }
 

@@ -3,8 +3,10 @@ package risk
 import (
 	"context"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -79,24 +81,36 @@ func TestWriteVersions(t *testing.T) {
 }
 
 // benchResult is a score of n variants as a 100,000-variant file matches
-// a store: most used (direct), some without a site.
+// a store: rsIDs rising by random steps, weights of 6 digits, cohort
+// frequencies of 40,000 alleles less the missing ones (a third of the
+// variants miss some), most variants used (direct or swapped), one in 11
+// without a site.
 func benchResult(n int) *ScoreResult {
+	rng := rand.New(rand.NewPCG(3, 4))
 	var s pgs.Score
 	s.Header.ID, s.SHA256 = "PGS000001", strings.Repeat("ab", 32)
+	rs := 1000
 	for j := range n {
-		s.Variants.Append(pgs.Variant{RsID: "rs" + fmtInt(1000000+j*37), Chrom: "chr" + fmtInt(1+j*22/n), Pos: int64(10000 + 97*j),
-			EffectAllele: "ACGT"[j%4 : j%4+1], OtherAllele: "ACGT"[(j+1)%4 : (j+1)%4+1], Weight: float64(j%1000) / 7919, Line: j + 10, EffectFreq: math.NaN()})
+		rs += 1 + rng.IntN(5000)
+		w, _ := strconv.ParseFloat(strconv.FormatFloat((rng.Float64()-0.5)/10, 'g', 6, 64), 64)
+		s.Variants.Append(pgs.Variant{RsID: "rs" + fmtInt(rs), Chrom: "chr" + fmtInt(1+j*22/n), Pos: int64(10000 + 97*j + rng.IntN(50)),
+			EffectAllele: "ACGT"[j%4 : j%4+1], OtherAllele: "ACGT"[(j+1)%4 : (j+1)%4+1], Weight: w, Line: j + 10, EffectFreq: math.NaN()})
 	}
 	r := newResult(&s, "GRCh38", &cohort{})
 	r.alleles = newAlleleTable()
 	r.matches.ensure(0, n)
 	for j := range n {
-		if j%10 != 0 {
-			v := s.Variants.Locus(j)
-			alt := r.alleles.id([]byte(v.EffectAllele))
-			*r.matches.at(j) = match{freq: float64(j%997) / 997, missing: int32(j % 3), ref: r.alleles.id([]byte(v.OtherAllele)), alts: alt, alt: alt,
-				index: 1, orient: orientCode(Direct)}
+		if j%11 == 0 {
+			continue
 		}
+		v := s.Variants.Locus(j)
+		alt := r.alleles.id([]byte(v.EffectAllele))
+		miss := 0
+		if rng.IntN(3) == 0 {
+			miss = rng.IntN(30)
+		}
+		*r.matches.at(j) = match{freq: float64(rng.IntN(40000)) / float64(40000-miss), missing: int32(miss),
+			ref: r.alleles.id([]byte(v.OtherAllele)), alts: alt, alt: alt, index: 1, orient: uint8(rng.IntN(2))}
 	}
 	return r
 }
@@ -117,7 +131,7 @@ func BenchmarkWriteMatches(b *testing.B) {
 			b.Fatal(err)
 		}
 		alloc := &genotypes.DenseBuffers{}
-		w, err := tx.CreateTable(TableMatches, "m.parquet", matchesSchema, tableProps(alloc))
+		w, err := tx.CreateTable(TableMatches, "m.parquet", matchesSchema, matchesProps(alloc))
 		if err != nil {
 			b.Fatal(err)
 		}

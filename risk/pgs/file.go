@@ -81,11 +81,15 @@ func ReadFile(path string) (*Score, error) {
 	defer r.Close()
 	s := &Score{Path: path}
 	s.Variants.Grow(r.Header().expectedVariants())
-	for v, err := range r.All() {
+	for {
+		err := r.next()
+		if err == io.EOF {
+			break
+		}
 		if err != nil {
 			return nil, err
 		}
-		s.Variants.Append(*v)
+		add(&s.Variants, &r.rec, r.rsid)
 	}
 	if s.Variants.Len() == 0 {
 		return nil, &ParseError{File: path, Line: r.line, Err: errorf("no variants")}
@@ -134,16 +138,27 @@ func (t *Table) sameAlleles(i, j int) bool {
 // when the file is not so sorted (or a position has too many variants).
 func sortedDuplicates(t *Table) (first, dup int, ok bool) {
 	seen := make([]bool, len(t.chroms))
-	start := 0
-	for i := range t.Len() {
-		if i == 0 || t.chromCode(i) != t.chromCode(i-1) {
-			if seen[t.chromCode(i)] {
-				return 0, 0, false
-			}
-			seen[t.chromCode(i)] = true
-			start = i
-			continue
+	for c, cr := range t.chromRuns {
+		if seen[cr.v] {
+			return 0, 0, false
 		}
+		seen[cr.v] = true
+		end := t.n
+		if c+1 < len(t.chromRuns) {
+			end = int(t.chromRuns[c+1].from)
+		}
+		if first, dup, ok = t.runDuplicates(int(cr.from), end); !ok || dup >= 0 {
+			return first, dup, ok
+		}
+	}
+	return -1, -1, true
+}
+
+// runDuplicates is sortedDuplicates for the variants from to end-1, all
+// on one chromosome.
+func (t *Table) runDuplicates(from, end int) (first, dup int, ok bool) {
+	start := from
+	for i := from + 1; i < end; i++ {
 		switch {
 		case t.Pos(i) < t.Pos(i-1):
 			return 0, 0, false

@@ -13,6 +13,7 @@ package pgs
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -21,6 +22,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/varamu/varamu/genome"
 )
@@ -100,9 +102,13 @@ type Reader struct {
 	done bool
 	// keyLines holds the line of each header key.
 	keyLines map[string]int
-	// fields is the split of the current line (reused); chromIn and
-	// chromOut the last chromosome name normalised.
-	fields            []string
+	// fields is the split of the current line (reused), rsid the rsID
+	// field of the last row parsed (a view of the line), long a line
+	// longer than br's buffer; chromIn and chromOut the last chromosome
+	// name normalised.
+	fields            [][]byte
+	rsid              []byte
+	long              []byte
 	chromIn, chromOut string
 }
 
@@ -113,8 +119,12 @@ type columns struct {
 
 // NewReader reads the header of a scoring file from in (plain or gzip);
 // name is used in errors.
-func NewReader(in io.Reader, name string) (*Reader, error) {
-	br := bufio.NewReaderSize(in, 1<<16)
+func NewReader(in io.Reader, name string) (*Reader, error) { return newReaderSize(in, name, 1<<16) }
+
+// newReaderSize is NewReader reading through a buffer of size bytes
+// (lines longer than it are read whole all the same).
+func newReaderSize(in io.Reader, name string, size int) (*Reader, error) {
+	br := bufio.NewReaderSize(in, size)
 	r := &Reader{name: name, br: br}
 	if magic, err := br.Peek(2); err == nil && magic[0] == 0x1f && magic[1] == 0x8b {
 		gz, err := gzip.NewReader(br)
@@ -122,7 +132,7 @@ func NewReader(in io.Reader, name string) (*Reader, error) {
 			return nil, &ParseError{File: name, Line: 1, Err: fmt.Errorf("gzip: %w", err)}
 		}
 		r.gz = gz
-		r.br = bufio.NewReaderSize(gz, 1<<16)
+		r.br = bufio.NewReaderSize(gz, size)
 	}
 	if err := r.readHeader(); err != nil {
 		return nil, err
@@ -133,17 +143,29 @@ func NewReader(in io.Reader, name string) (*Reader, error) {
 // Header returns the file's header.
 func (r *Reader) Header() *Header { return &r.hdr }
 
-// nextLine returns the next line without its end, or io.EOF.
-func (r *Reader) nextLine() (string, error) {
-	s, err := r.br.ReadString('\n')
-	if err != nil && (err != io.EOF || s == "") {
-		if err == io.EOF {
-			return "", io.EOF
+// nextLine returns the next line without its end, or io.EOF. The bytes
+// are the reader's buffer: valid until the next call.
+func (r *Reader) nextLine() ([]byte, error) {
+	b, err := r.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull { // a line longer than the buffer
+		r.long = append(r.long[:0], b...)
+		for err == bufio.ErrBufferFull {
+			b, err = r.br.ReadSlice('\n')
+			r.long = append(r.long, b...)
 		}
-		return "", &ParseError{File: r.name, Line: r.line + 1, Err: err}
+		b = r.long
+	}
+	if err != nil && (err != io.EOF || len(b) == 0) {
+		if err == io.EOF {
+			return nil, io.EOF
+		}
+		return nil, &ParseError{File: r.name, Line: r.line + 1, Err: err}
 	}
 	r.line++
-	return strings.TrimRight(s, "\r\n"), nil
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b, nil
 }
 
 func (r *Reader) fail(column string, err error) error {
@@ -154,13 +176,14 @@ func (r *Reader) readHeader() error {
 	r.hdr.Values = map[string]string{}
 	r.keyLines = map[string]int{}
 	for {
-		s, err := r.nextLine()
+		b, err := r.nextLine()
 		if err == io.EOF {
 			return &ParseError{File: r.name, Line: r.line, Err: errorf("no column header line (want a tab-separated line naming effect_allele and effect_weight)")}
 		}
 		if err != nil {
 			return err
 		}
+		s := string(b)
 		if strings.HasPrefix(s, "#") {
 			if k, v, ok := strings.Cut(strings.TrimLeft(s, "#"), "="); ok && !strings.HasPrefix(s, "##") {
 				r.hdr.Values[strings.TrimSpace(k)] = strings.TrimSpace(v)
@@ -246,25 +269,32 @@ func (r *Reader) resolveHeader() error {
 // Read returns the next variant, or io.EOF after the last. The returned
 // Variant is valid until the next call to Read.
 func (r *Reader) Read() (*Variant, error) {
+	if err := r.next(); err != nil {
+		return nil, err
+	}
+	r.rec.RsID = string(r.rsid)
+	return &r.rec, nil
+}
+
+// next parses the next row into r.rec, without its rsID (in r.rsid), or
+// returns io.EOF after the last.
+func (r *Reader) next() error {
 	for {
 		if r.done {
-			return nil, io.EOF
+			return io.EOF
 		}
 		s, err := r.nextLine()
 		if err == io.EOF {
 			r.done = true
-			return nil, io.EOF
+			return io.EOF
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if s == "" || strings.HasPrefix(s, "#") {
+		if len(s) == 0 || s[0] == '#' {
 			continue
 		}
-		if err := r.parse(s); err != nil {
-			return nil, err
-		}
-		return &r.rec, nil
+		return r.parse(s)
 	}
 }
 
@@ -292,18 +322,24 @@ func (r *Reader) Close() error {
 	return nil
 }
 
-func field(f []string, i int) string {
+// field returns field i of f without surrounding white space (as
+// strings.TrimSpace trims); empty when absent.
+func field(f [][]byte, i int) []byte {
 	if i < 0 || i >= len(f) {
-		return ""
+		return nil
 	}
-	return strings.TrimSpace(f[i])
+	b := f[i]
+	if len(b) == 0 || (b[0] > ' ' && b[0] < utf8.RuneSelf && b[len(b)-1] > ' ' && b[len(b)-1] < utf8.RuneSelf) {
+		return b
+	}
+	return bytes.TrimSpace(b)
 }
 
 // split splits a line at tabs into r.fields (reused).
-func (r *Reader) split(s string) []string {
+func (r *Reader) split(s []byte) [][]byte {
 	f := r.fields[:0]
 	for {
-		i := strings.IndexByte(s, '\t')
+		i := bytes.IndexByte(s, '\t')
 		if i < 0 {
 			break
 		}
@@ -316,35 +352,27 @@ func (r *Reader) split(s string) []string {
 
 // chrom normalises a chromosome name, remembering the last one (files
 // are sorted by chromosome, so the name repeats).
-func (r *Reader) chrom(name string) string {
-	if name != r.chromIn {
-		r.chromIn, r.chromOut = name, genome.NormalizeChrom(name)
+func (r *Reader) chrom(name []byte) string {
+	if string(name) != r.chromIn {
+		r.chromIn = string(name)
+		r.chromOut = genome.NormalizeChrom(r.chromIn)
 	}
 	return r.chromOut
 }
 
-func (r *Reader) parse(s string) error {
+// parse parses a row into r.rec, its rsID into r.rsid.
+func (r *Reader) parse(s []byte) error {
 	f := r.split(s)
 	if len(f) != len(r.hdr.Columns) {
 		return r.fail("", errorf("%d columns, want %d as in the column header", len(f), len(r.hdr.Columns)))
 	}
 	v := &r.rec
-	*v = Variant{RsID: field(f, r.col.rsid), Line: r.line, EffectFreq: math.NaN()}
-	chrCol, posCol := r.col.chr, r.col.pos
-	chrName, posName := "chr_name", "chr_position"
-	if r.hdr.Harmonized {
-		chrCol, posCol, chrName, posName = r.col.hmChr, r.col.hmPos, "hm_chr", "hm_pos"
+	*v = Variant{Line: r.line, EffectFreq: math.NaN()}
+	r.rsid = field(f, r.col.rsid)
+	if err := r.parseLocus(f); err != nil {
+		return err
 	}
-	chr := field(f, chrCol)
-	if chr == "" {
-		return r.fail(chrName, errorf("empty (want a chromosome name)"))
-	}
-	v.Chrom = r.chrom(chr)
-	pos, err := strconv.ParseInt(field(f, posCol), 10, 64)
-	if err != nil || pos < 1 {
-		return r.fail(posName, errorf("%q: want a position ≥ 1", field(f, posCol)))
-	}
-	v.Pos = pos
+	var err error
 	if v.EffectAllele, err = allele(field(f, r.col.effect), false); err != nil {
 		return r.fail("effect_allele", err)
 	}
@@ -352,9 +380,39 @@ func (r *Reader) parse(s string) error {
 		return r.fail("other_allele", err)
 	}
 	w := field(f, r.col.weight)
-	if v.Weight, err = strconv.ParseFloat(w, 64); err != nil || math.IsNaN(v.Weight) || math.IsInf(v.Weight, 0) {
+	var ok bool
+	if v.Weight, ok = parseFloat(w); !ok || !finite(v.Weight) {
 		return r.fail("effect_weight", errorf("%q: want a finite number", w))
 	}
+	return r.parseFlags(f)
+}
+
+// parseLocus parses a row's chromosome and position (hm_chr and hm_pos
+// in a harmonised file).
+func (r *Reader) parseLocus(f [][]byte) error {
+	chrCol, posCol := r.col.chr, r.col.pos
+	chrName, posName := "chr_name", "chr_position"
+	if r.hdr.Harmonized {
+		chrCol, posCol, chrName, posName = r.col.hmChr, r.col.hmPos, "hm_chr", "hm_pos"
+	}
+	chr := field(f, chrCol)
+	if len(chr) == 0 {
+		return r.fail(chrName, errorf("empty (want a chromosome name)"))
+	}
+	r.rec.Chrom = r.chrom(chr)
+	pos, ok := parsePos(field(f, posCol))
+	if !ok || pos < 1 {
+		return r.fail(posName, errorf("%q: want a position ≥ 1", field(f, posCol)))
+	}
+	r.rec.Pos = pos
+	return nil
+}
+
+// parseFlags parses a row's is_dominant, is_recessive and
+// allelefrequency_effect.
+func (r *Reader) parseFlags(f [][]byte) error {
+	v := &r.rec
+	var err error
 	if v.Dominant, err = flag(field(f, r.col.dom)); err != nil {
 		return r.fail("is_dominant", err)
 	}
@@ -364,9 +422,9 @@ func (r *Reader) parse(s string) error {
 	if v.Dominant && v.Recessive {
 		return r.fail("is_recessive", errorf("a variant cannot be both dominant and recessive"))
 	}
-	if fr := field(f, r.col.freq); fr != "" {
-		x, err := strconv.ParseFloat(fr, 64)
-		if err != nil || x < 0 || x > 1 {
+	if fr := field(f, r.col.freq); len(fr) != 0 {
+		x, ok := parseFloat(fr)
+		if !ok || x < 0 || x > 1 {
 			return r.fail("allelefrequency_effect", errorf("%q: want a frequency between 0 and 1", fr))
 		}
 		v.EffectFreq = x
@@ -376,8 +434,8 @@ func (r *Reader) parse(s string) error {
 
 // allele checks an allele: bases A, C, G, T, N (any case; returned upper
 // case). An empty other allele is allowed.
-func allele(s string, emptyOK bool) (string, error) {
-	if s == "" {
+func allele(s []byte, emptyOK bool) (string, error) {
+	if len(s) == 0 {
 		if emptyOK {
 			return "", nil
 		}
@@ -385,10 +443,10 @@ func allele(s string, emptyOK bool) (string, error) {
 	}
 	if len(s) == 1 {
 		if b := bases[s[0]]; b != "" {
-			return b, nil // shared: the line is not kept alive by it
+			return b, nil // shared: no string made per row
 		}
 	}
-	u := strings.ToUpper(s)
+	u := strings.ToUpper(string(s))
 	for i := 0; i < len(u); i++ {
 		switch u[i] {
 		case 'A', 'C', 'G', 'T', 'N':
@@ -404,20 +462,20 @@ func allele(s string, emptyOK bool) (string, error) {
 var bases = [256]string{'A': "A", 'C': "C", 'G': "G", 'T': "T", 'N': "N", 'a': "A", 'c': "C", 'g': "G", 't': "T", 'n': "N"}
 
 // flag parses is_dominant / is_recessive values; empty is false.
-func flag(s string) (bool, error) {
-	switch s { // the common spellings without folding case
+func flag(b []byte) (bool, error) {
+	switch string(b) { // the common spellings without folding case
 	case "", "FALSE", "0":
 		return false, nil
 	case "TRUE", "1":
 		return true, nil
 	}
-	switch strings.ToLower(s) {
-	case "", "false", "f", "0":
+	switch strings.ToLower(string(b)) {
+	case "false", "f":
 		return false, nil
-	case "true", "t", "1":
+	case "true", "t":
 		return true, nil
 	}
-	return false, errorf("%q: want TRUE or FALSE", s)
+	return false, errorf("%q: want TRUE or FALSE", b)
 }
 
 // maxPresized bounds the variants a header's variants_number reserves

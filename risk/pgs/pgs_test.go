@@ -139,37 +139,97 @@ func TestMissingBuild(t *testing.T) {
 }
 
 // FuzzReader: any input either parses or returns a ParseError; never a
-// panic, and every variant read has a position and an effect allele.
+// panic, and every variant read has a position and an effect allele. The
+// same input read through a 16-byte buffer (every line longer than it)
+// gives the same variants and error, and the table ReadFile fills from
+// the line's bytes holds the variants Read returns.
 func FuzzReader(f *testing.F) {
 	f.Add([]byte("#genome_build=GRCh38\nchr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\tis_dominant\n1\t5\tA\tG\t0.1\tTRUE\n"))
 	f.Add([]byte("#HmPOS_build=GRCh38\nhm_chr\thm_pos\teffect_allele\teffect_weight\n1\t5\tA\t0.1\n"))
 	f.Add([]byte("chr_name\tchr_position\teffect_allele\teffect_weight\n1\t5\tA\t1e400\n"))
+	f.Add([]byte("rsID\tchr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\tallelefrequency_effect\r\n" +
+		"rs12\t 1\t5\tac\tG\t-0.0411205\t0.5\r\n#x\n\nesv1\tchrX\t007\tN\t\t1.045457e-02\t\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, err := NewReader(bytes.NewReader(data), "fuzz")
+		vs, err := readAll(data, 1<<16)
+		small, errSmall := readAll(data, 16)
+		if fmt.Sprint(err) != fmt.Sprint(errSmall) || !cmp.Equal(vs, small, nanEqual) {
+			t.Fatalf("16-byte buffer: %v %v, 64 KiB: %v %v", small, errSmall, vs, err)
+		}
 		if err != nil {
 			var pe *ParseError
 			if !errors.As(err, &pe) {
 				t.Fatalf("error %v is not a ParseError", err)
 			}
-			return
 		}
-		for {
-			v, err := r.Read()
-			if err == io.EOF {
-				return
-			}
-			if err != nil {
-				var pe *ParseError
-				if !errors.As(err, &pe) {
-					t.Fatalf("error %v is not a ParseError", err)
-				}
-				return
-			}
+		tab := tableOfRows(t, data)
+		for j, v := range vs {
 			if v.Pos < 1 || v.EffectAllele == "" || math.IsNaN(v.Weight) {
 				t.Fatalf("bad variant %+v", v)
 			}
+			if got := tab.At(j); !cmp.Equal(got, v, nanEqual) {
+				t.Fatalf("table variant %d: %+v, Read %+v", j, got, v)
+			}
 		}
 	})
+}
+
+// readAll reads every variant of data through a buffer of size bytes, up
+// to the first error.
+func readAll(data []byte, size int) ([]Variant, error) {
+	r, err := newReaderSize(bytes.NewReader(data), "fuzz", size)
+	if err != nil {
+		return nil, err
+	}
+	var vs []Variant
+	for {
+		v, err := r.Read()
+		if err == io.EOF {
+			return vs, nil
+		}
+		if err != nil {
+			return vs, err
+		}
+		vs = append(vs, *v)
+	}
+}
+
+// tableOfRows fills a table as ReadFile does, from the lines' bytes, up
+// to the first error.
+func tableOfRows(t *testing.T, data []byte) *Table {
+	var tab Table
+	r, err := NewReader(bytes.NewReader(data), "fuzz")
+	if err != nil {
+		return &tab
+	}
+	for r.next() == nil {
+		add(&tab, &r.rec, r.rsid)
+	}
+	return &tab
+}
+
+// TestLongLines: lines longer than the reader's buffer are read whole,
+// with their line numbers, in plain and gzip files.
+func TestLongLines(t *testing.T) {
+	long := strings.Repeat("A", 100000)
+	text := "#pgs_id=X\n#genome_build=GRCh38\n#note=" + long + "\nrsID\tchr_name\tchr_position\teffect_allele\teffect_weight\n" +
+		"id" + long + "\t1\t5\t" + long + "\t0.5\nrs7\t1\t6\tA\t-1\n1\t1\t7\tA\tx" + long + "\n"
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(text))
+	zw.Close()
+	for name, data := range map[string][]byte{"plain": []byte(text), "gzip": gz.Bytes()} {
+		t.Run(name, func(t *testing.T) {
+			vs, err := readAll(data, 1<<16)
+			want := []Variant{{RsID: "id" + long, Chrom: "chr1", Pos: 5, EffectAllele: long, Weight: 0.5, EffectFreq: math.NaN(), Line: 5},
+				{RsID: "rs7", Chrom: "chr1", Pos: 6, EffectAllele: "A", Weight: -1, EffectFreq: math.NaN(), Line: 6}}
+			if d := cmp.Diff(want, vs, nanEqual); d != "" {
+				t.Errorf("variants (-want +got):\n%s", d)
+			}
+			if err == nil || !strings.HasPrefix(err.Error(), "fuzz:7: effect_weight: \"x") {
+				t.Errorf("error %v, want one on line 7", err)
+			}
+		})
+	}
 }
 
 // BenchmarkReadFile reads a scoring file of 100,000 variants.

@@ -24,7 +24,8 @@ type Table struct {
 	chromAt map[string]uint32
 	alleles []string // distinct alleles; alleles[0] is ""
 	allele  map[string]uint32
-	others  []string // rsIDs not of the form rs + digits (or past 2^31)
+	oneBase [256]uint32 // the numbers of one-byte alleles (0 not yet)
+	others  []string    // rsIDs not of the form rs + digits (or past 2^31)
 
 	chromRuns []run // the chromosome of variant j is the last run's from ≤ j
 	lineRuns  []run // the line of variant j is the last run's + j - from
@@ -83,15 +84,31 @@ type run struct {
 }
 
 // runAt returns the run of variant j.
-func runAt(runs []run, j int) run {
-	if last := runs[len(runs)-1]; int(last.from) <= j {
+func runAt(runs []run, j int) run { return runs[runIndex(runs, j)] }
+
+// runIndex returns the index in runs of the run of variant j.
+func runIndex(runs []run, j int) int {
+	if last := len(runs) - 1; int(runs[last].from) <= j {
 		return last
 	}
 	i, _ := slices.BinarySearchFunc(runs, j, func(r run, j int) int { return cmp.Compare(int(r.from), j) })
 	if i == len(runs) || int(runs[i].from) > j {
 		i--
 	}
-	return runs[i]
+	return i
+}
+
+// eachRun calls fn for each part of the variants from to to-1 (from <
+// to) in one run: variants lo to hi-1, in run r, in order.
+func eachRun(runs []run, from, to int, fn func(lo, hi int, r run)) {
+	for i, lo := runIndex(runs, from), from; lo < to; i++ {
+		hi := to
+		if i+1 < len(runs) {
+			hi = min(hi, int(runs[i+1].from))
+		}
+		fn(lo, hi, runs[i])
+		lo = hi
+	}
 }
 
 // Len returns the number of variants.
@@ -117,7 +134,11 @@ func growTo[T any](s []T, n int) []T {
 }
 
 // Append adds a variant.
-func (t *Table) Append(v Variant) {
+func (t *Table) Append(v Variant) { add(t, &v, v.RsID) }
+
+// add adds variant v with the rsID rsid (v.RsID is not read): a reader
+// passes the line's bytes, which are not kept.
+func add[S ~string | ~[]byte](t *Table, v *Variant, rsid S) {
 	j := t.n
 	t.n++
 	if c := t.chromIndex(v.Chrom); len(t.chromRuns) == 0 || t.chromRuns[len(t.chromRuns)-1].v != c {
@@ -130,7 +151,7 @@ func (t *Table) Append(v Variant) {
 	t.effect.append(t.intern(v.EffectAllele))
 	t.other.append(t.intern(v.OtherAllele))
 	t.weight = append(t.weight, v.Weight)
-	t.rsid = append(t.rsid, t.rsCode(v.RsID))
+	t.rsid = append(t.rsid, rsCode(t, rsid))
 	var d uint8
 	if v.Dominant {
 		d |= 1
@@ -172,6 +193,9 @@ func (t *Table) intern(a string) uint32 {
 	if a == "" {
 		return 0
 	}
+	if len(a) == 1 && t.oneBase[a[0]] != 0 {
+		return t.oneBase[a[0]]
+	}
 	if i, ok := t.allele[a]; ok {
 		return i
 	}
@@ -183,21 +207,42 @@ func (t *Table) intern(a string) uint32 {
 	a = strings.Clone(a) // not the line it was read from
 	t.alleles = append(t.alleles, a)
 	t.allele[a] = i
+	if len(a) == 1 {
+		t.oneBase[a[0]] = i
+	}
 	return i
 }
 
 // rsCode encodes an rsID (see Table.rsid).
-func (t *Table) rsCode(id string) uint32 {
-	if id == "" {
+func rsCode[S ~string | ~[]byte](t *Table, id S) uint32 {
+	if len(id) == 0 {
 		return 0
 	}
-	if len(id) > 2 && len(id) <= 12 && id[:2] == "rs" && id[2] != '0' {
-		if n, err := strconv.ParseUint(id[2:], 10, 31); err == nil {
-			return uint32(n)<<1 | 1
-		}
+	if n, ok := rsNumber(id); ok {
+		return uint32(n)<<1 | 1
 	}
-	t.others = append(t.others, strings.Clone(id))
+	t.others = append(t.others, strings.Clone(string(id)))
 	return uint32(len(t.others)) << 1
+}
+
+// rsNumber returns n for an rsID "rs<n>" written without leading zeros,
+// n < 2^31; ok is false for any other.
+func rsNumber[S ~string | ~[]byte](id S) (n uint32, ok bool) {
+	if len(id) <= 2 || len(id) > 12 || id[0] != 'r' || id[1] != 's' || id[2] == '0' {
+		return 0, false
+	}
+	var x uint64
+	for i := 2; i < len(id); i++ {
+		c := id[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		x = x*10 + uint64(c-'0')
+	}
+	if x >= 1<<31 {
+		return 0, false
+	}
+	return uint32(x), true
 }
 
 // At returns variant j (0 ≤ j < Len). Its strings are shared with the
@@ -219,20 +264,77 @@ func (t *Table) Locus(j int) Variant {
 	return v
 }
 
-// Codes is a variant with its chromosome and alleles as numbers: indices
-// in Chroms and Alleles.
-type Codes struct {
-	Chrom, Effect, Other uint32
-	Pos                  int64
-	Weight               float64
-	Dominant, Recessive  bool
-	Line                 int
+// Weighted is what scoring reads of a variant (Table.Weighted).
+type Weighted struct {
+	EffectAllele, OtherAllele string
+	Weight                    float64
+	Dominant, Recessive       bool
+	// EffectFreq is NaN when the file gives none.
+	EffectFreq float64
 }
 
-// Codes returns variant j with its chromosome and alleles as numbers.
-func (t *Table) Codes(j int) Codes {
-	return Codes{Chrom: t.chromCode(j), Effect: t.effect.at(j), Other: t.other.at(j), Pos: t.Pos(j), Weight: t.weight[j],
-		Dominant: t.dominance[j]&1 != 0, Recessive: t.dominance[j]&2 != 0, Line: t.Line(j)}
+// Weighted returns variant j's alleles, weight, dominance and effect
+// allele frequency: Locus without the chromosome and line, which cost a
+// search each.
+func (t *Table) Weighted(j int) Weighted {
+	w := Weighted{EffectAllele: t.alleles[t.effect.at(j)], OtherAllele: t.alleles[t.other.at(j)], Weight: t.weight[j],
+		Dominant: t.dominance[j]&1 != 0, Recessive: t.dominance[j]&2 != 0, EffectFreq: math.NaN()}
+	if t.freq != nil {
+		w.EffectFreq = t.freq[j]
+	}
+	return w
+}
+
+// ChromRun returns variant j's chromosome and the variants from to end-1
+// around it on the same chromosome (a run of the file): a walk of the
+// table in order asks again only past end.
+func (t *Table) ChromRun(j int) (chrom string, from, end int) {
+	i := runIndex(t.chromRuns, j)
+	end = t.n
+	if i+1 < len(t.chromRuns) {
+		end = int(t.chromRuns[i+1].from)
+	}
+	return t.chroms[t.chromRuns[i].v], int(t.chromRuns[i].from), end
+}
+
+// Columns are variants column by column, their chromosomes and alleles
+// as numbers: indices in Chroms and Alleles (AppendColumns).
+type Columns struct {
+	Chrom, Effect, Other []int32
+	Pos, Line            []int64
+	Weight               []float64
+	Dominant, Recessive  []bool
+}
+
+// Reset empties c, keeping its memory.
+func (c *Columns) Reset() {
+	*c = Columns{c.Chrom[:0], c.Effect[:0], c.Other[:0], c.Pos[:0], c.Line[:0], c.Weight[:0], c.Dominant[:0], c.Recessive[:0]}
+}
+
+// AppendColumns appends variants from to to-1 (0 ≤ from ≤ to ≤ Len) to
+// c: a walk of the table, with no search per variant.
+func (t *Table) AppendColumns(c *Columns, from, to int) {
+	if from >= to {
+		return
+	}
+	eachRun(t.chromRuns, from, to, func(lo, hi int, r run) {
+		for range hi - lo {
+			c.Chrom = append(c.Chrom, int32(r.v))
+		}
+	})
+	eachRun(t.lineRuns, from, to, func(lo, hi int, r run) {
+		for j := lo; j < hi; j++ {
+			c.Line = append(c.Line, int64(int(r.v)+j-int(r.from)))
+		}
+	})
+	for j := from; j < to; j++ {
+		c.Effect = append(c.Effect, int32(t.effect.at(j)))
+		c.Other = append(c.Other, int32(t.other.at(j)))
+		c.Pos = append(c.Pos, t.pos.at(j))
+		c.Dominant = append(c.Dominant, t.dominance[j]&1 != 0)
+		c.Recessive = append(c.Recessive, t.dominance[j]&2 != 0)
+	}
+	c.Weight = append(c.Weight, t.weight[from:to]...)
 }
 
 // Chroms returns the table's chromosome names, numbered as Codes numbers

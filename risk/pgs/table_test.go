@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -71,7 +72,54 @@ func TestTableRoundTrip(t *testing.T) {
 		if d := cmp.Diff(vs[len(vs)-1], other.At(len(vs)-1), nanEqual); d != "" {
 			t.Fatalf("TableOf (-want +got):\n%s", d)
 		}
+		checkWalks(t, rng, &tab, vs)
 	}
+}
+
+// checkWalks: the column walks (AppendColumns over random ranges,
+// ChromRun, Weighted) agree with the variants as given.
+func checkWalks(t *testing.T, rng *rand.Rand, tab *Table, vs []Variant) {
+	t.Helper()
+	var c Columns
+	for range 50 {
+		from := rng.IntN(len(vs) + 1)
+		to := from + rng.IntN(len(vs)-from+1)
+		c.Reset()
+		tab.AppendColumns(&c, from, to)
+		if len(c.Pos) != to-from || len(c.Chrom) != to-from || len(c.Line) != to-from || len(c.Weight) != to-from {
+			t.Fatalf("AppendColumns(%d, %d): %d rows", from, to, len(c.Pos))
+		}
+		for i := range to - from {
+			v, al := vs[from+i], tab.Alleles()
+			got := Variant{RsID: v.RsID, Chrom: tab.Chroms()[c.Chrom[i]], Pos: c.Pos[i], EffectAllele: al[c.Effect[i]], OtherAllele: al[c.Other[i]],
+				Weight: c.Weight[i], Dominant: c.Dominant[i], Recessive: c.Recessive[i], EffectFreq: v.EffectFreq, Line: int(c.Line[i])}
+			if !sameVariant(v, got) {
+				t.Fatalf("AppendColumns(%d, %d) row %d: %+v, want %+v", from, to, i, got, v)
+			}
+		}
+	}
+	for j, v := range vs {
+		chrom, from, end := tab.ChromRun(j)
+		if chrom != v.Chrom || from > j || end <= j || (from > 0 && vs[from-1].Chrom == chrom) || (end < len(vs) && vs[end].Chrom == chrom) {
+			t.Fatalf("ChromRun(%d) = %s %d %d, variant on %s", j, chrom, from, end, v.Chrom)
+		}
+		if j == from && slices.ContainsFunc(vs[from:end], func(x Variant) bool { return x.Chrom != chrom }) {
+			t.Fatalf("ChromRun(%d) = %s %d %d: another chromosome in the run", j, chrom, from, end)
+		}
+		w := tab.Weighted(j)
+		got := Variant{RsID: v.RsID, Chrom: v.Chrom, Pos: v.Pos, EffectAllele: w.EffectAllele, OtherAllele: w.OtherAllele, Weight: w.Weight,
+			Dominant: w.Dominant, Recessive: w.Recessive, EffectFreq: w.EffectFreq, Line: v.Line}
+		if !sameVariant(v, got) {
+			t.Fatalf("Weighted(%d) = %+v, want %+v", j, w, v)
+		}
+	}
+}
+
+// sameVariant is cmp.Equal(a, b, nanEqual), fast.
+func sameVariant(a, b Variant) bool {
+	fa, fb := a.EffectFreq, b.EffectFreq
+	a.EffectFreq, b.EffectFreq = 0, 0
+	return a == b && (fa == fb || math.IsNaN(fa) && math.IsNaN(fb))
 }
 
 // TestReadFileMemory: a scoring file in memory costs at most 28 bytes a
