@@ -15,10 +15,85 @@
 // Registers: DI the sample's sums, SI dm, R8 count, R9 the sample's
 // codes, R10 table, R11 ddt, CX n, R12 k*8, R13 ncodes, BX i, DX the
 // event, R15 the end of the sample's events, R14 its packed counter
-// change, AX a code; Y0-Y3 the run of sums, X14 a third tail sum.
+// change, AX the (regs, tail) pair, then a code; Y0-Y3 the run of sums,
+// X14 a third tail sum.
 //
-// The sixteen loops, one per (regs, tail), are the same but for the
-// register count and the tail's width; an unknown pair returns bad 0.
+// There is one loop (KERNEL) for each (regs, tail) pair, as the registers
+// a run fills are fixed in the instructions; an unknown pair returns bad 0.
+
+// A run of sums is a list of pieces, each one register at an offset from
+// the run's start: V a vector register (Y, 4 sums, or X, 2 sums), S a
+// scalar in an X register. LOAD, ADD and STORE are what the kernel does
+// with a piece (mov and add its instructions, r its register, off its
+// offset): load it from the sample's sums, add the event's row (AX its
+// byte offset in the table), store it back.
+#define LOAD(mov, add, r, off) mov off(DI), r
+#define ADD(mov, add, r, off) add off(R10)(AX*1), r, r
+#define STORE(mov, add, r, off) mov r, off(DI)
+#define V(op, r, off) op(VMOVUPD, VADDPD, r, off)
+#define S(op, r, off) op(VMOVSD, VADDSD, r, off)
+
+// RUNregs_tail(op) does op to each piece of a run of regs registers whose
+// last holds tail sums.
+#define RUN1_1(op) S(op, X0, 0)
+#define RUN1_2(op) V(op, X0, 0)
+#define RUN1_3(op) V(op, X0, 0); S(op, X14, 16)
+#define RUN1_4(op) V(op, Y0, 0)
+#define RUN2_1(op) V(op, Y0, 0); S(op, X1, 32)
+#define RUN2_2(op) V(op, Y0, 0); V(op, X1, 32)
+#define RUN2_3(op) V(op, Y0, 0); V(op, X1, 32); S(op, X14, 48)
+#define RUN2_4(op) V(op, Y0, 0); V(op, Y1, 32)
+#define RUN3_1(op) V(op, Y0, 0); V(op, Y1, 32); S(op, X2, 64)
+#define RUN3_2(op) V(op, Y0, 0); V(op, Y1, 32); V(op, X2, 64)
+#define RUN3_3(op) V(op, Y0, 0); V(op, Y1, 32); V(op, X2, 64); S(op, X14, 80)
+#define RUN3_4(op) V(op, Y0, 0); V(op, Y1, 32); V(op, Y2, 64)
+#define RUN4_1(op) V(op, Y0, 0); V(op, Y1, 32); V(op, Y2, 64); S(op, X3, 96)
+#define RUN4_2(op) V(op, Y0, 0); V(op, Y1, 32); V(op, Y2, 64); V(op, X3, 96)
+#define RUN4_3(op) V(op, Y0, 0); V(op, Y1, 32); V(op, Y2, 64); V(op, X3, 96); S(op, X14, 112)
+#define RUN4_4(op) V(op, Y0, 0); V(op, Y1, 32); V(op, Y2, 64); V(op, Y3, 96)
+
+// ROWregs turns a code in AX into its row's byte offset in the table
+// (a row is regs*32 bytes).
+#define ROW1 SHLQ $5, AX
+#define ROW2 SHLQ $6, AX
+#define ROW3 LEAQ (AX)(AX*2), AX; SHLQ $5, AX
+#define ROW4 SHLQ $7, AX
+
+// KERNEL is the loop over samples for one (regs, tail) pair, entered
+// when AX is 4*regs+tail (else it goes on at other); run and row are its
+// RUN and ROW, sample, event and next its own labels.
+#define KERNEL(pair, run, row, sample, event, next, other) \
+	CMPQ AX, pair; \
+	JNE other; \
+sample: \
+	CMPQ BX, CX; \
+	JAE done; \
+	MOVLQSX (R8)(BX*4), R15; \
+	TESTQ R15, R15; \
+	JEQ next; \
+	LEAQ (R9)(R15*2), R15; \
+	MOVQ R9, DX; \
+	run(LOAD); \
+	XORQ R14, R14; \
+event: \
+	MOVWQZX (DX), AX; \
+	CMPQ AX, R13; \
+	JAE bad; \
+	ADDQ (R11)(AX*8), R14; \
+	row; \
+	run(ADD); \
+	ADDQ $2, DX; \
+	CMPQ DX, R15; \
+	JB event; \
+	run(STORE); \
+	ADDQ R14, (SI)(BX*8); \
+next: \
+	INCQ BX; \
+	ADDQ R12, DI; \
+	ADDQ slots+88(FP), R9; \
+	JMP sample; \
+other:
+
 TEXT ·blockKernelAVX2(SB), NOSPLIT, $0-104
 	MOVQ sums+0(FP), DI
 	MOVQ dm+8(FP), SI
@@ -35,607 +110,24 @@ TEXT ·blockKernelAVX2(SB), NOSPLIT, $0-104
 	MOVQ regs+72(FP), AX
 	SHLQ $2, AX
 	ADDQ tail+80(FP), AX
-	CMPQ AX, $5
-	JEQ sample1_1
-	CMPQ AX, $6
-	JEQ sample1_2
-	CMPQ AX, $7
-	JEQ sample1_3
-	CMPQ AX, $8
-	JEQ sample1_4
-	CMPQ AX, $9
-	JEQ sample2_1
-	CMPQ AX, $10
-	JEQ sample2_2
-	CMPQ AX, $11
-	JEQ sample2_3
-	CMPQ AX, $12
-	JEQ sample2_4
-	CMPQ AX, $13
-	JEQ sample3_1
-	CMPQ AX, $14
-	JEQ sample3_2
-	CMPQ AX, $15
-	JEQ sample3_3
-	CMPQ AX, $16
-	JEQ sample3_4
-	CMPQ AX, $17
-	JEQ sample4_1
-	CMPQ AX, $18
-	JEQ sample4_2
-	CMPQ AX, $19
-	JEQ sample4_3
-	CMPQ AX, $20
-	JEQ sample4_4
+
+	KERNEL($5, RUN1_1, ROW1, sample1_1, event1_1, next1_1, not1_1)
+	KERNEL($6, RUN1_2, ROW1, sample1_2, event1_2, next1_2, not1_2)
+	KERNEL($7, RUN1_3, ROW1, sample1_3, event1_3, next1_3, not1_3)
+	KERNEL($8, RUN1_4, ROW1, sample1_4, event1_4, next1_4, not1_4)
+	KERNEL($9, RUN2_1, ROW2, sample2_1, event2_1, next2_1, not2_1)
+	KERNEL($10, RUN2_2, ROW2, sample2_2, event2_2, next2_2, not2_2)
+	KERNEL($11, RUN2_3, ROW2, sample2_3, event2_3, next2_3, not2_3)
+	KERNEL($12, RUN2_4, ROW2, sample2_4, event2_4, next2_4, not2_4)
+	KERNEL($13, RUN3_1, ROW3, sample3_1, event3_1, next3_1, not3_1)
+	KERNEL($14, RUN3_2, ROW3, sample3_2, event3_2, next3_2, not3_2)
+	KERNEL($15, RUN3_3, ROW3, sample3_3, event3_3, next3_3, not3_3)
+	KERNEL($16, RUN3_4, ROW3, sample3_4, event3_4, next3_4, not3_4)
+	KERNEL($17, RUN4_1, ROW4, sample4_1, event4_1, next4_1, not4_1)
+	KERNEL($18, RUN4_2, ROW4, sample4_2, event4_2, next4_2, not4_2)
+	KERNEL($19, RUN4_3, ROW4, sample4_3, event4_3, next4_3, not4_3)
+	KERNEL($20, RUN4_4, ROW4, sample4_4, event4_4, next4_4, not4_4)
 	JMP bad
-
-sample1_1:
-	CMPQ BX, CX
-	JAE done
-	MOVLQSX (R8)(BX*4), R15
-	TESTQ R15, R15
-	JEQ next1_1
-	LEAQ (R9)(R15*2), R15
-	MOVQ R9, DX
-	VMOVSD 0(DI), X0
-	XORQ R14, R14
-
-event1_1:
-	MOVWQZX (DX), AX
-	CMPQ AX, R13
-	JAE bad
-	ADDQ (R11)(AX*8), R14
-	SHLQ $5, AX
-	VADDSD 0(R10)(AX*1), X0, X0
-	ADDQ $2, DX
-	CMPQ DX, R15
-	JB event1_1
-	VMOVSD X0, 0(DI)
-	ADDQ R14, (SI)(BX*8)
-
-next1_1:
-	INCQ BX
-	ADDQ R12, DI
-	ADDQ slots+88(FP), R9
-	JMP sample1_1
-
-sample1_2:
-	CMPQ BX, CX
-	JAE done
-	MOVLQSX (R8)(BX*4), R15
-	TESTQ R15, R15
-	JEQ next1_2
-	LEAQ (R9)(R15*2), R15
-	MOVQ R9, DX
-	VMOVUPD 0(DI), X0
-	XORQ R14, R14
-
-event1_2:
-	MOVWQZX (DX), AX
-	CMPQ AX, R13
-	JAE bad
-	ADDQ (R11)(AX*8), R14
-	SHLQ $5, AX
-	VADDPD 0(R10)(AX*1), X0, X0
-	ADDQ $2, DX
-	CMPQ DX, R15
-	JB event1_2
-	VMOVUPD X0, 0(DI)
-	ADDQ R14, (SI)(BX*8)
-
-next1_2:
-	INCQ BX
-	ADDQ R12, DI
-	ADDQ slots+88(FP), R9
-	JMP sample1_2
-
-sample1_3:
-	CMPQ BX, CX
-	JAE done
-	MOVLQSX (R8)(BX*4), R15
-	TESTQ R15, R15
-	JEQ next1_3
-	LEAQ (R9)(R15*2), R15
-	MOVQ R9, DX
-	VMOVUPD 0(DI), X0
-	VMOVSD 16(DI), X14
-	XORQ R14, R14
-
-event1_3:
-	MOVWQZX (DX), AX
-	CMPQ AX, R13
-	JAE bad
-	ADDQ (R11)(AX*8), R14
-	SHLQ $5, AX
-	VADDPD 0(R10)(AX*1), X0, X0
-	VADDSD 16(R10)(AX*1), X14, X14
-	ADDQ $2, DX
-	CMPQ DX, R15
-	JB event1_3
-	VMOVUPD X0, 0(DI)
-	VMOVSD X14, 16(DI)
-	ADDQ R14, (SI)(BX*8)
-
-next1_3:
-	INCQ BX
-	ADDQ R12, DI
-	ADDQ slots+88(FP), R9
-	JMP sample1_3
-
-sample1_4:
-	CMPQ BX, CX
-	JAE done
-	MOVLQSX (R8)(BX*4), R15
-	TESTQ R15, R15
-	JEQ next1_4
-	LEAQ (R9)(R15*2), R15
-	MOVQ R9, DX
-	VMOVUPD 0(DI), Y0
-	XORQ R14, R14
-
-event1_4:
-	MOVWQZX (DX), AX
-	CMPQ AX, R13
-	JAE bad
-	ADDQ (R11)(AX*8), R14
-	SHLQ $5, AX
-	VADDPD 0(R10)(AX*1), Y0, Y0
-	ADDQ $2, DX
-	CMPQ DX, R15
-	JB event1_4
-	VMOVUPD Y0, 0(DI)
-	ADDQ R14, (SI)(BX*8)
-
-next1_4:
-	INCQ BX
-	ADDQ R12, DI
-	ADDQ slots+88(FP), R9
-	JMP sample1_4
-
-sample2_1:
-	CMPQ BX, CX
-	JAE done
-	MOVLQSX (R8)(BX*4), R15
-	TESTQ R15, R15
-	JEQ next2_1
-	LEAQ (R9)(R15*2), R15
-	MOVQ R9, DX
-	VMOVUPD 0(DI), Y0
-	VMOVSD 32(DI), X1
-	XORQ R14, R14
-
-event2_1:
-	MOVWQZX (DX), AX
-	CMPQ AX, R13
-	JAE bad
-	ADDQ (R11)(AX*8), R14
-	SHLQ $6, AX
-	VADDPD 0(R10)(AX*1), Y0, Y0
-	VADDSD 32(R10)(AX*1), X1, X1
-	ADDQ $2, DX
-	CMPQ DX, R15
-	JB event2_1
-	VMOVUPD Y0, 0(DI)
-	VMOVSD X1, 32(DI)
-	ADDQ R14, (SI)(BX*8)
-
-next2_1:
-	INCQ BX
-	ADDQ R12, DI
-	ADDQ slots+88(FP), R9
-	JMP sample2_1
-
-sample2_2:
-	CMPQ BX, CX
-	JAE done
-	MOVLQSX (R8)(BX*4), R15
-	TESTQ R15, R15
-	JEQ next2_2
-	LEAQ (R9)(R15*2), R15
-	MOVQ R9, DX
-	VMOVUPD 0(DI), Y0
-	VMOVUPD 32(DI), X1
-	XORQ R14, R14
-
-event2_2:
-	MOVWQZX (DX), AX
-	CMPQ AX, R13
-	JAE bad
-	ADDQ (R11)(AX*8), R14
-	SHLQ $6, AX
-	VADDPD 0(R10)(AX*1), Y0, Y0
-	VADDPD 32(R10)(AX*1), X1, X1
-	ADDQ $2, DX
-	CMPQ DX, R15
-	JB event2_2
-	VMOVUPD Y0, 0(DI)
-	VMOVUPD X1, 32(DI)
-	ADDQ R14, (SI)(BX*8)
-
-next2_2:
-	INCQ BX
-	ADDQ R12, DI
-	ADDQ slots+88(FP), R9
-	JMP sample2_2
-
-sample2_3:
-	CMPQ BX, CX
-	JAE done
-	MOVLQSX (R8)(BX*4), R15
-	TESTQ R15, R15
-	JEQ next2_3
-	LEAQ (R9)(R15*2), R15
-	MOVQ R9, DX
-	VMOVUPD 0(DI), Y0
-	VMOVUPD 32(DI), X1
-	VMOVSD 48(DI), X14
-	XORQ R14, R14
-
-event2_3:
-	MOVWQZX (DX), AX
-	CMPQ AX, R13
-	JAE bad
-	ADDQ (R11)(AX*8), R14
-	SHLQ $6, AX
-	VADDPD 0(R10)(AX*1), Y0, Y0
-	VADDPD 32(R10)(AX*1), X1, X1
-	VADDSD 48(R10)(AX*1), X14, X14
-	ADDQ $2, DX
-	CMPQ DX, R15
-	JB event2_3
-	VMOVUPD Y0, 0(DI)
-	VMOVUPD X1, 32(DI)
-	VMOVSD X14, 48(DI)
-	ADDQ R14, (SI)(BX*8)
-
-next2_3:
-	INCQ BX
-	ADDQ R12, DI
-	ADDQ slots+88(FP), R9
-	JMP sample2_3
-
-sample2_4:
-	CMPQ BX, CX
-	JAE done
-	MOVLQSX (R8)(BX*4), R15
-	TESTQ R15, R15
-	JEQ next2_4
-	LEAQ (R9)(R15*2), R15
-	MOVQ R9, DX
-	VMOVUPD 0(DI), Y0
-	VMOVUPD 32(DI), Y1
-	XORQ R14, R14
-
-event2_4:
-	MOVWQZX (DX), AX
-	CMPQ AX, R13
-	JAE bad
-	ADDQ (R11)(AX*8), R14
-	SHLQ $6, AX
-	VADDPD 0(R10)(AX*1), Y0, Y0
-	VADDPD 32(R10)(AX*1), Y1, Y1
-	ADDQ $2, DX
-	CMPQ DX, R15
-	JB event2_4
-	VMOVUPD Y0, 0(DI)
-	VMOVUPD Y1, 32(DI)
-	ADDQ R14, (SI)(BX*8)
-
-next2_4:
-	INCQ BX
-	ADDQ R12, DI
-	ADDQ slots+88(FP), R9
-	JMP sample2_4
-
-sample3_1:
-	CMPQ BX, CX
-	JAE done
-	MOVLQSX (R8)(BX*4), R15
-	TESTQ R15, R15
-	JEQ next3_1
-	LEAQ (R9)(R15*2), R15
-	MOVQ R9, DX
-	VMOVUPD 0(DI), Y0
-	VMOVUPD 32(DI), Y1
-	VMOVSD 64(DI), X2
-	XORQ R14, R14
-
-event3_1:
-	MOVWQZX (DX), AX
-	CMPQ AX, R13
-	JAE bad
-	ADDQ (R11)(AX*8), R14
-	LEAQ (AX)(AX*2), AX
-	SHLQ $5, AX
-	VADDPD 0(R10)(AX*1), Y0, Y0
-	VADDPD 32(R10)(AX*1), Y1, Y1
-	VADDSD 64(R10)(AX*1), X2, X2
-	ADDQ $2, DX
-	CMPQ DX, R15
-	JB event3_1
-	VMOVUPD Y0, 0(DI)
-	VMOVUPD Y1, 32(DI)
-	VMOVSD X2, 64(DI)
-	ADDQ R14, (SI)(BX*8)
-
-next3_1:
-	INCQ BX
-	ADDQ R12, DI
-	ADDQ slots+88(FP), R9
-	JMP sample3_1
-
-sample3_2:
-	CMPQ BX, CX
-	JAE done
-	MOVLQSX (R8)(BX*4), R15
-	TESTQ R15, R15
-	JEQ next3_2
-	LEAQ (R9)(R15*2), R15
-	MOVQ R9, DX
-	VMOVUPD 0(DI), Y0
-	VMOVUPD 32(DI), Y1
-	VMOVUPD 64(DI), X2
-	XORQ R14, R14
-
-event3_2:
-	MOVWQZX (DX), AX
-	CMPQ AX, R13
-	JAE bad
-	ADDQ (R11)(AX*8), R14
-	LEAQ (AX)(AX*2), AX
-	SHLQ $5, AX
-	VADDPD 0(R10)(AX*1), Y0, Y0
-	VADDPD 32(R10)(AX*1), Y1, Y1
-	VADDPD 64(R10)(AX*1), X2, X2
-	ADDQ $2, DX
-	CMPQ DX, R15
-	JB event3_2
-	VMOVUPD Y0, 0(DI)
-	VMOVUPD Y1, 32(DI)
-	VMOVUPD X2, 64(DI)
-	ADDQ R14, (SI)(BX*8)
-
-next3_2:
-	INCQ BX
-	ADDQ R12, DI
-	ADDQ slots+88(FP), R9
-	JMP sample3_2
-
-sample3_3:
-	CMPQ BX, CX
-	JAE done
-	MOVLQSX (R8)(BX*4), R15
-	TESTQ R15, R15
-	JEQ next3_3
-	LEAQ (R9)(R15*2), R15
-	MOVQ R9, DX
-	VMOVUPD 0(DI), Y0
-	VMOVUPD 32(DI), Y1
-	VMOVUPD 64(DI), X2
-	VMOVSD 80(DI), X14
-	XORQ R14, R14
-
-event3_3:
-	MOVWQZX (DX), AX
-	CMPQ AX, R13
-	JAE bad
-	ADDQ (R11)(AX*8), R14
-	LEAQ (AX)(AX*2), AX
-	SHLQ $5, AX
-	VADDPD 0(R10)(AX*1), Y0, Y0
-	VADDPD 32(R10)(AX*1), Y1, Y1
-	VADDPD 64(R10)(AX*1), X2, X2
-	VADDSD 80(R10)(AX*1), X14, X14
-	ADDQ $2, DX
-	CMPQ DX, R15
-	JB event3_3
-	VMOVUPD Y0, 0(DI)
-	VMOVUPD Y1, 32(DI)
-	VMOVUPD X2, 64(DI)
-	VMOVSD X14, 80(DI)
-	ADDQ R14, (SI)(BX*8)
-
-next3_3:
-	INCQ BX
-	ADDQ R12, DI
-	ADDQ slots+88(FP), R9
-	JMP sample3_3
-
-sample3_4:
-	CMPQ BX, CX
-	JAE done
-	MOVLQSX (R8)(BX*4), R15
-	TESTQ R15, R15
-	JEQ next3_4
-	LEAQ (R9)(R15*2), R15
-	MOVQ R9, DX
-	VMOVUPD 0(DI), Y0
-	VMOVUPD 32(DI), Y1
-	VMOVUPD 64(DI), Y2
-	XORQ R14, R14
-
-event3_4:
-	MOVWQZX (DX), AX
-	CMPQ AX, R13
-	JAE bad
-	ADDQ (R11)(AX*8), R14
-	LEAQ (AX)(AX*2), AX
-	SHLQ $5, AX
-	VADDPD 0(R10)(AX*1), Y0, Y0
-	VADDPD 32(R10)(AX*1), Y1, Y1
-	VADDPD 64(R10)(AX*1), Y2, Y2
-	ADDQ $2, DX
-	CMPQ DX, R15
-	JB event3_4
-	VMOVUPD Y0, 0(DI)
-	VMOVUPD Y1, 32(DI)
-	VMOVUPD Y2, 64(DI)
-	ADDQ R14, (SI)(BX*8)
-
-next3_4:
-	INCQ BX
-	ADDQ R12, DI
-	ADDQ slots+88(FP), R9
-	JMP sample3_4
-
-sample4_1:
-	CMPQ BX, CX
-	JAE done
-	MOVLQSX (R8)(BX*4), R15
-	TESTQ R15, R15
-	JEQ next4_1
-	LEAQ (R9)(R15*2), R15
-	MOVQ R9, DX
-	VMOVUPD 0(DI), Y0
-	VMOVUPD 32(DI), Y1
-	VMOVUPD 64(DI), Y2
-	VMOVSD 96(DI), X3
-	XORQ R14, R14
-
-event4_1:
-	MOVWQZX (DX), AX
-	CMPQ AX, R13
-	JAE bad
-	ADDQ (R11)(AX*8), R14
-	SHLQ $7, AX
-	VADDPD 0(R10)(AX*1), Y0, Y0
-	VADDPD 32(R10)(AX*1), Y1, Y1
-	VADDPD 64(R10)(AX*1), Y2, Y2
-	VADDSD 96(R10)(AX*1), X3, X3
-	ADDQ $2, DX
-	CMPQ DX, R15
-	JB event4_1
-	VMOVUPD Y0, 0(DI)
-	VMOVUPD Y1, 32(DI)
-	VMOVUPD Y2, 64(DI)
-	VMOVSD X3, 96(DI)
-	ADDQ R14, (SI)(BX*8)
-
-next4_1:
-	INCQ BX
-	ADDQ R12, DI
-	ADDQ slots+88(FP), R9
-	JMP sample4_1
-
-sample4_2:
-	CMPQ BX, CX
-	JAE done
-	MOVLQSX (R8)(BX*4), R15
-	TESTQ R15, R15
-	JEQ next4_2
-	LEAQ (R9)(R15*2), R15
-	MOVQ R9, DX
-	VMOVUPD 0(DI), Y0
-	VMOVUPD 32(DI), Y1
-	VMOVUPD 64(DI), Y2
-	VMOVUPD 96(DI), X3
-	XORQ R14, R14
-
-event4_2:
-	MOVWQZX (DX), AX
-	CMPQ AX, R13
-	JAE bad
-	ADDQ (R11)(AX*8), R14
-	SHLQ $7, AX
-	VADDPD 0(R10)(AX*1), Y0, Y0
-	VADDPD 32(R10)(AX*1), Y1, Y1
-	VADDPD 64(R10)(AX*1), Y2, Y2
-	VADDPD 96(R10)(AX*1), X3, X3
-	ADDQ $2, DX
-	CMPQ DX, R15
-	JB event4_2
-	VMOVUPD Y0, 0(DI)
-	VMOVUPD Y1, 32(DI)
-	VMOVUPD Y2, 64(DI)
-	VMOVUPD X3, 96(DI)
-	ADDQ R14, (SI)(BX*8)
-
-next4_2:
-	INCQ BX
-	ADDQ R12, DI
-	ADDQ slots+88(FP), R9
-	JMP sample4_2
-
-sample4_3:
-	CMPQ BX, CX
-	JAE done
-	MOVLQSX (R8)(BX*4), R15
-	TESTQ R15, R15
-	JEQ next4_3
-	LEAQ (R9)(R15*2), R15
-	MOVQ R9, DX
-	VMOVUPD 0(DI), Y0
-	VMOVUPD 32(DI), Y1
-	VMOVUPD 64(DI), Y2
-	VMOVUPD 96(DI), X3
-	VMOVSD 112(DI), X14
-	XORQ R14, R14
-
-event4_3:
-	MOVWQZX (DX), AX
-	CMPQ AX, R13
-	JAE bad
-	ADDQ (R11)(AX*8), R14
-	SHLQ $7, AX
-	VADDPD 0(R10)(AX*1), Y0, Y0
-	VADDPD 32(R10)(AX*1), Y1, Y1
-	VADDPD 64(R10)(AX*1), Y2, Y2
-	VADDPD 96(R10)(AX*1), X3, X3
-	VADDSD 112(R10)(AX*1), X14, X14
-	ADDQ $2, DX
-	CMPQ DX, R15
-	JB event4_3
-	VMOVUPD Y0, 0(DI)
-	VMOVUPD Y1, 32(DI)
-	VMOVUPD Y2, 64(DI)
-	VMOVUPD X3, 96(DI)
-	VMOVSD X14, 112(DI)
-	ADDQ R14, (SI)(BX*8)
-
-next4_3:
-	INCQ BX
-	ADDQ R12, DI
-	ADDQ slots+88(FP), R9
-	JMP sample4_3
-
-sample4_4:
-	CMPQ BX, CX
-	JAE done
-	MOVLQSX (R8)(BX*4), R15
-	TESTQ R15, R15
-	JEQ next4_4
-	LEAQ (R9)(R15*2), R15
-	MOVQ R9, DX
-	VMOVUPD 0(DI), Y0
-	VMOVUPD 32(DI), Y1
-	VMOVUPD 64(DI), Y2
-	VMOVUPD 96(DI), Y3
-	XORQ R14, R14
-
-event4_4:
-	MOVWQZX (DX), AX
-	CMPQ AX, R13
-	JAE bad
-	ADDQ (R11)(AX*8), R14
-	SHLQ $7, AX
-	VADDPD 0(R10)(AX*1), Y0, Y0
-	VADDPD 32(R10)(AX*1), Y1, Y1
-	VADDPD 64(R10)(AX*1), Y2, Y2
-	VADDPD 96(R10)(AX*1), Y3, Y3
-	ADDQ $2, DX
-	CMPQ DX, R15
-	JB event4_4
-	VMOVUPD Y0, 0(DI)
-	VMOVUPD Y1, 32(DI)
-	VMOVUPD Y2, 64(DI)
-	VMOVUPD Y3, 96(DI)
-	ADDQ R14, (SI)(BX*8)
-
-next4_4:
-	INCQ BX
-	ADDQ R12, DI
-	ADDQ slots+88(FP), R9
-	JMP sample4_4
 
 done:
 	VZEROUPPER
