@@ -136,3 +136,25 @@ func (s *Stream) Close() error {
 	s.r.Close()
 	return s.f.Close()
 }
+
+// ReadHeaders reads the headers of scoring files: Scores with their
+// header and path, without variants or checksum (Score.ID works).
+func ReadHeaders(paths []string) ([]*Score, error) {
+	out := make([]*Score, len(paths))
+	for i, path := range paths {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		r, err := NewReader(f, path)
+		if err == nil {
+			out[i] = &Score{Header: *r.Header(), Path: path}
+			r.Close()
+		}
+		f.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
