@@ -493,11 +493,15 @@ type pass struct {
 	ls      []*lane
 	windows int
 	upto    []int
+	// bufs are the buffers of each worker (up to GOMAXPROCS): per worker,
+	// not per lane, as only workers' windows are read at once and a
+	// lane's buffers would be kept to the end; made once, not per segment.
+	bufs []genotypes.DenseBuffers
 }
 
 // newPass makes a pass of n lanes.
 func (sc *scorer) newPass(n int) *pass {
-	p := &pass{ls: make([]*lane, n), upto: make([]int, len(sc.results))}
+	p := &pass{ls: make([]*lane, n), upto: make([]int, len(sc.results)), bufs: make([]genotypes.DenseBuffers, min(runtime.GOMAXPROCS(0), n))}
 	for i := range p.ls {
 		p.ls[i] = &lane{scorer: sc, acc: newAccum(len(sc.results), len(sc.cohort.names), sc.cfg.NoMeanImputation),
 			reports: make([]MatchReport, len(sc.results)), turn: i}
@@ -560,14 +564,11 @@ func (sc *scorer) endPass(ctx context.Context, p *pass) error {
 // sends each window's number (in ws) to done when scored. A worker's
 // error cancels the others.
 func (sc *scorer) scoreWindows(ctx context.Context, cancel context.CancelFunc, src siteSource, p *pass, ws []window, spans []span, done chan<- int) []error {
-	workers := min(runtime.GOMAXPROCS(0), len(p.ls), len(ws))
+	workers := min(len(p.bufs), len(ws))
 	var next atomic.Int64
 	var mu sync.Mutex
 	scored := 0
 	errs := make([]error, workers)
-	// Buffers per worker, not per lane: only workers' windows are read
-	// at once, and a lane's buffers would be kept to the end.
-	bufs := make([]genotypes.DenseBuffers, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
@@ -576,7 +577,7 @@ func (sc *scorer) scoreWindows(ctx context.Context, cancel context.CancelFunc, s
 				ln := p.ls[g%len(p.ls)]
 				sc.gate.wait(g)
 				ln.wait(g)
-				ln.buf = &bufs[w]
+				ln.buf = &p.bufs[w]
 				err := ln.window(ctx, src, ws[wi], spans[wi*len(sc.results):(wi+1)*len(sc.results)])
 				ln.pass(g + len(p.ls))
 				if err != nil {
