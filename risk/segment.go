@@ -21,6 +21,14 @@ type segments struct {
 	ahead int
 	// cutLoci is the loci cut into windows so far.
 	cutLoci int
+	// snaps are copies of the files' tables (Table values, sharing their
+	// memory) that the results point to while a segment is scored, so
+	// that the next part of the files is read meanwhile (readAhead) into
+	// the tables themselves: an append writes past a copy's variants or
+	// into new memory, and a copy's variants stay as they were.
+	snaps []pgs.Table
+	// reading gives the error of the part read meanwhile.
+	reading chan error
 }
 
 // segmentBytes is the memory budget (Config.MemoryBudget) a variant of a
@@ -40,7 +48,7 @@ func (sc *scorer) newSegments(ctx context.Context, src siteSource, streams []*pg
 	if sc.cfg.segment > 0 {
 		ahead = sc.cfg.segment
 	}
-	return &segments{sc: sc, streams: streams, eof: make([]bool, len(streams)), heads: newMergeHeads(sc.results), cut: c, ahead: ahead}, nil
+	return &segments{sc: sc, streams: streams, eof: make([]bool, len(streams)), heads: newMergeHeads(sc.results), cut: c, ahead: ahead, snaps: make([]pgs.Table, len(streams))}, nil
 }
 
 // next reads the files on and lists the next segment's loci in the
@@ -74,7 +82,7 @@ func (sg *segments) next() (ws []window, final bool, err error) {
 func (sg *segments) read() error {
 	errs := make([]error, len(sg.streams))
 	eachFile(len(sg.streams), func(k int) {
-		if need := sg.ahead - (sg.sc.results[k].Variants.Len() - sg.heads.next[k]); !sg.eof[k] && need > 0 {
+		if need := sg.ahead - (sg.streams[k].Score().Variants.Len() - sg.heads.next[k]); !sg.eof[k] && need > 0 {
 			sg.eof[k], errs[k] = sg.streams[k].ReadTo(need)
 		}
 	})
@@ -135,9 +143,32 @@ func (sg *segments) rewind(ws []window) {
 	sc.keys, sc.firstJ, sc.start = sc.keys[:sc.start[end]], sc.firstJ[:end], sc.start[:end+1]
 }
 
-// dropDone frees each file's variants whose matches are written.
+// dropDone points the results at the files' tables again, and frees
+// each file's variants whose matches are written.
 func (sg *segments) dropDone() {
 	for k, r := range sg.sc.results {
+		r.Variants = &sg.streams[k].Score().Variants
 		r.Variants.DropBefore(min(sg.sc.finalChunks[k]*r.matches.size, sg.heads.next[k]))
 	}
+}
+
+// readAhead points the results at copies of the tables (snaps) and reads
+// the files' next part into the tables while the segment is scored.
+func (sg *segments) readAhead() {
+	for k, r := range sg.sc.results {
+		sg.snaps[k] = sg.streams[k].Score().Variants
+		r.Variants = &sg.snaps[k]
+	}
+	sg.reading = make(chan error, 1)
+	go func() { sg.reading <- sg.read() }()
+}
+
+// wait waits for the part being read ahead, if any.
+func (sg *segments) wait() error {
+	if sg.reading == nil {
+		return nil
+	}
+	err := <-sg.reading
+	sg.reading = nil
+	return err
 }

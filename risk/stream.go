@@ -131,17 +131,16 @@ func (sc *scorer) runSegments(ctx context.Context, src siteSource, streams []*pg
 		if err != nil {
 			return err
 		}
-		if len(ws) > 0 {
-			if err := sc.scoreSegment(ctx, src, p, ws); err != nil {
-				return err
-			}
+		if !final {
+			sg.readAhead()
+		}
+		err = sc.scoreSegment(ctx, src, p, ws)
+		if err := errors.Join(err, sg.wait()); err != nil {
+			return err
 		}
 		sg.dropDone()
 		if final {
 			break
-		}
-		if err := ctx.Err(); err != nil {
-			return err
 		}
 	}
 	for _, r := range sc.results {

@@ -82,6 +82,9 @@ func (s *Stream) Score() *Score { return s.score }
 // with ReadFile).
 func (s *Stream) ReadTo(n int) (eof bool, err error) {
 	t := &s.score.Variants
+	if rest := s.r.Header().expectedVariants() - t.Len(); rest > 0 {
+		t.Grow(min(n, rest)) // room for the part, without append's spare room
+	}
 	for range n {
 		err := s.r.next()
 		if err == io.EOF {
