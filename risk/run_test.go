@@ -215,18 +215,24 @@ func TestRunWritesNothingOnLateError(t *testing.T) {
 		if written == 0 {
 			t.Fatalf("%s: no window scored before the error", c.name)
 		}
-		after, err := os.ReadFile(filepath.Join(storeDir, "manifest.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(after) != string(before) {
-			t.Errorf("%s: manifest changed", c.name)
-		}
-		if fs, _ := filepath.Glob(filepath.Join(storeDir, "data", "*", "risk", "*")); len(fs) > 0 {
-			t.Errorf("%s: files left: %v", c.name, fs)
-		}
-		if fs, _ := filepath.Glob(filepath.Join(storeDir, "data", "risk", "*")); len(fs) > 0 {
-			t.Errorf("%s: files left: %v", c.name, fs)
+		checkUnchanged(t, c.name, storeDir, before)
+	}
+}
+
+// checkUnchanged fails unless the store in storeDir has the manifest
+// before and no risk file.
+func checkUnchanged(t *testing.T, name, storeDir string, before []byte) {
+	t.Helper()
+	after, err := os.ReadFile(filepath.Join(storeDir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(after) != string(before) {
+		t.Errorf("%s: manifest changed", name)
+	}
+	for _, glob := range []string{"data/*/risk/*", "data/risk/*"} {
+		if fs, _ := filepath.Glob(filepath.Join(storeDir, glob)); len(fs) > 0 {
+			t.Errorf("%s: files left: %v", name, fs)
 		}
 	}
 }
