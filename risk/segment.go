@@ -35,6 +35,8 @@ type segments struct {
 // segment counts for: the variants of all files read ahead.
 const segmentBytes = 1024
 
+// newSegments returns the segments of the files of streams, cut into
+// windows at the chunk starts of src when it tells them.
 func (sc *scorer) newSegments(ctx context.Context, src siteSource, streams []*pgs.Stream) (*segments, error) {
 	maxLoci := sc.maxLoci()
 	c := &cutter{maxLoci: maxLoci}

@@ -118,7 +118,8 @@ func eachRun(runs []run, from, to int, fn func(lo, hi int, r run)) {
 	}
 }
 
-// Len returns the number of variants.
+// Len returns the number of variants appended (those before Base
+// included, dropped or not): the next one is variant Len.
 func (t *Table) Len() int { return t.n }
 
 // Grow makes room for n more variants.
@@ -252,7 +253,7 @@ func rsNumber[S ~string | ~[]byte](id S) (n uint32, ok bool) {
 	return uint32(x), true
 }
 
-// At returns variant j (0 ≤ j < Len). Its strings are shared with the
+// At returns variant j (Base ≤ j < Len). Its strings are shared with the
 // table, except an rsID of the form rs + digits, which is made.
 func (t *Table) At(j int) Variant {
 	v := t.Locus(j)
