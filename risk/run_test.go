@@ -302,6 +302,12 @@ func memoryScores(rng *rand.Rand, sites []testSite, k, variants int) []*pgs.Scor
 // peakHeld returns the most heap a run of mode (Score or Run) held beyond
 // what was live before it.
 func peakHeld(t *testing.T, ctx context.Context, st *store.Store, mode string, scores []*pgs.Score, n int) int64 {
+	return peakHeldFiles(t, ctx, st, mode, scores, nil, n)
+}
+
+// peakHeldFiles is peakHeld for mode RunFiles too, which reads the files
+// of paths (scores' variants).
+func peakHeldFiles(t *testing.T, ctx context.Context, st *store.Store, mode string, scores []*pgs.Score, paths []string, n int) int64 {
 	t.Helper()
 	gs, err := genotypes.FromStore(st)
 	if err != nil {
@@ -316,9 +322,12 @@ func peakHeld(t *testing.T, ctx context.Context, st *store.Store, mode string, s
 		windows = total
 	}
 	var res []*ScoreResult
-	if mode == "Score" {
+	switch mode {
+	case "Score":
 		res, err = Score(ctx, gs, stewardPermit(t, gs), scores, cfg)
-	} else {
+	case "RunFiles":
+		res, err = RunFiles(ctx, st, gs, stewardPermit(t, gs), paths, cfg)
+	default:
 		res, err = Run(ctx, st, gs, stewardPermit(t, gs), scores, cfg)
 	}
 	if err != nil {
