@@ -179,15 +179,7 @@ func TestRunWritesNothingOnLateError(t *testing.T) {
 	for i := range 50 {
 		far.Variants.Append(pgs.Variant{Chrom: "chr22", Pos: int64(5_000_000 + i), EffectAllele: "G", OtherAllele: "A", Weight: 1, EffectFreq: math.NaN(), Line: i + 2})
 	}
-	storeDir, gs := cohortStore(t, vcf)
-	st, err := store.Open(storeDir, store.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, err := os.ReadFile(filepath.Join(storeDir, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	storeDir, gs, st, before := storeWithManifest(t, vcf)
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	for _, c := range []struct {
@@ -217,6 +209,22 @@ func TestRunWritesNothingOnLateError(t *testing.T) {
 		}
 		checkUnchanged(t, c.name, storeDir, before)
 	}
+}
+
+// storeWithManifest returns a store made from vcf, opened, and its
+// manifest as it is.
+func storeWithManifest(t *testing.T, vcf string) (string, *genotypes.Store, *store.Store, []byte) {
+	t.Helper()
+	storeDir, gs := cohortStore(t, vcf)
+	st, err := store.Open(storeDir, store.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(filepath.Join(storeDir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return storeDir, gs, st, before
 }
 
 // checkUnchanged fails unless the store in storeDir has the manifest
@@ -250,14 +258,8 @@ func checkUnchanged(t *testing.T, name, storeDir string, before []byte) {
 func TestRunMemoryPerVariant(t *testing.T) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(25, 26))
-	const n, k = 150, 10
-	dir := t.TempDir()
-	vcf, sites, _ := planeVCF(t, rng, dir, n)
-	storeDir, _ := cohortStore(t, vcf)
-	st, err := store.Open(storeDir, store.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	const k = 10
+	st, sites, n := memoryStore(t, rng)
 	held := map[string][]int64{} // by mode, for each size
 	sizes := []int{25000, 150000}
 	for _, variants := range sizes {
@@ -277,6 +279,20 @@ func TestRunMemoryPerVariant(t *testing.T) {
 	if slope["Score"] < 32 {
 		t.Errorf("Score holds %.1f bytes more a variant and score, want its 32-byte matches counted", slope["Score"])
 	}
+}
+
+// memoryStore returns the store of the memory tests: planeVCF's sites
+// for n samples.
+func memoryStore(t *testing.T, rng *rand.Rand) (st *store.Store, sites []testSite, n int) {
+	t.Helper()
+	n = 150
+	vcf, sites, _ := planeVCF(t, rng, t.TempDir(), n)
+	storeDir, _ := cohortStore(t, vcf)
+	st, err := store.Open(storeDir, store.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, sites, n
 }
 
 // memoryScores returns k sorted scores of the given number of variants

@@ -144,15 +144,7 @@ func TestRunFilesWritesNothingOnLateError(t *testing.T) {
 	dupLine := lines - 200 + 130 + 1
 	dup := writeFile(t, dir, "dup.txt", b.String())
 	bad := writeFile(t, dir, "bad.txt", strings.Replace(b.String(), fmt.Sprintf("22\t%d\t%s\t%s\t%g\n", sites[130].pos, sites[130].alts[0], sites[130].ref, 1.0), "", 1)+"22\tx\tA\tG\t1\n")
-	storeDir, gs := cohortStore(t, vcf)
-	st, err := store.Open(storeDir, store.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, err := os.ReadFile(filepath.Join(storeDir, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	storeDir, gs, st, before := storeWithManifest(t, vcf)
 	for _, c := range []struct {
 		name, path string
 		line       int
@@ -187,14 +179,9 @@ func TestRunFilesWritesNothingOnLateError(t *testing.T) {
 func TestRunFilesMemoryPerVariant(t *testing.T) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(35, 36))
-	const n, k = 150, 10
+	const k = 10
+	st, sites, n := memoryStore(t, rng)
 	dir := t.TempDir()
-	vcf, sites, _ := planeVCF(t, rng, dir, n)
-	storeDir, _ := cohortStore(t, vcf)
-	st, err := store.Open(storeDir, store.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
 	sizes := []int{25000, 150000}
 	var held []int64
 	for _, variants := range sizes {
