@@ -27,6 +27,15 @@
 // tables risk_scores and risk_matches, versioned by score id and scoring
 // file checksum; Run writes each score's risk_matches rows as the windows
 // before them are done, in file order, instead of holding a match per
-// variant to the end (Score and Write hold them). Person-level results are person data: callers MUST decide
+// variant to the end (Score and Write hold them). RunFiles does what Run
+// does but reads the scoring files themselves a segment at a time
+// (pgs.Stream) while the genotypes are scored, the next segment read
+// while one is scored, dropping each file's variants once their matches
+// are written: for files sorted by position (PGS Catalog's), the
+// variants held are a segment's and a chunk of matches' per score, not
+// the files'; the windows, lanes and sums are those of one pass over the
+// whole files, so the results are Run's. A file found not sorted makes
+// RunFiles start again as Run, with the files read whole.
+// Person-level results are person data: callers MUST decide
 // access (package access) before showing them.
 package risk

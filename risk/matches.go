@@ -106,6 +106,31 @@ func (s *matchStore) ensure(from, to int) {
 	}
 }
 
+// open makes the store take the matches of a file read a part at a time:
+// its number of variants unknown, chunks made (grow) as variants are read
+// and held whole until closeAt tells the number.
+func (s *matchStore) open() { s.n = math.MaxInt32 }
+
+// grow makes room for the matches of the first n variants.
+func (s *matchStore) grow(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.chunks)*s.size < n {
+		s.chunks = append(s.chunks, nil)
+	}
+}
+
+// closeAt sets the number of variants to n, all read (grow(n) done).
+func (s *matchStore) closeAt(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.n = n
+	s.chunks = s.chunks[:(n+s.size-1)/s.size]
+	if c := len(s.chunks) - 1; c >= 0 && s.chunks[c] != nil {
+		s.chunks[c] = s.chunks[c][:n-c*s.size]
+	}
+}
+
 // at returns variant j's match; its chunk must be made and not dropped.
 func (s *matchStore) at(j int) *match { return &s.chunks[j>>s.shift][j&(s.size-1)] }
 

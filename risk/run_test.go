@@ -179,15 +179,7 @@ func TestRunWritesNothingOnLateError(t *testing.T) {
 	for i := range 50 {
 		far.Variants.Append(pgs.Variant{Chrom: "chr22", Pos: int64(5_000_000 + i), EffectAllele: "G", OtherAllele: "A", Weight: 1, EffectFreq: math.NaN(), Line: i + 2})
 	}
-	storeDir, gs := cohortStore(t, vcf)
-	st, err := store.Open(storeDir, store.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	before, err := os.ReadFile(filepath.Join(storeDir, "manifest.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	storeDir, gs, st, before := storeWithManifest(t, vcf)
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	for _, c := range []struct {
@@ -215,18 +207,40 @@ func TestRunWritesNothingOnLateError(t *testing.T) {
 		if written == 0 {
 			t.Fatalf("%s: no window scored before the error", c.name)
 		}
-		after, err := os.ReadFile(filepath.Join(storeDir, "manifest.json"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if string(after) != string(before) {
-			t.Errorf("%s: manifest changed", c.name)
-		}
-		if fs, _ := filepath.Glob(filepath.Join(storeDir, "data", "*", "risk", "*")); len(fs) > 0 {
-			t.Errorf("%s: files left: %v", c.name, fs)
-		}
-		if fs, _ := filepath.Glob(filepath.Join(storeDir, "data", "risk", "*")); len(fs) > 0 {
-			t.Errorf("%s: files left: %v", c.name, fs)
+		checkUnchanged(t, c.name, storeDir, before)
+	}
+}
+
+// storeWithManifest returns a store made from vcf, opened, and its
+// manifest as it is.
+func storeWithManifest(t *testing.T, vcf string) (string, *genotypes.Store, *store.Store, []byte) {
+	t.Helper()
+	storeDir, gs := cohortStore(t, vcf)
+	st, err := store.Open(storeDir, store.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(filepath.Join(storeDir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return storeDir, gs, st, before
+}
+
+// checkUnchanged fails unless the store in storeDir has the manifest
+// before and no risk file.
+func checkUnchanged(t *testing.T, name, storeDir string, before []byte) {
+	t.Helper()
+	after, err := os.ReadFile(filepath.Join(storeDir, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(after) != string(before) {
+		t.Errorf("%s: manifest changed", name)
+	}
+	for _, glob := range []string{"data/*/risk/*", "data/risk/*"} {
+		if fs, _ := filepath.Glob(filepath.Join(storeDir, glob)); len(fs) > 0 {
+			t.Errorf("%s: files left: %v", name, fs)
 		}
 	}
 }
@@ -244,14 +258,8 @@ func TestRunWritesNothingOnLateError(t *testing.T) {
 func TestRunMemoryPerVariant(t *testing.T) {
 	ctx := context.Background()
 	rng := rand.New(rand.NewPCG(25, 26))
-	const n, k = 150, 10
-	dir := t.TempDir()
-	vcf, sites, _ := planeVCF(t, rng, dir, n)
-	storeDir, _ := cohortStore(t, vcf)
-	st, err := store.Open(storeDir, store.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	const k = 10
+	st, sites, n := memoryStore(t, rng)
 	held := map[string][]int64{} // by mode, for each size
 	sizes := []int{25000, 150000}
 	for _, variants := range sizes {
@@ -271,6 +279,20 @@ func TestRunMemoryPerVariant(t *testing.T) {
 	if slope["Score"] < 32 {
 		t.Errorf("Score holds %.1f bytes more a variant and score, want its 32-byte matches counted", slope["Score"])
 	}
+}
+
+// memoryStore returns the store of the memory tests: planeVCF's sites
+// for n samples.
+func memoryStore(t *testing.T, rng *rand.Rand) (st *store.Store, sites []testSite, n int) {
+	t.Helper()
+	n = 150
+	vcf, sites, _ := planeVCF(t, rng, t.TempDir(), n)
+	storeDir, _ := cohortStore(t, vcf)
+	st, err := store.Open(storeDir, store.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st, sites, n
 }
 
 // memoryScores returns k sorted scores of the given number of variants
@@ -296,6 +318,12 @@ func memoryScores(rng *rand.Rand, sites []testSite, k, variants int) []*pgs.Scor
 // peakHeld returns the most heap a run of mode (Score or Run) held beyond
 // what was live before it.
 func peakHeld(t *testing.T, ctx context.Context, st *store.Store, mode string, scores []*pgs.Score, n int) int64 {
+	return peakHeldFiles(t, ctx, st, mode, scores, nil, n)
+}
+
+// peakHeldFiles is peakHeld for mode RunFiles too, which reads the files
+// of paths (scores' variants).
+func peakHeldFiles(t *testing.T, ctx context.Context, st *store.Store, mode string, scores []*pgs.Score, paths []string, n int) int64 {
 	t.Helper()
 	gs, err := genotypes.FromStore(st)
 	if err != nil {
@@ -310,9 +338,12 @@ func peakHeld(t *testing.T, ctx context.Context, st *store.Store, mode string, s
 		windows = total
 	}
 	var res []*ScoreResult
-	if mode == "Score" {
+	switch mode {
+	case "Score":
 		res, err = Score(ctx, gs, stewardPermit(t, gs), scores, cfg)
-	} else {
+	case "RunFiles":
+		res, err = RunFiles(ctx, st, gs, stewardPermit(t, gs), paths, cfg)
+	default:
 		res, err = Run(ctx, st, gs, stewardPermit(t, gs), scores, cfg)
 	}
 	if err != nil {

@@ -70,6 +70,9 @@ type scorer struct {
 	// sink, when set, writes each score's matches as they become final
 	// (Run); else they are held in the results (Score).
 	sink matchSink
+	// from are the first variants of each score at the loci listed (0 but
+	// in a segment of a run that reads the files a part at a time).
+	from []int32
 	// finalChunks counts each score's chunks of matches made final.
 	finalChunks []int
 	gate        gate
@@ -294,12 +297,25 @@ func (sc *scorer) mergeSorted() bool {
 	if n > math.MaxUint16+1 {
 		return false
 	}
-	sc.refs, sc.start, sc.keys, sc.firstJ = nil, sc.start[:0], make([]uint16, 0, sc.variants()), sc.firstJ[:0]
-	h := &mergeHeads{results: sc.results, next: make([]int, n), keys: make([]locusKey, n), done: make([]bool, n), chroms: newChroms(sc.results)}
+	sc.keys = make([]uint16, 0, sc.variants())
+	h := newMergeHeads(sc.results)
+	for k, r := range sc.results {
+		h.end[k] = r.Variants.Len()
+	}
+	return sc.merge(h, nil)
+}
+
+// merge lists the loci and the variants at each (sc.keys, firstJ and
+// start, emptied first) of each score's variants h.next[k] to
+// h.end[k]-1, in order, up to the locus before limit (nil: to the end);
+// it leaves h.next at the first variant not listed. False when a score's
+// variants are not in order.
+func (sc *scorer) merge(h *mergeHeads, limit *locusKey) bool {
+	n := len(sc.results)
+	sc.refs, sc.start, sc.keys, sc.firstJ = nil, sc.start[:0], sc.keys[:0], sc.firstJ[:0]
 	for k := range n {
-		if !h.load(k) {
-			return false
-		}
+		h.done[k] = false
+		h.load(k, false)
 	}
 	for {
 		first := -1 // the first score whose next variant is at the least locus
@@ -308,7 +324,7 @@ func (sc *scorer) mergeSorted() bool {
 				first = k
 			}
 		}
-		if first < 0 {
+		if first < 0 || limit != nil && compareLoci(h.keys[first], *limit) >= 0 {
 			return true
 		}
 		key := h.keys[first]
@@ -317,7 +333,7 @@ func (sc *scorer) mergeSorted() bool {
 			for !h.done[k] && h.at(k, &key) {
 				sc.keys = append(sc.keys, uint16(k))
 				h.next[k]++
-				if !h.load(k) {
+				if !h.load(k, true) {
 					return false
 				}
 			}
@@ -326,33 +342,38 @@ func (sc *scorer) mergeSorted() bool {
 	}
 }
 
-// mergeHeads are the next variants of each score in mergeSorted: keys[k]
-// the locus of score k's variant next[k]; done[k] once past its last.
+// mergeHeads are the next variants of each score in merge: keys[k] the
+// locus of score k's variant next[k]; done[k] once at end[k].
 type mergeHeads struct {
-	results []*ScoreResult
-	next    []int
-	keys    []locusKey
-	done    []bool
-	chroms  *chroms
+	results   []*ScoreResult
+	next, end []int
+	keys      []locusKey
+	done      []bool
+	chroms    *chroms
 }
 
-// load reads score k's next variant into keys[k]; false when it comes
-// before the previous one.
-func (h *mergeHeads) load(k int) bool {
+func newMergeHeads(results []*ScoreResult) *mergeHeads {
+	n := len(results)
+	return &mergeHeads{results: results, next: make([]int, n), end: make([]int, n), keys: make([]locusKey, n), done: make([]bool, n), chroms: newChroms(results)}
+}
+
+// load reads score k's next variant into keys[k]; false when check is set
+// and it comes before the previous one.
+func (h *mergeHeads) load(k int, check bool) bool {
 	vs, j := h.results[k].Variants, h.next[k]
-	if j >= vs.Len() {
+	if j >= h.end[k] {
 		h.done[k] = true
 		return true
 	}
 	chrom, pos := h.chroms.of(k, j), vs.Pos(j)
 	key := &h.keys[k]
 	prev := *key
-	if j == 0 || chrom != key.chrom {
+	if !check || chrom != key.chrom {
 		key.rank, key.name = genome.ChromRank(chrom)
 	}
 	key.pos, key.chrom = pos, chrom
 	*key = key.withPacked()
-	return j == 0 || compareLoci(prev, *key) <= 0
+	return !check || compareLoci(prev, *key) <= 0
 }
 
 // less reports whether score a's next locus comes before score b's.
@@ -412,6 +433,7 @@ func (sc *scorer) spans(ws []window) []span {
 	out := make([]span, len(ws)*n)
 	if sc.sorted {
 		next := make([]int32, n)
+		copy(next, sc.from)
 		for i, w := range ws {
 			sp := out[i*n : (i+1)*n]
 			for k := range sp {
@@ -451,32 +473,61 @@ func (sc *scorer) run(ctx context.Context, src siteSource) error {
 	if err != nil {
 		return fmt.Errorf("risk: reading the genotypes: %w", err)
 	}
-	spans := sc.spans(ws)
 	if !sc.sorted {
 		for _, r := range sc.results {
 			r.matches.ensure(0, r.matches.n)
 		}
 	}
-	ls := make([]*lane, max(1, min(lanes, len(ws))))
-	for i := range ls {
-		ls[i] = &lane{scorer: sc, acc: newAccum(len(sc.results), len(sc.cohort.names), sc.cfg.NoMeanImputation),
-			reports: make([]MatchReport, len(sc.results)), turn: i}
-		ls[i].cond = sync.NewCond(&ls[i].mu)
+	p := sc.newPass(max(1, min(lanes, len(ws))))
+	if err := sc.scoreSegment(ctx, src, p, ws); err != nil {
+		return err
 	}
+	return sc.endPass(ctx, p)
+}
+
+// pass is the state of a pass over the windows that lasts from one
+// segment of loci (scoreSegment) to the next: the lanes, the windows
+// scored so far (numbered across segments) and, by score, the variants
+// up to which the matches are final.
+type pass struct {
+	ls      []*lane
+	windows int
+	upto    []int
+	// bufs are the buffers of each worker (up to GOMAXPROCS): per worker,
+	// not per lane, as only workers' windows are read at once and a
+	// lane's buffers would be kept to the end; made once, not per segment.
+	bufs []genotypes.DenseBuffers
+}
+
+// newPass makes a pass of n lanes.
+func (sc *scorer) newPass(n int) *pass {
+	p := &pass{ls: make([]*lane, n), upto: make([]int, len(sc.results)), bufs: make([]genotypes.DenseBuffers, min(runtime.GOMAXPROCS(0), n))}
+	for i := range p.ls {
+		p.ls[i] = &lane{scorer: sc, acc: newAccum(len(sc.results), len(sc.cohort.names), sc.cfg.NoMeanImputation),
+			reports: make([]MatchReport, len(sc.results)), turn: i}
+		p.ls[i].cond = sync.NewCond(&p.ls[i].mu)
+	}
+	sc.gate.cond = sync.NewCond(&sc.gate.mu)
+	return p
+}
+
+// scoreSegment scores the windows ws of the scorer's loci, numbered on
+// from the windows the pass has scored.
+func (sc *scorer) scoreSegment(ctx context.Context, src siteSource, p *pass, ws []window) error {
+	spans := sc.spans(ws)
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan int, len(ws))
 	finished := make(chan error, 1)
-	sc.gate.cond = sync.NewCond(&sc.gate.mu)
 	go func() {
-		err := sc.finishWindows(ws, spans, done)
+		err := sc.finishWindows(p, ws, spans, done)
 		if err != nil {
 			cancel()
 		}
-		sc.gate.pass(len(ws)) // no more waiting: done, or failed
+		sc.gate.pass(p.windows + len(ws)) // no more waiting: done, or failed
 		finished <- err
 	}()
-	errs := sc.scoreWindows(wctx, cancel, src, ws, spans, ls, done)
+	errs := sc.scoreWindows(wctx, cancel, src, p, ws, spans, done)
 	close(done)
 	if err := <-finished; err != nil {
 		return err
@@ -484,6 +535,15 @@ func (sc *scorer) run(ctx context.Context, src siteSource) error {
 	if err := firstError(ctx, errs); err != nil {
 		return err
 	}
+	p.windows += len(ws)
+	return nil
+}
+
+// endPass merges the lanes that scored windows in lane order and writes
+// the totals and match reports into the results, then makes every
+// result's last matches final.
+func (sc *scorer) endPass(ctx context.Context, p *pass) error {
+	ls := p.ls[:max(1, min(len(p.ls), p.windows))]
 	for _, ln := range ls[1:] {
 		ls[0].acc.merge(ln.acc)
 	}
@@ -501,27 +561,25 @@ func (sc *scorer) run(ctx context.Context, src siteSource) error {
 
 // scoreWindows scores the windows on up to GOMAXPROCS workers, each
 // taking the next window in order and waiting for its lane's turn; it
-// sends each window's number to done when scored. A worker's error
-// cancels the others.
-func (sc *scorer) scoreWindows(ctx context.Context, cancel context.CancelFunc, src siteSource, ws []window, spans []span, ls []*lane, done chan<- int) []error {
-	workers := min(runtime.GOMAXPROCS(0), len(ls))
+// sends each window's number (in ws) to done when scored. A worker's
+// error cancels the others.
+func (sc *scorer) scoreWindows(ctx context.Context, cancel context.CancelFunc, src siteSource, p *pass, ws []window, spans []span, done chan<- int) []error {
+	workers := min(len(p.bufs), len(ws))
 	var next atomic.Int64
 	var mu sync.Mutex
 	scored := 0
 	errs := make([]error, workers)
-	// Buffers per worker, not per lane: only workers' windows are read
-	// at once, and a lane's buffers would be kept to the end.
-	bufs := make([]genotypes.DenseBuffers, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
 			for wi := int(next.Add(1) - 1); wi < len(ws); wi = int(next.Add(1) - 1) {
-				ln := ls[wi%len(ls)]
-				sc.gate.wait(wi)
-				ln.wait(wi)
-				ln.buf = &bufs[w]
+				g := p.windows + wi // the window's number in the pass
+				ln := p.ls[g%len(p.ls)]
+				sc.gate.wait(g)
+				ln.wait(g)
+				ln.buf = &p.bufs[w]
 				err := ln.window(ctx, src, ws[wi], spans[wi*len(sc.results):(wi+1)*len(sc.results)])
-				ln.pass(wi + len(ls))
+				ln.pass(g + len(p.ls))
 				if err != nil {
 					errs[w] = err
 					cancel()
@@ -531,7 +589,7 @@ func (sc *scorer) scoreWindows(ctx context.Context, cancel context.CancelFunc, s
 				if sc.cfg.Progress != nil {
 					mu.Lock()
 					scored++
-					sc.cfg.Progress(scored, len(ws))
+					sc.cfg.Progress(p.windows+scored, p.windows+len(ws))
 					mu.Unlock()
 				}
 			}
@@ -558,12 +616,11 @@ func (ln *lane) pass(wi int) {
 	ln.cond.Broadcast()
 }
 
-// finishWindows takes the windows' numbers as they are scored and, for
-// sorted files, makes final each score's matches up to the last variant
-// of the windows done in order.
-func (sc *scorer) finishWindows(ws []window, spans []span, done <-chan int) error {
+// finishWindows takes the windows' numbers (in ws) as they are scored
+// and, for sorted files, makes final each score's matches up to the last
+// variant of the windows done in order.
+func (sc *scorer) finishWindows(p *pass, ws []window, spans []span, done <-chan int) error {
 	complete := make([]bool, len(ws))
-	upto := make([]int, len(sc.results))
 	next := 0
 	for wi := range done {
 		complete[wi] = true
@@ -572,12 +629,12 @@ func (sc *scorer) finishWindows(ws []window, spans []span, done <-chan int) erro
 				if !sc.sorted {
 					break
 				}
-				upto[k] = max(upto[k], int(spans[next*len(sc.results)+k].to))
-				if err := sc.finalize(k, upto[k]); err != nil {
+				p.upto[k] = max(p.upto[k], int(spans[next*len(sc.results)+k].to))
+				if err := sc.finalize(k, p.upto[k]); err != nil {
 					return err
 				}
 			}
-			sc.gate.pass(next + 1)
+			sc.gate.pass(p.windows + next + 1)
 		}
 	}
 	return nil

@@ -59,6 +59,9 @@ type Config struct {
 	// row group of risk_matches), instead of matchesChunk (tests), rounded
 	// up to a power of two.
 	chunk int
+	// segment, when set, is the variants of each file RunFiles reads
+	// ahead for a segment (tests).
+	segment int
 }
 
 func (c *Config) defaults() {

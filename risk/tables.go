@@ -280,6 +280,7 @@ func newMatchesWriter(w *store.TableWriter, r *ScoreResult, cols *matchColumns) 
 // chunk writes the rows of chunk c of the result's matches.
 func (mw *matchesWriter) chunk(c int) error {
 	mw.d.storeAlleles(mw.r)
+	mw.d.fileNames(mw.r)
 	from, to := mw.r.matches.bounds(c)
 	mw.cols.fill(mw.r, from, to)
 	rec := mw.cols.record(mw.d)
@@ -311,8 +312,28 @@ func newMatchDicts(r *ScoreResult) *matchDicts {
 		orients[i] = string(o)
 	}
 	alloc := memory.DefaultAllocator
-	return &matchDicts{id: stringArray(alloc, []string{r.ID}), version: stringArray(alloc, []string{r.Version}),
-		chrom: stringArray(alloc, r.Variants.Chroms()), alleles: stringArray(alloc, r.Variants.Alleles()), orients: stringArray(alloc, orients)}
+	return &matchDicts{id: stringArray(alloc, []string{r.ID}), version: stringArray(alloc, []string{r.Version}), orients: stringArray(alloc, orients)}
+}
+
+// fileNames makes the dictionaries of the scoring file's chromosomes and
+// alleles hold every one interned so far (a file read a part at a time
+// interns more later).
+func (d *matchDicts) fileNames(r *ScoreResult) {
+	chroms, alleles := r.Variants.Chroms(), r.Variants.Alleles()
+	if d.chrom == nil || d.chrom.Len() != len(chroms) {
+		release(d.chrom)
+		d.chrom = stringArray(memory.DefaultAllocator, chroms)
+	}
+	if d.alleles == nil || d.alleles.Len() != len(alleles) {
+		release(d.alleles)
+		d.alleles = stringArray(memory.DefaultAllocator, alleles)
+	}
+}
+
+func release(a arrow.Array) {
+	if a != nil {
+		a.Release()
+	}
 }
 
 // storeAlleles makes the dictionary of the store's alleles hold every
@@ -341,9 +362,7 @@ func stringArray(alloc memory.Allocator, vs []string) arrow.Array {
 
 func (d *matchDicts) release() {
 	for _, a := range []arrow.Array{d.id, d.version, d.chrom, d.alleles, d.orients, d.store} {
-		if a != nil {
-			a.Release()
-		}
+		release(a)
 	}
 }
 
@@ -451,6 +470,17 @@ func Run(ctx context.Context, st *store.Store, gs *genotypes.Store, permit genot
 	if err != nil {
 		return nil, err
 	}
+	return runStored(ctx, st, results, &cfg, func(sink matchSink) error {
+		sc := newScorer(results, cohort, &cfg)
+		sc.sink = sink
+		return sc.run(ctx, storeSource{gs, permit})
+	})
+}
+
+// runStored runs score, which hands each result's matches to the sink
+// as they become final, inside one transaction, and stores the results
+// as Run says.
+func runStored(ctx context.Context, st *store.Store, results []*ScoreResult, cfg *Config, score func(matchSink) error) ([]*ScoreResult, error) {
 	ids, err := idsOf(results)
 	if err != nil {
 		return nil, err
@@ -479,12 +509,10 @@ func Run(ctx context.Context, st *store.Store, gs *genotypes.Store, permit genot
 		}
 		sink = append(sink, newMatchesWriter(w, r, cols))
 	}
-	sc := newScorer(results, cohort, &cfg)
-	sc.sink = sink
-	if err := sc.run(ctx, storeSource{gs, permit}); err != nil {
+	if err := score(sink); err != nil {
 		return nil, err
 	}
-	if err := finishAll(results, &cfg); err != nil {
+	if err := finishAll(results, cfg); err != nil {
 		return nil, err
 	}
 	for _, mw := range sink {

@@ -97,7 +97,7 @@ Scoring the biobank is a steward access, logged before genotypes are read.`,
 			if cfg.Reference, err = sampleList(ref, refFile); err != nil {
 				return err
 			}
-			scores, err := pgs.ReadFiles(args)
+			scores, err := pgs.ReadHeaders(args)
 			if err != nil {
 				return err
 			}
@@ -131,7 +131,7 @@ Scoring the biobank is a steward access, logged before genotypes are read.`,
 			start := time.Now()
 			bar := newProgress(cmd.ErrOrStderr(), "risk score")
 			cfg.Progress = func(done, total int) { bar(int64(done), int64(total)) }
-			res, err := risk.Run(ctx, st, gs, permit, scores, cfg)
+			res, err := risk.RunFiles(ctx, st, gs, permit, args, cfg)
 			if err != nil {
 				return err
 			}

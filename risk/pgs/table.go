@@ -37,6 +37,13 @@ type Table struct {
 	rsid      []uint32  // 0 none; n<<1|1 "rs<n>"; (i+1)<<1 others[i]
 	dominance []uint8   // bit 0 dominant, bit 1 recessive
 	n         int
+	// base is the first variant held: the columns hold variants base to
+	// n-1 (DropBefore drops the ones before); 0 but in a table read a
+	// part at a time (Stream).
+	base int
+	// othersBase is the number of others dropped with the variants
+	// before base.
+	othersBase int
 }
 
 // widening is a column of numbers held in the narrow type N, or in the
@@ -111,7 +118,8 @@ func eachRun(runs []run, from, to int, fn func(lo, hi int, r run)) {
 	}
 }
 
-// Len returns the number of variants.
+// Len returns the number of variants appended (those before Base
+// included, dropped or not): the next one is variant Len.
 func (t *Table) Len() int { return t.n }
 
 // Grow makes room for n more variants.
@@ -161,7 +169,7 @@ func add[S ~string | ~[]byte](t *Table, v *Variant, rsid S) {
 	}
 	t.dominance = append(t.dominance, d)
 	if !math.IsNaN(v.EffectFreq) && t.freq == nil {
-		t.freq = make([]float64, j, cap(t.weight))
+		t.freq = make([]float64, j-t.base, cap(t.weight))
 		for i := range t.freq {
 			t.freq[i] = math.NaN()
 		}
@@ -222,7 +230,7 @@ func rsCode[S ~string | ~[]byte](t *Table, id S) uint32 {
 		return uint32(n)<<1 | 1
 	}
 	t.others = append(t.others, strings.Clone(string(id)))
-	return uint32(len(t.others)) << 1
+	return uint32(t.othersBase+len(t.others)) << 1
 }
 
 // rsNumber returns n for an rsID "rs<n>" written without leading zeros,
@@ -245,7 +253,7 @@ func rsNumber[S ~string | ~[]byte](id S) (n uint32, ok bool) {
 	return uint32(x), true
 }
 
-// At returns variant j (0 ≤ j < Len). Its strings are shared with the
+// At returns variant j (Base ≤ j < Len). Its strings are shared with the
 // table, except an rsID of the form rs + digits, which is made.
 func (t *Table) At(j int) Variant {
 	v := t.Locus(j)
@@ -256,10 +264,11 @@ func (t *Table) At(j int) Variant {
 // Locus returns variant j without its rsID: what matching and scoring
 // read, made without allocating.
 func (t *Table) Locus(j int) Variant {
-	v := Variant{Chrom: t.Chrom(j), Pos: t.Pos(j), EffectAllele: t.alleles[t.effect.at(j)], OtherAllele: t.alleles[t.other.at(j)],
-		Weight: t.weight[j], Dominant: t.dominance[j]&1 != 0, Recessive: t.dominance[j]&2 != 0, EffectFreq: math.NaN(), Line: t.Line(j)}
+	i := j - t.base
+	v := Variant{Chrom: t.Chrom(j), Pos: t.Pos(j), EffectAllele: t.alleles[t.effect.at(i)], OtherAllele: t.alleles[t.other.at(i)],
+		Weight: t.weight[i], Dominant: t.dominance[i]&1 != 0, Recessive: t.dominance[i]&2 != 0, EffectFreq: math.NaN(), Line: t.Line(j)}
 	if t.freq != nil {
-		v.EffectFreq = t.freq[j]
+		v.EffectFreq = t.freq[i]
 	}
 	return v
 }
@@ -277,10 +286,11 @@ type Weighted struct {
 // allele frequency: Locus without the chromosome and line, which cost a
 // search each.
 func (t *Table) Weighted(j int) Weighted {
-	w := Weighted{EffectAllele: t.alleles[t.effect.at(j)], OtherAllele: t.alleles[t.other.at(j)], Weight: t.weight[j],
-		Dominant: t.dominance[j]&1 != 0, Recessive: t.dominance[j]&2 != 0, EffectFreq: math.NaN()}
+	i := j - t.base
+	w := Weighted{EffectAllele: t.alleles[t.effect.at(i)], OtherAllele: t.alleles[t.other.at(i)], Weight: t.weight[i],
+		Dominant: t.dominance[i]&1 != 0, Recessive: t.dominance[i]&2 != 0, EffectFreq: math.NaN()}
 	if t.freq != nil {
-		w.EffectFreq = t.freq[j]
+		w.EffectFreq = t.freq[i]
 	}
 	return w
 }
@@ -327,14 +337,14 @@ func (t *Table) AppendColumns(c *Columns, from, to int) {
 			c.Line = append(c.Line, int64(int(r.v)+j-int(r.from)))
 		}
 	})
-	for j := from; j < to; j++ {
-		c.Effect = append(c.Effect, int32(t.effect.at(j)))
-		c.Other = append(c.Other, int32(t.other.at(j)))
-		c.Pos = append(c.Pos, t.pos.at(j))
-		c.Dominant = append(c.Dominant, t.dominance[j]&1 != 0)
-		c.Recessive = append(c.Recessive, t.dominance[j]&2 != 0)
+	for i := from - t.base; i < to-t.base; i++ {
+		c.Effect = append(c.Effect, int32(t.effect.at(i)))
+		c.Other = append(c.Other, int32(t.other.at(i)))
+		c.Pos = append(c.Pos, t.pos.at(i))
+		c.Dominant = append(c.Dominant, t.dominance[i]&1 != 0)
+		c.Recessive = append(c.Recessive, t.dominance[i]&2 != 0)
 	}
-	c.Weight = append(c.Weight, t.weight[from:to]...)
+	c.Weight = append(c.Weight, t.weight[from-t.base:to-t.base]...)
 }
 
 // Chroms returns the table's chromosome names, numbered as Codes numbers
@@ -358,7 +368,7 @@ func (t *Table) Chrom(j int) string { return t.chroms[t.chromCode(j)] }
 func (t *Table) chromCode(j int) uint32 { return runAt(t.chromRuns, j).v }
 
 // Pos returns variant j's position.
-func (t *Table) Pos(j int) int64 { return t.pos.at(j) }
+func (t *Table) Pos(j int) int64 { return t.pos.at(j - t.base) }
 
 // Line returns variant j's line in the file.
 func (t *Table) Line(j int) int {
@@ -368,32 +378,81 @@ func (t *Table) Line(j int) int {
 
 // RsID returns variant j's rsID ("" when the file gives none).
 func (t *Table) RsID(j int) string {
-	c := t.rsid[j]
+	c := t.rsid[j-t.base]
 	switch {
 	case c == 0:
 		return ""
 	case c&1 == 0:
-		return t.others[c>>1-1]
+		return t.others[int(c>>1)-1-t.othersBase]
 	}
 	return string(t.AppendRsID(nil, j))
 }
 
 // AppendRsID appends variant j's rsID to dst.
 func (t *Table) AppendRsID(dst []byte, j int) []byte {
-	c := t.rsid[j]
+	c := t.rsid[j-t.base]
 	switch {
 	case c == 0:
 		return dst
 	case c&1 == 0:
-		return append(dst, t.others[c>>1-1]...)
+		return append(dst, t.others[int(c>>1)-1-t.othersBase]...)
 	}
 	return strconv.AppendUint(append(dst, "rs"...), uint64(c>>1), 10)
+}
+
+// Base returns the first variant the table holds: 0 but after
+// DropBefore.
+func (t *Table) Base() int { return t.base }
+
+// DropBefore frees the variants before j (Base ≤ j ≤ Len), which may no
+// longer be asked for; their numbers stay: the next is still j. The
+// chromosomes and alleles stay interned.
+func (t *Table) DropBefore(j int) {
+	if j <= t.base {
+		return
+	}
+	d := j - t.base
+	k := 0 // the others of the variants dropped
+	for _, c := range t.rsid[:d] {
+		if c != 0 && c&1 == 0 {
+			k++
+		}
+	}
+	t.others, t.othersBase = slices.Clone(t.others[k:]), t.othersBase+k
+	t.pos.dropFront(d)
+	t.effect.dropFront(d)
+	t.other.dropFront(d)
+	t.weight = slices.Clone(t.weight[d:])
+	t.rsid = slices.Clone(t.rsid[d:])
+	t.dominance = slices.Clone(t.dominance[d:])
+	if t.freq != nil {
+		t.freq = slices.Clone(t.freq[d:])
+	}
+	t.chromRuns = dropRuns(t.chromRuns, j)
+	t.lineRuns = dropRuns(t.lineRuns, j)
+	t.base = j
+}
+
+// dropRuns drops the runs wholly before variant j.
+func dropRuns(runs []run, j int) []run {
+	if len(runs) == 0 {
+		return runs
+	}
+	return slices.Clone(runs[runIndex(runs, j):])
+}
+
+func (c *widening[N, W]) dropFront(d int) {
+	if c.wide != nil {
+		c.wide = slices.Clone(c.wide[d:])
+	} else {
+		c.narrow = slices.Clone(c.narrow[d:])
+	}
 }
 
 // All yields the variants in order, as At makes them.
 func (t *Table) All() iter.Seq2[int, Variant] {
 	return func(yield func(int, Variant) bool) {
-		for j := range t.Len() {
+		for j := t.base; j < t.Len(); j++ {
 			if !yield(j, t.At(j)) {
 				return
 			}
