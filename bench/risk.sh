@@ -39,6 +39,10 @@ fi
 T() { /usr/bin/time -f "%e %M %U %S" "$@"; }
 scores=${SCORES:-1 10}
 echo "machine: $(nproc) cores, shared; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+# plink2 --score multiplies through the BLAS Debian links it with: the
+# reference libblas3 runs on one core, OpenBLAS (which .ci/run's Python
+# packages bring) on all; a figure means nothing without saying which.
+echo "plink2: $(plink2 --version | head -1); its BLAS: $(readlink -f "$(ldconfig -p | awk '/libblas.so.3 .*x86-64/ { print $NF; exit }')")"
 
 autosomes=$(seq -s, -f 'chr%g' 1 22)
 vcf="$work/cohort.vcf.gz"
