@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"container/heap"
 	"context"
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
@@ -37,16 +36,11 @@ type Sorted struct {
 // Open returns is the file's (its path, header and checksum). The caller
 // removes dir; SortFile removes its runs.
 func SortFile(ctx context.Context, path, dir string, part int) (*Sorted, error) {
-	f, err := os.Open(path)
+	f, h, r, err := openSummed(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	h := sha256.New()
-	r, err := NewReader(io.TeeReader(f, h), path)
-	if err != nil {
-		return nil, err
-	}
 	defer r.Close()
 	runs, err := os.CreateTemp(dir, "runs-*")
 	if err != nil {
