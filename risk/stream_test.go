@@ -282,42 +282,22 @@ func TestRunFilesWritesNothingOnLateError(t *testing.T) {
 // group); Run, with the files parsed before, holds 11-19 bytes a variant
 // and score more beyond them (TestRunMemoryPerVariant).
 func TestRunFilesMemoryPerVariant(t *testing.T) {
-	ctx := context.Background()
-	rng := rand.New(rand.NewPCG(35, 36))
-	const k = 10
-	st, sites, n := memoryStore(t, rng)
-	dir := t.TempDir()
-	sizes := []int{25000, 150000}
-	var held []int64
-	for _, variants := range sizes {
-		sub := filepath.Join(dir, fmt.Sprint(variants))
-		if err := os.Mkdir(sub, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		scores := memoryScores(rng, sites, k, variants)
-		paths := writeScoreFiles(t, sub, scores)
-		held = append(held, peakHeldFiles(t, ctx, st, "RunFiles", scores, paths, n))
-	}
-	slope := float64(held[1]-held[0]) / float64(k*(sizes[1]-sizes[0]))
+	held, slope := runFilesSlope(t, rand.New(rand.NewPCG(35, 36)), 10, false)
 	t.Logf("RunFiles: %d and %d bytes held, %.1f bytes more a variant and score", held[0], held[1], slope)
 	if slope > 6 {
 		t.Errorf("RunFiles holds %.1f bytes more a variant and score, want at most 6", slope)
 	}
 }
 
-// TestRunFilesMemoryPerVariantUnsorted: TestRunFilesMemoryPerVariant for
-// files not sorted (four scores' variants in random order), which RunFiles
-// sorts on disk in parts of the budget's share (556 variants here) and
-// whose matches it holds on disk until the end: the peak heap does not
-// grow with the files' length either.
-func TestRunFilesMemoryPerVariantUnsorted(t *testing.T) {
-	ctx := context.Background()
-	rng := rand.New(rand.NewPCG(39, 40))
-	const k = 4
+// runFilesSlope returns the peak heap RunFiles holds (peakHeldFiles) for
+// k scores of 25,000 and of 150,000 variants (memoryScores, their
+// variants shuffled when shuffle is set), and the bytes more a variant
+// and score.
+func runFilesSlope(t *testing.T, rng *rand.Rand, k int, shuffle bool) (held []int64, slope float64) {
+	t.Helper()
 	st, sites, n := memoryStore(t, rng)
 	dir := t.TempDir()
 	sizes := []int{25000, 150000}
-	var held []int64
 	for _, variants := range sizes {
 		sub := filepath.Join(dir, fmt.Sprint(variants))
 		if err := os.Mkdir(sub, 0o755); err != nil {
@@ -325,6 +305,9 @@ func TestRunFilesMemoryPerVariantUnsorted(t *testing.T) {
 		}
 		scores := memoryScores(rng, sites, k, variants)
 		for i, s := range scores {
+			if !shuffle {
+				break
+			}
 			var vs []pgs.Variant
 			for _, v := range s.Variants.All() {
 				vs = append(vs, v)
@@ -333,9 +316,18 @@ func TestRunFilesMemoryPerVariantUnsorted(t *testing.T) {
 			scores[i] = &pgs.Score{Header: s.Header, Variants: pgs.TableOf(vs...)}
 		}
 		paths := writeScoreFiles(t, sub, scores)
-		held = append(held, peakHeldFiles(t, ctx, st, "RunFiles", scores, paths, n))
+		held = append(held, peakHeldFiles(t, context.Background(), st, "RunFiles", scores, paths, n))
 	}
-	slope := float64(held[1]-held[0]) / float64(k*(sizes[1]-sizes[0]))
+	return held, float64(held[1]-held[0]) / float64(k*(sizes[1]-sizes[0]))
+}
+
+// TestRunFilesMemoryPerVariantUnsorted: TestRunFilesMemoryPerVariant for
+// files not sorted (four scores' variants in random order), which RunFiles
+// sorts on disk in parts of the budget's share (556 variants here) and
+// whose matches it holds on disk until the end: the peak heap does not
+// grow with the files' length either.
+func TestRunFilesMemoryPerVariantUnsorted(t *testing.T) {
+	held, slope := runFilesSlope(t, rand.New(rand.NewPCG(39, 40)), 4, true)
 	t.Logf("RunFiles, unsorted: %d and %d bytes held, %.1f bytes more a variant and score", held[0], held[1], slope)
 	if slope > 6 {
 		t.Errorf("RunFiles holds %.1f bytes more a variant and score of unsorted files, want at most 6", slope)
