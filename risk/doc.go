@@ -35,7 +35,11 @@
 // variants held are a segment's and a chunk of matches' per score, not
 // the files'; the windows, lanes and sums are those of one pass over the
 // whole files, so the results are Run's. A file found not sorted makes
-// RunFiles start again as Run, with the files read whole.
+// RunFiles start again with it sorted on disk (pgs.SortFile: an external
+// sort in parts of the budget's share, the runs merged, every check and
+// error of pgs.ReadFile kept) and streamed in locus order, its matches
+// held on disk as they become final and written in file order at the
+// end, as Run writes them: memory stays bounded for files in any order.
 // Person-level results are person data: callers MUST decide
 // access (package access) before showing them.
 package risk

@@ -238,7 +238,7 @@ func checkUnchanged(t *testing.T, name, storeDir string, before []byte) {
 	if string(after) != string(before) {
 		t.Errorf("%s: manifest changed", name)
 	}
-	for _, glob := range []string{"data/*/risk/*", "data/risk/*"} {
+	for _, glob := range []string{"data/*/risk/*", "data/risk/*", "scratch*"} {
 		if fs, _ := filepath.Glob(filepath.Join(storeDir, glob)); len(fs) > 0 {
 			t.Errorf("%s: files left: %v", name, fs)
 		}

@@ -334,6 +334,7 @@ func (sc *scorer) merge(h *mergeHeads, limit *locusKey) bool {
 				sc.keys = append(sc.keys, uint16(k))
 				h.next[k]++
 				if !h.load(k, true) {
+					h.failed = k
 					return false
 				}
 			}
@@ -350,6 +351,8 @@ type mergeHeads struct {
 	keys      []locusKey
 	done      []bool
 	chroms    *chroms
+	// failed is the score whose variants merge found out of order.
+	failed int
 }
 
 func newMergeHeads(results []*ScoreResult) *mergeHeads {

@@ -62,6 +62,9 @@ type Config struct {
 	// segment, when set, is the variants of each file RunFiles reads
 	// ahead for a segment (tests).
 	segment int
+	// sortPart, when set, is the variants of each part RunFiles sorts of
+	// a file not sorted (tests); else MemoryBudget / segmentBytes.
+	sortPart int
 }
 
 func (c *Config) defaults() {

@@ -2,6 +2,7 @@ package risk
 
 import (
 	"context"
+	"errors"
 
 	"github.com/varamu/varamu/genome"
 	"github.com/varamu/varamu/risk/pgs"
@@ -68,7 +69,7 @@ func (sg *segments) next() (ws []window, final bool, err error) {
 			r.matches.grow(h.end[k])
 		}
 		if !sc.merge(h, limit) {
-			return nil, false, errNotMerged
+			return nil, false, &unsortedError{[]int{h.failed}, errNotMerged}
 		}
 		if ws = sg.windows(final); len(ws) > 0 || final {
 			sg.rewind(ws)
@@ -88,7 +89,26 @@ func (sg *segments) read() error {
 			sg.eof[k], errs[k] = sg.streams[k].ReadTo(need)
 		}
 	})
-	return firstNonNil(errs)
+	return firstNonNil(unsortedIn(errs))
+}
+
+// unsortedIn replaces the first pgs.ErrUnsorted in errs (by file) by an
+// unsortedError naming every file that returned one, and the others by
+// nil: they are all sorted before the next try.
+func unsortedIn(errs []error) []error {
+	var un *unsortedError
+	for k, err := range errs {
+		switch {
+		case !errors.Is(err, pgs.ErrUnsorted):
+		case un == nil:
+			un = &unsortedError{[]int{k}, err}
+			errs[k] = un
+		default:
+			un.files = append(un.files, k)
+			errs[k] = nil
+		}
+	}
+	return errs
 }
 
 // limit returns the least of the last loci read of the files not read to

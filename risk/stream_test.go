@@ -61,6 +61,9 @@ func runBoth(t *testing.T, vcf string, paths []string, cfg Config) []*ScoreResul
 		if err != nil {
 			t.Fatal(err)
 		}
+		if left, _ := filepath.Glob(filepath.Join(dir, "scratch*")); len(left) > 0 {
+			t.Errorf("scratch left: %v", left)
+		}
 	}
 	for k := range paths {
 		a, b := results[0][k], results[1][k]
@@ -90,8 +93,11 @@ func runBoth(t *testing.T, vcf string, paths []string, cfg Config) []*ScoreResul
 // (segments of a few variants, of about a window, and of the whole files),
 // stores the rows and returns the results Run does with the files read
 // whole, for chunks of matches that straddle segments; it holds only the
-// variants of the last chunk of matches at the end. With an unsorted file
-// among them it falls back to reading them whole, with the same results.
+// variants of the last chunk of matches at the end. With files not sorted
+// among them (reversed, random order, chromosomes in turn, a position
+// going back late) it sorts them on disk, in parts of 5, 34 (the budget's
+// share) and 64 variants, with the same results and rows, and holds no
+// more of them at the end.
 func TestRunFilesEqualsRun(t *testing.T) {
 	rng := rand.New(rand.NewPCG(31, 32))
 	const n = 150
@@ -110,13 +116,112 @@ func TestRunFilesEqualsRun(t *testing.T) {
 			}
 		})
 	}
-	t.Run("unsorted", func(t *testing.T) {
-		cfg := Config{chunk: 8, segment: 7, MemoryBudget: 64 * lanes * (n/2 + 64)}
-		res := runBoth(t, vcf, paths, cfg)
-		if r := res[3]; r.Variants.Base() != 0 || r.Variants.Len() != scores[3].Variants.Len() {
-			t.Errorf("unsorted file: variants %d to %d held, want all", r.Variants.Base(), r.Variants.Len())
+	unsorted := append(paths[:4:4], writeScoreFiles(t, dir, unsortedScores(rng, scores))...)
+	for _, part := range []int{5, 64, 0} {
+		t.Run(fmt.Sprint("unsorted, sorted in parts of ", part), func(t *testing.T) {
+			cfg := Config{chunk: 8, segment: 7, sortPart: part, MemoryBudget: 64 * lanes * (n/2 + 64)}
+			res := runBoth(t, vcf, unsorted, cfg)
+			for _, r := range res {
+				if held := r.Variants.Len() - r.Variants.Base(); held > 8 {
+					t.Errorf("%s: %d variants held after the run, want at most a chunk's", r.ID, held)
+				}
+			}
+		})
+	}
+}
+
+// unsortedScores returns three scores not sorted by position made of the
+// sorted ones of runScores: the first's variants in random order, the
+// second's with chromosomes taken in turn, the third's with a position
+// going back late in the file.
+func unsortedScores(rng *rand.Rand, scores []*pgs.Score) []*pgs.Score {
+	variants := func(s *pgs.Score) []pgs.Variant {
+		var vs []pgs.Variant
+		for _, v := range s.Variants.All() {
+			vs = append(vs, v)
 		}
-	})
+		return vs
+	}
+	shuffled := variants(scores[0])
+	rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	byChrom := map[string][]pgs.Variant{}
+	var chroms []string
+	for _, v := range variants(scores[1]) {
+		if byChrom[v.Chrom] == nil {
+			chroms = append(chroms, v.Chrom)
+		}
+		byChrom[v.Chrom] = append(byChrom[v.Chrom], v)
+	}
+	var interleaved []pgs.Variant
+	for len(interleaved) < scores[1].Variants.Len() {
+		for _, c := range chroms {
+			if vs := byChrom[c]; len(vs) > 0 {
+				interleaved, byChrom[c] = append(interleaved, vs[0]), vs[1:]
+			}
+		}
+	}
+	back := variants(scores[2])
+	i := len(back) - 3
+	back[i], back[i-10] = back[i-10], back[i]
+	var out []*pgs.Score
+	for k, vs := range [][]pgs.Variant{shuffled, interleaved, back} {
+		out = append(out, &pgs.Score{Header: pgs.Header{ID: fmt.Sprint("U", k)}, Variants: pgs.TableOf(vs...)})
+	}
+	return out
+}
+
+// TestRunFilesUnsortedErrors: a parse error late in a file not sorted,
+// and duplicates in one (the first repeat in file order is named, though
+// another comes first by position), fail RunFiles with ReadFile's error
+// (the file and its original line) and leave the store as it was, its
+// scratch directory removed; so does a run cancelled after the sort.
+func TestRunFilesUnsortedErrors(t *testing.T) {
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(37, 38))
+	const n = 150
+	dir := t.TempDir()
+	vcf, sites, chroms := planeVCF(t, rng, dir, n)
+	good := writeScoreFiles(t, dir, runScores(rng, sites, chroms)[:2])
+	row := func(i int, w float64) string {
+		return fmt.Sprintf("22\t%d\t%s\t%s\t%g\n", sites[i].pos, sites[i].alts[0], sites[i].ref, w)
+	}
+	var b strings.Builder
+	b.WriteString("#pgs_id=BACK\n#genome_build=GRCh37\nchr_name\tchr_position\teffect_allele\tother_allele\teffect_weight\n")
+	for i := 199; i >= 0; i-- { // in reverse: not sorted
+		b.WriteString(row(i, rng.NormFloat64()))
+		if i == 150 || i == 20 {
+			b.WriteString(row(i, 1)) // repeats the line before
+		}
+	}
+	dup := writeFile(t, dir, "dup.txt", b.String())
+	bad := writeFile(t, dir, "bad.txt", strings.Replace(b.String(), row(150, 1), "", 1)+"22\tx\tA\tG\t1\n")
+	storeDir, gs, st, before := storeWithManifest(t, vcf)
+	for _, path := range []string{dup, bad} {
+		_, want := pgs.ReadFile(path)
+		var pe *pgs.ParseError
+		if !errors.As(want, &pe) || pe.File != path {
+			t.Fatalf("%s: ReadFile: %v, want a parse error", path, want)
+		}
+		cfg := Config{chunk: 8, segment: 7, sortPart: 9, MemoryBudget: 64 * lanes * (n/2 + 64)}
+		_, err := RunFiles(ctx, st, gs, stewardPermit(t, gs), append(good, path), cfg)
+		if err == nil || err.Error() != want.Error() {
+			t.Fatalf("%s: %v, want %v", path, err, want)
+		}
+		checkUnchanged(t, path, storeDir, before)
+	}
+	var pe *pgs.ParseError
+	if _, err := pgs.ReadFile(dup); !errors.As(err, &pe) || pe.Line != 54 || !strings.Contains(err.Error(), "first on line 53") {
+		t.Fatalf("%v, want the duplicate first in file order: line 54, of line 53", err)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cfg := Config{chunk: 8, segment: 7, sortPart: 9, MemoryBudget: 64 * lanes * (n/2 + 64)}
+	cfg.Progress = func(int, int) { cancel() }
+	sorted := writeFile(t, dir, "back.txt", strings.Replace(strings.Replace(b.String(), row(150, 1), "", 1), row(20, 1), "", 1))
+	if _, err := RunFiles(cctx, st, gs, stewardPermit(t, gs), append(good, sorted), cfg); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v, want context.Canceled", err)
+	}
+	checkUnchanged(t, "cancelled", storeDir, before)
 }
 
 // TestRunFilesWritesNothingOnLateError: a parse error on the last line of
@@ -177,25 +282,54 @@ func TestRunFilesWritesNothingOnLateError(t *testing.T) {
 // group); Run, with the files parsed before, holds 11-19 bytes a variant
 // and score more beyond them (TestRunMemoryPerVariant).
 func TestRunFilesMemoryPerVariant(t *testing.T) {
-	ctx := context.Background()
-	rng := rand.New(rand.NewPCG(35, 36))
-	const k = 10
+	held, slope := runFilesSlope(t, rand.New(rand.NewPCG(35, 36)), 10, false)
+	t.Logf("RunFiles: %d and %d bytes held, %.1f bytes more a variant and score", held[0], held[1], slope)
+	if slope > 6 {
+		t.Errorf("RunFiles holds %.1f bytes more a variant and score, want at most 6", slope)
+	}
+}
+
+// runFilesSlope returns the peak heap RunFiles holds (peakHeldFiles) for
+// k scores of 25,000 and of 150,000 variants (memoryScores, their
+// variants shuffled when shuffle is set), and the bytes more a variant
+// and score.
+func runFilesSlope(t *testing.T, rng *rand.Rand, k int, shuffle bool) (held []int64, slope float64) {
+	t.Helper()
 	st, sites, n := memoryStore(t, rng)
 	dir := t.TempDir()
 	sizes := []int{25000, 150000}
-	var held []int64
 	for _, variants := range sizes {
 		sub := filepath.Join(dir, fmt.Sprint(variants))
 		if err := os.Mkdir(sub, 0o755); err != nil {
 			t.Fatal(err)
 		}
 		scores := memoryScores(rng, sites, k, variants)
+		for i, s := range scores {
+			if !shuffle {
+				break
+			}
+			var vs []pgs.Variant
+			for _, v := range s.Variants.All() {
+				vs = append(vs, v)
+			}
+			rng.Shuffle(len(vs), func(i, j int) { vs[i], vs[j] = vs[j], vs[i] })
+			scores[i] = &pgs.Score{Header: s.Header, Variants: pgs.TableOf(vs...)}
+		}
 		paths := writeScoreFiles(t, sub, scores)
-		held = append(held, peakHeldFiles(t, ctx, st, "RunFiles", scores, paths, n))
+		held = append(held, peakHeldFiles(t, context.Background(), st, "RunFiles", scores, paths, n))
 	}
-	slope := float64(held[1]-held[0]) / float64(k*(sizes[1]-sizes[0]))
-	t.Logf("RunFiles: %d and %d bytes held, %.1f bytes more a variant and score", held[0], held[1], slope)
+	return held, float64(held[1]-held[0]) / float64(k*(sizes[1]-sizes[0]))
+}
+
+// TestRunFilesMemoryPerVariantUnsorted: TestRunFilesMemoryPerVariant for
+// files not sorted (four scores' variants in random order), which RunFiles
+// sorts on disk in parts of the budget's share (556 variants here) and
+// whose matches it holds on disk until the end: the peak heap does not
+// grow with the files' length either.
+func TestRunFilesMemoryPerVariantUnsorted(t *testing.T) {
+	held, slope := runFilesSlope(t, rand.New(rand.NewPCG(39, 40)), 4, true)
+	t.Logf("RunFiles, unsorted: %d and %d bytes held, %.1f bytes more a variant and score", held[0], held[1], slope)
 	if slope > 6 {
-		t.Errorf("RunFiles holds %.1f bytes more a variant and score, want at most 6", slope)
+		t.Errorf("RunFiles holds %.1f bytes more a variant and score of unsorted files, want at most 6", slope)
 	}
 }

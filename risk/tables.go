@@ -470,7 +470,7 @@ func Run(ctx context.Context, st *store.Store, gs *genotypes.Store, permit genot
 	if err != nil {
 		return nil, err
 	}
-	return runStored(ctx, st, results, &cfg, func(sink matchSink) error {
+	return runStored(ctx, st, results, &cfg, func(sink matchesSink) error {
 		sc := newScorer(results, cohort, &cfg)
 		sc.sink = sink
 		return sc.run(ctx, storeSource{gs, permit})
@@ -480,7 +480,7 @@ func Run(ctx context.Context, st *store.Store, gs *genotypes.Store, permit genot
 // runStored runs score, which hands each result's matches to the sink
 // as they become final, inside one transaction, and stores the results
 // as Run says.
-func runStored(ctx context.Context, st *store.Store, results []*ScoreResult, cfg *Config, score func(matchSink) error) ([]*ScoreResult, error) {
+func runStored(ctx context.Context, st *store.Store, results []*ScoreResult, cfg *Config, score func(matchesSink) error) ([]*ScoreResult, error) {
 	ids, err := idsOf(results)
 	if err != nil {
 		return nil, err

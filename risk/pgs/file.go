@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -68,16 +69,11 @@ func ReadFiles(paths []string) ([]*Score, error) {
 // ReadFile reads a whole scoring file, checksums it and refuses duplicate
 // variants (the same position, effect and other allele twice).
 func ReadFile(path string) (*Score, error) {
-	f, err := os.Open(path)
+	f, h, r, err := openSummed(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	h := sha256.New()
-	r, err := NewReader(io.TeeReader(f, h), path)
-	if err != nil {
-		return nil, err
-	}
 	defer r.Close()
 	s := &Score{Path: path}
 	s.Variants.Grow(r.Header().expectedVariants())
@@ -103,6 +99,23 @@ func ReadFile(path string) (*Score, error) {
 	s.Header = *r.Header()
 	s.SHA256 = hex.EncodeToString(h.Sum(nil))
 	return s, nil
+}
+
+// openSummed opens a scoring file and reads its header, the bytes read
+// hashed by h (SHA-256; the caller copies the rest of f into it). The
+// caller closes f and r.
+func openSummed(path string) (*os.File, hash.Hash, *Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	h := sha256.New()
+	r, err := NewReader(io.TeeReader(f, h), path)
+	if err != nil {
+		f.Close()
+		return nil, nil, nil, err
+	}
+	return f, h, r, nil
 }
 
 // checkDuplicates refuses the same position, effect and other allele

@@ -17,7 +17,9 @@ var ErrUnsorted = errors.New("pgs: scoring file not sorted by position")
 // Stream reads a scoring file sorted by position a part at a time into a
 // Table, refusing duplicate variants as it goes (as ReadFile does, with
 // the same error), so that the file need not be held whole: the caller
-// drops the variants it is done with (Table.DropBefore).
+// drops the variants it is done with (Table.DropBefore). A file in any
+// order is streamed sorted through SortFile (Sorted.Open), or in its own
+// order, unchecked, through OpenFileOrder.
 type Stream struct {
 	f     *os.File
 	r     *Reader
@@ -29,6 +31,12 @@ type Stream struct {
 	chrom uint32
 	pos   int64
 	seen  map[uint32]bool // the chromosomes whose run has ended
+	// run, when set, reads the variants of a file sorted by SortFile
+	// instead of r (Sorted.Open).
+	run *runReader
+	// anyOrder is set for a stream that checks neither order nor
+	// duplicates (Sorted.Open, OpenFileOrder).
+	anyOrder bool
 }
 
 type streamed struct {
@@ -44,6 +52,24 @@ func OpenStream(path string) (*Stream, error) {
 	if err != nil {
 		return nil, err
 	}
+	return openStream(path, sum)
+}
+
+// OpenFileOrder opens a scoring file to read it again in the order of
+// its lines, checking neither the order nor duplicates (a file SortFile
+// has checked), without a checksum (Score.SHA256 is empty).
+func OpenFileOrder(path string) (*Stream, error) {
+	s, err := openStream(path, "")
+	if err != nil {
+		return nil, err
+	}
+	s.anyOrder = true
+	return s, nil
+}
+
+// openStream opens a scoring file whose checksum is sum and reads its
+// header.
+func openStream(path, sum string) (*Stream, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -78,17 +104,17 @@ func (s *Stream) Score() *Score { return s.score }
 
 // ReadTo appends up to n more variants to the score's table; eof is true
 // once the file is read to its end. A duplicate variant or a file with no
-// variants is a *ParseError; a file not sorted is ErrUnsorted (read it
-// with ReadFile).
+// variants is a *ParseError; a file not sorted is ErrUnsorted (sort it
+// with SortFile, or read it with ReadFile).
 func (s *Stream) ReadTo(n int) (eof bool, err error) {
 	t := &s.score.Variants
-	if rest := s.r.Header().expectedVariants() - t.Len(); rest > 0 {
+	if rest := s.score.Header.expectedVariants() - t.Len(); rest > 0 {
 		t.Grow(min(n, rest)) // room for the part, without append's spare room
 	}
 	for range n {
-		err := s.r.next()
+		err := s.next()
 		if err == io.EOF {
-			if t.Len() == 0 {
+			if t.Len() == 0 && s.r != nil {
 				return true, &ParseError{File: s.path, Line: s.r.line, Err: errorf("no variants")}
 			}
 			return true, nil
@@ -96,12 +122,28 @@ func (s *Stream) ReadTo(n int) (eof bool, err error) {
 		if err != nil {
 			return false, err
 		}
+		if s.run != nil {
+			add(t, &s.run.v, s.run.rsid)
+			continue
+		}
 		add(t, &s.r.rec, s.r.rsid)
+		if s.anyOrder {
+			continue
+		}
 		if err := s.check(t, t.Len()-1); err != nil {
 			return false, err
 		}
 	}
 	return false, nil
+}
+
+// next reads the next variant, from the run file of a sorted file (run)
+// or the scoring file.
+func (s *Stream) next() error {
+	if s.run != nil {
+		return s.run.read()
+	}
+	return s.r.next()
 }
 
 // check checks variant j, just read, against the variants before it at
@@ -136,7 +178,9 @@ func (s *Stream) check(t *Table, j int) error {
 
 // Close closes the file.
 func (s *Stream) Close() error {
-	s.r.Close()
+	if s.r != nil {
+		s.r.Close()
+	}
 	return s.f.Close()
 }
 
