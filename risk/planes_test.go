@@ -247,7 +247,7 @@ func BenchmarkDenseScoring(b *testing.B) {
 			for _, r := range results {
 				r.matches.ensure(0, r.matches.n)
 			}
-			ln := &lane{scorer: sc, acc: newAccum(k, len(names), false), reports: make([]MatchReport, k)}
+			ln := &lane{scorer: sc, acc: newAccum(k, len(names), false), reports: make([]MatchReport, k), listing: &listing{}}
 			w := window{0, sc.nLoci()}
 			ln.listLoci(w, sc.spans([]window{w}))
 			runtime.LockOSThread()

@@ -167,16 +167,12 @@ type lane struct {
 	cond *sync.Cond
 	turn int
 
-	// wloci are the loci of the lane's window; wrefs[wstart[i]:wstart[i+1]]
-	// are the variants at wloci[i]. wnext is the locus after the last one
-	// a record was found at; wat the loci's numbers, made (watMade) when
-	// records come in another order.
-	wloci   []genome.Locus
-	wrefs   []varRef
-	wvars   []pgs.Weighted // the variants of wrefs
-	wstart  []int32
+	// The listing of the lane's window, in the buffers of the worker
+	// scoring it (listLoci). wnext is the locus after the last one a
+	// record was found at; wat (in the listing) the loci's numbers, made
+	// (watMade) when records come in another order.
+	*listing
 	wnext   int
-	wat     map[genome.Locus]int32
 	watMade bool
 	chroms  *chroms // the lane's, for listing its windows' loci
 
@@ -191,6 +187,19 @@ type lane struct {
 	internedAlts uint32
 	scratch      []byte
 	lastMatch    lastMatch
+}
+
+// listing is the loci of a window and the scoring variants at them:
+// wrefs[wstart[i]:wstart[i+1]] are the variants at wloci[i]. A listing
+// holds a window's variants of every score (about 64 bytes each), so
+// there is one per worker, lent to the lane whose window it scores (as
+// the rows of calls are), not one per lane.
+type listing struct {
+	wloci  []genome.Locus
+	wrefs  []varRef
+	wvars  []pgs.Weighted // the variants of wrefs
+	wstart []int32
+	wat    map[genome.Locus]int32
 }
 
 // use is one scoring variant matched at a position: the records and allele
@@ -500,11 +509,15 @@ type pass struct {
 	// not per lane, as only workers' windows are read at once and a
 	// lane's buffers would be kept to the end; made once, not per segment.
 	bufs []genotypes.DenseBuffers
+	// lists are each worker's listing of its window's loci, for the same
+	// reason.
+	lists []listing
 }
 
 // newPass makes a pass of n lanes.
 func (sc *scorer) newPass(n int) *pass {
 	p := &pass{ls: make([]*lane, n), upto: make([]int, len(sc.results)), bufs: make([]genotypes.DenseBuffers, min(runtime.GOMAXPROCS(0), n))}
+	p.lists = make([]listing, len(p.bufs))
 	for i := range p.ls {
 		p.ls[i] = &lane{scorer: sc, acc: newAccum(len(sc.results), len(sc.cohort.names), sc.cfg.NoMeanImputation),
 			reports: make([]MatchReport, len(sc.results)), turn: i}
@@ -580,7 +593,7 @@ func (sc *scorer) scoreWindows(ctx context.Context, cancel context.CancelFunc, s
 				ln := p.ls[g%len(p.ls)]
 				sc.gate.wait(g)
 				ln.wait(g)
-				ln.buf = &p.bufs[w]
+				ln.buf, ln.listing = &p.bufs[w], &p.lists[w]
 				err := ln.window(ctx, src, ws[wi], spans[wi*len(sc.results):(wi+1)*len(sc.results)])
 				ln.pass(g + len(p.ls))
 				if err != nil {

@@ -11,7 +11,7 @@ import (
 // loci's order (with loci without records between, near and far), out of
 // it, or at no locus of the window.
 func TestLocusAt(t *testing.T) {
-	var ln lane
+	ln := lane{listing: &listing{}}
 	for i := range 300 {
 		ln.wloci = append(ln.wloci, genome.Locus{Chrom: fmt.Sprint("chr", 1+i/100), Pos: int64(1000 + i%100*10)})
 	}
