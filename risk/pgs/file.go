@@ -105,17 +105,31 @@ func ReadFile(path string) (*Score, error) {
 // hashed by h (SHA-256; the caller copies the rest of f into it). The
 // caller closes f and r.
 func openSummed(path string) (*os.File, hash.Hash, *Reader, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, nil, err
-	}
 	h := sha256.New()
-	r, err := NewReader(io.TeeReader(f, h), path)
+	f, r, err := openReader(path, h)
 	if err != nil {
-		f.Close()
 		return nil, nil, nil, err
 	}
 	return f, h, r, nil
+}
+
+// openReader opens a scoring file and reads its header, the bytes read
+// also written to tee when it is not nil. The caller closes f and r.
+func openReader(path string, tee io.Writer) (*os.File, *Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	var in io.Reader = f
+	if tee != nil {
+		in = io.TeeReader(f, tee)
+	}
+	r, err := NewReader(in, path)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, r, nil
 }
 
 // checkDuplicates refuses the same position, effect and other allele

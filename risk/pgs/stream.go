@@ -70,13 +70,8 @@ func OpenFileOrder(path string) (*Stream, error) {
 // openStream opens a scoring file whose checksum is sum and reads its
 // header.
 func openStream(path, sum string) (*Stream, error) {
-	f, err := os.Open(path)
+	f, r, err := openReader(path, nil)
 	if err != nil {
-		return nil, err
-	}
-	r, err := NewReader(f, path)
-	if err != nil {
-		f.Close()
 		return nil, err
 	}
 	s := &Stream{f: f, r: r, path: path, seen: map[uint32]bool{}}
@@ -189,19 +184,13 @@ func (s *Stream) Close() error {
 func ReadHeaders(paths []string) ([]*Score, error) {
 	out := make([]*Score, len(paths))
 	for i, path := range paths {
-		f, err := os.Open(path)
+		f, r, err := openReader(path, nil)
 		if err != nil {
 			return nil, err
 		}
-		r, err := NewReader(f, path)
-		if err == nil {
-			out[i] = &Score{Header: *r.Header(), Path: path}
-			r.Close()
-		}
+		out[i] = &Score{Header: *r.Header(), Path: path}
+		r.Close()
 		f.Close()
-		if err != nil {
-			return nil, err
-		}
 	}
 	return out, nil
 }
